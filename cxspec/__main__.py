@@ -1,0 +1,3 @@
+from cxspec.cli import main
+
+main()

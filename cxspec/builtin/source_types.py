@@ -1,0 +1,84 @@
+"""The built-in source types: files read by the engine, warehouse tables, SQL queries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxspec.hookspecs import hookimpl
+from cxspec.source_type import SourceType
+from cxspec.sqlfrag import check_query
+
+FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".tsv": "csv"}
+
+
+def file_format(path: str) -> str | None:
+    """csv or parquet by the file's suffix (`.gz`/`.zst` compression allowed on CSV)."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".zst"):
+        suffixes = suffixes[:-1]
+        return "csv" if suffixes and FILE_SUFFIXES.get(suffixes[-1]) == "csv" else None
+    return FILE_SUFFIXES.get(suffixes[-1]) if suffixes else None
+
+
+class FileSource(SourceType):
+    name = "file"
+    description = "A CSV or Parquet file inside the project, read directly by the engine."
+    fields = {
+        "path": {"type": "string", "minLength": 1},
+        "format": {"enum": ["csv", "parquet"]},
+        "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+    }
+    required = ("path",)
+
+    def check(self, source, project, sink):
+        path = source.get("path")
+        if not isinstance(path, str):
+            return
+        root = project.root.resolve()
+        target = (project.root / path).resolve()
+        if not target.is_relative_to(root):
+            sink.add(
+                "CX401",
+                f"path {path!r} of source {source.id!r} leads outside the project",
+                source.loc("path"),
+                hint="keep data files inside the project folder (a symbolic link out is refused too)",
+            )
+            return
+        if "format" not in source.raw and file_format(path) is None:
+            sink.add(
+                "CX403",
+                f"cannot tell the format of {path!r} from its name",
+                source.loc("path"),
+                hint="name it .csv, .csv.gz or .parquet, or set `format:`",
+            )
+        if not target.exists():
+            sink.add(
+                "CX402",
+                f"data file {path!r} of source {source.id!r} does not exist",
+                source.loc("path"),
+                hint="it must exist when the project runs",
+            )
+
+
+class TableSource(SourceType):
+    name = "table"
+    description = "A table or view in the warehouse (`schema.table`)."
+    fields = {"table": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$"}}
+    required = ("table",)
+
+
+class SqlSource(SourceType):
+    name = "sql"
+    description = "A read-only SELECT query run in the warehouse."
+    fields = {"query": {"type": "string", "minLength": 1}}
+    required = ("query",)
+
+    def check(self, source, project, sink):
+        query = source.get("query")
+        if isinstance(query, str):
+            check_query(query, source, "query", project.config.dialect, sink)
+
+
+@hookimpl
+def cxspec_register_source_types():
+    return [FileSource, TableSource, SqlSource]

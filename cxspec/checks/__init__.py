@@ -1,0 +1,13 @@
+"""Semantic checks: what the schema cannot say. Each module checks one concern."""
+
+from __future__ import annotations
+
+from cxspec.checks import cycles, fragments, references, values
+
+#: Run in this order over a built project; each reports to a DiagnosticSink.
+CHECKS = (references.check, cycles.check, values.check, fragments.check)
+
+
+def run_checks(project, registry, sink) -> None:
+    for check in CHECKS:
+        check(project, registry, sink)

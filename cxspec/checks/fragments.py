@@ -1,0 +1,84 @@
+"""Every SQL fragment parses as one confined expression (CX501–CX505); derived
+expressions name existing metrics (CX506)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from cxspec.sqlfrag import confinement_problems, fragment_location, parse_fragment, referenced_names
+from cxspec.suggest import did_you_mean
+
+
+def fragments(project, registry):
+    """(owner entity, raw mapping, field, text, what) for every fragment in the project."""
+    for source in project.sources.values():
+        if not source.valid:
+            continue
+        if source.filter:
+            yield source, source.raw, "filter", source.filter, f"filter of source {source.id!r}"
+        for dimension in source.dimensions:
+            if dimension.expr:
+                yield source, dimension.raw, "expr", dimension.expr, f"dimension {dimension.name!r}"
+    for touchpoint in project.touchpoints.values():
+        if touchpoint.valid and touchpoint.match:
+            yield touchpoint, touchpoint.raw, "match", touchpoint.match, f"match of {touchpoint.id!r}"
+    for metric in project.metrics.values():
+        metric_type = registry.metric_types.get(metric.type)
+        if not metric.valid or metric_type is None:
+            continue
+        if metric.filter:
+            yield metric, metric.raw, "filter", metric.filter, f"filter of metric {metric.id!r}"
+        for name in metric_type.predicate_fields:
+            text = metric.raw.get(name)
+            if isinstance(text, str):
+                yield metric, metric.raw, name, text, f"{name} of metric {metric.id!r}"
+
+
+def check(project, registry, sink) -> None:
+    dialect = project.config.dialect
+    allowed = registry.sql_functions
+    lines = _line_reader(project.root)
+    for entity, raw, field, text, what in fragments(project, registry):
+        _check_one(entity.file, raw, field, text, what, dialect, allowed, lines, sink)
+    for metric in project.metrics.values():
+        if metric.valid and metric.type == "derived" and isinstance(metric.raw.get("expr"), str):
+            text = metric.raw["expr"]
+            if _check_one(metric.file, metric.raw, "expr", text, f"expr of metric {metric.id!r}",
+                          dialect, allowed, lines, sink):
+                for name in referenced_names(text, dialect):
+                    if name not in project.metrics:
+                        sink.add("CX506", f"expr of metric {metric.id!r} names unknown metric {name!r}",
+                                 metric.loc("expr"),
+                                 hint=did_you_mean(name, project.metrics)
+                                 or "quote ids with a hyphen: \"my-metric\"")
+
+
+def _check_one(file, raw, field, text, what, dialect, allowed, lines, sink) -> bool:
+    from cxspec.model import locate
+
+    parsed = parse_fragment(text, dialect)
+    problems = list(parsed.problems)
+    if parsed.expression is not None:
+        problems += confinement_problems(parsed.expression, allowed)
+    scalar_loc = locate(file, raw, field)
+    for problem in problems:
+        line_text = lines(file, scalar_loc.line)
+        sink.add(problem.code, f"{what}: {problem.message}",
+                 fragment_location(scalar_loc, line_text, problem), hint=problem.hint)
+    return not problems
+
+
+def _line_reader(root: Path):
+    @lru_cache(maxsize=64)
+    def file_lines(file: str) -> list[str]:
+        try:
+            return (root / file).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+
+    def line(file: str, number: int) -> str | None:
+        text = file_lines(file)
+        return text[number - 1] if 0 < number <= len(text) else None
+
+    return line

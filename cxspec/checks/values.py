@@ -1,0 +1,104 @@
+"""Values that make sense together: type-specific checks, goals (CX304, CX310), pyramids
+(CX305–CX308, CX207)."""
+
+from __future__ import annotations
+
+from cxspec.model import Pyramid
+
+
+def check(project, registry, sink) -> None:
+    for source in project.sources.values():
+        source_type = registry.source_types.get(source.type)
+        if source_type is not None and source.valid:
+            source_type.check(source, project, sink)
+    for metric in project.metrics.values():
+        metric_type = registry.metric_types.get(metric.type)
+        if metric_type is not None and metric.valid:
+            metric_type.check(metric, project, sink)
+    for goal in project.goals.values():
+        _check_goal(goal, project, registry, sink)
+    for pyramid in project.pyramids.values():
+        if pyramid.valid:
+            _check_pyramid(pyramid, project, registry, sink)
+
+
+def natural_range(metric, registry):
+    metric_type = registry.metric_types.get(metric.type)
+    return metric_type.natural_range(metric) if metric_type and metric.valid else None
+
+
+def _check_goal(goal, project, registry, sink) -> None:
+    metric = project.metrics.get(goal.id)
+    if metric is None or not goal.valid or goal.target is None:
+        return
+    if goal.warn is not None:
+        lower = metric.lower_is_better
+        if (not lower and goal.warn > goal.target) or (lower and goal.warn < goal.target):
+            side = "above" if lower else "below"
+            sink.add(
+                "CX304",
+                f"goal of {metric.id!r}: warn {goal.warn:g} should be {side} target {goal.target:g} "
+                f"({metric.direction.replace('_', ' ')})",
+                goal.loc("warn"),
+                hint="amber lies between warn and target; swap them, or set the metric's direction",
+            )
+    bounds = natural_range(metric, registry)
+    if bounds is not None:
+        for name in ("target", "warn"):
+            value = getattr(goal, name)
+            if value is not None and not bounds[0] <= value <= bounds[1]:
+                sink.add(
+                    "CX310",
+                    f"goal of {metric.id!r}: {name} {value:g} lies outside the metric's range "
+                    f"{bounds[0]:g}…{bounds[1]:g}",
+                    goal.loc(name),
+                    hint="percentages are on 0–100 and NPS on −100…100",
+                )
+
+
+def _check_pyramid(pyramid: Pyramid, project, registry, sink) -> None:
+    seen: dict[str, object] = {}
+    for node in pyramid.nodes():
+        if "weight" in node.raw and node.weight <= 0:
+            sink.add("CX305", f"weight {node.weight:g} of pyramid node {node.label!r} is not positive",
+                     node.loc("weight"), hint="weights are relative shares: 1, 2, 3…")
+        if node.id is not None:
+            if node.id in seen:
+                sink.add("CX207", f"pyramid {pyramid.id!r} has two nodes with id {node.id!r}",
+                         node.loc("id"), hint=f"first at {seen[node.id]}")
+            else:
+                seen[node.id] = node.loc("id")
+        if node.bounds is not None and node.bounds[0] >= node.bounds[1]:
+            sink.add("CX307", f"bounds [{node.bounds[0]:g}, {node.bounds[1]:g}] of {node.label!r} are empty",
+                     node.loc("bounds"), hint="write them as [low, high]")
+        if node.kind != "metric":
+            continue
+        metric = project.metrics.get(node.ref or "")
+        if metric is None or not metric.valid:
+            continue
+        if pyramid.normalize == "bounds" and node.bounds is None and natural_range(metric, registry) is None:
+            sink.add(
+                "CX306",
+                f"metric {metric.id!r} ({metric.type}) has no natural range: pyramid {pyramid.id!r} "
+                "needs `bounds` to score it",
+                node.loc("metric"),
+                hint="add bounds: [low, high] to this node (values beyond are clamped)",
+            )
+        if pyramid.normalize == "goal":
+            goal = project.goals.get(metric.id)
+            if goal is None or goal.warn is None or goal.target is None:
+                sink.add(
+                    "CX308",
+                    f"pyramid {pyramid.id!r} scores by goal, but metric {metric.id!r} has no goal "
+                    "with both target and warn",
+                    node.loc("metric"),
+                    hint="add a goal with target and warn, or use normalize: bounds",
+                )
+            elif goal.warn == goal.target:
+                sink.add(
+                    "CX308",
+                    f"goal of {metric.id!r} has warn equal to target: pyramid {pyramid.id!r} cannot "
+                    "score distance to it",
+                    goal.loc("warn"),
+                    hint="give warn a different value from target",
+                )

@@ -1,0 +1,42 @@
+"""JUnit XML: one test case per checked file, failing with the errors found in it."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from cxspec.diagnostics import Severity
+from cxspec.project_files import CONFIG_FILE
+
+
+def render(diagnostics, context) -> str:
+    files = sorted({CONFIG_FILE, *context.files, *(d.file for d in diagnostics)})
+    by_file: dict[str, list] = {f: [] for f in files}
+    for d in diagnostics:
+        by_file[d.file].append(d)
+    failures = sum(any(d.severity is Severity.ERROR for d in ds) for ds in by_file.values())
+    suites = ET.Element("testsuites", name="cxspec", tests=str(len(files)), failures=str(failures),
+                        errors="0")
+    suite = ET.SubElement(suites, "testsuite", name=f"cxspec {context.command}", tests=str(len(files)),
+                          failures=str(failures), errors="0", skipped="0")
+    for file in files:
+        case = ET.SubElement(suite, "testcase", classname=f"cxspec.{context.command}",
+                             name=context.path_prefix + file, file=context.path_prefix + file)
+        found = by_file[file]
+        errors = [d for d in found if d.severity is Severity.ERROR]
+        if errors:
+            failure = ET.SubElement(case, "failure", type=errors[0].code,
+                                    message=f"{len(errors)} error{'s' if len(errors) != 1 else ''}: "
+                                            f"{errors[0].code} {errors[0].message}")
+            failure.text = _listing(found, context)
+        elif found:
+            ET.SubElement(case, "system-out").text = _listing(found, context)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _listing(found, context) -> str:
+    return "\n".join(
+        f"{context.path_prefix}{d.location}: {d.severity.value} {d.code}: {d.message}"
+        + (f" (hint: {d.hint})" if d.hint else "")
+        for d in found
+    )

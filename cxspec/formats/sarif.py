@@ -1,0 +1,62 @@
+"""SARIF 2.1.0, for code-scanning tools (GitHub code scanning and others)."""
+
+from __future__ import annotations
+
+import json
+
+from cxspec import __version__
+from cxspec.codes import CODES
+from cxspec.diagnostics import Severity
+
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def render(diagnostics, context) -> str:
+    used = sorted({d.code for d in diagnostics})
+    rules = [
+        {
+            "id": code,
+            "name": CODES[code].title.title().replace(" ", "") if code in CODES else code,
+            "shortDescription": {"text": CODES[code].title if code in CODES else code},
+            "fullDescription": {"text": CODES[code].explanation if code in CODES else code},
+            "defaultConfiguration": {"level": _LEVELS[CODES[code].severity] if code in CODES else "error"},
+            "help": {"text": f"See docs/validation-codes.md, {code}."},
+        }
+        for code in used
+    ]
+    index = {code: i for i, code in enumerate(used)}
+    results = []
+    for d in diagnostics:
+        result = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _LEVELS[d.severity],
+            "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": context.path_prefix + d.file, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": d.line, "startColumn": d.column},
+                    }
+                }
+            ],
+        }
+        results.append(result)
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "cxspec",
+                        "version": __version__,
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,35 @@
+"""The hook specifications: the whole plugin API of cxspec, signatures and docstrings only.
+
+Built-in features are registered through these same hooks (see cxspec/plugins.py).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("cxspec")
+hookimpl = pluggy.HookimplMarker("cxspec")
+
+
+@hookspec
+def cxspec_register_metric_types() -> list[type]:
+    """Metric types this plugin provides.
+
+    :return: a list of :class:`cxspec.MetricType` subclasses, each with a unique ``name``.
+    """
+
+
+@hookspec
+def cxspec_register_source_types() -> list[type]:
+    """Source types this plugin provides.
+
+    :return: a list of :class:`cxspec.SourceType` subclasses, each with a unique ``name``.
+    """
+
+
+@hookspec
+def cxspec_sql_functions() -> list[str]:
+    """Names of SQL functions that spec fragments (`filter`, `match`, `expr`…) may call.
+
+    :return: function names, lower case, added to the built-in allow-list.
+    """

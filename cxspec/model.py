@@ -1,0 +1,212 @@
+"""The loaded project as typed objects: what compile, run and reports consume.
+
+Every entity keeps the YAML mapping it came from, so that any later stage can point at
+the exact `file:line:col` of a field without reading YAML again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxspec.diagnostics import Location
+from cxspec.yamlread import YamlMap, YamlSeq
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+CATEGORIES = ("perception", "behaviour", "operational", "outcome")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+
+
+@dataclass
+class Located:
+    """Something written in a spec file, with the mapping it was read from."""
+
+    file: str
+    raw: YamlMap
+
+    def loc(self, field_name: str | None = None, *, key: bool = False) -> Location:
+        """Where the item (or one of its fields' values, or its key) stands."""
+        return locate(self.file, self.raw, field_name, key=key)
+
+
+def locate(file: str, container, field_name=None, *, key: bool = False) -> Location:
+    if field_name is None or not isinstance(container, (YamlMap, YamlSeq)):
+        pos = getattr(container, "pos", (1, 1))
+    elif isinstance(container, YamlMap):
+        positions = container.key_pos if key else container.value_pos
+        pos = positions.get(field_name, container.pos)
+    else:
+        pos = container.value_pos[field_name] if field_name < len(container.value_pos) else container.pos
+    return Location(file, pos[0], pos[1])
+
+
+@dataclass
+class Entity(Located):
+    id: str
+    #: False when the item broke the schema: only its id is trusted then.
+    valid: bool = True
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.raw.get(name, default) if self.valid else default
+
+
+@dataclass
+class Config(Located):
+    project: str
+    name: str | None = None
+    description: str | None = None
+    grain: str = "month"
+    warehouse: str = "duckdb:///:memory:"
+    dialect: str = "duckdb"
+    paths: list[str] | None = None
+    output: str = "cxspec-out"
+
+
+@dataclass
+class Owner(Entity):
+    name: str | None = None
+    kind: str = "team"
+    email: str | None = None
+    github: str | None = None
+    parent: str | None = None
+
+
+@dataclass
+class Dimension(Located):
+    name: str = ""
+    #: A SQL expression over the source's columns; None when the dimension is a column.
+    expr: str | None = None
+    index: int = 0
+
+
+@dataclass
+class Source(Entity):
+    type: str = ""
+    time: str | None = None
+    entity: str | None = None
+    key: str | None = None
+    keep: str = "latest"
+    start: str | None = None
+    end: str | None = None
+    filter: str | None = None
+    dimensions: list[Dimension] = field(default_factory=list)
+
+    def dimension(self, name: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.name == name), None)
+
+
+@dataclass
+class Journey(Entity):
+    name: str | None = None
+    owner: str | None = None
+    stages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Touchpoint(Entity):
+    name: str | None = None
+    journey: str | None = None
+    stage: str | None = None
+    owner: str | None = None
+    intended: bool = True
+    match: str | None = None
+
+
+@dataclass
+class Metric(Entity):
+    type: str = ""
+    name: str | None = None
+    description: str | None = None
+    source: str | None = None
+    filter: str | None = None
+    touchpoint: str | None = None
+    category: str | None = None
+    owner: str | None = None
+    tracked_by: str | None = None
+    direction: str = "higher_is_better"
+    unit: str | None = None
+    min_sample: int | None = None
+    version: int = 1
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower_is_better"
+
+
+@dataclass
+class Goal(Entity):
+    """A goal's id is its metric's id: one goal per metric."""
+
+    target: float | None = None
+    warn: float | None = None
+    due: str | None = None
+    owner: str | None = None
+
+    @property
+    def metric(self) -> str:
+        return self.id
+
+
+@dataclass
+class PyramidNode(Located):
+    #: "group" (has children), "metric" (a leaf) or "pyramid" (includes another pyramid).
+    kind: str = "group"
+    id: str | None = None
+    name: str | None = None
+    weight: float = 1.0
+    ref: str | None = None
+    bounds: tuple[float, float] | None = None
+    owner: str | None = None
+    children: list[PyramidNode] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.id or self.ref or "?"
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class Pyramid(Entity):
+    name: str | None = None
+    owner: str | None = None
+    normalize: str = "bounds"
+    children: list[PyramidNode] = field(default_factory=list)
+
+    def nodes(self):
+        for child in self.children:
+            yield from child.walk()
+
+
+#: Section name in YAML → (model class, name of one item in messages).
+SECTIONS = {
+    "owners": (Owner, "owner"),
+    "sources": (Source, "source"),
+    "journeys": (Journey, "journey"),
+    "touchpoints": (Touchpoint, "touch point"),
+    "metrics": (Metric, "metric"),
+    "goals": (Goal, "goal"),
+    "pyramids": (Pyramid, "pyramid"),
+}
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+    files: list[str] = field(default_factory=list)
+    owners: dict[str, Owner] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    journeys: dict[str, Journey] = field(default_factory=dict)
+    touchpoints: dict[str, Touchpoint] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    goals: dict[str, Goal] = field(default_factory=dict)
+    pyramids: dict[str, Pyramid] = field(default_factory=dict)
+
+    def section(self, name: str) -> dict:
+        return getattr(self, name)

@@ -1,0 +1,44 @@
+"""`cxspec init`: copy the starter project (cxspec/starter/) into a folder."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from cxspec.diagnostics import CxspecError
+from cxspec.project_files import CONFIG_FILE
+
+
+def _files(node, prefix=""):
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.name.startswith((".", "__")):
+            continue
+        if child.is_dir():
+            yield from _files(child, f"{prefix}{child.name}/")
+        else:
+            yield f"{prefix}{child.name}", child
+
+
+def write_starter(target: Path, *, force: bool = False) -> list[Path]:
+    if (target / CONFIG_FILE).exists() and not force:
+        raise CxspecError(f"{target / CONFIG_FILE} already exists (use --force to overwrite)")
+    if target.exists() and not target.is_dir():
+        raise CxspecError(f"{target} is not a folder")
+    starter = resources.files("cxspec") / "starter"
+    written = []
+    for relative, source in _files(starter):
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8")
+        if relative == CONFIG_FILE:
+            text = text.replace("project: starter", f"project: {_project_id(target)}")
+        destination.write_text(text, encoding="utf-8")
+        written.append(destination)
+    return written
+
+
+def _project_id(target: Path) -> str:
+    import re
+
+    name = re.sub(r"[^a-z0-9_-]+", "-", target.resolve().name.lower()).strip("-_")
+    return name if name and name[0].isalpha() else "starter"

@@ -1,0 +1,245 @@
+"""The JSON Schema (draft 2020-12) of spec language v1, composed from the registered plugins.
+
+Two documents: one for `cxspec.yaml`, one for spec files. Metric and source items are
+`type`-discriminated: the composed schema says so with if/then per type and
+`unevaluatedProperties: false`, so that editors check a plugin's fields as strictly as a
+built-in's. The validator applies the same per-type schemas directly (see `item_schema`),
+which is faster and gives one precise message per problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import sqlglot
+
+from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
+from cxspec.registry import Registry
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+ID_PATTERN = "^[a-z][a-z0-9_-]*$"
+SPEC_VERSIONS = (1,)
+
+ID = {"type": "string", "pattern": ID_PATTERN, "maxLength": 128}
+REF = {"type": "string", "pattern": ID_PATTERN, "description": "The id of another item."}
+TEXT = {"type": "string"}
+PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+FRAGMENT = {"type": "string", "minLength": 1, "description": "A SQL expression (one, no statements)."}
+VERSION = {"const": 1, "description": "The spec language version."}
+
+
+def dialects() -> list[str]:
+    return sorted(d.value for d in sqlglot.Dialects if d.value)
+
+
+def project_schema() -> dict:
+    """The schema of `cxspec.yaml`."""
+    return {
+        "$schema": DRAFT,
+        "$id": "urn:cxspec:schema:project:v1",
+        "title": "cxspec project (cxspec.yaml)",
+        "type": "object",
+        "required": ["version", "project"],
+        "additionalProperties": False,
+        "properties": {
+            "version": VERSION,
+            "project": {**ID, "description": "The project's id, stored with every result."},
+            "name": TEXT,
+            "description": TEXT,
+            "grain": {"enum": list(GRAINS), "description": "Default reporting grain."},
+            "warehouse": {"type": "string", "minLength": 1,
+                          "description": "Where queries run: duckdb:///path, postgresql://…"},
+            "dialect": {"enum": dialects(),
+                        "description": "The SQL dialect fragments in specs are written in."},
+            "paths": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
+                      "description": "Only these folders hold spec files."},
+            "output": {"type": "string", "minLength": 1,
+                       "description": "Folder for compiled SQL and reports (never read as specs)."},
+        },
+    }
+
+
+# Sections other than metrics and sources: fixed fields.
+OWNER = {
+    "type": "object",
+    "required": ["id"],
+    "additionalProperties": False,
+    "properties": {
+        "id": ID, "name": TEXT, "description": TEXT,
+        "kind": {"enum": ["team", "person"]},
+        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
+        "github": {"type": "string", "pattern": "^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$"},
+        "parent": REF,
+    },
+}
+DIMENSION = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {"name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                           "expr": FRAGMENT, "description": TEXT},
+        },
+    ]
+}
+SOURCE_COMMON = {
+    "id": ID, "type": {"type": "string"}, "name": TEXT, "description": TEXT, "owner": REF,
+    "time": {"type": "string", "minLength": 1, "description": "Event time column."},
+    "entity": {"type": "string", "minLength": 1, "description": "Customer key column."},
+    "key": {"type": "string", "minLength": 1, "description": "Row key: counted once."},
+    "keep": {"enum": ["latest", "earliest"]},
+    "start": {"type": "string", "minLength": 1, "description": "Column where an entity starts."},
+    "end": {"type": "string", "minLength": 1, "description": "Column where an entity ends (NULL: active)."},
+    "filter": FRAGMENT,
+    "dimensions": {"type": "array", "items": DIMENSION},
+}
+JOURNEY = {
+    "type": "object",
+    "required": ["id", "stages"],
+    "additionalProperties": False,
+    "properties": {
+        "id": ID, "name": TEXT, "description": TEXT, "owner": REF,
+        "stages": {"type": "array", "minItems": 1, "items": ID},
+    },
+}
+TOUCHPOINT = {
+    "type": "object",
+    "required": ["id", "journey", "stage"],
+    "additionalProperties": False,
+    "properties": {
+        "id": ID, "name": TEXT, "description": TEXT, "journey": REF, "stage": REF, "owner": REF,
+        "intended": {"type": "boolean"}, "channel": TEXT, "match": FRAGMENT,
+    },
+}
+METRIC_COMMON = {
+    "id": ID, "type": {"type": "string"}, "name": TEXT, "description": TEXT,
+    "touchpoint": REF, "category": {"enum": list(CATEGORIES)}, "owner": REF, "tracked_by": REF,
+    "direction": {"enum": list(DIRECTIONS)}, "unit": TEXT,
+    "min_sample": {"type": "integer", "minimum": 1},
+    "version": {"type": "integer", "minimum": 1},
+    "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+}
+SOURCE_METRIC_FIELDS = {"source": REF, "filter": FRAGMENT}
+GOAL = {
+    "type": "object",
+    "required": ["metric", "target"],
+    "additionalProperties": False,
+    "properties": {
+        "metric": REF, "target": {"type": "number"}, "warn": {"type": "number"},
+        "due": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        "owner": REF, "description": TEXT,
+    },
+}
+PYRAMID_NODE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "id": ID, "name": TEXT, "description": TEXT, "owner": REF,
+        "weight": {"type": "number"},
+        "metric": REF, "pyramid": REF,
+        "bounds": PAIR,
+        "children": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/pyramid_node"}},
+    },
+    "oneOf": [{"required": ["children"]}, {"required": ["metric"]}, {"required": ["pyramid"]}],
+    "dependentRequired": {"children": ["id"]},
+}
+PYRAMID = {
+    "type": "object",
+    "required": ["id", "children"],
+    "additionalProperties": False,
+    "properties": {
+        "id": ID, "name": TEXT, "description": TEXT, "owner": REF,
+        "normalize": {"enum": ["bounds", "goal"]},
+        "children": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/pyramid_node"}},
+    },
+}
+
+#: Section → the $defs name of its items.
+SECTION_ITEMS = {
+    "owners": "owner", "sources": "source", "journeys": "journey", "touchpoints": "touchpoint",
+    "metrics": "metric", "goals": "goal", "pyramids": "pyramid",
+}  # fmt: skip
+
+
+def metric_fields(metric_type) -> dict:
+    own = dict(SOURCE_METRIC_FIELDS) if metric_type.reads_source else {}
+    own.update(metric_type.fields)
+    return own
+
+
+def metric_required(metric_type) -> list[str]:
+    return (["source"] if metric_type.reads_source else []) + list(metric_type.required)
+
+
+def item_schema(kind: str, type_obj) -> dict:
+    """The closed schema of one metric or source item of a known type."""
+    if kind == "metric":
+        common, fields, required = METRIC_COMMON, metric_fields(type_obj), metric_required(type_obj)
+    else:
+        common, fields, required = SOURCE_COMMON, dict(type_obj.fields), list(type_obj.required)
+    return {
+        "type": "object",
+        "required": ["id", "type", *required],
+        "additionalProperties": False,
+        "properties": {**common, **fields, "type": {"const": type_obj.name}},
+    }
+
+
+def _discriminated(common: dict, types: dict, fields_of, required_of) -> dict:
+    names = sorted(types)
+    return {
+        "type": "object",
+        "required": ["id", "type"],
+        "properties": {**common, "type": {"enum": names}},
+        "allOf": [
+            {
+                "if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                "then": {"properties": fields_of(types[name]), "required": required_of(types[name])},
+            }
+            for name in names
+        ],
+        "unevaluatedProperties": False,
+    }
+
+
+def defs(registry: Registry) -> dict:
+    return {
+        "owner": OWNER,
+        "source": _discriminated(SOURCE_COMMON, registry.source_types,
+                                 lambda t: dict(t.fields), lambda t: list(t.required)),
+        "journey": JOURNEY,
+        "touchpoint": TOUCHPOINT,
+        "metric": _discriminated(METRIC_COMMON, registry.metric_types, metric_fields, metric_required),
+        "goal": GOAL,
+        "pyramid": PYRAMID,
+        "pyramid_node": PYRAMID_NODE,
+    }
+
+
+def spec_schema(registry: Registry) -> dict:
+    """The composed schema of a spec file."""
+    return {
+        "$schema": DRAFT,
+        "$id": "urn:cxspec:schema:spec:v1",
+        "title": "cxspec spec file",
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "properties": {
+            "version": VERSION,
+            **{section: {"type": "array", "items": {"$ref": f"#/$defs/{item}"}}
+               for section, item in SECTION_ITEMS.items()},
+        },
+        "$defs": copy.deepcopy(defs(registry)),
+    }
+
+
+SCHEMA_FILES = {"project": "cxspec.schema.json", "spec": "spec.schema.json"}
+
+
+def render(schema: dict) -> str:
+    """Stable text: sorted keys, two-space indent, newline at the end."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

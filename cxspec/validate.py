@@ -1,0 +1,102 @@
+"""Load and check a whole project: every problem of every file in one pass."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxspec.build import add_file, build_config
+from cxspec.checks import run_checks
+from cxspec.diagnostics import Diagnostic, DiagnosticSink, Location, has_errors, sort_diagnostics
+from cxspec.model import Project
+from cxspec.project_files import CONFIG_FILE, MAX_SPEC_FILES, NotAProject, find_root, spec_files
+from cxspec.registry import Registry, default_registry
+from cxspec.schema_check import SpecValidator
+from cxspec.yamlread import YamlMap, YamlReadError, load_bytes
+
+
+@dataclass
+class Validation:
+    project: Project | None
+    diagnostics: list[Diagnostic]
+    #: The project folder, when one was found.
+    root: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.project is not None and not has_errors(self.diagnostics)
+
+
+_validators: dict[int, SpecValidator] = {}
+
+
+def spec_validator(registry: Registry) -> SpecValidator:
+    """Compiled validators, built once per registry."""
+    key = id(registry)
+    if key not in _validators:
+        _validators[key] = SpecValidator(registry)
+    return _validators[key]
+
+
+#: What read_yaml returns for a file it could not read (None is an empty document).
+UNREADABLE = object()
+
+
+def read_yaml(root: Path, file: str, sink: DiagnosticSink):
+    """The file's data, or UNREADABLE after reporting why it could not be read."""
+    try:
+        raw = (root / file).read_bytes()
+    except OSError as exc:
+        sink.add("CX001", f"cannot read the file: {exc.strerror or exc}", Location(file))
+        return UNREADABLE
+    try:
+        data = load_bytes(raw).data
+    except YamlReadError as exc:
+        for problem in exc.problems:
+            sink.add(problem.code, problem.message, Location(file, problem.line, problem.column),
+                     hint=problem.hint)
+        return UNREADABLE
+    return data
+
+
+def validate_project(path: str | os.PathLike, registry: Registry | None = None) -> Validation:
+    registry = registry or default_registry()
+    sink = DiagnosticSink()
+    try:
+        root = find_root(path)
+    except NotAProject as exc:
+        sink.add("CX009", str(exc), Location(str(path)),
+                 hint=f"a project is a folder with {CONFIG_FILE}; `cxspec init DIR` creates one")
+        return Validation(None, sink.items)
+    validator = spec_validator(registry)
+
+    config_data = read_yaml(root, CONFIG_FILE, sink)
+    if config_data is UNREADABLE:
+        return Validation(None, sort_diagnostics(sink.items), root)
+    validator.check_project_file(config_data, CONFIG_FILE, sink)
+    if not isinstance(config_data, YamlMap):
+        return Validation(None, sort_diagnostics(sink.items), root)
+    config = build_config(config_data, CONFIG_FILE, fallback_id=root.resolve().name.lower())
+    project = Project(root=root, config=config)
+
+    files = spec_files(root, config.paths, config.output)
+    if len(files) > MAX_SPEC_FILES:
+        sink.add("CX012", f"more than {MAX_SPEC_FILES:,} spec files", Location(CONFIG_FILE),
+                 hint="narrow the search with `paths:` in cxspec.yaml")
+        return Validation(None, sort_diagnostics(sink.items), root)
+    project.files = files
+    for file in files:
+        data = read_yaml(root, file, sink)
+        if data is UNREADABLE:
+            continue
+        if data is None:
+            sink.add("CX013", "the file is empty", Location(file),
+                     hint="add `version: 1` and a section, or delete it")
+            continue
+        result = validator.check_spec_file(data, file, sink)
+        if "*" not in result.invalid:
+            add_file(project, file, data, result.invalid, sink)
+
+    run_checks(project, registry, sink)
+    return Validation(project, sort_diagnostics(sink.items), root)
