@@ -31,8 +31,10 @@ def _num(raw, name, default=None):
 
 def _pair(raw, name):
     value = raw.get(name)
-    if isinstance(value, list) and len(value) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
     ):
         return (float(value[0]), float(value[1]))
     return None
@@ -55,9 +57,17 @@ def build_config(raw: YamlMap, file: str, fallback_id: str) -> Config:
 
 
 def _owner(raw, file, valid):
-    return Owner(file=file, raw=raw, id=raw["id"], valid=valid, name=_str(raw, "name"),
-                 kind=_str(raw, "kind", "team"), email=_str(raw, "email"),
-                 github=_str(raw, "github"), parent=_str(raw, "parent"))
+    return Owner(
+        file=file,
+        raw=raw,
+        id=raw["id"],
+        valid=valid,
+        name=_str(raw, "name"),
+        kind=_str(raw, "kind", "team"),
+        email=_str(raw, "email"),
+        github=_str(raw, "github"),
+        parent=_str(raw, "parent"),
+    )
 
 
 def _dimensions(raw, file) -> list[Dimension]:
@@ -69,31 +79,57 @@ def _dimensions(raw, file) -> list[Dimension]:
         if isinstance(item, str):
             found.append(Dimension(file=file, raw=raw, name=item, expr=None, index=index))
         elif isinstance(item, YamlMap) and isinstance(item.get("name"), str):
-            found.append(Dimension(file=file, raw=item, name=item["name"],
-                                   expr=_str(item, "expr"), index=index))
+            found.append(
+                Dimension(file=file, raw=item, name=item["name"], expr=_str(item, "expr"), index=index)
+            )
     return found
 
 
 def _source(raw, file, valid):
-    return Source(file=file, raw=raw, id=raw["id"], valid=valid, type=_str(raw, "type", ""),
-                  time=_str(raw, "time"), entity=_str(raw, "entity"), key=_str(raw, "key"),
-                  keep=_str(raw, "keep", "latest"), start=_str(raw, "start"), end=_str(raw, "end"),
-                  filter=_str(raw, "filter"), dimensions=_dimensions(raw, file))
+    return Source(
+        file=file,
+        raw=raw,
+        id=raw["id"],
+        valid=valid,
+        type=_str(raw, "type", ""),
+        time=_str(raw, "time"),
+        entity=_str(raw, "entity"),
+        key=_str(raw, "key"),
+        keep=_str(raw, "keep", "latest"),
+        start=_str(raw, "start"),
+        end=_str(raw, "end"),
+        filter=_str(raw, "filter"),
+        dimensions=_dimensions(raw, file),
+    )
 
 
 def _journey(raw, file, valid):
     stages = raw.get("stages")
-    return Journey(file=file, raw=raw, id=raw["id"], valid=valid, name=_str(raw, "name"),
-                   owner=_str(raw, "owner"),
-                   stages=[s for s in stages if isinstance(s, str)] if isinstance(stages, list) else [])
+    return Journey(
+        file=file,
+        raw=raw,
+        id=raw["id"],
+        valid=valid,
+        name=_str(raw, "name"),
+        owner=_str(raw, "owner"),
+        stages=[s for s in stages if isinstance(s, str)] if isinstance(stages, list) else [],
+    )
 
 
 def _touchpoint(raw, file, valid):
     intended = raw.get("intended", True)
-    return Touchpoint(file=file, raw=raw, id=raw["id"], valid=valid, name=_str(raw, "name"),
-                      journey=_str(raw, "journey"), stage=_str(raw, "stage"),
-                      owner=_str(raw, "owner"), intended=intended if isinstance(intended, bool) else True,
-                      match=_str(raw, "match"))
+    return Touchpoint(
+        file=file,
+        raw=raw,
+        id=raw["id"],
+        valid=valid,
+        name=_str(raw, "name"),
+        journey=_str(raw, "journey"),
+        stage=_str(raw, "stage"),
+        owner=_str(raw, "owner"),
+        intended=intended if isinstance(intended, bool) else True,
+        match=_str(raw, "match"),
+    )
 
 
 def _metric(raw, file, valid):
@@ -101,11 +137,21 @@ def _metric(raw, file, valid):
     min_sample = raw.get("min_sample")
     version = raw.get("version", 1)
     return Metric(
-        file=file, raw=raw, id=raw["id"], valid=valid, type=_str(raw, "type", ""),
-        name=_str(raw, "name"), description=_str(raw, "description"), source=_str(raw, "source"),
-        filter=_str(raw, "filter"), touchpoint=_str(raw, "touchpoint"),
-        category=_str(raw, "category"), owner=_str(raw, "owner"), tracked_by=_str(raw, "tracked_by"),
-        direction=_str(raw, "direction", "higher_is_better"), unit=_str(raw, "unit"),
+        file=file,
+        raw=raw,
+        id=raw["id"],
+        valid=valid,
+        type=_str(raw, "type", ""),
+        name=_str(raw, "name"),
+        description=_str(raw, "description"),
+        source=_str(raw, "source"),
+        filter=_str(raw, "filter"),
+        touchpoint=_str(raw, "touchpoint"),
+        category=_str(raw, "category"),
+        owner=_str(raw, "owner"),
+        tracked_by=_str(raw, "tracked_by"),
+        direction=_str(raw, "direction", "higher_is_better"),
+        unit=_str(raw, "unit"),
         min_sample=min_sample if isinstance(min_sample, int) and not isinstance(min_sample, bool) else None,
         version=version if isinstance(version, int) and not isinstance(version, bool) else 1,
         tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
@@ -113,28 +159,51 @@ def _metric(raw, file, valid):
 
 
 def _goal(raw, file, valid):
-    return Goal(file=file, raw=raw, id=raw["metric"], valid=valid, target=_num(raw, "target"),
-                warn=_num(raw, "warn"), due=_str(raw, "due"), owner=_str(raw, "owner"))
+    return Goal(
+        file=file,
+        raw=raw,
+        id=raw["metric"],
+        valid=valid,
+        target=_num(raw, "target"),
+        warn=_num(raw, "warn"),
+        due=_str(raw, "due"),
+        owner=_str(raw, "owner"),
+    )
 
 
 def _node(raw, file) -> PyramidNode:
     kind = "group" if "children" in raw else ("metric" if "metric" in raw else "pyramid")
     children = raw.get("children")
     return PyramidNode(
-        file=file, raw=raw, kind=kind, id=_str(raw, "id"), name=_str(raw, "name"),
-        weight=float(_num(raw, "weight", 1.0)), ref=_str(raw, "metric") or _str(raw, "pyramid"),
-        bounds=_pair(raw, "bounds"), owner=_str(raw, "owner"),
+        file=file,
+        raw=raw,
+        kind=kind,
+        id=_str(raw, "id"),
+        name=_str(raw, "name"),
+        weight=float(_num(raw, "weight", 1.0)),
+        ref=_str(raw, "metric") or _str(raw, "pyramid"),
+        bounds=_pair(raw, "bounds"),
+        owner=_str(raw, "owner"),
         children=[_node(c, file) for c in children if isinstance(c, YamlMap)]
-        if isinstance(children, list) else [],
+        if isinstance(children, list)
+        else [],
     )
 
 
 def _pyramid(raw, file, valid):
     children = raw.get("children")
-    return Pyramid(file=file, raw=raw, id=raw["id"], valid=valid, name=_str(raw, "name"),
-                   owner=_str(raw, "owner"), normalize=_str(raw, "normalize", "bounds"),
-                   children=[_node(c, file) for c in children if isinstance(c, YamlMap)]
-                   if isinstance(children, list) else [])
+    return Pyramid(
+        file=file,
+        raw=raw,
+        id=raw["id"],
+        valid=valid,
+        name=_str(raw, "name"),
+        owner=_str(raw, "owner"),
+        normalize=_str(raw, "normalize", "bounds"),
+        children=[_node(c, file) for c in children if isinstance(c, YamlMap)]
+        if isinstance(children, list)
+        else [],
+    )
 
 
 BUILDERS = {
@@ -162,9 +231,17 @@ def add_file(project: Project, file: str, data: YamlMap, invalid: set, sink: Dia
             entity = builder(raw, file, valid)
             first = registry.get(entity.id)
             if first is not None:
-                code, what = ("CX208", f"a second goal for metric {entity.id!r}") if section == "goals" \
+                code, what = (
+                    ("CX208", f"a second goal for metric {entity.id!r}")
+                    if section == "goals"
                     else ("CX201", f"{singular} id {entity.id!r} is defined twice")
-                sink.add(code, what, entity.loc(id_field),
-                         hint=f"first defined at {first.loc(id_field)}", span=len(entity.id))
+                )
+                sink.add(
+                    code,
+                    what,
+                    entity.loc(id_field),
+                    hint=f"first defined at {first.loc(id_field)}",
+                    span=len(entity.id),
+                )
                 continue
             registry[entity.id] = entity

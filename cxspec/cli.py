@@ -41,8 +41,14 @@ def cli():
 
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=True, dir_okay=True))
-@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True,
-              help="How to print the problems.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_NAMES),
+    default="text",
+    show_default=True,
+    help="How to print the problems.",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.pass_context
 def validate(ctx, project, fmt, strict):
@@ -70,10 +76,19 @@ def validate(ctx, project, fmt, strict):
 
 
 @cli.command()
-@click.option("--kind", type=click.Choice(["spec", "project"]), default="spec", show_default=True,
-              help="spec: spec files; project: cxspec.yaml.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Write both schema files into this folder instead of printing one.")
+@click.option(
+    "--kind",
+    type=click.Choice(["spec", "project"]),
+    default="spec",
+    show_default=True,
+    help="spec: spec files; project: cxspec.yaml.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write both schema files into this folder instead of printing one.",
+)
 def schema(kind, out_dir):
     """Print the composed JSON Schema (built-ins plus installed plugins)."""
     from cxspec.registry import default_registry

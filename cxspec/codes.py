@@ -27,31 +27,52 @@ CODES: dict[str, Code] = {
     for c in [
         # Files and YAML
         Code("CX001", "YAML syntax error", _E, "The file is not valid YAML."),
-        Code("CX002", "duplicate key", _E, "A mapping names the same key twice; YAML keeps only one, silently."),
+        Code(
+            "CX002", "duplicate key", _E, "A mapping names the same key twice; YAML keeps only one, silently."
+        ),
         Code("CX003", "not UTF-8", _E, "Spec files must be UTF-8 (a BOM is accepted)."),
-        Code("CX004", "alias expansion too large", _E, "Anchors and aliases expand past the node limit (an alias bomb)."),
+        Code(
+            "CX004",
+            "alias expansion too large",
+            _E,
+            "Anchors and aliases expand past the node limit (an alias bomb).",
+        ),
         Code("CX005", "nesting too deep", _E, "Mappings and sequences are nested deeper than the limit."),
         Code("CX006", "file too large", _E, "A spec file is larger than the size limit."),
         Code("CX007", "missing version", _E, "Every spec file and cxspec.yaml starts with `version: 1`."),
         Code("CX008", "unsupported version", _E, "This cxspec reads spec language version 1."),
         Code("CX009", "not a project", _E, "No cxspec.yaml in the folder given (or it is not a mapping)."),
         Code("CX010", "not a mapping", _E, "A spec file holds a mapping of sections at its top level."),
-        Code("CX011", "unsupported YAML feature", _E, "Custom tags, complex keys and several documents in one file are not part of the spec language."),
+        Code(
+            "CX011",
+            "unsupported YAML feature",
+            _E,
+            "Custom tags, complex keys and several documents in one file are not part of the spec language.",
+        ),
         Code("CX012", "too many files", _E, "The project holds more spec files than the limit."),
         Code("CX013", "empty spec file", _W, "A YAML file below the project holds nothing."),
         # Schema
         Code("CX100", "schema violation", _E, "The value breaks the JSON Schema of the spec language."),
         Code("CX101", "unknown key", _E, "A key that the spec language does not define at this place."),
         Code("CX102", "missing required field", _E, "A field this item must have."),
-        Code("CX103", "wrong type", _E, "The value has the wrong type (a string where a number is expected, …)."),
+        Code(
+            "CX103",
+            "wrong type",
+            _E,
+            "The value has the wrong type (a string where a number is expected, …).",
+        ),
         Code("CX104", "value not allowed", _E, "The value is not one of the allowed values."),
         Code("CX105", "invalid id", _E, "Ids match ^[a-z][a-z0-9_-]*$: lower case, digits, _ and -."),
-        Code("CX106", "value out of range", _E, "A number, list or string outside its allowed size or range."),
+        Code(
+            "CX106", "value out of range", _E, "A number, list or string outside its allowed size or range."
+        ),
         Code("CX107", "unknown type", _E, "A metric or source type that no installed plugin provides."),
         # Ids and references
         Code("CX201", "duplicate id", _E, "Ids are unique per section across all files of a project."),
         Code("CX202", "unknown reference", _E, "A reference to an id that no spec defines."),
-        Code("CX203", "unknown journey stage", _E, "A touch point's stage is not one of its journey's stages."),
+        Code(
+            "CX203", "unknown journey stage", _E, "A touch point's stage is not one of its journey's stages."
+        ),
         Code("CX204", "metric cycle", _E, "Ratio and derived metrics depend on each other in a circle."),
         Code("CX205", "pyramid cycle", _E, "Pyramids include each other in a circle."),
         Code("CX206", "owner cycle", _E, "Owners are each other's parents in a circle."),
@@ -60,27 +81,81 @@ CODES: dict[str, Code] = {
         Code("CX209", "duplicate stage", _E, "A journey lists the same stage twice."),
         # Values that make no sense together
         Code("CX301", "invalid scale", _E, "A scale is [low, high] with low < high."),
-        Code("CX302", "top_box outside the scale", _E, "top_box counts the top points of the scale: 1 ≤ top_box ≤ high − low."),
-        Code("CX303", "percentile out of range", _E, "A percentile is a fraction strictly between 0 and 1 (0.9 for p90)."),
-        Code("CX304", "goal thresholds reversed", _E, "`warn` lies on the wrong side of `target` for the metric's direction."),
+        Code(
+            "CX302",
+            "top_box outside the scale",
+            _E,
+            "top_box counts the top points of the scale: 1 ≤ top_box ≤ high − low.",
+        ),
+        Code(
+            "CX303",
+            "percentile out of range",
+            _E,
+            "A percentile is a fraction strictly between 0 and 1 (0.9 for p90).",
+        ),
+        Code(
+            "CX304",
+            "goal thresholds reversed",
+            _E,
+            "`warn` lies on the wrong side of `target` for the metric's direction.",
+        ),
         Code("CX305", "non-positive weight", _E, "Pyramid weights are relative and must be greater than 0."),
-        Code("CX306", "bounds needed", _E, "A metric with no natural range needs `bounds` in a pyramid normalised by bounds."),
+        Code(
+            "CX306",
+            "bounds needed",
+            _E,
+            "A metric with no natural range needs `bounds` in a pyramid normalised by bounds.",
+        ),
         Code("CX307", "invalid bounds", _E, "Bounds are [low, high] with low < high."),
-        Code("CX308", "goal needed", _E, "A pyramid normalised by goal needs a goal for each of its metrics."),
-        Code("CX309", "source cannot serve this metric", _E, "The metric needs fields its source does not declare (churn needs `start` and `end`)."),
-        Code("CX310", "goal outside the metric's range", _W, "A goal threshold the metric can never reach or always meets."),
+        Code(
+            "CX308", "goal needed", _E, "A pyramid normalised by goal needs a goal for each of its metrics."
+        ),
+        Code(
+            "CX309",
+            "source cannot serve this metric",
+            _E,
+            "The metric needs fields its source does not declare (churn needs `start` and `end`).",
+        ),
+        Code(
+            "CX310",
+            "goal outside the metric's range",
+            _W,
+            "A goal threshold the metric can never reach or always meets.",
+        ),
         Code("CX311", "option does not apply", _E, "A field that has no effect with the other fields given."),
         # Data files
-        Code("CX401", "path outside the project", _E, "File sources resolve inside the project folder; `..` and absolute paths that leave it are refused."),
+        Code(
+            "CX401",
+            "path outside the project",
+            _E,
+            "File sources resolve inside the project folder; `..` and absolute paths that leave it are refused.",
+        ),
         Code("CX402", "file not found", _W, "A file source's path does not exist (yet)."),
         Code("CX403", "unsupported file format", _E, "File sources are CSV (optionally .gz) or Parquet."),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),
-        Code("CX502", "not a single expression", _E, "A fragment is one SQL expression: no statements, no `;`."),
+        Code(
+            "CX502", "not a single expression", _E, "A fragment is one SQL expression: no statements, no `;`."
+        ),
         Code("CX503", "subquery not allowed", _E, "Fragments cannot read other tables: no subqueries."),
-        Code("CX504", "function not allowed", _E, "Only functions on the allow-list can appear in fragments (docs/sql-fragments.md)."),
-        Code("CX505", "construct not allowed", _E, "Aggregates, window functions, parameters, `*` and qualified names are not allowed in fragments."),
-        Code("CX506", "unknown metric in expression", _E, "A derived metric's `expr` names a metric that does not exist."),
+        Code(
+            "CX504",
+            "function not allowed",
+            _E,
+            "Only functions on the allow-list can appear in fragments (docs/sql-fragments.md).",
+        ),
+        Code(
+            "CX505",
+            "construct not allowed",
+            _E,
+            "Aggregates, window functions, parameters, `*` and qualified names are not allowed in fragments.",
+        ),
+        Code(
+            "CX506",
+            "unknown metric in expression",
+            _E,
+            "A derived metric's `expr` names a metric that does not exist.",
+        ),
     ]
 }
 

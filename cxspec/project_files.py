@@ -45,8 +45,10 @@ def spec_files(root: Path, paths: list[str] | None, output: str | None) -> list[
         for folder, dirnames, filenames in os.walk(start):
             here = Path(folder)
             dirnames[:] = sorted(
-                d for d in dirnames
-                if not d.startswith(".") and not (here / d).is_symlink()
+                d
+                for d in dirnames
+                if not d.startswith(".")
+                and not (here / d).is_symlink()
                 and (excluded is None or (here / d) != excluded)
                 and d not in ("__pycache__", "node_modules")
             )

@@ -38,9 +38,7 @@ def _collect(pm, hook_name: str, base: type, kind: str, registry: Registry) -> d
                 continue
             if cls.name in found:
                 first = registry.provided_by[(kind, cls.name)]
-                raise PluginError(
-                    f"{kind} {cls.name!r} is registered twice: by {first} and by {plugin_name}"
-                )
+                raise PluginError(f"{kind} {cls.name!r} is registered twice: by {first} and by {plugin_name}")
             found[cls.name] = cls()
             registry.provided_by[(kind, cls.name)] = plugin_name
     return found

@@ -48,14 +48,26 @@ def project_schema() -> dict:
             "name": TEXT,
             "description": TEXT,
             "grain": {"enum": list(GRAINS), "description": "Default reporting grain."},
-            "warehouse": {"type": "string", "minLength": 1,
-                          "description": "Where queries run: duckdb:///path, postgresql://…"},
-            "dialect": {"enum": dialects(),
-                        "description": "The SQL dialect fragments in specs are written in."},
-            "paths": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1,
-                      "description": "Only these folders hold spec files."},
-            "output": {"type": "string", "minLength": 1,
-                       "description": "Folder for compiled SQL and reports (never read as specs)."},
+            "warehouse": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Where queries run: duckdb:///path, postgresql://…",
+            },
+            "dialect": {
+                "enum": dialects(),
+                "description": "The SQL dialect fragments in specs are written in.",
+            },
+            "paths": {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "minItems": 1,
+                "description": "Only these folders hold spec files.",
+            },
+            "output": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Folder for compiled SQL and reports (never read as specs).",
+            },
         },
     }
 
@@ -66,7 +78,9 @@ OWNER = {
     "required": ["id"],
     "additionalProperties": False,
     "properties": {
-        "id": ID, "name": TEXT, "description": TEXT,
+        "id": ID,
+        "name": TEXT,
+        "description": TEXT,
         "kind": {"enum": ["team", "person"]},
         "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
         "github": {"type": "string", "pattern": "^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$"},
@@ -80,13 +94,20 @@ DIMENSION = {
             "type": "object",
             "required": ["name"],
             "additionalProperties": False,
-            "properties": {"name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                           "expr": FRAGMENT, "description": TEXT},
+            "properties": {
+                "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                "expr": FRAGMENT,
+                "description": TEXT,
+            },
         },
     ]
 }
 SOURCE_COMMON = {
-    "id": ID, "type": {"type": "string"}, "name": TEXT, "description": TEXT, "owner": REF,
+    "id": ID,
+    "type": {"type": "string"},
+    "name": TEXT,
+    "description": TEXT,
+    "owner": REF,
     "time": {"type": "string", "minLength": 1, "description": "Event time column."},
     "entity": {"type": "string", "minLength": 1, "description": "Customer key column."},
     "key": {"type": "string", "minLength": 1, "description": "Row key: counted once."},
@@ -101,7 +122,10 @@ JOURNEY = {
     "required": ["id", "stages"],
     "additionalProperties": False,
     "properties": {
-        "id": ID, "name": TEXT, "description": TEXT, "owner": REF,
+        "id": ID,
+        "name": TEXT,
+        "description": TEXT,
+        "owner": REF,
         "stages": {"type": "array", "minItems": 1, "items": ID},
     },
 }
@@ -110,14 +134,28 @@ TOUCHPOINT = {
     "required": ["id", "journey", "stage"],
     "additionalProperties": False,
     "properties": {
-        "id": ID, "name": TEXT, "description": TEXT, "journey": REF, "stage": REF, "owner": REF,
-        "intended": {"type": "boolean"}, "channel": TEXT, "match": FRAGMENT,
+        "id": ID,
+        "name": TEXT,
+        "description": TEXT,
+        "journey": REF,
+        "stage": REF,
+        "owner": REF,
+        "intended": {"type": "boolean"},
+        "channel": TEXT,
+        "match": FRAGMENT,
     },
 }
 METRIC_COMMON = {
-    "id": ID, "type": {"type": "string"}, "name": TEXT, "description": TEXT,
-    "touchpoint": REF, "category": {"enum": list(CATEGORIES)}, "owner": REF, "tracked_by": REF,
-    "direction": {"enum": list(DIRECTIONS)}, "unit": TEXT,
+    "id": ID,
+    "type": {"type": "string"},
+    "name": TEXT,
+    "description": TEXT,
+    "touchpoint": REF,
+    "category": {"enum": list(CATEGORIES)},
+    "owner": REF,
+    "tracked_by": REF,
+    "direction": {"enum": list(DIRECTIONS)},
+    "unit": TEXT,
     "min_sample": {"type": "integer", "minimum": 1},
     "version": {"type": "integer", "minimum": 1},
     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
@@ -128,18 +166,25 @@ GOAL = {
     "required": ["metric", "target"],
     "additionalProperties": False,
     "properties": {
-        "metric": REF, "target": {"type": "number"}, "warn": {"type": "number"},
+        "metric": REF,
+        "target": {"type": "number"},
+        "warn": {"type": "number"},
         "due": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
-        "owner": REF, "description": TEXT,
+        "owner": REF,
+        "description": TEXT,
     },
 }
 PYRAMID_NODE = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "id": ID, "name": TEXT, "description": TEXT, "owner": REF,
+        "id": ID,
+        "name": TEXT,
+        "description": TEXT,
+        "owner": REF,
         "weight": {"type": "number"},
-        "metric": REF, "pyramid": REF,
+        "metric": REF,
+        "pyramid": REF,
         "bounds": PAIR,
         "children": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/pyramid_node"}},
     },
@@ -151,7 +196,10 @@ PYRAMID = {
     "required": ["id", "children"],
     "additionalProperties": False,
     "properties": {
-        "id": ID, "name": TEXT, "description": TEXT, "owner": REF,
+        "id": ID,
+        "name": TEXT,
+        "description": TEXT,
+        "owner": REF,
         "normalize": {"enum": ["bounds", "goal"]},
         "children": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/pyramid_node"}},
     },
@@ -208,8 +256,9 @@ def _discriminated(common: dict, types: dict, fields_of, required_of) -> dict:
 def defs(registry: Registry) -> dict:
     return {
         "owner": OWNER,
-        "source": _discriminated(SOURCE_COMMON, registry.source_types,
-                                 lambda t: dict(t.fields), lambda t: list(t.required)),
+        "source": _discriminated(
+            SOURCE_COMMON, registry.source_types, lambda t: dict(t.fields), lambda t: list(t.required)
+        ),
         "journey": JOURNEY,
         "touchpoint": TOUCHPOINT,
         "metric": _discriminated(METRIC_COMMON, registry.metric_types, metric_fields, metric_required),
@@ -230,8 +279,10 @@ def spec_schema(registry: Registry) -> dict:
         "additionalProperties": False,
         "properties": {
             "version": VERSION,
-            **{section: {"type": "array", "items": {"$ref": f"#/$defs/{item}"}}
-               for section, item in SECTION_ITEMS.items()},
+            **{
+                section: {"type": "array", "items": {"$ref": f"#/$defs/{item}"}}
+                for section, item in SECTION_ITEMS.items()
+            },
         },
         "$defs": copy.deepcopy(defs(registry)),
     }

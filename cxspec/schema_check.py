@@ -96,10 +96,18 @@ class SpecValidator:
             "required": ["version"],
             "properties": {
                 "version": {},
-                **{s: {"type": "array", "items": {"$ref": f"#/$defs/{d}"}}
-                   for s, d in (("owners", "owner"), ("sources", "source"), ("journeys", "journey"),
-                                ("touchpoints", "touchpoint"), ("metrics", "metric"),
-                                ("goals", "goal"), ("pyramids", "pyramid"))},
+                **{
+                    s: {"type": "array", "items": {"$ref": f"#/$defs/{d}"}}
+                    for s, d in (
+                        ("owners", "owner"),
+                        ("sources", "source"),
+                        ("journeys", "journey"),
+                        ("touchpoints", "touchpoint"),
+                        ("metrics", "metric"),
+                        ("goals", "goal"),
+                        ("pyramids", "pyramid"),
+                    )
+                },
             },
             "additionalProperties": False,
             "$defs": shell_defs,
@@ -107,10 +115,12 @@ class SpecValidator:
         self.shell = Draft202012Validator(shell)
         self.project = Draft202012Validator(project_schema())
         self.items = {
-            "metrics": {n: Draft202012Validator(item_schema("metric", t))
-                        for n, t in registry.metric_types.items()},
-            "sources": {n: Draft202012Validator(item_schema("source", t))
-                        for n, t in registry.source_types.items()},
+            "metrics": {
+                n: Draft202012Validator(item_schema("metric", t)) for n, t in registry.metric_types.items()
+            },
+            "sources": {
+                n: Draft202012Validator(item_schema("source", t)) for n, t in registry.source_types.items()
+            },
         }
 
     # -- entry points -------------------------------------------------------------------
@@ -148,17 +158,28 @@ class SpecValidator:
 
     def _check_version(self, data, file: str, sink: DiagnosticSink) -> bool:
         if not isinstance(data, YamlMap):
-            sink.add("CX010", f"expected a mapping of sections, found {_describe(data)}",
-                     location_of(file, data, []), hint="a spec file starts with `version: 1`")
+            sink.add(
+                "CX010",
+                f"expected a mapping of sections, found {_describe(data)}",
+                location_of(file, data, []),
+                hint="a spec file starts with `version: 1`",
+            )
             return False
         if "version" not in data:
-            sink.add("CX007", "`version` is missing", Location(file, *data.pos),
-                     hint="add `version: 1` as the first line")
+            sink.add(
+                "CX007",
+                "`version` is missing",
+                Location(file, *data.pos),
+                hint="add `version: 1` as the first line",
+            )
             return False
         if data["version"] not in SPEC_VERSIONS or isinstance(data["version"], bool):
-            sink.add("CX008", f"spec language version {data['version']!r} is not supported",
-                     location_of(file, data, ["version"]),
-                     hint=f"this cxspec reads version {', '.join(map(str, SPEC_VERSIONS))}")
+            sink.add(
+                "CX008",
+                f"spec language version {data['version']!r} is not supported",
+                location_of(file, data, ["version"]),
+                hint=f"this cxspec reads version {', '.join(map(str, SPEC_VERSIONS))}",
+            )
             return False
         return True
 
@@ -169,17 +190,26 @@ class SpecValidator:
         base = [section, index]
         if "type" not in item:
             label = item.get("id")
-            sink.add("CX102", f"{kind} {label!r} has no `type`" if isinstance(label, str)
-                     else f"{section}[{index}] has no `type`",
-                     location_of(file, root, base),
-                     hint=f"one of: {known_list(validators)}")
+            sink.add(
+                "CX102",
+                f"{kind} {label!r} has no `type`"
+                if isinstance(label, str)
+                else f"{section}[{index}] has no `type`",
+                location_of(file, root, base),
+                hint=f"one of: {known_list(validators)}",
+            )
             return False
         if not isinstance(type_name, str) or type_name not in validators:
             hint = did_you_mean(type_name, validators) or (
                 f"no installed plugin provides {kind} type {type_name!r}; "
-                f"install the one that does, or use one of: {known_list(validators)}")
-            sink.add("CX107", f"unknown {kind} type {type_name!r}",
-                     location_of(file, root, [*base, "type"]), hint=hint)
+                f"install the one that does, or use one of: {known_list(validators)}"
+            )
+            sink.add(
+                "CX107",
+                f"unknown {kind} type {type_name!r}",
+                location_of(file, root, [*base, "type"]),
+                hint=hint,
+            )
             return False
         errors = list(validators[type_name].iter_errors(item))
         for error in errors:
@@ -201,9 +231,13 @@ class SpecValidator:
                     continue
                 suggestion = did_you_mean(key, allowed)
                 of_type = f" of type {type_name!r}" if type_name and len(path) == len(base) else ""
-                sink.add("CX101", f"unknown key {key!r} in {subject}{of_type}",
-                         location_of(file, root, [*path, key], key=True),
-                         hint=suggestion or f"allowed here: {known_list(allowed, 12)}", span=len(str(key)))
+                sink.add(
+                    "CX101",
+                    f"unknown key {key!r} in {subject}{of_type}",
+                    location_of(file, root, [*path, key], key=True),
+                    hint=suggestion or f"allowed here: {known_list(allowed, 12)}",
+                    span=len(str(key)),
+                )
             return
         if keyword in ("required", "dependentRequired") and isinstance(instance, dict):
             wanted = error.validator_value
@@ -211,8 +245,7 @@ class SpecValidator:
                 wanted = [r for k, reqs in wanted.items() if k in instance for r in reqs]
             for name in wanted:
                 if name not in instance:
-                    sink.add("CX102", f"{subject} is missing `{name}`", where,
-                             hint=FIELD_HINTS.get(name))
+                    sink.add("CX102", f"{subject} is missing `{name}`", where, hint=FIELD_HINTS.get(name))
             return
         if keyword == "type":
             expected = error.validator_value
@@ -223,36 +256,73 @@ class SpecValidator:
         if keyword in ("enum", "const"):
             allowed = error.validator_value if keyword == "enum" else [error.validator_value]
             suggestion = did_you_mean(instance, allowed) if isinstance(instance, str) else None
-            sink.add("CX104", f"{subject} is {instance!r}, not one of: {known_list(allowed, 12)}",
-                     where, hint=suggestion)
+            sink.add(
+                "CX104",
+                f"{subject} is {instance!r}, not one of: {known_list(allowed, 12)}",
+                where,
+                hint=suggestion,
+            )
             return
-        if keyword == "pattern" and last == "id" or (keyword == "pattern" and error.validator_value
-                                                     == "^[a-z][a-z0-9_-]*$"):
-            fixed = _id_like(instance) if isinstance(instance, str) else None
-            sink.add("CX105", f"{subject} is {instance!r}, not a valid id", where,
-                     hint=(f"ids are lower case letters, digits, _ and -: try {fixed!r}"
-                           if fixed else "ids are lower case letters, digits, _ and -"))
-            return
-        if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",
-                       "maxItems", "minLength", "maxLength", "uniqueItems"):
-            sink.add("CX106", f"{subject}: {_range_words(keyword, error.validator_value, instance)}",
-                     where, hint=hint)
-            return
-        if keyword == "oneOf" and last == "dimensions" or (
-            len(path) >= 2 and path[-2] == "dimensions"
+        if (
+            keyword == "pattern"
+            and last == "id"
+            or (keyword == "pattern" and error.validator_value == "^[a-z][a-z0-9_-]*$")
         ):
-            sink.add("CX100", f"{subject} should be a column name or a mapping with `name` and `expr`",
-                     where, hint="e.g. channel, or {name: touchpoint, expr: \"lower(touchpoint)\"}")
+            fixed = _id_like(instance) if isinstance(instance, str) else None
+            sink.add(
+                "CX105",
+                f"{subject} is {instance!r}, not a valid id",
+                where,
+                hint=(
+                    f"ids are lower case letters, digits, _ and -: try {fixed!r}"
+                    if fixed
+                    else "ids are lower case letters, digits, _ and -"
+                ),
+            )
+            return
+        if keyword in (
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "minItems",
+            "maxItems",
+            "minLength",
+            "maxLength",
+            "uniqueItems",
+        ):
+            sink.add(
+                "CX106",
+                f"{subject}: {_range_words(keyword, error.validator_value, instance)}",
+                where,
+                hint=hint,
+            )
+            return
+        if keyword == "oneOf" and last == "dimensions" or (len(path) >= 2 and path[-2] == "dimensions"):
+            sink.add(
+                "CX100",
+                f"{subject} should be a column name or a mapping with `name` and `expr`",
+                where,
+                hint='e.g. channel, or {name: touchpoint, expr: "lower(touchpoint)"}',
+            )
             return
         if keyword == "oneOf" and isinstance(instance, dict):
             present = [k for k in ("children", "metric", "pyramid") if k in instance]
-            sink.add("CX100", f"{subject} has {' and '.join(f'`{k}`' for k in present) or 'none'} "
-                     "of `children`, `metric`, `pyramid`: a node has exactly one",
-                     where, hint="a group has children, a leaf names a metric or a pyramid")
+            sink.add(
+                "CX100",
+                f"{subject} has {' and '.join(f'`{k}`' for k in present) or 'none'} "
+                "of `children`, `metric`, `pyramid`: a node has exactly one",
+                where,
+                hint="a group has children, a leaf names a metric or a pyramid",
+            )
             return
         if keyword == "pattern":
-            sink.add("CX100", f"{subject} is {instance!r}, which has the wrong form", where,
-                     hint=hint or f"expected the pattern {error.validator_value}")
+            sink.add(
+                "CX100",
+                f"{subject} is {instance!r}, which has the wrong form",
+                where,
+                hint=hint or f"expected the pattern {error.validator_value}",
+            )
             return
         sink.add("CX100", f"{subject}: {error.message}", where, hint=hint)
 

@@ -58,18 +58,27 @@ def parse_fragment(text: str, dialect: str) -> ParsedFragment:
         if description.startswith("Invalid expression / Unexpected token"):
             keyword = token.upper()
             if keyword in _STATEMENT_WORDS:
-                return _problem("CX502", f"a {keyword} statement is not an expression", first,
-                                "a fragment is one expression, such as channel = 'web'")
+                return _problem(
+                    "CX502",
+                    f"a {keyword} statement is not an expression",
+                    first,
+                    "a fragment is one expression, such as channel = 'web'",
+                )
             if token == ";":
-                return _problem("CX502", "`;` ends a statement: a fragment is one expression", first,
-                                "remove the `;` and what follows it")
+                return _problem(
+                    "CX502",
+                    "`;` ends a statement: a fragment is one expression",
+                    first,
+                    "remove the `;` and what follows it",
+                )
             message = f"unexpected {token!r}" if token else "unexpected input"
         else:
             message = description.replace("<class 'sqlglot.expressions.core.", "").replace("'>", "")
         return _problem("CX501", message, first, None)
     except TokenError as exc:
-        return ParsedFragment(None, (FragmentProblem("CX501", f"cannot read the SQL: {exc}",
-                                                     hint="check the quotes"),))
+        return ParsedFragment(
+            None, (FragmentProblem("CX501", f"cannot read the SQL: {exc}", hint="check the quotes"),)
+        )
     except (SqlglotError, RecursionError) as exc:
         return ParsedFragment(None, (FragmentProblem("CX501", f"cannot read the SQL: {exc}"),))
     if expression is None:
@@ -101,27 +110,42 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
     """What makes a parsed fragment more than one expression over its row's columns."""
     problems: list[FragmentProblem] = []
     for node in expression.walk():
-        if isinstance(node, (exp.Query, exp.Subquery, exp.Exists)) or isinstance(node, exp.Table):
-            problems.append(FragmentProblem("CX503", "a subquery reads other tables",
-                                            hint="filter on the source's own columns"))
+        if isinstance(node, (exp.Query, exp.Subquery, exp.Exists, exp.Table)):
+            problems.append(
+                FragmentProblem(
+                    "CX503", "a subquery reads other tables", hint="filter on the source's own columns"
+                )
+            )
             break
         if isinstance(node, _FORBIDDEN):
             what = {exp.Window: "a window function", exp.Star: "`*`"}.get(type(node), "a parameter")
             problems.append(FragmentProblem("CX505", f"{what} is not allowed in a fragment"))
         elif isinstance(node, exp.AggFunc):
-            problems.append(FragmentProblem(
-                "CX505", f"aggregate {function_names(node)[0]}() is not allowed in a fragment",
-                hint="fragments select rows; the metric type does the aggregation"))
+            problems.append(
+                FragmentProblem(
+                    "CX505",
+                    f"aggregate {function_names(node)[0]}() is not allowed in a fragment",
+                    hint="fragments select rows; the metric type does the aggregation",
+                )
+            )
         elif isinstance(node, exp.Column) and node.table:
-            problems.append(FragmentProblem(
-                "CX505", f"qualified name {node.sql()} is not allowed",
-                hint=f"write the column alone: {node.name}"))
+            problems.append(
+                FragmentProblem(
+                    "CX505",
+                    f"qualified name {node.sql()} is not allowed",
+                    hint=f"write the column alone: {node.name}",
+                )
+            )
         elif isinstance(node, exp.Func) and not isinstance(node, _SYNTAX):
             names = function_names(node)
             if not any(name in allowed for name in names):
-                problems.append(FragmentProblem(
-                    "CX504", f"function {names[0]}() is not on the allow-list",
-                    hint="see docs/sql-fragments.md; a plugin can allow more functions"))
+                problems.append(
+                    FragmentProblem(
+                        "CX504",
+                        f"function {names[0]}() is not on the allow-list",
+                        hint="see docs/sql-fragments.md; a plugin can allow more functions",
+                    )
+                )
     return problems
 
 
@@ -154,13 +178,24 @@ def check_query(query: str, source, field_name: str, dialect: str, sink) -> None
     try:
         statements = sqlglot.parse(query, read=dialect)
     except (SqlglotError, RecursionError) as exc:
-        sink.add("CX501", f"query of source {source.id!r} does not parse: {str(exc).splitlines()[0]}",
-                 source.loc(field_name))
+        sink.add(
+            "CX501",
+            f"query of source {source.id!r} does not parse: {str(exc).splitlines()[0]}",
+            source.loc(field_name),
+        )
         return
     statements = [s for s in statements if s is not None]
     if len(statements) != 1:
-        sink.add("CX502", f"query of source {source.id!r} holds {len(statements)} statements",
-                 source.loc(field_name), hint="a sql source is one SELECT")
+        sink.add(
+            "CX502",
+            f"query of source {source.id!r} holds {len(statements)} statements",
+            source.loc(field_name),
+            hint="a sql source is one SELECT",
+        )
     elif not isinstance(statements[0], exp.Query):
-        sink.add("CX502", f"query of source {source.id!r} is a {statements[0].key.upper()}, not a SELECT",
-                 source.loc(field_name), hint="a sql source is one read-only SELECT")
+        sink.add(
+            "CX502",
+            f"query of source {source.id!r} is a {statements[0].key.upper()}, not a SELECT",
+            source.loc(field_name),
+            hint="a sql source is one read-only SELECT",
+        )

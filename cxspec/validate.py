@@ -54,8 +54,9 @@ def read_yaml(root: Path, file: str, sink: DiagnosticSink):
         data = load_bytes(raw).data
     except YamlReadError as exc:
         for problem in exc.problems:
-            sink.add(problem.code, problem.message, Location(file, problem.line, problem.column),
-                     hint=problem.hint)
+            sink.add(
+                problem.code, problem.message, Location(file, problem.line, problem.column), hint=problem.hint
+            )
         return UNREADABLE
     return data
 
@@ -66,8 +67,12 @@ def validate_project(path: str | os.PathLike, registry: Registry | None = None) 
     try:
         root = find_root(path)
     except NotAProject as exc:
-        sink.add("CX009", str(exc), Location(str(path)),
-                 hint=f"a project is a folder with {CONFIG_FILE}; `cxspec init DIR` creates one")
+        sink.add(
+            "CX009",
+            str(exc),
+            Location(str(path)),
+            hint=f"a project is a folder with {CONFIG_FILE}; `cxspec init DIR` creates one",
+        )
         return Validation(None, sink.items)
     validator = spec_validator(registry)
 
@@ -82,8 +87,12 @@ def validate_project(path: str | os.PathLike, registry: Registry | None = None) 
 
     files = spec_files(root, config.paths, config.output)
     if len(files) > MAX_SPEC_FILES:
-        sink.add("CX012", f"more than {MAX_SPEC_FILES:,} spec files", Location(CONFIG_FILE),
-                 hint="narrow the search with `paths:` in cxspec.yaml")
+        sink.add(
+            "CX012",
+            f"more than {MAX_SPEC_FILES:,} spec files",
+            Location(CONFIG_FILE),
+            hint="narrow the search with `paths:` in cxspec.yaml",
+        )
         return Validation(None, sort_diagnostics(sink.items), root)
     project.files = files
     for file in files:
@@ -91,8 +100,12 @@ def validate_project(path: str | os.PathLike, registry: Registry | None = None) 
         if data is UNREADABLE:
             continue
         if data is None:
-            sink.add("CX013", "the file is empty", Location(file),
-                     hint="add `version: 1` and a section, or delete it")
+            sink.add(
+                "CX013",
+                "the file is empty",
+                Location(file),
+                hint="add `version: 1` and a section, or delete it",
+            )
             continue
         result = validator.check_spec_file(data, file, sink)
         if "*" not in result.invalid:

@@ -63,7 +63,9 @@ class FileSource(SourceType):
 class TableSource(SourceType):
     name = "table"
     description = "A table or view in the warehouse (`schema.table`)."
-    fields = {"table": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$"}}
+    fields = {
+        "table": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$"}
+    }
     required = ("table",)
 
 

@@ -38,8 +38,12 @@ def _report_cycles(nodes: dict, edges, sink, code: str, what: str, loc_of) -> No
         if members in reported:
             continue
         reported.add(members)
-        sink.add(code, f"{what} cycle: {' → '.join(cycle)}", loc_of(name),
-                 hint="break the circle: one of them must not depend on the others")
+        sink.add(
+            code,
+            f"{what} cycle: {' → '.join(cycle)}",
+            loc_of(name),
+            hint="break the circle: one of them must not depend on the others",
+        )
 
 
 def check(project, registry, sink) -> None:

@@ -44,14 +44,26 @@ def check(project, registry, sink) -> None:
     for metric in project.metrics.values():
         if metric.valid and metric.type == "derived" and isinstance(metric.raw.get("expr"), str):
             text = metric.raw["expr"]
-            if _check_one(metric.file, metric.raw, "expr", text, f"expr of metric {metric.id!r}",
-                          dialect, allowed, lines, sink):
+            if _check_one(
+                metric.file,
+                metric.raw,
+                "expr",
+                text,
+                f"expr of metric {metric.id!r}",
+                dialect,
+                allowed,
+                lines,
+                sink,
+            ):
                 for name in referenced_names(text, dialect):
                     if name not in project.metrics:
-                        sink.add("CX506", f"expr of metric {metric.id!r} names unknown metric {name!r}",
-                                 metric.loc("expr"),
-                                 hint=did_you_mean(name, project.metrics)
-                                 or "quote ids with a hyphen: \"my-metric\"")
+                        sink.add(
+                            "CX506",
+                            f"expr of metric {metric.id!r} names unknown metric {name!r}",
+                            metric.loc("expr"),
+                            hint=did_you_mean(name, project.metrics)
+                            or 'quote ids with a hyphen: "my-metric"',
+                        )
 
 
 def _check_one(file, raw, field, text, what, dialect, allowed, lines, sink) -> bool:
@@ -64,8 +76,12 @@ def _check_one(file, raw, field, text, what, dialect, allowed, lines, sink) -> b
     scalar_loc = locate(file, raw, field)
     for problem in problems:
         line_text = lines(file, scalar_loc.line)
-        sink.add(problem.code, f"{what}: {problem.message}",
-                 fragment_location(scalar_loc, line_text, problem), hint=problem.hint)
+        sink.add(
+            problem.code,
+            f"{what}: {problem.message}",
+            fragment_location(scalar_loc, line_text, problem),
+            hint=problem.hint,
+        )
     return not problems
 
 

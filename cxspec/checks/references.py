@@ -12,7 +12,8 @@ def _ref(sink, entity, field, value, targets: dict, what: str, loc=None) -> None
         "CX202",
         f"unknown {what} {value!r}",
         loc or entity.loc(field),
-        hint=did_you_mean(value, targets) or (f"no {what} has this id" if targets else f"no {what}s are defined"),
+        hint=did_you_mean(value, targets)
+        or (f"no {what} has this id" if targets else f"no {what}s are defined"),
         span=len(str(value)) if loc is None else 1,
     )
 
@@ -30,18 +31,30 @@ def check(project, registry, sink) -> None:
             if stage in seen:
                 from cxspec.model import locate
 
-                sink.add("CX209", f"journey {journey.id!r} lists stage {stage!r} twice",
-                         locate(journey.file, journey.raw["stages"], index))
+                sink.add(
+                    "CX209",
+                    f"journey {journey.id!r} lists stage {stage!r} twice",
+                    locate(journey.file, journey.raw["stages"], index),
+                )
             seen.add(stage)
     for touchpoint in project.touchpoints.values():
         _ref(sink, touchpoint, "owner", touchpoint.owner, owners, "owner")
         _ref(sink, touchpoint, "journey", touchpoint.journey, project.journeys, "journey")
         journey = project.journeys.get(touchpoint.journey or "")
-        if journey is not None and journey.valid and touchpoint.stage and touchpoint.stage not in journey.stages:
-            sink.add("CX203", f"stage {touchpoint.stage!r} is not a stage of journey {journey.id!r}",
-                     touchpoint.loc("stage"),
-                     hint=did_you_mean(touchpoint.stage, journey.stages)
-                     or f"its stages: {', '.join(journey.stages)}", span=len(touchpoint.stage))
+        if (
+            journey is not None
+            and journey.valid
+            and touchpoint.stage
+            and touchpoint.stage not in journey.stages
+        ):
+            sink.add(
+                "CX203",
+                f"stage {touchpoint.stage!r} is not a stage of journey {journey.id!r}",
+                touchpoint.loc("stage"),
+                hint=did_you_mean(touchpoint.stage, journey.stages)
+                or f"its stages: {', '.join(journey.stages)}",
+                span=len(touchpoint.stage),
+            )
     for metric in project.metrics.values():
         _ref(sink, metric, "source", metric.source, project.sources, "source")
         _ref(sink, metric, "owner", metric.owner, owners, "owner")

@@ -60,17 +60,29 @@ def _check_pyramid(pyramid: Pyramid, project, registry, sink) -> None:
     seen: dict[str, object] = {}
     for node in pyramid.nodes():
         if "weight" in node.raw and node.weight <= 0:
-            sink.add("CX305", f"weight {node.weight:g} of pyramid node {node.label!r} is not positive",
-                     node.loc("weight"), hint="weights are relative shares: 1, 2, 3…")
+            sink.add(
+                "CX305",
+                f"weight {node.weight:g} of pyramid node {node.label!r} is not positive",
+                node.loc("weight"),
+                hint="weights are relative shares: 1, 2, 3…",
+            )
         if node.id is not None:
             if node.id in seen:
-                sink.add("CX207", f"pyramid {pyramid.id!r} has two nodes with id {node.id!r}",
-                         node.loc("id"), hint=f"first at {seen[node.id]}")
+                sink.add(
+                    "CX207",
+                    f"pyramid {pyramid.id!r} has two nodes with id {node.id!r}",
+                    node.loc("id"),
+                    hint=f"first at {seen[node.id]}",
+                )
             else:
                 seen[node.id] = node.loc("id")
         if node.bounds is not None and node.bounds[0] >= node.bounds[1]:
-            sink.add("CX307", f"bounds [{node.bounds[0]:g}, {node.bounds[1]:g}] of {node.label!r} are empty",
-                     node.loc("bounds"), hint="write them as [low, high]")
+            sink.add(
+                "CX307",
+                f"bounds [{node.bounds[0]:g}, {node.bounds[1]:g}] of {node.label!r} are empty",
+                node.loc("bounds"),
+                hint="write them as [low, high]",
+            )
         if node.kind != "metric":
             continue
         metric = project.metrics.get(node.ref or "")

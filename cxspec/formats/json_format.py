@@ -6,4 +6,6 @@ import json
 
 
 def render(diagnostics, context) -> str:
-    return json.dumps({"diagnostics": [d.as_dict() for d in diagnostics]}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps({"diagnostics": [d.as_dict() for d in diagnostics]}, indent=2, ensure_ascii=False) + "\n"
+    )

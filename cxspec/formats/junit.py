@@ -14,19 +14,36 @@ def render(diagnostics, context) -> str:
     for d in diagnostics:
         by_file[d.file].append(d)
     failures = sum(any(d.severity is Severity.ERROR for d in ds) for ds in by_file.values())
-    suites = ET.Element("testsuites", name="cxspec", tests=str(len(files)), failures=str(failures),
-                        errors="0")
-    suite = ET.SubElement(suites, "testsuite", name=f"cxspec {context.command}", tests=str(len(files)),
-                          failures=str(failures), errors="0", skipped="0")
+    suites = ET.Element(
+        "testsuites", name="cxspec", tests=str(len(files)), failures=str(failures), errors="0"
+    )
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"cxspec {context.command}",
+        tests=str(len(files)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+    )
     for file in files:
-        case = ET.SubElement(suite, "testcase", classname=f"cxspec.{context.command}",
-                             name=context.path_prefix + file, file=context.path_prefix + file)
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"cxspec.{context.command}",
+            name=context.path_prefix + file,
+            file=context.path_prefix + file,
+        )
         found = by_file[file]
         errors = [d for d in found if d.severity is Severity.ERROR]
         if errors:
-            failure = ET.SubElement(case, "failure", type=errors[0].code,
-                                    message=f"{len(errors)} error{'s' if len(errors) != 1 else ''}: "
-                                            f"{errors[0].code} {errors[0].message}")
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type=errors[0].code,
+                message=f"{len(errors)} error{'s' if len(errors) != 1 else ''}: "
+                f"{errors[0].code} {errors[0].message}",
+            )
             failure.text = _listing(found, context)
         elif found:
             ET.SubElement(case, "system-out").text = _listing(found, context)
