@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from cxspec.diagnostics import DiagnosticSink, Location
+from cxspec.fastschema import NotCompilable, compile_schema
 from cxspec.model import SECTIONS
 from cxspec.registry import Registry
 from cxspec.schema import SPEC_VERSIONS, defs, item_schema, project_schema
@@ -77,6 +78,22 @@ def _subject(root, path) -> str:
     return ".".join(str(p) for p in path) or "the file"
 
 
+class _Checked:
+    """jsonschema behind the compiled fast path: errors only come from jsonschema."""
+
+    def __init__(self, schema: dict):
+        self.validator = Draft202012Validator(schema)
+        try:
+            self.fast = compile_schema(schema)
+        except NotCompilable:  # a plugin's schema with keywords the fast path lacks
+            self.fast = lambda instance: False
+
+    def iter_errors(self, instance):
+        if self.fast(instance):
+            return iter(())
+        return self.validator.iter_errors(instance)
+
+
 @dataclass
 class SchemaResult:
     #: (section, index) of items that broke the schema.
@@ -112,14 +129,14 @@ class SpecValidator:
             "additionalProperties": False,
             "$defs": shell_defs,
         }
-        self.shell = Draft202012Validator(shell)
-        self.project = Draft202012Validator(project_schema())
+        self.shell = _Checked(shell)
+        self.project = _Checked(project_schema())
         self.items = {
             "metrics": {
-                n: Draft202012Validator(item_schema("metric", t)) for n, t in registry.metric_types.items()
+                n: _Checked(item_schema("metric", t)) for n, t in registry.metric_types.items()
             },
             "sources": {
-                n: Draft202012Validator(item_schema("source", t)) for n, t in registry.source_types.items()
+                n: _Checked(item_schema("source", t)) for n, t in registry.source_types.items()
             },
         }
 

@@ -21,7 +21,8 @@ from cxspec.diagnostics import Location
 MAX_FRAGMENT_CHARS = 10_000
 
 # Syntax that sqlglot models as functions but that is plain SQL, always allowed.
-_SYNTAX = (exp.Cast, exp.TryCast, exp.Case, exp.If, exp.Extract, exp.Coalesce, exp.Nullif)
+# AND/OR are Func subclasses in sqlglot too (Binary operators): syntax, not calls.
+_SYNTAX = (exp.Cast, exp.TryCast, exp.Case, exp.If, exp.Extract, exp.Coalesce, exp.Nullif, exp.Binary, exp.Unary)
 _FORBIDDEN = (exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.Star, exp.Window)
 
 

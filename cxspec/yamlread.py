@@ -13,6 +13,16 @@ from dataclasses import dataclass
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 try:  # the C parser is optional: the pure-Python one gives the same events, slower
     import _ruamel_yaml  # noqa: F401
@@ -101,6 +111,9 @@ _KNOWN_TAGS = {
 
 def resolve_plain(value: str):
     """The YAML 1.2 core schema: null, bool, int, float, else a string."""
+    first = value[:1]
+    if first.isalpha() and first not in "nNtTf" and first != "F":
+        return value  # most values in specs: ids, names, column names
     if _NULL.match(value):
         return None
     if value in _BOOL_TRUE:
@@ -183,39 +196,63 @@ class _Composer:
     """Builds the tree iteratively (no recursion, so depth can't blow the stack)."""
 
     def __init__(self, text: str):
-        self.events = YAML(typ="safe", pure=_PURE).parse(text)
+        self.yaml = YAML(typ="safe", pure=_PURE)
+        _, self.parser = self.yaml.get_constructor_parser(text)
         self.anchors: dict[str, tuple[object, int]] = {}
-        self.problems: list[YamlProblem] = []
         self.nodes = 0
 
     def fail(self, code: str, message: str, pos: Pos, hint: str | None = None):
         raise YamlReadError([YamlProblem(code, message, pos[0], pos[1], hint)])
 
     def compose(self) -> object:
+        try:
+            return self._compose()
+        finally:
+            self.parser.dispose()
+
+    def _compose(self) -> object:
         root = None
         documents = 0
         # Each frame: [container, pending_key, pending_key_pos, size, anchor, merges]
         stack: list[list] = []
-        for event in self.events:
-            kind = type(event).__name__
-            if kind == "ScalarEvent":
-                value = self._scalar(event)
-                self._add(stack, value, _pos(event.start_mark), 1, event.anchor)
-                if not stack:
+        get_event = self.parser.get_event
+        while True:
+            event = get_event()
+            cls = type(event)
+            if cls is ScalarEvent:
+                mark = event.start_mark
+                pos = (mark.line + 1, mark.column + 1)
+                if event.tag is not None:
+                    value = self._tagged_scalar(event)
+                elif event.implicit[0]:
+                    value = resolve_plain(event.value)
+                else:
+                    value = event.value
+                if stack:
+                    frame = stack[-1]
+                    container = frame[0]
+                    if event.anchor is None and frame[1] is _NO_KEY and type(container) is YamlMap:
+                        frame[1], frame[2] = value, pos  # the common case: a key
+                        frame[3] += 1
+                        self.nodes += 1
+                        continue
+                    self._add(stack, value, pos, 1, event.anchor)
+                else:
+                    self._add(stack, value, pos, 1, event.anchor)
                     root = value
-            elif kind in ("MappingStartEvent", "SequenceStartEvent"):
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 self._check_tag(event)
+                pos = _pos(event.start_mark)
                 if len(stack) >= MAX_DEPTH:
                     self.fail(
                         "CX005",
                         f"nesting is deeper than {MAX_DEPTH} levels",
-                        _pos(event.start_mark),
+                        pos,
                         "spec files are shallow; check the indentation",
                     )
-                pos = _pos(event.start_mark)
-                container = YamlMap(pos) if kind == "MappingStartEvent" else YamlSeq(pos)
-                stack.append([container, _NO_KEY, None, 1, event.anchor, []])
-            elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+                container = YamlMap(pos) if cls is MappingStartEvent else YamlSeq(pos)
+                stack.append([container, _NO_KEY, None, 1, event.anchor, None])
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 container, _, _, size, anchor, merges = stack.pop()
                 if merges:
                     self._merge(container, merges)
@@ -225,7 +262,7 @@ class _Composer:
                     self._add(stack, container, container.pos, size, None)
                 else:
                     root = container
-            elif kind == "AliasEvent":
+            elif cls is AliasEvent:
                 pos = _pos(event.start_mark)
                 if event.anchor not in self.anchors:
                     self.fail("CX001", f"unknown alias *{event.anchor}", pos)
@@ -233,7 +270,7 @@ class _Composer:
                 self._add(stack, value, pos, size, None)
                 if not stack:
                     root = value
-            elif kind == "DocumentStartEvent":
+            elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     self.fail(
@@ -242,7 +279,8 @@ class _Composer:
                         _pos(event.start_mark),
                         "put each document in its own file",
                     )
-        return root
+            elif cls is StreamEndEvent:
+                return root
 
     def _check_tag(self, event) -> None:
         tag = getattr(event, "tag", None)
@@ -254,11 +292,9 @@ class _Composer:
                 "remove the tag; spec files use plain YAML",
             )
 
-    def _scalar(self, event):
+    def _tagged_scalar(self, event):
         self._check_tag(event)
-        if event.tag == _STR_TAG or not event.implicit[0]:
-            if event.tag and event.tag != _STR_TAG and event.tag != "!":
-                return resolve_plain(event.value)
+        if event.tag in (_STR_TAG, "!"):
             return event.value
         return resolve_plain(event.value)
 
@@ -278,7 +314,7 @@ class _Composer:
         frame = stack[-1]
         container = frame[0]
         frame[3] += size
-        if isinstance(container, YamlSeq):
+        if type(container) is YamlSeq:
             container.append(value)
             container.value_pos.append(pos)
             return
@@ -290,6 +326,8 @@ class _Composer:
         key, key_pos = frame[1], frame[2]
         frame[1] = _NO_KEY
         if key == "<<":
+            if frame[5] is None:
+                frame[5] = []
             frame[5].append((value, pos))
             return
         if key in container:
