@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
+
+from sqlglot import exp
+
+from cxspec.compiler.sqlkit import MetricSql
 
 if TYPE_CHECKING:
     from cxspec.diagnostics import DiagnosticSink
@@ -40,3 +45,78 @@ class MetricType:
 
     def check(self, metric: Metric, project: Project, sink: DiagnosticSink) -> None:
         """Semantic checks beyond the schema; report problems to ``sink``."""
+
+    # -- compilation (see docs/plugins.md and cxspec/compiler) ------------------------------
+
+    #: How the compiler computes it: "measures" (from per-row measures summed per group:
+    #: exact in two-level plans), "rows" (needs the rows themselves: percentiles, distinct
+    #: counts), "spine" (over a spine of periods: churn), "metrics" (from other metrics).
+    shape: ClassVar[str] = "measures"
+
+    def measures(self, metric: Metric, sql: SqlContext) -> dict[str, Measure]:
+        """Per-row quantities this metric aggregates, by a name local to the metric."""
+        return {}
+
+    def result(self, metric: Metric, m: MeasureAccess, sql: SqlContext) -> MetricSql:
+        """value, n, invalid and moe from the aggregated measures: ``m("name")``, ``m.rows``."""
+        raise NotImplementedError
+
+    def row_result(self, metric: Metric, rows: RowAccess, sql: SqlContext) -> MetricSql:
+        """For shape "rows": value, n, invalid, moe as aggregates over the rows that match."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A per-row expression and how groups of it combine ("sum", "min" or "max")."""
+
+    expression: exp.Expression
+    agg: str = "sum"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.agg, self.expression.sql())
+
+
+class SqlContext:
+    """What a metric type needs to build its SQL: its source's columns, in a dialect."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+
+    def column(self, name: str) -> exp.Expression:
+        return exp.column(name, quoted=True)
+
+    def number(self, name: str) -> exp.Expression:
+        """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
+        return exp.TryCast(this=self.column(name), to=exp.DataType.build("DOUBLE"))
+
+
+class MeasureAccess:
+    """Aggregated measures of one metric, as the compiler provides them to `result`."""
+
+    def __init__(self, lookup, rows: exp.Expression):
+        self._lookup = lookup
+        #: Rows that match the metric's filters, after de-duplication.
+        self.rows = rows
+
+    def __call__(self, name: str) -> exp.Expression:
+        return self._lookup(name)
+
+
+class RowAccess:
+    """The matching rows of one metric, for shape "rows" metric types."""
+
+    def __init__(self, where: exp.Expression | None, dialect: str):
+        self.where = where
+        self.dialect = dialect
+
+    def only(self, value: exp.Expression) -> exp.Expression:
+        """The value on matching rows and NULL elsewhere (aggregates skip NULLs)."""
+        if self.where is None:
+            return value
+        return exp.Case(ifs=[exp.If(this=self.where.copy(), true=value)])
+
+    @property
+    def count(self) -> exp.Expression:
+        return exp.Count(this=self.only(exp.Literal.number(1)))

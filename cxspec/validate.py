@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,18 @@ def read_yaml(root: Path, file: str, sink: DiagnosticSink):
 
 
 def validate_project(path: str | os.PathLike, registry: Registry | None = None) -> Validation:
-    registry = registry or default_registry()
+    # The loaded tree is many small containers that live until the end: cyclic garbage
+    # collection passes over them find nothing and cost ~20% of a large project's time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate(path, registry or default_registry())
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _validate(path, registry: Registry) -> Validation:
     sink = DiagnosticSink()
     try:
         root = find_root(path)

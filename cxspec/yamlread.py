@@ -153,7 +153,9 @@ def decode(raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters, as editors and the YAML parser do, not bytes.
+        column = len(raw[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         raise YamlReadError(
             [
                 YamlProblem(
@@ -181,10 +183,13 @@ def parse(text: str) -> object:
         line, column = _pos(mark) if mark else (1, 1)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
         hint = None
-        if "mapping values are not allowed" in message:
-            hint = "quote a value that holds ': ' or ends with ':' (\"duckdb:///:memory:\")"
-        elif "found character '\\t'" in message or "\\t" in message:
+        lines = text.splitlines()
+        source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        indent = source_line[: len(source_line) - len(source_line.lstrip())]
+        if "\t" in indent or "tab character" in message:
             hint = "YAML indents with spaces, not tabs"
+        elif "mapping values are not allowed" in message:
+            hint = "quote a value that holds ': ' or ends with ':' (\"duckdb:///:memory:\")"
         raise YamlReadError([YamlProblem("CX001", message, line, column, hint)]) from None
     except YAMLError as exc:
         raise YamlReadError([YamlProblem("CX001", str(exc), 1, 1)]) from None

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from sqlglot import exp
+
+from cxspec.compiler.dialects import percentile
+from cxspec.compiler.sqlkit import (
+    MetricSql,
+    Z,
+    add,
+    case_when,
+    div,
+    double,
+    flag,
+    mean_with_moe,
+    mul,
+    not_null,
+    num,
+    on_scale,
+    paren,
+    proportion,
+    safe_div,
+    sqrt_nonneg,
+    sub,
+)
 from cxspec.hookspecs import hookimpl
-from cxspec.metric_type import MetricType
+from cxspec.metric_type import Measure, MetricType
 from cxspec.sqlfrag import referenced_names
 
 SCALE = {
@@ -52,6 +74,33 @@ class SourceMetric(MetricType):
     def uses_top_box(self, metric) -> bool:
         return False
 
+    def scale(self, metric) -> tuple[int, int] | None:
+        """The scale its values must be on, if any."""
+        return None
+
+    def validity(self, metric, sql):
+        """(value, valid, invalid) predicates over a row's measured column."""
+        value = sql.number(metric.get("column"))
+        scale = self.scale(metric)
+        if scale is None:
+            return value, not_null(value), None
+        valid = on_scale(value, *scale)
+        return value, valid, exp.and_(not_null(value), exp.Not(this=exp.Paren(this=valid.copy())))
+
+    def base_measures(self, metric, sql) -> dict:
+        value, valid, invalid = self.validity(metric, sql)
+        measures = {
+            "n": Measure(flag(valid)),
+            "sum": Measure(case_when(valid.copy(), value.copy())),
+            "squares": Measure(case_when(valid.copy(), mul(value.copy(), value.copy()))),
+        }
+        if invalid is not None:
+            measures["invalid"] = Measure(flag(invalid))
+        return measures
+
+    def invalid_count(self, m, metric):
+        return m("invalid") if self.scale(metric) is not None else num(0)
+
 
 class Nps(SourceMetric):
     name = "nps"
@@ -73,6 +122,33 @@ class Nps(SourceMetric):
                 metric.loc("scale"),
                 hint="NPS is asked on [0, 10]",
             )
+
+    def scale(self, metric):
+        return scale_of(metric, (0, 10))
+
+    def measures(self, metric, sql):
+        low, high = self.scale(metric)
+        value, valid, invalid = self.validity(metric, sql)
+        # On 0–10: promoters 9–10, detractors 0–6; on other scales the same distances.
+        promoter = exp.GTE(this=value.copy(), expression=num(high - 1))
+        detractor = exp.LTE(this=value.copy(), expression=num(high - 4))
+        return {
+            "n": Measure(flag(valid)),
+            "invalid": Measure(flag(invalid)),
+            "promoters": Measure(flag(exp.and_(valid.copy(), promoter))),
+            "detractors": Measure(flag(exp.and_(valid.copy(), detractor))),
+        }
+
+    def result(self, metric, m, sql):
+        n = m("n")
+        p_promoters, p_detractors = safe_div(m("promoters"), n), safe_div(m("detractors"), n.copy())
+        difference = sub(p_promoters, p_detractors)
+        spread = sub(add(p_promoters.copy(), p_detractors.copy()), mul(difference.copy(), difference.copy()))
+        moe = case_when(
+            exp.GT(this=paren(n.copy()), expression=num(0)),
+            mul(num(Z), num(100), sqrt_nonneg(div(spread, double(n.copy())))),
+        )
+        return MetricSql(value=mul(num(100), difference), n=n.copy(), invalid=m("invalid"), moe=moe)
 
 
 class Csat(SourceMetric):
@@ -108,6 +184,28 @@ class Csat(SourceMetric):
                 hint="remove top_box, or set aggregate: top_box",
             )
 
+    def scale(self, metric):
+        return scale_of(metric, self.default_scale)
+
+    def measures(self, metric, sql):
+        measures = self.base_measures(metric, sql)
+        if self.uses_top_box(metric):
+            low, high = self.scale(metric)
+            top_box = metric.get("top_box", self.default_top_box)
+            value, valid, _ = self.validity(metric, sql)
+            threshold = exp.GT(this=value, expression=num(high - top_box))
+            measures["top"] = Measure(flag(exp.and_(valid, threshold)))
+        return measures
+
+    def result(self, metric, m, sql):
+        if self.uses_top_box(metric):
+            result = proportion(m("top"), m("n"))
+        else:
+            mean, moe = mean_with_moe(m("sum"), m("squares"), m("n"))
+            result = MetricSql(value=mean, n=m("n"), invalid=num(0), moe=moe)
+        result.invalid = m("invalid")
+        return result
+
 
 class Ces(Csat):
     name = "ces"
@@ -128,6 +226,13 @@ class Rate(SourceMetric):
     def natural_range(self, metric):
         return PERCENT
 
+    def measures(self, metric, sql):
+        condition = sql.predicate(metric.get("condition"))
+        return {"true": Measure(flag(condition))}
+
+    def result(self, metric, m, sql):
+        return proportion(m("true"), m.rows)
+
 
 class Mean(SourceMetric):
     name = "mean"
@@ -143,6 +248,17 @@ class Mean(SourceMetric):
         if "scale" in metric.raw:
             self.check_scale(metric, sink, (0, 1))
 
+    def scale(self, metric):
+        scale = metric.get("scale")
+        return (scale[0], scale[1]) if isinstance(scale, list) and len(scale) == 2 else None
+
+    def measures(self, metric, sql):
+        return self.base_measures(metric, sql)
+
+    def result(self, metric, m, sql):
+        mean, moe = mean_with_moe(m("sum"), m("squares"), m("n"))
+        return MetricSql(value=mean, n=m("n"), invalid=self.invalid_count(m, metric), moe=moe)
+
 
 class Sum(SourceMetric):
     name = "sum"
@@ -150,21 +266,51 @@ class Sum(SourceMetric):
     fields = {"column": COLUMN}
     required = ("column",)
 
+    def measures(self, metric, sql):
+        value, valid, _ = self.validity(metric, sql)
+        return {"n": Measure(flag(valid)), "sum": Measure(case_when(valid.copy(), value.copy()))}
 
-class Min(Sum):
+    def result(self, metric, m, sql):
+        n = m("n")
+        value = case_when(exp.GT(this=paren(n), expression=num(0)), double(m("sum")))
+        return MetricSql(value=value, n=n.copy(), invalid=num(0))
+
+
+class Min(SourceMetric):
     name = "min"
     description = "The smallest value of a column."
+    fields = {"column": COLUMN}
+    required = ("column",)
+    aggregate = "min"
+
+    def measures(self, metric, sql):
+        value, valid, _ = self.validity(metric, sql)
+        return {"n": Measure(flag(valid)), "value": Measure(case_when(valid, value), self.aggregate)}
+
+    def result(self, metric, m, sql):
+        return MetricSql(value=double(m("value")), n=m("n"), invalid=num(0))
 
 
-class Max(Sum):
+class Max(Min):
     name = "max"
     description = "The largest value of a column."
+    aggregate = "max"
 
 
 class Count(SourceMetric):
     name = "count"
     description = "Rows, or rows where `column` is not NULL."
     fields = {"column": COLUMN}
+
+    def measures(self, metric, sql):
+        column = metric.get("column")
+        if column is None:
+            return {}
+        return {"n": Measure(flag(not_null(sql.column(column))))}
+
+    def result(self, metric, m, sql):
+        n = m("n") if metric.get("column") is not None else m.rows
+        return MetricSql(value=double(n), n=n.copy(), invalid=num(0))
 
 
 class CountDistinct(SourceMetric):
@@ -181,6 +327,14 @@ class CountDistinct(SourceMetric):
                 metric.loc(),
                 hint="give the metric a `column`, or the source an `entity`",
             )
+
+    shape = "rows"
+
+    def row_result(self, metric, rows, sql):
+        column = sql.column(metric.get("column") or sql.entity)
+        distinct = exp.Count(this=exp.Distinct(expressions=[rows.only(column)]))
+        n = exp.Count(this=rows.only(column.copy()))
+        return MetricSql(value=double(distinct), n=n, invalid=num(0))
 
 
 class Percentile(SourceMetric):
@@ -200,6 +354,16 @@ class Percentile(SourceMetric):
                 hint=hint,
             )
 
+    shape = "rows"
+
+    def row_result(self, metric, rows, sql):
+        value = rows.only(sql.number(metric.get("column")))
+        return MetricSql(
+            value=double(percentile(value, metric.get("percentile"), sql.dialect)),
+            n=exp.Count(this=value.copy()),
+            invalid=num(0),
+        )
+
 
 class Ratio(MetricType):
     name = "ratio"
@@ -207,6 +371,7 @@ class Ratio(MetricType):
     fields = {"numerator": METRIC_REF, "denominator": METRIC_REF}
     required = ("numerator", "denominator")
     reads_source = False
+    shape = "metrics"
 
     def depends_on(self, metric):
         return [(metric.get(f), f) for f in ("numerator", "denominator") if isinstance(metric.get(f), str)]
@@ -218,6 +383,7 @@ class Derived(MetricType):
     fields = {"expr": {"type": "string", "minLength": 1}}
     required = ("expr",)
     reads_source = False
+    shape = "metrics"
 
     def depends_on(self, metric):
         expr = metric.get("expr")
@@ -230,6 +396,8 @@ class ChurnRate(SourceMetric):
     name = "churn_rate"
     description = "% of the entities active at a period's start whose end falls in the period."
     fields = {}
+    shape = "spine"
+    retention = False
     unit = "%"
 
     def natural_range(self, metric):
@@ -253,6 +421,7 @@ class ChurnRate(SourceMetric):
 class RetentionRate(ChurnRate):
     name = "retention_rate"
     description = "100 − churn_rate."
+    retention = True
 
 
 BUILTIN_METRIC_TYPES = [

@@ -28,20 +28,66 @@ def find_cycle(start: str, edges) -> list[str] | None:
     return None
 
 
+def strongly_connected(nodes, edges) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively, in one pass over the graph."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in sorted(nodes):
+        if root in index:
+            continue
+        work = [(root, iter(edges(root)))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, neighbours = work[-1]
+            advanced = False
+            for nxt in neighbours:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(edges(nxt))))
+                    advanced = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+    return components
+
+
 def _report_cycles(nodes: dict, edges, sink, code: str, what: str, loc_of) -> None:
-    reported: set[frozenset] = set()
-    for name in sorted(nodes):
-        cycle = find_cycle(name, edges)
-        if cycle is None:
+    """One diagnostic per circle (strongly connected component), at its first member."""
+    for component in strongly_connected(nodes, edges):
+        start = component[0]
+        if len(component) == 1 and start not in edges(start):
             continue
-        members = frozenset(cycle)
-        if members in reported:
-            continue
-        reported.add(members)
+        members = set(component)
+        cycle = find_cycle(start, lambda n: [m for m in edges(n) if m in members])
         sink.add(
             code,
-            f"{what} cycle: {' → '.join(cycle)}",
-            loc_of(name),
+            f"{what} cycle: {' → '.join(cycle or [start, start])}",
+            loc_of(start),
             hint="break the circle: one of them must not depend on the others",
         )
 

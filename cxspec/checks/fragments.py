@@ -66,13 +66,20 @@ def check(project, registry, sink) -> None:
                         )
 
 
-def _check_one(file, raw, field, text, what, dialect, allowed, lines, sink) -> bool:
-    from cxspec.model import locate
-
+@lru_cache(maxsize=65536)
+def fragment_problems(text: str, dialect: str, allowed: frozenset) -> tuple:
+    """Problems of one fragment text; projects repeat fragments, so each is checked once."""
     parsed = parse_fragment(text, dialect)
     problems = list(parsed.problems)
     if parsed.expression is not None:
         problems += confinement_problems(parsed.expression, allowed)
+    return tuple(problems)
+
+
+def _check_one(file, raw, field, text, what, dialect, allowed, lines, sink) -> bool:
+    from cxspec.model import locate
+
+    problems = fragment_problems(text, dialect, allowed)
     scalar_loc = locate(file, raw, field)
     for problem in problems:
         line_text = lines(file, scalar_loc.line)

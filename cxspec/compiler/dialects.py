@@ -1,0 +1,102 @@
+"""What differs between warehouses, closed here so the rest of the compiler is dialect-free.
+
+Periods are calendar periods in UTC named by their first day; timestamps with an offset
+are converted to UTC first. SQLite has neither DATE_TRUNC nor PERCENTILE_CONT: periods use
+its date() modifiers and percentiles an exact window-function form (sqlgen.py).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from cxspec.compiler.sqlkit import num, text
+
+#: Dialects whose timestamps need a round trip through TIMESTAMPTZ to apply offsets.
+_TZ_CAST = {"duckdb", "postgres", "snowflake", "redshift"}
+_STEP = {
+    "day": ("DAY", 1),
+    "week": ("DAY", 7),
+    "month": ("MONTH", 1),
+    "quarter": ("MONTH", 3),
+    "year": ("YEAR", 1),
+}
+
+
+def utc_timestamp(value: exp.Expression, dialect: str) -> exp.Expression:
+    """The event time as a UTC timestamp without zone (the session runs in UTC)."""
+    if dialect == "sqlite":
+        return exp.Anonymous(this="datetime", expressions=[value])
+    if dialect in _TZ_CAST:
+        return exp.cast(exp.cast(value, exp.DataType.build("TIMESTAMPTZ")), exp.DataType.build("TIMESTAMP"))
+    return exp.cast(value, exp.DataType.build("TIMESTAMP"))
+
+
+def period_start(timestamp: exp.Expression, grain: str, dialect: str) -> exp.Expression:
+    """The first day (a DATE) of the period holding a UTC timestamp."""
+    if dialect == "sqlite":
+        return _sqlite_period(timestamp, grain)
+    unit = {"week": "WEEK"}.get(grain, grain.upper())
+    truncated = exp.TimestampTrunc(this=timestamp, unit=exp.var(unit))
+    return exp.cast(truncated, exp.DataType.build("DATE"))
+
+
+def _sqlite_period(ts: exp.Expression, grain: str) -> exp.Expression:
+    def date(*modifiers: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this="date", expressions=[ts.copy(), *modifiers])
+
+    if grain == "day":
+        return date()
+    if grain == "week":  # back 6 days, then forward to a Monday: the ISO week's Monday
+        return date(text("-6 days"), text("weekday 1"))
+    if grain == "month":
+        return date(text("start of month"))
+    if grain == "year":
+        return date(text("start of year"))
+    # quarter: the month's start, minus (month - 1) % 3 months
+    month = exp.cast(
+        exp.Anonymous(this="strftime", expressions=[text("%m"), ts.copy()]), exp.DataType.build("INT")
+    )
+    # Parenthesised: in SQLite `||` binds tighter than `%`.
+    back = exp.Paren(
+        this=exp.Mod(this=exp.Paren(this=exp.Sub(this=month, expression=num(1))), expression=num(3))
+    )
+    modifier = exp.DPipe(this=exp.DPipe(this=text("-"), expression=back), expression=text(" months"))
+    return date(text("start of month"), modifier)
+
+
+def next_period(period: exp.Expression, grain: str, dialect: str) -> exp.Expression:
+    """The first day of the following period."""
+    unit, count = _STEP[grain]
+    if dialect == "sqlite":
+        modifier = f"+{count} {unit.lower()}s" if count > 1 else f"+1 {unit.lower()}"
+        return exp.Anonymous(this="date", expressions=[period, text(modifier)])
+    added = exp.DateAdd(this=period, expression=num(count), unit=exp.var(unit))
+    return exp.cast(added, exp.DataType.build("DATE"))
+
+
+def date_literal(value: str, dialect: str) -> exp.Expression:
+    if dialect == "sqlite":
+        return text(value)
+    return exp.cast(text(value), exp.DataType.build("DATE"))
+
+
+def timestamp_of_date(period: exp.Expression, dialect: str) -> exp.Expression:
+    """A period's first day as a timestamp at midnight, to compare with event times."""
+    if dialect == "sqlite":
+        return exp.Anonymous(this="datetime", expressions=[period])
+    return exp.cast(period, exp.DataType.build("TIMESTAMP"))
+
+
+def native_percentile(dialect: str) -> bool:
+    return dialect != "sqlite"
+
+
+def percentile(value: exp.Expression, fraction: float, dialect: str) -> exp.Expression:
+    """Continuous percentile with linear interpolation (PERCENTILE_CONT) of non-NULL values."""
+    if dialect in ("spark", "spark2", "databricks", "hive"):
+        # sqlglot renders PERCENTILE_CONT as PERCENTILE_APPROX there; `percentile` is exact.
+        return exp.Anonymous(this="percentile", expressions=[value, num(fraction)])
+    return exp.WithinGroup(
+        this=exp.PercentileCont(this=num(fraction)),
+        expression=exp.Order(expressions=[exp.Ordered(this=value, nulls_first=False)]),
+    )

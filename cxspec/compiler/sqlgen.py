@@ -1,0 +1,513 @@
+"""Render a Plan as one SELECT statement (a sqlglot tree) returning one row per metric,
+period and dimension values: metric, period, <dimensions…>, value, n, invalid, moe.
+
+Per source, one read (`src_*`), then:
+  - `lvl1_*`: the two-level plan's first level: GROUP BY period, dimensions and each
+    metric filter's truth value, summing every distinct measure once;
+  - one branch per metric that pivots that small table (SUM(CASE WHEN filter …));
+  - `rows_*`: metrics that need the rows (percentiles, distinct counts), filters inside
+    their aggregates;
+  - `spine_*`: churn and retention over a spine of periods.
+Ratio and derived metrics are computed on top of those results, level by level.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from cxspec.compiler import dialects
+from cxspec.compiler.plan import CompileContext, MetricPlan, Plan, ScanPlan, quoted_fragment
+from cxspec.compiler.sqlkit import (
+    MetricSql,
+    bigint,
+    case_when,
+    col,
+    double,
+    num,
+    paren,
+    safe_div,
+    sub,
+    text,
+)
+from cxspec.metric_type import MeasureAccess, RowAccess
+
+PERIOD = "__period"
+RESULT_COLUMNS = ("value", "n", "invalid", "moe")
+
+
+def dim_column(name: str) -> str:
+    return f"__dim_{name}"
+
+
+class SourceRelations:
+    """How each source is read: a table, a file-reading function or a subquery."""
+
+    def __init__(self, project, dialect: str, file_reader=None):
+        self.project = project
+        self.dialect = dialect
+        self.file_reader = file_reader
+
+    def relation(self, source) -> exp.Expression:
+        raw = source.raw
+        if source.type == "table":
+            return exp.to_table(raw["table"], dialect=self.dialect)
+        if source.type == "sql":
+            import sqlglot
+
+            query = sqlglot.parse_one(raw["query"], read=self.project.config.dialect)
+            return exp.Subquery(this=query)
+        if source.type == "file":
+            if self.file_reader is not None:
+                return self.file_reader(source)
+            return exp.to_table(source.id)  # loaded by the warehouse under the source's id
+        raise ValueError(f"no relation for source type {source.type!r}")
+
+
+class Generator:
+    def __init__(self, plan: Plan, relations: SourceRelations):
+        self.plan = plan
+        self.dialect = plan.dialect
+        self.relations = relations
+        self.fragment_dialect = relations.project.config.dialect
+        self.ctes: list[exp.CTE] = []
+        self.recursive = False
+
+    # -- whole statement -----------------------------------------------------------------
+
+    def statement(self) -> exp.Select:
+        branches: list[exp.Select] = []
+        for number, scan in enumerate(self.plan.scans, start=1):
+            branches += self.scan(scan, number)
+        base = self.union("results_0", branches)
+        current = base
+        for level, metrics in enumerate(self.plan.levels, start=1):
+            computed = [self.computed_branch(m, current) for m in metrics]
+            previous = exp.select("*").from_(current)
+            current = self.union(f"results_{level}", [previous, *computed])
+        outputs = [text(m) for m in self.plan.outputs]
+        select = exp.select(
+            col("metric"),
+            exp.alias_(col(PERIOD), "period", quoted=True),
+            *[exp.alias_(col(dim_column(d)), d, quoted=True) for d in self.plan.dimensions],
+            *[col(c) for c in RESULT_COLUMNS],
+        ).from_(current)
+        conditions = [exp.In(this=col("metric"), expressions=outputs), *self.period_bounds(col(PERIOD))]
+        select = select.where(exp.and_(*conditions))
+        select = select.order_by(
+            col("metric"), col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions]
+        )
+        with_ = exp.With(expressions=self.ctes, recursive=self.recursive)
+        select.set("with_", with_) if "with_" in exp.Select.arg_types else select.set("with", with_)
+        return select
+
+    def cte(self, name: str, query: exp.Expression, *, materialized: bool = False) -> exp.Table:
+        alias = exp.TableAlias(this=exp.to_identifier(name, quoted=True))
+        cte = exp.CTE(this=query, alias=alias)
+        if materialized and self.dialect in ("duckdb", "postgres"):
+            cte.set("materialized", True)
+        self.ctes.append(cte)
+        return exp.table_(exp.to_identifier(name, quoted=True))
+
+    def union(self, name: str, branches: list[exp.Select]) -> exp.Table:
+        if not branches:
+            branches = [self.empty_results()]
+        query = branches[0]
+        for branch in branches[1:]:
+            query = exp.union(query, branch, distinct=False)
+        return self.cte(name, query)
+
+    def empty_results(self) -> exp.Select:
+        """A typed result set with no rows, when a request computes nothing from sources."""
+        columns = [
+            exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "metric", quoted=True),
+            exp.alias_(exp.cast(exp.Null(), "DATE"), PERIOD, quoted=True),
+            *[
+                exp.alias_(exp.cast(exp.Null(), "VARCHAR"), dim_column(d), quoted=True)
+                for d in self.plan.dimensions
+            ],
+            exp.alias_(double(exp.Null()), "value", quoted=True),
+            exp.alias_(bigint(exp.Null()), "n", quoted=True),
+            exp.alias_(bigint(exp.Null()), "invalid", quoted=True),
+            exp.alias_(double(exp.Null()), "moe", quoted=True),
+        ]
+        return exp.select(*columns).where(exp.false())
+
+    # -- one source ----------------------------------------------------------------------
+
+    def group_columns(self) -> list[exp.Column]:
+        return [col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions]]
+
+    def scan(self, scan: ScanPlan, number: int) -> list[exp.Select]:
+        uses = bool(scan.measure_metrics) + bool(scan.row_metrics) + bool(scan.spine_metrics)
+        source_name = f"src_{number}_{scan.source.id}"
+        rows = self.cte(
+            source_name, self.source_rows(scan), materialized=uses > 1 or len(scan.predicate_chunks()) > 1
+        )
+        branches: list[exp.Select] = []
+        if scan.measure_metrics:
+            branches += self.two_level(scan, number, rows)
+        if scan.row_metrics:
+            branches += self.row_branches(scan, number, rows)
+        if scan.spine_metrics:
+            branches += self.spine_branches(scan, number, rows)
+        return branches
+
+    def source_rows(self, scan: ScanPlan) -> exp.Select:
+        """The source's rows after its filter and de-duplication, with period and dimensions."""
+        source = scan.source
+        relation = self.relations.relation(source)
+        inner = exp.select("*").from_(
+            exp.alias_(relation, "s", table=True) if not isinstance(relation, exp.Table) else relation
+        )
+        if source.filter:
+            inner = inner.where(self.fragment(source.filter))
+        if source.key:
+            order = col(source.time) if source.time else col(source.key)
+            row_number = exp.Window(
+                this=exp.RowNumber(),
+                partition_by=[col(source.key)],
+                order=exp.Order(expressions=[exp.Ordered(this=order, desc=source.keep != "earliest")]),
+            )
+            inner = inner.select(exp.alias_(row_number, "__row", quoted=True))
+            inner = (
+                exp.select("*")
+                .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True))
+                .where(exp.EQ(this=col("__row"), expression=num(1)))
+            )
+        time_column = source.time or source.start
+        columns: list[exp.Expression] = []
+        if time_column:
+            timestamp = dialects.utc_timestamp(col(time_column), self.dialect)
+            columns.append(
+                exp.alias_(
+                    dialects.period_start(timestamp, self.plan.grain, self.dialect), PERIOD, quoted=True
+                )
+            )
+        for name in self.plan.dimensions:
+            dimension = source.dimension(name)
+            value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
+            columns.append(exp.alias_(value, dim_column(name), quoted=True))
+        outer = exp.select("*", *columns).from_(exp.alias_(exp.Subquery(this=inner), "r", table=True))
+        filtered = exp.select("*").from_(exp.alias_(exp.Subquery(this=outer), "f", table=True))
+        conditions = []
+        if self.plan.where is not None:
+            where = self.plan.where.copy()
+            for column in where.find_all(exp.Column):
+                column.replace(col(dim_column(column.name)))
+            conditions.append(where)
+        if not scan.spine_metrics:
+            conditions += self.period_bounds(col(PERIOD))
+        return filtered.where(exp.and_(*conditions)) if conditions else filtered
+
+    def period_bounds(self, period: exp.Expression) -> list[exp.Expression]:
+        request = self.plan.request
+        bounds = []
+        if request.start:
+            first = dialects.period_start(
+                dialects.utc_timestamp(text(request.start.isoformat()), self.dialect),
+                self.plan.grain,
+                self.dialect,
+            )
+            bounds.append(exp.GTE(this=period.copy(), expression=first))
+        if request.end:
+            last = dialects.period_start(
+                dialects.utc_timestamp(text(request.end.isoformat()), self.dialect),
+                self.plan.grain,
+                self.dialect,
+            )
+            bounds.append(exp.LTE(this=period.copy(), expression=last))
+        return bounds
+
+    def fragment(self, text_: str) -> exp.Expression:
+        return quoted_fragment(text_, self.fragment_dialect)
+
+    def context(self, scan: ScanPlan) -> CompileContext:
+        return CompileContext(self.dialect, scan.source, self.fragment_dialect)
+
+    # -- the two-level plan -------------------------------------------------------------
+
+    def two_level(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
+        branches = []
+        chunks = scan.predicate_chunks()
+        chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
+        tables = []
+        for c, chunk in enumerate(chunks):
+            suffix = f"_{c + 1}" if len(chunks) > 1 else ""
+            tables.append(
+                self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
+            )
+        for plan in scan.measure_metrics:
+            table = tables[chunk_of.get(plan.predicate_index, 0)]
+            branches.append(self.pivot_branch(scan, plan, table))
+        return branches
+
+    def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
+        groups = self.group_columns()
+        flags = [
+            exp.alias_(case_when(scan.predicates[i].copy(), num(1), num(0)), f"__p{i}", quoted=True)
+            for i in chunk
+        ]
+        aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True)]
+        for index, measure in enumerate(scan.measures):
+            function = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[measure.agg]
+            aggregates.append(
+                exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True)
+            )
+        group_by = [*groups, *[scan.predicates[i].copy() for i in chunk]]
+        select = exp.select(*groups, *flags, *aggregates).from_(rows)
+        return select.group_by(
+            *[case_when(g, num(1), num(0)) if i >= len(groups) else g for i, g in enumerate(group_by)]
+        )
+
+    def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, table: exp.Table) -> exp.Select:
+        def only(value: exp.Expression) -> exp.Expression:
+            if plan.predicate_index is None:
+                return value
+            flag = exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1))
+            return case_when(flag, value)
+
+        def lookup(name: str) -> exp.Expression:
+            index = plan.measure_index[name]
+            measure = scan.measures[index]
+            function = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[measure.agg]
+            aggregate = function(this=only(col(f"__m{index}")))
+            return exp.Coalesce(this=aggregate, expressions=[num(0)]) if measure.agg == "sum" else aggregate
+
+        rows = exp.Coalesce(this=exp.Sum(this=only(col("__rows"))), expressions=[num(0)])
+        context = self.context(scan)
+        result = plan.type.result(plan.metric, MeasureAccess(lookup, rows), context)
+        return self.result_select(plan.metric.id, result, table).having(
+            exp.GT(this=rows.copy(), expression=num(0))
+        )
+
+    def result_select(self, metric_id: str, result: MetricSql, table) -> exp.Select:
+        return (
+            exp.select(
+                exp.alias_(text(metric_id), "metric", quoted=True),
+                *self.group_columns(),
+                exp.alias_(double(result.value), "value", quoted=True),
+                exp.alias_(bigint(result.n), "n", quoted=True),
+                exp.alias_(bigint(result.invalid), "invalid", quoted=True),
+                exp.alias_(double(result.moe if result.moe is not None else exp.Null()), "moe", quoted=True),
+            )
+            .from_(table)
+            .group_by(*self.group_columns())
+        )
+
+    # -- metrics over rows ----------------------------------------------------------------
+
+    def row_branches(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
+        branches = []
+        context = self.context(scan)
+        for plan in scan.row_metrics:
+            access = RowAccess(plan.predicate.copy() if plan.predicate is not None else None, self.dialect)
+            if plan.type.name == "percentile" and not dialects.native_percentile(self.dialect):
+                branches.append(self.window_percentile(scan, plan, number, rows, access))
+                continue
+            result = plan.type.row_result(plan.metric, access, context)
+            branches.append(
+                self.result_select(plan.metric.id, result, rows).having(
+                    exp.GT(this=access.count, expression=num(0))
+                )
+            )
+        return branches
+
+    def window_percentile(self, scan, plan: MetricPlan, number: int, rows, access: RowAccess) -> exp.Select:
+        """PERCENTILE_CONT where the engine lacks it: rank the values, interpolate linearly."""
+        context = self.context(scan)
+        value = context.number(plan.metric.raw["column"])
+        fraction = num(plan.metric.raw["percentile"])
+        groups = self.group_columns()
+        ranked = exp.select(
+            *groups,
+            exp.alias_(value.copy(), "__v", quoted=True),
+            exp.alias_(
+                exp.Window(
+                    this=exp.RowNumber(),
+                    partition_by=[g.copy() for g in groups],
+                    order=exp.Order(expressions=[exp.Ordered(this=value.copy())]),
+                ),
+                "__rank",
+                quoted=True,
+            ),
+            exp.alias_(
+                exp.Window(this=exp.Count(this=exp.Star()), partition_by=[g.copy() for g in groups]),
+                "__count",
+                quoted=True,
+            ),
+        ).from_(rows)
+        conditions = [exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))]
+        if access.where is not None:
+            conditions.append(access.where.copy())
+        ranked = ranked.where(exp.and_(*conditions))
+        table = self.cte(f"rank_{number}_{plan.metric.id}", ranked)
+        position = exp.Mul(this=paren(sub(col("__count"), num(1))), expression=fraction)
+        lower = exp.cast(position.copy(), "INT")
+        low_value = exp.Max(
+            this=case_when(
+                exp.EQ(this=col("__rank"), expression=exp.Add(this=lower, expression=num(1))), col("__v")
+            )
+        )
+        high_value = exp.Max(
+            this=case_when(
+                exp.EQ(this=col("__rank"), expression=exp.Add(this=lower.copy(), expression=num(2))),
+                col("__v"),
+            )
+        )
+        fraction_part = exp.Max(this=sub(position.copy(), lower.copy()))
+        value_expr = exp.Add(
+            this=low_value,
+            expression=exp.Mul(
+                this=fraction_part,
+                expression=paren(
+                    sub(exp.Coalesce(this=high_value, expressions=[low_value.copy()]), low_value.copy())
+                ),
+            ),
+        )
+        result = MetricSql(value=value_expr, n=exp.Max(this=col("__count")), invalid=num(0))
+        return self.result_select(plan.metric.id, result, table)
+
+    # -- churn and retention over a spine of periods -------------------------------------
+
+    def spine_branches(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
+        self.recursive = True
+        source = scan.source
+        grain, dialect = self.plan.grain, self.dialect
+
+        def period_of(column: str) -> exp.Expression:
+            return dialects.period_start(dialects.utc_timestamp(col(column), dialect), grain, dialect)
+
+        bounds = exp.select(
+            exp.alias_(exp.Min(this=period_of(source.start)), "__first", quoted=True),
+            exp.alias_(
+                exp.Max(this=exp.Coalesce(this=period_of(source.end), expressions=[period_of(source.start)])),
+                "__last",
+                quoted=True,
+            ),
+        ).from_(rows)
+        bounds_table = self.cte(f"bounds_{number}_{source.id}", bounds)
+        spine_name = f"spine_{number}_{source.id}"
+        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True)).from_(bounds_table)
+        step = (
+            exp.select(
+                exp.alias_(dialects.next_period(col(PERIOD, "sp"), grain, dialect), PERIOD, quoted=True)
+            )
+            .from_(exp.alias_(exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True))
+            .join(bounds_table)
+            .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")))
+        )
+        spine = self.cte(spine_name, exp.union(seed, step, distinct=False))
+        period_start = dialects.timestamp_of_date(col(PERIOD, "sp"), dialect)
+        period_end = dialects.timestamp_of_date(
+            dialects.next_period(col(PERIOD, "sp"), grain, dialect), dialect
+        )
+        start = dialects.utc_timestamp(col(source.start, "r"), dialect)
+        end = dialects.utc_timestamp(col(source.end, "r"), dialect)
+        active = exp.and_(
+            exp.LT(this=start, expression=period_start),
+            exp.Paren(
+                this=exp.or_(
+                    exp.Is(this=col(source.end, "r"), expression=exp.Null()),
+                    exp.GTE(this=end.copy(), expression=period_start.copy()),
+                )
+            ),
+        )
+        churned = exp.and_(
+            exp.LT(this=start.copy(), expression=period_start.copy()),
+            exp.GTE(this=end.copy(), expression=period_start.copy()),
+            exp.LT(this=end.copy(), expression=period_end),
+        )
+        branches = []
+        entity = col(source.entity, "r")
+        for plan in scan.spine_metrics:
+            where = [active]
+            if plan.predicate is not None:
+                where.append(exp.Paren(this=self._qualify(plan.predicate.copy(), "r")))
+            n = exp.Count(
+                this=exp.Distinct(
+                    expressions=[case_when(exp.and_(*[w.copy() for w in where]), entity.copy())]
+                )
+            )
+            lost = exp.Count(
+                this=exp.Distinct(
+                    expressions=[
+                        case_when(exp.and_(churned.copy(), *[w.copy() for w in where[1:]]), entity.copy())
+                    ]
+                )
+            )
+            churn = exp.Mul(this=num(100), expression=safe_div(lost, n.copy()))
+            value = sub(num(100), churn) if plan.type.retention else churn
+            groups = [col(PERIOD, "sp"), *[col(dim_column(d), "r") for d in self.plan.dimensions]]
+            select = (
+                exp.select(
+                    exp.alias_(text(plan.metric.id), "metric", quoted=True),
+                    exp.alias_(col(PERIOD, "sp"), PERIOD, quoted=True),
+                    *[
+                        exp.alias_(col(dim_column(d), "r"), dim_column(d), quoted=True)
+                        for d in self.plan.dimensions
+                    ],
+                    exp.alias_(double(value), "value", quoted=True),
+                    exp.alias_(bigint(n.copy()), "n", quoted=True),
+                    exp.alias_(bigint(num(0)), "invalid", quoted=True),
+                    exp.alias_(double(exp.Null()), "moe", quoted=True),
+                )
+                .from_(exp.alias_(spine, "sp", table=True))
+                .join(exp.alias_(rows, "r", table=True), join_type="cross")
+            )
+            bounds_ = self.period_bounds(col(PERIOD, "sp"))
+            if bounds_:
+                select = select.where(exp.and_(*bounds_))
+            branches.append(select.group_by(*groups).having(exp.GT(this=n.copy(), expression=num(0))))
+        return branches
+
+    @staticmethod
+    def _qualify(expression: exp.Expression, table: str) -> exp.Expression:
+        for column in expression.find_all(exp.Column):
+            column.set("table", exp.to_identifier(table))
+        return expression
+
+    # -- ratio and derived ----------------------------------------------------------------
+
+    def computed_branch(self, plan: MetricPlan, results: exp.Table) -> exp.Select:
+        inputs = [dep for dep, _ in plan.type.depends_on(plan.metric)]
+
+        def value_of(metric_id: str) -> exp.Expression:
+            return exp.Max(
+                this=case_when(exp.EQ(this=col("metric"), expression=text(metric_id)), col("value"))
+            )
+
+        if plan.type.name == "ratio":
+            value = safe_div(value_of(plan.metric.raw["numerator"]), value_of(plan.metric.raw["denominator"]))
+        else:
+            value = self.derived_expression(plan.metric.raw["expr"], value_of)
+        distinct_inputs = sorted(set(inputs))
+        select = exp.select(
+            exp.alias_(text(plan.metric.id), "metric", quoted=True),
+            *self.group_columns(),
+            exp.alias_(double(value), "value", quoted=True),
+            exp.alias_(bigint(exp.Min(this=col("n"))), "n", quoted=True),
+            exp.alias_(bigint(num(0)), "invalid", quoted=True),
+            exp.alias_(double(exp.Null()), "moe", quoted=True),
+        ).from_(results)
+        select = select.where(exp.In(this=col("metric"), expressions=[text(i) for i in distinct_inputs]))
+        select = select.group_by(*self.group_columns())
+        # Only where every input has a result for the period and dimensions.
+        return select.having(
+            exp.EQ(
+                this=exp.Count(this=exp.Distinct(expressions=[col("metric")])),
+                expression=num(len(distinct_inputs)),
+            )
+        )
+
+    def derived_expression(self, text_: str, value_of) -> exp.Expression:
+        expression = self.fragment(text_)
+        for column in list(expression.find_all(exp.Column)):
+            column.replace(value_of(column.name))
+        # Division by zero is NULL, never an engine error.
+        for division in list(expression.find_all(exp.Div)):
+            division.replace(safe_div(division.this.copy(), division.expression.copy()))
+        return expression
+
+
+def generate(plan: Plan, relations: SourceRelations) -> exp.Select:
+    return Generator(plan, relations).statement()

@@ -1,0 +1,125 @@
+"""Small builders of sqlglot expressions shared by metric types and the compiler.
+
+Everything here returns expression trees; nothing builds SQL text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+Z = 1.96  # two-sided 95% normal quantile, as PRODUCT.md defines the margins of error
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def num(value) -> exp.Expression:
+    return exp.Literal.number(value)
+
+
+def text(value: str) -> exp.Expression:
+    return exp.Literal.string(value)
+
+
+def double(e: exp.Expression) -> exp.Expression:
+    return exp.cast(e, exp.DataType.build("DOUBLE"))
+
+
+def bigint(e: exp.Expression) -> exp.Expression:
+    return exp.cast(e, exp.DataType.build("BIGINT"))
+
+
+def paren(e: exp.Expression) -> exp.Expression:
+    atomic = isinstance(e, (exp.Column, exp.Literal, exp.Paren, exp.Case, exp.Cast)) or (
+        isinstance(e, exp.Func) and not isinstance(e, (exp.Binary, exp.Unary))
+    )
+    return e if atomic else exp.Paren(this=e)
+
+
+def case_when(condition: exp.Expression, then: exp.Expression, default: exp.Expression | None = None):
+    case = exp.Case(ifs=[exp.If(this=condition, true=then)])
+    return case.else_(default) if default is not None else case
+
+
+def flag(condition: exp.Expression) -> exp.Expression:
+    """1 where the condition holds, else 0 (NULL counts as not holding)."""
+    return case_when(condition, num(1), num(0))
+
+
+def safe_div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """a / b as a double, NULL when b is 0 or NULL (never a division error)."""
+    return case_when(exp.NEQ(this=paren(b), expression=num(0)), div(double(a), double(b)))
+
+
+def div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """a / b with both sides parenthesised: trees built by hand get no precedence parens."""
+    return exp.Div(this=paren(a), expression=paren(b))
+
+
+def mul(*factors: exp.Expression) -> exp.Expression:
+    result = paren(factors[0])
+    for factor in factors[1:]:
+        result = exp.Mul(this=result, expression=paren(factor))
+    return result
+
+
+def sub(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.Sub(this=paren(a), expression=paren(b))
+
+
+def add(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.Add(this=paren(a), expression=paren(b))
+
+
+def sqrt_nonneg(e: exp.Expression) -> exp.Expression:
+    """SQRT that is 0 for tiny negative rounding noise instead of an error."""
+    return case_when(exp.GT(this=paren(e), expression=num(0)), exp.Sqrt(this=e), num(0))
+
+
+def on_scale(value: exp.Expression, low, high) -> exp.Expression:
+    """A whole number within [low, high]."""
+    return exp.and_(
+        exp.Between(this=value.copy(), low=num(low), high=num(high)),
+        exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())),
+    )
+
+
+def not_null(value: exp.Expression) -> exp.Expression:
+    return exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
+
+
+@dataclass
+class MetricSql:
+    """The four result expressions of one metric for one group of rows."""
+
+    value: exp.Expression
+    n: exp.Expression
+    invalid: exp.Expression
+    moe: exp.Expression | None = None
+
+
+def proportion(count: exp.Expression, n: exp.Expression) -> MetricSql:
+    """100·count/n with its margin 1.96·100·√(p(1−p)/n)."""
+    p = safe_div(count, n)
+    moe = case_when(
+        exp.GT(this=paren(n), expression=num(0)),
+        mul(num(Z), num(100), sqrt_nonneg(div(mul(p, sub(num(1), p.copy())), double(n)))),
+    )
+    return MetricSql(value=mul(num(100), p.copy()), n=n, invalid=num(0), moe=moe)
+
+
+def mean_with_moe(total: exp.Expression, squares: exp.Expression, n: exp.Expression) -> tuple:
+    """The mean S/n and its margin 1.96·s/√n, s² = (Q − S²/n)/(n − 1)."""
+    mean = safe_div(total, n)
+    variance = div(
+        sub(double(squares), div(mul(double(total), double(total.copy())), double(n))),
+        double(sub(n.copy(), num(1))),
+    )
+    moe = case_when(
+        exp.GT(this=paren(n.copy()), expression=num(1)),
+        div(mul(num(Z), sqrt_nonneg(variance)), exp.Sqrt(this=double(n.copy()))),
+    )
+    return mean, moe
