@@ -34,7 +34,23 @@ def write_starter(target: Path, *, force: bool = False) -> list[Path]:
             text = text.replace("project: starter", f"project: {_project_id(target)}")
         destination.write_text(text, encoding="utf-8")
         written.append(destination)
+    written += _write_schemas(target / "schemas")
     return written
+
+
+def _write_schemas(folder: Path) -> list[Path]:
+    """The composed schemas, for editors (the starter's files point at them)."""
+    from cxspec.registry import default_registry
+    from cxspec.schema import SCHEMA_FILES, project_schema, render, spec_schema
+
+    documents = {"spec": spec_schema(default_registry()), "project": project_schema()}
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, filename in SCHEMA_FILES.items():
+        path = folder / filename
+        path.write_text(render(documents[name]), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def _project_id(target: Path) -> str:
