@@ -33,3 +33,12 @@ def cxspec_sql_functions() -> list[str]:
 
     :return: function names, lower case, added to the built-in allow-list.
     """
+
+
+@hookspec
+def cxspec_register_warehouses() -> list[type]:
+    """Warehouses this plugin provides, each for one or more URL schemes.
+
+    :return: a list of :class:`cxspec.Warehouse` subclasses, each with a unique ``name``
+        and the ``schemes`` it connects to (``duckdb``, ``postgresql``…).
+    """

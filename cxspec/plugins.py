@@ -20,6 +20,7 @@ BUILTIN_PLUGINS = (
     "cxspec.builtin.metric_types",
     "cxspec.builtin.source_types",
     "cxspec.builtin.sql_functions",
+    "cxspec.builtin.warehouses",
 )
 
 ENTRY_POINT_GROUP = "cxspec"

@@ -16,6 +16,8 @@ class Registry:
     metric_types: dict[str, MetricType] = field(default_factory=dict)
     source_types: dict[str, SourceType] = field(default_factory=dict)
     sql_functions: frozenset[str] = frozenset()
+    #: URL scheme → warehouse class (instantiated per connection, unlike the types).
+    warehouses: dict[str, type] = field(default_factory=dict)
     #: Which plugin registered each name, for messages.
     provided_by: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Plugins that failed to load: name → reason.
@@ -50,11 +52,36 @@ def build_registry(*, external: bool = True) -> Registry:
     registry = Registry(broken=dict(loaded.broken))
     registry.metric_types = _collect(pm, "cxspec_register_metric_types", MetricType, "metric type", registry)
     registry.source_types = _collect(pm, "cxspec_register_source_types", SourceType, "source type", registry)
+    registry.warehouses = _collect_warehouses(pm, registry)
     functions: set[str] = set()
     for names in pm.hook.cxspec_sql_functions():
         functions.update(n.lower() for n in names or ())
     registry.sql_functions = frozenset(functions)
     return registry
+
+
+def _collect_warehouses(pm, registry: Registry) -> dict[str, type]:
+    from cxspec.warehouse import Warehouse
+
+    by_scheme: dict[str, type] = {}
+    for impl in reversed(pm.hook.cxspec_register_warehouses.get_hookimpls()):
+        plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
+        try:
+            classes = impl.function() or []
+        except Exception as exc:
+            registry.broken[plugin_name] = f"cxspec_register_warehouses raised {type(exc).__name__}: {exc}"
+            continue
+        for cls in classes:
+            if not (isinstance(cls, type) and issubclass(cls, Warehouse)):
+                registry.broken[plugin_name] = f"cxspec_register_warehouses returned {cls!r}"
+                continue
+            for scheme in cls.schemes:
+                if scheme in by_scheme:
+                    first = registry.provided_by[("warehouse", scheme)]
+                    raise PluginError(f"warehouse scheme {scheme!r} is registered twice: by {first} and {plugin_name}")
+                by_scheme[scheme] = cls
+                registry.provided_by[("warehouse", scheme)] = plugin_name
+    return by_scheme
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import num, text
 
-#: Dialects whose timestamps need a round trip through TIMESTAMPTZ to apply offsets.
+#: Dialects whose timestamps go through TIMESTAMPTZ, so that offsets are applied.
 _TZ_CAST = {"duckdb", "postgres", "snowflake", "redshift"}
 _STEP = {
     "day": ("DAY", 1),
@@ -27,7 +27,10 @@ def utc_timestamp(value: exp.Expression, dialect: str) -> exp.Expression:
     if dialect == "sqlite":
         return exp.Anonymous(this="datetime", expressions=[value])
     if dialect in _TZ_CAST:
-        return exp.cast(exp.cast(value, exp.DataType.build("TIMESTAMPTZ")), exp.DataType.build("TIMESTAMP"))
+        # AT TIME ZONE, not CAST(… AS TIMESTAMP): DuckDB 2.0 pushes that cast into its CSV
+        # reader (type_pushdown), which then parses the text and drops the offset.
+        zoned = exp.cast(value, exp.DataType.build("TIMESTAMPTZ"))
+        return exp.AtTimeZone(this=zoned, zone=text("UTC"))
     return exp.cast(value, exp.DataType.build("TIMESTAMP"))
 
 

@@ -1,0 +1,102 @@
+"""Compile a request into queries: one self-contained statement per group of sources that
+ratio or derived metrics connect, each source read once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sqlglot
+
+from cxspec.compiler.plan import Plan, Planner, Request
+from cxspec.compiler.sqlgen import RESULT_COLUMNS, SourceRelations, generate
+from cxspec.warehouses.file_loading import file_reader
+
+
+@dataclass
+class CompiledQuery:
+    name: str
+    sql: str
+    sources: list[str]
+    metrics: list[str]
+    columns: list[str]
+    plan: Plan
+
+
+def split(plan: Plan, registry) -> list[Plan]:
+    """Independent parts of a plan: sources connected by ratio/derived metrics stay together."""
+    parent = {scan.source.id: scan.source.id for scan in plan.scans}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    metric_sources: dict[str, set[str]] = {}
+    for scan in plan.scans:
+        for group in (scan.measure_metrics, scan.row_metrics, scan.spine_metrics):
+            for metric_plan in group:
+                metric_sources[metric_plan.metric.id] = {scan.source.id}
+    for level in plan.levels:
+        for metric_plan in level:
+            sources: set[str] = set()
+            for dep, _ in metric_plan.type.depends_on(metric_plan.metric):
+                sources |= metric_sources.get(dep, set())
+            metric_sources[metric_plan.metric.id] = sources
+            ordered = sorted(sources)
+            for other in ordered[1:]:
+                parent[find(other)] = find(ordered[0])
+    groups: dict[str, list[str]] = {}
+    for source_id in sorted(parent):
+        groups.setdefault(find(source_id), []).append(source_id)
+    if not groups:
+        return [plan]
+    parts = []
+    for members in sorted(groups.values()):
+        member_set = set(members)
+
+        def belongs(metric_id: str) -> bool:
+            sources = metric_sources.get(metric_id, set())
+            return bool(sources & member_set) or (not sources and members == sorted(groups.values())[0])
+
+        parts.append(
+            replace(
+                plan,
+                scans=[s for s in plan.scans if s.source.id in member_set],
+                levels=[lvl for lvl in ([m for m in level if belongs(m.metric.id)] for level in plan.levels) if lvl],
+                outputs=[m for m in plan.outputs if belongs(m)],
+            )
+        )
+    return [p for p in parts if p.outputs]
+
+
+def default_relations(project, dialect: str) -> SourceRelations:
+    """Files are read by DuckDB itself; elsewhere they are tables named after the source."""
+    reader = (lambda source: file_reader(source, project.root)) if dialect == "duckdb" else None
+    return SourceRelations(project, dialect, reader)
+
+
+def compile_request(
+    project, request: Request, dialect: str, registry, relations: SourceRelations | None = None, *, pretty=True
+) -> list[CompiledQuery]:
+    plan = Planner(project, registry, dialect).plan(request)
+    relations = relations or default_relations(project, dialect)
+    compiled = []
+    for part in split(plan, registry):
+        tree = generate(part, relations)
+        sources = [scan.source.id for scan in part.scans]
+        compiled.append(
+            CompiledQuery(
+                name="+".join(sources) or "metrics",
+                sql=tree.sql(dialect=dialect, pretty=pretty),
+                sources=sources,
+                metrics=list(part.outputs),
+                columns=["metric", "period", *part.dimensions, *RESULT_COLUMNS],
+                plan=part,
+            )
+        )
+    return compiled
+
+
+def parses_back(query: CompiledQuery, dialect: str) -> bool:
+    return len(sqlglot.parse(query.sql, read=dialect)) == 1

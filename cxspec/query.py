@@ -1,0 +1,107 @@
+"""Compute metrics now, on a warehouse: compile, execute, return typed results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cxspec.compiler.compile import compile_request
+from cxspec.compiler.plan import Request
+from cxspec.compiler.sqlgen import SourceRelations
+from cxspec.diagnostics import CxspecError
+from cxspec.warehouse import Warehouse, WarehouseError, redact, scheme_of
+
+DEFAULT_WAREHOUSE = "duckdb:///:memory:"
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    metric: str
+    period: str
+    dimensions: dict
+    value: float | None
+    n: int | None
+    invalid: int | None
+    moe: float | None
+
+    def as_dict(self) -> dict:
+        return {
+            "metric": self.metric,
+            "period": self.period,
+            "dimensions": self.dimensions,
+            "value": self.value,
+            "n": self.n,
+            "invalid": self.invalid,
+            "moe": self.moe,
+        }
+
+
+def connect(url: str | None, project, registry) -> Warehouse:
+    url = url or project.config.warehouse or DEFAULT_WAREHOUSE
+    scheme = scheme_of(url)
+    cls = registry.warehouses.get(scheme)
+    if cls is None:
+        known = ", ".join(f"{s}://" for s in sorted(registry.warehouses))
+        raise CxspecError(
+            f"no warehouse for {redact(url)!r}: known schemes are {known}"
+            + ("; spark:// comes with the cxspec-spark plugin" if scheme in ("spark", "sc") else "")
+        )
+    return cls(url, project)
+
+
+class WarehouseRelations(SourceRelations):
+    """Sources as the warehouse reads them, falling back to tables and subqueries."""
+
+    def __init__(self, project, warehouse: Warehouse):
+        super().__init__(project, warehouse.dialect)
+        self.warehouse = warehouse
+
+    def relation(self, source):
+        try:
+            return self.warehouse.relation(source)
+        except NotImplementedError:
+            return super().relation(source)
+
+
+def _period(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _count(value):
+    return None if value is None else int(value)
+
+
+def compute(project, request: Request, registry, warehouse_url: str | None = None) -> list[MetricResult]:
+    with connect(warehouse_url, project, registry) as warehouse:
+        relations = WarehouseRelations(project, warehouse)
+        queries = compile_request(project, request, warehouse.dialect, registry, relations, pretty=False)
+        results: list[MetricResult] = []
+        for query in queries:
+            columns, rows = warehouse.execute(query.sql)
+            dims = list(query.plan.dimensions)
+            for row in rows:
+                record = dict(zip(columns, row))
+                results.append(
+                    MetricResult(
+                        metric=record["metric"],
+                        period=_period(record["period"]),
+                        dimensions={d: record[d] for d in dims},
+                        value=_number(record["value"]),
+                        n=_count(record["n"]),
+                        invalid=_count(record["invalid"]),
+                        moe=_number(record["moe"]),
+                    )
+                )
+    results.sort(key=lambda r: (r.metric, r.period, tuple(str(v) for v in r.dimensions.values())))
+    return results
+
+
+__all__ = ["MetricResult", "WarehouseError", "compute", "connect"]

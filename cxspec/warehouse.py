@@ -1,0 +1,61 @@
+"""The base class of warehouses: where compiled SQL runs. One URL scheme or more each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
+
+from sqlglot import exp
+
+from cxspec.diagnostics import CxspecError
+
+if TYPE_CHECKING:
+    from cxspec.model import Project, Source
+
+
+class WarehouseError(CxspecError):
+    """A warehouse that cannot be reached or refused a query; the message says which and why."""
+
+
+class Warehouse:
+    #: A unique name, shown by `cxspec plugins`.
+    name: ClassVar[str]
+    #: URL schemes it serves (`duckdb` for duckdb:///…).
+    schemes: ClassVar[tuple[str, ...]]
+    #: The sqlglot dialect its SQL is written in.
+    dialect: ClassVar[str]
+
+    def __init__(self, url: str, project: Project):
+        self.url = url
+        self.project = project
+
+    def relation(self, source: Source) -> exp.Expression:
+        """How compiled SQL reads a source (a table, a function call, a subquery)."""
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Run one statement; return its column names and rows."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def scheme_of(url: str) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    return scheme.split("+", 1)[0]
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url

@@ -1,0 +1,1 @@
+"""Built-in warehouses: DuckDB (embedded, the default), SQLite and PostgreSQL."""

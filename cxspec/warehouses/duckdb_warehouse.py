@@ -1,0 +1,58 @@
+"""DuckDB: embedded, the default warehouse. Reads file sources directly.
+
+URLs: duckdb:///:memory: (the default) or duckdb:///path/to.db, relative to the project.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+
+from cxspec.warehouse import Warehouse, WarehouseError
+from cxspec.warehouses.file_loading import file_reader
+
+
+def database_path(url: str, root: Path) -> str:
+    """`:memory:` or a file path; relative paths are relative to the project folder."""
+    parts = urlsplit(url)
+    path = (parts.netloc + parts.path) if parts.netloc else parts.path
+    path = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
+    if path in ("", ":memory:"):
+        return ":memory:"
+    candidate = Path(path)
+    return str(candidate if candidate.is_absolute() else root / candidate)
+
+
+class DuckDBWarehouse(Warehouse):
+    name = "duckdb"
+    schemes = ("duckdb",)
+    dialect = "duckdb"
+
+    def __init__(self, url, project):
+        super().__init__(url, project)
+        try:
+            self.connection = duckdb.connect(database_path(url, project.root))
+            self.connection.execute("SET TimeZone = 'UTC'")
+            # File sources use project-relative paths, so compiled SQL is the same on every machine.
+            self.connection.execute("SET file_search_path = ?", [str(project.root.resolve())])
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open DuckDB database {url}: {exc}") from None
+
+    def relation(self, source):
+        if source.type == "file":
+            return file_reader(source, self.project.root)
+        raise NotImplementedError  # tables and queries use the default relation
+
+    def execute(self, sql):
+        try:
+            relation = self.connection.execute(sql)
+            columns = [d[0] for d in relation.description]
+            return columns, relation.fetchall()
+        except duckdb.Error as exc:
+            raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
+
+    def close(self):
+        self.connection.close()
+

@@ -1,0 +1,52 @@
+"""Reading file sources for warehouses that cannot read files themselves.
+
+DuckDB reads the CSV or Parquet file (the same reader and type detection as when DuckDB is
+the warehouse), and the rows are handed to the other warehouse, so every engine sees the
+same values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from cxspec.builtin.source_types import file_format
+from cxspec.compiler.dialects import utc_timestamp
+
+
+def file_reader(source, root: Path) -> exp.Expression:
+    """The DuckDB table function reading a file source, with a project-relative path."""
+    path = source.raw["path"]
+    fmt = source.raw.get("format") or file_format(path)
+    function = "read_parquet" if fmt == "parquet" else "read_csv"
+    arguments: list[exp.Expression] = [exp.Literal.string(path)]
+    if source.raw.get("delimiter"):
+        arguments.append(exp.EQ(this=exp.var("delim"), expression=exp.Literal.string(source.raw["delimiter"])))
+    return exp.Anonymous(this=function, expressions=arguments)
+
+
+def read_file(source, root: Path) -> tuple[list[str], list[str], list[tuple]]:
+    """Column names, DuckDB type names and rows of a file source."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET file_search_path = ?", [str(root.resolve())])
+        reader = file_reader(source, root)
+        described = con.sql(exp.select("*").from_(reader).sql(dialect="duckdb"))
+        columns, types = list(described.columns), [str(t) for t in described.types]
+        # Zoned timestamps become UTC timestamps here: every warehouse session runs in UTC.
+        # Through TIMESTAMPTZ: DuckDB pushes a plain CAST(… AS TIMESTAMP) into its CSV reader,
+        # which then parses the text and drops the offset.
+        select = [
+            exp.alias_(utc_timestamp(exp.column(c, quoted=True), "duckdb"), c, quoted=True)
+            if t == "TIMESTAMP WITH TIME ZONE"
+            else exp.column(c, quoted=True)
+            for c, t in zip(columns, types)
+        ]
+        types = ["TIMESTAMP" if t == "TIMESTAMP WITH TIME ZONE" else t for t in types]
+        rows = con.sql(exp.select(*select).from_(reader.copy()).sql(dialect="duckdb")).fetchall()
+        return columns, types, rows
+    finally:
+        con.close()

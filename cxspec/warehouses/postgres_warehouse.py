@@ -1,0 +1,67 @@
+"""PostgreSQL through psycopg 3: postgresql://user:password@host:port/database.
+
+The session runs in UTC. File sources are read by DuckDB and copied into temporary tables
+named after the source.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from cxspec.warehouse import Warehouse, WarehouseError, redact
+from cxspec.warehouses.file_loading import read_file
+from cxspec.warehouses.loading import create_temp_table
+
+
+class PostgresWarehouse(Warehouse):
+    name = "postgresql"
+    schemes = ("postgresql", "postgres")
+    dialect = "postgres"
+
+    def __init__(self, url, project):
+        super().__init__(url, project)
+        try:
+            import psycopg
+        except ImportError:
+            raise WarehouseError(
+                "PostgreSQL needs psycopg 3: pip install 'cxspec[postgres]'"
+            ) from None
+        self._psycopg = psycopg
+        try:
+            self.connection = psycopg.connect(url.replace("postgresql+psycopg", "postgresql", 1), autocommit=True)
+            self.connection.execute("SET TIME ZONE 'UTC'")
+        except psycopg.Error as exc:
+            raise WarehouseError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
+        self.loaded: set[str] = set()
+
+    def relation(self, source):
+        if source.type != "file":
+            raise NotImplementedError
+        if source.id not in self.loaded:
+            columns, types, rows = read_file(source, self.project.root)
+            try:
+                with self.connection.cursor() as cursor:
+                    cursor.execute(create_temp_table(source.id, columns, types, "postgres"))
+                    # psycopg's own composition quotes the names; COPY is not SQL sqlglot builds.
+                    sql = self._psycopg.sql
+                    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                        sql.Identifier(source.id), sql.SQL(", ").join(map(sql.Identifier, columns))
+                    )
+                    with cursor.copy(statement) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            except self._psycopg.Error as exc:
+                raise WarehouseError(f"PostgreSQL: loading {source.id!r}: {str(exc).strip()}") from None
+            self.loaded.add(source.id)
+        return exp.Table(this=exp.to_identifier(source.id, quoted=True))
+
+    def execute(self, sql):
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql)
+                return [d.name for d in cursor.description], cursor.fetchall()
+        except self._psycopg.Error as exc:
+            raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
+
+    def close(self):
+        self.connection.close()

@@ -1,0 +1,77 @@
+"""SQLite: sqlite:///path (relative to the project) or sqlite:///:memory:.
+
+File sources are read by DuckDB and loaded into temporary tables named after the source.
+What SQLite lacks is closed by the compiler (periods with date() modifiers, an exact
+window-function percentile; see cxspec/compiler/dialects.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import sqlite3
+
+from sqlglot import exp
+
+from cxspec.warehouse import Warehouse, WarehouseError
+from cxspec.warehouses.duckdb_warehouse import database_path
+from cxspec.warehouses.file_loading import read_file
+from cxspec.warehouses.loading import create_temp_table, insert_statement
+
+
+def _sqlite_value(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    return value
+
+
+class SQLiteWarehouse(Warehouse):
+    name = "sqlite"
+    schemes = ("sqlite",)
+    dialect = "sqlite"
+
+    def __init__(self, url, project):
+        super().__init__(url, project)
+        try:
+            self.connection = sqlite3.connect(database_path(url, project.root))
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
+        self._ensure_math()
+        self.loaded: set[str] = set()
+
+    def _ensure_math(self) -> None:
+        """Builds of SQLite without its math functions get Python's."""
+        try:
+            self.connection.execute("SELECT sqrt(4), floor(1.5)")
+        except sqlite3.OperationalError:
+            self.connection.create_function("sqrt", 1, math.sqrt, deterministic=True)
+            self.connection.create_function("floor", 1, math.floor, deterministic=True)
+
+    def relation(self, source):
+        if source.type != "file":
+            raise NotImplementedError
+        if source.id not in self.loaded:
+            columns, types, rows = read_file(source, self.project.root)
+            with self.connection:
+                self.connection.execute(create_temp_table(source.id, columns, types, "sqlite"))
+                self.connection.executemany(
+                    insert_statement(source.id, columns, "sqlite"),
+                    ([_sqlite_value(v) for v in row] for row in rows),
+                )
+            self.loaded.add(source.id)
+        return exp.Table(this=exp.to_identifier(source.id, quoted=True))
+
+    def execute(self, sql):
+        try:
+            cursor = self.connection.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"SQLite: {exc}") from None
+
+    def close(self):
+        self.connection.close()
