@@ -119,6 +119,17 @@ def init(directory, force):
     click.echo(f"\nnext: cxspec validate {directory}")
 
 
+def _add_commands() -> None:
+    from cxspec.commands.compile_cmd import compile_command
+    from cxspec.commands.query_cmd import query_command
+
+    cli.add_command(compile_command)
+    cli.add_command(query_command)
+
+
+_add_commands()
+
+
 def main(argv=None) -> None:
     """Entry point: no traceback reaches the user unless CXSPEC_DEBUG is set."""
     try:

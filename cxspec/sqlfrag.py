@@ -8,12 +8,14 @@ columns, and only functions on the allow-list (extended by plugins through
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError
+from sqlglot.tokens import TokenType
 
 from cxspec.diagnostics import Location
 
@@ -56,12 +58,16 @@ def parse_fragment(text: str, dialect: str) -> ParsedFragment:
         first = exc.errors[0] if exc.errors else {}
         token = first.get("highlight") or ""
         description = first.get("description") or "invalid SQL"
+        # `DELETE FROM t` fails at FROM (DELETE reads as a column): look at how statements start
+        statement = _statement(text, dialect)
+        if statement is not None:
+            return ParsedFragment(None, (statement,))
         if description.startswith("Invalid expression / Unexpected token"):
             keyword = token.upper()
             if keyword in _STATEMENT_WORDS:
                 return _problem(
                     "CX502",
-                    f"a {keyword} statement is not an expression",
+                    f"{_article(keyword)} {keyword} statement is not an expression",
                     first,
                     "a fragment is one expression, such as channel = 'web'",
                 )
@@ -74,7 +80,7 @@ def parse_fragment(text: str, dialect: str) -> ParsedFragment:
                 )
             message = f"unexpected {token!r}" if token else "unexpected input"
         else:
-            message = description.replace("<class 'sqlglot.expressions.core.", "").replace("'>", "")
+            message = _CLASS_REPR.sub(r"\1", description)
         return _problem("CX501", message, first, None)
     except TokenError as exc:
         return ParsedFragment(
@@ -84,7 +90,62 @@ def parse_fragment(text: str, dialect: str) -> ParsedFragment:
         return ParsedFragment(None, (FragmentProblem("CX501", f"cannot read the SQL: {exc}"),))
     if expression is None:
         return ParsedFragment(None, (FragmentProblem("CX501", "the fragment is empty"),))
+    if ";" in text:  # sqlglot drops a trailing `;` and reads `a; b` as a block of two
+        semicolon = _first_semicolon(text, dialect)
+        if semicolon is not None:
+            return ParsedFragment(None, (semicolon,))
     return ParsedFragment(expression, ())
+
+
+#: sqlglot's messages name expression classes by their repr, in any of its modules.
+_CLASS_REPR = re.compile(r"<class 'sqlglot\.expressions\.(?:\w+\.)*?(\w+)'>?")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "AEIO" or word == "UPDATE" else "a"
+
+
+def _tokens(text: str, dialect: str) -> list:
+    try:
+        return sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    except (SqlglotError, RecursionError):
+        return []
+
+
+def _column(text: str, token) -> int:
+    return token.start - (text.rfind("\n", 0, token.start) + 1) + 1
+
+
+def _statement(text: str, dialect: str) -> FragmentProblem | None:
+    """A statement keyword at the start of the text or after a `;`, where it stands."""
+    tokens = _tokens(text, dialect)
+    for index, token in enumerate(tokens):
+        starts = index == 0 or tokens[index - 1].token_type is TokenType.SEMICOLON
+        keyword = token.text.upper()
+        quoted = token.token_type in (TokenType.STRING, TokenType.IDENTIFIER)
+        if starts and keyword in _STATEMENT_WORDS and not quoted:
+            return FragmentProblem(
+                "CX502",
+                f"{_article(keyword)} {keyword} statement is not an expression",
+                token.line,
+                _column(text, token),
+                "a fragment is one expression, such as channel = 'web'",
+            )
+    return None
+
+
+def _first_semicolon(text: str, dialect: str) -> FragmentProblem | None:
+    """A `;` token (not one inside a string literal or a comment), where it stands."""
+    for token in _tokens(text, dialect):
+        if token.token_type is TokenType.SEMICOLON:
+            return FragmentProblem(
+                "CX502",
+                "`;` ends a statement: a fragment is one expression",
+                token.line,
+                _column(text, token),
+                "remove the `;` and what follows it",
+            )
+    return None
 
 
 _STATEMENT_WORDS = {
@@ -110,7 +171,12 @@ def function_names(node: exp.Func) -> list[str]:
 def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) -> list[FragmentProblem]:
     """What makes a parsed fragment more than one expression over its row's columns."""
     problems: list[FragmentProblem] = []
+    #: Nodes already reported as part of their parent: the function of a window, the `*`
+    #: of count(*). (walk() is breadth-first: a parent comes before its children.)
+    covered: set[int] = set()
     for node in expression.walk():
+        if id(node) in covered:
+            continue
         if isinstance(node, (exp.Query, exp.Subquery, exp.Exists, exp.Table)):
             problems.append(
                 FragmentProblem(
@@ -121,7 +187,11 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
         if isinstance(node, _FORBIDDEN):
             what = {exp.Window: "a window function", exp.Star: "`*`"}.get(type(node), "a parameter")
             problems.append(FragmentProblem("CX505", f"{what} is not allowed in a fragment"))
+            if isinstance(node, exp.Window):
+                covered.add(id(node.this))
         elif isinstance(node, exp.AggFunc):
+            if isinstance(node.this, exp.Star):
+                covered.add(id(node.this))
             problems.append(
                 FragmentProblem(
                     "CX505",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cxspec.model import locate
 from cxspec.suggest import did_you_mean
 
 
@@ -27,14 +28,17 @@ def check(project, registry, sink) -> None:
     for journey in project.journeys.values():
         _ref(sink, journey, "owner", journey.owner, owners, "owner")
         seen: set[str] = set()
-        for index, stage in enumerate(journey.stages):
+        raw_stages = journey.raw.get("stages")
+        # index the list as written: journey.stages leaves out what is not a string
+        for index, stage in enumerate(raw_stages if isinstance(raw_stages, list) else []):
+            if not isinstance(stage, str):
+                continue
             if stage in seen:
-                from cxspec.model import locate
-
                 sink.add(
                     "CX209",
                     f"journey {journey.id!r} lists stage {stage!r} twice",
-                    locate(journey.file, journey.raw["stages"], index),
+                    locate(journey.file, raw_stages, index),
+                    span=len(stage),
                 )
             seen.add(stage)
     for touchpoint in project.touchpoints.values():

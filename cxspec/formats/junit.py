@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from cxspec.diagnostics import Severity
 from cxspec.project_files import CONFIG_FILE
+
+#: Characters XML 1.0 cannot hold at all (ElementTree writes them as they are, which makes the
+#: report unreadable); user input such as a fragment in an error message can contain them.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(diagnostics, context) -> str:
@@ -31,8 +40,8 @@ def render(diagnostics, context) -> str:
             suite,
             "testcase",
             classname=f"cxspec.{context.command}",
-            name=context.path_prefix + file,
-            file=context.path_prefix + file,
+            name=_xml_text(context.path_prefix + file),
+            file=_xml_text(context.path_prefix + file),
         )
         found = by_file[file]
         errors = [d for d in found if d.severity is Severity.ERROR]
@@ -41,12 +50,14 @@ def render(diagnostics, context) -> str:
                 case,
                 "failure",
                 type=errors[0].code,
-                message=f"{len(errors)} error{'s' if len(errors) != 1 else ''}: "
-                f"{errors[0].code} {errors[0].message}",
+                message=_xml_text(
+                    f"{len(errors)} error{'s' if len(errors) != 1 else ''}: "
+                    f"{errors[0].code} {errors[0].message}"
+                ),
             )
-            failure.text = _listing(found, context)
+            failure.text = _xml_text(_listing(found, context))
         elif found:
-            ET.SubElement(case, "system-out").text = _listing(found, context)
+            ET.SubElement(case, "system-out").text = _xml_text(_listing(found, context))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from cxspec import __version__
 from cxspec.codes import CODES
@@ -36,7 +37,11 @@ def render(diagnostics, context) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": context.path_prefix + d.file, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {
+                            # a URI reference: a space or `#` in a path is percent-encoded
+                            "uri": quote(context.path_prefix + d.file, safe="/"),
+                            "uriBaseId": "%SRCROOT%",
+                        },
                         "region": {"startLine": d.line, "startColumn": d.column},
                     }
                 }

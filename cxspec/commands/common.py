@@ -1,0 +1,52 @@
+"""Options and helpers shared by the commands that compile or run a project."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cxspec.compiler.plan import Request
+from cxspec.model import GRAINS
+
+
+def load_or_exit(project_path: str):
+    """The validated project, or its problems on stderr and exit 1."""
+    from cxspec.diagnostics import Severity
+    from cxspec.formats import RenderContext, render
+    from cxspec.validate import validate_project
+
+    result = validate_project(project_path)
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.project is None or errors:
+        context = RenderContext(root=result.root, files=tuple(result.project.files) if result.project else ())
+        click.echo(render("text", errors or result.diagnostics, context), err=True, nl=False)
+        click.echo("cxspec: the project has errors; fix them first (cxspec validate)", err=True)
+        sys.exit(1)
+    return result.project
+
+
+def request_options(function):
+    """--metric, --grain, --by, --where, --from, --to."""
+    options = [
+        click.option("--metric", "-m", "metrics", multiple=True, help="A metric id (repeatable); all when absent."),
+        click.option("--grain", type=click.Choice(GRAINS), help="Period grain; the project's when absent."),
+        click.option("--by", "by", multiple=True, help="A dimension to slice by (repeatable)."),
+        click.option("--where", help="A predicate over dimensions, e.g. \"channel = 'web'\"."),
+        click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."),
+        click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def build_request(metrics, grain, by, where, start, end) -> Request:
+    return Request(
+        metrics=tuple(metrics),
+        grain=grain,
+        by=tuple(dict.fromkeys(by)),
+        where=where,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+    )

@@ -1,0 +1,89 @@
+"""`cxspec compile`: the SQL of a project, one file per query, plus a manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cxspec.commands.common import build_request, load_or_exit, request_options
+from cxspec.schema import dialects
+
+
+def explain(queries) -> str:
+    lines = []
+    for query in queries:
+        plan = query.plan
+        lines.append(f"query {query.name}  (dialect {plan.dialect}, grain {plan.grain}"
+                     + (f", by {', '.join(plan.dimensions)}" if plan.dimensions else "") + ")")
+        for scan in plan.scans:
+            lines.append(f"  scan {scan.source.id} ({scan.source.type}): read once")
+            if scan.measure_metrics:
+                chunks = scan.predicate_chunks()
+                lines.append(
+                    f"    two-level: first level groups by period, dimensions and {len(scan.predicates)} "
+                    f"filter(s) in {len(chunks)} aggregate(s), summing {len(scan.measures)} measure(s)"
+                )
+                lines.append("      " + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.measure_metrics))
+            if scan.row_metrics:
+                lines.append("    over rows: " + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.row_metrics))
+            if scan.spine_metrics:
+                lines.append("    over a spine of periods: "
+                             + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.spine_metrics))
+        for number, level in enumerate(plan.levels, start=1):
+            lines.append(f"  from other metrics, level {number}: "
+                         + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in level))
+        lines.append(f"  outputs: {len(query.metrics)} metric(s)")
+    return "\n".join(lines) + "\n"
+
+
+def manifest(project, request, dialect: str, queries) -> dict:
+    return {
+        "project": project.config.project,
+        "dialect": dialect,
+        "grain": request.grain or project.config.grain,
+        "dimensions": list(request.by),
+        "queries": [
+            {
+                "name": q.name,
+                "file": f"{q.name}.sql",
+                "sources": q.sources,
+                "metrics": q.metrics,
+                "columns": q.columns,
+            }
+            for q in queries
+        ],
+    }
+
+
+@click.command("compile")
+@click.argument("project", default=".", type=click.Path())
+@click.option("--dialect", type=click.Choice(dialects()), default="duckdb", show_default=True,
+              help="SQL dialect of the output (any sqlglot dialect).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write <query>.sql files and manifest.json here.")
+@click.option("--explain", "show_plan", is_flag=True, help="Print the plan instead of the SQL.")
+@request_options
+def compile_command(project, dialect, out_dir, show_plan, **request_args):
+    """Compile the metrics to SQL: one query per group of connected sources."""
+    from cxspec.compiler.compile import compile_request
+    from cxspec.registry import default_registry
+
+    loaded = load_or_exit(project)
+    request = build_request(**request_args)
+    queries = compile_request(loaded, request, dialect, default_registry())
+    if show_plan:
+        click.echo(explain(queries), nl=False)
+        return
+    if not out_dir:
+        for query in queries:
+            click.echo(f"-- query: {query.name}\n{query.sql};\n")
+        return
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for query in queries:
+        (folder / f"{query.name}.sql").write_text(query.sql + ";\n", encoding="utf-8")
+    document = manifest(loaded, request, dialect, queries)
+    (folder / "manifest.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    click.echo(f"wrote {len(queries)} quer{'y' if len(queries) == 1 else 'ies'} and manifest.json to {folder}")
+
