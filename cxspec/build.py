@@ -229,6 +229,8 @@ def add_file(project: Project, file: str, data: YamlMap, invalid: set, sink: Dia
                 continue
             valid = (section, index) not in invalid
             entity = builder(raw, file, valid)
+            if section == "metrics":
+                entity.dialect = project.config.dialect
             first = registry.get(entity.id)
             if first is not None:
                 code, what = (

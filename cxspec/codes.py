@@ -1,8 +1,8 @@
 """The catalogue of diagnostic codes. A code never changes meaning once released.
 
 CX0xx files and YAML, CX1xx schema, CX2xx ids and references, CX3xx values that make no
-sense together, CX4xx data files, CX5xx SQL fragments. docs/validation-codes.md is generated
-from this table (a test keeps it current).
+sense together, CX4xx data files, CX5xx SQL fragments. docs/validation-codes.md documents
+every code (tests/test_docs.py keeps the two in step).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ CODES: dict[str, Code] = {
         Code("CX006", "file too large", _E, "A spec file is larger than the size limit."),
         Code("CX007", "missing version", _E, "Every spec file and cxspec.yaml starts with `version: 1`."),
         Code("CX008", "unsupported version", _E, "This cxspec reads spec language version 1."),
-        Code("CX009", "not a project", _E, "No cxspec.yaml in the folder given (or it is not a mapping)."),
+        Code("CX009", "not a project", _E, "No cxspec.yaml in the folder given."),
         Code("CX010", "not a mapping", _E, "A spec file holds a mapping of sections at its top level."),
         Code(
             "CX011",
@@ -114,7 +114,7 @@ CODES: dict[str, Code] = {
             "CX309",
             "source cannot serve this metric",
             _E,
-            "The metric needs fields its source does not declare (churn needs `start` and `end`).",
+            "The metric needs fields its source does not declare (churn needs `start`, `end` and `entity`; count_distinct without `column` needs `entity`).",
         ),
         Code(
             "CX310",
@@ -131,7 +131,7 @@ CODES: dict[str, Code] = {
             "File sources resolve inside the project folder; `..` and absolute paths that leave it are refused.",
         ),
         Code("CX402", "file not found", _W, "A file source's path does not exist (yet)."),
-        Code("CX403", "unsupported file format", _E, "File sources are CSV (optionally .gz) or Parquet."),
+        Code("CX403", "unsupported file format", _E, "File sources are CSV (.csv, .tsv, optionally .gz or .zst) or Parquet (.parquet, .pq)."),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),
         Code(

@@ -129,6 +129,8 @@ class Metric(Entity):
     min_sample: int | None = None
     version: int = 1
     tags: list[str] = field(default_factory=list)
+    #: The SQL dialect its fragments are written in (the project's `dialect:`).
+    dialect: str = "duckdb"
 
     @property
     def lower_is_better(self) -> bool:

@@ -272,7 +272,7 @@ def test_sarif_log_structure():
         assert set(physical["region"]) == {"startLine", "startColumn"}
     first = results[0]
     assert first["ruleId"] == "CX202" and first["level"] == "error"
-    assert first["message"]["text"] == "unknown owner 'cx-teem' Hint: did you mean 'cx-team'?"
+    assert first["message"]["text"] == "unknown owner 'cx-teem'. Hint: did you mean 'cx-team'?"
     assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "acme/specs/owners.yaml"
     assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 13}
     assert results[1]["level"] == "warning" and results[1]["message"]["text"] == "the file is empty"

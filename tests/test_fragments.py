@@ -276,3 +276,17 @@ def test_sql_source_query(query, codes):
     sink = DiagnosticSink()
     check_query(query, _Source(), "query", "duckdb", sink)
     assert [d.code for d in sink.items] == codes
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ["json_extract(payload, '$.x') = 1", "list_contains(tags, 'vip')", "payload -> 'x' = 1"],
+)
+def test_binary_functions_still_meet_the_allow_list(fragment):
+    """sqlglot models some functions as Binary nodes; only AND/OR/XOR pass as syntax."""
+    from cxspec.registry import default_registry
+    from cxspec.sqlfrag import confinement_problems, parse_fragment
+
+    parsed = parse_fragment(fragment, "duckdb")
+    codes = [p.code for p in confinement_problems(parsed.expression, default_registry().sql_functions)]
+    assert codes == ["CX504"]

@@ -389,7 +389,7 @@ class Derived(MetricType):
         expr = metric.get("expr")
         if not isinstance(expr, str):
             return []
-        return [(name, "expr") for name in referenced_names(expr)]
+        return [(name, "expr") for name in referenced_names(expr, metric.dialect)]
 
 
 class ChurnRate(SourceMetric):

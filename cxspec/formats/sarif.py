@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 from cxspec import __version__
@@ -13,12 +14,17 @@ _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+def _rule_name(title: str) -> str:
+    """SARIF rule names are identifiers: "goal outside the metric's range" → GoalOutsideTheMetricsRange."""
+    return "".join(word.capitalize() for word in re.findall(r"[A-Za-z0-9]+", title.replace("'", "")))
+
+
 def render(diagnostics, context) -> str:
     used = sorted({d.code for d in diagnostics})
     rules = [
         {
             "id": code,
-            "name": CODES[code].title.title().replace(" ", "") if code in CODES else code,
+            "name": _rule_name(CODES[code].title) if code in CODES else code,
             "shortDescription": {"text": CODES[code].title if code in CODES else code},
             "fullDescription": {"text": CODES[code].explanation if code in CODES else code},
             "defaultConfiguration": {"level": _LEVELS[CODES[code].severity] if code in CODES else "error"},
@@ -33,7 +39,7 @@ def render(diagnostics, context) -> str:
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": _LEVELS[d.severity],
-            "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
+            "message": {"text": d.message + (f". Hint: {d.hint}" if d.hint and not d.message.endswith(".") else f" Hint: {d.hint}" if d.hint else "")},
             "locations": [
                 {
                     "physicalLocation": {
