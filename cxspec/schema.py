@@ -29,8 +29,12 @@ FRAGMENT = {"type": "string", "minLength": 1, "description": "A SQL expression (
 VERSION = {"const": 1, "description": "The spec language version."}
 
 
+#: sqlglot "dialects" that are not SQL: a query cannot be written in them.
+NOT_SQL = frozenset({"dax", "prql"})
+
+
 def dialects() -> list[str]:
-    return sorted(d.value for d in sqlglot.Dialects if d.value)
+    return sorted(d.value for d in sqlglot.Dialects if d.value and d.value not in NOT_SQL)
 
 
 def project_schema() -> dict:

@@ -82,7 +82,7 @@ class Generator:
         current = base
         for level, metrics in enumerate(self.plan.levels, start=1):
             computed = [self.computed_branch(m, current) for m in metrics]
-            previous = exp.select("*").from_(current)
+            previous = exp.select("*").from_(current.copy(), copy=False)
             current = self.union(f"results_{level}", [previous, *computed])
         outputs = [text(m) for m in self.plan.outputs]
         select = exp.select(
@@ -90,12 +90,11 @@ class Generator:
             exp.alias_(col(PERIOD), "period", quoted=True),
             *[exp.alias_(col(dim_column(d)), d, quoted=True) for d in self.plan.dimensions],
             *[col(c) for c in RESULT_COLUMNS],
-        ).from_(current)
+        ).from_(current.copy(), copy=False)
         conditions = [exp.In(this=col("metric"), expressions=outputs), *self.period_bounds(col(PERIOD))]
-        select = select.where(exp.and_(*conditions))
+        select = select.where(exp.and_(*conditions), copy=False)
         select = select.order_by(
-            col("metric"), col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions]
-        )
+            col("metric"), col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions], copy=False)
         with_ = exp.With(expressions=self.ctes, recursive=self.recursive)
         select.set("with_", with_) if "with_" in exp.Select.arg_types else select.set("with", with_)
         return select
@@ -113,7 +112,7 @@ class Generator:
             branches = [self.empty_results()]
         query = branches[0]
         for branch in branches[1:]:
-            query = exp.union(query, branch, distinct=False)
+            query = exp.union(query, branch, distinct=False, copy=False)
         return self.cte(name, query)
 
     def empty_results(self) -> exp.Select:
@@ -130,7 +129,7 @@ class Generator:
             exp.alias_(bigint(exp.Null()), "invalid", quoted=True),
             exp.alias_(double(exp.Null()), "moe", quoted=True),
         ]
-        return exp.select(*columns).where(exp.false())
+        return exp.select(*columns).where(exp.false(), copy=False)
 
     # -- one source ----------------------------------------------------------------------
 
@@ -157,10 +156,9 @@ class Generator:
         source = scan.source
         relation = self.relations.relation(source)
         inner = exp.select("*").from_(
-            exp.alias_(relation, "s", table=True) if not isinstance(relation, exp.Table) else relation
-        )
+            exp.alias_(relation, "s", table=True) if not isinstance(relation, exp.Table) else relation, copy=False)
         if source.filter:
-            inner = inner.where(self.fragment(source.filter))
+            inner = inner.where(self.fragment(source.filter), copy=False)
         if source.key:
             order = col(source.time) if source.time else col(source.key)
             row_number = exp.Window(
@@ -168,11 +166,11 @@ class Generator:
                 partition_by=[col(source.key)],
                 order=exp.Order(expressions=[exp.Ordered(this=order, desc=source.keep != "earliest")]),
             )
-            inner = inner.select(exp.alias_(row_number, "__row", quoted=True))
+            inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
             inner = (
                 exp.select("*")
-                .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True))
-                .where(exp.EQ(this=col("__row"), expression=num(1)))
+                .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True), copy=False)
+                .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
             )
         time_column = source.time or source.start
         columns: list[exp.Expression] = []
@@ -187,8 +185,8 @@ class Generator:
             dimension = source.dimension(name)
             value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
             columns.append(exp.alias_(value, dim_column(name), quoted=True))
-        outer = exp.select("*", *columns).from_(exp.alias_(exp.Subquery(this=inner), "r", table=True))
-        filtered = exp.select("*").from_(exp.alias_(exp.Subquery(this=outer), "f", table=True))
+        outer = exp.select("*", *columns).from_(exp.alias_(exp.Subquery(this=inner), "r", table=True), copy=False)
+        filtered = exp.select("*").from_(exp.alias_(exp.Subquery(this=outer), "f", table=True), copy=False)
         conditions = []
         if self.plan.where is not None:
             where = self.plan.where.copy()
@@ -197,7 +195,7 @@ class Generator:
             conditions.append(where)
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
-        return filtered.where(exp.and_(*conditions)) if conditions else filtered
+        return filtered.where(exp.and_(*conditions), copy=False) if conditions else filtered
 
     def period_bounds(self, period: exp.Expression) -> list[exp.Expression]:
         request = self.plan.request
@@ -254,10 +252,9 @@ class Generator:
                 exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True)
             )
         group_by = [*groups, *[scan.predicates[i].copy() for i in chunk]]
-        select = exp.select(*groups, *flags, *aggregates).from_(rows)
+        select = exp.select(*groups, *flags, *aggregates).from_(rows.copy(), copy=False)
         return select.group_by(
-            *[case_when(g, num(1), num(0)) if i >= len(groups) else g for i, g in enumerate(group_by)]
-        )
+            *[case_when(g, num(1), num(0)) if i >= len(groups) else g for i, g in enumerate(group_by)], copy=False)
 
     def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, table: exp.Table) -> exp.Select:
         def only(value: exp.Expression) -> exp.Expression:
@@ -277,8 +274,7 @@ class Generator:
         context = self.context(scan)
         result = plan.type.result(plan.metric, MeasureAccess(lookup, rows), context)
         return self.result_select(plan.metric.id, result, table).having(
-            exp.GT(this=rows.copy(), expression=num(0))
-        )
+            exp.GT(this=rows.copy(), expression=num(0)), copy=False)
 
     def result_select(self, metric_id: str, result: MetricSql, table) -> exp.Select:
         return (
@@ -290,8 +286,8 @@ class Generator:
                 exp.alias_(bigint(result.invalid), "invalid", quoted=True),
                 exp.alias_(double(result.moe if result.moe is not None else exp.Null()), "moe", quoted=True),
             )
-            .from_(table)
-            .group_by(*self.group_columns())
+            .from_(table.copy(), copy=False)
+            .group_by(*self.group_columns(), copy=False)
         )
 
     # -- metrics over rows ----------------------------------------------------------------
@@ -307,8 +303,7 @@ class Generator:
             result = plan.type.row_result(plan.metric, access, context)
             branches.append(
                 self.result_select(plan.metric.id, result, rows).having(
-                    exp.GT(this=access.count, expression=num(0))
-                )
+                    exp.GT(this=access.count, expression=num(0)), copy=False)
             )
         return branches
 
@@ -335,11 +330,11 @@ class Generator:
                 "__count",
                 quoted=True,
             ),
-        ).from_(rows)
+        ).from_(rows.copy(), copy=False)
         conditions = [exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))]
         if access.where is not None:
             conditions.append(access.where.copy())
-        ranked = ranked.where(exp.and_(*conditions))
+        ranked = ranked.where(exp.and_(*conditions), copy=False)
         table = self.cte(f"rank_{number}_{plan.metric.id}", ranked)
         position = exp.Mul(this=paren(sub(col("__count"), num(1))), expression=fraction)
         lower = exp.cast(position.copy(), "INT")
@@ -384,19 +379,19 @@ class Generator:
                 "__last",
                 quoted=True,
             ),
-        ).from_(rows)
+        ).from_(rows.copy(), copy=False)
         bounds_table = self.cte(f"bounds_{number}_{source.id}", bounds)
         spine_name = f"spine_{number}_{source.id}"
-        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True)).from_(bounds_table)
+        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True)).from_(bounds_table.copy(), copy=False)
         step = (
             exp.select(
                 exp.alias_(dialects.next_period(col(PERIOD, "sp"), grain, dialect), PERIOD, quoted=True)
             )
-            .from_(exp.alias_(exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True))
-            .join(bounds_table)
-            .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")))
+            .from_(exp.alias_(exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True), copy=False)
+            .join(bounds_table.copy(), copy=False)
+            .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")), copy=False)
         )
-        spine = self.cte(spine_name, exp.union(seed, step, distinct=False))
+        spine = self.cte(spine_name, exp.union(seed, step, distinct=False, copy=False))
         period_start = dialects.timestamp_of_date(col(PERIOD, "sp"), dialect)
         period_end = dialects.timestamp_of_date(
             dialects.next_period(col(PERIOD, "sp"), grain, dialect), dialect
@@ -451,13 +446,13 @@ class Generator:
                     exp.alias_(bigint(num(0)), "invalid", quoted=True),
                     exp.alias_(double(exp.Null()), "moe", quoted=True),
                 )
-                .from_(exp.alias_(spine, "sp", table=True))
-                .join(exp.alias_(rows, "r", table=True), join_type="cross")
+                .from_(exp.alias_(spine.copy(), "sp", table=True), copy=False)
+                .join(exp.alias_(rows.copy(), "r", table=True), join_type="cross", copy=False)
             )
             bounds_ = self.period_bounds(col(PERIOD, "sp"))
             if bounds_:
-                select = select.where(exp.and_(*bounds_))
-            branches.append(select.group_by(*groups).having(exp.GT(this=n.copy(), expression=num(0))))
+                select = select.where(exp.and_(*bounds_), copy=False)
+            branches.append(select.group_by(*groups, copy=False).having(exp.GT(this=n.copy(), expression=num(0)), copy=False))
         return branches
 
     @staticmethod
@@ -488,16 +483,15 @@ class Generator:
             exp.alias_(bigint(exp.Min(this=col("n"))), "n", quoted=True),
             exp.alias_(bigint(num(0)), "invalid", quoted=True),
             exp.alias_(double(exp.Null()), "moe", quoted=True),
-        ).from_(results)
-        select = select.where(exp.In(this=col("metric"), expressions=[text(i) for i in distinct_inputs]))
-        select = select.group_by(*self.group_columns())
+        ).from_(results.copy(), copy=False)
+        select = select.where(exp.In(this=col("metric"), expressions=[text(i) for i in distinct_inputs]), copy=False)
+        select = select.group_by(*self.group_columns(), copy=False)
         # Only where every input has a result for the period and dimensions.
         return select.having(
             exp.EQ(
                 this=exp.Count(this=exp.Distinct(expressions=[col("metric")])),
                 expression=num(len(distinct_inputs)),
-            )
-        )
+            ), copy=False)
 
     def derived_expression(self, text_: str, value_of) -> exp.Expression:
         expression = self.fragment(text_)
