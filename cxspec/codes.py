@@ -114,7 +114,8 @@ CODES: dict[str, Code] = {
             "CX309",
             "source cannot serve this metric",
             _E,
-            "The metric needs fields its source does not declare (churn needs `start`, `end` and `entity`; count_distinct without `column` needs `entity`).",
+            "The metric needs fields its source does not declare (churn needs `start`, `end` and `entity`; "
+            "count_distinct without `column` needs `entity`).",
         ),
         Code(
             "CX310",
@@ -128,10 +129,16 @@ CODES: dict[str, Code] = {
             "CX401",
             "path outside the project",
             _E,
-            "File sources resolve inside the project folder; `..` and absolute paths that leave it are refused.",
+            "File sources resolve inside the project folder; `..` and absolute paths that leave it "
+            "are refused.",
         ),
         Code("CX402", "file not found", _W, "A file source's path does not exist (yet)."),
-        Code("CX403", "unsupported file format", _E, "File sources are CSV (.csv, .tsv, optionally .gz or .zst) or Parquet (.parquet, .pq)."),
+        Code(
+            "CX403",
+            "unsupported file format",
+            _E,
+            "File sources are CSV (.csv, .tsv, optionally .gz or .zst) or Parquet (.parquet, .pq).",
+        ),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),
         Code(

@@ -83,7 +83,11 @@ def _report_cycles(nodes: dict, edges, sink, code: str, what: str, loc_of) -> No
         if len(component) == 1 and start not in edges(start):
             continue
         members = set(component)
-        cycle = find_cycle(start, lambda n: [m for m in edges(n) if m in members])
+
+        def inside(node, members=members):
+            return [m for m in edges(node) if m in members]
+
+        cycle = find_cycle(start, inside)
         sink.add(
             code,
             f"{what} cycle: {' → '.join(cycle or [start, start])}",

@@ -29,7 +29,9 @@ def load_or_exit(project_path: str):
 def request_options(function):
     """--metric, --grain, --by, --where, --from, --to."""
     options = [
-        click.option("--metric", "-m", "metrics", multiple=True, help="A metric id (repeatable); all when absent."),
+        click.option(
+            "--metric", "-m", "metrics", multiple=True, help="A metric id (repeatable); all when absent."
+        ),
         click.option("--grain", type=click.Choice(GRAINS), help="Period grain; the project's when absent."),
         click.option("--by", "by", multiple=True, help="A dimension to slice by (repeatable)."),
         click.option("--where", help="A predicate over dimensions, e.g. \"channel = 'web'\"."),

@@ -15,8 +15,11 @@ def explain(queries) -> str:
     lines = []
     for query in queries:
         plan = query.plan
-        lines.append(f"query {query.name}  (dialect {plan.dialect}, grain {plan.grain}"
-                     + (f", by {', '.join(plan.dimensions)}" if plan.dimensions else "") + ")")
+        lines.append(
+            f"query {query.name}  (dialect {plan.dialect}, grain {plan.grain}"
+            + (f", by {', '.join(plan.dimensions)}" if plan.dimensions else "")
+            + ")"
+        )
         for scan in plan.scans:
             lines.append(f"  scan {scan.source.id} ({scan.source.type}): read once")
             if scan.measure_metrics:
@@ -25,15 +28,24 @@ def explain(queries) -> str:
                     f"    two-level: first level groups by period, dimensions and {len(scan.predicates)} "
                     f"filter(s) in {len(chunks)} aggregate(s), summing {len(scan.measures)} measure(s)"
                 )
-                lines.append("      " + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.measure_metrics))
+                lines.append(
+                    "      " + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.measure_metrics)
+                )
             if scan.row_metrics:
-                lines.append("    over rows: " + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.row_metrics))
+                lines.append(
+                    "    over rows: "
+                    + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.row_metrics)
+                )
             if scan.spine_metrics:
-                lines.append("    over a spine of periods: "
-                             + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.spine_metrics))
+                lines.append(
+                    "    over a spine of periods: "
+                    + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.spine_metrics)
+                )
         for number, level in enumerate(plan.levels, start=1):
-            lines.append(f"  from other metrics, level {number}: "
-                         + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in level))
+            lines.append(
+                f"  from other metrics, level {number}: "
+                + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in level)
+            )
         lines.append(f"  outputs: {len(query.metrics)} metric(s)")
     return "\n".join(lines) + "\n"
 
@@ -59,9 +71,19 @@ def manifest(project, request, dialect: str, queries) -> dict:
 
 @click.command("compile")
 @click.argument("project", default=".", type=click.Path())
-@click.option("--dialect", type=click.Choice(dialects()), default="duckdb", show_default=True,
-              help="SQL dialect of the output (any sqlglot dialect).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write <query>.sql files and manifest.json here.")
+@click.option(
+    "--dialect",
+    type=click.Choice(dialects()),
+    default="duckdb",
+    show_default=True,
+    help="SQL dialect of the output (any sqlglot dialect).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Write <query>.sql files and manifest.json here.",
+)
 @click.option("--explain", "show_plan", is_flag=True, help="Print the plan instead of the SQL.")
 @request_options
 def compile_command(project, dialect, out_dir, show_plan, **request_args):
@@ -84,6 +106,9 @@ def compile_command(project, dialect, out_dir, show_plan, **request_args):
     for query in queries:
         (folder / f"{query.name}.sql").write_text(query.sql + ";\n", encoding="utf-8")
     document = manifest(loaded, request, dialect, queries)
-    (folder / "manifest.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    click.echo(f"wrote {len(queries)} quer{'y' if len(queries) == 1 else 'ies'} and manifest.json to {folder}")
-
+    (folder / "manifest.json").write_text(
+        json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    click.echo(
+        f"wrote {len(queries)} quer{'y' if len(queries) == 1 else 'ies'} and manifest.json to {folder}"
+    )

@@ -22,15 +22,26 @@ def _fmt(value, digits: int = 2) -> str:
 def render_table(results, dimensions) -> str:
     header = ["metric", "period", *dimensions, "value", "n", "invalid", "moe ±"]
     rows = [
-        [r.metric, r.period, *[_fmt(r.dimensions.get(d)) for d in dimensions], _fmt(r.value), _fmt(r.n),
-         _fmt(r.invalid), _fmt(r.moe)]
+        [
+            r.metric,
+            r.period,
+            *[_fmt(r.dimensions.get(d)) for d in dimensions],
+            _fmt(r.value),
+            _fmt(r.n),
+            _fmt(r.invalid),
+            _fmt(r.moe),
+        ]
         for r in results
     ]
-    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
     numeric = {len(header) - i for i in range(1, 5)}
+
     def line(cells):
-        return "  ".join(str(c).rjust(w) if i in numeric else str(c).ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            str(c).rjust(w) if i in numeric else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
     out = [line(header), line(["─" * w for w in widths])]
     out += [line(r) for r in rows]
     out.append(f"{len(results)} row{'s' if len(results) != 1 else ''}")
@@ -46,17 +57,29 @@ def render_csv(results, dimensions) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["metric", "period", *dimensions, "value", "n", "invalid", "moe"])
     for r in results:
-        writer.writerow([r.metric, r.period, *[r.dimensions.get(d) for d in dimensions],
-                         *("" if v is None else repr(v) if isinstance(v, float) else v
-                           for v in (r.value, r.n, r.invalid, r.moe))])
+        writer.writerow(
+            [
+                r.metric,
+                r.period,
+                *[r.dimensions.get(d) for d in dimensions],
+                *(
+                    "" if v is None else repr(v) if isinstance(v, float) else v
+                    for v in (r.value, r.n, r.invalid, r.moe)
+                ),
+            ]
+        )
     return buffer.getvalue()
 
 
 @click.command("query")
 @click.argument("project", default=".", type=click.Path())
 @request_options
-@click.option("--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option(
+    "--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…"
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
 def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
     from cxspec.query import compute
