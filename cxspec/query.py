@@ -81,27 +81,32 @@ def _count(value):
 
 def compute(project, request: Request, registry, warehouse_url: str | None = None) -> list[MetricResult]:
     with connect(warehouse_url, project, registry) as warehouse:
-        relations = WarehouseRelations(project, warehouse)
-        queries = compile_request(project, request, warehouse.dialect, registry, relations, pretty=False)
-        results: list[MetricResult] = []
-        for query in queries:
-            columns, rows = warehouse.execute(query.sql)
-            dims = list(query.plan.dimensions)
-            for row in rows:
-                record = dict(zip(columns, row))
-                results.append(
-                    MetricResult(
-                        metric=record["metric"],
-                        period=_period(record["period"]),
-                        dimensions={d: record[d] for d in dims},
-                        value=_number(record["value"]),
-                        n=_count(record["n"]),
-                        invalid=_count(record["invalid"]),
-                        moe=_number(record["moe"]),
-                    )
+        return compute_with(warehouse, project, request, registry)
+
+
+def compute_with(warehouse: Warehouse, project, request: Request, registry) -> list[MetricResult]:
+    """Compile for the warehouse's dialect and run each query on an open connection."""
+    relations = WarehouseRelations(project, warehouse)
+    queries = compile_request(project, request, warehouse.dialect, registry, relations, pretty=False)
+    results: list[MetricResult] = []
+    for query in queries:
+        columns, rows = warehouse.execute(query.sql)
+        dims = list(query.plan.dimensions)
+        for row in rows:
+            record = dict(zip(columns, row, strict=True))
+            results.append(
+                MetricResult(
+                    metric=record["metric"],
+                    period=_period(record["period"]),
+                    dimensions={d: record[d] for d in dims},
+                    value=_number(record["value"]),
+                    n=_count(record["n"]),
+                    invalid=_count(record["invalid"]),
+                    moe=_number(record["moe"]),
                 )
+            )
     results.sort(key=lambda r: (r.metric, r.period, tuple(str(v) for v in r.dimensions.values())))
     return results
 
 
-__all__ = ["MetricResult", "WarehouseError", "compute", "connect"]
+__all__ = ["MetricResult", "WarehouseError", "compute", "compute_with", "connect"]

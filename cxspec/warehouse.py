@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
@@ -35,6 +36,25 @@ class Warehouse:
 
     def execute(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Run one statement; return its column names and rows."""
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows) -> None:
+        """Run one statement with `?`-style (or the driver's) placeholders for each row."""
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self):
+        """All statements inside commit together, or none does (the error is re-raised)."""
+        self.execute_statement("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.execute_statement("ROLLBACK")
+            raise
+        self.execute_statement("COMMIT")
+
+    def execute_statement(self, sql: str) -> None:
+        """Run a statement that returns no rows."""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -53,6 +53,18 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.Error as exc:
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
+    def execute_statement(self, sql):
+        try:
+            self.connection.execute(sql)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
+
+    def executemany(self, sql, rows):
+        try:
+            self.connection.executemany(sql, rows)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
+
     def close(self):
         self.connection.close()
 

@@ -6,6 +6,8 @@ named after the source.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlglot import exp
 
 from cxspec.warehouse import Warehouse, WarehouseError, redact
@@ -60,6 +62,27 @@ class PostgresWarehouse(Warehouse):
             with self.connection.cursor() as cursor:
                 cursor.execute(sql)
                 return [d.name for d in cursor.description], cursor.fetchall()
+        except self._psycopg.Error as exc:
+            raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
+
+    @contextmanager
+    def transaction(self):
+        try:
+            with self.connection.transaction():
+                yield
+        except self._psycopg.Error as exc:
+            raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
+
+    def execute_statement(self, sql):
+        try:
+            self.connection.execute(sql)
+        except self._psycopg.Error as exc:
+            raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
+
+    def executemany(self, sql, rows):
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
         except self._psycopg.Error as exc:
             raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
 

@@ -38,7 +38,8 @@ class SQLiteWarehouse(Warehouse):
     def __init__(self, url, project):
         super().__init__(url, project)
         try:
-            self.connection = sqlite3.connect(database_path(url, project.root))
+            # Autocommit mode: transactions are explicit (Warehouse.transaction).
+            self.connection = sqlite3.connect(database_path(url, project.root), isolation_level=None)
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
         self._ensure_math()
@@ -57,7 +58,7 @@ class SQLiteWarehouse(Warehouse):
             raise NotImplementedError
         if source.id not in self.loaded:
             columns, types, rows = read_file(source, self.project.root)
-            with self.connection:
+            with self.transaction():
                 self.connection.execute(create_temp_table(source.id, columns, types, "sqlite"))
                 self.connection.executemany(
                     insert_statement(source.id, columns, "sqlite"),
@@ -70,6 +71,18 @@ class SQLiteWarehouse(Warehouse):
         try:
             cursor = self.connection.execute(sql)
             return [d[0] for d in cursor.description], cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"SQLite: {exc}") from None
+
+    def execute_statement(self, sql):
+        try:
+            self.connection.execute(sql)
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"SQLite: {exc}") from None
+
+    def executemany(self, sql, rows):
+        try:
+            self.connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: {exc}") from None
 

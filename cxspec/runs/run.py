@@ -1,0 +1,44 @@
+"""Run a whole programme: every metric at the project grain, goal status, pyramid scores,
+issues; stored in the warehouse; reported from what is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cxspec.compiler.plan import Request
+from cxspec.query import compute_with, connect
+from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
+from cxspec.runs.store import RunInfo, StoredRow, StoredScore, load, store
+
+
+@dataclass
+class Stored:
+    """What a report is made from."""
+
+    project: object
+    grain: str
+    results: list[StoredRow]
+    scores: list[StoredScore]
+
+
+def run_project(project, registry, warehouse_url=None, *, start=None, end=None, now=None, progress=None) -> Stored:
+    grain = project.config.grain
+    computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
+    info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
+    definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
+    with connect(warehouse_url, project, registry) as warehouse:
+        if progress:
+            progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
+        results = compute_with(warehouse, project, Request(start=start, end=end), registry)
+        if progress:
+            progress(f"storing {len(results)} results, goal status and pyramid scores")
+        store(warehouse, project, registry, info, results, definitions)
+        stored, scores = load(warehouse, info.project, grain)
+    return Stored(project, grain, stored, scores)
+
+
+def stored_results(project, registry, warehouse_url=None) -> Stored:
+    with connect(warehouse_url, project, registry) as warehouse:
+        stored, scores = load(warehouse, project.config.project, project.config.grain)
+    return Stored(project, project.config.grain, stored, scores)

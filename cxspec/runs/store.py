@@ -1,0 +1,213 @@
+"""Stored results: `cxspec_results` (metrics, with goal status) and `cxspec_scores` (pyramid
+nodes), in the run's warehouse.
+
+A run replaces the rows of the periods it computed, in one transaction: a rerun never
+duplicates rows, and a run that fails midway leaves the earlier results as they were.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from cxspec.compiler.sqlkit import col, text
+from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
+from cxspec.runs.static import literal, static_table
+
+RESULTS = "cxspec_results"
+SCORES = "cxspec_scores"
+STAGE = "cxspec_stage"
+
+RESULT_COLUMNS = {
+    "project": "VARCHAR", "spec_hash": "VARCHAR", "metric": "VARCHAR", "metric_version": "INT",
+    "definition": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR",
+    "value": "DOUBLE", "n": "BIGINT", "invalid": "BIGINT", "moe": "DOUBLE", "status": "VARCHAR",
+    "computed_at": "TIMESTAMP",
+}  # fmt: skip
+RESULT_KEY = ("project", "metric", "grain", "period", "dimensions")
+SCORE_COLUMNS = {
+    "project": "VARCHAR", "spec_hash": "VARCHAR", "pyramid": "VARCHAR", "node": "VARCHAR",
+    "parent": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "score": "DOUBLE", "coverage": "DOUBLE",
+    "computed_at": "TIMESTAMP",
+}  # fmt: skip
+SCORE_KEY = ("project", "pyramid", "node", "grain", "period")
+STAGE_COLUMNS = {
+    "metric": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR", "value": "DOUBLE", "n": "BIGINT",
+    "invalid": "BIGINT", "moe": "DOUBLE",
+}  # fmt: skip
+
+
+def _table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def _type(kind: str, dialect: str) -> exp.DataType:
+    if dialect == "sqlite" and kind in ("DATE", "TIMESTAMP"):
+        return exp.DataType.build("TEXT")
+    return exp.DataType.build(kind)
+
+
+def create_table(name: str, columns: dict, key: tuple | None, dialect: str, *, temporary=False) -> str:
+    definitions: list[exp.Expression] = [
+        exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=_type(k, dialect)) for c, k in columns.items()
+    ]
+    if key:
+        definitions.append(exp.PrimaryKey(expressions=[exp.to_identifier(c, quoted=True) for c in key]))
+    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
+    create = exp.Create(this=exp.Schema(this=_table(name), expressions=definitions), kind="TABLE",
+                        exists=True, properties=properties)
+    return create.sql(dialect=dialect)
+
+
+def dimensions_key(dimensions: dict) -> str:
+    return json.dumps(dimensions, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@dataclass
+class RunInfo:
+    project: str
+    spec_hash: str
+    grain: str
+    computed_at: str  # 'YYYY-MM-DD HH:MM:SS', UTC
+
+
+def store(warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str]) -> None:
+    """Replace the computed periods' results and scores, in one transaction."""
+    dialect = warehouse.dialect
+    with warehouse.transaction():
+        warehouse.execute_statement(create_table(RESULTS, RESULT_COLUMNS, RESULT_KEY, dialect))
+        warehouse.execute_statement(create_table(SCORES, SCORE_COLUMNS, SCORE_KEY, dialect))
+        warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))
+        warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
+        insert = exp.Insert(
+            this=exp.Schema(this=_table(STAGE), expressions=[exp.to_identifier(c, quoted=True) for c in STAGE_COLUMNS]),
+            expression=exp.values([tuple(exp.Placeholder() for _ in STAGE_COLUMNS)]),
+        )
+        warehouse.executemany(
+            insert.sql(dialect=dialect),
+            [(r.metric, r.period, dimensions_key(r.dimensions), r.value, r.n, r.invalid, r.moe) for r in results],
+        )
+        periods = exp.select(col("period")).from_(_table(STAGE)).distinct()
+        mine = exp.and_(
+            exp.EQ(this=col("project"), expression=text(info.project)),
+            exp.EQ(this=col("grain"), expression=text(info.grain)),
+            exp.In(this=col("period"), query=exp.Subquery(this=periods)),
+        )
+        warehouse.execute_statement(exp.delete(_table(RESULTS), where=mine).sql(dialect=dialect))
+        warehouse.execute_statement(_insert_results(project, info, definitions).sql(dialect=dialect))
+        warehouse.execute_statement(exp.delete(_table(SCORES), where=mine.copy()).sql(dialect=dialect))
+        warehouse.execute_statement(_insert_scores(project, registry, info).sql(dialect=dialect))
+
+
+def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.Insert:
+    versions = static_table(
+        {"metric": "VARCHAR", "version": "INT", "definition": "VARCHAR"},
+        [(m, project.metrics[m].version, definitions[m]) for m in sorted(definitions)],
+    )
+    status = status_expression(col("value", "s"), col("n", "s"), "g")
+    select = (
+        exp.select(
+            literal(info.project), literal(info.spec_hash), col("metric", "s"), col("version", "v"),
+            col("definition", "v"), literal(info.grain), col("period", "s"), col("dimensions", "s"),
+            col("value", "s"), col("n", "s"), col("invalid", "s"), col("moe", "s"), status,
+            exp.cast(literal(info.computed_at), "TIMESTAMP"),
+        )
+        .from_(exp.alias_(_table(STAGE), "s", table=True))
+        .join(exp.alias_(exp.Subquery(this=versions), "v", table=True),
+              on=exp.EQ(this=col("metric", "v"), expression=col("metric", "s")), join_type="left")
+        .join(exp.alias_(exp.Subquery(this=goals_table(project)), "g", table=True),
+              on=exp.EQ(this=col("metric", "g"), expression=col("metric", "s")), join_type="left")
+    )
+    return exp.Insert(
+        this=exp.Schema(this=_table(RESULTS), expressions=[exp.to_identifier(c, quoted=True) for c in RESULT_COLUMNS]),
+        expression=select,
+    )
+
+
+def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
+    periods = exp.select(col("period")).from_(_table(STAGE)).distinct()
+    results = (
+        exp.select(col("metric"), col("period"), col("value"), col("status"))
+        .from_(_table(RESULTS))
+        .where(exp.and_(
+            exp.EQ(this=col("project"), expression=text(info.project)),
+            exp.EQ(this=col("grain"), expression=text(info.grain)),
+            exp.EQ(this=col("dimensions"), expression=text("{}")),
+            exp.In(this=col("period"), query=exp.Subquery(this=periods)),
+        ))
+    )
+    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results))
+    select = exp.select(
+        literal(info.project), literal(info.spec_hash), col("pyramid", "x"), col("node", "x"), col("parent", "x"),
+        literal(info.grain), col("period", "x"), col("score", "x"), col("coverage", "x"),
+        exp.cast(literal(info.computed_at), "TIMESTAMP"),
+    ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True))
+    return exp.Insert(
+        this=exp.Schema(this=_table(SCORES), expressions=[exp.to_identifier(c, quoted=True) for c in SCORE_COLUMNS]),
+        expression=select,
+    )
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    metric: str
+    period: str
+    dimensions: dict
+    value: float | None
+    n: int | None
+    invalid: int | None
+    moe: float | None
+    status: str | None
+    metric_version: int | None
+    definition: str | None
+    spec_hash: str
+    computed_at: str
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    pyramid: str
+    node: str
+    parent: str | None
+    period: str
+    score: float | None
+    coverage: float | None
+
+
+def _day(value) -> str:
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+
+
+def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[StoredScore]]:
+    """Everything stored for a project at a grain, in a stable order."""
+    dialect = warehouse.dialect
+    mine = exp.and_(exp.EQ(this=col("project"), expression=text(project_id)),
+                    exp.EQ(this=col("grain"), expression=text(grain)))
+    query = (
+        exp.select(*[col(c) for c in ("metric", "period", "dimensions", "value", "n", "invalid", "moe", "status",
+                                      "metric_version", "definition", "spec_hash", "computed_at")])
+        .from_(_table(RESULTS)).where(mine).order_by(col("metric"), col("period"), col("dimensions"))
+    )
+    _, rows = warehouse.execute(query.sql(dialect=dialect))
+    results = [
+        StoredRow(r[0], _day(r[1]), json.loads(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
+                  str(r[11])[:19])
+        for r in rows
+    ]
+    query = (
+        exp.select(*[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")])
+        .from_(_table(SCORES)).where(mine.copy()).order_by(col("pyramid"), col("node"), col("period"))
+    )
+    _, rows = warehouse.execute(query.sql(dialect=dialect))
+    scores = [StoredScore(r[0], r[1], r[2], _day(r[3]), r[4], r[5]) for r in rows]
+    return results, scores
+
+
+def has_results(warehouse) -> bool:
+    try:
+        warehouse.execute(exp.select(exp.Count(this=exp.Star())).from_(_table(RESULTS)).sql(dialect=warehouse.dialect))
+    except Exception:  # noqa: BLE001 - the table does not exist yet
+        return False
+    return True
