@@ -122,9 +122,10 @@ def init(directory, force):
 def _add_commands() -> None:
     from cxspec.commands.compile_cmd import compile_command
     from cxspec.commands.query_cmd import query_command
+    from cxspec.commands.run_cmd import report_command, run_command
 
-    cli.add_command(compile_command)
-    cli.add_command(query_command)
+    for command in (compile_command, query_command, run_command, report_command):
+        cli.add_command(command)
 
 
 _add_commands()

@@ -32,8 +32,11 @@ class DuckDBWarehouse(Warehouse):
 
     def __init__(self, url, project):
         super().__init__(url, project)
+        path = database_path(url, project.root)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.connection = duckdb.connect(database_path(url, project.root))
+            self.connection = duckdb.connect(path)
             self.connection.execute("SET TimeZone = 'UTC'")
             # File sources use project-relative paths, so compiled SQL is the same on every machine.
             self.connection.execute("SET file_search_path = ?", [str(project.root.resolve())])
