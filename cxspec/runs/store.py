@@ -73,10 +73,21 @@ class RunInfo:
     computed_at: str  # 'YYYY-MM-DD HH:MM:SS', UTC
 
 
+def _lock_key(project_id: str) -> int:
+    """A stable 63-bit number per project for PostgreSQL's advisory lock."""
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big") >> 1
+
+
 def store(warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str]) -> None:
     """Replace the computed periods' results and scores, in one transaction."""
     dialect = warehouse.dialect
     with warehouse.transaction():
+        if dialect == "postgres":
+            # Runs of one project queue here instead of failing on each other's rows.
+            lock = exp.Anonymous(this="pg_advisory_xact_lock", expressions=[literal(_lock_key(info.project))])
+            warehouse.execute(exp.select(lock).sql(dialect=dialect))
         warehouse.execute_statement(create_table(RESULTS, RESULT_COLUMNS, RESULT_KEY, dialect))
         warehouse.execute_statement(create_table(SCORES, SCORE_COLUMNS, SCORE_KEY, dialect))
         warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))

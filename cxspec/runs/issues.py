@@ -1,0 +1,334 @@
+"""CX issues from stored results (PRODUCT.md "CX issues"), each routed to its owner.
+
+For one period (the latest stored one by default) of one grain without dimensions:
+
+- ``goal_red``: the metric's status is red;
+- ``significant_drop``: it changed for the worse since the previous period that has a
+  value, and a two-sided test at 95% says so (NPS and proportions: normal approximation;
+  means: Welch's t), with each period's standard error taken as moe/1.96;
+- ``below_journey``: a touch point's score is more than 10 points below its journey's mean;
+- ``insufficient_sample``: the metric's n is below its ``min_sample``;
+- ``no_data``: the project has the metric but the period has no value for it.
+
+Owner of a metric's issue: the metric's owner, else its touch point's, else that touch
+point's journey's. Owner of a touch point's issue: its owner, else its journey's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cxspec.builtin.metric_types import Csat, Mean
+from cxspec.runs.stats import welch_t_test, z_test
+
+#: Kinds in the order issues are listed (within a severity).
+KINDS = ("goal_red", "significant_drop", "below_journey", "insufficient_sample", "no_data")
+ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
+#: The two-sided significance level of `significant_drop`.
+ALPHA = 0.05
+#: The normal quantile stored margins of error are computed with (PRODUCT.md, 95%).
+Z_95 = 1.96
+#: How far (in 0–100 score points) a touch point may lie below its journey's mean.
+BELOW_JOURNEY_POINTS = 10.0
+#: Scores are sums of floats: a gap of exactly 10 points must not flag by rounding noise.
+_SCORE_TOLERANCE = 1e-9
+INSUFFICIENT = "insufficient_sample"
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """One stored metric result of one period (one grain, no dimensions)."""
+
+    metric: str
+    period: str
+    value: float | None
+    n: int | None
+    invalid: int | None
+    moe: float | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class Issue:
+    kind: str  # goal_red | significant_drop | below_journey | insufficient_sample | no_data
+    period: str  # 'YYYY-MM-DD', the period it is about
+    owner: str | None  # the accountable owner id
+    message: str  # one sentence a person reads, with numbers
+    metric: str | None = None
+    touchpoint: str | None = None
+    journey: str | None = None
+    value: float | None = None
+    previous: float | None = None
+    p_value: float | None = None
+    severity: str = "warning"  # goal_red and significant_drop: "error"
+
+
+def detect_issues(project, registry, results: list[StoredResult], period: str | None = None) -> list[Issue]:
+    """The issues of `period` (default: the latest period in `results`), in a stable order:
+    errors first, then by kind (as in KINDS), then by metric or touch point id.
+
+    `results` are all stored periods of one grain without dimensions; results of metrics the
+    project no longer has are ignored.
+    """
+    by_metric: dict[str, dict[str, StoredResult]] = {}
+    for result in results:
+        by_metric.setdefault(result.metric, {})[_period(result.period)] = result
+    if period is None:
+        periods = [p for history in by_metric.values() for p in history]
+        if not periods:
+            return []
+        period = max(periods)
+    else:
+        period = _period(period)
+
+    detector = _Detector(project, registry, by_metric, period)
+    issues: list[Issue] = []
+    for metric_id in sorted(project.metrics):
+        issues.extend(detector.metric_issues(project.metrics[metric_id]))
+    issues.extend(detector.touchpoint_issues())
+    issues.sort(key=_order)
+    return issues
+
+
+def _order(issue: Issue) -> tuple:
+    return (
+        0 if issue.severity == "error" else 1,
+        KINDS.index(issue.kind),
+        issue.metric or issue.touchpoint or "",
+        issue.touchpoint or "",
+    )
+
+
+def _period(value) -> str:
+    """'YYYY-MM-DD' from a string, date or datetime."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)[:10]
+
+
+class _Detector:
+    def __init__(self, project, registry, by_metric: dict[str, dict[str, StoredResult]], period: str):
+        self.project = project
+        self.registry = registry
+        self.by_metric = by_metric
+        self.period = period
+
+    # -- per metric ---------------------------------------------------------------------
+
+    def metric_issues(self, metric) -> list[Issue]:
+        history = self.by_metric.get(metric.id, {})
+        current = history.get(self.period)
+        if current is None or (current.value is None and not current.n):
+            return [
+                self._issue(
+                    "no_data",
+                    metric,
+                    f"{_label(metric)} has no data in {self.period}.",
+                )
+            ]
+        issues = []
+        if current.status == "red":
+            issues.append(self._goal_red(metric, current))
+        if current.status == INSUFFICIENT:
+            issues.append(self._insufficient(metric, current))
+        drop = self._significant_drop(metric, current, history)
+        if drop is not None:
+            issues.append(drop)
+        return issues
+
+    def _goal_red(self, metric, current: StoredResult) -> Issue:
+        goal = self.project.goals.get(metric.id)
+        unit = self._unit(metric)
+        against = ""
+        if goal is not None and goal.target is not None:
+            against = f" against its goal (target {_number(goal.target, unit)}"
+            if goal.warn is not None:
+                side = "above" if metric.lower_is_better else "below"
+                against += f", red {side} {_number(goal.warn, unit)}"
+            against += ")"
+        return self._issue(
+            "goal_red",
+            metric,
+            f"{_label(metric)} is {_number(current.value, unit)} in {self.period}, red{against}.",
+            value=current.value,
+        )
+
+    def _insufficient(self, metric, current: StoredResult) -> Issue:
+        minimum = f" below its minimum sample of {metric.min_sample}" if metric.min_sample is not None else ""
+        return self._issue(
+            "insufficient_sample",
+            metric,
+            f"{_label(metric)} has n = {current.n} in {self.period},{minimum}; "
+            "its value is left out of rollups.",
+            value=current.value,
+        )
+
+    def _significant_drop(self, metric, current: StoredResult, history: dict[str, StoredResult]):
+        """The change from the latest earlier period with a value, when it is for the worse
+        and significant at 95%; None when it is not, or cannot be tested."""
+        if current.value is None or current.status == INSUFFICIENT:
+            return None
+        earlier = [p for p, r in history.items() if p < self.period and r.value is not None]
+        if not earlier:
+            return None
+        previous = history[max(earlier)]
+        # A sample the project calls too small is no base for the normal approximation.
+        if previous.status == INSUFFICIENT or current.moe is None or previous.moe is None:
+            return None
+        worse = current.value > previous.value if metric.lower_is_better else current.value < previous.value
+        if not worse:
+            return None
+        p_value = self._p_value(metric, previous, current)
+        if p_value is None or not p_value < ALPHA:
+            return None
+        unit = self._unit(metric)
+        verb = "rose" if metric.lower_is_better else "fell"
+        lower = " (lower is better)" if metric.lower_is_better else ""
+        return self._issue(
+            "significant_drop",
+            metric,
+            f"{_label(metric)} {verb} from {_number(previous.value, unit)} in {max(earlier)} to "
+            f"{_number(current.value, unit)} in {self.period}{lower}, a significant change "
+            f"({_p(p_value)}).",
+            value=current.value,
+            previous=previous.value,
+            p_value=p_value,
+        )
+
+    def _p_value(self, metric, previous: StoredResult, current: StoredResult) -> float | None:
+        se1, se2 = previous.moe / Z_95, current.moe / Z_95
+        try:
+            if self._is_mean(metric):
+                if previous.n is None or current.n is None:
+                    return None
+                test = welch_t_test(previous.value, se1, previous.n, current.value, se2, current.n)
+            else:  # NPS, proportions, and any other estimate stored with a 95% margin
+                test = z_test(previous.value, se1, current.value, se2)
+        except ValueError:  # both margins 0, or fewer than 2 observations: no test
+            return None
+        return test.p_value
+
+    def _unit(self, metric) -> str | None:
+        if metric.unit:
+            return metric.unit
+        kind = self.registry.metric_types.get(metric.type)
+        if isinstance(kind, Csat) and kind.uses_top_box(metric):
+            return "%"
+        return getattr(kind, "unit", None)
+
+    def _is_mean(self, metric) -> bool:
+        kind = self.registry.metric_types.get(metric.type)
+        if isinstance(kind, Csat):  # csat and ces: the mean score unless aggregated by top box
+            return not kind.uses_top_box(metric)
+        return isinstance(kind, Mean)
+
+    def _issue(self, kind: str, metric, message: str, **fields) -> Issue:
+        touchpoint = self.project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
+        journey = self._journey(touchpoint)
+        owner = metric.owner or (touchpoint and touchpoint.owner) or (journey and journey.owner) or None
+        return Issue(
+            kind=kind,
+            period=self.period,
+            owner=owner,
+            message=message,
+            metric=metric.id,
+            touchpoint=touchpoint.id if touchpoint else None,
+            journey=journey.id if journey else None,
+            severity="error" if kind in ERROR_KINDS else "warning",
+            **fields,
+        )
+
+    def _journey(self, touchpoint):
+        if touchpoint is None or not touchpoint.journey:
+            return None
+        return self.project.journeys.get(touchpoint.journey)
+
+    # -- per touch point ------------------------------------------------------------------
+
+    def metric_score(self, metric) -> float | None:
+        """The metric's 0–100 score in the period: its value on its type's natural range,
+        inverted for lower_is_better, clamped; None when it has none."""
+        result = self.by_metric.get(metric.id, {}).get(self.period)
+        if result is None or result.value is None or result.status == INSUFFICIENT:
+            return None
+        if isinstance(result.value, float) and not math.isfinite(result.value):
+            return None
+        kind = self.registry.metric_types.get(metric.type)
+        bounds = kind.natural_range(metric) if kind is not None else None
+        if bounds is None or bounds[1] == bounds[0]:
+            return None
+        low, high = bounds
+        score = 100.0 * (result.value - low) / (high - low)
+        if metric.lower_is_better:
+            score = 100.0 - score
+        return min(100.0, max(0.0, score))
+
+    def touchpoint_scores(self) -> dict[str, float]:
+        """Touch point id → the mean score of its scored metrics."""
+        scores: dict[str, list[float]] = {}
+        for metric_id in sorted(self.project.metrics):
+            metric = self.project.metrics[metric_id]
+            if not metric.touchpoint or metric.touchpoint not in self.project.touchpoints:
+                continue
+            score = self.metric_score(metric)
+            if score is not None:
+                scores.setdefault(metric.touchpoint, []).append(score)
+        return {tp: math.fsum(values) / len(values) for tp, values in scores.items()}
+
+    def touchpoint_issues(self) -> list[Issue]:
+        scores = self.touchpoint_scores()
+        members: dict[str, list[str]] = {}
+        for tp_id in sorted(scores):
+            journey_id = self.project.touchpoints[tp_id].journey
+            if journey_id in self.project.journeys:
+                members.setdefault(journey_id, []).append(tp_id)
+        issues = []
+        for journey_id, tp_ids in sorted(members.items()):
+            if len(tp_ids) < 2:
+                continue
+            journey = self.project.journeys[journey_id]
+            mean = math.fsum(scores[tp] for tp in tp_ids) / len(tp_ids)
+            for tp_id in tp_ids:
+                gap = mean - scores[tp_id]
+                if gap <= BELOW_JOURNEY_POINTS + _SCORE_TOLERANCE:
+                    continue
+                touchpoint = self.project.touchpoints[tp_id]
+                name = touchpoint.name or tp_id
+                issues.append(
+                    Issue(
+                        kind="below_journey",
+                        period=self.period,
+                        owner=touchpoint.owner or journey.owner,
+                        message=(
+                            f"Touch point {name} scores {scores[tp_id]:.1f} in {self.period}, "
+                            f"{gap:.1f} points below the mean of journey {journey.name or journey_id} "
+                            f"({mean:.1f} over {len(tp_ids)} touch points)."
+                        ),
+                        touchpoint=tp_id,
+                        journey=journey_id,
+                        value=scores[tp_id],
+                    )
+                )
+        return issues
+
+
+def _label(metric) -> str:
+    return metric.name or metric.id
+
+
+def _number(value: float, unit: str | None) -> str:
+    """A value as people read it: fewer decimals for larger numbers, % for percentages."""
+    magnitude = abs(value)
+    decimals = 2 if magnitude < 10 else 1 if magnitude < 1000 else 0
+    text = f"{value:,.{decimals}f}"
+    return text + "%" if unit == "%" else text
+
+
+def _p(p_value: float) -> str:
+    if p_value < 0.001:
+        return "p < 0.001"
+    text = f"{p_value:.3g}"
+    if p_value < ALPHA <= float(text):  # never print a significant p as 0.05
+        text = f"{p_value:.6f}".rstrip("0")
+    return f"p = {text}"
