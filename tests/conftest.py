@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -68,3 +69,39 @@ def validate():
     from cxspec.validate import validate_project
 
     return validate_project
+
+
+def _postgres_unavailable(reason: str):
+    """Skip, except in CI (CI=true): there the PostgreSQL tests must run, so fail instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required when CI=true, but {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """postgresql://cxspec@127.0.0.1:PORT/postgres of a throwaway server started for the session.
+
+    See tests/pgserver.py. Skipped when the server binaries or psycopg are missing; with CI=true
+    that is a failure instead.
+    """
+    from pgserver import PostgresServer, ServerUnavailable
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        psycopg = None
+    if psycopg is None:
+        _postgres_unavailable("psycopg is not installed (pip install 'cxspec[postgres]')")
+    reason = None
+    try:
+        server = PostgresServer()
+        url = server.start()
+    except ServerUnavailable as exc:
+        reason = str(exc)
+    if reason is not None:
+        _postgres_unavailable(reason)
+    try:
+        yield url
+    finally:
+        server.stop()

@@ -23,6 +23,7 @@ from cxspec.compiler.sqlkit import (
     case_when,
     col,
     double,
+    flag,
     num,
     paren,
     safe_div,
@@ -181,7 +182,9 @@ class Generator:
                     dialects.period_start(timestamp, self.plan.grain, self.dialect), PERIOD, quoted=True
                 )
             )
-        for name in self.plan.dimensions:
+        # The dimensions sliced by, and those --where filters on (sliced by or not).
+        where_names = [c.name for c in self.plan.where.find_all(exp.Column)] if self.plan.where else []
+        for name in dict.fromkeys([*self.plan.dimensions, *where_names]):
             dimension = source.dimension(name)
             value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
             columns.append(exp.alias_(value, dim_column(name), quoted=True))
@@ -190,8 +193,11 @@ class Generator:
         conditions = []
         if self.plan.where is not None:
             where = self.plan.where.copy()
-            for column in where.find_all(exp.Column):
-                column.replace(col(dim_column(column.name)))
+            for column in list(where.find_all(exp.Column)):
+                if column is where:  # replace() cannot swap the root of a tree
+                    where = col(dim_column(column.name))
+                else:
+                    column.replace(col(dim_column(column.name)))
             conditions.append(where)
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
@@ -320,21 +326,27 @@ class Generator:
                 exp.Window(
                     this=exp.RowNumber(),
                     partition_by=[g.copy() for g in groups],
-                    order=exp.Order(expressions=[exp.Ordered(this=value.copy())]),
+                    # NULLs last (they rank after every value), then the values in order.
+                    order=exp.Order(
+                        expressions=[
+                            exp.Ordered(this=flag(exp.Is(this=value.copy(), expression=exp.Null()))),
+                            exp.Ordered(this=value.copy()),
+                        ]
+                    ),
                 ),
                 "__rank",
                 quoted=True,
             ),
             exp.alias_(
-                exp.Window(this=exp.Count(this=exp.Star()), partition_by=[g.copy() for g in groups]),
+                exp.Window(this=exp.Count(this=value.copy()), partition_by=[g.copy() for g in groups]),
                 "__count",
                 quoted=True,
             ),
         ).from_(rows.copy(), copy=False)
-        conditions = [exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))]
+        # Every matching row is kept, NULL values too: a group whose values are all NULL still
+        # has a result (value NULL, n 0), as PERCENTILE_CONT gives elsewhere.
         if access.where is not None:
-            conditions.append(access.where.copy())
-        ranked = ranked.where(exp.and_(*conditions), copy=False)
+            ranked = ranked.where(access.where.copy(), copy=False)
         table = self.cte(f"rank_{number}_{plan.metric.id}", ranked)
         position = exp.Mul(this=paren(sub(col("__count"), num(1))), expression=fraction)
         lower = exp.cast(position.copy(), "INT")
@@ -495,11 +507,20 @@ class Generator:
 
     def derived_expression(self, text_: str, value_of) -> exp.Expression:
         expression = self.fragment(text_)
+
+        def swap(old: exp.Expression, new: exp.Expression) -> None:
+            nonlocal expression
+            if old is expression:  # replace() cannot swap the root of a tree
+                expression = new
+            else:
+                old.replace(new)
+
         for column in list(expression.find_all(exp.Column)):
-            column.replace(value_of(column.name))
-        # Division by zero is NULL, never an engine error.
-        for division in list(expression.find_all(exp.Div)):
-            division.replace(safe_div(division.this.copy(), division.expression.copy()))
+            swap(column, value_of(column.name))
+        # Division by zero is NULL, never an engine error. Innermost divisions first, so that
+        # an outer division's copies of its operands hold the safe inner ones.
+        for division in reversed(list(expression.find_all(exp.Div))):
+            swap(division, safe_div(division.this.copy(), division.expression.copy()))
         return expression
 
 
