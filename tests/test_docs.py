@@ -168,3 +168,137 @@ def test_relative_links_point_to_existing_files(page):
 def test_every_page_is_linked_from_the_index():
     linked = {link.partition("#")[0] for link in relative_links(DOCS / "index.md")}
     assert {page.name for page in PAGES} - {"index.md"} <= linked
+
+
+# -- metric type pages ---------------------------------------------------------------------
+
+
+METRIC_PAGES = sorted((DOCS / "metrics").glob("*.md"))
+
+
+def builtin_metric_type_names() -> list[str]:
+    from cxspec.registry import default_registry
+
+    registry = default_registry()
+    return [
+        name
+        for name in registry.metric_types
+        if registry.provided_by[("metric type", name)] == "cxspec.builtin.metric_types"
+    ]
+
+
+@pytest.mark.parametrize("name", builtin_metric_type_names())
+def test_every_builtin_metric_type_has_a_page(name):
+    pages = [p.name for p in METRIC_PAGES if p.name != "index.md" and f"`{name}`" in p.read_text("utf-8")]
+    assert pages, f"no page in docs/metrics mentions `{name}`"
+    index = read("metrics/index.md")
+    assert re.search(rf"^\| [^|]*`{name}`[^|]*\| \[", index, flags=re.M), (
+        f"metrics/index.md: no row for {name}"
+    )
+
+
+@pytest.mark.parametrize("page", METRIC_PAGES, ids=lambda p: p.name)
+def test_metric_page_links_point_to_existing_files(page):
+    for link in relative_links(page):
+        path, _, fragment = link.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        assert target.exists(), f"metrics/{page.name}: {link} points to a missing file"
+        if fragment and target.suffix == ".md":
+            assert fragment in anchors(target), f"metrics/{page.name}: {link}: no heading #{fragment}"
+
+
+def test_every_metric_page_is_linked_from_the_metrics_index():
+    linked = {link.partition("#")[0] for link in relative_links(DOCS / "metrics" / "index.md")}
+    assert {p.name for p in METRIC_PAGES} - {"index.md"} <= linked
+    assert "metrics/index.md" in {link.partition("#")[0] for link in relative_links(DOCS / "index.md")}
+
+
+def test_codes_mentioned_in_the_metric_pages_exist():
+    for page in METRIC_PAGES:
+        unknown = set(CODE.findall(page.read_text(encoding="utf-8"))) - set(CODES)
+        assert not unknown, f"metrics/{page.name} mentions codes that do not exist: {sorted(unknown)}"
+
+
+# -- commands shown in the docs print what the docs show -----------------------------------
+
+#: Pages whose ```sh blocks of one `cxspec …` (or `cat …`) line, followed directly by an output
+#: block, are run: in a folder holding the example project (built from the blocks titled
+#: `cx-example/…` in docs/metrics) and a copy of specs/acme.
+COMMAND_PAGES = [*METRIC_PAGES, DOCS / "compile-and-query.md", DOCS / "warehouses.md"]
+TITLED = re.compile(r'^```\w+ title="([^"]+)"\n(.*?)^```[ \t]*$', re.M | re.S)
+COMMAND_AND_OUTPUT = re.compile(
+    r"^```sh\n((?:cxspec|cat) [^\n]*)\n```[ \t]*\n\s*^```(text|sql|json|csv)\n(.*?)^```[ \t]*$", re.M | re.S
+)
+ELIDED = "-- …"
+
+
+def example_files() -> dict[str, str]:
+    files: dict[str, str] = {}
+    for page in METRIC_PAGES:
+        for name, body in TITLED.findall(page.read_text("utf-8")):
+            assert name.startswith("cx-example/"), f"metrics/{page.name}: {name}"
+            assert name not in files, f"{name} is given twice"
+            files[name] = body
+    return files
+
+
+def test_the_example_project_is_complete():
+    files = example_files()
+    assert {"cx-example/cxspec.yaml", "cx-example/specs/sources.yaml"} <= set(files)
+    assert sum(name.startswith("cx-example/data/") for name in files) == 3
+    specs = [n for n in files if n.startswith("cx-example/specs/") and n != "cx-example/specs/sources.yaml"]
+    assert len(specs) == len(METRIC_PAGES) - 1, "every metric type page adds one spec file"
+
+
+def contains_in_order(output: list[str], excerpt: list[str]) -> bool:
+    """Each run of excerpt lines between `-- …` markers appears in the output, in order."""
+    chunks, current = [], []
+    for line in excerpt:
+        if line.strip() == ELIDED:
+            chunks.append(current)
+            current = []
+        else:
+            current.append(line)
+    chunks.append(current)
+    position = 0
+    for chunk in (c for c in chunks if c):
+        for start in range(position, len(output) - len(chunk) + 1):
+            if output[start : start + len(chunk)] == chunk:
+                position = start + len(chunk)
+                break
+        else:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("page", COMMAND_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_commands_in_the_docs_print_what_the_docs_show(page, tmp_path, monkeypatch, run_main):
+    import shlex
+    import shutil
+
+    pairs = COMMAND_AND_OUTPUT.findall(page.read_text("utf-8"))
+    assert pairs or page.name == "warehouses.md", "no command with its output on this page"
+    for name, body in example_files().items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    acme = DOCS.parent / "specs" / "acme"
+    shutil.copytree(acme, tmp_path / "specs" / "acme", ignore=shutil.ignore_patterns("cxspec-out"))
+    monkeypatch.chdir(tmp_path)
+    ran = 0
+    for command, kind, shown in pairs:
+        if "postgresql://" in command or "postgres://" in command:
+            continue  # needs a server
+        args = shlex.split(command)
+        if args[0] == "cat":
+            output = (tmp_path / args[1]).read_text(encoding="utf-8")
+        else:
+            _, stdout, stderr = run_main(*args[1:])
+            output = stdout + stderr
+        ran += 1
+        if kind == "sql":
+            assert contains_in_order(output.splitlines(), shown.splitlines()), (
+                f"{page.name}: the SQL shown for `{command}` is not in its output"
+            )
+        else:
+            assert output.rstrip("\n") == shown.rstrip("\n"), f"{page.name}: `{command}` prints otherwise"
+    assert ran or page.name == "warehouses.md"
