@@ -4,6 +4,7 @@ from cxspec.diagnostics import CxspecError, Diagnostic, Location, PluginError, S
 from cxspec.hookspecs import hookimpl
 from cxspec.metric_type import MetricType
 from cxspec.source_type import SourceType
+from cxspec.warehouse import Warehouse, WarehouseError
 
 __version__ = "0.1.0"
 
@@ -27,6 +28,8 @@ __all__ = [
     "Severity",
     "SourceType",
     "SpecError",
+    "Warehouse",
+    "WarehouseError",
     "__version__",
     "hookimpl",
     "load_project",

@@ -51,6 +51,21 @@ def scale_of(metric, default: tuple[int, int]) -> tuple[int, int]:
 class SourceMetric(MetricType):
     """A metric computed from a source's rows."""
 
+    #: The source fields this type needs to place rows in periods.
+    needs_time: tuple[str, ...] = ("time",)
+
+    def check_source_time(self, metric, project, sink) -> None:
+        source = project.sources.get(metric.source or "")
+        if source is None or not source.valid or self.needs_time != ("time",) or source.time:
+            return
+        sink.add(
+            "CX309",
+            f"metric {metric.id!r} needs source {source.id!r} to declare `time`, the column that places "
+            "each row in a period",
+            metric.loc("source"),
+            hint="add time: <event time column> to the source",
+        )
+
     def check_scale(self, metric, sink, default: tuple[int, int], *, top_box_default=None):
         low, high = scale_of(metric, default)
         if low >= high:
@@ -398,6 +413,7 @@ class ChurnRate(SourceMetric):
     fields = {}
     shape = "spine"
     retention = False
+    needs_time = ("start", "end")
     unit = "%"
 
     def natural_range(self, metric):

@@ -15,6 +15,9 @@ def check(project, registry, sink) -> None:
         metric_type = registry.metric_types.get(metric.type)
         if metric_type is not None and metric.valid:
             metric_type.check(metric, project, sink)
+            source_time = getattr(metric_type, "check_source_time", None)
+            if source_time is not None:
+                source_time(metric, project, sink)
     for goal in project.goals.values():
         _check_goal(goal, project, registry, sink)
     for pyramid in project.pyramids.values():

@@ -165,7 +165,8 @@ class Generator:
             row_number = exp.Window(
                 this=exp.RowNumber(),
                 partition_by=[col(source.key)],
-                order=exp.Order(expressions=[exp.Ordered(this=order, desc=source.keep != "earliest")]),
+                # NULL times never win, on every engine (their NULL ordering differs).
+                order=exp.Order(expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]),
             )
             inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
             inner = (
@@ -201,6 +202,8 @@ class Generator:
             conditions.append(where)
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
+            if source.time:  # a row without an event time belongs to no period
+                conditions.append(exp.Not(this=exp.Is(this=col(PERIOD), expression=exp.Null())))
         return filtered.where(exp.and_(*conditions), copy=False) if conditions else filtered
 
     def period_bounds(self, period: exp.Expression) -> list[exp.Expression]:

@@ -17,8 +17,8 @@ from cxspec.warehouses.file_loading import file_reader
 def database_path(url: str, root: Path) -> str:
     """`:memory:` or a file path; relative paths are relative to the project folder."""
     parts = urlsplit(url)
-    path = (parts.netloc + parts.path) if parts.netloc else parts.path
-    path = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
+    # duckdb:///rel/x.db → rel/x.db; duckdb:////abs/x.db → /abs/x.db; duckdb://rel/x.db → rel/x.db
+    path = parts.netloc + parts.path if parts.netloc else parts.path[1:]
     if path in ("", ":memory:"):
         return ":memory:"
     candidate = Path(path)

@@ -20,6 +20,8 @@ WITH [src_1_responses] AS (
         [__row] = 1
     ) AS r
   ) AS f
+  WHERE
+    NOT [__period] IS NULL
 ), [lvl1_1_responses] AS (
   SELECT
     [__period] AS [__period],
@@ -181,6 +183,8 @@ WITH [src_1_responses] AS (
       FROM tickets
     ) AS r
   ) AS f
+  WHERE
+    NOT [__period] IS NULL
 ), [lvl1_2_tickets] AS (
   SELECT
     [__period] AS [__period],
