@@ -187,9 +187,9 @@ def test_fragment_location_of_a_later_line_is_the_scalar_start():
 SPEC = """\
 version: 1
 sources:
-  - id: responses
-    type: table
-    table: responses
+  - {id: responses, type: table,
+     table: responses,
+     time: t}
 metrics:
   - id: quoted
     type: rate

@@ -56,12 +56,12 @@ class SourceMetric(MetricType):
 
     def check_source_time(self, metric, project, sink) -> None:
         source = project.sources.get(metric.source or "")
-        if source is None or not source.valid or self.needs_time != ("time",) or source.time:
+        if source is None or not source.valid or self.needs_time != ("time",) or source.time or source.start:
             return
         sink.add(
             "CX309",
-            f"metric {metric.id!r} needs source {source.id!r} to declare `time`, the column that places "
-            "each row in a period",
+            f"metric {metric.id!r} needs source {source.id!r} to declare `time` (or `start`), the column "
+            "that places each row in a period",
             metric.loc("source"),
             hint="add time: <event time column> to the source",
         )

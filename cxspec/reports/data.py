@@ -173,7 +173,13 @@ def build_report(stored, registry) -> dict:
                 if tp.journey != journey.id or tp.stage != stage:
                     continue
                 tp_metrics = [m["id"] for m in metrics if m["touchpoint"] == tp.id]
-                scores = [metric_index[m]["score"] for m in tp_metrics if metric_index[m]["score"] is not None]
+                # As the below_journey issues do: small samples are left out, as in rollups.
+                scores = [
+                    metric_index[m]["score"]
+                    for m in tp_metrics
+                    if metric_index[m]["score"] is not None
+                    and (metric_index[m]["latest"] or {}).get("status") != "insufficient_sample"
+                ]
                 touchpoints.append({
                     "id": tp.id, "name": tp.name or tp.id, "owner": tp.owner, "intended": tp.intended,
                     "metrics": tp_metrics, "score": sum(scores) / len(scores) if scores else None,
