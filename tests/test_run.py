@@ -69,8 +69,15 @@ def scores(stored):
     return {(s.node, s.period): s for s in stored.scores}
 
 
-def test_status_and_rollup_arithmetic(project_dir):
-    stored = run_project(load_project(project_dir), default_registry())
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def warehouse_url(request, tmp_path):
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return {"duckdb": f"duckdb:///{tmp_path}/r.duckdb", "sqlite": f"sqlite:///{tmp_path}/r.db"}[request.param]
+
+
+def test_status_and_rollup_arithmetic(project_dir, warehouse_url):
+    stored = run_project(load_project(project_dir), default_registry(), warehouse_url)
     results = by_key(stored)
     jan, feb = "2026-01-01", "2026-02-01"
     nps_jan = 100 * (3 - 2) / 6
@@ -112,18 +119,18 @@ def test_goal_normalisation_and_clamping(make_project):
     assert math.isclose(s[("cx-index/service/wait", jan)].score, 100 * (200 - 250) / (150 - 250))
 
 
-def test_rerun_replaces_rows(project_dir):
+def test_rerun_replaces_rows(project_dir, warehouse_url):
     project = load_project(project_dir)
-    first = run_project(project, default_registry())
-    second = run_project(project, default_registry())
+    first = run_project(project, default_registry(), warehouse_url)
+    second = run_project(project, default_registry(), warehouse_url)
     assert len(second.results) == len(first.results)
     assert [(r.metric, r.period, r.value) for r in first.results] == [(r.metric, r.period, r.value) for r in second.results]
     assert len(second.scores) == len(first.scores)
 
 
-def test_a_run_that_fails_midway_leaves_stored_results(project_dir, monkeypatch):
+def test_a_run_that_fails_midway_leaves_stored_results(project_dir, monkeypatch, warehouse_url):
     project = load_project(project_dir)
-    before = run_project(project, default_registry())
+    before = run_project(project, default_registry(), warehouse_url)
     (project_dir / "r.csv").write_text(RESPONSES.replace(",10,5,100", ",0,1,999"), encoding="utf-8")
 
     def broken(*args, **kwargs):
@@ -131,8 +138,8 @@ def test_a_run_that_fails_midway_leaves_stored_results(project_dir, monkeypatch)
 
     monkeypatch.setattr(store_module, "_insert_scores", broken)
     with pytest.raises(RuntimeError):
-        run_project(project, default_registry())
-    after = stored_results(project, default_registry())
+        run_project(project, default_registry(), warehouse_url)
+    after = stored_results(project, default_registry(), warehouse_url)
     assert [(r.metric, r.period, r.value, r.computed_at) for r in after.results] == \
         [(r.metric, r.period, r.value, r.computed_at) for r in before.results]
     assert len(after.scores) == len(before.scores)

@@ -133,7 +133,8 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
 
     leaves = cte("leaves", static_table(LEAVES, shape.leaves))
     groups = cte("groups", static_table(GROUPS, shape.groups))
-    base = cte("results", exp.select("*").from_(results))
+    source = exp.alias_(results, "q", table=True) if isinstance(results, exp.Subquery) else results
+    base = cte("results", exp.select("*").from_(source))  # PostgreSQL wants subqueries named
     scaled = mul(num(100), div(sub(col("value", "r"), col("low", "l")), sub(col("high", "l"), col("low", "l"))))
     score = case_when(exp.EQ(this=col("invert", "l"), expression=num(1)), sub(num(100), scaled), scaled.copy())
     leaf_scores = (
