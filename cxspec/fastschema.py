@@ -159,8 +159,8 @@ class _Compiler:
 
     def k_dependentRequired(self, value, schema) -> Check:
         pairs = [(k, tuple(v)) for k, v in value.items()]
-        return lambda x: not isinstance(x, dict) or all(
-            all(n in x for n in needs) for k, needs in pairs if k in x
+        return lambda x: (
+            not isinstance(x, dict) or all(all(n in x for n in needs) for k, needs in pairs if k in x)
         )
 
     def k_properties(self, value, schema) -> Check:
@@ -181,9 +181,7 @@ class _Compiler:
         if value is not False or "patternProperties" in schema:
             raise NotCompilable("additionalProperties")
         allowed = frozenset(schema.get("properties", {}))
-        return lambda x: not isinstance(x, dict) or all(
-            isinstance(k, str) and k in allowed for k in x
-        )
+        return lambda x: not isinstance(x, dict) or all(isinstance(k, str) and k in allowed for k in x)
 
     def k_oneOf(self, value, schema) -> Check:
         # Counting passing branches is only sound when the fast checks cannot miss a branch

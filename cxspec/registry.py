@@ -78,7 +78,9 @@ def _collect_warehouses(pm, registry: Registry) -> dict[str, type]:
             for scheme in cls.schemes:
                 if scheme in by_scheme:
                     first = registry.provided_by[("warehouse", scheme)]
-                    raise PluginError(f"warehouse scheme {scheme!r} is registered twice: by {first} and {plugin_name}")
+                    raise PluginError(
+                        f"warehouse scheme {scheme!r} is registered twice: by {first} and {plugin_name}"
+                    )
                 by_scheme[scheme] = cls
                 registry.provided_by[("warehouse", scheme)] = plugin_name
     return by_scheme

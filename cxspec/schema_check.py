@@ -132,12 +132,8 @@ class SpecValidator:
         self.shell = _Checked(shell)
         self.project = _Checked(project_schema())
         self.items = {
-            "metrics": {
-                n: _Checked(item_schema("metric", t)) for n, t in registry.metric_types.items()
-            },
-            "sources": {
-                n: _Checked(item_schema("source", t)) for n, t in registry.source_types.items()
-            },
+            "metrics": {n: _Checked(item_schema("metric", t)) for n, t in registry.metric_types.items()},
+            "sources": {n: _Checked(item_schema("source", t)) for n, t in registry.source_types.items()},
         }
 
     # -- entry points -------------------------------------------------------------------

@@ -25,7 +25,18 @@ MAX_FRAGMENT_CHARS = 10_000
 # Syntax that sqlglot models as functions but that is plain SQL, always allowed.
 # AND/OR are Func subclasses in sqlglot too: syntax, not calls. (Not every Binary: some
 # functions, json_extract or array_contains, are Binary as well and must meet the allow-list.)
-_SYNTAX = (exp.Cast, exp.TryCast, exp.Case, exp.If, exp.Extract, exp.Coalesce, exp.Nullif, exp.And, exp.Or, exp.Xor)
+_SYNTAX = (
+    exp.Cast,
+    exp.TryCast,
+    exp.Case,
+    exp.If,
+    exp.Extract,
+    exp.Coalesce,
+    exp.Nullif,
+    exp.And,
+    exp.Or,
+    exp.Xor,
+)
 _FORBIDDEN = (exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.Star, exp.Window)
 
 

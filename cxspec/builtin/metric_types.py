@@ -338,7 +338,8 @@ class CountDistinct(SourceMetric):
         if "column" not in metric.raw and source is not None and source.valid and not source.entity:
             sink.add(
                 "CX309",
-                f"metric {metric.id!r} counts distinct entities, but source {source.id!r} declares no `entity`",
+                f"metric {metric.id!r} counts distinct entities, "
+                f"but source {source.id!r} declares no `entity`",
                 metric.loc(),
                 hint="give the metric a `column`, or the source an `entity`",
             )

@@ -50,8 +50,12 @@ class Progress:
 @click.command("run")
 @click.argument("project", default=".", type=click.Path())
 @click.option("--warehouse", help="Where to run and store: the project's warehouse when absent.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Folder for report.html/.md/.json (the project's output folder when absent).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Folder for report.html/.md/.json (the project's output folder when absent).",
+)
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to compute.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to compute.")
 @click.option("--quiet", "-q", is_flag=True, help="No scorecard on stdout.")
@@ -64,8 +68,14 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     loaded = load_or_exit(project)
     registry = default_registry()
     progress = Progress(sys.stderr.isatty())
-    stored = run_project(loaded, registry, warehouse, start=start.date() if start else None,
-                         end=end.date() if end else None, progress=progress)
+    stored = run_project(
+        loaded,
+        registry,
+        warehouse,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        progress=progress,
+    )
     progress("writing reports")
     report = build_report(stored, registry)
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
@@ -80,10 +90,17 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
 
 @click.command("report")
 @click.argument("project", default=".", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["terminal", "md", "json", "html"]), default="terminal",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "md", "json", "html"]),
+    default="terminal",
+    show_default=True,
+)
 @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
+)
 def report_command(project, fmt, warehouse, out_file):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError
@@ -96,12 +113,14 @@ def report_command(project, fmt, warehouse, out_file):
     if ":memory:" in url:
         raise CxspecError(
             f"the warehouse {url} keeps nothing between runs: give the project a file, e.g. "
-            "warehouse: \"duckdb:///cxspec-out/results.duckdb\", or read report.* from `cxspec run --out`"
+            'warehouse: "duckdb:///cxspec-out/results.duckdb", or read report.* from `cxspec run --out`'
         )
     stored = stored_results(loaded, default_registry(), url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
-    text = render_report(build_report(stored, default_registry()), fmt, color=sys.stdout.isatty() and not out_file)
+    text = render_report(
+        build_report(stored, default_registry()), fmt, color=sys.stdout.isatty() and not out_file
+    )
     if out_file:
         Path(out_file).write_text(text, encoding="utf-8")
     else:

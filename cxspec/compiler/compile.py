@@ -51,20 +51,26 @@ def split(plan: Plan, registry) -> list[Plan]:
         groups.setdefault(find(source_id), []).append(source_id)
     if not groups:
         return [plan]
+    ordered_groups = sorted(groups.values())
     parts = []
-    for members in sorted(groups.values()):
+    for members in ordered_groups:
         member_set = set(members)
-
-        def belongs(metric_id: str) -> bool:
-            sources = metric_sources.get(metric_id, set())
-            return bool(sources & member_set) or (not sources and members == sorted(groups.values())[0])
-
+        # A metric computed from no source at all (a derived constant) goes with the first part.
+        first = members == ordered_groups[0]
+        owned = {
+            m for m, sources in metric_sources.items() if sources & member_set or (not sources and first)
+        }
+        owned |= {m for m in plan.outputs if m not in metric_sources and first}
         parts.append(
             replace(
                 plan,
                 scans=[s for s in plan.scans if s.source.id in member_set],
-                levels=[lvl for lvl in ([m for m in level if belongs(m.metric.id)] for level in plan.levels) if lvl],
-                outputs=[m for m in plan.outputs if belongs(m)],
+                levels=[
+                    lvl
+                    for lvl in ([m for m in level if m.metric.id in owned] for level in plan.levels)
+                    if lvl
+                ],
+                outputs=[m for m in plan.outputs if m in owned],
             )
         )
     return [p for p in parts if p.outputs]
@@ -77,7 +83,13 @@ def default_relations(project, dialect: str) -> SourceRelations:
 
 
 def compile_request(
-    project, request: Request, dialect: str, registry, relations: SourceRelations | None = None, *, pretty=True
+    project,
+    request: Request,
+    dialect: str,
+    registry,
+    relations: SourceRelations | None = None,
+    *,
+    pretty=True,
 ) -> list[CompiledQuery]:
     plan = Planner(project, registry, dialect).plan(request)
     relations = relations or default_relations(project, dialect)

@@ -95,7 +95,8 @@ class Generator:
         conditions = [exp.In(this=col("metric"), expressions=outputs), *self.period_bounds(col(PERIOD))]
         select = select.where(exp.and_(*conditions), copy=False)
         select = select.order_by(
-            col("metric"), col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions], copy=False)
+            col("metric"), col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions], copy=False
+        )
         with_ = exp.With(expressions=self.ctes, recursive=self.recursive)
         select.set("with_", with_) if "with_" in exp.Select.arg_types else select.set("with", with_)
         return select
@@ -157,7 +158,9 @@ class Generator:
         source = scan.source
         relation = self.relations.relation(source)
         inner = exp.select("*").from_(
-            exp.alias_(relation, "s", table=True) if not isinstance(relation, exp.Table) else relation, copy=False)
+            exp.alias_(relation, "s", table=True) if not isinstance(relation, exp.Table) else relation,
+            copy=False,
+        )
         if source.filter:
             inner = inner.where(self.fragment(source.filter), copy=False)
         if source.key:
@@ -166,7 +169,9 @@ class Generator:
                 this=exp.RowNumber(),
                 partition_by=[col(source.key)],
                 # NULL times never win, on every engine (their NULL ordering differs).
-                order=exp.Order(expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]),
+                order=exp.Order(
+                    expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
+                ),
             )
             inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
             inner = (
@@ -189,7 +194,9 @@ class Generator:
             dimension = source.dimension(name)
             value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
             columns.append(exp.alias_(value, dim_column(name), quoted=True))
-        outer = exp.select("*", *columns).from_(exp.alias_(exp.Subquery(this=inner), "r", table=True), copy=False)
+        outer = exp.select("*", *columns).from_(
+            exp.alias_(exp.Subquery(this=inner), "r", table=True), copy=False
+        )
         filtered = exp.select("*").from_(exp.alias_(exp.Subquery(this=outer), "f", table=True), copy=False)
         conditions = []
         if self.plan.where is not None:
@@ -263,7 +270,9 @@ class Generator:
         group_by = [*groups, *[scan.predicates[i].copy() for i in chunk]]
         select = exp.select(*groups, *flags, *aggregates).from_(rows.copy(), copy=False)
         return select.group_by(
-            *[case_when(g, num(1), num(0)) if i >= len(groups) else g for i, g in enumerate(group_by)], copy=False)
+            *[case_when(g, num(1), num(0)) if i >= len(groups) else g for i, g in enumerate(group_by)],
+            copy=False,
+        )
 
     def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, table: exp.Table) -> exp.Select:
         def only(value: exp.Expression) -> exp.Expression:
@@ -283,7 +292,8 @@ class Generator:
         context = self.context(scan)
         result = plan.type.result(plan.metric, MeasureAccess(lookup, rows), context)
         return self.result_select(plan.metric.id, result, table).having(
-            exp.GT(this=rows.copy(), expression=num(0)), copy=False)
+            exp.GT(this=rows.copy(), expression=num(0)), copy=False
+        )
 
     def result_select(self, metric_id: str, result: MetricSql, table) -> exp.Select:
         return (
@@ -312,7 +322,8 @@ class Generator:
             result = plan.type.row_result(plan.metric, access, context)
             branches.append(
                 self.result_select(plan.metric.id, result, rows).having(
-                    exp.GT(this=access.count, expression=num(0)), copy=False)
+                    exp.GT(this=access.count, expression=num(0)), copy=False
+                )
             )
         return branches
 
@@ -397,12 +408,17 @@ class Generator:
         ).from_(rows.copy(), copy=False)
         bounds_table = self.cte(f"bounds_{number}_{source.id}", bounds)
         spine_name = f"spine_{number}_{source.id}"
-        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True)).from_(bounds_table.copy(), copy=False)
+        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True)).from_(
+            bounds_table.copy(), copy=False
+        )
         step = (
             exp.select(
                 exp.alias_(dialects.next_period(col(PERIOD, "sp"), grain, dialect), PERIOD, quoted=True)
             )
-            .from_(exp.alias_(exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True), copy=False)
+            .from_(
+                exp.alias_(exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True),
+                copy=False,
+            )
             .join(bounds_table.copy(), copy=False)
             .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")), copy=False)
         )
@@ -467,7 +483,11 @@ class Generator:
             bounds_ = self.period_bounds(col(PERIOD, "sp"))
             if bounds_:
                 select = select.where(exp.and_(*bounds_), copy=False)
-            branches.append(select.group_by(*groups, copy=False).having(exp.GT(this=n.copy(), expression=num(0)), copy=False))
+            branches.append(
+                select.group_by(*groups, copy=False).having(
+                    exp.GT(this=n.copy(), expression=num(0)), copy=False
+                )
+            )
         return branches
 
     @staticmethod
@@ -499,14 +519,18 @@ class Generator:
             exp.alias_(bigint(num(0)), "invalid", quoted=True),
             exp.alias_(double(exp.Null()), "moe", quoted=True),
         ).from_(results.copy(), copy=False)
-        select = select.where(exp.In(this=col("metric"), expressions=[text(i) for i in distinct_inputs]), copy=False)
+        select = select.where(
+            exp.In(this=col("metric"), expressions=[text(i) for i in distinct_inputs]), copy=False
+        )
         select = select.group_by(*self.group_columns(), copy=False)
         # Only where every input has a result for the period and dimensions.
         return select.having(
             exp.EQ(
                 this=exp.Count(this=exp.Distinct(expressions=[col("metric")])),
                 expression=num(len(distinct_inputs)),
-            ), copy=False)
+            ),
+            copy=False,
+        )
 
     def derived_expression(self, text_: str, value_of) -> exp.Expression:
         expression = self.fragment(text_)

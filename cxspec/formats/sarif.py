@@ -39,7 +39,16 @@ def render(diagnostics, context) -> str:
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": _LEVELS[d.severity],
-            "message": {"text": d.message + (f". Hint: {d.hint}" if d.hint and not d.message.endswith(".") else f" Hint: {d.hint}" if d.hint else "")},
+            "message": {
+                "text": d.message
+                + (
+                    f". Hint: {d.hint}"
+                    if d.hint and not d.message.endswith(".")
+                    else f" Hint: {d.hint}"
+                    if d.hint
+                    else ""
+                )
+            },
             "locations": [
                 {
                     "physicalLocation": {

@@ -93,46 +93,63 @@ def build_report(stored, registry) -> dict:
         goal = project.goals.get(metric_id)
         rows = by_metric.get(metric_id, [])
         series = [
-            {"period": r.period, "value": r.value, "n": r.n, "invalid": r.invalid, "moe": r.moe, "status": r.status}
+            {
+                "period": r.period,
+                "value": r.value,
+                "n": r.n,
+                "invalid": r.invalid,
+                "moe": r.moe,
+                "status": r.status,
+            }
             for r in rows
         ]
         breaks = [rows[i].period for i in range(1, len(rows)) if rows[i].definition != rows[i - 1].definition]
         latest_row = next((s for s in series if s["period"] == latest), None)
         previous_row = next((s for s in reversed(series) if latest and s["period"] < latest), None)
-        metrics.append({
-            "id": metric_id,
-            "name": metric.name or metric_id,
-            "type": metric.type,
-            "category": metric.category,
-            "direction": metric.direction,
-            "unit": metric.unit or registry.metric_types[metric.type].unit,
-            "owner": metric.owner,
-            "tracked_by": metric.tracked_by,
-            "touchpoint": metric.touchpoint,
-            "journey": touchpoint.journey if touchpoint else None,
-            "stage": touchpoint.stage if touchpoint else None,
-            "description": metric.description,
-            "definition": _metric_definition(project, metric),
-            "version": metric.version,
-            "min_sample": metric.min_sample,
-            "natural_range": list(registry.metric_types[metric.type].natural_range(metric) or []) or None,
-            "goal": {"target": goal.target, "warn": goal.warn, "due": goal.due} if goal else None,
-            "latest": latest_row,
-            "previous": previous_row,
-            "score": normalised(registry, metric, latest_row["value"]) if latest_row else None,
-            "series": series,
-            "breaks": breaks,
-        })
+        metrics.append(
+            {
+                "id": metric_id,
+                "name": metric.name or metric_id,
+                "type": metric.type,
+                "category": metric.category,
+                "direction": metric.direction,
+                "unit": metric.unit or registry.metric_types[metric.type].unit,
+                "owner": metric.owner,
+                "tracked_by": metric.tracked_by,
+                "touchpoint": metric.touchpoint,
+                "journey": touchpoint.journey if touchpoint else None,
+                "stage": touchpoint.stage if touchpoint else None,
+                "description": metric.description,
+                "definition": _metric_definition(project, metric),
+                "version": metric.version,
+                "min_sample": metric.min_sample,
+                "natural_range": list(registry.metric_types[metric.type].natural_range(metric) or []) or None,
+                "goal": {"target": goal.target, "warn": goal.warn, "due": goal.due} if goal else None,
+                "latest": latest_row,
+                "previous": previous_row,
+                "score": normalised(registry, metric, latest_row["value"]) if latest_row else None,
+                "series": series,
+                "breaks": breaks,
+            }
+        )
     metric_index = {m["id"]: m for m in metrics}
 
     def node_dict(pyramid, node_path: str, name: str, kind: str, weight: float, metric_id=None, children=()):
-        series = [{"period": s.period, "score": s.score, "coverage": s.coverage}
-                  for s in by_node.get((pyramid.id, node_path), [])]
+        series = [
+            {"period": s.period, "score": s.score, "coverage": s.coverage}
+            for s in by_node.get((pyramid.id, node_path), [])
+        ]
         entry = {
-            "id": node_path, "name": name, "kind": kind, "weight": weight, "metric": metric_id,
-            "score": latest_of(series, "score"), "coverage": latest_of(series, "coverage"),
+            "id": node_path,
+            "name": name,
+            "kind": kind,
+            "weight": weight,
+            "metric": metric_id,
+            "score": latest_of(series, "score"),
+            "coverage": latest_of(series, "coverage"),
             "previous": next((s["score"] for s in reversed(series) if latest and s["period"] < latest), None),
-            "series": series, "children": list(children),
+            "series": series,
+            "children": list(children),
         }
         if metric_id:
             entry["status"] = (metric_index[metric_id]["latest"] or {}).get("status")
@@ -144,25 +161,62 @@ def build_report(stored, registry) -> dict:
         for node in nodes:
             if node.kind == "metric":
                 metric = project.metrics[node.ref]
-                out.append(node_dict(pyramid, f"{parent}/{metric.id}", metric.name or metric.id, "metric",
-                                     node.weight, metric.id))
+                out.append(
+                    node_dict(
+                        pyramid,
+                        f"{parent}/{metric.id}",
+                        metric.name or metric.id,
+                        "metric",
+                        node.weight,
+                        metric.id,
+                    )
+                )
             elif node.kind == "pyramid":
                 included = project.pyramids[node.ref]
                 path = f"{parent}/{included.id}"
-                out.append(node_dict(pyramid, path, included.name or included.id, "group", node.weight,
-                                     children=walk(pyramid, included.children, path)))
+                out.append(
+                    node_dict(
+                        pyramid,
+                        path,
+                        included.name or included.id,
+                        "group",
+                        node.weight,
+                        children=walk(pyramid, included.children, path),
+                    )
+                )
             else:
                 path = f"{parent}/{node.id}"
-                out.append(node_dict(pyramid, path, node.name or node.id, "group", node.weight,
-                                     children=walk(pyramid, node.children, path)))
+                out.append(
+                    node_dict(
+                        pyramid,
+                        path,
+                        node.name or node.id,
+                        "group",
+                        node.weight,
+                        children=walk(pyramid, node.children, path),
+                    )
+                )
         return out
 
     pyramids = []
     for pyramid in sorted(project.pyramids.values(), key=lambda p: p.id):
-        tree = node_dict(pyramid, pyramid.id, pyramid.name or pyramid.id, "group", 1.0,
-                         children=walk(pyramid, pyramid.children, pyramid.id))
-        pyramids.append({"id": pyramid.id, "name": pyramid.name or pyramid.id, "owner": pyramid.owner,
-                         "normalize": pyramid.normalize, "tree": tree})
+        tree = node_dict(
+            pyramid,
+            pyramid.id,
+            pyramid.name or pyramid.id,
+            "group",
+            1.0,
+            children=walk(pyramid, pyramid.children, pyramid.id),
+        )
+        pyramids.append(
+            {
+                "id": pyramid.id,
+                "name": pyramid.name or pyramid.id,
+                "owner": pyramid.owner,
+                "normalize": pyramid.normalize,
+                "tree": tree,
+            }
+        )
 
     journeys = []
     for journey in sorted(project.journeys.values(), key=lambda j: j.id):
@@ -180,25 +234,43 @@ def build_report(stored, registry) -> dict:
                     if metric_index[m]["score"] is not None
                     and (metric_index[m]["latest"] or {}).get("status") != "insufficient_sample"
                 ]
-                touchpoints.append({
-                    "id": tp.id, "name": tp.name or tp.id, "owner": tp.owner, "intended": tp.intended,
-                    "metrics": tp_metrics, "score": sum(scores) / len(scores) if scores else None,
-                })
+                touchpoints.append(
+                    {
+                        "id": tp.id,
+                        "name": tp.name or tp.id,
+                        "owner": tp.owner,
+                        "intended": tp.intended,
+                        "metrics": tp_metrics,
+                        "score": sum(scores) / len(scores) if scores else None,
+                    }
+                )
             stages.append({"id": stage, "touchpoints": touchpoints})
-        journeys.append({"id": journey.id, "name": journey.name or journey.id, "owner": journey.owner,
-                         "stages": stages})
+        journeys.append(
+            {"id": journey.id, "name": journey.name or journey.id, "owner": journey.owner, "stages": stages}
+        )
 
-    issue_input = [StoredResult(r.metric, r.period, r.value, r.n, r.invalid, r.moe, r.status) for r in results]
-    issues = [
-        {k: v for k, v in vars(issue).items()}
-        for issue in detect_issues(project, registry, issue_input, latest)
-    ] if latest else []
+    issue_input = [
+        StoredResult(r.metric, r.period, r.value, r.n, r.invalid, r.moe, r.status) for r in results
+    ]
+    issues = (
+        [
+            {k: v for k, v in vars(issue).items()}
+            for issue in detect_issues(project, registry, issue_input, latest)
+        ]
+        if latest
+        else []
+    )
 
     index = None
     if pyramids:
         main = next((p for p in pyramids if p["id"] == "cx-index"), pyramids[0])
-        index = {"pyramid": main["id"], "name": main["name"], "score": main["tree"]["score"],
-                 "previous": main["tree"]["previous"], "coverage": main["tree"]["coverage"]}
+        index = {
+            "pyramid": main["id"],
+            "name": main["name"],
+            "score": main["tree"]["score"],
+            "previous": main["tree"]["previous"],
+            "coverage": main["tree"]["coverage"],
+        }
 
     computed = sorted({r.computed_at for r in results})
     hashes = sorted({r.spec_hash for r in results})
@@ -219,8 +291,14 @@ def build_report(stored, registry) -> dict:
         "journeys": journeys,
         "issues": issues,
         "owners": [
-            {"id": o.id, "name": o.name or o.id, "kind": o.kind, "email": o.email, "github": o.github,
-             "parent": o.parent}
+            {
+                "id": o.id,
+                "name": o.name or o.id,
+                "kind": o.kind,
+                "email": o.email,
+                "github": o.github,
+                "parent": o.parent,
+            }
             for o in sorted(project.owners.values(), key=lambda o: o.id)
         ],
     }

@@ -42,12 +42,19 @@ def render(report: dict, *, color: bool = False, width: int = 100, issues: int =
     paint = _Paint(color)
     out: list[str] = []
     project = report["project"]
-    out.append(paint(f"{project['name']}", "1") + f"  ·  {project['grain']} {report['latest'] or '(no data)'}")
+    out.append(
+        paint(f"{project['name']}", "1") + f"  ·  {project['grain']} {report['latest'] or '(no data)'}"
+    )
     index = report["index"]
     if index and index["score"] is not None:
         coverage = f"coverage {index['coverage'] * 100:.0f}%" if index["coverage"] is not None else ""
-        out.append(f"  {index['name']}: " + paint(f"{index['score']:.1f}", "1") + " / 100  "
-                   + trend(index["score"], index["previous"], paint) + f"   {coverage}")
+        out.append(
+            f"  {index['name']}: "
+            + paint(f"{index['score']:.1f}", "1")
+            + " / 100  "
+            + trend(index["score"], index["previous"], paint)
+            + f"   {coverage}"
+        )
     out.append("")
     metrics = {m["id"]: m for m in report["metrics"]}
     for pyramid in report["pyramids"][:1]:
@@ -86,10 +93,19 @@ def _tree(node, prefix, last, root, metrics, paint, out, width):
     else:
         score = f"{node['score']:5.1f}" if node["score"] is not None else "    –"
         weight = f"  w{node['weight']:g}" if not root else ""
-        coverage = (f"  cov {node['coverage'] * 100:.0f}%" if node["coverage"] is not None
-                    and node["coverage"] < 0.999 else "")
-        line = (f"{prefix}{branch}" + paint(f"{label[:36]:<36}", "1") + f" {'':>9}    score {score} "
-                + trend(node["score"], node["previous"], paint) + weight + coverage)
+        coverage = (
+            f"  cov {node['coverage'] * 100:.0f}%"
+            if node["coverage"] is not None and node["coverage"] < 0.999
+            else ""
+        )
+        line = (
+            f"{prefix}{branch}"
+            + paint(f"{label[:36]:<36}", "1")
+            + f" {'':>9}    score {score} "
+            + trend(node["score"], node["previous"], paint)
+            + weight
+            + coverage
+        )
     out.append(line)
     children = node["children"]
     child_prefix = prefix if root else prefix + ("   " if last else "│  ")

@@ -30,8 +30,11 @@ def metric_definition_hash(project, metric) -> str:
     source = project.sources.get(metric.source or "")
     touchpoint = project.touchpoints.get(metric.touchpoint or "")
     content = {
-        "metric": {k: v for k, v in metric.raw.items() if k not in ("name", "description", "owner", "tracked_by",
-                                                                     "tags", "min_sample")},
+        "metric": {
+            k: v
+            for k, v in metric.raw.items()
+            if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample")
+        },
         "source": dict(source.raw) if source is not None else None,
         "match": touchpoint.match if touchpoint is not None else None,
     }

@@ -22,7 +22,9 @@ class Stored:
     scores: list[StoredScore]
 
 
-def run_project(project, registry, warehouse_url=None, *, start=None, end=None, now=None, progress=None) -> Stored:
+def run_project(
+    project, registry, warehouse_url=None, *, start=None, end=None, now=None, progress=None
+) -> Stored:
     grain = project.config.grain
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)

@@ -23,13 +23,15 @@ def goals_table(project) -> exp.Query:
         goal = project.goals.get(metric_id)
         if goal is None and metric.min_sample is None:
             continue
-        rows.append((
-            metric_id,
-            goal.target if goal else None,
-            goal.warn if goal else None,
-            int(metric.lower_is_better),
-            metric.min_sample,
-        ))
+        rows.append(
+            (
+                metric_id,
+                goal.target if goal else None,
+                goal.warn if goal else None,
+                int(metric.lower_is_better),
+                metric.min_sample,
+            )
+        )
     return static_table(GOALS, rows)
 
 
@@ -46,10 +48,15 @@ def status_expression(value: exp.Expression, n: exp.Expression, goal: str) -> ex
 
     return exp.Case(
         ifs=[
-            exp.If(this=exp.LT(this=n.copy(), expression=col("min_sample", goal)), true=text("insufficient_sample")),
             exp.If(
-                this=exp.or_(exp.Is(this=col("target", goal), expression=exp.Null()),
-                             exp.Is(this=value.copy(), expression=exp.Null())),
+                this=exp.LT(this=n.copy(), expression=col("min_sample", goal)),
+                true=text("insufficient_sample"),
+            ),
+            exp.If(
+                this=exp.or_(
+                    exp.Is(this=col("target", goal), expression=exp.Null()),
+                    exp.Is(this=value.copy(), expression=exp.Null()),
+                ),
                 true=exp.cast(exp.Null(), "VARCHAR"),
             ),
             exp.If(this=meets("target"), true=text("green")),
@@ -81,8 +88,9 @@ def pyramid_shape(project, registry) -> PyramidShape:
             if node.kind == "metric":
                 metric = project.metrics[node.ref]
                 low, high, invert = _normalisation(project, registry, pyramid, node, metric)
-                leaves.append((pyramid.id, f"{parent}/{metric.id}", parent, metric.id, node.weight, low, high,
-                               invert))
+                leaves.append(
+                    (pyramid.id, f"{parent}/{metric.id}", parent, metric.id, node.weight, low, high, invert)
+                )
                 continue
             if node.kind == "pyramid":
                 included = project.pyramids[node.ref]
@@ -115,7 +123,8 @@ def _normalisation(project, registry, pyramid, node, metric) -> tuple[float, flo
 
 def clamp(value: exp.Expression) -> exp.Expression:
     return case_when(
-        exp.LT(this=paren(value), expression=num(0)), num(0),
+        exp.LT(this=paren(value), expression=num(0)),
+        num(0),
         case_when(exp.GT(this=paren(value.copy()), expression=num(100)), num(100), value.copy()),
     )
 
@@ -135,46 +144,90 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
     groups = cte("groups", static_table(GROUPS, shape.groups))
     source = exp.alias_(results, "q", table=True) if isinstance(results, exp.Subquery) else results
     base = cte("results", exp.select("*").from_(source))  # PostgreSQL wants subqueries named
-    scaled = mul(num(100), div(sub(col("value", "r"), col("low", "l")), sub(col("high", "l"), col("low", "l"))))
-    score = case_when(exp.EQ(this=col("invert", "l"), expression=num(1)), sub(num(100), scaled), scaled.copy())
+    scaled = mul(
+        num(100), div(sub(col("value", "r"), col("low", "l")), sub(col("high", "l"), col("low", "l")))
+    )
+    score = case_when(
+        exp.EQ(this=col("invert", "l"), expression=num(1)), sub(num(100), scaled), scaled.copy()
+    )
     leaf_scores = (
         exp.select(
-            col("pyramid", "l"), col("node", "l"), col("parent", "l"), col("weight", "l"), col("period", "r"),
+            col("pyramid", "l"),
+            col("node", "l"),
+            col("parent", "l"),
+            col("weight", "l"),
+            col("period", "r"),
             exp.alias_(double(clamp(score)), "score", quoted=True),
             exp.alias_(double(exp.Null()), "coverage", quoted=True),
         )
         .from_(exp.alias_(leaves.copy(), "l", table=True))
-        .join(exp.alias_(base.copy(), "r", table=True), on=exp.EQ(this=col("metric", "r"), expression=col("metric", "l")))
-        .where(exp.and_(
-            exp.Not(this=exp.Is(this=col("value", "r"), expression=exp.Null())),
-            exp.or_(exp.Is(this=col("status", "r"), expression=exp.Null()),
-                    exp.NEQ(this=col("status", "r"), expression=text("insufficient_sample"))),
-        ))
+        .join(
+            exp.alias_(base.copy(), "r", table=True),
+            on=exp.EQ(this=col("metric", "r"), expression=col("metric", "l")),
+        )
+        .where(
+            exp.and_(
+                exp.Not(this=exp.Is(this=col("value", "r"), expression=exp.Null())),
+                exp.or_(
+                    exp.Is(this=col("status", "r"), expression=exp.Null()),
+                    exp.NEQ(this=col("status", "r"), expression=text("insufficient_sample")),
+                ),
+            )
+        )
     )
     scored = cte("scored_leaf", leaf_scores)
     for depth in range(shape.max_depth, -1, -1):
         children = exp.alias_(scored.copy(), "c", table=True)
         level = (
             exp.select(
-                col("pyramid", "g"), col("node", "g"), col("parent", "g"), col("weight", "g"), col("period", "c"),
-                exp.alias_(double(div(exp.Sum(this=mul(col("weight", "c"), col("score", "c"))),
-                                      exp.Sum(this=col("weight", "c")))), "score", quoted=True),
-                exp.alias_(double(div(exp.Sum(this=col("weight", "c")), exp.Max(this=col("declared", "g")))),
-                           "coverage", quoted=True),
+                col("pyramid", "g"),
+                col("node", "g"),
+                col("parent", "g"),
+                col("weight", "g"),
+                col("period", "c"),
+                exp.alias_(
+                    double(
+                        div(
+                            exp.Sum(this=mul(col("weight", "c"), col("score", "c"))),
+                            exp.Sum(this=col("weight", "c")),
+                        )
+                    ),
+                    "score",
+                    quoted=True,
+                ),
+                exp.alias_(
+                    double(div(exp.Sum(this=col("weight", "c")), exp.Max(this=col("declared", "g")))),
+                    "coverage",
+                    quoted=True,
+                ),
             )
             .from_(children)
-            .join(exp.alias_(groups.copy(), "g", table=True), on=exp.and_(
-                exp.EQ(this=col("parent", "c"), expression=col("node", "g")),
-                exp.EQ(this=col("pyramid", "c"), expression=col("pyramid", "g")),
-            ))
-            .where(exp.and_(exp.EQ(this=col("depth", "g"), expression=num(depth)),
-                            exp.Not(this=exp.Is(this=col("score", "c"), expression=exp.Null()))))
-            .group_by(col("pyramid", "g"), col("node", "g"), col("parent", "g"), col("weight", "g"),
-                      col("period", "c"))
+            .join(
+                exp.alias_(groups.copy(), "g", table=True),
+                on=exp.and_(
+                    exp.EQ(this=col("parent", "c"), expression=col("node", "g")),
+                    exp.EQ(this=col("pyramid", "c"), expression=col("pyramid", "g")),
+                ),
+            )
+            .where(
+                exp.and_(
+                    exp.EQ(this=col("depth", "g"), expression=num(depth)),
+                    exp.Not(this=exp.Is(this=col("score", "c"), expression=exp.Null())),
+                )
+            )
+            .group_by(
+                col("pyramid", "g"),
+                col("node", "g"),
+                col("parent", "g"),
+                col("weight", "g"),
+                col("period", "c"),
+            )
         )
         union = exp.union(exp.select("*").from_(scored.copy()), level, distinct=False)
         scored = cte(f"scored_{depth}", union)
-    final = exp.select(col("pyramid"), col("node"), col("parent"), col("period"), col("score"), col("coverage"))
+    final = exp.select(
+        col("pyramid"), col("node"), col("parent"), col("period"), col("score"), col("coverage")
+    )
     final = final.from_(scored.copy()).order_by(col("pyramid"), col("node"), col("period"))
     final.set("with_", exp.With(expressions=ctes))
     return final

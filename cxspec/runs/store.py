@@ -51,13 +51,18 @@ def _type(kind: str, dialect: str) -> exp.DataType:
 
 def create_table(name: str, columns: dict, key: tuple | None, dialect: str, *, temporary=False) -> str:
     definitions: list[exp.Expression] = [
-        exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=_type(k, dialect)) for c, k in columns.items()
+        exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=_type(k, dialect))
+        for c, k in columns.items()
     ]
     if key:
         definitions.append(exp.PrimaryKey(expressions=[exp.to_identifier(c, quoted=True) for c in key]))
     properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
-    create = exp.Create(this=exp.Schema(this=_table(name), expressions=definitions), kind="TABLE",
-                        exists=True, properties=properties)
+    create = exp.Create(
+        this=exp.Schema(this=_table(name), expressions=definitions),
+        kind="TABLE",
+        exists=True,
+        properties=properties,
+    )
     return create.sql(dialect=dialect)
 
 
@@ -93,12 +98,17 @@ def store(warehouse, project, registry, info: RunInfo, results, definitions: dic
         warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))
         warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
         insert = exp.Insert(
-            this=exp.Schema(this=_table(STAGE), expressions=[exp.to_identifier(c, quoted=True) for c in STAGE_COLUMNS]),
+            this=exp.Schema(
+                this=_table(STAGE), expressions=[exp.to_identifier(c, quoted=True) for c in STAGE_COLUMNS]
+            ),
             expression=exp.values([tuple(exp.Placeholder() for _ in STAGE_COLUMNS)]),
         )
         warehouse.executemany(
             insert.sql(dialect=dialect),
-            [(r.metric, r.period, dimensions_key(r.dimensions), r.value, r.n, r.invalid, r.moe) for r in results],
+            [
+                (r.metric, r.period, dimensions_key(r.dimensions), r.value, r.n, r.invalid, r.moe)
+                for r in results
+            ],
         )
         periods = exp.select(col("period")).from_(_table(STAGE)).distinct()
         mine = exp.and_(
@@ -120,19 +130,37 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.
     status = status_expression(col("value", "s"), col("n", "s"), "g")
     select = (
         exp.select(
-            literal(info.project), literal(info.spec_hash), col("metric", "s"), col("version", "v"),
-            col("definition", "v"), literal(info.grain), col("period", "s"), col("dimensions", "s"),
-            col("value", "s"), col("n", "s"), col("invalid", "s"), col("moe", "s"), status,
+            literal(info.project),
+            literal(info.spec_hash),
+            col("metric", "s"),
+            col("version", "v"),
+            col("definition", "v"),
+            literal(info.grain),
+            col("period", "s"),
+            col("dimensions", "s"),
+            col("value", "s"),
+            col("n", "s"),
+            col("invalid", "s"),
+            col("moe", "s"),
+            status,
             exp.cast(literal(info.computed_at), "TIMESTAMP"),
         )
         .from_(exp.alias_(_table(STAGE), "s", table=True))
-        .join(exp.alias_(exp.Subquery(this=versions), "v", table=True),
-              on=exp.EQ(this=col("metric", "v"), expression=col("metric", "s")), join_type="left")
-        .join(exp.alias_(exp.Subquery(this=goals_table(project)), "g", table=True),
-              on=exp.EQ(this=col("metric", "g"), expression=col("metric", "s")), join_type="left")
+        .join(
+            exp.alias_(exp.Subquery(this=versions), "v", table=True),
+            on=exp.EQ(this=col("metric", "v"), expression=col("metric", "s")),
+            join_type="left",
+        )
+        .join(
+            exp.alias_(exp.Subquery(this=goals_table(project)), "g", table=True),
+            on=exp.EQ(this=col("metric", "g"), expression=col("metric", "s")),
+            join_type="left",
+        )
     )
     return exp.Insert(
-        this=exp.Schema(this=_table(RESULTS), expressions=[exp.to_identifier(c, quoted=True) for c in RESULT_COLUMNS]),
+        this=exp.Schema(
+            this=_table(RESULTS), expressions=[exp.to_identifier(c, quoted=True) for c in RESULT_COLUMNS]
+        ),
         expression=select,
     )
 
@@ -142,21 +170,32 @@ def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
     results = (
         exp.select(col("metric"), col("period"), col("value"), col("status"))
         .from_(_table(RESULTS))
-        .where(exp.and_(
-            exp.EQ(this=col("project"), expression=text(info.project)),
-            exp.EQ(this=col("grain"), expression=text(info.grain)),
-            exp.EQ(this=col("dimensions"), expression=text("{}")),
-            exp.In(this=col("period"), query=exp.Subquery(this=periods)),
-        ))
+        .where(
+            exp.and_(
+                exp.EQ(this=col("project"), expression=text(info.project)),
+                exp.EQ(this=col("grain"), expression=text(info.grain)),
+                exp.EQ(this=col("dimensions"), expression=text("{}")),
+                exp.In(this=col("period"), query=exp.Subquery(this=periods)),
+            )
+        )
     )
     scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results))
     select = exp.select(
-        literal(info.project), literal(info.spec_hash), col("pyramid", "x"), col("node", "x"), col("parent", "x"),
-        literal(info.grain), col("period", "x"), col("score", "x"), col("coverage", "x"),
+        literal(info.project),
+        literal(info.spec_hash),
+        col("pyramid", "x"),
+        col("node", "x"),
+        col("parent", "x"),
+        literal(info.grain),
+        col("period", "x"),
+        col("score", "x"),
+        col("coverage", "x"),
         exp.cast(literal(info.computed_at), "TIMESTAMP"),
     ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True))
     return exp.Insert(
-        this=exp.Schema(this=_table(SCORES), expressions=[exp.to_identifier(c, quoted=True) for c in SCORE_COLUMNS]),
+        this=exp.Schema(
+            this=_table(SCORES), expressions=[exp.to_identifier(c, quoted=True) for c in SCORE_COLUMNS]
+        ),
         expression=select,
     )
 
@@ -194,22 +233,57 @@ def _day(value) -> str:
 def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[StoredScore]]:
     """Everything stored for a project at a grain, in a stable order."""
     dialect = warehouse.dialect
-    mine = exp.and_(exp.EQ(this=col("project"), expression=text(project_id)),
-                    exp.EQ(this=col("grain"), expression=text(grain)))
+    mine = exp.and_(
+        exp.EQ(this=col("project"), expression=text(project_id)),
+        exp.EQ(this=col("grain"), expression=text(grain)),
+    )
     query = (
-        exp.select(*[col(c) for c in ("metric", "period", "dimensions", "value", "n", "invalid", "moe", "status",
-                                      "metric_version", "definition", "spec_hash", "computed_at")])
-        .from_(_table(RESULTS)).where(mine).order_by(col("metric"), col("period"), col("dimensions"))
+        exp.select(
+            *[
+                col(c)
+                for c in (
+                    "metric",
+                    "period",
+                    "dimensions",
+                    "value",
+                    "n",
+                    "invalid",
+                    "moe",
+                    "status",
+                    "metric_version",
+                    "definition",
+                    "spec_hash",
+                    "computed_at",
+                )
+            ]
+        )
+        .from_(_table(RESULTS))
+        .where(mine)
+        .order_by(col("metric"), col("period"), col("dimensions"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     results = [
-        StoredRow(r[0], _day(r[1]), json.loads(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                  str(r[11])[:19])
+        StoredRow(
+            r[0],
+            _day(r[1]),
+            json.loads(r[2]),
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            str(r[11])[:19],
+        )
         for r in rows
     ]
     query = (
         exp.select(*[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")])
-        .from_(_table(SCORES)).where(mine.copy()).order_by(col("pyramid"), col("node"), col("period"))
+        .from_(_table(SCORES))
+        .where(mine.copy())
+        .order_by(col("pyramid"), col("node"), col("period"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     scores = [StoredScore(r[0], r[1], r[2], _day(r[3]), r[4], r[5]) for r in rows]
@@ -218,7 +292,9 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[
 
 def has_results(warehouse) -> bool:
     try:
-        warehouse.execute(exp.select(exp.Count(this=exp.Star())).from_(_table(RESULTS)).sql(dialect=warehouse.dialect))
+        warehouse.execute(
+            exp.select(exp.Count(this=exp.Star())).from_(_table(RESULTS)).sql(dialect=warehouse.dialect)
+        )
     except Exception:  # noqa: BLE001 - the table does not exist yet
         return False
     return True

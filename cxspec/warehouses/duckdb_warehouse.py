@@ -70,4 +70,3 @@ class DuckDBWarehouse(Warehouse):
 
     def close(self):
         self.connection.close()
-

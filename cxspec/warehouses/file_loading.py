@@ -23,7 +23,9 @@ def file_reader(source, root: Path) -> exp.Expression:
     function = "read_parquet" if fmt == "parquet" else "read_csv"
     arguments: list[exp.Expression] = [exp.Literal.string(path)]
     if source.raw.get("delimiter"):
-        arguments.append(exp.EQ(this=exp.var("delim"), expression=exp.Literal.string(source.raw["delimiter"])))
+        arguments.append(
+            exp.EQ(this=exp.var("delim"), expression=exp.Literal.string(source.raw["delimiter"]))
+        )
     return exp.Anonymous(this=function, expressions=arguments)
 
 
@@ -43,7 +45,7 @@ def read_file(source, root: Path) -> tuple[list[str], list[str], list[tuple]]:
             exp.alias_(utc_timestamp(exp.column(c, quoted=True), "duckdb"), c, quoted=True)
             if t == "TIMESTAMP WITH TIME ZONE"
             else exp.column(c, quoted=True)
-            for c, t in zip(columns, types)
+            for c, t in zip(columns, types, strict=True)
         ]
         types = ["TIMESTAMP" if t == "TIMESTAMP WITH TIME ZONE" else t for t in types]
         rows = con.sql(exp.select(*select).from_(reader.copy()).sql(dialect="duckdb")).fetchall()

@@ -24,9 +24,11 @@ def create_temp_table(name: str, columns: list[str], types: list[str], dialect: 
     schema = exp.Schema(
         this=exp.Table(this=exp.to_identifier(name, quoted=True)),
         expressions=[
-            exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(target_type(t, dialect),
-                                                                                      dialect=dialect))
-            for c, t in zip(columns, types)
+            exp.ColumnDef(
+                this=exp.to_identifier(c, quoted=True),
+                kind=exp.DataType.build(target_type(t, dialect), dialect=dialect),
+            )
+            for c, t in zip(columns, types, strict=True)
         ],
     )
     create = exp.Create(

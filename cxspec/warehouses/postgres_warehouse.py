@@ -25,12 +25,12 @@ class PostgresWarehouse(Warehouse):
         try:
             import psycopg
         except ImportError:
-            raise WarehouseError(
-                "PostgreSQL needs psycopg 3: pip install 'cxspec[postgres]'"
-            ) from None
+            raise WarehouseError("PostgreSQL needs psycopg 3: pip install 'cxspec[postgres]'") from None
         self._psycopg = psycopg
         try:
-            self.connection = psycopg.connect(url.replace("postgresql+psycopg", "postgresql", 1), autocommit=True)
+            self.connection = psycopg.connect(
+                url.replace("postgresql+psycopg", "postgresql", 1), autocommit=True
+            )
             self.connection.execute("SET TIME ZONE 'UTC'")
         except psycopg.Error as exc:
             raise WarehouseError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
