@@ -191,3 +191,36 @@ def test_report_needs_stored_results(make_project, run_main):
     root = make_project({"specs.yaml": SPECS}, config="version: 1\nproject: t\n")
     code, _, stderr = run_main("report", str(root))
     assert code == 1 and "keeps nothing between runs" in stderr
+
+
+KILLER = """
+import os, signal, sys
+from cxspec import load_project
+from cxspec.registry import default_registry
+from cxspec.runs import store
+from cxspec.runs.run import run_project
+
+def die(*args, **kwargs):  # the process dies inside the transaction, after the old rows are deleted
+    os.kill(os.getpid(), signal.SIGKILL)
+
+store._insert_scores = die
+run_project(load_project(sys.argv[1]), default_registry(), sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_killed_run_leaves_stored_results(project_dir, tmp_path, engine):
+    import subprocess
+    import sys
+
+    url = {"duckdb": f"duckdb:///{tmp_path}/k.duckdb", "sqlite": f"sqlite:///{tmp_path}/k.db"}[engine]
+    project = load_project(project_dir)
+    before = run_project(project, default_registry(), url)
+    (project_dir / "r.csv").write_text(RESPONSES.replace(",10,5,100", ",0,1,999"), encoding="utf-8")
+    killed = subprocess.run([sys.executable, "-c", KILLER, str(project_dir), url], capture_output=True)
+    assert killed.returncode == -9
+    after = stored_results(project, default_registry(), url)
+    assert [(r.metric, r.period, r.value, r.computed_at) for r in after.results] == [
+        (r.metric, r.period, r.value, r.computed_at) for r in before.results
+    ]
+    assert len(after.scores) == len(before.scores)
