@@ -54,7 +54,11 @@ class MetricType:
     shape: ClassVar[str] = "measures"
 
     def measures(self, metric: Metric, sql: SqlContext) -> dict[str, Measure]:
-        """Per-row quantities this metric aggregates, by a name local to the metric."""
+        """Per-row quantities this metric aggregates, by a name local to the metric.
+
+        They may depend on the type's own `fields` only (not on filters or names): the
+        planner builds them once for all metrics of a source that share those fields.
+        """
         return {}
 
     def result(self, metric: Metric, m: MeasureAccess, sql: SqlContext) -> MetricSql:
@@ -75,7 +79,7 @@ class Measure:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.agg, self.expression.sql())
+        return (self.agg, self.expression.sql(copy=False))
 
 
 class SqlContext:
@@ -89,7 +93,7 @@ class SqlContext:
 
     def number(self, name: str) -> exp.Expression:
         """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
-        return exp.TryCast(this=self.column(name), to=exp.DataType.build("DOUBLE"))
+        return exp.TryCast(this=self.column(name), to=exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False))
 
 
 class MeasureAccess:

@@ -57,6 +57,10 @@ class ScanPlan:
     measure_metrics: list[MetricPlan] = field(default_factory=list)
     row_metrics: list[MetricPlan] = field(default_factory=list)
     spine_metrics: list[MetricPlan] = field(default_factory=list)
+    #: SQL text of each predicate and measure → its index: dedup without re-rendering.
+    predicate_keys: dict[str, int] = field(default_factory=dict)
+    measure_keys: dict[tuple, int] = field(default_factory=dict)
+    measure_sets: dict[tuple, dict[str, int]] = field(default_factory=dict)
 
     def predicate_chunks(self) -> list[list[int]]:
         """Predicate indexes grouped per first-level aggregate."""
@@ -216,21 +220,27 @@ class Planner:
             scan.spine_metrics.append(plan)
             return
         if plan.predicate is not None:
-            key = plan.predicate.sql()
-            keys = [p.sql() for p in scan.predicates]
-            if key in keys:
-                plan.predicate_index = keys.index(key)
-            else:
+            key = plan.predicate.sql(copy=False)
+            plan.predicate_index = scan.predicate_keys.get(key)
+            if plan.predicate_index is None:
                 scan.predicates.append(plan.predicate)
-                plan.predicate_index = len(scan.predicates) - 1
-        context = self.sql_context(scan.source)
-        known = {m.key: i for i, m in enumerate(scan.measures)}
-        for name, measure in metric_type.measures(metric, context).items():
-            index = known.get(measure.key)
-            if index is None:
-                scan.measures.append(measure)
-                index = known[measure.key] = len(scan.measures) - 1
-            plan.measure_index[name] = index
+                plan.predicate_index = scan.predicate_keys[key] = len(scan.predicates) - 1
+        # Measures depend on the type's own fields only: metrics that share them (the same
+        # column and scale under different filters) share the work of building them.
+        signature = (metric_type.name, tuple(sorted((k, repr(metric.raw.get(k))) for k in metric_type.fields)))
+        known = scan.measure_sets.get(signature)
+        if known is None:
+            known = {}
+            context = self.sql_context(scan.source)
+            for name, measure in metric_type.measures(metric, context).items():
+                key = measure.key
+                index = scan.measure_keys.get(key)
+                if index is None:
+                    scan.measures.append(measure)
+                    index = scan.measure_keys[key] = len(scan.measures) - 1
+                known[name] = index
+            scan.measure_sets[signature] = known
+        plan.measure_index = dict(known)
         scan.measure_metrics.append(plan)
 
     def sql_context(self, source: Source) -> CompileContext:

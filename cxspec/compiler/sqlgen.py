@@ -88,8 +88,8 @@ class Generator:
         outputs = [text(m) for m in self.plan.outputs]
         select = exp.select(
             col("metric"),
-            exp.alias_(col(PERIOD), "period", quoted=True),
-            *[exp.alias_(col(dim_column(d)), d, quoted=True) for d in self.plan.dimensions],
+            exp.alias_(col(PERIOD), "period", quoted=True, copy=False),
+            *[exp.alias_(col(dim_column(d)), d, quoted=True, copy=False) for d in self.plan.dimensions],
             *[col(c) for c in RESULT_COLUMNS],
         ).from_(current.copy(), copy=False)
         conditions = [exp.In(this=col("metric"), expressions=outputs), *self.period_bounds(col(PERIOD))]
@@ -120,16 +120,16 @@ class Generator:
     def empty_results(self) -> exp.Select:
         """A typed result set with no rows, when a request computes nothing from sources."""
         columns = [
-            exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "metric", quoted=True),
-            exp.alias_(exp.cast(exp.Null(), "DATE"), PERIOD, quoted=True),
+            exp.alias_(exp.cast(exp.Null(), "VARCHAR"), "metric", quoted=True, copy=False),
+            exp.alias_(exp.cast(exp.Null(), "DATE"), PERIOD, quoted=True, copy=False),
             *[
-                exp.alias_(exp.cast(exp.Null(), "VARCHAR"), dim_column(d), quoted=True)
+                exp.alias_(exp.cast(exp.Null(), "VARCHAR"), dim_column(d), quoted=True, copy=False)
                 for d in self.plan.dimensions
             ],
-            exp.alias_(double(exp.Null()), "value", quoted=True),
-            exp.alias_(bigint(exp.Null()), "n", quoted=True),
-            exp.alias_(bigint(exp.Null()), "invalid", quoted=True),
-            exp.alias_(double(exp.Null()), "moe", quoted=True),
+            exp.alias_(double(exp.Null()), "value", quoted=True, copy=False),
+            exp.alias_(bigint(exp.Null()), "n", quoted=True, copy=False),
+            exp.alias_(bigint(exp.Null()), "invalid", quoted=True, copy=False),
+            exp.alias_(double(exp.Null()), "moe", quoted=True, copy=False),
         ]
         return exp.select(*columns).where(exp.false(), copy=False)
 
@@ -158,7 +158,9 @@ class Generator:
         source = scan.source
         relation = self.relations.relation(source)
         inner = exp.select("*").from_(
-            exp.alias_(relation, "s", table=True) if not isinstance(relation, exp.Table) else relation,
+            exp.alias_(relation, "s", table=True, copy=False)
+            if not isinstance(relation, exp.Table)
+            else relation,
             copy=False,
         )
         if source.filter:
@@ -173,10 +175,10 @@ class Generator:
                     expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
                 ),
             )
-            inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
+            inner = inner.select(exp.alias_(row_number, "__row", quoted=True, copy=False), copy=False)
             inner = (
                 exp.select("*")
-                .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True), copy=False)
+                .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True, copy=False), copy=False)
                 .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
             )
         time_column = source.time or source.start
@@ -185,7 +187,10 @@ class Generator:
             timestamp = dialects.utc_timestamp(col(time_column), self.dialect)
             columns.append(
                 exp.alias_(
-                    dialects.period_start(timestamp, self.plan.grain, self.dialect), PERIOD, quoted=True
+                    dialects.period_start(timestamp, self.plan.grain, self.dialect),
+                    PERIOD,
+                    quoted=True,
+                    copy=False,
                 )
             )
         # The dimensions sliced by, and those --where filters on (sliced by or not).
@@ -193,11 +198,13 @@ class Generator:
         for name in dict.fromkeys([*self.plan.dimensions, *where_names]):
             dimension = source.dimension(name)
             value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
-            columns.append(exp.alias_(value, dim_column(name), quoted=True))
+            columns.append(exp.alias_(value, dim_column(name), quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
-            exp.alias_(exp.Subquery(this=inner), "r", table=True), copy=False
+            exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
-        filtered = exp.select("*").from_(exp.alias_(exp.Subquery(this=outer), "f", table=True), copy=False)
+        filtered = exp.select("*").from_(
+            exp.alias_(exp.Subquery(this=outer), "f", table=True, copy=False), copy=False
+        )
         conditions = []
         if self.plan.where is not None:
             where = self.plan.where.copy()
@@ -258,14 +265,16 @@ class Generator:
     def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
         groups = self.group_columns()
         flags = [
-            exp.alias_(case_when(scan.predicates[i].copy(), num(1), num(0)), f"__p{i}", quoted=True)
+            exp.alias_(
+                case_when(scan.predicates[i].copy(), num(1), num(0)), f"__p{i}", quoted=True, copy=False
+            )
             for i in chunk
         ]
-        aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True)]
+        aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
         for index, measure in enumerate(scan.measures):
             function = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[measure.agg]
             aggregates.append(
-                exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True)
+                exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True, copy=False)
             )
         group_by = [*groups, *[scan.predicates[i].copy() for i in chunk]]
         select = exp.select(*groups, *flags, *aggregates).from_(rows.copy(), copy=False)
@@ -298,12 +307,17 @@ class Generator:
     def result_select(self, metric_id: str, result: MetricSql, table) -> exp.Select:
         return (
             exp.select(
-                exp.alias_(text(metric_id), "metric", quoted=True),
+                exp.alias_(text(metric_id), "metric", quoted=True, copy=False),
                 *self.group_columns(),
-                exp.alias_(double(result.value), "value", quoted=True),
-                exp.alias_(bigint(result.n), "n", quoted=True),
-                exp.alias_(bigint(result.invalid), "invalid", quoted=True),
-                exp.alias_(double(result.moe if result.moe is not None else exp.Null()), "moe", quoted=True),
+                exp.alias_(double(result.value), "value", quoted=True, copy=False),
+                exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
+                exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
+                exp.alias_(
+                    double(result.moe if result.moe is not None else exp.Null()),
+                    "moe",
+                    quoted=True,
+                    copy=False,
+                ),
             )
             .from_(table.copy(), copy=False)
             .group_by(*self.group_columns(), copy=False)
@@ -335,7 +349,7 @@ class Generator:
         groups = self.group_columns()
         ranked = exp.select(
             *groups,
-            exp.alias_(value.copy(), "__v", quoted=True),
+            exp.alias_(value.copy(), "__v", quoted=True, copy=False),
             exp.alias_(
                 exp.Window(
                     this=exp.RowNumber(),
@@ -350,11 +364,13 @@ class Generator:
                 ),
                 "__rank",
                 quoted=True,
+                copy=False,
             ),
             exp.alias_(
                 exp.Window(this=exp.Count(this=value.copy()), partition_by=[g.copy() for g in groups]),
                 "__count",
                 quoted=True,
+                copy=False,
             ),
         ).from_(rows.copy(), copy=False)
         # Every matching row is kept, NULL values too: a group whose values are all NULL still
@@ -399,24 +415,29 @@ class Generator:
             return dialects.period_start(dialects.utc_timestamp(col(column), dialect), grain, dialect)
 
         bounds = exp.select(
-            exp.alias_(exp.Min(this=period_of(source.start)), "__first", quoted=True),
+            exp.alias_(exp.Min(this=period_of(source.start)), "__first", quoted=True, copy=False),
             exp.alias_(
                 exp.Max(this=exp.Coalesce(this=period_of(source.end), expressions=[period_of(source.start)])),
                 "__last",
                 quoted=True,
+                copy=False,
             ),
         ).from_(rows.copy(), copy=False)
         bounds_table = self.cte(f"bounds_{number}_{source.id}", bounds)
         spine_name = f"spine_{number}_{source.id}"
-        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True)).from_(
+        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True, copy=False)).from_(
             bounds_table.copy(), copy=False
         )
         step = (
             exp.select(
-                exp.alias_(dialects.next_period(col(PERIOD, "sp"), grain, dialect), PERIOD, quoted=True)
+                exp.alias_(
+                    dialects.next_period(col(PERIOD, "sp"), grain, dialect), PERIOD, quoted=True, copy=False
+                )
             )
             .from_(
-                exp.alias_(exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True),
+                exp.alias_(
+                    exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True, copy=False
+                ),
                 copy=False,
             )
             .join(bounds_table.copy(), copy=False)
@@ -466,19 +487,19 @@ class Generator:
             groups = [col(PERIOD, "sp"), *[col(dim_column(d), "r") for d in self.plan.dimensions]]
             select = (
                 exp.select(
-                    exp.alias_(text(plan.metric.id), "metric", quoted=True),
-                    exp.alias_(col(PERIOD, "sp"), PERIOD, quoted=True),
+                    exp.alias_(text(plan.metric.id), "metric", quoted=True, copy=False),
+                    exp.alias_(col(PERIOD, "sp"), PERIOD, quoted=True, copy=False),
                     *[
-                        exp.alias_(col(dim_column(d), "r"), dim_column(d), quoted=True)
+                        exp.alias_(col(dim_column(d), "r"), dim_column(d), quoted=True, copy=False)
                         for d in self.plan.dimensions
                     ],
-                    exp.alias_(double(value), "value", quoted=True),
-                    exp.alias_(bigint(n.copy()), "n", quoted=True),
-                    exp.alias_(bigint(num(0)), "invalid", quoted=True),
-                    exp.alias_(double(exp.Null()), "moe", quoted=True),
+                    exp.alias_(double(value), "value", quoted=True, copy=False),
+                    exp.alias_(bigint(n.copy()), "n", quoted=True, copy=False),
+                    exp.alias_(bigint(num(0)), "invalid", quoted=True, copy=False),
+                    exp.alias_(double(exp.Null()), "moe", quoted=True, copy=False),
                 )
-                .from_(exp.alias_(spine.copy(), "sp", table=True), copy=False)
-                .join(exp.alias_(rows.copy(), "r", table=True), join_type="cross", copy=False)
+                .from_(exp.alias_(spine.copy(), "sp", table=True, copy=False), copy=False)
+                .join(exp.alias_(rows.copy(), "r", table=True, copy=False), join_type="cross", copy=False)
             )
             bounds_ = self.period_bounds(col(PERIOD, "sp"))
             if bounds_:
@@ -512,12 +533,12 @@ class Generator:
             value = self.derived_expression(plan.metric.raw["expr"], value_of)
         distinct_inputs = sorted(set(inputs))
         select = exp.select(
-            exp.alias_(text(plan.metric.id), "metric", quoted=True),
+            exp.alias_(text(plan.metric.id), "metric", quoted=True, copy=False),
             *self.group_columns(),
-            exp.alias_(double(value), "value", quoted=True),
-            exp.alias_(bigint(exp.Min(this=col("n"))), "n", quoted=True),
-            exp.alias_(bigint(num(0)), "invalid", quoted=True),
-            exp.alias_(double(exp.Null()), "moe", quoted=True),
+            exp.alias_(double(value), "value", quoted=True, copy=False),
+            exp.alias_(bigint(exp.Min(this=col("n"))), "n", quoted=True, copy=False),
+            exp.alias_(bigint(num(0)), "invalid", quoted=True, copy=False),
+            exp.alias_(double(exp.Null()), "moe", quoted=True, copy=False),
         ).from_(results.copy(), copy=False)
         select = select.where(
             exp.In(this=col("metric"), expressions=[text(i) for i in distinct_inputs]), copy=False

@@ -142,7 +142,9 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
 
     leaves = cte("leaves", static_table(LEAVES, shape.leaves))
     groups = cte("groups", static_table(GROUPS, shape.groups))
-    source = exp.alias_(results, "q", table=True) if isinstance(results, exp.Subquery) else results
+    source = (
+        exp.alias_(results, "q", table=True, copy=False) if isinstance(results, exp.Subquery) else results
+    )
     base = cte("results", exp.select("*").from_(source))  # PostgreSQL wants subqueries named
     scaled = mul(
         num(100), div(sub(col("value", "r"), col("low", "l")), sub(col("high", "l"), col("low", "l")))
@@ -157,12 +159,12 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
             col("parent", "l"),
             col("weight", "l"),
             col("period", "r"),
-            exp.alias_(double(clamp(score)), "score", quoted=True),
-            exp.alias_(double(exp.Null()), "coverage", quoted=True),
+            exp.alias_(double(clamp(score)), "score", quoted=True, copy=False),
+            exp.alias_(double(exp.Null()), "coverage", quoted=True, copy=False),
         )
-        .from_(exp.alias_(leaves.copy(), "l", table=True))
+        .from_(exp.alias_(leaves.copy(), "l", table=True, copy=False))
         .join(
-            exp.alias_(base.copy(), "r", table=True),
+            exp.alias_(base.copy(), "r", table=True, copy=False),
             on=exp.EQ(this=col("metric", "r"), expression=col("metric", "l")),
         )
         .where(
@@ -177,7 +179,7 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
     )
     scored = cte("scored_leaf", leaf_scores)
     for depth in range(shape.max_depth, -1, -1):
-        children = exp.alias_(scored.copy(), "c", table=True)
+        children = exp.alias_(scored.copy(), "c", table=True, copy=False)
         level = (
             exp.select(
                 col("pyramid", "g"),
@@ -194,16 +196,18 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
                     ),
                     "score",
                     quoted=True,
+                    copy=False,
                 ),
                 exp.alias_(
                     double(div(exp.Sum(this=col("weight", "c")), exp.Max(this=col("declared", "g")))),
                     "coverage",
                     quoted=True,
+                    copy=False,
                 ),
             )
             .from_(children)
             .join(
-                exp.alias_(groups.copy(), "g", table=True),
+                exp.alias_(groups.copy(), "g", table=True, copy=False),
                 on=exp.and_(
                     exp.EQ(this=col("parent", "c"), expression=col("node", "g")),
                     exp.EQ(this=col("pyramid", "c"), expression=col("pyramid", "g")),

@@ -21,7 +21,7 @@ def static_table(columns: dict[str, str], rows: list[tuple]) -> exp.Query:
     def select(row) -> exp.Select:
         return exp.select(
             *[
-                exp.alias_(exp.cast(literal(value), exp.DataType.build(kind)), name, quoted=True)
+                exp.alias_(exp.cast(literal(value), exp.DataType.build(kind)), name, quoted=True, copy=False)
                 for (name, kind), value in zip(columns.items(), row, strict=True)
             ]
         )

@@ -145,14 +145,14 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.
             status,
             exp.cast(literal(info.computed_at), "TIMESTAMP"),
         )
-        .from_(exp.alias_(_table(STAGE), "s", table=True))
+        .from_(exp.alias_(_table(STAGE), "s", table=True, copy=False))
         .join(
-            exp.alias_(exp.Subquery(this=versions), "v", table=True),
+            exp.alias_(exp.Subquery(this=versions), "v", table=True, copy=False),
             on=exp.EQ(this=col("metric", "v"), expression=col("metric", "s")),
             join_type="left",
         )
         .join(
-            exp.alias_(exp.Subquery(this=goals_table(project)), "g", table=True),
+            exp.alias_(exp.Subquery(this=goals_table(project)), "g", table=True, copy=False),
             on=exp.EQ(this=col("metric", "g"), expression=col("metric", "s")),
             join_type="left",
         )
@@ -191,7 +191,7 @@ def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
         col("score", "x"),
         col("coverage", "x"),
         exp.cast(literal(info.computed_at), "TIMESTAMP"),
-    ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True))
+    ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True, copy=False))
     return exp.Insert(
         this=exp.Schema(
             this=_table(SCORES), expressions=[exp.to_identifier(c, quoted=True) for c in SCORE_COLUMNS]

@@ -42,7 +42,7 @@ def read_file(source, root: Path) -> tuple[list[str], list[str], list[tuple]]:
         # Through TIMESTAMPTZ: DuckDB pushes a plain CAST(… AS TIMESTAMP) into its CSV reader,
         # which then parses the text and drops the offset.
         select = [
-            exp.alias_(utc_timestamp(exp.column(c, quoted=True), "duckdb"), c, quoted=True)
+            exp.alias_(utc_timestamp(exp.column(c, quoted=True), "duckdb"), c, quoted=True, copy=False)
             if t == "TIMESTAMP WITH TIME ZONE"
             else exp.column(c, quoted=True)
             for c, t in zip(columns, types, strict=True)
