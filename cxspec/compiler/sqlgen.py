@@ -217,7 +217,8 @@ class Generator:
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
             if source.time:  # a row without an event time belongs to no period
-                conditions.append(exp.Not(this=exp.Is(this=col(PERIOD), expression=exp.Null())))
+                # On the raw column: a test of the period made DuckDB compute it twice.
+                conditions.append(exp.Not(this=exp.Is(this=col(source.time), expression=exp.Null())))
         return filtered.where(exp.and_(*conditions), copy=False) if conditions else filtered
 
     def period_bounds(self, period: exp.Expression) -> list[exp.Expression]:

@@ -21,7 +21,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS r
   ) AS f
   WHERE
-    NOT "__period" IS NULL
+    NOT "responded_at" IS NULL
 ), "lvl1_1_responses" AS (
   SELECT
     "__period",
@@ -184,7 +184,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS r
   ) AS f
   WHERE
-    NOT "__period" IS NULL
+    NOT "opened_at" IS NULL
 ), "lvl1_2_tickets" AS (
   SELECT
     "__period",

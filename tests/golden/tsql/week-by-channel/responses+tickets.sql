@@ -22,7 +22,7 @@ WITH [src_1_responses] AS (
     ) AS r
   ) AS f
   WHERE
-    NOT [__period] IS NULL
+    NOT [responded_at] IS NULL
 ), [lvl1_1_responses] AS (
   SELECT
     [__period] AS [__period],
@@ -188,7 +188,7 @@ WITH [src_1_responses] AS (
     ) AS r
   ) AS f
   WHERE
-    NOT [__period] IS NULL
+    NOT [opened_at] IS NULL
 ), [lvl1_2_tickets] AS (
   SELECT
     [__period] AS [__period],
