@@ -93,7 +93,8 @@ class SqlContext:
 
     def number(self, name: str) -> exp.Expression:
         """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
-        return exp.TryCast(this=self.column(name), to=exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False))
+        double = exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False)
+        return exp.TryCast(this=self.column(name), to=double)
 
 
 class MeasureAccess:

@@ -13,7 +13,6 @@ from importlib import metadata
 import pluggy
 
 from cxspec import hookspecs
-from cxspec.diagnostics import PluginError
 
 #: Built-in plugins, registered like external ones.
 BUILTIN_PLUGINS = (
@@ -57,7 +56,3 @@ def _load_entry_points(loaded: LoadedPlugins) -> None:
             loaded.manager.register(plugin, name=ep.name)
         except Exception as exc:  # a broken plugin must not take the CLI down
             loaded.broken[ep.name] = f"{type(exc).__name__}: {exc}"
-
-
-def plugin_error(plugin_name: str, message: str) -> PluginError:
-    return PluginError(f"plugin {plugin_name!r}: {message}")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, replace
 
-import sqlglot
-
 from cxspec.compiler.plan import Plan, Planner, Request
 from cxspec.compiler.sqlgen import RESULT_COLUMNS, SourceRelations, generate
 from cxspec.warehouses.file_loading import file_reader
@@ -124,7 +122,3 @@ def _compile_request(
             )
         )
     return compiled
-
-
-def parses_back(query: CompiledQuery, dialect: str) -> bool:
-    return len(sqlglot.parse(query.sql, read=dialect)) == 1

@@ -227,7 +227,8 @@ class Planner:
                 plan.predicate_index = scan.predicate_keys[key] = len(scan.predicates) - 1
         # Measures depend on the type's own fields only: metrics that share them (the same
         # column and scale under different filters) share the work of building them.
-        signature = (metric_type.name, tuple(sorted((k, repr(metric.raw.get(k))) for k in metric_type.fields)))
+        own_fields = tuple(sorted((k, repr(metric.raw.get(k))) for k in metric_type.fields))
+        signature = (metric_type.name, own_fields)
         known = scan.measure_sets.get(signature)
         if known is None:
             known = {}

@@ -288,13 +288,3 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     scores = [StoredScore(r[0], r[1], r[2], _day(r[3]), r[4], r[5]) for r in rows]
     return results, scores
-
-
-def has_results(warehouse) -> bool:
-    try:
-        warehouse.execute(
-            exp.select(exp.Count(this=exp.Star())).from_(_table(RESULTS)).sql(dialect=warehouse.dialect)
-        )
-    except Exception:  # noqa: BLE001 - the table does not exist yet
-        return False
-    return True
