@@ -129,12 +129,18 @@ def child(project: Path, repeats: int, grain: str) -> int:
 
 
 def code_state() -> str:
-    """The commit, whether cxspec/ is modified, and a digest of cxspec/'s Python sources (the
-    tree may change while a benchmark runs: compare the digest printed at start and end)."""
+    """The commit, whether cxspec/ is modified, and a digest of the Python sources of the cxspec
+    package that is imported (the tree may change while a benchmark runs: compare the digest
+    printed at start and end). To measure a fixed version while the tree moves, put an export
+    first on the path: `git archive HEAD cxspec | tar -x -C /tmp/snap; PYTHONPATH=/tmp/snap …`."""
+    import cxspec
+
+    package = Path(cxspec.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted((HERE.parent / "cxspec").rglob("*.py")):
-        digest.update(str(path.relative_to(HERE.parent)).encode() + b"\0" + path.read_bytes())
-    return f"{git_state()}; cxspec sources {digest.hexdigest()[:10]}"
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package.parent)).encode() + b"\0" + path.read_bytes())
+    where = "" if package == (HERE.parent / "cxspec").resolve() else f" (imported from {package})"
+    return f"{git_state()}; cxspec sources {digest.hexdigest()[:10]}{where}"
 
 
 def check_code_state(start: str) -> None:
