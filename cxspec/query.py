@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from cxspec.compiler.compile import compile_request
@@ -63,12 +62,9 @@ class WarehouseRelations(SourceRelations):
             return super().relation(source)
 
 
-def _period(value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)[:10]
+def iso_day(value) -> str:
+    """'YYYY-MM-DD' from a date, a datetime or a string (engines return periods as any)."""
+    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
 
 
 def _number(value):
@@ -97,7 +93,7 @@ def compute_with(warehouse: Warehouse, project, request: Request, registry) -> l
             results.append(
                 MetricResult(
                     metric=record["metric"],
-                    period=_period(record["period"]),
+                    period=iso_day(record["period"]),
                     dimensions={d: record[d] for d in dims},
                     value=_number(record["value"]),
                     n=_count(record["n"]),

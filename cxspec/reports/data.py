@@ -3,7 +3,7 @@ what `report.json` holds (documented in docs/report-json.md)."""
 
 from __future__ import annotations
 
-from cxspec.runs.issues import StoredResult, detect_issues
+from cxspec.runs.issues import StoredResult, detect_issues, natural_score
 
 REPORT_VERSION = 1
 
@@ -56,20 +56,6 @@ def _metric_definition(project, metric) -> str:
     if conditions:
         parts.append("where " + " and ".join(conditions))
     return " ".join(parts)
-
-
-def normalised(registry, metric, value: float | None) -> float | None:
-    """A value on 0–100 by the metric's natural range (inverted when lower is better)."""
-    if value is None:
-        return None
-    metric_type = registry.metric_types.get(metric.type)
-    bounds = metric_type.natural_range(metric) if metric_type else None
-    if not bounds or bounds[1] == bounds[0]:
-        return None
-    score = 100 * (value - bounds[0]) / (bounds[1] - bounds[0])
-    if metric.lower_is_better:
-        score = 100 - score
-    return max(0.0, min(100.0, score))
 
 
 def build_report(stored, registry) -> dict:
@@ -127,7 +113,7 @@ def build_report(stored, registry) -> dict:
                 "goal": {"target": goal.target, "warn": goal.warn, "due": goal.due} if goal else None,
                 "latest": latest_row,
                 "previous": previous_row,
-                "score": normalised(registry, metric, latest_row["value"]) if latest_row else None,
+                "score": natural_score(registry, metric, latest_row["value"]) if latest_row else None,
                 "series": series,
                 "breaks": breaks,
             }

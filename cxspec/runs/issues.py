@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from cxspec.builtin.metric_types import Csat, Mean
+from cxspec.query import iso_day
 from cxspec.runs.stats import welch_t_test, z_test
 
 #: Kinds in the order issues are listed (within a severity).
@@ -73,14 +74,14 @@ def detect_issues(project, registry, results: list[StoredResult], period: str | 
     """
     by_metric: dict[str, dict[str, StoredResult]] = {}
     for result in results:
-        by_metric.setdefault(result.metric, {})[_period(result.period)] = result
+        by_metric.setdefault(result.metric, {})[iso_day(result.period)] = result
     if period is None:
         periods = [p for history in by_metric.values() for p in history]
         if not periods:
             return []
         period = max(periods)
     else:
-        period = _period(period)
+        period = iso_day(period)
 
     detector = _Detector(project, registry, by_metric, period)
     issues: list[Issue] = []
@@ -100,11 +101,20 @@ def _order(issue: Issue) -> tuple:
     )
 
 
-def _period(value) -> str:
-    """'YYYY-MM-DD' from a string, date or datetime."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()[:10]
-    return str(value)[:10]
+def natural_score(registry, metric, value: float | None) -> float | None:
+    """A value on 0–100 by its type's natural range, inverted when lower is better, clamped;
+    None without a value or a range."""
+    if value is None:
+        return None
+    kind = registry.metric_types.get(metric.type)
+    bounds = kind.natural_range(metric) if kind is not None else None
+    if bounds is None or bounds[1] == bounds[0]:
+        return None
+    low, high = bounds
+    score = 100.0 * (value - low) / (high - low)
+    if metric.lower_is_better:
+        score = 100.0 - score
+    return min(100.0, max(0.0, score))
 
 
 class _Detector:
@@ -254,15 +264,7 @@ class _Detector:
             return None
         if isinstance(result.value, float) and not math.isfinite(result.value):
             return None
-        kind = self.registry.metric_types.get(metric.type)
-        bounds = kind.natural_range(metric) if kind is not None else None
-        if bounds is None or bounds[1] == bounds[0]:
-            return None
-        low, high = bounds
-        score = 100.0 * (result.value - low) / (high - low)
-        if metric.lower_is_better:
-            score = 100.0 - score
-        return min(100.0, max(0.0, score))
+        return natural_score(self.registry, metric, result.value)
 
     def touchpoint_scores(self) -> dict[str, float]:
         """Touch point id → the mean score of its scored metrics."""

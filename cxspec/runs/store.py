@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
+from cxspec.query import iso_day
 from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -226,10 +227,6 @@ class StoredScore:
     coverage: float | None
 
 
-def _day(value) -> str:
-    return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
-
-
 def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[StoredScore]]:
     """Everything stored for a project at a grain, in a stable order."""
     dialect = warehouse.dialect
@@ -265,7 +262,7 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[
     results = [
         StoredRow(
             r[0],
-            _day(r[1]),
+            iso_day(r[1]),
             json.loads(r[2]),
             r[3],
             r[4],
@@ -286,5 +283,5 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[
         .order_by(col("pyramid"), col("node"), col("period"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
-    scores = [StoredScore(r[0], r[1], r[2], _day(r[3]), r[4], r[5]) for r in rows]
+    scores = [StoredScore(r[0], r[1], r[2], iso_day(r[3]), r[4], r[5]) for r in rows]
     return results, scores
