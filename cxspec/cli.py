@@ -120,12 +120,20 @@ def init(directory, force):
 
 
 def _add_commands() -> None:
-    from cxspec.commands.compile_cmd import compile_command
-    from cxspec.commands.query_cmd import query_command
-    from cxspec.commands.run_cmd import report_command, run_command
+    """Every `*_command` in cxspec/commands/*_cmd.py, in file-name order (one module per command)."""
+    import importlib
+    import pkgutil
 
-    for command in (compile_command, query_command, run_command, report_command):
-        cli.add_command(command)
+    import cxspec.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if not info.name.endswith("_cmd"):
+            continue
+        module = importlib.import_module(f"cxspec.commands.{info.name}")
+        for attribute in sorted(vars(module)):
+            command = getattr(module, attribute)
+            if attribute.endswith("_command") and isinstance(command, click.Command):
+                cli.add_command(command)
 
 
 _add_commands()

@@ -42,3 +42,23 @@ def cxspec_register_warehouses() -> list[type]:
     :return: a list of :class:`cxspec.Warehouse` subclasses, each with a unique ``name``
         and the ``schemes`` it connects to (``duckdb``, ``postgresql``…).
     """
+
+
+@hookspec
+def cxspec_register_outputs() -> list[type]:
+    """Outputs this plugin provides: report formats and exporters.
+
+    :return: a list of :class:`cxspec.output.Output` subclasses, each with a unique ``name``.
+        A ``kind = "report"`` output renders the report of stored results (``cxspec report
+        --format NAME``); a ``kind = "export"`` output writes files for another tool from a
+        project (``cxspec export --to NAME``).
+    """
+
+
+@hookspec
+def cxspec_register_lint_rules() -> list[type]:
+    """Lint rules this plugin provides (``cxspec lint``).
+
+    :return: a list of :class:`cxspec.lint_rule.LintRule` subclasses, each with a unique
+        ``name`` and ``code``.
+    """

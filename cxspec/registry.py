@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cxspec.diagnostics import PluginError
+from cxspec.lint_rule import LintRule
 from cxspec.metric_type import MetricType
+from cxspec.output import Output
 from cxspec.plugins import get_plugin_manager
 from cxspec.source_type import SourceType
 
@@ -16,6 +18,10 @@ class Registry:
     metric_types: dict[str, MetricType] = field(default_factory=dict)
     source_types: dict[str, SourceType] = field(default_factory=dict)
     sql_functions: frozenset[str] = frozenset()
+    #: Report formats and exporters, by name.
+    outputs: dict[str, Output] = field(default_factory=dict)
+    #: Lint rules, by name.
+    lint_rules: dict[str, LintRule] = field(default_factory=dict)
     #: URL scheme → warehouse class (instantiated per connection, unlike the types).
     warehouses: dict[str, type] = field(default_factory=dict)
     #: Which plugin registered each name, for messages.
@@ -53,6 +59,8 @@ def build_registry(*, external: bool = True) -> Registry:
     registry.metric_types = _collect(pm, "cxspec_register_metric_types", MetricType, "metric type", registry)
     registry.source_types = _collect(pm, "cxspec_register_source_types", SourceType, "source type", registry)
     registry.warehouses = _collect_warehouses(pm, registry)
+    registry.outputs = _collect(pm, "cxspec_register_outputs", Output, "output", registry)
+    registry.lint_rules = _collect(pm, "cxspec_register_lint_rules", LintRule, "lint rule", registry)
     functions: set[str] = set()
     for names in pm.hook.cxspec_sql_functions():
         functions.update(n.lower() for n in names or ())

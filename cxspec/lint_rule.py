@@ -1,0 +1,24 @@
+"""The base class of lint rules: best-practice checks on a valid project (`cxspec lint`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from cxspec.diagnostics import Diagnostic
+    from cxspec.model import Project
+
+
+class LintRule:
+    #: Stable kebab-case name, used in cxspec.yaml configuration and inline suppressions.
+    name: ClassVar[str]
+    #: Stable code (``CXL001``), documented in docs/lint-rules.md.
+    code: ClassVar[str]
+    #: ``error``, ``warning`` or ``info``; projects may override it in cxspec.yaml.
+    default_severity: ClassVar[str] = "warning"
+    description: ClassVar[str] = ""
+
+    def check(self, project: Project) -> Iterable[Diagnostic]:
+        """The problems this rule finds, each at the file:line:col of the spec item concerned."""
+        raise NotImplementedError
