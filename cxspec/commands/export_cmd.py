@@ -23,7 +23,9 @@ def export_command(project, target, out_dir, dialect):
     exporters = {name: o for name, o in registry.outputs.items() if o.kind == "export"}
     if target not in exporters:
         known = ", ".join(sorted(exporters)) or "none installed"
-        raise CxspecError(f"no exporter named {target!r} (installed: {known}); e.g. pip install cxspec-{target}")
+        raise CxspecError(
+            f"no exporter named {target!r} (installed: {known}); e.g. pip install cxspec-{target}"
+        )
     loaded = load_or_exit(project)
     written = exporters[target].export(loaded, registry, Path(out_dir), dialect=dialect)
     for path in written:
