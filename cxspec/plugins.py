@@ -20,6 +20,7 @@ BUILTIN_PLUGINS = (
     "cxspec.builtin.source_types",
     "cxspec.builtin.sql_functions",
     "cxspec.builtin.warehouses",
+    "cxspec.builtin.outputs",
 )
 
 ENTRY_POINT_GROUP = "cxspec"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -11,23 +10,36 @@ import click
 
 from cxspec.commands.common import load_or_exit
 
-REPORT_FILES = {"json": "report.json", "md": "report.md", "html": "report.html"}
+
+def report_outputs(registry) -> dict:
+    """The registered report formats, by name (built-ins and plugins alike)."""
+    return {name: output for name, output in registry.outputs.items() if output.kind == "report"}
 
 
-def render_report(report: dict, fmt: str, *, color: bool = False) -> str:
-    if fmt == "json":
-        return json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if fmt == "md":
-        from cxspec.reports.markdown import render
+def files_written_by_run(registry) -> list:
+    """Report outputs that `cxspec run` writes, in registration order (built-ins first)."""
+    return [o for o in report_outputs(registry).values() if o.file_name]
 
-        return render(report)
-    if fmt == "html":
-        from cxspec.reports.html import render
 
-        return render(report)
-    from cxspec.reports.terminal import render
+def render_report(report: dict, fmt: str, registry, *, color: bool = False) -> str:
+    return report_outputs(registry)[fmt].render(report, color=color)
 
-    return render(report, color=color)
+
+class ReportFormat(click.ParamType):
+    """`--format NAME`: any report output installed, checked when the command runs."""
+
+    name = "format"
+
+    def convert(self, value, param, ctx):
+        from cxspec.registry import default_registry
+
+        known = sorted(report_outputs(default_registry()))
+        if value not in known:
+            self.fail(f"{value!r} is not one of {', '.join(known)} (see `cxspec plugins`)", param, ctx)
+        return value
+
+    def get_metavar(self, param, *args, **kwargs):
+        return "NAME"
 
 
 class Progress:
@@ -80,12 +92,15 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     report = build_report(stored, registry)
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
     folder.mkdir(parents=True, exist_ok=True)
-    for fmt, name in REPORT_FILES.items():
-        (folder / name).write_text(render_report(report, fmt), encoding="utf-8")
+    written = files_written_by_run(registry)
+    for output in written:
+        (folder / output.file_name).write_text(output.render(report), encoding="utf-8")
     progress.done()
     if not quiet:
-        click.echo(render_report(report, "terminal", color=sys.stdout.isatty()), nl=False)
-    click.echo(f"reports: {folder / 'report.html'}, report.md, report.json", err=True)
+        click.echo(render_report(report, "terminal", registry, color=sys.stdout.isatty()), nl=False)
+    if written:
+        names = [str(folder / written[0].file_name), *(o.file_name for o in written[1:])]
+        click.echo(f"reports: {', '.join(names)}", err=True)
 
 
 @click.command("report")
@@ -93,9 +108,10 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "md", "json", "html"]),
+    type=ReportFormat(),
     default="terminal",
     show_default=True,
+    help="A report output: terminal, md, json, html, or a plugin's (`cxspec plugins`).",
 )
 @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
 @click.option(
@@ -115,11 +131,12 @@ def report_command(project, fmt, warehouse, out_file):
             f"the warehouse {url} keeps nothing between runs: give the project a file, e.g. "
             'warehouse: "duckdb:///cxspec-out/results.duckdb", or read report.* from `cxspec run --out`'
         )
-    stored = stored_results(loaded, default_registry(), url)
+    registry = default_registry()
+    stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
     text = render_report(
-        build_report(stored, default_registry()), fmt, color=sys.stdout.isatty() and not out_file
+        build_report(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file
     )
     if out_file:
         Path(out_file).write_text(text, encoding="utf-8")
