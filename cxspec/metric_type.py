@@ -34,6 +34,9 @@ class MetricType:
     reads_source: ClassVar[bool] = True
     #: The unit its values are in, when the type fixes it.
     unit: ClassVar[str | None] = None
+    #: Values its fields take when absent, so that `cxspec diff` sees writing a default out
+    #: (`scale: [0, 10]` on an NPS) as no change.
+    field_defaults: ClassVar[dict] = {}
 
     def depends_on(self, metric: Metric) -> list[tuple[str, str]]:
         """Metric ids this metric is computed from, each with the field naming it."""

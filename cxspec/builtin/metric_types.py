@@ -123,6 +123,7 @@ class Nps(SourceMetric):
     fields = {"column": COLUMN, "scale": SCALE}
     required = ("column",)
     unit = "score"
+    field_defaults = {"scale": [0, 10]}
 
     def natural_range(self, metric):
         return (-100.0, 100.0)
@@ -179,6 +180,14 @@ class Csat(SourceMetric):
     default_scale = (1, 5)
     default_top_box = 2
     default_aggregate = "top_box"
+
+    @property
+    def field_defaults(self) -> dict:
+        return {
+            "scale": list(self.default_scale),
+            "top_box": self.default_top_box,
+            "aggregate": self.default_aggregate,
+        }
 
     def uses_top_box(self, metric) -> bool:
         return metric.get("aggregate", self.default_aggregate) == "top_box"
