@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
@@ -68,13 +69,17 @@ class Warehouse:
 
 
 def scheme_of(url: str) -> str:
-    scheme = urlsplit(url).scheme.lower()
-    return scheme.split("+", 1)[0]
+    # Not urlsplit: it rejects netlocs with brackets that are not IPv6 (spark://local[2]).
+    scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]*(?=:)", url)
+    return scheme.group().lower().split("+", 1)[0] if scheme else ""
 
 
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # spark://local[2] and the like hold no password
+        return url
     if parts.password:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         return parts._replace(netloc=netloc).geturl()
