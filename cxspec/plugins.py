@@ -1,6 +1,9 @@
 """Build the plugin manager: built-ins first, then the `cxspec` entry points, then checks.
 
-CXSPEC_DISABLE_PLUGINS=name,name (or `*`) blocks external plugins by entry-point name.
+CXSPEC_DISABLE_PLUGINS=name,name (or `*`) blocks external plugins by entry-point name or
+distribution name. A plugin that fails to load (import error, a hook that is not in
+cxspec/hookspecs.py, a hookimpl with arguments the hook does not have) is recorded with
+its reason and left out; it never stops the others from loading.
 """
 
 from __future__ import annotations
@@ -24,36 +27,111 @@ BUILTIN_PLUGINS = (
 )
 
 ENTRY_POINT_GROUP = "cxspec"
+DISABLE_VARIABLE = "CXSPEC_DISABLE_PLUGINS"
+
+
+@dataclass
+class PluginInfo:
+    """One plugin as `cxspec plugins` shows it."""
+
+    #: The entry-point name (the module name for built-ins): what messages call it.
+    name: str
+    #: The module (or `module:attribute`) the entry point loads.
+    module: str
+    #: The distribution that installs it, and its version (`cxspec` for built-ins).
+    distribution: str | None = None
+    version: str | None = None
+    builtin: bool = False
+    #: Why it was left out, when it was: broken, or disabled by CXSPEC_DISABLE_PLUGINS.
+    broken: str | None = None
+    disabled: bool = False
 
 
 @dataclass
 class LoadedPlugins:
     manager: pluggy.PluginManager
-    #: Plugins that failed to load, by name, with the reason.
-    broken: dict[str, str] = field(default_factory=dict)
+    #: Every plugin found, loaded or not, by name: built-ins first, then external ones by name.
+    plugins: dict[str, PluginInfo] = field(default_factory=dict)
+
+    @property
+    def broken(self) -> dict[str, str]:
+        """Plugins that failed to load, by name, with the reason."""
+        return {name: info.broken for name, info in self.plugins.items() if info.broken}
+
+    def mark_broken(self, name: str, reason: str) -> None:
+        """Record why a plugin is left out and take back whatever it registered."""
+        info = self.plugins[name]
+        info.broken = info.broken or reason
+        plugin = self.manager.get_plugin(name)
+        if plugin is not None:
+            self.manager.unregister(plugin, name=name)
 
 
-def get_plugin_manager(*, external: bool = True) -> LoadedPlugins:
+def blocked_names() -> set[str]:
+    value = os.environ.get(DISABLE_VARIABLE, "")
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def get_plugin_manager(*, external: bool = True, extra: tuple = ()) -> LoadedPlugins:
+    """The plugin manager with the built-ins, the installed plugins and `extra` plugins.
+
+    :param external: load the `cxspec` entry points (False: built-ins only).
+    :param extra: ``(name, module_or_object)`` pairs registered after the entry points, as
+        if installed (tests of a plugin use this to load it without installing it).
+    """
+    from cxspec import __version__
+
     pm = pluggy.PluginManager("cxspec")
     pm.add_hookspecs(hookspecs)
-    for name in BUILTIN_PLUGINS:
-        pm.register(importlib.import_module(name), name=name)
     loaded = LoadedPlugins(pm)
+    for name in BUILTIN_PLUGINS:
+        loaded.plugins[name] = PluginInfo(name, name, "cxspec", __version__, builtin=True)
+        _register(loaded, name, lambda name=name: importlib.import_module(name))
     if external:
         _load_entry_points(loaded)
-    pm.check_pending()
+    for name, plugin in extra:
+        loaded.plugins[name] = PluginInfo(name, getattr(plugin, "__name__", repr(plugin)))
+        _register(loaded, name, lambda plugin=plugin: plugin)
+    _check_unknown_hooks(loaded)
+    pm.check_pending()  # nothing left to find: every unknown hook's plugin was taken out above
     return loaded
 
 
+def _register(loaded: LoadedPlugins, name: str, load) -> None:
+    try:
+        loaded.manager.register(load(), name=name)
+    except Exception as exc:  # a broken plugin must not take the CLI down
+        loaded.mark_broken(name, f"cannot be loaded: {type(exc).__name__}: {exc}")
+
+
 def _load_entry_points(loaded: LoadedPlugins) -> None:
-    blocked = {b.strip() for b in os.environ.get("CXSPEC_DISABLE_PLUGINS", "").split(",") if b}
-    if "*" in blocked:
-        return
-    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in blocked or loaded.manager.has_plugin(ep.name):
+    blocked = blocked_names()
+    found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
+    for ep in found:
+        if ep.name in loaded.plugins:  # the same distribution seen twice on sys.path
             continue
-        try:
-            plugin = ep.load()
-            loaded.manager.register(plugin, name=ep.name)
-        except Exception as exc:  # a broken plugin must not take the CLI down
-            loaded.broken[ep.name] = f"{type(exc).__name__}: {exc}"
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else None
+        info = PluginInfo(ep.name, ep.value, dist_name, dist.version if dist is not None else None)
+        loaded.plugins[ep.name] = info
+        if "*" in blocked or ep.name in blocked or (dist_name and dist_name in blocked):
+            info.disabled = True
+            continue
+        _register(loaded, ep.name, ep.load)
+
+
+def _check_unknown_hooks(loaded: LoadedPlugins) -> None:
+    """A `cxspec_…` function that is no hook (a typo) makes its plugin broken, not the CLI."""
+    pm = loaded.manager
+    for hook_name in list(vars(pm.hook)):
+        if hook_name.startswith("_"):
+            continue
+        caller = getattr(pm.hook, hook_name)
+        if caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                loaded.mark_broken(
+                    impl.plugin_name,
+                    f"implements {hook_name!r}, which is not a cxspec hook (see docs/plugins.md)",
+                )

@@ -1,7 +1,21 @@
-"""Flatten what the plugins register into name → instance maps."""
+"""Flatten what the plugins register into name → instance maps.
+
+Each plugin's hooks are called one plugin at a time, and everything a plugin returns is
+checked before any of it is used: a hook that raises, returns something that is not a list
+of the documented classes, or a type whose JSON Schema fragment is not valid JSON Schema
+makes the plugin *broken*. A broken plugin is left out whole (half a plugin would be worse
+than none), recorded in ``Registry.broken`` with the reason, and named in a one-line
+warning on stderr; every other plugin keeps working.
+
+Two plugins registering the same name (a metric type, a URL scheme…) is a *conflict*:
+which one computes the numbers would be an accident of install order, so the commands
+refuse to run (exit 1, the message names both and how to disable one), except
+`cxspec plugins`, which shows it.
+"""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -9,7 +23,7 @@ from cxspec.diagnostics import PluginError
 from cxspec.lint_rule import LintRule
 from cxspec.metric_type import MetricType
 from cxspec.output import Output
-from cxspec.plugins import get_plugin_manager
+from cxspec.plugins import DISABLE_VARIABLE, PluginInfo, get_plugin_manager
 from cxspec.source_type import SourceType
 
 
@@ -24,77 +38,204 @@ class Registry:
     lint_rules: dict[str, LintRule] = field(default_factory=dict)
     #: URL scheme → warehouse class (instantiated per connection, unlike the types).
     warehouses: dict[str, type] = field(default_factory=dict)
-    #: Which plugin registered each name, for messages.
+    #: Which plugin registered each name, for messages: ("metric type", "nps") → plugin name;
+    #: warehouses by scheme: ("warehouse", "duckdb").
     provided_by: dict[tuple[str, str], str] = field(default_factory=dict)
-    #: Plugins that failed to load: name → reason.
+    #: Plugins that failed to load or returned something unusable: name → reason.
     broken: dict[str, str] = field(default_factory=dict)
+    #: Every plugin found (loaded, broken or disabled), by name.
+    plugins: dict[str, PluginInfo] = field(default_factory=dict)
+    #: SQL function names each plugin adds to the allow-list.
+    sql_functions_by_plugin: dict[str, list[str]] = field(default_factory=dict)
+    #: Names registered by two plugins: one message each.
+    conflicts: list[str] = field(default_factory=list)
+
+    def plugin_label(self, plugin_name: str) -> str:
+        """'cxspec-spark 0.1.0 (spark)' for messages; the name alone for built-ins and tests."""
+        info = self.plugins.get(plugin_name)
+        if info is None or info.builtin or not info.distribution:
+            return repr(plugin_name)
+        version = f" {info.version}" if info.version else ""
+        return f"{plugin_name!r} ({info.distribution}{version})"
 
 
-def _collect(pm, hook_name: str, base: type, kind: str, registry: Registry) -> dict:
-    found: dict = {}
-    hook = getattr(pm.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # registration order
-        plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
-        try:
-            classes = impl.function() or []
-        except Exception as exc:
-            registry.broken[plugin_name] = f"{hook_name} raised {type(exc).__name__}: {exc}"
-            continue
-        for cls in classes:
-            if not (isinstance(cls, type) and issubclass(cls, base)) or not getattr(cls, "name", None):
-                registry.broken[plugin_name] = f"{hook_name} returned {cls!r}, not a named {base.__name__}"
+#: hook → (the kind of thing it registers, the base class, the attributes each must set).
+REGISTER_HOOKS = {
+    "cxspec_register_metric_types": ("metric type", MetricType, ("name",)),
+    "cxspec_register_source_types": ("source type", SourceType, ("name",)),
+    "cxspec_register_warehouses": ("warehouse", None, ("name", "schemes", "dialect")),
+    "cxspec_register_outputs": ("output", Output, ("name",)),
+    "cxspec_register_lint_rules": ("lint rule", LintRule, ("name", "code")),
+}
+
+
+class Unusable(Exception):
+    """What a plugin's hook returned cannot be used; the message says why."""
+
+
+def _call(impl, hook_name: str):
+    try:
+        result = impl.function()
+    except Exception as exc:
+        raise Unusable(f"{hook_name} raised {type(exc).__name__}: {exc}") from None
+    if result is None:
+        return []
+    if not isinstance(result, (list, tuple)):
+        raise Unusable(f"{hook_name} returned {type(result).__name__} {result!r:.60}, not a list")
+    return list(result)
+
+
+def _checked_class(cls, hook_name: str, kind: str, base: type, attributes: tuple[str, ...]) -> type:
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise Unusable(f"{hook_name} returned {cls!r:.60}, not a {base.__module__}.{base.__name__} subclass")
+    for attribute in attributes:
+        value = getattr(cls, attribute, None)
+        if attribute == "schemes":
+            ok = isinstance(value, (list, tuple)) and value and all(isinstance(s, str) and s for s in value)
+        else:
+            ok = isinstance(value, str) and value
+        if not ok:
+            raise Unusable(f"{kind} {cls.__name__} has no valid `{attribute}` ({value!r:.40})")
+    return cls
+
+
+def _checked_schema(cls, kind: str) -> None:
+    """A type's fields must make a valid JSON Schema: validation relies on it.
+
+    Checking against the meta-schema costs ~7 ms a type, so only external plugins' types are
+    checked when the registry is built; a test checks the built-ins' the same way.
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from cxspec.schema import item_schema
+
+    fields, required = getattr(cls, "fields", None), getattr(cls, "required", ())
+    if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
+        raise Unusable(f"{kind} {cls.name!r}: `fields` is not a mapping of field names to JSON Schemas")
+    if not isinstance(required, (list, tuple)) or not all(isinstance(r, str) for r in required):
+        raise Unusable(f"{kind} {cls.name!r}: `required` is not a list of field names")
+    try:
+        Draft202012Validator.check_schema(item_schema(kind.split()[0], cls))
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path) or "its fields"
+        raise Unusable(f"{kind} {cls.name!r}: invalid JSON Schema at {where}: {exc.message}") from None
+
+
+def _contributions(pm, plugin_name: str, *, check_schemas: bool) -> dict[str, list]:
+    """Everything one plugin registers, checked: hook name → classes (or function names)."""
+    from cxspec.warehouse import Warehouse
+
+    found: dict[str, list] = {}
+    for caller in pm.get_hookcallers(pm.get_plugin(plugin_name)) or []:
+        hook_name = caller.name
+        for impl in caller.get_hookimpls():
+            if impl.plugin_name != plugin_name:
                 continue
-            if cls.name in found:
-                first = registry.provided_by[(kind, cls.name)]
-                raise PluginError(f"{kind} {cls.name!r} is registered twice: by {first} and by {plugin_name}")
-            found[cls.name] = cls()
-            registry.provided_by[(kind, cls.name)] = plugin_name
+            items = _call(impl, hook_name)
+            if hook_name == "cxspec_sql_functions":
+                bad = [n for n in items if not isinstance(n, str) or not n]
+                if bad:
+                    raise Unusable(f"{hook_name} returned {bad[0]!r:.40}, not a function name")
+                found[hook_name] = [n.lower() for n in items]
+                continue
+            kind, base, attributes = REGISTER_HOOKS[hook_name]
+            base = base or Warehouse
+            classes = [_checked_class(c, hook_name, kind, base, attributes) for c in items]
+            if check_schemas and kind in ("metric type", "source type"):
+                for cls in classes:
+                    _checked_schema(cls, kind)
+            if base is not Warehouse:
+                classes = [_instance(c, kind) for c in classes]
+            found[hook_name] = classes
     return found
 
 
-def build_registry(*, external: bool = True) -> Registry:
-    loaded = get_plugin_manager(external=external)
+def _instance(cls, kind: str):
+    try:
+        return cls()
+    except Exception as exc:
+        raise Unusable(f"{kind} {cls.__name__}() raised {type(exc).__name__}: {exc}") from None
+
+
+def build_registry(*, external: bool = True, extra: tuple = ()) -> Registry:
+    """The registry of the built-ins, the installed plugins (unless not `external`) and `extra`.
+
+    :param extra: ``(name, plugin)`` pairs registered as if installed (see get_plugin_manager).
+    """
+    loaded = get_plugin_manager(external=external, extra=extra)
     pm = loaded.manager
-    registry = Registry(broken=dict(loaded.broken))
-    registry.metric_types = _collect(pm, "cxspec_register_metric_types", MetricType, "metric type", registry)
-    registry.source_types = _collect(pm, "cxspec_register_source_types", SourceType, "source type", registry)
-    registry.warehouses = _collect_warehouses(pm, registry)
-    registry.outputs = _collect(pm, "cxspec_register_outputs", Output, "output", registry)
-    registry.lint_rules = _collect(pm, "cxspec_register_lint_rules", LintRule, "lint rule", registry)
-    functions: set[str] = set()
-    for names in pm.hook.cxspec_sql_functions():
-        functions.update(n.lower() for n in names or ())
-    registry.sql_functions = frozenset(functions)
+    registry = Registry(plugins=loaded.plugins)
+    per_plugin: dict[str, dict[str, list]] = {}
+    for name, info in loaded.plugins.items():
+        if info.broken or info.disabled or pm.get_plugin(name) is None:
+            continue
+        try:
+            per_plugin[name] = _contributions(pm, name, check_schemas=not info.builtin)
+        except Unusable as exc:
+            loaded.mark_broken(name, str(exc))
+    for name, found in per_plugin.items():
+        _merge(registry, name, found)
+    registry.broken = loaded.broken
     return registry
 
 
-def _collect_warehouses(pm, registry: Registry) -> dict[str, type]:
-    from cxspec.warehouse import Warehouse
+def _merge(registry: Registry, plugin_name: str, found: dict[str, list]) -> None:
+    targets = {
+        "cxspec_register_metric_types": registry.metric_types,
+        "cxspec_register_source_types": registry.source_types,
+        "cxspec_register_outputs": registry.outputs,
+        "cxspec_register_lint_rules": registry.lint_rules,
+    }
+    for hook_name, target in targets.items():
+        kind = REGISTER_HOOKS[hook_name][0]
+        for item in found.get(hook_name, []):
+            if _claim(registry, kind, item.name, plugin_name):
+                target[item.name] = item
+    for cls in found.get("cxspec_register_warehouses", []):
+        for scheme in cls.schemes:
+            if _claim(registry, "warehouse", scheme.lower(), plugin_name):
+                registry.warehouses[scheme.lower()] = cls
+    functions = found.get("cxspec_sql_functions", [])
+    if functions:
+        registry.sql_functions_by_plugin[plugin_name] = functions
+        registry.sql_functions = registry.sql_functions | frozenset(functions)
 
-    by_scheme: dict[str, type] = {}
-    for impl in reversed(pm.hook.cxspec_register_warehouses.get_hookimpls()):
-        plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
-        try:
-            classes = impl.function() or []
-        except Exception as exc:
-            registry.broken[plugin_name] = f"cxspec_register_warehouses raised {type(exc).__name__}: {exc}"
-            continue
-        for cls in classes:
-            if not (isinstance(cls, type) and issubclass(cls, Warehouse)):
-                registry.broken[plugin_name] = f"cxspec_register_warehouses returned {cls!r}"
-                continue
-            for scheme in cls.schemes:
-                if scheme in by_scheme:
-                    first = registry.provided_by[("warehouse", scheme)]
-                    raise PluginError(
-                        f"warehouse scheme {scheme!r} is registered twice: by {first} and {plugin_name}"
-                    )
-                by_scheme[scheme] = cls
-                registry.provided_by[("warehouse", scheme)] = plugin_name
-    return by_scheme
+
+def _claim(registry: Registry, kind: str, name: str, plugin_name: str) -> bool:
+    """Record who provides `name`; False (and a conflict) when another plugin already does."""
+    first = registry.provided_by.get((kind, name))
+    if first is None:
+        registry.provided_by[(kind, name)] = plugin_name
+        return True
+    what = f"{kind} scheme {name + '://'!r}" if kind == "warehouse" else f"{kind} {name!r}"
+    blockable = [p for p in (first, plugin_name) if not registry.plugins[p].builtin]
+    registry.conflicts.append(
+        f"{what} is registered by two plugins: {registry.plugin_label(first)} and "
+        f"{registry.plugin_label(plugin_name)}; uninstall one, or set "
+        f"{DISABLE_VARIABLE}={blockable[-1] if blockable else plugin_name}"
+    )
+    return False
+
+
+def warn_broken(registry: Registry, stream=None) -> None:
+    """One line on stderr per broken plugin."""
+    stream = stream or sys.stderr
+    for name, reason in sorted(registry.broken.items()):
+        stream.write(
+            f"cxspec: warning: plugin {registry.plugin_label(name)} is broken and was left out: {reason} "
+            f"(see `cxspec plugins`)\n"
+        )
 
 
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    """The registry of the installed plugins, built once per process."""
-    return build_registry()
+    """The registry of the installed plugins, built once per process.
+
+    Warns on stderr about broken plugins; raises PluginError when two plugins conflict.
+    """
+    registry = build_registry()
+    if registry.conflicts:
+        raise PluginError("; ".join(registry.conflicts))
+    warn_broken(registry)
+    return registry
