@@ -67,6 +67,12 @@ CODES: dict[str, Code] = {
             "CX106", "value out of range", _E, "A number, list or string outside its allowed size or range."
         ),
         Code("CX107", "unknown type", _E, "A metric or source type that no installed plugin provides."),
+        Code(
+            "CX108",
+            "unknown warehouse",
+            _W,
+            "The project's `warehouse` URL has a scheme that no installed plugin serves.",
+        ),
         # Ids and references
         Code("CX201", "duplicate id", _E, "Ids are unique per section across all files of a project."),
         Code("CX202", "unknown reference", _E, "A reference to an id that no spec defines."),

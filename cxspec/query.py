@@ -40,19 +40,19 @@ def connect(url: str | None, project, registry) -> Warehouse:
     scheme = scheme_of(url)
     cls = registry.warehouses.get(scheme)
     if cls is None:
+        from cxspec.known_plugins import install_hint
+
         known = ", ".join(f"{s}://" for s in sorted(registry.warehouses))
-        raise CxspecError(
-            f"no warehouse for {redact(url)!r}: known schemes are {known}"
-            + ("; spark:// comes with the cxspec-spark plugin" if scheme in ("spark", "sc") else "")
-        )
+        hint = install_hint("warehouse", scheme, registry)
+        raise CxspecError(f"no warehouse for {redact(url)!r}: " + (hint or f"known schemes are {known}"))
     return cls(url, project)
 
 
 class WarehouseRelations(SourceRelations):
-    """Sources as the warehouse reads them, falling back to tables and subqueries."""
+    """Sources as the warehouse reads them, else as their source type says."""
 
-    def __init__(self, project, warehouse: Warehouse):
-        super().__init__(project, warehouse.dialect)
+    def __init__(self, project, warehouse: Warehouse, registry=None):
+        super().__init__(project, warehouse.dialect, registry)
         self.warehouse = warehouse
 
     def relation(self, source):

@@ -9,6 +9,7 @@ from jsonschema.exceptions import ValidationError
 
 from cxspec.diagnostics import DiagnosticSink, Location
 from cxspec.fastschema import NotCompilable, compile_schema
+from cxspec.known_plugins import install_hint
 from cxspec.model import SECTIONS
 from cxspec.registry import Registry
 from cxspec.schema import SPEC_VERSIONS, defs, item_schema, project_schema
@@ -213,9 +214,14 @@ class SpecValidator:
             )
             return False
         if not isinstance(type_name, str) or type_name not in validators:
-            hint = did_you_mean(type_name, validators) or (
-                f"no installed plugin provides {kind} type {type_name!r}; "
-                f"install the one that does, or use one of: {known_list(validators)}"
+            # A first-party plugin's type names its package; a typo of an installed one, the fix.
+            hint = (
+                install_hint(f"{kind} type", type_name, self.registry)
+                or did_you_mean(type_name, validators)
+                or (
+                    f"no installed plugin provides {kind} type {type_name!r}; "
+                    f"install the one that does, or use one of: {known_list(validators)}"
+                )
             )
             sink.add(
                 "CX107",

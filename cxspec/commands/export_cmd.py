@@ -22,10 +22,11 @@ def export_command(project, target, out_dir, dialect):
     registry = default_registry()
     exporters = {name: o for name, o in registry.outputs.items() if o.kind == "export"}
     if target not in exporters:
+        from cxspec.known_plugins import install_hint
+
         known = ", ".join(sorted(exporters)) or "none installed"
-        raise CxspecError(
-            f"no exporter named {target!r} (installed: {known}); e.g. pip install cxspec-{target}"
-        )
+        hint = install_hint("output", target, registry) or "see `cxspec plugins`"
+        raise CxspecError(f"no exporter named {target!r} (installed: {known}); {hint}")
     loaded = load_or_exit(project)
     written = exporters[target].export(loaded, registry, Path(out_dir), dialect=dialect)
     for path in written:

@@ -1,0 +1,232 @@
+"""Entities as flat `field → value` maps of what they mean, not how they are written.
+
+Key order, quoting, comments, the file an item sits in and the order of a pyramid's
+children make no difference; defaults written out equal defaults left out; SQL fragments
+compare as sqlglot trees (printed canonically), so `channel in ('a','b')` equals
+`Channel IN ('a', 'b')`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from cxspec.builtin.source_types import file_format
+from cxspec.sqlfrag import parse_fragment
+
+#: Entity kinds in the order they are reported.
+KINDS = ("config", "owners", "sources", "journeys", "touchpoints", "metrics", "goals", "pyramids")
+SINGULAR = {
+    "config": "config",
+    "owners": "owner",
+    "sources": "source",
+    "journeys": "journey",
+    "touchpoints": "touch point",
+    "metrics": "metric",
+    "goals": "goal",
+    "pyramids": "pyramid",
+}
+#: Fields holding one SQL expression, per kind (metric types add their `predicate_fields`).
+FRAGMENT_FIELDS = {"sources": ("filter",), "touchpoints": ("match",), "metrics": ("filter", "expr")}
+DEFAULTS = {
+    "config": {
+        "grain": "month",
+        "warehouse": "duckdb:///:memory:",
+        "dialect": "duckdb",
+        "output": "cxspec-out",
+    },
+    "owners": {"kind": "team"},
+    "sources": {"keep": "latest"},
+    "touchpoints": {"intended": True},
+    "metrics": {"direction": "higher_is_better", "version": 1},
+    "pyramids": {"normalize": "bounds"},
+}
+
+
+@dataclass
+class Normalised:
+    """One entity: canonical values to compare, and values as written to show."""
+
+    kind: str
+    id: str
+    values: dict[str, object] = field(default_factory=dict)
+    shown: dict[str, object] = field(default_factory=dict)
+    #: `file:line` where it is written.
+    where: str = ""
+
+    def put(self, name: str, value, shown=None) -> None:
+        self.values[name] = value
+        self.shown[name] = value if shown is None else shown
+
+    def without(self, ignored) -> dict:
+        return {
+            k: v for k, v in self.values.items() if k not in ignored and k.split(".", 1)[0] not in ignored
+        }
+
+
+def plain(value):
+    """YAML containers as plain dicts and lists (positions dropped)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def canonical_sql(text: str, dialect: str) -> str:
+    """One expression, printed the same however it was written (comments and parentheses dropped)."""
+    parsed = parse_fragment(text, dialect).expression
+    if parsed is None:
+        return " ".join(text.split())
+    while isinstance(parsed, exp.Paren):
+        parsed = parsed.this
+    return parsed.transform(_drop_needless_paren).sql(dialect=dialect, normalize=True, comments=False)
+
+
+def _drop_needless_paren(node: exp.Expression) -> exp.Expression:
+    """`(x)` around a column, literal, call or another parenthesis means x."""
+    atom = (exp.Column, exp.Literal, exp.Func, exp.Paren)
+    # AND/OR are Func in sqlglot too, and need their parentheses
+    if (
+        isinstance(node, exp.Paren)
+        and isinstance(node.this, atom)
+        and not isinstance(node.this, exp.Connector)
+    ):
+        return node.this.copy()
+    return node
+
+
+def canonical_query(text: str, dialect: str) -> str:
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except (SqlglotError, RecursionError):
+        return " ".join(text.split())
+    return ";".join(s.sql(dialect=dialect, normalize=True, comments=False) for s in statements)
+
+
+def _flatten(prefix: str, value, entity: Normalised) -> None:
+    if isinstance(value, dict) and value:
+        for key in sorted(value):
+            _flatten(f"{prefix}.{key}" if prefix else key, value[key], entity)
+    else:
+        entity.put(prefix, value)
+
+
+def _generic(kind: str, item_id: str, raw: dict, skip=()) -> Normalised:
+    entity = Normalised(kind, item_id)
+    values = {**DEFAULTS.get(kind, {}), **{k: v for k, v in plain(raw).items() if k not in skip}}
+    _flatten("", {k: v for k, v in values.items() if v is not None}, entity)
+    return entity
+
+
+def _fragments(entity: Normalised, raw, names, dialect: str) -> None:
+    for name in names:
+        text = raw.get(name)
+        if isinstance(text, str):
+            entity.put(name, canonical_sql(text, dialect), text)
+
+
+def config(project) -> Normalised:
+    entity = _generic("config", "config", project.config.raw, skip=("version",))
+    entity.put("project", project.config.project)
+    if isinstance(entity.values.get("paths"), list):
+        entity.put("paths", sorted(str(p).strip("/") for p in entity.values["paths"]))
+    return entity
+
+
+def owner(item, dialect: str) -> Normalised:
+    return _generic("owners", item.id, item.raw)
+
+
+def journey(item, dialect: str) -> Normalised:
+    return _generic("journeys", item.id, item.raw)
+
+
+def goal(item, dialect: str) -> Normalised:
+    entity = _generic("goals", item.id, item.raw, skip=("metric",))
+    for name in ("target", "warn"):
+        if isinstance(entity.values.get(name), (int, float)):
+            entity.put(name, float(entity.values[name]), entity.shown[name])
+    return entity
+
+
+def source(item, dialect: str) -> Normalised:
+    entity = _generic("sources", item.id, item.raw, skip=("dimensions",))
+    if item.type == "file" and "format" not in item.raw and isinstance(item.raw.get("path"), str):
+        fmt = file_format(item.raw["path"])
+        if fmt:
+            entity.put("format", fmt)
+    _fragments(entity, item.raw, FRAGMENT_FIELDS["sources"], dialect)
+    if isinstance(item.raw.get("query"), str):
+        entity.put("query", canonical_query(item.raw["query"], dialect), item.raw["query"])
+    for dimension in item.dimensions:  # order only changes how they are listed
+        expr = canonical_sql(dimension.expr, dialect) if dimension.expr else None
+        entity.put(f"dimensions.{dimension.name}", expr or "(column)", dimension.expr or "(column)")
+    return entity
+
+
+def touchpoint(item, dialect: str) -> Normalised:
+    entity = _generic("touchpoints", item.id, item.raw)
+    _fragments(entity, item.raw, FRAGMENT_FIELDS["touchpoints"], dialect)
+    return entity
+
+
+def metric_normaliser(registry):
+    def metric(item, dialect: str) -> Normalised:
+        metric_type = registry.metric_types.get(item.type)
+        defaults = dict(getattr(metric_type, "field_defaults", {}) or {})
+        entity = _generic("metrics", item.id, {**defaults, **plain(item.raw)})
+        if isinstance(entity.values.get("tags"), list):
+            entity.put("tags", sorted(set(map(str, entity.values["tags"]))))
+        predicates = tuple(getattr(metric_type, "predicate_fields", ()))
+        _fragments(entity, item.raw, (*FRAGMENT_FIELDS["metrics"], *predicates), dialect)
+        return entity
+
+    return metric
+
+
+def pyramid(item, dialect: str) -> Normalised:
+    entity = _generic("pyramids", item.id, item.raw, skip=("children",))
+
+    def visit(nodes, path: str) -> None:
+        for node in nodes:
+            label = {"metric": node.ref, "pyramid": f"pyramid:{node.ref}"}.get(node.kind, node.id) or "?"
+            here = f"{path}/{label}" if path else label
+            entity.put(f"{here}", node.kind)
+            entity.put(f"{here}.weight", node.weight, node.raw.get("weight", 1))
+            for name in ("name", "owner", "description"):
+                if isinstance(node.raw.get(name), str):
+                    entity.put(f"{here}.{name}", node.raw[name])
+            if node.bounds is not None:
+                entity.put(f"{here}.bounds", list(node.bounds), plain(node.raw.get("bounds")))
+            visit(node.children, here)
+
+    visit(item.children, "")
+    return entity
+
+
+def normalise_project(project, registry) -> dict[str, dict[str, Normalised]]:
+    """kind → id → Normalised, for every entity of the project."""
+    dialect = project.config.dialect
+    builders = {
+        "owners": owner,
+        "sources": source,
+        "journeys": journey,
+        "touchpoints": touchpoint,
+        "metrics": metric_normaliser(registry),
+        "goals": goal,
+        "pyramids": pyramid,
+    }
+    found: dict[str, dict[str, Normalised]] = {"config": {"config": config(project)}}
+    found["config"]["config"].where = project.config.file
+    for kind, build in builders.items():
+        found[kind] = {}
+        for item_id in sorted(project.section(kind)):
+            item = project.section(kind)[item_id]
+            entity = build(item, dialect)
+            entity.where = f"{item.file}:{item.raw.pos[0]}" if hasattr(item.raw, "pos") else item.file
+            found[kind][item_id] = entity
+    return found
