@@ -61,6 +61,9 @@ class WarehouseRelations(SourceRelations):
         except NotImplementedError:
             return super().relation(source)
 
+    def local(self, source, duckdb_relation):
+        return self.warehouse.local_relation(source, duckdb_relation)
+
 
 def iso_day(value) -> str:
     """'YYYY-MM-DD' from a date, a datetime or a string (engines return periods as any)."""
@@ -82,7 +85,7 @@ def compute(project, request: Request, registry, warehouse_url: str | None = Non
 
 def compute_with(warehouse: Warehouse, project, request: Request, registry) -> list[MetricResult]:
     """Compile for the warehouse's dialect and run each query on an open connection."""
-    relations = WarehouseRelations(project, warehouse)
+    relations = WarehouseRelations(project, warehouse, registry)
     queries = compile_request(project, request, warehouse.dialect, registry, relations, pretty=False)
     results: list[MetricResult] = []
     for query in queries:

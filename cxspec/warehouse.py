@@ -32,8 +32,30 @@ class Warehouse:
         self.project = project
 
     def relation(self, source: Source) -> exp.Expression:
-        """How compiled SQL reads a source (a table, a function call, a subquery)."""
+        """How compiled SQL reads a source, when this warehouse has its own way (a table, a
+        function call, a subquery); raise NotImplementedError for the source type's own
+        (`SourceType.relation`)."""
         raise NotImplementedError
+
+    def local_relation(self, source: Source, duckdb_relation: exp.Expression) -> exp.Expression:
+        """A relation for the rows a DuckDB relation reads from the project's files.
+
+        A DuckDB-dialect warehouse runs it as it is. Others: an in-process DuckDB reads the
+        rows once per source and `load_rows` puts them into a temporary table.
+        """
+        if self.dialect == "duckdb":
+            return duckdb_relation
+        loaded = self.__dict__.setdefault("_loaded_sources", {})
+        if source.id not in loaded:
+            from cxspec.warehouses.file_loading import read_local
+
+            columns, types, rows = read_local(duckdb_relation, self.project.root)
+            loaded[source.id] = self.load_rows(source.id, columns, types, rows)
+        return loaded[source.id].copy()
+
+    def load_rows(self, name: str, columns: list[str], types: list[str], rows: list[tuple]) -> exp.Expression:
+        """Put rows into a temporary table `name` (DuckDB type names in `types`); return it."""
+        raise WarehouseError(f"the {self.name} warehouse cannot load rows read from files")
 
     def execute(self, sql: str) -> tuple[list[str], list[tuple]]:
         """Run one statement; return its column names and rows."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlglot
+from sqlglot import exp
+
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import SourceType
 from cxspec.sqlfrag import check_query
@@ -20,6 +23,23 @@ def file_format(path: str) -> str | None:
     return FILE_SUFFIXES.get(suffixes[-1]) if suffixes else None
 
 
+def check_path(source, project, sink, field: str = "path") -> Path | None:
+    """The resolved data file of a source, or None after reporting a path that leaves the project."""
+    path = source.get(field)
+    if not isinstance(path, str):
+        return None
+    target = (project.root / path).resolve()
+    if not target.is_relative_to(project.root.resolve()):
+        sink.add(
+            "CX401",
+            f"path {path!r} of source {source.id!r} leads outside the project",
+            source.loc(field),
+            hint="keep data files inside the project folder (a symbolic link out is refused too)",
+        )
+        return None
+    return target
+
+
 class FileSource(SourceType):
     name = "file"
     description = "A CSV or Parquet file inside the project, read directly by the engine."
@@ -32,17 +52,7 @@ class FileSource(SourceType):
 
     def check(self, source, project, sink):
         path = source.get("path")
-        if not isinstance(path, str):
-            return
-        root = project.root.resolve()
-        target = (project.root / path).resolve()
-        if not target.is_relative_to(root):
-            sink.add(
-                "CX401",
-                f"path {path!r} of source {source.id!r} leads outside the project",
-                source.loc("path"),
-                hint="keep data files inside the project folder (a symbolic link out is refused too)",
-            )
+        if check_path(source, project, sink) is None:
             return
         if "format" not in source.raw and file_format(path) is None:
             sink.add(
@@ -51,13 +61,18 @@ class FileSource(SourceType):
                 source.loc("path"),
                 hint="name it .csv, .csv.gz or .parquet, or set `format:`",
             )
-        if not target.exists():
+        if not (project.root / path).exists():
             sink.add(
                 "CX402",
                 f"data file {path!r} of source {source.id!r} does not exist",
                 source.loc("path"),
                 hint="it must exist when the project runs",
             )
+
+    def relation(self, source, reading):
+        from cxspec.warehouses.file_loading import file_reader
+
+        return reading.local(source, file_reader(source, reading.project.root))
 
 
 class TableSource(SourceType):
@@ -67,6 +82,9 @@ class TableSource(SourceType):
         "table": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$"}
     }
     required = ("table",)
+
+    def relation(self, source, reading):
+        return exp.to_table(source.raw["table"], dialect=reading.dialect)
 
 
 class SqlSource(SourceType):
@@ -79,6 +97,10 @@ class SqlSource(SourceType):
         query = source.get("query")
         if isinstance(query, str):
             check_query(query, source, "query", project.config.dialect, sink)
+
+    def relation(self, source, reading):
+        query = sqlglot.parse_one(source.raw["query"], read=reading.project.config.dialect)
+        return exp.Subquery(this=query)
 
 
 @hookimpl

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 
 from cxspec.compiler.plan import Plan, Planner, Request
 from cxspec.compiler.sqlgen import RESULT_COLUMNS, SourceRelations, generate
-from cxspec.warehouses.file_loading import file_reader
 
 
 @dataclass
@@ -75,10 +74,9 @@ def split(plan: Plan, registry) -> list[Plan]:
     return [p for p in parts if p.outputs]
 
 
-def default_relations(project, dialect: str) -> SourceRelations:
+def default_relations(project, dialect: str, registry=None) -> SourceRelations:
     """Files are read by DuckDB itself; elsewhere they are tables named after the source."""
-    reader = (lambda source: file_reader(source, project.root)) if dialect == "duckdb" else None
-    return SourceRelations(project, dialect, reader)
+    return SourceRelations(project, dialect, registry)
 
 
 def compile_request(project, request: Request, dialect: str, registry, relations=None, *, pretty=True):
@@ -106,7 +104,7 @@ def _compile_request(
     pretty=True,
 ) -> list[CompiledQuery]:
     plan = Planner(project, registry, dialect).plan(request)
-    relations = relations or default_relations(project, dialect)
+    relations = relations or default_relations(project, dialect, registry)
     compiled = []
     for part in split(plan, registry):
         tree = generate(part, relations)

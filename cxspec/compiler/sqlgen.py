@@ -31,6 +31,7 @@ from cxspec.compiler.sqlkit import (
     text,
 )
 from cxspec.metric_type import MeasureAccess, RowAccess
+from cxspec.source_type import Reading
 
 PERIOD = "__period"
 RESULT_COLUMNS = ("value", "n", "invalid", "moe")
@@ -40,28 +41,24 @@ def dim_column(name: str) -> str:
     return f"__dim_{name}"
 
 
-class SourceRelations:
-    """How each source is read: a table, a file-reading function or a subquery."""
+class SourceRelations(Reading):
+    """How each source is read: its source type says (SourceType.relation)."""
 
-    def __init__(self, project, dialect: str, file_reader=None):
-        self.project = project
-        self.dialect = dialect
-        self.file_reader = file_reader
+    def __init__(self, project, dialect: str, registry=None):
+        super().__init__(project, dialect)
+        self.registry = registry
 
     def relation(self, source) -> exp.Expression:
-        raw = source.raw
-        if source.type == "table":
-            return exp.to_table(raw["table"], dialect=self.dialect)
-        if source.type == "sql":
-            import sqlglot
+        from cxspec.registry import default_registry
 
-            query = sqlglot.parse_one(raw["query"], read=self.project.config.dialect)
-            return exp.Subquery(this=query)
-        if source.type == "file":
-            if self.file_reader is not None:
-                return self.file_reader(source)
-            return exp.to_table(source.id)  # loaded by the warehouse under the source's id
-        raise ValueError(f"no relation for source type {source.type!r}")
+        source_type = (self.registry or default_registry()).source_types.get(source.type)
+        if source_type is None:
+            raise ValueError(f"no relation for source type {source.type!r}")
+        return source_type.relation(source, self)
+
+    def column_type(self, source, column: str) -> str | None:
+        """The column's type when the warehouse knows it (compiled SQL for no warehouse: None)."""
+        return None
 
 
 class Generator:

@@ -1,4 +1,4 @@
-"""DuckDB: embedded, the default warehouse. Reads file sources directly.
+"""DuckDB: embedded, the default warehouse. Reads file sources directly (Warehouse.local_relation).
 
 URLs: duckdb:///:memory: (the default) or duckdb:///path/to.db, relative to the project.
 """
@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import duckdb
 
 from cxspec.warehouse import Warehouse, WarehouseError
-from cxspec.warehouses.file_loading import file_reader
 
 
 def database_path(url: str, root: Path) -> str:
@@ -42,11 +41,6 @@ class DuckDBWarehouse(Warehouse):
             self.connection.execute("SET file_search_path = ?", [str(project.root.resolve())])
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB database {url}: {exc}") from None
-
-    def relation(self, source):
-        if source.type == "file":
-            return file_reader(source, self.project.root)
-        raise NotImplementedError  # tables and queries use the default relation
 
     def execute(self, sql):
         try:

@@ -1,8 +1,8 @@
 """Reading file sources for warehouses that cannot read files themselves.
 
-DuckDB reads the CSV or Parquet file (the same reader and type detection as when DuckDB is
-the warehouse), and the rows are handed to the other warehouse, so every engine sees the
-same values.
+DuckDB reads the CSV or Parquet file, or runs any DuckDB relation over the project's files
+(the same reader and type detection as when DuckDB is the warehouse), and the rows are
+handed to the other warehouse, so every engine sees the same values.
 """
 
 from __future__ import annotations
@@ -31,12 +31,16 @@ def file_reader(source, root: Path) -> exp.Expression:
 
 def read_file(source, root: Path) -> tuple[list[str], list[str], list[tuple]]:
     """Column names, DuckDB type names and rows of a file source."""
+    return read_local(file_reader(source, root), root)
+
+
+def read_local(relation: exp.Expression, root: Path) -> tuple[list[str], list[str], list[tuple]]:
+    """Column names, DuckDB type names and rows of a DuckDB relation over the project's files."""
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET file_search_path = ?", [str(root.resolve())])
-        reader = file_reader(source, root)
-        described = con.sql(exp.select("*").from_(reader).sql(dialect="duckdb"))
+        described = con.sql(exp.select("*").from_(relation.copy()).sql(dialect="duckdb"))
         columns, types = list(described.columns), [str(t) for t in described.types]
         # Zoned timestamps become UTC timestamps here: every warehouse session runs in UTC.
         # Through TIMESTAMPTZ: DuckDB pushes a plain CAST(… AS TIMESTAMP) into its CSV reader,
@@ -48,7 +52,7 @@ def read_file(source, root: Path) -> tuple[list[str], list[str], list[tuple]]:
             for c, t in zip(columns, types, strict=True)
         ]
         types = ["TIMESTAMP" if t == "TIMESTAMP WITH TIME ZONE" else t for t in types]
-        rows = con.sql(exp.select(*select).from_(reader.copy()).sql(dialect="duckdb")).fetchall()
+        rows = con.sql(exp.select(*select).from_(relation.copy()).sql(dialect="duckdb")).fetchall()
         return columns, types, rows
     finally:
         con.close()

@@ -1,7 +1,7 @@
 """PostgreSQL through psycopg 3: postgresql://user:password@host:port/database.
 
 The session runs in UTC. File sources are read by DuckDB and copied into temporary tables
-named after the source.
+named after the source (Warehouse.local_relation, load_rows).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from sqlglot import exp
 
 from cxspec.warehouse import Warehouse, WarehouseError, redact
-from cxspec.warehouses.file_loading import read_file
 from cxspec.warehouses.loading import create_temp_table
 
 
@@ -34,28 +33,22 @@ class PostgresWarehouse(Warehouse):
             self.connection.execute("SET TIME ZONE 'UTC'")
         except psycopg.Error as exc:
             raise WarehouseError(f"cannot connect to {redact(url)}: {str(exc).strip()}") from None
-        self.loaded: set[str] = set()
 
-    def relation(self, source):
-        if source.type != "file":
-            raise NotImplementedError
-        if source.id not in self.loaded:
-            columns, types, rows = read_file(source, self.project.root)
-            try:
-                with self.connection.cursor() as cursor:
-                    cursor.execute(create_temp_table(source.id, columns, types, "postgres"))
-                    # psycopg's own composition quotes the names; COPY is not SQL sqlglot builds.
-                    sql = self._psycopg.sql
-                    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                        sql.Identifier(source.id), sql.SQL(", ").join(map(sql.Identifier, columns))
-                    )
-                    with cursor.copy(statement) as copy:
-                        for row in rows:
-                            copy.write_row(row)
-            except self._psycopg.Error as exc:
-                raise WarehouseError(f"PostgreSQL: loading {source.id!r}: {str(exc).strip()}") from None
-            self.loaded.add(source.id)
-        return exp.Table(this=exp.to_identifier(source.id, quoted=True))
+    def load_rows(self, name, columns, types, rows):
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(create_temp_table(name, columns, types, "postgres"))
+                # psycopg's own composition quotes the names; COPY is not SQL sqlglot builds.
+                sql = self._psycopg.sql
+                statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, columns))
+                )
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        except self._psycopg.Error as exc:
+            raise WarehouseError(f"PostgreSQL: loading {name!r}: {str(exc).strip()}") from None
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def execute(self, sql):
         try:

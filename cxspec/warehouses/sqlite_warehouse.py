@@ -1,6 +1,7 @@
 """SQLite: sqlite:///path (relative to the project) or sqlite:///:memory:.
 
-File sources are read by DuckDB and loaded into temporary tables named after the source.
+File sources are read by DuckDB and loaded into temporary tables named after the source
+(Warehouse.local_relation, load_rows).
 What SQLite lacks is closed by the compiler (periods with date() modifiers, an exact
 window-function percentile; see cxspec/compiler/dialects.py).
 """
@@ -16,7 +17,6 @@ from sqlglot import exp
 
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
-from cxspec.warehouses.file_loading import read_file
 from cxspec.warehouses.loading import create_temp_table, insert_statement
 
 
@@ -43,7 +43,6 @@ class SQLiteWarehouse(Warehouse):
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
         self._ensure_math()
-        self.loaded: set[str] = set()
 
     def _ensure_math(self) -> None:
         """Builds of SQLite without its math functions get Python's."""
@@ -53,19 +52,17 @@ class SQLiteWarehouse(Warehouse):
             self.connection.create_function("sqrt", 1, math.sqrt, deterministic=True)
             self.connection.create_function("floor", 1, math.floor, deterministic=True)
 
-    def relation(self, source):
-        if source.type != "file":
-            raise NotImplementedError
-        if source.id not in self.loaded:
-            columns, types, rows = read_file(source, self.project.root)
+    def load_rows(self, name, columns, types, rows):
+        try:
             with self.transaction():
-                self.connection.execute(create_temp_table(source.id, columns, types, "sqlite"))
+                self.connection.execute(create_temp_table(name, columns, types, "sqlite"))
                 self.connection.executemany(
-                    insert_statement(source.id, columns, "sqlite"),
+                    insert_statement(name, columns, "sqlite"),
                     ([_sqlite_value(v) for v in row] for row in rows),
                 )
-            self.loaded.add(source.id)
-        return exp.Table(this=exp.to_identifier(source.id, quoted=True))
+        except sqlite3.Error as exc:
+            raise WarehouseError(f"SQLite: loading {name!r}: {exc}") from None
+        return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def execute(self, sql):
         try:
