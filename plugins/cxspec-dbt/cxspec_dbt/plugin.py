@@ -1,0 +1,12 @@
+"""The plugin module cxspec loads through the `cxspec` entry point."""
+
+from __future__ import annotations
+
+from cxspec.hookspecs import hookimpl
+
+
+@hookimpl
+def cxspec_register_outputs():
+    from cxspec_dbt.exporter import DbtExport
+
+    return [DbtExport]

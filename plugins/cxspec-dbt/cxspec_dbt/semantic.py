@@ -1,0 +1,312 @@
+"""cxspec metrics as MetricFlow semantic models and metrics (dbt's semantic layer YAML).
+
+One semantic model per source, over the source's rows as cxspec counts them (see
+models.row_model_sql). Metric types that aggregate per-row measures (nps, csat, ces, rate,
+mean, sum, min, max, count, and plugin types of that shape) are mapped generically: every
+measure the type declares becomes a MetricFlow measure and a simple metric, and the type's own
+`result` expression, built over those simple metrics instead of SQL aggregates, becomes a
+derived metric — the very formula cxspec compiles. A metric's filter and touch-point match go
+inside its measures' expressions (CASE WHEN …): MetricFlow's `filter:` can only name declared
+dimensions, cxspec filters are SQL over any column. count_distinct and percentile map to
+MetricFlow's own aggregations; ratio and derived to derived metrics with cxspec's safe division.
+What MetricFlow cannot express is listed in `skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cxspec.compiler.plan import Planner, quoted_fragment
+from cxspec.compiler.sqlgen import PERIOD, dim_column
+from cxspec.compiler.sqlkit import case_when, flag, num, safe_div
+from cxspec.metric_type import MeasureAccess
+from sqlglot import exp
+
+from cxspec_dbt.names import claim, dbt_name
+from cxspec_dbt.owners import metric_meta
+
+AGGREGATIONS = {"sum": "sum", "min": "min", "max": "max"}
+SPINE_REASON = (
+    "MetricFlow has no aggregation for 'entities active at each period's start, and who of them "
+    "left during the period' (it needs a population at every period boundary, not rows in a period)"
+)
+
+
+@dataclass
+class SemanticExport:
+    semantic_models: list[dict] = field(default_factory=list)
+    metrics: list[dict] = field(default_factory=list)
+    #: cxspec metric id → why MetricFlow cannot express it.
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: cxspec metric id → the MetricFlow metric carrying its value.
+    exported: dict[str, str] = field(default_factory=dict)
+    #: Sources that got a semantic model (their row models must be written).
+    sources: list = field(default_factory=list)
+
+
+class SemanticBuilder:
+    def __init__(self, project, registry, dialect: str, row_model_name):
+        self.project = project
+        self.registry = registry
+        self.dialect = dialect
+        self.row_model_name = row_model_name
+        self.planner = Planner(project, registry, dialect)
+        self.metric_names: dict[str, str] = {}
+        self.measure_names: dict[str, str] = {}
+        self.result = SemanticExport()
+        #: source id → its semantic model's measures.
+        self.measures: dict[str, list[dict]] = {}
+
+    def sql(self, expression: exp.Expression) -> str:
+        return expression.sql(dialect=self.dialect, copy=False)
+
+    # -- whole export ----------------------------------------------------------------------
+
+    def build(self) -> SemanticExport:
+        computed = []
+        for metric_id in sorted(self.project.metrics):
+            metric = self.project.metrics[metric_id]
+            metric_type = self.registry.metric_types[metric.type]
+            if not metric_type.reads_source:
+                computed.append(metric)
+                continue
+            try:
+                self.source_metric(metric, metric_type)
+            except NotImplementedError:
+                self.result.skipped[metric.id] = f"metric type {metric.type!r} has no MetricFlow mapping"
+        self.computed_metrics(computed)
+        for source_id in sorted(self.measures):
+            source = self.project.sources[source_id]
+            self.result.semantic_models.append(self.semantic_model(source, self.measures[source_id]))
+            self.result.sources.append(source)
+        self.result.metrics.sort(key=lambda m: m["name"])
+        return self.result
+
+    # -- names -----------------------------------------------------------------------------
+
+    def metric_name(self, name: str, owner: str) -> str:
+        return claim(self.metric_names, name, owner)
+
+    def add_measure(self, source, name: str, agg: str, expression: exp.Expression, description: str, **extra):
+        measure = {
+            "name": claim(self.measure_names, name, description),
+            "description": description,
+            "agg": agg,
+            "expr": self.sql(expression),
+            **extra,
+        }
+        self.measures.setdefault(source.id, []).append(measure)
+        return measure["name"]
+
+    def simple_metric(self, name: str, label: str, measure: str, metric, description: str) -> dict:
+        entry = {
+            "name": name,
+            "label": label,
+            "description": description,
+            "type": "simple",
+            "type_params": {"measure": measure},
+            "config": {"meta": metric_meta(self.project, metric)},
+        }
+        self.result.metrics.append(entry)
+        return entry
+
+    def public(self, metric) -> tuple[str, str, str]:
+        """The MetricFlow name, label and description of a cxspec metric."""
+        name = self.metric_name(dbt_name(metric.id), f"metric {metric.id}")
+        label = metric.name or metric.id
+        description = " ".join(str(metric.description or label).split())
+        return name, label, description
+
+    # -- metrics read from a source ---------------------------------------------------------
+
+    def source_metric(self, metric, metric_type) -> None:
+        source = self.project.sources[metric.source]
+        if metric_type.shape == "spine":
+            self.result.skipped[metric.id] = SPINE_REASON
+            return
+        predicate = self.planner.predicate(metric)
+        context = self.planner.sql_context(source)
+        if metric_type.shape == "measures":
+            self.measure_metric(metric, metric_type, source, predicate, context)
+        elif metric_type.shape == "rows" and metric.type in ("count_distinct", "percentile"):
+            self.row_metric(metric, source, predicate, context)
+        else:
+            raise NotImplementedError
+
+    def measure_metric(self, metric, metric_type, source, predicate, context) -> None:
+        name, label, description = self.public(metric)
+        measures = metric_type.measures(metric, context)
+        rows = exp.column(f"{name}_rows")
+
+        def lookup(measure_name: str) -> exp.Expression:
+            if measure_name not in measures:
+                raise NotImplementedError
+            return exp.column(f"{name}_{dbt_name(measure_name)}")
+
+        value = metric_type.result(metric, MeasureAccess(lookup, rows), context).value
+        used = {column.name for column in value.find_all(exp.Column)}
+        inputs = []
+        for measure_name in sorted(measures, key=lambda n: f"{name}_{dbt_name(n)}"):
+            measure = measures[measure_name]
+            input_name = f"{name}_{dbt_name(measure_name)}"
+            if input_name not in used:
+                continue
+            if measure.agg not in AGGREGATIONS:
+                raise NotImplementedError
+            expression = measure.expression.copy()
+            if predicate is not None:
+                expression = case_when(predicate.copy(), expression)
+            self.add_measure(
+                source, input_name, AGGREGATIONS[measure.agg], expression, f"{measure_name} of {metric.id}"
+            )
+            inputs.append(input_name)
+        if rows.name in used:
+            expression = flag(predicate.copy()) if predicate is not None else num(1)
+            self.add_measure(source, rows.name, "sum", expression, f"rows of {metric.id}")
+            inputs.append(rows.name)
+        for input_name in sorted(inputs):
+            self.simple_metric(
+                self.metric_name(input_name, f"input {input_name}"),
+                f"{label}: {input_name[len(name) + 1 :]}",
+                input_name,
+                metric,
+                f"Input of {metric.id}: {input_name[len(name) + 1 :]}.",
+            )
+        self.derived(metric, name, label, description, value, sorted(inputs))
+
+    def row_metric(self, metric, source, predicate, context) -> None:
+        name, label, description = self.public(metric)
+        if metric.type == "count_distinct":
+            value = context.column(metric.get("column") or source.entity)
+            agg, extra = "count_distinct", {}
+        else:
+            value = context.number(metric.get("column"))
+            agg = "percentile"
+            extra = {"agg_params": {"percentile": metric.get("percentile"), "use_discrete_percentile": False}}
+        if predicate is not None:
+            value = case_when(predicate.copy(), value)
+        measure = self.add_measure(
+            source, f"{name}_value", agg, value, f"{metric.type} of {metric.id}", **extra
+        )
+        self.simple_metric(name, label, measure, metric, description)
+        self.result.exported[metric.id] = name
+
+    def derived(self, metric, name, label, description, value: exp.Expression, inputs: list[str]) -> None:
+        self.result.metrics.append(
+            {
+                "name": name,
+                "label": label,
+                "description": description,
+                "type": "derived",
+                "type_params": {"expr": self.sql(value), "metrics": [{"name": i} for i in inputs]},
+                "config": {"meta": metric_meta(self.project, metric)},
+            }
+        )
+        self.result.exported[metric.id] = name
+
+    # -- metrics computed from other metrics ------------------------------------------------
+
+    def computed_metrics(self, computed: list) -> None:
+        """Ratio and derived metrics, inputs first; one whose input was skipped is skipped."""
+        pending = list(computed)
+        while pending:
+            progress = False
+            for metric in list(pending):
+                metric_type = self.registry.metric_types[metric.type]
+                deps = [d for d, _ in metric_type.depends_on(metric)]
+                missing = [d for d in deps if d in self.result.skipped]
+                if missing:
+                    self.result.skipped[metric.id] = (
+                        f"it is computed from {', '.join(sorted(set(missing)))} (skipped)"
+                    )
+                elif all(d in self.result.exported for d in deps):
+                    self.computed_metric(metric, metric_type)
+                else:
+                    continue
+                pending.remove(metric)
+                progress = True
+            if not progress:  # validation rejects cycles; never loop forever
+                for metric in pending:
+                    self.result.skipped[metric.id] = "its inputs could not be resolved"
+                return
+
+    def computed_metric(self, metric, metric_type) -> None:
+        name, label, description = self.public(metric)
+        names = self.result.exported
+        if metric.type == "ratio":
+            value = safe_div(
+                exp.column(names[metric.get("numerator")]), exp.column(names[metric.get("denominator")])
+            )
+        elif metric.type == "derived":
+            value = self.derived_expression(metric.get("expr"), names)
+        else:
+            self.result.skipped[metric.id] = f"metric type {metric.type!r} has no MetricFlow mapping"
+            return
+        inputs = sorted({names[d] for d, _ in metric_type.depends_on(metric)})
+        self.derived(metric, name, label, description, value, inputs)
+
+    def derived_expression(self, text: str, names: dict[str, str]) -> exp.Expression:
+        """cxspec's derived arithmetic over MetricFlow names; every division safe, as cxspec's."""
+        expression = quoted_fragment(text, self.project.config.dialect)
+        wrapper = exp.Paren(this=expression)  # a parent, so that even the root can be replaced
+        for column in list(wrapper.find_all(exp.Column)):
+            column.replace(exp.column(names[column.name]))
+        for division in reversed(list(wrapper.find_all(exp.Div))):
+            division.replace(safe_div(division.this.copy(), division.expression.copy()))
+        return wrapper.this
+
+    # -- semantic models --------------------------------------------------------------------
+
+    def semantic_model(self, source, measures: list[dict]) -> dict:
+        name = dbt_name(source.id)
+        time_name = dbt_name(source.time or source.start)
+        model: dict = {
+            "name": name,
+            "description": " ".join(
+                str(source.get("description") or source.get("name") or f"Rows of source {source.id}").split()
+            ),
+            "model": f"ref('{self.row_model_name(source)}')",
+            "defaults": {"agg_time_dimension": time_name},
+        }
+        entities = []
+        if source.key:
+            entities.append(
+                {"name": dbt_name(source.key), "type": "primary", "expr": self.quoted(source.key)}
+            )
+        else:
+            model["primary_entity"] = f"{name}_row"
+        if source.entity and source.entity != source.key:
+            entities.append(
+                {"name": dbt_name(source.entity), "type": "foreign", "expr": self.quoted(source.entity)}
+            )
+        if entities:
+            model["entities"] = entities
+        dimensions = [
+            {
+                "name": time_name,
+                "description": f"The UTC day of {source.time or source.start} (cxspec periods are UTC).",
+                "type": "time",
+                "expr": self.quoted(PERIOD),
+                "type_params": {"time_granularity": "day"},
+            }
+        ]
+        for dimension in source.dimensions:
+            entry = {
+                "name": dbt_name(dimension.name),
+                "type": "categorical",
+                "expr": self.quoted(dim_column(dimension.name)),
+            }
+            described = dimension.raw.get("description") if hasattr(dimension.raw, "get") else None
+            if described:
+                entry["description"] = " ".join(str(described).split())
+            dimensions.append(entry)
+        model["dimensions"] = dimensions
+        model["measures"] = sorted(measures, key=lambda m: m["name"])
+        return model
+
+    def quoted(self, column: str) -> str:
+        return self.sql(exp.column(column, quoted=True))
+
+
+def build_semantic(project, registry, dialect: str, row_model_name) -> SemanticExport:
+    return SemanticBuilder(project, registry, dialect, row_model_name).build()

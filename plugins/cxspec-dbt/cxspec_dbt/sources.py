@@ -1,0 +1,109 @@
+"""cxspec sources as dbt sources: how a model refers to each, and the `sources.yml` entries.
+
+`table` sources keep their warehouse table (`support.tickets` → source `support`, table
+`tickets`). `file` sources become tables of the source `cxspec_files`; on dbt-duckdb their
+`external_location` reads the file itself, elsewhere load each file into that table first.
+`sql` sources stay inline subqueries, exactly as cxspec compiles them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxspec.builtin.source_types import file_format
+from cxspec.compiler.sqlgen import SourceRelations
+from cxspec.warehouses.file_loading import file_reader
+from sqlglot import exp
+
+FILE_SOURCE = "cxspec_files"
+#: Tables without a schema live in the dbt target's schema.
+DEFAULT_SCHEMA = "{{ target.schema }}"
+
+
+@dataclass(frozen=True)
+class DbtSource:
+    """Where one cxspec source lives in dbt: ``{{ source(name, table) }}``."""
+
+    name: str
+    table: str
+    schema: str | None = None
+    database: str | None = None
+
+    @property
+    def jinja(self) -> str:
+        return f"{{{{ source('{self.name}', '{self.table}') }}}}"
+
+
+def dbt_source(source) -> DbtSource | None:
+    """The dbt source of a cxspec source, or None for `sql` sources (inlined)."""
+    if source.type == "table":
+        parts = source.raw["table"].split(".")
+        if len(parts) == 1:
+            return DbtSource(name="cxspec_tables", table=parts[0], schema=DEFAULT_SCHEMA)
+        database = parts[0] if len(parts) == 3 else None
+        return DbtSource(name=parts[-2], table=parts[-1], schema=parts[-2], database=database)
+    if source.type == "file":
+        return DbtSource(name=FILE_SOURCE, table=source.id, schema=DEFAULT_SCHEMA)
+    return None
+
+
+class DbtRelations(SourceRelations):
+    """Sources as dbt `source()` calls: an opaque token that sqlglot writes out as is."""
+
+    def relation(self, source) -> exp.Expression:
+        target = dbt_source(source)
+        if target is None:
+            return super().relation(source)
+        return exp.var(target.jinja)
+
+
+def external_location(source, project_root: Path, out_dir: Path) -> str:
+    """dbt-duckdb's reader of a file source, its path relative to the dbt project folder
+    (dbt runs there): the same DuckDB reader cxspec uses, with another path."""
+    relative = os.path.relpath((project_root / source.raw["path"]).resolve(), out_dir.resolve())
+    reader = file_reader(source, project_root)
+    reader.set("expressions", [exp.Literal.string(Path(relative).as_posix()), *reader.expressions[1:]])
+    return reader.sql(dialect="duckdb")
+
+
+def sources_document(project, sources: list, project_root: Path, out_dir: Path) -> dict:
+    """The `sources.yml` content for the sources the models read."""
+    grouped: dict[str, dict] = {}
+    for source in sources:
+        target = dbt_source(source)
+        if target is None:
+            continue
+        entry = grouped.setdefault(
+            target.name,
+            {
+                "name": target.name,
+                **({"database": target.database} if target.database else {}),
+                "schema": target.schema,
+                "description": (
+                    "Data files of the cxspec project, one table per file source. dbt-duckdb reads "
+                    "each file through its external_location; on other warehouses load each file "
+                    "into a table of this name first."
+                    if target.name == FILE_SOURCE
+                    else f"Warehouse tables read by cxspec project {project.config.project}."
+                ),
+                "tables": [],
+            },
+        )
+        meta: dict = {"cxspec_source": source.id}
+        if source.get("owner"):
+            meta["owner"] = source.get("owner")
+        if source.type == "file":
+            meta["path"] = source.raw["path"]
+            meta["format"] = source.raw.get("format") or file_format(source.raw["path"])
+            meta["external_location"] = external_location(source, project_root, out_dir)
+        table = {"name": target.table}
+        description = source.get("description") or source.get("name")
+        if description:
+            table["description"] = " ".join(str(description).split())
+        table["meta"] = meta
+        entry["tables"].append(table)
+    for entry in grouped.values():
+        entry["tables"].sort(key=lambda t: t["name"])
+    return {"version": 2, "sources": [grouped[k] for k in sorted(grouped)]}
