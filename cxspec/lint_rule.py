@@ -17,6 +17,8 @@ class LintRule:
     code: ClassVar[str]
     #: ``error``, ``warning`` or ``info``; projects may override it in cxspec.yaml.
     default_severity: ClassVar[str] = "warning"
+    #: False for opt-in rules, which run only when cxspec.yaml's `lint.enable` names them.
+    enabled_by_default: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
     def check(self, project: Project) -> Iterable[Diagnostic]:

@@ -24,6 +24,7 @@ BUILTIN_PLUGINS = (
     "cxspec.builtin.sql_functions",
     "cxspec.builtin.warehouses",
     "cxspec.builtin.outputs",
+    "cxspec.builtin.lint_rules",
 )
 
 ENTRY_POINT_GROUP = "cxspec"

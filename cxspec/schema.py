@@ -27,6 +27,19 @@ TEXT = {"type": "string"}
 PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 FRAGMENT = {"type": "string", "minLength": 1, "description": "A SQL expression (one, no statements)."}
 VERSION = {"const": 1, "description": "The spec language version."}
+#: A lint rule by name (`metric-without-owner`) or code (`CXL001`).
+LINT_RULE = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"}
+#: `lint: {ignore: [...], reason: ...}` on a spec item: findings inside it are not reported.
+LINT_IGNORE = {
+    "type": "object",
+    "required": ["ignore"],
+    "additionalProperties": False,
+    "description": "Lint findings not to report for this item (docs/lint-rules.md).",
+    "properties": {
+        "ignore": {"type": "array", "minItems": 1, "items": LINT_RULE, "uniqueItems": True},
+        "reason": {"type": "string", "description": "Why the finding does not apply here."},
+    },
+}
 
 
 #: sqlglot "dialects" that are not SQL: a query cannot be written in them.
@@ -72,6 +85,20 @@ def project_schema() -> dict:
                 "minLength": 1,
                 "description": "Folder for compiled SQL and reports (never read as specs).",
             },
+            "lint": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "Which lint rules run and how severe their findings are (docs/lint-rules.md).",
+                "properties": {
+                    "enable": {"type": "array", "items": LINT_RULE, "uniqueItems": True},
+                    "disable": {"type": "array", "items": LINT_RULE, "uniqueItems": True},
+                    "severity": {
+                        "type": "object",
+                        "propertyNames": LINT_RULE,
+                        "additionalProperties": {"enum": ["error", "warning", "info", "off"]},
+                    },
+                },
+            },
         },
     }
 
@@ -89,6 +116,7 @@ OWNER = {
         "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
         "github": {"type": "string", "pattern": "^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$"},
         "parent": REF,
+        "lint": LINT_IGNORE,
     },
 }
 DIMENSION = {
@@ -120,6 +148,7 @@ SOURCE_COMMON = {
     "end": {"type": "string", "minLength": 1, "description": "Column where an entity ends (NULL: active)."},
     "filter": FRAGMENT,
     "dimensions": {"type": "array", "items": DIMENSION},
+    "lint": LINT_IGNORE,
 }
 JOURNEY = {
     "type": "object",
@@ -131,6 +160,7 @@ JOURNEY = {
         "description": TEXT,
         "owner": REF,
         "stages": {"type": "array", "minItems": 1, "items": ID},
+        "lint": LINT_IGNORE,
     },
 }
 TOUCHPOINT = {
@@ -147,6 +177,7 @@ TOUCHPOINT = {
         "intended": {"type": "boolean"},
         "channel": TEXT,
         "match": FRAGMENT,
+        "lint": LINT_IGNORE,
     },
 }
 METRIC_COMMON = {
@@ -163,6 +194,7 @@ METRIC_COMMON = {
     "min_sample": {"type": "integer", "minimum": 1},
     "version": {"type": "integer", "minimum": 1},
     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+    "lint": LINT_IGNORE,
 }
 SOURCE_METRIC_FIELDS = {"source": REF, "filter": FRAGMENT}
 GOAL = {
@@ -176,6 +208,7 @@ GOAL = {
         "due": {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
         "owner": REF,
         "description": TEXT,
+        "lint": LINT_IGNORE,
     },
 }
 PYRAMID_NODE = {
@@ -191,6 +224,7 @@ PYRAMID_NODE = {
         "pyramid": REF,
         "bounds": PAIR,
         "children": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/pyramid_node"}},
+        "lint": LINT_IGNORE,
     },
     "oneOf": [{"required": ["children"]}, {"required": ["metric"]}, {"required": ["pyramid"]}],
     "dependentRequired": {"children": ["id"]},
@@ -206,6 +240,7 @@ PYRAMID = {
         "owner": REF,
         "normalize": {"enum": ["bounds", "goal"]},
         "children": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/pyramid_node"}},
+        "lint": LINT_IGNORE,
     },
 }
 

@@ -73,6 +73,7 @@ def valid_value(name: str, schema: dict):
         "expr": "nps - csat", "path": "data/responses.csv", "table": "support.tickets",
         "query": "SELECT 1", "scale": [1, 5], "top_box": 2, "delimiter": ";",
         "dimensions": ["channel", {"name": "touchpoint", "expr": "lower(touchpoint)"}],
+        "lint": {"ignore": ["CXL002", "metric-without-owner"], "reason": "text"},
     }  # fmt: skip
     if name in known:
         return known[name]
@@ -97,7 +98,8 @@ def invalid_values(schema: dict) -> list:
         return ["not-one-of-them", 5]
     kind = schema.get("type")
     values = {"string": [5, None, ["x"]], "integer": ["3", 2.5, True], "number": ["0.5", True],
-              "boolean": ["yes", 1], "array": ["x", {"a": 1}]}[kind]  # fmt: skip
+              "boolean": ["yes", 1], "array": ["x", {"a": 1}],
+              "object": ["x", {}, {"ignore": []}, {"ignore": ["CXL002"], "bogus": 1}]}[kind]  # fmt: skip
     if kind == "string" and schema.get("minLength"):
         values.append("")
     if kind == "string" and "pattern" in schema:

@@ -19,6 +19,10 @@ class RenderContext:
     color: bool = False
     #: Prefix that turns project-relative paths into paths relative to the working folder.
     path_prefix: str = ""
+    #: Code → cxspec.codes.Code for codes outside the validation catalogue (lint rules).
+    codes: dict | None = None
+    #: The page that documents the codes, for SARIF's rule help.
+    docs_page: str = "docs/validation-codes.md"
 
 
 FORMATS = {

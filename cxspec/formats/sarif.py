@@ -21,14 +21,15 @@ def _rule_name(title: str) -> str:
 
 def render(diagnostics, context) -> str:
     used = sorted({d.code for d in diagnostics})
+    codes = {**CODES, **(context.codes or {})}
     rules = [
         {
             "id": code,
-            "name": _rule_name(CODES[code].title) if code in CODES else code,
-            "shortDescription": {"text": CODES[code].title if code in CODES else code},
-            "fullDescription": {"text": CODES[code].explanation if code in CODES else code},
-            "defaultConfiguration": {"level": _LEVELS[CODES[code].severity] if code in CODES else "error"},
-            "help": {"text": f"See docs/validation-codes.md, {code}."},
+            "name": _rule_name(codes[code].title) if code in codes else code,
+            "shortDescription": {"text": codes[code].title if code in codes else code},
+            "fullDescription": {"text": codes[code].explanation if code in codes else code},
+            "defaultConfiguration": {"level": _LEVELS[codes[code].severity] if code in codes else "error"},
+            "help": {"text": f"See {context.docs_page}, {code}."},
         }
         for code in used
     ]

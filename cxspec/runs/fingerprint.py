@@ -33,9 +33,10 @@ def metric_definition_hash(project, metric) -> str:
         "metric": {
             k: v
             for k, v in metric.raw.items()
-            if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample")
+            if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint")
         },
-        "source": dict(source.raw) if source is not None else None,
+        # a lint suppression says nothing about what is measured
+        "source": {k: v for k, v in source.raw.items() if k != "lint"} if source is not None else None,
         "match": touchpoint.match if touchpoint is not None else None,
     }
     return _digest(content)
