@@ -311,7 +311,8 @@ def test_added_removed_changed_for_each_kind(repo, diff):
         ("owner", "ops", "added"), ("owner", "legal", "removed"), ("owner", "care", "changed"),
         ("source", "r_again", "added"), ("source", "r_copy", "removed"), ("source", "r", "changed"),
         ("journey", "renew", "added"), ("journey", "help", "removed"), ("journey", "buy", "changed"),
-        ("touch point", "app", "added"), ("touch point", "store", "removed"), ("touch point", "web", "changed"),
+        ("touch point", "app", "added"), ("touch point", "store", "removed"),
+        ("touch point", "web", "changed"),
         ("metric", "web_nps", "added"), ("metric", "web_csat", "removed"), ("metric", "nps", "changed"),
         ("goal", "web_nps", "added"), ("goal", "wait", "removed"), ("goal", "csat", "changed"),
         ("pyramid", "web", "added"), ("pyramid", "mini", "removed"), ("pyramid", "index", "changed"),
@@ -427,9 +428,12 @@ def test_renaming_a_metric_is_detected_and_breaking(repo, diff):
     assert ("goal", "recommend", "renamed") in statuses(data)  # the goal moved with it
     renamed = next(c for c in data["changes"] if c["id"] == "recommend" and c["kind"] == "metric")
     assert renamed["old_id"] == "nps"
-    assert fields(data, "pyramid", "index") == {"loyalty/nps": ("metric", None), "loyalty/nps.weight": (1, None),
-                                                "loyalty/recommend": (None, "metric"),
-                                                "loyalty/recommend.weight": (None, 1)}  # fmt: skip
+    assert fields(data, "pyramid", "index") == {
+        "loyalty/nps": ("metric", None),
+        "loyalty/nps.weight": (1, None),
+        "loyalty/recommend": (None, "metric"),
+        "loyalty/recommend.weight": (None, 1),
+    }
     code, _, _ = diff("base", "HEAD", "--allow-breaking")
     assert code == 0
 
@@ -516,7 +520,8 @@ def test_effect_of_weights_and_goals_on_the_latest_stored_period(repo, diff, run
     # Expected, in plain Python from the stored metric values of the latest period.
     with duckdb.connect(str(repo.project / "results.duckdb"), read_only=True) as con:
         rows = con.execute(
-            "SELECT metric, CAST(period AS VARCHAR), value, status FROM cxspec_results WHERE dimensions = '{}'"
+            "SELECT metric, CAST(period AS VARCHAR), value, status FROM cxspec_results "
+            "WHERE dimensions = '{}'"
         ).fetchall()
     latest = max(r[1] for r in rows)
     value = {r[0]: r[2] for r in rows if r[1] == latest}
