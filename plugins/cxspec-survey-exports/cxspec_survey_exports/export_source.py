@@ -1,0 +1,206 @@
+"""What both export source types share: checks against the export's header and the relation."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from cxspec.builtin.source_types import check_path
+from cxspec.diagnostics import CxspecError
+from cxspec.model import locate
+from cxspec.source_type import SourceType
+from sqlglot import exp
+
+from cxspec_survey_exports import duckdb_sql
+from cxspec_survey_exports.layout import ExportError, Layout, cached_layout
+from cxspec_survey_exports.mapping import NAME_PATTERN, Entry, entries
+
+#: Diagnostic codes of this plugin (README.md, "Diagnostics").
+UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
+    "SVX001",
+    "SVX002",
+    "SVX003",
+    "SVX004",
+    "SVX005",
+    "SVX006",
+)
+#: Source fields that name a column of the relation.
+COLUMN_FIELDS = ("time", "key", "entity", "start", "end")
+
+
+class Unresolved(Exception):
+    """A mapping entry that names no column of the export."""
+
+    def __init__(self, message: str, candidates: list[str], wanted: str):
+        super().__init__(message)
+        #: What the export has instead, and the text to find close ones to.
+        self.candidates = candidates
+        self.wanted = wanted
+
+
+class ExportSource(SourceType):
+    #: The platform's name, for messages.
+    platform: ClassVar[str]
+    #: The column `time` defaults to.
+    default_time: ClassVar[str]
+    #: Said when the export does not carry its time zone and `timezone:` is missing.
+    timezone_hint: ClassVar[str]
+
+    def parse(self, path: Path) -> Layout:
+        """The layout of an export file; raise ExportError when it is not this format."""
+        raise NotImplementedError
+
+    def resolve(self, entry: Entry, layout: Layout) -> int:
+        """The column index an entry points at; raise Unresolved with close names."""
+        raise NotImplementedError
+
+    def layout(self, path: Path) -> Layout:
+        return cached_layout(path, self.parse)
+
+    # -- validation ----------------------------------------------------------------------
+
+    def check(self, source, project, sink):
+        target = check_path(source, project, sink)
+        if target is None:
+            return
+        if not target.is_file():
+            sink.add(
+                UNREADABLE,
+                f"export file {source.get('path')!r} of source {source.id!r} does not exist",
+                source.loc("path"),
+                hint=f"the {self.platform} export must be there: its header names the columns",
+            )
+            return
+        try:
+            layout = self.layout(target)
+        except ExportError as exc:
+            sink.add(UNREADABLE, exc.message, source.loc("path"), hint=exc.hint)
+            return
+        self._check_timezone(source, layout, sink)
+        names = self._check_mapping(source, layout, sink)
+        if source.time is None and self.default_time in names:
+            source.time = self.default_time  # the type's default event time
+        self._check_columns(source, names, sink)
+
+    def _check_timezone(self, source, layout: Layout, sink) -> None:
+        written = source.get("timezone")
+        if written is None:
+            if layout.timezone is None:
+                sink.add(
+                    NO_TIMEZONE,
+                    f"the {self.platform} export of source {source.id!r} does not say its time zone",
+                    source.loc("path"),
+                    hint=self.timezone_hint,
+                )
+            elif not _known_zone(layout.timezone):
+                sink.add(
+                    NO_TIMEZONE,
+                    f"the export says its time zone is {layout.timezone!r}, which is unknown here",
+                    source.loc("path"),
+                    hint="set `timezone:` to its IANA name (America/Denver, Europe/Paris…)",
+                )
+        elif isinstance(written, str) and not _known_zone(written):
+            close = difflib.get_close_matches(written, sorted(available_timezones()), n=3)
+            sink.add(
+                NO_TIMEZONE,
+                f"unknown time zone {written!r}",
+                source.loc("timezone"),
+                hint=f"did you mean {', '.join(close)}?" if close else "an IANA name: America/Denver, UTC…",
+                span=len(written),
+            )
+
+    def _check_mapping(self, source, layout: Layout, sink) -> list[str]:
+        """Report entries naming no column or clashing names; return the relation's names."""
+        names = layout.names()
+        taken = {n.lower(): n for n in names}
+        for entry in entries(source):
+            mapping = source.get(entry.section)
+            if not re.match(NAME_PATTERN, entry.name):
+                sink.add(
+                    BAD_NAME,
+                    f"{entry.name!r} cannot name a column: metrics and filters use it in SQL",
+                    locate(source.file, mapping, entry.name, key=True),
+                    hint="letters, digits and _, not starting with a digit",
+                    span=len(entry.name),
+                )
+            try:
+                self.resolve(entry, layout)
+            except Unresolved as exc:
+                close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
+                sink.add(
+                    UNKNOWN_COLUMN,
+                    str(exc),
+                    locate(source.file, mapping, entry.name),
+                    hint=f"close names in the export: {', '.join(map(repr, close))}"
+                    if close
+                    else f"the export has: {', '.join(map(repr, exc.candidates[:8]))}",
+                    span=len(entry.spec) if isinstance(entry.spec, str) else 1,
+                )
+            # DuckDB resolves names case-insensitively: Status and status are one column.
+            clash = taken.get(entry.name.lower())
+            if clash is not None:
+                what = "another mapped name" if clash not in layout.names() else "a column of the export"
+                sink.add(
+                    NAME_CLASH,
+                    f"{entry.section[:-1]} name {entry.name!r} is already {what} ({clash!r})",
+                    locate(source.file, mapping, entry.name, key=True),
+                    hint="pick another name for it",
+                    span=len(entry.name),
+                )
+            else:
+                taken[entry.name.lower()] = entry.name
+                names.append(entry.name)
+        return names
+
+    def _check_columns(self, source, names: list[str], sink) -> None:
+        def report(value: str, location, what: str) -> None:
+            close = difflib.get_close_matches(value, names, n=3, cutoff=0.5)
+            sink.add(
+                NOT_A_COLUMN,
+                f"{what} {value!r} of source {source.id!r} is not a column of the {self.platform} export",
+                location,
+                hint=f"did you mean {', '.join(map(repr, close))}?"
+                if close
+                else "map it under `questions:` or `fields:` first",
+                span=len(value),
+            )
+
+        for field in COLUMN_FIELDS:
+            value = getattr(source, field)
+            if value and value not in names:
+                written = field in source.raw
+                report(value, source.loc(field) if written else source.loc(), f"`{field}`")
+        for dimension in source.dimensions:
+            if dimension.expr is None and dimension.name not in names:
+                report(
+                    dimension.name,
+                    locate(source.file, source.raw.get("dimensions"), dimension.index),
+                    "dimension",
+                )
+
+    # -- reading -------------------------------------------------------------------------
+
+    def relation(self, source, reading):
+        path = source.raw["path"]
+        try:
+            layout = self.layout(reading.project.root / path)
+            mapped = [(e.name, self.mapped_value(e, layout)) for e in entries(source)]
+        except (ExportError, Unresolved) as exc:
+            raise CxspecError(f"source {source.id!r}: {exc}") from None
+        timezone = source.raw.get("timezone") or layout.timezone or "UTC"
+        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped))
+
+    def mapped_value(self, entry: Entry, layout: Layout) -> exp.Expression:
+        value = duckdb_sql.raw(self.resolve(entry, layout))
+        return duckdb_sql.number(value, entry.labels) if entry.is_question else value
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -1,0 +1,92 @@
+"""What an export's header says: its columns, what each one holds, how to tell header rows
+from responses. Read with Python's csv module (quoted newlines in question texts, a BOM),
+once per file version."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: How an exposed column is typed in the relation.
+TEXT, TIMESTAMP, INTEGER, FLAG, STATUS = "text", "timestamp", "integer", "flag", "status"
+
+
+class ExportError(Exception):
+    """An export that cannot be read as its format; `hint` says what to check."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Column:
+    #: Position in the file, from 0.
+    index: int
+    #: Its name in the relation.
+    name: str
+    kind: str = TEXT
+
+
+@dataclass
+class Layout:
+    #: Columns in the file.
+    width: int
+    #: Columns the relation exposes under their own names, typed.
+    columns: list[Column]
+    #: The column that identifies a response, and the values it has on header rows (which
+    #: the reader also sees as rows: DuckDB skips lines, not CSV records).
+    key_index: int
+    header_keys: tuple[str, ...]
+    #: The time zone the export says its dates are in, if it says.
+    timezone: str | None = None
+    #: Names a mapping can point at → column index (Qualtrics: ids and ImportIds).
+    refs: dict[str, int] = field(default_factory=dict)
+    #: Texts of each column, for messages and close-name hints.
+    labels: dict[int, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def read_header_rows(path: Path, count: int) -> list[list[str]]:
+    """The first `count` CSV records of a UTF-8 file (BOM or not)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            rows = []
+            for row in reader:
+                rows.append(row)
+                if len(rows) == count:
+                    break
+            return rows
+    except UnicodeDecodeError:
+        raise ExportError(
+            f"{path.name} is not UTF-8 text", "export the CSV as UTF-8 (the platforms' default)"
+        ) from None
+    except csv.Error as exc:
+        raise ExportError(f"{path.name} is not a readable CSV file: {exc}") from None
+    except OSError as exc:
+        raise ExportError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+
+
+_cache: dict[tuple, Layout] = {}
+
+
+def cached_layout(path: Path, parse) -> Layout:
+    """parse(path) once per file version (path, size, modification time)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ExportError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, parse)
+    if key not in _cache:
+        _cache[key] = parse(path)
+    return _cache[key]
+
+
+def duplicates(names) -> list[str]:
+    seen: set[str] = set()
+    return sorted({n for n in names if n in seen or seen.add(n)})
