@@ -21,6 +21,9 @@ from cxspec.diagnostics import Location
 
 #: Longest fragment accepted, in characters.
 MAX_FRAGMENT_CHARS = 10_000
+#: Deepest nesting of a fragment's tree (brackets, function calls, NOT, CASE). Chains of
+#: operators (`a OR b OR c …`) count once: sqlglot writes those without recursion.
+MAX_FRAGMENT_DEPTH = 100
 
 # Syntax that sqlglot models as functions but that is plain SQL, always allowed.
 # AND/OR are Func subclasses in sqlglot too: syntax, not calls. (Not every Binary: some
@@ -38,6 +41,26 @@ _SYNTAX = (
     exp.Xor,
 )
 _FORBIDDEN = (exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.Star, exp.Window)
+# Everything else a fragment may hold: values, operators and the parts of a CAST. Any other
+# node is refused, so syntax sqlglot models outside exp.Func (Snowflake's DIRECTORY(@stage),
+# TABLE(…), schema-qualified calls, PostgreSQL's OPERATOR(schema.op)) cannot slip past the
+# function allow-list.
+_PLAIN = frozenset(
+    {
+        exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Var, exp.National,
+        exp.RawString, exp.HexString, exp.BitString, exp.ByteString, exp.UnicodeString,
+        exp.Paren, exp.Not, exp.Neg, exp.BitwiseNot, exp.Tuple, exp.Interval, exp.IntervalSpan,
+        exp.DataType, exp.DataTypeParam, exp.Between, exp.In, exp.Is, exp.Escape,
+        exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
+        exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.DPipe, exp.BitwiseAnd,
+        exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift,
+        exp.Like, exp.ILike, exp.SimilarTo, exp.Glob, exp.JSONPath,
+    }
+)  # fmt: skip
+#: Characters that are never part of a fragment (the NUL byte ends strings in C drivers).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Typographic quotes that word processors put where SQL quotes belong.
+_CURLY_QUOTES = "\u2018\u2019\u201c\u201d"
 
 
 @dataclass(frozen=True)
@@ -64,6 +87,25 @@ def parse_fragment(text: str, dialect: str) -> ParsedFragment:
             None,
             (FragmentProblem("CX501", f"fragment is longer than {MAX_FRAGMENT_CHARS:,} characters"),),
         )
+    control = _CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        return ParsedFragment(
+            None,
+            (
+                FragmentProblem(
+                    "CX501",
+                    f"control character U+{ord(control.group()):04X} in the SQL",
+                    line,
+                    column,
+                    "remove it; write it as an escape inside a string if you mean it",
+                ),
+            ),
+        )
+    bracket = _deep_bracket(text, dialect)
+    if bracket is not None:
+        return ParsedFragment(None, (bracket,))
     try:
         expression = sqlglot.parse_one(text, read=dialect, into=exp.Condition)
     except ParseError as exc:
@@ -98,15 +140,78 @@ def parse_fragment(text: str, dialect: str) -> ParsedFragment:
         return ParsedFragment(
             None, (FragmentProblem("CX501", f"cannot read the SQL: {exc}", hint="check the quotes"),)
         )
-    except (SqlglotError, RecursionError) as exc:
+    except RecursionError:
+        return ParsedFragment(None, (_too_deep_problem(),))
+    except SqlglotError as exc:
         return ParsedFragment(None, (FragmentProblem("CX501", f"cannot read the SQL: {exc}"),))
     if expression is None:
         return ParsedFragment(None, (FragmentProblem("CX501", "the fragment is empty"),))
+    if _depth_exceeds(expression, MAX_FRAGMENT_DEPTH):
+        return ParsedFragment(None, (_too_deep_problem(),))
     if ";" in text:  # sqlglot drops a trailing `;` and reads `a; b` as a block of two
         semicolon = _first_semicolon(text, dialect)
         if semicolon is not None:
             return ParsedFragment(None, (semicolon,))
+    if any(quote in text for quote in _CURLY_QUOTES):
+        curly = _curly_quote(text, dialect)
+        if curly is not None:
+            return ParsedFragment(None, (curly,))
     return ParsedFragment(expression, ())
+
+
+def _too_deep_problem(line: int = 1, column: int = 1) -> FragmentProblem:
+    return FragmentProblem(
+        "CX501",
+        f"the SQL is nested more than {MAX_FRAGMENT_DEPTH} levels deep",
+        line,
+        column,
+        "a fragment is a short predicate; split it or simplify it",
+    )
+
+
+def _deep_bracket(text: str, dialect: str) -> FragmentProblem | None:
+    """The bracket that opens one level too many, before the parser recurses into it."""
+    if text.count("(") + text.count("[") <= MAX_FRAGMENT_DEPTH:
+        return None
+    depth = 0
+    for token in _tokens(text, dialect):
+        if token.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            depth += 1
+            if depth > MAX_FRAGMENT_DEPTH:
+                return _too_deep_problem(token.line, _column(text, token))
+        elif token.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+            depth -= 1
+    return None
+
+
+def _depth_exceeds(expression: exp.Expression, limit: int) -> bool:
+    """Whether the tree nests deeper than `limit`; an operator under an operator adds no level."""
+    stack = [(expression, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        chained = isinstance(node, exp.Binary)
+        for child in node.iter_expressions():
+            stack.append((child, depth if chained and isinstance(child, exp.Binary) else depth + 1))
+    return False
+
+
+def _curly_quote(text: str, dialect: str) -> FragmentProblem | None:
+    """A typographic quote outside strings and quoted names: it reads as part of a name."""
+    for token in _tokens(text, dialect):
+        if token.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
+            continue
+        for offset, char in enumerate(token.text):
+            if char in _CURLY_QUOTES:
+                return FragmentProblem(
+                    "CX501",
+                    f"{char} is not a SQL quote",
+                    token.line,
+                    _column(text, token) + offset,
+                    "use straight quotes: 'text' for strings",
+                )
+    return None
 
 
 #: sqlglot's messages name expression classes by their repr, in any of its modules.
@@ -189,7 +294,7 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
     for node in expression.walk():
         if id(node) in covered:
             continue
-        if isinstance(node, (exp.Query, exp.Subquery, exp.Exists, exp.Table)):
+        if isinstance(node, (exp.Query, exp.Subquery, exp.Exists, exp.Table, exp.UDTF)):
             problems.append(
                 FragmentProblem(
                     "CX503", "a subquery reads other tables", hint="filter on the source's own columns"
@@ -199,11 +304,10 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
         if isinstance(node, _FORBIDDEN):
             what = {exp.Window: "a window function", exp.Star: "`*`"}.get(type(node), "a parameter")
             problems.append(FragmentProblem("CX505", f"{what} is not allowed in a fragment"))
-            if isinstance(node, exp.Window):
-                covered.add(id(node.this))
+            if isinstance(node, exp.Window):  # its function, PARTITION BY and ORDER BY
+                covered.update(id(child) for child in node.walk())
         elif isinstance(node, exp.AggFunc):
-            if isinstance(node.this, exp.Star):
-                covered.add(id(node.this))
+            covered.update(id(child) for child in node.walk())  # count(*), count(DISTINCT x)
             problems.append(
                 FragmentProblem(
                     "CX505",
@@ -219,7 +323,9 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
                     hint=f"write the column alone: {node.name}",
                 )
             )
-        elif isinstance(node, exp.Func) and not isinstance(node, _SYNTAX):
+        elif isinstance(node, exp.Func):
+            if isinstance(node, _SYNTAX):
+                continue
             names = function_names(node)
             if not any(name in allowed for name in names):
                 problems.append(
@@ -229,7 +335,46 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
                         hint="see docs/sql-fragments.md; a plugin can allow more functions",
                     )
                 )
+        elif type(node) is exp.DataType and node.this is exp.DataType.Type.USERDEFINED:
+            covered.update(id(child) for child in node.walk())  # its schema-qualified name
+            problems.append(_cast_problem(node))
+        elif type(node) not in _PLAIN and not isinstance(node, exp.JSONPathPart):
+            if isinstance(node, exp.ObjectIdentifier):
+                problems.append(_cast_problem(node))
+            elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
+                problems.append(
+                    FragmentProblem(
+                        "CX505",
+                        f"qualified function name {_describe(node)} is not allowed",
+                        hint="call the function by its name alone",
+                    )
+                )
+            else:
+                covered.update(id(child) for child in node.walk())
+                problems.append(
+                    FragmentProblem(
+                        "CX505",
+                        f"{_describe(node)} is not allowed in a fragment",
+                        hint="use columns, literals, operators and allowed functions",
+                    )
+                )
     return problems
+
+
+def _describe(node: exp.Expression) -> str:
+    try:
+        text = node.sql()
+    except SqlglotError:  # pragma: no cover - a node the default dialect cannot write
+        text = type(node).__name__
+    return f"`{text if len(text) <= 40 else text[:37] + '...'}`"
+
+
+def _cast_problem(node: exp.Expression) -> FragmentProblem:
+    return FragmentProblem(
+        "CX505",
+        f"cast to type {node.sql()} is not allowed",
+        hint="cast to a built-in type such as INTEGER, DOUBLE, VARCHAR, DATE, TIMESTAMP or BOOLEAN",
+    )
 
 
 def referenced_names(text: str, dialect: str = "duckdb") -> list[str]:

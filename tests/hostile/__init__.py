@@ -1,0 +1,1 @@
+"""Hostile inputs as data: SQL fragments (fragments.yaml) and the projects they are put in."""
