@@ -577,3 +577,44 @@ def test_no_stored_results_is_said(repo, diff):
     assert code == 0
     assert "effect on scores: no stored results" in out and "results.duckdb does not exist" in out
     assert not (repo.project / "results.duckdb").exists()  # looking did not create it
+
+
+# -- the example in docs/diff.md -----------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+ACME = Path(__file__).resolve().parent.parent / "specs" / "acme"
+#: The pull request docs/diff.md shows, applied to a copy of specs/acme.
+DOC_EDITS = [
+    ("metrics/support.yaml", "channel IN ('phone', 'chat', 'email')\"", "channel IN ('phone', 'chat')\""),
+    ("goals.yaml", "  - metric: relationship_nps\n    target: 35\n    warn: 25\n",
+     "  - metric: relationship_nps\n    target: 25\n    warn: 15\n"),
+    ("pyramid.yaml", "        owner: maria-lopez\n        weight: 3\n", "        owner: maria-lopez\n        weight: 2\n"),
+]  # fmt: skip
+
+
+def doc_block(after: str) -> str:
+    """The fenced block after the one holding the line `after` in docs/diff.md."""
+    text = (DOCS / "diff.md").read_text(encoding="utf-8")
+    closing = text.index("```\n", text.index(after + "\n"))
+    opening = text.index("```", closing + 4)
+    body = text.index("\n", opening) + 1
+    return text[body : text.index("\n```\n", body) + 1]
+
+
+def test_the_example_in_the_docs(tmp_path, run_main, monkeypatch):
+    repo = Repo(tmp_path / "repo")
+    repo.project = repo.top / "specs" / "acme"
+    shutil.copytree(ACME, repo.project, ignore=shutil.ignore_patterns("cxspec-out"))
+    repo.git("init", "-q", "-b", "main")
+    (repo.top / ".gitignore").write_text("cxspec-out/\n")
+    repo.commit("acme")
+    code, _, err = run_main("run", str(repo.project), "-q")
+    assert code == 0, err
+    for name, old, new in DOC_EDITS:
+        repo.replace(name, old, new)
+    monkeypatch.chdir(repo.top)
+    code, text, _ = run_main("diff", "main", "-p", "specs/acme")
+    assert code == 1
+    assert text == doc_block("$ cxspec diff main -p specs/acme"), "docs/diff.md: update the text example"
+    _, md, _ = run_main("diff", "main", "-p", "specs/acme", "--format", "md")
+    assert md == doc_block("$ cxspec diff main -p specs/acme --format md"), "docs/diff.md: update the md example"
