@@ -1,0 +1,118 @@
+"""The exported MetricFlow YAML passes dbt-semantic-interfaces' parsing and validation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+pytest.importorskip("dbt_semantic_interfaces")
+
+from dbt_semantic_interfaces.parsing.dir_to_model import (  # noqa: E402
+    parse_yaml_files_to_validation_ready_semantic_manifest,
+)
+from dbt_semantic_interfaces.parsing.objects import YamlConfigFile  # noqa: E402
+from dbt_semantic_interfaces.validations.semantic_manifest_validator import (  # noqa: E402
+    SemanticManifestValidator,
+)
+
+SCHEMA = "analytics"  # any target schema: dbt fills in the real one
+
+
+def metricflow_documents(package) -> list[dict]:
+    """dbt's semantic-layer YAML as MetricFlow's own documents, the way dbt parse turns it into a
+    semantic manifest: `model: ref('x')` → `node_relation`, the time spine model's
+    `time_spine` property → the project configuration."""
+    doc = yaml.safe_load((package / "models/semantic/semantic_models.yml").read_text(encoding="utf-8"))
+    documents = []
+    for semantic_model in doc["semantic_models"]:
+        semantic_model = dict(semantic_model)
+        alias = re.fullmatch(r"ref\('([a-z0-9_]+)'\)", semantic_model.pop("model")).group(1)
+        assert (package / "models/semantic" / f"{alias}.sql").is_file(), f"no model {alias}"
+        semantic_model["node_relation"] = {"alias": alias, "schema_name": SCHEMA}
+        documents.append({"semantic_model": semantic_model})
+    documents += [{"metric": metric} for metric in doc["metrics"]]
+    spines = []
+    for model in doc["models"]:
+        if "time_spine" in model:
+            column = model["time_spine"]["standard_granularity_column"]
+            granularity = next(c["granularity"] for c in model["columns"] if c["name"] == column)
+            assert (package / "models/semantic" / f"{model['name']}.sql").is_file()
+            spines.append(
+                {
+                    "node_relation": {"alias": model["name"], "schema_name": SCHEMA},
+                    "primary_column": {"name": column, "time_granularity": granularity},
+                }
+            )
+    documents.append({"project_configuration": {"time_spines": spines}})
+    return documents
+
+
+def validate(documents: list[dict]):
+    text = yaml.safe_dump_all(documents, sort_keys=False)
+    built = parse_yaml_files_to_validation_ready_semantic_manifest(
+        [YamlConfigFile(filepath="semantic_models.yml", contents=text)], raise_issues_as_exceptions=False
+    )
+    results = SemanticManifestValidator().validate_semantic_manifest(built.semantic_manifest)
+    return built, results
+
+
+def test_exported_semantic_layer_has_no_validation_issue(exported, project):
+    package, _ = exported
+    built, results = validate(metricflow_documents(package))
+    assert not built.issues.all_issues, [i.message for i in built.issues.all_issues]
+    assert not results.errors, [e.message for e in results.errors]
+    assert not results.warnings, [w.message for w in results.warnings]
+    manifest = built.semantic_manifest
+    assert {m.name for m in manifest.semantic_models} == {
+        "orders",
+        "responses",
+        "reviews",
+        "subscriptions",
+        "tickets",
+    }
+    names = {m.name for m in manifest.metrics}
+    # Every acme metric but churn and retention (over a spine of periods) is a MetricFlow metric.
+    spine = {m for m, metric in project.metrics.items() if metric.type in ("churn_rate", "retention_rate")}
+    assert spine == {"subscription_churn", "subscription_retention"}
+    assert {m.replace("-", "_") for m in project.metrics} - spine <= names
+    assert not spine & names
+
+
+def test_the_validator_does_catch_a_broken_export(exported):
+    """The check above can fail: a derived metric naming a metric that does not exist."""
+    package, _ = exported
+    documents = metricflow_documents(package)
+    nps = next(d["metric"] for d in documents if d.get("metric", {}).get("name") == "relationship_nps")
+    nps["type_params"]["metrics"][0]["name"] = "no_such_metric"
+    built, results = validate(documents)
+    assert results.errors or built.issues.has_blocking_issues
+
+
+def test_metric_types_map_to_metricflow_as_documented(exported):
+    package, _ = exported
+    doc = yaml.safe_load((package / "models/semantic/semantic_models.yml").read_text(encoding="utf-8"))
+    metrics = {m["name"]: m for m in doc["metrics"]}
+    measures = {m["name"]: m for sm in doc["semantic_models"] for m in sm["measures"]}
+    # NPS: a derived metric over promoters, detractors and n, each a filtered sum.
+    nps = metrics["relationship_nps"]
+    assert nps["type"] == "derived"
+    assert [i["name"] for i in nps["type_params"]["metrics"]] == [
+        "relationship_nps_detractors",
+        "relationship_nps_n",
+        "relationship_nps_promoters",
+    ]
+    promoters = measures["relationship_nps_promoters"]
+    assert promoters["agg"] == "sum" and "'relationship'" in promoters["expr"] and ">= 9" in promoters["expr"]
+    # Percentile and distinct counts: MetricFlow's own aggregations.
+    p90 = measures["p90_days_to_ship_value"]
+    assert p90["agg"] == "percentile"
+    assert p90["agg_params"] == {"percentile": 0.9, "use_discrete_percentile": False}
+    assert measures["buying_customers_value"]["agg"] == "count_distinct"
+    # A ratio of two metrics; owners ride along in meta.
+    ratio = metrics["revenue_per_customer"]
+    assert {i["name"] for i in ratio["type_params"]["metrics"]} == {"order_revenue", "buying_customers"}
+    owners = {o["role"]: o for o in nps["config"]["meta"]["owners"]}
+    assert owners["accountable"]["email"] == "cx@acme.example"
+    assert owners["responsible"]["id"] == "cx-insights"
