@@ -34,11 +34,13 @@ COLUMN_FIELDS = ("time", "key", "entity", "start", "end")
 class Unresolved(Exception):
     """A mapping entry that names no column of the export."""
 
-    def __init__(self, message: str, candidates: list[str], wanted: str):
+    def __init__(self, message: str, candidates: list[str], wanted: str, field: str | None = None):
         super().__init__(message)
         #: What the export has instead, and the text to find close ones to.
         self.candidates = candidates
         self.wanted = wanted
+        #: The field of the object form at fault (`answer`), for its position.
+        self.field = field
 
 
 class ExportSource(SourceType):
@@ -130,14 +132,17 @@ class ExportSource(SourceType):
                 self.resolve(entry, layout)
             except Unresolved as exc:
                 close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
+                at_field = isinstance(entry.spec, dict) and exc.field in entry.spec
                 sink.add(
                     UNKNOWN_COLUMN,
                     str(exc),
-                    locate(source.file, mapping, entry.name),
+                    locate(source.file, entry.spec, exc.field)
+                    if at_field
+                    else locate(source.file, mapping, entry.name),
                     hint=f"close names in the export: {', '.join(map(repr, close))}"
                     if close
                     else f"the export has: {', '.join(map(repr, exc.candidates[:8]))}",
-                    span=len(entry.spec) if isinstance(entry.spec, str) else 1,
+                    span=len(exc.wanted) if isinstance(entry.spec, str) or at_field else 1,
                 )
             # DuckDB resolves names case-insensitively: Status and status are one column.
             clash = taken.get(entry.name.lower())

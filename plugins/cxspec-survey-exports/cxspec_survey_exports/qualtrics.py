@@ -124,4 +124,5 @@ class QualtricsExport(ExportSource):
             f"{entry.section[:-1]} {entry.name!r}: the export has no column id or ImportId {target!r}",
             list(layout.refs),
             target,
+            "column",
         )

@@ -101,7 +101,9 @@ class SurveyMonkeyExport(ExportSource):
         what = f"{entry.section[:-1]} {entry.name!r}"
         if not matches:
             questions = list(dict.fromkeys(label.rsplit(" / ", 1)[0] for label in layout.labels.values()))
-            raise Unresolved(f"{what}: the export has no question {question!r}", questions, question)
+            raise Unresolved(
+                f"{what}: the export has no question {question!r}", questions, question, "question"
+            )
         options = {layout.labels[i][len(question) + 3 :]: i for i in matches}
         if answer is None:
             if len(options) == 1:
@@ -116,5 +118,5 @@ class SurveyMonkeyExport(ExportSource):
         if answer in options:
             return options[answer]
         raise Unresolved(
-            f"{what}: question {question!r} has no answer column {answer!r}", list(options), answer
+            f"{what}: question {question!r} has no answer column {answer!r}", list(options), answer, "answer"
         )

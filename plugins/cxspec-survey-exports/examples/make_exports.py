@@ -198,11 +198,11 @@ def surveymonkey_onboarding(rng: random.Random) -> list[list]:
     return rows
 
 
-def main() -> None:
-    DATA.mkdir(parents=True, exist_ok=True)
-    write(DATA / "qualtrics_post_purchase.csv", post_purchase(random.Random(20260301)), bom=True)
-    write(DATA / "qualtrics_support_choice_text.csv", support_choice_text(random.Random(20260302)), bom=True)
-    write(DATA / "surveymonkey_onboarding.csv", surveymonkey_onboarding(random.Random(20260303)), bom=False)
+def main(data: Path = DATA) -> None:
+    data.mkdir(parents=True, exist_ok=True)
+    write(data / "qualtrics_post_purchase.csv", post_purchase(random.Random(20260301)), bom=True)
+    write(data / "qualtrics_support_choice_text.csv", support_choice_text(random.Random(20260302)), bom=True)
+    write(data / "surveymonkey_onboarding.csv", surveymonkey_onboarding(random.Random(20260303)), bom=False)
 
 
 if __name__ == "__main__":
