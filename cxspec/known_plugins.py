@@ -12,10 +12,8 @@ from __future__ import annotations
 #: → the names it provides. Kinds are the ones `Registry.provided_by` uses.
 PACKAGES: dict[str, dict[str, tuple[str, ...]]] = {
     "cxspec-spark": {"warehouse": ("spark", "sc")},
-    "cxspec-survey-exports": {
-        "source type": ("qualtrics_export", "surveymonkey_export", "medallia_export"),
-    },
-    "cxspec-dbt": {"output": ("dbt", "metricflow")},
+    "cxspec-survey-exports": {"source type": ("qualtrics_export", "surveymonkey_export")},
+    "cxspec-dbt": {"output": ("dbt",)},
 }
 
 

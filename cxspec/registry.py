@@ -69,6 +69,13 @@ REGISTER_HOOKS = {
 }
 
 
+#: Class attributes with a fixed set of values, per kind.
+CHOICES = {
+    "output": {"kind": ("report", "export")},
+    "lint rule": {"default_severity": ("error", "warning", "info")},
+}
+
+
 class Unusable(Exception):
     """What a plugin's hook returned cannot be used; the message says why."""
 
@@ -96,6 +103,12 @@ def _checked_class(cls, hook_name: str, kind: str, base: type, attributes: tuple
             ok = isinstance(value, str) and value
         if not ok:
             raise Unusable(f"{kind} {cls.__name__} has no valid `{attribute}` ({value!r:.40})")
+    for attribute, allowed in CHOICES.get(kind, {}).items():
+        if getattr(cls, attribute, None) not in allowed:
+            raise Unusable(
+                f"{kind} {cls.__name__}: `{attribute}` is {getattr(cls, attribute, None)!r:.40}, "
+                f"not one of {', '.join(allowed)}"
+            )
     return cls
 
 
@@ -190,7 +203,9 @@ def _merge(registry: Registry, plugin_name: str, found: dict[str, list]) -> None
     for hook_name, target in targets.items():
         kind = REGISTER_HOOKS[hook_name][0]
         for item in found.get(hook_name, []):
-            if _claim(registry, kind, item.name, plugin_name):
+            # Lint rules are named in configuration by name or code: both must be unique.
+            code_free = kind != "lint rule" or _claim(registry, "lint rule code", item.code, plugin_name)
+            if _claim(registry, kind, item.name, plugin_name) and code_free:
                 target[item.name] = item
     for cls in found.get("cxspec_register_warehouses", []):
         for scheme in cls.schemes:

@@ -29,15 +29,16 @@ class Validation:
         return self.project is not None and not has_errors(self.diagnostics)
 
 
-_validators: dict[int, SpecValidator] = {}
+_validators: dict[int, tuple[Registry, SpecValidator]] = {}
 
 
 def spec_validator(registry: Registry) -> SpecValidator:
-    """Compiled validators, built once per registry."""
-    key = id(registry)
-    if key not in _validators:
-        _validators[key] = SpecValidator(registry)
-    return _validators[key]
+    """Compiled validators, built once per registry (kept with it: a new registry built after
+    another was freed can reuse its id, and must not get its validator)."""
+    cached = _validators.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        cached = _validators[id(registry)] = (registry, SpecValidator(registry))
+    return cached[1]
 
 
 #: What read_yaml returns for a file it could not read (None is an empty document).

@@ -272,7 +272,7 @@ def contains_in_order(output: list[str], excerpt: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("page", COMMAND_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
-def test_commands_in_the_docs_print_what_the_docs_show(page, tmp_path, monkeypatch, run_main):
+def test_commands_in_the_docs_print_what_the_docs_show(page, tmp_path, monkeypatch, run_main, request):
     import shlex
     import shutil
 
@@ -284,6 +284,12 @@ def test_commands_in_the_docs_print_what_the_docs_show(page, tmp_path, monkeypat
     acme = DOCS.parent / "specs" / "acme"
     shutil.copytree(acme, tmp_path / "specs" / "acme", ignore=shutil.ignore_patterns("cxspec-out"))
     monkeypatch.chdir(tmp_path)
+    # The docs show a plain install: plugins installed here (plugins/*) would add schemes, types…
+    from cxspec.registry import default_registry
+
+    monkeypatch.setenv("CXSPEC_DISABLE_PLUGINS", "*")
+    default_registry.cache_clear()
+    request.addfinalizer(default_registry.cache_clear)
     ran = 0
     for command, kind, shown in pairs:
         if "postgresql://" in command or "postgres://" in command:

@@ -22,7 +22,20 @@ def files_written_by_run(registry) -> list:
 
 
 def render_report(report: dict, fmt: str, registry, *, color: bool = False) -> str:
-    return report_outputs(registry)[fmt].render(report, color=color)
+    """The report in format `fmt`; a plugin's output that fails is a CxspecError naming it."""
+    from cxspec.diagnostics import CxspecError
+
+    output = report_outputs(registry)[fmt]
+    plugin = registry.provided_by.get(("output", fmt), "")
+    if registry.plugins.get(plugin) is None or registry.plugins[plugin].builtin:
+        return output.render(report, color=color)  # a failing built-in is a bug: keep its traceback
+    try:
+        return output.render(report, color=color)
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        raise CxspecError(
+            f"report output {fmt!r} of plugin {registry.plugin_label(plugin)} failed: {reason}"
+        ) from None
 
 
 class ReportFormat(click.ParamType):
@@ -73,6 +86,7 @@ class Progress:
 @click.option("--quiet", "-q", is_flag=True, help="No scorecard on stdout.")
 def run_command(project, warehouse, out_dir, start, end, quiet):
     """Compute every metric, goal status, pyramid score and issue; store; write the reports."""
+    from cxspec.diagnostics import CxspecError
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_report
     from cxspec.runs.run import run_project
@@ -92,15 +106,23 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     report = build_report(stored, registry)
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
     folder.mkdir(parents=True, exist_ok=True)
-    written = files_written_by_run(registry)
-    for output in written:
-        (folder / output.file_name).write_text(output.render(report), encoding="utf-8")
+    written, failures = [], []
+    for output in files_written_by_run(registry):
+        try:
+            text = render_report(report, output.name, registry)
+        except CxspecError as exc:  # the results are stored: write the other reports, then fail
+            failures.append(str(exc))
+            continue
+        (folder / output.file_name).write_text(text, encoding="utf-8")
+        written.append(output)
     progress.done()
     if not quiet:
         click.echo(render_report(report, "terminal", registry, color=sys.stdout.isatty()), nl=False)
     if written:
         names = [str(folder / written[0].file_name), *(o.file_name for o in written[1:])]
         click.echo(f"reports: {', '.join(names)}", err=True)
+    if failures:
+        raise CxspecError("; ".join(failures) + " (the results are stored)")
 
 
 @click.command("report")
