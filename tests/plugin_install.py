@@ -89,3 +89,12 @@ def site(tmp_path, monkeypatch):
             del sys.modules[name]
     importlib.invalidate_caches()
     default_registry.cache_clear()
+
+
+@pytest.fixture
+def core_only(monkeypatch):
+    """cxspec's built-ins only, whatever plugins are installed (CXSPEC_DISABLE_PLUGINS=*)."""
+    monkeypatch.setenv("CXSPEC_DISABLE_PLUGINS", "*")
+    default_registry.cache_clear()
+    yield
+    default_registry.cache_clear()

@@ -15,6 +15,8 @@ import pytest
 import cxspec
 from cxspec.cli import cli
 
+pytest_plugins = ["plugin_install"]  # `core_only`: the built-ins without the installed plugins
+
 REPO = Path(__file__).resolve().parent.parent
 BROKEN = "version: 1\nowners:\n  - id: cx-team\n  - id: support\n    parent: cx-teem\n"
 
@@ -225,7 +227,7 @@ def test_init_into_a_file_is_refused(run_main, tmp_path):
 # -- schema ------------------------------------------------------------------------------------
 
 
-def test_schema_files_are_fresh(runner):
+def test_schema_files_are_fresh(runner, core_only):
     """schemas/*.json are what `cxspec schema` prints: regenerate with `cxspec schema --out schemas`."""
     spec = runner.invoke(cli, ["schema"])
     assert spec.exit_code == 0
@@ -235,7 +237,7 @@ def test_schema_files_are_fresh(runner):
     assert project.output == (REPO / "schemas" / "cxspec.schema.json").read_text(encoding="utf-8")
 
 
-def test_schema_out_writes_both_files(runner, tmp_path):
+def test_schema_out_writes_both_files(runner, tmp_path, core_only):
     result = runner.invoke(cli, ["schema", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
