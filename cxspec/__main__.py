@@ -1,3 +1,3 @@
-from cxspec.cli import main
+from cxspec.cli import console
 
-main()
+console()

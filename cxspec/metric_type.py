@@ -65,7 +65,11 @@ class MetricType:
         return {}
 
     def result(self, metric: Metric, m: MeasureAccess, sql: SqlContext) -> MetricSql:
-        """value, n, invalid and moe from the aggregated measures: ``m("name")``, ``m.rows``."""
+        """value, n, invalid and moe from the aggregated measures: ``m("name")``, ``m.rows``.
+
+        Like `measures`, it may depend on the type's own `fields` only: metrics that share
+        them share one formula in the compiled SQL (each metric's filter picks its rows).
+        """
         raise NotImplementedError
 
     def row_result(self, metric: Metric, rows: RowAccess, sql: SqlContext) -> MetricSql:

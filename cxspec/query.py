@@ -61,6 +61,12 @@ class WarehouseRelations(SourceRelations):
         except NotImplementedError:
             return super().relation(source)
 
+    def column_type(self, source, column):
+        described = self.__dict__.setdefault("_types", {})  # one DESCRIBE per source
+        if source.id not in described:
+            described[source.id] = self.warehouse.column_types(self.relation(source))
+        return described[source.id].get(column)
+
     def local(self, source, duckdb_relation):
         return self.warehouse.local_relation(source, duckdb_relation)
 

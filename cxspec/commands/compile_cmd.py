@@ -24,9 +24,11 @@ def explain(queries) -> str:
             lines.append(f"  scan {scan.source.id} ({scan.source.type}): read once")
             if scan.measure_metrics:
                 chunks = scan.predicate_chunks()
+                columns = ", ".join(scan.group_columns) or "none"
                 lines.append(
-                    f"    two-level: first level groups by period, dimensions and {len(scan.predicates)} "
-                    f"filter(s) in {len(chunks)} aggregate(s), summing {len(scan.measures)} measure(s)"
+                    f"    two-level: first level groups by period, dimensions, filter columns ({columns}) "
+                    f"and {len(scan.predicates)} filter flag(s) in {len(chunks)} aggregate(s), "
+                    f"summing {len(scan.measures)} measure(s)"
                 )
                 lines.append(
                     "      " + ", ".join(f"{m.metric.id} ({m.metric.type})" for m in scan.measure_metrics)

@@ -22,8 +22,16 @@ _STEP = {
 }
 
 
-def utc_timestamp(value: exp.Expression, dialect: str) -> exp.Expression:
-    """The event time as a UTC timestamp without zone (the session runs in UTC)."""
+def utc_timestamp(value: exp.Expression, dialect: str, column_type: str | None = None) -> exp.Expression:
+    """The event time as a UTC timestamp without zone (the session runs in UTC).
+
+    `column_type` is the column's type as the warehouse describes it, when known: a TIMESTAMP
+    is used as it is, a zoned one converted without text. Unknown or text columns go through
+    TIMESTAMPTZ so that offsets written in the text are applied.
+    """
+    known = _known_type(value, dialect, (column_type or "").upper())
+    if known is not None:
+        return known
     if dialect == "sqlite":
         return exp.Anonymous(this="datetime", expressions=[value])
     if dialect in _TZ_CAST:
@@ -32,6 +40,22 @@ def utc_timestamp(value: exp.Expression, dialect: str) -> exp.Expression:
         zoned = exp.cast(value, exp.DataType.build("TIMESTAMPTZ"))
         return exp.AtTimeZone(this=zoned, zone=text("UTC"))
     return exp.cast(value, exp.DataType.build("TIMESTAMP"))
+
+
+def _known_type(value: exp.Expression, dialect: str, column_type: str) -> exp.Expression | None:
+    if dialect not in ("duckdb", "postgres") or not column_type:
+        return None
+    if column_type in ("TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE", "DATETIME"):
+        return value  # already a UTC wall time in a UTC session
+    if column_type == "DATE":
+        return exp.cast(value, exp.DataType.build("TIMESTAMP"))
+    if column_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        if dialect == "duckdb":
+            # The instant's UTC wall time from its epoch: ~4x cheaper than AT TIME ZONE (ICU).
+            micros = exp.Anonymous(this="epoch_us", expressions=[value])
+            return exp.Anonymous(this="make_timestamp", expressions=[micros])
+        return exp.AtTimeZone(this=value, zone=text("UTC"))
+    return None
 
 
 def period_start(timestamp: exp.Expression, grain: str, dialect: str) -> exp.Expression:

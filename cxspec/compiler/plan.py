@@ -18,6 +18,9 @@ from cxspec.suggest import did_you_mean
 #: Most distinct filter predicates grouped in one first-level aggregate; beyond that the
 #: predicates are split over several first-level aggregates of the same scan.
 MAX_PREDICATES_PER_LEVEL = 48
+#: Most filter columns a first level groups by (each multiplies its rows); filters over other
+#: columns become 0/1 flags.
+MAX_GROUP_COLUMNS = 6
 
 
 class RequestError(CxspecError):
@@ -40,10 +43,17 @@ class MetricPlan:
     type: MetricType
     #: The metric's filter AND its touch point's match, or None for every row.
     predicate: exp.Expression | None = None
-    #: Index of the predicate among its scan's predicates.
+    #: The parts of the predicate over columns the first level groups by: evaluated on that
+    #: small table. None when there are none.
+    pivot_filter: exp.Expression | None = None
+    #: Index of the rest of the predicate (a 0/1 flag of the first level) among its scan's
+    #: predicates; None when the pivot filter is all of it.
     predicate_index: int | None = None
     #: Measure name → index among its scan's measures.
     measure_index: dict[str, int] = field(default_factory=dict)
+    #: Metrics with the same formula key share one pivot: the same type and own fields give
+    #: the same formulas over the same measures (only their filters differ).
+    formula_key: tuple = ()
 
 
 @dataclass
@@ -52,6 +62,10 @@ class ScanPlan:
 
     source: Source
     dimensions: list[Dimension]
+    #: Source columns the first level groups by, so that filters over them are evaluated on
+    #: its small result instead of on every row (touch point, survey, channel…).
+    group_columns: list[str] = field(default_factory=list)
+    #: Filter parts over other columns, each a 0/1 flag of the first level.
     predicates: list[exp.Expression] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
     measure_metrics: list[MetricPlan] = field(default_factory=list)
@@ -106,7 +120,9 @@ class Planner:
             parts.append(self.fragment(touchpoint.match))
         if not parts:
             return None
-        return exp.and_(*[exp.Paren(this=p) if not isinstance(p, exp.Paren) else p for p in parts])
+        return exp.and_(
+            *[exp.Paren(this=p) if not isinstance(p, exp.Paren) else p for p in parts], copy=False
+        )
 
     # -- planning --------------------------------------------------------------------------
 
@@ -131,6 +147,8 @@ class Planner:
                 scan = scans[source.id] = ScanPlan(source, self._dimensions(source, request, metric))
                 self._check_where_dims(source, where, request)
             self._add_metric(scan, metric, metric_type)
+        for scan in scans.values():
+            split_predicates(scan)
         for metric in computed:
             self._check_computed_dims(metric, request)
         return Plan(
@@ -219,12 +237,6 @@ class Planner:
         if metric_type.shape == "spine":
             scan.spine_metrics.append(plan)
             return
-        if plan.predicate is not None:
-            key = plan.predicate.sql(copy=False)
-            plan.predicate_index = scan.predicate_keys.get(key)
-            if plan.predicate_index is None:
-                scan.predicates.append(plan.predicate)
-                plan.predicate_index = scan.predicate_keys[key] = len(scan.predicates) - 1
         # Measures depend on the type's own fields only: metrics that share them (the same
         # column and scale under different filters) share the work of building them.
         own_fields = tuple(sorted((k, repr(metric.raw.get(k))) for k in metric_type.fields))
@@ -242,6 +254,7 @@ class Planner:
                 known[name] = index
             scan.measure_sets[signature] = known
         plan.measure_index = dict(known)
+        plan.formula_key = signature
         scan.measure_metrics.append(plan)
 
     def sql_context(self, source: Source) -> CompileContext:
@@ -265,6 +278,83 @@ class Planner:
                 del remaining[metric.id]
                 done.add(metric.id)
         return levels
+
+
+def conjuncts(predicate: exp.Expression | None) -> list[exp.Expression]:
+    """The parts of a predicate joined by AND, outer parentheses removed."""
+    if predicate is None:
+        return []
+    while isinstance(predicate, exp.Paren):
+        predicate = predicate.this
+    if isinstance(predicate, exp.And):
+        return conjuncts(predicate.this) + conjuncts(predicate.expression)
+    return [predicate]
+
+
+def _categorical_use(column: exp.Column) -> bool:
+    """Whether this use of a column suggests few distinct values: the column (or a function of
+    it alone, such as LOWER(TRIM(…))) compared with a string or a boolean, in a list of
+    strings, tested for NULL, or a boolean itself. Not LIKE: patterns match ids and text."""
+    node, parent = column, column.parent
+    while isinstance(parent, exp.Paren) or (
+        isinstance(parent, exp.Func)
+        and not isinstance(parent, exp.AggFunc)
+        and all(c is column for c in parent.find_all(exp.Column))
+    ):
+        node, parent = parent, parent.parent
+    if isinstance(parent, (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)):
+        other = parent.expression if parent.this is node else parent.this
+        return isinstance(other, exp.Boolean) or (isinstance(other, exp.Literal) and other.is_string)
+    if isinstance(parent, exp.In):
+        return (
+            parent.this is node
+            and bool(parent.expressions)
+            and all(isinstance(e, exp.Literal) and e.is_string for e in parent.expressions)
+        )
+    return isinstance(parent, (exp.Is, exp.And, exp.Or, exp.Not)) or parent is None
+
+
+def groupable_columns(parts: list[exp.Expression], limit: int) -> set[str]:
+    """Columns every filter part uses categorically, the `limit` most used of them.
+
+    Grouping by any column is exact; this only chooses where it is cheap.
+    """
+    categorical: dict[str, bool] = {}
+    used_by: dict[str, int] = {}
+    for part in parts:
+        names = set()
+        for column in part.find_all(exp.Column):
+            categorical[column.name] = categorical.get(column.name, True) and _categorical_use(column)
+            names.add(column.name)
+        for name in names:
+            used_by[name] = used_by.get(name, 0) + 1
+    chosen = sorted((n for n, ok in categorical.items() if ok), key=lambda n: (-used_by[n], n))
+    return set(chosen[:limit])
+
+
+def split_predicates(scan: ScanPlan) -> None:
+    """Each two-level metric's predicate: parts over grouped columns become its pivot filter,
+    the rest one (shared, de-duplicated) 0/1 flag of the first level."""
+    parts_of = [conjuncts(plan.predicate) for plan in scan.measure_metrics]
+    grouped = groupable_columns([p for parts in parts_of for p in parts], MAX_GROUP_COLUMNS)
+    used: set[str] = set()
+    for plan, parts in zip(scan.measure_metrics, parts_of, strict=True):
+        pivot, flagged = [], []
+        for part in parts:
+            names = {c.name for c in part.find_all(exp.Column)}
+            (pivot if names <= grouped else flagged).append(part)
+            if names <= grouped:
+                used |= names
+        # The parts move into new trees (no copies): the predicate is not used after this.
+        plan.pivot_filter = exp.and_(*pivot, copy=False) if pivot else None
+        if flagged:
+            predicate = exp.and_(*flagged, copy=False)
+            key = predicate.sql(copy=False)
+            plan.predicate_index = scan.predicate_keys.get(key)
+            if plan.predicate_index is None:
+                scan.predicates.append(predicate)
+                plan.predicate_index = scan.predicate_keys[key] = len(scan.predicates) - 1
+    scan.group_columns = sorted(used)
 
 
 def quoted_fragment(text: str, dialect: str) -> exp.Expression:

@@ -181,7 +181,9 @@ class Generator:
         time_column = source.time or source.start
         columns: list[exp.Expression] = []
         if time_column:
-            timestamp = dialects.utc_timestamp(col(time_column), self.dialect)
+            timestamp = dialects.utc_timestamp(
+                col(time_column), self.dialect, self.relations.column_type(source, time_column)
+            )
             columns.append(
                 exp.alias_(
                     dialects.period_start(timestamp, self.plan.grain, self.dialect),
@@ -255,71 +257,102 @@ class Generator:
             tables.append(
                 self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
             )
+        by_formula: dict[tuple, list[MetricPlan]] = {}
         for plan in scan.measure_metrics:
-            table = tables[chunk_of.get(plan.predicate_index, 0)]
-            branches.append(self.pivot_branch(scan, plan, table))
+            by_formula.setdefault(plan.formula_key, []).append(plan)
+        for plans in by_formula.values():
+            picked = [self.picked_rows(plan, tables[chunk_of.get(plan.predicate_index, 0)]) for plan in plans]
+            branches.append(self.pivot_branch(scan, plans[0], picked))
         return branches
 
     def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
-        groups = self.group_columns()
-        flags = [
-            exp.alias_(
-                case_when(scan.predicates[i].copy(), num(1), num(0)), f"__p{i}", quoted=True, copy=False
-            )
-            for i in chunk
-        ]
+        """GROUP BY period, dimensions, the filter columns and the 0/1 flags of the other
+        filters, summing every measure once: the small table every pivot branch reads."""
+        groups = [*self.group_columns(), *[col(name) for name in scan.group_columns]]
+        flags = [case_when(scan.predicates[i].copy(), num(1), num(0)) for i in chunk]
         aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
         for index, measure in enumerate(scan.measures):
             function = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[measure.agg]
             aggregates.append(
                 exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True, copy=False)
             )
-        group_by = [*groups, *[scan.predicates[i].copy() for i in chunk]]
-        select = exp.select(*groups, *flags, *aggregates).from_(rows.copy(), copy=False)
-        return select.group_by(
-            *[case_when(g, num(1), num(0)) if i >= len(groups) else g for i, g in enumerate(group_by)],
-            copy=False,
-        )
+        named_flags = [
+            exp.alias_(f.copy(), f"__p{i}", quoted=True, copy=False)
+            for i, f in zip(chunk, flags, strict=True)
+        ]
+        select = exp.select(*groups, *named_flags, *aggregates).from_(rows.copy(), copy=False)
+        return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
 
-    def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, table: exp.Table) -> exp.Select:
-        def only(value: exp.Expression) -> exp.Expression:
-            if plan.predicate_index is None:
-                return value
-            flag = exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1))
-            return case_when(flag, value)
+    def picked_rows(self, plan: MetricPlan, table: exp.Table) -> exp.Select:
+        """The first-level rows of one metric (its filter on the small table), labelled with
+        its id, with its measures under names local to the metric."""
+        columns = [
+            exp.alias_(text(plan.metric.id), "metric", quoted=True, copy=False),
+            *self.group_columns(),
+            *[
+                exp.alias_(col(f"__m{plan.measure_index[name]}"), f"__x_{name}", quoted=True, copy=False)
+                for name in sorted(plan.measure_index)
+            ],
+            col("__rows"),
+        ]
+        conditions = []
+        if plan.pivot_filter is not None:
+            # Taken, not copied: a plan is rendered once (copies were a third of compile time).
+            conditions.append(plan.pivot_filter)
+        if plan.predicate_index is not None:
+            conditions.append(exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1)))
+        select = exp.select(*columns).from_(table.copy(), copy=False)
+        return select.where(exp.and_(*conditions, copy=False), copy=False) if conditions else select
 
-        def lookup(name: str) -> exp.Expression:
-            index = plan.measure_index[name]
-            measure = scan.measures[index]
+    def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select]) -> exp.Select:
+        """Metrics that share one formula (the same type and fields, other filters): their
+        picked rows together, each measure aggregated once per metric and group, the formulas
+        written once over those columns. `plan` is any one of them."""
+        union = picked[0]
+        for select in picked[1:]:
+            union = exp.union(union, select, distinct=False, copy=False)
+        keys = [col("metric"), *self.group_columns()]
+        aggregates = []
+        for name in sorted(plan.measure_index):
+            measure = scan.measures[plan.measure_index[name]]
             function = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}[measure.agg]
-            aggregate = function(this=only(col(f"__m{index}")))
-            return exp.Coalesce(this=aggregate, expressions=[num(0)]) if measure.agg == "sum" else aggregate
-
-        rows = exp.Coalesce(this=exp.Sum(this=only(col("__rows"))), expressions=[num(0)])
-        context = self.context(scan)
-        result = plan.type.result(plan.metric, MeasureAccess(lookup, rows), context)
-        return self.result_select(plan.metric.id, result, table).having(
-            exp.GT(this=rows.copy(), expression=num(0)), copy=False
+            aggregate = function(this=col(f"__x_{name}"))
+            if measure.agg == "sum":  # every measure NULL in a group: a count of 0
+                aggregate = exp.Coalesce(this=aggregate, expressions=[num(0)])
+            aggregates.append(exp.alias_(aggregate, f"__a_{name}", quoted=True, copy=False))
+        aggregates.append(exp.alias_(exp.Sum(this=col("__rows")), "__rows", quoted=True, copy=False))
+        inner = (
+            exp.select(*keys, *aggregates)
+            .from_(exp.alias_(exp.Subquery(this=union), "p", table=True, copy=False), copy=False)
+            .group_by(*[k.copy() for k in keys], copy=False)
+        )
+        access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))
+        result = plan.type.result(plan.metric, access, self.context(scan))
+        # Groups are there only where a metric's filter matched a row (the WHEREs above).
+        return self.result_select(
+            col("metric"),
+            result,
+            exp.alias_(exp.Subquery(this=inner), "a", table=True, copy=False),
+            grouped=False,
         )
 
-    def result_select(self, metric_id: str, result: MetricSql, table) -> exp.Select:
-        return (
-            exp.select(
-                exp.alias_(text(metric_id), "metric", quoted=True, copy=False),
-                *self.group_columns(),
-                exp.alias_(double(result.value), "value", quoted=True, copy=False),
-                exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
-                exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
-                exp.alias_(
-                    double(result.moe if result.moe is not None else exp.Null()),
-                    "moe",
-                    quoted=True,
-                    copy=False,
-                ),
-            )
-            .from_(table.copy(), copy=False)
-            .group_by(*self.group_columns(), copy=False)
-        )
+    def result_select(self, metric: str | exp.Expression, result: MetricSql, table, *, grouped=True):
+        """value, n, invalid, moe per group; `metric` is the metric's id or the column holding it."""
+        label = text(metric) if isinstance(metric, str) else metric
+        select = exp.select(
+            exp.alias_(label, "metric", quoted=True, copy=False),
+            *self.group_columns(),
+            exp.alias_(double(result.value), "value", quoted=True, copy=False),
+            exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
+            exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
+            exp.alias_(
+                double(result.moe if result.moe is not None else exp.Null()),
+                "moe",
+                quoted=True,
+                copy=False,
+            ),
+        ).from_(table.copy() if grouped else table, copy=False)  # a subquery is used once: no copy
+        return select.group_by(*self.group_columns(), copy=False) if grouped else select
 
     # -- metrics over rows ----------------------------------------------------------------
 
@@ -410,7 +443,10 @@ class Generator:
         grain, dialect = self.plan.grain, self.dialect
 
         def period_of(column: str) -> exp.Expression:
-            return dialects.period_start(dialects.utc_timestamp(col(column), dialect), grain, dialect)
+            timestamp = dialects.utc_timestamp(
+                col(column), dialect, self.relations.column_type(source, column)
+            )
+            return dialects.period_start(timestamp, grain, dialect)
 
         bounds = exp.select(
             exp.alias_(exp.Min(this=period_of(source.start)), "__first", quoted=True, copy=False),
@@ -446,8 +482,12 @@ class Generator:
         period_end = dialects.timestamp_of_date(
             dialects.next_period(col(PERIOD, "sp"), grain, dialect), dialect
         )
-        start = dialects.utc_timestamp(col(source.start, "r"), dialect)
-        end = dialects.utc_timestamp(col(source.end, "r"), dialect)
+        start = dialects.utc_timestamp(
+            col(source.start, "r"), dialect, self.relations.column_type(source, source.start)
+        )
+        end = dialects.utc_timestamp(
+            col(source.end, "r"), dialect, self.relations.column_type(source, source.end)
+        )
         active = exp.and_(
             exp.LT(this=start, expression=period_start),
             exp.Paren(

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
+from sqlglot import exp
 
 from cxspec.warehouse import Warehouse, WarehouseError
 
@@ -41,6 +42,15 @@ class DuckDBWarehouse(Warehouse):
             self.connection.execute("SET file_search_path = ?", [str(project.root.resolve())])
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB database {url}: {exc}") from None
+
+    def column_types(self, relation):
+        # DESCRIBE reads a Parquet file's metadata and a CSV file's sniffed sample only.
+        query = exp.Describe(this=exp.select("*").from_(relation.copy(), copy=False))
+        try:
+            rows = self.connection.execute(query.sql(dialect="duckdb")).fetchall()
+        except duckdb.Error:
+            return {}  # the query itself will report the problem
+        return {row[0]: str(row[1]).upper() for row in rows}
 
     def execute(self, sql):
         try:

@@ -27,12 +27,8 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "__period",
     "__dim_channel",
-    CASE WHEN (
-      LOWER(TRIM("touchpoint")) = 'chat'
-    ) THEN 1 ELSE 0 END AS "__p0",
-    CASE WHEN (
-      "channel" IN ('web', 'app')
-    ) THEN 1 ELSE 0 END AS "__p1",
+    "channel",
+    "touchpoint",
     COUNT(*) AS "__rows",
     SUM(
       CASE
@@ -167,12 +163,8 @@ WITH "src_1_responses" AS MATERIALIZED (
   GROUP BY
     "__period",
     "__dim_channel",
-    CASE WHEN (
-      LOWER(TRIM("touchpoint")) = 'chat'
-    ) THEN 1 ELSE 0 END,
-    CASE WHEN (
-      "channel" IN ('web', 'app')
-    ) THEN 1 ELSE 0 END
+    "channel",
+    "touchpoint"
 ), "src_2_tickets" AS MATERIALIZED (
   SELECT
     *
@@ -193,9 +185,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "__period",
     "__dim_channel",
-    CASE WHEN (
-      "queue" = 'billing'
-    ) THEN 1 ELSE 0 END AS "__p0",
+    "queue",
     COUNT(*) AS "__rows",
     SUM(CASE WHEN NOT "ticket_id" IS NULL THEN 1 ELSE 0 END) AS "__m0",
     SUM(CASE WHEN "resolved_first" THEN 1 ELSE 0 END) AS "__m1",
@@ -228,373 +218,369 @@ WITH "src_1_responses" AS MATERIALIZED (
   GROUP BY
     "__period",
     "__dim_channel",
-    CASE WHEN (
-      "queue" = 'billing'
-    ) THEN 1 ELSE 0 END
+    "queue"
 ), "results_0" AS (
   SELECT
-    'ces' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
+    CAST(CASE WHEN "__a_n" <> 0 THEN CAST("__a_sum" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM("__m0"), 0) <> 0
-      THEN CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
-    END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m0"), 0) AS BIGINT) AS "n",
-    CAST(COALESCE(SUM("__m3"), 0) AS BIGINT) AS "invalid",
-    CAST(CASE
-      WHEN COALESCE(SUM("__m0"), 0) > 1
+      WHEN "__a_n" > 1
       THEN (
         1.96 * CASE
           WHEN (
             (
-              CAST(COALESCE(SUM("__m2"), 0) AS DOUBLE) - (
+              CAST("__a_squares" AS DOUBLE) - (
                 (
-                  CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) * CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE)
-                ) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
+                  CAST("__a_sum" AS DOUBLE) * CAST("__a_sum" AS DOUBLE)
+                ) / CAST("__a_n" AS DOUBLE)
               )
-            ) / CAST(COALESCE(SUM("__m0"), 0) - 1 AS DOUBLE)
+            ) / CAST("__a_n" - 1 AS DOUBLE)
           ) > 0
           THEN SQRT(
             (
-              CAST(COALESCE(SUM("__m2"), 0) AS DOUBLE) - (
+              CAST("__a_squares" AS DOUBLE) - (
                 (
-                  CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) * CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE)
-                ) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
+                  CAST("__a_sum" AS DOUBLE) * CAST("__a_sum" AS DOUBLE)
+                ) / CAST("__a_n" AS DOUBLE)
               )
-            ) / CAST(COALESCE(SUM("__m0"), 0) - 1 AS DOUBLE)
+            ) / CAST("__a_n" - 1 AS DOUBLE)
           )
           ELSE 0
         END
-      ) / SQRT(CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE))
+      ) / SQRT(CAST("__a_n" AS DOUBLE))
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_1_responses"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
+      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'ces' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m3" AS "__x_invalid",
+        "__m0" AS "__x_n",
+        "__m2" AS "__x_squares",
+        "__m1" AS "__x_sum",
+        "__rows"
+      FROM "lvl1_1_responses"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'ces_top' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(100 * CASE
-      WHEN COALESCE(SUM("__m0"), 0) <> 0
-      THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
-    END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m0"), 0) AS BIGINT) AS "n",
-    CAST(COALESCE(SUM("__m3"), 0) AS BIGINT) AS "invalid",
+    CAST(100 * CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM("__m0"), 0) > 0
+      WHEN "__a_n" > 0
       THEN 1.96 * 100 * CASE
         WHEN (
           (
-            CASE
-              WHEN COALESCE(SUM("__m0"), 0) <> 0
-              THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
-            END * (
-              1 - CASE
-                WHEN COALESCE(SUM("__m0"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
-              END
+            CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END * (
+              1 - CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END
             )
-          ) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
+          ) / CAST("__a_n" AS DOUBLE)
         ) > 0
         THEN SQRT(
           (
-            CASE
-              WHEN COALESCE(SUM("__m0"), 0) <> 0
-              THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
-            END * (
-              1 - CASE
-                WHEN COALESCE(SUM("__m0"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
-              END
+            CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END * (
+              1 - CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END
             )
-          ) / CAST(COALESCE(SUM("__m0"), 0) AS DOUBLE)
+          ) / CAST("__a_n" AS DOUBLE)
         )
         ELSE 0
       END
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_1_responses"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
+      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
+      COALESCE(SUM("__x_top"), 0) AS "__a_top",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'ces_top' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m3" AS "__x_invalid",
+        "__m0" AS "__x_n",
+        "__m2" AS "__x_squares",
+        "__m1" AS "__x_sum",
+        "__m4" AS "__x_top",
+        "__rows"
+      FROM "lvl1_1_responses"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'chat_nps' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
     CAST(100 * (
       CASE
-        WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-        THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+        WHEN "__a_n" <> 0
+        THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
       END - CASE
-        WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-        THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+        WHEN "__a_n" <> 0
+        THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
       END
     ) AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS BIGINT) AS "n",
-    CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m6" END), 0) AS BIGINT) AS "invalid",
+    CAST("__a_n" AS BIGINT) AS "n",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) > 0
+      WHEN "__a_n" > 0
       THEN 1.96 * 100 * CASE
         WHEN (
           (
             (
               CASE
-                WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                WHEN "__a_n" <> 0
+                THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
               END + CASE
-                WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                WHEN "__a_n" <> 0
+                THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
               END
             ) - (
               (
                 CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END - CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END
               ) * (
                 CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END - CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END
               )
             )
-          ) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+          ) / CAST("__a_n" AS DOUBLE)
         ) > 0
         THEN SQRT(
           (
             (
               CASE
-                WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                WHEN "__a_n" <> 0
+                THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
               END + CASE
-                WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                WHEN "__a_n" <> 0
+                THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
               END
             ) - (
               (
                 CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END - CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END
               ) * (
                 CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m7" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_promoters" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END - CASE
-                  WHEN COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) <> 0
-                  THEN CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m8" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+                  WHEN "__a_n" <> 0
+                  THEN CAST("__a_detractors" AS DOUBLE) / CAST("__a_n" AS DOUBLE)
                 END
               )
             )
-          ) / CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m5" END), 0) AS DOUBLE)
+          ) / CAST("__a_n" AS DOUBLE)
         )
         ELSE 0
       END
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_1_responses"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__rows" END), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_detractors"), 0) AS "__a_detractors",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_promoters"), 0) AS "__a_promoters",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'chat_nps' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m8" AS "__x_detractors",
+        "__m6" AS "__x_invalid",
+        "__m5" AS "__x_n",
+        "__m7" AS "__x_promoters",
+        "__rows"
+      FROM "lvl1_1_responses"
+      WHERE
+        LOWER(TRIM("touchpoint")) = 'chat'
+      UNION ALL
+      SELECT
+        'nps' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m8" AS "__x_detractors",
+        "__m6" AS "__x_invalid",
+        "__m5" AS "__x_n",
+        "__m7" AS "__x_promoters",
+        "__rows"
+      FROM "lvl1_1_responses"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'csat' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(100 * CASE
-      WHEN COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) <> 0
-      THEN CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m13" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
-    END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS BIGINT) AS "n",
-    CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m12" END), 0) AS BIGINT) AS "invalid",
+    CAST(100 * CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) > 0
+      WHEN "__a_n" > 0
       THEN 1.96 * 100 * CASE
         WHEN (
           (
-            CASE
-              WHEN COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) <> 0
-              THEN CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m13" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
-            END * (
-              1 - CASE
-                WHEN COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) <> 0
-                THEN CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m13" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
-              END
+            CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END * (
+              1 - CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END
             )
-          ) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
+          ) / CAST("__a_n" AS DOUBLE)
         ) > 0
         THEN SQRT(
           (
-            CASE
-              WHEN COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) <> 0
-              THEN CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m13" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
-            END * (
-              1 - CASE
-                WHEN COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) <> 0
-                THEN CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m13" END), 0) AS DOUBLE) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
-              END
+            CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END * (
+              1 - CASE WHEN "__a_n" <> 0 THEN CAST("__a_top" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END
             )
-          ) / CAST(COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__m9" END), 0) AS DOUBLE)
+          ) / CAST("__a_n" AS DOUBLE)
         )
         ELSE 0
       END
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_1_responses"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM(CASE WHEN "__p1" = 1 THEN "__rows" END), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
+      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
+      COALESCE(SUM("__x_top"), 0) AS "__a_top",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'csat' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m12" AS "__x_invalid",
+        "__m9" AS "__x_n",
+        "__m11" AS "__x_squares",
+        "__m10" AS "__x_sum",
+        "__m13" AS "__x_top",
+        "__rows"
+      FROM "lvl1_1_responses"
+      WHERE
+        "channel" IN ('web', 'app')
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'csat_mean' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
+    CAST(CASE WHEN "__a_n" <> 0 THEN CAST("__a_sum" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM("__m9"), 0) <> 0
-      THEN CAST(COALESCE(SUM("__m10"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m9"), 0) AS DOUBLE)
-    END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m9"), 0) AS BIGINT) AS "n",
-    CAST(COALESCE(SUM("__m12"), 0) AS BIGINT) AS "invalid",
-    CAST(CASE
-      WHEN COALESCE(SUM("__m9"), 0) > 1
+      WHEN "__a_n" > 1
       THEN (
         1.96 * CASE
           WHEN (
             (
-              CAST(COALESCE(SUM("__m11"), 0) AS DOUBLE) - (
+              CAST("__a_squares" AS DOUBLE) - (
                 (
-                  CAST(COALESCE(SUM("__m10"), 0) AS DOUBLE) * CAST(COALESCE(SUM("__m10"), 0) AS DOUBLE)
-                ) / CAST(COALESCE(SUM("__m9"), 0) AS DOUBLE)
+                  CAST("__a_sum" AS DOUBLE) * CAST("__a_sum" AS DOUBLE)
+                ) / CAST("__a_n" AS DOUBLE)
               )
-            ) / CAST(COALESCE(SUM("__m9"), 0) - 1 AS DOUBLE)
+            ) / CAST("__a_n" - 1 AS DOUBLE)
           ) > 0
           THEN SQRT(
             (
-              CAST(COALESCE(SUM("__m11"), 0) AS DOUBLE) - (
+              CAST("__a_squares" AS DOUBLE) - (
                 (
-                  CAST(COALESCE(SUM("__m10"), 0) AS DOUBLE) * CAST(COALESCE(SUM("__m10"), 0) AS DOUBLE)
-                ) / CAST(COALESCE(SUM("__m9"), 0) AS DOUBLE)
+                  CAST("__a_sum" AS DOUBLE) * CAST("__a_sum" AS DOUBLE)
+                ) / CAST("__a_n" AS DOUBLE)
               )
-            ) / CAST(COALESCE(SUM("__m9"), 0) - 1 AS DOUBLE)
+            ) / CAST("__a_n" - 1 AS DOUBLE)
           )
           ELSE 0
         END
-      ) / SQRT(CAST(COALESCE(SUM("__m9"), 0) AS DOUBLE))
+      ) / SQRT(CAST("__a_n" AS DOUBLE))
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_1_responses"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
-  UNION ALL
-  SELECT
-    'nps' AS "metric",
-    "__period",
-    "__dim_channel",
-    CAST(100 * (
-      CASE
-        WHEN COALESCE(SUM("__m5"), 0) <> 0
-        THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-      END - CASE
-        WHEN COALESCE(SUM("__m5"), 0) <> 0
-        THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-      END
-    ) AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m5"), 0) AS BIGINT) AS "n",
-    CAST(COALESCE(SUM("__m6"), 0) AS BIGINT) AS "invalid",
-    CAST(CASE
-      WHEN COALESCE(SUM("__m5"), 0) > 0
-      THEN 1.96 * 100 * CASE
-        WHEN (
-          (
-            (
-              CASE
-                WHEN COALESCE(SUM("__m5"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-              END + CASE
-                WHEN COALESCE(SUM("__m5"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-              END
-            ) - (
-              (
-                CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END - CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END
-              ) * (
-                CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END - CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END
-              )
-            )
-          ) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-        ) > 0
-        THEN SQRT(
-          (
-            (
-              CASE
-                WHEN COALESCE(SUM("__m5"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-              END + CASE
-                WHEN COALESCE(SUM("__m5"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-              END
-            ) - (
-              (
-                CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END - CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END
-              ) * (
-                CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m7"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END - CASE
-                  WHEN COALESCE(SUM("__m5"), 0) <> 0
-                  THEN CAST(COALESCE(SUM("__m8"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-                END
-              )
-            )
-          ) / CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE)
-        )
-        ELSE 0
-      END
-    END AS DOUBLE) AS "moe"
-  FROM "lvl1_1_responses"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
+      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'csat_mean' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m12" AS "__x_invalid",
+        "__m9" AS "__x_n",
+        "__m11" AS "__x_squares",
+        "__m10" AS "__x_sum",
+        "__rows"
+      FROM "lvl1_1_responses"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
     'responders' AS "metric",
@@ -612,174 +598,283 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(1) > 0
   UNION ALL
   SELECT
-    'billing_tickets' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m0" END), 0) AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__m0" END), 0) AS BIGINT) AS "n",
+    CAST("__a_n" AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM(CASE WHEN "__p0" = 1 THEN "__rows" END), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'billing_tickets' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m0" AS "__x_n",
+        "__rows"
+      FROM "lvl1_2_tickets"
+      WHERE
+        "queue" = 'billing'
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'fcr' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
     CAST(100 * CASE
-      WHEN COALESCE(SUM("__rows"), 0) <> 0
-      THEN CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+      WHEN "__rows" <> 0
+      THEN CAST("__a_true" AS DOUBLE) / CAST("__rows" AS DOUBLE)
     END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__rows"), 0) AS BIGINT) AS "n",
+    CAST("__rows" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM("__rows"), 0) > 0
+      WHEN "__rows" > 0
       THEN 1.96 * 100 * CASE
         WHEN (
           (
             CASE
-              WHEN COALESCE(SUM("__rows"), 0) <> 0
-              THEN CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+              WHEN "__rows" <> 0
+              THEN CAST("__a_true" AS DOUBLE) / CAST("__rows" AS DOUBLE)
             END * (
               1 - CASE
-                WHEN COALESCE(SUM("__rows"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+                WHEN "__rows" <> 0
+                THEN CAST("__a_true" AS DOUBLE) / CAST("__rows" AS DOUBLE)
               END
             )
-          ) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+          ) / CAST("__rows" AS DOUBLE)
         ) > 0
         THEN SQRT(
           (
             CASE
-              WHEN COALESCE(SUM("__rows"), 0) <> 0
-              THEN CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+              WHEN "__rows" <> 0
+              THEN CAST("__a_true" AS DOUBLE) / CAST("__rows" AS DOUBLE)
             END * (
               1 - CASE
-                WHEN COALESCE(SUM("__rows"), 0) <> 0
-                THEN CAST(COALESCE(SUM("__m1"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+                WHEN "__rows" <> 0
+                THEN CAST("__a_true" AS DOUBLE) / CAST("__rows" AS DOUBLE)
               END
             )
-          ) / CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE)
+          ) / CAST("__rows" AS DOUBLE)
         )
         ELSE 0
       END
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_true"), 0) AS "__a_true",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'fcr' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m1" AS "__x_true",
+        "__rows"
+      FROM "lvl1_2_tickets"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'handle_max' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(MAX("__m3") AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m2"), 0) AS BIGINT) AS "n",
+    CAST("__a_value" AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      MAX("__x_value") AS "__a_value",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'handle_max' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m2" AS "__x_n",
+        "__m3" AS "__x_value",
+        "__rows"
+      FROM "lvl1_2_tickets"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'handle_mean' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(CASE
-      WHEN COALESCE(SUM("__m2"), 0) <> 0
-      THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) / CAST(COALESCE(SUM("__m2"), 0) AS DOUBLE)
-    END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m2"), 0) AS BIGINT) AS "n",
+    CAST(CASE WHEN "__a_n" <> 0 THEN CAST("__a_sum" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(CASE
-      WHEN COALESCE(SUM("__m2"), 0) > 1
+      WHEN "__a_n" > 1
       THEN (
         1.96 * CASE
           WHEN (
             (
-              CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE) - (
+              CAST("__a_squares" AS DOUBLE) - (
                 (
-                  CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) * CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE)
-                ) / CAST(COALESCE(SUM("__m2"), 0) AS DOUBLE)
+                  CAST("__a_sum" AS DOUBLE) * CAST("__a_sum" AS DOUBLE)
+                ) / CAST("__a_n" AS DOUBLE)
               )
-            ) / CAST(COALESCE(SUM("__m2"), 0) - 1 AS DOUBLE)
+            ) / CAST("__a_n" - 1 AS DOUBLE)
           ) > 0
           THEN SQRT(
             (
-              CAST(COALESCE(SUM("__m5"), 0) AS DOUBLE) - (
+              CAST("__a_squares" AS DOUBLE) - (
                 (
-                  CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE) * CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE)
-                ) / CAST(COALESCE(SUM("__m2"), 0) AS DOUBLE)
+                  CAST("__a_sum" AS DOUBLE) * CAST("__a_sum" AS DOUBLE)
+                ) / CAST("__a_n" AS DOUBLE)
               )
-            ) / CAST(COALESCE(SUM("__m2"), 0) - 1 AS DOUBLE)
+            ) / CAST("__a_n" - 1 AS DOUBLE)
           )
           ELSE 0
         END
-      ) / SQRT(CAST(COALESCE(SUM("__m2"), 0) AS DOUBLE))
+      ) / SQRT(CAST("__a_n" AS DOUBLE))
     END AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
+      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'handle_mean' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m2" AS "__x_n",
+        "__m5" AS "__x_squares",
+        "__m4" AS "__x_sum",
+        "__rows"
+      FROM "lvl1_2_tickets"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'handle_min' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(MIN("__m6") AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m2"), 0) AS BIGINT) AS "n",
+    CAST("__a_value" AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      MIN("__x_value") AS "__a_value",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'handle_min' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m2" AS "__x_n",
+        "__m6" AS "__x_value",
+        "__rows"
+      FROM "lvl1_2_tickets"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'handle_total' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(CASE
-      WHEN COALESCE(SUM("__m2"), 0) > 0
-      THEN CAST(COALESCE(SUM("__m4"), 0) AS DOUBLE)
-    END AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__m2"), 0) AS BIGINT) AS "n",
+    CAST(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'handle_total' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__m2" AS "__x_n",
+        "__m4" AS "__x_sum",
+        "__rows"
+      FROM "lvl1_2_tickets"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
-    'tickets' AS "metric",
+    "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(COALESCE(SUM("__rows"), 0) AS DOUBLE) AS "value",
-    CAST(COALESCE(SUM("__rows"), 0) AS BIGINT) AS "n",
+    CAST("__rows" AS DOUBLE) AS "value",
+    CAST("__rows" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
-  FROM "lvl1_2_tickets"
-  GROUP BY
-    "__period",
-    "__dim_channel"
-  HAVING
-    COALESCE(SUM("__rows"), 0) > 0
+  FROM (
+    SELECT
+      "metric",
+      "__period",
+      "__dim_channel",
+      SUM("__rows") AS "__rows"
+    FROM (
+      SELECT
+        'tickets' AS "metric",
+        "__period",
+        "__dim_channel",
+        "__rows"
+      FROM "lvl1_2_tickets"
+    ) AS p
+    GROUP BY
+      "metric",
+      "__period",
+      "__dim_channel"
+  ) AS a
   UNION ALL
   SELECT
     'p90_handle' AS "metric",
