@@ -486,7 +486,11 @@ def test_exit_codes(run_main, make_project):
     assert code == 0 and "warning CXL002" in out
     assert run_main("lint", str(warning), "--strict")[0] == 1
     info_only = write(make_project, WARNED, "version: 1\nproject: t\nlint: {severity: {CXL002: info}}\n")
-    assert run_main("lint", str(info_only))[0] == 0
+    code, out, _ = run_main("lint", str(info_only))
+    assert code == 0
+    # the summary counts every severity: findings of each kind are listed above it
+    assert out.splitlines()[-1] == "0 errors, 0 warnings, 1 info in 3 files"
+    assert out.count(": info CXL002") == 1
     assert run_main("lint", str(info_only), "--strict")[0] == 1  # --strict: any finding
 
 

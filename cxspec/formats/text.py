@@ -44,8 +44,12 @@ def render(diagnostics, context) -> str:
     files = len(context.files) + 1  # the spec files and cxspec.yaml
     if diagnostics:
         out.append("")
-    summary = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
-    if not errors and not warnings:
+    infos = sum(d.severity is Severity.INFO for d in diagnostics)
+    counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}" + (
+        f", {_plural(infos, 'info')}" if infos else ""
+    )
+    summary = f"{counts} in {_plural(files, 'file')}"
+    if not errors and not warnings and not infos:
         summary = f"{context.command}: ok, {_plural(files, 'file')} checked"
     out.append(summary)
     return "\n".join(out) + "\n"
