@@ -516,3 +516,86 @@ def test_fixture_files_are_what_make_data_writes():
     for name, text in make_data.contents().items():
         raw = (PROJECT / "data" / name).read_bytes()
         assert (gzip.decompress(raw) if name.endswith(".gz") else raw).decode("utf-8") == text, name
+
+
+# -- plan shapes give the same numbers ------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["week-by-channel", "month-by-channel-touchpoint"])
+def test_filters_as_flags_or_on_grouped_columns_give_the_same_numbers(
+    project, registry, warehouse, monkeypatch, case
+):
+    """The planner groups the first level by the columns filters compare with strings; with no
+    such columns allowed every filter part is a 0/1 flag instead. Both are exact."""
+    monkeypatch.setattr(plan_module, "MAX_GROUP_COLUMNS", 0)
+    query = CASES[case].query
+    (responses,) = [
+        s
+        for q in compile_request(project, request_of(query, None), "duckdb", registry)
+        for s in q.plan.scans
+        if s.source.id == "responses"
+    ]
+    assert responses.group_columns == [] and len(responses.predicates) >= 5
+    assert_matches(expected(query), run(project, registry, warehouse, query))
+
+
+def test_grouped_columns_are_the_string_compared_ones(project, registry):
+    (responses,) = [
+        s
+        for q in compile_request(project, Request(), "duckdb", registry)
+        for s in q.plan.scans
+        if s.source.id == "responses"
+    ]
+    # channel = 'web', channel IN (…), LOWER(TRIM(touchpoint)) = 'chat'; not the LIKE on ids.
+    assert responses.group_columns == ["channel", "touchpoint"]
+    assert [p.sql() for p in responses.predicates] == [
+        "\"response_id\" LIKE 'dup-%'",
+        "\"response_id\" LIKE 'p-%'",
+    ]
+
+
+@pytest.mark.parametrize("time_type", ["TIMESTAMP", "TIMESTAMPTZ", "VARCHAR"])
+def test_event_time_of_any_column_type(tmp_path, registry, time_type):
+    """DuckDB describes the source, and the period is taken from a TIMESTAMP as it is, from a
+    TIMESTAMPTZ through its epoch, from text through TIMESTAMPTZ: the same numbers each."""
+    import duckdb
+
+    from cxspec.query import WarehouseRelations, connect
+
+    root = tmp_path / "numbers"
+    shutil.copytree(PROJECT, root)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    as_type = {
+        "TIMESTAMP": "timezone('UTC', responded_at)",
+        "TIMESTAMPTZ": "responded_at",
+        "VARCHAR": "strftime(timezone('Asia/Kolkata', responded_at), '%Y-%m-%d %H:%M:%S') || '+05:30'",
+    }[time_type]
+    source = (root / "data" / "responses.csv").as_posix()
+    target = (root / "data" / "responses.parquet").as_posix()
+    con.execute(
+        f"COPY (SELECT * REPLACE ({as_type} AS responded_at) FROM read_csv('{source}')) TO '{target}'"
+    )
+    con.close()
+    sources = root / "specs" / "sources.yaml"
+    sources.write_text(sources.read_text().replace("data/responses.csv", "data/responses.parquet"))
+    copy = load_project(root)
+    query = Query(RESPONSES, "month", ("channel",))
+    with connect("duckdb:///:memory:", copy, registry) as warehouse:
+        relations = WarehouseRelations(copy, warehouse, registry)
+        described = relations.column_type(copy.sources["responses"], "responded_at")
+        request = request_of(query, None)
+        (sql,) = [q.sql for q in compile_request(copy, request, "duckdb", registry, relations)]
+    assert described == {"TIMESTAMP": "TIMESTAMP", "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}.get(
+        time_type, "VARCHAR"
+    )
+    period = re.search(r"DATE_TRUNC\('MONTH', (.*?)\) AS DATE\) AS \"__period\"", sql).group(1)
+    assert (
+        period
+        == {
+            "TIMESTAMP": '"responded_at"',
+            "TIMESTAMPTZ": 'MAKE_TIMESTAMP(EPOCH_US("responded_at"))',
+            "VARCHAR": "CAST(\"responded_at\" AS TIMESTAMPTZ) AT TIME ZONE 'UTC'",
+        }[time_type]
+    )
+    assert_matches(expected(query), run(copy, registry, "duckdb:///:memory:", query))
