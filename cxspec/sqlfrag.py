@@ -427,3 +427,45 @@ def check_query(query: str, source, field_name: str, dialect: str, sink) -> None
             source.loc(field_name),
             hint="a sql source is one read-only SELECT",
         )
+    else:
+        from cxspec.registry import default_registry
+
+        for problem in query_problems(statements[0], default_registry().sql_functions):
+            message = f"query of source {source.id!r}: {problem.message}"
+            sink.add(problem.code, message, source.loc(field_name), hint=problem.hint)
+
+
+#: Characters of a table name that make DuckDB read it as a file (`FROM 'x.csv'`, "~/x.parquet").
+_FILE_NAME = re.compile(r"[/\\.:~*?]")
+
+
+def query_problems(query: exp.Expression, allowed: frozenset[str]) -> list[FragmentProblem]:
+    """What in a `sql` source's SELECT reaches past the warehouse's tables: functions off the
+    allow-list (aggregates and window functions are fine), table functions and file names."""
+    problems: list[FragmentProblem] = []
+    for node in query.walk():
+        if isinstance(node, exp.Table):
+            name = node.this
+            if not isinstance(name, exp.Identifier) or _FILE_NAME.search(name.name):
+                problems.append(
+                    FragmentProblem(
+                        "CX504",
+                        f"`{_describe(node)[1:-1]}` reads a file or runs a table function",
+                        hint="a sql source reads warehouse tables; read files with a file source",
+                    )
+                )
+        elif isinstance(node, exp.Func) and not isinstance(node, (*_SYNTAX, exp.AggFunc)):
+            if isinstance(node.parent, exp.Window) and node.arg_key == "this":
+                continue  # row_number(), rank(), lag() … over the query's own rows
+            if isinstance(node.parent, exp.Table):
+                continue  # reported as a table function
+            names = function_names(node)
+            if not any(name in allowed for name in names):
+                problems.append(
+                    FragmentProblem(
+                        "CX504",
+                        f"function {names[0]}() is not on the allow-list",
+                        hint="see docs/sql-fragments.md; a plugin can allow more functions",
+                    )
+                )
+    return problems

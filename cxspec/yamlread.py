@@ -23,6 +23,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
+from ruamel.yaml.reader import ReaderError
 
 try:  # the C parser is optional: the pure-Python one gives the same events, slower
     import _ruamel_yaml  # noqa: F401
@@ -135,6 +136,15 @@ def resolve_plain(value: str):
     return value
 
 
+#: Byte-order marks of other Unicode encodings (UTF-32 first: its LE mark starts like UTF-16's).
+_OTHER_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 def decode(raw: bytes) -> str:
     """UTF-8 text without its BOM, or a YamlReadError at the first bad byte."""
     if len(raw) > MAX_FILE_BYTES:
@@ -149,6 +159,11 @@ def decode(raw: bytes) -> str:
                 )
             ]
         )
+    for bom, encoding in _OTHER_BOMS:
+        if raw.startswith(bom):
+            raise YamlReadError(
+                [YamlProblem("CX003", f"the file is {encoding}, not UTF-8", 1, 1, "save the file as UTF-8")]
+            )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -191,6 +206,13 @@ def parse(text: str) -> object:
         elif "mapping values are not allowed" in message:
             hint = "quote a value that holds ': ' or ends with ':' (\"duckdb:///:memory:\")"
         raise YamlReadError([YamlProblem("CX001", message, line, column, hint)]) from None
+    except ReaderError as exc:  # a character YAML does not allow, such as NUL
+        offset = exc.position if isinstance(exc.position, int) else 0
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        message = f"character U+{character:04X} is not allowed in YAML"
+        raise YamlReadError([YamlProblem("CX001", message, line, column, "remove it")]) from None
     except YAMLError as exc:
         raise YamlReadError([YamlProblem("CX001", str(exc), 1, 1)]) from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
@@ -264,7 +286,8 @@ class _Composer:
                 if anchor is not None:
                     self.anchors[anchor] = (container, size)
                 if stack:
-                    self._add(stack, container, container.pos, size, None)
+                    # Its contents were counted as they came: the container adds itself only.
+                    self._add(stack, container, container.pos, size, None, new_nodes=1)
                 else:
                     root = container
             elif cls is AliasEvent:
@@ -303,8 +326,10 @@ class _Composer:
             return event.value
         return resolve_plain(event.value)
 
-    def _add(self, stack, value, pos: Pos, size: int, anchor) -> None:
-        self.nodes += size
+    def _add(self, stack, value, pos: Pos, size: int, anchor, new_nodes: int | None = None) -> None:
+        """Put a value into the open container; `size` is what it expands to (an alias: all of
+        its anchor), `new_nodes` what it adds to the document's count (`size` unless given)."""
+        self.nodes += size if new_nodes is None else new_nodes
         if self.nodes > MAX_NODES:
             self.fail(
                 "CX004",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlglot
@@ -12,6 +13,8 @@ from cxspec.source_type import SourceType
 from cxspec.sqlfrag import check_query
 
 FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".tsv": "csv"}
+#: Paths an engine reads somewhere else: home folders, URLs (s3://, https://), glob patterns.
+_ELSEWHERE = re.compile(r"^~|^[A-Za-z][A-Za-z0-9+.-]*:|[*?\[\]{}]")
 
 
 def file_format(path: str) -> str | None:
@@ -29,6 +32,16 @@ def check_path(source, project, sink, field: str = "path") -> Path | None:
     if not isinstance(path, str):
         return None
     target = (project.root / path).resolve()
+    # DuckDB expands `~`, fetches URLs (httpfs) and expands globs, which may cross symbolic
+    # links: such a path would be read elsewhere than where it resolves here.
+    if _ELSEWHERE.search(path):
+        sink.add(
+            "CX401",
+            f"path {path!r} of source {source.id!r} is not a plain file path inside the project",
+            source.loc(field),
+            hint="name one file below the project folder: no ~, URLs or wildcards",
+        )
+        return None
     if not target.is_relative_to(project.root.resolve()):
         sink.add(
             "CX401",
