@@ -92,3 +92,15 @@ def test_the_generator_writes_the_committed_exports(tmp_path):
         "surveymonkey_onboarding.csv",
     ):
         assert (tmp_path / name).read_bytes() == (EXAMPLE / "data" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("url", ["duckdb:///:memory:", "sqlite:///:memory:"])
+def test_a_broken_export_is_an_error_not_a_traceback(cli, example, url):
+    """A row with too few cells (a hand-edited export) stops the query with the reader's message."""
+    path = example / "data" / "qualtrics_support_choice_text.csv"
+    lines = path.read_bytes().split(b"\r\n")
+    path.write_bytes(b"\r\n".join([*lines[:10], b"2026-04-01 10:00:00,broken,row", *lines[10:]]))
+    code, out, err = cli("query", str(example), "-m", "support_nps", "--warehouse", url)
+    assert code == 1
+    assert "qualtrics_support_choice_text.csv" in err
+    assert "Traceback" not in out + err and "internal error" not in err
