@@ -104,3 +104,26 @@ def test_a_broken_export_is_an_error_not_a_traceback(cli, example, url):
     assert code == 1
     assert "qualtrics_support_choice_text.csv" in err
     assert "Traceback" not in out + err and "internal error" not in err
+
+
+def test_compiled_duckdb_sql_runs_on_its_own(cli, example, tmp_path):
+    """The compiled SQL reads the raw exports by itself: run from the project folder in a plain
+    DuckDB session, it gives the values the reference computes."""
+    import duckdb
+
+    code, out, err = cli("compile", str(example), "--out", str(tmp_path / "sql"))
+    assert code == 0, out + err
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET file_search_path = ?", [str(example)])
+    got = {}
+    for path in sorted((tmp_path / "sql").glob("*.sql")):
+        for metric, period, value, n, invalid, _moe in con.execute(path.read_text()).fetchall():
+            got[(metric, period.isoformat())] = (value, n, invalid)
+    want = expected()
+    assert {key for key in got if key[0] in want} == {(m, p) for m, periods in want.items() for p in periods}
+    for metric, periods in want.items():
+        for period, (value, n, invalid, _moe) in periods.items():
+            g_value, g_n, g_invalid = got[(metric, period)]
+            assert (g_n, g_invalid) == (n, invalid)
+            assert g_value == pytest.approx(value, rel=1e-9, abs=1e-9)
