@@ -109,11 +109,19 @@ def _load_entry_points(loaded: LoadedPlugins) -> None:
     blocked = blocked_names()
     found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
     for ep in found:
-        if ep.name in loaded.plugins:  # the same distribution seen twice on sys.path
-            continue
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else None
         info = PluginInfo(ep.name, ep.value, dist_name, dist.version if dist is not None else None)
+        first = loaded.plugins.get(ep.name)
+        if first is not None:
+            if first.distribution == dist_name:  # the same distribution seen twice on sys.path
+                continue
+            # Two distributions, one plugin name: messages and CXSPEC_DISABLE_PLUGINS could
+            # not tell them apart, so the second is not loaded.
+            info.name = f"{ep.name} ({dist_name})"
+            info.broken = f"its entry-point name {ep.name!r} is taken by {first.distribution}: rename one"
+            loaded.plugins[info.name] = info
+            continue
         loaded.plugins[ep.name] = info
         if "*" in blocked or ep.name in blocked or (dist_name and dist_name in blocked):
             info.disabled = True

@@ -599,3 +599,25 @@ def test_the_known_packages_table_matches_what_each_package_registers(package, s
         if plugin in entry_points and kind in ("metric type", "source type", "warehouse", "output"):
             provided.setdefault(kind, set()).add(item)
     assert {kind: set(names) for kind, names in PACKAGES.get(name, {}).items()} == provided
+
+
+def test_two_distributions_with_one_plugin_name(site, project, run_main):
+    site.install("acme-one", {"acme": "acme_one"}, {"acme_one": GOOD})
+    site.install("acme-two", {"acme": "acme_two"}, {"acme_two": GOOD.replace("scores-csv", "other-csv")})
+    code, _, stderr = run_main("validate", str(project))
+    assert code == 0
+    assert stderr == (
+        "cxspec: warning: plugin 'acme (acme-two)' (acme-two 1.0) is broken and was left out: "
+        "its entry-point name 'acme' "
+        "is taken by acme-one: rename one (see `cxspec plugins`)\n"
+    )
+    code, data = plugins_json(run_main)
+    assert code == 1
+    assert entry(data, "acme")["registers"]["outputs"][0]["name"] == "scores-csv"
+
+
+def test_warnings_leave_json_output_intact(site, project, run_main):
+    site.install("acme-bad", {"bad": "acme_bad"}, {"acme_bad": "import nonexistent_module_xyz\n"})
+    code, stdout, stderr = run_main("validate", str(project), "--format", "json")
+    assert code == 0 and json.loads(stdout) == {"diagnostics": []}
+    assert stderr.startswith("cxspec: warning: plugin 'bad' (acme-bad 1.0) is broken")
