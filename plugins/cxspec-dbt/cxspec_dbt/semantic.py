@@ -259,7 +259,37 @@ class SemanticBuilder:
 
     def semantic_model(self, source, measures: list[dict]) -> dict:
         name = dbt_name(source.id)
-        time_name = dbt_name(source.time or source.start)
+        # Entities and dimensions of one semantic model share a namespace in MetricFlow: the
+        # time column and the dimensions keep their names, an entity that clashes gets a suffix.
+        elements: dict[str, str] = {}
+        time_column = source.time or source.start
+        time_name = claim(elements, dbt_name(time_column), f"time column {time_column}")
+        dimensions = [
+            {
+                "name": time_name,
+                "description": f"The UTC day of {time_column} (cxspec periods are UTC).",
+                "type": "time",
+                "expr": self.quoted(PERIOD),
+                "type_params": {"time_granularity": "day"},
+            }
+        ]
+        for dimension in source.dimensions:
+            entry = {
+                "name": claim(
+                    elements, dbt_name(dimension.name), f"dimension {dimension.name} of {source.id}"
+                ),
+                "type": "categorical",
+                "expr": self.quoted(dim_column(dimension.name)),
+            }
+            described = dimension.raw.get("description") if hasattr(dimension.raw, "get") else None
+            if described:
+                entry["description"] = " ".join(str(described).split())
+            dimensions.append(entry)
+        entities = []
+        if source.key:
+            entities.append(self.entity(elements, source.key, "primary"))
+        if source.entity and source.entity != source.key:
+            entities.append(self.entity(elements, source.entity, "foreign"))
         model: dict = {
             "name": name,
             "description": " ".join(
@@ -268,41 +298,19 @@ class SemanticBuilder:
             "model": f"ref('{self.row_model_name(source)}')",
             "defaults": {"agg_time_dimension": time_name},
         }
-        entities = []
-        if source.key:
-            entities.append(
-                {"name": dbt_name(source.key), "type": "primary", "expr": self.quoted(source.key)}
-            )
-        else:
+        if not source.key:
             model["primary_entity"] = f"{name}_row"
-        if source.entity and source.entity != source.key:
-            entities.append(
-                {"name": dbt_name(source.entity), "type": "foreign", "expr": self.quoted(source.entity)}
-            )
         if entities:
             model["entities"] = entities
-        dimensions = [
-            {
-                "name": time_name,
-                "description": f"The UTC day of {source.time or source.start} (cxspec periods are UTC).",
-                "type": "time",
-                "expr": self.quoted(PERIOD),
-                "type_params": {"time_granularity": "day"},
-            }
-        ]
-        for dimension in source.dimensions:
-            entry = {
-                "name": dbt_name(dimension.name),
-                "type": "categorical",
-                "expr": self.quoted(dim_column(dimension.name)),
-            }
-            described = dimension.raw.get("description") if hasattr(dimension.raw, "get") else None
-            if described:
-                entry["description"] = " ".join(str(described).split())
-            dimensions.append(entry)
         model["dimensions"] = dimensions
         model["measures"] = sorted(measures, key=lambda m: m["name"])
         return model
+
+    def entity(self, elements: dict[str, str], column: str, kind: str) -> dict:
+        name = dbt_name(column)
+        if name in elements:
+            name = f"{name}_entity"
+        return {"name": claim(elements, name, f"entity {column}"), "type": kind, "expr": self.quoted(column)}
 
     def quoted(self, column: str) -> str:
         return self.sql(exp.column(column, quoted=True))

@@ -5,16 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-#: The example project of the cxspec repository (40 metrics, every metric type).
-ACME = Path(__file__).resolve().parents[3] / "specs" / "acme"
-
-
-def export(out: Path, project: Path = ACME, *extra: str):
-    from cxspec.cli import cli
-
-    return CliRunner().invoke(cli, ["export", str(project), "--to", "dbt", "--out", str(out), *extra])
+from dbt_helpers import ACME, export
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ import duckdb
 import pytest
 import yaml
 
-import expected
-from conftest import export
+import dbt_expected as expected
+from dbt_helpers import export
 
 PLUGIN = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ import sys
 
 import yaml
 
-from conftest import export
+from dbt_helpers import export
 
 
 def load(path):

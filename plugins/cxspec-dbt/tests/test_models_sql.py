@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import expected
+import dbt_expected as expected
 
 
 def source_renderer(package, project):

@@ -116,3 +116,75 @@ def test_metric_types_map_to_metricflow_as_documented(exported):
     owners = {o["role"]: o for o in nps["config"]["meta"]["owners"]}
     assert owners["accountable"]["email"] == "cx@acme.example"
     assert owners["responsible"]["id"] == "cx-insights"
+
+
+MINI = {
+    "cxspec.yaml": "version: 1\nproject: mini-shop\ngrain: week\n",
+    "specs/all.yaml": """\
+version: 1
+owners:
+  - id: ops
+    name: Operations
+    kind: team
+    email: ops@shop.example
+sources:
+  - id: tickets
+    type: table
+    table: support.tickets
+    time: opened_at
+    entity: customer_id
+    key: ticket_id
+    dimensions: [channel, ticket_id]
+  - id: web-events
+    type: sql
+    query: "SELECT * FROM raw.events WHERE kind <> 'bot'"
+    time: at
+metrics:
+  - id: ticket-count
+    type: count
+    source: tickets
+    owner: ops
+    category: operational
+  - id: solved_rate
+    type: rate
+    source: tickets
+    condition: "solved"
+    filter: "channel = 'chat'"
+    owner: ops
+    category: operational
+  - id: event_count
+    type: count
+    source: web-events
+    owner: ops
+    category: behaviour
+""",
+}
+
+
+def test_table_and_sql_sources_and_awkward_names(tmp_path):
+    from dbt_helpers import export
+
+    project = tmp_path / "mini"
+    for name, text in MINI.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    package = tmp_path / "pkg"
+    result = export(package, project)
+    assert result.exit_code == 0, result.output
+    sources = yaml.safe_load((package / "models/sources.yml").read_text(encoding="utf-8"))["sources"]
+    assert [(s["name"], s["schema"], [t["name"] for t in s["tables"]]) for s in sources] == [
+        ("support", "support", ["tickets"])
+    ]
+    sql = {p.stem: p.read_text(encoding="utf-8") for p in (package / "models").rglob("*.sql")}
+    assert "{{ source('support', 'tickets') }}" in sql["cxspec_tickets"]
+    assert "FROM raw.events" in sql["cxspec_web_events"] and "source(" not in sql["cxspec_web_events"]
+    built, results = validate(metricflow_documents(package))
+    assert not built.issues.all_issues and not results.errors, [e.message for e in results.errors]
+    tickets = next(m for m in built.semantic_manifest.semantic_models if m.name == "tickets")
+    assert {d.name for d in tickets.dimensions} == {"opened_at", "channel", "ticket_id"}
+    assert {(e.name, e.type.value) for e in tickets.entities} == {
+        ("ticket_id_entity", "primary"),
+        ("customer_id", "foreign"),
+    }
+    assert {m.name for m in built.semantic_manifest.metrics} >= {"ticket_count", "solved_rate", "event_count"}
+    assert "web_events" in {m.name for m in built.semantic_manifest.semantic_models}
