@@ -268,12 +268,14 @@ def test_every_part_of_the_audit_is_there(shop, run_main, tmp_path, validate):
         "| journey | Getting help (`get-help`) |",
         "| goal | target +30, warn +10, due 2026-12-31 |",
         f"| defined in | `specs/programme.yaml:{line}` |",
-        "- Shop CX Index › Help › Chat NPS (weight 2, 50% of the index)",
+        "- Shop CX Index › Help › Chat NPS (weight 2, 50% of the total)",
         "```sql\n" + nps["sql"] + "\n```",
     ):
         assert expected in page, expected
     html = (tmp_path / "site" / "metrics" / "chat_nps.html").read_text("utf-8")
     assert "<h2>Compiled SQL (duckdb)</h2>" in html and "Shop CX Index › Help › Chat NPS" in html
+    csat = (tmp_path / "site" / "metrics" / "chat_csat.html").read_text("utf-8")
+    assert "top <code>top_box</code> points" in csat and "`" not in csat.split("<pre>")[0]
 
 
 def test_owners_view(shop, run_main, tmp_path):

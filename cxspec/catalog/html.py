@@ -4,6 +4,8 @@ links to the others by relative paths, so the folder can be opened from disk or 
 
 from __future__ import annotations
 
+import re
+
 from cxspec.catalog import text as t
 from cxspec.reports.html import e, fmt_period
 
@@ -45,6 +47,11 @@ def _page(catalog: dict, title: str, body: str, depth: int = 0) -> str:
     )
 
 
+def _inline_code(text: str) -> str:
+    """Escaped text with Markdown-style `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", e(text))
+
+
 def _status(metric: dict) -> str:
     status = (metric["latest"] or {}).get("status")
     if not status:
@@ -83,7 +90,8 @@ def _index(catalog: dict) -> str:
     body = (
         f"<h1>{e(project['name'])}: metric catalog</h1>\n"
         + (f"<p>{e(project['description'])}</p>\n" if project["description"] else "")
-        + f'<p class="muted">{e(t.values_heading(catalog))} {len(catalog["metrics"])} metrics.</p>\n'
+        + f'<p class="muted">{_inline_code(t.values_heading(catalog))} '
+        f"{len(catalog['metrics'])} metrics.</p>\n"
         "<table>\n<thead><tr><th>metric</th><th>type</th><th>category</th><th>touch point</th>"
         "<th>owner</th><th>latest</th><th>status</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows)
@@ -100,7 +108,7 @@ def _metric(catalog: dict, m: dict) -> str:
             f"<code>{e(m['type'])}</code> · {e(m['category'] or 'no category')} · {e(t.direction_text(m))}",
         ),
         ("definition", e(m["definition"])),
-        ("formula", e(m["formula"])),
+        ("formula", _inline_code(m["formula"])),
         ("source", e(t.source_text(m["source"]))),
         ("filter", f"<code>{e(m['filter'])}</code>" if m["filter"] else ""),
         ("computed from", ", ".join(_link(d, {}, "") for d in m["depends_on"])),
@@ -138,7 +146,7 @@ def _metric(catalog: dict, m: dict) -> str:
         )
     else:
         missing = t.values_heading(catalog) if not catalog["values"]["latest"] else "No value stored."
-        latest = f'<p class="muted">{e(missing)}</p>'
+        latest = f'<p class="muted">{_inline_code(missing)}</p>'
     body = (
         f"<h1>{e(m['name'])} <code>{e(m['id'])}</code></h1>\n"
         + (f"<p>{e(m['description'])}</p>\n" if m["description"] else "")

@@ -54,7 +54,7 @@ def owner_text(owner: dict | None) -> str:
 
 
 def pyramid_text(entry: dict) -> str:
-    return f"{' › '.join(entry['path'])} (weight {entry['weight']:g}, {entry['share']:g}% of the index)"
+    return f"{' › '.join(entry['path'])} (weight {entry['weight']:g}, {entry['share']:g}% of the total)"
 
 
 def direction_text(metric: dict) -> str:
