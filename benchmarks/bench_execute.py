@@ -21,7 +21,7 @@ Compared, each on a fresh DuckDB connection per run (TimeZone UTC, file_search_p
 project), interleaved round-robin:
 
   cxspec compute()       cxspec.query.compute(): compile + connect + execute + typed results
-  cxspec SQL only        the SQL compile_request() produces, executed and fetched (compiled once)
+  cxspec SQL only        the SQL compute() runs (compiled once), executed and fetched
   hand (a) one scan      one pass, per metric a set of FILTER aggregates
   hand (b) by score      two levels: count rows by month, channel, touch point, survey and
                          score value (GROUPING SETS, one per score column), then pivot
@@ -554,7 +554,7 @@ def bench_one(rows: int, data: Path, count: int, repeats: int, with_key: bool, p
     from cxspec import load_project
     from cxspec.compiler.compile import compile_request
     from cxspec.compiler.plan import Request
-    from cxspec.query import compute
+    from cxspec.query import WarehouseRelations, compute, connect
     from cxspec.registry import default_registry
 
     registry = default_registry()
@@ -566,11 +566,17 @@ def bench_one(rows: int, data: Path, count: int, repeats: int, with_key: bool, p
     project = load_project(project_dir)
     metrics = metric_set(count)
 
-    compiled = compile_request(project, request, "duckdb", registry, pretty=False)
+    # The SQL compute() runs: compiled with the warehouse's column types (its DESCRIBE).
+    with connect("duckdb:///:memory:", project, registry) as warehouse:
+        relations = WarehouseRelations(project, warehouse, registry)
+        compiled = compile_request(project, request, "duckdb", registry, relations, pretty=False)
     assert len(compiled) == 1, [q.name for q in compiled]
     cx_sql = compiled[0].sql
     scan = compiled[0].plan.scans[0]
-    shape = f"{len(scan.predicates)} predicates, {len(scan.predicate_chunks())} first-level aggregate(s)"
+    shape = (
+        f"first level by {', '.join(scan.group_columns) or 'no filter column'}, "
+        f"{len(scan.predicates)} flag(s), {len(scan.predicate_chunks())} first-level aggregate(s)"
+    )
 
     runners: dict[str, callable] = {}
     runners["cxspec compute()"] = lambda: compute(project, request, registry, "duckdb:///:memory:")
