@@ -94,6 +94,9 @@ metrics:
     column: wait
     direction: lower_is_better
     owner: care
+  - id: spread
+    type: derived
+    expr: nps - csat
 """
 GOALS = """\
 version: 1
@@ -253,6 +256,7 @@ def test_reformat_reorder_comment_move_is_no_change(repo, diff):
                 column: csat
                 touchpoint: web
                 owner: care
+              - {id: spread, type: derived, expr: "(nps) - ( csat )"}
             """,
         }
     )
@@ -418,6 +422,7 @@ def test_renaming_a_metric_is_detected_and_breaking(repo, diff):
     for name in ("metrics.yaml", "goals.yaml"):
         text = (repo.project / name).read_text()
         text = text.replace("id: nps\n", "id: recommend\n").replace("{metric: nps", "{metric: recommend")
+        text = text.replace("expr: nps - csat", "expr: recommend - csat")
         (repo.project / name).write_text(text)
     repo.commit("rename nps")
     code, out, _ = diff("base", "HEAD", "--format", "json")
@@ -434,8 +439,23 @@ def test_renaming_a_metric_is_detected_and_breaking(repo, diff):
         "loyalty/recommend": (None, "metric"),
         "loyalty/recommend.weight": (None, 1),
     }
+    # the derived metric over it changed only by the new name: it measures the same thing
+    assert fields(data, "metric", "spread") == {"expr": ("nps - csat", "recommend - csat")}
     code, _, _ = diff("base", "HEAD", "--allow-breaking")
     assert code == 0
+
+
+def test_renaming_a_source_changes_its_metrics_without_breaking_them(repo, diff):
+    repo.replace("sources.yaml", "  - id: r\n", "  - id: responses\n")
+    text = (repo.project / "metrics.yaml").read_text().replace("source: r\n", "source: responses\n")
+    (repo.project / "metrics.yaml").write_text(text)
+    repo.commit("a clearer source id")
+    code, out, err = diff("base", "HEAD", "--format", "json")
+    assert code == 0, err
+    data = as_json(out)
+    assert data["breaking"] == []
+    assert ("source", "responses", "renamed") in statuses(data)
+    assert fields(data, "metric", "wait") == {"source": ("r", "responses")}
 
 
 def test_history_of_changes_between_any_two_refs(repo, diff):
@@ -588,7 +608,8 @@ DOC_EDITS = [
     ("metrics/support.yaml", "channel IN ('phone', 'chat', 'email')\"", "channel IN ('phone', 'chat')\""),
     ("goals.yaml", "  - metric: relationship_nps\n    target: 35\n    warn: 25\n",
      "  - metric: relationship_nps\n    target: 25\n    warn: 15\n"),
-    ("pyramid.yaml", "        owner: maria-lopez\n        weight: 3\n", "        owner: maria-lopez\n        weight: 2\n"),
+    ("pyramid.yaml", "        owner: maria-lopez\n        weight: 3\n",
+     "        owner: maria-lopez\n        weight: 2\n"),
 ]  # fmt: skip
 
 
@@ -617,4 +638,6 @@ def test_the_example_in_the_docs(tmp_path, run_main, monkeypatch):
     assert code == 1
     assert text == doc_block("$ cxspec diff main -p specs/acme"), "docs/diff.md: update the text example"
     _, md, _ = run_main("diff", "main", "-p", "specs/acme", "--format", "md")
-    assert md == doc_block("$ cxspec diff main -p specs/acme --format md"), "docs/diff.md: update the md example"
+    assert md == doc_block("$ cxspec diff main -p specs/acme --format md"), (
+        "docs/diff.md: update the md example"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cxspec.diffing.normalise import KINDS, SINGULAR, Normalised
+from cxspec.diffing.normalise import KINDS, SINGULAR, Normalised, rename_columns
 
 #: Metric fields that describe, own or judge a metric but do not change its values
 #: (`lint`: inline lint suppressions).
@@ -154,11 +154,28 @@ def compare(base: dict, head: dict, base_usage: dict[str, list[str]], stored_met
     return Comparison(changes, breaking, renamed_metrics)
 
 
+def _as_before_renames(values: dict, renames: dict[str, str], dialect: str) -> dict:
+    """HEAD's measure with renamed metrics named as in BASE: a ratio or derived metric over a
+    renamed metric still measures the same thing."""
+    if not renames:
+        return values
+    back = {new: old for old, new in renames.items()}
+    values = dict(values)
+    for name in ("numerator", "denominator"):
+        if values.get(name) in back:
+            values[name] = back[values[name]]
+    if isinstance(values.get("expr"), str):
+        values["expr"] = rename_columns(values["expr"], back, dialect)
+    return values
+
+
 def _metric_breaks(base, head, renames, usage, stored) -> list[Breaking]:
     found = []
     old, new = base["metrics"], head["metrics"]
+    dialect = str(head["config"]["config"].values.get("dialect", "duckdb"))
     for metric_id in sorted(set(old) & set(new)):
-        before, after = measure(base, old[metric_id]), measure(head, new[metric_id])
+        before = measure(base, old[metric_id])
+        after = _as_before_renames(measure(head, new[metric_id]), renames, dialect)
         if before == after:
             continue
         old_version, new_version = (

@@ -9,6 +9,7 @@ compare as sqlglot trees (printed canonically), so `channel in ('a','b')` equals
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -69,6 +70,8 @@ class Normalised:
 
 def plain(value):
     """YAML containers as plain dicts and lists (positions dropped)."""
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -76,6 +79,7 @@ def plain(value):
     return value
 
 
+@lru_cache(maxsize=65536)
 def canonical_sql(text: str, dialect: str) -> str:
     """One expression, printed the same however it was written (comments and parentheses dropped)."""
     parsed = parse_fragment(text, dialect).expression
@@ -83,7 +87,21 @@ def canonical_sql(text: str, dialect: str) -> str:
         return " ".join(text.split())
     while isinstance(parsed, exp.Paren):
         parsed = parsed.this
-    return parsed.transform(_drop_needless_paren).sql(dialect=dialect, normalize=True, comments=False)
+    # transform copies the shared parse once; printing the copy needs no second copy
+    tree = parsed.transform(_drop_needless_paren)
+    return tree.sql(dialect=dialect, normalize=True, comments=False, copy=False)
+
+
+def rename_columns(text: str, mapping: dict[str, str], dialect: str) -> str:
+    """A canonical expression with column names replaced (`mapping`: old → new)."""
+    try:
+        tree = sqlglot.parse_one(text, read=dialect)
+    except (SqlglotError, RecursionError):
+        return text
+    for column in tree.find_all(exp.Column):
+        if column.name in mapping:
+            column.set("this", exp.to_identifier(mapping[column.name]))
+    return tree.sql(dialect=dialect, normalize=True, comments=False, copy=False)
 
 
 def _drop_needless_paren(node: exp.Expression) -> exp.Expression:
@@ -178,7 +196,7 @@ def metric_normaliser(registry):
     def metric(item, dialect: str) -> Normalised:
         metric_type = registry.metric_types.get(item.type)
         defaults = dict(getattr(metric_type, "field_defaults", {}) or {})
-        entity = _generic("metrics", item.id, {**defaults, **plain(item.raw)})
+        entity = _generic("metrics", item.id, {**defaults, **item.raw})
         if isinstance(entity.values.get("tags"), list):
             entity.put("tags", sorted(set(map(str, entity.values["tags"]))))
         predicates = tuple(getattr(metric_type, "predicate_fields", ()))

@@ -37,6 +37,8 @@ def _stderr(result: subprocess.CompletedProcess) -> str:
 
 def repository_of(project_dir: Path) -> tuple[Path, str]:
     """(top folder of the git working tree, the project's path inside it as `a/b` or '')."""
+    if not project_dir.is_dir():
+        raise CxspecError(f"the project folder {project_dir} does not exist (give it with --project)")
     result = _git(["rev-parse", "--show-toplevel"], project_dir)
     if result.returncode != 0:
         raise CxspecError(
