@@ -127,3 +127,30 @@ def test_invalid_project_is_reported(make_project, run_main):
     code, out, err = run_main("owners", str(root), "--codeowners")
     assert code == 1 and out == ""
     assert "metrics/care.yaml:4:" in err and "CX202" in err and "Traceback" not in err
+
+
+def test_the_examples_in_the_docs(tmp_path, run_main, monkeypatch):
+    """The lines docs/owners.md shows are what the commands print (`…` elides lines or a line's end)."""
+    import shutil
+    from pathlib import Path
+
+    top = Path(__file__).resolve().parent.parent
+    shutil.copytree(
+        top / "specs" / "acme", tmp_path / "specs" / "acme", ignore=shutil.ignore_patterns("cxspec-out")
+    )
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    text = (top / "docs" / "owners.md").read_text(encoding="utf-8")
+    for command in ("cxspec owners specs/acme", "cxspec owners specs/acme --codeowners"):
+        start = text.index(f"$ {command}\n") + len(command) + 3
+        shown = text[start : text.index("```", start)].splitlines()
+        code, out, _ = run_main(*command.split()[1:])
+        assert code == 0
+        printed = iter(out.splitlines())
+        for line in shown:
+            if line == "…":
+                continue
+            expected = line.removesuffix(" …")
+            assert any(p == expected or (line.endswith(" …") and p.startswith(expected)) for p in printed), (
+                f"docs/owners.md: `{command}` does not print {line!r} (in this order)"
+            )
