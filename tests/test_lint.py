@@ -451,11 +451,20 @@ def test_a_failing_plugin_rule_is_reported_and_the_others_still_run(lint, make_p
             raise RuntimeError("boom")
             yield
 
-    registry = Registry(lint_rules={**default_registry().lint_rules, "broken": Broken()})
+    class Loud(LintRule):
+        name, code, description, default_severity = "loud", "ACME002", "bad severity", "fatal"
+
+        def check(self, project):
+            yield from ()
+
+    rules = {**default_registry().lint_rules, "broken": Broken(), "loud": Loud()}
     root = make_project({"specs/base.yaml": BASE, **DATA, "specs/a.yaml": UNOWNED})
-    found = lint_project(validate(root).project, registry).diagnostics
-    problem = next(d for d in found if d.code == "CXL000")
-    assert problem.message == "lint rule 'broken' (ACME001) failed: RuntimeError: boom"
+    found = lint_project(validate(root).project, Registry(lint_rules=rules)).diagnostics
+    problems = [d.message for d in found if d.code == "CXL000"]
+    assert problems == [
+        "lint rule 'broken' (ACME001) failed: RuntimeError: boom",
+        "lint rule 'loud' (ACME002) failed: ValueError: 'fatal' is not a valid Severity",
+    ]
     assert "CXL001" in codes(found)
 
 

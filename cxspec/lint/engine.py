@@ -34,21 +34,24 @@ def lint_project(project, registry) -> LintResult:
             continue
         ran.append(name)
         try:
-            diagnostics = list(rule.check(project))
+            severity = Severity(level)
+            diagnostics = [d for d in rule.check(project) if isinstance(d, Diagnostic)]
         except Exception as exc:  # a broken plugin rule is reported, not a traceback
-            found.append(
-                Diagnostic(
-                    CONFIG_CODE,
-                    f"lint rule {name!r} ({rule.code}) failed: {type(exc).__name__}: {exc}",
-                    Location(CONFIG_FILE),
-                    Severity.ERROR,
-                    f"disable it with `lint: {{disable: [{name}]}}` in cxspec.yaml and report the bug",
-                )
-            )
+            found.append(_failed(name, rule, f"{type(exc).__name__}: {exc}"))
             continue
         for diagnostic in diagnostics:
             if any(s.covers(diagnostic, name) for s in suppressions):
                 suppressed += 1
                 continue
-            found.append(dataclasses.replace(diagnostic, code=rule.code, severity=Severity(level)))
+            found.append(dataclasses.replace(diagnostic, code=rule.code, severity=severity))
     return LintResult(sort_diagnostics(found), ran, suppressed)
+
+
+def _failed(name: str, rule, reason: str) -> Diagnostic:
+    return Diagnostic(
+        CONFIG_CODE,
+        f"lint rule {name!r} ({rule.code}) failed: {reason}",
+        Location(CONFIG_FILE),
+        Severity.ERROR,
+        f"disable it with `lint: {{disable: [{name}]}}` in cxspec.yaml and report the bug",
+    )
