@@ -132,3 +132,55 @@ def test_metricflow_gives_cxspec_numbers_for_every_exported_metric(built, projec
         assert math.isclose(got[("relationship_nps", period)], nps, rel_tol=1e-9)
     for period, count in expected.order_count(project.root).items():
         assert got[("order_count", period)] == count
+
+
+def test_the_range_test_fails_on_a_value_out_of_range(built):
+    """The package's own range test can fail: an NPS of 150 is caught, a valid row is not."""
+    tools, package, _ = built
+    (package / "models/metrics/cxspec_bad_values.sql").write_text(
+        "select 'relationship_nps' as metric, 150.0 as value\n"
+        "union all select 'support_csat' as metric, 150.0 as value\n",
+        encoding="utf-8",
+    )
+    (package / "models/metrics/bad_values.yml").write_text(
+        yaml.safe_dump(
+            {
+                "version": 2,
+                "models": [
+                    {
+                        "name": "cxspec_bad_values",
+                        "columns": [
+                            {
+                                "name": "value",
+                                "data_tests": [
+                                    {
+                                        "cxspec_value_between": {
+                                            "min_value": -100,
+                                            "max_value": 100,
+                                            "metrics": ["relationship_nps"],
+                                        }
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    try:
+        env = dict(os.environ, DBT_PROFILES_DIR=str(package), DBT_SEND_ANONYMOUS_USAGE_STATS="False")
+        done = subprocess.run(
+            [str(tools / "dbt"), "build", "--select", "cxspec_bad_values"],
+            cwd=package,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        (package / "models/metrics/cxspec_bad_values.sql").unlink()
+        (package / "models/metrics/bad_values.yml").unlink()
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert re.search(r"Got 1 result, configured to fail if != 0", done.stdout), done.stdout[-3000:]
