@@ -348,10 +348,12 @@ def test_changing_what_a_metric_measures_is_breaking_without_a_version_bump(repo
         ("csat", "definition_changed"),
         ("wait", "definition_changed"),
         ("web_csat", "definition_changed"),  # through its touch point's match
+        ("spread", "definition_changed"),  # computed from csat
     }
     messages = {b["id"]: b["message"] for b in data["breaking"]}
     assert "(filter)" in messages["csat"] and "raise it to 2" in messages["csat"]
     assert "(touchpoint.match)" in messages["web_csat"]
+    assert "(via csat.filter)" in messages["spread"]
     assert fields(data, "metric", "csat") == {"filter": ("channel IN ('web', 'store')", "channel = 'web'")}
     assert fields(data, "metric", "wait") == {"scale": (None, [0, 600])}
     # Breaking changes come first in text
@@ -368,7 +370,7 @@ def test_source_change_breaks_every_metric_reading_it(repo, diff):
     code, out, _ = diff("base", "HEAD", "--format", "json")
     assert code == 1
     data = as_json(out)
-    assert {b["id"] for b in data["breaking"]} == {"nps", "csat", "web_csat", "wait"}
+    assert {b["id"] for b in data["breaking"]} == {"nps", "csat", "web_csat", "wait", "spread"}
     assert all("source.filter" in b["message"] for b in data["breaking"])
 
 
@@ -378,6 +380,9 @@ def test_a_version_bump_makes_it_non_breaking(repo, diff):
         "filter: \"channel IN ('web', 'store')\"\n",
         "filter: \"channel = 'web'\"\n    version: 2\n",
     )
+    repo.replace(
+        "metrics.yaml", "expr: nps - csat\n", "expr: nps - csat\n    version: 2\n"
+    )  # computed from csat
     repo.commit("narrow csat, with a version bump")
     code, out, err = diff("base", "HEAD", "--format", "json")
     assert code == 0, err
@@ -497,7 +502,7 @@ def test_markdown_is_a_pr_comment_with_breaking_changes_first(repo, diff):
     code, md, _ = diff("base", "HEAD", "--format", "md", "--warehouse", "duckdb:///:memory:")
     assert code == 1
     assert md.startswith("### cxspec diff: `base` → `HEAD`")
-    assert "**⚠️ 1 breaking change**" in md
+    assert "**⚠️ 2 breaking changes**" in md  # csat, and spread computed from it
     assert "| metrics | 0 | 0 | 1 | 0 |" in md and "| goals | 0 | 0 | 1 | 0 |" in md
     assert md.index("#### Breaking changes") < md.index("<details>")
     assert "<details><summary>metrics: 1 changed</summary>" in md

@@ -68,14 +68,20 @@ def field_changes(base: Normalised | None, head: Normalised | None) -> list[Fiel
     return changes
 
 
-def measure(project: dict, metric: Normalised) -> dict:
-    """What a metric's values depend on: its own fields, its source's rows, its touch point's match."""
+def measure(project: dict, metric: Normalised, seen: tuple[str, ...] = ()) -> dict:
+    """What a metric's values depend on: its own fields, its source's rows, its touch point's
+    match, and what the metrics it is computed from measure (`via ID.field`)."""
     values = metric.without(MEASURE_IGNORED)
     source = project["sources"].get(str(values.pop("source", "")))
     touchpoint = project["touchpoints"].get(str(values.pop("touchpoint", "")))
     if source is not None:
         values.update({f"source.{k}": v for k, v in source.without(SOURCE_IGNORED).items()})
     values["touchpoint.match"] = touchpoint.values.get("match") if touchpoint else None
+    for used in metric.depends:
+        if used in project["metrics"] and used not in seen:  # validation refuses cycles; never loop
+            inner = measure(project, project["metrics"][used], (*seen, metric.id))
+            values.update({f"via {used}.{k}": v for k, v in inner.items() if not k.startswith("via ")})
+            values.update({k: v for k, v in inner.items() if k.startswith("via ")})
     return values
 
 
@@ -166,6 +172,10 @@ def _as_before_renames(values: dict, renames: dict[str, str], dialect: str) -> d
             values[name] = back[values[name]]
     if isinstance(values.get("expr"), str):
         values["expr"] = rename_columns(values["expr"], back, dialect)
+    for key in [k for k in values if k.startswith("via ")]:
+        used, _, rest = key[4:].partition(".")
+        if used in back:
+            values[f"via {back[used]}.{rest}"] = values.pop(key)
     return values
 
 

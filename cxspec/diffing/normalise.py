@@ -57,6 +57,8 @@ class Normalised:
     shown: dict[str, object] = field(default_factory=dict)
     #: `file:line` where it is written.
     where: str = ""
+    #: Metrics whose values this metric is computed from (ratio, derived), sorted.
+    depends: tuple[str, ...] = ()
 
     def put(self, name: str, value, shown=None) -> None:
         self.values[name] = value
@@ -201,6 +203,8 @@ def metric_normaliser(registry):
             entity.put("tags", sorted(set(map(str, entity.values["tags"]))))
         predicates = tuple(getattr(metric_type, "predicate_fields", ()))
         _fragments(entity, item.raw, (*FRAGMENT_FIELDS["metrics"], *predicates), dialect)
+        if metric_type is not None:
+            entity.depends = tuple(sorted({used for used, _ in metric_type.depends_on(item) if used}))
         return entity
 
     return metric
