@@ -646,3 +646,27 @@ def test_the_example_in_the_docs(tmp_path, run_main, monkeypatch):
     assert md == doc_block("$ cxspec diff main -p specs/acme --format md"), (
         "docs/diff.md: update the md example"
     )
+
+
+def test_markdown_stays_small_enough_for_a_pr_comment():
+    from cxspec.diffing import Diff
+    from cxspec.diffing.compare import Breaking, EntityChange, FieldChange
+    from cxspec.diffing.render import MD_MAX_ROWS, render_markdown, render_text
+
+    many = MD_MAX_ROWS + 50
+    changes = {
+        kind: [] for kind in ("config", "owners", "sources", "journeys", "touchpoints", "goals", "pyramids")
+    }
+    changes["metrics"] = [
+        EntityChange(
+            "metrics", f"m{i:03}", "changed", f"m.yaml:{i}", [FieldChange("filter", "a = 1", "a = 2")]
+        )
+        for i in range(many)
+    ]
+    breaking = [Breaking("metrics", f"m{i:03}", "definition_changed", "changed") for i in range(many)]
+    md = render_markdown(Diff("base", "head", changes, breaking, None))
+    assert md.count("- ❌ ") == MD_MAX_ROWS and "- … and 50 more: " in md
+    assert md.count("| ~ changed | `m") == MD_MAX_ROWS and "… and 50 more rows: " in md
+    assert len(md) < 65_536
+    text = render_text(Diff("base", "head", changes, breaking, None))
+    assert text.count("  ✖ ") == many and text.count("  ~ metric m") == many  # text lists everything

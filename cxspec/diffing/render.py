@@ -8,6 +8,9 @@ import json
 from cxspec.diffing.normalise import KINDS, SINGULAR
 
 STATUSES = ("added", "removed", "changed", "renamed")
+#: Rows per list or table in Markdown: a pull-request comment holds at most 65,536 characters.
+MD_MAX_ROWS = 100
+_ALL = "`cxspec diff --format text` or `--format json` lists them all"
 _MARKS = {"added": "+", "removed": "-", "changed": "~", "renamed": "→"}
 
 
@@ -131,8 +134,10 @@ def render_markdown(diff) -> str:
     if diff.breaking:
         out.append("#### Breaking changes")
         out.append("")
-        for b in diff.breaking:
+        for b in diff.breaking[:MD_MAX_ROWS]:
             out.append(f"- ❌ **{SINGULAR[b.kind]} {_code(b.id)}** ({_code(b.reason)}): {_cell(b.message)}")
+        if len(diff.breaking) > MD_MAX_ROWS:
+            out.append(f"- … and {len(diff.breaking) - MD_MAX_ROWS} more: {_ALL}")
         out.append("")
     out.extend(_effect_markdown(diff.effect))
     for kind in KINDS:
@@ -143,15 +148,19 @@ def render_markdown(diff) -> str:
         out.append("")
         out.append("| change | id | where | field | before | after |")
         out.append("|---|---|---|---|---|---|")
+        rows = []
         for c in changes:
             ident = f"{_code(c.old_id)} → {_code(c.id)}" if c.old_id else _code(c.id)
-            rows = c.fields or [None]
-            for f in rows:
+            for f in c.fields or [None]:
                 field_cells = (
                     f"{_code(f.field)} | {_code(_value(f.old))} | {_code(_value(f.new))}" if f else " | | "
                 )
-                out.append(f"| {_MARKS[c.status]} {c.status} | {ident} | {_code(c.where)} | {field_cells} |")
+                rows.append(f"| {_MARKS[c.status]} {c.status} | {ident} | {_code(c.where)} | {field_cells} |")
+        out.extend(rows[:MD_MAX_ROWS])
         out.append("")
+        if len(rows) > MD_MAX_ROWS:
+            out.append(f"… and {len(rows) - MD_MAX_ROWS} more rows: {_ALL}")
+            out.append("")
         out.append("</details>")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
