@@ -4,12 +4,17 @@ issues; stored in the warehouse; reported from what is stored."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass
 
 from cxspec.compiler.plan import Request
+from cxspec.diagnostics import CxspecError
 from cxspec.query import compute_with, connect
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.store import RunInfo, StoredRow, StoredScore, load, store
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass
@@ -33,11 +38,32 @@ def run_project(
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         results = compute_with(warehouse, project, Request(start=start, end=end), registry)
+        _check_finite(results)
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
         stored, scores = load(warehouse, info.project, grain)
     return Stored(project, grain, stored, scores)
+
+
+def _check_finite(results) -> None:
+    """Refuse to store infinities and NaNs: they come from values beyond a double's range in
+    the data (1e400), and neither JSON reports nor goal status can say anything about them.
+    Refuse results without a period too: times the engine could not read (SQLite's date()
+    of a non-time is NULL) would be stored under no period."""
+    for result in results:
+        if not _ISO_DAY.match(result.period):
+            raise CxspecError(
+                f"metric {result.metric!r}: a result without a period (the source's time column "
+                "holds values that are not times); nothing was stored"
+            )
+        for name in ("value", "moe"):
+            number = getattr(result, name)
+            if number is not None and not math.isfinite(number):
+                raise CxspecError(
+                    f"metric {result.metric!r}, period {result.period}: the {name} is {number} "
+                    "(the data holds numbers beyond the range of a double); nothing was stored"
+                )
 
 
 def stored_results(project, registry, warehouse_url=None) -> Stored:
