@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -346,3 +347,35 @@ def test_unreadable_spec_file(tmp_path, validate):
     (root / "s.yaml").chmod(0)
     result = validate(root)
     assert [(d.code, d.file) for d in result.diagnostics] == [("CX001", "s.yaml")]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_validate_and_compile_write_nothing_but_the_out_folder(tmp_path, run_main):
+    """CI runs these on unreviewed specs: the project stays as it was; compile writes into --out."""
+    import shutil
+
+    root = tmp_path / "acme"
+    shutil.copytree(
+        Path(__file__).parents[1] / "specs" / "acme", root, ignore=shutil.ignore_patterns("cxspec-out")
+    )
+    before = tree(root)
+    assert run_main("validate", str(root))[0] == 0
+    out = tmp_path / "out"
+    code, _, err = run_main("compile", str(root), "--out", str(out))
+    assert code == 0, err
+    assert tree(root) == before
+    written = sorted(tree(out))
+    assert "manifest.json" in written and all(
+        re.fullmatch(r"[a-z0-9_+-]+\.sql|manifest\.json", n) for n in written
+    )
+
+
+@pytest.mark.parametrize("source_id", ["../escape", "a/b", "..", "x.sql"])
+def test_ids_cannot_name_paths(source_id, tmp_path, validate):
+    """Query files are named after source ids: an id is never a path."""
+    spec = f"version: 1\nsources:\n  - {{id: {json.dumps(source_id)}, type: table, table: t}}\n"
+    result = validate(write(tmp_path / "p", {"s.yaml": spec}))
+    assert [d.code for d in result.diagnostics] == ["CX105"]
