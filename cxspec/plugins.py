@@ -101,7 +101,7 @@ def get_plugin_manager(*, external: bool = True, extra: tuple = ()) -> LoadedPlu
 def _register(loaded: LoadedPlugins, name: str, load) -> None:
     try:
         loaded.manager.register(load(), name=name)
-    except Exception as exc:  # a broken plugin must not take the CLI down
+    except (Exception, SystemExit) as exc:  # a broken plugin must not take the CLI down
         loaded.mark_broken(name, f"cannot be loaded: {type(exc).__name__}: {exc}")
 
 

@@ -83,7 +83,7 @@ class Unusable(Exception):
 def _call(impl, hook_name: str):
     try:
         result = impl.function()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a plugin is a bug of the plugin
         raise Unusable(f"{hook_name} raised {type(exc).__name__}: {exc}") from None
     if result is None:
         return []
@@ -167,7 +167,7 @@ def _contributions(pm, plugin_name: str, *, check_schemas: bool) -> dict[str, li
 def _instance(cls, kind: str):
     try:
         return cls()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         raise Unusable(f"{kind} {cls.__name__}() raised {type(exc).__name__}: {exc}") from None
 
 

@@ -59,6 +59,7 @@ def cxspec_sql_functions():
 #: Plugins broken in every way the registry guards against: module source → reason excerpt.
 BROKEN = {
     "import_error": ("import nonexistent_module_xyz\n", "cannot be loaded: ModuleNotFoundError"),
+    "exits_on_import": ("import sys\nsys.exit(3)\n", "cannot be loaded: SystemExit: 3"),
     "hook_raises": (
         """
         from cxspec import hookimpl

@@ -130,7 +130,14 @@ def as_text(data: dict) -> str:
 
 
 @click.command("plugins")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text to read, json for scripts.",
+)
 def plugins_command(fmt):
     """List the plugins: built-in and installed (entry-point group `cxspec`), with versions.
 
