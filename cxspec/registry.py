@@ -155,6 +155,10 @@ def _contributions(pm, plugin_name: str, *, check_schemas: bool) -> dict[str, li
             kind, base, attributes = REGISTER_HOOKS[hook_name]
             base = base or Warehouse
             classes = [_checked_class(c, hook_name, kind, base, attributes) for c in items]
+            names = [c.name for c in classes]
+            if len(set(names)) < len(names):
+                twice = sorted(n for n in set(names) if names.count(n) > 1)[0]
+                raise Unusable(f"{hook_name} returned two classes named {twice!r}")
             if check_schemas and kind in ("metric type", "source type"):
                 for cls in classes:
                     _checked_schema(cls, kind)

@@ -147,6 +147,22 @@ BROKEN = {
         """,
         "cxspec_sql_functions returned 7, not a function name",
     ),
+    "twice": (
+        """
+        from cxspec import SourceType, hookimpl
+
+        class A(SourceType):
+            name = "same"
+
+        class B(SourceType):
+            name = "same"
+
+        @hookimpl
+        def cxspec_register_source_types():
+            return [A, B]
+        """,
+        "cxspec_register_source_types returned two classes named 'same'",
+    ),
     "bad_warehouse": (
         """
         from cxspec import Warehouse, hookimpl
