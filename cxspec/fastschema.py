@@ -178,10 +178,17 @@ class _Compiler:
         return properties
 
     def k_additionalProperties(self, value, schema) -> Check:
-        if value is not False or "patternProperties" in schema:
+        if "patternProperties" in schema or not (value is False or isinstance(value, dict)):
             raise NotCompilable("additionalProperties")
         allowed = frozenset(schema.get("properties", {}))
-        return lambda x: not isinstance(x, dict) or all(isinstance(k, str) and k in allowed for k in x)
+        if value is False:
+            return lambda x: not isinstance(x, dict) or all(isinstance(k, str) and k in allowed for k in x)
+        extra = self.compile(value)  # a map: keys outside `properties` hold values of this schema
+        return lambda x: not isinstance(x, dict) or all(k in allowed or extra(v) for k, v in x.items())
+
+    def k_propertyNames(self, value, schema) -> Check:
+        check = self.compile(value)
+        return lambda x: not isinstance(x, dict) or all(isinstance(k, str) and check(k) for k in x)
 
     def k_oneOf(self, value, schema) -> Check:
         # Counting passing branches is only sound when the fast checks cannot miss a branch

@@ -629,3 +629,33 @@ def test_every_format_is_deterministic(run_main, findings_project):
     for fmt in ("text", "json", "github", "junit", "sarif"):
         first = run_main("lint", str(findings_project), "--format", fmt)
         assert first == run_main("lint", str(findings_project), "--format", fmt)
+
+
+@pytest.mark.parametrize(
+    ("lint_section", "valid"),
+    [
+        (
+            {
+                "enable": ["all"],
+                "disable": ["CXL001"],
+                "severity": {"CXL002": "info", "metric-without-goal": "off"},
+            },
+            True,
+        ),
+        ({"severity": {"CXL002": "loud"}}, False),
+        ({"severity": {"not a rule!": "info"}}, False),
+        ({"severity": {}}, True),
+        ({"enable": ["CXL001", "CXL001"]}, False),
+        ({"bogus": 1}, False),
+    ],
+)
+def test_the_fast_schema_path_agrees_with_jsonschema_on_lint_configuration(lint_section, valid):
+    from jsonschema import Draft202012Validator
+
+    from cxspec.fastschema import compile_schema
+    from cxspec.schema import project_schema
+
+    schema = project_schema()
+    data = {"version": 1, "project": "p", "lint": lint_section}
+    assert Draft202012Validator(schema).is_valid(data) is valid
+    assert compile_schema(schema)(data) is valid  # certain when valid, never "valid" when not
