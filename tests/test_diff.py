@@ -531,57 +531,86 @@ def test_unknown_ref_and_folder(repo, diff, tmp_path, run_main):
     assert code == 1 and "not inside a git repository" in err and "Traceback" not in err
 
 
-def test_effect_of_weights_and_goals_on_the_latest_stored_period(repo, diff, run_main):
-    code, _, err = run_main("run", str(repo.project), "-q")
-    assert code == 0, err
-    # HEAD: loyalty weight 3 → 1, wait weight 3 → 1, csat goal 80/50 → 50/30.
+def reweigh_and_move_the_csat_goal(repo) -> None:
+    """HEAD: loyalty weight 3 → 1, wait weight 3 → 1, csat goal 80/50 → 50/30."""
     repo.replace("goals.yaml", "        weight: 3\n        children:\n          - {metric: nps}",
                  "        weight: 1\n        children:\n          - {metric: nps}")  # fmt: skip
     repo.replace("goals.yaml", "{metric: wait, weight: 3,", "{metric: wait, weight: 1,")
     repo.replace("goals.yaml", "{metric: csat, target: 80, warn: 50}", "{metric: csat, target: 50, warn: 30}")
+
+
+class ExpectedEffect:
+    """The effect of reweigh_and_move_the_csat_goal, in plain Python from stored rows
+    (metric, period 'YYYY-MM-DD', value, status) without dimensions."""
+
+    def __init__(self, rows):
+        self.latest = max(r[1] for r in rows)
+        self.value = {r[0]: r[2] for r in rows if r[1] == self.latest}
+        self.stored_status = {r[0]: r[3] for r in rows if r[1] == self.latest}
+        self.nps_score = (self.value["nps"] + 100) / 2
+        self.wait_score = min(100, max(0, 100 - 100 * self.value["wait"] / 400))
+
+    def index(self, loyalty_weight, wait_weight):
+        service = (1 * self.value["csat"] + wait_weight * self.wait_score) / (1 + wait_weight)
+        return (loyalty_weight * self.nps_score + 1 * service) / (loyalty_weight + 1)
+
+    def csat_status(self, target, warn):
+        csat = self.value["csat"]
+        return "green" if csat >= target else "amber" if csat >= warn else "red"
+
+    def check(self, effect: dict) -> None:
+        assert effect["period"] == self.latest
+        [shop_index] = [i for i in effect["index"] if i["pyramid"] == "index"]
+        assert math.isclose(shop_index["before"], self.index(3, 3))
+        assert math.isclose(shop_index["after"], self.index(1, 1))
+        services = {s["node"]: s for s in effect["scores"]}
+        assert math.isclose(services["index/service"]["after"], (self.value["csat"] + self.wait_score) / 2)
+        before, after = self.csat_status(80, 50), self.csat_status(50, 30)
+        assert before != after, "the fixture should move csat's status"
+        assert {s["metric"]: (s["before"], s["after"]) for s in effect["statuses"]} == {
+            "csat": (before, after)
+        }
+        assert self.stored_status["csat"] == before  # BASE's scoring is what the run stored
+
+
+def test_effect_of_weights_and_goals_on_the_latest_stored_period(repo, diff, run_main):
+    code, _, err = run_main("run", str(repo.project), "-q")
+    assert code == 0, err
+    reweigh_and_move_the_csat_goal(repo)
     code, out, err = diff("base", "--format", "json")
     assert code == 0, err
 
-    # Expected, in plain Python from the stored metric values of the latest period.
     with duckdb.connect(str(repo.project / "results.duckdb"), read_only=True) as con:
         rows = con.execute(
             "SELECT metric, CAST(period AS VARCHAR), value, status FROM cxspec_results "
             "WHERE dimensions = '{}'"
         ).fetchall()
-    latest = max(r[1] for r in rows)
-    value = {r[0]: r[2] for r in rows if r[1] == latest}
-    stored_status = {r[0]: r[3] for r in rows if r[1] == latest}
-    nps_score = (value["nps"] + 100) / 2
-    wait_score = min(100, max(0, 100 - 100 * value["wait"] / 400))
-
-    def index(loyalty_weight, wait_weight):
-        service = (1 * value["csat"] + wait_weight * wait_score) / (1 + wait_weight)
-        return (loyalty_weight * nps_score + 1 * service) / (loyalty_weight + 1)
-
-    def csat_status(target, warn):
-        return "green" if value["csat"] >= target else "amber" if value["csat"] >= warn else "red"
-
-    effect = as_json(out)["effect"]
-    assert effect["period"] == latest
-    [shop_index] = [i for i in effect["index"] if i["pyramid"] == "index"]
-    assert math.isclose(shop_index["before"], index(3, 3))
-    assert math.isclose(shop_index["after"], index(1, 1))
-    services = {s["node"]: s for s in effect["scores"]}
-    assert math.isclose(services["index/service"]["after"], (value["csat"] + wait_score) / 2)
-    expected = {}
-    if csat_status(80, 50) != csat_status(50, 30):
-        expected["csat"] = (csat_status(80, 50), csat_status(50, 30))
-    assert {s["metric"]: (s["before"], s["after"]) for s in effect["statuses"]} == expected
-    assert expected, "the fixture should move csat's status"
-    assert stored_status["csat"] == csat_status(80, 50)  # BASE's scoring is what the run stored
+    expected = ExpectedEffect(rows)
+    expected.check(as_json(out)["effect"])
 
     code, text, _ = diff("base")
-    assert f"index index: {index(3, 3):.1f} → {index(1, 1):.1f}" in text
-    assert (
-        f"status of csat ({round(value['csat'], 2):g}): {expected['csat'][0]} → {expected['csat'][1]}" in text
-    )
+    assert f"index index: {expected.index(3, 3):.1f} → {expected.index(1, 1):.1f}" in text
+    csat = f"{round(expected.value['csat'], 2):g}"
+    assert f"status of csat ({csat}): {expected.csat_status(80, 50)} → {expected.csat_status(50, 30)}" in text
     code, md, _ = diff("base", "--format", "md")
-    assert f"| **index `index`** | {index(3, 3):.1f} | {index(1, 1):.1f}" in md
+    assert f"| **index `index`** | {expected.index(3, 3):.1f} | {expected.index(1, 1):.1f}" in md
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_effect_on_sqlite_and_postgresql(repo, diff, run_main, engine, request, tmp_path):
+    from cxspec import load_project
+    from cxspec.registry import default_registry
+    from cxspec.runs.run import stored_results
+
+    url = request.getfixturevalue("postgres_url") if engine == "postgres" else f"sqlite:///{tmp_path}/r.db"
+    code, _, err = run_main("run", str(repo.project), "-q", "--warehouse", url)
+    assert code == 0, err
+    reweigh_and_move_the_csat_goal(repo)
+    code, out, err = diff("base", "--format", "json", "--warehouse", url)
+    assert code == 0, err
+    stored = stored_results(load_project(repo.project), default_registry(), url)
+    rows = [(r.metric, r.period, r.value, r.status) for r in stored.results if r.dimensions == {}]
+    ExpectedEffect(rows).check(as_json(out)["effect"])
 
 
 def test_removing_a_metric_with_stored_results_is_breaking(repo, diff, run_main):
