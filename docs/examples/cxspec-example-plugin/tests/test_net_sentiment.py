@@ -11,9 +11,9 @@ import io
 import math
 import textwrap
 
+import cxspec_example_plugin
 import pytest
 
-import cxspec_example_plugin
 from cxspec.compiler.plan import Request
 from cxspec.query import compute
 from cxspec.registry import build_registry
