@@ -26,6 +26,9 @@ def lint_project(project, registry) -> LintResult:
     index = RuleIndex(rules)
     config, problems = read_config(project.config.raw, index)
     suppressions, ignore_problems = collect(project, index)
+    by_file: dict[str, list] = {}
+    for suppression in suppressions:  # a finding is only checked against its own file's
+        by_file.setdefault(suppression.file, []).append(suppression)
     found = problems + ignore_problems
     ran, suppressed = [], 0
     for name, rule in sorted(rules.items(), key=lambda item: (item[1].code, item[0])):
@@ -40,7 +43,7 @@ def lint_project(project, registry) -> LintResult:
             found.append(_failed(name, rule, f"{type(exc).__name__}: {exc}"))
             continue
         for diagnostic in diagnostics:
-            if any(s.covers(diagnostic, name) for s in suppressions):
+            if any(s.covers(diagnostic, name) for s in by_file.get(diagnostic.file, ())):
                 suppressed += 1
                 continue
             found.append(dataclasses.replace(diagnostic, code=rule.code, severity=severity))
