@@ -33,8 +33,29 @@ class DbtExport(Output):
 
         if dialect not in dialects():
             raise CxspecError(f"unknown SQL dialect {dialect!r} (one of: {', '.join(dialects())})")
+        check_out_dir(project, Path(out_dir))
         files = build_files(project, registry, Path(out_dir), dialect)
         return write(Path(out_dir), files)
+
+
+def check_out_dir(project, out_dir: Path) -> None:
+    """Refuse a folder where cxspec would read the package's YAML files as spec files."""
+    root, out = project.root.resolve(), out_dir.resolve()
+    if not out.is_relative_to(root):
+        return
+    parts = out.relative_to(root).parts
+    output = project.config.output
+    searched = [(root / p).resolve() for p in project.config.paths or ["."]]
+    if (
+        (output and out.is_relative_to((root / output).resolve()))
+        or any(part.startswith(".") for part in parts)
+        or not any(out.is_relative_to(folder) for folder in searched)
+    ):
+        return
+    raise CxspecError(
+        f"--out {out_dir} lies inside project {project.root}, where its YAML files would be read as "
+        f"spec files; export into {output or 'cxspec-out'}/dbt or outside the project"
+    )
 
 
 def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str]:

@@ -178,3 +178,16 @@ def test_other_dialects_export_too(tmp_path, acme):
     assert result.exit_code == 0, result.output
     sql = (tmp_path / "pg/models/metrics/cxspec_responses.sql").read_text(encoding="utf-8")
     assert "{{ source('cxspec_files', 'responses') }}" in sql and "TRY_CAST" not in sql
+
+
+def test_export_inside_the_project_goes_to_its_output_folder(tmp_path, acme):
+    import shutil
+
+    project = tmp_path / "acme"
+    shutil.copytree(acme, project, ignore=shutil.ignore_patterns("cxspec-out"))
+    result = cxspec("export", str(project), "--to", "dbt", "--out", str(project / "dbt"))
+    assert result.returncode == 1 and "would be read as spec files" in result.stderr
+    assert not (project / "dbt").exists()
+    result = cxspec("export", str(project), "--to", "dbt", "--out", str(project / "cxspec-out" / "dbt"))
+    assert result.returncode == 0, result.stderr
+    assert cxspec("validate", str(project)).returncode == 0  # the package is not read as specs
