@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ HEADER = "# Written by `cxspec export --to dbt`: do not edit, re-export.\n"
 #: Folders whose generated files a new export replaces (a metric removed leaves no model behind).
 GENERATED = ("models/metrics", "models/semantic")
 TIME_SPINE_RANGE = ("2000-01-01", "2041-01-01")
+TIME_SPINE_PATH = f"models/semantic/{TIME_SPINE}.sql"
 
 
 class DbtExport(Output):
@@ -88,7 +90,7 @@ def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str
             raise CxspecError(f"dbt export: model name {taken_name!r} is used twice")
         taken[taken_name] = source.id
         files[f"models/semantic/{taken_name}.sql"] = row_model_sql(project, source, dialect)
-    files[f"models/semantic/{TIME_SPINE}.sql"] = TIME_SPINE_SQL
+    files[TIME_SPINE_PATH] = TIME_SPINE_SQL
     files["models/semantic/semantic_models.yml"] = HEADER + dump(
         {
             "version": 2,
@@ -98,6 +100,7 @@ def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str
         }
     )
     files["README.md"] = readme(project, registry, package, dialect, models, semantic)
+    check_no_jinja(files)
     return files
 
 
@@ -162,6 +165,24 @@ def semantic_model_properties(sources: list) -> list[dict]:
         }
     )
     return models
+
+
+#: The source() calls the exporter writes itself; any other Jinja delimiter in a model came
+#: from a spec's SQL fragment, and dbt would execute it.
+SOURCE_CALL = re.compile(r"\{\{ source\('[^'{}]*', '[^'{}]*'\) \}\}")
+JINJA = re.compile(r"\{[{%#]")
+
+
+def check_no_jinja(files: dict[str, str]) -> None:
+    models = [
+        r for r in sorted(files) if r.startswith(GENERATED) and r.endswith(".sql") and r != TIME_SPINE_PATH
+    ]
+    for relative in models:
+        if JINJA.search(SOURCE_CALL.sub("", files[relative])):
+            raise CxspecError(
+                f"dbt export: {relative} would hold a Jinja delimiter ({{{{, {{% or {{#) from a spec's SQL "
+                "fragment, which dbt would run as a template; write the fragment without it"
+            )
 
 
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:

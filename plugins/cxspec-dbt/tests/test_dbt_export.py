@@ -191,3 +191,19 @@ def test_export_inside_the_project_goes_to_its_output_folder(tmp_path, acme):
     result = cxspec("export", str(project), "--to", "dbt", "--out", str(project / "cxspec-out" / "dbt"))
     assert result.returncode == 0, result.stderr
     assert cxspec("validate", str(project)).returncode == 0  # the package is not read as specs
+
+
+def test_a_jinja_delimiter_in_a_fragment_is_refused(tmp_path):
+    project = tmp_path / "p"
+    (project / "specs").mkdir(parents=True)
+    (project / "cxspec.yaml").write_text("version: 1\nproject: p\n", encoding="utf-8")
+    (project / "specs/s.yaml").write_text(
+        "version: 1\n"
+        "sources:\n  - {id: t, type: table, table: raw.t, time: at}\n"
+        "metrics:\n  - {id: m, type: count, source: t, filter: \"note LIKE '{{%'\"}\n",
+        encoding="utf-8",
+    )
+    result = cxspec("export", str(project), "--to", "dbt", "--out", str(tmp_path / "out"))
+    assert result.returncode == 1, result.stderr
+    assert "models/metrics/cxspec_t.sql would hold a Jinja delimiter" in result.stderr
+    assert not (tmp_path / "out").exists()
