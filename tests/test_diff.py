@@ -328,6 +328,10 @@ def test_added_removed_changed_for_each_kind(repo, diff):
     assert fields(data, "metric", "nps") == {"min_sample": (None, 2)}
     assert fields(data, "goal", "csat") == {"target": (80, 85)}
     assert fields(data, "pyramid", "index") == {"loyalty.weight": (3, 2)}
+    where = {(c["id"], f["field"]): f["where"] for c in data["changes"] for f in c["fields"]}
+    assert where[("index", "loyalty.weight")] == "goals.yaml:11"  # the weight's own line
+    assert where[("r", "dimensions.id")] == "sources.yaml:8"
+    assert where[("nps", "min_sample")] == "metrics.yaml:8"
     # text lists the same, with where each item is written
     code, out, _ = diff("base", "HEAD")
     assert "~ metric nps  (metrics.yaml:3)" in out
@@ -506,7 +510,7 @@ def test_markdown_is_a_pr_comment_with_breaking_changes_first(repo, diff):
     assert "| metrics | 0 | 0 | 1 | 0 |" in md and "| goals | 0 | 0 | 1 | 0 |" in md
     assert md.index("#### Breaking changes") < md.index("<details>")
     assert "<details><summary>metrics: 1 changed</summary>" in md
-    assert "| ~ changed | `csat` | `metrics.yaml:8` | `filter` | `\"channel IN ('web', 'store')\"` |" in md
+    assert "| ~ changed | `csat` | `metrics.yaml:12` | `filter` | `\"channel IN ('web', 'store')\"` |" in md
     assert "no stored results" in md
     _, again, _ = diff("base", "HEAD", "--format", "md", "--warehouse", "duckdb:///:memory:")
     assert again == md  # deterministic

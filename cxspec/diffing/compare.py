@@ -32,6 +32,8 @@ class FieldChange:
     field: str
     old: object
     new: object
+    #: `file:line` of the field in HEAD (in BASE when HEAD no longer has it).
+    where: str = ""
 
 
 @dataclass
@@ -62,8 +64,14 @@ def field_changes(base: Normalised | None, head: Normalised | None) -> list[Fiel
     for name in sorted(set(old) | set(new)):
         if name == "id" or (name in old and name in new and old[name] == new[name]):
             continue
+        at = head if head is not None and name in new else base
         changes.append(
-            FieldChange(name, base.shown.get(name) if base else None, head.shown.get(name) if head else None)
+            FieldChange(
+                name,
+                base.shown.get(name) if base else None,
+                head.shown.get(name) if head else None,
+                at.locate(name) if at is not None else "",
+            )
         )
     return changes
 

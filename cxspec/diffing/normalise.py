@@ -57,12 +57,26 @@ class Normalised:
     shown: dict[str, object] = field(default_factory=dict)
     #: `file:line` where it is written.
     where: str = ""
+    #: The spec file and the mapping it was read from, to place each field.
+    file: str = ""
+    raw: object = None
+    #: Lines of fields that are not top-level keys of `raw` (pyramid nodes, dimensions).
+    lines: dict[str, int] = field(default_factory=dict)
     #: Metrics whose values this metric is computed from (ratio, derived), sorted.
     depends: tuple[str, ...] = ()
 
     def put(self, name: str, value, shown=None) -> None:
         self.values[name] = value
         self.shown[name] = value if shown is None else shown
+
+    def locate(self, name: str) -> str:
+        """`file:line` of a field: its own line, else its top-level key's, else the item's."""
+        line = self.lines.get(name)
+        if line is None:
+            positions = getattr(self.raw, "value_pos", {})
+            pos = positions.get(name.split(".", 1)[0]) or getattr(self.raw, "pos", None)
+            line = pos[0] if pos else None
+        return f"{self.file}:{line}" if line else self.file
 
     def without(self, ignored) -> dict:
         return {
@@ -182,9 +196,12 @@ def source(item, dialect: str) -> Normalised:
     _fragments(entity, item.raw, FRAGMENT_FIELDS["sources"], dialect)
     if isinstance(item.raw.get("query"), str):
         entity.put("query", canonical_query(item.raw["query"], dialect), item.raw["query"])
+    listed = item.raw.get("dimensions")
     for dimension in item.dimensions:  # order only changes how they are listed
         expr = canonical_sql(dimension.expr, dialect) if dimension.expr else None
         entity.put(f"dimensions.{dimension.name}", expr or "(column)", dimension.expr or "(column)")
+        if hasattr(listed, "value_pos") and dimension.index < len(listed.value_pos):
+            entity.lines[f"dimensions.{dimension.name}"] = listed.value_pos[dimension.index][0]
     return entity
 
 
@@ -224,6 +241,9 @@ def pyramid(item, dialect: str) -> Normalised:
                     entity.put(f"{here}.{name}", node.raw[name])
             if node.bounds is not None:
                 entity.put(f"{here}.bounds", list(node.bounds), plain(node.raw.get("bounds")))
+            entity.lines[here] = node.raw.pos[0]
+            for name in ("weight", "name", "owner", "description", "bounds"):
+                entity.lines[f"{here}.{name}"] = node.raw.value_pos.get(name, node.raw.pos)[0]
             visit(node.children, here)
 
     visit(item.children, "")
@@ -243,12 +263,18 @@ def normalise_project(project, registry) -> dict[str, dict[str, Normalised]]:
         "pyramids": pyramid,
     }
     found: dict[str, dict[str, Normalised]] = {"config": {"config": config(project)}}
-    found["config"]["config"].where = project.config.file
+    config_entity = found["config"]["config"]
+    config_entity.where, config_entity.file, config_entity.raw = (
+        project.config.file,
+        project.config.file,
+        project.config.raw,
+    )
     for kind, build in builders.items():
         found[kind] = {}
         for item_id in sorted(project.section(kind)):
             item = project.section(kind)[item_id]
             entity = build(item, dialect)
             entity.where = f"{item.file}:{item.raw.pos[0]}" if hasattr(item.raw, "pos") else item.file
+            entity.file, entity.raw = item.file, item.raw
             found[kind][item_id] = entity
     return found

@@ -155,7 +155,8 @@ def render_markdown(diff) -> str:
                 field_cells = (
                     f"{_code(f.field)} | {_code(_value(f.old))} | {_code(_value(f.new))}" if f else " | | "
                 )
-                rows.append(f"| {_MARKS[c.status]} {c.status} | {ident} | {_code(c.where)} | {field_cells} |")
+                where = _code(f.where if f and f.where else c.where)
+                rows.append(f"| {_MARKS[c.status]} {c.status} | {ident} | {where} | {field_cells} |")
         out.extend(rows[:MD_MAX_ROWS])
         out.append("")
         if len(rows) > MD_MAX_ROWS:
@@ -211,7 +212,9 @@ def as_data(diff) -> dict:
                 "old_id": c.old_id,
                 "status": c.status,
                 "where": c.where,
-                "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in c.fields],
+                "fields": [
+                    {"field": f.field, "old": f.old, "new": f.new, "where": f.where} for f in c.fields
+                ],
             }
             for kind in KINDS
             for c in diff.changes[kind]
