@@ -224,3 +224,22 @@ def test_a_killed_run_leaves_stored_results(project_dir, tmp_path, engine):
         (r.metric, r.period, r.value, r.computed_at) for r in before.results
     ]
     assert len(after.scores) == len(before.scores)
+
+
+def test_two_runs_of_the_example_give_the_same_reports(tmp_path, run_main):
+    """DuckDB sums doubles in parallel, in another order each run; values keep 12 significant
+    digits (query.DIGITS), so two runs' reports differ only in when they were computed."""
+    import re
+    import shutil
+    from pathlib import Path
+
+    acme = Path(__file__).resolve().parent.parent / "specs" / "acme"
+    shutil.copytree(acme, tmp_path / "acme", ignore=shutil.ignore_patterns("cxspec-out"))
+    reports = []
+    for run in ("a", "b"):
+        url = f"duckdb:///{(tmp_path / f'{run}.duckdb').as_posix()}"
+        code, _, _ = run_main("run", str(tmp_path / "acme"), "--warehouse", url, "--out", str(tmp_path / run))
+        assert code == 0
+        texts = [(tmp_path / run / name).read_text("utf-8") for name in ("report.json", "report.md")]
+        reports.append([re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "<when>", t) for t in texts])
+    assert reports[0] == reports[1]
