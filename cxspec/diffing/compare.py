@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cxspec.diffing.normalise import KINDS, SINGULAR, Normalised, rename_columns
+from cxspec.diffing.normalise import KINDS, Normalised, rename_columns
 
 #: Metric fields that describe, own or judge a metric but do not change its values
 #: (`lint`: inline lint suppressions).
@@ -256,7 +256,3 @@ def metric_usage(project, registry) -> dict[str, list[str]]:
         for used, _field in metric_type.depends_on(metric):
             usage.setdefault(used, []).append(f"metric {metric_id!r}")
     return {k: list(dict.fromkeys(v)) for k, v in usage.items()}
-
-
-def kind_label(kind: str) -> str:
-    return SINGULAR[kind]
