@@ -134,3 +134,20 @@ def test_the_guide_shows_the_example_files_as_they_are():
         assert body == (EXAMPLE.parent / name).read_text(encoding="utf-8"), (
             f"docs/plugins.md shows {name} otherwise"
         )
+
+
+def test_the_example_plugins_own_tests_pass():
+    """The guide tells authors to run their plugin's tests with pytest in its folder: do so."""
+    import subprocess
+    import sys
+
+    folder = Path(__file__).resolve().parent.parent / "docs" / "examples" / "cxspec-example-plugin"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout
