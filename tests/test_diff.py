@@ -703,3 +703,13 @@ def test_markdown_stays_small_enough_for_a_pr_comment():
     assert len(md) < 65_536
     text = render_text(Diff("base", "head", changes, breaking, None))
     assert text.count("  ✖ ") == many and text.count("  ~ metric m") == many  # text lists everything
+
+
+def test_a_goal_moved_to_another_metric_is_not_a_rename(repo, diff):
+    repo.replace(
+        "goals.yaml", "{metric: csat, target: 80, warn: 50}", "{metric: web_csat, target: 80, warn: 50}"
+    )
+    repo.commit("judge the web touch point instead")
+    code, out, err = diff("base", "HEAD", "--format", "json")
+    assert code == 0, err
+    assert statuses(as_json(out)) == {("goal", "csat", "removed"), ("goal", "web_csat", "added")}

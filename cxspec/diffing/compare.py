@@ -106,6 +106,8 @@ def _pair_renames(base: dict, head: dict, kind: str, removed: list[str], added: 
     taken: set[str] = set()
     for old_id in removed:
         wanted = _signature(base, base[kind][old_id])
+        if kind != "metrics" and len(wanted) < 2:
+            continue  # too little to tell a rename from an unrelated item (an owner with only an id)
         for new_id in added:
             if new_id not in taken and _signature(head, head[kind][new_id]) == wanted:
                 pairs[old_id] = new_id
@@ -131,7 +133,10 @@ def compare(base: dict, head: dict, base_usage: dict[str, list[str]], stored_met
         old, new = base[kind], head[kind]
         removed = sorted(set(old) - set(new))
         added = sorted(set(new) - set(old))
-        renames = _pair_renames(base, head, kind, removed, added)
+        if kind == "goals":  # a goal's id is its metric's: it is renamed with its metric only
+            renames = {o: n for o, n in renamed_metrics.items() if o in old and n in new}
+        else:
+            renames = _pair_renames(base, head, kind, removed, added)
         found: list[EntityChange] = []
         for item_id in sorted(set(old) & set(new)):
             fields = field_changes(old[item_id], new[item_id])
