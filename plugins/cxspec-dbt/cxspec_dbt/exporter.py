@@ -72,13 +72,16 @@ def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str
 
     files: dict[str, str] = {}
     files["dbt_project.yml"] = HEADER + dump(project_document(package, dialect))
-    files["profiles.example.yml"] = HEADER + dump(profile_example(package))
+    if dialect == "duckdb":
+        files["profiles.example.yml"] = HEADER + dump(profile_example(package))
     files["macros/cxspec_value_between.sql"] = (
         resources.files("cxspec_dbt").joinpath("assets/cxspec_value_between.sql").read_text(encoding="utf-8")
     )
     read_sources = {s for m in models for s in m.query.sources} | {s.id for s in semantic.sources}
     sources = [project.sources[s] for s in sorted(read_sources)]
-    files["models/sources.yml"] = HEADER + dump(sources_document(project, sources, project.root, out_dir))
+    files["models/sources.yml"] = HEADER + dump(
+        sources_document(project, sources, project.root, out_dir, dialect)
+    )
     for model in models:
         files[f"models/metrics/{model.name}.sql"] = model.sql
     files["models/metrics/schema.yml"] = HEADER + dump(

@@ -25,12 +25,25 @@ def readme(project, registry, package: str, dialect: str, models, semantic) -> s
         "",
         "## Run it",
         "",
-        "With dbt-duckdb (other adapters: load each file source into the `cxspec_files` source",
-        "tables first, and export with that adapter's `--dialect`):",
-        "",
-        "```sh",
-        "cp profiles.example.yml profiles.yml   # a DuckDB file; the session runs in UTC",
-        "dbt build --profiles-dir .            # models and their tests",
+    ]
+    if dialect == "duckdb":
+        lines += [
+            "With dbt-duckdb, which reads the data files itself:",
+            "",
+            "```sh",
+            "cp profiles.example.yml profiles.yml   # a DuckDB file; the session runs in UTC",
+            "dbt build --profiles-dir .            # models and their tests",
+        ]
+    else:
+        lines += [
+            f"With the dbt adapter of your {dialect} warehouse: a profile named `{package}` whose",
+            "session runs in UTC, the `table` sources in place, and each file source loaded into its",
+            "table of source `cxspec_files` (see `models/sources.yml`). Then:",
+            "",
+            "```sh",
+            "dbt build                             # models and their tests",
+        ]
+    lines += [
         "mf validate-configs                   # MetricFlow (dbt-metricflow)",
         "mf query --metrics <metric> --group-by metric_time__month",
         "```",

@@ -68,7 +68,7 @@ def external_location(source, project_root: Path, out_dir: Path) -> str:
     return reader.sql(dialect="duckdb")
 
 
-def sources_document(project, sources: list, project_root: Path, out_dir: Path) -> dict:
+def sources_document(project, sources: list, project_root: Path, out_dir: Path, dialect: str) -> dict:
     """The `sources.yml` content for the sources the models read."""
     grouped: dict[str, dict] = {}
     for source in sources:
@@ -97,7 +97,8 @@ def sources_document(project, sources: list, project_root: Path, out_dir: Path) 
         if source.type == "file":
             meta["path"] = source.raw["path"]
             meta["format"] = source.raw.get("format") or file_format(source.raw["path"])
-            meta["external_location"] = external_location(source, project_root, out_dir)
+            if dialect == "duckdb":
+                meta["external_location"] = external_location(source, project_root, out_dir)
         table = {"name": target.table}
         description = source.get("description") or source.get("name")
         if description:

@@ -178,6 +178,9 @@ def test_other_dialects_export_too(tmp_path, acme):
     assert result.exit_code == 0, result.output
     sql = (tmp_path / "pg/models/metrics/cxspec_responses.sql").read_text(encoding="utf-8")
     assert "{{ source('cxspec_files', 'responses') }}" in sql and "TRY_CAST" not in sql
+    assert "external_location:" not in (tmp_path / "pg/models/sources.yml").read_text(encoding="utf-8")
+    assert not (tmp_path / "pg/profiles.example.yml").exists()
+    assert "adapter of your postgres warehouse" in (tmp_path / "pg/README.md").read_text(encoding="utf-8")
 
 
 def test_export_inside_the_project_goes_to_its_output_folder(tmp_path, acme):
