@@ -188,3 +188,57 @@ def test_table_and_sql_sources_and_awkward_names(tmp_path):
     }
     assert {m.name for m in built.semantic_manifest.metrics} >= {"ticket_count", "solved_rate", "event_count"}
     assert "web_events" in {m.name for m in built.semantic_manifest.semantic_models}
+
+
+def test_a_plugin_metric_type_of_measures_maps_without_plugin_specific_code(tmp_path):
+    """A metric type the exporter has never heard of: its own measures and formula go to MetricFlow."""
+    from cxspec.compiler.sqlkit import MetricSql, flag, mul, not_null, num, safe_div
+    from cxspec.metric_type import Measure, MetricType
+    from cxspec.registry import build_registry
+    from cxspec.validate import validate_project
+
+    from cxspec_dbt.exporter import DbtExport
+
+    class TopShare(MetricType):
+        name = "top_share"
+        fields = {"column": {"type": "string"}, "top": {"type": "number"}}
+        required = ("column", "top")
+
+        def measures(self, metric, sql):
+            value = sql.number(metric.get("column"))
+            return {
+                "n": Measure(flag(not_null(value))),
+                "top": Measure(flag(value.copy() >= metric.get("top"))),
+                "best": Measure(value.copy(), "max"),  # not used by the formula: left out
+            }
+
+        def result(self, metric, m, sql):
+            return MetricSql(value=mul(num(100), safe_div(m("top"), m("n"))), n=m("n"), invalid=num(0))
+
+    registry = build_registry(external=False)
+    registry.metric_types["top_share"] = TopShare()
+    project_dir = tmp_path / "p"
+    (project_dir / "specs").mkdir(parents=True)
+    (project_dir / "cxspec.yaml").write_text("version: 1\nproject: p\n", encoding="utf-8")
+    (project_dir / "specs/s.yaml").write_text(
+        "version: 1\n"
+        "sources:\n  - {id: answers, type: table, table: raw.answers, time: at, dimensions: [team]}\n"
+        "metrics:\n"
+        "  - {id: happy_share, type: top_share, source: answers, column: score, top: 9,\n"
+        "     filter: \"team = 'a'\"}\n",
+        encoding="utf-8",
+    )
+    validation = validate_project(project_dir, registry)
+    assert validation.project is not None and not validation.diagnostics, validation.diagnostics
+    package = tmp_path / "pkg"
+    DbtExport().export(validation.project, registry, package, dialect="duckdb")
+    built, results = validate(metricflow_documents(package))
+    assert not built.issues.all_issues and not results.errors, [e.message for e in results.errors]
+    metrics = {m.name: m for m in built.semantic_manifest.metrics}
+    share = metrics["happy_share"]
+    assert share.type.value == "derived"
+    assert sorted(i.name for i in share.type_params.metrics) == ["happy_share_n", "happy_share_top"]
+    assert "happy_share_top" in share.type_params.expr and "happy_share_n" in share.type_params.expr
+    measures = {m.name: m for sm in built.semantic_manifest.semantic_models for m in sm.measures}
+    assert set(measures) == {"happy_share_n", "happy_share_top"}  # `best` is not in the formula
+    assert "'a'" in measures["happy_share_top"].expr and ">= 9" in measures["happy_share_top"].expr
