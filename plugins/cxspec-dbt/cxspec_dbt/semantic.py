@@ -145,21 +145,20 @@ class SemanticBuilder:
 
         value = metric_type.result(metric, MeasureAccess(lookup, rows), context).value
         used = {column.name for column in value.find_all(exp.Column)}
-        inputs = []
-        for measure_name in sorted(measures, key=lambda n: f"{name}_{dbt_name(n)}"):
+        # Only the measures the formula uses (n for a margin of error is left out); every one
+        # checked before any is added, so that a metric skipped leaves nothing behind.
+        chosen = {f"{name}_{dbt_name(m)}": m for m in measures if f"{name}_{dbt_name(m)}" in used}
+        if any(measures[m].agg not in AGGREGATIONS for m in chosen.values()):
+            raise NotImplementedError
+        for input_name, measure_name in sorted(chosen.items()):
             measure = measures[measure_name]
-            input_name = f"{name}_{dbt_name(measure_name)}"
-            if input_name not in used:
-                continue
-            if measure.agg not in AGGREGATIONS:
-                raise NotImplementedError
             expression = measure.expression.copy()
             if predicate is not None:
                 expression = case_when(predicate.copy(), expression)
             self.add_measure(
                 source, input_name, AGGREGATIONS[measure.agg], expression, f"{measure_name} of {metric.id}"
             )
-            inputs.append(input_name)
+        inputs = list(chosen)
         if rows.name in used:
             expression = flag(predicate.copy()) if predicate is not None else num(1)
             self.add_measure(source, rows.name, "sum", expression, f"rows of {metric.id}")
