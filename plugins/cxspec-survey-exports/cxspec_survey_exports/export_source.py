@@ -141,7 +141,9 @@ class ExportSource(SourceType):
                     else locate(source.file, mapping, entry.name),
                     hint=f"close names in the export: {', '.join(map(repr, close))}"
                     if close
-                    else f"the export has: {', '.join(map(repr, exc.candidates[:8]))}",
+                    else f"the export has: {', '.join(map(repr, exc.candidates[:8]))}"
+                    if exc.candidates
+                    else None,
                     span=len(exc.wanted) if isinstance(entry.spec, str) or at_field else 1,
                 )
             # DuckDB resolves names case-insensitively: Status and status are one column.

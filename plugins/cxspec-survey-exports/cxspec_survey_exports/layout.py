@@ -44,8 +44,8 @@ class Layout:
     timezone: str | None = None
     #: Names a mapping can point at → column index (Qualtrics: ids and ImportIds).
     refs: dict[str, int] = field(default_factory=dict)
-    #: Texts of each column, for messages and close-name hints.
-    labels: dict[int, str] = field(default_factory=dict)
+    #: Question columns → (question text, answer text) (SurveyMonkey).
+    answers: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]

@@ -1,7 +1,7 @@
 """`questions:` and `fields:`: the names metrics use → the export's columns.
 
 `questions` are read as numbers (a score; choice text "10 - Extremely likely" gives 10, and
-`values:` gives labels without a number theirs); `fields` as text (embedded data, open
+`values:` numbers the labels that carry none); `fields` as text (embedded data, open
 answers, choices used as dimensions).
 """
 

@@ -82,7 +82,6 @@ def parse_qualtrics(path) -> Layout:
         header_keys=(texts[key], *([import_row[key]] if import_row else [])),
         timezone="UTC" if zone == "Z" else zone,
         refs=refs,
-        labels={i: t for i, t in enumerate(texts)},
     )
 
 

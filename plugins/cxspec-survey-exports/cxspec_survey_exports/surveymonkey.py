@@ -41,11 +41,11 @@ def parse_surveymonkey(path) -> Layout:
         )
     width = len(rows[0])
     questions, answers = rows[0], (rows[1] + [""] * width)[:width]
-    columns, labels, current = [], {}, ""
+    columns, answered, current = [], {}, ""
     for index, (question, answer) in enumerate(zip(questions, answers, strict=True)):
         current = question or current
         if answer:
-            labels[index] = f"{current} / {answer}"
+            answered[index] = (current, answer)
         elif question:  # respondent metadata and custom variables
             columns.append(Column(index, snake(question), KINDS.get(snake(question), TEXT)))
     names = [c.name for c in columns]
@@ -63,7 +63,7 @@ def parse_surveymonkey(path) -> Layout:
         columns=columns,
         key_index=columns[key].index,
         header_keys=(),  # the answers row has no respondent id
-        labels=labels,
+        answers=answered,
     )
 
 
@@ -96,15 +96,21 @@ class SurveyMonkeyExport(ExportSource):
     def resolve(self, entry, layout):
         spec = entry.spec if isinstance(entry.spec, dict) else {"question": entry.spec}
         question, answer = spec["question"], spec.get("answer")
-        # Labels are "question / answer"; a question's text may itself hold " / ".
-        matches = [i for i, label in layout.labels.items() if label.startswith(question + " / ")]
+        matches = [i for i, (asked, _) in layout.answers.items() if asked == question]
         what = f"{entry.section[:-1]} {entry.name!r}"
         if not matches:
-            questions = list(dict.fromkeys(label.rsplit(" / ", 1)[0] for label in layout.labels.values()))
+            questions = list(dict.fromkeys(asked for asked, _ in layout.answers.values()))
             raise Unresolved(
                 f"{what}: the export has no question {question!r}", questions, question, "question"
             )
-        options = {layout.labels[i][len(question) + 3 :]: i for i in matches}
+        options = {layout.answers[i][1]: i for i in matches}
+        if len(options) < len(matches):
+            raise Unresolved(
+                f"{what}: the export asks {question!r} more than once: rename one in SurveyMonkey",
+                [],
+                question,
+                "question",
+            )
         if answer is None:
             if len(options) == 1:
                 return matches[0]

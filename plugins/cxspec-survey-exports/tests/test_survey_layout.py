@@ -89,3 +89,27 @@ def test_flags_and_status_in_both_variants():
 )
 def test_local_times_become_utc(cell, zone, utc):
     assert evaluate(duckdb_sql.timestamp(duckdb_sql.raw(0), zone), [cell]) == [utc]
+
+
+def test_surveymonkey_questions_are_matched_whole(tmp_path):
+    """A question text holding " / " or asked twice cannot be taken for another."""
+    from cxspec_survey_exports.export_source import Unresolved
+    from cxspec_survey_exports.mapping import Entry
+    from cxspec_survey_exports.surveymonkey import SurveyMonkeyExport, parse_surveymonkey
+
+    path = write(
+        tmp_path / "sm.csv",
+        [
+            ["Respondent ID", "End Date", "Price", "Price / value", "Comments?", "Comments?"],
+            ["", "", "Response", "Response", "Open-Ended Response", "Open-Ended Response"],
+            ["1", "04/01/2026 10:00:00 AM", "3", "4", "a", "b"],
+        ],
+        bom=False,
+    )
+    layout = parse_surveymonkey(path)
+    source_type = SurveyMonkeyExport()
+    assert source_type.resolve(Entry("questions", "price", "Price"), layout) == 2
+    assert source_type.resolve(Entry("questions", "value", "Price / value"), layout) == 3
+    with pytest.raises(Unresolved, match="more than once"):
+        source_type.resolve(Entry("fields", "comments", "Comments?"), layout)
+    assert [c.name for c in layout.columns] == ["respondent_id", "end_date"]
