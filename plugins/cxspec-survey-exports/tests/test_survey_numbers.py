@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import survey_reference
 from cxspec import load_project
 from cxspec.compiler.plan import Request
 from cxspec.query import compute
@@ -60,3 +61,15 @@ def test_the_edge_cases_are_in_the_data(want):
     assert sum(inv for _, _, inv, _ in want["onboarding_nps"].values()) == 1
     # 2026-03-31 20:30 in Denver is April in UTC; 2026-04-30 22:15 in New York is May.
     assert set(want["purchase_nps"]) == {"2026-03-01", "2026-04-01", "2026-05-01"}
+
+
+def test_dedupe_and_time_zones_change_the_numbers(want, monkeypatch):
+    """Without de-duplication, or reading local times as UTC, the reference differs: the
+    comparison above checks both."""
+    month = survey_reference.month
+    monkeypatch.setattr(survey_reference, "latest_per_key", lambda rows, key, time: rows)
+    assert expected()["purchase_nps"] != want["purchase_nps"]
+    monkeypatch.undo()
+    monkeypatch.setattr(survey_reference, "month", lambda local, fmt, zone: month(local, fmt, "UTC"))
+    assert expected()["purchase_nps"] != want["purchase_nps"]
+    assert expected()["onboarding_nps"] != want["onboarding_nps"]
