@@ -302,3 +302,50 @@ def test_problem_positions_of_new_checks():
 def test_operator_chains_are_not_nesting():
     chain = " + ".join(["score"] * 500) + " > 0"
     assert fragment_problems(chain, "duckdb", ALLOWED) == ()
+
+
+# -- names in specs are identifiers, never SQL --------------------------------------------------
+
+EVIL_NAME = 'a"; DROP TABLE canary; --'
+
+
+def test_column_names_are_quoted_identifiers_in_every_dialect(tmp_path):
+    """time, entity, key, column and dimension names go into SQL as quoted identifiers only."""
+    import json
+
+    import sqlglot
+    from sqlglot import exp
+
+    from cxspec.compiler.compile import compile_request
+    from cxspec.schema import dialects
+
+    name = json.dumps(EVIL_NAME)
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "cxspec.yaml").write_text("version: 1\nproject: p\n", encoding="utf-8")
+    (root / "s.yaml").write_text(
+        "version: 1\nsources:\n"
+        f"  - {{id: s, type: table, table: t, time: {name}, entity: {name}, key: {name},\n"
+        f"     dimensions: [{name}]}}\n"
+        f"metrics:\n  - {{id: m, type: mean, source: s, column: {name}}}\n",
+        encoding="utf-8",
+    )
+    result = validate_project(root)
+    assert result.ok, result.diagnostics
+    for dialect in dialects():
+        for query in compile_request(result.project, Request(by=(EVIL_NAME,)), dialect, REGISTRY):
+            statements = [s for s in sqlglot.parse(query.sql, read=dialect) if s is not None]
+            assert len(statements) == 1, dialect
+            names = {i.name for i in statements[0].find_all(exp.Identifier)}
+            assert EVIL_NAME in names, dialect
+            assert not list(statements[0].find_all(exp.Drop)), dialect
+
+    database = tmp_path / "w.duckdb"
+    connection = duckdb.connect(str(database))
+    connection.execute(f'CREATE TABLE t ("{EVIL_NAME.replace(chr(34), chr(34) * 2)}" TIMESTAMP)')
+    connection.execute("CREATE TABLE canary (secret VARCHAR)")
+    connection.close()
+    before = duckdb_snapshot(database)
+    with connect(f"duckdb:///{database}", result.project, REGISTRY) as warehouse:
+        assert compute_with(warehouse, result.project, Request(), REGISTRY) == []  # t has no rows
+    assert duckdb_snapshot(database) == before
