@@ -68,6 +68,7 @@ def validate(ctx, project, fmt, strict):
         files=tuple(result.project.files) if result.project else (),
         color=_color(sys.stdout) and fmt == "text",
         path_prefix=_path_prefix(root) if fmt != "json" else "",
+        failing=frozenset({Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}),
     )
     click.echo(render(fmt, result.diagnostics, context), nl=False)
     failed = has_errors(result.diagnostics) or (

@@ -573,6 +573,20 @@ def test_sarif_schema_catches_a_broken_log():
 
 
 @pytest.mark.parametrize("command", ["lint", "validate"])
+def test_junit_with_strict_fails_the_files_that_fail_the_run(run_main, make_project, command):
+    root = write(make_project, WARNED)  # lint: a CXL002 warning; validate: clean but for
+    (root / "specs" / "empty.yaml").write_text("", encoding="utf-8")  # a CX013 warning
+    for strict, failures in ((False, 0), (True, 1)):
+        args = [command, str(root), "--format", "junit"] + (["--strict"] if strict else [])
+        code, out, _ = run_main(*args)
+        suite = ET.fromstring(out.encode("utf-8")).find("testsuite")
+        failing = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+        assert int(suite.get("failures")) == len(failing) == failures
+        assert code == (1 if strict else 0)  # the report and the exit status agree
+    assert "warning" in failing[0].find("failure").get("message")
+
+
+@pytest.mark.parametrize("command", ["lint", "validate"])
 def test_junit_as_pytest_style_consumers_read_it(run_main, findings_project, make_project, command):
     if command == "validate":
         root = make_project({"specs/a.yaml": "version: 1\nmetrics:\n  - id: x\n    type: nps\n"})

@@ -84,6 +84,7 @@ def lint_command(ctx, project, fmt, strict, list_rules):
         path_prefix=_path_prefix(result.root) if fmt != "json" else "",
         codes=lint_codes(registry),
         docs_page="docs/lint-rules.md" if command == "lint" else "docs/validation-codes.md",
+        failing=frozenset(Severity) if strict else frozenset({Severity.ERROR}),
     )
     click.echo(render(fmt, diagnostics, context), nl=False)
     failed = command == "validate" or has_errors(diagnostics) or (strict and bool(diagnostics))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxspec.diagnostics import Severity
 from cxspec.formats import github, json_format, junit, sarif, text
 
 
@@ -23,6 +24,9 @@ class RenderContext:
     codes: dict | None = None
     #: The page that documents the codes, for SARIF's rule help.
     docs_page: str = "docs/validation-codes.md"
+    #: Severities that fail the run (errors; warnings too with --strict), so that a JUnit
+    #: report fails exactly the files that make the command exit 1.
+    failing: frozenset = frozenset({Severity.ERROR})
 
 
 FORMATS = {

@@ -22,7 +22,8 @@ def render(diagnostics, context) -> str:
     by_file: dict[str, list] = {f: [] for f in files}
     for d in diagnostics:
         by_file[d.file].append(d)
-    failures = sum(any(d.severity is Severity.ERROR for d in ds) for ds in by_file.values())
+    failing = getattr(context, "failing", frozenset({Severity.ERROR}))
+    failures = sum(any(d.severity in failing for d in ds) for ds in by_file.values())
     suites = ET.Element(
         "testsuites", name="cxspec", tests=str(len(files)), failures=str(failures), errors="0"
     )
@@ -44,22 +45,29 @@ def render(diagnostics, context) -> str:
             file=_xml_text(context.path_prefix + file),
         )
         found = by_file[file]
-        errors = [d for d in found if d.severity is Severity.ERROR]
+        errors = [d for d in found if d.severity in failing]
         if errors:
             failure = ET.SubElement(
                 case,
                 "failure",
                 type=errors[0].code,
-                message=_xml_text(
-                    f"{len(errors)} error{'s' if len(errors) != 1 else ''}: "
-                    f"{errors[0].code} {errors[0].message}"
-                ),
+                message=_xml_text(f"{_count(errors)}: {errors[0].code} {errors[0].message}"),
             )
             failure.text = _xml_text(_listing(found, context))
         elif found:
             ET.SubElement(case, "system-out").text = _xml_text(_listing(found, context))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _count(failing) -> str:
+    """`2 errors`, or `1 error, 1 warning` when warnings fail too (--strict)."""
+    parts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = sum(d.severity is severity for d in failing)
+        if n:
+            parts.append(f"{n} {severity.value}{'' if n == 1 else 's'}")
+    return ", ".join(parts)
 
 
 def _listing(found, context) -> str:
