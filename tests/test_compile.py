@@ -21,6 +21,8 @@ from cxspec.compiler.plan import Request
 from cxspec.registry import default_registry
 from cxspec.schema import dialects
 
+pytest_plugins = ["plugin_install"]  # the `site` fixture: a plugin installed for one test
+
 HERE = Path(__file__).parent
 PROJECT = HERE / "fixtures" / "golden"
 GOLDEN = HERE / "golden"
@@ -167,3 +169,38 @@ def test_query_unknown_metric_and_dimension(run_main, tmp_path):
     assert code == 1 and "region" in stderr and "Traceback" not in stderr
     code, _, stderr = run_main("query", str(tmp_path / "p"), "-m", "nps", "--where", "1; DROP TABLE x")
     assert code == 1 and "Traceback" not in stderr
+
+
+def test_a_plugin_source_type_that_cannot_say_how_it_is_read(site, make_project, run_main):
+    """A third-party source type without `relation`: a message naming it, exit 1, no traceback."""
+    site.install(
+        "cxspec-silent-source",
+        {"silent": "silent_source"},
+        {
+            "silent_source": """
+                from cxspec.hookspecs import hookimpl
+                from cxspec.source_type import SourceType
+
+                class Silent(SourceType):
+                    name = "silent"
+
+                @hookimpl
+                def cxspec_register_source_types():
+                    return [Silent]
+            """
+        },
+    )
+    root = make_project(
+        {
+            "specs.yaml": """
+                version: 1
+                sources:
+                  - {id: s, type: silent, time: t}
+                metrics:
+                  - {id: m, type: count, source: s}
+            """
+        }
+    )
+    code, stdout, stderr = run_main("query", str(root))
+    assert code == 1 and "Traceback" not in stderr
+    assert "source type 'silent' (from silent) does not say how it is read" in stderr

@@ -30,6 +30,7 @@ from cxspec.compiler.sqlkit import (
     sub,
     text,
 )
+from cxspec.diagnostics import CxspecError
 from cxspec.metric_type import MeasureAccess, RowAccess
 from cxspec.source_type import Reading
 
@@ -51,10 +52,18 @@ class SourceRelations(Reading):
     def relation(self, source) -> exp.Expression:
         from cxspec.registry import default_registry
 
-        source_type = (self.registry or default_registry()).source_types.get(source.type)
-        if source_type is None:
-            raise ValueError(f"no relation for source type {source.type!r}")
-        return source_type.relation(source, self)
+        registry = self.registry or default_registry()
+        source_type = registry.source_types.get(source.type)
+        if source_type is None:  # validation rejects unknown types; guard anyway
+            raise CxspecError(f"source {source.id!r}: no source type {source.type!r} is installed")
+        try:
+            return source_type.relation(source, self)
+        except NotImplementedError:
+            plugin = registry.provided_by.get(("source type", source.type), "its plugin")
+            raise CxspecError(
+                f"source {source.id!r}: source type {source.type!r} (from {plugin}) does not say how "
+                "it is read (SourceType.relation, docs/plugins.md)"
+            ) from None
 
     def column_type(self, source, column: str) -> str | None:
         """The column's type when the warehouse knows it (compiled SQL for no warehouse: None)."""
