@@ -1,0 +1,77 @@
+"""Open (or reuse) the SparkSession a URL names.
+
+Starting Spark takes seconds, so a session already running in this process for the same master
+is reused (pyspark's getOrCreate) and left running on close; a session this module started is
+stopped on close.
+"""
+
+from __future__ import annotations
+
+from cxspec.warehouse import WarehouseError
+from cxspec_spark.settings import SparkSettings
+
+JAVA_HINT = "Spark needs Java 17 or newer on PATH or in JAVA_HOME (`java -version`)"
+
+
+def open_session(settings: SparkSettings):
+    """(session, started_here)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise WarehouseError("the Spark warehouse needs pyspark: pip install cxspec-spark") from None
+    if settings.remote:
+        return _connect(SparkSession, settings), True
+    active = SparkSession.getActiveSession()
+    if active is not None and _master_of(active) == settings.master:
+        _apply_runtime_settings(active)
+        return active, False
+    if active is not None:
+        raise WarehouseError(
+            f"a Spark session for {_master_of(active)!r} is already running in this process; "
+            f"cannot open another for {settings.master!r}"
+        )
+    builder = SparkSession.builder.master(settings.master).appName("cxspec")
+    for key, value in settings.conf.items():
+        builder = builder.config(key, value)
+    if settings.results_folder is not None:
+        builder = builder.config("spark.sql.warehouse.dir", str(settings.results_folder))
+    builder = builder.config("spark.ui.showConsoleProgress", "false")
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # pyspark raises several kinds when the JVM cannot start
+        reason = _first_line(exc)
+        raise WarehouseError(f"cannot start Spark ({settings.master}): {reason}; {JAVA_HINT}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    _apply_runtime_settings(session)
+    return session, True
+
+
+def _connect(SparkSession, settings: SparkSettings):
+    try:
+        session = SparkSession.builder.remote(settings.remote).getOrCreate()
+        _apply_runtime_settings(session)
+        session.sql("SELECT 1").collect()  # the client connects lazily: fail here, clearly
+    except ImportError as exc:
+        raise WarehouseError(
+            f"Spark Connect needs its client libraries ({exc.name or exc}): pip install 'pyspark[connect]'"
+        ) from None
+    except Exception as exc:
+        raise WarehouseError(f"cannot reach Spark Connect at {settings.remote}: {_first_line(exc)}") from None
+    return session
+
+
+def _apply_runtime_settings(session) -> None:
+    # Runtime settings hold for a reused session too: every cxspec warehouse computes in UTC.
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def _master_of(session) -> str | None:
+    try:
+        return session.sparkContext.master
+    except Exception:  # Spark Connect sessions have no SparkContext
+        return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,182 @@
+"""The Spark warehouse: compiled Spark SQL on a local session, a cluster or Spark Connect.
+
+File sources are read by Spark itself (one temporary view per source: CSV with a header row and
+inferred types, gzip by the file name, or Parquet); Spark parses timestamps with a UTC offset
+to the instant they name and the session runs in UTC. Table sources are read from the catalog.
+Results are stored as described in layouts.py; the write statements are emulated as described
+in statements.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+
+import sqlglot
+from sqlglot import exp
+
+from cxspec.builtin.source_types import file_format
+from cxspec.warehouse import Warehouse, WarehouseError
+from cxspec_spark.ctes import CteViews
+from cxspec_spark.layouts import CatalogLayout, FolderLayout
+from cxspec_spark.session import open_session
+from cxspec_spark.settings import parse_url
+from cxspec_spark.statements import Versions
+
+#: The tables cxspec stores results in (cxspec/runs/store.py): recovered on connect.
+STORED_TABLES = ("cxspec_results", "cxspec_scores")
+_instances = itertools.count(1)
+
+
+class SparkWarehouse(Warehouse):
+    name = "spark"
+    schemes = ("spark", "sc")
+    dialect = "spark"
+
+    def __init__(self, url, project):
+        super().__init__(url, project)
+        self.settings = parse_url(url, project.root)
+        self.session, self.started_here = open_session(self.settings)
+        self.instance = next(_instances)
+        self.source_views: dict[str, str] = {}
+        try:
+            if self.settings.results_folder is not None:
+                self.layout = FolderLayout(self.session, self.settings.results_folder)
+            else:
+                self.layout = CatalogLayout(self.session, self.settings.database)
+            self.layout.recover(STORED_TABLES)
+            for table in STORED_TABLES:
+                self.layout.refresh(table)  # results stored by an earlier process
+        except WarehouseError:
+            raise
+        except Exception as exc:
+            raise WarehouseError(f"Spark: cannot open the result tables: {_message(exc)}") from None
+        self.versions = Versions(self.session, self.layout)
+        self.versions.layout_tables.update(STORED_TABLES)
+        self.in_transaction = False
+
+    # -- reading sources -----------------------------------------------------------------
+
+    def relation(self, source):
+        if source.type != "file":
+            raise NotImplementedError  # tables come from the catalog, queries as subqueries
+        if source.id not in self.source_views:
+            view = f"cxspec_source_{self.instance}_{source.id}"
+            try:
+                # Cached: compiled SQL reads a source once per result branch, and Spark
+                # would parse the file again each time (a gzip CSV in one task, at that).
+                self._read_file(source).cache().createOrReplaceTempView(view)
+            except Exception as exc:
+                raise WarehouseError(f"Spark: reading source {source.id!r}: {_message(exc)}") from None
+            self.source_views[source.id] = view
+        return exp.Table(this=exp.to_identifier(self.source_views[source.id], quoted=True))
+
+    def _read_file(self, source):
+        path = str((self.project.root / source.raw["path"]).resolve())
+        fmt = source.raw.get("format") or file_format(source.raw["path"])
+        if fmt == "parquet":
+            return self.session.read.parquet(path)
+        reader = self.session.read.option("header", "true").option("inferSchema", "true")
+        if source.raw.get("delimiter"):
+            reader = reader.option("sep", source.raw["delimiter"])
+        return reader.csv(path)
+
+    # -- running statements --------------------------------------------------------------
+
+    def execute(self, sql):
+        ctes = CteViews(self.session)
+        try:
+            frame = _utc_timestamps(ctes.run(self.versions.resolve(sqlglot.parse_one(sql, read="spark"))))
+            rows = frame.collect()
+            return list(frame.columns), [tuple(row) for row in rows]
+        except WarehouseError:
+            raise
+        except Exception as exc:
+            raise WarehouseError(f"Spark: {_message(exc)}") from None
+        finally:
+            ctes.release()
+
+    def execute_statement(self, sql):
+        try:
+            tree = sqlglot.parse_one(sql, read="spark")
+            if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.this, exp.Schema):
+                self.versions.create(tree)
+            elif isinstance(tree, exp.Delete):
+                self.versions.delete(tree)
+            elif isinstance(tree, exp.Insert) and not isinstance(tree.expression, exp.Values):
+                self.versions.insert(tree)
+            else:
+                self.session.sql(self.versions.resolve(tree).sql("spark"))
+            if not self.in_transaction:
+                self.versions.commit()
+        except WarehouseError:
+            raise
+        except Exception as exc:
+            raise WarehouseError(f"Spark: {_message(exc)}") from None
+
+    def executemany(self, sql, rows):
+        try:
+            tree = sqlglot.parse_one(sql, read="spark")
+            if not isinstance(tree, exp.Insert):
+                raise WarehouseError(f"Spark runs many rows only as INSERT … VALUES with placeholders: {sql}")
+            self.versions.insert_rows(tree, list(rows))
+            if not self.in_transaction:
+                self.versions.commit()
+        except WarehouseError:
+            raise
+        except Exception as exc:
+            raise WarehouseError(f"Spark: {_message(exc)}") from None
+
+    @contextmanager
+    def transaction(self):
+        """Changes are versions until the end, then replace the stored tables together
+        (layouts.py says exactly what is guaranteed); an error discards them."""
+        if self.in_transaction:
+            yield
+            return
+        self.in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self.versions.discard()
+            raise
+        finally:
+            self.in_transaction = False
+        try:
+            self.versions.commit()
+        except Exception as exc:
+            self.versions.discard()
+            raise WarehouseError(f"Spark: storing the results: {_message(exc)}") from None
+
+    def close(self):
+        try:
+            for view in self.source_views.values():
+                self.session.table(view).unpersist()
+                self.session.catalog.dropTempView(view)
+        except Exception:  # a session that is going away takes its views with it
+            pass
+        if self.started_here:
+            self.session.stop()
+
+
+def _utc_timestamps(frame):
+    """Timestamps as UTC wall-clock values: pyspark turns TIMESTAMP into the machine's zone."""
+    from pyspark.sql.types import TimestampType
+
+    if not any(isinstance(f.dataType, TimestampType) for f in frame.schema.fields):
+        return frame
+    return frame.select(
+        *[
+            frame[i].cast("timestamp_ntz").alias(f.name)
+            if isinstance(f.dataType, TimestampType)
+            else frame[i]
+            for i, f in enumerate(frame.schema.fields)
+        ]
+    )
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    skipped = ("\tat ", "JVM stack")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith(skipped)]
+    return " ".join(lines[:3])[:600]
