@@ -10,7 +10,7 @@ import json
 import math
 
 import pytest
-from conftest import REPO
+from spark_testing import REPO
 
 from cxspec import load_project
 from cxspec.compiler.plan import Request

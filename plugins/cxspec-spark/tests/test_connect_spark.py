@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import _unavailable
 from numbers_reference import expected
+from spark_testing import unavailable
 from test_numbers import CASES, by_key, request_of
 from test_run import RESPONSES, SPECS
 
@@ -45,11 +45,11 @@ def connect_url(spark_url, tmp_path_factory):
         import pyarrow  # noqa: F401
         import pyspark
     except ImportError as exc:
-        _unavailable(f"the Spark Connect client needs {exc.name}: pip install 'pyspark[connect]'")
+        unavailable(f"the Spark Connect client needs {exc.name}: pip install 'pyspark[connect]'")
     home = Path(pyspark.__file__).parent
     script = home / "sbin" / "start-connect-server.sh"
     if not script.exists():
-        _unavailable(f"pyspark has no {script}")
+        unavailable(f"pyspark has no {script}")
     folder = tmp_path_factory.mktemp("connect")
     port = _free_port()
     env = {
@@ -69,14 +69,16 @@ def connect_url(spark_url, tmp_path_factory):
         "--conf", "spark.sql.codegen.wholeStage=false",
         "--conf", "spark.sql.session.timeZone=UTC",
     ]  # fmt: skip
-    log = open(folder / "server.log", "wb")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(folder / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not _listening(port):
             if server.poll() is not None or time.monotonic() > deadline:
                 tail = (folder / "server.log").read_text(errors="replace")[-1500:]
-                _unavailable(f"the Spark Connect server did not start on port {port}:\n{tail}")
+                unavailable(f"the Spark Connect server did not start on port {port}:\n{tail}")
             time.sleep(1)
         yield f"sc://127.0.0.1:{port}"
     finally:
@@ -85,7 +87,6 @@ def connect_url(spark_url, tmp_path_factory):
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_numbers_on_spark_connect(connect_url):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import test_run as core_run
-from conftest import CORE_TESTS, TEST_SETTINGS
+from spark_testing import CORE_TESTS, TEST_SETTINGS
 from test_run import (  # noqa: F401  (pytest collects the imported tests)
     RESPONSES,
     test_a_run_that_fails_midway_leaves_stored_results,
