@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlglot import exp
 
+from cxspec.compiler.sqlkit import clone
 from cxspec.diagnostics import CxspecError
 from cxspec.metric_type import Measure, MetricType, SqlContext
 from cxspec.model import GRAINS, Dimension, Metric, Project, Source
@@ -359,6 +361,12 @@ def split_predicates(scan: ScanPlan) -> None:
 
 def quoted_fragment(text: str, dialect: str) -> exp.Expression:
     """A validated fragment as a fresh tree with its column names quoted as written."""
+    return clone(_quoted_template(text, dialect))
+
+
+@lru_cache(maxsize=8192)
+def _quoted_template(text: str, dialect: str) -> exp.Expression:
+    """One quoted tree per fragment text, never handed out: callers get clones."""
     parsed = parse_fragment(text, dialect)
     if parsed.expression is None:  # validated projects never get here
         raise RequestError(f"cannot compile fragment {text!r}: {parsed.problems[0].message}")

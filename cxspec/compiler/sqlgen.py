@@ -21,6 +21,7 @@ from cxspec.compiler.sqlkit import (
     MetricSql,
     bigint,
     case_when,
+    clone,
     col,
     double,
     flag,
@@ -310,7 +311,7 @@ class Generator:
             conditions.append(plan.pivot_filter)
         if plan.predicate_index is not None:
             conditions.append(exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1)))
-        select = exp.select(*columns).from_(table.copy(), copy=False)
+        select = exp.select(*columns).from_(clone(table), copy=False)
         return select.where(exp.and_(*conditions, copy=False), copy=False) if conditions else select
 
     def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select]) -> exp.Select:

@@ -12,6 +12,20 @@ from sqlglot import exp
 Z = 1.96  # two-sided 95% normal quantile, as PRODUCT.md defines the margins of error
 
 
+def clone(node):
+    """A copy of a tree, node by node: 3x faster than `Expression.copy()` (a deepcopy with its
+    memo bookkeeping), which was a third of compile time at 10k metrics. The trees copied here
+    (parsed fragments, table references) share no subtrees, so nothing needs the memo."""
+    if not isinstance(node, exp.Expression):
+        return node
+    new = node.__class__()
+    for key, value in node.args.items():
+        new.set(key, [clone(v) for v in value] if isinstance(value, list) else clone(value))
+    if node.comments:
+        new.comments = list(node.comments)
+    return new
+
+
 def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
