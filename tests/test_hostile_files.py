@@ -158,13 +158,23 @@ CASES = {
             + "metrics:\n  - id: m\n    type: count\n    source: s\n"
             + "".join(f"    k{i}: 1\n" for i in range(100_000))
         },
-        {"CX101"},
-        ("specs.yaml", 8),
+        {"CX101", "CX014"},
+        ("specs.yaml", 1),
     ),  # fmt: skip
     "100,000 duplicate keys": (
         {"specs.yaml": "version: 1\n" + "name: x\n" * 100_000},
         {"CX002"},
         ("specs.yaml", 3),
+    ),
+    "500,000 list items of the wrong type": (
+        {"specs.yaml": "version: 1\nmetrics:\n" + "- 1\n" * 500_000},
+        {"CX103", "CX014"},
+        ("specs.yaml", 1),
+    ),
+    "100,000 metrics with the same id": (
+        {"specs.yaml": SOURCE + "metrics:\n" + "- {id: m, type: count, source: s}\n" * 100_000},
+        {"CX201"},
+        ("specs.yaml", 6),
     ),
     "40,000 metrics in one file": ({"specs.yaml": SOURCE + metrics_file(40_000)[11:]}, set(), None),
     "3,000 spec files": (
@@ -379,3 +389,30 @@ def test_ids_cannot_name_paths(source_id, tmp_path, validate):
     spec = f"version: 1\nsources:\n  - {{id: {json.dumps(source_id)}, type: table, table: t}}\n"
     result = validate(write(tmp_path / "p", {"s.yaml": spec}))
     assert [d.code for d in result.diagnostics] == ["CX105"]
+
+
+def test_problems_per_file_are_bounded(tmp_path, validate, monkeypatch):
+    from cxspec import schema_check
+
+    monkeypatch.setattr(schema_check, "MAX_PROBLEMS_PER_FILE", 5)
+    import cxspec.validate as validate_module
+
+    validate_module._validators.clear()  # validators are built once per registry
+    spec = "version: 1\nmetrics:\n" + "- 1\n" * 20
+    keys = (
+        SOURCE
+        + "metrics:\n  - id: m\n    type: count\n    source: s\n"
+        + "".join(f"    k{i}: 1\n" for i in range(20))
+    )
+    root = write(tmp_path / "p", {"a.yaml": spec, "b.yaml": keys, "c.yaml": "version: 1\nowners: [1]\n"})
+    try:
+        result = validate(root)
+    finally:
+        validate_module._validators.clear()
+    by_file: dict[str, list] = {}
+    for diagnostic in result.diagnostics:
+        by_file.setdefault(diagnostic.file, []).append(diagnostic.code)
+    assert by_file["a.yaml"] == ["CX014"] + ["CX103"] * 5  # sorted: CX014 stands at 1:1
+    assert by_file["b.yaml"] == ["CX014"] + ["CX101"] * 5
+    assert by_file["c.yaml"] == ["CX103"]  # each file has its own budget
+    assert "more than 5 problems" in next(d.message for d in result.diagnostics if d.code == "CX014")
