@@ -71,11 +71,23 @@ def has_errors(diagnostics) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
 
 
+#: Most problems kept per file. Past it a file is generated or not a spec at all, and
+#: keeping every problem costs CI minutes and gigabytes (8 MiB of `- 1` lines under
+#: `metrics:` would be two million of them). One CX014 says the list was cut.
+MAX_PROBLEMS_PER_FILE = 1_000
+
+
 @dataclass
 class DiagnosticSink:
     """Collects every problem of a run; checks append to it instead of raising."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    #: Problems added per file, the ones past the limit included.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def full(self, file: str) -> bool:
+        """Whether this file's list was cut (CX014 added): checks may stop looking."""
+        return self.counts.get(file, 0) > MAX_PROBLEMS_PER_FILE
 
     def add(
         self,
@@ -89,6 +101,21 @@ class DiagnosticSink:
     ) -> None:
         from cxspec.codes import default_severity
 
+        count = self.counts.get(location.file, 0) + 1
+        self.counts[location.file] = count
+        if count > MAX_PROBLEMS_PER_FILE:
+            if count == MAX_PROBLEMS_PER_FILE + 1:
+                self.items.append(
+                    Diagnostic(
+                        code="CX014",
+                        message=f"more than {MAX_PROBLEMS_PER_FILE:,} problems in this file; "
+                        "the rest are not listed",
+                        location=Location(location.file),
+                        severity=Severity.ERROR,
+                        hint="fix these first; a file this broken is often generated or not a spec file",
+                    )
+                )
+            return
         self.items.append(
             Diagnostic(
                 code=code,

@@ -101,18 +101,11 @@ class SchemaResult:
     invalid: set = field(default_factory=set)
 
 
-#: Most schema problems listed per file. Past it a file is generated or not a spec at all,
-#: and listing every problem costs CI minutes and gigabytes (8 MiB of `- 1` lines would be
-#: two million of them).
-MAX_PROBLEMS_PER_FILE = 1_000
-
-
 class SpecValidator:
     """Validates spec files and cxspec.yaml against the composed schema."""
 
     def __init__(self, registry: Registry):
         self.registry = registry
-        self._budget = MAX_PROBLEMS_PER_FILE  # the sink size at which this file's budget is spent
         all_defs = defs(registry)
         open_item = {"type": "object"}
         shell_defs = dict(all_defs, metric=open_item, source=open_item)
@@ -149,13 +142,11 @@ class SpecValidator:
     def check_project_file(self, data, file: str, sink: DiagnosticSink) -> bool:
         if not self._check_version(data, file, sink):
             return False
-        self._budget = len(sink.items) + MAX_PROBLEMS_PER_FILE
         errors = []
-        for error in self.project.iter_errors(data):  # lazily: stop at the budget
+        for error in self.project.iter_errors(data):  # lazily: stop when the file is full
             errors.append(error)
             self._report(error, data, [], file, sink)
-            if self._spent(sink):
-                self._report_budget(file, sink)
+            if sink.full(file):
                 break
         return not errors
 
@@ -164,7 +155,6 @@ class SpecValidator:
         if not self._check_version(data, file, sink):
             result.invalid.add("*")
             return result
-        self._budget = len(sink.items) + MAX_PROBLEMS_PER_FILE
         for error in self.shell.iter_errors(data):
             self._report(error, data, [], file, sink)
             path = list(error.absolute_path)
@@ -172,32 +162,20 @@ class SpecValidator:
                 result.invalid.add((path[0], path[1]))
             elif path:
                 result.invalid.add((path[0], "*"))
-            if self._spent(sink):
+            if sink.full(file):  # iter_errors is lazy: the rest is never computed
                 break
         for section in ("metrics", "sources"):
             items = data.get(section)
-            if not isinstance(items, list) or self._spent(sink):
+            if not isinstance(items, list) or sink.full(file):
                 continue
             for index, item in enumerate(items):
                 if isinstance(item, dict) and not self._check_typed(section, index, item, data, file, sink):
                     result.invalid.add((section, index))
-                if self._spent(sink):
+                if sink.full(file):
                     break
-        if self._spent(sink):
-            self._report_budget(file, sink)
+        if sink.full(file):
             result.invalid.add("*")  # a file this broken is not built into the project
         return result
-
-    def _spent(self, sink: DiagnosticSink) -> bool:
-        return len(sink.items) >= self._budget
-
-    def _report_budget(self, file: str, sink: DiagnosticSink) -> None:
-        sink.add(
-            "CX014",
-            f"more than {MAX_PROBLEMS_PER_FILE:,} problems in this file; the rest are not listed",
-            Location(file),
-            hint="fix these first; a file this broken is often generated or not a spec file",
-        )
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -279,7 +257,7 @@ class SpecValidator:
             for key in instance:
                 if key in allowed:
                     continue
-                if self._spent(sink):
+                if sink.full(file):
                     return
                 suggestion = did_you_mean(key, allowed)
                 of_type = f" of type {type_name!r}" if type_name and len(path) == len(base) else ""
