@@ -31,6 +31,12 @@ from sqlglot import exp
 MARKER = "cxspec__commit"
 
 
+def drop_table(table: exp.Table) -> str:
+    """DROP TABLE IF EXISTS (sqlglot 30 keeps the tables in `tables`, earlier ones in `this`)."""
+    target = {"tables": [table]} if "tables" in exp.Drop.arg_types else {"this": table}
+    return exp.Drop(kind="TABLE", exists=True, **target).sql("spark")
+
+
 def next_name(table: str) -> str:
     return f"{table}__next"
 
@@ -184,7 +190,7 @@ class FolderLayout(Layout):
                     f"{self.path(table)}; drop or rename that table"
                 )
             # Dropping an external table forgets it; its files stay.
-            self.session.sql(exp.Drop(this=self.qualified(table), kind="TABLE", exists=True).sql("spark"))
+            self.session.sql(drop_table(self.qualified(table)))
         if self.exists(table):
             schema = self.session.read.parquet(str(self.path(table))).schema
             catalog.createTable(table, path=str(self.path(table)), source="parquet", schema=schema)
@@ -227,7 +233,7 @@ class CatalogLayout(Layout):
         self.session.sql(alter.sql("spark"))
 
     def drop(self, table):
-        self.session.sql(exp.Drop(this=self.qualified(table), kind="TABLE", exists=True).sql("spark"))
+        self.session.sql(drop_table(self.qualified(table)))
 
     def write_marker(self, tables):
         frame = self.session.createDataFrame([(t,) for t in tables], "name STRING")

@@ -60,9 +60,19 @@ def _connect(SparkSession, settings: SparkSettings):
     return session
 
 
+#: Settings that hold for every session cxspec uses, one it started or one it reuses.
+RUNTIME_SETTINGS = {
+    # Every cxspec warehouse computes in UTC.
+    "spark.sql.session.timeZone": "UTC",
+    # Churn's spine of periods is a recursive CTE with one level per period: Spark's default
+    # limit (100) stops a daily spine after 100 days.
+    "spark.sql.cteRecursionLevelLimit": "1000000",
+}
+
+
 def _apply_runtime_settings(session) -> None:
-    # Runtime settings hold for a reused session too: every cxspec warehouse computes in UTC.
-    session.conf.set("spark.sql.session.timeZone", "UTC")
+    for key, value in RUNTIME_SETTINGS.items():
+        session.conf.set(key, value)
 
 
 def _master_of(session) -> str | None:

@@ -100,8 +100,11 @@ class Versions:
         schema = self.schema(name)
         listed = [c.name.lower() for c in target.expressions] if isinstance(target, exp.Schema) else None
         listed = listed or [f.name.lower() for f in schema.fields]
-        source = self.resolve(tree.expression)
-        self._append(name, schema, listed, source)
+        source = tree.expression.copy()
+        with_ = tree.args.get("with_") or tree.args.get("with")
+        if with_ is not None:  # sqlglot puts `WITH … INSERT INTO t SELECT …`: the CTEs are the select's
+            source.set("with_" if "with_" in type(source).arg_types else "with", with_.copy())
+        self._append(name, schema, listed, self.resolve(source))
 
     def insert_rows(self, tree: exp.Insert, rows) -> None:
         """INSERT … VALUES (?, …) run for each row: the rows become one DataFrame."""
