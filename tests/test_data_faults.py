@@ -45,7 +45,7 @@ NO_PERIOD = "a result without a period"
 FAULTS = {
     "empty source": (
         "id,t,score\n",  # DuckDB reads a header alone as a row: columns column0, column1…
-        {"duckdb": '"id" not found', "postgres": 'column "t" does not exist', "sqlite": NO_PERIOD},
+        {"duckdb": '"id" not found', "postgres": 'column "t" does not exist', "sqlite": "no such column"},
     ),
     "source file missing": (None, {"any": "data/r.csv"}),
     "text in the score column": (
@@ -59,7 +59,7 @@ FAULTS = {
     "a number beyond a double": (GOOD.replace(",10\n", ",1e400\n"), {"any": "beyond the range of a double"}),
     "rows longer than the header": (
         GOOD + "4,2026-02-08T10:00:00Z,7,extra\n",
-        {"duckdb": '"id" not found', "postgres": 'column "t" does not exist', "sqlite": NO_PERIOD},
+        {"duckdb": '"id" not found', "postgres": 'column "t" does not exist', "sqlite": "no such column"},
     ),
     "binary garbage": (b"\xff\xfe\x00\x01garbage\x00\n\x00", {"any": "DuckDB"}),
     "all NULL scores, compared with a number": (
@@ -224,3 +224,14 @@ def test_server_stopped_during_a_run(when, dedicated_postgres, make_project, mon
     project = load_project(root)
     stored = run_project(project, REGISTRY)
     assert {r.metric for r in stored.results} == {"nps", "promoters", "avg"}
+
+
+def test_a_misspelt_column_is_an_error_on_sqlite(make_project, tmp_path, run_main):
+    """SQLite reads a double-quoted name that matches no column as a string: `scor >= 9`
+    was 'scor' >= 9, true on every row, a rate of 100% without an error. Names now reach
+    SQLite in backticks, which it never reads as strings."""
+    specs = SPECS.replace('condition: "score >= 9"', 'condition: "scor >= 9"')
+    root = make(make_project, f"sqlite:///{tmp_path}/w.db", specs)
+    code, out, err = run_main("query", str(root), "-m", "promoters", "--format", "json")
+    assert code == 1 and out == ""
+    assert "cxspec: error: SQLite: no such column: scor" in err

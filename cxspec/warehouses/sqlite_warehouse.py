@@ -13,7 +13,10 @@ import decimal
 import math
 import sqlite3
 
+import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.sqlite import SQLite
+from sqlglot.errors import SqlglotError
 
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
@@ -66,14 +69,14 @@ class SQLiteWarehouse(Warehouse):
 
     def execute(self, sql):
         try:
-            cursor = self.connection.execute(sql)
+            cursor = self.connection.execute(strict_names(sql))
             return [d[0] for d in cursor.description], cursor.fetchall()
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: {exc}") from None
 
     def execute_statement(self, sql):
         try:
-            self.connection.execute(sql)
+            self.connection.execute(strict_names(sql))
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: {exc}") from None
 
@@ -85,3 +88,23 @@ class SQLiteWarehouse(Warehouse):
 
     def close(self):
         self.connection.close()
+
+
+class _BacktickSQLite(SQLite):
+    """SQLite, written with names in backticks."""
+
+    class Tokenizer(SQLite.Tokenizer):
+        IDENTIFIERS = ["`", '"', ("[", "]")]
+
+
+def strict_names(sql: str) -> str:
+    """The statement with its names in backticks. SQLite reads a double-quoted name that
+    matches no column as a string, silently: a misspelt `"scor" >= 9` is 'scor' >= 9, true
+    on every row. A backticked name that matches no column is an error."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="sqlite") if s is not None]
+    except SqlglotError:
+        return sql  # SQLite will say what is wrong with it
+    if len(statements) != 1:
+        return sql
+    return statements[0].sql(dialect=_BacktickSQLite)
