@@ -415,3 +415,17 @@ def test_problems_per_file_are_bounded(tmp_path, validate, monkeypatch):
     assert by_file["c.yaml"] == ["CX103"]  # each file has its own budget
     assert by_file["d.yaml"] == ["CX014"] + ["CX201"] * 5  # semantic checks too
     assert "more than 5 problems" in next(d.message for d in result.diagnostics if d.code == "CX014")
+
+
+@pytest.mark.parametrize("table", ["data.csv", "main.secrets.json", "exports.parquet", "x.y.CSV"])
+def test_table_names_that_duckdb_reads_as_files(table, tmp_path, validate):
+    """DuckDB reads `FROM data.csv` (quoted or not) as a file in the folder it runs in."""
+    spec = f"version: 1\nsources:\n  - id: s\n    type: table\n    table: {table}\n"
+    result = validate(write(tmp_path / "p", {"s.yaml": spec}))
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("CX401", 5, 12)]
+    assert "reads as a file name" in result.diagnostics[0].message
+
+
+def test_table_names_may_be_qualified(tmp_path, validate):
+    spec = "version: 1\nsources:\n  - {id: s, type: table, table: warehouse.support.tickets}\n"
+    assert validate(write(tmp_path / "p", {"s.yaml": spec})).ok

@@ -13,6 +13,12 @@ from cxspec.source_type import SourceType
 from cxspec.sqlfrag import check_query
 
 FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".tsv": "csv"}
+#: Endings that make DuckDB read a table name (`data.csv`, even quoted) as a file, from the
+#: folder it was started in.
+_FILE_NAME_ENDINGS = {
+    "csv", "tsv", "txt", "parquet", "pq", "json", "jsonl", "ndjson", "gz", "zst", "zstd", "arrow",
+    "feather", "ipc", "xlsx", "xls", "avro", "orc", "db", "sqlite", "duckdb",
+}  # fmt: skip
 #: Paths an engine reads somewhere else: home folders, URLs (s3://, https://), glob patterns.
 _ELSEWHERE = re.compile(r"^~|^[A-Za-z][A-Za-z0-9+.-]*:|[*?\[\]{}]")
 
@@ -95,6 +101,17 @@ class TableSource(SourceType):
         "table": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$"}
     }
     required = ("table",)
+
+    def check(self, source, project, sink):
+        table = source.get("table")
+        if isinstance(table, str) and table.rsplit(".", 1)[-1].lower() in _FILE_NAME_ENDINGS:
+            sink.add(
+                "CX401",
+                f"table {table!r} of source {source.id!r} reads as a file name: DuckDB looks for a "
+                f"file {table!r} in the current folder",
+                source.loc("table"),
+                hint="name a table; read a file of the project with a `file` source",
+            )
 
     def relation(self, source, reading):
         return exp.to_table(source.raw["table"], dialect=reading.dialect)
