@@ -435,6 +435,14 @@ def check_query(query: str, source, field_name: str, dialect: str, sink) -> None
             sink.add(problem.code, message, source.loc(field_name), hint=problem.hint)
 
 
+#: Endings that make DuckDB read a table name (`data.csv`, even quoted) as a file, from the
+#: folder it was started in.
+FILE_NAME_ENDINGS = frozenset(
+    {
+        "csv", "tsv", "txt", "parquet", "pq", "json", "jsonl", "ndjson", "gz", "zst", "zstd",
+        "arrow", "feather", "ipc", "xlsx", "xls", "avro", "orc", "db", "sqlite", "duckdb",
+    }
+)  # fmt: skip
 #: Characters of a table name that make DuckDB read it as a file (`FROM 'x.csv'`, "~/x.parquet").
 _FILE_NAME = re.compile(r"[/\\.:~*?]")
 
@@ -446,7 +454,11 @@ def query_problems(query: exp.Expression, allowed: frozenset[str]) -> list[Fragm
     for node in query.walk():
         if isinstance(node, exp.Table):
             name = node.this
-            if not isinstance(name, exp.Identifier) or _FILE_NAME.search(name.name):
+            if (
+                not isinstance(name, exp.Identifier)
+                or _FILE_NAME.search(name.name)
+                or name.name.lower() in FILE_NAME_ENDINGS
+            ):
                 problems.append(
                     FragmentProblem(
                         "CX504",

@@ -10,15 +10,9 @@ from sqlglot import exp
 
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import SourceType
-from cxspec.sqlfrag import check_query
+from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
 
 FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".tsv": "csv"}
-#: Endings that make DuckDB read a table name (`data.csv`, even quoted) as a file, from the
-#: folder it was started in.
-_FILE_NAME_ENDINGS = {
-    "csv", "tsv", "txt", "parquet", "pq", "json", "jsonl", "ndjson", "gz", "zst", "zstd", "arrow",
-    "feather", "ipc", "xlsx", "xls", "avro", "orc", "db", "sqlite", "duckdb",
-}  # fmt: skip
 #: Paths an engine reads somewhere else: home folders, URLs (s3://, https://), glob patterns.
 _ELSEWHERE = re.compile(r"^~|^[A-Za-z][A-Za-z0-9+.-]*:|[*?\[\]{}]")
 
@@ -104,7 +98,7 @@ class TableSource(SourceType):
 
     def check(self, source, project, sink):
         table = source.get("table")
-        if isinstance(table, str) and table.rsplit(".", 1)[-1].lower() in _FILE_NAME_ENDINGS:
+        if isinstance(table, str) and table.rsplit(".", 1)[-1].lower() in FILE_NAME_ENDINGS:
             sink.add(
                 "CX401",
                 f"table {table!r} of source {source.id!r} reads as a file name: DuckDB looks for a "
