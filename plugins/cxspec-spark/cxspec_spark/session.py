@@ -20,7 +20,7 @@ def open_session(settings: SparkSettings):
     except ImportError:
         raise WarehouseError("the Spark warehouse needs pyspark: pip install cxspec-spark") from None
     if settings.remote:
-        return _connect(SparkSession, settings), True
+        return _connect(settings), True
     active = SparkSession.getActiveSession()
     if active is not None and _master_of(active) == settings.master:
         _apply_runtime_settings(active)
@@ -46,9 +46,13 @@ def open_session(settings: SparkSettings):
     return session, True
 
 
-def _connect(SparkSession, settings: SparkSettings):
+def _connect(settings: SparkSettings):
     try:
-        session = SparkSession.builder.remote(settings.remote).getOrCreate()
+        # The Connect client's own builder: pyspark's refuses a remote session while a local one
+        # runs in the process, and a new session per warehouse keeps their temporary views apart.
+        from pyspark.sql.connect.session import SparkSession as RemoteSparkSession
+
+        session = RemoteSparkSession.builder.remote(settings.remote).create()
         _apply_runtime_settings(session)
         session.sql("SELECT 1").collect()  # the client connects lazily: fail here, clearly
     except ImportError as exc:
