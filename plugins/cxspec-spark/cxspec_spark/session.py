@@ -7,9 +7,16 @@ stopped on close.
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 from cxspec.warehouse import WarehouseError
 from cxspec_spark.settings import SparkSettings
 
+# pyspark 4.3 warns about pandas 3 on every start; cxspec's Spark path does not use pandas.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+
+QUIET_LOGGING = Path(__file__).with_name("log4j2.properties").as_uri()
 JAVA_HINT = "Spark needs Java 17 or newer on PATH or in JAVA_HOME (`java -version`)"
 
 
@@ -36,6 +43,9 @@ def open_session(settings: SparkSettings):
     if settings.results_folder is not None:
         builder = builder.config("spark.sql.warehouse.dir", str(settings.results_folder))
     builder = builder.config("spark.ui.showConsoleProgress", "false")
+    if "spark.driver.extraJavaOptions" not in settings.conf:
+        quiet = f"-Dlog4j2.configurationFile={QUIET_LOGGING}"
+        builder = builder.config("spark.driver.extraJavaOptions", quiet)
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark raises several kinds when the JVM cannot start
