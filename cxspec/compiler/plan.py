@@ -67,6 +67,8 @@ class ScanPlan:
     #: Source columns the first level groups by, so that filters over them are evaluated on
     #: its small result instead of on every row (touch point, survey, channel…).
     group_columns: list[str] = field(default_factory=list)
+    #: Measured columns converted to numbers once in the source's rows → their names there.
+    numbers: dict[str, str] = field(default_factory=dict)
     #: Filter parts over other columns, each a 0/1 flag of the first level.
     predicates: list[exp.Expression] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
@@ -246,7 +248,7 @@ class Planner:
         known = scan.measure_sets.get(signature)
         if known is None:
             known = {}
-            context = self.sql_context(scan.source)
+            context = self.sql_context(scan)
             for name, measure in metric_type.measures(metric, context).items():
                 key = measure.key
                 index = scan.measure_keys.get(key)
@@ -259,8 +261,8 @@ class Planner:
         plan.formula_key = signature
         scan.measure_metrics.append(plan)
 
-    def sql_context(self, source: Source) -> CompileContext:
-        return CompileContext(self.dialect, source, self.fragment_dialect)
+    def sql_context(self, scan: ScanPlan) -> CompileContext:
+        return CompileContext(self.dialect, scan.source, self.fragment_dialect, scan.numbers, planning=True)
 
     def _levels(self, computed: list[Metric]) -> list[list[MetricPlan]]:
         remaining = {m.id: m for m in computed}
@@ -379,11 +381,32 @@ def _quoted_template(text: str, dialect: str) -> exp.Expression:
 class CompileContext(SqlContext):
     """SqlContext for one source: its columns, its entity, fragments parsed and quoted."""
 
-    def __init__(self, dialect: str, source: Source, fragment_dialect: str):
+    def __init__(
+        self,
+        dialect: str,
+        source: Source,
+        fragment_dialect: str,
+        numbers: dict[str, str] | None = None,
+        *,
+        planning: bool = False,
+    ):
         super().__init__(dialect)
         self.source = source
         self.entity = source.entity
         self.fragment_dialect = fragment_dialect
+        #: Measured column → the name of its number in the source's rows (see `number`).
+        self.numbers = numbers if numbers is not None else {}
+        self.planning = planning
+
+    def number(self, name: str) -> exp.Expression:
+        """A measured column as a number, converted once per row: while planning, the column is
+        added to the source's rows, and every measure over it reads that (DuckDB converted it
+        anew in each of them). After planning, only columns already added are read so."""
+        if name not in self.numbers:
+            if not self.planning:
+                return super().number(name)
+            self.numbers[name] = f"__num{len(self.numbers)}"
+        return exp.column(self.numbers[name], quoted=True)
 
     def predicate(self, text: str) -> exp.Expression:
         return quoted_fragment(text, self.fragment_dialect)

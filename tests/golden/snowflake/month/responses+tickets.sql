@@ -4,7 +4,10 @@ WITH "src_1_responses" AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CONVERT_TIMEZONE('UTC', CAST("responded_at" AS TIMESTAMPTZ))) AS DATE) AS "__period"
+      CAST(DATE_TRUNC('MONTH', CONVERT_TIMEZONE('UTC', CAST("responded_at" AS TIMESTAMPTZ))) AS DATE) AS "__period",
+      CAST("ces_score" AS DOUBLE) AS "__num0",
+      CAST("nps_score" AS DOUBLE) AS "__num1",
+      CAST("csat_score" AS DOUBLE) AS "__num2"
     FROM (
       SELECT
         *
@@ -29,33 +32,22 @@ WITH "src_1_responses" AS (
     "touchpoint",
     COUNT(*) AS "__rows",
     SUM(
-      CASE
-        WHEN CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-        AND CAST("ces_score" AS DOUBLE) = FLOOR(CAST("ces_score" AS DOUBLE))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0") THEN 1 ELSE 0 END
     ) AS "__m0",
     SUM(
-      CASE
-        WHEN CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-        AND CAST("ces_score" AS DOUBLE) = FLOOR(CAST("ces_score" AS DOUBLE))
-        THEN CAST("ces_score" AS DOUBLE)
-      END
+      CASE WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0") THEN "__num0" END
     ) AS "__m1",
     SUM(
       CASE
-        WHEN CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-        AND CAST("ces_score" AS DOUBLE) = FLOOR(CAST("ces_score" AS DOUBLE))
-        THEN CAST("ces_score" AS DOUBLE) * CAST("ces_score" AS DOUBLE)
+        WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+        THEN "__num0" * "__num0"
       END
     ) AS "__m2",
     SUM(
       CASE
-        WHEN NOT CAST("ces_score" AS DOUBLE) IS NULL
+        WHEN NOT "__num0" IS NULL
         AND NOT (
-          CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-          AND CAST("ces_score" AS DOUBLE) = FLOOR(CAST("ces_score" AS DOUBLE))
+          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
         )
         THEN 1
         ELSE 0
@@ -64,28 +56,20 @@ WITH "src_1_responses" AS (
     SUM(
       CASE
         WHEN (
-          CAST("ces_score" AS DOUBLE) BETWEEN 1 AND 7
-          AND CAST("ces_score" AS DOUBLE) = FLOOR(CAST("ces_score" AS DOUBLE))
-        )
-        AND CAST("ces_score" AS DOUBLE) > 5
+          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+        ) AND "__num0" > 5
         THEN 1
         ELSE 0
       END
     ) AS "__m4",
     SUM(
-      CASE
-        WHEN CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-        AND CAST("nps_score" AS DOUBLE) = FLOOR(CAST("nps_score" AS DOUBLE))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1") THEN 1 ELSE 0 END
     ) AS "__m5",
     SUM(
       CASE
-        WHEN NOT CAST("nps_score" AS DOUBLE) IS NULL
+        WHEN NOT "__num1" IS NULL
         AND NOT (
-          CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-          AND CAST("nps_score" AS DOUBLE) = FLOOR(CAST("nps_score" AS DOUBLE))
+          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
         )
         THEN 1
         ELSE 0
@@ -94,10 +78,8 @@ WITH "src_1_responses" AS (
     SUM(
       CASE
         WHEN (
-          CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-          AND CAST("nps_score" AS DOUBLE) = FLOOR(CAST("nps_score" AS DOUBLE))
-        )
-        AND CAST("nps_score" AS DOUBLE) >= 9
+          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+        ) AND "__num1" >= 9
         THEN 1
         ELSE 0
       END
@@ -105,42 +87,29 @@ WITH "src_1_responses" AS (
     SUM(
       CASE
         WHEN (
-          CAST("nps_score" AS DOUBLE) BETWEEN 0 AND 10
-          AND CAST("nps_score" AS DOUBLE) = FLOOR(CAST("nps_score" AS DOUBLE))
-        )
-        AND CAST("nps_score" AS DOUBLE) <= 6
+          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+        ) AND "__num1" <= 6
         THEN 1
         ELSE 0
       END
     ) AS "__m8",
     SUM(
-      CASE
-        WHEN CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-        AND CAST("csat_score" AS DOUBLE) = FLOOR(CAST("csat_score" AS DOUBLE))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2") THEN 1 ELSE 0 END
     ) AS "__m9",
     SUM(
-      CASE
-        WHEN CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-        AND CAST("csat_score" AS DOUBLE) = FLOOR(CAST("csat_score" AS DOUBLE))
-        THEN CAST("csat_score" AS DOUBLE)
-      END
+      CASE WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2") THEN "__num2" END
     ) AS "__m10",
     SUM(
       CASE
-        WHEN CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-        AND CAST("csat_score" AS DOUBLE) = FLOOR(CAST("csat_score" AS DOUBLE))
-        THEN CAST("csat_score" AS DOUBLE) * CAST("csat_score" AS DOUBLE)
+        WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+        THEN "__num2" * "__num2"
       END
     ) AS "__m11",
     SUM(
       CASE
-        WHEN NOT CAST("csat_score" AS DOUBLE) IS NULL
+        WHEN NOT "__num2" IS NULL
         AND NOT (
-          CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-          AND CAST("csat_score" AS DOUBLE) = FLOOR(CAST("csat_score" AS DOUBLE))
+          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
         )
         THEN 1
         ELSE 0
@@ -149,10 +118,8 @@ WITH "src_1_responses" AS (
     SUM(
       CASE
         WHEN (
-          CAST("csat_score" AS DOUBLE) BETWEEN 1 AND 5
-          AND CAST("csat_score" AS DOUBLE) = FLOOR(CAST("csat_score" AS DOUBLE))
-        )
-        AND CAST("csat_score" AS DOUBLE) > 3
+          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+        ) AND "__num2" > 3
         THEN 1
         ELSE 0
       END
@@ -168,7 +135,8 @@ WITH "src_1_responses" AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CONVERT_TIMEZONE('UTC', CAST("opened_at" AS TIMESTAMPTZ))) AS DATE) AS "__period"
+      CAST(DATE_TRUNC('MONTH', CONVERT_TIMEZONE('UTC', CAST("opened_at" AS TIMESTAMPTZ))) AS DATE) AS "__period",
+      CAST("handle_seconds" AS DOUBLE) AS "__num0"
     FROM (
       SELECT
         *
@@ -184,31 +152,11 @@ WITH "src_1_responses" AS (
     COUNT(*) AS "__rows",
     SUM(CASE WHEN NOT "ticket_id" IS NULL THEN 1 ELSE 0 END) AS "__m0",
     SUM(CASE WHEN "resolved_first" THEN 1 ELSE 0 END) AS "__m1",
-    SUM(CASE WHEN NOT CAST("handle_seconds" AS DOUBLE) IS NULL THEN 1 ELSE 0 END) AS "__m2",
-    MAX(
-      CASE
-        WHEN NOT CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m3",
-    SUM(
-      CASE
-        WHEN NOT CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m4",
-    SUM(
-      CASE
-        WHEN NOT CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN CAST("handle_seconds" AS DOUBLE) * CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m5",
-    MIN(
-      CASE
-        WHEN NOT CAST("handle_seconds" AS DOUBLE) IS NULL
-        THEN CAST("handle_seconds" AS DOUBLE)
-      END
-    ) AS "__m6"
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m2",
+    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m3",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m5",
+    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m6"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -823,8 +771,8 @@ WITH "src_1_responses" AS (
     'p90_handle' AS "metric",
     "__period",
     CAST(PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
-      CAST("handle_seconds" AS DOUBLE)) AS DOUBLE) AS "value",
-    CAST(COUNT(CAST("handle_seconds" AS DOUBLE)) AS BIGINT) AS "n",
+      "__num0") AS DOUBLE) AS "value",
+    CAST(COUNT("__num0") AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM "src_2_tickets"

@@ -4,7 +4,10 @@ WITH [src_1_responses] AS (
   FROM (
     SELECT
       *,
-      CAST(DATETRUNC(MONTH, CAST([responded_at] AS DATETIME2)) AS DATE) AS [__period]
+      CAST(DATETRUNC(MONTH, CAST([responded_at] AS DATETIME2)) AS DATE) AS [__period],
+      TRY_CAST([ces_score] AS FLOAT) AS [__num0],
+      TRY_CAST([nps_score] AS FLOAT) AS [__num1],
+      TRY_CAST([csat_score] AS FLOAT) AS [__num2]
     FROM (
       SELECT
         *
@@ -29,33 +32,22 @@ WITH [src_1_responses] AS (
     [touchpoint] AS [touchpoint],
     COUNT(*) AS [__rows],
     SUM(
-      CASE
-        WHEN TRY_CAST([ces_score] AS FLOAT) BETWEEN 1 AND 7
-        AND TRY_CAST([ces_score] AS FLOAT) = FLOOR(TRY_CAST([ces_score] AS FLOAT))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN [__num0] BETWEEN 1 AND 7 AND [__num0] = FLOOR([__num0]) THEN 1 ELSE 0 END
     ) AS [__m0],
     SUM(
-      CASE
-        WHEN TRY_CAST([ces_score] AS FLOAT) BETWEEN 1 AND 7
-        AND TRY_CAST([ces_score] AS FLOAT) = FLOOR(TRY_CAST([ces_score] AS FLOAT))
-        THEN TRY_CAST([ces_score] AS FLOAT)
-      END
+      CASE WHEN [__num0] BETWEEN 1 AND 7 AND [__num0] = FLOOR([__num0]) THEN [__num0] END
     ) AS [__m1],
     SUM(
       CASE
-        WHEN TRY_CAST([ces_score] AS FLOAT) BETWEEN 1 AND 7
-        AND TRY_CAST([ces_score] AS FLOAT) = FLOOR(TRY_CAST([ces_score] AS FLOAT))
-        THEN TRY_CAST([ces_score] AS FLOAT) * TRY_CAST([ces_score] AS FLOAT)
+        WHEN [__num0] BETWEEN 1 AND 7 AND [__num0] = FLOOR([__num0])
+        THEN [__num0] * [__num0]
       END
     ) AS [__m2],
     SUM(
       CASE
-        WHEN NOT TRY_CAST([ces_score] AS FLOAT) IS NULL
+        WHEN NOT [__num0] IS NULL
         AND NOT (
-          TRY_CAST([ces_score] AS FLOAT) BETWEEN 1 AND 7
-          AND TRY_CAST([ces_score] AS FLOAT) = FLOOR(TRY_CAST([ces_score] AS FLOAT))
+          [__num0] BETWEEN 1 AND 7 AND [__num0] = FLOOR([__num0])
         )
         THEN 1
         ELSE 0
@@ -64,28 +56,20 @@ WITH [src_1_responses] AS (
     SUM(
       CASE
         WHEN (
-          TRY_CAST([ces_score] AS FLOAT) BETWEEN 1 AND 7
-          AND TRY_CAST([ces_score] AS FLOAT) = FLOOR(TRY_CAST([ces_score] AS FLOAT))
-        )
-        AND TRY_CAST([ces_score] AS FLOAT) > 5
+          [__num0] BETWEEN 1 AND 7 AND [__num0] = FLOOR([__num0])
+        ) AND [__num0] > 5
         THEN 1
         ELSE 0
       END
     ) AS [__m4],
     SUM(
-      CASE
-        WHEN TRY_CAST([nps_score] AS FLOAT) BETWEEN 0 AND 10
-        AND TRY_CAST([nps_score] AS FLOAT) = FLOOR(TRY_CAST([nps_score] AS FLOAT))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN [__num1] BETWEEN 0 AND 10 AND [__num1] = FLOOR([__num1]) THEN 1 ELSE 0 END
     ) AS [__m5],
     SUM(
       CASE
-        WHEN NOT TRY_CAST([nps_score] AS FLOAT) IS NULL
+        WHEN NOT [__num1] IS NULL
         AND NOT (
-          TRY_CAST([nps_score] AS FLOAT) BETWEEN 0 AND 10
-          AND TRY_CAST([nps_score] AS FLOAT) = FLOOR(TRY_CAST([nps_score] AS FLOAT))
+          [__num1] BETWEEN 0 AND 10 AND [__num1] = FLOOR([__num1])
         )
         THEN 1
         ELSE 0
@@ -94,10 +78,8 @@ WITH [src_1_responses] AS (
     SUM(
       CASE
         WHEN (
-          TRY_CAST([nps_score] AS FLOAT) BETWEEN 0 AND 10
-          AND TRY_CAST([nps_score] AS FLOAT) = FLOOR(TRY_CAST([nps_score] AS FLOAT))
-        )
-        AND TRY_CAST([nps_score] AS FLOAT) >= 9
+          [__num1] BETWEEN 0 AND 10 AND [__num1] = FLOOR([__num1])
+        ) AND [__num1] >= 9
         THEN 1
         ELSE 0
       END
@@ -105,42 +87,29 @@ WITH [src_1_responses] AS (
     SUM(
       CASE
         WHEN (
-          TRY_CAST([nps_score] AS FLOAT) BETWEEN 0 AND 10
-          AND TRY_CAST([nps_score] AS FLOAT) = FLOOR(TRY_CAST([nps_score] AS FLOAT))
-        )
-        AND TRY_CAST([nps_score] AS FLOAT) <= 6
+          [__num1] BETWEEN 0 AND 10 AND [__num1] = FLOOR([__num1])
+        ) AND [__num1] <= 6
         THEN 1
         ELSE 0
       END
     ) AS [__m8],
     SUM(
-      CASE
-        WHEN TRY_CAST([csat_score] AS FLOAT) BETWEEN 1 AND 5
-        AND TRY_CAST([csat_score] AS FLOAT) = FLOOR(TRY_CAST([csat_score] AS FLOAT))
-        THEN 1
-        ELSE 0
-      END
+      CASE WHEN [__num2] BETWEEN 1 AND 5 AND [__num2] = FLOOR([__num2]) THEN 1 ELSE 0 END
     ) AS [__m9],
     SUM(
-      CASE
-        WHEN TRY_CAST([csat_score] AS FLOAT) BETWEEN 1 AND 5
-        AND TRY_CAST([csat_score] AS FLOAT) = FLOOR(TRY_CAST([csat_score] AS FLOAT))
-        THEN TRY_CAST([csat_score] AS FLOAT)
-      END
+      CASE WHEN [__num2] BETWEEN 1 AND 5 AND [__num2] = FLOOR([__num2]) THEN [__num2] END
     ) AS [__m10],
     SUM(
       CASE
-        WHEN TRY_CAST([csat_score] AS FLOAT) BETWEEN 1 AND 5
-        AND TRY_CAST([csat_score] AS FLOAT) = FLOOR(TRY_CAST([csat_score] AS FLOAT))
-        THEN TRY_CAST([csat_score] AS FLOAT) * TRY_CAST([csat_score] AS FLOAT)
+        WHEN [__num2] BETWEEN 1 AND 5 AND [__num2] = FLOOR([__num2])
+        THEN [__num2] * [__num2]
       END
     ) AS [__m11],
     SUM(
       CASE
-        WHEN NOT TRY_CAST([csat_score] AS FLOAT) IS NULL
+        WHEN NOT [__num2] IS NULL
         AND NOT (
-          TRY_CAST([csat_score] AS FLOAT) BETWEEN 1 AND 5
-          AND TRY_CAST([csat_score] AS FLOAT) = FLOOR(TRY_CAST([csat_score] AS FLOAT))
+          [__num2] BETWEEN 1 AND 5 AND [__num2] = FLOOR([__num2])
         )
         THEN 1
         ELSE 0
@@ -149,10 +118,8 @@ WITH [src_1_responses] AS (
     SUM(
       CASE
         WHEN (
-          TRY_CAST([csat_score] AS FLOAT) BETWEEN 1 AND 5
-          AND TRY_CAST([csat_score] AS FLOAT) = FLOOR(TRY_CAST([csat_score] AS FLOAT))
-        )
-        AND TRY_CAST([csat_score] AS FLOAT) > 3
+          [__num2] BETWEEN 1 AND 5 AND [__num2] = FLOOR([__num2])
+        ) AND [__num2] > 3
         THEN 1
         ELSE 0
       END
@@ -168,7 +135,8 @@ WITH [src_1_responses] AS (
   FROM (
     SELECT
       *,
-      CAST(DATETRUNC(MONTH, CAST([opened_at] AS DATETIME2)) AS DATE) AS [__period]
+      CAST(DATETRUNC(MONTH, CAST([opened_at] AS DATETIME2)) AS DATE) AS [__period],
+      TRY_CAST([handle_seconds] AS FLOAT) AS [__num0]
     FROM (
       SELECT
         *
@@ -184,31 +152,11 @@ WITH [src_1_responses] AS (
     COUNT(*) AS [__rows],
     SUM(CASE WHEN NOT [ticket_id] IS NULL THEN 1 ELSE 0 END) AS [__m0],
     SUM(CASE WHEN [resolved_first] <> 0 THEN 1 ELSE 0 END) AS [__m1],
-    SUM(CASE WHEN NOT TRY_CAST([handle_seconds] AS FLOAT) IS NULL THEN 1 ELSE 0 END) AS [__m2],
-    MAX(
-      CASE
-        WHEN NOT TRY_CAST([handle_seconds] AS FLOAT) IS NULL
-        THEN TRY_CAST([handle_seconds] AS FLOAT)
-      END
-    ) AS [__m3],
-    SUM(
-      CASE
-        WHEN NOT TRY_CAST([handle_seconds] AS FLOAT) IS NULL
-        THEN TRY_CAST([handle_seconds] AS FLOAT)
-      END
-    ) AS [__m4],
-    SUM(
-      CASE
-        WHEN NOT TRY_CAST([handle_seconds] AS FLOAT) IS NULL
-        THEN TRY_CAST([handle_seconds] AS FLOAT) * TRY_CAST([handle_seconds] AS FLOAT)
-      END
-    ) AS [__m5],
-    MIN(
-      CASE
-        WHEN NOT TRY_CAST([handle_seconds] AS FLOAT) IS NULL
-        THEN TRY_CAST([handle_seconds] AS FLOAT)
-      END
-    ) AS [__m6]
+    SUM(CASE WHEN NOT [__num0] IS NULL THEN 1 ELSE 0 END) AS [__m2],
+    MAX(CASE WHEN NOT [__num0] IS NULL THEN [__num0] END) AS [__m3],
+    SUM(CASE WHEN NOT [__num0] IS NULL THEN [__num0] END) AS [__m4],
+    SUM(CASE WHEN NOT [__num0] IS NULL THEN [__num0] * [__num0] END) AS [__m5],
+    MIN(CASE WHEN NOT [__num0] IS NULL THEN [__num0] END) AS [__m6]
   FROM [src_2_tickets]
   GROUP BY
     [__period],
@@ -823,8 +771,8 @@ WITH [src_1_responses] AS (
     'p90_handle' AS [metric],
     [__period],
     CAST(PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
-      CASE WHEN TRY_CAST([handle_seconds] AS FLOAT) IS NULL THEN 1 ELSE 0 END, TRY_CAST([handle_seconds] AS FLOAT)) AS FLOAT) AS [value],
-    CAST(COUNT(TRY_CAST([handle_seconds] AS FLOAT)) AS BIGINT) AS [n],
+      CASE WHEN [__num0] IS NULL THEN 1 ELSE 0 END, [__num0]) AS FLOAT) AS [value],
+    CAST(COUNT([__num0]) AS BIGINT) AS [n],
     CAST(0 AS BIGINT) AS [invalid],
     CAST(NULL AS FLOAT) AS [moe]
   FROM [src_2_tickets]
