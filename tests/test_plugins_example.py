@@ -94,8 +94,8 @@ def test_net_sentiment_numbers(example, make_project, run_main, by):
     assert sorted(got) == sorted(want)
     for key, numbers in want.items():
         assert (got[key]["n"], got[key]["invalid"]) == (numbers["n"], numbers["invalid"]), key
-        assert got[key]["value"] == pytest.approx(numbers["value"], rel=1e-12, abs=1e-12), key
-        assert got[key]["moe"] == pytest.approx(numbers["moe"], rel=1e-12, abs=1e-12), key
+        assert got[key]["value"] == pytest.approx(numbers["value"], rel=1e-9, abs=1e-9), key
+        assert got[key]["moe"] == pytest.approx(numbers["moe"], rel=1e-9, abs=1e-9), key
 
 
 def test_its_check_and_schema_report_at_file_line_col(example, make_project, run_main):
