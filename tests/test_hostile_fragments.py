@@ -107,7 +107,7 @@ def test_refused_as_where(entry, tmp_path):
     assert project.ok, project.diagnostics
     with connect(None, project.project, REGISTRY) as warehouse, pytest.raises(RequestError) as info:
         compute_with(warehouse, project.project, Request(metrics=("plain",), where=text), REGISTRY)
-    assert str(info.value) == f"--where: {problems[0].message}"
+    assert str(info.value).startswith(f"--where: {problems[0].code}: {problems[0].message}")
 
 
 def test_where_refusal_exits_1_without_a_traceback(tmp_path, run_main):

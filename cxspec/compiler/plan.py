@@ -220,7 +220,9 @@ class Planner:
         if parsed.expression is not None:
             problems += confinement_problems(parsed.expression, self.registry.sql_functions)
         if problems:
-            raise RequestError(f"--where: {problems[0].message}")
+            problem = problems[0]
+            hint = f" (hint: {problem.hint})" if problem.hint else ""
+            raise RequestError(f"--where: {problem.code}: {problem.message}{hint}")
         return parsed.expression.copy()
 
     def _check_where_dims(self, source: Source, where, request: Request) -> None:
