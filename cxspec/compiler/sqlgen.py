@@ -274,7 +274,10 @@ class Generator:
         for plan in scan.measure_metrics:
             by_formula.setdefault(plan.formula_key, []).append(plan)
         for plans in by_formula.values():
-            picked = [self.picked_rows(plan, tables[chunk_of.get(plan.predicate_index, 0)]) for plan in plans]
+            picked = [
+                self.picked_rows(plan, tables[chunk_of.get(plan.predicate_index, 0)], named=i == 0)
+                for i, plan in enumerate(plans)
+            ]
             branches.append(self.pivot_branch(scan, plans[0], picked))
         return branches
 
@@ -307,14 +310,19 @@ class Generator:
         select = exp.select(*groups, *again, *named_flags, *aggregates).from_(rows.copy(), copy=False)
         return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
 
-    def picked_rows(self, plan: MetricPlan, table: exp.Table) -> exp.Select:
+    def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool) -> exp.Select:
         """The first-level rows of one metric (its filter on the small table), labelled with
-        its id, with its measures under names local to the metric."""
+        its id, with its measures under names local to the metric. Only the first of a UNION
+        ALL names its columns (the others line up by position): less SQL at 10k metrics."""
+
+        def named_as(value: exp.Expression, name: str) -> exp.Expression:
+            return exp.alias_(value, name, quoted=True, copy=False) if named else value
+
         columns = [
-            exp.alias_(text(plan.metric.id), "metric", quoted=True, copy=False),
+            named_as(text(plan.metric.id), "metric"),
             *self.group_columns(),
             *[
-                exp.alias_(col(f"__m{plan.measure_index[name]}"), f"__x_{name}", quoted=True, copy=False)
+                named_as(col(f"__m{plan.measure_index[name]}"), f"__x_{name}")
                 for name in sorted(plan.measure_index)
             ],
             col("__rows"),

@@ -377,12 +377,12 @@ WITH "src_1_responses" AS (
         LOWER(TRIM("touchpoint")) = 'chat'
       UNION ALL
       SELECT
-        'nps' AS "metric",
+        'nps',
         "__period",
-        "__m8" AS "__x_detractors",
-        "__m6" AS "__x_invalid",
-        "__m5" AS "__x_n",
-        "__m7" AS "__x_promoters",
+        "__m8",
+        "__m6",
+        "__m5",
+        "__m7",
         "__rows"
       FROM "lvl1_1_responses"
     ) AS p
