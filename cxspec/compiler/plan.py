@@ -250,7 +250,7 @@ class Planner:
         known = scan.measure_sets.get(signature)
         if known is None:
             known = {}
-            context = self.sql_context(scan)
+            context = self._measure_context(scan)
             for name, measure in metric_type.measures(metric, context).items():
                 key = measure.key
                 index = scan.measure_keys.get(key)
@@ -263,7 +263,13 @@ class Planner:
         plan.formula_key = signature
         scan.measure_metrics.append(plan)
 
-    def sql_context(self, scan: ScanPlan) -> CompileContext:
+    def sql_context(self, source: Source) -> CompileContext:
+        """A context over the source's own columns (what exporters building on the plan use)."""
+        return CompileContext(self.dialect, source, self.fragment_dialect)
+
+    def _measure_context(self, scan: ScanPlan) -> CompileContext:
+        """The context measures are planned in: measured columns become numbers of the scan's
+        rows (ScanPlan.numbers)."""
         return CompileContext(self.dialect, scan.source, self.fragment_dialect, scan.numbers, planning=True)
 
     def _levels(self, computed: list[Metric]) -> list[list[MetricPlan]]:
