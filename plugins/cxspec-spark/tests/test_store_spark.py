@@ -117,3 +117,30 @@ def test_bad_url_parameter_is_a_clear_error(project_dir, spark_url):
 
     with pytest.raises(WarehouseError, match="unknown parameter 'colour'"):
         connect("spark://local[2]?colour=blue", load_project(project_dir), default_registry())
+
+
+def test_a_table_source_is_read_from_the_catalog(make_project, spark_url, spark, tmp_path):
+    """`type: table` names a table of the Spark catalog; the numbers are test_run's, by hand:
+    January's NPS answers 10, 10, 9, 8, 6, 0 (3 promoters, 2 detractors of 6), February's one 10."""
+    csv = tmp_path / "r.csv"
+    csv.write_text(RESPONSES, encoding="utf-8")
+    frame = spark.read.option("header", "true").option("inferSchema", "true").csv(str(csv))
+    frame.write.mode("overwrite").saveAsTable("cxspec_test_responses")
+    specs = (
+        "version: 1\nsources:\n"
+        "  - {id: r, type: table, table: cxspec_test_responses, time: t, key: id}\n"
+        "metrics:\n  - {id: nps, type: nps, source: r, column: nps}\n"
+    )
+    root = make_project({"specs.yaml": specs}, config="version: 1\nproject: t\ngrain: month\n")
+    from cxspec.compiler.plan import Request
+    from cxspec.query import compute
+
+    try:
+        results = compute(load_project(root), Request(), default_registry(), spark_url)
+        got = {r.period: (r.value, r.n, r.invalid) for r in results}
+    finally:
+        spark.sql("DROP TABLE IF EXISTS cxspec_test_responses")
+    assert got["2026-02-01"] == (100.0, 1, 0)
+    value, n, invalid = got["2026-01-01"]
+    assert (n, invalid) == (6, 0) and abs(value - 100 * (3 - 2) / 6) < 1e-9
+    assert set(got) == {"2026-01-01", "2026-02-01"}
