@@ -144,3 +144,28 @@ def test_a_table_source_is_read_from_the_catalog(make_project, spark_url, spark,
     value, n, invalid = got["2026-01-01"]
     assert (n, invalid) == (6, 0) and abs(value - 100 * (3 - 2) / 6) < 1e-9
     assert set(got) == {"2026-01-01", "2026-02-01"}
+
+
+def test_a_parquet_file_source(make_project, spark_url, tmp_path):
+    """A Parquet file (written by pyarrow, not Spark) read by Spark: test_run's hand numbers."""
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    specs = (
+        "version: 1\nsources:\n  - {id: r, type: file, path: r.parquet, time: t, key: id}\n"
+        "metrics:\n  - {id: nps, type: nps, source: r, column: nps}\n"
+        "  - {id: wait, type: mean, source: r, column: wait}\n"
+    )
+    root = make_project({"specs.yaml": specs, "r.csv": RESPONSES}, config="version: 1\nproject: t\n")
+    pyarrow.parquet.write_table(pyarrow.csv.read_csv(root / "r.csv"), root / "r.parquet")
+    (root / "r.csv").unlink()
+    from cxspec.compiler.plan import Request
+    from cxspec.query import compute
+
+    results = compute(load_project(root), Request(), default_registry(), spark_url)
+    got = {(r.metric, r.period): (r.value, r.n, r.invalid) for r in results}
+    value, n, invalid = got[("nps", "2026-01-01")]
+    assert (n, invalid) == (6, 0) and abs(value - 100 * (3 - 2) / 6) < 1e-9
+    assert got[("nps", "2026-02-01")] == (100.0, 1, 0)
+    assert got[("wait", "2026-01-01")] == (200.0, 2, 0)  # 100 and 300
+    assert got[("wait", "2026-02-01")] == (None, 0, 0)
