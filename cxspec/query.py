@@ -102,20 +102,25 @@ def compute_with(warehouse: Warehouse, project, request: Request, registry) -> l
     results: list[MetricResult] = []
     for query in queries:
         columns, rows = warehouse.execute(query.sql)
-        dims = list(query.plan.dimensions)
-        for row in rows:
-            record = dict(zip(columns, row, strict=True))
-            results.append(
-                MetricResult(
-                    metric=record["metric"],
-                    period=iso_day(record["period"]),
-                    dimensions={d: record[d] for d in dims},
-                    value=_number(record["value"]),
-                    n=_count(record["n"]),
-                    invalid=_count(record["invalid"]),
-                    moe=_number(record["moe"]),
-                )
+        at = {name: i for i, name in enumerate(columns)}
+        metric, period, value, n, invalid, moe = (
+            at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
+        )
+        dims = [(d, at[d]) for d in query.plan.dimensions]
+        # Positions, not a dict per row: this loop was 5 ms of a 0.17 s query at 1,320 rows.
+        results += [
+            MetricResult(
+                metric=row[metric],
+                period=iso_day(row[period]),
+                dimensions={d: row[i] for d, i in dims},
+                value=_number(row[value]),
+                n=_count(row[n]),
+                invalid=_count(row[invalid]),
+                moe=_number(row[moe]),
             )
+            for row in rows
+        ]
+    # In Python's order, not the engine's: collations differ (PostgreSQL's locale, NULLs).
     results.sort(key=lambda r: (r.metric, r.period, tuple(str(v) for v in r.dimensions.values())))
     return results
 
