@@ -204,3 +204,15 @@ def test_a_plugin_source_type_that_cannot_say_how_it_is_read(site, make_project,
     code, stdout, stderr = run_main("query", str(root))
     assert code == 1 and "Traceback" not in stderr
     assert "source type 'silent' (from silent) does not say how it is read" in stderr
+
+
+@pytest.mark.parametrize("dialect", ["spark", "databricks"])
+def test_spark_spines_are_generated_not_recursive(dialect):
+    """Spark stops recursive CTEs at 100 levels by default (fewer than a year of days): its
+    spines of periods are EXPLODE(SEQUENCE(…)) instead. Numbers: plugins/cxspec-spark tests."""
+    project = load_project(Path(__file__).parent / "fixtures" / "numbers")
+    request = Request(metrics=("churn",), grain="day")
+    (query,) = compile_request(project, request, dialect, default_registry())
+    assert "RECURSIVE" not in query.sql.upper()
+    assert "EXPLODE(SEQUENCE(`__first`, `__last`, INTERVAL '1' DAY))" in query.sql
+    sqlglot.parse_one(query.sql, read=dialect)

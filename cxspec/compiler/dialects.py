@@ -101,6 +101,21 @@ def next_period(period: exp.Expression, grain: str, dialect: str) -> exp.Express
     return exp.cast(added, exp.DataType.build("DATE"))
 
 
+#: Dialects with SEQUENCE over dates: their spines of periods are generated arrays (Spark stops
+#: recursive CTEs at 100 levels by default, fewer than the days of a year).
+_SEQUENCE = {"spark", "spark2", "databricks"}
+
+
+def period_series(first: exp.Expression, last: exp.Expression, grain: str, dialect: str):
+    """Every period's first day from `first` to `last`, one row each, where the dialect
+    generates them without recursion; None elsewhere (a recursive CTE is used)."""
+    if dialect not in _SEQUENCE:
+        return None
+    unit, count = _STEP[grain]
+    step = exp.Interval(this=exp.Literal.string(str(count)), unit=exp.var(unit))
+    return exp.Explode(this=exp.GenerateSeries(start=first, end=last, step=step))
+
+
 def date_literal(value: str, dialect: str) -> exp.Expression:
     if dialect == "sqlite":
         return text(value)

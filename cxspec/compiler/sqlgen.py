@@ -470,7 +470,6 @@ class Generator:
     # -- churn and retention over a spine of periods -------------------------------------
 
     def spine_branches(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
-        self.recursive = True
         source = scan.source
         grain, dialect = self.plan.grain, self.dialect
 
@@ -491,25 +490,14 @@ class Generator:
         ).from_(rows.copy(), copy=False)
         bounds_table = self.cte(f"bounds_{number}_{source.id}", bounds)
         spine_name = f"spine_{number}_{source.id}"
-        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True, copy=False)).from_(
-            bounds_table.copy(), copy=False
-        )
-        step = (
-            exp.select(
-                exp.alias_(
-                    dialects.next_period(col(PERIOD, "sp"), grain, dialect), PERIOD, quoted=True, copy=False
-                )
+        series = dialects.period_series(col("__first"), col("__last"), grain, dialect)
+        if series is not None:  # Spark: a generated array, where recursion stops at 100 levels
+            spine_query = exp.select(exp.alias_(series, PERIOD, quoted=True, copy=False)).from_(
+                bounds_table.copy(), copy=False
             )
-            .from_(
-                exp.alias_(
-                    exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True, copy=False
-                ),
-                copy=False,
-            )
-            .join(bounds_table.copy(), copy=False)
-            .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")), copy=False)
-        )
-        spine = self.cte(spine_name, exp.union(seed, step, distinct=False, copy=False))
+            spine = self.cte(spine_name, spine_query)
+        else:
+            spine = self.cte(spine_name, self.recursive_spine(spine_name, bounds_table, grain))
         period_start = dialects.timestamp_of_date(col(PERIOD, "sp"), dialect)
         period_end = dialects.timestamp_of_date(
             dialects.next_period(col(PERIOD, "sp"), grain, dialect), dialect
@@ -580,6 +568,32 @@ class Generator:
                 )
             )
         return branches
+
+    def recursive_spine(self, spine_name: str, bounds_table: exp.Table, grain: str) -> exp.Expression:
+        """Periods from __first to __last, one per grain step, by a recursive CTE."""
+        self.recursive = True
+        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True, copy=False)).from_(
+            bounds_table.copy(), copy=False
+        )
+        step = (
+            exp.select(
+                exp.alias_(
+                    dialects.next_period(col(PERIOD, "sp"), grain, self.dialect),
+                    PERIOD,
+                    quoted=True,
+                    copy=False,
+                )
+            )
+            .from_(
+                exp.alias_(
+                    exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True, copy=False
+                ),
+                copy=False,
+            )
+            .join(bounds_table.copy(), copy=False)
+            .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")), copy=False)
+        )
+        return exp.union(seed, step, distinct=False, copy=False)
 
     @staticmethod
     def _qualify(expression: exp.Expression, table: str) -> exp.Expression:

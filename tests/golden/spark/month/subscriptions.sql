@@ -1,4 +1,4 @@
-WITH RECURSIVE `src_1_subscriptions` AS (
+WITH `src_1_subscriptions` AS (
   SELECT
     *
   FROM (
@@ -23,14 +23,8 @@ WITH RECURSIVE `src_1_subscriptions` AS (
   FROM `src_1_subscriptions`
 ), `spine_1_subscriptions` AS (
   SELECT
-    `__first` AS `__period`
+    EXPLODE(SEQUENCE(`__first`, `__last`, INTERVAL '1' MONTH)) AS `__period`
   FROM `bounds_1_subscriptions`
-  UNION ALL
-  SELECT
-    CAST(ADD_MONTHS(`sp`.`__period`, 1) AS DATE) AS `__period`
-  FROM `spine_1_subscriptions` AS sp, `bounds_1_subscriptions`
-  WHERE
-    `sp`.`__period` < `__last`
 ), `results_0` AS (
   SELECT
     'churn' AS `metric`,

@@ -1,4 +1,4 @@
-WITH RECURSIVE `src_1_subscriptions` AS (
+WITH `src_1_subscriptions` AS (
   SELECT
     *
   FROM (
@@ -24,14 +24,8 @@ WITH RECURSIVE `src_1_subscriptions` AS (
   FROM `src_1_subscriptions`
 ), `spine_1_subscriptions` AS (
   SELECT
-    `__first` AS `__period`
+    EXPLODE(SEQUENCE(`__first`, `__last`, INTERVAL '7' DAY)) AS `__period`
   FROM `bounds_1_subscriptions`
-  UNION ALL
-  SELECT
-    CAST(DATE_ADD(`sp`.`__period`, 7) AS DATE) AS `__period`
-  FROM `spine_1_subscriptions` AS sp, `bounds_1_subscriptions`
-  WHERE
-    `sp`.`__period` < `__last`
 ), `results_0` AS (
   SELECT
     'churn' AS `metric`,
