@@ -216,3 +216,27 @@ def test_spark_spines_are_generated_not_recursive(dialect):
     assert "RECURSIVE" not in query.sql.upper()
     assert "EXPLODE(SEQUENCE(`__first`, `__last`, INTERVAL '1' DAY))" in query.sql
     sqlglot.parse_one(query.sql, read=dialect)
+
+
+def test_the_first_level_groups_by_columns_compared_with_strings():
+    """Which filter columns the first level groups by (exact either way; this is about cost):
+    string comparisons, IN lists, booleans, through functions of the column alone; not LIKE,
+    numbers, or a column only tested for NULL (`closed_at IS NOT NULL` is a timestamp's)."""
+    from cxspec.compiler.plan import groupable_columns
+
+    parts = [
+        sqlglot.parse_one(text)
+        for text in (
+            "closed_at IS NOT NULL",
+            "channel = 'web'",
+            "channel IS NULL",
+            "resolved",
+            "LOWER(TRIM(tp)) = 'x'",
+            "survey IN ('a', 'b')",
+            "wait > 60",
+            "id LIKE 'dup-%'",
+            "queue <> 'vip' AND wait > 5",
+        )
+    ]
+    assert groupable_columns(parts, 6) == {"channel", "resolved", "tp", "survey", "queue"}
+    assert groupable_columns(parts, 2) == {"channel", "queue"}  # the most used first, then by name

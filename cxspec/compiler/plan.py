@@ -303,10 +303,11 @@ def conjuncts(predicate: exp.Expression | None) -> list[exp.Expression]:
     return [predicate]
 
 
-def _categorical_use(column: exp.Column) -> bool:
+def _categorical_use(column: exp.Column) -> bool | None:
     """Whether this use of a column suggests few distinct values: the column (or a function of
     it alone, such as LOWER(TRIM(…))) compared with a string or a boolean, in a list of
-    strings, tested for NULL, or a boolean itself. Not LIKE: patterns match ids and text."""
+    strings, or a boolean itself. Not LIKE: patterns match ids and text. None for a test for
+    NULL, which says nothing (`closed_at IS NOT NULL` is a timestamp's)."""
     node, parent = column, column.parent
     while isinstance(parent, exp.Paren) or (
         isinstance(parent, exp.Func)
@@ -323,24 +324,31 @@ def _categorical_use(column: exp.Column) -> bool:
             and bool(parent.expressions)
             and all(isinstance(e, exp.Literal) and e.is_string for e in parent.expressions)
         )
-    return isinstance(parent, (exp.Is, exp.And, exp.Or, exp.Not)) or parent is None
+    if isinstance(parent, exp.Is):
+        return None
+    return isinstance(parent, (exp.And, exp.Or, exp.Not)) or parent is None
 
 
 def groupable_columns(parts: list[exp.Expression], limit: int) -> set[str]:
-    """Columns every filter part uses categorically, the `limit` most used of them.
+    """Columns filter parts use categorically (at least once, and otherwise only in tests for
+    NULL), the `limit` most used of them.
 
     Grouping by any column is exact; this only chooses where it is cheap.
     """
     categorical: dict[str, bool] = {}
+    seen: set[str] = set()
     used_by: dict[str, int] = {}
     for part in parts:
         names = set()
         for column in part.find_all(exp.Column):
-            categorical[column.name] = categorical.get(column.name, True) and _categorical_use(column)
+            use = _categorical_use(column)
+            categorical[column.name] = categorical.get(column.name, True) and use is not False
+            if use:
+                seen.add(column.name)
             names.add(column.name)
         for name in names:
             used_by[name] = used_by.get(name, 0) + 1
-    chosen = sorted((n for n, ok in categorical.items() if ok), key=lambda n: (-used_by[n], n))
+    chosen = sorted((n for n, ok in categorical.items() if ok and n in seen), key=lambda n: (-used_by[n], n))
     return set(chosen[:limit])
 
 
