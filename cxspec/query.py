@@ -54,6 +54,7 @@ class WarehouseRelations(SourceRelations):
     def __init__(self, project, warehouse: Warehouse, registry=None):
         super().__init__(project, warehouse.dialect, registry)
         self.warehouse = warehouse
+        self._types: dict[str, dict[str, str]] = {}  # source id → its columns' types
 
     def relation(self, source):
         try:
@@ -62,10 +63,9 @@ class WarehouseRelations(SourceRelations):
             return super().relation(source)
 
     def column_type(self, source, column):
-        described = self.__dict__.setdefault("_types", {})  # one DESCRIBE per source
-        if source.id not in described:
-            described[source.id] = self.warehouse.column_types(self.relation(source))
-        return described[source.id].get(column)
+        if source.id not in self._types:  # one DESCRIBE per source
+            self._types[source.id] = self.warehouse.column_types(self.relation(source))
+        return self._types[source.id].get(column)
 
     def local(self, source, duckdb_relation):
         return self.warehouse.local_relation(source, duckdb_relation)
