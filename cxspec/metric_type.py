@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import MetricSql
+from cxspec.display import PERCENT, Display
 
 if TYPE_CHECKING:
     from cxspec.diagnostics import DiagnosticSink
@@ -45,6 +46,27 @@ class MetricType:
     def natural_range(self, metric: Metric) -> tuple[float, float] | None:
         """The range of possible values, used to score it in pyramids; None if unbounded."""
         return None
+
+    # -- how its numbers read (cxspec/display.py formats them) --------------------------------
+
+    def display(self, metric: Metric) -> Display:
+        """How values of this metric are written in reports, the catalog and messages.
+
+        The default: percentages (unit "%" or a natural range of 0–100) as "91.7%", other
+        values as numbers followed by the metric's `unit` or, for a bounded scale, "on 1–5".
+        """
+        unit = metric.unit or self.unit
+        bounds = self.natural_range(metric)
+        if unit == "%" or (bounds is not None and tuple(bounds) == (0, 100)):
+            return PERCENT
+        if not unit and bounds is not None:
+            unit = f"on {bounds[0]:g}–{bounds[1]:g}"
+        return Display(unit=unit or "")
+
+    def definition(self, metric: Metric, project: Project) -> str:
+        """One line saying what is computed, for the catalog and hovers ("mean of wait_s")."""
+        column = metric.raw.get("column")
+        return f"{self.name} of {column}" if isinstance(column, str) else self.name
 
     def check(self, metric: Metric, project: Project, sink: DiagnosticSink) -> None:
         """Semantic checks beyond the schema; report problems to ``sink``."""
