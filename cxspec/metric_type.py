@@ -61,12 +61,16 @@ class MetricType:
             return PERCENT
         if not unit and bounds is not None:
             unit = f"on {bounds[0]:g}–{bounds[1]:g}"
-        return Display(unit=unit or "")
+        return Display(unit=unit or "", plain_whole=True)
 
     def definition(self, metric: Metric, project: Project) -> str:
         """One line saying what is computed, for the catalog and hovers ("mean of wait_s")."""
         column = metric.raw.get("column")
         return f"{self.name} of {column}" if isinstance(column, str) else self.name
+
+    def formula(self, metric: Metric) -> str:
+        """How the value is computed, in words, for the catalog; the description by default."""
+        return self.description or self.name
 
     def check(self, metric: Metric, project: Project, sink: DiagnosticSink) -> None:
         """Semantic checks beyond the schema; report problems to ``sink``."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from cxspec.compiler.dialects import percentile
+from dataclasses import replace
+
 from cxspec.compiler.sqlkit import (
     MetricSql,
     Z,
@@ -24,6 +26,7 @@ from cxspec.compiler.sqlkit import (
     sqrt_nonneg,
     sub,
 )
+from cxspec.display import SIGNED_WHOLE
 from cxspec.hookspecs import hookimpl
 from cxspec.metric_type import Measure, MetricType
 from cxspec.sqlfrag import referenced_names
@@ -39,6 +42,7 @@ TOP_BOX = {"type": "integer", "description": "How many of the scale's top points
 COLUMN = {"type": "string", "minLength": 1, "description": "The column measured."}
 METRIC_REF = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"}
 PERCENT = (0.0, 100.0)
+_MOE_PROPORTION = "95% margin of error 1.96·100·√(p(1 − p)/n)"
 
 
 def scale_of(metric, default: tuple[int, int]) -> tuple[int, int]:
@@ -125,6 +129,18 @@ class Nps(SourceMetric):
     unit = "score"
     field_defaults = {"scale": [0, 10]}
 
+    def display(self, metric):
+        return SIGNED_WHOLE
+
+    def definition(self, metric, project):
+        return f"NPS (% promoters − % detractors) of {metric.get('column')}"
+
+    def formula(self, metric):
+        return (
+            "100 × (promoters − detractors) / n; on 0–10 promoters answer 9–10 and detractors 0–6. "
+            "Range −100…100; 95% margin of error 1.96·100·√((p_P + p_D − (p_P − p_D)²)/n)."
+        )
+
     def natural_range(self, metric):
         return (-100.0, 100.0)
 
@@ -180,6 +196,24 @@ class Csat(SourceMetric):
     default_scale = (1, 5)
     default_top_box = 2
     default_aggregate = "top_box"
+
+    def display(self, metric):
+        display = super().display(metric)
+        return display if self.uses_top_box(metric) else replace(display, plain_whole=False)
+
+    def definition(self, metric, project):
+        low, high = scale_of(metric, self.default_scale)
+        if self.uses_top_box(metric):
+            top = metric.get("top_box", self.default_top_box)
+            return f"{self.name.upper()} of {metric.get('column')}, % in the top {top} of {low}–{high}"
+        return f"{self.name.upper()} of {metric.get('column')}, mean on {low}–{high}"
+
+    def formula(self, metric):
+        return (
+            "100 × (answers in the top `top_box` points) / n, or the mean answer with `aggregate: mean`; "
+            + _MOE_PROPORTION
+            + " (means: 1.96·s/√n)."
+        )
 
     @property
     def field_defaults(self) -> dict:
@@ -238,6 +272,12 @@ class Ces(Csat):
     default_top_box = 3
     default_aggregate = "mean"
 
+    def formula(self, metric):
+        return (
+            "The mean answer, or 100 × (answers in the top `top_box` points) / n with "
+            "`aggregate: top_box`; 95% margin of error 1.96·s/√n (top box: as a proportion)."
+        )
+
 
 class Rate(SourceMetric):
     name = "rate"
@@ -246,6 +286,12 @@ class Rate(SourceMetric):
     required = ("condition",)
     predicate_fields = ("condition",)
     unit = "%"
+
+    def definition(self, metric, project):
+        return f"% of rows where {metric.get('condition')}"
+
+    def formula(self, metric):
+        return "100 × (rows where `condition` holds) / rows; n = rows; " + _MOE_PROPORTION + "."
 
     def natural_range(self, metric):
         return PERCENT
@@ -263,6 +309,15 @@ class Mean(SourceMetric):
     description = "The mean of a column (values outside an optional `scale` are invalid)."
     fields = {"column": COLUMN, "scale": SCALE}
     required = ("column",)
+
+    def display(self, metric):
+        return replace(super().display(metric), plain_whole=False)
+
+    def definition(self, metric, project):
+        return f"mean of {metric.get('column')}"
+
+    def formula(self, metric):
+        return "The mean over valid rows; 95% margin of error 1.96·s/√n."
 
     def natural_range(self, metric):
         scale = metric.get("scale")
@@ -290,6 +345,12 @@ class Sum(SourceMetric):
     fields = {"column": COLUMN}
     required = ("column",)
 
+    def definition(self, metric, project):
+        return f"sum of {metric.get('column')}"
+
+    def formula(self, metric):
+        return "The sum over valid rows."
+
     def measures(self, metric, sql):
         value, valid, _ = self.validity(metric, sql)
         return {"n": Measure(flag(valid)), "sum": Measure(case_when(valid.copy(), value.copy()))}
@@ -306,6 +367,13 @@ class Min(SourceMetric):
     fields = {"column": COLUMN}
     required = ("column",)
     aggregate = "min"
+
+    def definition(self, metric, project):
+        word = "smallest" if self.aggregate == "min" else "largest"
+        return f"{word} {metric.get('column')}"
+
+    def formula(self, metric):
+        return "The smallest value." if self.aggregate == "min" else "The largest value."
 
     def measures(self, metric, sql):
         value, valid, _ = self.validity(metric, sql)
@@ -326,6 +394,13 @@ class Count(SourceMetric):
     description = "Rows, or rows where `column` is not NULL."
     fields = {"column": COLUMN}
 
+    def definition(self, metric, project):
+        column = metric.get("column")
+        return "count of rows" if column is None else f"count of non-empty {column}"
+
+    def formula(self, metric):
+        return "Rows (with `column`: rows where it is not NULL)."
+
     def measures(self, metric, sql):
         column = metric.get("column")
         if column is None:
@@ -341,6 +416,16 @@ class CountDistinct(SourceMetric):
     name = "count_distinct"
     description = "Distinct values of `column` (the source's entity when absent)."
     fields = {"column": COLUMN}
+
+    def definition(self, metric, project):
+        column = metric.get("column")
+        if column is None:
+            source = project.sources.get(metric.source or "")
+            column = f"{source.entity if source else 'entity'} (customers)"
+        return f"distinct {column}"
+
+    def formula(self, metric):
+        return "Distinct values of `column` (of the source's entity without one)."
 
     def check(self, metric, project, sink):
         source = project.sources.get(metric.source or "")
@@ -367,6 +452,14 @@ class Percentile(SourceMetric):
     description = "A continuous percentile (linear interpolation) of a column."
     fields = {"column": COLUMN, "percentile": {"type": "number"}}
     required = ("column", "percentile")
+
+    def definition(self, metric, project):
+        p = metric.get("percentile")
+        pct = f"{p * 100:g}" if isinstance(p, (int, float)) else "?"
+        return f"p{pct} of {metric.get('column')}"
+
+    def formula(self, metric):
+        return "The continuous percentile (linear interpolation, PERCENTILE_CONT)."
 
     def check(self, metric, project, sink):
         p = metric.get("percentile")
@@ -398,6 +491,12 @@ class Ratio(MetricType):
     reads_source = False
     shape = "metrics"
 
+    def definition(self, metric, project):
+        return f"{metric.get('numerator')} ÷ {metric.get('denominator')}"
+
+    def formula(self, metric):
+        return "numerator value ÷ denominator value at the same period and dimensions."
+
     def depends_on(self, metric):
         return [(metric.get(f), f) for f in ("numerator", "denominator") if isinstance(metric.get(f), str)]
 
@@ -409,6 +508,12 @@ class Derived(MetricType):
     required = ("expr",)
     reads_source = False
     shape = "metrics"
+
+    def definition(self, metric, project):
+        return str(metric.get("expr"))
+
+    def formula(self, metric):
+        return "`expr` evaluated on the other metrics' values at the same period and dimensions."
 
     def depends_on(self, metric):
         expr = metric.get("expr")
@@ -425,6 +530,21 @@ class ChurnRate(SourceMetric):
     retention = False
     needs_time = ("start", "end")
     unit = "%"
+
+    def definition(self, metric, project):
+        churn = "% of active customers who ended in the period"
+        return f"100 − {churn}" if self.retention else churn
+
+    def formula(self, metric):
+        if self.retention:
+            return (
+                "100 − churn rate: of the entities active at the period's start, the % still "
+                "active at its end."
+            )
+        return (
+            "Of the entities active at the period's start (start < period start, end NULL or ≥ "
+            "period start), 100 × those whose end falls inside the period / their number."
+        )
 
     def natural_range(self, metric):
         return PERCENT
