@@ -8,7 +8,7 @@ with the same parameters by the same generator), then validated:
 * CLI: the real `cxspec validate PROJECT --format json` as a fresh subprocess each time
   (Python start-up, imports, reading, checking and printing), with the peak RSS of that
   process from os.wait4();
-* in-process: `cxspec.validate.validate_project(PROJECT)` with imports already done and the
+* in-process: `cxspec.validate.validate_project(PROJECT, registry)` with imports already done and the
   JSON Schema validators already compiled (warmed on the starter project); the SQL fragment
   parse cache is cleared before each run so that every run parses every fragment.
 
@@ -151,16 +151,17 @@ def check_clean(project: Path, command: list[str], env: dict[str, str]) -> tuple
 
 def time_in_process(project: Path, repeats: int) -> list[float]:
     from cxspec import sqlfrag
+    from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
     # Warm: every import, the registry and the compiled JSON Schema validators.
-    validate_project(Path(__file__).resolve().parent.parent / "cxspec" / "starter")
+    validate_project(Path(__file__).resolve().parent.parent / "cxspec" / "starter", default_registry())
     times = []
     for _ in range(repeats):
         sqlfrag.parse_fragment.cache_clear()
         gc.collect()
         started = time.perf_counter()
-        result = validate_project(project)
+        result = validate_project(project, default_registry())
         times.append(time.perf_counter() - started)
         del result
     return times

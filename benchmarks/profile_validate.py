@@ -97,9 +97,11 @@ def phases(project: Path) -> list[tuple[str, float]]:
         else:
             gc_time[0] += time.perf_counter() - gc_time[1]
 
+    from cxspec.registry import default_registry
+
     gc.callbacks.append(on_gc)
     t0 = time.perf_counter()
-    result = validate_module.validate_project(project)
+    result = validate_module.validate_project(project, default_registry())
     total = time.perf_counter() - t0
     gc.callbacks.remove(on_gc)
     t0 = time.perf_counter()

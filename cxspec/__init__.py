@@ -11,9 +11,10 @@ __version__ = "0.1.0"
 
 def load_project(path):
     """Load and check a project; raise SpecError if it has errors, else return the Project."""
+    from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    result = validate_project(path)
+    result = validate_project(path, default_registry())
     if not result.ok:
         raise SpecError([d for d in result.diagnostics if d.severity is Severity.ERROR])
     return result.project

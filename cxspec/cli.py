@@ -58,9 +58,10 @@ def validate(ctx, project, fmt, strict):
     Every problem is printed at file:line:col with a code (docs/validation-codes.md).
     """
     from cxspec.formats import RenderContext, render
+    from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    result = validate_project(project)
+    result = validate_project(project, default_registry(), phase="validate")
     root = result.root
     context = RenderContext(
         root=root,
@@ -113,9 +114,10 @@ def schema(kind, out_dir):
 @click.option("--force", is_flag=True, help="Write into a folder that already holds a project.")
 def init(directory, force):
     """Create a small starter project in DIRECTORY that validates clean."""
+    from cxspec.registry import default_registry
     from cxspec.scaffold import write_starter
 
-    written = write_starter(Path(directory), force=force)
+    written = write_starter(Path(directory), default_registry(), force=force)
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"\nnext: cxspec validate {directory}")

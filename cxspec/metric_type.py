@@ -11,7 +11,7 @@ from cxspec.compiler.sqlkit import MetricSql
 from cxspec.display import PERCENT, Display
 
 if TYPE_CHECKING:
-    from cxspec.diagnostics import DiagnosticSink
+    from cxspec.check_context import CheckContext
     from cxspec.model import Metric, Project
 
 
@@ -72,8 +72,11 @@ class MetricType:
         """How the value is computed, in words, for the catalog; the description by default."""
         return self.description or self.name
 
-    def check(self, metric: Metric, project: Project, sink: DiagnosticSink) -> None:
-        """Semantic checks beyond the schema; report problems to ``sink``."""
+    def check(self, metric: Metric, ctx: CheckContext) -> None:
+        """Semantic checks beyond the schema; report problems to ``ctx.sink``.
+
+        ``ctx`` also holds the project, the registry validating it and the phase.
+        """
 
     # -- compilation (see docs/plugins.md and cxspec/compiler) ------------------------------
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxspec.diagnostics import CxspecError
 from cxspec.project_files import CONFIG_FILE
+
+if TYPE_CHECKING:
+    from cxspec.registry import Registry
 
 
 def _files(node, prefix=""):
@@ -19,7 +23,8 @@ def _files(node, prefix=""):
             yield f"{prefix}{child.name}", child
 
 
-def write_starter(target: Path, *, force: bool = False) -> list[Path]:
+def write_starter(target: Path, registry: Registry, *, force: bool = False) -> list[Path]:
+    """Copy the starter into `target`, with the JSON Schemas of `registry`'s types for editors."""
     if (target / CONFIG_FILE).exists() and not force:
         raise CxspecError(f"{target / CONFIG_FILE} already exists (use --force to overwrite)")
     if target.exists() and not target.is_dir():
@@ -34,16 +39,15 @@ def write_starter(target: Path, *, force: bool = False) -> list[Path]:
             text = text.replace("project: starter", f"project: {_project_id(target)}")
         destination.write_text(text, encoding="utf-8")
         written.append(destination)
-    written += _write_schemas(target / "schemas")
+    written += _write_schemas(target / "schemas", registry)
     return written
 
 
-def _write_schemas(folder: Path) -> list[Path]:
+def _write_schemas(folder: Path, registry: Registry) -> list[Path]:
     """The composed schemas, for editors (the starter's files point at them)."""
-    from cxspec.registry import default_registry
     from cxspec.schema import SCHEMA_FILES, project_schema, render, spec_schema
 
-    documents = {"spec": spec_schema(default_registry()), "project": project_schema()}
+    documents = {"spec": spec_schema(registry), "project": project_schema()}
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, filename in SCHEMA_FILES.items():

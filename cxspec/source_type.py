@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from sqlglot import exp
 
 if TYPE_CHECKING:
-    from cxspec.diagnostics import DiagnosticSink
+    from cxspec.check_context import CheckContext
     from cxspec.model import Project, Source
 
 
@@ -19,8 +19,12 @@ class SourceType:
     fields: ClassVar[dict] = {}
     required: ClassVar[tuple[str, ...]] = ()
 
-    def check(self, source: Source, project: Project, sink: DiagnosticSink) -> None:
-        """Semantic checks beyond the schema; report problems to ``sink``."""
+    def check(self, source: Source, ctx: CheckContext) -> None:
+        """Semantic checks beyond the schema; report problems to ``ctx.sink``.
+
+        ``ctx`` also holds the project, the registry validating it and the phase ("validate",
+        "compile" or "execute"): a check that reads data can skip it under "validate".
+        """
 
     def relation(self, source: Source, reading: Reading) -> exp.Expression:
         """The relation compiled SQL selects the source's rows from, for ``reading.dialect``.

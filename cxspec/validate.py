@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxspec.build import add_file, build_config
+from cxspec.check_context import Phase
 from cxspec.checks import run_checks
 from cxspec.diagnostics import Diagnostic, DiagnosticSink, Location, has_errors, sort_diagnostics
 from cxspec.model import Project
 from cxspec.project_files import CONFIG_FILE, MAX_SPEC_FILES, NotAProject, find_root, spec_files
-from cxspec.registry import Registry, default_registry
+from cxspec.registry import Registry
 from cxspec.schema_check import SpecValidator
 from cxspec.yamlread import YamlMap, YamlReadError, load_bytes
 
@@ -63,19 +64,23 @@ def read_yaml(root: Path, file: str, sink: DiagnosticSink):
     return data
 
 
-def validate_project(path: str | os.PathLike, registry: Registry | None = None) -> Validation:
+def validate_project(path: str | os.PathLike, registry: Registry, *, phase: Phase = "validate") -> Validation:
+    """Load and check the project at `path` with the types and rules of `registry`.
+
+    `phase` is passed to the checks: what the caller goes on to do (see CheckContext).
+    """
     # The loaded tree is many small containers that live until the end: cyclic garbage
     # collection passes over them find nothing and cost ~20% of a large project's time.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _validate(path, registry or default_registry())
+        return _validate(path, registry, phase)
     finally:
         if enabled:
             gc.enable()
 
 
-def _validate(path, registry: Registry) -> Validation:
+def _validate(path, registry: Registry, phase: Phase) -> Validation:
     sink = DiagnosticSink()
     try:
         root = find_root(path)
@@ -124,5 +129,5 @@ def _validate(path, registry: Registry) -> Validation:
         if "*" not in result.invalid:
             add_file(project, file, data, result.invalid, sink)
 
-    run_checks(project, registry, sink)
+    run_checks(project, registry, sink, phase)
     return Validation(project, sort_diagnostics(sink.items), root)

@@ -65,10 +65,11 @@ def run_main(capsys):
 
 @pytest.fixture
 def validate():
-    """validate(path) -> the Validation of a project folder."""
+    """validate(path) -> the Validation of a project folder (with the installed plugins)."""
+    from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    return validate_project
+    return lambda path, registry=None: validate_project(path, registry or default_registry())
 
 
 def _postgres_unavailable(reason: str):

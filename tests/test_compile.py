@@ -151,7 +151,7 @@ def test_compile_refuses_an_invalid_project(run_main, make_project):
 def test_query_command_json(run_main, tmp_path):
     from cxspec.scaffold import write_starter
 
-    write_starter(tmp_path / "p")
+    write_starter(tmp_path / "p", default_registry())
     code, stdout, stderr = run_main("query", str(tmp_path / "p"), "-m", "nps", "--format", "json")
     assert code == 0, stderr
     results = json.loads(stdout)["results"]
@@ -162,7 +162,7 @@ def test_query_command_json(run_main, tmp_path):
 def test_query_unknown_metric_and_dimension(run_main, tmp_path):
     from cxspec.scaffold import write_starter
 
-    write_starter(tmp_path / "p")
+    write_starter(tmp_path / "p", default_registry())
     code, _, stderr = run_main("query", str(tmp_path / "p"), "-m", "npss")
     assert code == 1 and "unknown metric 'npss'" in stderr and "did you mean 'nps'" in stderr
     code, _, stderr = run_main("query", str(tmp_path / "p"), "-m", "nps", "--by", "region")

@@ -20,6 +20,7 @@ import pytest
 from cxspec import project_files, validate, yamlread
 from cxspec.codes import CODES
 from cxspec.validate import validate_project
+from cxspec.registry import default_registry
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
@@ -40,7 +41,7 @@ def expected_of(case: str) -> list[dict]:
 
 def actual_of(case: str, monkeypatch) -> list[dict]:
     monkeypatch.chdir(CORPUS / case)  # paths in diagnostics are relative to the project
-    result = validate_project(".")
+    result = validate_project(".", default_registry())
     return [{"code": d.code, "file": d.file, "line": d.line} for d in result.diagnostics]
 
 
@@ -95,7 +96,7 @@ def test_ignored_files_are_never_read(monkeypatch):
 
 def test_duplicate_id_points_at_the_second_and_names_the_first(monkeypatch):
     monkeypatch.chdir(CORPUS / "duplicate-ids-across-files")
-    found = [d for d in validate_project(".").diagnostics if d.code == "CX201"]
+    found = [d for d in validate_project(".", default_registry()).diagnostics if d.code == "CX201"]
     owner = next(d for d in found if "owner" in d.message)
     assert (owner.file, owner.line, owner.column) == ("specs/b-more-owners.yaml", 4, 9)
     assert "'support'" in owner.message
@@ -106,7 +107,7 @@ def test_duplicate_id_points_at_the_second_and_names_the_first(monkeypatch):
 
 def test_duplicate_goal_names_the_first(monkeypatch):
     monkeypatch.chdir(CORPUS / "duplicate-goal")
-    found = [d for d in validate_project(".").diagnostics if d.code == "CX208"]
+    found = [d for d in validate_project(".", default_registry()).diagnostics if d.code == "CX208"]
     assert [d.hint for d in found] == ["first defined at specs/metrics.yaml:8:13"] * 2
 
 
@@ -118,17 +119,17 @@ def test_file_too_large_is_reported_in_a_project(make_project, monkeypatch):
         {"specs/big.yaml": "version: 1\n# " + "x" * 200 + "\n", "specs/small.yaml": "version: 1\n"}
     )
     monkeypatch.setattr(yamlread, "MAX_FILE_BYTES", 100)
-    result = validate_project(root)
+    result = validate_project(root, default_registry())
     assert [(d.code, d.file, d.line) for d in result.diagnostics] == [("CX006", "specs/big.yaml", 1)]
     assert not result.ok
 
 
 def test_too_many_spec_files(make_project, monkeypatch):
     root = make_project({f"specs/s{i}.yaml": "version: 1\n" for i in range(4)})
-    assert validate_project(root).diagnostics == []
+    assert validate_project(root, default_registry()).diagnostics == []
     monkeypatch.setattr(project_files, "MAX_SPEC_FILES", 3)
     monkeypatch.setattr(validate, "MAX_SPEC_FILES", 3)
-    result = validate_project(root)
+    result = validate_project(root, default_registry())
     assert [(d.code, d.file, d.line) for d in result.diagnostics] == [("CX012", "cxspec.yaml", 1)]
     assert "paths" in result.diagnostics[0].hint
     assert result.project is None
@@ -140,5 +141,5 @@ if __name__ == "__main__":  # print what cxspec says about cases, to write expec
     for name in sys.argv[1:] or CASES:
         os.chdir(CORPUS / name)
         print(f"== {name}")
-        for d in validate_project(".").diagnostics:
+        for d in validate_project(".", default_registry()).diagnostics:
             print(f"  {d.code} {d.file}:{d.line}:{d.column} {d.message} | hint: {d.hint}")

@@ -274,7 +274,9 @@ class _Source:
 )
 def test_sql_source_query(query, codes):
     sink = DiagnosticSink()
-    check_query(query, _Source(), "query", "duckdb", sink)
+    from cxspec.registry import default_registry
+
+    check_query(query, _Source(), "query", "duckdb", sink, allowed=default_registry().sql_functions)
     assert [d.code for d in sink.items] == codes
 
 

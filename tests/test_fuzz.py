@@ -239,7 +239,7 @@ def compiled(project, dialect: str) -> list[str]:
 @given(projects())
 def test_valid_specs_compile_for_every_dialect_and_parse_back(files):
     with tempfile.TemporaryDirectory() as folder:
-        result = validate_project(write_project(Path(folder), files))
+        result = validate_project(write_project(Path(folder), files), default_registry())
         check_diagnostics(result)
         assert not errors_of(result), [f"{d.location} {d.code} {d.message}" for d in errors_of(result)]
         for dialect in DIALECTS:
@@ -249,7 +249,7 @@ def test_valid_specs_compile_for_every_dialect_and_parse_back(files):
                 parsed = sqlglot.parse(sql, read=dialect)
                 assert len([p for p in parsed if p is not None]) == 1, (dialect, sql)
         # Deterministic: compiling again, from a fresh read of the files, gives the same bytes.
-        again = validate_project(Path(folder)).project
+        again = validate_project(Path(folder), default_registry()).project
         for dialect in ("duckdb", "postgres", "bigquery", "tsql"):
             assert compiled(again, dialect) == compiled(result.project, dialect)
 
@@ -315,7 +315,7 @@ def mutated(draw) -> dict:
 @given(mutated())
 def test_mutated_specs_give_only_diagnostics(files):
     with tempfile.TemporaryDirectory() as folder:
-        result = validate_project(write_project(Path(folder), files))
+        result = validate_project(write_project(Path(folder), files), default_registry())
         check_diagnostics(result)
         if result.project is not None and not errors_of(result):
             assert compiled(result.project, "duckdb")
@@ -341,7 +341,7 @@ YAMLISH = st.lists(st.sampled_from(PIECES), max_size=80).map("".join)
 def test_random_yaml_bytes_give_only_diagnostics(raw):
     with tempfile.TemporaryDirectory() as folder:
         files = {"cxspec.yaml": {"version": 1, "project": "fuzz"}, "specs.yaml": raw}
-        result = validate_project(write_project(Path(folder), files))
+        result = validate_project(write_project(Path(folder), files), default_registry())
         check_diagnostics(result)
 
 
@@ -349,5 +349,5 @@ def test_random_yaml_bytes_give_only_diagnostics(raw):
 @given(YAMLISH.map(lambda s: s.encode("utf-8")))
 def test_random_project_file_gives_only_diagnostics(raw):
     with tempfile.TemporaryDirectory() as folder:
-        result = validate_project(write_project(Path(folder), {"cxspec.yaml": raw}))
+        result = validate_project(write_project(Path(folder), {"cxspec.yaml": raw}), default_registry())
         check_diagnostics(result)

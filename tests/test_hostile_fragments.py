@@ -78,7 +78,7 @@ def test_refused_in_every_position(entry, tmp_path):
     text = fragment_text(entry)
     dialect = entry.get("dialect", "duckdb")
     root = write_project(tmp_path / "p", text, POSITIONS, dialect=dialect)
-    result = validate_project(root)
+    result = validate_project(root, default_registry())
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     assert errors and not result.ok
     lines = (root / "specs.yaml").read_text(encoding="utf-8").splitlines()
@@ -103,7 +103,7 @@ def test_refused_as_where(entry, tmp_path):
     dialect = entry.get("dialect", "duckdb")
     problems = fragment_problems(text, dialect, ALLOWED)
     assert entry["expect"] in [p.code for p in problems]
-    project = validate_project(write_project(tmp_path / "p", "score >= 0", "metric filter", dialect=dialect))
+    project = validate_project(write_project(tmp_path / "p", "score >= 0", "metric filter", dialect=dialect), default_registry())
     assert project.ok, project.diagnostics
     with connect(None, project.project, REGISTRY) as warehouse, pytest.raises(RequestError) as info:
         compute_with(warehouse, project.project, Request(metrics=("plain",), where=text), REGISTRY)
@@ -151,7 +151,7 @@ def positions_run(entry: dict, root: Path, canary: Path):
     }
     for name, positions in layouts.items():
         folder = root / name.replace(" ", "-")
-        result = validate_project(write_project(folder, text, positions, dialect=dialect))
+        result = validate_project(write_project(folder, text, positions, dialect=dialect), default_registry())
         if name == "derived expr" and not result.ok:
             # A derived expr names metrics: a column name that is no metric is CX506, refused.
             assert {d.code for d in result.diagnostics} == {"CX506"}, result.diagnostics
@@ -257,7 +257,7 @@ def test_accepted_fragments_give_results(tmp_path, canary_file):
     """Accepted fragments really filter: the mean of the rows they keep, as plain Python says."""
     entry = next(e for e in HARMLESS if e["sql"].startswith("lower(channel) = 'web'"))
     root = write_project(tmp_path / "p", fragment_text(entry), "source filter")
-    project = validate_project(root).project
+    project = validate_project(root, default_registry()).project
     with connect(None, project, REGISTRY) as warehouse:
         results = compute_with(warehouse, project, Request(metrics=("plain",)), REGISTRY)
     kept = [(t[:7], s) for _, t, c, s, _ in ROWS if c.lower() == "web" and 0 <= s <= 10]
@@ -330,7 +330,7 @@ def test_column_names_are_quoted_identifiers_in_every_dialect(tmp_path):
         f"metrics:\n  - {{id: m, type: mean, source: s, column: {name}}}\n",
         encoding="utf-8",
     )
-    result = validate_project(root)
+    result = validate_project(root, default_registry())
     assert result.ok, result.diagnostics
     for dialect in dialects():
         for query in compile_request(result.project, Request(by=(EVIL_NAME,)), dialect, REGISTRY):

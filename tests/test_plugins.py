@@ -538,7 +538,7 @@ def test_a_failing_plugin_report_loses_nothing(site, make_project, run_main, tmp
         "KeyError: 'no_such_column' (the results are stored)"
     )
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md"]
-    project = validate_project(root).project
+    project = validate_project(root, default_registry()).project
     stored = stored_results(project, default_registry(), "duckdb:///results.duckdb")
     assert [r.metric for r in stored.results] == ["csat"]
     code, stdout, stderr = run_main("report", str(root), "--format", "scores-csv")

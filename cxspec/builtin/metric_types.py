@@ -58,11 +58,14 @@ class SourceMetric(MetricType):
     #: The source fields this type needs to place rows in periods.
     needs_time: tuple[str, ...] = ("time",)
 
-    def check_source_time(self, metric, project, sink) -> None:
-        source = project.sources.get(metric.source or "")
+    def check(self, metric, ctx):
+        self.check_source_time(metric, ctx)
+
+    def check_source_time(self, metric, ctx) -> None:
+        source = ctx.project.sources.get(metric.source or "")
         if source is None or not source.valid or self.needs_time != ("time",) or source.time or source.start:
             return
-        sink.add(
+        ctx.sink.add(
             "CX309",
             f"metric {metric.id!r} needs source {source.id!r} to declare `time` (or `start`), the column "
             "that places each row in a period",
@@ -144,16 +147,17 @@ class Nps(SourceMetric):
     def natural_range(self, metric):
         return (-100.0, 100.0)
 
-    def check(self, metric, project, sink):
-        self.check_scale(metric, sink, (0, 10))
+    def check(self, metric, ctx):
+        self.check_scale(metric, ctx.sink, (0, 10))
         low, high = scale_of(metric, (0, 10))
         if low < high and high - low < 4:
-            sink.add(
+            ctx.sink.add(
                 "CX301",
                 f"scale [{low}, {high}] is too short for NPS (promoters, passives, detractors)",
                 metric.loc("scale"),
                 hint="NPS is asked on [0, 10]",
             )
+        super().check(metric, ctx)
 
     def scale(self, metric):
         return scale_of(metric, (0, 10))
@@ -232,15 +236,16 @@ class Csat(SourceMetric):
         low, high = scale_of(metric, self.default_scale)
         return (float(low), float(high))
 
-    def check(self, metric, project, sink):
-        self.check_scale(metric, sink, self.default_scale, top_box_default=self.default_top_box)
+    def check(self, metric, ctx):
+        self.check_scale(metric, ctx.sink, self.default_scale, top_box_default=self.default_top_box)
         if "top_box" in metric.raw and not self.uses_top_box(metric):
-            sink.add(
+            ctx.sink.add(
                 "CX311",
                 f"top_box has no effect on metric {metric.id!r}, which takes the mean",
                 metric.loc("top_box", key=True),
                 hint="remove top_box, or set aggregate: top_box",
             )
+        super().check(metric, ctx)
 
     def scale(self, metric):
         return scale_of(metric, self.default_scale)
@@ -323,9 +328,10 @@ class Mean(SourceMetric):
         scale = metric.get("scale")
         return (float(scale[0]), float(scale[1])) if isinstance(scale, list) and len(scale) == 2 else None
 
-    def check(self, metric, project, sink):
+    def check(self, metric, ctx):
         if "scale" in metric.raw:
-            self.check_scale(metric, sink, (0, 1))
+            self.check_scale(metric, ctx.sink, (0, 1))
+        super().check(metric, ctx)
 
     def scale(self, metric):
         scale = metric.get("scale")
@@ -427,16 +433,17 @@ class CountDistinct(SourceMetric):
     def formula(self, metric):
         return "Distinct values of `column` (of the source's entity without one)."
 
-    def check(self, metric, project, sink):
-        source = project.sources.get(metric.source or "")
+    def check(self, metric, ctx):
+        source = ctx.project.sources.get(metric.source or "")
         if "column" not in metric.raw and source is not None and source.valid and not source.entity:
-            sink.add(
+            ctx.sink.add(
                 "CX309",
                 f"metric {metric.id!r} counts distinct entities, "
                 f"but source {source.id!r} declares no `entity`",
                 metric.loc(),
                 hint="give the metric a `column`, or the source an `entity`",
             )
+        super().check(metric, ctx)
 
     shape = "rows"
 
@@ -461,16 +468,17 @@ class Percentile(SourceMetric):
     def formula(self, metric):
         return "The continuous percentile (linear interpolation, PERCENTILE_CONT)."
 
-    def check(self, metric, project, sink):
+    def check(self, metric, ctx):
         p = metric.get("percentile")
         if isinstance(p, (int, float)) and not isinstance(p, bool) and not 0 < p < 1:
             hint = f"did you mean {p / 100:g}?" if 1 < p < 100 else "0.5 is the median, 0.9 the p90"
-            sink.add(
+            ctx.sink.add(
                 "CX303",
                 f"percentile {p:g} of metric {metric.id!r} is not strictly between 0 and 1",
                 metric.loc("percentile"),
                 hint=hint,
             )
+        super().check(metric, ctx)
 
     shape = "rows"
 
@@ -549,19 +557,20 @@ class ChurnRate(SourceMetric):
     def natural_range(self, metric):
         return PERCENT
 
-    def check(self, metric, project, sink):
-        source = project.sources.get(metric.source or "")
+    def check(self, metric, ctx):
+        source = ctx.project.sources.get(metric.source or "")
         if source is None or not source.valid:
             return
         missing = [f for f in ("start", "end", "entity") if not getattr(source, f)]
         if missing:
-            sink.add(
+            ctx.sink.add(
                 "CX309",
                 f"metric {metric.id!r} ({self.name}) needs source {source.id!r} to declare "
                 + ", ".join(f"`{m}`" for m in missing),
                 metric.loc("source"),
                 hint="a subscription source names the columns where each entity starts and ends",
             )
+        super().check(metric, ctx)
 
 
 class RetentionRate(ChurnRate):

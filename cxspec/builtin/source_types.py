@@ -26,8 +26,9 @@ def file_format(path: str) -> str | None:
     return FILE_SUFFIXES.get(suffixes[-1]) if suffixes else None
 
 
-def check_path(source, project, sink, field: str = "path") -> Path | None:
+def check_path(source, ctx, field: str = "path") -> Path | None:
     """The resolved data file of a source, or None after reporting a path that leaves the project."""
+    project, sink = ctx.project, ctx.sink
     path = source.get(field)
     if not isinstance(path, str):
         return None
@@ -63,9 +64,10 @@ class FileSource(SourceType):
     }
     required = ("path",)
 
-    def check(self, source, project, sink):
+    def check(self, source, ctx):
+        project, sink = ctx.project, ctx.sink
         path = source.get("path")
-        if check_path(source, project, sink) is None:
+        if check_path(source, ctx) is None:
             return
         if "format" not in source.raw and file_format(path) is None:
             sink.add(
@@ -96,7 +98,8 @@ class TableSource(SourceType):
     }
     required = ("table",)
 
-    def check(self, source, project, sink):
+    def check(self, source, ctx):
+        sink = ctx.sink
         table = source.get("table")
         if isinstance(table, str) and table.rsplit(".", 1)[-1].lower() in FILE_NAME_ENDINGS:
             sink.add(
@@ -117,10 +120,11 @@ class SqlSource(SourceType):
     fields = {"query": {"type": "string", "minLength": 1}}
     required = ("query",)
 
-    def check(self, source, project, sink):
+    def check(self, source, ctx):
         query = source.get("query")
         if isinstance(query, str):
-            check_query(query, source, "query", project.config.dialect, sink)
+            dialect = ctx.project.config.dialect
+            check_query(query, source, "query", dialect, ctx.sink, allowed=ctx.registry.sql_functions)
 
     def relation(self, source, reading):
         query = sqlglot.parse_one(source.raw["query"], read=reading.project.config.dialect)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from cxspec.check_context import CheckContext, Phase
 from cxspec.checks import cycles, fragments, references, values, warehouse
 
-#: Run in this order over a built project; each reports to a DiagnosticSink.
+#: Run in this order over a built project; each is given the CheckContext and reports to its sink.
 CHECKS = (references.check, cycles.check, values.check, fragments.check, warehouse.check)
 
 
-def run_checks(project, registry, sink) -> None:
+def run_checks(project, registry, sink, phase: Phase = "validate") -> None:
+    context = CheckContext(project, registry, sink, phase)
     for check in CHECKS:
-        check(project, registry, sink)
+        check(context)

@@ -96,7 +96,8 @@ def _report_cycles(nodes: dict, edges, sink, code: str, what: str, loc_of) -> No
         )
 
 
-def check(project, registry, sink) -> None:
+def check(ctx) -> None:
+    project, registry, sink = ctx.project, ctx.registry, ctx.sink
     metrics = project.metrics
 
     def metric_edges(metric_id):

@@ -35,7 +35,8 @@ def fragments(project, registry):
                 yield metric, metric.raw, name, text, f"{name} of metric {metric.id!r}"
 
 
-def check(project, registry, sink) -> None:
+def check(ctx) -> None:
+    project, registry, sink = ctx.project, ctx.registry, ctx.sink
     dialect = project.config.dialect
     allowed = registry.sql_functions
     lines = _line_reader(project.root)

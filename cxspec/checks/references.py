@@ -19,7 +19,8 @@ def _ref(sink, entity, field, value, targets: dict, what: str, loc=None) -> None
     )
 
 
-def check(project, registry, sink) -> None:
+def check(ctx) -> None:
+    project, registry, sink = ctx.project, ctx.registry, ctx.sink
     owners = project.owners
     for owner in owners.values():
         _ref(sink, owner, "parent", owner.parent, owners, "owner")

@@ -6,18 +6,16 @@ from __future__ import annotations
 from cxspec.model import Pyramid
 
 
-def check(project, registry, sink) -> None:
+def check(ctx) -> None:
+    project, registry, sink = ctx.project, ctx.registry, ctx.sink
     for source in project.sources.values():
         source_type = registry.source_types.get(source.type)
         if source_type is not None and source.valid:
-            source_type.check(source, project, sink)
+            source_type.check(source, ctx)
     for metric in project.metrics.values():
         metric_type = registry.metric_types.get(metric.type)
         if metric_type is not None and metric.valid:
-            metric_type.check(metric, project, sink)
-            source_time = getattr(metric_type, "check_source_time", None)
-            if source_time is not None:
-                source_time(metric, project, sink)
+            metric_type.check(metric, ctx)
     for goal in project.goals.values():
         _check_goal(goal, project, registry, sink)
     for pyramid in project.pyramids.values():

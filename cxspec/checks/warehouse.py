@@ -10,7 +10,8 @@ from cxspec.known_plugins import install_hint
 from cxspec.warehouse import redact, scheme_of
 
 
-def check(project, registry, sink) -> None:
+def check(ctx) -> None:
+    project, registry, sink = ctx.project, ctx.registry, ctx.sink
     config = project.config
     if "warehouse" not in config.raw or not isinstance(config.raw["warehouse"], str):
         return

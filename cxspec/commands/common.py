@@ -6,17 +6,22 @@ import sys
 
 import click
 
+from cxspec.check_context import Phase
 from cxspec.compiler.plan import Request
 from cxspec.model import GRAINS
 
 
-def load_or_exit(project_path: str):
-    """The validated project, or its problems on stderr and exit 1."""
+def load_or_exit(project_path: str, phase: Phase):
+    """The validated project, or its problems on stderr and exit 1.
+
+    `phase` is what the command goes on to do (checks may skip costly reads under "validate").
+    """
     from cxspec.diagnostics import Severity
     from cxspec.formats import RenderContext, render
+    from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    result = validate_project(project_path)
+    result = validate_project(project_path, default_registry(), phase=phase)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     if result.project is None or errors:
         context = RenderContext(root=result.root, files=tuple(result.project.files) if result.project else ())

@@ -93,7 +93,7 @@ def compile_command(project, dialect, out_dir, show_plan, **request_args):
     from cxspec.compiler.compile import compile_request
     from cxspec.registry import default_registry
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "compile")
     request = build_request(**request_args)
     queries = compile_request(loaded, request, dialect, default_registry())
     if show_plan:

@@ -19,7 +19,7 @@ def load_side(version, registry):
     from cxspec.formats import RenderContext, render
     from cxspec.validate import validate_project
 
-    result = validate_project(version.root, registry)
+    result = validate_project(version.root, registry, phase="validate")
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR and d.code not in IGNORED_CODES]
     if result.project is not None and not errors:
         return result.project

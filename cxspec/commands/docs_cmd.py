@@ -37,7 +37,7 @@ def docs_command(project, out_dir, warehouse, no_values, dialect):
     from cxspec.catalog.values import read_values
     from cxspec.registry import default_registry
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "compile")
     registry = default_registry()
     if no_values:
         stored, note = empty(loaded), "left out (--no-values)"

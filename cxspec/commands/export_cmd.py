@@ -27,7 +27,7 @@ def export_command(project, target, out_dir, dialect):
         known = ", ".join(sorted(exporters)) or "none installed"
         hint = install_hint("output", target, registry) or "see `cxspec plugins`"
         raise CxspecError(f"no exporter named {target!r} (installed: {known}); {hint}")
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "compile")
     written = exporters[target].export(loaded, registry, Path(out_dir), dialect=dialect)
     for path in written:
         click.echo(f"wrote {path}")

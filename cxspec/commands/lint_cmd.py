@@ -68,7 +68,7 @@ def lint_command(ctx, project, fmt, strict, list_rules):
     if list_rules:
         click.echo(rules_table(registry), nl=False)
         return
-    result = validate_project(project, registry)
+    result = validate_project(project, registry, phase="validate")
     command, diagnostics = "lint", []
     if result.project is None or has_errors(result.diagnostics):
         # Lint reads a valid project only: show why it is not, in the format asked for.

@@ -38,7 +38,7 @@ def owners_command(project, codeowners, fmt, path_prefix, out_file):
     tracks, and its goals, touch points, journeys and pyramids."""
     from cxspec import owners
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "validate")
     if codeowners:
         prefix = repository_prefix(loaded.root) if path_prefix is None else path_prefix.strip("/")
         if prefix and not prefix.endswith("/"):

@@ -85,7 +85,7 @@ def query_command(project, warehouse, fmt, **request_args):
     from cxspec.query import compute
     from cxspec.registry import default_registry
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "execute")
     request = build_request(**request_args)
     results = compute(loaded, request, default_registry(), warehouse)
     dimensions = list(request.by)

@@ -91,7 +91,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     from cxspec.reports.data import build_report
     from cxspec.runs.run import run_project
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "execute")
     registry = default_registry()
     progress = Progress(sys.stderr.isatty())
     stored = run_project(
@@ -146,7 +146,7 @@ def report_command(project, fmt, warehouse, out_file):
     from cxspec.reports.data import build_report
     from cxspec.runs.run import stored_results
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "execute")
     url = warehouse or loaded.config.warehouse
     if ":memory:" in url:
         raise CxspecError(

@@ -48,14 +48,12 @@ def dim_column(name: str) -> str:
 class SourceRelations(Reading):
     """How each source is read: its source type says (SourceType.relation)."""
 
-    def __init__(self, project, dialect: str, registry=None):
+    def __init__(self, project, dialect: str, registry):
         super().__init__(project, dialect)
         self.registry = registry
 
     def relation(self, source) -> exp.Expression:
-        from cxspec.registry import default_registry
-
-        registry = self.registry or default_registry()
+        registry = self.registry
         source_type = registry.source_types.get(source.type)
         if source_type is None:  # validation rejects unknown types; guard anyway
             raise CxspecError(f"source {source.id!r}: no source type {source.type!r} is installed")

@@ -64,8 +64,9 @@ class ExportSource(SourceType):
 
     # -- validation ----------------------------------------------------------------------
 
-    def check(self, source, project, sink):
-        target = check_path(source, project, sink)
+    def check(self, source, ctx):
+        sink = ctx.sink
+        target = check_path(source, ctx)
         if target is None:
             return
         if not target.is_file():

@@ -10,6 +10,7 @@ import textwrap
 import pytest
 from cxspec.cli import main
 from cxspec.validate import validate_project
+from cxspec.registry import default_registry
 from survey_reference import EXAMPLE
 
 QUALTRICS = EXAMPLE / "data" / "qualtrics_post_purchase.csv"
@@ -33,7 +34,7 @@ def project(tmp_path):
 
 
 def problems(root) -> list[tuple]:
-    return [(d.code, d.line, d.column, d.message, d.hint) for d in validate_project(root).diagnostics]
+    return [(d.code, d.line, d.column, d.message, d.hint) for d in validate_project(root, default_registry()).diagnostics]
 
 
 def test_unknown_fields_and_wrong_types_at_their_position(project):
@@ -177,7 +178,7 @@ def test_time_defaults_to_recorded_date(project):
             source: q
             column: nps_score
         """)
-    result = validate_project(root)
+    result = validate_project(root, default_registry())
     assert result.ok, result.diagnostics
     assert result.project.sources["q"].time == "RecordedDate"
 

@@ -55,10 +55,10 @@ class NetSentiment(MetricType):
     def natural_range(self, metric):
         return (-100.0, 100.0)  # scores it in pyramids, like NPS
 
-    def check(self, metric, project, sink):
+    def check(self, metric, ctx):
         both = sorted(set(metric.get("positive") or ()) & set(metric.get("negative") or ()))
         if both:
-            sink.add(
+            ctx.sink.add(
                 "EX001",
                 f"label {both[0]!r} of metric {metric.id!r} is both positive and negative",
                 metric.loc("negative"),
