@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
@@ -31,7 +32,11 @@ class MetricType:
     required: ClassVar[tuple[str, ...]] = ()
     #: Fields holding a SQL predicate over the source's columns.
     predicate_fields: ClassVar[tuple[str, ...]] = ()
-    #: Whether the metric reads a source (False for metrics computed from other metrics).
+    #: Fields holding an arithmetic expression over other metrics' ids (derived `expr`): each
+    #: is checked as a SQL fragment, and every name in it must be a metric (CX506).
+    metric_expression_fields: ClassVar[tuple[str, ...]] = ()
+    #: Whether the metric reads a source (False for metrics computed from other metrics:
+    #: shape "metrics").
     reads_source: ClassVar[bool] = True
     #: The unit its values are in, when the type fixes it.
     unit: ClassVar[str | None] = None
@@ -81,8 +86,9 @@ class MetricType:
     # -- compilation (see docs/plugins.md and cxspec/compiler) ------------------------------
 
     #: How the compiler computes it: "measures" (from per-row measures summed per group:
-    #: exact in two-level plans), "rows" (needs the rows themselves: percentiles, distinct
-    #: counts), "spine" (over a spine of periods: churn), "metrics" (from other metrics).
+    #: exact in two-level plans: `measures` and `result`), "rows" (needs the rows themselves:
+    #: percentiles, distinct counts: `row_result`), "spine" (over a spine of periods: churn:
+    #: `spine_result`), "metrics" (from other metrics: `computed_value`).
     shape: ClassVar[str] = "measures"
 
     def measures(self, metric: Metric, sql: SqlContext) -> dict[str, Measure]:
@@ -103,6 +109,31 @@ class MetricType:
 
     def row_result(self, metric: Metric, rows: RowAccess, sql: SqlContext) -> MetricSql:
         """For shape "rows": value, n, invalid, moe as aggregates over the rows that match."""
+        raise NotImplementedError
+
+    def row_percentile(self, metric: Metric, sql: SqlContext) -> tuple[exp.Expression, float] | None:
+        """For shape "rows": (a per-row value, a fraction) when the metric's value is that
+        continuous percentile of the value (PERCENTILE_CONT, linear interpolation), else None.
+
+        On engines without PERCENTILE_CONT (SQLite) the compiler then ranks the rows instead of
+        calling `row_result`; elsewhere `row_result` is used.
+        """
+        return None
+
+    def spine_result(self, metric: Metric, spine: SpineAccess, sql: SqlContext) -> MetricSql:
+        """For shape "spine": value, n, invalid, moe per period of the spine from the counts
+        of entities ``spine.active`` (active when the period starts) and ``spine.ended``
+        (of those, the ones whose end falls in the period), both within the metric's filter."""
+        raise NotImplementedError
+
+    def computed_value(self, metric: Metric, value_of: ValueOf, sql: SqlContext) -> exp.Expression:
+        """For shape "metrics" (with `reads_source` False): the value from the values of the
+        metrics it `depends_on`, at the same period and dimensions; ``value_of(metric_id)`` is
+        one input's value. n is the smallest of the inputs' n; there is no margin of error.
+
+        ``sql.expression(text)`` parses a fragment of the project's dialect (a field listed
+        in `metric_expression_fields`), its names quoted as written.
+        """
         raise NotImplementedError
 
 
@@ -143,6 +174,32 @@ class MeasureAccess:
 
     def __call__(self, name: str) -> exp.Expression:
         return self._lookup(name)
+
+
+#: What `computed_value` is given: a metric id → that metric's value (an aggregate over the
+#: computed results of one period and dimensions).
+ValueOf = Callable[[str], exp.Expression]
+
+
+class SpineAccess:
+    """The entities of one period of the spine, for shape "spine" metric types (churn).
+
+    Each property is a fresh expression (use it as often as needed).
+    """
+
+    def __init__(self, active: exp.Expression, ended: exp.Expression):
+        self._active = active
+        self._ended = ended
+
+    @property
+    def active(self) -> exp.Expression:
+        """Distinct entities active when the period starts (started before, not ended yet)."""
+        return self._active.copy()
+
+    @property
+    def ended(self) -> exp.Expression:
+        """Distinct entities among `active` whose end falls inside the period."""
+        return self._ended.copy()
 
 
 class RowAccess:

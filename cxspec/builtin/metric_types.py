@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlglot import exp
 
 from cxspec.compiler.dialects import percentile
-from dataclasses import replace
-
 from cxspec.compiler.sqlkit import (
     MetricSql,
     Z,
@@ -482,10 +482,14 @@ class Percentile(SourceMetric):
 
     shape = "rows"
 
+    def row_percentile(self, metric, sql):
+        return sql.number(metric.get("column")), metric.get("percentile")
+
     def row_result(self, metric, rows, sql):
-        value = rows.only(sql.number(metric.get("column")))
+        column, fraction = self.row_percentile(metric, sql)
+        value = rows.only(column)
         return MetricSql(
-            value=double(percentile(value, metric.get("percentile"), sql.dialect)),
+            value=double(percentile(value, fraction, sql.dialect)),
             n=exp.Count(this=value.copy()),
             invalid=num(0),
         )
@@ -508,12 +512,16 @@ class Ratio(MetricType):
     def depends_on(self, metric):
         return [(metric.get(f), f) for f in ("numerator", "denominator") if isinstance(metric.get(f), str)]
 
+    def computed_value(self, metric, value_of, sql):
+        return safe_div(value_of(metric.get("numerator")), value_of(metric.get("denominator")))
+
 
 class Derived(MetricType):
     name = "derived"
     description = "Arithmetic over other metrics' values (`expr`), per period and dimensions."
     fields = {"expr": {"type": "string", "minLength": 1}}
     required = ("expr",)
+    metric_expression_fields = ("expr",)
     reads_source = False
     shape = "metrics"
 
@@ -528,6 +536,24 @@ class Derived(MetricType):
         if not isinstance(expr, str):
             return []
         return [(name, "expr") for name in referenced_names(expr, metric.dialect)]
+
+    def computed_value(self, metric, value_of, sql):
+        expression = sql.expression(metric.get("expr"))
+
+        def swap(old: exp.Expression, new: exp.Expression) -> None:
+            nonlocal expression
+            if old is expression:  # replace() cannot swap the root of a tree
+                expression = new
+            else:
+                old.replace(new)
+
+        for column in list(expression.find_all(exp.Column)):
+            swap(column, value_of(column.name))
+        # Division by zero is NULL, never an engine error. Innermost divisions first, so that
+        # an outer division's copies of its operands hold the safe inner ones.
+        for division in reversed(list(expression.find_all(exp.Div))):
+            swap(division, safe_div(division.this.copy(), division.expression.copy()))
+        return expression
 
 
 class ChurnRate(SourceMetric):
@@ -571,6 +597,11 @@ class ChurnRate(SourceMetric):
                 hint="a subscription source names the columns where each entity starts and ends",
             )
         super().check(metric, ctx)
+
+    def spine_result(self, metric, spine, sql):
+        churn = exp.Mul(this=num(100), expression=safe_div(spine.ended, spine.active))
+        value = sub(num(100), churn) if self.retention else churn
+        return MetricSql(value=value, n=spine.active, invalid=num(0))
 
 
 class RetentionRate(ChurnRate):

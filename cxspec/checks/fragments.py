@@ -1,5 +1,6 @@
-"""Every SQL fragment parses as one confined expression (CX501–CX505); derived
-expressions name existing metrics (CX506)."""
+"""Every SQL fragment parses as one confined expression (CX501–CX505); expressions over
+other metrics (MetricType.metric_expression_fields: derived `expr`) name existing metrics
+(CX506)."""
 
 from __future__ import annotations
 
@@ -43,25 +44,21 @@ def check(ctx) -> None:
     for entity, raw, field, text, what in fragments(project, registry):
         _check_one(entity.file, raw, field, text, what, dialect, allowed, lines, sink)
     for metric in project.metrics.values():
-        if metric.valid and metric.type == "derived" and isinstance(metric.raw.get("expr"), str):
-            text = metric.raw["expr"]
-            if _check_one(
-                metric.file,
-                metric.raw,
-                "expr",
-                text,
-                f"expr of metric {metric.id!r}",
-                dialect,
-                allowed,
-                lines,
-                sink,
-            ):
+        metric_type = registry.metric_types.get(metric.type)
+        if not metric.valid or metric_type is None:
+            continue
+        for field in metric_type.metric_expression_fields:
+            text = metric.raw.get(field)
+            if not isinstance(text, str):
+                continue
+            what = f"{field} of metric {metric.id!r}"
+            if _check_one(metric.file, metric.raw, field, text, what, dialect, allowed, lines, sink):
                 for name in referenced_names(text, dialect):
                     if name not in project.metrics:
                         sink.add(
                             "CX506",
-                            f"expr of metric {metric.id!r} names unknown metric {name!r}",
-                            metric.loc("expr"),
+                            f"{what} names unknown metric {name!r}",
+                            metric.loc(field),
                             hint=did_you_mean(name, project.metrics)
                             or 'quote ids with a hyphen: "my-metric"',
                         )

@@ -66,9 +66,11 @@ def check(ctx) -> None:
         _ref(sink, metric, "tracked_by", metric.tracked_by, owners, "owner")
         _ref(sink, metric, "touchpoint", metric.touchpoint, project.touchpoints, "touch point")
         metric_type = registry.metric_types.get(metric.type)
-        if metric_type is not None and metric.valid and metric.type != "derived":
+        if metric_type is not None and metric.valid:
             for target, field in metric_type.depends_on(metric):
-                _ref(sink, metric, field, target, project.metrics, "metric")
+                # Names in an expression are reported where they stand in it (CX506, fragments.py).
+                if field not in metric_type.metric_expression_fields:
+                    _ref(sink, metric, field, target, project.metrics, "metric")
     for goal in project.goals.values():
         _ref(sink, goal, "metric", goal.id, project.metrics, "metric")
         _ref(sink, goal, "owner", goal.owner, owners, "owner")

@@ -426,3 +426,15 @@ class CompileContext(SqlContext):
 
     def predicate(self, text: str) -> exp.Expression:
         return quoted_fragment(text, self.fragment_dialect)
+
+
+class ComputedContext(SqlContext):
+    """SqlContext for metrics computed from other metrics: no source, fragments of the
+    project's dialect parsed and quoted (`MetricType.computed_value`)."""
+
+    def __init__(self, dialect: str, fragment_dialect: str):
+        super().__init__(dialect)
+        self.fragment_dialect = fragment_dialect
+
+    def expression(self, text: str) -> exp.Expression:
+        return quoted_fragment(text, self.fragment_dialect)

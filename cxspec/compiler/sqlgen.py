@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.plan import CompileContext, MetricPlan, Plan, ScanPlan, quoted_fragment
+from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
 from cxspec.compiler.sqlkit import (
     MetricSql,
     bigint,
@@ -27,12 +27,11 @@ from cxspec.compiler.sqlkit import (
     flag,
     num,
     paren,
-    safe_div,
     sub,
     text,
 )
 from cxspec.diagnostics import CxspecError
-from cxspec.metric_type import MeasureAccess, RowAccess, SqlContext
+from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess, SqlContext
 from cxspec.source_type import Reading
 
 PERIOD = "__period"
@@ -394,8 +393,10 @@ class Generator:
         context = self.context(scan)
         for plan in scan.row_metrics:
             access = RowAccess(plan.predicate.copy() if plan.predicate is not None else None, self.dialect)
-            if plan.type.name == "percentile" and not dialects.native_percentile(self.dialect):
-                branches.append(self.window_percentile(scan, plan, number, rows, access))
+            percentile = plan.type.row_percentile(plan.metric, context)
+            if percentile is not None and not dialects.native_percentile(self.dialect):
+                value, fraction = percentile
+                branches.append(self.window_percentile(plan, number, rows, access, value, fraction))
                 continue
             result = plan.type.row_result(plan.metric, access, context)
             branches.append(
@@ -405,11 +406,11 @@ class Generator:
             )
         return branches
 
-    def window_percentile(self, scan, plan: MetricPlan, number: int, rows, access: RowAccess) -> exp.Select:
+    def window_percentile(
+        self, plan: MetricPlan, number: int, rows, access: RowAccess, value: exp.Expression, fraction: float
+    ) -> exp.Select:
         """PERCENTILE_CONT where the engine lacks it: rank the values, interpolate linearly."""
-        context = self.context(scan)
-        value = context.number(plan.metric.raw["column"])
-        fraction = num(plan.metric.raw["percentile"])
+        fraction = num(fraction)
         groups = self.group_columns()
         ranked = exp.select(
             *groups,
@@ -468,7 +469,7 @@ class Generator:
         result = MetricSql(value=value_expr, n=exp.Max(this=col("__count")), invalid=num(0))
         return self.result_select(plan.metric.id, result, table)
 
-    # -- churn and retention over a spine of periods -------------------------------------
+    # -- metrics over a spine of periods (churn, retention) ------------------------------
 
     def spine_branches(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
         source = scan.source
@@ -518,6 +519,7 @@ class Generator:
         )
         branches = []
         entity = col(source.entity, "r")
+        context = self.context(scan)
         for plan in scan.spine_metrics:
             where = [active]
             if plan.predicate is not None:
@@ -534,8 +536,7 @@ class Generator:
                     ]
                 )
             )
-            churn = exp.Mul(this=num(100), expression=safe_div(lost, n.copy()))
-            value = sub(num(100), churn) if plan.type.retention else churn
+            result = plan.type.spine_result(plan.metric, SpineAccess(active=n, ended=lost), context)
             groups = [col(PERIOD, "sp"), *[col(dim_column(d), "r") for d in self.plan.dimensions]]
             select = (
                 exp.select(
@@ -545,10 +546,15 @@ class Generator:
                         exp.alias_(col(dim_column(d), "r"), dim_column(d), quoted=True, copy=False)
                         for d in self.plan.dimensions
                     ],
-                    exp.alias_(double(value), "value", quoted=True, copy=False),
-                    exp.alias_(bigint(n.copy()), "n", quoted=True, copy=False),
-                    exp.alias_(bigint(num(0)), "invalid", quoted=True, copy=False),
-                    exp.alias_(double(exp.Null()), "moe", quoted=True, copy=False),
+                    exp.alias_(double(result.value), "value", quoted=True, copy=False),
+                    exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
+                    exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
+                    exp.alias_(
+                        double(result.moe if result.moe is not None else exp.Null()),
+                        "moe",
+                        quoted=True,
+                        copy=False,
+                    ),
                 )
                 .from_(exp.alias_(spine.copy(), "sp", table=True, copy=False), copy=False)
                 .join(exp.alias_(rows.copy(), "r", table=True, copy=False), join_type="cross", copy=False)
@@ -595,7 +601,7 @@ class Generator:
             column.set("table", exp.to_identifier(table))
         return expression
 
-    # -- ratio and derived ----------------------------------------------------------------
+    # -- metrics computed from other metrics (ratio, derived) ----------------------------
 
     def computed_branch(self, plan: MetricPlan, results: exp.Table) -> exp.Select:
         inputs = [dep for dep, _ in plan.type.depends_on(plan.metric)]
@@ -605,10 +611,8 @@ class Generator:
                 this=case_when(exp.EQ(this=col("metric"), expression=text(metric_id)), col("value"))
             )
 
-        if plan.type.name == "ratio":
-            value = safe_div(value_of(plan.metric.raw["numerator"]), value_of(plan.metric.raw["denominator"]))
-        else:
-            value = self.derived_expression(plan.metric.raw["expr"], value_of)
+        context = ComputedContext(self.dialect, self.fragment_dialect)
+        value = plan.type.computed_value(plan.metric, value_of, context)
         distinct_inputs = sorted(set(inputs))
         select = exp.select(
             exp.alias_(text(plan.metric.id), "metric", quoted=True, copy=False),
@@ -630,24 +634,6 @@ class Generator:
             ),
             copy=False,
         )
-
-    def derived_expression(self, text_: str, value_of) -> exp.Expression:
-        expression = self.fragment(text_)
-
-        def swap(old: exp.Expression, new: exp.Expression) -> None:
-            nonlocal expression
-            if old is expression:  # replace() cannot swap the root of a tree
-                expression = new
-            else:
-                old.replace(new)
-
-        for column in list(expression.find_all(exp.Column)):
-            swap(column, value_of(column.name))
-        # Division by zero is NULL, never an engine error. Innermost divisions first, so that
-        # an outer division's copies of its operands hold the safe inner ones.
-        for division in reversed(list(expression.find_all(exp.Div))):
-            swap(division, safe_div(division.this.copy(), division.expression.copy()))
-        return expression
 
 
 def generate(plan: Plan, relations: SourceRelations) -> exp.Select:
