@@ -9,6 +9,8 @@ from cxspec.hookspecs import hookimpl
 from cxspec.registry import build_registry
 from cxspec.validate import validate_project
 
+pytest_plugins = ["plugin_install"]  # the `site` fixture: a plugin installed for one test
+
 SPECS = """\
 version: 1
 sources:
@@ -51,3 +53,50 @@ def test_without_the_plugin_both_are_refused(make_project):
     result = validate_project(root, build_registry(external=False))
     found = sorted((d.code, d.line) for d in result.diagnostics)
     assert found == [("CX504", 5), ("CX504", 11)]
+
+
+RECORDING = """
+import sqlglot
+from sqlglot import exp
+
+from cxspec import SourceType, hookimpl
+
+PHASES = []
+
+
+class Recorded(SourceType):
+    name = "recorded"
+
+    def check(self, source, ctx):
+        PHASES.append(ctx.phase)
+
+    def relation(self, source, reading):
+        return exp.Subquery(this=sqlglot.parse_one("SELECT 1 AS x, TIMESTAMP '2026-01-05 10:00:00' AS t"))
+
+
+@hookimpl
+def cxspec_register_source_types():
+    return [Recorded]
+"""
+RECORDED_SPECS = """\
+version: 1
+sources:
+  - {id: r, type: recorded, time: t}
+metrics:
+  - {id: rows, type: count, source: r}
+"""
+
+
+def test_each_command_tells_the_checks_its_phase(site, make_project, run_main):
+    import sys
+
+    site.install("acme-recorded", {"recorded": "acme_recorded"}, {"acme_recorded": RECORDING})
+    root = make_project({"specs.yaml": RECORDED_SPECS})
+    phases = {}
+    for command in (["validate"], ["lint"], ["compile"], ["query"]):
+        code, _, stderr = run_main(*command, str(root))
+        assert code == (1 if command == ["lint"] else 0), stderr  # lint: no owner, no goal
+        recorded = sys.modules["acme_recorded"].PHASES
+        phases[command[0]] = recorded[-1]
+        recorded.clear()
+    assert phases == {"validate": "validate", "lint": "validate", "compile": "compile", "query": "execute"}
