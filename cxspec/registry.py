@@ -73,6 +73,7 @@ REGISTER_HOOKS = {
 CHOICES = {
     "output": {"kind": ("report", "export")},
     "lint rule": {"default_severity": ("error", "warning", "info")},
+    "metric type": {"shape": ("measures", "rows", "spine", "metrics")},
 }
 
 
@@ -109,6 +110,14 @@ def _checked_class(cls, hook_name: str, kind: str, base: type, attributes: tuple
                 f"{kind} {cls.__name__}: `{attribute}` is {getattr(cls, attribute, None)!r:.40}, "
                 f"not one of {', '.join(allowed)}"
             )
+    # The planner scans a source for every type that reads one: a type computed from other
+    # metrics must say it reads none, or it would be planned as measures and fail to compile.
+    if kind == "metric type" and (cls.shape == "metrics") == bool(cls.reads_source):
+        raise Unusable(
+            f"{kind} {cls.__name__}: shape {cls.shape!r} with reads_source = {cls.reads_source!r}: "
+            "a type computed from other metrics (shape 'metrics') sets reads_source = False, "
+            "and only it"
+        )
     return cls
 
 

@@ -257,3 +257,24 @@ def test_reports_write_values_as_the_type_displays_them(installed, root, run_mai
     for text in shown.values():
         # The whole value: "-2" but not the "-2" of "-2.00".
         assert re.search(rf"(?<![\w.+-]){re.escape(text)}(?![\w.,])", stdout), (fmt, text)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "reason"),
+    [
+        ({"shape": "metric"}, "`shape` is 'metric', not one of measures, rows, spine, metrics"),
+        ({"shape": "metrics"}, "shape 'metrics' with reads_source = True"),
+        ({"reads_source": False}, "shape 'measures' with reads_source = False"),
+    ],
+)
+def test_a_type_whose_shape_cannot_be_compiled_is_left_out(attributes, reason):
+    import types
+
+    from cxspec.hookspecs import hookimpl
+
+    odd = type("Odd", (shapes_plugin.NetVotes,), {"name": "odd", **attributes})
+    plugin = types.ModuleType("odd_plugin")
+    plugin.cxspec_register_metric_types = hookimpl(lambda: [odd])
+    registry = build_registry(external=False, extra=(("odd", plugin),))
+    assert "odd" not in registry.metric_types
+    assert reason in registry.broken["odd"]
