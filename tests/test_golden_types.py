@@ -76,7 +76,8 @@ def load_cases(path: Path) -> list[Case]:
             else:
                 key, _, value = line[1:].partition(":")
                 header[key.strip()] = value.strip()
-        cases.append(Case(path.name, header["title"], header["dialect"], "\n".join(spec), "\n".join(sql).strip()))
+        sql_text = "\n".join(sql).strip()
+        cases.append(Case(path.name, header["title"], header["dialect"], "\n".join(spec), sql_text))
     return cases
 
 

@@ -103,7 +103,8 @@ def test_refused_as_where(entry, tmp_path):
     dialect = entry.get("dialect", "duckdb")
     problems = fragment_problems(text, dialect, ALLOWED)
     assert entry["expect"] in [p.code for p in problems]
-    project = validate_project(write_project(tmp_path / "p", "score >= 0", "metric filter", dialect=dialect), default_registry())
+    root = write_project(tmp_path / "p", "score >= 0", "metric filter", dialect=dialect)
+    project = validate_project(root, default_registry())
     assert project.ok, project.diagnostics
     with connect(None, project.project, REGISTRY) as warehouse, pytest.raises(RequestError) as info:
         compute_with(warehouse, project.project, Request(metrics=("plain",), where=text), REGISTRY)

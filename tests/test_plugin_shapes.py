@@ -59,7 +59,12 @@ SPECS = """\
 version: 1
 sources:
   - {id: votes, type: file, path: votes.csv, time: at, dimensions: [channel]}
-  - {id: subscriptions, type: file, path: subscriptions.csv, entity: customer, start: started_at, end: ended_at}
+  - id: subscriptions
+    type: file
+    path: subscriptions.csv
+    entity: customer
+    start: started_at
+    end: ended_at
 metrics:
   - {id: web_votes, type: net_votes, source: votes, column: vote, filter: "channel = 'web'"}
   - {id: app_votes, type: net_votes, source: votes, column: vote, filter: "channel = 'app'"}
@@ -161,7 +166,8 @@ def test_the_reference_has_every_shape_and_a_gap_where_one_input_is_missing():
     assert {m for m, _ in want} == {"web_votes", "app_votes", "gap", "lost"}
     assert ("web_votes", "2025-12-01") in want and ("gap", "2025-12-01") not in want
     assert want[("lost", "2026-03-01")] == (2.0, 4)
-    assert {m: latest(m) for m in ("gap", "app_votes", "lost")} == {"gap": -2.0, "app_votes": 1.0, "lost": 2.0}
+    latest_values = {m: latest(m) for m in ("gap", "app_votes", "lost")}
+    assert latest_values == {"gap": -2.0, "app_votes": 1.0, "lost": 2.0}
 
 
 # -- validate, compile, query ---------------------------------------------------------------
@@ -175,7 +181,7 @@ def test_a_metrics_type_names_its_inputs(make_project, registry):
     specs = SPECS.replace("subtrahend: app_votes", "subtrahend: app_vote")
     root = make_project({"specs.yaml": specs, "votes.csv": VOTES, "subscriptions.csv": SUBSCRIPTIONS})
     [problem] = validate_project(root, registry).diagnostics
-    assert (problem.code, problem.line) == ("CX202", 8)
+    assert (problem.code, problem.line) == ("CX202", 13)
     assert "unknown metric 'app_vote'" in problem.message
 
 

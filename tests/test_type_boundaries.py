@@ -118,5 +118,6 @@ def test_library_code_is_given_its_registry(relative, tree):
 
 
 def test_the_registry_scan_finds_calls():
-    tree = ast.parse("from cxspec.registry import default_registry\nr = default_registry()\nregistry.default_registry()\n")
+    source = "from cxspec.registry import default_registry\nr = default_registry()\nregistry.default_registry()\n"
+    tree = ast.parse(source)
     assert default_registry_calls(tree) == [2, 3]

@@ -34,7 +34,8 @@ def project(tmp_path):
 
 
 def problems(root) -> list[tuple]:
-    return [(d.code, d.line, d.column, d.message, d.hint) for d in validate_project(root, default_registry()).diagnostics]
+    diagnostics = validate_project(root, default_registry()).diagnostics
+    return [(d.code, d.line, d.column, d.message, d.hint) for d in diagnostics]
 
 
 def test_unknown_fields_and_wrong_types_at_their_position(project):
