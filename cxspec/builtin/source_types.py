@@ -9,7 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from cxspec.hookspecs import hookimpl
-from cxspec.source_type import SourceType
+from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
 
 FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".tsv": "csv"}
@@ -82,10 +82,12 @@ class FileSource(SourceType):
                 hint="it must exist when the project runs",
             )
 
-    def relation(self, source, reading):
-        from cxspec.warehouses.file_loading import file_reader
+    def data_file(self, source):
+        path = source.raw["path"]
+        return DataFile(path, source.raw.get("format") or file_format(path), source.raw.get("delimiter"))
 
-        return reading.local(source, file_reader(source, reading.project.root))
+    def relation(self, source, reading):
+        return reading.local(source, self.data_file(source).duckdb_reader())
 
 
 class TableSource(SourceType):
