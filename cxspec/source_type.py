@@ -57,7 +57,7 @@ class SourceType:
     def columns(self, source: Source, project: Project) -> dict[str, str | None] | None:
         """The source's columns (name → type name, or None when the type is not known) when
         the source type knows them without reading data; None when it does not (a `file`
-        source). Validation checks the columns that specs name against them (CX406)."""
+        source). Validation checks the columns that specs name against them (CX404)."""
         return None
 
     def data_file(self, source: Source) -> DataFile | None:

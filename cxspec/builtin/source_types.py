@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
@@ -62,6 +63,12 @@ class FileSource(SourceType):
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
     }
     required = ("path",)
+
+    def defaults(self, source, project):
+        # The format its name says: `format: csv` on data.csv is no change.
+        path = source.raw.get("path")
+        fmt = file_format(path) if isinstance(path, str) else None
+        return {"format": fmt} if fmt else {}
 
     def check(self, source, project, sink):
         path = source.get("path")
@@ -123,6 +130,29 @@ class SqlSource(SourceType):
         query = source.get("query")
         if isinstance(query, str):
             check_query(query, source, "query", project.config.dialect, sink)
+
+    def columns(self, source, project):
+        """The names its SELECT list gives, when each item is a column or has an alias (a
+        `*` or an unnamed expression leaves them to the engine: unknown)."""
+        query = source.get("query")
+        if not isinstance(query, str):
+            return None
+        try:
+            tree = sqlglot.parse_one(query, read=project.config.dialect)
+        except (SqlglotError, RecursionError):
+            return None
+        while isinstance(tree, exp.SetOperation):  # a UNION's names are its first SELECT's
+            tree = tree.this
+        if not isinstance(tree, exp.Select):
+            return None
+        found: dict[str, str | None] = {}
+        for item in tree.expressions:
+            value = item.this if isinstance(item, exp.Alias) else item
+            named = isinstance(item, exp.Alias) or (isinstance(item, exp.Column) and not item.is_star)
+            if not named or item.is_star or not item.alias_or_name:
+                return None
+            found[item.alias_or_name] = value.to.sql(dialect="duckdb") if isinstance(value, exp.Cast) else None
+        return found
 
     def relation(self, source, reading):
         query = sqlglot.parse_one(source.raw["query"], read=reading.project.config.dialect)

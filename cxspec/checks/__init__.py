@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cxspec.checks import cycles, fragments, references, values, warehouse
+from cxspec.checks import columns, cycles, fragments, references, values, warehouse
 
 #: Run in this order over a built project; each reports to a DiagnosticSink.
-CHECKS = (references.check, cycles.check, values.check, fragments.check, warehouse.check)
+CHECKS = (references.check, cycles.check, values.check, fragments.check, warehouse.check, columns.check)
 
 
 def run_checks(project, registry, sink) -> None:
