@@ -17,9 +17,12 @@ from cxspec.warehouses.duckdb_warehouse import DuckDBWarehouse
 PARQUET = """
 COPY (
     SELECT * FROM (VALUES
-        (1, TIMESTAMP '2026-01-03 10:00:00', TIMESTAMPTZ '2026-01-03 10:00:00+00', '2026-01-03T10:00:00Z', 10, 'web'),
-        (2, TIMESTAMP '2026-01-31 23:30:00', TIMESTAMPTZ '2026-01-31 23:30:00-02', '2026-01-31T23:30:00-02:00', 6, 'app'),
-        (3, TIMESTAMP '2026-02-02 08:00:00', TIMESTAMPTZ '2026-02-02 08:00:00+00', '2026-02-02T08:00:00Z', 9, 'web')
+        (1, TIMESTAMP '2026-01-03 10:00:00', TIMESTAMPTZ '2026-01-03 10:00:00+00',
+            '2026-01-03T10:00:00Z', 10, 'web'),
+        (2, TIMESTAMP '2026-01-31 23:30:00', TIMESTAMPTZ '2026-01-31 23:30:00-02',
+            '2026-01-31T23:30:00-02:00', 6, 'app'),
+        (3, TIMESTAMP '2026-02-02 08:00:00', TIMESTAMPTZ '2026-02-02 08:00:00+00',
+            '2026-02-02T08:00:00Z', 9, 'web')
     ) AS t(id, plain_time, tz_time, text_time, score, channel)
 ) TO '{path}' (FORMAT PARQUET)
 """
@@ -171,7 +174,10 @@ def test_resolution_is_plain_data(project_dir):
 
 # -- relations of the wrong shape ------------------------------------------------------------
 
-ROWS = "SELECT * FROM (VALUES (10, TIMESTAMP '2026-01-05 10:00:00'), (0, TIMESTAMP '2026-01-06 10:00:00')) AS v(score, t)"
+ROWS = (
+    "SELECT * FROM (VALUES (10, TIMESTAMP '2026-01-05 10:00:00'), (0, TIMESTAMP '2026-01-06 10:00:00')) "
+    "AS v(score, t)"
+)
 
 
 class Plugin:
@@ -241,7 +247,8 @@ def test_a_bare_select_is_read_as_a_subquery(make_project):
         ),
         (
             "silent",
-            "specs/cx.yaml:3:22: source 'rows': source type 'silent' (from shapes) does not say how it is read",
+            "specs/cx.yaml:3:22: source 'rows': source type 'silent' (from shapes) "
+            "does not say how it is read",
         ),
     ],
 )

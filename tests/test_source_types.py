@@ -136,7 +136,11 @@ def test_a_sql_source_declares_the_names_of_its_select_list(make_project):
         """
     validation = validate_specs(make_project, default_registry(), specs)
     assert [(d.code, d.message, d.hint) for d in validation.diagnostics] == [
-        ("CX404", "column of metric 'avg' names 'scor', which is not a column of source 'q'", "did you mean 'score'?")
+        (
+            "CX404",
+            "column of metric 'avg' names 'scor', which is not a column of source 'q'",
+            "did you mean 'score'?",
+        )
     ]
     starred = validate_specs(make_project, default_registry(), specs.replace("id, created_at AS t,", "*,"))
     assert starred.ok  # `*`: the names are the engine's to know

@@ -151,7 +151,8 @@ class SqlSource(SourceType):
             named = isinstance(item, exp.Alias) or (isinstance(item, exp.Column) and not item.is_star)
             if not named or item.is_star or not item.alias_or_name:
                 return None
-            found[item.alias_or_name] = value.to.sql(dialect="duckdb") if isinstance(value, exp.Cast) else None
+            cast = isinstance(value, exp.Cast)
+            found[item.alias_or_name] = value.to.sql(dialect="duckdb") if cast else None
         return found
 
     def relation(self, source, reading):

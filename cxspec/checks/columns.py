@@ -37,11 +37,12 @@ def check(project, registry, sink) -> None:
             scalar = locate(file, raw, field)
             at = _offset(text, name)
             where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
-            _report(sink, name, source_id, columns, f"{what}", where)
+            _report(sink, name, source_id, columns, what, where)
 
     for source_id in declared:
         source = project.sources[source_id]
-        fragment(source_id, source.file, source.raw, "filter", source.filter, f"filter of source {source_id!r}")
+        what = f"filter of source {source_id!r}"
+        fragment(source_id, source.file, source.raw, "filter", source.filter, what)
         for dimension in source.dimensions:
             if dimension.expr:
                 what = f"dimension {dimension.name!r} of source {source_id!r}"
@@ -53,8 +54,10 @@ def check(project, registry, sink) -> None:
         columns = declared[metric.source]
         column = metric.raw.get("column")
         if isinstance(column, str) and column.lower() not in columns:
-            _report(sink, column, metric.source, columns, f"column of metric {metric.id!r}", metric.loc("column"))
-        fragment(metric.source, metric.file, metric.raw, "filter", metric.filter, f"filter of metric {metric.id!r}")
+            what = f"column of metric {metric.id!r}"
+            _report(sink, column, metric.source, columns, what, metric.loc("column"))
+        what = f"filter of metric {metric.id!r}"
+        fragment(metric.source, metric.file, metric.raw, "filter", metric.filter, what)
         for name in metric_type.predicate_fields:
             what = f"{name} of metric {metric.id!r}"
             fragment(metric.source, metric.file, metric.raw, name, metric.raw.get(name), what)
