@@ -105,8 +105,9 @@ class Resolver:
         relation = None
         if self.warehouse is not None:
             relation = self.warehouse.relation(source, source_type)
-        if relation is None:
-            relation = self.own_relation(source, source_type)
+        if relation is not None:
+            return relation_shape(relation, source, f"the {self.warehouse.name} warehouse")
+        relation = self.own_relation(source, source_type)
         return relation_shape(relation, source, self.origin(source))
 
     def own_relation(self, source: Source, source_type) -> exp.Expression:
@@ -114,26 +115,28 @@ class Resolver:
         relation = source_type.relation(source, self.reading)
         if relation is None:
             raise CxspecError(
-                f"{source.loc('type')}: source {source.id!r}: source type {source.type!r} "
-                f"(from {self.origin(source)}) does not say how it is read "
+                f"{source.loc('type')}: source {source.id!r}: {self.origin(source)} does not say how it "
+                "is read "
                 "(SourceType.relation, docs/source-types.md)"
             )
         return relation
 
     def origin(self, source: Source) -> str:
-        return self.registry.provided_by.get(("source type", source.type), "its plugin")
+        """Who says how the source is read, for messages: its source type and that type's plugin."""
+        plugin = self.registry.provided_by.get(("source type", source.type), "its plugin")
+        return f"source type {source.type!r} (from {plugin})"
 
 
 def relation_shape(relation, source: Source, origin: str) -> exp.Expression:
     """The relation as a FROM clause takes it: a query wrapped as a subquery; anything that
     is not a relation refused, at the source, rather than failing in the engine's parser."""
+    if isinstance(relation, RELATION_SHAPES):  # before Query: a Subquery is one too
+        return relation
     if isinstance(relation, exp.Query):  # a bare SELECT, a UNION
         return exp.Subquery(this=relation)
-    if isinstance(relation, RELATION_SHAPES):
-        return relation
     shape = type(relation).__name__ if isinstance(relation, exp.Expression) else repr(relation)[:60]
     raise CxspecError(
-        f"{source.loc('type')}: source {source.id!r}: source type {source.type!r} (from {origin}) "
+        f"{source.loc('type')}: source {source.id!r}: {origin} "
         f"gave {shape} as its relation, which a query cannot select from; a relation is a table "
         "(exp.to_table), a query (exp.select …) or a table function (docs/source-types.md)"
     )

@@ -261,3 +261,22 @@ def test_a_relation_of_the_wrong_shape_is_refused_at_the_source(make_project, so
     with pytest.raises(CxspecError) as info:
         compile_request(project, Request(), "duckdb", registry)
     assert str(info.value).startswith(message)
+
+
+def test_a_subquery_stays_one_subquery(make_project):
+    from cxspec.registry import default_registry
+    from cxspec.resolve import Resolver
+    from cxspec.validate import validate_project
+
+    root = make_project(
+        {
+            "specs/cx.yaml": """\
+                version: 1
+                sources:
+                  - {id: q, type: sql, query: "SELECT id FROM t"}
+                """
+        }
+    )
+    project = validate_project(root).project
+    resolution = Resolver(project, default_registry(), "duckdb").resolve([project.sources["q"]])
+    assert resolution["q"].relation.sql(dialect="duckdb") == "(SELECT id FROM t)"
