@@ -554,7 +554,7 @@ def bench_one(rows: int, data: Path, count: int, repeats: int, with_key: bool, p
     from cxspec import load_project
     from cxspec.compiler.compile import compile_request
     from cxspec.compiler.plan import Request
-    from cxspec.query import WarehouseRelations, compute, connect
+    from cxspec.query import compile_for, compute, connect
     from cxspec.registry import default_registry
 
     registry = default_registry()
@@ -568,8 +568,7 @@ def bench_one(rows: int, data: Path, count: int, repeats: int, with_key: bool, p
 
     # The SQL compute() runs: compiled with the warehouse's column types (its DESCRIBE).
     with connect("duckdb:///:memory:", project, registry) as warehouse:
-        relations = WarehouseRelations(project, warehouse, registry)
-        compiled = compile_request(project, request, "duckdb", registry, relations, pretty=False)
+        compiled = compile_for(warehouse, project, request, registry, pretty=False)
     assert len(compiled) == 1, [q.name for q in compiled]
     cx_sql = compiled[0].sql
     scan = compiled[0].plan.scans[0]

@@ -103,6 +103,23 @@ def _source(raw, file, valid):
     )
 
 
+#: Source fields the model holds as attributes (the others are read with `Source.get`).
+_SOURCE_ATTRIBUTES = ("time", "entity", "key", "keep", "start", "end", "filter")
+
+
+def apply_source_defaults(project: Project, registry) -> None:
+    """Fields a source leaves out take its source type's defaults (`SourceType.defaults`),
+    before any check reads them."""
+    for source in project.sources.values():
+        source_type = registry.source_types.get(source.type)
+        if source_type is None or not source.valid:
+            continue
+        source.defaults = dict(source_type.defaults(source, project))
+        for name, value in source.defaults.items():
+            if name in _SOURCE_ATTRIBUTES and name not in source.raw:
+                setattr(source, name, value)
+
+
 def _journey(raw, file, valid):
     stages = raw.get("stages")
     return Journey(

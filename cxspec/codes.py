@@ -146,6 +146,12 @@ CODES: dict[str, Code] = {
             _E,
             "File sources are CSV (.csv, .tsv, optionally .gz or .zst) or Parquet (.parquet, .pq).",
         ),
+        Code(
+            "CX404",
+            "unknown column",
+            _E,
+            "A spec names a column that a source declaring its columns does not have.",
+        ),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),
         Code(

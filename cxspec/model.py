@@ -91,6 +91,13 @@ class Source(Entity):
     end: str | None = None
     filter: str | None = None
     dimensions: list[Dimension] = field(default_factory=list)
+    #: Values of the fields it leaves out, from its source type (SourceType.defaults).
+    defaults: dict = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if not self.valid:
+            return default
+        return self.raw[name] if name in self.raw else self.defaults.get(name, default)
 
     def dimension(self, name: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.name == name), None)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from cxspec.compiler.compile import compile_request
 from cxspec.compiler.plan import Request
-from cxspec.compiler.sqlgen import SourceRelations
 from cxspec.diagnostics import CxspecError
+from cxspec.resolve import Resolver
 from cxspec.warehouse import Warehouse, WarehouseError, redact, scheme_of
 
 DEFAULT_WAREHOUSE = "duckdb:///:memory:"
@@ -35,8 +35,8 @@ class MetricResult:
         }
 
 
-def connect(url: str | None, project, registry) -> Warehouse:
-    url = url or project.config.warehouse or DEFAULT_WAREHOUSE
+def warehouse_class(url: str, registry) -> type[Warehouse]:
+    """The warehouse serving a URL's scheme, without connecting."""
     scheme = scheme_of(url)
     cls = registry.warehouses.get(scheme)
     if cls is None:
@@ -45,30 +45,12 @@ def connect(url: str | None, project, registry) -> Warehouse:
         known = ", ".join(f"{s}://" for s in sorted(registry.warehouses))
         hint = install_hint("warehouse", scheme, registry)
         raise CxspecError(f"no warehouse for {redact(url)!r}: " + (hint or f"known schemes are {known}"))
-    return cls(url, project)
+    return cls
 
 
-class WarehouseRelations(SourceRelations):
-    """Sources as the warehouse reads them, else as their source type says."""
-
-    def __init__(self, project, warehouse: Warehouse, registry=None):
-        super().__init__(project, warehouse.dialect, registry)
-        self.warehouse = warehouse
-        self._types: dict[str, dict[str, str]] = {}  # source id → its columns' types
-
-    def relation(self, source):
-        try:
-            return self.warehouse.relation(source)
-        except NotImplementedError:
-            return super().relation(source)
-
-    def column_type(self, source, column):
-        if source.id not in self._types:  # one DESCRIBE per source
-            self._types[source.id] = self.warehouse.column_types(self.relation(source))
-        return self._types[source.id].get(column)
-
-    def local(self, source, duckdb_relation):
-        return self.warehouse.local_relation(source, duckdb_relation)
+def connect(url: str | None, project, registry) -> Warehouse:
+    url = url or project.config.warehouse or DEFAULT_WAREHOUSE
+    return warehouse_class(url, registry)(url, project)
 
 
 def iso_day(value) -> str:
@@ -90,6 +72,13 @@ def _count(value):
     return None if value is None else int(value)
 
 
+def compile_for(warehouse: Warehouse, project, request: Request, registry, *, pretty=True):
+    """The queries of a request as they run on `warehouse`: its sources resolved against it
+    (its own relations, files loaded into it, its column types)."""
+    resolver = Resolver(project, registry, warehouse=warehouse)
+    return compile_request(project, request, warehouse.dialect, registry, resolver, pretty=pretty)
+
+
 def compute(project, request: Request, registry, warehouse_url: str | None = None) -> list[MetricResult]:
     with connect(warehouse_url, project, registry) as warehouse:
         return compute_with(warehouse, project, request, registry)
@@ -97,8 +86,7 @@ def compute(project, request: Request, registry, warehouse_url: str | None = Non
 
 def compute_with(warehouse: Warehouse, project, request: Request, registry) -> list[MetricResult]:
     """Compile for the warehouse's dialect and run each query on an open connection."""
-    relations = WarehouseRelations(project, warehouse, registry)
-    queries = compile_request(project, request, warehouse.dialect, registry, relations, pretty=False)
+    queries = compile_for(warehouse, project, request, registry, pretty=False)
     results: list[MetricResult] = []
     for query in queries:
         columns, rows = warehouse.execute(query.sql)
@@ -125,4 +113,4 @@ def compute_with(warehouse: Warehouse, project, request: Request, registry) -> l
     return results
 
 
-__all__ = ["MetricResult", "WarehouseError", "compute", "compute_with", "connect"]
+__all__ = ["MetricResult", "WarehouseError", "compile_for", "compute", "compute_with", "connect"]

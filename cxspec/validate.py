@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxspec.build import add_file, build_config
+from cxspec.build import add_file, apply_source_defaults, build_config
 from cxspec.check_context import Phase
 from cxspec.checks import run_checks
 from cxspec.diagnostics import Diagnostic, DiagnosticSink, Location, has_errors, sort_diagnostics
@@ -129,5 +129,6 @@ def _validate(path, registry: Registry, phase: Phase) -> Validation:
         if "*" not in result.invalid:
             add_file(project, file, data, result.invalid, sink)
 
+    apply_source_defaults(project, registry)
     run_checks(project, registry, sink, phase)
     return Validation(project, sort_diagnostics(sink.items), root)

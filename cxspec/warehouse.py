@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from cxspec.diagnostics import CxspecError
 
 if TYPE_CHECKING:
     from cxspec.model import Project, Source
+    from cxspec.source_type import SourceType
 
 
 class WarehouseError(CxspecError):
@@ -31,11 +33,23 @@ class Warehouse:
         self.url = url
         self.project = project
 
-    def relation(self, source: Source) -> exp.Expression:
+    @classmethod
+    def keeps_results(cls, url: str, root: Path) -> bool:
+        """Whether results stored through `url` outlive the connection (an in-memory
+        database keeps none). Asked before connecting, which may create a database file."""
+        return True
+
+    @classmethod
+    def results_file(cls, url: str, root: Path) -> Path | None:
+        """The local file results are stored in, for warehouses that are one file (DuckDB,
+        SQLite): when it does not exist, nothing was stored yet. None for the others."""
+        return None
+
+    def relation(self, source: Source, source_type: SourceType) -> exp.Expression | None:
         """How compiled SQL reads a source, when this warehouse has its own way (a table, a
-        function call, a subquery); raise NotImplementedError for the source type's own
-        (`SourceType.relation`)."""
-        raise NotImplementedError
+        function call, a subquery); None for the source type's own (`SourceType.relation`).
+        Asked once per source, before any SQL is written (cxspec/resolve.py)."""
+        return None
 
     def local_relation(self, source: Source, duckdb_relation: exp.Expression) -> exp.Expression:
         """A relation for the rows a DuckDB relation reads from the project's files.
@@ -60,7 +74,8 @@ class Warehouse:
     def column_types(self, relation: exp.Expression) -> dict[str, str]:
         """Column name → type name (upper case) of a relation, when cheap to know; {} if not.
 
-        The compiler picks cheaper expressions for columns of known type (event times)."""
+        Asked once per source before any SQL is written; the compiler picks cheaper
+        expressions for columns of known type (event times)."""
         return {}
 
     def execute(self, sql: str) -> tuple[list[str], list[tuple]]:

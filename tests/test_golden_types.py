@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from cxspec.compiler.plan import Planner, Request
-from cxspec.compiler.sqlgen import SourceRelations, generate
+from cxspec.compiler.sqlgen import generate
+from cxspec.resolve import Resolver
 from cxspec.registry import build_registry
 from cxspec.validate import validate_project
 
@@ -102,7 +103,7 @@ def compile_case(case: Case, tmp_path: Path) -> str:
     plan = Planner(project, REGISTRY, case.dialect).plan(Request(metrics=(metric_id,)))
     if not REGISTRY.metric_types[project.metrics[metric_id].type].reads_source:
         plan.scans = []  # the inputs' SQL is in their own files
-    tree = generate(plan, SourceRelations(project, case.dialect, REGISTRY))
+    tree = generate(plan, Resolver(project, REGISTRY, case.dialect).resolve(s.source for s in plan.scans))
     return tree.sql(dialect=case.dialect, pretty=True) + ";"
 
 

@@ -560,7 +560,8 @@ def test_event_time_of_any_column_type(tmp_path, registry, time_type):
     TIMESTAMPTZ through its epoch, from text through TIMESTAMPTZ: the same numbers each."""
     import duckdb
 
-    from cxspec.query import WarehouseRelations, connect
+    from cxspec.query import compile_for, connect
+    from cxspec.resolve import Resolver
 
     root = tmp_path / "numbers"
     shutil.copytree(PROJECT, root)
@@ -582,10 +583,10 @@ def test_event_time_of_any_column_type(tmp_path, registry, time_type):
     copy = load_project(root)
     query = Query(RESPONSES, "month", ("channel",))
     with connect("duckdb:///:memory:", copy, registry) as warehouse:
-        relations = WarehouseRelations(copy, warehouse, registry)
-        described = relations.column_type(copy.sources["responses"], "responded_at")
+        resolution = Resolver(copy, registry, warehouse=warehouse).resolve([copy.sources["responses"]])
+        described = resolution["responses"].column_types["responded_at"]
         request = request_of(query, None)
-        (sql,) = [q.sql for q in compile_request(copy, request, "duckdb", registry, relations)]
+        (sql,) = [q.sql for q in compile_for(warehouse, copy, request, registry)]
     assert described == {"TIMESTAMP": "TIMESTAMP", "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}.get(
         time_type, "VARCHAR"
     )

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from cxspec.hookspecs import hookimpl
-from cxspec.source_type import SourceType
+from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
 
 FILE_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".tsv": "csv"}
@@ -64,6 +65,12 @@ class FileSource(SourceType):
     }
     required = ("path",)
 
+    def defaults(self, source, project):
+        # The format its name says: `format: csv` on data.csv is no change.
+        path = source.raw.get("path")
+        fmt = file_format(path) if isinstance(path, str) else None
+        return {"format": fmt} if fmt else {}
+
     def check(self, source, ctx):
         project, sink = ctx.project, ctx.sink
         path = source.get("path")
@@ -84,10 +91,12 @@ class FileSource(SourceType):
                 hint="it must exist when the project runs",
             )
 
-    def relation(self, source, reading):
-        from cxspec.warehouses.file_loading import file_reader
+    def data_file(self, source):
+        path = source.raw["path"]
+        return DataFile(path, source.raw.get("format") or file_format(path), source.raw.get("delimiter"))
 
-        return reading.local(source, file_reader(source, reading.project.root))
+    def relation(self, source, reading):
+        return reading.local(source, self.data_file(source).duckdb_reader())
 
 
 class TableSource(SourceType):
@@ -125,6 +134,30 @@ class SqlSource(SourceType):
         if isinstance(query, str):
             dialect = ctx.project.config.dialect
             check_query(query, source, "query", dialect, ctx.sink, allowed=ctx.registry.sql_functions)
+
+    def columns(self, source, project):
+        """The names its SELECT list gives, when each item is a column or has an alias (a
+        `*` or an unnamed expression leaves them to the engine: unknown)."""
+        query = source.get("query")
+        if not isinstance(query, str):
+            return None
+        try:
+            tree = sqlglot.parse_one(query, read=project.config.dialect)
+        except (SqlglotError, RecursionError):
+            return None
+        while isinstance(tree, exp.SetOperation):  # a UNION's names are its first SELECT's
+            tree = tree.this
+        if not isinstance(tree, exp.Select):
+            return None
+        found: dict[str, str | None] = {}
+        for item in tree.expressions:
+            value = item.this if isinstance(item, exp.Alias) else item
+            named = isinstance(item, exp.Alias) or (isinstance(item, exp.Column) and not item.is_star)
+            if not named or item.is_star or not item.alias_or_name:
+                return None
+            cast = isinstance(value, exp.Cast)
+            found[item.alias_or_name] = value.to.sql(dialect="duckdb") if cast else None
+        return found
 
     def relation(self, source, reading):
         query = sqlglot.parse_one(source.raw["query"], read=reading.project.config.dialect)

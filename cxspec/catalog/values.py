@@ -3,14 +3,9 @@ warehouse file or a table (a missing DuckDB/SQLite file means no values, not an 
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from cxspec.query import warehouse_class
 from cxspec.runs.run import Stored, stored_results
-from cxspec.warehouse import WarehouseError, redact, scheme_of
-from cxspec.warehouses.duckdb_warehouse import database_path
-
-#: Warehouses whose URL names a local file.
-_FILE_SCHEMES = ("duckdb", "sqlite")
+from cxspec.warehouse import WarehouseError, redact
 
 
 def no_values(project) -> Stored:
@@ -20,12 +15,12 @@ def no_values(project) -> Stored:
 def read_values(project, registry, url: str | None) -> tuple[Stored, str | None]:
     """The stored results (possibly none) and, when there are none, why."""
     url = url or project.config.warehouse
-    if ":memory:" in url:
+    warehouse = warehouse_class(url, registry)
+    if not warehouse.keeps_results(url, project.root):
         return no_values(project), f"the warehouse {url} keeps no results"
-    if scheme_of(url) in _FILE_SCHEMES:
-        path = database_path(url, project.root)
-        if path != ":memory:" and not Path(path).is_file():
-            return no_values(project), f"no results stored yet ({path} does not exist; run `cxspec run`)"
+    path = warehouse.results_file(url, project.root)
+    if path is not None and not path.is_file():
+        return no_values(project), f"no results stored yet ({path} does not exist; run `cxspec run`)"
     try:
         stored = stored_results(project, registry, url)
     except WarehouseError as exc:

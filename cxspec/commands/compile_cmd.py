@@ -76,9 +76,12 @@ def manifest(project, request, dialect: str, queries) -> dict:
 @click.option(
     "--dialect",
     type=click.Choice(dialects()),
-    default="duckdb",
-    show_default=True,
-    help="SQL dialect of the output (any sqlglot dialect).",
+    help="SQL dialect of the output (any sqlglot dialect)  [default: duckdb, or the warehouse's]",
+)
+@click.option(
+    "--warehouse",
+    help="Compile for this warehouse (duckdb:///…, sqlite:///…, postgresql://…): its column types "
+    "and its way of reading sources, exactly the SQL `query` and `run` execute there.",
 )
 @click.option(
     "--out",
@@ -88,14 +91,20 @@ def manifest(project, request, dialect: str, queries) -> dict:
 )
 @click.option("--explain", "show_plan", is_flag=True, help="Print the plan instead of the SQL.")
 @request_options
-def compile_command(project, dialect, out_dir, show_plan, **request_args):
+def compile_command(project, dialect, warehouse, out_dir, show_plan, **request_args):
     """Compile the metrics to SQL: one query per group of connected sources."""
-    from cxspec.compiler.compile import compile_request
     from cxspec.registry import default_registry
 
     loaded = load_or_exit(project, "compile")
     request = build_request(**request_args)
-    queries = compile_request(loaded, request, dialect, default_registry())
+    registry = default_registry()
+    if warehouse:
+        queries, dialect = _for_warehouse(loaded, request, registry, warehouse, dialect)
+    else:
+        from cxspec.compiler.compile import compile_request
+
+        dialect = dialect or "duckdb"
+        queries = compile_request(loaded, request, dialect, registry)
     if show_plan:
         click.echo(explain(queries), nl=False)
         return
@@ -114,3 +123,16 @@ def compile_command(project, dialect, out_dir, show_plan, **request_args):
     click.echo(
         f"wrote {len(queries)} quer{'y' if len(queries) == 1 else 'ies'} and manifest.json to {folder}"
     )
+
+
+def _for_warehouse(project, request, registry, url: str, dialect: str | None):
+    """The queries as they run on the warehouse at `url` (connected to for its column types
+    and its relations; files are loaded into engines that cannot read them)."""
+    from cxspec.query import compile_for, connect
+
+    with connect(url, project, registry) as warehouse:
+        if dialect and dialect != warehouse.dialect:
+            raise click.UsageError(
+                f"--dialect {dialect} does not match the warehouse, which runs {warehouse.dialect} SQL"
+            )
+        return compile_for(warehouse, project, request, registry), warehouse.dialect

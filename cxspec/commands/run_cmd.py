@@ -142,18 +142,19 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
 def report_command(project, fmt, warehouse, out_file):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError
+    from cxspec.query import warehouse_class
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_report
     from cxspec.runs.run import stored_results
 
     loaded = load_or_exit(project, "execute")
     url = warehouse or loaded.config.warehouse
-    if ":memory:" in url:
+    registry = default_registry()
+    if not warehouse_class(url, registry).keeps_results(url, loaded.root):
         raise CxspecError(
             f"the warehouse {url} keeps nothing between runs: give the project a file, e.g. "
             'warehouse: "duckdb:///cxspec-out/results.duckdb", or read report.* from `cxspec run --out`'
         )
-    registry = default_registry()
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")

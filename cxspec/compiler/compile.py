@@ -7,7 +7,8 @@ import gc
 from dataclasses import dataclass, replace
 
 from cxspec.compiler.plan import Plan, Planner, Request
-from cxspec.compiler.sqlgen import RESULT_COLUMNS, SourceRelations, generate
+from cxspec.compiler.sqlgen import RESULT_COLUMNS, generate
+from cxspec.resolve import Resolver
 
 
 @dataclass
@@ -74,13 +75,11 @@ def split(plan: Plan, registry) -> list[Plan]:
     return [p for p in parts if p.outputs]
 
 
-def default_relations(project, dialect: str, registry=None) -> SourceRelations:
-    """Files are read by DuckDB itself; elsewhere they are tables named after the source."""
-    return SourceRelations(project, dialect, registry)
-
-
-def compile_request(project, request: Request, dialect: str, registry, relations=None, *, pretty=True):
+def compile_request(project, request: Request, dialect: str, registry, resolver=None, *, pretty=True):
     """The queries of a request, rendered in `dialect`.
+
+    `resolver` turns the sources read into relations and column types first (a
+    `cxspec.resolve.Resolver`; without one, no warehouse is asked).
 
     Cyclic garbage collection is paused meanwhile: the trees are millions of small objects
     that all stay alive, and collector passes over them were most of the time at 10k metrics.
@@ -88,7 +87,7 @@ def compile_request(project, request: Request, dialect: str, registry, relations
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compile_request(project, request, dialect, registry, relations, pretty=pretty)
+        return _compile_request(project, request, dialect, registry, resolver, pretty=pretty)
     finally:
         if enabled:
             gc.enable()
@@ -99,15 +98,17 @@ def _compile_request(
     request: Request,
     dialect: str,
     registry,
-    relations: SourceRelations | None = None,
+    resolver: Resolver | None = None,
     *,
     pretty=True,
 ) -> list[CompiledQuery]:
     plan = Planner(project, registry, dialect).plan(request)
-    relations = relations or default_relations(project, dialect, registry)
+    resolver = resolver or Resolver(project, registry, dialect)
+    parts = split(plan, registry)
+    resolution = resolver.resolve(scan.source for part in parts for scan in part.scans)
     compiled = []
-    for part in split(plan, registry):
-        tree = generate(part, relations)
+    for part in parts:
+        tree = generate(part, resolution)
         sources = [scan.source.id for scan in part.scans]
         compiled.append(
             CompiledQuery(

@@ -13,6 +13,8 @@ Ratio and derived metrics are computed on top of those results, level by level.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlglot import exp
 
 from cxspec.compiler import dialects
@@ -30,9 +32,10 @@ from cxspec.compiler.sqlkit import (
     sub,
     text,
 )
-from cxspec.diagnostics import CxspecError
 from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess, SqlContext
-from cxspec.source_type import Reading
+
+if TYPE_CHECKING:
+    from cxspec.resolve import Resolution
 
 PERIOD = "__period"
 RESULT_COLUMNS = ("value", "n", "invalid", "moe")
@@ -44,34 +47,8 @@ def dim_column(name: str) -> str:
     return f"__dim_{name}"
 
 
-class SourceRelations(Reading):
-    """How each source is read: its source type says (SourceType.relation)."""
-
-    def __init__(self, project, dialect: str, registry):
-        super().__init__(project, dialect)
-        self.registry = registry
-
-    def relation(self, source) -> exp.Expression:
-        registry = self.registry
-        source_type = registry.source_types.get(source.type)
-        if source_type is None:  # validation rejects unknown types; guard anyway
-            raise CxspecError(f"source {source.id!r}: no source type {source.type!r} is installed")
-        try:
-            return source_type.relation(source, self)
-        except NotImplementedError:
-            plugin = registry.provided_by.get(("source type", source.type), "its plugin")
-            raise CxspecError(
-                f"source {source.id!r}: source type {source.type!r} (from {plugin}) does not say how "
-                "it is read (SourceType.relation, docs/plugins.md)"
-            ) from None
-
-    def column_type(self, source, column: str) -> str | None:
-        """The column's type when the warehouse knows it (compiled SQL for no warehouse: None)."""
-        return None
-
-
 class Generator:
-    def __init__(self, plan: Plan, relations: SourceRelations):
+    def __init__(self, plan: Plan, relations: Resolution):
         self.plan = plan
         self.dialect = plan.dialect
         self.relations = relations
@@ -636,5 +613,5 @@ class Generator:
         )
 
 
-def generate(plan: Plan, relations: SourceRelations) -> exp.Select:
+def generate(plan: Plan, relations: Resolution) -> exp.Select:
     return Generator(plan, relations).statement()

@@ -8,17 +8,15 @@ once with HEAD's. Only reads: nothing stored is written or changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.diagnostics import CxspecError
-from cxspec.query import connect, iso_day
+from cxspec.query import connect, iso_day, warehouse_class
 from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.store import RESULTS
-from cxspec.warehouse import redact, scheme_of
-from cxspec.warehouses.duckdb_warehouse import database_path
+from cxspec.warehouse import redact
 
 #: Score differences below this are float noise, not changes.
 TOLERANCE = 1e-9
@@ -105,20 +103,23 @@ def _evaluate(warehouse, project, registry, project_id: str, grain: str):
     return statuses, scores, period
 
 
-def _no_store(url: str, connect_project) -> str | None:
+def _no_store(url: str, connect_project, registry) -> str | None:
     """Why `url` cannot hold stored results, without creating a database file to find out."""
-    if ":memory:" in url:
+    try:
+        warehouse = warehouse_class(url, registry)
+    except CxspecError:
+        return None  # connecting says what is wrong with the URL
+    if not warehouse.keeps_results(url, connect_project.root):
         return f"the warehouse {url} keeps nothing between runs"
-    if scheme_of(url) in ("duckdb", "sqlite"):
-        path = Path(database_path(url, connect_project.root))
-        if not path.is_file():
-            return f"{path} does not exist"
+    path = warehouse.results_file(url, connect_project.root)
+    if path is not None and not path.is_file():
+        return f"{path} does not exist"
     return None
 
 
 def stored_effect(base, head, registry, url: str | None, connect_project) -> Effect:
     url = url or connect_project.config.warehouse
-    reason = _no_store(url, connect_project)
+    reason = _no_store(url, connect_project, registry)
     if reason:
         return Effect(note=f"no stored results ({reason}); run `cxspec run` to see the effect on scores")
     project_id, grain = base.config.project, base.config.grain

@@ -15,7 +15,6 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from cxspec.builtin.source_types import file_format
 from cxspec.sqlfrag import parse_fragment
 
 #: Entity kinds in the order they are reported.
@@ -188,11 +187,8 @@ def goal(item, dialect: str) -> Normalised:
 
 
 def source(item, dialect: str) -> Normalised:
-    entity = _generic("sources", item.id, item.raw, skip=("dimensions",))
-    if item.type == "file" and "format" not in item.raw and isinstance(item.raw.get("path"), str):
-        fmt = file_format(item.raw["path"])
-        if fmt:
-            entity.put("format", fmt)
+    # Its source type's defaults (SourceType.defaults, applied when the project was loaded).
+    entity = _generic("sources", item.id, {**item.defaults, **item.raw}, skip=("dimensions",))
     _fragments(entity, item.raw, FRAGMENT_FIELDS["sources"], dialect)
     if isinstance(item.raw.get("query"), str):
         entity.put("query", canonical_query(item.raw["query"], dialect), item.raw["query"])

@@ -43,6 +43,15 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open DuckDB database {url}: {exc}") from None
 
+    @classmethod
+    def keeps_results(cls, url, root):
+        return database_path(url, root) != ":memory:"
+
+    @classmethod
+    def results_file(cls, url, root):
+        path = database_path(url, root)
+        return None if path == ":memory:" else Path(path)
+
     def column_types(self, relation):
         # DESCRIBE reads a Parquet file's metadata and a CSV file's sniffed sample only.
         query = exp.Describe(this=exp.select("*").from_(relation.copy(), copy=False))

@@ -12,27 +12,14 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from cxspec.builtin.source_types import file_format
+from cxspec.builtin.source_types import FileSource
 from cxspec.compiler.dialects import utc_timestamp
 from cxspec.warehouse import WarehouseError
 
 
 def file_reader(source, root: Path) -> exp.Expression:
-    """The DuckDB table function reading a file source, with a project-relative path."""
-    path = source.raw["path"]
-    fmt = source.raw.get("format") or file_format(path)
-    function = "read_parquet" if fmt == "parquet" else "read_csv"
-    arguments: list[exp.Expression] = [exp.Literal.string(path)]
-    if source.raw.get("delimiter"):
-        arguments.append(
-            exp.EQ(this=exp.var("delim"), expression=exp.Literal.string(source.raw["delimiter"]))
-        )
-    return exp.Anonymous(this=function, expressions=arguments)
-
-
-def read_file(source, root: Path) -> tuple[list[str], list[str], list[tuple]]:
-    """Column names, DuckDB type names and rows of a file source."""
-    return read_local(file_reader(source, root), root)
+    """The DuckDB table function reading a `file` source, with a project-relative path."""
+    return FileSource().data_file(source).duckdb_reader()
 
 
 def read_local(relation: exp.Expression, root: Path) -> tuple[list[str], list[str], list[tuple]]:

@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import math
 import sqlite3
+from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
@@ -46,6 +47,15 @@ class SQLiteWarehouse(Warehouse):
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
         self._ensure_math()
+
+    @classmethod
+    def keeps_results(cls, url, root):
+        return database_path(url, root) != ":memory:"
+
+    @classmethod
+    def results_file(cls, url, root):
+        path = database_path(url, root)
+        return None if path == ":memory:" else Path(path)
 
     def _ensure_math(self) -> None:
         """Builds of SQLite without its math functions get Python's."""

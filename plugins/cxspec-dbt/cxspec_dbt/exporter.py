@@ -92,7 +92,7 @@ def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str
         if taken_name in taken:
             raise CxspecError(f"dbt export: model name {taken_name!r} is used twice")
         taken[taken_name] = source.id
-        files[f"models/semantic/{taken_name}.sql"] = row_model_sql(project, registry, source, dialect)
+        files[f"models/semantic/{taken_name}.sql"] = row_model_sql(project, source, dialect, registry)
     files[TIME_SPINE_PATH] = TIME_SPINE_SQL
     files["models/semantic/semantic_models.yml"] = HEADER + dump(
         {

@@ -10,7 +10,7 @@ from cxspec.compiler.plan import Plan, Request, ScanPlan
 from cxspec.compiler.sqlgen import Generator, dim_column
 
 from cxspec_dbt.names import claim, dbt_name
-from cxspec_dbt.sources import DbtRelations
+from cxspec_dbt.sources import DbtResolver
 
 #: MetricFlow's time spine: a model of this name with a `date_day` column.
 TIME_SPINE = "metricflow_time_spine"
@@ -38,7 +38,7 @@ class QueryModel:
 
 def query_models(project, registry, dialect: str, taken: dict[str, str]) -> list[QueryModel]:
     """One model per query `cxspec compile` writes: the same SQL, with dbt `source()` calls."""
-    queries = compile_request(project, Request(), dialect, registry, DbtRelations(project, dialect, registry))
+    queries = compile_request(project, Request(), dialect, registry, DbtResolver(project, registry, dialect))
     return [QueryModel(claim(taken, f"cxspec_{dbt_name(q.name)}", f"query {q.name}"), q) for q in queries]
 
 
@@ -46,7 +46,7 @@ def row_model_name(source) -> str:
     return f"cxspec_rows_{dbt_name(source.id)}"
 
 
-def row_model_sql(project, registry, source, dialect: str) -> str:
+def row_model_sql(project, source, dialect: str, registry) -> str:
     """A source's rows as cxspec counts them (its filter, de-duplication by key, rows without
     an event time dropped), with the UTC day in `__period` and each dimension in `__dim_<name>`:
     what the MetricFlow semantic model of the source reads. Built by cxspec's own compiler."""
@@ -60,7 +60,7 @@ def row_model_sql(project, registry, source, dialect: str) -> str:
         levels=[],
         outputs=[],
     )
-    generator = Generator(plan, DbtRelations(project, dialect, registry))
+    generator = Generator(plan, DbtResolver(project, registry, dialect).resolve([source]))
     select = generator.source_rows(ScanPlan(source, list(source.dimensions)))
     return select.sql(dialect=dialect, pretty=True) + "\n"
 

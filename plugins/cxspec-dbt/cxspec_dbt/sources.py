@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxspec.builtin.source_types import file_format
-from cxspec.compiler.sqlgen import SourceRelations
+from cxspec.resolve import Resolver
 from cxspec.warehouses.file_loading import file_reader
 from sqlglot import exp
 
@@ -49,13 +49,13 @@ def dbt_source(source) -> DbtSource | None:
     return None
 
 
-class DbtRelations(SourceRelations):
+class DbtResolver(Resolver):
     """Sources as dbt `source()` calls: an opaque token that sqlglot writes out as is."""
 
-    def relation(self, source) -> exp.Expression:
+    def own_relation(self, source, source_type) -> exp.Expression:
         target = dbt_source(source)
         if target is None:
-            return super().relation(source)
+            return super().own_relation(source, source_type)
         return exp.var(target.jinja)
 
 

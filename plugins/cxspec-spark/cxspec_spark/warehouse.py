@@ -15,7 +15,6 @@ from contextlib import contextmanager
 import sqlglot
 from sqlglot import exp
 
-from cxspec.builtin.source_types import file_format
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec_spark.ctes import CteViews
 from cxspec_spark.layouts import CatalogLayout, FolderLayout
@@ -57,28 +56,28 @@ class SparkWarehouse(Warehouse):
 
     # -- reading sources -----------------------------------------------------------------
 
-    def relation(self, source):
-        if source.type != "file":
-            raise NotImplementedError  # tables come from the catalog, queries as subqueries
+    def relation(self, source, source_type):
+        data_file = source_type.data_file(source)
+        if data_file is None:
+            return None  # tables come from the catalog, queries as subqueries
         if source.id not in self.source_views:
             view = f"cxspec_source_{self.instance}_{source.id}"
             try:
                 # Cached: compiled SQL reads a source once per result branch, and Spark
                 # would parse the file again each time (a gzip CSV in one task, at that).
-                self._read_file(source).cache().createOrReplaceTempView(view)
+                self._read_file(data_file).cache().createOrReplaceTempView(view)
             except Exception as exc:
                 raise WarehouseError(f"Spark: reading source {source.id!r}: {_message(exc)}") from None
             self.source_views[source.id] = view
         return exp.Table(this=exp.to_identifier(self.source_views[source.id], quoted=True))
 
-    def _read_file(self, source):
-        path = str((self.project.root / source.raw["path"]).resolve())
-        fmt = source.raw.get("format") or file_format(source.raw["path"])
-        if fmt == "parquet":
+    def _read_file(self, data_file):
+        path = str((self.project.root / data_file.path).resolve())
+        if data_file.format == "parquet":
             return self.session.read.parquet(path)
         reader = self.session.read.option("header", "true").option("inferSchema", "true")
-        if source.raw.get("delimiter"):
-            reader = reader.option("sep", source.raw["delimiter"])
+        if data_file.delimiter:
+            reader = reader.option("sep", data_file.delimiter)
         return reader.csv(path)
 
     # -- running statements --------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cxspec.builtin.source_types import check_path
-from cxspec.diagnostics import CxspecError
+from cxspec.diagnostics import CxspecError, DiagnosticSink
 from cxspec.model import locate
 from cxspec.source_type import SourceType
 from sqlglot import exp
@@ -62,6 +62,17 @@ class ExportSource(SourceType):
     def layout(self, path: Path) -> Layout:
         return cached_layout(path, self.parse)
 
+    def defaults(self, source, project):
+        """`time` is the platform's event-time column, in an export that has one."""
+        target = check_path(source, project, DiagnosticSink())  # `check` reports bad paths
+        if target is None or not target.is_file():
+            return {}
+        try:
+            names = self.layout(target).names()
+        except ExportError:
+            return {}
+        return {"time": self.default_time} if self.default_time in names else {}
+
     # -- validation ----------------------------------------------------------------------
 
     def check(self, source, ctx):
@@ -84,8 +95,6 @@ class ExportSource(SourceType):
             return
         self._check_timezone(source, layout, sink)
         names = self._check_mapping(source, layout, sink)
-        if source.time is None and self.default_time in names:
-            source.time = self.default_time  # the type's default event time
         self._check_columns(source, names, sink)
 
     def _check_timezone(self, source, layout: Layout, sink) -> None:

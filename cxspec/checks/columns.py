@@ -1,0 +1,116 @@
+"""Columns named by specs exist in sources that declare theirs (CX404).
+
+A source type may know a source's columns without reading data (`SourceType.columns`: a
+`sql` source's SELECT list, a plugin's export header); then a metric's `column:`, the
+fragments over the source's rows (source `filter`, dimension `expr`, metric `filter` and
+predicate fields such as `condition`, the `match` of a metric's touch point) are checked
+against them. Names compare case-insensitively, as the engines resolve unquoted names.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from cxspec.model import locate
+from cxspec.sqlfrag import FragmentProblem, fragment_location, referenced_names
+from cxspec.suggest import did_you_mean, known_list
+
+
+def check(ctx) -> None:
+    project, registry, sink = ctx.project, ctx.registry, ctx.sink
+    declared = _declared_columns(project, registry)
+    if not declared:
+        return
+    dialect = project.config.dialect
+    lines = _line_reader(project.root)
+    reported: set[tuple] = set()
+
+    def fragment(source_id, file, raw, field, text, what) -> None:
+        columns = declared.get(source_id)
+        if columns is None or not isinstance(text, str):
+            return
+        for name in referenced_names(text, dialect):
+            if name.lower() in columns or (file, id(raw), field, name) in reported:
+                continue
+            reported.add((file, id(raw), field, name))
+            scalar = locate(file, raw, field)
+            at = _offset(text, name)
+            where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
+            _report(sink, name, source_id, columns, what, where)
+
+    for source_id in declared:
+        source = project.sources[source_id]
+        what = f"filter of source {source_id!r}"
+        fragment(source_id, source.file, source.raw, "filter", source.filter, what)
+        for dimension in source.dimensions:
+            if dimension.expr:
+                what = f"dimension {dimension.name!r} of source {source_id!r}"
+                fragment(source_id, source.file, dimension.raw, "expr", dimension.expr, what)
+    for metric in project.metrics.values():
+        metric_type = registry.metric_types.get(metric.type)
+        if not metric.valid or metric_type is None or metric.source not in declared:
+            continue
+        columns = declared[metric.source]
+        column = metric.raw.get("column")
+        if isinstance(column, str) and column.lower() not in columns:
+            what = f"column of metric {metric.id!r}"
+            _report(sink, column, metric.source, columns, what, metric.loc("column"))
+        what = f"filter of metric {metric.id!r}"
+        fragment(metric.source, metric.file, metric.raw, "filter", metric.filter, what)
+        for name in metric_type.predicate_fields:
+            what = f"{name} of metric {metric.id!r}"
+            fragment(metric.source, metric.file, metric.raw, name, metric.raw.get(name), what)
+        touchpoint = project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
+        if touchpoint is not None and touchpoint.valid and touchpoint.match:
+            what = f"match of touch point {touchpoint.id!r} (metric {metric.id!r})"
+            fragment(metric.source, touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
+
+
+def _declared_columns(project, registry) -> dict[str, dict[str, str]]:
+    """Source id → {lower-case name: name as declared}, for sources whose type knows them."""
+    declared = {}
+    for source in project.sources.values():
+        source_type = registry.source_types.get(source.type)
+        if source_type is None or not source.valid:
+            continue
+        columns = source_type.columns(source, project)
+        if columns is not None:
+            declared[source.id] = {name.lower(): name for name in columns}
+    return declared
+
+
+def _report(sink, name: str, source_id: str, columns: dict[str, str], what: str, where) -> None:
+    names = list(columns.values())
+    sink.add(
+        "CX404",
+        f"{what} names {name!r}, which is not a column of source {source_id!r}",
+        where,
+        hint=did_you_mean(name, names) or f"its columns: {known_list(names)}",
+        span=len(name),
+    )
+
+
+def _offset(text: str, name: str) -> tuple[int, int]:
+    """(line, column) from 1 of the name's first use in a fragment, (1, 1) if not found."""
+    found = re.search(rf'(?<![\w"]){re.escape(name)}(?!\w)|"{re.escape(name)}"', text)
+    if found is None:
+        return 1, 1
+    start = found.start()
+    return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
+
+
+def _line_reader(root: Path):
+    @lru_cache(maxsize=64)
+    def file_lines(file: str) -> list[str]:
+        try:
+            return (root / file).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
+
+    def line(file: str, number: int) -> str | None:
+        text = file_lines(file)
+        return text[number - 1] if 0 < number <= len(text) else None
+
+    return line

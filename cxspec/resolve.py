@@ -1,0 +1,143 @@
+"""Source resolution: before any SQL is written, each source a plan reads becomes plain
+data, its relation and its columns' types.
+
+The relation comes from the warehouse when it has its own way of reading the source
+(`Warehouse.relation`), else from the source type (`SourceType.relation`), with rows read
+from the project's files loaded into engines that cannot read them (`Reading.local`). The
+column types come from the warehouse when it can tell cheaply (`Warehouse.column_types`);
+without a warehouse they are unknown. The SQL generator reads only the result, so SQL
+compiled for a warehouse (`cxspec compile --warehouse`) is the SQL that runs on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from cxspec.diagnostics import CxspecError
+from cxspec.source_type import Reading
+
+if TYPE_CHECKING:
+    from cxspec.model import Project, Source
+    from cxspec.registry import Registry
+    from cxspec.warehouse import Warehouse
+
+#: What a FROM clause can select from as it is: a table (or view), a subquery, a table
+#: function (`read_csv(…)`), an opaque token written out as is (a dbt `{{ source() }}`), VALUES.
+RELATION_SHAPES = (exp.Table, exp.Subquery, exp.Func, exp.Var, exp.Values)
+
+
+@dataclass(frozen=True)
+class ResolvedSource:
+    id: str
+    #: What compiled SQL selects the source's rows from.
+    relation: exp.Expression
+    #: Column name → type name (upper case) when the warehouse told; empty when unknown.
+    column_types: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Resolution(Mapping):
+    """The resolved sources of one compilation, by source id, and the project they belong to
+    (the SQL generator parses fragments in its dialect)."""
+
+    project: Project
+    dialect: str
+    sources: dict[str, ResolvedSource] = field(default_factory=dict)
+
+    def __getitem__(self, source_id: str) -> ResolvedSource:
+        return self.sources[source_id]
+
+    def __iter__(self):
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def relation(self, source: Source) -> exp.Expression:
+        """A fresh copy of the source's relation, for one place in a tree."""
+        return self.sources[source.id].relation.copy()
+
+    def column_type(self, source: Source, column: str) -> str | None:
+        return self.sources[source.id].column_types.get(column)
+
+
+class Resolver:
+    """Resolves sources for one dialect, against a warehouse or none (plain `cxspec compile`:
+    files loaded elsewhere are named after their source, column types unknown)."""
+
+    def __init__(
+        self,
+        project: Project,
+        registry: Registry,
+        dialect: str | None = None,
+        warehouse: Warehouse | None = None,
+    ):
+        if dialect is None and warehouse is None:
+            raise ValueError("a dialect or a warehouse is needed")
+        self.project = project
+        self.registry = registry
+        self.warehouse = warehouse
+        self.dialect = warehouse.dialect if warehouse is not None else dialect
+        self.reading = Reading(project, self.dialect, warehouse)
+
+    def resolve(self, sources: Iterable[Source]) -> Resolution:
+        resolution = Resolution(self.project, self.dialect)
+        for source in sources:
+            if source.id in resolution.sources:
+                continue
+            relation = self.relation(source)
+            types = self.warehouse.column_types(relation.copy()) if self.warehouse is not None else {}
+            resolution.sources[source.id] = ResolvedSource(source.id, relation, dict(types))
+        return resolution
+
+    def relation(self, source: Source) -> exp.Expression:
+        """The warehouse's own relation of the source, else its source type's, in a shape a
+        FROM clause takes (a bare query becomes a subquery)."""
+        source_type = self.registry.source_types.get(source.type)
+        if source_type is None:  # validation rejects unknown types; guard anyway
+            raise CxspecError(
+                f"{source.loc('type')}: source {source.id!r}: no source type {source.type!r} is installed"
+            )
+        relation = None
+        if self.warehouse is not None:
+            relation = self.warehouse.relation(source, source_type)
+        if relation is not None:
+            return relation_shape(relation, source, f"the {self.warehouse.name} warehouse")
+        relation = self.own_relation(source, source_type)
+        return relation_shape(relation, source, self.origin(source))
+
+    def own_relation(self, source: Source, source_type) -> exp.Expression:
+        """The source type's relation (a subclass may read some sources another way)."""
+        relation = source_type.relation(source, self.reading)
+        if relation is None:
+            raise CxspecError(
+                f"{source.loc('type')}: source {source.id!r}: {self.origin(source)} does not say how it "
+                "is read "
+                "(SourceType.relation, docs/source-types.md)"
+            )
+        return relation
+
+    def origin(self, source: Source) -> str:
+        """Who says how the source is read, for messages: its source type and that type's plugin."""
+        plugin = self.registry.provided_by.get(("source type", source.type), "its plugin")
+        return f"source type {source.type!r} (from {plugin})"
+
+
+def relation_shape(relation, source: Source, origin: str) -> exp.Expression:
+    """The relation as a FROM clause takes it: a query wrapped as a subquery; anything that
+    is not a relation refused, at the source, rather than failing in the engine's parser."""
+    if isinstance(relation, RELATION_SHAPES):  # before Query: a Subquery is one too
+        return relation
+    if isinstance(relation, exp.Query):  # a bare SELECT, a UNION
+        return exp.Subquery(this=relation)
+    shape = type(relation).__name__ if isinstance(relation, exp.Expression) else repr(relation)[:60]
+    raise CxspecError(
+        f"{source.loc('type')}: source {source.id!r}: {origin} "
+        f"gave {shape} as its relation, which a query cannot select from; a relation is a table "
+        "(exp.to_table), a query (exp.select …) or a table function (docs/source-types.md)"
+    )
+
