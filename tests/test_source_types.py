@@ -189,6 +189,7 @@ def test_an_export_defaults_its_time_without_its_check_changing_the_source():
     pytest.importorskip("cxspec_survey_exports")
     from pathlib import Path
 
+    from cxspec.check_context import CheckContext
     from cxspec.diagnostics import DiagnosticSink
     from cxspec.registry import default_registry
     from cxspec.validate import validate_project
@@ -200,5 +201,7 @@ def test_an_export_defaults_its_time_without_its_check_changing_the_source():
     assert exports and all(s.time == "RecordedDate" for s in exports if "time" not in s.raw)
     source = exports[0]
     source.time = None
-    registry.source_types["qualtrics_export"].check(source, validation.project, DiagnosticSink())
+    registry.source_types["qualtrics_export"].check(
+        source, CheckContext(validation.project, registry, DiagnosticSink())
+    )
     assert source.time is None

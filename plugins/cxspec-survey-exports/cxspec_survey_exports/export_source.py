@@ -9,6 +9,7 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cxspec.builtin.source_types import check_path
+from cxspec.check_context import CheckContext
 from cxspec.diagnostics import CxspecError, DiagnosticSink
 from cxspec.model import locate
 from cxspec.source_type import SourceType
@@ -64,7 +65,7 @@ class ExportSource(SourceType):
 
     def defaults(self, source, project):
         """`time` is the platform's event-time column, in an export that has one."""
-        target = check_path(source, project, DiagnosticSink())  # `check` reports bad paths
+        target = check_path(source, CheckContext(project, None, DiagnosticSink()))  # `check` reports bad paths
         if target is None or not target.is_file():
             return {}
         try:
