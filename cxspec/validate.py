@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from cxspec.build import add_file, build_config
 from cxspec.checks import run_checks
 from cxspec.diagnostics import Diagnostic, DiagnosticSink, Location, has_errors, sort_diagnostics
+from cxspec.gcpause import paused_gc
 from cxspec.model import Project
 from cxspec.project_files import CONFIG_FILE, MAX_SPEC_FILES, NotAProject, find_root, spec_files
 from cxspec.registry import Registry, default_registry
@@ -65,14 +65,9 @@ def read_yaml(root: Path, file: str, sink: DiagnosticSink):
 
 def validate_project(path: str | os.PathLike, registry: Registry | None = None) -> Validation:
     # The loaded tree is many small containers that live until the end: cyclic garbage
-    # collection passes over them find nothing and cost ~20% of a large project's time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # collection passes over them find nothing to free.
+    with paused_gc():
         return _validate(path, registry or default_registry())
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _validate(path, registry: Registry) -> Validation:

@@ -3,11 +3,11 @@ ratio or derived metrics connect, each source read once."""
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, replace
 
 from cxspec.compiler.plan import Plan, Planner, Request
 from cxspec.compiler.sqlgen import RESULT_COLUMNS, SourceRelations, generate
+from cxspec.gcpause import paused_gc
 
 
 @dataclass
@@ -83,15 +83,10 @@ def compile_request(project, request: Request, dialect: str, registry, relations
     """The queries of a request, rendered in `dialect`.
 
     Cyclic garbage collection is paused meanwhile: the trees are millions of small objects
-    that all stay alive, and collector passes over them were most of the time at 10k metrics.
+    that all stay alive, so collector passes over them find nothing to free.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _compile_request(project, request, dialect, registry, relations, pretty=pretty)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _compile_request(
