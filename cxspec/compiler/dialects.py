@@ -116,12 +116,6 @@ def period_series(first: exp.Expression, last: exp.Expression, grain: str, diale
     return exp.Explode(this=exp.GenerateSeries(start=first, end=last, step=step))
 
 
-def date_literal(value: str, dialect: str) -> exp.Expression:
-    if dialect == "sqlite":
-        return text(value)
-    return exp.cast(text(value), exp.DataType.build("DATE"))
-
-
 def timestamp_of_date(period: exp.Expression, dialect: str) -> exp.Expression:
     """A period's first day as a timestamp at midnight, to compare with event times."""
     if dialect == "sqlite":
