@@ -51,7 +51,8 @@ def _known_type(value: exp.Expression, dialect: str, column_type: str) -> exp.Ex
         return exp.cast(value, exp.DataType.build("TIMESTAMP"))
     if column_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
         if dialect == "duckdb":
-            # The instant's UTC wall time from its epoch: ~4x cheaper than AT TIME ZONE (ICU).
+            # The instant's UTC wall time from its epoch: cheaper per row than AT TIME ZONE,
+            # which goes through ICU (figures in benchmarks/README.md, "Execute").
             micros = exp.Anonymous(this="epoch_us", expressions=[value])
             return exp.Anonymous(this="make_timestamp", expressions=[micros])
         return exp.AtTimeZone(this=value, zone=text("UTC"))
