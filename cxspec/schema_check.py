@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -12,10 +13,12 @@ from cxspec.fastschema import NotCompilable, compile_schema
 from cxspec.known_plugins import install_hint
 from cxspec.locations import locate_path
 from cxspec.model import SECTIONS
-from cxspec.registry import Registry
 from cxspec.schema import SPEC_VERSIONS, defs, item_schema, project_schema
 from cxspec.suggest import did_you_mean, known_list
 from cxspec.yamlread import YamlMap, YamlSeq
+
+if TYPE_CHECKING:  # the registry is passed in: importing it would tie this module to the plugins
+    from cxspec.registry import Registry
 
 _JSON_TYPES = {
     dict: "a mapping", YamlMap: "a mapping", list: "a list", YamlSeq: "a list", str: "a string",
