@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import click
 
 from cxspec import __version__
 from cxspec.diagnostics import CxspecError, Severity, has_errors
+from cxspec.gcpause import paused_gc
 
 FORMAT_NAMES = ("text", "json", "github", "junit", "sarif")
 
@@ -175,19 +175,19 @@ def console() -> None:
     """The `cxspec` program: `main()` in a process of its own.
 
     Cyclic garbage collection stays off: a large project is millions of small objects that
-    live until the end, and collector passes over them cost seconds (1.8 s after compiling
-    10,000 metrics) while freeing nothing that is needed; reference counting still frees
-    the rest. At the end the process exits without tearing its heap down, once the output
-    is flushed (every file and connection is closed by then).
+    live until the end, and collector passes over them cost seconds while freeing nothing
+    that is needed; reference counting still frees the rest. At the end the process exits
+    without tearing its heap down, once the output is flushed (every file and connection is
+    closed by then). Figures: benchmarks/README.md, "Compile".
     """
-    gc.disable()
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, int | None):
-            print(exc.code, file=sys.stderr)
+    with paused_gc():
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if not isinstance(exc.code, int | None):
+                print(exc.code, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

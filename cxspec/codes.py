@@ -7,9 +7,16 @@ every code (tests/test_docs.py keeps the two in step).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from cxspec.diagnostics import Severity
+
+# Severity lives here, not in diagnostics.py, so that the code table is a leaf:
+# diagnostics.py needs each code's default severity, and this module needs nothing back.
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
+from cxspec.codes import Severity, default_severity
 
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
+__all__ = [
+    "MAX_PROBLEMS_PER_FILE",
+    "CxspecError",
+    "Diagnostic",
+    "DiagnosticSink",
+    "Location",
+    "PluginError",
+    "Severity",
+    "SpecError",
+    "has_errors",
+    "sort_diagnostics",
+]
 
 
 @dataclass(frozen=True)
@@ -99,8 +107,6 @@ class DiagnosticSink:
         severity: Severity | None = None,
         span: int = 1,
     ) -> None:
-        from cxspec.codes import default_severity
-
         count = self.counts.get(location.file, 0) + 1
         self.counts[location.file] = count
         if count > MAX_PROBLEMS_PER_FILE:

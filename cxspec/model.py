@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from cxspec.diagnostics import Location
-from cxspec.yamlread import YamlMap, YamlSeq
+from cxspec.locations import locate
+from cxspec.yamlread import YamlMap
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 CATEGORIES = ("perception", "behaviour", "operational", "outcome")
@@ -28,17 +29,6 @@ class Located:
     def loc(self, field_name: str | None = None, *, key: bool = False) -> Location:
         """Where the item (or one of its fields' values, or its key) stands."""
         return locate(self.file, self.raw, field_name, key=key)
-
-
-def locate(file: str, container, field_name=None, *, key: bool = False) -> Location:
-    if field_name is None or not isinstance(container, (YamlMap, YamlSeq)):
-        pos = getattr(container, "pos", (1, 1))
-    elif isinstance(container, YamlMap):
-        positions = container.key_pos if key else container.value_pos
-        pos = positions.get(field_name, container.pos)
-    else:
-        pos = container.value_pos[field_name] if field_name < len(container.value_pos) else container.pos
-    return Location(file, pos[0], pos[1])
 
 
 @dataclass

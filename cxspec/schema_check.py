@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -10,11 +11,14 @@ from jsonschema.exceptions import ValidationError
 from cxspec.diagnostics import DiagnosticSink, Location
 from cxspec.fastschema import NotCompilable, compile_schema
 from cxspec.known_plugins import install_hint
+from cxspec.locations import locate_path
 from cxspec.model import SECTIONS
-from cxspec.registry import Registry
 from cxspec.schema import SPEC_VERSIONS, defs, item_schema, project_schema
 from cxspec.suggest import did_you_mean, known_list
 from cxspec.yamlread import YamlMap, YamlSeq
+
+if TYPE_CHECKING:  # the registry is passed in: importing it would tie this module to the plugins
+    from cxspec.registry import Registry
 
 _JSON_TYPES = {
     dict: "a mapping", YamlMap: "a mapping", list: "a list", YamlSeq: "a list", str: "a string",
@@ -38,30 +42,6 @@ FIELD_HINTS = {
 
 def _describe(value) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
-
-
-def node_at(root, path) -> tuple[object, object]:
-    """The container holding the last element of `path`, and that element's key/index."""
-    container = root
-    for part in list(path)[:-1]:
-        container = container[part]
-    return container, (list(path)[-1] if path else None)
-
-
-def location_of(file: str, root, path, *, key: bool = False) -> Location:
-    path = list(path)
-    if not path:
-        pos = getattr(root, "pos", (1, 1))
-        return Location(file, *pos)
-    container, last = node_at(root, path)
-    if isinstance(container, YamlMap):
-        positions = container.key_pos if key else container.value_pos
-        pos = positions.get(last, container.pos)
-    elif isinstance(container, YamlSeq):
-        pos = container.value_pos[last]
-    else:
-        pos = (1, 1)
-    return Location(file, *pos)
 
 
 def _subject(root, path) -> str:
@@ -184,7 +164,7 @@ class SpecValidator:
             sink.add(
                 "CX010",
                 f"expected a mapping of sections, found {_describe(data)}",
-                location_of(file, data, []),
+                locate_path(file, data, []),
                 hint="a spec file starts with `version: 1`",
             )
             return False
@@ -200,7 +180,7 @@ class SpecValidator:
             sink.add(
                 "CX008",
                 f"spec language version {data['version']!r} is not supported",
-                location_of(file, data, ["version"]),
+                locate_path(file, data, ["version"]),
                 hint=f"this cxspec reads version {', '.join(map(str, SPEC_VERSIONS))}",
             )
             return False
@@ -218,7 +198,7 @@ class SpecValidator:
                 f"{kind} {label!r} has no `type`"
                 if isinstance(label, str)
                 else f"{section}[{index}] has no `type`",
-                location_of(file, root, base),
+                locate_path(file, root, base),
                 hint=f"one of: {known_list(validators)}",
             )
             return False
@@ -235,7 +215,7 @@ class SpecValidator:
             sink.add(
                 "CX107",
                 f"unknown {kind} type {type_name!r}",
-                location_of(file, root, [*base, "type"]),
+                locate_path(file, root, [*base, "type"]),
                 hint=hint,
             )
             return False
@@ -249,7 +229,7 @@ class SpecValidator:
         keyword = error.validator
         instance = error.instance
         subject = _subject(root, path)
-        where = location_of(file, root, path)
+        where = locate_path(file, root, path)
         last = path[-1] if path else None
         hint = FIELD_HINTS.get(last) if isinstance(last, str) else None
         if keyword == "additionalProperties" and isinstance(instance, dict):
@@ -264,7 +244,7 @@ class SpecValidator:
                 sink.add(
                     "CX101",
                     f"unknown key {key!r} in {subject}{of_type}",
-                    location_of(file, root, [*path, key], key=True),
+                    locate_path(file, root, [*path, key], key=True),
                     hint=suggestion or f"allowed here: {known_list(allowed, 12)}",
                     span=len(str(key)),
                 )

@@ -3,7 +3,7 @@
 Nothing here uses cxspec: the CSV files are read with the csv module, the metric definitions
 of specs/metrics.yaml are written again below as Python (the filters as predicates with
 SQL's three-valued logic: a NULL comparison is not true), and every metric type's
-mathematics follows PRODUCT.md ("Metric types and their mathematics"):
+mathematics follows docs/metrics/ and docs/spec-reference.md:
 
 - order of work on a source's rows: the source filter, de-duplication by key (the latest
   time wins, `keep: earliest` the other way), then the metric's filter and its touch

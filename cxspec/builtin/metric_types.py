@@ -1,4 +1,4 @@
-"""The built-in metric types of spec language v1 (PRODUCT.md, "Metric types")."""
+"""The built-in metric types of spec language v1 (docs/metrics/, one page per type)."""
 
 from __future__ import annotations
 

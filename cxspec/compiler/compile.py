@@ -3,11 +3,11 @@ ratio or derived metrics connect, each source read once."""
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, replace
 
 from cxspec.compiler.plan import Plan, Planner, Request
 from cxspec.compiler.sqlgen import RESULT_COLUMNS, generate
+from cxspec.gcpause import paused_gc
 from cxspec.resolve import Resolver
 
 
@@ -82,15 +82,10 @@ def compile_request(project, request: Request, dialect: str, registry, resolver=
     `cxspec.resolve.Resolver`; without one, no warehouse is asked).
 
     Cyclic garbage collection is paused meanwhile: the trees are millions of small objects
-    that all stay alive, and collector passes over them were most of the time at 10k metrics.
+    that all stay alive, so collector passes over them find nothing to free.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _compile_request(project, request, dialect, registry, resolver, pretty=pretty)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _compile_request(

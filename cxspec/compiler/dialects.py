@@ -51,7 +51,8 @@ def _known_type(value: exp.Expression, dialect: str, column_type: str) -> exp.Ex
         return exp.cast(value, exp.DataType.build("TIMESTAMP"))
     if column_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
         if dialect == "duckdb":
-            # The instant's UTC wall time from its epoch: ~4x cheaper than AT TIME ZONE (ICU).
+            # The instant's UTC wall time from its epoch: cheaper per row than AT TIME ZONE,
+            # which goes through ICU (figures in benchmarks/README.md, "Execute").
             micros = exp.Anonymous(this="epoch_us", expressions=[value])
             return exp.Anonymous(this="make_timestamp", expressions=[micros])
         return exp.AtTimeZone(this=value, zone=text("UTC"))
@@ -114,12 +115,6 @@ def period_series(first: exp.Expression, last: exp.Expression, grain: str, diale
     unit, count = _STEP[grain]
     step = exp.Interval(this=exp.Literal.string(str(count)), unit=exp.var(unit))
     return exp.Explode(this=exp.GenerateSeries(start=first, end=last, step=step))
-
-
-def date_literal(value: str, dialect: str) -> exp.Expression:
-    if dialect == "sqlite":
-        return text(value)
-    return exp.cast(text(value), exp.DataType.build("DATE"))
 
 
 def timestamp_of_date(period: exp.Expression, dialect: str) -> exp.Expression:

@@ -203,7 +203,7 @@ class Generator:
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
             if source.time:  # a row without an event time belongs to no period
-                # On the raw column: a test of the period made DuckDB compute it twice.
+                # On the raw column: a test of the period would make DuckDB compute it twice.
                 conditions.append(exp.Not(this=exp.Is(this=col(source.time), expression=exp.Null())))
         return filtered.where(exp.and_(*conditions), copy=False) if conditions else filtered
 
@@ -265,7 +265,8 @@ class Generator:
         filters, summing every measure once: the small table every pivot branch reads."""
         groups = self.group_columns()
         # A filter column that is also a dimension sliced by is that dimension's key again:
-        # named after the column, not grouped twice (one key less: ~2x faster at 10M rows).
+        # named after the column, not grouped twice (one GROUP BY key less over every row;
+        # docs/design.md, "The compiled SQL").
         plain_dimensions = {d for d in self.plan.dimensions if not scan.source.dimension(d).expr}
         again = [
             exp.alias_(col(dim_column(name)), name, quoted=True, copy=False)
@@ -290,7 +291,7 @@ class Generator:
     def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool) -> exp.Select:
         """The first-level rows of one metric (its filter on the small table), labelled with
         its id, with its measures under names local to the metric. Only the first of a UNION
-        ALL names its columns (the others line up by position): less SQL at 10k metrics."""
+        ALL names its columns (the others line up by position): less SQL to build and print."""
 
         def named_as(value: exp.Expression, name: str) -> exp.Expression:
             return exp.alias_(value, name, quoted=True, copy=False) if named else value
@@ -306,7 +307,7 @@ class Generator:
         ]
         conditions = []
         if plan.pivot_filter is not None:
-            # Taken, not copied: a plan is rendered once (copies were a third of compile time).
+            # Taken, not copied: a plan is rendered once, so nothing else uses this tree.
             conditions.append(plan.pivot_filter)
         if plan.predicate_index is not None:
             conditions.append(exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1)))

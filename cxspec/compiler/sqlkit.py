@@ -9,13 +9,16 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-Z = 1.96  # two-sided 95% normal quantile, as PRODUCT.md defines the margins of error
+# The two-sided 95% normal quantile of every margin of error
+# (docs/spec-reference.md, "Margin of error, samples and periods").
+Z = 1.96
 
 
 def clone(node):
-    """A copy of a tree, node by node: 3x faster than `Expression.copy()` (a deepcopy with its
-    memo bookkeeping), which was a third of compile time at 10k metrics. The trees copied here
-    (parsed fragments, table references) share no subtrees, so nothing needs the memo."""
+    """A copy of a tree, node by node, without the memo bookkeeping of `Expression.copy()`
+    (a deepcopy), whose cost grows with every metric compiled (figures in benchmarks/README.md,
+    "Compile"). The trees copied here (parsed fragments, table references) share no
+    subtrees, so nothing needs the memo."""
     if not isinstance(node, exp.Expression):
         return node
     new = node.__class__()
@@ -38,8 +41,9 @@ def text(value: str) -> exp.Expression:
     return exp.Literal.string(value)
 
 
-# The builders below take ownership of their arguments (no copies: compiling 10k metrics
-# copied subtrees for seconds). A caller that uses an expression twice passes .copy().
+# The builders below take ownership of their arguments (no copies: a large project builds
+# millions of nodes, and copying them would cost more than building them). A caller that
+# uses an expression twice passes .copy().
 def _cast(e: exp.Expression, kind: exp.DataType.Type) -> exp.Expression:
     # The DataType node is built directly: DataType.build parses its string on every call.
     if isinstance(e, exp.Cast) and e.to.this == kind:

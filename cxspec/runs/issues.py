@@ -1,4 +1,4 @@
-"""CX issues from stored results (PRODUCT.md "CX issues"), each routed to its owner.
+"""CX issues from stored results (docs/running.md, "What a run computes"), each routed to its owner.
 
 For one period (the latest stored one by default) of one grain without dimensions:
 
@@ -28,7 +28,8 @@ KINDS = ("goal_red", "significant_drop", "below_journey", "insufficient_sample",
 ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
 #: The two-sided significance level of `significant_drop`.
 ALPHA = 0.05
-#: The normal quantile stored margins of error are computed with (PRODUCT.md, 95%).
+#: The normal quantile stored margins of error are computed with (95%: docs/spec-reference.md,
+#: "Margin of error, samples and periods").
 Z_95 = 1.96
 #: How far (in 0–100 score points) a touch point may lie below its journey's mean.
 BELOW_JOURNEY_POINTS = 10.0

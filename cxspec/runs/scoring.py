@@ -1,5 +1,5 @@
-"""Goal status and pyramid scores as SQL over stored results (PRODUCT.md "Goals and
-status", "Pyramids"): computed in the warehouse, not in Python loops."""
+"""Goal status and pyramid scores as SQL over stored results (docs/spec-reference.md,
+"goals" and "pyramids"): computed in the warehouse, not in Python loops."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Expected numbers of a few acme metrics, computed in plain Python from the CSV rows.
 
 Nothing here uses cxspec or SQL. The definitions are written again from specs/acme
-(sources.yaml, metrics/*.yaml) and PRODUCT.md: the source filter, then de-duplication by key
+(sources.yaml, metrics/*.yaml) and docs/metrics/index.md: the source filter, then de-duplication by key
 (the latest event time wins), rows without a time dropped, then the metric's filter; periods
 are UTC calendar months; a score off the scale or not whole is invalid.
 """

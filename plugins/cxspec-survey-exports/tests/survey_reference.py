@@ -1,6 +1,6 @@
 """Expected metric values computed from the example exports in plain Python: the csv module,
 zoneinfo and arithmetic, no cxspec code. Each function mirrors a source of
-examples/cx-survey/specs/sources.yaml and a metric type's definition in PRODUCT.md."""
+examples/cx-survey/specs/sources.yaml and a metric type's definition in docs/metrics/."""
 
 from __future__ import annotations
 
