@@ -21,7 +21,7 @@ _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\u0085\u2028\u2029]")
 #: Other control characters (terminal escapes…) are shown as their code, not sent raw.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 #: A block marker at the start of a line: heading, quote, list item, rule, setext underline.
-_BLOCK_START = re.compile(r"^([#=]|[-+*_](?=\s|$|[-+*_])|\d+(?=[.)]))")
+_BLOCK_START = re.compile(r"^([#=]|[-+*_](?=\s|$|[-+*_])|\d+(?=[.)](?:\s|$)))")
 
 
 def _control(match: re.Match) -> str:

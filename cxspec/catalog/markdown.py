@@ -4,7 +4,7 @@ journeys.md and one page per metric under metrics/."""
 from __future__ import annotations
 
 from cxspec.catalog import text as t
-from cxspec.reports.html import fmt_period
+from cxspec.display import format_period as fmt_period
 
 _DOT = {"green": "🟢", "amber": "🟠", "red": "🔴", "insufficient_sample": "⚪"}
 
