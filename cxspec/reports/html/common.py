@@ -65,7 +65,8 @@ def score_trend(score, previous) -> str:
     delta = score - previous
     text = f"{delta:+.1f}"
     if _steady(text):
-        return f'<span class="trend flat" title="unchanged from the previous period ({e(text)})">→ 0.0</span>'
+        title = f"unchanged from the previous period ({e(text)})"
+        return f'<span class="trend flat" title="{title}">→ 0.0</span>'
     cls, arrow = ("up", "▲") if delta > 0 else ("down", "▼")
     return (
         f'<span class="trend {cls}" title="score {e(text)} points from the previous period '
