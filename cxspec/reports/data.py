@@ -4,7 +4,6 @@ every format renders and what `report.json` serializes (docs/report-json.md)."""
 from __future__ import annotations
 
 from cxspec.reports.model import (
-    REPORT_VERSION,
     Goal,
     Index,
     Journey,
