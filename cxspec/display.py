@@ -96,3 +96,23 @@ def format_count(n: int | float | None) -> str:
 def format_score(score: float | None) -> str:
     """A 0–100 pyramid score: "78.9"."""
     return DASH if score is None else f"{score:.1f}"
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def format_period(period: str | None, grain: str | None) -> str:
+    """A period (named by its first day) as a person says it: "Jun 2026", "2026 Q2", "2026"."""
+    if not period:
+        return DASH
+    try:
+        year, month = period[:4], int(period[5:7])
+    except (TypeError, ValueError):
+        return str(period)
+    if grain == "month" and 1 <= month <= 12:
+        return f"{_MONTHS[month - 1]} {year}"
+    if grain == "quarter":
+        return f"{year} Q{(month - 1) // 3 + 1}"
+    if grain == "year":
+        return year
+    return str(period)

@@ -15,6 +15,9 @@ DEFAULT_WAREHOUSE = "duckdb:///:memory:"
 
 @dataclass(frozen=True)
 class MetricResult:
+    """One result of a metric for a period and dimensions: as computed, and as stored (with
+    its goal status and the run that stored it; cxspec/runs/store.py)."""
+
     metric: str
     period: str
     dimensions: dict
@@ -22,6 +25,11 @@ class MetricResult:
     n: int | None
     invalid: int | None
     moe: float | None
+    status: str | None = None
+    metric_version: int | None = None
+    definition: str | None = None
+    spec_hash: str | None = None
+    computed_at: str | None = None
 
     def as_dict(self) -> dict:
         return {

@@ -10,8 +10,9 @@ import math
 import pytest
 
 import cxspec
+from cxspec.query import MetricResult
 from cxspec.registry import default_registry
-from cxspec.runs.issues import Issue, StoredResult, detect_issues
+from cxspec.runs.issues import Issue, detect_issues
 from cxspec.runs.stats import t_two_sided_p
 
 P1, P2, P3 = "2026-02-01", "2026-03-01", "2026-04-01"
@@ -90,13 +91,13 @@ def detect(project):
     return run
 
 
-def result(metric, period, value, *, n=100, moe=None, status=None, invalid=0) -> StoredResult:
-    return StoredResult(
-        metric=metric, period=period, value=value, n=n, invalid=invalid, moe=moe, status=status
+def result(metric, period, value, *, n=100, moe=None, status=None, invalid=0) -> MetricResult:
+    return MetricResult(
+        metric=metric, period=period, dimensions={}, value=value, n=n, invalid=invalid, moe=moe, status=status
     )
 
 
-def period_results(period, **overrides) -> list[StoredResult]:
+def period_results(period, **overrides) -> list[MetricResult]:
     """BASELINE for every metric; an override is a dict of fields, or None to store no result."""
     rows = []
     for metric, value in BASELINE.items():

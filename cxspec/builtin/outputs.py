@@ -1,7 +1,7 @@
 """The built-in report formats (terminal, md, json, html), registered like a plugin's outputs.
 
-Each renders the report dict of `cxspec.reports.data.build_report`; the renderers live in
-`cxspec/reports/` and are imported on first use (the HTML one is large).
+Each renders the report model of `cxspec.reports.data.build_model` (or its dict, as in
+`report.json`); the renderers live in `cxspec/reports/` and are imported on first use.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class JsonReport(Output):
     file_name = "report.json"
 
     def render(self, report, *, color=False):
-        return json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        data = report.to_dict() if hasattr(report, "to_dict") else report
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 class MarkdownReport(Output):

@@ -1,14 +1,16 @@
 """The catalog as plain data: every metric with how it is computed, who owns and tracks it,
 where it sits (touch point, journey, pyramids), its goal and its latest stored value; the
-owners' view and the journey map. Built on the report data (cxspec/reports/data.py), so the
-catalog and the reports describe a metric with the same words and numbers."""
+owners' view and the journey map. Built on the report model (cxspec/reports/data.py), so the
+catalog and the reports describe a metric with the same words and numbers, and write them by
+the same rule (each metric's `display`, cxspec/display.py)."""
 
 from __future__ import annotations
 
-from cxspec.catalog.formulas import formula
+from dataclasses import asdict
+
 from cxspec.compiler.compile import compile_request
 from cxspec.compiler.plan import Request
-from cxspec.reports.data import build_report
+from cxspec.reports.data import build_model
 
 CATALOG_VERSION = 1
 
@@ -41,13 +43,13 @@ def _source(project, source_id):
 
 def _leaf_paths(node, trail, share, found):
     """(metric id → [{pyramid path, weight, share of the root}]) from a report pyramid tree."""
-    total = sum(child["weight"] for child in node["children"]) or 1.0
-    for child in node["children"]:
-        child_share = share * child["weight"] / total
-        path = [*trail, child["name"]]
-        if child["kind"] == "metric":
-            found.setdefault(child["metric"], []).append(
-                {"path": path, "weight": child["weight"], "share": round(100 * child_share, 2)}
+    total = sum(child.weight for child in node.children) or 1.0
+    for child in node.children:
+        child_share = share * child.weight / total
+        path = [*trail, child.name]
+        if child.kind == "metric":
+            found.setdefault(child.metric, []).append(
+                {"path": path, "weight": child.weight, "share": round(100 * child_share, 2)}
             )
         else:
             _leaf_paths(child, path, child_share, found)
@@ -61,17 +63,17 @@ def _compiled_sql(project, metric_id, dialect, registry) -> str:
 def build_catalog(
     project, registry, stored, *, dialect: str = "duckdb", values_note: str | None = None
 ) -> dict:
-    report = build_report(stored, registry)
+    report = build_model(stored, registry)
     in_pyramids: dict[str, list] = {}
-    for pyramid in report["pyramids"]:
+    for pyramid in report.pyramids:
         paths: dict[str, list] = {}
-        _leaf_paths(pyramid["tree"], [pyramid["name"]], 1.0, paths)
+        _leaf_paths(pyramid.tree, [pyramid.name], 1.0, paths)
         for metric_id, entries in paths.items():
-            in_pyramids.setdefault(metric_id, []).extend({"pyramid": pyramid["id"], **e} for e in entries)
+            in_pyramids.setdefault(metric_id, []).extend({"pyramid": pyramid.id, **e} for e in entries)
 
     metrics = []
-    for entry in report["metrics"]:
-        metric = project.metrics[entry["id"]]
+    for entry in report.metrics:
+        metric = project.metrics[entry.id]
         touchpoint = project.touchpoints.get(metric.touchpoint or "")
         journey = project.journeys.get(touchpoint.journey or "") if touchpoint else None
         goal = project.goals.get(metric.id)
@@ -79,15 +81,17 @@ def build_catalog(
         metrics.append(
             {
                 **{
-                    k: entry[k]
+                    k: getattr(entry, k)
                     for k in ("id", "name", "type", "category", "direction", "unit", "description")
                 },
-                **{k: entry[k] for k in ("definition", "version", "min_sample", "natural_range", "latest")},
-                "previous": entry["previous"],
+                **{k: getattr(entry, k) for k in ("definition", "version", "min_sample", "natural_range")},
+                "latest": asdict(entry.latest) if entry.latest else None,
+                "previous": asdict(entry.previous) if entry.previous else None,
+                "display": entry.display.as_dict(),
                 "tags": list(metric.tags),
                 "file": metric.file,
                 "line": metric.loc("id").line,
-                "formula": formula(metric.type, registry),
+                "formula": type_obj.formula(metric),
                 "filter": metric.filter,
                 "depends_on": sorted({dep for dep, _ in type_obj.depends_on(metric)}),
                 "sql": _compiled_sql(project, metric.id, dialect, registry),
@@ -131,14 +135,14 @@ def build_catalog(
             "dialect": dialect,
         },
         "values": {
-            "latest": report["latest"],
-            "computed_at": report["project"]["computed_at"],
+            "latest": report.latest,
+            "computed_at": report.project.computed_at,
             "note": values_note,
         },
         "metrics": metrics,
         "owners": owners_view(project),
         "journeys": journey_map(project, metrics),
-        "pyramids": [{"id": p["id"], "name": p["name"], "owner": p["owner"]} for p in report["pyramids"]],
+        "pyramids": [{"id": p.id, "name": p.name, "owner": p.owner} for p in report.pyramids],
     }
 
 

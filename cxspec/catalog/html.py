@@ -4,10 +4,17 @@ links to the others by relative paths, so the folder can be opened from disk or 
 
 from __future__ import annotations
 
+import html
 import re
 
 from cxspec.catalog import text as t
-from cxspec.reports.html import e, fmt_period
+from cxspec.display import format_period as fmt_period
+
+
+def e(value) -> str:
+    """Text from the specs or the data, escaped for element content and quoted attributes."""
+    return html.escape("" if value is None else str(value), quote=True)
+
 
 CSS = """
 :root{--ink:#1f2933;--muted:#616e7c;--line:#d9e2ec;--bg:#f5f7fa;--accent:#2b6cb0}

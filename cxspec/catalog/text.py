@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from cxspec.reports.html import fmt_moe, fmt_period, fmt_unit, fmt_value
+from cxspec.display import (
+    Display,
+    format_count,
+    format_margin,
+    format_period,
+    format_value,
+    format_with_unit,
+)
 
 STATUS_WORDS = {
     "green": "on target",
@@ -12,18 +19,23 @@ STATUS_WORDS = {
 }
 
 
+def display_of(metric: dict) -> Display:
+    """How the metric's numbers read, as its type says (the catalog entry's `display`)."""
+    return Display.from_dict(metric.get("display") or {})
+
+
 def value_text(metric: dict, row: dict | None = None) -> str:
     """`+12 ±4.1 (n 812)` for the latest stored value, `–` without one."""
     row = metric["latest"] if row is None else row
     if not row or row.get("value") is None:
         return "–"
-    unit = fmt_unit(metric)
-    text = fmt_value(metric, row["value"]) + (f" {unit}" if unit else "")
-    moe = fmt_moe(metric, row.get("moe"))
+    display = display_of(metric)
+    text = format_with_unit(display, row["value"])
+    moe = format_margin(display, row.get("moe"))
     if moe:
         text += f" {moe}"
     if row.get("n") is not None:
-        text += f" (n {row['n']:,})"
+        text += f" (n {format_count(row['n'])})"
     return text
 
 
@@ -36,9 +48,10 @@ def goal_text(metric: dict) -> str:
     goal = metric["goal"]
     if not goal:
         return ""
-    text = f"target {fmt_value(metric, goal['target'])}"
+    display = display_of(metric)
+    text = f"target {format_value(display, goal['target'])}"
     if goal.get("warn") is not None:
-        text += f", warn {fmt_value(metric, goal['warn'])}"
+        text += f", warn {format_value(display, goal['warn'])}"
     if goal.get("due"):
         text += f", due {goal['due']}"
     if goal.get("owner"):
@@ -64,7 +77,7 @@ def direction_text(metric: dict) -> str:
 def values_heading(catalog: dict) -> str:
     values = catalog["values"]
     if values["latest"]:
-        period = fmt_period(values["latest"], catalog["project"]["grain"])
+        period = format_period(values["latest"], catalog["project"]["grain"])
         return f"Latest values: {period} (stored run of {values['computed_at']} UTC)."
     return f"No values: {values['note'] or 'no stored results'}."
 

@@ -21,16 +21,18 @@ def files_written_by_run(registry) -> list:
     return [o for o in report_outputs(registry).values() if o.file_name]
 
 
-def render_report(report: dict, fmt: str, registry, *, color: bool = False) -> str:
-    """The report in format `fmt`; a plugin's output that fails is a CxspecError naming it."""
+def render_report(report, fmt: str, registry, *, color: bool = False) -> str:
+    """The report (the model of `build_model`) in format `fmt`; a plugin's output that fails
+    is a CxspecError naming it. Plugins' outputs get the report as the dict of `report.json`."""
     from cxspec.diagnostics import CxspecError
 
     output = report_outputs(registry)[fmt]
     plugin = registry.provided_by.get(("output", fmt), "")
     if registry.plugins.get(plugin) is None or registry.plugins[plugin].builtin:
         return output.render(report, color=color)  # a failing built-in is a bug: keep its traceback
+    data = report.to_dict() if hasattr(report, "to_dict") else report
     try:
-        return output.render(report, color=color)
+        return output.render(data, color=color)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         raise CxspecError(
@@ -88,7 +90,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     """Compute every metric, goal status, pyramid score and issue; store; write the reports."""
     from cxspec.diagnostics import CxspecError
     from cxspec.registry import default_registry
-    from cxspec.reports.data import build_report
+    from cxspec.reports.data import build_model
     from cxspec.runs.run import run_project
 
     loaded = load_or_exit(project, "execute")
@@ -103,7 +105,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         progress=progress,
     )
     progress("writing reports")
-    report = build_report(stored, registry)
+    report = build_model(stored, registry)
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
     folder.mkdir(parents=True, exist_ok=True)
     written, failures = [], []
@@ -144,7 +146,7 @@ def report_command(project, fmt, warehouse, out_file):
     from cxspec.diagnostics import CxspecError
     from cxspec.query import warehouse_class
     from cxspec.registry import default_registry
-    from cxspec.reports.data import build_report
+    from cxspec.reports.data import build_model
     from cxspec.runs.run import stored_results
 
     loaded = load_or_exit(project, "execute")
@@ -159,7 +161,7 @@ def report_command(project, fmt, warehouse, out_file):
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
     text = render_report(
-        build_report(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file
+        build_model(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file
     )
     if out_file:
         Path(out_file).write_text(text, encoding="utf-8")

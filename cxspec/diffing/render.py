@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from cxspec.diffing.normalise import KINDS, SINGULAR
+from cxspec.markdown_text import md_code, md_text
 
 STATUSES = ("added", "removed", "changed", "renamed")
 #: Rows per list or table in Markdown: a pull-request comment holds at most 65,536 characters.
@@ -103,16 +104,15 @@ def _effect_text(effect) -> list[str]:
 
 
 def _cell(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return md_text(value)
 
 
-def _code(value: str) -> str:
-    inner = _cell(value).replace("`", "'")
-    return f"`{inner}`"
+def _code(value: str, *, in_table: bool = True) -> str:
+    return md_code(value, in_table=in_table)
 
 
 def render_markdown(diff) -> str:
-    out = [f"### cxspec diff: {_code(diff.base)} → {_code(diff.head)}", ""]
+    out = [f"### cxspec diff: {_code(diff.base, in_table=False)} → {_code(diff.head, in_table=False)}", ""]
     if diff.breaking:
         n = len(diff.breaking)
         out.append(f"**⚠️ {n} breaking change{'s' if n != 1 else ''}** (`cxspec diff` exits 1)")
@@ -135,7 +135,8 @@ def render_markdown(diff) -> str:
         out.append("#### Breaking changes")
         out.append("")
         for b in diff.breaking[:MD_MAX_ROWS]:
-            out.append(f"- ❌ **{SINGULAR[b.kind]} {_code(b.id)}** ({_code(b.reason)}): {_cell(b.message)}")
+            ident, reason = _code(b.id, in_table=False), _code(b.reason, in_table=False)
+            out.append(f"- ❌ **{SINGULAR[b.kind]} {ident}** ({reason}): {_cell(b.message)}")
         if len(diff.breaking) > MD_MAX_ROWS:
             out.append(f"- … and {len(diff.breaking) - MD_MAX_ROWS} more: {_ALL}")
         out.append("")

@@ -1,52 +1,31 @@
-"""The report as plain data, built from stored results only: what every format renders and
-what `report.json` holds (documented in docs/report-json.md)."""
+"""The report model (cxspec/reports/model.py), built once from stored results only: what
+every format renders and what `report.json` serializes (docs/report-json.md)."""
 
 from __future__ import annotations
 
-from cxspec.runs.issues import StoredResult, detect_issues, natural_score
+from cxspec.reports.model import (
+    Goal,
+    Index,
+    Journey,
+    MetricEntry,
+    Node,
+    Owner,
+    Point,
+    ProjectInfo,
+    Pyramid,
+    Report,
+    ScorePoint,
+    Stage,
+    TouchpointEntry,
+)
+from cxspec.runs.issues import detect_issues
+from cxspec.runs.rollup import natural_score, rollup
 
-REPORT_VERSION = 1
 
-
-def _metric_definition(project, metric) -> str:
-    """One line saying how the number is computed, for the catalogue and hovers."""
-    raw = metric.raw
-    what = {
-        "nps": "NPS (% promoters − % detractors) of {column}",
-        "csat": "CSAT of {column}",
-        "ces": "CES of {column}",
-        "rate": "% of rows where {condition}",
-        "mean": "mean of {column}",
-        "sum": "sum of {column}",
-        "min": "smallest {column}",
-        "max": "largest {column}",
-        "count": "count of rows" if "column" not in raw else "count of non-empty {column}",
-        "count_distinct": "distinct {column}",
-        "percentile": "p{pct} of {column}",
-        "ratio": "{numerator} ÷ {denominator}",
-        "derived": "{expr}",
-        "churn_rate": "% of active customers who ended in the period",
-        "retention_rate": "100 − % of active customers who ended in the period",
-    }.get(metric.type, metric.type)
-    values = {k: v for k, v in raw.items() if isinstance(v, (str, int, float))}
-    if metric.type == "percentile" and isinstance(raw.get("percentile"), (int, float)):
-        values["pct"] = f"{raw['percentile'] * 100:g}"
-    if metric.type == "count_distinct" and "column" not in raw:
-        source = project.sources.get(metric.source or "")
-        values["column"] = f"{source.entity if source else 'entity'} (customers)"
-    if metric.type in ("csat", "ces"):
-        scale = raw.get("scale") or ([1, 5] if metric.type == "csat" else [1, 7])
-        aggregate = raw.get("aggregate", "top_box" if metric.type == "csat" else "mean")
-        if aggregate == "mean":
-            what += f", mean on {scale[0]}–{scale[1]}"
-        else:
-            top = raw.get("top_box", 2 if metric.type == "csat" else 3)
-            what += f", % in the top {top} of {scale[0]}–{scale[1]}"
-    try:
-        text = what.format(**values)
-    except (KeyError, IndexError):
-        text = what
-    parts = [text]
+def metric_definition(project, registry, metric) -> str:
+    """One line saying how the number is computed: what its type computes (the type says),
+    from which source, where its filter and its touch point's match hold."""
+    parts = [registry.metric_types[metric.type].definition(metric, project)]
     if metric.source:
         parts.append(f"from {metric.source}")
     conditions = [c for c in (metric.filter,) if c]
@@ -59,6 +38,12 @@ def _metric_definition(project, metric) -> str:
 
 
 def build_report(stored, registry) -> dict:
+    """The report as the JSON-ready dict of `report.json`."""
+    return build_model(stored, registry).to_dict()
+
+
+def build_model(stored, registry) -> Report:
+    """The report model of what is stored for a project at its grain."""
     project = stored.project
     results = [r for r in stored.results if not r.dimensions]
     periods = sorted({r.period for r in results} | {s.period for s in stored.scores})
@@ -66,225 +51,153 @@ def build_report(stored, registry) -> dict:
     by_metric: dict[str, list] = {}
     for row in results:
         by_metric.setdefault(row.metric, []).append(row)
-    by_node: dict[tuple[str, str], list] = {}
-    for score in stored.scores:
-        by_node.setdefault((score.pyramid, score.node), []).append(score)
 
-    def latest_of(series, key="value"):
-        return next((r[key] for r in reversed(series) if r["period"] == latest), None) if latest else None
-
-    metrics = []
-    for metric_id, metric in sorted(project.metrics.items()):
-        touchpoint = project.touchpoints.get(metric.touchpoint or "")
-        goal = project.goals.get(metric_id)
-        rows = by_metric.get(metric_id, [])
-        series = [
-            {
-                "period": r.period,
-                "value": r.value,
-                "n": r.n,
-                "invalid": r.invalid,
-                "moe": r.moe,
-                "status": r.status,
-            }
-            for r in rows
-        ]
-        breaks = [rows[i].period for i in range(1, len(rows)) if rows[i].definition != rows[i - 1].definition]
-        latest_row = next((s for s in series if s["period"] == latest), None)
-        previous_row = next((s for s in reversed(series) if latest and s["period"] < latest), None)
-        metrics.append(
-            {
-                "id": metric_id,
-                "name": metric.name or metric_id,
-                "type": metric.type,
-                "category": metric.category,
-                "direction": metric.direction,
-                "unit": metric.unit or registry.metric_types[metric.type].unit,
-                "owner": metric.owner,
-                "tracked_by": metric.tracked_by,
-                "touchpoint": metric.touchpoint,
-                "journey": touchpoint.journey if touchpoint else None,
-                "stage": touchpoint.stage if touchpoint else None,
-                "description": metric.description,
-                "definition": _metric_definition(project, metric),
-                "version": metric.version,
-                "min_sample": metric.min_sample,
-                "natural_range": list(registry.metric_types[metric.type].natural_range(metric) or []) or None,
-                "goal": {"target": goal.target, "warn": goal.warn, "due": goal.due} if goal else None,
-                "latest": latest_row,
-                "previous": previous_row,
-                "score": natural_score(registry, metric, latest_row["value"]) if latest_row else None,
-                "series": series,
-                "breaks": breaks,
-            }
-        )
-    metric_index = {m["id"]: m for m in metrics}
-
-    def node_dict(pyramid, node_path: str, name: str, kind: str, weight: float, metric_id=None, children=()):
-        series = [
-            {"period": s.period, "score": s.score, "coverage": s.coverage}
-            for s in by_node.get((pyramid.id, node_path), [])
-        ]
-        entry = {
-            "id": node_path,
-            "name": name,
-            "kind": kind,
-            "weight": weight,
-            "metric": metric_id,
-            "score": latest_of(series, "score"),
-            "coverage": latest_of(series, "coverage"),
-            "previous": next((s["score"] for s in reversed(series) if latest and s["period"] < latest), None),
-            "series": series,
-            "children": list(children),
-        }
-        if metric_id:
-            entry["status"] = (metric_index[metric_id]["latest"] or {}).get("status")
-            entry["owner"] = metric_index[metric_id]["owner"]
-        return entry
-
-    def walk(pyramid, nodes, parent: str):
-        out = []
-        for node in nodes:
-            if node.kind == "metric":
-                metric = project.metrics[node.ref]
-                out.append(
-                    node_dict(
-                        pyramid,
-                        f"{parent}/{metric.id}",
-                        metric.name or metric.id,
-                        "metric",
-                        node.weight,
-                        metric.id,
-                    )
-                )
-            elif node.kind == "pyramid":
-                included = project.pyramids[node.ref]
-                path = f"{parent}/{included.id}"
-                out.append(
-                    node_dict(
-                        pyramid,
-                        path,
-                        included.name or included.id,
-                        "group",
-                        node.weight,
-                        children=walk(pyramid, included.children, path),
-                    )
-                )
-            else:
-                path = f"{parent}/{node.id}"
-                out.append(
-                    node_dict(
-                        pyramid,
-                        path,
-                        node.name or node.id,
-                        "group",
-                        node.weight,
-                        children=walk(pyramid, node.children, path),
-                    )
-                )
-        return out
-
-    pyramids = []
-    for pyramid in sorted(project.pyramids.values(), key=lambda p: p.id):
-        tree = node_dict(
-            pyramid,
-            pyramid.id,
-            pyramid.name or pyramid.id,
-            "group",
-            1.0,
-            children=walk(pyramid, pyramid.children, pyramid.id),
-        )
-        pyramids.append(
-            {
-                "id": pyramid.id,
-                "name": pyramid.name or pyramid.id,
-                "owner": pyramid.owner,
-                "normalize": pyramid.normalize,
-                "tree": tree,
-            }
-        )
-
-    journeys = []
-    for journey in sorted(project.journeys.values(), key=lambda j: j.id):
-        stages = []
-        for stage in journey.stages:
-            touchpoints = []
-            for tp in sorted(project.touchpoints.values(), key=lambda t: t.id):
-                if tp.journey != journey.id or tp.stage != stage:
-                    continue
-                tp_metrics = [m["id"] for m in metrics if m["touchpoint"] == tp.id]
-                # As the below_journey issues do: small samples are left out, as in rollups.
-                scores = [
-                    metric_index[m]["score"]
-                    for m in tp_metrics
-                    if metric_index[m]["score"] is not None
-                    and (metric_index[m]["latest"] or {}).get("status") != "insufficient_sample"
-                ]
-                touchpoints.append(
-                    {
-                        "id": tp.id,
-                        "name": tp.name or tp.id,
-                        "owner": tp.owner,
-                        "intended": tp.intended,
-                        "metrics": tp_metrics,
-                        "score": sum(scores) / len(scores) if scores else None,
-                    }
-                )
-            stages.append({"id": stage, "touchpoints": touchpoints})
-        journeys.append(
-            {"id": journey.id, "name": journey.name or journey.id, "owner": journey.owner, "stages": stages}
-        )
-
-    issue_input = [
-        StoredResult(r.metric, r.period, r.value, r.n, r.invalid, r.moe, r.status) for r in results
+    metrics = [
+        _metric(project, registry, metric, by_metric.get(metric_id, []), latest)
+        for metric_id, metric in sorted(project.metrics.items())
     ]
-    issues = (
-        [
-            {k: v for k, v in vars(issue).items()}
-            for issue in detect_issues(project, registry, issue_input, latest)
-        ]
-        if latest
-        else []
-    )
+    metric_index = {m.id: m for m in metrics}
+    builder = _Pyramids(project, stored.scores, latest, metric_index)
+    pyramids = [builder.pyramid(p) for p in sorted(project.pyramids.values(), key=lambda p: p.id)]
+
+    latest_results = {r.metric: r for r in results if r.period == latest}
+    scores = rollup(project, registry, latest_results)
+    by_id = sorted(project.journeys.values(), key=lambda j: j.id)
+    journeys = [_journey(project, journey, metrics, scores) for journey in by_id]
 
     index = None
     if pyramids:
-        main = next((p for p in pyramids if p["id"] == "cx-index"), pyramids[0])
-        index = {
-            "pyramid": main["id"],
-            "name": main["name"],
-            "score": main["tree"]["score"],
-            "previous": main["tree"]["previous"],
-            "coverage": main["tree"]["coverage"],
-        }
+        main = next((p for p in pyramids if p.id == "cx-index"), pyramids[0])
+        index = Index(main.id, main.name, main.tree.score, main.tree.previous, main.tree.coverage)
 
     computed = sorted({r.computed_at for r in results})
-    hashes = sorted({r.spec_hash for r in results})
-    return {
-        "report_version": REPORT_VERSION,
-        "project": {
-            "id": project.config.project,
-            "name": project.config.name or project.config.project,
-            "grain": stored.grain,
-            "spec_hashes": hashes,
-            "computed_at": computed[-1] if computed else None,
-        },
-        "periods": periods,
-        "latest": latest,
-        "index": index,
-        "pyramids": pyramids,
-        "metrics": metrics,
-        "journeys": journeys,
-        "issues": issues,
-        "owners": [
-            {
-                "id": o.id,
-                "name": o.name or o.id,
-                "kind": o.kind,
-                "email": o.email,
-                "github": o.github,
-                "parent": o.parent,
-            }
+    return Report(
+        project=ProjectInfo(
+            id=project.config.project,
+            name=project.config.name or project.config.project,
+            grain=stored.grain,
+            spec_hashes=sorted({r.spec_hash for r in results}),
+            computed_at=computed[-1] if computed else None,
+        ),
+        periods=periods,
+        latest=latest,
+        index=index,
+        pyramids=pyramids,
+        metrics=metrics,
+        journeys=journeys,
+        issues=detect_issues(project, registry, results, latest) if latest else [],
+        owners=[
+            Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)
             for o in sorted(project.owners.values(), key=lambda o: o.id)
         ],
-    }
+    )
+
+
+def _metric(project, registry, metric, rows: list, latest: str | None) -> MetricEntry:
+    kind = registry.metric_types[metric.type]
+    touchpoint = project.touchpoints.get(metric.touchpoint or "")
+    goal = project.goals.get(metric.id)
+    series = [Point(r.period, r.value, r.n, r.invalid, r.moe, r.status) for r in rows]
+    latest_point = next((p for p in series if p.period == latest), None)
+    return MetricEntry(
+        id=metric.id,
+        name=metric.name or metric.id,
+        type=metric.type,
+        category=metric.category,
+        direction=metric.direction,
+        unit=metric.unit or kind.unit,
+        owner=metric.owner,
+        tracked_by=metric.tracked_by,
+        touchpoint=metric.touchpoint,
+        journey=touchpoint.journey if touchpoint else None,
+        stage=touchpoint.stage if touchpoint else None,
+        description=metric.description,
+        definition=metric_definition(project, registry, metric),
+        version=metric.version,
+        min_sample=metric.min_sample,
+        natural_range=list(kind.natural_range(metric) or []) or None,
+        goal=Goal(goal.target, goal.warn, goal.due, goal.owner) if goal else None,
+        latest=latest_point,
+        previous=next((p for p in reversed(series) if latest and p.period < latest), None),
+        score=natural_score(registry, metric, latest_point.value) if latest_point else None,
+        series=series,
+        breaks=[rows[i].period for i in range(1, len(rows)) if rows[i].definition != rows[i - 1].definition],
+        display=kind.display(metric),
+    )
+
+
+class _Pyramids:
+    """Pyramid trees with each node's stored scores."""
+
+    def __init__(self, project, scores, latest, metrics: dict[str, MetricEntry]):
+        self.project, self.latest, self.metrics = project, latest, metrics
+        self.by_node: dict[tuple[str, str], list[ScorePoint]] = {}
+        for score in scores:
+            point = ScorePoint(score.period, score.score, score.coverage)
+            self.by_node.setdefault((score.pyramid, score.node), []).append(point)
+
+    def pyramid(self, pyramid) -> Pyramid:
+        name = pyramid.name or pyramid.id
+        children = self.walk(pyramid, pyramid.children, pyramid.id)
+        tree = self.node(pyramid, pyramid.id, name, "group", 1.0, children=children)
+        return Pyramid(pyramid.id, name, pyramid.owner, pyramid.normalize, tree)
+
+    def node(self, pyramid, path: str, name: str, kind: str, weight: float, metric_id=None, children=()):
+        series = self.by_node.get((pyramid.id, path), [])
+        latest = next((s for s in reversed(series) if s.period == self.latest), None)
+        previous = next((s.score for s in reversed(series) if self.latest and s.period < self.latest), None)
+        node = Node(
+            id=path,
+            name=name,
+            kind=kind,
+            weight=weight,
+            metric=metric_id,
+            score=latest.score if latest else None,
+            coverage=latest.coverage if latest else None,
+            previous=previous,
+            series=list(series),
+            children=list(children),
+        )
+        if metric_id:
+            node.status = self.metrics[metric_id].status
+            node.owner = self.metrics[metric_id].owner
+        return node
+
+    def walk(self, pyramid, nodes, parent: str) -> list[Node]:
+        out = []
+        for node in nodes:
+            if node.kind == "metric":
+                metric = self.project.metrics[node.ref]
+                path = f"{parent}/{metric.id}"
+                name = metric.name or metric.id
+                out.append(self.node(pyramid, path, name, "metric", node.weight, metric.id))
+                continue
+            if node.kind == "pyramid":
+                included = self.project.pyramids[node.ref]
+                path, children = f"{parent}/{included.id}", included.children
+                name = included.name or included.id
+            else:
+                path, name, children = f"{parent}/{node.id}", node.name or node.id, node.children
+            inner = self.walk(pyramid, children, path)
+            out.append(self.node(pyramid, path, name, "group", node.weight, children=inner))
+        return out
+
+
+def _journey(project, journey, metrics: list[MetricEntry], scores) -> Journey:
+    stages = []
+    for stage in journey.stages:
+        touchpoints = [
+            TouchpointEntry(
+                id=tp.id,
+                name=tp.name or tp.id,
+                owner=tp.owner,
+                intended=tp.intended,
+                metrics=[m.id for m in metrics if m.touchpoint == tp.id],
+                score=scores.touchpoints.get(tp.id),
+            )
+            for tp in sorted(project.touchpoints.values(), key=lambda t: t.id)
+            if tp.journey == journey.id and tp.stage == stage
+        ]
+        stages.append(Stage(stage, touchpoints))
+    name = journey.name or journey.id
+    return Journey(journey.id, name, journey.owner, stages, scores.journeys.get(journey.id))

@@ -1,14 +1,16 @@
-"""Markdown: the scorecard for a pull-request comment or a wiki page."""
+"""Markdown: the scorecard for a pull-request comment or a wiki page.
+
+Every name, message and unit from the specs or the data goes through `md_text`, so that it
+stays text in the rendered page (cxspec/markdown_text.py).
+"""
 
 from __future__ import annotations
 
-from cxspec.reports.terminal import _value
+from cxspec.display import format_count, format_margin, format_score, format_value
+from cxspec.markdown_text import md_code, md_text
+from cxspec.reports.model import MetricEntry, Node, Report, as_report
 
 _STATUS = {"green": "🟢", "amber": "🟠", "red": "🔴", "insufficient_sample": "⚪"}
-
-
-def _score(value) -> str:
-    return "–" if value is None else f"{value:.1f}"
 
 
 def _trend(score, previous) -> str:
@@ -18,77 +20,77 @@ def _trend(score, previous) -> str:
     return "→ 0.0" if abs(delta) < 0.05 else (f"▲ {delta:+.1f}" if delta > 0 else f"▼ {delta:+.1f}")
 
 
-def _rows(node, depth: int, metrics: dict) -> list[str]:
+def _value(metric: MetricEntry) -> str:
+    return md_text(format_value(metric.display, metric.latest.value if metric.latest else None))
+
+
+def _rows(node: Node, depth: int, metrics: dict[str, MetricEntry]) -> list[str]:
     """Table rows for a pyramid node and its descendants."""
     indent = "&nbsp;&nbsp;" * depth * 2
-    if node["kind"] == "metric":
-        metric = metrics[node["metric"]]
-        status = (metric.get("latest") or {}).get("status")
+    name = md_text(node.name)
+    trend = _trend(node.score, node.previous)
+    if node.kind == "metric":
+        metric = metrics[node.metric]
         rows = [
-            f"| {indent}{node['name']} | {_score(node['score'])} | "
-            f"{_trend(node['score'], node['previous'])} | {_value(metric)} | "
-            f"{_STATUS.get(status, '')} | {metric['owner'] or ''} |"
+            f"| {indent}{name} | {format_score(node.score)} | {trend} | {_value(metric)} | "
+            f"{_STATUS.get(metric.status, '')} | {md_text(metric.owner)} |"
         ]
     else:
-        rows = [
-            f"| {indent}**{node['name']}** | **{_score(node['score'])}** | "
-            f"{_trend(node['score'], node['previous'])} |  |  |  |"
-        ]
-    for child in node["children"]:
+        rows = [f"| {indent}**{name}** | **{format_score(node.score)}** | {trend} |  |  |  |"]
+    for child in node.children:
         rows += _rows(child, depth + 1, metrics)
     return rows
 
 
-def render(report: dict) -> str:
-    project = report["project"]
-    lines = [f"# {project['name']}: CX scorecard, {project['grain']} {report['latest'] or '(no data)'}", ""]
-    index = report["index"]
+def _goal(metric: MetricEntry) -> str:
+    goal = metric.goal
+    if not goal or goal.target is None:
+        return ""
+    text = format_value(metric.display, goal.target)
+    if goal.warn is not None:
+        text += f" (warn {format_value(metric.display, goal.warn)})"
+    return md_text(text)
+
+
+def render(report: Report | dict) -> str:
+    report = as_report(report)
+    project = report.project
+    latest = report.latest or "(no data)"
+    lines = [f"# {md_text(project.name)}: CX scorecard, {md_text(project.grain)} {latest}", ""]
+    index = report.index
     if index:
+        score = f"{md_text(index.name)}: {format_score(index.score)} / 100"
+        lines += [f"**{score}** {_trend(index.score, index.previous)}", ""]
+    for pyramid in report.pyramids:
         lines += [
-            f"**{index['name']}: {_score(index['score'])} / 100** "
-            f"{_trend(index['score'], index['previous'])}",
-            "",
-        ]
-    metrics = {m["id"]: m for m in report["metrics"]}
-    for pyramid in report["pyramids"]:
-        lines += [
-            f"## {pyramid['name']}",
+            f"## {md_text(pyramid.name)}",
             "",
             "| node | score | trend | value | status | owner |",
             "|---|---:|---:|---:|:---:|---|",
         ]
-
-        lines += _rows(pyramid["tree"], 0, metrics)
+        lines += _rows(pyramid.tree, 0, report.metric_by_id)
         lines.append("")
     lines += ["## Issues", ""]
-    if not report["issues"]:
+    if not report.issues:
         lines.append("No issues.")
-    for issue in report["issues"]:
-        owner = f" — owner: `{issue['owner']}`" if issue.get("owner") else ""
-        lines.append(f"- **{issue['kind']}** {issue['message']}{owner}")
+    for issue in report.issues:
+        owner = f" — owner: {md_code(issue.owner, in_table=False)}" if issue.owner else ""
+        lines.append(f"- **{md_text(issue.kind)}** {md_text(issue.message)}{owner}")
     lines += [
         "",
         "## Metrics",
         "",
-        "| metric | value | ± | n | goal | status | owner |",
+        "| metric | value | ± (95%) | n | goal | status | owner |",
         "|---|---:|---:|---:|---|:---:|---|",
     ]
-    for metric in report["metrics"]:
-        latest = metric.get("latest") or {}
-        goal = metric.get("goal")
-        goal_text = (
-            f"{goal['target']:g} (warn {goal['warn']:g})"
-            if goal and goal.get("warn") is not None
-            else (f"{goal['target']:g}" if goal else "")
-        )
-        moe = f"{latest['moe']:.1f}" if latest.get("moe") is not None else ""
+    for metric in report.metrics:
+        point = metric.latest
+        moe = format_margin(metric.display, point.moe) if point else ""
+        n = format_count(point.n) if point and point.n is not None else ""
         lines.append(
-            f"| {metric['name']} | {_value(metric)} | {moe} | {latest.get('n') or ''} | {goal_text} | "
-            f"{_STATUS.get(latest.get('status'), '')} | {metric['owner'] or ''} |"
+            f"| {md_text(metric.name)} | {_value(metric)} | {md_text(moe)} | {n} | {_goal(metric)} | "
+            f"{_STATUS.get(metric.status, '')} | {md_text(metric.owner)} |"
         )
-    lines += [
-        "",
-        f"<sub>spec {', '.join(project['spec_hashes'])} · computed {project['computed_at']} UTC</sub>",
-        "",
-    ]
+    hashes = ", ".join(project.spec_hashes)
+    lines += ["", f"<sub>spec {md_text(hashes)} · computed {md_text(project.computed_at)} UTC</sub>", ""]
     return "\n".join(lines)

@@ -3,6 +3,9 @@ status and trend, and the top issues with their owners."""
 
 from __future__ import annotations
 
+from cxspec.display import format_value
+from cxspec.reports.model import Report, as_report
+
 _STATUS = {"green": ("●", "32"), "amber": ("●", "33"), "red": ("●", "31"), "insufficient_sample": ("○", "2")}
 _KIND = {"goal_red": "goal red", "significant_drop": "dropped", "below_journey": "below journey",
          "insufficient_sample": "small sample", "no_data": "no data"}  # fmt: skip
@@ -25,57 +28,42 @@ def trend(score, previous, paint) -> str:
     return paint("▲", "32") + f" {delta:+.1f}" if delta > 0 else paint("▼", "31") + f" {delta:+.1f}"
 
 
-def _value(metric) -> str:
-    latest = metric.get("latest") or {}
-    value = latest.get("value")
-    if value is None:
-        return "–"
-    unit = metric.get("unit")
-    if metric["type"] == "nps":
-        return f"{value:+.0f}"
-    if unit == "%" or (metric["natural_range"] == [0.0, 100.0]):
-        return f"{value:.1f}%"
-    return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def render(report: dict, *, color: bool = False, width: int = 100, issues: int = 8) -> str:
+def render(report: Report | dict, *, color: bool = False, width: int = 100, issues: int = 8) -> str:
+    report = as_report(report)
     paint = _Paint(color)
     out: list[str] = []
-    project = report["project"]
-    out.append(
-        paint(f"{project['name']}", "1") + f"  ·  {project['grain']} {report['latest'] or '(no data)'}"
-    )
-    index = report["index"]
-    if index and index["score"] is not None:
-        coverage = f"coverage {index['coverage'] * 100:.0f}%" if index["coverage"] is not None else ""
+    project = report.project
+    out.append(paint(f"{project.name}", "1") + f"  ·  {project.grain} {report.latest or '(no data)'}")
+    index = report.index
+    if index and index.score is not None:
+        coverage = f"coverage {index.coverage * 100:.0f}%" if index.coverage is not None else ""
         out.append(
-            f"  {index['name']}: "
-            + paint(f"{index['score']:.1f}", "1")
+            f"  {index.name}: "
+            + paint(f"{index.score:.1f}", "1")
             + " / 100  "
-            + trend(index["score"], index["previous"], paint)
+            + trend(index.score, index.previous, paint)
             + f"   {coverage}"
         )
     out.append("")
-    metrics = {m["id"]: m for m in report["metrics"]}
-    for pyramid in report["pyramids"][:1]:
-        _tree(pyramid["tree"], "", True, True, metrics, paint, out, width)
-    if len(report["pyramids"]) > 1:
+    for pyramid in report.pyramids[:1]:
+        _tree(pyramid.tree, "", True, True, report.metric_by_id, paint, out, width)
+    if len(report.pyramids) > 1:
         others = ", ".join(
-            f"{p['name']} {p['tree']['score']:.1f}" if p["tree"]["score"] is not None else f"{p['name']} –"
-            for p in report["pyramids"][1:]
+            f"{p.name} {p.tree.score:.1f}" if p.tree.score is not None else f"{p.name} –"
+            for p in report.pyramids[1:]
         )
         out.append(f"  also: {others}")
     out.append("")
-    found = report["issues"]
+    found = report.issues
     counts: dict[str, int] = {}
     for issue in found:
-        counts[issue["kind"]] = counts.get(issue["kind"], 0) + 1
+        counts[issue.kind] = counts.get(issue.kind, 0) + 1
     summary = ", ".join(f"{n} {_KIND.get(k, k)}" for k, n in counts.items()) or "none"
     out.append(paint(f"Issues ({len(found)})", "1") + f": {summary}")
     for issue in found[:issues]:
-        mark = paint("✖", "31") if issue["severity"] == "error" else paint("!", "33")
-        owner = paint(f"{issue['owner'] or '(no owner)'}", "36")
-        out.append(f"  {mark} {_KIND.get(issue['kind'], issue['kind']):<13} {owner}: {issue['message']}")
+        mark = paint("✖", "31") if issue.severity == "error" else paint("!", "33")
+        owner = paint(f"{issue.owner or '(no owner)'}", "36")
+        out.append(f"  {mark} {_KIND.get(issue.kind, issue.kind):<13} {owner}: {issue.message}")
     if len(found) > issues:
         out.append(f"  … and {len(found) - issues} more (report.md / report.html)")
     return "\n".join(out) + "\n"
@@ -83,31 +71,27 @@ def render(report: dict, *, color: bool = False, width: int = 100, issues: int =
 
 def _tree(node, prefix, last, root, metrics, paint, out, width):
     branch = "" if root else ("└─ " if last else "├─ ")
-    label = node["name"]
-    if node["kind"] == "metric":
-        metric = metrics[node["metric"]]
-        status = (metric.get("latest") or {}).get("status")
-        dot, code = _STATUS.get(status, (" ", ""))
-        score = f"{node['score']:5.1f}" if node["score"] is not None else "    –"
-        line = f"{prefix}{branch}{label[:36]:<36} {_value(metric):>9} {paint(dot, code)}  score {score}"
+    label = node.name
+    score = f"{node.score:5.1f}" if node.score is not None else "    –"
+    if node.kind == "metric":
+        metric = metrics[node.metric]
+        dot, code = _STATUS.get(metric.status, (" ", ""))
+        value = format_value(metric.display, metric.latest.value if metric.latest else None)
+        line = f"{prefix}{branch}{label[:36]:<36} {value:>9} {paint(dot, code)}  score {score}"
     else:
-        score = f"{node['score']:5.1f}" if node["score"] is not None else "    –"
-        weight = f"  w{node['weight']:g}" if not root else ""
-        coverage = (
-            f"  cov {node['coverage'] * 100:.0f}%"
-            if node["coverage"] is not None and node["coverage"] < 0.999
-            else ""
-        )
+        weight = f"  w{node.weight:g}" if not root else ""
+        partial = node.coverage is not None and node.coverage < 0.999
+        coverage = f"  cov {node.coverage * 100:.0f}%" if partial else ""
         line = (
             f"{prefix}{branch}"
             + paint(f"{label[:36]:<36}", "1")
             + f" {'':>9}    score {score} "
-            + trend(node["score"], node["previous"], paint)
+            + trend(node.score, node.previous, paint)
             + weight
             + coverage
         )
     out.append(line)
-    children = node["children"]
+    children = node.children
     child_prefix = prefix if root else prefix + ("   " if last else "│  ")
     for i, child in enumerate(children):
         _tree(child, child_prefix, i == len(children) - 1, False, metrics, paint, out, width)

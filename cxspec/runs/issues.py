@@ -16,11 +16,11 @@ point's journey's. Owner of a touch point's issue: its owner, else its journey's
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from cxspec.builtin.metric_types import Csat, Mean
-from cxspec.query import iso_day
+from cxspec.query import MetricResult, iso_day
+from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.stats import welch_t_test, z_test
 
 #: Kinds in the order issues are listed (within a severity).
@@ -35,20 +35,6 @@ Z_95 = 1.96
 BELOW_JOURNEY_POINTS = 10.0
 #: Scores are sums of floats: a gap of exactly 10 points must not flag by rounding noise.
 _SCORE_TOLERANCE = 1e-9
-INSUFFICIENT = "insufficient_sample"
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    """One stored metric result of one period (one grain, no dimensions)."""
-
-    metric: str
-    period: str
-    value: float | None
-    n: int | None
-    invalid: int | None
-    moe: float | None
-    status: str | None
 
 
 @dataclass(frozen=True)
@@ -66,14 +52,14 @@ class Issue:
     severity: str = "warning"  # goal_red and significant_drop: "error"
 
 
-def detect_issues(project, registry, results: list[StoredResult], period: str | None = None) -> list[Issue]:
+def detect_issues(project, registry, results: list[MetricResult], period: str | None = None) -> list[Issue]:
     """The issues of `period` (default: the latest period in `results`), in a stable order:
     errors first, then by kind (as in KINDS), then by metric or touch point id.
 
     `results` are all stored periods of one grain without dimensions; results of metrics the
     project no longer has are ignored.
     """
-    by_metric: dict[str, dict[str, StoredResult]] = {}
+    by_metric: dict[str, dict[str, MetricResult]] = {}
     for result in results:
         by_metric.setdefault(result.metric, {})[iso_day(result.period)] = result
     if period is None:
@@ -102,24 +88,8 @@ def _order(issue: Issue) -> tuple:
     )
 
 
-def natural_score(registry, metric, value: float | None) -> float | None:
-    """A value on 0–100 by its type's natural range, inverted when lower is better, clamped;
-    None without a value or a range."""
-    if value is None:
-        return None
-    kind = registry.metric_types.get(metric.type)
-    bounds = kind.natural_range(metric) if kind is not None else None
-    if bounds is None or bounds[1] == bounds[0]:
-        return None
-    low, high = bounds
-    score = 100.0 * (value - low) / (high - low)
-    if metric.lower_is_better:
-        score = 100.0 - score
-    return min(100.0, max(0.0, score))
-
-
 class _Detector:
-    def __init__(self, project, registry, by_metric: dict[str, dict[str, StoredResult]], period: str):
+    def __init__(self, project, registry, by_metric: dict[str, dict[str, MetricResult]], period: str):
         self.project = project
         self.registry = registry
         self.by_metric = by_metric
@@ -148,7 +118,7 @@ class _Detector:
             issues.append(drop)
         return issues
 
-    def _goal_red(self, metric, current: StoredResult) -> Issue:
+    def _goal_red(self, metric, current: MetricResult) -> Issue:
         goal = self.project.goals.get(metric.id)
         unit = self._unit(metric)
         against = ""
@@ -165,7 +135,7 @@ class _Detector:
             value=current.value,
         )
 
-    def _insufficient(self, metric, current: StoredResult) -> Issue:
+    def _insufficient(self, metric, current: MetricResult) -> Issue:
         minimum = f" below its minimum sample of {metric.min_sample}" if metric.min_sample is not None else ""
         return self._issue(
             "insufficient_sample",
@@ -175,7 +145,7 @@ class _Detector:
             value=current.value,
         )
 
-    def _significant_drop(self, metric, current: StoredResult, history: dict[str, StoredResult]):
+    def _significant_drop(self, metric, current: MetricResult, history: dict[str, MetricResult]):
         """The change from the latest earlier period with a value, when it is for the worse
         and significant at 95%; None when it is not, or cannot be tested."""
         if current.value is None or current.status == INSUFFICIENT:
@@ -207,7 +177,7 @@ class _Detector:
             p_value=p_value,
         )
 
-    def _p_value(self, metric, previous: StoredResult, current: StoredResult) -> float | None:
+    def _p_value(self, metric, previous: MetricResult, current: MetricResult) -> float | None:
         se1, se2 = previous.moe / Z_95, current.moe / Z_95
         try:
             if self._is_mean(metric):
@@ -257,43 +227,17 @@ class _Detector:
 
     # -- per touch point ------------------------------------------------------------------
 
-    def metric_score(self, metric) -> float | None:
-        """The metric's 0–100 score in the period: its value on its type's natural range,
-        inverted for lower_is_better, clamped; None when it has none."""
-        result = self.by_metric.get(metric.id, {}).get(self.period)
-        if result is None or result.value is None or result.status == INSUFFICIENT:
-            return None
-        if isinstance(result.value, float) and not math.isfinite(result.value):
-            return None
-        return natural_score(self.registry, metric, result.value)
-
-    def touchpoint_scores(self) -> dict[str, float]:
-        """Touch point id → the mean score of its scored metrics."""
-        scores: dict[str, list[float]] = {}
-        for metric_id in sorted(self.project.metrics):
-            metric = self.project.metrics[metric_id]
-            if not metric.touchpoint or metric.touchpoint not in self.project.touchpoints:
-                continue
-            score = self.metric_score(metric)
-            if score is not None:
-                scores.setdefault(metric.touchpoint, []).append(score)
-        return {tp: math.fsum(values) / len(values) for tp, values in scores.items()}
-
     def touchpoint_issues(self) -> list[Issue]:
-        scores = self.touchpoint_scores()
-        members: dict[str, list[str]] = {}
-        for tp_id in sorted(scores):
-            journey_id = self.project.touchpoints[tp_id].journey
-            if journey_id in self.project.journeys:
-                members.setdefault(journey_id, []).append(tp_id)
+        current = {m: history[self.period] for m, history in self.by_metric.items() if self.period in history}
+        scores = rollup(self.project, self.registry, current)
         issues = []
-        for journey_id, tp_ids in sorted(members.items()):
+        for journey_id, tp_ids in sorted(scores.members.items()):
             if len(tp_ids) < 2:
                 continue
             journey = self.project.journeys[journey_id]
-            mean = math.fsum(scores[tp] for tp in tp_ids) / len(tp_ids)
+            mean = scores.journeys[journey_id]
             for tp_id in tp_ids:
-                gap = mean - scores[tp_id]
+                gap = mean - scores.touchpoints[tp_id]
                 if gap <= BELOW_JOURNEY_POINTS + _SCORE_TOLERANCE:
                     continue
                 touchpoint = self.project.touchpoints[tp_id]
@@ -304,13 +248,13 @@ class _Detector:
                         period=self.period,
                         owner=touchpoint.owner or journey.owner,
                         message=(
-                            f"Touch point {name} scores {scores[tp_id]:.1f} in {self.period}, "
+                            f"Touch point {name} scores {scores.touchpoints[tp_id]:.1f} in {self.period}, "
                             f"{gap:.1f} points below the mean of journey {journey.name or journey_id} "
                             f"({mean:.1f} over {len(tp_ids)} touch points)."
                         ),
                         touchpoint=tp_id,
                         journey=journey_id,
-                        value=scores[tp_id],
+                        value=scores.touchpoints[tp_id],
                     )
                 )
         return issues

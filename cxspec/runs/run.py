@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
-from cxspec.query import compute_with, connect
+from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
-from cxspec.runs.store import RunInfo, StoredRow, StoredScore, load, store
+from cxspec.runs.store import RunInfo, StoredScore, load, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -23,7 +23,7 @@ class Stored:
 
     project: object
     grain: str
-    results: list[StoredRow]
+    results: list[MetricResult]
     scores: list[StoredScore]
 
 

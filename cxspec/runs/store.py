@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
-from cxspec.query import iso_day
+from cxspec.query import MetricResult, iso_day
 from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -202,22 +202,6 @@ def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
 
 
 @dataclass(frozen=True)
-class StoredRow:
-    metric: str
-    period: str
-    dimensions: dict
-    value: float | None
-    n: int | None
-    invalid: int | None
-    moe: float | None
-    status: str | None
-    metric_version: int | None
-    definition: str | None
-    spec_hash: str
-    computed_at: str
-
-
-@dataclass(frozen=True)
 class StoredScore:
     pyramid: str
     node: str
@@ -227,7 +211,7 @@ class StoredScore:
     coverage: float | None
 
 
-def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[StoredScore]]:
+def load(warehouse, project_id: str, grain: str) -> tuple[list[MetricResult], list[StoredScore]]:
     """Everything stored for a project at a grain, in a stable order."""
     dialect = warehouse.dialect
     mine = exp.and_(
@@ -260,20 +244,10 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     results = [
-        StoredRow(
-            r[0],
-            iso_day(r[1]),
-            json.loads(r[2]),
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            r[10],
-            str(r[11])[:19],
-        )
+        MetricResult(
+            r[0], iso_day(r[1]), json.loads(r[2]), r[3], r[4], r[5], r[6],
+            status=r[7], metric_version=r[8], definition=r[9], spec_hash=r[10], computed_at=str(r[11])[:19],
+        )  # fmt: skip
         for r in rows
     ]
     query = (

@@ -1,0 +1,293 @@
+"""The report as typed data: built once from the stored results (cxspec/reports/data.py),
+rendered by every format (terminal, Markdown, HTML, the catalog) and serialized as
+`report.json` (docs/report-json.md).
+
+`Report.to_dict()` is the documented JSON shape; `Report.from_dict()` reads it back, so a
+renderer given a report read from `report.json` (or a plugin's copy of it) sees the same
+model as one given the report just built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cached_property
+
+from cxspec.display import Display
+from cxspec.runs.issues import Issue
+
+REPORT_VERSION = 1
+
+
+def _plain(value):
+    """Dataclasses, lists and dicts as JSON-ready data (a class's own `to_dict` wins)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, Display):
+        return value.as_dict()
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _pick(cls, data: dict | None):
+    """An instance of a flat dataclass from a dict, missing keys taking their defaults."""
+    if data is None:
+        return None
+    return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass
+class Point:
+    """One stored period of a metric."""
+
+    period: str
+    value: float | None = None
+    n: int | None = None
+    invalid: int | None = None
+    moe: float | None = None
+    status: str | None = None
+
+
+@dataclass
+class Goal:
+    target: float | None = None
+    warn: float | None = None
+    due: str | None = None
+    #: Who is accountable for reaching it (the goal's `owner`, else none).
+    owner: str | None = None
+
+
+@dataclass
+class MetricEntry:
+    id: str
+    name: str
+    type: str
+    category: str | None = None
+    direction: str | None = None
+    unit: str | None = None
+    owner: str | None = None
+    tracked_by: str | None = None
+    touchpoint: str | None = None
+    journey: str | None = None
+    stage: str | None = None
+    description: str | None = None
+    definition: str | None = None
+    version: int | None = None
+    min_sample: int | None = None
+    natural_range: list[float] | None = None
+    goal: Goal | None = None
+    latest: Point | None = None
+    previous: Point | None = None
+    score: float | None = None
+    series: list[Point] = field(default_factory=list)
+    breaks: list[str] = field(default_factory=list)
+    #: How its numbers read (from its type): every renderer formats with it.
+    display: Display = field(default_factory=Display)
+
+    @property
+    def status(self) -> str | None:
+        return self.latest.status if self.latest else None
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower_is_better"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> MetricEntry:
+        entry = _pick(cls, data)
+        entry.goal = _pick(Goal, data.get("goal"))
+        entry.latest = _pick(Point, data.get("latest"))
+        entry.previous = _pick(Point, data.get("previous"))
+        entry.series = [_pick(Point, p) for p in data.get("series") or []]
+        entry.breaks = list(data.get("breaks") or [])
+        entry.display = Display.from_dict(data["display"]) if data.get("display") else Display()
+        return entry
+
+
+@dataclass
+class ScorePoint:
+    period: str
+    score: float | None = None
+    coverage: float | None = None
+
+
+@dataclass
+class Node:
+    """A pyramid node: a group (or an included pyramid) with children, or a metric leaf."""
+
+    id: str
+    name: str
+    kind: str
+    weight: float = 1.0
+    metric: str | None = None
+    score: float | None = None
+    coverage: float | None = None
+    previous: float | None = None
+    series: list[ScorePoint] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    #: Metric leaves only: the metric's latest status and its owner.
+    status: str | None = None
+    owner: str | None = None
+
+    def leaves(self):
+        if self.kind == "metric":
+            yield self
+        for child in self.children:
+            yield from child.leaves()
+
+    def to_dict(self) -> dict:
+        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        if not self.metric:
+            del data["status"], data["owner"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Node:
+        node = _pick(cls, data)
+        node.series = [_pick(ScorePoint, s) for s in data.get("series") or []]
+        node.children = [cls.from_dict(c) for c in data.get("children") or []]
+        return node
+
+
+@dataclass
+class Pyramid:
+    id: str
+    name: str
+    owner: str | None
+    normalize: str | None
+    tree: Node
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Pyramid:
+        tree = Node.from_dict(data["tree"])
+        return cls(data["id"], data["name"], data.get("owner"), data.get("normalize"), tree)
+
+
+@dataclass
+class TouchpointEntry:
+    id: str
+    name: str
+    owner: str | None = None
+    intended: bool = True
+    metrics: list[str] = field(default_factory=list)
+    #: The mean score of its metrics with enough sample (cxspec/runs/rollup.py).
+    score: float | None = None
+
+
+@dataclass
+class Stage:
+    id: str
+    touchpoints: list[TouchpointEntry] = field(default_factory=list)
+
+
+@dataclass
+class Journey:
+    id: str
+    name: str
+    owner: str | None = None
+    stages: list[Stage] = field(default_factory=list)
+    #: The mean score of its scored touch points, as `below_journey` issues compare them.
+    score: float | None = None
+
+    @property
+    def touchpoints(self) -> list[TouchpointEntry]:
+        return [tp for stage in self.stages for tp in stage.touchpoints]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Journey:
+        journey = _pick(cls, data)
+        journey.stages = [
+            Stage(s["id"], [_pick(TouchpointEntry, tp) for tp in s.get("touchpoints") or []])
+            for s in data.get("stages") or []
+        ]
+        return journey
+
+
+@dataclass
+class Owner:
+    id: str
+    name: str
+    kind: str | None = None
+    email: str | None = None
+    github: str | None = None
+    parent: str | None = None
+
+
+@dataclass
+class Index:
+    pyramid: str
+    name: str
+    score: float | None = None
+    previous: float | None = None
+    coverage: float | None = None
+
+
+@dataclass
+class ProjectInfo:
+    id: str
+    name: str
+    grain: str | None = None
+    spec_hashes: list[str] = field(default_factory=list)
+    computed_at: str | None = None
+
+
+@dataclass
+class Report:
+    project: ProjectInfo
+    periods: list[str] = field(default_factory=list)
+    latest: str | None = None
+    index: Index | None = None
+    pyramids: list[Pyramid] = field(default_factory=list)
+    metrics: list[MetricEntry] = field(default_factory=list)
+    journeys: list[Journey] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    owners: list[Owner] = field(default_factory=list)
+    report_version: int = REPORT_VERSION
+
+    # -- look-ups the renderers share ----------------------------------------------------------
+
+    @cached_property
+    def metric_by_id(self) -> dict[str, MetricEntry]:
+        return {m.id: m for m in self.metrics}
+
+    @cached_property
+    def owner_by_id(self) -> dict[str, Owner]:
+        return {o.id: o for o in self.owners}
+
+    @cached_property
+    def touchpoint_by_id(self) -> dict[str, TouchpointEntry]:
+        return {tp.id: tp for journey in self.journeys for tp in journey.touchpoints}
+
+    @cached_property
+    def journey_of(self) -> dict[str, tuple[Journey, str]]:
+        """Touch point id → (its journey, its stage id)."""
+        return {tp.id: (j, s.id) for j in self.journeys for s in j.stages for tp in s.touchpoints}
+
+    # -- JSON ------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        return cls(
+            project=_pick(ProjectInfo, data["project"]),
+            periods=list(data.get("periods") or []),
+            latest=data.get("latest"),
+            index=_pick(Index, data.get("index")),
+            pyramids=[Pyramid.from_dict(p) for p in data.get("pyramids") or []],
+            metrics=[MetricEntry.from_dict(m) for m in data.get("metrics") or []],
+            journeys=[Journey.from_dict(j) for j in data.get("journeys") or []],
+            issues=[_pick(Issue, i) for i in data.get("issues") or []],
+            owners=[_pick(Owner, o) for o in data.get("owners") or []],
+            report_version=data.get("report_version", REPORT_VERSION),
+        )
+
+
+def as_report(report: Report | dict) -> Report:
+    """The model of a report given as the model or as its JSON dict."""
+    return report if isinstance(report, Report) else Report.from_dict(report)
