@@ -163,9 +163,8 @@ def report_command(project, fmt, warehouse, out_file):
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
-    text = render_report(
-        build_report(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file, project=loaded
-    )
+    color = sys.stdout.isatty() and not out_file
+    text = render_report(build_report(stored, registry), fmt, registry, color=color, project=loaded)
     if out_file:
         Path(out_file).write_text(text, encoding="utf-8")
     else:

@@ -26,6 +26,6 @@ def exported(tmp_path_factory, acme):
 
 @pytest.fixture(scope="session")
 def project(acme):
-    from cxspec.validate import validate_project
+    from cxspec import validate_project
 
     return validate_project(str(acme)).project

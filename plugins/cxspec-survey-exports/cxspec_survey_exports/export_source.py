@@ -8,10 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from cxspec.builtin.source_types import check_path
-from cxspec.diagnostics import CxspecError
-from cxspec.model import locate
-from cxspec.source_type import SourceType
+from cxspec import CxspecError, SourceType, check_path, locate
 from sqlglot import exp
 
 from cxspec_survey_exports import duckdb_sql
