@@ -25,6 +25,7 @@ PUBLIC: dict[str, str] = {
     "Warehouse": "cxspec.warehouse",
     "Output": "cxspec.output",
     "LintRule": "cxspec.lint_rule",
+    "finding": "cxspec.lint.finding",
     # What a metric type builds its SQL with.
     "Measure": "cxspec.metric_type",
     "MeasureAccess": "cxspec.metric_type",
