@@ -168,7 +168,7 @@ class TooFewMetrics(LintRule):
     def check(self, project):
         wanted = self.config.get("min_metrics", 1)
         if len(project.metrics) < wanted:
-            where = locate(project.config.file, project.config.plugins["acme"], "min_metrics")
+            where = locate(project.config.file, self.config, "min_metrics")
             yield Diagnostic(self.code, f"{len(project.metrics)} metrics, fewer than {wanted}", where)
 
 
@@ -277,3 +277,15 @@ def test_unknown_top_level_keys_stay_refused(tmp_path):
     result = run_cli("validate", project(tmp_path, config={"slack-digest": {"channel": "#cx"}}))
     assert result.exit_code == 1
     assert "slack-digest" in result.stdout + result.stderr
+
+
+def test_an_after_run_hook_with_an_argument_cxspec_does_not_give_is_a_broken_plugin(tmp_path, capsys):
+    def after_run(results, webhook_url):
+        raise AssertionError("never called")
+
+    with registered_plugin(plugin(cxspec_after_run=after_run), "hooky") as registry:
+        assert "plugin 'hooky' is broken and was left out" in capsys.readouterr().err
+        assert registry.after_run == []
+        assert "webhook_url" in registry.broken["hooky"]
+        result = run_cli("run", project(tmp_path), "--out", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.stderr
