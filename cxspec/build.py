@@ -42,6 +42,7 @@ def _pair(raw, name):
 
 def build_config(raw: YamlMap, file: str, fallback_id: str) -> Config:
     paths = raw.get("paths")
+    plugins = raw.get("plugins")
     return Config(
         file=file,
         raw=raw,
@@ -53,6 +54,7 @@ def build_config(raw: YamlMap, file: str, fallback_id: str) -> Config:
         dialect=_str(raw, "dialect", "duckdb"),
         paths=[p for p in paths if isinstance(p, str)] if isinstance(paths, list) else None,
         output=_str(raw, "output", "cxspec-out"),
+        plugins={k: v for k, v in plugins.items() if isinstance(v, dict)} if isinstance(plugins, dict) else {},
     )
 
 

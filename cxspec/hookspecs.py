@@ -1,11 +1,13 @@
 """The hook specifications: the whole plugin API of cxspec, signatures and docstrings only.
 
-Every hook takes no arguments and returns a list. cxspec calls each plugin's hooks once
-per process, checks what they return (see cxspec/registry.py: a hook that raises or
-returns anything else makes its plugin *broken*, left out with a warning), and keys the
-classes by ``name``: two plugins registering one name is a conflict that stops the
-commands. Built-in features are registered through these same hooks (see cxspec/plugins.py).
-The guide, with a worked example: docs/plugins.md.
+Every ``cxspec_register_…`` hook and ``cxspec_sql_functions`` takes no arguments and
+returns a list. cxspec calls each plugin's hooks once per process, checks what they return
+(see cxspec/registry.py: a hook that raises or returns anything else makes its plugin
+*broken*, left out with a warning), and keys the classes by ``name``: two plugins
+registering one name is a conflict that stops the commands. Built-in features are
+registered through these same hooks (see cxspec/plugins.py).
+``cxspec_after_run`` is called later, once per run, with the arguments it names.
+The guide, with a worked example: docs/writing-plugins.md; every hook: docs/plugin-hooks.md.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def cxspec_register_warehouses() -> list[type]:
 def cxspec_register_outputs() -> list[type]:
     """Outputs this plugin provides: report formats and exporters.
 
-    :return: :class:`cxspec.output.Output` subclasses, each with a unique ``name``.
+    :return: :class:`cxspec.Output` subclasses, each with a unique ``name``.
         A ``kind = "report"`` output renders the report of stored results (``cxspec report
         --format NAME``, and ``cxspec run`` writes its ``file_name`` when it has one); a
         ``kind = "export"`` output writes files for another tool from a project
@@ -70,6 +72,23 @@ def cxspec_register_outputs() -> list[type]:
 def cxspec_register_lint_rules() -> list[type]:
     """Lint rules this plugin provides (``cxspec lint``).
 
-    :return: :class:`cxspec.lint_rule.LintRule` subclasses, each with a unique ``name`` and
+    :return: :class:`cxspec.LintRule` subclasses, each with a unique ``name`` and
         ``code``.
+    """
+
+
+@hookspec
+def cxspec_after_run(project, results, out_dir, config) -> None:
+    """Called once ``cxspec run`` has stored its results and written its reports.
+
+    Implement it with any of the arguments, by name (``def cxspec_after_run(results,
+    config)``): a digest to a chat channel, a webhook, a copy of the reports.
+
+    :param project: the :class:`cxspec.Project` that ran.
+    :param results: what was stored: ``results.results``, the stored rows of every metric,
+        period and slice, and ``results.scores``, goal status and pyramid scores.
+    :param out_dir: the :class:`pathlib.Path` of the folder the reports were written to.
+    :param config: this plugin's block of ``plugins:`` in cxspec.yaml (``{}`` when absent).
+    :return: nothing. An implementation that raises is reported by plugin name and makes
+        ``cxspec run`` exit 1; the stored results and the reports stay.
     """

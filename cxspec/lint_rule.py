@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ class LintRule:
     #: False for opt-in rules, which run only when cxspec.yaml's `lint.enable` names them.
     enabled_by_default: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    #: This plugin's block of ``plugins:`` in the project's cxspec.yaml, set on the instance
+    #: cxspec calls ``check`` on (empty when the project has none).
+    config: Mapping = MappingProxyType({})
 
     def check(self, project: Project) -> Iterable[Diagnostic]:
         """The problems this rule finds, each at the file:line:col of the spec item concerned."""

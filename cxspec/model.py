@@ -51,6 +51,8 @@ class Config(Located):
     dialect: str = "duckdb"
     paths: list[str] | None = None
     output: str = "cxspec-out"
+    #: `plugins:` of cxspec.yaml: each plugin's own configuration block, by plugin name.
+    plugins: dict = field(default_factory=dict)
 
 
 @dataclass

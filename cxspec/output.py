@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -20,6 +22,9 @@ class Output:
     #: For report outputs: the file ``cxspec run`` writes into its output folder
     #: (``report.html``), or None when the format is printed only on request.
     file_name: ClassVar[str | None] = None
+    #: This plugin's block of ``plugins:`` in the project's cxspec.yaml, set on the instance
+    #: cxspec calls ``render``/``export`` on (empty when the project has none).
+    config: Mapping = MappingProxyType({})
 
     def render(self, report: dict, *, color: bool = False) -> str:
         """A report output's text for the report dict (deterministic for the same input)."""

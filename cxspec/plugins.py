@@ -8,6 +8,7 @@ its reason and left out; it never stops the others from loading.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ BUILTIN_PLUGINS = (
 
 ENTRY_POINT_GROUP = "cxspec"
 DISABLE_VARIABLE = "CXSPEC_DISABLE_PLUGINS"
+
+#: Plugins registered for the whole process as if installed, by
+#: ``cxspec.testing.registered_plugin`` (a test's plugin, seen by the CLI too): (name, plugin).
+ADDED: list[tuple[str, object]] = []
 
 
 @dataclass
@@ -90,7 +95,7 @@ def get_plugin_manager(*, external: bool = True, extra: tuple = ()) -> LoadedPlu
         _register(loaded, name, lambda name=name: importlib.import_module(name))
     if external:
         _load_entry_points(loaded)
-    for name, plugin in extra:
+    for name, plugin in (*(ADDED if external else ()), *extra):
         loaded.plugins[name] = PluginInfo(name, getattr(plugin, "__name__", repr(plugin)))
         _register(loaded, name, lambda plugin=plugin: plugin)
     _check_unknown_hooks(loaded)
@@ -144,3 +149,45 @@ def _check_unknown_hooks(loaded: LoadedPlugins) -> None:
                     impl.plugin_name,
                     f"implements {hook_name!r}, which is not a cxspec hook (see docs/plugins.md)",
                 )
+
+
+# -- per-project plugin configuration and the hooks called after a run ------------------------
+
+
+def plugin_config(project, plugin_name: str) -> dict:
+    """The plugin's block of ``plugins:`` in cxspec.yaml, or {} when there is none."""
+    config = getattr(project, "config", None) if project is not None else None
+    return (getattr(config, "plugins", None) or {}).get(plugin_name, {})
+
+
+def configured(item, kind: str, project, registry):
+    """An output or lint rule ready to be called for `project`: a copy with ``config`` set to
+    its plugin's block. A copy, because one registry's instances serve every project."""
+    plugin_name = registry.provided_by.get((kind, item.name))
+    config = plugin_config(project, plugin_name) if plugin_name else {}
+    if not config:
+        return item
+    instance = copy.copy(item)
+    instance.config = config
+    return instance
+
+
+def call_after_run(registry, project, results, out_dir) -> list[str]:
+    """Call every plugin's ``cxspec_after_run`` with the arguments it names; a failure is
+    returned as a message naming the plugin (the results are stored already: nothing to undo)."""
+    failures = []
+    for plugin_name, function, argnames in getattr(registry, "after_run", ()):
+        offered = {
+            "project": project,
+            "results": results,
+            "out_dir": out_dir,
+            "config": plugin_config(project, plugin_name),
+        }
+        try:
+            function(**{name: offered[name] for name in argnames})
+        except Exception as exc:  # one plugin's failure must not hide the others' work
+            failures.append(
+                f"cxspec_after_run of plugin {registry.plugin_label(plugin_name)} failed: "
+                f"{type(exc).__name__}: {exc}"
+            )
+    return failures

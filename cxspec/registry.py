@@ -49,6 +49,8 @@ class Registry:
     sql_functions_by_plugin: dict[str, list[str]] = field(default_factory=dict)
     #: Names registered by two plugins: one message each.
     conflicts: list[str] = field(default_factory=list)
+    #: ``cxspec_after_run`` implementations: (plugin name, function, argument names), in load order.
+    after_run: list[tuple] = field(default_factory=list)
 
     def plugin_label(self, plugin_name: str) -> str:
         """'cxspec-spark 0.1.0 (spark)' for messages; the name alone for built-ins and tests."""
@@ -75,6 +77,10 @@ CHOICES = {
     "lint rule": {"default_severity": ("error", "warning", "info")},
     "metric type": {"shape": ("measures", "rows", "spine", "metrics")},
 }
+
+
+#: Hooks that register nothing: kept to be called when their moment comes.
+CALLED_LATER = ("cxspec_after_run",)
 
 
 class Unusable(Exception):
@@ -154,6 +160,9 @@ def _contributions(pm, plugin_name: str, *, check_schemas: bool) -> dict[str, li
         for impl in caller.get_hookimpls():
             if impl.plugin_name != plugin_name:
                 continue
+            if hook_name in CALLED_LATER:  # called with arguments later, not registering anything
+                found[hook_name] = [(impl.function, tuple(impl.argnames))]
+                continue
             items = _call(impl, hook_name)
             if hook_name == "cxspec_sql_functions":
                 bad = [n for n in items if not isinstance(n, str) or not n]
@@ -224,6 +233,7 @@ def _merge(registry: Registry, plugin_name: str, found: dict[str, list]) -> None
         for scheme in cls.schemes:
             if _claim(registry, "warehouse", scheme.lower(), plugin_name):
                 registry.warehouses[scheme.lower()] = cls
+    registry.after_run += [(plugin_name, *impl) for impl in found.get("cxspec_after_run", [])]
     functions = found.get("cxspec_sql_functions", [])
     if functions:
         registry.sql_functions_by_plugin[plugin_name] = functions

@@ -29,6 +29,8 @@ FRAGMENT = {"type": "string", "minLength": 1, "description": "A SQL expression (
 VERSION = {"const": 1, "description": "The spec language version."}
 #: A lint rule by name (`metric-without-owner`) or code (`CXL001`).
 LINT_RULE = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"}
+#: An entry-point name, as `cxspec plugins` lists it (`slack-digest`, `cxspec_dbt`).
+PLUGIN_NAME = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 #: `lint: {ignore: [...], reason: ...}` on a spec item: findings inside it are not reported.
 LINT_IGNORE = {
     "type": "object",
@@ -84,6 +86,15 @@ def project_schema() -> dict:
                 "type": "string",
                 "minLength": 1,
                 "description": "Folder for compiled SQL and reports (never read as specs).",
+            },
+            "plugins": {
+                "type": "object",
+                "propertyNames": {"pattern": PLUGIN_NAME},
+                "additionalProperties": {"type": "object"},
+                "description": (
+                    "Configuration of each plugin, by its entry-point name (`cxspec plugins`): "
+                    "given to that plugin's outputs, lint rules and cxspec_after_run (docs/writing-plugins.md)."
+                ),
             },
             "lint": {
                 "type": "object",

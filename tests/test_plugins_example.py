@@ -1,4 +1,4 @@
-"""The worked example of docs/plugins.md is real: the package in docs/examples/cxspec-example-plugin,
+"""The worked example of docs/writing-plugins.md is real: the package in docs/examples/cxspec-example-plugin,
 loaded without installing it through the entry point its pyproject declares, computes
 net_sentiment as plain Python does; and the code the guide shows is that package's code."""
 
@@ -18,7 +18,7 @@ pytest_plugins = ["plugin_install"]  # the `site` fixture: plugins installed for
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "cxspec-example-plugin"
-GUIDE = ROOT / "docs" / "plugins.md"
+GUIDE = ROOT / "docs" / "writing-plugins.md"
 
 COMMENTS = """comment_id,posted_at,channel,sentiment
 1,2026-05-01T08:00:00Z,app,Positive
@@ -132,7 +132,7 @@ def test_the_guide_shows_the_example_files_as_they_are():
     } <= set(shown)
     for name, body in shown.items():
         assert body == (EXAMPLE.parent / name).read_text(encoding="utf-8"), (
-            f"docs/plugins.md shows {name} otherwise"
+            f"docs/writing-plugins.md shows {name} otherwise"
         )
 
 

@@ -28,6 +28,9 @@ def export_command(project, target, out_dir, dialect):
         hint = install_hint("output", target, registry) or "see `cxspec plugins`"
         raise CxspecError(f"no exporter named {target!r} (installed: {known}); {hint}")
     loaded = load_or_exit(project, "compile")
-    written = exporters[target].export(loaded, registry, Path(out_dir), dialect=dialect)
+    from cxspec.plugins import configured
+
+    exporter = configured(exporters[target], "output", loaded, registry)  # with its plugin's config
+    written = exporter.export(loaded, registry, Path(out_dir), dialect=dialect)
     for path in written:
         click.echo(f"wrote {path}")

@@ -21,12 +21,14 @@ def files_written_by_run(registry) -> list:
     return [o for o in report_outputs(registry).values() if o.file_name]
 
 
-def render_report(report, fmt: str, registry, *, color: bool = False) -> str:
+def render_report(report, fmt: str, registry, *, color: bool = False, project=None) -> str:
     """The report (the model of `build_model`) in format `fmt`; a plugin's output that fails
-    is a CxspecError naming it. Plugins' outputs get the report as the dict of `report.json`."""
+    is a CxspecError naming it. Plugins' outputs get the report as the dict of `report.json`,
+    and their plugin's configuration from `project`."""
     from cxspec.diagnostics import CxspecError
+    from cxspec.plugins import configured
 
-    output = report_outputs(registry)[fmt]
+    output = configured(report_outputs(registry)[fmt], "output", project, registry)
     plugin = registry.provided_by.get(("output", fmt), "")
     if registry.plugins.get(plugin) is None or registry.plugins[plugin].builtin:
         return output.render(report, color=color)  # a failing built-in is a bug: keep its traceback
@@ -111,15 +113,20 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     written, failures = [], []
     for output in files_written_by_run(registry):
         try:
-            text = render_report(report, output.name, registry)
+            text = render_report(report, output.name, registry, project=loaded)
         except CxspecError as exc:  # the results are stored: write the other reports, then fail
             failures.append(str(exc))
             continue
         (folder / output.file_name).write_text(text, encoding="utf-8")
         written.append(output)
+    from cxspec.plugins import call_after_run
+
+    failures += call_after_run(registry, loaded, stored, folder)  # plugins' cxspec_after_run
     progress.done()
     if not quiet:
-        click.echo(render_report(report, "terminal", registry, color=sys.stdout.isatty()), nl=False)
+        click.echo(
+            render_report(report, "terminal", registry, color=sys.stdout.isatty(), project=loaded), nl=False
+        )
     if written:
         names = [str(folder / written[0].file_name), *(o.file_name for o in written[1:])]
         click.echo(f"reports: {', '.join(names)}", err=True)
@@ -160,9 +167,8 @@ def report_command(project, fmt, warehouse, out_file):
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
-    text = render_report(
-        build_model(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file
-    )
+    color = sys.stdout.isatty() and not out_file
+    text = render_report(build_model(stored, registry), fmt, registry, color=color, project=loaded)
     if out_file:
         Path(out_file).write_text(text, encoding="utf-8")
     else:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cxspec.diagnostics import Diagnostic, Location, Severity, sort_diagnostics
 from cxspec.lint.config import CONFIG_CODE, OFF, RuleIndex, read_config
 from cxspec.lint.suppress import collect
+from cxspec.plugins import configured
 from cxspec.project_files import CONFIG_FILE
 
 
@@ -38,7 +39,8 @@ def lint_project(project, registry) -> LintResult:
         ran.append(name)
         try:
             severity = Severity(level)
-            diagnostics = [d for d in rule.check(project) if isinstance(d, Diagnostic)]
+            configured_rule = configured(rule, "lint rule", project, registry)  # its plugin's config
+            diagnostics = [d for d in configured_rule.check(project) if isinstance(d, Diagnostic)]
         except Exception as exc:  # a broken plugin rule is reported, not a traceback
             found.append(_failed(name, rule, f"{type(exc).__name__}: {exc}"))
             continue

@@ -7,8 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from cxspec.diagnostics import CxspecError
-from cxspec.output import Output
+from cxspec import CxspecError, Output
 
 from cxspec_dbt.models import TIME_SPINE, TIME_SPINE_SQL, query_models, row_model_name, row_model_sql
 from cxspec_dbt.names import dbt_name
@@ -31,7 +30,7 @@ class DbtExport(Output):
     description = "A dbt package: one model per compiled query, schema.yml with tests, MetricFlow YAML."
 
     def export(self, project, registry, out_dir: Path, *, dialect: str) -> list[Path]:
-        from cxspec.schema import dialects
+        from cxspec import dialects
 
         if dialect not in dialects():
             raise CxspecError(f"unknown SQL dialect {dialect!r} (one of: {', '.join(dialects())})")

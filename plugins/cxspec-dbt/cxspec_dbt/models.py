@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxspec.compiler.compile import CompiledQuery, compile_request
-from cxspec.compiler.plan import Plan, Request, ScanPlan
-from cxspec.compiler.sqlgen import Generator, dim_column
+from cxspec import CompiledQuery, Generator, Plan, Request, ScanPlan, compile_request, dim_column
 
 from cxspec_dbt.names import claim, dbt_name
 from cxspec_dbt.sources import DbtResolver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cxspec.diagnostics import CxspecError
+from cxspec import CxspecError
 
 
 def dbt_name(text: str) -> str:

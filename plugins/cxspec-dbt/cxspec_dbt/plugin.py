@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cxspec.hookspecs import hookimpl
+from cxspec import hookimpl
 
 
 @hookimpl

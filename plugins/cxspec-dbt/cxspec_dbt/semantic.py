@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cxspec.compiler.plan import Planner, quoted_fragment
-from cxspec.compiler.sqlgen import PERIOD, dim_column
-from cxspec.compiler.sqlkit import case_when, flag, num, safe_div
-from cxspec.metric_type import MeasureAccess
+from cxspec import PERIOD, MeasureAccess, Planner, case_when, dim_column, flag, num, quoted_fragment, safe_div
 from sqlglot import exp
 
 from cxspec_dbt.names import claim, dbt_name

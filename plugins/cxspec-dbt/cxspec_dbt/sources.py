@@ -12,9 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxspec.builtin.source_types import file_format
-from cxspec.resolve import Resolver
-from cxspec.warehouses.file_loading import file_reader
+from cxspec import Resolver, file_format, file_reader
 from sqlglot import exp
 
 FILE_SOURCE = "cxspec_files"

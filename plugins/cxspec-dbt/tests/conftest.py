@@ -26,7 +26,6 @@ def exported(tmp_path_factory, acme):
 
 @pytest.fixture(scope="session")
 def project(acme):
-    from cxspec.validate import validate_project
-    from cxspec.registry import default_registry
+    from cxspec import default_registry, validate_project
 
     return validate_project(str(acme), default_registry()).project

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
+from cxspec.testing import run_cli
 
 #: The example project of the cxspec repository (40 metrics, every metric type).
 ACME = Path(__file__).resolve().parents[3] / "specs" / "acme"
@@ -12,6 +12,4 @@ ACME = Path(__file__).resolve().parents[3] / "specs" / "acme"
 
 def export(out: Path, project: Path = ACME, *extra: str):
     """`cxspec export PROJECT --to dbt --out OUT`, in-process."""
-    from cxspec.cli import cli
-
-    return CliRunner().invoke(cli, ["export", str(project), "--to", "dbt", "--out", str(out), *extra])
+    return run_cli("export", project, "--to", "dbt", "--out", out, *extra)

@@ -22,7 +22,7 @@ def files_of(folder) -> dict[str, bytes]:
 
 
 def test_the_exporter_is_registered_through_the_plugin_hook():
-    from cxspec.registry import build_registry
+    from cxspec import build_registry
 
     registry = build_registry()
     assert registry.outputs["dbt"].kind == "export"

@@ -8,14 +8,14 @@ import duckdb
 import jinja2
 import pytest
 import yaml
-from click.testing import CliRunner
+from cxspec.testing import run_cli
 
 import dbt_expected as expected
 
 
 def source_renderer(package, project):
     """dbt's source() for these models, rendered as cxspec reads each source on DuckDB."""
-    from cxspec.warehouses.file_loading import file_reader
+    from cxspec import file_reader
 
     declared = yaml.safe_load((package / "models/sources.yml").read_text(encoding="utf-8"))
     tables = {
@@ -40,11 +40,9 @@ def rendered_models(package, project) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory, acme):
-    from cxspec.cli import cli
-
     out = tmp_path_factory.mktemp("compiled")
-    result = CliRunner().invoke(cli, ["compile", str(acme), "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    result = run_cli("compile", acme, "--out", out)
+    assert result.exit_code == 0, result.stderr
     manifest = yaml.safe_load((out / "manifest.json").read_text(encoding="utf-8"))
     return {q["name"]: (out / q["file"]).read_text(encoding="utf-8") for q in manifest["queries"]}
 
@@ -83,9 +81,7 @@ def close(a, b) -> bool:
 
 @pytest.mark.parametrize("model", ["cxspec_responses", "cxspec_orders_tickets"])
 def test_a_model_run_on_duckdb_gives_the_numbers_of_cxspec_query(exported, project, model):
-    from cxspec.compiler.plan import Request
-    from cxspec.query import compute
-    from cxspec.registry import default_registry
+    from cxspec import Request, compute, default_registry
 
     package, _ = exported
     got = run_model(rendered_models(package, project)[model], project.root)

@@ -66,9 +66,7 @@ def built(tmp_path_factory, acme):
 
 
 def cxspec_values(project) -> dict[tuple[str, str], float]:
-    from cxspec.compiler.plan import Request
-    from cxspec.query import compute
-    from cxspec.registry import default_registry
+    from cxspec import Request, compute, default_registry
 
     results = compute(project, Request(), default_registry(), "duckdb:///:memory:")
     return {(r.metric, r.period): r.value for r in results if r.value is not None}

@@ -192,10 +192,18 @@ def test_table_and_sql_sources_and_awkward_names(tmp_path):
 
 def test_a_plugin_metric_type_of_measures_maps_without_plugin_specific_code(tmp_path):
     """A metric type the exporter has never heard of: its own measures and formula go to MetricFlow."""
-    from cxspec.compiler.sqlkit import MetricSql, flag, mul, not_null, num, safe_div
-    from cxspec.metric_type import Measure, MetricType
-    from cxspec.registry import build_registry
-    from cxspec.validate import validate_project
+    from cxspec import (
+        Measure,
+        MetricSql,
+        MetricType,
+        build_registry,
+        flag,
+        mul,
+        not_null,
+        num,
+        safe_div,
+        validate_project,
+    )
 
     from cxspec_dbt.exporter import DbtExport
 

@@ -1,6 +1,6 @@
 """cxspec-spark: a cxspec warehouse on Apache Spark (spark://local[N], spark://host:port, sc://host:port)."""
 
-from cxspec.hookspecs import hookimpl
+from cxspec import hookimpl
 
 __version__ = "0.1.0"
 

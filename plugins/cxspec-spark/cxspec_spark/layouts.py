@@ -183,7 +183,7 @@ class FolderLayout(Layout):
         catalog = self.session.catalog
         if catalog.tableExists(table):
             if catalog.getTable(table).tableType != "EXTERNAL":
-                from cxspec.warehouse import WarehouseError
+                from cxspec import WarehouseError
 
                 raise WarehouseError(
                     f"the Spark catalog holds a managed table {table!r}: cxspec keeps its results in "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from cxspec.warehouse import WarehouseError
+from cxspec import WarehouseError
 from cxspec_spark.settings import SparkSettings
 
 # pyspark 4.3 warns about pandas 3 on every start; cxspec's Spark path does not use pandas.

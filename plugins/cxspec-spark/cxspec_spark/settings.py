@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from cxspec.warehouse import WarehouseError
+from cxspec import WarehouseError
 
 #: Settings every session gets: small and quiet, and times in UTC like every cxspec warehouse.
 SESSION_DEFAULTS = {

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import sqlglot
 from sqlglot import exp
 
-from cxspec.warehouse import Warehouse, WarehouseError
+from cxspec import Warehouse, WarehouseError
 from cxspec_spark.ctes import CteViews
 from cxspec_spark.layouts import CatalogLayout, FolderLayout
 from cxspec_spark.session import open_session

@@ -47,14 +47,8 @@ def spark(spark_url):
 
 
 @pytest.fixture
-def run_main(capsys):
-    """Run the real entry point (cxspec.cli.main) in-process: (exit code, stdout, stderr)."""
-    from cxspec.cli import main
+def run_main():
+    """Run the real entry point in-process: (exit code, stdout, stderr)."""
+    from cxspec.testing import run_cli
 
-    def run(*args: str):
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        captured = capsys.readouterr()
-        return exit_info.value.code, captured.out, captured.err
-
-    return run
+    return lambda *args: tuple(run_cli(*args))

@@ -12,11 +12,8 @@ import math
 import pytest
 from spark_testing import REPO
 
-from cxspec import load_project
-from cxspec.compiler.plan import Request
-from cxspec.query import compute
-from cxspec.registry import default_registry
-from cxspec.runs.run import run_project, stored_results
+from cxspec import Request, compute, default_registry, load_project, run_project, stored_results
+from cxspec.testing import run_cli
 
 ACME = REPO / "specs" / "acme"
 TOLERANCE = {"rel_tol": 1e-9, "abs_tol": 1e-9}
@@ -42,12 +39,9 @@ def duckdb_stored(acme, tmp_path_factory):
 @pytest.fixture(scope="module")
 def spark_run(spark_url, tmp_path_factory):
     """`cxspec run specs/acme --warehouse spark://local[2]… --out DIR`, in-process."""
-    from cxspec.cli import main
-
     out = tmp_path_factory.mktemp("acme-out")
-    with pytest.raises(SystemExit) as exit_info:
-        main(["run", str(ACME), "--warehouse", spark_url, "--out", str(out), "--quiet"])
-    assert exit_info.value.code == 0
+    result = run_cli("run", ACME, "--warehouse", spark_url, "--out", out, "--quiet")
+    assert result.exit_code == 0, result.stderr
     return out
 
 

@@ -17,10 +17,7 @@ from spark_testing import unavailable
 from test_numbers import CASES, by_key, request_of
 from test_run import RESPONSES, SPECS
 
-from cxspec import load_project
-from cxspec.query import compute
-from cxspec.registry import default_registry
-from cxspec.runs.run import run_project, stored_results
+from cxspec import compute, default_registry, load_project, run_project, stored_results
 
 START_TIMEOUT = 240  # seconds: a JVM on a busy machine
 

@@ -8,7 +8,7 @@ import pytest
 from cxspec_spark.settings import SESSION_DEFAULTS, parse_url
 from spark_testing import java_problem, unavailable
 
-from cxspec.warehouse import WarehouseError, redact, scheme_of
+from cxspec import WarehouseError, redact, scheme_of
 
 ROOT = Path("/srv/cx/project")
 

@@ -17,10 +17,7 @@ from test_run import (  # noqa: F401  (pytest collects the imported tests)
     test_status_and_rollup_arithmetic,
 )
 
-from cxspec import load_project
-from cxspec.query import connect
-from cxspec.registry import default_registry
-from cxspec.runs.run import run_project, stored_results
+from cxspec import connect, default_registry, load_project, run_project, stored_results
 
 
 def _core_conftest():
@@ -113,7 +110,7 @@ def test_a_run_killed_during_the_swap(project_dir, warehouse_url, monkeypatch, c
 
 
 def test_bad_url_parameter_is_a_clear_error(project_dir, spark_url):
-    from cxspec.warehouse import WarehouseError
+    from cxspec import WarehouseError
 
     with pytest.raises(WarehouseError, match="unknown parameter 'colour'"):
         connect("spark://local[2]?colour=blue", load_project(project_dir), default_registry())
@@ -132,8 +129,7 @@ def test_a_table_source_is_read_from_the_catalog(make_project, spark_url, spark,
         "metrics:\n  - {id: nps, type: nps, source: r, column: nps}\n"
     )
     root = make_project({"specs.yaml": specs}, config="version: 1\nproject: t\ngrain: month\n")
-    from cxspec.compiler.plan import Request
-    from cxspec.query import compute
+    from cxspec import Request, compute
 
     try:
         results = compute(load_project(root), Request(), default_registry(), spark_url)
@@ -159,8 +155,7 @@ def test_a_parquet_file_source(make_project, spark_url, tmp_path):
     root = make_project({"specs.yaml": specs, "r.csv": RESPONSES}, config="version: 1\nproject: t\n")
     pyarrow.parquet.write_table(pyarrow.csv.read_csv(root / "r.csv"), root / "r.parquet")
     (root / "r.csv").unlink()
-    from cxspec.compiler.plan import Request
-    from cxspec.query import compute
+    from cxspec import Request, compute
 
     results = compute(load_project(root), Request(), default_registry(), spark_url)
     got = {(r.metric, r.period): (r.value, r.n, r.invalid) for r in results}

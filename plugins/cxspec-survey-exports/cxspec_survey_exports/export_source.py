@@ -8,11 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from cxspec.builtin.source_types import check_path
-from cxspec.check_context import CheckContext
-from cxspec.diagnostics import CxspecError, DiagnosticSink
-from cxspec.model import locate
-from cxspec.source_type import SourceType
+from cxspec import CheckContext, CxspecError, DiagnosticSink, SourceType, check_path, locate
 from sqlglot import exp
 
 from cxspec_survey_exports import duckdb_sql

@@ -8,19 +8,13 @@ import json
 import shutil
 
 import pytest
-from cxspec.cli import main
+from cxspec.testing import run_cli
 from survey_reference import EXAMPLE, expected
 
 
 @pytest.fixture
-def cli(capsys):
-    def run(*args: str):
-        with pytest.raises(SystemExit) as exit_info:
-            main(list(args))
-        captured = capsys.readouterr()
-        return exit_info.value.code, captured.out, captured.err
-
-    return run
+def cli():
+    return lambda *args: tuple(run_cli(*args))
 
 
 @pytest.fixture

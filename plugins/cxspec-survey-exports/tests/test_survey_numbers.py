@@ -8,10 +8,7 @@ import math
 
 import pytest
 import survey_reference
-from cxspec import load_project
-from cxspec.compiler.plan import Request
-from cxspec.query import compute
-from cxspec.registry import default_registry
+from cxspec import Request, compute, default_registry, load_project
 from survey_reference import EXAMPLE, expected
 
 TOLERANCE = {"rel_tol": 1e-9, "abs_tol": 1e-9}

@@ -8,9 +8,8 @@ import shutil
 import textwrap
 
 import pytest
-from cxspec.cli import main
-from cxspec.validate import validate_project
-from cxspec.registry import default_registry
+from cxspec import default_registry, validate_project
+from cxspec.testing import run_cli
 from survey_reference import EXAMPLE
 
 QUALTRICS = EXAMPLE / "data" / "qualtrics_post_purchase.csv"
@@ -184,7 +183,7 @@ def test_time_defaults_to_recorded_date(project):
     assert result.project.sources["q"].time == "RecordedDate"
 
 
-def test_the_cli_reports_without_a_traceback(project, capsys):
+def test_the_cli_reports_without_a_traceback(project):
     root = project("""\
         version: 1
         sources:
@@ -193,9 +192,7 @@ def test_the_cli_reports_without_a_traceback(project, capsys):
             path: data/q.csv
             questions: {nps_score: Q11}
         """)
-    with pytest.raises(SystemExit) as exit_info:
-        main(["validate", str(root), "--format", "json"])
-    out = capsys.readouterr()
-    assert exit_info.value.code == 1
-    assert "Traceback" not in out.out + out.err
-    assert '"code": "SVX003"' in out.out
+    code, out, err = run_cli("validate", root, "--format", "json")
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert '"code": "SVX003"' in out

@@ -1,4 +1,4 @@
-"""A cxspec plugin with one metric type, `net_sentiment`: the worked example of docs/plugins.md.
+"""A cxspec plugin with one metric type, `net_sentiment`: the worked example of docs/writing-plugins.md.
 
 Text analytics label each comment positive, neutral or negative; net sentiment is
 100·(positive − negative)/n over the labelled comments, −100…100, like NPS over labels.
@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec import MetricType, hookimpl
-from cxspec.compiler.sqlkit import (
-    MetricSql,
+from cxspec import (
     Z,
+    Display,
+    Measure,
+    MetricSql,
+    MetricType,
     add,
     case_when,
     div,
     double,
     flag,
+    hookimpl,
     mul,
     not_null,
     num,
@@ -25,7 +28,6 @@ from cxspec.compiler.sqlkit import (
     sqrt_nonneg,
     sub,
 )
-from cxspec.metric_type import Measure
 
 LABELS = {
     "type": "array",
@@ -54,6 +56,13 @@ class NetSentiment(MetricType):
 
     def natural_range(self, metric):
         return (-100.0, 100.0)  # scores it in pyramids, like NPS
+
+    def display(self, metric):
+        return Display(decimals=0, signed=True, change_decimals=1)  # +34, a change of +1.5
+
+    def definition(self, metric, project):
+        positive, negative = "/".join(metric.get("positive")), "/".join(metric.get("negative"))
+        return f"% {positive} − % {negative} in {metric.get('column')}"
 
     def check(self, metric, ctx):
         both = sorted(set(metric.get("positive") or ()) & set(metric.get("negative") or ()))

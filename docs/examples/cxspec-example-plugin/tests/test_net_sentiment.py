@@ -1,23 +1,22 @@
 """Tests of the net_sentiment plugin: its schema, its check, and its numbers on DuckDB.
 
-They load the plugin with `build_registry(external=False, extra=...)`: cxspec's built-ins
-plus this plugin only, whether or not it (or anything else) is installed.
+`registered_plugin` loads it for one test, with cxspec's built-ins only, whether or not it
+(or anything else) is installed; `write_project` writes the project and `run_cli` runs the
+commands in-process, as a user would.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import math
-import textwrap
 
 import cxspec_example_plugin
 import pytest
 
-from cxspec.compiler.plan import Request
-from cxspec.query import compute
-from cxspec.registry import build_registry
-from cxspec.validate import validate_project
+from cxspec import validate_project
+from cxspec.testing import registered_plugin, run_cli, write_project
 
 COMMENTS = """id,at,channel,label
 1,2026-03-02T09:00:00Z,web,positive
@@ -45,16 +44,15 @@ metrics:
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def registry():
-    return build_registry(external=False, extra=(("example", cxspec_example_plugin),))
+    with registered_plugin(cxspec_example_plugin, "example") as registry:
+        yield registry
 
 
 def project(tmp_path, specs=SPECS):
-    (tmp_path / "cxspec.yaml").write_text("version: 1\nproject: t\ngrain: month\n", encoding="utf-8")
-    (tmp_path / "specs.yaml").write_text(textwrap.dedent(specs), encoding="utf-8")
-    (tmp_path / "comments.csv").write_text(COMMENTS, encoding="utf-8")
-    return tmp_path
+    files = {"specs.yaml": specs, "comments.csv": COMMENTS}
+    return write_project(tmp_path, files, config={"grain": "month"})
 
 
 def expected(rows):
@@ -68,16 +66,16 @@ def expected(rows):
 
 
 def test_numbers_per_month(tmp_path, registry):
-    result = validate_project(project(tmp_path), registry)
-    assert result.ok, result.diagnostics
+    code, stdout, stderr = run_cli("query", project(tmp_path), "--format", "json")
+    assert code == 0, stderr
     rows = list(csv.DictReader(io.StringIO(COMMENTS)))
-    got = {r.period: r for r in compute(result.project, Request(metrics=("sentiment",)), registry)}
+    got = {r["period"]: r for r in json.loads(stdout)["results"]}
     assert sorted(got) == ["2026-03-01", "2026-04-01"]
     for period, month in (("2026-03-01", "2026-03"), ("2026-04-01", "2026-04")):
         value, n, invalid, moe = expected([r for r in rows if r["at"].startswith(month)])
-        assert (got[period].n, got[period].invalid) == (n, invalid)
-        assert got[period].value == pytest.approx(value)
-        assert got[period].moe == pytest.approx(moe)
+        assert (got[period]["n"], got[period]["invalid"]) == (n, invalid)
+        assert got[period]["value"] == pytest.approx(value)
+        assert got[period]["moe"] == pytest.approx(moe)
 
 
 def test_unknown_field_is_reported_where_it_is(tmp_path, registry):
@@ -92,3 +90,10 @@ def test_label_on_both_sides(tmp_path, registry):
     specs = SPECS.replace("negative: [negative]", "negative: [negative, positive]")
     [problem] = validate_project(project(tmp_path, specs), registry).diagnostics
     assert (problem.code, problem.line, problem.column) == ("EX001", 10, 15)
+
+
+def test_it_reads_as_a_signed_whole_number(registry):
+    from cxspec import Display
+
+    metric_type = registry.metric_types["net_sentiment"]
+    assert metric_type.display(None) == Display(decimals=0, signed=True, change_decimals=1)
