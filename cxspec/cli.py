@@ -11,6 +11,7 @@ import click
 
 from cxspec import __version__
 from cxspec.diagnostics import CxspecError, Severity, has_errors
+from cxspec.safe_write import OutputPathError
 
 FORMAT_NAMES = ("text", "json", "github", "junit", "sarif")
 
@@ -99,11 +100,10 @@ def schema(kind, out_dir):
     registry = default_registry()
     documents = {"spec": lambda: spec_schema(registry), "project": project_schema}
     if out_dir:
-        folder = Path(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        from cxspec.safe_write import write_file
+
         for name, filename in SCHEMA_FILES.items():
-            (folder / filename).write_text(render(documents[name]()), encoding="utf-8")
-            click.echo(f"wrote {folder / filename}")
+            click.echo(f"wrote {write_file(Path(out_dir), filename, render(documents[name]()))}")
         return
     click.echo(render(documents[kind]()), nl=False)
 
@@ -151,6 +151,9 @@ def main(argv=None) -> None:
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code
+    except OutputPathError as exc:  # found before anything was computed: a usage error
+        click.echo(f"cxspec: error: {exc}", err=True)
+        code = 2
     except CxspecError as exc:
         click.echo(f"cxspec: error: {exc}", err=True)
         code = 1

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from cxspec.catalog import html, markdown
+from cxspec.safe_write import write_file
 
 MARKDOWN_FOLDER = "markdown"
 
@@ -30,9 +31,8 @@ def write_catalog(catalog: dict, out: Path) -> list[Path]:
     written = []
     for name in sorted(files):
         path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = files[name].encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
+        if path.is_symlink() or not path.is_file() or path.read_bytes() != data:
+            write_file(out, name, data)
         written.append(path)
     return written

@@ -27,7 +27,10 @@ def export_command(project, target, out_dir, dialect):
         known = ", ".join(sorted(exporters)) or "none installed"
         hint = install_hint("output", target, registry) or "see `cxspec plugins`"
         raise CxspecError(f"no exporter named {target!r} (installed: {known}); {hint}")
+    from cxspec.safe_write import check_output_folder
+
     loaded = load_or_exit(project)
+    check_output_folder(Path(out_dir))
     written = exporters[target].export(loaded, registry, Path(out_dir), dialect=dialect)
     for path in written:
         click.echo(f"wrote {path}")

@@ -91,8 +91,12 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     from cxspec.reports.data import build_report
     from cxspec.runs.run import run_project
 
+    from cxspec.safe_write import OutputPathError, check_output_folder, write_file
+
     loaded = load_or_exit(project)
     registry = default_registry()
+    folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
+    check_output_folder(folder, [o.file_name for o in files_written_by_run(registry)])
     progress = Progress(sys.stderr.isatty())
     stored = run_project(
         loaded,
@@ -104,8 +108,6 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     )
     progress("writing reports")
     report = build_report(stored, registry)
-    folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
-    folder.mkdir(parents=True, exist_ok=True)
     written, failures = [], []
     for output in files_written_by_run(registry):
         try:
@@ -113,7 +115,11 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         except CxspecError as exc:  # the results are stored: write the other reports, then fail
             failures.append(str(exc))
             continue
-        (folder / output.file_name).write_text(text, encoding="utf-8")
+        try:
+            write_file(folder, output.file_name, text)
+        except (OSError, OutputPathError) as exc:  # a full disk, a folder changed meanwhile
+            progress.done()
+            raise CxspecError(f"results stored; the reports could not be written: {exc}") from None
         written.append(output)
     progress.done()
     if not quiet:
@@ -161,6 +167,8 @@ def report_command(project, fmt, warehouse, out_file):
         build_report(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file
     )
     if out_file:
-        Path(out_file).write_text(text, encoding="utf-8")
+        from cxspec.safe_write import write_text
+
+        write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)

@@ -58,6 +58,19 @@ def _metric_definition(project, metric) -> str:
     return " ".join(parts)
 
 
+def stored_run(project_id: str, results) -> dict | None:
+    """The latest stored run the report is made from: its time (UTC) and an id derived from
+    the project, that time and the spec hash it ran, so a report can be matched to the rows."""
+    import hashlib
+
+    if not results:
+        return None
+    time = max(r.computed_at for r in results)
+    hashes = sorted({r.spec_hash for r in results if r.computed_at == time})
+    digest = hashlib.sha256("\n".join([project_id, time, *hashes]).encode("utf-8")).hexdigest()
+    return {"id": digest[:12], "time": time}
+
+
 def build_report(stored, registry) -> dict:
     project = stored.project
     results = [r for r in stored.results if not r.dimensions]
@@ -262,6 +275,7 @@ def build_report(stored, registry) -> dict:
     hashes = sorted({r.spec_hash for r in results})
     return {
         "report_version": REPORT_VERSION,
+        "run": stored_run(project.config.project, results),
         "project": {
             "id": project.config.project,
             "name": project.config.name or project.config.project,

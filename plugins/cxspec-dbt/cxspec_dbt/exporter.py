@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cxspec.diagnostics import CxspecError
 from cxspec.output import Output
+from cxspec.safe_write import write_file
 
 from cxspec_dbt.models import TIME_SPINE, TIME_SPINE_SQL, query_models, row_model_name, row_model_sql
 from cxspec_dbt.names import dbt_name
@@ -197,8 +198,5 @@ def write(out_dir: Path, files: dict[str, str]) -> list[Path]:
                     path.unlink()
     written = []
     for relative in sorted(files):
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(files[relative], encoding="utf-8", newline="\n")
-        written.append(path)
+        written.append(write_file(out_dir, relative, files[relative]))
     return written
