@@ -82,12 +82,14 @@ def render_csv(results, dimensions) -> str:
 )
 def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
+    from cxspec.finite import check_finite
     from cxspec.query import compute
     from cxspec.registry import default_registry
 
     loaded = load_or_exit(project)
     request = build_request(**request_args)
     results = compute(loaded, request, default_registry(), warehouse)
+    check_finite(results, "nothing was printed")
     dimensions = list(request.by)
     if fmt == "json":
         click.echo(render_json(results), nl=False)
