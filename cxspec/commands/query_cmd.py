@@ -20,12 +20,14 @@ def _fmt(value, digits: int = 2) -> str:
 
 
 def render_table(results, dimensions) -> str:
-    header = ["metric", "period", *dimensions, "value", "n", "invalid", "moe ±"]
+    from cxspec.terminal_text import shown
+
+    header = ["metric", "period", *map(shown, dimensions), "value", "n", "invalid", "moe ±"]
     rows = [
         [
             r.metric,
             r.period,
-            *[_fmt(r.dimensions.get(d)) for d in dimensions],
+            *[shown(_fmt(r.dimensions.get(d))) for d in dimensions],  # values from the data
             _fmt(r.value),
             _fmt(r.n),
             _fmt(r.invalid),
