@@ -78,6 +78,17 @@ def _inside(folder: Path, name) -> Path:
     return target
 
 
+def through_link(folder: Path, relative) -> bool:
+    """Whether folder/relative is, or passes through, a symbolic link below `folder`: files
+    found there are not the output's own, so nothing there may be removed or written."""
+    current = Path(folder)
+    for part in PurePosixPath(str(relative).replace(os.sep, "/")).parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
 def write_file(folder: Path, name, data: str | bytes) -> Path:
     """Write `data` to folder/name atomically; return folder/name (as the caller named it).
 

@@ -108,11 +108,12 @@ def assert_interrupted(done: subprocess.CompletedProcess, name: str) -> None:
 
 
 @pytest.fixture
-def project(make_project, run_main):
+def project(make_project, run_main, request):
     """A project with a first run stored and reported, and new data for the next one."""
+    database = getattr(request, "param", "duckdb:///results.duckdb")
     root = make_project(
         {"specs.yaml": SPECS, "r.csv": CSV},
-        config="version: 1\nproject: t\ngrain: month\nwarehouse: duckdb:///results.duckdb\n",
+        config=f"version: 1\nproject: t\ngrain: month\nwarehouse: {database}\n",
     )
     assert run_main("run", str(root), "--quiet")[0] == 0
     (root / "r.csv").write_text(CSV.replace(",10\n", ",0\n"), encoding="utf-8")
@@ -146,6 +147,13 @@ def test_an_interrupted_run_exits_cleanly(phase, name, project):
         now["report.html"] = old_reports["report.html"]
     assert now == old_reports  # the old reports, complete
     json.loads(now["report.json"])
+
+
+@pytest.mark.parametrize("project", ["sqlite:///results.db"], indirect=True)
+def test_an_interrupt_while_storing_on_sqlite_rolls_back(project):
+    before = stored(project)
+    assert_interrupted(run_interrupted("storing", "SIGTERM", project), "SIGTERM")
+    assert stored(project) == before
 
 
 @pytest.fixture(scope="module")

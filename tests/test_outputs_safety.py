@@ -294,3 +294,38 @@ def test_a_kill_while_writing_reports_leaves_the_old_ones(project, run_main):
     assert killed.returncode == -9, killed.stderr.decode()
     assert {name: (project / "cxspec-out" / name).read_bytes() for name in REPORTS} == before
     json.loads(before["report.json"])
+
+
+@pytest.mark.parametrize("command", ["docs", "export"])
+def test_a_linked_output_subfolder_is_neither_cleaned_nor_written(command, project, outside, tmp_path, run_main):
+    """Both commands remove pages of metrics that are gone; through a link that would delete
+    files elsewhere."""
+    out = tmp_path / "out"
+    (outside.parent / "stale.html").write_text("keep\n", encoding="utf-8")
+    (outside.parent / "stale.sql").write_text("keep\n", encoding="utf-8")
+    if command == "docs":
+        out.mkdir()
+        (out / "metrics").symlink_to(outside.parent)
+        args = ("docs", str(project), "--no-values", "--out", str(out))
+    else:
+        (out / "models").mkdir(parents=True)
+        (out / "models" / "metrics").symlink_to(outside.parent)
+        args = ("export", str(project), "--to", "dbt", "--out", str(out))
+    code, _, err = run_main(*args)
+    assert code == 2 and "symbolic link" in err, err
+    assert sorted(p.name for p in outside.parent.iterdir()) == ["precious.txt", "stale.html", "stale.sql"]
+    assert outside.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_diff_out_is_checked_before_comparing(project, tmp_path, run_main):
+    (tmp_path / "taken").write_text("x\n", encoding="utf-8")
+    code, _, err = run_main("diff", str(project), str(project), "--out", str(tmp_path / "taken" / "d.md"))
+    assert code == 2 and "taken is a file, not a folder" in err
+
+
+def test_init_replaces_a_linked_file(tmp_path, outside, run_main):
+    (tmp_path / "new" / "schemas").mkdir(parents=True)
+    (tmp_path / "new" / "schemas" / "spec.schema.json").symlink_to(outside)
+    code, _, err = run_main("init", str(tmp_path / "new"))
+    assert code == 0, err
+    replaced_link(tmp_path / "new" / "schemas" / "spec.schema.json", outside)

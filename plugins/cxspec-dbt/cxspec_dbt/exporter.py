@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cxspec.diagnostics import CxspecError
 from cxspec.output import Output
-from cxspec.safe_write import write_file
+from cxspec.safe_write import through_link, write_file
 
 from cxspec_dbt.models import TIME_SPINE, TIME_SPINE_SQL, query_models, row_model_name, row_model_sql
 from cxspec_dbt.names import dbt_name
@@ -192,7 +192,7 @@ def check_no_jinja(files: dict[str, str]) -> None:
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:
     for folder in GENERATED:
         stale = out_dir / folder
-        if stale.is_dir():
+        if stale.is_dir() and not through_link(out_dir, folder):  # a link elsewhere is not ours
             for path in sorted(stale.iterdir()):
                 if path.is_file() and path.relative_to(out_dir).as_posix() not in files:
                     path.unlink()
