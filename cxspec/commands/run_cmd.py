@@ -90,7 +90,6 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_report
     from cxspec.runs.run import run_project
-
     from cxspec.safe_write import OutputPathError, check_output_folder, write_file
 
     loaded = load_or_exit(project)
