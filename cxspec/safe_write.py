@@ -68,7 +68,9 @@ def _inside(folder: Path, name) -> Path:
     for part in relative.parts[:-1]:
         current = current / part
         if current.is_symlink():
-            raise OutputPathError(f"refusing to write below {folder / relative}: {current} is a symbolic link")
+            raise OutputPathError(
+                f"refusing to write below {folder / relative}: {current} is a symbolic link"
+            )
         if os.path.lexists(current) and not current.is_dir():
             raise OutputPathError(f"cannot write {folder / relative}: {current} is a file")
         current.mkdir(exist_ok=True)

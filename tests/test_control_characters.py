@@ -114,7 +114,8 @@ sources:
         },
         config=f"version: 1\nproject: p\nname: {project_name}\ndescription: {description}\n",
     )
-    found = sorted((d.location.file, d.location.line) for d in validate(root).diagnostics if d.code == "CX015")
+    diagnostics = validate(root).diagnostics
+    found = sorted((d.location.file, d.location.line) for d in diagnostics if d.code == "CX015")
     assert found == [("cxspec.yaml", 3), ("specs.yaml", 3), ("specs.yaml", 5), ("specs.yaml", 11)]
 
 

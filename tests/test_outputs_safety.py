@@ -177,7 +177,8 @@ def test_owners_and_report_out_do_not_follow_links(project, outside, tmp_path, r
 @pytest.mark.parametrize("shape", ["a file", "under a file", "a report name that is a folder"])
 def test_an_unusable_output_is_a_usage_error_before_storing(shape, project, run_main):
     (project / "taken").write_text("not a folder\n", encoding="utf-8")
-    output = {"a file": "taken", "under a file": "taken/reports", "a report name that is a folder": "out"}[shape]
+    outputs = {"a file": "taken", "under a file": "taken/reports", "a report name that is a folder": "out"}
+    output = outputs[shape]
     if shape == "a report name that is a folder":
         (project / "out" / "report.json").mkdir(parents=True)
     config = (project / "cxspec.yaml").read_text(encoding="utf-8")
@@ -297,7 +298,9 @@ def test_a_kill_while_writing_reports_leaves_the_old_ones(project, run_main):
 
 
 @pytest.mark.parametrize("command", ["docs", "export"])
-def test_a_linked_output_subfolder_is_neither_cleaned_nor_written(command, project, outside, tmp_path, run_main):
+def test_a_linked_output_subfolder_is_neither_cleaned_nor_written(
+    command, project, outside, tmp_path, run_main
+):
     """Both commands remove pages of metrics that are gone; through a link that would delete
     files elsewhere."""
     out = tmp_path / "out"
