@@ -85,6 +85,11 @@ PUBLIC: dict[str, str] = {
     "check_path": "cxspec.builtin.source_types",
     "file_format": "cxspec.builtin.source_types",
     "file_reader": "cxspec.warehouses.file_loading",
+    # Writing output files: atomically, never through a link, never outside their folder.
+    "write_file": "cxspec.safe_write",
+    "write_text": "cxspec.safe_write",
+    "through_link": "cxspec.safe_write",
+    "OutputPathError": "cxspec.safe_write",
     # Warehouses.
     "scheme_of": "cxspec.warehouse",
     "redact": "cxspec.warehouse",

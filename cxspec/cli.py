@@ -11,6 +11,7 @@ import click
 from cxspec import __version__
 from cxspec.diagnostics import CxspecError, Severity, has_errors
 from cxspec.gcpause import paused_gc
+from cxspec.safe_write import OutputPathError
 
 FORMAT_NAMES = ("text", "json", "github", "junit", "sarif")
 
@@ -100,11 +101,10 @@ def schema(kind, out_dir):
     registry = default_registry()
     documents = {"spec": lambda: spec_schema(registry), "project": project_schema}
     if out_dir:
-        folder = Path(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        from cxspec.safe_write import write_file
+
         for name, filename in SCHEMA_FILES.items():
-            (folder / filename).write_text(render(documents[name]()), encoding="utf-8")
-            click.echo(f"wrote {folder / filename}")
+            click.echo(f"wrote {write_file(Path(out_dir), filename, render(documents[name]()))}")
         return
     click.echo(render(documents[kind]()), nl=False)
 
@@ -143,32 +143,89 @@ def _add_commands() -> None:
 _add_commands()
 
 
+class Interrupts:
+    """SIGINT and SIGTERM stop a command the same way: the first one raises KeyboardInterrupt
+    where the program is, so transactions roll back and temporary files are removed on the
+    way out; `main` then says "interrupted" and exits 128 + the signal's number (130, 143).
+
+    The signal that arrived is remembered because libraries turn KeyboardInterrupt into their
+    own errors (DuckDB raises RuntimeError "Query interrupted"): any error after a signal is
+    the interruption, not a bug. Later signals are ignored while the program unwinds, so a
+    second Ctrl-C cannot cut a rollback short.
+    """
+
+    def __init__(self):
+        self.received: int | None = None
+        self.previous = {}
+
+    def __enter__(self):
+        import signal
+
+        for number in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.previous[number] = signal.signal(number, self._on_signal)
+            except ValueError:  # not the main thread (an embedding program): leave signals alone
+                pass
+        return self
+
+    def __exit__(self, *exc_info):
+        import signal
+
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+        return False
+
+    def _on_signal(self, number, frame):
+        if self.received is None:
+            self.received = number
+            raise KeyboardInterrupt
+
+    def exit_code(self) -> int:
+        import signal
+
+        return 128 + (self.received or signal.SIGINT)
+
+
 def main(argv=None) -> None:
     """Entry point: no traceback reaches the user unless CXSPEC_DEBUG is set."""
-    try:
-        code = cli.main(args=argv, prog_name="cxspec", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        code = 1
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except CxspecError as exc:
-        click.echo(f"cxspec: error: {exc}", err=True)
-        code = 1
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        code = 130
-    except Exception as exc:
-        if os.environ.get("CXSPEC_DEBUG"):
-            raise
-        click.echo(
-            f"cxspec: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in cxspec; set CXSPEC_DEBUG=1 to see the traceback and please report it.",
-            err=True,
-        )
-        code = 1
+    with Interrupts() as interrupts:
+        try:
+            code = cli.main(args=argv, prog_name="cxspec", standalone_mode=False)
+        except BaseException as exc:  # noqa: BLE001 - every way out is classified below
+            code = _exit_code_for(exc, interrupts)
+        else:
+            if interrupts.received is not None:  # a library swallowed the interruption
+                code = _exit_code_for(KeyboardInterrupt(), interrupts)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _exit_code_for(exc: BaseException, interrupts: Interrupts) -> int:
+    """Say what stopped the command and return its exit status."""
+    if interrupts.received is not None or isinstance(exc, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return interrupts.exit_code()
+    if isinstance(exc, SystemExit):
+        raise exc
+    if isinstance(exc, click.exceptions.Abort):
+        click.echo("aborted", err=True)
+        return 1
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        return exc.exit_code
+    if isinstance(exc, OutputPathError):  # found before anything was computed: a usage error
+        click.echo(f"cxspec: error: {exc}", err=True)
+        return 2
+    if isinstance(exc, CxspecError):
+        click.echo(f"cxspec: error: {exc}", err=True)
+        return 1
+    if os.environ.get("CXSPEC_DEBUG") or not isinstance(exc, Exception):
+        raise exc
+    click.echo(
+        f"cxspec: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in cxspec; set CXSPEC_DEBUG=1 to see the traceback and please report it.",
+        err=True,
+    )
+    return 1
 
 
 def console() -> None:

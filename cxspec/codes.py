@@ -59,6 +59,12 @@ CODES: dict[str, Code] = {
         Code("CX012", "too many files", _E, "The project holds more spec files than the limit."),
         Code("CX013", "empty spec file", _W, "A YAML file below the project holds nothing."),
         Code("CX014", "too many problems", _E, "A file has more schema problems than are listed."),
+        Code(
+            "CX015",
+            "control character in text",
+            _E,
+            "A name or description holds a control character (an escape sequence acts on terminals).",
+        ),
         # Schema
         Code("CX100", "schema violation", _E, "The value breaks the JSON Schema of the spec language."),
         Code("CX101", "unknown key", _E, "A key that the spec language does not define at this place."),

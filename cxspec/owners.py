@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cxspec.terminal_text import shown
+
 
 @dataclass
 class Responsibilities:
@@ -158,13 +160,13 @@ def render_view(project) -> str:
     for item in responsibilities(project):
         owner = project.owners[item.owner]
         indent = "  " * item.depth
-        details = ", ".join(x for x in (owner.kind, owner.github, owner.email) if x)
-        out.append(f"{indent}{owner.id}  {owner.name or owner.id} ({details})")
+        details = ", ".join(shown(x) for x in (owner.kind, owner.github, owner.email) if x)
+        out.append(f"{indent}{owner.id}  {shown(owner.name or owner.id)} ({details})")
         listed = False
         for attribute, label in _LABELS:
             values = getattr(item, attribute)
             if values:
-                out.append(f"{indent}  {label}: {', '.join(values)}")
+                out.append(f"{indent}  {label}: {', '.join(shown(v) for v in values)}")
                 listed = True
         if not listed:
             out.append(f"{indent}  (nothing assigned)")

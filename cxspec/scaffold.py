@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from cxspec.diagnostics import CxspecError
 from cxspec.project_files import CONFIG_FILE
+from cxspec.safe_write import write_file
 
 if TYPE_CHECKING:
     from cxspec.registry import Registry
@@ -32,13 +33,10 @@ def write_starter(target: Path, registry: Registry, *, force: bool = False) -> l
     starter = resources.files("cxspec") / "starter"
     written = []
     for relative, source in _files(starter):
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
         text = source.read_text(encoding="utf-8")
         if relative == CONFIG_FILE:
             text = text.replace("project: starter", f"project: {_project_id(target)}")
-        destination.write_text(text, encoding="utf-8")
-        written.append(destination)
+        written.append(write_file(target, relative, text))
     written += _write_schemas(target / "schemas", registry)
     return written
 
@@ -48,13 +46,7 @@ def _write_schemas(folder: Path, registry: Registry) -> list[Path]:
     from cxspec.schema import SCHEMA_FILES, project_schema, render, spec_schema
 
     documents = {"spec": spec_schema(registry), "project": project_schema()}
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, filename in SCHEMA_FILES.items():
-        path = folder / filename
-        path.write_text(render(documents[name]), encoding="utf-8")
-        paths.append(path)
-    return paths
+    return [write_file(folder, filename, render(documents[name])) for name, filename in SCHEMA_FILES.items()]
 
 
 def _project_id(target: Path) -> str:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from cxspec.catalog import html, markdown
+from cxspec.safe_write import through_link, write_file
 
 MARKDOWN_FOLDER = "markdown"
 
@@ -24,15 +25,16 @@ def write_catalog(catalog: dict, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     # metric pages written by an earlier run for metrics that are gone
     for folder, suffix in (("metrics", ".html"), (f"{MARKDOWN_FOLDER}/metrics", ".md")):
+        if through_link(out, folder):
+            continue  # a link to elsewhere: nothing there is ours to remove (write_file refuses it)
         for stale in sorted((out / folder).glob(f"*{suffix}")):
             if f"{folder}/{stale.name}" not in files:
                 stale.unlink()
     written = []
     for name in sorted(files):
         path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = files[name].encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
+        if path.is_symlink() or not path.is_file() or path.read_bytes() != data:
+            write_file(out, name, data)
         written.append(path)
     return written

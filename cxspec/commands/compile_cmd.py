@@ -95,7 +95,11 @@ def compile_command(project, dialect, warehouse, out_dir, show_plan, **request_a
     """Compile the metrics to SQL: one query per group of connected sources."""
     from cxspec.registry import default_registry
 
+    from cxspec.safe_write import check_output_folder, write_file
+
     loaded = load_or_exit(project, "compile")
+    if out_dir and not show_plan:
+        check_output_folder(Path(out_dir), ["manifest.json"])
     request = build_request(**request_args)
     registry = default_registry()
     if warehouse:
@@ -113,13 +117,10 @@ def compile_command(project, dialect, warehouse, out_dir, show_plan, **request_a
             click.echo(f"-- query: {query.name}\n{query.sql};\n")
         return
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     for query in queries:
-        (folder / f"{query.name}.sql").write_text(query.sql + ";\n", encoding="utf-8")
+        write_file(folder, f"{query.name}.sql", query.sql + ";\n")
     document = manifest(loaded, request, dialect, queries)
-    (folder / "manifest.json").write_text(
-        json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    write_file(folder, "manifest.json", json.dumps(document, indent=2, sort_keys=True) + "\n")
     click.echo(
         f"wrote {len(queries)} quer{'y' if len(queries) == 1 else 'ies'} and manifest.json to {folder}"
     )

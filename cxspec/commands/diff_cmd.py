@@ -62,6 +62,10 @@ def diff_command(base, head, project_dir, fmt, allow_breaking, warehouse, out_fi
     from cxspec.diffing.versions import side
     from cxspec.registry import default_registry
 
+    from cxspec.safe_write import check_output_folder, write_text
+
+    if out_file:
+        check_output_folder(Path(out_file).parent, [Path(out_file).name])
     registry = default_registry()
     folder = Path(project_dir)
     with tempfile.TemporaryDirectory(prefix="cxspec-diff-") as scratch:
@@ -84,7 +88,7 @@ def diff_command(base, head, project_dir, fmt, allow_breaking, warehouse, out_fi
         )
     text = RENDERERS[fmt](diff)
     if out_file:
-        Path(out_file).write_text(text, encoding="utf-8")
+        write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)
     if diff.breaking and not allow_breaking:

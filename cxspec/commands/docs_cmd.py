@@ -36,15 +36,17 @@ def docs_command(project, out_dir, warehouse, no_values, dialect):
     from cxspec.catalog.values import no_values as empty
     from cxspec.catalog.values import read_values
     from cxspec.registry import default_registry
+    from cxspec.safe_write import check_output_folder
 
     loaded = load_or_exit(project, "compile")
     registry = default_registry()
+    folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output / "catalog"
+    check_output_folder(folder, ["index.html", "catalog.json"])
     if no_values:
         stored, note = empty(loaded), "left out (--no-values)"
     else:
         stored, note = read_values(loaded, registry, warehouse)
     catalog = build_catalog(loaded, registry, stored, dialect=dialect, values_note=note)
-    folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output / "catalog"
     written = write_catalog(catalog, folder)
     values = catalog["values"]
     click.echo(

@@ -27,9 +27,11 @@ def export_command(project, target, out_dir, dialect):
         known = ", ".join(sorted(exporters)) or "none installed"
         hint = install_hint("output", target, registry) or "see `cxspec plugins`"
         raise CxspecError(f"no exporter named {target!r} (installed: {known}); {hint}")
-    loaded = load_or_exit(project, "compile")
     from cxspec.plugins import configured
+    from cxspec.safe_write import check_output_folder
 
+    loaded = load_or_exit(project, "compile")
+    check_output_folder(Path(out_dir))
     exporter = configured(exporters[target], "output", loaded, registry)  # with its plugin's config
     written = exporter.export(loaded, registry, Path(out_dir), dialect=dialect)
     for path in written:

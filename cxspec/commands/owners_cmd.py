@@ -52,6 +52,8 @@ def owners_command(project, codeowners, fmt, path_prefix, out_file):
     else:
         text = owners.render_view(loaded)
     if out_file:
-        Path(out_file).write_text(text, encoding="utf-8")
+        from cxspec.safe_write import write_text
+
+        write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)

@@ -20,12 +20,14 @@ def _fmt(value, digits: int = 2) -> str:
 
 
 def render_table(results, dimensions) -> str:
-    header = ["metric", "period", *dimensions, "value", "n", "invalid", "moe ±"]
+    from cxspec.terminal_text import shown
+
+    header = ["metric", "period", *map(shown, dimensions), "value", "n", "invalid", "moe ±"]
     rows = [
         [
             r.metric,
             r.period,
-            *[_fmt(r.dimensions.get(d)) for d in dimensions],
+            *[shown(_fmt(r.dimensions.get(d))) for d in dimensions],  # values from the data
             _fmt(r.value),
             _fmt(r.n),
             _fmt(r.invalid),
@@ -82,12 +84,14 @@ def render_csv(results, dimensions) -> str:
 )
 def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
+    from cxspec.finite import check_finite
     from cxspec.query import compute
     from cxspec.registry import default_registry
 
     loaded = load_or_exit(project, "execute")
     request = build_request(**request_args)
     results = compute(loaded, request, default_registry(), warehouse)
+    check_finite(results, "nothing was printed")
     dimensions = list(request.by)
     if fmt == "json":
         click.echo(render_json(results), nl=False)

@@ -94,9 +94,12 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_model
     from cxspec.runs.run import run_project
+    from cxspec.safe_write import OutputPathError, check_output_folder, write_file
 
     loaded = load_or_exit(project, "execute")
     registry = default_registry()
+    folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
+    check_output_folder(folder, [o.file_name for o in files_written_by_run(registry)])
     progress = Progress(sys.stderr.isatty())
     stored = run_project(
         loaded,
@@ -108,8 +111,6 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     )
     progress("writing reports")
     report = build_model(stored, registry)
-    folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
-    folder.mkdir(parents=True, exist_ok=True)
     written, failures = [], []
     for output in files_written_by_run(registry):
         try:
@@ -117,7 +118,11 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         except CxspecError as exc:  # the results are stored: write the other reports, then fail
             failures.append(str(exc))
             continue
-        (folder / output.file_name).write_text(text, encoding="utf-8")
+        try:
+            write_file(folder, output.file_name, text)
+        except (OSError, OutputPathError) as exc:  # a full disk, a folder changed meanwhile
+            progress.done()
+            raise CxspecError(f"results stored; the reports could not be written: {exc}") from None
         written.append(output)
     from cxspec.plugins import call_after_run
 
@@ -170,6 +175,8 @@ def report_command(project, fmt, warehouse, out_file):
     color = sys.stdout.isatty() and not out_file
     text = render_report(build_model(stored, registry), fmt, registry, color=color, project=loaded)
     if out_file:
-        Path(out_file).write_text(text, encoding="utf-8")
+        from cxspec.safe_write import write_text
+
+        write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)

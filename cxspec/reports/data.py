@@ -37,6 +37,19 @@ def metric_definition(project, registry, metric) -> str:
     return " ".join(parts)
 
 
+def stored_run(project_id: str, results) -> dict | None:
+    """The latest stored run the report is made from: its time (UTC) and an id derived from
+    the project, that time and the spec hash it ran, so a report can be matched to the rows."""
+    import hashlib
+
+    if not results:
+        return None
+    time = max(r.computed_at for r in results)
+    hashes = sorted({r.spec_hash for r in results if r.computed_at == time})
+    digest = hashlib.sha256("\n".join([project_id, time, *hashes]).encode("utf-8")).hexdigest()
+    return {"id": digest[:12], "time": time}
+
+
 def build_report(stored, registry) -> dict:
     """The report as the JSON-ready dict of `report.json`."""
     return build_model(stored, registry).to_dict()
@@ -80,6 +93,7 @@ def build_model(stored, registry) -> Report:
             computed_at=computed[-1] if computed else None,
         ),
         periods=periods,
+        run=stored_run(project.config.project, results),
         latest=latest,
         index=index,
         pyramids=pyramids,

@@ -246,6 +246,8 @@ class Report:
     journeys: list[Journey] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     owners: list[Owner] = field(default_factory=list)
+    #: The stored run the report is made from: {"id", "time"} (None when nothing is stored).
+    run: dict | None = None
     report_version: int = REPORT_VERSION
 
     # -- look-ups the renderers share ----------------------------------------------------------
@@ -284,6 +286,7 @@ class Report:
             journeys=[Journey.from_dict(j) for j in data.get("journeys") or []],
             issues=[_pick(Issue, i) for i in data.get("issues") or []],
             owners=[_pick(Owner, o) for o in data.get("owners") or []],
+            run=data.get("run"),
             report_version=data.get("report_version", REPORT_VERSION),
         )
 

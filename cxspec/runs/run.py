@@ -4,12 +4,12 @@ issues; stored in the warehouse; reported from what is stored."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 
 from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
+from cxspec.finite import check_finite
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.store import RunInfo, StoredScore, load, store
@@ -57,13 +57,7 @@ def _check_finite(results) -> None:
                 f"metric {result.metric!r}: a result without a period (the source's time column "
                 "holds values that are not times); nothing was stored"
             )
-        for name in ("value", "moe"):
-            number = getattr(result, name)
-            if number is not None and not math.isfinite(number):
-                raise CxspecError(
-                    f"metric {result.metric!r}, period {result.period}: the {name} is {number} "
-                    "(the data holds numbers beyond the range of a double); nothing was stored"
-                )
+    check_finite(results, "nothing was stored")
 
 
 def stored_results(project, registry, warehouse_url=None) -> Stored:

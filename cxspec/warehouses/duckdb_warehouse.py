@@ -34,7 +34,12 @@ class DuckDBWarehouse(Warehouse):
         super().__init__(url, project)
         path = database_path(url, project.root)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file where a folder should be, a read-only parent
+                blocker = next((p for p in Path(path).parents if p.is_file()), None)
+                reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+                raise WarehouseError(f"cannot open DuckDB database {url}: {reason}") from None
         try:
             self.connection = duckdb.connect(path)
             self.connection.execute("SET TimeZone = 'UTC'")

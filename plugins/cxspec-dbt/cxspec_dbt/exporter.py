@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from cxspec import CxspecError, Output
+from cxspec import CxspecError, Output, through_link, write_file
 
 from cxspec_dbt.models import TIME_SPINE, TIME_SPINE_SQL, query_models, row_model_name, row_model_sql
 from cxspec_dbt.names import dbt_name
@@ -190,14 +190,11 @@ def check_no_jinja(files: dict[str, str]) -> None:
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:
     for folder in GENERATED:
         stale = out_dir / folder
-        if stale.is_dir():
+        if stale.is_dir() and not through_link(out_dir, folder):  # a link elsewhere is not ours
             for path in sorted(stale.iterdir()):
                 if path.is_file() and path.relative_to(out_dir).as_posix() not in files:
                     path.unlink()
     written = []
     for relative in sorted(files):
-        path = out_dir / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(files[relative], encoding="utf-8", newline="\n")
-        written.append(path)
+        written.append(write_file(out_dir, relative, files[relative]))
     return written
