@@ -130,10 +130,33 @@ def typed(kind: str, value: exp.Expression, timezone: str) -> exp.Expression:
     return value
 
 
+def inline_rows(rows, width: int) -> exp.Expression:
+    """The rows of an export read in Python (.xlsx) as a VALUES list of text columns
+    c1…cN. An export without responses gets one empty row, which has no key."""
+    rows = rows or [("",) * width]
+    values = exp.Values(
+        expressions=[
+            exp.Tuple(expressions=[exp.Literal.string(cell) for cell in (list(row) + [""] * width)[:width]])
+            for row in rows
+        ]
+    )
+    alias = exp.TableAlias(
+        this=exp.to_identifier("export"),
+        columns=[exp.to_identifier(raw_name(i), quoted=True) for i in range(width)],
+    )
+    return exp.Subquery(this=exp.select("*").from_(values), alias=alias)
+
+
 def relation(
-    path: str, layout: Layout, timezone: str, mapped: list[tuple[str, exp.Expression]]
+    path: str,
+    layout: Layout,
+    timezone: str,
+    mapped: list[tuple[str, exp.Expression]],
+    rows=None,
 ) -> exp.Expression:
-    """SELECT the typed columns and the mapped names FROM the export, responses only."""
+    """SELECT the typed columns and the mapped names FROM the export, responses only: read
+    with read_csv from `path`, or from `rows` (the records below the header rows) when the
+    export was read in Python."""
     select = [
         exp.alias_(typed(c.kind, raw(c.index), timezone), c.name, quoted=True, copy=False)
         for c in layout.columns
@@ -144,9 +167,10 @@ def relation(
     headers = [exp.Literal.string(v) for v in layout.header_keys if v]
     if headers:
         responses = exp.and_(responses, exp.Not(this=exp.In(this=key.copy(), expressions=headers)))
-    query = (
-        exp.select(*select)
-        .from_(exp.alias_(reader(path, layout.width), "export", table=True, copy=False), copy=False)
-        .where(responses, copy=False)
+    source = (
+        inline_rows(rows, layout.width)
+        if rows is not None
+        else exp.alias_(reader(path, layout.width), "export", table=True, copy=False)
     )
+    query = exp.select(*select).from_(source, copy=False).where(responses, copy=False)
     return exp.Subquery(this=query)

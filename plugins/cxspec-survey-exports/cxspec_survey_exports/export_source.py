@@ -17,6 +17,7 @@ from sqlglot import exp
 from cxspec_survey_exports import duckdb_sql
 from cxspec_survey_exports.layout import ExportError, Layout, cached_layout
 from cxspec_survey_exports.mapping import NAME_PATTERN, Entry, entries
+from cxspec_survey_exports.xlsx import is_xlsx, read_xlsx
 
 #: Diagnostic codes of this plugin (README.md, "Diagnostics").
 UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
@@ -27,6 +28,8 @@ UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
     "SVX005",
     "SVX006",
 )
+#: A mapping to an ImportId that several columns carry (README.md, "Diagnostics").
+AMBIGUOUS = "SVX007"
 #: Source fields that name a column of the relation.
 COLUMN_FIELDS = ("time", "key", "entity", "start", "end")
 
@@ -34,8 +37,20 @@ COLUMN_FIELDS = ("time", "key", "entity", "start", "end")
 class Unresolved(Exception):
     """A mapping entry that names no column of the export."""
 
-    def __init__(self, message: str, candidates: list[str], wanted: str, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        candidates: list[str],
+        wanted: str,
+        field: str | None = None,
+        *,
+        code: str = UNKNOWN_COLUMN,
+        hint: str | None = None,
+    ):
         super().__init__(message)
+        #: The diagnostic code, and a hint that replaces the close names when given.
+        self.code = code
+        self.hint = hint
         #: What the export has instead, and the text to find close ones to.
         self.candidates = candidates
         self.wanted = wanted
@@ -75,16 +90,19 @@ class ExportSource(SourceType):
                 source.loc("path"),
                 hint=f"the {self.platform} export must be there: its header names the columns",
             )
+            source.valid = False
             return
         try:
             layout = self.layout(target)
         except ExportError as exc:
             sink.add(UNREADABLE, exc.message, source.loc("path"), hint=exc.hint)
+            source.valid = False  # unreadable: metrics over it are not checked against it
             return
         self._check_timezone(source, layout, sink)
         names = self._check_mapping(source, layout, sink)
-        if source.time is None and self.default_time in names:
-            source.time = self.default_time  # the type's default event time
+        default_time = layout.default_time or self.default_time
+        if source.time is None and default_time in names:
+            source.time = default_time  # the layout's default event time
         self._check_columns(source, names, sink)
 
     def _check_timezone(self, source, layout: Layout, sink) -> None:
@@ -131,19 +149,14 @@ class ExportSource(SourceType):
             try:
                 self.resolve(entry, layout)
             except Unresolved as exc:
-                close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
                 at_field = isinstance(entry.spec, dict) and exc.field in entry.spec
                 sink.add(
-                    UNKNOWN_COLUMN,
+                    exc.code,
                     str(exc),
                     locate(source.file, entry.spec, exc.field)
                     if at_field
                     else locate(source.file, mapping, entry.name),
-                    hint=f"close names in the export: {', '.join(map(repr, close))}"
-                    if close
-                    else f"the export has: {', '.join(map(repr, exc.candidates[:8]))}"
-                    if exc.candidates
-                    else None,
+                    hint=exc.hint or _close_names(exc),
                     span=len(exc.wanted) if isinstance(entry.spec, str) or at_field else 1,
                 )
             # DuckDB resolves names case-insensitively: Status and status are one column.
@@ -198,11 +211,23 @@ class ExportSource(SourceType):
         except (ExportError, Unresolved) as exc:
             raise CxspecError(f"source {source.id!r}: {exc}") from None
         timezone = source.raw.get("timezone") or layout.timezone or "UTC"
-        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped))
+        rows = None
+        if is_xlsx(reading.project.root / path):  # DuckDB reads no Excel: the rows go inline
+            rows = read_xlsx(reading.project.root / path)[layout.header_rows :]
+        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped, rows))
 
     def mapped_value(self, entry: Entry, layout: Layout) -> exp.Expression:
         value = duckdb_sql.raw(self.resolve(entry, layout))
         return duckdb_sql.number(value, entry.labels) if entry.is_question else value
+
+
+def _close_names(exc: Unresolved) -> str | None:
+    close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
+    if close:
+        return f"close names in the export: {', '.join(map(repr, close))}"
+    if exc.candidates:
+        return f"the export has: {', '.join(map(repr, exc.candidates[:8]))}"
+    return None
 
 
 def _known_zone(name: str) -> bool:

@@ -46,13 +46,31 @@ class Layout:
     refs: dict[str, int] = field(default_factory=dict)
     #: Question columns → (question text, answer text) (SurveyMonkey).
     answers: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: ImportIds that several columns carry (a multi-select question) → those columns: a
+    #: mapping to one of them is ambiguous (Qualtrics).
+    shared: dict[str, list[int]] = field(default_factory=dict)
+    #: Column index → what the export says it asks (for hints).
+    texts: dict[int, str] = field(default_factory=dict)
+    #: Which layout of the platform this is, for messages ("legacy", "2016", "current"…).
+    variant: str = ""
+    #: How many records at the top are header rows (the first one included).
+    header_rows: int = 1
+    #: The column `time` defaults to in this layout, when not the type's default.
+    default_time: str | None = None
+    #: "csv", or "xlsx" (read with openpyxl; the relation then holds the rows).
+    file_format: str = "csv"
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
 
 def read_header_rows(path: Path, count: int) -> list[list[str]]:
-    """The first `count` CSV records of a UTF-8 file (BOM or not)."""
+    """The first `count` records of a UTF-8 CSV file (BOM or not) or of an .xlsx workbook's
+    first sheet, as text."""
+    from cxspec_survey_exports.xlsx import is_xlsx, read_xlsx  # it needs ExportError from here
+
+    if is_xlsx(path):
+        return [list(row) for row in read_xlsx(path)[:count]]
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
