@@ -55,6 +55,8 @@ class Layout:
     variant: str = ""
     #: How many records at the top are header rows (the first one included).
     header_rows: int = 1
+    #: Whether the export has its ImportId row (Qualtrics).
+    has_import_ids: bool = False
     #: The column `time` defaults to in this layout, when not the type's default.
     default_time: str | None = None
     #: "csv", or "xlsx" (read with openpyxl; the relation then holds the rows).

@@ -52,6 +52,7 @@ RESPONSE_ID = re.compile(r"^R_[0-9A-Za-z]{8,}$")
 #: Date-times in the date columns of a response row.
 DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})[ T]\d{1,2}:\d{2}")
 LEGACY_ID = re.compile(r"^V\d+$")
+IMPORT_ID = re.compile(r"^QID\d")
 
 
 def _import_id(cell: str) -> dict | None:
@@ -159,6 +160,7 @@ def parse_qualtrics(path) -> Layout:
         texts={i: t for i, t in enumerate(texts) if t},
         variant=variant,
         header_rows=header_rows,
+        has_import_ids=bool(import_row),
         default_time=None if "RecordedDate" in ids else "EndDate" if "EndDate" in ids else None,
     )
 
@@ -199,11 +201,19 @@ class QualtricsExport(ExportSource):
             return layout.refs[target]
         if target in layout.shared:
             raise shared_import_id(entry, target, layout)
+        hint = None
+        if not layout.has_import_ids and IMPORT_ID.match(target):
+            guess = "Q" + target[3:].replace("-", "_")
+            hint = (
+                f"this export ({layout.variant}) has no ImportId row: map the column id"
+                + (f", {guess!r}?" if guess in layout.refs else "")
+            )
         raise Unresolved(
             f"{entry.section[:-1]} {entry.name!r}: the export has no column id or ImportId {target!r}",
             list(layout.refs),
             target,
             "column",
+            hint=hint,
         )
 
 
