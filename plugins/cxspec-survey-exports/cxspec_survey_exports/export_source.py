@@ -17,7 +17,7 @@ from sqlglot import exp
 from cxspec_survey_exports import duckdb_sql
 from cxspec_survey_exports.layout import ExportError, Layout, cached_layout
 from cxspec_survey_exports.mapping import NAME_PATTERN, Entry, entries
-from cxspec_survey_exports.xlsx import is_xlsx, read_xlsx
+from cxspec_survey_exports.xlsx import is_xlsx, json_columns
 
 #: Diagnostic codes of this plugin (README.md, "Diagnostics").
 UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
@@ -211,10 +211,10 @@ class ExportSource(SourceType):
         except (ExportError, Unresolved) as exc:
             raise CxspecError(f"source {source.id!r}: {exc}") from None
         timezone = source.raw.get("timezone") or layout.timezone or "UTC"
-        rows = None
-        if is_xlsx(reading.project.root / path):  # DuckDB reads no Excel: the rows go inline
-            rows = read_xlsx(reading.project.root / path)[layout.header_rows :]
-        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped, rows))
+        columns = None
+        if is_xlsx(reading.project.root / path):  # DuckDB reads no Excel: the cells go inline
+            columns = json_columns(reading.project.root / path, layout.header_rows)
+        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped, columns))
 
     def mapped_value(self, entry: Entry, layout: Layout) -> exp.Expression:
         value = duckdb_sql.raw(self.resolve(entry, layout))

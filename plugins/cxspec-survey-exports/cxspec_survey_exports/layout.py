@@ -69,10 +69,10 @@ class Layout:
 def read_header_rows(path: Path, count: int) -> list[list[str]]:
     """The first `count` records of a UTF-8 CSV file (BOM or not) or of an .xlsx workbook's
     first sheet, as text."""
-    from cxspec_survey_exports.xlsx import is_xlsx, read_xlsx  # it needs ExportError from here
+    from cxspec_survey_exports.xlsx import is_xlsx, read_xlsx_head  # it needs ExportError from here
 
     if is_xlsx(path):
-        return [list(row) for row in read_xlsx(path)[:count]]
+        return read_xlsx_head(path, count)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)

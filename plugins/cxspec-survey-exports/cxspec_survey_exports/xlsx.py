@@ -8,6 +8,8 @@ DuckDB cannot read Excel files without an extension fetched from the network.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from functools import lru_cache
 from pathlib import Path
 
 from cxspec_survey_exports.layout import ExportError
@@ -49,7 +51,13 @@ def read_xlsx(path: Path) -> tuple[tuple[str, ...], ...]:
     return _cache[key]
 
 
-def _read(path: Path) -> tuple[tuple[str, ...], ...]:
+def read_xlsx_head(path: Path, count: int) -> list[list[str]]:
+    """The first `count` rows: validation reads the header only (openpyxl reads a large
+    sheet slowly, and does it once, when the rows are needed)."""
+    return [list(row) for row in _read(path, count)]
+
+
+def _read(path: Path, limit: int | None = None) -> tuple[tuple[str, ...], ...]:
     try:
         import openpyxl
     except ImportError:
@@ -66,10 +74,23 @@ def _read(path: Path) -> tuple[tuple[str, ...], ...]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
-        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(max_row=limit, values_only=True)]
     finally:
         workbook.close()
     while rows and not any(rows[-1]):  # Excel keeps formatted empty rows at the end
         rows.pop()
     width = max((len(r) for r in rows), default=0)
     return tuple(tuple(r + [""] * (width - len(r))) for r in rows)
+
+
+def json_columns(path: Path, header_rows: int) -> list[str]:
+    """The records below the header rows, one JSON list of texts per column (the relation
+    inlines them; it is built more than once per query)."""
+    rows = read_xlsx(path)
+    return list(_json_columns(rows, header_rows))
+
+
+@lru_cache(maxsize=2)
+def _json_columns(rows: tuple[tuple[str, ...], ...], header_rows: int) -> tuple[str, ...]:
+    width = len(rows[0]) if rows else 0
+    return tuple(json.dumps([row[i] for row in rows[header_rows:]], ensure_ascii=False) for i in range(width))
