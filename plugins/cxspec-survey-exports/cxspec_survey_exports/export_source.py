@@ -100,9 +100,8 @@ class ExportSource(SourceType):
             return
         self._check_timezone(source, layout, sink)
         names = self._check_mapping(source, layout, sink)
-        default_time = layout.default_time or self.default_time
-        if source.time is None and default_time in names:
-            source.time = default_time  # the layout's default event time
+        if source.time is None and self.default_time in names:
+            source.time = self.default_time  # the type's default event time
         self._check_columns(source, names, sink)
 
     def _check_timezone(self, source, layout: Layout, sink) -> None:

@@ -57,8 +57,6 @@ class Layout:
     header_rows: int = 1
     #: Whether the export has its ImportId row (Qualtrics).
     has_import_ids: bool = False
-    #: The column `time` defaults to in this layout, when not the type's default.
-    default_time: str | None = None
     #: "csv", or "xlsx" (read with openpyxl; the relation then holds the rows).
     file_format: str = "csv"
 

@@ -44,6 +44,7 @@ KINDS = {
     "Status": STATUS,
 }
 KEY_COLUMN = "ResponseId"
+RECORDED = "RecordedDate"
 #: What the key column is called in the 2016 and legacy layouts: exposed as ResponseId, so
 #: that one spec reads every layout (DuckDB would take the two names for one anyway).
 OLD_KEY_COLUMN = "ResponseID"
@@ -149,9 +150,15 @@ def parse_qualtrics(path) -> Layout:
             shared[import_id] = columns
     key = ids.index(KEY_COLUMN)
     header_keys = tuple(r[key] for r in rows[1:header_rows])
+    columns = [Column(i, name, KINDS.get(name, TEXT)) for i, name in enumerate(ids) if name]
+    if RECORDED not in ids and "EndDate" in ids:
+        # 2016 and legacy exports record a response by its EndDate: exposed as RecordedDate
+        # too, so that `time` defaults alike and one spec reads every layout
+        columns.append(Column(ids.index("EndDate"), RECORDED, TIMESTAMP))
+        refs.setdefault(RECORDED, ids.index("EndDate"))
     return Layout(
         width=width,
-        columns=[Column(i, name, KINDS.get(name, TEXT)) for i, name in enumerate(ids) if name],
+        columns=columns,
         key_index=key,
         header_keys=header_keys,
         timezone="UTC" if zone == "Z" else zone,
@@ -161,7 +168,6 @@ def parse_qualtrics(path) -> Layout:
         variant=variant,
         header_rows=header_rows,
         has_import_ids=bool(import_row),
-        default_time=None if "RecordedDate" in ids else "EndDate" if "EndDate" in ids else None,
     )
 
 
@@ -169,14 +175,15 @@ class QualtricsExport(ExportSource):
     name = "qualtrics_export"
     platform = "Qualtrics"
     description = (
-        "A Qualtrics CSV export as downloaded: its three header rows, question columns mapped to names."
+        "A Qualtrics export as downloaded (CSV or .xlsx; current, 2016 or legacy layout), question "
+        "columns mapped to names."
     )
     default_time = "RecordedDate"
     timezone_hint = (
         "set `timezone:` to the time zone chosen when exporting (its ImportId row usually says it)"
     )
     fields = {
-        "path": {**NONEMPTY, "description": "The CSV export, relative to the project."},
+        "path": {**NONEMPTY, "description": "The export (.csv or .xlsx), relative to the project."},
         "questions": mapping_schema(
             text_or_object({"column": NONEMPTY, "values": VALUES}, ["column"]),
             "Name → column id (Q1, Q2_1) or ImportId (QID1), read as a number.",

@@ -75,7 +75,7 @@ def test_legacy_and_2016_exports_are_read(tmp_path, warehouse, layout, rows, col
     assert weighted == pytest.approx(want_nps)
 
 
-def test_legacy_columns_are_exposed_under_their_ids_and_time_defaults_to_end_date(tmp_path):
+def test_legacy_columns_are_exposed_under_their_ids_and_recorded_date_is_end_date(tmp_path):
     root = make_project(
         tmp_path / "p",
         SOURCE.format(name="l.csv", column="Q1") + "  key: ResponseId\n  filter: \"Status = 0\"\n",
@@ -86,7 +86,13 @@ def test_legacy_columns_are_exposed_under_their_ids_and_time_defaults_to_end_dat
     from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    assert validate_project(root, default_registry()).project.sources["q"].time == "EndDate"
+    project = validate_project(root, default_registry()).project
+    assert project.sources["q"].time == "RecordedDate"
+    from cxspec_survey_exports.qualtrics import parse_qualtrics
+
+    layout = parse_qualtrics(root / "data" / "l.csv")
+    by_name = {c.name: c.index for c in layout.columns}
+    assert by_name["RecordedDate"] == by_name["EndDate"] == 8 and by_name["ResponseId"] == 0
 
 
 def test_an_unreadable_export_is_refused_once_without_follow_on_errors(tmp_path):
