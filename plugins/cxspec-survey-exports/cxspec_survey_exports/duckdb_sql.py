@@ -169,10 +169,20 @@ def relation(
     ]
     select += [exp.alias_(value, name, quoted=True, copy=False) for name, value in mapped]
     key = raw(layout.key_index)
-    responses: exp.Expression = exp.Not(this=exp.Is(this=key, expression=exp.Null()))
     headers = [exp.Literal.string(v) for v in layout.header_keys if v]
-    if headers:
-        responses = exp.and_(responses, exp.Not(this=exp.In(this=key.copy(), expressions=headers)))
+    not_header = exp.Not(this=exp.In(this=key.copy(), expressions=headers)) if headers else None
+    if layout.keyless_responses:
+        # a row without a key is still a response (header rows are told by their key text);
+        # a row with no cell at all is not
+        some_cell = exp.Coalesce(this=raw(0), expressions=[raw(i) for i in range(1, layout.width)])
+        responses: exp.Expression = exp.Not(this=exp.Is(this=some_cell, expression=exp.Null()))
+        if not_header is not None:
+            keyless = exp.Is(this=key.copy(), expression=exp.Null())
+            responses = exp.and_(responses, exp.Paren(this=exp.or_(keyless, not_header)))
+    else:
+        responses = exp.Not(this=exp.Is(this=key, expression=exp.Null()))
+        if not_header is not None:
+            responses = exp.and_(responses, not_header)
     source = (
         inline_columns(columns)
         if columns is not None

@@ -57,6 +57,9 @@ class Layout:
     header_rows: int = 1
     #: Whether the export has its ImportId row (Qualtrics).
     has_import_ids: bool = False
+    #: Whether a row with an empty key is a response (Qualtrics: header rows hold text in
+    #: the key column) or a header row (SurveyMonkey's answers row has no respondent id).
+    keyless_responses: bool = False
     #: "csv", or "xlsx" (read with openpyxl; the relation then holds the rows).
     file_format: str = "csv"
 

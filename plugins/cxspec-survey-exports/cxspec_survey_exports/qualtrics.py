@@ -168,6 +168,7 @@ def parse_qualtrics(path) -> Layout:
         variant=variant,
         header_rows=header_rows,
         has_import_ids=bool(import_row),
+        keyless_responses=True,
     )
 
 

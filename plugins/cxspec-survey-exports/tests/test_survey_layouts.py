@@ -255,3 +255,39 @@ def test_both_exports_read_the_same_with_or_without_a_bom(tmp_path, warehouse, b
         path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     metrics = ["purchase_nps", "support_nps", "onboarding_nps", "account_setup_ease"]
     assert same(values(root, metrics, warehouse), reference(metrics))
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        pytest.param(lambda rows: rows, id="three-header-rows"),
+        pytest.param(lambda rows: [rows[0], *rows[3:]], id="header-rows-removed"),
+    ],
+)
+def test_a_response_without_a_response_id_is_still_a_response(tmp_path, warehouse, rewrite):
+    """A hand-edited export whose first response lost its ResponseId: counted, not dropped
+    (and not taken for a header row); an empty line is not a response."""
+
+    def blank_first_id(rows):
+        rows = rewrite(rows)
+        first = len(rewrite([["h1"], ["h2"], ["h3"]]))  # the first response's record
+        rows[first] = ["" if i == rows[0].index("ResponseId") else c for i, c in enumerate(rows[first])]
+        return [*rows, [""] * len(rows[0])]
+
+    root = example_with(tmp_path, blank_first_id)
+    sources = root / "specs" / "sources.yaml"
+    text = sources.read_text().replace("    key: ResponseId\n", "")  # no de-duplication by key
+    if len(rewrite([["a"], ["b"], ["c"]])) == 1:
+        text = text.replace("QID2  ", "Q2  ").replace("QID4_TEXT", "Q4_TEXT").replace(
+            "path: data/qualtrics_post_purchase.csv\n",
+            "path: data/qualtrics_post_purchase.csv\n    timezone: America/Denver\n",
+        )
+    sources.write_text(text)
+    count = "version: 1\nmetrics:\n  - id: purchase_rows\n    type: count\n    source: post_purchase\n"
+    (root / "specs" / "rows.yaml").write_text(count)
+    import csv
+
+    with PURCHASE.open(newline="", encoding="utf-8-sig") as handle:
+        records = list(csv.reader(handle))[3:]
+    want = sum(1 for r in records if r[2] == "0")  # the source's filter: Status = 0
+    assert total(values(root, ["purchase_rows"], warehouse)["purchase_rows"]) == want
