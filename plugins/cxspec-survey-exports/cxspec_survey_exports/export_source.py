@@ -82,6 +82,7 @@ class ExportSource(SourceType):
     def check(self, source, project, sink):
         target = check_path(source, project, sink)
         if target is None:
+            source.valid = False  # refused (CX401): no follow-on errors from its metrics
             return
         if not target.is_file():
             sink.add(
