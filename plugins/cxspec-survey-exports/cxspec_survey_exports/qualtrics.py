@@ -246,5 +246,6 @@ def shared_import_id(entry, target: str, layout: Layout) -> Unresolved:
         target,
         "column",
         code=AMBIGUOUS,
-        hint=f"one name per column, e.g. {examples}…; a rate over `{columns[0]} = '1'` counts one choice",
+        hint=f"one name per column ({examples}…), or a column as it is: a rate with condition "
+        f"\"{columns[0]} = '1'\" is the share that picked that choice",
     )
