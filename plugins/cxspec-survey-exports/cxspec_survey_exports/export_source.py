@@ -213,7 +213,7 @@ class ExportSource(SourceType):
         timezone = source.raw.get("timezone") or layout.timezone or "UTC"
         columns = None
         if is_xlsx(reading.project.root / path):  # DuckDB reads no Excel: the cells go inline
-            columns = json_columns(reading.project.root / path, layout.header_rows)
+            columns = json_columns(reading.project.root / path, skip=1)  # as read_csv: header=true
         return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped, columns))
 
     def mapped_value(self, entry: Entry, layout: Layout) -> exp.Expression:

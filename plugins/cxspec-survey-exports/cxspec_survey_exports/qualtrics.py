@@ -1,7 +1,7 @@
 """`type: qualtrics_export`: a Qualtrics export as downloaded (Data & Analysis → Export),
 CSV or Excel, in each of the layouts Qualtrics has written:
 
-- current (2017 on): three header rows, the column ids (StartDate … ResponseId … Q1, Q2_1,
+- current: three header rows, the column ids (StartDate … ResponseId … Q1, Q2_1,
   embedded data), the question texts, and the ImportIds (`{"ImportId":"QID1"}`; the date
   columns' carry the export's time zone). Some exports have the first two only.
 - 2016 ("Insights"): the column ids (ResponseID … Q1, Q2_1), the question texts, and the
@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import dataclass
 
 from cxspec_survey_exports.export_source import AMBIGUOUS, ExportSource, Unresolved
 from cxspec_survey_exports.layout import (
@@ -97,59 +98,21 @@ def parse_qualtrics(path) -> Layout:
             "a Qualtrics export starts with the column ids (StartDate … ResponseId …)",
         )
     width = len(rows[0])
-    rows = [_pad(r, width) for r in rows]
-    first = rows[0]
-    if LEGACY_ID.match(first[0].strip()) and len(rows) > 1 and OLD_KEY_COLUMN in rows[1]:
-        # legacy: V1…V10 name the response columns; their ids are in the second row
-        ids = [
-            second if LEGACY_ID.match(top.strip()) and second else top
-            for top, second in zip(first, rows[1])
-        ]
-        variant, header_rows, texts, import_row = "legacy", 2, rows[1], []
-        aliases = {i: top for i, top in enumerate(first) if LEGACY_ID.match(top.strip())}
-    else:
-        ids, aliases = list(first), {}
-        if KEY_COLUMN not in ids and OLD_KEY_COLUMN not in ids:
-            raise ExportError(
-                f"{path.name} has no {KEY_COLUMN} column: it does not look like a Qualtrics export",
-                "export from Qualtrics with the default columns (StartDate … ResponseId …); "
-                "a legacy export starts with V1…V10 and has ResponseID in its second row",
-            )
-        header_rows, texts, import_row = 1, [""] * width, []
-        if len(rows) > 1 and not _is_response(rows[1], ids):
-            header_rows = 2
-            if _is_import_row(rows[1]):  # the question texts were removed, the ImportIds kept
-                import_row = rows[1]
-            else:
-                texts = rows[1]
-                if len(rows) > 2 and _is_import_row(rows[2]):
-                    header_rows, import_row = 3, rows[2]
-        old = OLD_KEY_COLUMN in ids
-        variant = ("2016" if old and import_row else "legacy") if old else "current"
-        if header_rows == 1:
-            variant += ", header rows removed"
+    header = _header([_pad(r, width) for r in rows], path)
+    ids = header.ids
     if OLD_KEY_COLUMN in ids and KEY_COLUMN not in ids:
         ids[ids.index(OLD_KEY_COLUMN)] = KEY_COLUMN
-    imports = [_import_id(c) for c in import_row] if import_row else [None] * width
     repeated = duplicates(i for i in ids if i)
     if repeated:
         raise ExportError(f"{path.name} has the column id {repeated[0]!r} more than once")
+    imports = [_import_id(c) for c in header.import_row] if header.import_row else [None] * width
     zone = next((i["timeZone"] for i in imports if i and isinstance(i.get("timeZone"), str)), None)
     refs = {name: index for index, name in enumerate(ids) if name}
-    for index, alias in aliases.items():
+    for index, alias in header.aliases.items():
         refs.setdefault(alias, index)
-    carriers: dict[str, list[int]] = {}
-    for index, found in enumerate(imports):
-        if found:
-            carriers.setdefault(found["ImportId"], []).append(index)
-    shared = {}
-    for import_id, columns in carriers.items():
-        if len(columns) == 1:
-            refs.setdefault(import_id, columns[0])
-        elif import_id not in refs:  # a column id wins: it names one column
-            shared[import_id] = columns
+    shared = _add_import_ids(refs, imports)
     key = ids.index(KEY_COLUMN)
-    header_keys = tuple(r[key] for r in rows[1:header_rows])
+    header_keys = tuple(r[key] for r in header.rows[1 : header.count])
     columns = [Column(i, name, KINDS.get(name, TEXT)) for i, name in enumerate(ids) if name]
     if RECORDED not in ids and "EndDate" in ids:
         # 2016 and legacy exports record a response by its EndDate: exposed as RecordedDate
@@ -164,12 +127,74 @@ def parse_qualtrics(path) -> Layout:
         timezone="UTC" if zone == "Z" else zone,
         refs=refs,
         shared=shared,
-        texts={i: t for i, t in enumerate(texts) if t},
-        variant=variant,
-        header_rows=header_rows,
-        has_import_ids=bool(import_row),
-        keyless_responses=True,
+        texts={i: t for i, t in enumerate(header.texts) if t},
+        variant=header.variant,
+        header_rows=header.count,
+        has_import_ids=bool(header.import_row),
+        # header rows are told by their ResponseId text; one without any cannot be
+        keyless_responses=all(k.strip() for k in header_keys),
     )
+
+
+@dataclass
+class _Header:
+    rows: list[list[str]]
+    #: Column ids; legacy V ids (V1…V10) → their column; question texts; ImportIds.
+    ids: list[str]
+    aliases: dict[int, str]
+    texts: list[str]
+    import_row: list[str]
+    #: Header records, the ids' included.
+    count: int
+    variant: str
+
+
+def _header(rows: list[list[str]], path) -> _Header:
+    """Which layout the first records are, and which of them are header rows."""
+    first, width = rows[0], len(rows[0])
+    if LEGACY_ID.match(first[0].strip()) and len(rows) > 1 and OLD_KEY_COLUMN in rows[1]:
+        # legacy: V1…V10 name the response columns; their ids are in the second row
+        ids = [
+            second if LEGACY_ID.match(top.strip()) and second else top for top, second in zip(first, rows[1])
+        ]
+        aliases = {i: top for i, top in enumerate(first) if LEGACY_ID.match(top.strip())}
+        return _Header(rows, ids, aliases, rows[1], [], 2, "legacy")
+    ids = list(first)
+    if KEY_COLUMN not in ids and OLD_KEY_COLUMN not in ids:
+        raise ExportError(
+            f"{path.name} has no {KEY_COLUMN} column: it does not look like a Qualtrics export",
+            "export from Qualtrics with the default columns (StartDate … ResponseId …); "
+            "a legacy export starts with V1…V10 and has ResponseID in its second row",
+        )
+    count, texts, import_row = 1, [""] * width, []
+    if len(rows) > 1 and not _is_response(rows[1], ids):
+        count = 2
+        if _is_import_row(rows[1]):  # the question texts were removed, the ImportIds kept
+            import_row = rows[1]
+        else:
+            texts = rows[1]
+            if len(rows) > 2 and _is_import_row(rows[2]):
+                count, import_row = 3, rows[2]
+    old = OLD_KEY_COLUMN in ids
+    variant = ("2016" if import_row else "legacy") if old else "current"
+    if count == 1:
+        variant += ", header rows removed"
+    return _Header(rows, ids, {}, texts, import_row, count, variant)
+
+
+def _add_import_ids(refs: dict[str, int], imports: list[dict | None]) -> dict[str, list[int]]:
+    """Add the ImportIds that name one column to `refs`; return those several columns carry."""
+    carriers: dict[str, list[int]] = {}
+    for index, found in enumerate(imports):
+        if found:
+            carriers.setdefault(found["ImportId"], []).append(index)
+    shared = {}
+    for import_id, columns in carriers.items():
+        if len(columns) == 1:
+            refs.setdefault(import_id, columns[0])
+        elif import_id not in refs:  # a column id wins: it names one column
+            shared[import_id] = columns
+    return shared
 
 
 class QualtricsExport(ExportSource):

@@ -83,14 +83,15 @@ def _read(path: Path, limit: int | None = None) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(r + [""] * (width - len(r))) for r in rows)
 
 
-def json_columns(path: Path, header_rows: int) -> list[str]:
-    """The records below the header rows, one JSON list of texts per column (the relation
-    inlines them; it is built more than once per query)."""
+def json_columns(path: Path, skip: int) -> list[str]:
+    """The records after the first `skip`, one JSON list of texts per column (the relation
+    inlines them; it is built more than once per query). The relation leaves the other
+    header rows out as it does those of a CSV export, by their key cells."""
     rows = read_xlsx(path)
-    return list(_json_columns(rows, header_rows))
+    return list(_json_columns(rows, skip))
 
 
 @lru_cache(maxsize=2)
-def _json_columns(rows: tuple[tuple[str, ...], ...], header_rows: int) -> tuple[str, ...]:
+def _json_columns(rows: tuple[tuple[str, ...], ...], skip: int) -> tuple[str, ...]:
     width = len(rows[0]) if rows else 0
-    return tuple(json.dumps([row[i] for row in rows[header_rows:]], ensure_ascii=False) for i in range(width))
+    return tuple(json.dumps([row[i] for row in rows[skip:]], ensure_ascii=False) for i in range(width))

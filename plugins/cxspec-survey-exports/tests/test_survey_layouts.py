@@ -294,3 +294,27 @@ def test_a_response_without_a_response_id_is_still_a_response(tmp_path, warehous
         records = list(csv.reader(handle))[3:]
     want = sum(1 for r in records if r[2] == "0")  # the source's filter: Status = 0
     assert total(values(root, ["purchase_rows"], warehouse)["purchase_rows"]) == want
+
+
+def relation_rows(path) -> int:
+    """How many rows the export's relation holds (responses, before any filter)."""
+    import duckdb
+
+    from cxspec_survey_exports import duckdb_sql
+    from cxspec_survey_exports.qualtrics import parse_qualtrics
+
+    relation = duckdb_sql.relation(str(path), parse_qualtrics(path), "UTC", [])
+    return duckdb.connect().execute(f"SELECT count(*) FROM {relation.sql(dialect='duckdb')}").fetchone()[0]
+
+
+def test_a_header_row_without_response_id_text_is_not_taken_for_a_response(tmp_path):
+    """Header rows are told by their ResponseId text: a question-text row with none there is
+    still a header row (and rows without a ResponseId are then not responses)."""
+    import csv
+
+    with PURCHASE.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    key = rows[0].index("ResponseId")
+    blanked = [rows[0], [("" if i == key else c) for i, c in enumerate(rows[1])], *rows[2:]]
+    assert relation_rows(write_csv(tmp_path / "q.csv", blanked)) == len(rows) - 3
+    assert relation_rows(PURCHASE) == len(rows) - 3
