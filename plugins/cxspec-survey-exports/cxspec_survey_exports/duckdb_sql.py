@@ -82,10 +82,14 @@ def number(value: exp.Expression, labels: dict | None = None) -> exp.Expression:
 
 def timestamp(value: exp.Expression, timezone: str) -> exp.Expression:
     """A local date-time of the export's time zone as a UTC timestamp (no zone)."""
-    local = exp.Anonymous(
+    parsed = exp.Anonymous(
         this="try_strptime",
         expressions=[value, exp.Array(expressions=[exp.Literal.string(f) for f in DATE_FORMATS])],
     )
+    # %Y takes "22" for the year 22: a date before the year 1000 is a two-digit year (the
+    # first response's are refused at validation), not a date to count in year 22
+    year = exp.Anonymous(this="year", expressions=[parsed.copy()])
+    local = exp.Case().when(exp.GTE(this=year, expression=exp.Literal.number(1000)), parsed)
     zoned = exp.AtTimeZone(this=local, zone=exp.Literal.string(timezone))
     return exp.AtTimeZone(this=zoned, zone=exp.Literal.string("UTC"))
 

@@ -5,6 +5,7 @@ once per file version."""
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,25 @@ class Layout:
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+
+#: A date with a two-digit year, as a spreadsheet re-saves "08/22/2022 03:44:00 PM".
+TWO_DIGIT_YEAR = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{2}(?:\s|$)")
+
+
+def refuse_two_digit_years(path: Path, layout: Layout, response: list[str]) -> None:
+    """Raise for an export whose first response writes a date with a two-digit year
+    ("8/22/22 15:44"): the platforms write four, so a spreadsheet re-saved it, and 22 would
+    read as the year 22 (or a guessed century)."""
+    for column in layout.columns:
+        cell = response[column.index] if column.index < len(response) else ""
+        if column.kind == TIMESTAMP and TWO_DIGIT_YEAR.match(cell):
+            raise ExportError(
+                f"{path.name} writes {column.name} with a two-digit year ({cell.strip()!r}): it was "
+                "re-saved by a spreadsheet, and which century is meant is a guess",
+                "download the export again (the platforms write four-digit years), or save the "
+                "dates with four-digit years",
+            )
 
 
 def read_header_rows(path: Path, count: int) -> list[list[str]]:

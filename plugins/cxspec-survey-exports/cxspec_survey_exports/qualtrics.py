@@ -31,6 +31,7 @@ from cxspec_survey_exports.layout import (
     Layout,
     duplicates,
     read_header_rows,
+    refuse_two_digit_years,
 )
 from cxspec_survey_exports.mapping import NONEMPTY, VALUES, mapping_schema, text_or_object
 
@@ -91,7 +92,7 @@ def _pad(row: list[str], width: int) -> list[str]:
 
 
 def parse_qualtrics(path) -> Layout:
-    rows = read_header_rows(path, 3)
+    rows = read_header_rows(path, 4)  # the header rows and a first response
     if not rows or not any(rows[0]):
         raise ExportError(
             f"{path.name} has no Qualtrics header rows",
@@ -119,7 +120,7 @@ def parse_qualtrics(path) -> Layout:
         # too, so that `time` defaults alike and one spec reads every layout
         columns.append(Column(ids.index("EndDate"), RECORDED, TIMESTAMP))
         refs.setdefault(RECORDED, ids.index("EndDate"))
-    return Layout(
+    layout = Layout(
         width=width,
         columns=columns,
         key_index=key,
@@ -134,6 +135,9 @@ def parse_qualtrics(path) -> Layout:
         # header rows are told by their ResponseId text; one without any cannot be
         keyless_responses=all(k.strip() for k in header_keys),
     )
+    if len(header.rows) > header.count:
+        refuse_two_digit_years(path, layout, header.rows[header.count])
+    return layout
 
 
 @dataclass

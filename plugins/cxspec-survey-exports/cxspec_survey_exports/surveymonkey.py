@@ -21,6 +21,7 @@ from cxspec_survey_exports.layout import (
     Layout,
     duplicates,
     read_header_rows,
+    refuse_two_digit_years,
 )
 from cxspec_survey_exports.mapping import NONEMPTY, VALUES, mapping_schema, text_or_object
 
@@ -33,7 +34,7 @@ def snake(text: str) -> str:
 
 
 def parse_surveymonkey(path) -> Layout:
-    rows = read_header_rows(path, 2)
+    rows = read_header_rows(path, 3)  # the header rows and a first response
     if len(rows) < 2 or not any(rows[0]):
         raise ExportError(
             f"{path.name} has no SurveyMonkey header rows",
@@ -58,7 +59,7 @@ def parse_surveymonkey(path) -> Layout:
     if repeated:
         raise ExportError(f"{path.name} has two columns named {repeated[0]!r} in snake case")
     key = names.index(KEY_COLUMN)
-    return Layout(
+    layout = Layout(
         width=width,
         columns=columns,
         key_index=columns[key].index,
@@ -66,6 +67,9 @@ def parse_surveymonkey(path) -> Layout:
         answers=answered,
         header_rows=2,
     )
+    if len(rows) > 2:
+        refuse_two_digit_years(path, layout, rows[2])
+    return layout
 
 
 class SurveyMonkeyExport(ExportSource):

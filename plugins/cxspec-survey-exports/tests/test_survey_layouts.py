@@ -318,3 +318,17 @@ def test_a_header_row_without_response_id_text_is_not_taken_for_a_response(tmp_p
     blanked = [rows[0], [("" if i == key else c) for i, c in enumerate(rows[1])], *rows[2:]]
     assert relation_rows(write_csv(tmp_path / "q.csv", blanked)) == len(rows) - 3
     assert relation_rows(PURCHASE) == len(rows) - 3
+
+
+def evaluate_timestamp(cells: list[str], zone: str) -> list:
+    """The timestamp expression of the relation over `cells`, in DuckDB."""
+    import duckdb
+
+    from cxspec_survey_exports import duckdb_sql
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TABLE t (c1 VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[c] for c in cells])
+    expression = duckdb_sql.timestamp(duckdb_sql.raw(0), zone)
+    return [r[0] for r in con.execute(f"SELECT {expression.sql(dialect='duckdb')} FROM t").fetchall()]
