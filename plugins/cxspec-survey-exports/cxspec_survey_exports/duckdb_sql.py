@@ -165,8 +165,8 @@ def relation(
     columns: list[str] | None = None,
 ) -> exp.Expression:
     """SELECT the typed columns and the mapped names FROM the export, responses only: read
-    with read_csv from `path`, or from `columns` (JSON lists of the texts below the header
-    rows) when the export was read in Python."""
+    with read_csv from `path`, or from `columns` (JSON lists of the texts after the first
+    record) when the export was read in Python."""
     select = [
         exp.alias_(typed(c.kind, raw(c.index), timezone), c.name, quoted=True, copy=False)
         for c in layout.columns

@@ -54,15 +54,14 @@ class Layout:
     texts: dict[int, str] = field(default_factory=dict)
     #: Which layout of the platform this is, for messages ("legacy", "2016", "current"…).
     variant: str = ""
-    #: How many records at the top are header rows (the first one included).
+    #: How many records at the top are header rows (the first one included); the relation
+    #: tells them by `header_keys`, as DuckDB counts lines, not records.
     header_rows: int = 1
     #: Whether the export has its ImportId row (Qualtrics).
     has_import_ids: bool = False
     #: Whether a row with an empty key is a response (Qualtrics: header rows hold text in
     #: the key column) or a header row (SurveyMonkey's answers row has no respondent id).
     keyless_responses: bool = False
-    #: "csv", or "xlsx" (read with openpyxl; the relation then holds the rows).
-    file_format: str = "csv"
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
