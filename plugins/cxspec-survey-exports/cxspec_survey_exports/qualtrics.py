@@ -53,7 +53,7 @@ OLD_KEY_COLUMN = "ResponseID"
 #: A response's id as Qualtrics writes it (R_ and 15 letters or digits).
 RESPONSE_ID = re.compile(r"^R_[0-9A-Za-z]{8,}$")
 #: Date-times in the date columns of a response row.
-DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})[ T]\d{1,2}:\d{2}")
+DATE = re.compile(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})[ T]\d{1,2}:\d{2}")
 LEGACY_ID = re.compile(r"^V\d+$")
 IMPORT_ID = re.compile(r"^QID\d")
 
@@ -79,12 +79,18 @@ def _is_import_row(row: list[str]) -> bool:
 
 
 def _is_response(row: list[str], ids: list[str]) -> bool:
-    """A record below the column ids that holds a response rather than header text."""
+    """A record below the column ids that holds a response rather than header text: a
+    response id, a date, or a number where a header row has words ("Progress", "Beendet")."""
     cells = dict(zip(ids, row))
     key = cells.get(KEY_COLUMN, cells.get(OLD_KEY_COLUMN, ""))
     if RESPONSE_ID.match(key.strip()):
         return True
-    return any(DATE.match(cells.get(name, "")) for name in ("StartDate", "EndDate", "RecordedDate"))
+    if any(DATE.match(cells.get(name, "")) for name in ("StartDate", "EndDate", "RecordedDate")):
+        return True
+    if cells.get("Finished", "").strip().lower() in ("true", "false"):
+        return True
+    numbers = ("Progress", "Duration (in seconds)", "Finished", "Status")
+    return any(re.fullmatch(r"\s*\d+\s*", cells.get(name, "")) for name in numbers)
 
 
 def _pad(row: list[str], width: int) -> list[str]:

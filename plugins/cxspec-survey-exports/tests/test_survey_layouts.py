@@ -332,3 +332,21 @@ def evaluate_timestamp(cells: list[str], zone: str) -> list:
     con.executemany("INSERT INTO t VALUES (?)", [[c] for c in cells])
     expression = duckdb_sql.timestamp(duckdb_sql.raw(0), zone)
     return [r[0] for r in con.execute(f"SELECT {expression.sql(dialect='duckdb')} FROM t").fetchall()]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        ["15.03.2022 12:33", "", "1", "Store"],  # a European date
+        ["", "100", "", "Store"],  # only the progress says it is a response
+        ["", "", "TRUE", "Store"],  # only Finished
+    ],
+)
+def test_a_cleaned_exports_first_response_is_recognised_by_any_of_its_cells(tmp_path, first):
+    from cxspec_survey_exports.qualtrics import parse_qualtrics
+
+    ids = ["StartDate", "Progress", "Finished", "ResponseId"]
+    rows = [ids, first, ["x", "100", "1", "R_bbbbbbbbbbbbbbb"]]
+    layout = parse_qualtrics(write_csv(tmp_path / "c.csv", rows))
+    assert layout.header_rows == 1
+    assert relation_rows(tmp_path / "c.csv") == 2
