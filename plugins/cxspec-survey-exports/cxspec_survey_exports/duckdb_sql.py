@@ -82,10 +82,14 @@ def number(value: exp.Expression, labels: dict | None = None) -> exp.Expression:
 
 def timestamp(value: exp.Expression, timezone: str) -> exp.Expression:
     """A local date-time of the export's time zone as a UTC timestamp (no zone)."""
-    local = exp.Anonymous(
+    parsed = exp.Anonymous(
         this="try_strptime",
         expressions=[value, exp.Array(expressions=[exp.Literal.string(f) for f in DATE_FORMATS])],
     )
+    # %Y takes "22" for the year 22: a date before the year 1000 is a two-digit year (the
+    # first response's are refused at validation), not a date to count in year 22
+    year = exp.Anonymous(this="year", expressions=[parsed.copy()])
+    local = exp.Case().when(exp.GTE(this=year, expression=exp.Literal.number(1000)), parsed)
     zoned = exp.AtTimeZone(this=local, zone=exp.Literal.string(timezone))
     return exp.AtTimeZone(this=zoned, zone=exp.Literal.string("UTC"))
 
@@ -130,23 +134,63 @@ def typed(kind: str, value: exp.Expression, timezone: str) -> exp.Expression:
     return value
 
 
+def inline_columns(columns: list[str]) -> exp.Expression:
+    """The records of an export read in Python (.xlsx) as text columns c1…cN, from one JSON
+    list of texts per column (`xlsx.json_columns`), unnested side by side. One literal per
+    column keeps the SQL tree small (a VALUES list of 20,000 × 46 cells took sqlglot minutes
+    and gigabytes) and the compiled SQL self-contained."""
+    select = [
+        exp.alias_(
+            exp.Unnest(
+                expressions=[
+                    exp.Anonymous(
+                        this="from_json",
+                        expressions=[exp.Literal.string(cells), exp.Literal.string('["VARCHAR"]')],
+                    )
+                ]
+            ),
+            raw_name(i),
+            quoted=True,
+        )
+        for i, cells in enumerate(columns)
+    ]
+    return exp.alias_(exp.Subquery(this=exp.select(*select)), "export", table=True, copy=False)
+
+
 def relation(
-    path: str, layout: Layout, timezone: str, mapped: list[tuple[str, exp.Expression]]
+    path: str,
+    layout: Layout,
+    timezone: str,
+    mapped: list[tuple[str, exp.Expression]],
+    columns: list[str] | None = None,
 ) -> exp.Expression:
-    """SELECT the typed columns and the mapped names FROM the export, responses only."""
+    """SELECT the typed columns and the mapped names FROM the export, responses only: read
+    with read_csv from `path`, or from `columns` (JSON lists of the texts after the first
+    record) when the export was read in Python."""
     select = [
         exp.alias_(typed(c.kind, raw(c.index), timezone), c.name, quoted=True, copy=False)
         for c in layout.columns
     ]
     select += [exp.alias_(value, name, quoted=True, copy=False) for name, value in mapped]
     key = raw(layout.key_index)
-    responses: exp.Expression = exp.Not(this=exp.Is(this=key, expression=exp.Null()))
     headers = [exp.Literal.string(v) for v in layout.header_keys if v]
-    if headers:
-        responses = exp.and_(responses, exp.Not(this=exp.In(this=key.copy(), expressions=headers)))
-    query = (
-        exp.select(*select)
-        .from_(exp.alias_(reader(path, layout.width), "export", table=True, copy=False), copy=False)
-        .where(responses, copy=False)
+    not_header = exp.Not(this=exp.In(this=key.copy(), expressions=headers)) if headers else None
+    if layout.keyless_responses:
+        # a row without a key is still a response (header rows are told by their key text);
+        # a row with no cell at all is not
+        some_cell = exp.Coalesce(this=raw(0), expressions=[raw(i) for i in range(1, layout.width)])
+        responses: exp.Expression = exp.Not(this=exp.Is(this=some_cell, expression=exp.Null()))
+        if not_header is not None:
+            keyless = exp.Is(this=key.copy(), expression=exp.Null())
+            responses = exp.and_(responses, exp.Paren(this=exp.or_(keyless, not_header)))
+    else:
+        responses = exp.Not(this=exp.Is(this=key, expression=exp.Null()))
+        if not_header is not None:
+            responses = exp.and_(responses, not_header)
+    source = (
+        inline_columns(columns)
+        if columns is not None
+        else exp.alias_(reader(path, layout.width), "export", table=True, copy=False)
     )
+    query = exp.select(*select).from_(source, copy=False).where(responses, copy=False)
     return exp.Subquery(this=query)

@@ -14,6 +14,7 @@ from sqlglot import exp
 from cxspec_survey_exports import duckdb_sql
 from cxspec_survey_exports.layout import ExportError, Layout, cached_layout
 from cxspec_survey_exports.mapping import NAME_PATTERN, Entry, entries
+from cxspec_survey_exports.xlsx import is_xlsx, json_columns
 
 #: Diagnostic codes of this plugin (README.md, "Diagnostics").
 UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
@@ -24,6 +25,8 @@ UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
     "SVX005",
     "SVX006",
 )
+#: A mapping to an ImportId that several columns carry (README.md, "Diagnostics").
+AMBIGUOUS = "SVX007"
 #: Source fields that name a column of the relation.
 COLUMN_FIELDS = ("time", "key", "entity", "start", "end")
 
@@ -31,8 +34,20 @@ COLUMN_FIELDS = ("time", "key", "entity", "start", "end")
 class Unresolved(Exception):
     """A mapping entry that names no column of the export."""
 
-    def __init__(self, message: str, candidates: list[str], wanted: str, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        candidates: list[str],
+        wanted: str,
+        field: str | None = None,
+        *,
+        code: str = UNKNOWN_COLUMN,
+        hint: str | None = None,
+    ):
         super().__init__(message)
+        #: The diagnostic code, and a hint that replaces the close names when given.
+        self.code = code
+        self.hint = hint
         #: What the export has instead, and the text to find close ones to.
         self.candidates = candidates
         self.wanted = wanted
@@ -76,6 +91,7 @@ class ExportSource(SourceType):
         sink = ctx.sink
         target = check_path(source, ctx)
         if target is None:
+            source.valid = False  # refused (CX401): no follow-on errors from its metrics
             return
         if not target.is_file():
             sink.add(
@@ -84,11 +100,13 @@ class ExportSource(SourceType):
                 source.loc("path"),
                 hint=f"the {self.platform} export must be there: its header names the columns",
             )
+            source.valid = False
             return
         try:
             layout = self.layout(target)
         except ExportError as exc:
             sink.add(UNREADABLE, exc.message, source.loc("path"), hint=exc.hint)
+            source.valid = False  # unreadable: metrics over it are not checked against it
             return
         self._check_timezone(source, layout, sink)
         names = self._check_mapping(source, layout, sink)
@@ -138,19 +156,14 @@ class ExportSource(SourceType):
             try:
                 self.resolve(entry, layout)
             except Unresolved as exc:
-                close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
                 at_field = isinstance(entry.spec, dict) and exc.field in entry.spec
                 sink.add(
-                    UNKNOWN_COLUMN,
+                    exc.code,
                     str(exc),
                     locate(source.file, entry.spec, exc.field)
                     if at_field
                     else locate(source.file, mapping, entry.name),
-                    hint=f"close names in the export: {', '.join(map(repr, close))}"
-                    if close
-                    else f"the export has: {', '.join(map(repr, exc.candidates[:8]))}"
-                    if exc.candidates
-                    else None,
+                    hint=exc.hint or _close_names(exc),
                     span=len(exc.wanted) if isinstance(entry.spec, str) or at_field else 1,
                 )
             # DuckDB resolves names case-insensitively: Status and status are one column.
@@ -205,11 +218,23 @@ class ExportSource(SourceType):
         except (ExportError, Unresolved) as exc:
             raise CxspecError(f"source {source.id!r}: {exc}") from None
         timezone = source.raw.get("timezone") or layout.timezone or "UTC"
-        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped))
+        columns = None
+        if is_xlsx(reading.project.root / path):  # DuckDB reads no Excel: the cells go inline
+            columns = json_columns(reading.project.root / path, skip=1)  # as read_csv: header=true
+        return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped, columns))
 
     def mapped_value(self, entry: Entry, layout: Layout) -> exp.Expression:
         value = duckdb_sql.raw(self.resolve(entry, layout))
         return duckdb_sql.number(value, entry.labels) if entry.is_question else value
+
+
+def _close_names(exc: Unresolved) -> str | None:
+    close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
+    if close:
+        return f"close names in the export: {', '.join(map(repr, close))}"
+    if exc.candidates:
+        return f"the export has: {', '.join(map(repr, exc.candidates[:8]))}"
+    return None
 
 
 def _known_zone(name: str) -> bool:

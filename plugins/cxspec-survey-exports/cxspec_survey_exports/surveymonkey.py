@@ -1,5 +1,5 @@
-"""`type: surveymonkey_export`: a SurveyMonkey CSV export, "All individual responses",
-expanded layout, as downloaded.
+"""`type: surveymonkey_export`: a SurveyMonkey export, "All individual responses",
+expanded layout, as downloaded: CSV or Excel (.xlsx).
 
 Two header rows: the question texts (blank over a question's further columns) and, under
 each question, its sub-answers ("Response", "Open-Ended Response", a matrix row, a choice).
@@ -21,6 +21,7 @@ from cxspec_survey_exports.layout import (
     Layout,
     duplicates,
     read_header_rows,
+    refuse_two_digit_years,
 )
 from cxspec_survey_exports.mapping import NONEMPTY, VALUES, mapping_schema, text_or_object
 
@@ -33,7 +34,7 @@ def snake(text: str) -> str:
 
 
 def parse_surveymonkey(path) -> Layout:
-    rows = read_header_rows(path, 2)
+    rows = read_header_rows(path, 3)  # the header rows and a first response
     if len(rows) < 2 or not any(rows[0]):
         raise ExportError(
             f"{path.name} has no SurveyMonkey header rows",
@@ -58,26 +59,30 @@ def parse_surveymonkey(path) -> Layout:
     if repeated:
         raise ExportError(f"{path.name} has two columns named {repeated[0]!r} in snake case")
     key = names.index(KEY_COLUMN)
-    return Layout(
+    layout = Layout(
         width=width,
         columns=columns,
         key_index=columns[key].index,
         header_keys=(),  # the answers row has no respondent id
         answers=answered,
+        header_rows=2,
     )
+    if len(rows) > 2:
+        refuse_two_digit_years(path, layout, rows[2])
+    return layout
 
 
 class SurveyMonkeyExport(ExportSource):
     name = "surveymonkey_export"
     platform = "SurveyMonkey"
-    description = "A SurveyMonkey CSV export (expanded) as downloaded: questions mapped to names."
+    description = "A SurveyMonkey export (expanded; CSV or .xlsx) as downloaded: questions mapped to names."
     default_time = "end_date"
     timezone_hint = (
         "SurveyMonkey writes dates in the account's time zone without saying which: "
         "set `timezone:` (America/New_York, Europe/London, UTC…)"
     )
     fields = {
-        "path": {**NONEMPTY, "description": "The CSV export, relative to the project."},
+        "path": {**NONEMPTY, "description": "The export (.csv or .xlsx), relative to the project."},
         "questions": mapping_schema(
             text_or_object({"question": NONEMPTY, "answer": NONEMPTY, "values": VALUES}, ["question"]),
             "Name → question text (and `answer:` for one of its columns), read as a number.",
