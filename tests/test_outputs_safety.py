@@ -337,6 +337,7 @@ def test_init_replaces_a_linked_file(tmp_path, outside, run_main):
 #: Files that may write without safe_write, and why.
 WRITERS_ALLOWED = {
     "cxspec/safe_write.py": "the writer itself",
+    "cxspec/testing.py": "builds test projects in temporary folders: inputs of a test, not outputs",
     "plugins/cxspec-spark/cxspec_spark/layouts.py": "the Spark warehouse's stored results, not an output; "
     "its marker file is written and renamed into place the same way",
 }

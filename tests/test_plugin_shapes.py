@@ -242,11 +242,6 @@ def test_run_and_report_every_format(installed, root, run_main, tmp_path):
             assert metric_id in reports[fmt], fmt
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reports format values through MetricType.display once branch wt-reports is merged; "
-    "then remove this mark",
-)
 @pytest.mark.parametrize("fmt", ("terminal", "md", "html"))
 def test_reports_write_values_as_the_type_displays_them(installed, root, run_main, tmp_path, fmt):
     code, _, stderr = run_main("run", str(root), "--out", str(tmp_path / "out"), "--quiet")

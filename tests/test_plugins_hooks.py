@@ -18,12 +18,13 @@ from cxspec import (
     MetricType,
     Output,
     SourceType,
+    Warehouse,
+    check_path,
+    default_registry,
     flag,
     hookimpl,
     locate,
     num,
-    Warehouse,
-    check_path,
     validate_project,
 )
 from cxspec.testing import registered_plugin, run_cli, write_project
@@ -87,8 +88,8 @@ class Answers(SourceType):
     fields = {"export": {"type": "string", "minLength": 1}}
     required = ("export",)
 
-    def check(self, source, project, sink):
-        check_path(source, project, sink, "export")
+    def check(self, source, ctx):
+        check_path(source, ctx, "export")
 
     def relation(self, source, reading):
         reader = exp.Anonymous(this="read_csv", expressions=[exp.Literal.string(source.get("export"))])
@@ -118,7 +119,7 @@ def test_hook_cxspec_sql_functions(tmp_path):
     with registered_plugin(plugin(cxspec_sql_functions=lambda: ["MY_UDF"]), "udf") as registry:
         assert "my_udf" in registry.sql_functions
         assert validate_project(path, registry).ok
-    assert not validate_project(path).ok
+    assert not validate_project(path, default_registry()).ok
 
 
 def test_hook_cxspec_register_warehouses(tmp_path):

@@ -20,9 +20,8 @@ BUILTIN_NAMES = frozenset(t.name for t in BUILTIN_METRIC_TYPES)
 
 #: Folders whose code may name built-in types: the built-ins themselves.
 TYPE_NAMES_ALLOWED = ("builtin/",)
-#: Folders not yet moved to MetricType.display/definition/formula: the reports engineer
-#: (branch wt-reports) does that. Remove this exclusion once that branch is merged.
-TYPE_NAMES_PENDING = ("reports/", "catalog/")
+#: Folders not yet moved to type methods: none.
+TYPE_NAMES_PENDING: tuple[str, ...] = ()
 #: Measure.agg is "sum", "min" or "max": aggregate names that are also type names. A
 #: comparison with `….agg` and the table named COMBINE (how measures combine) are about them.
 MEASURE_AGG_ATTRIBUTE = "agg"

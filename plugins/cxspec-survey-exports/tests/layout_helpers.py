@@ -8,10 +8,10 @@ import textwrap
 from collections import Counter
 from pathlib import Path
 
-from cxspec.compiler.plan import Request
-from cxspec.query import compute
-from cxspec.registry import default_registry
-from cxspec.validate import validate_project
+from cxspec import Request
+from cxspec import compute
+from cxspec import default_registry
+from cxspec import validate_project
 
 
 def write_csv(path: Path, rows: list[list[str]], *, bom: bool = False) -> Path:

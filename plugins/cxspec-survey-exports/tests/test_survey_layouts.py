@@ -81,8 +81,8 @@ def test_legacy_columns_are_exposed_under_their_ids_and_recorded_date_is_end_dat
     )
     write_csv(root / "data" / "l.csv", LEGACY)
     assert diagnostics(root) == []
-    from cxspec.registry import default_registry
-    from cxspec.validate import validate_project
+    from cxspec import default_registry
+    from cxspec import validate_project
 
     project = validate_project(root, default_registry()).project
     assert project.sources["q"].time == "RecordedDate"

@@ -50,10 +50,10 @@ def xlsx_example(tmp_path):
 
 
 def test_xlsx_exports_match_plain_python(xlsx_example, warehouse):
-    from cxspec.compiler.plan import Request
-    from cxspec.query import compute
-    from cxspec.registry import default_registry
-    from cxspec.validate import validate_project
+    from cxspec import Request
+    from cxspec import compute
+    from cxspec import default_registry
+    from cxspec import validate_project
 
     result = validate_project(xlsx_example, default_registry())
     assert result.ok, result.diagnostics
