@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from cxspec.model import Project, Source
 
 
+#: Rows per executemany call in Warehouse.insert_rows: bounds the driver's memory per call.
+INSERT_BATCH = 10_000
+
+
 class WarehouseError(CxspecError):
     """A warehouse that cannot be reached or refused a query; the message says which and why."""
 
@@ -70,6 +74,19 @@ class Warehouse:
     def executemany(self, sql: str, rows) -> None:
         """Run one statement with `?`-style (or the driver's) placeholders for each row."""
         raise NotImplementedError
+
+    def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Insert rows into an existing table, inside the caller's transaction, the engine's
+        fastest way. This default sends batches of rows through executemany."""
+        insert = exp.Insert(
+            this=exp.Schema(
+                this=exp.Table(this=exp.to_identifier(table, quoted=True)),
+                expressions=[exp.to_identifier(c, quoted=True) for c in columns],
+            ),
+            expression=exp.values([tuple(exp.Placeholder() for _ in columns)]),
+        ).sql(dialect=self.dialect)
+        for start in range(0, len(rows), INSERT_BATCH):
+            self.executemany(insert, rows[start : start + INSERT_BATCH])
 
     @contextmanager
     def transaction(self):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import check_range, load_or_exit
 
 
 def report_outputs(registry) -> dict:
@@ -72,6 +72,14 @@ class Progress:
             click.echo("\r\x1b[2K", err=True, nl=False)
 
 
+def nothing_computed(start, end) -> str:
+    days = " ".join(
+        part for part in (start and f"from {start:%Y-%m-%d}", end and f"to {end:%Y-%m-%d}") if part
+    )
+    where = f"in the periods asked for ({days})" if days else "in the sources"
+    return f"nothing computed: there are no rows {where}; the stored results are unchanged"
+
+
 @click.command("run")
 @click.argument("project", default=".", type=click.Path())
 @click.option("--warehouse", help="Where to run and store: the project's warehouse when absent.")
@@ -91,6 +99,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     from cxspec.reports.data import build_report
     from cxspec.runs.run import run_project
 
+    check_range(start, end)
     loaded = load_or_exit(project)
     registry = default_registry()
     progress = Progress(sys.stderr.isatty())
@@ -102,6 +111,9 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         end=end.date() if end else None,
         progress=progress,
     )
+    if stored.computed == 0:
+        progress.done()
+        click.echo(nothing_computed(start, end), err=True)
     progress("writing reports")
     report = build_report(stored, registry)
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output

@@ -25,6 +25,8 @@ class Stored:
     grain: str
     results: list[StoredRow]
     scores: list[StoredScore]
+    #: How many results this run computed (None: read from storage, not a run).
+    computed: int | None = None
 
 
 def run_project(
@@ -43,7 +45,7 @@ def run_project(
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
         stored, scores = load(warehouse, info.project, grain)
-    return Stored(project, grain, stored, scores)
+    return Stored(project, grain, stored, scores, computed=len(results))
 
 
 def _check_finite(results) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import math
 import sqlite3
+from contextlib import contextmanager
 
 import sqlglot
 from sqlglot import exp
@@ -21,6 +22,9 @@ from sqlglot.errors import SqlglotError
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
 from cxspec.warehouses.loading import create_temp_table, insert_statement
+
+#: How long a writer waits for another connection's lock before failing.
+BUSY_TIMEOUT_SECONDS = 300
 
 
 def _sqlite_value(value):
@@ -42,10 +46,26 @@ class SQLiteWarehouse(Warehouse):
         super().__init__(url, project)
         try:
             # Autocommit mode: transactions are explicit (Warehouse.transaction).
-            self.connection = sqlite3.connect(database_path(url, project.root), isolation_level=None)
+            # A writer waits up to BUSY_TIMEOUT_SECONDS for another's lock, as PostgreSQL queues.
+            self.connection = sqlite3.connect(
+                database_path(url, project.root), isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
+            )
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
         self._ensure_math()
+
+    @contextmanager
+    def transaction(self):
+        # IMMEDIATE takes the write lock up front, waiting for it (busy timeout). A plain
+        # BEGIN reads first and fails at once with "database is locked" when it later needs
+        # to write while another connection writes: SQLite cannot wait there without deadlock.
+        self.execute_statement("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.execute_statement("ROLLBACK")
+            raise
+        self.execute_statement("COMMIT")
 
     def _ensure_math(self) -> None:
         """Builds of SQLite without its math functions get Python's."""
