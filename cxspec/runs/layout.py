@@ -213,12 +213,12 @@ def migrate(warehouse, tables: dict[str, tuple[dict, tuple]]) -> list[str]:
                 exp.cast(col(c), column_type(kind, dialect)) if c in found else exp.cast(exp.Null(), kind)
                 for c, kind in columns.items()
             ]
-            copy = exp.insert(
-                exp.select(*values).from_(table(old)),
-                exp.Schema(this=table(name), expressions=[exp.to_identifier(c, quoted=True) for c in columns]),
+            copy = exp.Insert(
+                this=exp.Schema(this=table(name), expressions=[exp.to_identifier(c, quoted=True) for c in columns]),
+                expression=exp.select(*values).from_(table(old)),
             )
             warehouse.execute_statement(copy.sql(dialect=dialect))
-            warehouse.execute_statement(exp.Drop(this=table(old), kind="TABLE").sql(dialect=dialect))
+            warehouse.execute_statement(exp.Drop(tables=[table(old)], kind="TABLE").sql(dialect=dialect))
             done.append(f"{name}: {', '.join(layout.problems[name])}; rebuilt")
         record_version(warehouse)
     return done
