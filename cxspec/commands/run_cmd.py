@@ -151,7 +151,12 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
 )
-def report_command(project, fmt, warehouse, out_file):
+@click.option(
+    "--periods",
+    type=click.IntRange(min=1),
+    help="Report only the latest N periods stored (all when absent): long histories make large reports.",
+)
+def report_command(project, fmt, warehouse, out_file, periods):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError
     from cxspec.registry import default_registry
@@ -169,6 +174,13 @@ def report_command(project, fmt, warehouse, out_file):
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
+    if periods:
+        from dataclasses import replace
+
+        from cxspec.runs.store import latest_periods
+
+        results, scores = latest_periods(stored.results, stored.scores, periods)
+        stored = replace(stored, results=results, scores=scores)
     text = render_report(
         build_report(stored, registry), fmt, registry, color=sys.stdout.isatty() and not out_file
     )

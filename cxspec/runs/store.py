@@ -50,6 +50,8 @@ TABLES = {RESULTS: (RESULT_COLUMNS, RESULT_KEY), SCORES: (SCORE_COLUMNS, SCORE_K
 
 
 def dimensions_key(dimensions: dict) -> str:
+    if not dimensions:
+        return "{}"  # a run's rows: no json.dumps per row
     return json.dumps(dimensions, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -276,3 +278,9 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     scores = [StoredScore(r[0], r[1], r[2], iso_day(r[3]), r[4], r[5]) for r in rows]
     return results, scores
+
+
+def latest_periods(results: list[StoredRow], scores: list[StoredScore], count: int) -> tuple[list, list]:
+    """The rows of the `count` latest periods stored (for reports of long histories)."""
+    keep = set(sorted({r.period for r in results} | {s.period for s in scores})[-count:])
+    return [r for r in results if r.period in keep], [s for s in scores if s.period in keep]
