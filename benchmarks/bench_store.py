@@ -38,13 +38,15 @@ def write_project(folder: Path, metrics: int) -> Path:
     kinds = ["{{id: m{i:03d}, type: nps, source: r, column: score}}",
              "{{id: m{i:03d}, type: mean, source: r, column: score}}",
              '{{id: m{i:03d}, type: rate, source: r, condition: "score >= 9"}}']  # fmt: skip
-    lines = ["version: 1", "sources:", "  - {id: r, type: file, path: data/r.csv, time: t, key: id}", "metrics:"]
+    lines = ["version: 1", "sources:", "  - {id: r, type: file, path: data/r.csv, time: t, key: id}"]
+    lines += ["metrics:"]
     lines += [f"  - {kinds[i % 3].format(i=i)}" for i in range(metrics)]
     lines += ["goals:"] + [f"  - {{metric: m{i:03d}, target: 50, warn: 10}}" for i in range(0, metrics, 3)]
     lines += ["pyramids:", "  - id: cx-index", "    children:"]
     for group in range(0, metrics, 10):
         lines += [f"      - id: g{group:03d}", "        children:"]
-        lines += [f"          - {{metric: m{i:03d}, bounds: [0, 10]}}" for i in range(group, min(group + 10, metrics))]
+        members = range(group, min(group + 10, metrics))
+        lines += [f"          - {{metric: m{i:03d}, bounds: [0, 10]}}" for i in members]
     (folder / "specs.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "cxspec.yaml").write_text("version: 1\nproject: bench\ngrain: day\n", encoding="utf-8")
     return folder
@@ -68,7 +70,9 @@ def measure(url: str, project, registry, rows, info, definitions) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engines", nargs="+", default=["duckdb", "sqlite", "postgres"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--years", type=int, default=10)

@@ -35,12 +35,15 @@ pyramids:
 """
 DATA = "id,t,score\n" + "".join(f"{i},2026-{1 + i % 12:02d}-05T10:00:00Z,{i % 11}\n" for i in range(240))
 ROOT = Path(__file__).resolve().parents[1]
+#: A process that opens a DuckDB file, says so, and keeps it open.
+HOLD = "import duckdb, time; c = duckdb.connect({path!r}); print(1, flush=True); time.sleep(60)"
 
 
 @pytest.fixture(params=["duckdb", "sqlite", "postgres"])
 def warehouse_url(request, tmp_path):
     if request.param != "postgres":
-        return {"duckdb": f"duckdb:///{tmp_path}/w.duckdb", "sqlite": f"sqlite:///{tmp_path}/w.db"}[request.param]
+        files = {"duckdb": f"duckdb:///{tmp_path}/w.duckdb", "sqlite": f"sqlite:///{tmp_path}/w.db"}
+        return files[request.param]
     import psycopg
 
     server = request.getfixturevalue("postgres_url")
@@ -96,7 +99,7 @@ def test_a_duckdb_file_held_by_another_process_is_waited_for_then_named(make_pro
 
     path = tmp_path / "held.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(path)!r}); print(1, flush=True); time.sleep(60)"],
+        [sys.executable, "-c", HOLD.format(path=str(path))],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -50,7 +50,8 @@ def many_results() -> list[MetricResult]:
     for d in range(DAYS):
         day = (first + dt.timedelta(days=d)).isoformat()
         rows.append(MetricResult("nps", day, {}, float(d % 201 - 100), 50 + d % 7, d % 3, 4.25))
-        rows.append(MetricResult("avg", day, {}, None if d % 10 == 0 else d / 7, None if d % 10 == 0 else 9, 0, None))
+        missing = d % 10 == 0
+        rows.append(MetricResult("avg", day, {}, None if missing else d / 7, None if missing else 9, 0, None))
     return rows
 
 

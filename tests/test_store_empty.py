@@ -21,7 +21,10 @@ pyramids:
       - {metric: nps}
       - {metric: avg, bounds: [0, 10]}
 """
-ROWS = "SELECT * FROM (VALUES (1, TIMESTAMP '2026-01-05 10:00:00', 10), (2, TIMESTAMP '2026-02-06 10:00:00', 3))"
+ROWS = (
+    "SELECT * FROM (VALUES (1, TIMESTAMP '2026-01-05 10:00:00', 10), "
+    "(2, TIMESTAMP '2026-02-06 10:00:00', 3))"
+)
 
 
 @pytest.fixture(params=["duckdb", "sqlite", "postgres"])

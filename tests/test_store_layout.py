@@ -150,7 +150,8 @@ def test_another_layout_is_refused_then_migrated(make_project, run_main, warehou
 
 def test_a_migration_that_fails_changes_nothing(make_project, run_main, warehouse_url):
     root = stored_project(make_project, run_main, warehouse_url)
-    rebuild_results(root, ", ".join(f'CAST("{c}" AS {text_type(warehouse_url)}) AS "{c}"' for c in RESULT_COLUMNS))
+    as_text = text_type(warehouse_url)
+    rebuild_results(root, ", ".join(f'CAST("{c}" AS {as_text}) AS "{c}"' for c in RESULT_COLUMNS))
     # Rows twice over: the rebuilt table's key refuses the copy.
     sql(root, 'INSERT INTO "cxspec_results" SELECT * FROM "cxspec_results"')
     rows = sorted(sql(root, 'SELECT * FROM "cxspec_results"'))

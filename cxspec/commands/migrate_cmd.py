@@ -22,4 +22,5 @@ def migrate_command(project, warehouse):
         done = migrate(connection, TABLES)
     for line in done:
         click.echo(f"migrated {line}")
-    click.echo(f"the stored results tables have layout {LAYOUT_VERSION}" + ("" if done else " (nothing to convert)"))
+    nothing = "" if done else " (nothing to convert)"
+    click.echo(f"the stored results tables have layout {LAYOUT_VERSION}{nothing}")

@@ -214,7 +214,9 @@ def migrate(warehouse, tables: dict[str, tuple[dict, tuple]]) -> list[str]:
                 for c, kind in columns.items()
             ]
             copy = exp.Insert(
-                this=exp.Schema(this=table(name), expressions=[exp.to_identifier(c, quoted=True) for c in columns]),
+                this=exp.Schema(
+                    this=table(name), expressions=[exp.to_identifier(c, quoted=True) for c in columns]
+                ),
                 expression=exp.select(*values).from_(table(old)),
             )
             warehouse.execute_statement(copy.sql(dialect=dialect))

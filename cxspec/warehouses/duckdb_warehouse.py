@@ -82,7 +82,8 @@ class DuckDBWarehouse(Warehouse):
             return
         import pyarrow
 
-        data = pyarrow.table({c: pyarrow.array(values) for c, values in zip(columns, zip(*rows), strict=True)})
+        by_column = zip(columns, zip(*rows), strict=True)
+        data = pyarrow.table({c: pyarrow.array(values) for c, values in by_column})
         view = f"cxspec_rows_{id(data)}"
         insert = exp.Insert(
             this=exp.Schema(
