@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from cxspec.model import Project, Source
 
 
-#: Rows per executemany call in Warehouse.insert_rows: bounds the driver's memory per call.
-INSERT_BATCH = 10_000
-
-
 class WarehouseError(CxspecError):
     """A warehouse that cannot be reached or refused a query; the message says which and why."""
 
@@ -77,7 +73,10 @@ class Warehouse:
 
     def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         """Insert rows into an existing table, inside the caller's transaction, the engine's
-        fastest way. This default sends batches of rows through executemany."""
+        fastest way. This default sends them through executemany, `batch` rows a call."""
+        self.insert_batches(table, columns, rows, batch=len(rows) or 1)
+
+    def insert_batches(self, table: str, columns: list[str], rows: list[tuple], *, batch: int) -> None:
         insert = exp.Insert(
             this=exp.Schema(
                 this=exp.Table(this=exp.to_identifier(table, quoted=True)),
@@ -85,8 +84,8 @@ class Warehouse:
             ),
             expression=exp.values([tuple(exp.Placeholder() for _ in columns)]),
         ).sql(dialect=self.dialect)
-        for start in range(0, len(rows), INSERT_BATCH):
-            self.executemany(insert, rows[start : start + INSERT_BATCH])
+        for start in range(0, len(rows), batch):
+            self.executemany(insert, rows[start : start + batch])
 
     @contextmanager
     def transaction(self):

@@ -91,7 +91,7 @@ def test_many_rows_go_in_bulk_and_come_back_as_computed(make_project, warehouse_
     assert {s.period for s in scores} == {r.period for r in results}
 
 
-def test_the_default_insert_rows_batches_executemany():
+def test_insert_rows_sends_batches_through_executemany_by_default():
     sent = []
 
     class Recording(Warehouse):
@@ -100,8 +100,11 @@ def test_the_default_insert_rows_batches_executemany():
         def executemany(self, sql, rows):
             sent.append((sql, len(rows)))
 
-    Recording("recording://", None).insert_rows("t", ["a", "b"], [(i, i) for i in range(25_001)])
-    assert [n for _, n in sent] == [10_000, 10_000, 5_001]
+    warehouse = Recording("recording://", None)
+    warehouse.insert_rows("t", ["a", "b"], [(i, i) for i in range(25_001)])  # a plugin's: one call
+    warehouse.insert_batches("t", ["a", "b"], [(i, i) for i in range(25_001)], batch=10_000)
+    warehouse.insert_rows("t", ["a", "b"], [])
+    assert [n for _, n in sent] == [25_001, 10_000, 10_000, 5_001]
     assert sent[0][0] == 'INSERT INTO "t" ("a", "b") VALUES (?, ?)'
 
 

@@ -25,6 +25,11 @@ LAYOUT_VERSION = 2
 LAYOUT_LOCK = 0x63787370656331  # "cxspec1"
 
 
+#: Engines whose tables carry a layout version. Others (plugins such as Spark) keep their
+#: own tables their own way: cxspec creates the tables when missing and checks nothing.
+VERSIONED = ("duckdb", "sqlite", "postgres")
+
+
 class LayoutError(CxspecError):
     """Stored-results tables cxspec cannot use as they are."""
 

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.query import iso_day
-from cxspec.runs.layout import LayoutError, create_table, ensure_layout, read_layout, refusal
+from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
 from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -77,12 +77,16 @@ def store(warehouse, project, registry, info: RunInfo, results, definitions: dic
     if not results:
         return
     dialect = warehouse.dialect
-    ensure_layout(warehouse, TABLES)
+    if dialect in VERSIONED:
+        ensure_layout(warehouse, TABLES)
     with warehouse.transaction():
         if dialect == "postgres":
             # Runs of one project queue here instead of failing on each other's rows.
             lock = exp.Anonymous(this="pg_advisory_xact_lock", expressions=[literal(_lock_key(info.project))])
             warehouse.execute(exp.select(lock).sql(dialect=dialect))
+        if dialect not in VERSIONED:
+            for name, (columns, key) in TABLES.items():
+                warehouse.execute_statement(create_table(name, columns, key, dialect))
         warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))
         warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
         warehouse.insert_rows(
@@ -221,7 +225,7 @@ class StoredScore:
 def load(warehouse, project_id: str, grain: str) -> tuple[list[StoredRow], list[StoredScore]]:
     """Everything stored for a project at a grain, in a stable order."""
     dialect = warehouse.dialect
-    if not check_stored_layout(warehouse):
+    if dialect in VERSIONED and not check_stored_layout(warehouse):
         return [], []
     mine = exp.and_(
         exp.EQ(this=col("project"), expression=text(project_id)),

@@ -78,7 +78,7 @@ class DuckDBWarehouse(Warehouse):
         # One Arrow table scanned by an INSERT … SELECT: executemany inserts row by row
         # (365k rows: 230 s against under a second, benchmarks/README.md).
         if len(rows) < ARROW_FROM_ROWS:  # importing pyarrow (and pandas, which DuckDB loads) costs ~1 s
-            super().insert_rows(table, columns, rows)
+            self.insert_batches(table, columns, rows, batch=ARROW_FROM_ROWS)
             return
         import pyarrow
 

@@ -25,6 +25,8 @@ from cxspec.warehouses.loading import create_temp_table, insert_statement
 
 #: How long a writer waits for another connection's lock before failing.
 BUSY_TIMEOUT_SECONDS = 300
+#: Rows per executemany call when storing a run's results.
+INSERT_BATCH = 10_000
 
 
 def _sqlite_value(value):
@@ -105,6 +107,10 @@ class SQLiteWarehouse(Warehouse):
             self.connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: {exc}") from None
+
+    def insert_rows(self, table, columns, rows):
+        # Inside the run's one transaction; batches bound the memory of each call.
+        self.insert_batches(table, columns, rows, batch=INSERT_BATCH)
 
     def close(self):
         self.connection.close()
