@@ -14,6 +14,7 @@ import pytest
 from cxspec import load_project
 from cxspec.query import connect
 from cxspec.registry import default_registry
+from cxspec.runs import run as run_module
 
 REGISTRY = default_registry()
 CONFIG = "version: 1\nproject: layouts\ngrain: month\n"
@@ -117,7 +118,9 @@ def test_layout_1_is_upgraded_in_place(make_project, run_main, warehouse_url):
         ("value stored as text", {"value": "CAST(value AS {text})"}),
     ],
 )
-def test_another_layout_is_refused_then_migrated(make_project, run_main, warehouse_url, layout, changed):
+def test_another_layout_is_refused_then_migrated(
+    make_project, run_main, warehouse_url, layout, changed, monkeypatch
+):
     if layout == "period stored as text" and warehouse_url.startswith("sqlite"):
         pytest.skip("SQLite stores days as text in every layout")
     root = stored_project(make_project, run_main, warehouse_url)
@@ -129,6 +132,10 @@ def test_another_layout_is_refused_then_migrated(make_project, run_main, warehou
     )
     rebuild_results(root, select_list)
     column = next(iter(changed))
+    with monkeypatch.context() as patched:  # refused before computing, which can take minutes
+        patched.setattr(run_module, "compute_with", _not_called)
+        code, _, err = run_main("run", str(root), "--quiet")
+        assert code == 1 and "older or different layout" in err, err
     for command in (["run", str(root), "--quiet"], ["report", str(root), "--format", "json"]):
         code, _, err = run_main(*command)
         assert code == 1, err
@@ -167,6 +174,10 @@ def test_a_newer_layout_is_refused(make_project, run_main, warehouse_url):
     sql(root, 'UPDATE "cxspec_layout" SET "version" = 99')
     code, _, err = run_main("report", str(root))
     assert code == 1 and "layout 99, newer than this cxspec knows (2): upgrade cxspec" in err, err
+
+
+def _not_called(*args, **kwargs):
+    raise AssertionError("computed before the layout was checked")
 
 
 def _without_times(report: str) -> str:

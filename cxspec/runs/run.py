@@ -12,7 +12,7 @@ from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
 from cxspec.query import compute_with, connect
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
-from cxspec.runs.store import RunInfo, StoredRow, StoredScore, load, store
+from cxspec.runs.store import RunInfo, StoredRow, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -37,6 +37,7 @@ def run_project(
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
     with connect(warehouse_url, project, registry) as warehouse:
+        refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         results = compute_with(warehouse, project, Request(start=start, end=end), registry)

@@ -109,6 +109,12 @@ def store(warehouse, project, registry, info: RunInfo, results, definitions: dic
         warehouse.execute_statement(_insert_scores(project, registry, info).sql(dialect=dialect))
 
 
+def refuse_unusable_layout(warehouse) -> None:
+    """Raise LayoutError when stored tables exist that a run could not store into."""
+    if warehouse.dialect in VERSIONED:
+        check_stored_layout(warehouse)
+
+
 def check_stored_layout(warehouse) -> bool:
     """True when there are stored tables to read; raises LayoutError for ones of another layout."""
     layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()})
