@@ -99,6 +99,15 @@ CODES: dict[str, Code] = {
         Code("CX207", "duplicate pyramid node", _E, "Node ids are unique within a pyramid."),
         Code("CX208", "duplicate goal", _E, "A metric has more than one goal."),
         Code("CX209", "duplicate stage", _E, "A journey lists the same stage twice."),
+        Code("CX210", "pyramid too deep", _E, "A pyramid nests more than 32 levels, its includes followed."),
+        Code("CX211", "metric too deep", _E, "More than 50 ratio/derived metrics built on each other."),
+        Code("CX212", "owner chain too deep", _E, "An owner is more than 32 owners down a `parent` chain."),
+        Code(
+            "CX213",
+            "expansion too large",
+            _E,
+            "A metric's formula written out, or a pyramid with its includes, is too large.",
+        ),
         # Values that make no sense together
         Code("CX301", "invalid scale", _E, "A scale is [low, high] with low < high."),
         Code(

@@ -86,6 +86,22 @@ class Warehouse:
         """Run one statement with `?`-style (or the driver's) placeholders for each row."""
         raise NotImplementedError
 
+    def insert_rows(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        """Insert rows into an existing table, inside the caller's transaction, the engine's
+        fastest way. This default sends them through executemany, `batch` rows a call."""
+        self.insert_batches(table, columns, rows, batch=len(rows) or 1)
+
+    def insert_batches(self, table: str, columns: list[str], rows: list[tuple], *, batch: int) -> None:
+        insert = exp.Insert(
+            this=exp.Schema(
+                this=exp.Table(this=exp.to_identifier(table, quoted=True)),
+                expressions=[exp.to_identifier(c, quoted=True) for c in columns],
+            ),
+            expression=exp.values([tuple(exp.Placeholder() for _ in columns)]),
+        ).sql(dialect=self.dialect)
+        for start in range(0, len(rows), batch):
+            self.executemany(insert, rows[start : start + batch])
+
     @contextmanager
     def transaction(self):
         """All statements inside commit together, or none does (the error is re-raised)."""

@@ -48,7 +48,16 @@ def request_options(function):
     return function
 
 
+def check_range(start, end) -> None:
+    """A reversed --from/--to is a usage error (exit 2), not an empty result."""
+    if start and end and start > end:
+        raise click.UsageError(
+            f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}: give the earlier day first"
+        )
+
+
 def build_request(metrics, grain, by, where, start, end) -> Request:
+    check_range(start, end)
     return Request(
         metrics=tuple(metrics),
         grain=grain,

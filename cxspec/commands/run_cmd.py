@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import check_range, load_or_exit
 
 
 def report_outputs(registry) -> dict:
@@ -76,6 +76,14 @@ class Progress:
             click.echo("\r\x1b[2K", err=True, nl=False)
 
 
+def nothing_computed(start, end) -> str:
+    days = " ".join(
+        part for part in (start and f"from {start:%Y-%m-%d}", end and f"to {end:%Y-%m-%d}") if part
+    )
+    where = f"in the periods asked for ({days})" if days else "in the sources"
+    return f"nothing computed: there are no rows {where}; the stored results are unchanged"
+
+
 @click.command("run")
 @click.argument("project", default=".", type=click.Path())
 @click.option("--warehouse", help="Where to run and store: the project's warehouse when absent.")
@@ -96,6 +104,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     from cxspec.runs.run import run_project
     from cxspec.safe_write import OutputPathError, check_output_folder, write_file
 
+    check_range(start, end)
     loaded = load_or_exit(project, "execute")
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
@@ -109,6 +118,9 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         end=end.date() if end else None,
         progress=progress,
     )
+    if stored.computed == 0:
+        progress.done()
+        click.echo(nothing_computed(start, end), err=True)
     progress("writing reports")
     report = build_model(stored, registry)
     written, failures = [], []
@@ -153,7 +165,12 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
 )
-def report_command(project, fmt, warehouse, out_file):
+@click.option(
+    "--periods",
+    type=click.IntRange(min=1),
+    help="Report only the latest N periods stored (all when absent): long histories make large reports.",
+)
+def report_command(project, fmt, warehouse, out_file, periods):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError
     from cxspec.query import warehouse_class
@@ -172,6 +189,13 @@ def report_command(project, fmt, warehouse, out_file):
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
+    if periods:
+        from dataclasses import replace
+
+        from cxspec.runs.store import latest_periods
+
+        results, scores = latest_periods(stored.results, stored.scores, periods)
+        stored = replace(stored, results=results, scores=scores)
     color = sys.stdout.isatty() and not out_file
     text = render_report(build_model(stored, registry), fmt, registry, color=color, project=loaded)
     if out_file:

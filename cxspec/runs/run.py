@@ -12,7 +12,7 @@ from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
-from cxspec.runs.store import RunInfo, StoredScore, load, store
+from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -25,6 +25,8 @@ class Stored:
     grain: str
     results: list[MetricResult]
     scores: list[StoredScore]
+    #: How many results this run computed (None: read from storage, not a run).
+    computed: int | None = None
 
 
 def run_project(
@@ -35,6 +37,7 @@ def run_project(
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
     with connect(warehouse_url, project, registry) as warehouse:
+        refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         results = compute_with(warehouse, project, Request(start=start, end=end), registry)
@@ -43,7 +46,7 @@ def run_project(
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
         stored, scores = load(warehouse, info.project, grain)
-    return Stored(project, grain, stored, scores)
+    return Stored(project, grain, stored, scores, computed=len(results))
 
 
 def _check_finite(results) -> None:

@@ -177,9 +177,16 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
             )
         )
     )
-    scored = cte("scored_leaf", leaf_scores)
+    scored_leaves = cte("scored_leaf", leaf_scores)
+    # A group at depth d scores its children: leaves, and the groups of level d+1. Each level
+    # reads the one below once, so the query grows linearly with the depth (reading the
+    # union of all levels below twice per level made engines plan in quadratic time or worse).
+    levels: list[exp.Table] = []
     for depth in range(shape.max_depth, -1, -1):
-        children = exp.alias_(scored.copy(), "c", table=True, copy=False)
+        below = exp.select("*").from_(scored_leaves.copy())
+        if levels:
+            below = exp.union(below, exp.select("*").from_(levels[-1].copy()), distinct=False)
+        children = exp.alias_(exp.Subquery(this=below), "c", table=True, copy=False)
         level = (
             exp.select(
                 col("pyramid", "g"),
@@ -227,8 +234,11 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
                 col("period", "c"),
             )
         )
-        union = exp.union(exp.select("*").from_(scored.copy()), level, distinct=False)
-        scored = cte(f"scored_{depth}", union)
+        levels.append(cte(f"scored_{depth}", level))
+    scored: exp.Query = exp.select("*").from_(scored_leaves.copy())
+    for level_table in levels:
+        scored = exp.union(scored, exp.select("*").from_(level_table.copy()), distinct=False)
+    scored = cte("scored", scored)
     final = exp.select(
         col("pyramid"), col("node"), col("parent"), col("period"), col("score"), col("coverage")
     )

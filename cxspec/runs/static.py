@@ -1,4 +1,5 @@
-"""Small constant tables (goals, pyramid nodes) as portable SQL: UNION ALL of literal rows."""
+"""Small constant tables (goals, pyramid nodes) as portable SQL: one typed SELECT, then the
+other rows as VALUES."""
 
 from __future__ import annotations
 
@@ -16,19 +17,25 @@ def literal(value) -> exp.Expression:
 
 
 def static_table(columns: dict[str, str], rows: list[tuple]) -> exp.Query:
-    """SELECT CAST(v AS type) AS column … UNION ALL …; no rows gives a typed empty set."""
+    """SELECT CAST(v AS type) AS column … UNION ALL VALUES (CAST(…), …), …; no rows gives a
+    typed empty set. VALUES, not a UNION ALL per row: engines plan a thousand-branch union
+    in about a second, the same rows as VALUES in a tenth of that."""
+    types = [exp.DataType.build(kind) for kind in columns.values()]
+
+    def typed(row) -> list[exp.Expression]:
+        return [exp.cast(literal(value), kind.copy()) for kind, value in zip(types, row, strict=True)]
 
     def select(row) -> exp.Select:
         return exp.select(
             *[
-                exp.alias_(exp.cast(literal(value), exp.DataType.build(kind)), name, quoted=True, copy=False)
-                for (name, kind), value in zip(columns.items(), row, strict=True)
+                exp.alias_(value, name, quoted=True, copy=False)
+                for name, value in zip(columns, typed(row), strict=True)
             ]
         )
 
     if not rows:
         return select([None] * len(columns)).where(exp.false())
-    query: exp.Query = select(rows[0])
-    for row in rows[1:]:
-        query = exp.union(query, select(row), distinct=False, copy=False)
-    return query
+    if len(rows) == 1:
+        return select(rows[0])
+    values = exp.Values(expressions=[exp.Tuple(expressions=typed(row)) for row in rows[1:]])
+    return exp.union(select(rows[0]), values, distinct=False, copy=False)

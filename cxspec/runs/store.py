@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.query import MetricResult, iso_day
+from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
 from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -44,30 +45,13 @@ def _table(name: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(name, quoted=True))
 
 
-def _type(kind: str, dialect: str) -> exp.DataType:
-    if dialect == "sqlite" and kind in ("DATE", "TIMESTAMP"):
-        return exp.DataType.build("TEXT")
-    return exp.DataType.build(kind)
-
-
-def create_table(name: str, columns: dict, key: tuple | None, dialect: str, *, temporary=False) -> str:
-    definitions: list[exp.Expression] = [
-        exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=_type(k, dialect))
-        for c, k in columns.items()
-    ]
-    if key:
-        definitions.append(exp.PrimaryKey(expressions=[exp.to_identifier(c, quoted=True) for c in key]))
-    properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
-    create = exp.Create(
-        this=exp.Schema(this=_table(name), expressions=definitions),
-        kind="TABLE",
-        exists=True,
-        properties=properties,
-    )
-    return create.sql(dialect=dialect)
+#: The stored tables: name → (columns, key).
+TABLES = {RESULTS: (RESULT_COLUMNS, RESULT_KEY), SCORES: (SCORE_COLUMNS, SCORE_KEY)}
 
 
 def dimensions_key(dimensions: dict) -> str:
+    if not dimensions:
+        return "{}"  # a run's rows: no json.dumps per row
     return json.dumps(dimensions, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -87,25 +71,27 @@ def _lock_key(project_id: str) -> int:
 
 
 def store(warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str]) -> None:
-    """Replace the computed periods' results and scores, in one transaction."""
+    """Replace the computed periods' results and scores, in one transaction.
+
+    No results (an empty source, a range without data) store nothing and change nothing."""
+    if not results:
+        return
     dialect = warehouse.dialect
+    if dialect in VERSIONED:
+        ensure_layout(warehouse, TABLES)
     with warehouse.transaction():
         if dialect == "postgres":
             # Runs of one project queue here instead of failing on each other's rows.
             lock = exp.Anonymous(this="pg_advisory_xact_lock", expressions=[literal(_lock_key(info.project))])
             warehouse.execute(exp.select(lock).sql(dialect=dialect))
-        warehouse.execute_statement(create_table(RESULTS, RESULT_COLUMNS, RESULT_KEY, dialect))
-        warehouse.execute_statement(create_table(SCORES, SCORE_COLUMNS, SCORE_KEY, dialect))
+        if dialect not in VERSIONED:
+            for name, (columns, key) in TABLES.items():
+                warehouse.execute_statement(create_table(name, columns, key, dialect))
         warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))
         warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
-        insert = exp.Insert(
-            this=exp.Schema(
-                this=_table(STAGE), expressions=[exp.to_identifier(c, quoted=True) for c in STAGE_COLUMNS]
-            ),
-            expression=exp.values([tuple(exp.Placeholder() for _ in STAGE_COLUMNS)]),
-        )
-        warehouse.executemany(
-            insert.sql(dialect=dialect),
+        warehouse.insert_rows(
+            STAGE,
+            list(STAGE_COLUMNS),
             [
                 (r.metric, r.period, dimensions_key(r.dimensions), r.value, r.n, r.invalid, r.moe)
                 for r in results
@@ -121,6 +107,21 @@ def store(warehouse, project, registry, info: RunInfo, results, definitions: dic
         warehouse.execute_statement(_insert_results(project, info, definitions).sql(dialect=dialect))
         warehouse.execute_statement(exp.delete(_table(SCORES), where=mine.copy()).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info).sql(dialect=dialect))
+
+
+def refuse_unusable_layout(warehouse) -> None:
+    """Raise LayoutError when stored tables exist that a run could not store into."""
+    if warehouse.dialect in VERSIONED:
+        check_stored_layout(warehouse)
+
+
+def check_stored_layout(warehouse) -> bool:
+    """True when there are stored tables to read; raises LayoutError for ones of another layout."""
+    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()})
+    reason = refusal(layout)
+    if reason:
+        raise LayoutError(reason)
+    return layout.tables[RESULTS] is not None and layout.tables[SCORES] is not None
 
 
 def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.Insert:
@@ -214,6 +215,8 @@ class StoredScore:
 def load(warehouse, project_id: str, grain: str) -> tuple[list[MetricResult], list[StoredScore]]:
     """Everything stored for a project at a grain, in a stable order."""
     dialect = warehouse.dialect
+    if dialect in VERSIONED and not check_stored_layout(warehouse):
+        return [], []
     mine = exp.and_(
         exp.EQ(this=col("project"), expression=text(project_id)),
         exp.EQ(this=col("grain"), expression=text(grain)),
@@ -259,3 +262,9 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[MetricResult], li
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     scores = [StoredScore(r[0], r[1], r[2], iso_day(r[3]), r[4], r[5]) for r in rows]
     return results, scores
+
+
+def latest_periods(results: list[MetricResult], scores: list[StoredScore], count: int) -> tuple[list, list]:
+    """The rows of the `count` latest periods stored (for reports of long histories)."""
+    keep = set(sorted({r.period for r in results} | {s.period for s in scores})[-count:])
+    return [r for r in results if r.period in keep], [s for s in scores if s.period in keep]

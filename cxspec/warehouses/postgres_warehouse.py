@@ -79,5 +79,18 @@ class PostgresWarehouse(Warehouse):
         except self._psycopg.Error as exc:
             raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
 
+    def insert_rows(self, table, columns, rows):
+        # COPY streams the rows in one command; executemany sends a statement per row.
+        sql = self._psycopg.sql
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        try:
+            with self.connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except self._psycopg.Error as exc:
+            raise WarehouseError(f"PostgreSQL: {str(exc).strip()}") from None
+
     def close(self):
         self.connection.close()

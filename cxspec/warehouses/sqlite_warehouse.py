@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import math
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlglot
@@ -22,6 +23,11 @@ from sqlglot.errors import SqlglotError
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
 from cxspec.warehouses.loading import create_temp_table, insert_statement
+
+#: How long a writer waits for another connection's lock before failing.
+BUSY_TIMEOUT_SECONDS = 300
+#: Rows per executemany call when storing a run's results.
+INSERT_BATCH = 10_000
 
 
 def _sqlite_value(value):
@@ -43,7 +49,10 @@ class SQLiteWarehouse(Warehouse):
         super().__init__(url, project)
         try:
             # Autocommit mode: transactions are explicit (Warehouse.transaction).
-            self.connection = sqlite3.connect(database_path(url, project.root), isolation_level=None)
+            # A writer waits up to BUSY_TIMEOUT_SECONDS for another's lock, as PostgreSQL queues.
+            self.connection = sqlite3.connect(
+                database_path(url, project.root), isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
+            )
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
         self._ensure_math()
@@ -56,6 +65,19 @@ class SQLiteWarehouse(Warehouse):
     def results_file(cls, url, root):
         path = database_path(url, root)
         return None if path == ":memory:" else Path(path)
+
+    @contextmanager
+    def transaction(self):
+        # IMMEDIATE takes the write lock up front, waiting for it (busy timeout). A plain
+        # BEGIN reads first and fails at once with "database is locked" when it later needs
+        # to write while another connection writes: SQLite cannot wait there without deadlock.
+        self.execute_statement("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.execute_statement("ROLLBACK")
+            raise
+        self.execute_statement("COMMIT")
 
     def _ensure_math(self) -> None:
         """Builds of SQLite without its math functions get Python's."""
@@ -95,6 +117,10 @@ class SQLiteWarehouse(Warehouse):
             self.connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: {exc}") from None
+
+    def insert_rows(self, table, columns, rows):
+        # Inside the run's one transaction; batches bound the memory of each call.
+        self.insert_batches(table, columns, rows, batch=INSERT_BATCH)
 
     def close(self):
         self.connection.close()

@@ -1,0 +1,194 @@
+"""Upgrades: stored-results tables of an earlier layout are upgraded or refused with the
+command that converts them (`cxspec migrate`), never a raw binder error or an internal error.
+
+Layout 1 is what cxspec shipped before layouts had a version (cxspec/runs/store.py up to
+the commit that added cxspec/runs/layout.py): the same columns, no `cxspec_layout` table.
+The other layouts are tables altered by hand or made by another tool: a column missing,
+`period` or `value` stored as text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cxspec import load_project
+from cxspec.query import connect
+from cxspec.registry import default_registry
+from cxspec.runs import run as run_module
+
+REGISTRY = default_registry()
+CONFIG = "version: 1\nproject: layouts\ngrain: month\n"
+SPECS = """\
+version: 1
+sources:
+  - {id: r, type: file, path: data/r.csv, time: t, key: id}
+metrics:
+  - {id: nps, type: nps, source: r, column: score}
+  - {id: avg, type: mean, source: r, column: score}
+goals:
+  - {metric: nps, target: 50, warn: 10}
+pyramids:
+  - id: idx
+    children:
+      - {metric: nps}
+      - {metric: avg, bounds: [0, 10]}
+"""
+DATA = "id,t,score\n1,2026-01-05T10:00:00Z,10\n2,2026-01-06T10:00:00Z,3\n3,2026-02-07T10:00:00Z,9\n"
+RESULT_COLUMNS = [
+    "project", "spec_hash", "metric", "metric_version", "definition", "grain", "period", "dimensions",
+    "value", "n", "invalid", "moe", "status", "computed_at",
+]  # fmt: skip
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def warehouse_url(request, tmp_path):
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        drop_tables(url)  # the server is shared by the session: start from no tables
+        yield url
+        drop_tables(url)
+        return
+    yield {"duckdb": f"duckdb:///{tmp_path}/w.duckdb", "sqlite": f"sqlite:///{tmp_path}/w.db"}[request.param]
+
+
+def drop_tables(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        for name in ("cxspec_results", "cxspec_scores", "cxspec_layout"):
+            connection.execute(f'DROP TABLE IF EXISTS "{name}"')  # a test's own SQL
+
+
+def stored_project(make_project, run_main, url):
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": DATA}, config=CONFIG + f'warehouse: "{url}"\n')
+    code, _, err = run_main("run", str(root), "--quiet")
+    assert code == 0, err
+    return root
+
+
+def sql(root, *statements) -> list:
+    """Run a test's own statements on the project's warehouse; the last one's rows."""
+    with connect(None, load_project(root), REGISTRY) as warehouse, warehouse.transaction():
+        rows = []
+        for statement in statements:
+            if statement.lstrip().upper().startswith("SELECT"):
+                _, rows = warehouse.execute(statement)
+            else:
+                warehouse.execute_statement(statement)
+    return rows
+
+
+def rebuild_results(root, select_list: str) -> None:
+    """Replace cxspec_results with a table of these columns (an older layout's), no layout row."""
+    sql(
+        root,
+        f'CREATE TABLE "old_results" AS SELECT {select_list} FROM "cxspec_results"',  # noqa: S608
+        'DROP TABLE "cxspec_results"',
+        'ALTER TABLE "old_results" RENAME TO "cxspec_results"',
+        'DROP TABLE "cxspec_layout"',
+    )
+
+
+def report_json(run_main, root) -> str:
+    code, out, err = run_main("report", str(root), "--format", "json")
+    assert code == 0, err
+    return out
+
+
+def text_type(url: str) -> str:
+    return "TEXT" if url.startswith("sqlite") else "VARCHAR"
+
+
+def test_layout_1_is_upgraded_in_place(make_project, run_main, warehouse_url):
+    root = stored_project(make_project, run_main, warehouse_url)
+    before = report_json(run_main, root)
+    sql(root, 'DROP TABLE "cxspec_layout"')  # what cxspec stored before layouts had a version
+    assert report_json(run_main, root) == before  # reading needs no upgrade
+    code, _, err = run_main("run", str(root), "--quiet")
+    assert code == 0, err
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(2,)]
+    assert sql(root, 'SELECT count(*) FROM "cxspec_results"')[0][0] == 4
+
+
+@pytest.mark.parametrize(
+    "layout, changed",
+    [
+        ("a missing column", {"status": None}),
+        ("period stored as text", {"period": "CAST(period AS {text})"}),
+        ("value stored as text", {"value": "CAST(value AS {text})"}),
+    ],
+)
+def test_another_layout_is_refused_then_migrated(
+    make_project, run_main, warehouse_url, layout, changed, monkeypatch
+):
+    if layout == "period stored as text" and warehouse_url.startswith("sqlite"):
+        pytest.skip("SQLite stores days as text in every layout")
+    root = stored_project(make_project, run_main, warehouse_url)
+    before = report_json(run_main, root)
+    select_list = ", ".join(
+        (changed[c].format(text=text_type(warehouse_url)) + f' AS "{c}"') if changed.get(c) else f'"{c}"'
+        for c in RESULT_COLUMNS
+        if c not in changed or changed[c] is not None
+    )
+    rebuild_results(root, select_list)
+    column = next(iter(changed))
+    with monkeypatch.context() as patched:  # refused before computing, which can take minutes
+        patched.setattr(run_module, "compute_with", _not_called)
+        code, _, err = run_main("run", str(root), "--quiet")
+        assert code == 1 and "older or different layout" in err, err
+    for command in (["run", str(root), "--quiet"], ["report", str(root), "--format", "json"]):
+        code, _, err = run_main(*command)
+        assert code == 1, err
+        assert "internal error" not in err and "Traceback" not in err
+        assert "older or different layout" in err and f"column {column!r}" in err, err
+        assert "run `cxspec migrate PROJECT`" in err
+
+    code, out, err = run_main("migrate", str(root))
+    assert code == 0, err
+    assert "migrated cxspec_results" in out and "layout 2" in out
+    if column == "status":
+        code, _, err = run_main("run", str(root), "--quiet")  # the status is computed again
+        assert code == 0, err
+    after = report_json(run_main, root)
+    assert _without_times(after) == _without_times(before)
+    code, out, err = run_main("migrate", str(root))
+    assert code == 0 and "nothing to convert" in out, err
+
+
+def test_a_migration_that_fails_changes_nothing(make_project, run_main, warehouse_url):
+    root = stored_project(make_project, run_main, warehouse_url)
+    as_text = text_type(warehouse_url)
+    rebuild_results(root, ", ".join(f'CAST("{c}" AS {as_text}) AS "{c}"' for c in RESULT_COLUMNS))
+    # Rows twice over: the rebuilt table's key refuses the copy.
+    sql(root, 'INSERT INTO "cxspec_results" SELECT * FROM "cxspec_results"')
+    rows = sorted(sql(root, 'SELECT * FROM "cxspec_results"'))
+    code, _, err = run_main("migrate", str(root))
+    assert code == 1 and "internal error" not in err, err
+    assert sorted(sql(root, 'SELECT * FROM "cxspec_results"')) == rows
+    code, _, err = run_main("report", str(root))
+    assert code == 1 and "cxspec migrate" in err, err
+
+
+def test_a_newer_layout_is_refused(make_project, run_main, warehouse_url):
+    root = stored_project(make_project, run_main, warehouse_url)
+    sql(root, 'UPDATE "cxspec_layout" SET "version" = 99')
+    code, _, err = run_main("report", str(root))
+    assert code == 1 and "layout 99, newer than this cxspec knows (2): upgrade cxspec" in err, err
+
+
+def _not_called(*args, **kwargs):
+    raise AssertionError("computed before the layout was checked")
+
+
+def _without_times(report: str) -> str:
+    """The report without the times it was computed and written."""
+    import json
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if not k.endswith("_at")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(json.loads(report)), sort_keys=True)
