@@ -18,7 +18,7 @@ def migrate_command(project, warehouse):
     from cxspec.runs.layout import LAYOUT_VERSION, VERSIONED, migrate
     from cxspec.runs.store import TABLES
 
-    loaded = load_or_exit(project)
+    loaded = load_or_exit(project, "execute")
     with connect(warehouse, loaded, default_registry()) as connection:
         if connection.dialect not in VERSIONED:
             raise CxspecError(
