@@ -66,3 +66,13 @@ def test_touchpoint_scores_are_the_ones_issues_compare(report):
         assert touchpoints[issue["touchpoint"]]["score"] == issue["value"]
         journey = next(j for j in report["journeys"] if j["id"] == issue["journey"])
         assert f"({journey['score']:.1f} over" in issue["message"]
+
+
+def test_status_words_hold_for_either_direction():
+    """Amber means "between warn and target": for churn (lower is better) that is above its
+    target, so the words must not say "below" (or "above") whatever the metric's direction."""
+    from cxspec.catalog.text import STATUS_WORDS
+    from cxspec.reports.html.common import STATUS
+
+    words = list(STATUS_WORDS.values()) + [w for w, _ in STATUS.values()]
+    assert not [w for w in words if "below" in w or "above" in w], words
