@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from cxspec.version import __version__
 
 #: Public name → "module:attribute" (the attribute is the name itself when omitted).
 PUBLIC: dict[str, str] = {
@@ -64,7 +64,7 @@ PUBLIC: dict[str, str] = {
     "CxspecError": "cxspec.diagnostics",
     "SpecError": "cxspec.diagnostics",
     "PluginError": "cxspec.diagnostics",
-    "WarehouseError": "cxspec.warehouse",
+    "WarehouseError": "cxspec.diagnostics",
     "RequestError": "cxspec.compiler.plan",
     # The loaded project, as plugins read it.
     "Project": "cxspec.model",

@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from cxspec.builtin.source_types import FileSource
 from cxspec.compiler.dialects import utc_timestamp
-from cxspec.warehouse import WarehouseError
+from cxspec.diagnostics import WarehouseError
 
 
 def file_reader(source, root: Path) -> exp.Expression:
