@@ -55,6 +55,7 @@ PUBLIC: dict[str, str] = {
     "text": "cxspec.compiler.sqlkit",
     # How a metric's values read, and what checks are given.
     "Display": "cxspec.display",
+    "Statistic": "cxspec.metric_type",
     "CheckContext": "cxspec.check_context",
     # Diagnostics and errors.
     "Diagnostic": "cxspec.diagnostics",
