@@ -85,7 +85,7 @@ PUBLIC: dict[str, str] = {
     "DataFile": "cxspec.source_type",
     "check_path": "cxspec.builtin.source_types",
     "file_format": "cxspec.builtin.source_types",
-    "file_reader": "cxspec.warehouses.file_loading",
+    "file_reader": "cxspec.builtin.source_types",
     # Writing output files: atomically, never through a link, never outside their folder.
     "write_file": "cxspec.safe_write",
     "write_text": "cxspec.safe_write",

@@ -69,6 +69,12 @@ class SourceType:
         a warehouse, or shaped by a query of the source type's own)."""
         return None
 
+    def warehouse_table(self, source: Source) -> exp.Table | None:
+        """The warehouse table or view that holds the source's rows as they are, or None (rows
+        from files, or shaped by a query). Exporters map it to their tool's own notion of a
+        source (a dbt `source()`); compiled SQL reads `relation`."""
+        return None
+
     def relation(self, source: Source, reading: Reading) -> exp.Expression | None:
         """The relation compiled SQL selects the source's rows from, for ``reading.dialect``.
 

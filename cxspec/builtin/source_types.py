@@ -55,6 +55,11 @@ def check_path(source, ctx, field: str = "path") -> Path | None:
     return target
 
 
+def file_reader(source, root: Path) -> exp.Expression:
+    """The DuckDB table function reading a `file` source, with a project-relative path."""
+    return FileSource().data_file(source).duckdb_reader()
+
+
 class FileSource(SourceType):
     name = "file"
     description = "A CSV or Parquet file inside the project, read directly by the engine."
@@ -118,6 +123,9 @@ class TableSource(SourceType):
                 source.loc("table"),
                 hint="name a table; read a file of the project with a `file` source",
             )
+
+    def warehouse_table(self, source):
+        return exp.to_table(source.raw["table"])
 
     def relation(self, source, reading):
         return exp.to_table(source.raw["table"], dialect=reading.dialect)
