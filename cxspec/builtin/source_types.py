@@ -143,6 +143,9 @@ class SqlSource(SourceType):
             dialect = ctx.project.config.dialect
             check_query(query, source, "query", dialect, ctx.sink, allowed=ctx.registry.sql_functions)
 
+    def where(self, source):
+        return "a SQL query"
+
     def columns(self, source, project):
         """The names its SELECT list gives, when each item is a column or has an alias (a
         `*` or an unnamed expression leaves them to the engine: unknown)."""

@@ -28,7 +28,8 @@ from sqlglot import exp
 from cxspec_dbt.names import claim, dbt_name
 from cxspec_dbt.owners import metric_meta
 
-AGGREGATIONS = {"sum": "sum", "min": "min", "max": "max"}
+#: Measure aggregations (`Measure.agg`) that are MetricFlow measure aggregations of the same name.
+AGGREGATIONS = frozenset({"sum", "min", "max"})
 #: The method a metric type of shape "rows" may have to declare its MetricFlow measure:
 #: `metricflow_measure(metric, sql) -> (agg, per-row expression, agg_params) | None`.
 DECLARED_MAPPING = "metricflow_measure"
@@ -46,6 +47,8 @@ class SemanticExport:
     skipped: dict[str, str] = field(default_factory=dict)
     #: cxspec metric id → the MetricFlow metric carrying its value.
     exported: dict[str, str] = field(default_factory=dict)
+    #: cxspec metric id → how it maps, in words (for the package's README).
+    how: dict[str, str] = field(default_factory=dict)
     #: Sources that got a semantic model (their row models must be written).
     sources: list = field(default_factory=list)
 
@@ -174,7 +177,7 @@ class SemanticBuilder:
             if predicate is not None:
                 expression = case_when(predicate.copy(), expression)
             self.add_measure(
-                source, input_name, AGGREGATIONS[measure.agg], expression, f"{measure_name} of {metric.id}"
+                source, input_name, measure.agg, expression, f"{measure_name} of {metric.id}"
             )
         inputs = list(chosen)
         if rows.name in used:
@@ -190,6 +193,7 @@ class SemanticBuilder:
                 f"Input of {metric.id}: {input_name[len(name) + 1 :]}.",
             )
         self.derived(metric, name, label, description, value, sorted(inputs))
+        self.result.how[metric.id] = "derived: the type's own formula over simple metrics, one per measure"
 
     def row_metric(self, metric, metric_type, source, predicate, context) -> None:
         name, label, description = self.public(metric)
@@ -202,6 +206,8 @@ class SemanticBuilder:
         )
         self.simple_metric(name, label, measure, metric, description)
         self.result.exported[metric.id] = name
+        continuous = " (continuous)" if params.get("use_discrete_percentile") is False else ""
+        self.result.how[metric.id] = f"simple: {agg} measure{continuous}, the filter inside it"
 
     def derived(self, metric, name, label, description, value: exp.Expression, inputs: list[str]) -> None:
         self.result.metrics.append(
@@ -256,6 +262,8 @@ class SemanticBuilder:
             return
         inputs = sorted({names[d] for d, _ in metric_type.depends_on(metric)})
         self.derived(metric, name, label, description, value, inputs)
+        definition = metric_type.definition(metric, self.project)
+        self.result.how[metric.id] = f"derived: {definition}, every division NULL on 0 (as cxspec)"
 
     # -- semantic models --------------------------------------------------------------------
 
@@ -332,7 +340,8 @@ def row_aggregate(metric, metric_type, context) -> tuple[str, exp.Expression, di
     percentile = metric_type.row_percentile(metric, context)
     if percentile is not None:
         value, fraction = percentile
-        return "percentile", value, {"percentile": fraction, "use_discrete_percentile": False}
+        # agg_params in MetricFlow's words: a continuous percentile (PERCENTILE_CONT).
+        return "percentile", value, dict(percentile=fraction, use_discrete_percentile=False)
     try:
         result = metric_type.row_result(metric, RowAccess(None, context.dialect), context).value
     except NotImplementedError:
