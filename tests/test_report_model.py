@@ -66,3 +66,14 @@ def test_touchpoint_scores_are_the_ones_issues_compare(report):
         assert touchpoints[issue["touchpoint"]]["score"] == issue["value"]
         journey = next(j for j in report["journeys"] if j["id"] == issue["journey"])
         assert f"({journey['score']:.1f} over" in issue["message"]
+
+
+def test_points_written_out_keep_every_field():
+    """Point and ScorePoint write their dicts by hand (fast for long histories): every field."""
+    from dataclasses import asdict, fields
+
+    from cxspec.reports.model import Point, ScorePoint
+
+    for point in (Point("2026-01-01", 1.5, 10, 1, 0.2, "green"), ScorePoint("2026-01-01", 50.0, 0.5)):
+        assert point.to_dict() == asdict(point)
+        assert list(point.to_dict()) == [f.name for f in fields(point)]
