@@ -1,13 +1,18 @@
-"""Time storing a run's results: ten years at day grain x 100 metrics (365,300 result rows).
+"""Time storing a run's results: ten years at day grain x 100 metrics (365,200 result rows),
+and measure the reports made from them.
 
     python benchmarks/bench_store.py [--engines duckdb sqlite postgres] [--repeats 3]
-                                     [--years 10] [--metrics 100] [--postgres URL]
+                                     [--years 10] [--metrics 100] [--postgres URL] [--no-reports]
 
 Measures cxspec.runs.store.store() alone (what `cxspec run` does after computing): the rows
 staged with the engine's bulk path (Warehouse.insert_rows), the period's old rows deleted,
 results inserted with goal status, every pyramid node scored, in one transaction. Each repeat
 stores into a fresh database file (PostgreSQL: fresh tables), so it measures a first run.
 PostgreSQL runs on a throwaway server (tests/pgserver.py) unless --postgres names one.
+
+Then (unless --no-reports) reads the results back from the first engine's last database, as
+`cxspec report` does, and prints the size and time of report.html and report.json, whole and
+with `--periods 90`.
 
 Prints the median and every repeat per engine. Exit 0 whenever it could measure.
 """
@@ -78,6 +83,7 @@ def main() -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--metrics", type=int, default=100)
     parser.add_argument("--postgres", help="a PostgreSQL URL (else a throwaway server)")
+    parser.add_argument("--no-reports", action="store_true", help="time storing only")
     args = parser.parse_args()
 
     registry = default_registry()
@@ -90,6 +96,7 @@ def main() -> int:
         definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
         print(f"storing {len(rows):,} result rows ({args.years} years x day grain x {args.metrics} metrics)")
         server = None
+        last_urls = []
         for engine in args.engines:
             times = []
             for repeat in range(args.repeats):
@@ -109,9 +116,39 @@ def main() -> int:
                 times.append(measure(url, project, registry, rows, info, definitions))
             figures = ", ".join(f"{t:.2f}" for t in times)
             print(f"{engine:9} median {statistics.median(times):6.2f} s   (repeats: {figures})")
+            last_urls.append(url)
+        if last_urls and not args.no_reports:
+            measure_reports(last_urls[0], project, registry)
         if server is not None:
             server.stop()
     return 0
+
+
+def measure_reports(url: str, project, registry) -> None:
+    """The reports `cxspec report` makes from what is stored: size and time of each."""
+    from dataclasses import replace
+
+    from cxspec.commands.run_cmd import render_report
+    from cxspec.reports.data import build_model
+    from cxspec.runs.run import stored_results
+    from cxspec.runs.store import latest_periods
+
+    started = time.perf_counter()
+    stored = stored_results(project, registry, url)
+    print(f"reports from {len(stored.results):,} stored rows (read in {time.perf_counter() - started:.1f} s)")
+    for label, periods in (("all periods", None), ("--periods 90", 90)):
+        shown = stored
+        if periods:
+            results, scores = latest_periods(stored.results, stored.scores, periods)
+            shown = replace(stored, results=results, scores=scores)
+        started = time.perf_counter()
+        model = build_model(shown, registry)
+        built = time.perf_counter() - started
+        for fmt in ("html", "json"):
+            started = time.perf_counter()
+            size = len(render_report(model, fmt, registry, project=project).encode("utf-8"))
+            took = time.perf_counter() - started
+            print(f"  {label:13} report.{fmt:4} {size / 1e6:8.2f} MB  in {took:5.1f} s (+ model {built:.1f} s)")
 
 
 def _drop_tables(url: str) -> None:

@@ -1,7 +1,8 @@
 """One rule for values that are not finite, shared by `cxspec run` and `cxspec query`.
 
 A measured column's text is read with the engine's cast: 'NaN', 'inf' and '1e400' become
-NaN or infinity on DuckDB, PostgreSQL and Spark (SQLite reads them as 0 or infinity), and a
+NaN or infinity on DuckDB, PostgreSQL and Spark (SQLite, which cannot store NaN, keeps a
+file's NaN as infinity: cxspec/warehouses/sqlite_warehouse.py), and a
 mean or a sum over them is not a number either. No report, goal status or JSON output can say
 anything about such a value, so every command refuses it the same way, naming the metric and
 period to look at, instead of `run` refusing it and `query` printing `nan`.

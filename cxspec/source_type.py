@@ -24,6 +24,9 @@ class DataFile:
     format: str
     #: The CSV field separator, when it is not a comma (None: the reader's own detection).
     delimiter: str | None = None
+    #: True when the CSV file is its header line alone: DuckDB's detection cannot tell a
+    #: lone line is a header and would read it as a row of columns `column0`, `column1`, ….
+    header: bool = False
 
     def duckdb_reader(self) -> exp.Expression:
         """The DuckDB table function that reads it (`read_csv('data/x.csv')`), its path
@@ -32,6 +35,8 @@ class DataFile:
         arguments: list[exp.Expression] = [exp.Literal.string(self.path)]
         if self.delimiter:
             arguments.append(exp.EQ(this=exp.var("delim"), expression=exp.Literal.string(self.delimiter)))
+        if self.header:
+            arguments.append(exp.EQ(this=exp.var("header"), expression=exp.true()))
         return exp.Anonymous(this=function, expressions=arguments)
 
 

@@ -21,13 +21,16 @@ def project(make_project):
     )
 
 
-@pytest.mark.parametrize("command", ["run", "query"])
-@pytest.mark.parametrize("database", ["file.txt/db.duckdb", "file.txt/deeper/db.duckdb"])
-def test_a_database_path_under_a_file_is_a_clear_error(command, database, project, run_main):
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+@pytest.mark.parametrize("command", ["run", "query", "report", "migrate"])
+@pytest.mark.parametrize("database", ["file.txt/db", "file.txt/deeper/db"])
+def test_a_database_path_under_a_file_is_a_clear_error(engine, command, database, project, run_main):
     (project / "file.txt").write_text("a file\n", encoding="utf-8")
-    code, _, err = run_main(command, str(project), "--warehouse", f"duckdb:///{database}")
-    assert code == 1
-    assert f"cannot open DuckDB database duckdb:///{database}: " in err and "is a file, not a folder" in err
+    code, _, err = run_main(command, str(project), "--warehouse", f"{engine}:///{database}")
+    assert code == 1, err
+    name = {"duckdb": "DuckDB", "sqlite": "SQLite"}[engine]
+    assert f"cannot open {name} database {engine}:///{database}: " in err, err
+    assert f"{project / 'file.txt'} is a file, not a folder" in err, err
     assert "internal error" not in err
     assert (project / "file.txt").read_text(encoding="utf-8") == "a file\n"
 
@@ -39,15 +42,23 @@ def warehouse_url(request, tmp_path):
     return {"duckdb": f"duckdb:///{tmp_path}/n.duckdb", "sqlite": f"sqlite:///{tmp_path}/n.db"}[request.param]
 
 
+def test_a_missing_sqlite_folder_is_made_as_for_duckdb(project, run_main):
+    (project / "r.csv").write_text("id,t,x\n1,2026-01-03T10:00:00Z,5\n", encoding="utf-8")
+    code, _, err = run_main("run", str(project), "--quiet", "--warehouse", "sqlite:///new/folder/w.db")
+    assert code == 0, err
+    assert (project / "new" / "folder" / "w.db").is_file()
+
+
 def test_nan_text_is_treated_the_same_by_run_and_query(project, warehouse_url, run_main):
-    """DuckDB and PostgreSQL read 'NaN' as NaN (SQLite as no number): `run` refused to store the mean,
-    `query` printed `nan`. Now both give the same answer on each engine."""
+    """DuckDB and PostgreSQL read 'NaN' as NaN: `run` refused to store the mean, `query` printed
+    `nan`; SQLite, which cannot store NaN, made it a blank cell (a mean of 5 over n = 1). Now
+    every command on every engine refuses it the same way, naming the metric and period."""
     run = run_main("run", str(project), "--quiet", "--warehouse", warehouse_url, "--out", str(project / "o"))
     query = run_main("query", str(project), "--warehouse", warehouse_url, "--format", "json")
-    assert run[0] == query[0]
-    if warehouse_url.startswith("sqlite"):
-        assert run[0] == 0 and '"value": 5.0' in query[1] and '"n": 1' in query[1]
-    else:
-        for code, _, err in (run, query):
-            assert code == 1 and "the value is nan" in err and "'NaN'" in err and "internal error" not in err
-        assert "nothing was stored" in run[2] and "nothing was printed" in query[2]
+    shown = "inf" if warehouse_url.startswith("sqlite") else "nan"  # SQLite keeps NaN as infinity
+    for code, _, err in (run, query):
+        assert code == 1, err
+        assert f"metric 'm', period 2026-01-01: the value is {shown}" in err and "'NaN'" in err
+        assert "internal error" not in err
+    assert "nothing was stored" in run[2] and "nothing was printed" in query[2]
+    assert not (project / "o").exists()

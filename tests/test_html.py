@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from cxspec.display import format_period
 from cxspec.reports.html import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,6 +228,58 @@ def test_json_data_is_safe_in_a_script(report):
     assert _client_data(page)["touchpoints"][tp["id"]]["name"] == tp["name"]
 
 
+def long_history(report: dict, days: int) -> dict:
+    """The example report as if it had been run at day grain over `days` days: every metric
+    and pyramid node with a value on each day (ten years of daily results made a 61 MB page)."""
+    import datetime as dt
+
+    long = copy.deepcopy(report)
+    first = dt.date(2020, 1, 1)
+    periods = [(first + dt.timedelta(days=d)).isoformat() for d in range(days)]
+    long["project"]["grain"] = "day"
+    long["periods"], long["latest"] = periods, periods[-1]
+    for i, metric in enumerate(long["metrics"]):
+        template = metric["latest"] or {"n": 50, "invalid": 0, "moe": 1.0, "status": None}
+        metric["series"] = [
+            {**template, "period": p, "value": float((i * 7 + d) % 10)} for d, p in enumerate(periods)
+        ]
+        metric["latest"], metric["previous"] = metric["series"][-1], metric["series"][-2]
+        metric["breaks"] = []
+    nodes = [p["tree"] for p in long["pyramids"]]
+    while nodes:
+        node = nodes.pop()
+        node["series"] = [{"period": p, "score": 50.0 + d % 7, "coverage": 1.0} for d, p in enumerate(periods)]
+        nodes += node["children"]
+    return long
+
+
+def test_a_long_history_shows_the_latest_periods_and_links_to_the_rest(report):
+    from cxspec.reports.html.common import SHOWN_PERIODS
+
+    shown = SHOWN_PERIODS["day"]
+    page = render(long_history(report, 400))
+    for metric in report["metrics"]:
+        card = page[page.index(f'id="m-{metric["id"]}"') :]
+        card = card[: card.index("</article>")]
+        assert card.count('<circle class="pt') == shown  # the latest 90 days, not 400
+        assert f"trend over {shown} periods" in card
+    first_shown = format_period(long_history(report, 400)["periods"][400 - shown], "day")
+    assert f"Charts show the latest {shown} of 400 periods (from {first_shown})" in page
+    assert page.count('href="report.json"') == 2  # the note above the charts and the footer
+    assert "score over 90 periods" in page and "score over 400 periods" not in page
+    assert "2020-01-01" not in page and format_period("2020-01-01", "day") not in page
+    # a page of 90 days and one of 400 differ in the note and the footer, not in size
+    short = render(long_history(report, shown))
+    assert "report.json" not in short
+    assert len(page) < len(short) + 1_000
+    assert render(long_history(report, 400)) == page  # deterministic
+
+
+def test_a_short_history_shows_every_period(report, page):
+    assert "report.json" not in page and "Charts show the latest" not in page
+    assert f"trend over {len(report['periods'])} periods" in page
+
+
 def test_a_report_without_data():
     empty = {
         "report_version": 1,
@@ -395,3 +448,34 @@ def test_dashboard_in_chromium(page, tmp_path, size):
     if size == (1440, 900) and os.environ.get("CXSPEC_UPDATE_SCREENSHOT") == "1":
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, SCREENSHOT)
+
+
+#: For a page whose charts leave periods out: the note is visible and links to report.json.
+HISTORY_CHECK = r"""
+<script>
+(function () {
+  var problems = [];
+  var links = document.querySelectorAll('a[href="report.json"]');
+  if (links.length !== 2) problems.push(links.length + " links to report.json");
+  var note = document.querySelector(".history-note");
+  if (!note || !note.offsetParent || note.getBoundingClientRect().height < 10) problems.push("note hidden");
+  var link = note && note.querySelector("a.history-link");
+  if (!link || link.href.slice(-12) !== "/report.json") problems.push("link " + (link && link.href));
+  var dots = document.querySelector(".mcard svg.chart").querySelectorAll("circle.pt").length;
+  if (dots !== 90) problems.push(dots + " dots in a chart");
+  document.body.setAttribute("data-history", problems.length ? problems.join("; ") : "ok");
+})();
+</script>
+"""
+
+
+def test_a_long_history_in_chromium(report, tmp_path):
+    binary = _chromium_or_skip()
+    page = render(long_history(report, 400))
+    checked = tmp_path / "report.html"
+    checked.write_text(page.replace("</body>", CHECK_SCRIPT + HISTORY_CHECK + "</body>"), encoding="utf-8")
+    dom = _chromium(binary, tmp_path, checked.as_uri(), (1440, 900), "--dump-dom").stdout
+    assert "data-errors" not in re.search(r"<html[^>]*>", dom).group(0)
+    assert 'data-ready="1"' in re.search(r"<body[^>]*>", dom).group(0)
+    assert html.unescape(re.search(r'data-check="([^"]*)"', dom).group(1)) == "ok"
+    assert html.unescape(re.search(r'data-history="([^"]*)"', dom).group(1)) == "ok"

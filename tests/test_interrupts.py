@@ -1,5 +1,5 @@
 """SIGINT and SIGTERM in every phase of `cxspec run` (validating, computing, storing, writing
-reports): exit 130 or 143 with "interrupted", no traceback, no "This is a bug"; stored results
+reports), on DuckDB, SQLite and PostgreSQL: exit 130 or 143 with "interrupted", no traceback, no "This is a bug"; stored results
 whole; reports either the old ones or the new ones (issue 13, finding 7).
 
 Each case runs `cxspec run` in a process of its own, which sends itself the signal at a chosen
@@ -7,6 +7,7 @@ point: a real signal, delivered at a point that does not depend on the machine's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -54,6 +55,13 @@ elif phase == "compute":  # from another thread, while DuckDB's query runs
     real_compute = run.compute_with
     def computing(*args, **kwargs):
         threading.Timer(0.5, hit).start()
+        return real_compute(*args, **kwargs)
+    run.compute_with = computing
+elif phase == "computing":  # connected, the metrics' queries about to run
+    import cxspec.runs.run as run
+    real_compute = run.compute_with
+    def computing(*args, **kwargs):
+        hit()
         return real_compute(*args, **kwargs)
     run.compute_with = computing
 elif phase == "storing":  # inside the transaction, right after the old rows are deleted
@@ -111,11 +119,16 @@ def assert_interrupted(done: subprocess.CompletedProcess, name: str) -> None:
 def project(make_project, run_main, request):
     """A project with a first run stored and reported, and new data for the next one."""
     database = getattr(request, "param", "duckdb:///results.duckdb")
+    project_id = "t"
+    if database == "postgres":  # a server shared by the session: a project of its own
+        database = request.getfixturevalue("postgres_url")
+        project_id = "interrupted_" + hashlib.sha256(request.node.name.encode()).hexdigest()[:10]
     root = make_project(
         {"specs.yaml": SPECS, "r.csv": CSV},
-        config=f"version: 1\nproject: t\ngrain: month\nwarehouse: {database}\n",
+        config=f"version: 1\nproject: {project_id}\ngrain: month\nwarehouse: {database}\n",
     )
-    assert run_main("run", str(root), "--quiet")[0] == 0
+    code, _, err = run_main("run", str(root), "--quiet")
+    assert code == 0, err
     (root / "r.csv").write_text(CSV.replace(",10\n", ",0\n"), encoding="utf-8")
     return root
 
@@ -130,7 +143,7 @@ def reports(project: Path) -> dict:
 
 
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("phase", ["validate", "storing", "reports"])
+@pytest.mark.parametrize("phase", ["validate", "computing", "storing", "reports"])
 def test_an_interrupted_run_exits_cleanly(phase, name, project):
     before, old_reports = stored(project), reports(project)
     done = run_interrupted(phase, name, project)
@@ -147,6 +160,14 @@ def test_an_interrupted_run_exits_cleanly(phase, name, project):
         now["report.html"] = old_reports["report.html"]
     assert now == old_reports  # the old reports, complete
     json.loads(now["report.json"])
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("phase", ["computing", "storing", "reports"])
+@pytest.mark.parametrize("project", ["sqlite:///results.db", "postgres"], indirect=True)
+def test_an_interrupted_run_on_sqlite_and_postgres(phase, name, project):
+    """The same phases on the other engines: SQLite's and PostgreSQL's transactions roll back."""
+    test_an_interrupted_run_exits_cleanly(phase, name, project)
 
 
 @pytest.mark.parametrize("project", ["sqlite:///results.db"], indirect=True)

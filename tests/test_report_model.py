@@ -76,3 +76,14 @@ def test_status_words_hold_for_either_direction():
 
     words = list(STATUS_WORDS.values()) + [w for w, _ in STATUS.values()]
     assert not [w for w in words if "below" in w or "above" in w], words
+
+
+def test_points_written_out_keep_every_field():
+    """Point and ScorePoint write their dicts by hand (fast for long histories): every field."""
+    from dataclasses import asdict, fields
+
+    from cxspec.reports.model import Point, ScorePoint
+
+    for point in (Point("2026-01-01", 1.5, 10, 1, 0.2, "green"), ScorePoint("2026-01-01", 50.0, 0.5)):
+        assert point.to_dict() == asdict(point)
+        assert list(point.to_dict()) == [f.name for f in fields(point)]

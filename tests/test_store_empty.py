@@ -76,10 +76,25 @@ def test_a_range_without_data_keeps_what_is_stored(make_project, warehouse_url, 
     assert after == before
 
 
+@pytest.mark.parametrize("header", ["id,t,score\n", "id,t,score"])
+def test_a_header_only_csv_source_computes_nothing_and_exits_0(make_project, warehouse_url, run_main, header):
+    """The issue's case: DuckDB failed with "executemany requires a non-empty list"."""
+    specs = SPECS.replace("data/r.parquet", "data/r.csv")
+    config = CONFIG + f'warehouse: "{warehouse_url}"\n'
+    root = make_project({"specs.yaml": specs, "data/r.csv": header}, config=config)
+    code, _, err = run_main("run", str(root), "--quiet")
+    assert code == 0, err
+    assert "nothing computed: there are no rows in the sources; the stored results are unchanged" in err
+    assert "executemany" not in err and "internal error" not in err
+    assert (root / "cxspec-out" / "report.html").is_file()  # the reports of what is stored (nothing)
+    code, out, err = run_main("query", str(root), "--format", "json")
+    assert code == 0, err
+
+
 @pytest.mark.parametrize("command", ["run", "query"])
-def test_a_reversed_range_is_a_usage_error(make_project, run_main, command, tmp_path):
-    root = make(make_project, f"duckdb:///{tmp_path}/w.duckdb")
+def test_a_reversed_range_is_a_usage_error(make_project, run_main, command, warehouse_url, tmp_path):
+    root = make(make_project, warehouse_url)
     code, _, err = run_main(command, str(root), "--from", "2026-03-01", "--to", "2026-01-01")
     assert code == 2, err
     assert "--from 2026-03-01 is after --to 2026-01-01" in err
-    assert not (tmp_path / "w.duckdb").exists()  # refused before anything ran
+    assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "w.db").exists()  # before anything ran

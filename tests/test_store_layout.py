@@ -99,6 +99,83 @@ def text_type(url: str) -> str:
     return "TEXT" if url.startswith("sqlite") else "VARCHAR"
 
 
+#: The tables exactly as cxspec created them before layouts had a version: the statements
+#: `create_table` of cxspec/runs/store.py wrote from commit 269a26d (the first run store) to
+#: 04cc6db (the last before cxspec/runs/layout.py), the only layout shipped before layout 2.
+SHIPPED_LAYOUT_1 = {
+    "duckdb": [
+        'CREATE TABLE IF NOT EXISTS "cxspec_results" ("project" TEXT, "spec_hash" TEXT, "metric" TEXT, '
+        '"metric_version" INT, "definition" TEXT, "grain" TEXT, "period" DATE, "dimensions" TEXT, '
+        '"value" DOUBLE, "n" BIGINT, "invalid" BIGINT, "moe" DOUBLE, "status" TEXT, "computed_at" TIMESTAMP, '
+        'PRIMARY KEY ("project", "metric", "grain", "period", "dimensions"))',
+        'CREATE TABLE IF NOT EXISTS "cxspec_scores" ("project" TEXT, "spec_hash" TEXT, "pyramid" TEXT, '
+        '"node" TEXT, "parent" TEXT, "grain" TEXT, "period" DATE, "score" DOUBLE, "coverage" DOUBLE, '
+        '"computed_at" TIMESTAMP, PRIMARY KEY ("project", "pyramid", "node", "grain", "period"))',
+    ],
+    "sqlite": [
+        'CREATE TABLE IF NOT EXISTS "cxspec_results" ("project" TEXT, "spec_hash" TEXT, "metric" TEXT, '
+        '"metric_version" INTEGER, "definition" TEXT, "grain" TEXT, "period" TEXT, "dimensions" TEXT, '
+        '"value" REAL, "n" INTEGER, "invalid" INTEGER, "moe" REAL, "status" TEXT, "computed_at" TEXT, '
+        'PRIMARY KEY ("project", "metric", "grain", "period", "dimensions"))',
+        'CREATE TABLE IF NOT EXISTS "cxspec_scores" ("project" TEXT, "spec_hash" TEXT, "pyramid" TEXT, '
+        '"node" TEXT, "parent" TEXT, "grain" TEXT, "period" TEXT, "score" REAL, "coverage" REAL, '
+        '"computed_at" TEXT, PRIMARY KEY ("project", "pyramid", "node", "grain", "period"))',
+    ],
+    "postgres": [
+        'CREATE TABLE IF NOT EXISTS "cxspec_results" ("project" VARCHAR, "spec_hash" VARCHAR, '
+        '"metric" VARCHAR, "metric_version" INT, "definition" VARCHAR, "grain" VARCHAR, "period" DATE, '
+        '"dimensions" VARCHAR, "value" DOUBLE PRECISION, "n" BIGINT, "invalid" BIGINT, '
+        '"moe" DOUBLE PRECISION, "status" VARCHAR, "computed_at" TIMESTAMP, '
+        'PRIMARY KEY ("project", "metric", "grain", "period", "dimensions"))',
+        'CREATE TABLE IF NOT EXISTS "cxspec_scores" ("project" VARCHAR, "spec_hash" VARCHAR, '
+        '"pyramid" VARCHAR, "node" VARCHAR, "parent" VARCHAR, "grain" VARCHAR, "period" DATE, '
+        '"score" DOUBLE PRECISION, "coverage" DOUBLE PRECISION, "computed_at" TIMESTAMP, '
+        'PRIMARY KEY ("project", "pyramid", "node", "grain", "period"))',
+    ],
+}
+#: What a layout-1 run stored for a period the new data does not have (December 2025).
+SHIPPED_ROWS = [
+    "INSERT INTO \"cxspec_results\" VALUES ('layouts', 'oldhash', 'nps', 1, 'olddef', 'month', "
+    "'2025-12-01', '{}', 40.0, 10, 0, 12.5, 'amber', '2025-12-31 06:00:00')",
+    "INSERT INTO \"cxspec_results\" VALUES ('layouts', 'oldhash', 'avg', 1, 'olddef', 'month', "
+    "'2025-12-01', '{}', 7.5, 10, 0, 0.5, NULL, '2025-12-31 06:00:00')",
+    "INSERT INTO \"cxspec_scores\" VALUES ('layouts', 'oldhash', 'idx', 'idx', NULL, 'month', "
+    "'2025-12-01', 72.5, 1.0, '2025-12-31 06:00:00')",
+]
+
+
+@pytest.mark.parametrize("first", ["report", "run", "migrate"])
+def test_tables_of_the_shipped_layout_1_are_read_and_upgraded(make_project, run_main, warehouse_url, first):
+    engine = warehouse_url.split(":", 1)[0].replace("postgresql", "postgres")
+    root = make_project(
+        {"specs.yaml": SPECS, "data/r.csv": DATA}, config=CONFIG + f'warehouse: "{warehouse_url}"\n'
+    )
+    sql(root, *SHIPPED_LAYOUT_1[engine], *SHIPPED_ROWS)
+    if first == "report":  # reading needs no upgrade, and changes nothing
+        import json
+
+        report = json.loads(report_json(run_main, root))
+        nps = next(m for m in report["metrics"] if m["id"] == "nps")
+        assert [(p["period"], p["value"], p["status"]) for p in nps["series"]] == [("2025-12-01", 40.0, "amber")]
+        assert report["pyramids"][0]["tree"]["score"] == 72.5
+        assert sql(root, "SELECT count(*) FROM \"cxspec_results\"") == [(2,)]
+    if first == "migrate":
+        code, out, err = run_main("migrate", str(root))
+        assert code == 0, err
+        assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(2,)]
+    code, _, err = run_main("run", str(root), "--quiet")
+    assert code == 0, err
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(2,)]
+    stored = sql(root, 'SELECT "metric", "period", "value" FROM "cxspec_results" ORDER BY 1, 2')
+    days = [(m, str(p)[:10], v) for m, p, v in stored]
+    # the old period kept as stored; January (mean of 10 and 3, NPS of one 10 and one 3) and
+    # February (a 9) computed by this run
+    assert days == [
+        ("avg", "2025-12-01", 7.5), ("avg", "2026-01-01", 6.5), ("avg", "2026-02-01", 9.0),
+        ("nps", "2025-12-01", 40.0), ("nps", "2026-01-01", 0.0), ("nps", "2026-02-01", 100.0),
+    ]  # fmt: skip
+
+
 def test_layout_1_is_upgraded_in_place(make_project, run_main, warehouse_url):
     root = stored_project(make_project, run_main, warehouse_url)
     before = report_json(run_main, root)

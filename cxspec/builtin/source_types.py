@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import sqlglot
@@ -101,7 +102,23 @@ class FileSource(SourceType):
         return DataFile(path, source.raw.get("format") or file_format(path), source.raw.get("delimiter"))
 
     def relation(self, source, reading):
-        return reading.local(source, self.data_file(source).duckdb_reader())
+        data_file = self.data_file(source)
+        if data_file.format == "csv" and header_only(reading.project.root / data_file.path):
+            data_file = replace(data_file, header=True)  # no rows: read as empty, not a row
+        return reading.local(source, data_file.duckdb_reader())
+
+
+def header_only(path: Path) -> bool:
+    """Whether a CSV file (gzipped or not) holds one line at most: its header, no rows."""
+    import gzip
+
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as file:
+            start = file.read(65536)
+    except (OSError, EOFError):
+        return False  # reading it fails later, with the reader's own message
+    return len(start) < 65536 and b"\n" not in start.strip()
 
 
 class TableSource(SourceType):

@@ -290,10 +290,13 @@ def load(
         .order_by(col("metric"), col("period"), col("dimensions"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
+    # Periods, dimensions and run times repeat across hundreds of thousands of rows (ten years
+    # of days): each distinct one is converted once.
+    days, dimensions, times = _Converted(iso_day), _Converted(json.loads), _Converted(lambda t: str(t)[:19])
     results = [
         MetricResult(
-            r[0], iso_day(r[1]), json.loads(r[2]), r[3], r[4], r[5], r[6],
-            status=r[7], metric_version=r[8], definition=r[9], spec_hash=r[10], computed_at=str(r[11])[:19],
+            r[0], days(r[1]), dict(dimensions(r[2])), r[3], r[4], r[5], r[6],
+            status=r[7], metric_version=r[8], definition=r[9], spec_hash=r[10], computed_at=times(r[11]),
         )  # fmt: skip
         for r in rows
     ]
@@ -305,8 +308,23 @@ def load(
         .order_by(col("pyramid"), col("node"), col("period"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
-    scores = [StoredScore(r[0], r[1], r[2], iso_day(r[3]), r[4], r[5]) for r in rows]
+    scores = [StoredScore(r[0], r[1], r[2], days(r[3]), r[4], r[5]) for r in rows]
     return results, scores
+
+
+class _Converted(dict):
+    """A conversion remembered per distinct value."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __call__(self, value):
+        try:
+            return self[value]
+        except KeyError:
+            converted = self[value] = self.convert(value)
+            return converted
 
 
 def latest_periods(results: list[MetricResult], scores: list[StoredScore], count: int) -> tuple[list, list]:

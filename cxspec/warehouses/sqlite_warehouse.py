@@ -40,6 +40,29 @@ def _sqlite_value(value):
     return value
 
 
+def _loaded_value(value):
+    """A value of a file source's row as SQLite keeps it. SQLite cannot store NaN: it binds it
+    as NULL, which would make a 'NaN' cell a blank one on SQLite alone. It gets +infinity,
+    which compares as DuckDB and PostgreSQL compare NaN (above every number) and makes a sum
+    or a mean over it not finite, refused by every command as on those engines (finite.py)."""
+    if isinstance(value, float) and math.isnan(value):
+        return math.inf
+    return _sqlite_value(value)
+
+
+def _open_path(url: str, path: str) -> None:
+    """The database's folder made, as DuckDB's is; a clear reason when it cannot be (a file
+    where a folder should be, a read-only parent) instead of "unable to open database file"."""
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in Path(path).parents if p.is_file()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise WarehouseError(f"cannot open SQLite database {url}: {reason}") from None
+
+
 class SQLiteWarehouse(Warehouse):
     name = "sqlite"
     schemes = ("sqlite",)
@@ -47,6 +70,7 @@ class SQLiteWarehouse(Warehouse):
 
     def __init__(self, url, project):
         super().__init__(url, project)
+        _open_path(url, database_path(url, project.root))
         try:
             # Autocommit mode: transactions are explicit (Warehouse.transaction).
             # A writer waits up to BUSY_TIMEOUT_SECONDS for another's lock, as PostgreSQL queues.
@@ -93,7 +117,7 @@ class SQLiteWarehouse(Warehouse):
                 self.connection.execute(create_temp_table(name, columns, types, "sqlite"))
                 self.connection.executemany(
                     insert_statement(name, columns, "sqlite"),
-                    ([_sqlite_value(v) for v in row] for row in rows),
+                    ([_loaded_value(v) for v in row] for row in rows),
                 )
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: loading {name!r}: {exc}") from None

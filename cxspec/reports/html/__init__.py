@@ -6,6 +6,8 @@ with its trend and coverage, goal status counts and every pyramid's score, the p
 drill-down tree, and beside them the issues with their owners (overview.py, tree.py). Below:
 the journeys, stages left to right with their touch points as cards (journeys.py); then one
 card per metric with its trend chart (metrics.py, charts.py); the details panels (details.py).
+Charts and sparklines show the latest periods only (`common.SHOWN_PERIODS`, by grain), with a
+link to report.json, which holds every period: ten years of daily results stay a page of MBs.
 
 Every number says what it is and who owns it on hover (a `title`) and opens a details panel
 on click; numbers are written by cxspec/display.py as the metric's type says. Everything is
@@ -40,7 +42,12 @@ def render(report: Report | dict) -> str:
         f'<footer class="wrap muted small">cxspec report v{e(report.report_version)} · project '
         f"<code>{e(project.id)}</code> · spec {e(', '.join(project.spec_hashes))} · "
         f"computed {e(project.computed_at or '–')} UTC · {len(report.periods)} periods"
-        "</footer>"
+        + (
+            f' (charts: the latest {len(ctx.periods)}; every period in <a href="report.json">report.json</a>)'
+            if ctx.hidden
+            else ""
+        )
+        + "</footer>"
     )
     body = (
         header(report, ctx)

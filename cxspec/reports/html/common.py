@@ -18,6 +18,11 @@ STATUS = {  # status -> (words, css class)
     "insufficient_sample": ("sample too small", "na"),
 }
 STATUS_OF_CLASS = {cls: status for status, (_, cls) in STATUS.items()}
+#: How many of the latest periods the dashboard's charts, sparklines and trend lines show, by
+#: grain (about a hundred points each, so a chart stays readable and ten years of daily results
+#: make a page of a few MB); every period is in report.json (docs/running.md, "The reports").
+SHOWN_PERIODS = {"day": 90, "week": 104, "month": 60, "quarter": 40, "year": 30}
+SHOWN_PERIODS_OTHER = 60  # a grain a plugin adds
 KIND = {"goal_red": "goal red", "significant_drop": "significant drop", "below_journey": "below journey",
         "insufficient_sample": "small sample", "no_data": "no data"}  # fmt: skip
 
@@ -121,7 +126,10 @@ class Context:
         self.report = report
         self.grain = report.project.grain
         self.latest = report.latest
-        self.periods = list(report.periods)
+        shown = SHOWN_PERIODS.get(self.grain or "", SHOWN_PERIODS_OTHER)
+        #: The latest periods the charts show; `hidden` earlier ones are in report.json only.
+        self.periods = list(report.periods[-shown:])
+        self.hidden = len(report.periods) - len(self.periods)
         self.period_index = {p: i for i, p in enumerate(self.periods)}
         self.metrics = report.metric_by_id
         self.owners = report.owner_by_id
@@ -131,6 +139,23 @@ class Context:
         for issue in report.issues:
             if issue.touchpoint and not issue.metric:
                 self.issues_by_tp.setdefault(issue.touchpoint, []).append(issue)
+
+    def shown(self, series: list) -> list:
+        """The points of a series in the periods the dashboard shows."""
+        return series if not self.hidden else [p for p in series if p.period in self.period_index]
+
+    def history_note(self) -> str:
+        """Says that earlier periods are left out of the charts, and where they are."""
+        if not self.hidden:
+            return ""
+        total = self.hidden + len(self.periods)
+        return (
+            f'<p class="muted small history-note">Charts show the latest {len(self.periods):,} of '
+            f"{total:,} periods (from {e(self.period(self.periods[0]))}); every period of every "
+            'metric and score is in <a class="history-link" href="report.json">report.json</a>, '
+            "written next to this page by <code>cxspec run</code> "
+            "(<code>cxspec report --format json</code> prints it).</p>"
+        )
 
     def owner_name(self, owner_id) -> str:
         if not owner_id:

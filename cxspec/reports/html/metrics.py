@@ -69,7 +69,7 @@ def metrics_section(report: Report, ctx: Context) -> str:
         "error (95%)"
         ' <i class="k-target"></i>target <i class="k-warn"></i>warn <i class="k-break"></i>definition '
         "changed"
-        f"</p></div>{toolbar}{sections}</section>"
+        f"</p></div>{ctx.history_note()}{toolbar}{sections}</section>"
     )
 
 

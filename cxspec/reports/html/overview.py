@@ -76,7 +76,8 @@ def _index_card(report: Report, ctx: Context) -> str:
         f"Owner: {ctx.owner_title(pyramid.owner if pyramid else None)}\n"
         f"Previous period: {format_score(index.previous)}"
     )
-    spark = sparkline([s.score for s in series], 240, 46, f"{index.name} over {len(series)} periods")
+    shown = ctx.shown(series)
+    spark = sparkline([s.score for s in shown], 240, 46, f"{index.name} over {len(shown)} periods")
     return (
         f'<div class="card index-card"><h2>{e(index.name)}</h2>'
         f'<div class="index-main"><span class="index-value band-{band(index.score)}" '

@@ -69,7 +69,7 @@ def _tree_node(node: Node, depth: int, share: float, pyramid: Pyramid, ctx: Cont
         f'<button type="button" class="toggle" data-toggle aria-label="expand or collapse {e(node.name)}">'
         f'<span class="caret" aria-hidden="true"></span><span class="name">{e(node.name)}</span>{cov}'
         "</button>"
-        f'{_weight(node, depth, share)}<span class="val"></span>{_score_cells(node, title)}</div>'
+        f'{_weight(node, depth, share)}<span class="val"></span>{_score_cells(node, title, ctx)}</div>'
     )
     return (
         f'<li class="node group" role="treeitem" aria-expanded="{"true" if expanded else "false"}">'
@@ -90,7 +90,7 @@ def _tree_leaf(node: Node, depth: int, share: float, ctx: Context) -> str:
         f'<div class="row" style="--d:{depth}"><span class="leafname">'
         f'<button type="button" class="name link-ish" data-detail="metric-{e(node.metric)}" '
         f'title="{e(title)}">{e(node.name)}</button>{owner}</span>'
-        f"{_weight(node, depth, share)}{value}{_score_cells(node, title)}</div>"
+        f"{_weight(node, depth, share)}{value}{_score_cells(node, title, ctx)}</div>"
     )
     return f'<li class="node leaf" role="treeitem" data-metric="{e(node.metric)}">{row}</li>'
 
@@ -104,10 +104,10 @@ def _weight(node: Node, depth: int, share: float) -> str:
     )
 
 
-def _score_cells(node: Node, title: str) -> str:
+def _score_cells(node: Node, title: str, ctx: Context) -> str:
     score = node.score
     width = 0 if score is None else max(0.0, min(100.0, score))
-    history = node.series
+    history = ctx.shown(node.series)
     spark = sparkline([s.score for s in history], 64, 20, f"score over {len(history)} periods")
     return (
         f'<span class="bar" aria-hidden="true"><i class="band-{band(score)}" style="width:{width:.1f}%"></i>'
