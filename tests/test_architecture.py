@@ -33,6 +33,7 @@ LEAVES = {
     "cxspec.project_files": set(),
     "cxspec.suggest": set(),
     "cxspec.version": set(),
+    "cxspec.periods": set(),
 }
 
 

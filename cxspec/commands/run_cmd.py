@@ -170,7 +170,18 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     type=click.IntRange(min=1),
     help="Report only the latest N periods stored (all when absent): long histories make large reports.",
 )
-def report_command(project, fmt, warehouse, out_file, periods):
+@click.option(
+    "--period",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The stored period to report on (its first day); the latest complete one when absent.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The headline is the latest period complete on this day (and when it was computed).",
+)
+def report_command(project, fmt, warehouse, out_file, periods, period, as_of):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError
     from cxspec.query import warehouse_class
@@ -189,6 +200,14 @@ def report_command(project, fmt, warehouse, out_file, periods):
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")
+    wanted = period.date().isoformat() if period else None
+    stored_periods = sorted({r.period for r in stored.results})
+    if wanted and wanted not in stored_periods:
+        raise click.UsageError(
+            f"no stored period {wanted} at grain {stored.grain}: stored are "
+            f"{stored_periods[0]} to {stored_periods[-1]} (periods are named by their first day)",
+            ctx=click.get_current_context(),
+        )
     if periods:
         from dataclasses import replace
 
@@ -197,7 +216,9 @@ def report_command(project, fmt, warehouse, out_file, periods):
         results, scores = latest_periods(stored.results, stored.scores, periods)
         stored = replace(stored, results=results, scores=scores)
     color = sys.stdout.isatty() and not out_file
-    text = render_report(build_model(stored, registry), fmt, registry, color=color, project=loaded)
+    as_of_day = as_of.date().isoformat() if as_of else None
+    model = build_model(stored, registry, period=wanted, as_of=as_of_day)
+    text = render_report(model, fmt, registry, color=color, project=loaded)
     if out_file:
         from cxspec.safe_write import write_text
 

@@ -18,6 +18,7 @@ from cxspec.reports.model import (
     Stage,
     TouchpointEntry,
 )
+from cxspec.periods import headline_period, in_progress
 from cxspec.runs.issues import detect_issues
 from cxspec.runs.rollup import natural_score, rollup
 
@@ -55,12 +56,20 @@ def build_report(stored, registry) -> dict:
     return build_model(stored, registry).to_dict()
 
 
-def build_model(stored, registry) -> Report:
-    """The report model of what is stored for a project at its grain."""
+def build_model(stored, registry, *, period: str | None = None, as_of: str | None = None) -> Report:
+    """The report model of what is stored for a project at its grain.
+
+    Its headline (`latest`) is `period` when given, else the latest complete period (at
+    `as_of` too, when given): a period computed before it was over is "in progress"."""
     project = stored.project
     results = [r for r in stored.results if not r.dimensions]
     periods = sorted({r.period for r in results} | {s.period for s in stored.scores})
-    latest = periods[-1] if periods else None
+    computed: dict[str, str] = {}
+    for row in results:
+        if row.computed_at and (row.period not in computed or row.computed_at < computed[row.period]):
+            computed[row.period] = row.computed_at
+    partial = in_progress(periods, computed, stored.grain)
+    latest = period if period is not None else headline_period(periods, computed, stored.grain, as_of)
     by_metric: dict[str, list] = {}
     for row in results:
         by_metric.setdefault(row.metric, []).append(row)
@@ -93,13 +102,15 @@ def build_model(stored, registry) -> Report:
             computed_at=computed[-1] if computed else None,
         ),
         periods=periods,
+        in_progress=partial,
         run=stored_run(project.config.project, results),
         latest=latest,
         index=index,
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
-        issues=detect_issues(project, registry, results, latest) if latest else [],
+        # issues only on a period that was over: a one-day month is no evidence of anything
+        issues=detect_issues(project, registry, results, latest) if latest and latest not in partial else [],
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)
             for o in sorted(project.owners.values(), key=lambda o: o.id)

@@ -57,6 +57,9 @@ def render(report: Report | dict) -> str:
     project = report.project
     latest = report.latest or "(no data)"
     lines = [f"# {md_text(project.name)}: CX scorecard, {md_text(project.grain)} {latest}", ""]
+    later = [p for p in report.in_progress if not report.latest or p > report.latest]
+    if later:
+        lines += [f"{', '.join(later)} in progress: not over yet, so not the headline and no issues.", ""]
     index = report.index
     if index:
         score = f"{md_text(index.name)}: {format_score(index.score)} / 100"

@@ -249,6 +249,9 @@ class Report:
     project: ProjectInfo
     periods: list[str] = field(default_factory=list)
     latest: str | None = None
+    #: Periods whose stored values were computed before they were over (never the headline
+    #: while a complete one is stored).
+    in_progress: list[str] = field(default_factory=list)
     index: Index | None = None
     pyramids: list[Pyramid] = field(default_factory=list)
     metrics: list[MetricEntry] = field(default_factory=list)
@@ -289,6 +292,7 @@ class Report:
             project=_pick(ProjectInfo, data["project"]),
             periods=list(data.get("periods") or []),
             latest=data.get("latest"),
+            in_progress=list(data.get("in_progress") or []),
             index=_pick(Index, data.get("index")),
             pyramids=[Pyramid.from_dict(p) for p in data.get("pyramids") or []],
             metrics=[MetricEntry.from_dict(m) for m in data.get("metrics") or []],

@@ -33,7 +33,11 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
     paint = _Paint(color)
     out: list[str] = []
     project = report.project
-    out.append(paint(f"{project.name}", "1") + f"  ·  {project.grain} {report.latest or '(no data)'}")
+    out.append(
+        paint(f"{project.name}", "1")
+        + f"  ·  {project.grain} {report.latest or '(no data)'}"
+        + "".join(f"  ·  {p} in progress" for p in report.in_progress if not report.latest or p > report.latest)
+    )
     index = report.index
     if index and index.score is not None:
         coverage = f"coverage {index.coverage * 100:.0f}%" if index.coverage is not None else ""

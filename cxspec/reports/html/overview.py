@@ -40,7 +40,13 @@ def header(report: Report, ctx: Context) -> str:
         f'<span class="logo" aria-hidden="true"></span><div><h1>{e(report.project.name)}</h1>'
         f'<p class="sub">CX dashboard · {e(_GRAIN_WORD.get(grain, grain))} · latest period '
         f"<strong>{e(ctx.period(latest))}</strong>"
-        f' <span class="muted">({e(latest or "no data")})</span></p></div></div>'
+        f' <span class="muted">({e(latest or "no data")})</span>'
+        + "".join(
+            f' · <span class="in-progress">{e(ctx.period(p))} in progress</span>'
+            for p in report.in_progress
+            if latest is None or p > latest
+        )
+        + "</p></div></div>"
         f'<nav aria-label="Sections">{nav}</nav></div></header>'
     )
 
