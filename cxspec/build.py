@@ -82,7 +82,15 @@ def _dimensions(raw, file) -> list[Dimension]:
             found.append(Dimension(file=file, raw=raw, name=item, expr=None, index=index))
         elif isinstance(item, YamlMap) and isinstance(item.get("name"), str):
             found.append(
-                Dimension(file=file, raw=item, name=item["name"], expr=_str(item, "expr"), index=index)
+                Dimension(
+                    file=file,
+                    raw=item,
+                    name=item["name"],
+                    expr=_str(item, "expr"),
+                    index=index,
+                    lookup=_str(item, "from"),
+                    column=_str(item, "column"),
+                )
             )
     return found
 

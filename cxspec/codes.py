@@ -165,6 +165,12 @@ CODES: dict[str, Code] = {
             _E,
             "Two metrics list the same id in `previous_ids:`: its history can carry on under one only.",
         ),
+        Code(
+            "CX332",
+            "lookup without entities",
+            _E,
+            "A lookup dimension joins two sources on their `entity`: both must declare one.",
+        ),
         # Data files
         Code(
             "CX401",

@@ -70,6 +70,13 @@ class Dimension(Located):
     #: A SQL expression over the source's columns; None when the dimension is a column.
     expr: str | None = None
     index: int = 0
+    #: A lookup dimension: the source it is looked up in (joined on entity) and its column there.
+    lookup: str | None = None
+    column: str | None = None
+
+    @property
+    def lookup_column(self) -> str:
+        return self.column or self.name
 
 
 @dataclass

@@ -140,6 +140,8 @@ DIMENSION = {
             "properties": {
                 "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
                 "expr": FRAGMENT,
+                "from": {**REF, "description": "A source to look the value up in, joined on entity."},
+                "column": {"type": "string", "minLength": 1, "description": "Its column (default: name)."},
                 "description": TEXT,
             },
         },

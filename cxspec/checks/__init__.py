@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from cxspec.check_context import CheckContext, Phase
-from cxspec.checks import columns, cycles, depth, fragments, references, renames, values, warehouse
+from cxspec.checks import columns, cycles, depth, fragments, lookups, references, renames, values, warehouse
 from cxspec.checks import text as control_characters
 
 #: Run in this order over a built project; each is given the CheckContext and reports to its sink.
 CHECKS = (
     references.check,
     renames.check,
+    lookups.check,
     cycles.check,
     depth.check,
     values.check,

@@ -75,6 +75,19 @@ def split(plan: Plan, registry) -> list[Plan]:
     return [p for p in parts if p.outputs]
 
 
+def _sources_read(project, parts) -> list:
+    """The scanned sources and the sources their lookup dimensions read, each once."""
+    found: dict[str, object] = {}
+    for part in parts:
+        for scan in part.scans:
+            found.setdefault(scan.source.id, scan.source)
+            for dimension in scan.source.dimensions:
+                other = project.sources.get(dimension.lookup or "")
+                if other is not None:
+                    found.setdefault(other.id, other)
+    return list(found.values())
+
+
 def compile_request(project, request: Request, dialect: str, registry, resolver=None, *, pretty=True):
     """The queries of a request, rendered in `dialect`.
 
@@ -100,7 +113,7 @@ def _compile_request(
     plan = Planner(project, registry, dialect).plan(request)
     resolver = resolver or Resolver(project, registry, dialect)
     parts = split(plan, registry)
-    resolution = resolver.resolve(scan.source for part in parts for scan in part.scans)
+    resolution = resolver.resolve(_sources_read(project, parts))
     compiled = []
     for part in parts:
         tree = generate(part, resolution)

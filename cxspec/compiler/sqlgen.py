@@ -47,6 +47,15 @@ def dim_column(name: str) -> str:
     return f"__dim_{name}"
 
 
+#: The looked-up entity's column in a lookup's rows (no dimension has an empty name).
+ENTITY = ""
+
+
+def _lookup_column(number: int, name: str) -> str:
+    """A looked-up column, named apart from the scanned source's own columns."""
+    return f"__lk{number}_{name}"
+
+
 class Generator:
     def __init__(self, plan: Plan, relations: Resolution):
         self.plan = plan
@@ -178,16 +187,31 @@ class Generator:
             )
         # The dimensions sliced by, and those --where filters on (sliced by or not).
         where_names = [c.name for c in self.plan.where.find_all(exp.Column)] if self.plan.where else []
-        for name in dict.fromkeys([*self.plan.dimensions, *where_names]):
-            dimension = source.dimension(name)
-            value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
-            columns.append(exp.alias_(value, dim_column(name), quoted=True, copy=False))
+        wanted = [source.dimension(name) for name in dict.fromkeys([*self.plan.dimensions, *where_names])]
+        lookups = sorted({d.lookup for d in wanted if d.lookup})
+        for dimension in wanted:
+            if dimension.lookup:
+                position = lookups.index(dimension.lookup)
+                value = col(_lookup_column(position, dimension.name), f"lk{position}")
+            else:
+                value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
+            columns.append(exp.alias_(value, dim_column(dimension.name), quoted=True, copy=False))
         number = SqlContext(self.dialect).number
         for name, alias in scan.numbers.items():
             columns.append(exp.alias_(number(name), alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
+        for number, lookup_id in enumerate(lookups):
+            names = [d for d in wanted if d.lookup == lookup_id]
+            outer = outer.join(
+                exp.alias_(exp.Subquery(this=self.lookup_rows(number, lookup_id, names)), f"lk{number}", table=True),
+                on=exp.EQ(
+                    this=col(source.entity, "r"), expression=col(_lookup_column(number, ENTITY), f"lk{number}")
+                ),
+                join_type="left",
+                copy=False,
+            )
         filtered = exp.select("*").from_(
             exp.alias_(exp.Subquery(this=outer), "f", table=True, copy=False), copy=False
         )
@@ -206,6 +230,39 @@ class Generator:
                 # On the raw column: a test of the period would make DuckDB compute it twice.
                 conditions.append(exp.Not(this=exp.Is(this=col(source.time), expression=exp.Null())))
         return filtered.where(exp.and_(*conditions), copy=False) if conditions else filtered
+
+    def lookup_rows(self, number: int, lookup_id: str, dimensions: list) -> exp.Select:
+        """One row per entity of the looked-up source (after its filter): the latest by its
+        time, ties by its key, with the looked-up columns named apart from the scanned ones."""
+        other = self.relations.project.sources[lookup_id]
+        relation = self.relations.relation(other)
+        rows = exp.select("*").from_(
+            relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True, copy=False),
+            copy=False,
+        )
+        if other.filter:
+            rows = rows.where(self.fragment(other.filter), copy=False)
+        order = []
+        if other.time:
+            order.append(exp.Ordered(this=self.event_time(other, other.time), desc=True, nulls_first=False))
+        if other.key:
+            order.append(exp.Ordered(this=col(other.key), desc=True, nulls_first=False))
+        latest = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(other.entity)],
+            order=exp.Order(expressions=order or [exp.Ordered(this=col(other.entity))]),
+        )
+        rows = rows.select(exp.alias_(latest, "__row", quoted=True, copy=False), copy=False)
+        picked = [exp.alias_(col(other.entity), _lookup_column(number, ENTITY), quoted=True, copy=False)]
+        picked += [
+            exp.alias_(col(d.lookup_column), _lookup_column(number, d.name), quoted=True, copy=False)
+            for d in dimensions
+        ]
+        return (
+            exp.select(*picked)
+            .from_(exp.alias_(exp.Subquery(this=rows), "l", table=True, copy=False), copy=False)
+            .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
+        )
 
     def period_bounds(self, period: exp.Expression) -> list[exp.Expression]:
         request = self.plan.request
