@@ -40,8 +40,8 @@ def warehouse_url(request, tmp_path):
 
 
 def test_nan_text_is_treated_the_same_by_run_and_query(project, warehouse_url, run_main):
-    """DuckDB and PostgreSQL read 'NaN' as NaN (SQLite as no number): `run` refused to store the mean,
-    `query` printed `nan`. Now both give the same answer on each engine."""
+    """DuckDB and PostgreSQL read 'NaN' as NaN (SQLite as no number): `run` and `query` give
+    the same answer on each engine (cxspec/finite.py), never a stored or printed `nan`."""
     run = run_main("run", str(project), "--quiet", "--warehouse", warehouse_url, "--out", str(project / "o"))
     query = run_main("query", str(project), "--warehouse", warehouse_url, "--format", "json")
     assert run[0] == query[0]
