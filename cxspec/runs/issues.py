@@ -264,4 +264,3 @@ class _Detector:
 
 def _label(metric) -> str:
     return metric.name or metric.id
-
