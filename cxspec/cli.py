@@ -235,7 +235,8 @@ def console() -> None:
     live until the end, and collector passes over them cost seconds while freeing nothing
     that is needed; reference counting still frees the rest. At the end the process exits
     without tearing its heap down, once the output is flushed (every file and connection is
-    closed by then). Figures: benchmarks/README.md, "Compile".
+    closed by then), unless a profiler or a tracer (coverage) is watching: those write their
+    data at a normal exit. Figures: benchmarks/README.md, "Compile".
     """
     with paused_gc():
         try:
@@ -247,4 +248,6 @@ def console() -> None:
                 print(exc.code, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     os._exit(code)

@@ -130,6 +130,16 @@ def test_python_dash_m_and_the_console_script_agree(broken):
     assert json.loads(result.stdout)["diagnostics"][0]["code"] == "CX202"
 
 
+def test_a_profiled_cli_exits_normally_so_the_profile_is_written(broken, tmp_path):
+    """The CLI ends with os._exit (no heap teardown), except under a profiler or a tracer,
+    which write their data at a normal exit (benchmarks/profile_validate.py relies on it)."""
+    profile = tmp_path / "validate.prof"
+    command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "cxspec", "validate", str(broken)]
+    result = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert json.loads(result.stdout)["diagnostics"][0]["code"] == "CX202"  # (cProfile exits 0)
+    assert profile.stat().st_size > 0
+
+
 # -- internal errors -----------------------------------------------------------------------
 
 

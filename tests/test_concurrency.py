@@ -2,9 +2,10 @@
 warehouse, starting from no tables. Every run exits 0 (waiting for the others instead of
 failing), and each project's results are stored once.
 
-PostgreSQL: first runs used to race creating the tables ("duplicate key value violates
-unique constraint pg_type_typname_nsp_index"). SQLite: runs failed with "database is
-locked" instead of waiting. DuckDB: a file admits one process, so runs wait for it.
+PostgreSQL: first runs race to create the tables ("duplicate key value violates unique
+constraint pg_type_typname_nsp_index") unless creation is serialized. SQLite: a run must
+wait for the others rather than fail with "database is locked". DuckDB: a file admits one
+process, so runs wait for it.
 """
 
 from __future__ import annotations

@@ -247,7 +247,8 @@ def test_increase_of_a_lower_is_better_mean_is_a_drop_by_welch(detect):
     assert 0.01 < drop.p_value < 0.02
     assert drop.owner == "cx-office"
     assert drop.message.startswith(
-        "Store wait rose from 10.00 on 0–60 in 2026-03-01 to 16.00 on 0–60 in 2026-04-01 (lower is better)"
+        "Store wait rose from 10.00 on 0–60 in 2026-03-01 to 16.00 on 0–60 in 2026-04-01 "
+        "(lower is better)"
     )
 
 
@@ -489,3 +490,55 @@ def test_issues_are_ordered_by_severity_kind_and_id(detect):
         ("warning", "no_data", "tickets_total"),
     ]
     assert detect(list(reversed(results))) == issues
+
+
+# -- a plugin metric type: its display writes the sentence, its statistic picks the test -------
+
+SENTIMENT_SPECS = """\
+version: 1
+sources:
+  - {id: comments, type: table, table: raw.comments, time: at}
+metrics:
+  - {id: sentiment, name: Net sentiment, type: net_sentiment, source: comments, column: label}
+"""
+
+
+def sentiment_issues(make_project, statistic, results):
+    from cxspec import Display, MetricType, build_registry, validate_project
+
+    class NetSentiment(MetricType):
+        name = "net_sentiment"
+        fields = {"column": {"type": "string"}}
+        required = ("column",)
+
+        def display(self, metric):
+            return Display(decimals=0, signed=True)
+
+        def statistic(self, metric):
+            return statistic
+
+    registry = build_registry(external=False)
+    registry.metric_types["net_sentiment"] = NetSentiment()
+    validation = validate_project(make_project({"specs/s.yaml": SENTIMENT_SPECS}), registry)
+    assert validation.ok, validation.diagnostics
+    return detect_issues(validation.project, registry, results)
+
+
+@pytest.mark.parametrize("statistic", ["ESTIMATE", "MEAN"])
+def test_a_plugin_type_says_how_its_values_read_and_which_test_applies(make_project, statistic):
+    # se 5 each (moe 9.8), n 3 each: z = t = −15/√50 = −2.1213. The normal approximation gives
+    # p = 0.0339 (a significant drop); Welch's t on ν = 4 gives p = 0.101 (none).
+    results = [
+        result("sentiment", P2, 40.0, n=3, moe=9.8),
+        result("sentiment", P3, 25.0, n=3, moe=9.8),
+    ]
+    issues = sentiment_issues(make_project, getattr(cxspec.Statistic, statistic), results)
+    if statistic == "MEAN":
+        assert t_two_sided_p(-15 / math.sqrt(50), 4) > 0.10
+        assert issues == []
+        return
+    (drop,) = issues
+    assert drop.p_value == pytest.approx(normal_p(-15 / math.sqrt(50)), rel=1e-12)
+    assert drop.message == (
+        "Net sentiment fell from +40 in 2026-03-01 to +25 in 2026-04-01, a significant change (p = 0.0339)."
+    )

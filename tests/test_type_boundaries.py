@@ -23,6 +23,7 @@ BUILTIN_NAMES = frozenset(t.name for t in BUILTIN_METRIC_TYPES)
 #: Built-in source type names ("file", "table", "sql") are common words: only comparisons
 #: with them count (a dict key "file" is a file, not a type).
 BUILTIN_SOURCE_NAMES = frozenset(t.name for t in cxspec_register_source_types())
+ALL_NAMES = BUILTIN_NAMES | BUILTIN_SOURCE_NAMES
 
 #: Folders whose code may name built-in types: the built-ins themselves.
 TYPE_NAMES_ALLOWED = ("builtin/",)
@@ -48,7 +49,8 @@ def plugin_modules() -> list[tuple[str, ast.Module]]:
     """The plugin packages' own code (not their tests), by path from the repository."""
     found = []
     for path in sorted((REPO / "plugins").glob("*/cxspec_*/**/*.py")):
-        found.append((path.relative_to(REPO).as_posix(), ast.parse(path.read_text(encoding="utf-8"), str(path))))
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        found.append((path.relative_to(REPO).as_posix(), tree))
     return found
 
 
@@ -72,12 +74,12 @@ def type_name_branches(tree: ast.Module) -> list[tuple[int, str]]:
             operands = [node.left, *node.comparators]
             if any(isinstance(o, ast.Attribute) and o.attr == MEASURE_AGG_ATTRIBUTE for o in operands):
                 continue
-            if any(_type_names(o, BUILTIN_NAMES | BUILTIN_SOURCE_NAMES) for o in operands):
+            if any(_type_names(o, ALL_NAMES) for o in operands):
                 found.append((node.lineno, ast.unparse(node)))
         elif isinstance(node, ast.Dict) and id(node) not in agg_tables:
             if any(k is not None and _type_names(k) for k in node.keys):
                 found.append((node.lineno, ast.unparse(node)[:80]))
-        elif isinstance(node, ast.MatchValue) and _type_names(node.value, BUILTIN_NAMES | BUILTIN_SOURCE_NAMES):
+        elif isinstance(node, ast.MatchValue) and _type_names(node.value, ALL_NAMES):
             found.append((node.lineno, ast.unparse(node)))
     return found
 

@@ -141,9 +141,9 @@ class _Detector:
         )
 
     def _insufficient(self, metric, current: MetricResult) -> Issue:
-        minimum = (
-            f" below its minimum sample of {format_count(metric.min_sample)}" if metric.min_sample is not None else ""
-        )
+        minimum = ""
+        if metric.min_sample is not None:
+            minimum = f" below its minimum sample of {format_count(metric.min_sample)}"
         return self._issue(
             "insufficient_sample",
             metric,
@@ -251,7 +251,8 @@ class _Detector:
                         message=(
                             f"Touch point {name} scores {format_score(scores.touchpoints[tp_id])} in "
                             f"{self.period}, {format_score(gap)} points below the mean of journey "
-                            f"{journey.name or journey_id} ({format_score(mean)} over {len(tp_ids)} touch points)."
+                            f"{journey.name or journey_id} ({format_score(mean)} over "
+                            f"{len(tp_ids)} touch points)."
                         ),
                         touchpoint=tp_id,
                         journey=journey_id,
@@ -263,4 +264,3 @@ class _Detector:
 
 def _label(metric) -> str:
     return metric.name or metric.id
-

@@ -89,9 +89,10 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
     def insert_rows(self, table, columns, rows):
-        # One Arrow table scanned by an INSERT … SELECT: executemany inserts row by row
-        # (365k rows: 230 s against under a second, benchmarks/README.md).
-        if len(rows) < ARROW_FROM_ROWS:  # importing pyarrow (and pandas, which DuckDB loads) costs ~1 s
+        # One Arrow table scanned by an INSERT … SELECT: executemany inserts row by row, which
+        # a large run cannot afford (figures in benchmarks/README.md, "Store").
+        # Importing pyarrow (and pandas, which DuckDB loads) costs more than a few rows save.
+        if len(rows) < ARROW_FROM_ROWS:
             self.insert_batches(table, columns, rows, batch=ARROW_FROM_ROWS)
             return
         import pyarrow
@@ -119,7 +120,7 @@ class DuckDBWarehouse(Warehouse):
         self.connection.close()
 
 
-#: From how many rows an Arrow table is faster than executemany (about 0.6 ms a row).
+#: From how many rows an Arrow table is faster than executemany (benchmarks/README.md, "Store").
 ARROW_FROM_ROWS = 2_000
 
 #: How long a run waits for another process to close a DuckDB file before giving up.

@@ -170,7 +170,9 @@ class SemanticBuilder:
         chosen = {f"{name}_{dbt_name(m)}": m for m in measures if f"{name}_{dbt_name(m)}" in used}
         odd = sorted({measures[m].agg for m in chosen.values()} - set(AGGREGATIONS))
         if odd:
-            raise Unmappable(f"its measures aggregate by {', '.join(odd)}, which MetricFlow has no measure for")
+            raise Unmappable(
+                f"its measures aggregate by {', '.join(odd)}, which MetricFlow has no measure for"
+            )
         for input_name, measure_name in sorted(chosen.items()):
             measure = measures[measure_name]
             expression = measure.expression.copy()

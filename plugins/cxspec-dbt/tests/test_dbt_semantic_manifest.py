@@ -353,7 +353,8 @@ def test_a_plugin_type_computed_from_other_metrics_maps_by_its_own_formula(tmp_p
             return [(metric.get("a"), "a"), (metric.get("b"), "b")]
 
         def computed_value(self, metric, value_of, sql):
-            return safe_div(sub(value_of(metric.get("a")), value_of(metric.get("b"))), value_of(metric.get("b")))
+            a, b = value_of(metric.get("a")), value_of(metric.get("b"))
+            return safe_div(sub(a, b), b.copy())
 
     package, skipped = _export_with_types(
         tmp_path,
