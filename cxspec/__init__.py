@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from cxspec.version import __version__
 
 #: Public name → "module:attribute" (the attribute is the name itself when omitted).
 PUBLIC: dict[str, str] = {
@@ -55,6 +55,7 @@ PUBLIC: dict[str, str] = {
     "text": "cxspec.compiler.sqlkit",
     # How a metric's values read, and what checks are given.
     "Display": "cxspec.display",
+    "Statistic": "cxspec.metric_type",
     "CheckContext": "cxspec.check_context",
     # Diagnostics and errors.
     "Diagnostic": "cxspec.diagnostics",
@@ -64,7 +65,7 @@ PUBLIC: dict[str, str] = {
     "CxspecError": "cxspec.diagnostics",
     "SpecError": "cxspec.diagnostics",
     "PluginError": "cxspec.diagnostics",
-    "WarehouseError": "cxspec.warehouse",
+    "WarehouseError": "cxspec.diagnostics",
     "RequestError": "cxspec.compiler.plan",
     # The loaded project, as plugins read it.
     "Project": "cxspec.model",
@@ -84,7 +85,7 @@ PUBLIC: dict[str, str] = {
     "DataFile": "cxspec.source_type",
     "check_path": "cxspec.builtin.source_types",
     "file_format": "cxspec.builtin.source_types",
-    "file_reader": "cxspec.warehouses.file_loading",
+    "file_reader": "cxspec.builtin.source_types",
     # Writing output files: atomically, never through a link, never outside their folder.
     "write_file": "cxspec.safe_write",
     "write_text": "cxspec.safe_write",

@@ -153,6 +153,7 @@ def _touchpoint(raw, file, valid):
 
 def _metric(raw, file, valid):
     tags = raw.get("tags")
+    previous = raw.get("previous_ids")
     min_sample = raw.get("min_sample")
     version = raw.get("version", 1)
     return Metric(
@@ -174,6 +175,7 @@ def _metric(raw, file, valid):
         min_sample=min_sample if isinstance(min_sample, int) and not isinstance(min_sample, bool) else None,
         version=version if isinstance(version, int) and not isinstance(version, bool) else 1,
         tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
+        previous_ids=[p for p in previous if isinstance(p, str)] if isinstance(previous, list) else [],
     )
 
 

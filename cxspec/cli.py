@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cxspec import __version__
+from cxspec.version import __version__
 from cxspec.diagnostics import CxspecError, Severity, has_errors
 from cxspec.gcpause import paused_gc
 from cxspec.safe_write import OutputPathError

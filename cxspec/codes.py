@@ -153,6 +153,18 @@ CODES: dict[str, Code] = {
             "A goal threshold the metric can never reach or always meets.",
         ),
         Code("CX311", "option does not apply", _E, "A field that has no effect with the other fields given."),
+        Code(
+            "CX330",
+            "previous id in use",
+            _E,
+            "A metric's `previous_ids:` names a metric that still exists: history cannot be two metrics'.",
+        ),
+        Code(
+            "CX331",
+            "previous id claimed twice",
+            _E,
+            "Two metrics list the same id in `previous_ids:`: its history can carry on under one only.",
+        ),
         # Data files
         Code(
             "CX401",

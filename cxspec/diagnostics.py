@@ -15,6 +15,7 @@ __all__ = [
     "PluginError",
     "Severity",
     "SpecError",
+    "WarehouseError",
     "has_errors",
     "sort_diagnostics",
 ]
@@ -152,3 +153,7 @@ class SpecError(CxspecError):
 
 class PluginError(CxspecError):
     """A plugin that could not be loaded or registered something invalid."""
+
+
+class WarehouseError(CxspecError):
+    """A warehouse that cannot be reached or refused a query; the message says which and why."""

@@ -98,6 +98,17 @@ def format_score(score: float | None) -> str:
     return DASH if score is None else f"{score:.1f}"
 
 
+def format_p_value(p_value: float, alpha: float) -> str:
+    """A test's p-value, "p = 0.0121" or "p < 0.001"; a p below `alpha` never reads as alpha
+    ("p = 0.0499958", not "p = 0.05")."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    text = f"{p_value:.3g}"
+    if p_value < alpha <= float(text):
+        text = f"{p_value:.6f}".rstrip("0")
+    return f"p = {text}"
+
+
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 

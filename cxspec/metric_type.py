@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
@@ -14,6 +15,27 @@ from cxspec.display import PERCENT, Display
 if TYPE_CHECKING:
     from cxspec.check_context import CheckContext
     from cxspec.model import Metric, Project
+
+
+class Statistic(Enum):
+    """What a metric's value is, statistically: it decides how two periods' values are
+    compared for a significant change (cxspec/runs/issues.py, cxspec/runs/stats.py)."""
+
+    #: A share of rows, as a percentage (rate, top box, churn): normal approximation.
+    PROPORTION = "proportion"
+    #: The mean of a column: Welch's t on the two periods' n and standard errors.
+    MEAN = "mean"
+    #: A difference of two proportions of the same rows (NPS): normal approximation.
+    NET_PROPORTION = "net_proportion"
+    #: A total of rows or values (count, sum): no sampling error is stored.
+    TOTAL = "total"
+    #: A value picked from the ordered rows (min, max, a percentile).
+    ORDER = "order"
+    #: Computed from other metrics (ratio, derived).
+    COMPUTED = "computed"
+    #: Any other estimate; stored with a 95% margin of error, it is compared by the normal
+    #: approximation.
+    ESTIMATE = "estimate"
 
 
 class MetricType:
@@ -51,6 +73,12 @@ class MetricType:
     def natural_range(self, metric: Metric) -> tuple[float, float] | None:
         """The range of possible values, used to score it in pyramids; None if unbounded."""
         return None
+
+    def statistic(self, metric: Metric) -> Statistic:
+        """What the value is statistically, for significance tests between periods. Only
+        `Statistic.MEAN` changes the test (Welch's t on n); values with a stored 95% margin
+        of error are otherwise compared by the normal approximation."""
+        return Statistic.ESTIMATE
 
     # -- how its numbers read (cxspec/display.py formats them) --------------------------------
 

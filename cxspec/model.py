@@ -128,6 +128,8 @@ class Metric(Entity):
     min_sample: int | None = None
     version: int = 1
     tags: list[str] = field(default_factory=list)
+    #: Ids it had before (`previous_ids:`): their stored history is its history.
+    previous_ids: list[str] = field(default_factory=list)
     #: The SQL dialect its fragments are written in (the project's `dialect:`).
     dialect: str = "duckdb"
 
@@ -211,3 +213,13 @@ class Project:
 
     def section(self, name: str) -> dict:
         return getattr(self, name)
+
+    def renamed_metrics(self) -> dict[str, str]:
+        """Earlier metric id → its metric's id now, from `previous_ids:` (the first claim wins;
+        validation refuses a second one and an id still in use)."""
+        renames: dict[str, str] = {}
+        for metric_id in sorted(self.metrics):
+            for old in self.metrics[metric_id].previous_ids:
+                if old not in self.metrics:
+                    renames.setdefault(old, metric_id)
+        return renames

@@ -17,6 +17,7 @@ from importlib import metadata
 import pluggy
 
 from cxspec import hookspecs
+from cxspec.version import __version__
 
 #: Built-in plugins, registered like external ones.
 BUILTIN_PLUGINS = (
@@ -85,8 +86,6 @@ def get_plugin_manager(*, external: bool = True, extra: tuple = ()) -> LoadedPlu
     :param extra: ``(name, module_or_object)`` pairs registered after the entry points, as
         if installed (tests of a plugin use this to load it without installing it).
     """
-    from cxspec import __version__
-
     pm = pluggy.PluginManager("cxspec")
     pm.add_hookspecs(hookspecs)
     loaded = LoadedPlugins(pm)

@@ -205,6 +205,7 @@ METRIC_COMMON = {
     "min_sample": {"type": "integer", "minimum": 1},
     "version": {"type": "integer", "minimum": 1},
     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+    "previous_ids": {"type": "array", "items": ID, "uniqueItems": True, "minItems": 1},
     "lint": LINT_IGNORE,
 }
 SOURCE_METRIC_FIELDS = {"source": REF, "filter": FRAGMENT}

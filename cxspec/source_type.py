@@ -74,6 +74,24 @@ class SourceType:
         a warehouse, or shaped by a query of the source type's own)."""
         return None
 
+    def warehouse_table(self, source: Source) -> exp.Table | None:
+        """The warehouse table or view that holds the source's rows as they are, or None (rows
+        from files, or shaped by a query). Exporters map it to their tool's own notion of a
+        source (a dbt `source()`); compiled SQL reads `relation`."""
+        return None
+
+    def where(self, source: Source) -> str | None:
+        """Where the rows come from, in a few words, for the catalog: the data file's path,
+        the warehouse table's name, else the type's `path` field (an export); None if unknown."""
+        data_file = self.data_file(source)
+        if data_file is not None:
+            return data_file.path
+        table = self.warehouse_table(source)
+        if table is not None:
+            return table.sql()
+        path = source.get("path") if "path" in self.fields else None
+        return path if isinstance(path, str) else None
+
     def relation(self, source: Source, reading: Reading) -> exp.Expression | None:
         """The relation compiled SQL selects the source's rows from, for ``reading.dialect``.
 

@@ -10,15 +10,11 @@ from urllib.parse import urlsplit
 
 from sqlglot import exp
 
-from cxspec.diagnostics import CxspecError
+from cxspec.diagnostics import WarehouseError
 
 if TYPE_CHECKING:
     from cxspec.model import Project, Source
     from cxspec.source_type import SourceType
-
-
-class WarehouseError(CxspecError):
-    """A warehouse that cannot be reached or refused a query; the message says which and why."""
 
 
 class Warehouse:

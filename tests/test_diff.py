@@ -438,6 +438,7 @@ def test_renaming_a_metric_is_detected_and_breaking(repo, diff):
     assert code == 1
     data = as_json(out)
     assert [(b["id"], b["reason"]) for b in data["breaking"]] == [("nps", "metric_renamed")]
+    assert "previous_ids: [nps]" in data["breaking"][0]["message"]
     assert ("metric", "recommend", "renamed") in statuses(data)
     assert ("goal", "recommend", "renamed") in statuses(data)  # the goal moved with it
     renamed = next(c for c in data["changes"] if c["id"] == "recommend" and c["kind"] == "metric")
@@ -452,6 +453,47 @@ def test_renaming_a_metric_is_detected_and_breaking(repo, diff):
     assert fields(data, "metric", "spread") == {"expr": ("nps - csat", "recommend - csat")}
     code, _, _ = diff("base", "HEAD", "--allow-breaking")
     assert code == 0
+
+
+def test_a_rename_with_previous_ids_carries_history_and_is_not_breaking(repo, diff):
+    for name in ("metrics.yaml", "goals.yaml"):
+        text = (repo.project / name).read_text()
+        text = text.replace("id: nps\n", "id: recommend\n    previous_ids: [nps]\n")
+        text = text.replace("{metric: nps", "{metric: recommend").replace("expr: nps - csat", "expr: recommend - csat")
+        (repo.project / name).write_text(text)
+    repo.commit("rename nps, keeping its history")
+    code, out, err = diff("base", "HEAD", "--format", "json")
+    assert code == 0, err
+    data = as_json(out)
+    assert data["breaking"] == []
+    assert ("metric", "recommend", "renamed") in statuses(data)
+    assert ("metric", "nps", "removed") not in statuses(data)
+    assert fields(data, "metric", "recommend")["previous_ids"] == (None, ["nps"])
+
+
+def test_a_declared_rename_is_paired_even_when_the_definition_changed_too(repo, diff):
+    text = (repo.project / "metrics.yaml").read_text()
+    text = text.replace("id: nps\n", "id: recommend\n    previous_ids: [nps]\n    filter: nps >= 0\n")
+    text = text.replace("expr: nps - csat", "expr: recommend - csat")
+    (repo.project / "metrics.yaml").write_text(text)
+    goals = (repo.project / "goals.yaml").read_text().replace("{metric: nps", "{metric: recommend")
+    (repo.project / "goals.yaml").write_text(goals)
+    repo.commit("rename nps and set a minimum sample")
+    code, out, err = diff("base", "HEAD", "--format", "json")
+    data = as_json(out)
+    assert ("metric", "recommend", "renamed") in statuses(data), data
+    assert ("metric", "recommend", "added") not in statuses(data)
+    # its history carries on, so what it measures may change only with a new version
+    assert sorted((b["id"], b["reason"]) for b in data["breaking"]) == [
+        ("recommend", "definition_changed"),
+        ("spread", "definition_changed"),  # computed from it
+    ]
+    text = (repo.project / "metrics.yaml").read_text()
+    text = text.replace("previous_ids: [nps]\n", "previous_ids: [nps]\n    version: 2\n")
+    (repo.project / "metrics.yaml").write_text(text.replace("id: spread\n", "id: spread\n    version: 2\n"))
+    repo.commit("a new version")
+    code, out, err = diff("base", "HEAD", "--format", "json")
+    assert code == 0 and as_json(out)["breaking"] == [], out
 
 
 def test_renaming_a_source_changes_its_metrics_without_breaking_them(repo, diff):

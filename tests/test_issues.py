@@ -148,7 +148,7 @@ def test_goal_red(detect):
     assert detect(results) == [
         Issue(
             kind="goal_red", period=P3, owner="marketing",
-            message="Hype NPS is 32.0 in 2026-04-01, red against its goal (target 50.0, red below 40.0).",
+            message="Hype NPS is +32 in 2026-04-01, red against its goal (target +50, red below +40).",
             metric="hype_nps", touchpoint="hype", journey="launch", value=32.0, severity="error",
         )
     ]  # fmt: skip
@@ -185,7 +185,7 @@ def test_nps_drop_by_normal_approximation(detect):
     assert 0.0120 < drop.p_value < 0.0122
     assert (drop.value, drop.previous, drop.severity, drop.owner) == (20.0, 40.0, "error", "marketing")
     assert drop.message == (
-        "Hype NPS fell from 40.0 in 2026-03-01 to 20.0 in 2026-04-01, a significant change (p = 0.0121)."
+        "Hype NPS fell from +40 in 2026-03-01 to +20 in 2026-04-01, a significant change (p = 0.0121)."
     )
 
 
@@ -209,7 +209,7 @@ def test_previous_is_the_latest_earlier_period_with_a_result(detect):
     )
     drop = of_kind(detect(results), "significant_drop")[0]
     assert (drop.previous, drop.period) == (40.0, P3)
-    assert "from 40.0 in 2026-02-01" in drop.message
+    assert "from +40 in 2026-02-01" in drop.message  # NPS reads as a signed whole number
     assert of_kind(detect(results, period=P2), "significant_drop") == []
 
 
@@ -247,7 +247,7 @@ def test_increase_of_a_lower_is_better_mean_is_a_drop_by_welch(detect):
     assert 0.01 < drop.p_value < 0.02
     assert drop.owner == "cx-office"
     assert drop.message.startswith(
-        "Store wait rose from 10.0 in 2026-03-01 to 16.0 in 2026-04-01 (lower is better)"
+        "Store wait rose from 10.00 on 0–60 in 2026-03-01 to 16.00 on 0–60 in 2026-04-01 (lower is better)"
     )
 
 

@@ -68,6 +68,16 @@ def test_touchpoint_scores_are_the_ones_issues_compare(report):
         assert f"({journey['score']:.1f} over" in issue["message"]
 
 
+def test_status_words_hold_for_either_direction():
+    """Amber means "between warn and target": for churn (lower is better) that is above its
+    target, so the words must not say "below" (or "above") whatever the metric's direction."""
+    from cxspec.catalog.text import STATUS_WORDS
+    from cxspec.reports.html.common import STATUS
+
+    words = list(STATUS_WORDS.values()) + [w for w, _ in STATUS.values()]
+    assert not [w for w in words if "below" in w or "above" in w], words
+
+
 def test_points_written_out_keep_every_field():
     """Point and ScorePoint write their dicts by hand (fast for long histories): every field."""
     from dataclasses import asdict, fields

@@ -28,7 +28,7 @@ from cxspec.compiler.sqlkit import (
 )
 from cxspec.display import SIGNED_WHOLE
 from cxspec.hookspecs import hookimpl
-from cxspec.metric_type import Measure, MetricType
+from cxspec.metric_type import Measure, MetricType, Statistic
 from cxspec.sqlfrag import referenced_names
 
 SCALE = {
@@ -132,6 +132,9 @@ class Nps(SourceMetric):
     unit = "score"
     field_defaults = {"scale": [0, 10]}
 
+    def statistic(self, metric):
+        return Statistic.NET_PROPORTION
+
     def display(self, metric):
         return SIGNED_WHOLE
 
@@ -230,6 +233,9 @@ class Csat(SourceMetric):
     def uses_top_box(self, metric) -> bool:
         return metric.get("aggregate", self.default_aggregate) == "top_box"
 
+    def statistic(self, metric):
+        return Statistic.PROPORTION if self.uses_top_box(metric) else Statistic.MEAN
+
     def natural_range(self, metric):
         if self.uses_top_box(metric):
             return PERCENT
@@ -292,6 +298,9 @@ class Rate(SourceMetric):
     predicate_fields = ("condition",)
     unit = "%"
 
+    def statistic(self, metric):
+        return Statistic.PROPORTION
+
     def definition(self, metric, project):
         return f"% of rows where {metric.get('condition')}"
 
@@ -314,6 +323,9 @@ class Mean(SourceMetric):
     description = "The mean of a column (values outside an optional `scale` are invalid)."
     fields = {"column": COLUMN, "scale": SCALE}
     required = ("column",)
+
+    def statistic(self, metric):
+        return Statistic.MEAN
 
     def display(self, metric):
         return replace(super().display(metric), plain_whole=False)
@@ -351,6 +363,9 @@ class Sum(SourceMetric):
     fields = {"column": COLUMN}
     required = ("column",)
 
+    def statistic(self, metric):
+        return Statistic.TOTAL
+
     def definition(self, metric, project):
         return f"sum of {metric.get('column')}"
 
@@ -373,6 +388,9 @@ class Min(SourceMetric):
     fields = {"column": COLUMN}
     required = ("column",)
     aggregate = "min"
+
+    def statistic(self, metric):
+        return Statistic.ORDER
 
     def definition(self, metric, project):
         word = "smallest" if self.aggregate == "min" else "largest"
@@ -400,6 +418,9 @@ class Count(SourceMetric):
     description = "Rows, or rows where `column` is not NULL."
     fields = {"column": COLUMN}
 
+    def statistic(self, metric):
+        return Statistic.TOTAL
+
     def definition(self, metric, project):
         column = metric.get("column")
         return "count of rows" if column is None else f"count of non-empty {column}"
@@ -422,6 +443,9 @@ class CountDistinct(SourceMetric):
     name = "count_distinct"
     description = "Distinct values of `column` (the source's entity when absent)."
     fields = {"column": COLUMN}
+
+    def statistic(self, metric):
+        return Statistic.TOTAL
 
     def definition(self, metric, project):
         column = metric.get("column")
@@ -459,6 +483,9 @@ class Percentile(SourceMetric):
     description = "A continuous percentile (linear interpolation) of a column."
     fields = {"column": COLUMN, "percentile": {"type": "number"}}
     required = ("column", "percentile")
+
+    def statistic(self, metric):
+        return Statistic.ORDER
 
     def definition(self, metric, project):
         p = metric.get("percentile")
@@ -503,6 +530,9 @@ class Ratio(MetricType):
     reads_source = False
     shape = "metrics"
 
+    def statistic(self, metric):
+        return Statistic.COMPUTED
+
     def definition(self, metric, project):
         return f"{metric.get('numerator')} ÷ {metric.get('denominator')}"
 
@@ -524,6 +554,9 @@ class Derived(MetricType):
     metric_expression_fields = ("expr",)
     reads_source = False
     shape = "metrics"
+
+    def statistic(self, metric):
+        return Statistic.COMPUTED
 
     def definition(self, metric, project):
         return str(metric.get("expr"))
@@ -564,6 +597,9 @@ class ChurnRate(SourceMetric):
     retention = False
     needs_time = ("start", "end")
     unit = "%"
+
+    def statistic(self, metric):
+        return Statistic.PROPORTION
 
     def definition(self, metric, project):
         churn = "% of active customers who ended in the period"

@@ -56,6 +56,11 @@ def check_path(source, ctx, field: str = "path") -> Path | None:
     return target
 
 
+def file_reader(source, root: Path) -> exp.Expression:
+    """The DuckDB table function reading a `file` source, with a project-relative path."""
+    return FileSource().data_file(source).duckdb_reader()
+
+
 class FileSource(SourceType):
     name = "file"
     description = "A CSV or Parquet file inside the project, read directly by the engine."
@@ -136,6 +141,9 @@ class TableSource(SourceType):
                 hint="name a table; read a file of the project with a `file` source",
             )
 
+    def warehouse_table(self, source):
+        return exp.to_table(source.raw["table"])
+
     def relation(self, source, reading):
         return exp.to_table(source.raw["table"], dialect=reading.dialect)
 
@@ -151,6 +159,9 @@ class SqlSource(SourceType):
         if isinstance(query, str):
             dialect = ctx.project.config.dialect
             check_query(query, source, "query", dialect, ctx.sink, allowed=ctx.registry.sql_functions)
+
+    def where(self, source):
+        return "a SQL query"
 
     def columns(self, source, project):
         """The names its SELECT list gives, when each item is a column or has an alias (a

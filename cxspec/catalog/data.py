@@ -22,12 +22,13 @@ def _owner_ref(project, owner_id):
     return {"id": owner.id, "name": owner.name or owner.id, "email": owner.email, "github": owner.github}
 
 
-def _source(project, source_id):
+def _source(project, registry, source_id):
     source = project.sources.get(source_id or "")
     if source is None:
         return None
     raw = source.raw
-    where = raw.get("path") or raw.get("table") or ("a SQL query" if raw.get("query") else None)
+    source_type = registry.source_types.get(source.type)
+    where = source_type.where(source) if source_type is not None else None
     return {
         "id": source.id,
         "name": raw.get("name") or source.id,
@@ -95,7 +96,7 @@ def build_catalog(
                 "filter": metric.filter,
                 "depends_on": sorted({dep for dep, _ in type_obj.depends_on(metric)}),
                 "sql": _compiled_sql(project, metric.id, dialect, registry),
-                "source": _source(project, metric.source),
+                "source": _source(project, registry, metric.source),
                 "owner": _owner_ref(project, metric.owner),
                 "tracked_by": _owner_ref(project, metric.tracked_by),
                 "touchpoint": (

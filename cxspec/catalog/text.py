@@ -13,7 +13,7 @@ from cxspec.display import (
 
 STATUS_WORDS = {
     "green": "on target",
-    "amber": "below target",
+    "amber": "short of target",
     "red": "off target",
     "insufficient_sample": "sample too small",
 }

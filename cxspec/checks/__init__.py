@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from cxspec.check_context import CheckContext, Phase
-from cxspec.checks import columns, cycles, depth, fragments, references, values, warehouse
+from cxspec.checks import columns, cycles, depth, fragments, references, renames, values, warehouse
 from cxspec.checks import text as control_characters
 
 #: Run in this order over a built project; each is given the CheckContext and reports to its sink.
 CHECKS = (
     references.check,
+    renames.check,
     cycles.check,
     depth.check,
     values.check,

@@ -51,7 +51,7 @@ def status_of(info) -> str:
 
 
 def as_data(registry) -> dict:
-    from cxspec import __version__
+    from cxspec.version import __version__
 
     plugins = []
     for name, info in registry.plugins.items():

@@ -267,6 +267,10 @@ class Planner:
         """A context over the source's own columns (what exporters building on the plan use)."""
         return CompileContext(self.dialect, source, self.fragment_dialect)
 
+    def computed_context(self) -> ComputedContext:
+        """A context for metrics computed from other metrics (`MetricType.computed_value`)."""
+        return ComputedContext(self.dialect, self.fragment_dialect)
+
     def _measure_context(self, scan: ScanPlan) -> CompileContext:
         """The context measures are planned in: measured columns become numbers of the scan's
         rows (ScanPlan.numbers)."""

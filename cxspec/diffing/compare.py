@@ -21,7 +21,7 @@ from cxspec.diffing.normalise import KINDS, Normalised, rename_columns
 #: (`lint`: inline lint suppressions).
 MEASURE_IGNORED = frozenset(
     {"id", "name", "description", "owner", "tracked_by", "tags", "min_sample", "unit", "category",
-     "direction", "version", "lint"}
+     "direction", "version", "lint", "previous_ids"}
 )  # fmt: skip
 #: Source fields that do not change which rows a metric reads.
 SOURCE_IGNORED = frozenset({"id", "name", "description", "owner", "dimensions", "lint"})
@@ -116,6 +116,17 @@ def _pair_renames(base: dict, head: dict, kind: str, removed: list[str], added: 
     return pairs
 
 
+def _declared_renames(new: dict, removed: list[str], added: list[str]) -> dict[str, str]:
+    """old id → new id for metrics whose `previous_ids:` name a removed id: history carries on."""
+    declared: dict[str, str] = {}
+    for new_id in sorted(added):
+        previous = new[new_id].values.get("previous_ids")
+        for old_id in previous if isinstance(previous, list) else []:
+            if old_id in removed and old_id not in declared:
+                declared[old_id] = new_id
+    return declared
+
+
 @dataclass
 class Comparison:
     changes: dict[str, list[EntityChange]]
@@ -135,6 +146,12 @@ def compare(base: dict, head: dict, base_usage: dict[str, list[str]], stored_met
         added = sorted(set(new) - set(old))
         if kind == "goals":  # a goal's id is its metric's: it is renamed with its metric only
             renames = {o: n for o, n in renamed_metrics.items() if o in old and n in new}
+        elif kind == "metrics":
+            declared = _declared_renames(new, removed, added)
+            renames = declared | _pair_renames(
+                base, head, kind, [r for r in removed if r not in declared],
+                [a for a in added if a not in declared.values()],
+            )  # fmt: skip
         else:
             renames = _pair_renames(base, head, kind, removed, added)
         found: list[EntityChange] = []
@@ -155,7 +172,8 @@ def compare(base: dict, head: dict, base_usage: dict[str, list[str]], stored_met
         changes[kind] = found
         if kind == "metrics":
             renamed_metrics = renames
-    breaking.extend(_metric_breaks(base, head, renamed_metrics, base_usage, stored_metrics))
+    carried = _declared_renames(head["metrics"], list(renamed_metrics), list(renamed_metrics.values()))
+    breaking.extend(_metric_breaks(base, head, renamed_metrics, carried, base_usage, stored_metrics))
     old_project, new_project = (
         base["config"]["config"].values["project"],
         head["config"]["config"].values["project"],
@@ -192,17 +210,20 @@ def _as_before_renames(values: dict, renames: dict[str, str], dialect: str) -> d
     return values
 
 
-def _metric_breaks(base, head, renames, usage, stored) -> list[Breaking]:
+def _metric_breaks(base, head, renames, carried, usage, stored) -> list[Breaking]:
+    """`carried`: the renames whose new metric lists the old id in `previous_ids:` (not breaking)."""
     found = []
     old, new = base["metrics"], head["metrics"]
     dialect = str(head["config"]["config"].values.get("dialect", "duckdb"))
-    for metric_id in sorted(set(old) & set(new)):
-        before = measure(base, old[metric_id])
+    # a metric that keeps its id, or carries an earlier id's history on: same meaning, or a new version
+    pairs = [(m, m) for m in sorted(set(old) & set(new))] + sorted(carried.items())
+    for old_id, metric_id in pairs:
+        before = measure(base, old[old_id])
         after = _as_before_renames(measure(head, new[metric_id]), renames, dialect)
         if before == after:
             continue
         old_version, new_version = (
-            old[metric_id].values.get("version", 1),
+            old[old_id].values.get("version", 1),
             new[metric_id].values.get("version", 1),
         )
         if isinstance(old_version, int) and isinstance(new_version, int) and new_version > old_version:
@@ -219,13 +240,15 @@ def _metric_breaks(base, head, renames, usage, stored) -> list[Breaking]:
             )
         )
     for old_id, new_id in sorted(renames.items()):
+        if carried.get(old_id) == new_id:
+            continue
         found.append(
             Breaking(
                 "metrics",
                 old_id,
                 "metric_renamed",
                 f"metric {old_id!r} was renamed to {new_id!r}: stored results, history and references stay "
-                "under the old id",
+                f"under the old id; add `previous_ids: [{old_id}]` to {new_id!r} to carry them over",
             )
         )
     for metric_id in sorted(set(old) - set(new) - set(renames)):

@@ -6,7 +6,7 @@ import json
 import re
 from urllib.parse import quote
 
-from cxspec import __version__
+from cxspec.version import __version__
 from cxspec.codes import CODES
 from cxspec.diagnostics import Severity
 

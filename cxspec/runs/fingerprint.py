@@ -29,12 +29,15 @@ def metric_definition_hash(project, metric) -> str:
     """What a metric measures: its own fields, its source's and its touch point's match."""
     source = project.sources.get(metric.source or "")
     touchpoint = project.touchpoints.get(metric.touchpoint or "")
+    fields = {
+        k: v
+        for k, v in metric.raw.items()
+        if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint", "previous_ids")
+    }
+    if metric.previous_ids:  # renamed: hashed under its first id, so its history shows no break
+        fields["id"] = metric.previous_ids[0]
     content = {
-        "metric": {
-            k: v
-            for k, v in metric.raw.items()
-            if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint")
-        },
+        "metric": fields,
         # a lint suppression says nothing about what is measured
         "source": {k: v for k, v in source.raw.items() if k != "lint"} if source is not None else None,
         "match": touchpoint.match if touchpoint is not None else None,

@@ -4,11 +4,15 @@ For one period (the latest stored one by default) of one grain without dimension
 
 - ``goal_red``: the metric's status is red;
 - ``significant_drop``: it changed for the worse since the previous period that has a
-  value, and a two-sided test at 95% says so (NPS and proportions: normal approximation;
-  means: Welch's t), with each period's standard error taken as moe/1.96;
+  value, and a two-sided test at 95% says so (means, by the type's `statistic`: Welch's t;
+  NPS, proportions and other estimates: normal approximation), with each period's standard
+  error taken as moe/1.96;
 - ``below_journey``: a touch point's score is more than 10 points below its journey's mean;
 - ``insufficient_sample``: the metric's n is below its ``min_sample``;
 - ``no_data``: the project has the metric but the period has no value for it.
+
+Numbers in the sentences are written by the metric type's display (cxspec/display.py), as
+in every report.
 
 Owner of a metric's issue: the metric's owner, else its touch point's, else that touch
 point's journey's. Owner of a touch point's issue: its owner, else its journey's.
@@ -18,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxspec.builtin.metric_types import Csat, Mean
+from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
+from cxspec.metric_type import Statistic
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.stats import welch_t_test, z_test
@@ -120,27 +125,29 @@ class _Detector:
 
     def _goal_red(self, metric, current: MetricResult) -> Issue:
         goal = self.project.goals.get(metric.id)
-        unit = self._unit(metric)
+        display = self._display(metric)
         against = ""
         if goal is not None and goal.target is not None:
-            against = f" against its goal (target {_number(goal.target, unit)}"
+            against = f" against its goal (target {format_value(display, goal.target)}"
             if goal.warn is not None:
                 side = "above" if metric.lower_is_better else "below"
-                against += f", red {side} {_number(goal.warn, unit)}"
+                against += f", red {side} {format_value(display, goal.warn)}"
             against += ")"
         return self._issue(
             "goal_red",
             metric,
-            f"{_label(metric)} is {_number(current.value, unit)} in {self.period}, red{against}.",
+            f"{_label(metric)} is {format_with_unit(display, current.value)} in {self.period}, red{against}.",
             value=current.value,
         )
 
     def _insufficient(self, metric, current: MetricResult) -> Issue:
-        minimum = f" below its minimum sample of {metric.min_sample}" if metric.min_sample is not None else ""
+        minimum = (
+            f" below its minimum sample of {format_count(metric.min_sample)}" if metric.min_sample is not None else ""
+        )
         return self._issue(
             "insufficient_sample",
             metric,
-            f"{_label(metric)} has n = {current.n} in {self.period},{minimum}; "
+            f"{_label(metric)} has n = {format_count(current.n)} in {self.period},{minimum}; "
             "its value is left out of rollups.",
             value=current.value,
         )
@@ -163,15 +170,15 @@ class _Detector:
         p_value = self._p_value(metric, previous, current)
         if p_value is None or not p_value < ALPHA:
             return None
-        unit = self._unit(metric)
+        display = self._display(metric)
         verb = "rose" if metric.lower_is_better else "fell"
         lower = " (lower is better)" if metric.lower_is_better else ""
         return self._issue(
             "significant_drop",
             metric,
-            f"{_label(metric)} {verb} from {_number(previous.value, unit)} in {max(earlier)} to "
-            f"{_number(current.value, unit)} in {self.period}{lower}, a significant change "
-            f"({_p(p_value)}).",
+            f"{_label(metric)} {verb} from {format_with_unit(display, previous.value)} in {max(earlier)} to "
+            f"{format_with_unit(display, current.value)} in {self.period}{lower}, a significant change "
+            f"({format_p_value(p_value, ALPHA)}).",
             value=current.value,
             previous=previous.value,
             p_value=p_value,
@@ -180,7 +187,7 @@ class _Detector:
     def _p_value(self, metric, previous: MetricResult, current: MetricResult) -> float | None:
         se1, se2 = previous.moe / Z_95, current.moe / Z_95
         try:
-            if self._is_mean(metric):
+            if self._statistic(metric) is Statistic.MEAN:
                 if previous.n is None or current.n is None:
                     return None
                 test = welch_t_test(previous.value, se1, previous.n, current.value, se2, current.n)
@@ -190,19 +197,13 @@ class _Detector:
             return None
         return test.p_value
 
-    def _unit(self, metric) -> str | None:
-        if metric.unit:
-            return metric.unit
+    def _display(self, metric) -> Display:
         kind = self.registry.metric_types.get(metric.type)
-        if isinstance(kind, Csat) and kind.uses_top_box(metric):
-            return "%"
-        return getattr(kind, "unit", None)
+        return kind.display(metric) if kind is not None else Display(unit=metric.unit or "", plain_whole=True)
 
-    def _is_mean(self, metric) -> bool:
+    def _statistic(self, metric) -> Statistic:
         kind = self.registry.metric_types.get(metric.type)
-        if isinstance(kind, Csat):  # csat and ces: the mean score unless aggregated by top box
-            return not kind.uses_top_box(metric)
-        return isinstance(kind, Mean)
+        return kind.statistic(metric) if kind is not None else Statistic.ESTIMATE
 
     def _issue(self, kind: str, metric, message: str, **fields) -> Issue:
         touchpoint = self.project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
@@ -248,9 +249,9 @@ class _Detector:
                         period=self.period,
                         owner=touchpoint.owner or journey.owner,
                         message=(
-                            f"Touch point {name} scores {scores.touchpoints[tp_id]:.1f} in {self.period}, "
-                            f"{gap:.1f} points below the mean of journey {journey.name or journey_id} "
-                            f"({mean:.1f} over {len(tp_ids)} touch points)."
+                            f"Touch point {name} scores {format_score(scores.touchpoints[tp_id])} in "
+                            f"{self.period}, {format_score(gap)} points below the mean of journey "
+                            f"{journey.name or journey_id} ({format_score(mean)} over {len(tp_ids)} touch points)."
                         ),
                         touchpoint=tp_id,
                         journey=journey_id,
@@ -263,19 +264,3 @@ class _Detector:
 def _label(metric) -> str:
     return metric.name or metric.id
 
-
-def _number(value: float, unit: str | None) -> str:
-    """A value as people read it: fewer decimals for larger numbers, % for percentages."""
-    magnitude = abs(value)
-    decimals = 2 if magnitude < 10 else 1 if magnitude < 1000 else 0
-    text = f"{value:,.{decimals}f}"
-    return text + "%" if unit == "%" else text
-
-
-def _p(p_value: float) -> str:
-    if p_value < 0.001:
-        return "p < 0.001"
-    text = f"{p_value:.3g}"
-    if p_value < ALPHA <= float(text):  # never print a significant p as 0.05
-        text = f"{p_value:.6f}".rstrip("0")
-    return f"p = {text}"

@@ -45,7 +45,7 @@ def run_project(
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
-        stored, scores = load(warehouse, info.project, grain)
+        stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
     return Stored(project, grain, stored, scores, computed=len(results))
 
 
@@ -65,5 +65,7 @@ def _check_finite(results) -> None:
 
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
-        stored, scores = load(warehouse, project.config.project, project.config.grain)
+        stored, scores = load(
+            warehouse, project.config.project, project.config.grain, project.renamed_metrics()
+        )
     return Stored(project, project.config.grain, stored, scores)

@@ -8,7 +8,7 @@ duplicates rows, and a run that fails midway leaves the earlier results as they 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -104,9 +104,50 @@ def store(warehouse, project, registry, info: RunInfo, results, definitions: dic
             exp.In(this=col("period"), query=exp.Subquery(this=periods)),
         )
         warehouse.execute_statement(exp.delete(_table(RESULTS), where=mine).sql(dialect=dialect))
+        for statement in _carry_history(info.project, project.renamed_metrics()):
+            warehouse.execute_statement(statement.sql(dialect=dialect))
         warehouse.execute_statement(_insert_results(project, info, definitions).sql(dialect=dialect))
         warehouse.execute_statement(exp.delete(_table(SCORES), where=mine.copy()).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info).sql(dialect=dialect))
+
+
+def _carry_history(project_id: str, renames: dict[str, str]) -> list[exp.Expression]:
+    """Statements that move stored rows of earlier ids (`previous_ids:`) to the metric's id now.
+
+    Where both ids hold a row for one grain, period and dimensions, the newer id's row wins."""
+    statements: list[exp.Expression] = []
+    for old, new in sorted(renames.items()):
+        same_row = exp.and_(
+            *[exp.EQ(this=col(c, "n"), expression=col(c, _table(RESULTS).name)) for c in RESULT_KEY if c != "metric"],
+            exp.EQ(this=col("metric", "n"), expression=text(new)),
+        )
+        newer = exp.Exists(
+            this=exp.select(exp.Literal.number(1))
+            .from_(exp.alias_(_table(RESULTS), "n", table=True))
+            .where(same_row)
+        )
+        of_old = exp.and_(
+            exp.EQ(this=col("project"), expression=text(project_id)),
+            exp.EQ(this=col("metric"), expression=text(old)),
+        )
+        statements.append(exp.delete(_table(RESULTS), where=exp.and_(of_old, newer)))
+        statements.append(exp.update(_table(RESULTS), {"metric": text(new)}, where=of_old.copy()))
+    return statements
+
+
+def rename_history(results: list[MetricResult], renames: dict[str, str]) -> list[MetricResult]:
+    """Stored rows of earlier ids under the metric's id now (a row of the newer id wins)."""
+    if not renames:
+        return results
+    held = {(r.metric, r.period, dimensions_key(r.dimensions)) for r in results}
+    moved = []
+    for r in results:
+        new = renames.get(r.metric)
+        if new is None:
+            moved.append(r)
+        elif (new, r.period, dimensions_key(r.dimensions)) not in held:
+            moved.append(replace(r, metric=new))
+    return sorted(moved, key=lambda r: (r.metric, r.period, dimensions_key(r.dimensions)))
 
 
 def refuse_unusable_layout(warehouse) -> None:
@@ -212,8 +253,11 @@ class StoredScore:
     coverage: float | None
 
 
-def load(warehouse, project_id: str, grain: str) -> tuple[list[MetricResult], list[StoredScore]]:
-    """Everything stored for a project at a grain, in a stable order."""
+def load(
+    warehouse, project_id: str, grain: str, renames: dict[str, str] | None = None
+) -> tuple[list[MetricResult], list[StoredScore]]:
+    """Everything stored for a project at a grain, in a stable order; rows of earlier ids
+    (`renames`: old → new) under the metric's id now."""
     dialect = warehouse.dialect
     if dialect in VERSIONED and not check_stored_layout(warehouse):
         return [], []
@@ -256,6 +300,7 @@ def load(warehouse, project_id: str, grain: str) -> tuple[list[MetricResult], li
         )  # fmt: skip
         for r in rows
     ]
+    results = rename_history(results, renames or {})
     query = (
         exp.select(*[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")])
         .from_(_table(SCORES))

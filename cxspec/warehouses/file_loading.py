@@ -12,14 +12,8 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from cxspec.builtin.source_types import FileSource
 from cxspec.compiler.dialects import utc_timestamp
-from cxspec.warehouse import WarehouseError
-
-
-def file_reader(source, root: Path) -> exp.Expression:
-    """The DuckDB table function reading a `file` source, with a project-relative path."""
-    return FileSource().data_file(source).duckdb_reader()
+from cxspec.diagnostics import WarehouseError
 
 
 def read_local(relation: exp.Expression, root: Path) -> tuple[list[str], list[str], list[tuple]]:

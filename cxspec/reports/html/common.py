@@ -13,7 +13,7 @@ from cxspec.reports.model import MetricEntry, Report
 
 STATUS = {  # status -> (words, css class)
     "green": ("on target", "ok"),
-    "amber": ("below target", "warn"),
+    "amber": ("short of target", "warn"),
     "red": ("off target", "bad"),
     "insufficient_sample": ("sample too small", "na"),
 }

@@ -36,7 +36,7 @@ def metrics_section(report: Report, ctx: Context) -> str:
     statuses = [
         ("all", "all"),
         ("red", "off target"),
-        ("amber", "below target"),
+        ("amber", "short of target"),
         ("green", "on target"),
         ("insufficient_sample", "small sample"),
         ("none", "no goal / data"),

@@ -96,7 +96,7 @@ def _status_card(report: Report) -> str:
     total = sum(counts.values()) or 1
     labels = {
         "ok": "on target",
-        "warn": "below target",
+        "warn": "short of target",
         "bad": "off target",
         "na": "small sample",
         "none": "no goal / no data",

@@ -79,7 +79,7 @@ def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str
     read_sources = {s for m in models for s in m.query.sources} | {s.id for s in semantic.sources}
     sources = [project.sources[s] for s in sorted(read_sources)]
     files["models/sources.yml"] = HEADER + dump(
-        sources_document(project, sources, project.root, out_dir, dialect)
+        sources_document(project, registry, sources, project.root, out_dir, dialect)
     )
     for model in models:
         files[f"models/metrics/{model.name}.sql"] = model.sql

@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from cxspec_dbt.models import row_model_name
 
-HOW = {
-    "ratio": "derived: numerator / denominator, NULL when the denominator is 0 (as cxspec)",
-    "derived": "derived: the same arithmetic, every division NULL on 0 (as cxspec)",
-    "count_distinct": "simple: count_distinct measure, the filter inside it",
-    "percentile": "simple: percentile measure (continuous), the filter inside it",
-}
-
-
 def cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -81,13 +73,7 @@ def readme(project, registry, package: str, dialect: str, models, semantic) -> s
     ]
     for metric_id in sorted(semantic.exported):
         metric = project.metrics[metric_id]
-        shape = registry.metric_types[metric.type].shape
-        how = HOW.get(
-            metric.type,
-            "derived: the type's own formula over simple metrics, one per measure"
-            if shape == "measures"
-            else "",
-        )
+        how = semantic.how.get(metric_id, "")
         lines.append(f"| `{metric_id}` | {metric.type} | `{semantic.exported[metric_id]}` | {cell(how)} |")
     lines += ["", "### Not in the semantic layer", ""]
     if semantic.skipped:

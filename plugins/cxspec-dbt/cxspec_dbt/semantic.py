@@ -7,22 +7,32 @@ measure the type declares becomes a MetricFlow measure and a simple metric, and 
 `result` expression, built over those simple metrics instead of SQL aggregates, becomes a
 derived metric — the very formula cxspec compiles. A metric's filter and touch-point match go
 inside its measures' expressions (CASE WHEN …): MetricFlow's `filter:` can only name declared
-dimensions, cxspec filters are SQL over any column. count_distinct and percentile map to
-MetricFlow's own aggregations; ratio and derived to derived metrics with cxspec's safe division.
-What MetricFlow cannot express is listed in `skipped` with the reason.
+dimensions, cxspec filters are SQL over any column.
+
+Types of shape "rows" map to one of MetricFlow's own aggregations when their value is one:
+a continuous percentile (the type's `row_percentile`: percentile) or COUNT(DISTINCT …) in
+the type's `row_result` (count_distinct). Types computed from other metrics (ratio, derived)
+become derived metrics whose `expr` is the type's own `computed_value` over the inputs'
+MetricFlow metrics. A type may declare its mapping instead (`metricflow_measure`, see
+README.md). What MetricFlow cannot express is listed in `skipped` with the reason; nothing
+here names a metric type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cxspec import PERIOD, MeasureAccess, Planner, case_when, dim_column, flag, num, quoted_fragment, safe_div
+from cxspec import PERIOD, MeasureAccess, Planner, RowAccess, case_when, dim_column, flag, num
 from sqlglot import exp
 
 from cxspec_dbt.names import claim, dbt_name
 from cxspec_dbt.owners import metric_meta
 
-AGGREGATIONS = {"sum": "sum", "min": "min", "max": "max"}
+#: Measure aggregations (`Measure.agg`) that are MetricFlow measure aggregations of the same name.
+AGGREGATIONS = frozenset({"sum", "min", "max"})
+#: The method a metric type of shape "rows" may have to declare its MetricFlow measure:
+#: `metricflow_measure(metric, sql) -> (agg, per-row expression, agg_params) | None`.
+DECLARED_MAPPING = "metricflow_measure"
 SPINE_REASON = (
     "MetricFlow has no aggregation for 'entities active at each period's start, and who of them "
     "left during the period' (it needs a population at every period boundary, not rows in a period)"
@@ -37,8 +47,21 @@ class SemanticExport:
     skipped: dict[str, str] = field(default_factory=dict)
     #: cxspec metric id → the MetricFlow metric carrying its value.
     exported: dict[str, str] = field(default_factory=dict)
+    #: cxspec metric id → how it maps, in words (for the package's README).
+    how: dict[str, str] = field(default_factory=dict)
     #: Sources that got a semantic model (their row models must be written).
     sources: list = field(default_factory=list)
+
+
+class Unmappable(Exception):
+    """A metric MetricFlow cannot express; the message says why (it goes to `skipped`)."""
+
+
+def no_mapping(metric, metric_type) -> str:
+    return (
+        f"metric type {metric.type!r} (shape {metric_type.shape!r}) has no MetricFlow mapping: "
+        f"give the type a `{DECLARED_MAPPING}` method (see the cxspec-dbt README)"
+    )
 
 
 class SemanticBuilder:
@@ -69,8 +92,8 @@ class SemanticBuilder:
                 continue
             try:
                 self.source_metric(metric, metric_type)
-            except NotImplementedError:
-                self.result.skipped[metric.id] = f"metric type {metric.type!r} has no MetricFlow mapping"
+            except Unmappable as reason:
+                self.result.skipped[metric.id] = str(reason)
         self.computed_metrics(computed)
         for source_id in sorted(self.measures):
             source = self.project.sources[source_id]
@@ -125,10 +148,10 @@ class SemanticBuilder:
         context = self.planner.sql_context(source)
         if metric_type.shape == "measures":
             self.measure_metric(metric, metric_type, source, predicate, context)
-        elif metric_type.shape == "rows" and metric.type in ("count_distinct", "percentile"):
-            self.row_metric(metric, source, predicate, context)
+        elif metric_type.shape == "rows":
+            self.row_metric(metric, metric_type, source, predicate, context)
         else:
-            raise NotImplementedError
+            raise Unmappable(no_mapping(metric, metric_type))
 
     def measure_metric(self, metric, metric_type, source, predicate, context) -> None:
         name, label, description = self.public(metric)
@@ -137,7 +160,7 @@ class SemanticBuilder:
 
         def lookup(measure_name: str) -> exp.Expression:
             if measure_name not in measures:
-                raise NotImplementedError
+                raise Unmappable(f"its formula reads {measure_name!r}, which is not one of its measures")
             return exp.column(f"{name}_{dbt_name(measure_name)}")
 
         value = metric_type.result(metric, MeasureAccess(lookup, rows), context).value
@@ -145,15 +168,16 @@ class SemanticBuilder:
         # Only the measures the formula uses (n for a margin of error is left out); every one
         # checked before any is added, so that a metric skipped leaves nothing behind.
         chosen = {f"{name}_{dbt_name(m)}": m for m in measures if f"{name}_{dbt_name(m)}" in used}
-        if any(measures[m].agg not in AGGREGATIONS for m in chosen.values()):
-            raise NotImplementedError
+        odd = sorted({measures[m].agg for m in chosen.values()} - set(AGGREGATIONS))
+        if odd:
+            raise Unmappable(f"its measures aggregate by {', '.join(odd)}, which MetricFlow has no measure for")
         for input_name, measure_name in sorted(chosen.items()):
             measure = measures[measure_name]
             expression = measure.expression.copy()
             if predicate is not None:
                 expression = case_when(predicate.copy(), expression)
             self.add_measure(
-                source, input_name, AGGREGATIONS[measure.agg], expression, f"{measure_name} of {metric.id}"
+                source, input_name, measure.agg, expression, f"{measure_name} of {metric.id}"
             )
         inputs = list(chosen)
         if rows.name in used:
@@ -169,16 +193,12 @@ class SemanticBuilder:
                 f"Input of {metric.id}: {input_name[len(name) + 1 :]}.",
             )
         self.derived(metric, name, label, description, value, sorted(inputs))
+        self.result.how[metric.id] = "derived: the type's own formula over simple metrics, one per measure"
 
-    def row_metric(self, metric, source, predicate, context) -> None:
+    def row_metric(self, metric, metric_type, source, predicate, context) -> None:
         name, label, description = self.public(metric)
-        if metric.type == "count_distinct":
-            value = context.column(metric.get("column") or source.entity)
-            agg, extra = "count_distinct", {}
-        else:
-            value = context.number(metric.get("column"))
-            agg = "percentile"
-            extra = {"agg_params": {"percentile": metric.get("percentile"), "use_discrete_percentile": False}}
+        agg, value, params = row_aggregate(metric, metric_type, context)
+        extra = {"agg_params": params} if params else {}
         if predicate is not None:
             value = case_when(predicate.copy(), value)
         measure = self.add_measure(
@@ -186,6 +206,8 @@ class SemanticBuilder:
         )
         self.simple_metric(name, label, measure, metric, description)
         self.result.exported[metric.id] = name
+        continuous = " (continuous)" if params.get("use_discrete_percentile") is False else ""
+        self.result.how[metric.id] = f"simple: {agg} measure{continuous}, the filter inside it"
 
     def derived(self, metric, name, label, description, value: exp.Expression, inputs: list[str]) -> None:
         self.result.metrics.append(
@@ -227,29 +249,21 @@ class SemanticBuilder:
                 return
 
     def computed_metric(self, metric, metric_type) -> None:
+        """The type's own formula over the inputs' MetricFlow metrics: the very expression
+        cxspec compiles (a ratio's and derived's divisions NULL on 0)."""
         name, label, description = self.public(metric)
         names = self.result.exported
-        if metric.type == "ratio":
-            value = safe_div(
-                exp.column(names[metric.get("numerator")]), exp.column(names[metric.get("denominator")])
+        try:
+            value = metric_type.computed_value(
+                metric, lambda metric_id: exp.column(names[metric_id]), self.planner.computed_context()
             )
-        elif metric.type == "derived":
-            value = self.derived_expression(metric.get("expr"), names)
-        else:
-            self.result.skipped[metric.id] = f"metric type {metric.type!r} has no MetricFlow mapping"
+        except NotImplementedError:
+            self.result.skipped[metric.id] = no_mapping(metric, metric_type)
             return
         inputs = sorted({names[d] for d, _ in metric_type.depends_on(metric)})
         self.derived(metric, name, label, description, value, inputs)
-
-    def derived_expression(self, text: str, names: dict[str, str]) -> exp.Expression:
-        """cxspec's derived arithmetic over MetricFlow names; every division safe, as cxspec's."""
-        expression = quoted_fragment(text, self.project.config.dialect)
-        wrapper = exp.Paren(this=expression)  # a parent, so that even the root can be replaced
-        for column in list(wrapper.find_all(exp.Column)):
-            column.replace(exp.column(names[column.name]))
-        for division in reversed(list(wrapper.find_all(exp.Div))):
-            division.replace(safe_div(division.this.copy(), division.expression.copy()))
-        return wrapper.this
+        definition = metric_type.definition(metric, self.project)
+        self.result.how[metric.id] = f"derived: {definition}, every division NULL on 0 (as cxspec)"
 
     # -- semantic models --------------------------------------------------------------------
 
@@ -310,6 +324,35 @@ class SemanticBuilder:
 
     def quoted(self, column: str) -> str:
         return self.sql(exp.column(column, quoted=True))
+
+
+def row_aggregate(metric, metric_type, context) -> tuple[str, exp.Expression, dict]:
+    """(MetricFlow aggregation, per-row expression, agg_params) of a metric of shape "rows":
+    as its type declares it, else from what its value is (a continuous percentile, a count of
+    distinct values); refused with the reason otherwise."""
+    declared = getattr(metric_type, DECLARED_MAPPING, None)
+    if callable(declared):
+        mapping = declared(metric, context)
+        if mapping is None:
+            raise Unmappable(f"metric type {metric.type!r} says MetricFlow cannot express this metric")
+        agg, value, params = mapping
+        return agg, value, dict(params or {})
+    percentile = metric_type.row_percentile(metric, context)
+    if percentile is not None:
+        value, fraction = percentile
+        # agg_params in MetricFlow's words: a continuous percentile (PERCENTILE_CONT).
+        return "percentile", value, dict(percentile=fraction, use_discrete_percentile=False)
+    try:
+        result = metric_type.row_result(metric, RowAccess(None, context.dialect), context).value
+    except NotImplementedError:
+        result = None
+    while isinstance(result, (exp.Cast, exp.Paren)):
+        result = result.this
+    if isinstance(result, exp.Count) and isinstance(result.this, exp.Distinct):
+        distinct = result.this.expressions
+        if len(distinct) == 1:
+            return "count_distinct", distinct[0].copy(), {}
+    raise Unmappable(no_mapping(metric, metric_type))
 
 
 def build_semantic(project, registry, dialect: str, row_model_name) -> SemanticExport:

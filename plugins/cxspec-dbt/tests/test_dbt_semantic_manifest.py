@@ -250,3 +250,126 @@ def test_a_plugin_metric_type_of_measures_maps_without_plugin_specific_code(tmp_
     measures = {m.name: m for sm in built.semantic_manifest.semantic_models for m in sm.measures}
     assert set(measures) == {"happy_share_n", "happy_share_top"}  # `best` is not in the formula
     assert "'a'" in measures["happy_share_top"].expr and ">= 9" in measures["happy_share_top"].expr
+
+
+def _export_with_types(tmp_path, types: dict, metrics: str):
+    """Export a project whose metrics use the given plugin metric types; → (package, skipped)."""
+    from cxspec import build_registry, validate_project
+
+    from cxspec_dbt.exporter import DbtExport
+    from cxspec_dbt.semantic import build_semantic
+
+    registry = build_registry(external=False)
+    registry.metric_types.update({name: kind() for name, kind in types.items()})
+    project_dir = tmp_path / "p"
+    (project_dir / "specs").mkdir(parents=True)
+    (project_dir / "cxspec.yaml").write_text("version: 1\nproject: p\n", encoding="utf-8")
+    (project_dir / "specs/s.yaml").write_text(
+        "version: 1\n"
+        "sources:\n  - {id: answers, type: table, table: raw.answers, time: at, entity: who}\n"
+        "metrics:\n" + metrics,
+        encoding="utf-8",
+    )
+    validation = validate_project(project_dir, registry)
+    assert validation.project is not None and not validation.diagnostics, validation.diagnostics
+    package = tmp_path / "pkg"
+    DbtExport().export(validation.project, registry, package, dialect="duckdb")
+    skipped = build_semantic(validation.project, registry, "duckdb", lambda s: f"rows_{s.id}").skipped
+    return package, skipped
+
+
+def _rows_types():
+    from cxspec import MetricSql, MetricType, double, num
+
+    class Median(MetricType):  # a value MetricFlow has no aggregation for, declared or not
+        name = "median_gap"
+        fields = {"column": {"type": "string"}}
+        required = ("column",)
+        shape = "rows"
+
+        def row_result(self, metric, rows, sql):
+            value = rows.only(sql.number(metric.get("column")))
+            return MetricSql(value=double(exp_median(value)), n=num(1), invalid=num(0))
+
+    class Distinct(MetricType):  # COUNT(DISTINCT …): maps by what its value is
+        name = "distinct_askers"
+        fields = {"column": {"type": "string"}}
+        required = ("column",)
+        shape = "rows"
+
+        def row_result(self, metric, rows, sql):
+            from sqlglot import exp
+
+            value = exp.Count(this=exp.Distinct(expressions=[rows.only(sql.column(metric.get("column")))]))
+            return MetricSql(value=double(value), n=num(1), invalid=num(0))
+
+    class Declared(Median):  # the same value, with the mapping declared by the type
+        name = "declared_median"
+
+        def metricflow_measure(self, metric, sql):
+            return "median", sql.number(metric.get("column")), None
+
+    return {"median_gap": Median, "distinct_askers": Distinct, "declared_median": Declared}
+
+
+def exp_median(value):
+    from sqlglot import exp
+
+    return exp.Median(this=value)
+
+
+def test_plugin_types_of_rows_shape_map_by_their_value_or_declaration_or_are_refused(tmp_path):
+    package, skipped = _export_with_types(
+        tmp_path,
+        _rows_types(),
+        "  - {id: gap, type: median_gap, source: answers, column: wait}\n"
+        "  - {id: askers, type: distinct_askers, source: answers, column: who}\n"
+        "  - {id: declared, type: declared_median, source: answers, column: wait}\n",
+    )
+    assert skipped == {
+        "gap": "metric type 'median_gap' (shape 'rows') has no MetricFlow mapping: give the type a "
+        "`metricflow_measure` method (see the cxspec-dbt README)"
+    }
+    doc = yaml.safe_load((package / "models/semantic/semantic_models.yml").read_text(encoding="utf-8"))
+    measures = {m["name"]: m for sm in doc["semantic_models"] for m in sm["measures"]}
+    assert measures["askers_value"]["agg"] == "count_distinct" and measures["askers_value"]["expr"] == '"who"'
+    assert measures["declared_value"]["agg"] == "median"
+    assert "gap_value" not in measures
+    built, results = validate(metricflow_documents(package))
+    assert not built.issues.all_issues and not results.errors, [e.message for e in results.errors]
+
+
+def test_a_plugin_type_computed_from_other_metrics_maps_by_its_own_formula(tmp_path):
+    from cxspec import MetricType, safe_div, sub
+
+    class Gap(MetricType):  # (a − b) / b: a type cxspec-dbt has never heard of
+        name = "relative_gap"
+        fields = {"a": {"type": "string"}, "b": {"type": "string"}}
+        required = ("a", "b")
+        reads_source = False
+        shape = "metrics"
+
+        def depends_on(self, metric):
+            return [(metric.get("a"), "a"), (metric.get("b"), "b")]
+
+        def computed_value(self, metric, value_of, sql):
+            return safe_div(sub(value_of(metric.get("a")), value_of(metric.get("b"))), value_of(metric.get("b")))
+
+    package, skipped = _export_with_types(
+        tmp_path,
+        {"relative_gap": Gap},
+        "  - {id: now, type: count, source: answers}\n"
+        "  - {id: before, type: count, source: answers, filter: \"at < DATE '2026-01-01'\"}\n"
+        "  - {id: growth, type: relative_gap, a: now, b: before}\n",
+    )
+    assert skipped == {}
+    doc = yaml.safe_load((package / "models/semantic/semantic_models.yml").read_text(encoding="utf-8"))
+    growth = {m["name"]: m for m in doc["metrics"]}["growth"]
+    assert growth["type"] == "derived"
+    assert sorted(i["name"] for i in growth["type_params"]["metrics"]) == ["before", "now"]
+    # The type's own formula, its division NULL on 0 as cxspec computes it.
+    assert growth["type_params"]["expr"] == (
+        "CASE WHEN before <> 0 THEN CAST(now - before AS DOUBLE) / CAST(before AS DOUBLE) END"
+    )
+    built, results = validate(metricflow_documents(package))
+    assert not built.issues.all_issues and not results.errors, [e.message for e in results.errors]
