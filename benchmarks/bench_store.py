@@ -148,7 +148,8 @@ def measure_reports(url: str, project, registry) -> None:
             started = time.perf_counter()
             size = len(render_report(model, fmt, registry, project=project).encode("utf-8"))
             took = time.perf_counter() - started
-            print(f"  {label:13} report.{fmt:4} {size / 1e6:8.2f} MB  in {took:5.1f} s (+ model {built:.1f} s)")
+            line = f"  {label:13} report.{fmt:4} {size / 1e6:8.2f} MB  in {took:5.1f} s"
+            print(f"{line} (+ model {built:.1f} s)")
 
 
 def _drop_tables(url: str) -> None:
