@@ -127,8 +127,9 @@ def test_the_environment_variable_allows_folders(make_project, shared, elsewhere
 
 
 def test_option_and_environment_add_up(make_project, shared, elsewhere, run_main, monkeypatch):
+    other = json.dumps(str(elsewhere / "secret.csv"))
     spec = source_spec(str(shared / "responses.csv")) + (
-        f"  - id: other\n    type: file\n    path: {json.dumps(str(elsewhere / 'secret.csv'))}\n    time: day\n"
+        f"  - id: other\n    type: file\n    path: {other}\n    time: day\n"
     )
     root = make_project({"specs/s.yaml": spec})
     monkeypatch.setenv(ENV_VAR, str(elsewhere))
