@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cxspec.commands.common import current_data_roots, data_root_option
 from cxspec.version import __version__
 from cxspec.diagnostics import CxspecError, Severity, has_errors
 from cxspec.gcpause import paused_gc
@@ -52,6 +53,7 @@ def cli():
     help="How to print the problems.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@data_root_option
 @click.pass_context
 def validate(ctx, project, fmt, strict):
     """Check a project against the schema and the semantic rules.
@@ -62,7 +64,7 @@ def validate(ctx, project, fmt, strict):
     from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    result = validate_project(project, default_registry(), phase="validate")
+    result = validate_project(project, default_registry(), phase="validate", data_roots=current_data_roots())
     root = result.root
     context = RenderContext(
         root=root,

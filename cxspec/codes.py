@@ -174,10 +174,10 @@ CODES: dict[str, Code] = {
         # Data files
         Code(
             "CX401",
-            "path outside the project",
+            "not a plain file path",
             _E,
-            "File sources resolve inside the project folder; `..` and absolute paths that leave it "
-            "are refused.",
+            "A file source names one file: no `~`, URLs or wildcards, which the engine would read "
+            "elsewhere; a table source's name does not end like a file.",
         ),
         Code("CX402", "file not found", _W, "A file source's path does not exist (yet)."),
         Code(
@@ -191,6 +191,20 @@ CODES: dict[str, Code] = {
             "unknown column",
             _E,
             "A spec names a column that a source declaring its columns does not have.",
+        ),
+        Code(
+            "CX420",
+            "path outside the project and the data roots",
+            _E,
+            "A file source's path resolves outside the project folder and every data root the operator "
+            "allowed (`--data-root`, CXSPEC_DATA_ROOTS); specs cannot allow folders.",
+        ),
+        Code(
+            "CX421",
+            "symbolic link out of the data roots",
+            _E,
+            "A file source's path lies inside the project or a data root but passes through a symbolic "
+            "link that resolves outside all of them.",
         ),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),

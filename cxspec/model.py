@@ -210,6 +210,9 @@ class Project:
     root: Path
     config: Config
     files: list[str] = field(default_factory=list)
+    #: Folders outside the project that file sources may read, resolved: the operator's
+    #: `--data-root` and CXSPEC_DATA_ROOTS (cxspec/data_roots.py); never set by a spec.
+    data_roots: tuple[Path, ...] = ()
     owners: dict[str, Owner] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     journeys: dict[str, Journey] = field(default_factory=dict)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cxspec.build import add_file, apply_source_defaults, build_config
 from cxspec.check_context import Phase
 from cxspec.checks import run_checks
+from cxspec.data_roots import operator_roots
 from cxspec.diagnostics import Diagnostic, DiagnosticSink, Location, has_errors, sort_diagnostics
 from cxspec.gcpause import paused_gc
 from cxspec.model import Project
@@ -64,18 +66,28 @@ def read_yaml(root: Path, file: str, sink: DiagnosticSink):
     return data
 
 
-def validate_project(path: str | os.PathLike, registry: Registry, *, phase: Phase = "validate") -> Validation:
+def validate_project(
+    path: str | os.PathLike,
+    registry: Registry,
+    *,
+    phase: Phase = "validate",
+    data_roots: Sequence[Path] | None = None,
+) -> Validation:
     """Load and check the project at `path` with the types and rules of `registry`.
 
     `phase` is passed to the checks: what the caller goes on to do (see CheckContext).
+    `data_roots`: folders outside the project that file sources may read (resolved, see
+    cxspec/data_roots.py); None reads them from CXSPEC_DATA_ROOTS.
     """
+    if data_roots is None:
+        data_roots = operator_roots()
     # The loaded tree is many small containers that live until the end: cyclic garbage
     # collection passes over them find nothing to free.
     with paused_gc():
-        return _validate(path, registry, phase)
+        return _validate(path, registry, phase, tuple(data_roots))
 
 
-def _validate(path, registry: Registry, phase: Phase) -> Validation:
+def _validate(path, registry: Registry, phase: Phase, data_roots: tuple[Path, ...] = ()) -> Validation:
     sink = DiagnosticSink()
     try:
         root = find_root(path)
@@ -96,7 +108,7 @@ def _validate(path, registry: Registry, phase: Phase) -> Validation:
     if not isinstance(config_data, YamlMap):
         return Validation(None, sort_diagnostics(sink.items), root)
     config = build_config(config_data, CONFIG_FILE, fallback_id=root.resolve().name.lower())
-    project = Project(root=root, config=config)
+    project = Project(root=root, config=config, data_roots=data_roots)
 
     files = spec_files(root, config.paths, config.output)
     if len(files) > MAX_SPEC_FILES:

@@ -276,26 +276,27 @@ def test_paths_outside_the_project_are_not_searched(entry, tmp_path, outside, va
 
 
 @pytest.mark.parametrize(
-    ("path", "message"),
+    ("path", "code", "message"),
     [
-        ("../outside/secret.csv", "leads outside the project"),
-        ("data/../../outside/secret.csv", "leads outside the project"),
-        ("{outside}/secret.csv", "leads outside the project"),
-        ("data/link.csv", "leads outside the project"),  # a symbolic link inside, to a file outside
-        ("~/secret.csv", "is not a plain file path inside the project"),  # DuckDB expands ~
-        ("https://example.com/secret.csv", "is not a plain file path inside the project"),
-        ("s3://bucket/secret.parquet", "is not a plain file path inside the project"),
-        ("data/*.csv", "is not a plain file path inside the project"),  # a glob may cross links
-        ("data/[ab].csv", "is not a plain file path inside the project"),
+        ("../outside/secret.csv", "CX420", "leads outside the project"),
+        ("data/../../outside/secret.csv", "CX420", "leads outside the project"),
+        ("{outside}/secret.csv", "CX420", "leads outside the project"),
+        ("data/link.csv", "CX421", "passes through a symbolic link"),  # a link inside, to a file outside
+        ("~/secret.csv", "CX401", "is not a plain file path"),  # DuckDB expands ~
+        ("https://example.com/secret.csv", "CX401", "is not a plain file path"),
+        ("s3://bucket/secret.parquet", "CX401", "is not a plain file path"),
+        ("data/*.csv", "CX401", "is not a plain file path"),  # a glob may cross links
+        ("data/[ab].csv", "CX401", "is not a plain file path"),
     ],
 )
-def test_file_sources_stay_inside_the_project(path, message, tmp_path, outside, validate):
+def test_file_sources_stay_inside_the_project(path, code, message, tmp_path, outside, validate):
+    """Without data roots (tests/test_data_roots.py), file sources read the project only."""
     text = json.dumps(path.format(outside=outside))
     spec = f"version: 1\nsources:\n  - id: s\n    type: file\n    path: {text}\n"
     root = write(tmp_path / "p", {"s.yaml": spec, "data/ok.csv": "id\n1\n"})
     (root / "data" / "link.csv").symlink_to(outside / "secret.csv")
     result = validate(root)
-    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("CX401", 5, 11)]
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [(code, 5, 11)]
     assert message in result.diagnostics[0].message
 
 

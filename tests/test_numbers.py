@@ -135,6 +135,9 @@ SUBSCRIPTIONS = tuple(m for m in METRICS if sources_of(m) == {"subscriptions"})
 SHAPES = ("nps", "csat_mean", "fcr", "handle_max", "p90_handle", "responders", "ticket_customers",
           "tickets_per_customer", "tickets_per_response", "nps_gap", "churn", "paid_retention",
           "new_subscriptions")  # fmt: skip
+#: Ratio and derived metrics over touch-point metrics, without their inputs: the query's
+#: results are computed in one step and the formulas over them in the next.
+OVER_TOUCHPOINTS = ("nps_gap", "nps_gap_half", "chat_share", "chat_csat_gap", "chat_nps_vs_web")
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,11 @@ CASES = {
         Query(SUBSCRIPTIONS, "month", ("channel",), where=lambda d: sql_ne(d["plan"], "trial")),
         "plan <> 'trial'",
     ),
+    "over-touchpoints-month": Case(Query(OVER_TOUCHPOINTS, "month")),
+    "over-touchpoints-with-inputs-week-by-channel": Case(
+        Query(("chat_nps", "nps", "csat_top1", *OVER_TOUCHPOINTS), "week", ("channel",))
+    ),
+    "over-touchpoints-quarter-by-touchpoint": Case(Query(OVER_TOUCHPOINTS, "quarter", ("touchpoint",))),
     "month-from-to": Case(Query(SHAPES, start=D(2026, 2, 15), end=D(2026, 4, 10))),
     "week-from-to-by-channel": Case(
         Query(SHAPES, "week", ("channel",), start=D(2026, 1, 28), end=D(2026, 3, 2))

@@ -10,6 +10,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from cxspec.data_roots import allowed_folders, inside, lexically_inside
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
@@ -29,7 +30,8 @@ def file_format(path: str) -> str | None:
 
 
 def check_path(source, ctx, field: str = "path") -> Path | None:
-    """The resolved data file of a source, or None after reporting a path that leaves the project."""
+    """The resolved data file of a source, or None after reporting a path that leaves the
+    project and every data root the operator allowed (cxspec/data_roots.py)."""
     project, sink = ctx.project, ctx.sink
     path = source.get(field)
     if not isinstance(path, str):
@@ -40,20 +42,33 @@ def check_path(source, ctx, field: str = "path") -> Path | None:
     if _ELSEWHERE.search(path):
         sink.add(
             "CX401",
-            f"path {path!r} of source {source.id!r} is not a plain file path inside the project",
+            f"path {path!r} of source {source.id!r} is not a plain file path",
             source.loc(field),
-            hint="name one file below the project folder: no ~, URLs or wildcards",
+            hint="name one file: no ~, URLs or wildcards",
         )
         return None
-    if not target.is_relative_to(project.root.resolve()):
+    folders = allowed_folders(project.root, project.data_roots)
+    if inside(target, folders):
+        return target
+    where = "the project and the data roots" if project.data_roots else "the project"
+    if lexically_inside(project.root, path, folders):
         sink.add(
-            "CX401",
-            f"path {path!r} of source {source.id!r} leads outside the project",
+            "CX421",
+            f"path {path!r} of source {source.id!r} passes through a symbolic link to {target}, "
+            f"outside {where}",
             source.loc(field),
-            hint="keep data files inside the project folder (a symbolic link out is refused too)",
+            hint="link to a file inside them, or let the operator allow its folder with "
+            "`--data-root DIR` or CXSPEC_DATA_ROOTS",
         )
-        return None
-    return target
+    else:
+        sink.add(
+            "CX420",
+            f"path {path!r} of source {source.id!r} leads outside {where}",
+            source.loc(field),
+            hint=f"move the file into the project, or run with `--data-root {target.parent}` (or list "
+            "that folder in CXSPEC_DATA_ROOTS): only the operator can allow folders outside it",
+        )
+    return None
 
 
 def file_reader(source, root: Path) -> exp.Expression:
@@ -63,7 +78,10 @@ def file_reader(source, root: Path) -> exp.Expression:
 
 class FileSource(SourceType):
     name = "file"
-    description = "A CSV or Parquet file inside the project, read directly by the engine."
+    description = (
+        "A CSV or Parquet file inside the project (or a data root the operator allowed), "
+        "read directly by the engine."
+    )
     fields = {
         "path": {"type": "string", "minLength": 1},
         "format": {"enum": ["csv", "parquet"]},

@@ -8,7 +8,45 @@ import click
 
 from cxspec.check_context import Phase
 from cxspec.compiler.plan import Request
+from cxspec.data_roots import DataRootError, operator_roots
 from cxspec.model import GRAINS
+
+
+#: Where `--data-root` leaves the resolved roots, in the click context of the command.
+_ROOTS_KEY = "cxspec.data_roots"
+
+
+def _remember_roots(ctx: click.Context, param, values) -> None:
+    try:
+        ctx.meta[_ROOTS_KEY] = operator_roots(values)
+    except DataRootError as exc:
+        raise click.UsageError(f"{exc}: data roots are existing folders") from None
+
+
+def data_root_option(function):
+    """--data-root DIR (repeatable), for every command that loads a project: folders outside
+    the project that file sources may read, added to CXSPEC_DATA_ROOTS (cxspec/data_roots.py)."""
+    return click.option(
+        "--data-root",
+        "data_roots",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        expose_value=False,
+        callback=_remember_roots,
+        help="A folder outside the project that file sources may read (repeatable; "
+        "adds to CXSPEC_DATA_ROOTS).",
+    )(function)
+
+
+def current_data_roots():
+    """The data roots of the running command (its --data-root and CXSPEC_DATA_ROOTS)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and _ROOTS_KEY in ctx.meta:
+        return ctx.meta[_ROOTS_KEY]
+    try:
+        return operator_roots()
+    except DataRootError as exc:
+        raise click.UsageError(f"{exc}: data roots are existing folders") from None
 
 
 def load_or_exit(project_path: str, phase: Phase):
@@ -21,7 +59,7 @@ def load_or_exit(project_path: str, phase: Phase):
     from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    result = validate_project(project_path, default_registry(), phase=phase)
+    result = validate_project(project_path, default_registry(), phase=phase, data_roots=current_data_roots())
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     if result.project is None or errors:
         context = RenderContext(root=result.root, files=tuple(result.project.files) if result.project else ())

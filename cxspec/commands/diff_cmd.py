@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from cxspec.commands.common import current_data_roots, data_root_option
+
 #: Diagnostics that do not make a side unusable for a diff: it reads specs, not data.
 IGNORED_CODES = frozenset({"CX402"})
 
@@ -19,7 +21,7 @@ def load_side(version, registry):
     from cxspec.formats import RenderContext, render
     from cxspec.validate import validate_project
 
-    result = validate_project(version.root, registry, phase="validate")
+    result = validate_project(version.root, registry, phase="validate", data_roots=current_data_roots())
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR and d.code not in IGNORED_CODES]
     if result.project is not None and not errors:
         return result.project
@@ -54,6 +56,7 @@ def load_side(version, registry):
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
 )
+@data_root_option
 def diff_command(base, head, project_dir, fmt, allow_breaking, warehouse, out_file):
     """Compare two versions of a project by meaning: BASE and HEAD are git refs or folders
     (HEAD: the working tree when absent). Exit 1 on breaking changes or an invalid side."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import data_root_option, load_or_exit
 from cxspec.schema import dialects
 
 
@@ -27,6 +27,7 @@ from cxspec.schema import dialects
     show_default=True,
     help="SQL dialect of the compiled SQL shown for each metric.",
 )
+@data_root_option
 def docs_command(project, out_dir, warehouse, no_values, dialect):
     """Write the metric catalog: every metric with its definition, formula, compiled SQL,
     source, owner, tracker, touch point, journey, goal, pyramid path and latest stored value;

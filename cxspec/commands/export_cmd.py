@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import data_root_option, load_or_exit
 
 
 @click.command("export")
@@ -14,6 +14,7 @@ from cxspec.commands.common import load_or_exit
 @click.option("--to", "target", required=True, help="The exporter (see `cxspec plugins`), e.g. dbt.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write.")
 @click.option("--dialect", default="duckdb", show_default=True, help="SQL dialect of compiled queries.")
+@data_root_option
 def export_command(project, target, out_dir, dialect):
     """Export the project's metrics for another tool (dbt, MetricFlow…)."""
     from cxspec.diagnostics import CxspecError

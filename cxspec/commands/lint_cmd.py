@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from cxspec.commands.common import current_data_roots, data_root_option
+
 #: The renderers of diagnostics (as `cxspec validate --format`).
 FORMAT_NAMES = ("text", "json", "github", "junit", "sarif")
 
@@ -49,6 +51,7 @@ def rules_table(registry) -> str:
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on any finding, not only on errors.")
 @click.option("--list-rules", is_flag=True, help="List the installed rules and exit.")
+@data_root_option
 @click.pass_context
 def lint_command(ctx, project, fmt, strict, list_rules):
     """Check a valid project against best-practice rules (owners, goals, samples, pyramid, journeys).
@@ -68,7 +71,7 @@ def lint_command(ctx, project, fmt, strict, list_rules):
     if list_rules:
         click.echo(rules_table(registry), nl=False)
         return
-    result = validate_project(project, registry, phase="validate")
+    result = validate_project(project, registry, phase="validate", data_roots=current_data_roots())
     command, diagnostics = "lint", []
     if result.project is None or has_errors(result.diagnostics):
         # Lint reads a valid project only: show why it is not, in the format asked for.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import data_root_option, load_or_exit
 
 
 @click.command("migrate")
 @click.argument("project", default=".", type=click.Path())
 @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
+@data_root_option
 def migrate_command(project, warehouse):
     """Convert stored results tables of an older layout, in one transaction (all or nothing)."""
     from cxspec.diagnostics import CxspecError

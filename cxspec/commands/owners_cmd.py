@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import data_root_option, load_or_exit
 
 
 def repository_prefix(root: Path) -> str:
@@ -33,6 +33,7 @@ def repository_prefix(root: Path) -> str:
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
 )
+@data_root_option
 def owners_command(project, codeowners, fmt, path_prefix, out_file):
     """The owners' view: each owner, under its parent, with the metrics it is accountable for,
     tracks, and its goals, touch points, journeys and pyramids."""

@@ -8,7 +8,7 @@ import json
 
 import click
 
-from cxspec.commands.common import build_request, load_or_exit, request_options
+from cxspec.commands.common import build_request, data_root_option, load_or_exit, request_options
 
 
 def _fmt(value, digits: int = 2) -> str:
@@ -82,6 +82,7 @@ def render_csv(results, dimensions) -> str:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
+@data_root_option
 def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
     from cxspec.finite import check_finite

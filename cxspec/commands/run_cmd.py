@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cxspec.commands.common import check_range, load_or_exit
+from cxspec.commands.common import check_range, data_root_option, load_or_exit
 
 
 def report_outputs(registry) -> dict:
@@ -96,6 +96,7 @@ def nothing_computed(start, end) -> str:
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to compute.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to compute.")
 @click.option("--quiet", "-q", is_flag=True, help="No scorecard on stdout.")
+@data_root_option
 def run_command(project, warehouse, out_dir, start, end, quiet):
     """Compute every metric, goal status, pyramid score and issue; store; write the reports."""
     from cxspec.diagnostics import CxspecError
@@ -181,6 +182,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     type=click.DateTime(["%Y-%m-%d"]),
     help="The headline is the latest period complete on this day (and when it was computed).",
 )
+@data_root_option
 def report_command(project, fmt, warehouse, out_file, periods, period, as_of):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError

@@ -34,6 +34,24 @@ def _named(tree: exp.Expression, names) -> list[exp.Table]:
     ]
 
 
+def _checkpoint(frame):
+    """(the checkpoint, its rows under the frame's column names): computed now, lineage cut.
+
+    Spark keeps the constraints of the checkpointed plan (`x IS NOT NULL`…) and maps them
+    from the optimized plan's output columns to the checkpoint's by attribute equality,
+    qualifiers included. When the optimizer has dropped a redundant alias at the top
+    (`SELECT metric AS metric … FROM (…) AS a`) the two differ in id and qualifier, the
+    mapping misses, and the checkpoint keeps constraints on a column it does not have; a
+    UNION over it then fails ("key not found: metric#301", a derived metric over results).
+    Renaming every column at the top keeps the output's ids through optimization, so the
+    constraints refer to the checkpoint's own columns; the names are put back above it.
+    """
+    names = frame.columns
+    stable = frame.toDF(*[f"__cx_column_{i}" for i in range(len(names))])
+    checkpoint = stable.localCheckpoint(eager=True)
+    return checkpoint, checkpoint.toDF(*names)
+
+
 class CteViews:
     """`run(session, tree)` → a DataFrame of the statement; `release()` drops what it made."""
 
@@ -68,8 +86,8 @@ class CteViews:
             frame = self.session.sql(query.sql("spark"))
             if uses[name] >= 1:
                 # Computed now, its lineage cut: later plans read rows, not this plan again.
-                frame = frame.localCheckpoint(eager=True)
-                self.cached.append(frame)
+                checkpoint, frame = _checkpoint(frame)
+                self.cached.append(checkpoint)
             view = prefix + name
             frame.createOrReplaceTempView(view)
             self.views.append(view)

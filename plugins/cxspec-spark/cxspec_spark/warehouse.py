@@ -2,7 +2,9 @@
 
 File sources are read by Spark itself (one temporary view per source: CSV with a header row and
 inferred types, gzip by the file name, or Parquet); Spark parses timestamps with a UTC offset
-to the instant they name and the session runs in UTC. Table sources are read from the catalog.
+to the instant they name and the session runs in UTC. Rows that a plugin's source type reads
+in Python (survey exports, through DuckDB) become a view too (`load_rows`, loading.py). Table
+sources are read from the catalog.
 Results are stored as described in layouts.py; the write statements are emulated as described
 in statements.py.
 """
@@ -10,7 +12,7 @@ in statements.py.
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import sqlglot
 from sqlglot import exp
@@ -18,6 +20,8 @@ from sqlglot import exp
 from cxspec import Warehouse, WarehouseError
 from cxspec_spark.ctes import CteViews
 from cxspec_spark.layouts import CatalogLayout, FolderLayout
+from cxspec_spark.loading import spark_rows, spark_schema
+from cxspec_spark.run_lock import RunLock, lock_path
 from cxspec_spark.session import open_session
 from cxspec_spark.settings import parse_url
 from cxspec_spark.statements import Versions
@@ -38,14 +42,18 @@ class SparkWarehouse(Warehouse):
         self.session, self.started_here = open_session(self.settings)
         self.instance = next(_instances)
         self.source_views: dict[str, str] = {}
+        settings = self.settings
+        address = settings.remote or settings.master or ""
+        self.run_lock = RunLock(lock_path(settings.results_folder, address, settings.database))
         try:
-            if self.settings.results_folder is not None:
-                self.layout = FolderLayout(self.session, self.settings.results_folder)
+            if settings.results_folder is not None:
+                self.layout = FolderLayout(self.session, settings.results_folder)
             else:
-                self.layout = CatalogLayout(self.session, self.settings.database)
-            self.layout.recover(STORED_TABLES)
-            for table in STORED_TABLES:
-                self.layout.refresh(table)  # results stored by an earlier process
+                self.layout = CatalogLayout(self.session, settings.database)
+            # A marker may be a live commit of another process: finish one only under the lock.
+            with self.run_lock.held():
+                self.layout.recover(STORED_TABLES)
+                self._refresh_stored()
         except WarehouseError:
             raise
         except Exception as exc:
@@ -53,6 +61,11 @@ class SparkWarehouse(Warehouse):
         self.versions = Versions(self.session, self.layout)
         self.versions.layout_tables.update(STORED_TABLES)
         self.in_transaction = False
+
+    def _refresh_stored(self) -> None:
+        """Read the stored tables as they are now: results stored by another process."""
+        for table in STORED_TABLES:
+            self.layout.refresh(table)
 
     # -- reading sources -----------------------------------------------------------------
 
@@ -80,13 +93,28 @@ class SparkWarehouse(Warehouse):
             reader = reader.option("sep", data_file.delimiter)
         return reader.csv(path)
 
+    def load_rows(self, name, columns, types, rows):
+        """Rows read in Python (a plugin's export source, through DuckDB) as a cached view."""
+        view = f"cxspec_source_{self.instance}_{name}"
+        try:
+            schema = spark_schema(columns, types)
+            frame = self.session.createDataFrame(spark_rows(rows, schema), schema)
+            frame.cache().createOrReplaceTempView(view)
+        except Exception as exc:
+            raise WarehouseError(f"Spark: loading source {name!r}: {_message(exc)}") from None
+        self.source_views[name] = view
+        return exp.Table(this=exp.to_identifier(view, quoted=True))
+
     # -- running statements --------------------------------------------------------------
 
     def execute(self, sql):
         ctes = CteViews(self.session)
         try:
-            frame = _utc_timestamps(ctes.run(self.versions.resolve(sqlglot.parse_one(sql, read="spark"))))
-            rows = frame.collect()
+            tree = sqlglot.parse_one(sql, read="spark")
+            # Stored results are read under the lock: never in the middle of another's swap.
+            with self.run_lock.held() if _names_stored_tables(tree) else nullcontext():
+                frame = _utc_timestamps(ctes.run(self.versions.resolve(tree)))
+                rows = frame.collect()
             return list(frame.columns), [tuple(row) for row in rows]
         except WarehouseError:
             raise
@@ -95,19 +123,25 @@ class SparkWarehouse(Warehouse):
         finally:
             ctes.release()
 
+    def _writing(self):
+        """The lock, for a write outside a transaction (it commits at once); a transaction holds it."""
+        return nullcontext() if self.in_transaction else self.run_lock.held()
+
     def execute_statement(self, sql):
         try:
             tree = sqlglot.parse_one(sql, read="spark")
-            if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.this, exp.Schema):
-                self.versions.create(tree)
-            elif isinstance(tree, exp.Delete):
-                self.versions.delete(tree)
-            elif isinstance(tree, exp.Insert) and not isinstance(tree.expression, exp.Values):
-                self.versions.insert(tree)
-            else:
-                self.session.sql(self.versions.resolve(tree).sql("spark"))
-            if not self.in_transaction:
-                self.versions.commit()
+            creates_table = isinstance(tree, exp.Create) and tree.kind == "TABLE"
+            with self._writing():
+                if creates_table and isinstance(tree.this, exp.Schema):
+                    self.versions.create(tree)
+                elif isinstance(tree, exp.Delete):
+                    self.versions.delete(tree)
+                elif isinstance(tree, exp.Insert) and not isinstance(tree.expression, exp.Values):
+                    self.versions.insert(tree)
+                else:
+                    self.session.sql(self.versions.resolve(tree).sql("spark"))
+                if not self.in_transaction:
+                    self.versions.commit()
         except WarehouseError:
             raise
         except Exception as exc:
@@ -118,9 +152,10 @@ class SparkWarehouse(Warehouse):
             tree = sqlglot.parse_one(sql, read="spark")
             if not isinstance(tree, exp.Insert):
                 raise WarehouseError(f"Spark runs many rows only as INSERT … VALUES with placeholders: {sql}")
-            self.versions.insert_rows(tree, list(rows))
-            if not self.in_transaction:
-                self.versions.commit()
+            with self._writing():
+                self.versions.insert_rows(tree, list(rows))
+                if not self.in_transaction:
+                    self.versions.commit()
         except WarehouseError:
             raise
         except Exception as exc:
@@ -129,23 +164,32 @@ class SparkWarehouse(Warehouse):
     @contextmanager
     def transaction(self):
         """Changes are versions until the end, then replace the stored tables together
-        (layouts.py says exactly what is guaranteed); an error discards them."""
+        (layouts.py says exactly what is guaranteed); an error discards them. Other cxspec
+        processes storing into the same tables wait meanwhile (run_lock.py), and the stored
+        tables are read afresh once the lock is held, so a run keeps what another stored."""
         if self.in_transaction:
             yield
             return
-        self.in_transaction = True
-        try:
-            yield
-        except BaseException:
-            self.versions.discard()
-            raise
-        finally:
-            self.in_transaction = False
-        try:
-            self.versions.commit()
-        except Exception as exc:
-            self.versions.discard()
-            raise WarehouseError(f"Spark: storing the results: {_message(exc)}") from None
+        with self.run_lock.held():
+            try:
+                self._refresh_stored()
+            except WarehouseError:
+                raise
+            except Exception as exc:
+                raise WarehouseError(f"Spark: reading the stored results: {_message(exc)}") from None
+            self.in_transaction = True
+            try:
+                yield
+            except BaseException:
+                self.versions.discard()
+                raise
+            finally:
+                self.in_transaction = False
+            try:
+                self.versions.commit()
+            except Exception as exc:
+                self.versions.discard()
+                raise WarehouseError(f"Spark: storing the results: {_message(exc)}") from None
 
     def close(self):
         try:
@@ -156,6 +200,10 @@ class SparkWarehouse(Warehouse):
             pass
         if self.started_here:
             self.session.stop()
+
+
+def _names_stored_tables(tree: exp.Expression) -> bool:
+    return any(t.name.lower() in STORED_TABLES for t in tree.find_all(exp.Table))
 
 
 def _utc_timestamps(frame):

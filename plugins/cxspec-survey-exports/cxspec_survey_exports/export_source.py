@@ -91,7 +91,7 @@ class ExportSource(SourceType):
         sink = ctx.sink
         target = check_path(source, ctx)
         if target is None:
-            source.valid = False  # refused (CX401): no follow-on errors from its metrics
+            source.valid = False  # refused (CX401, CX420, CX421): no follow-on errors from its metrics
             return
         if not target.is_file():
             sink.add(

@@ -104,7 +104,7 @@ def test_an_unreadable_export_is_refused_once_without_follow_on_errors(tmp_path)
     assert [code for code, *_ in diagnostics(root)] == ["SVX001"]
     outside = SOURCE.format(name="x.csv", column="Q1").replace("data/x.csv", "../outside.csv")
     root = make_project(tmp_path / "out", outside, METRICS)
-    assert [code for code, *_ in diagnostics(root)] == ["CX401"]
+    assert [code for code, *_ in diagnostics(root)] == ["CX420"]
 
 
 MULTI = [

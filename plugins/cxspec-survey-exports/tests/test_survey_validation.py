@@ -161,7 +161,7 @@ def test_not_an_export_or_no_file(project, tmp_path):
         files={"plain.csv": plain},
     )
     found = [(code, line, column) for code, line, column, *_ in problems(root)]
-    assert found == [("SVX001", 5, 11), ("SVX001", 8, 11), ("CX401", 11, 11)]
+    assert found == [("SVX001", 5, 11), ("SVX001", 8, 11), ("CX420", 11, 11)]
 
 
 def test_time_defaults_to_recorded_date(project):
