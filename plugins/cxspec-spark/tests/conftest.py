@@ -10,7 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from spark_testing import REPO, TEST_SETTINGS, java_problem, unavailable
+from spark_testing import REPO, TEST_SETTINGS, java_problem, local_session_urls, unavailable
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "spark_cluster: starts a Spark standalone cluster or Connect server (slow; CI runs them; "
+        "deselect with -m 'not spark_cluster')",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +41,14 @@ def spark_url(spark_results) -> str:
 
     url = f"spark://local[2]?results={spark_results}&{TEST_SETTINGS}"
     session, _ = open_session(parse_url(url, REPO))
+    local_session_urls.append(url)  # the cluster tests switch the driver away and back
     try:
         yield url
     finally:
-        session.stop()
+        local_session_urls.remove(url)
+        from pyspark.sql import SparkSession
+
+        (SparkSession.getActiveSession() or session).stop()
 
 
 @pytest.fixture

@@ -20,6 +20,9 @@ if str(CORE_TESTS) not in sys.path:
 #: generated Java of cxspec's wide queries costs more than running them interpreted).
 TEST_SETTINGS = "spark.sql.shuffle.partitions=1&spark.sql.codegen.wholeStage=false"
 
+#: The URL of the local session conftest.spark_url keeps for the test session, while it does.
+local_session_urls: list[str] = []
+
 
 def unavailable(reason: str):
     if os.environ.get("CI", "").lower() == "true":

@@ -1,5 +1,5 @@
-"""Spark Connect (sc://): a Connect server started here with pyspark's own
-start-connect-server.sh on 127.0.0.1, a query of the numbers fixture checked against the
+"""Spark Connect (sc://): a Connect server started here as a daemon with pyspark's own
+sbin/start-connect-server.sh on 127.0.0.1 (and stopped with sbin/stop-connect-server.sh), a query of the numbers fixture checked against the
 plain-Python reference, and `cxspec run` storing in the server's catalog (CatalogLayout)."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from test_run import RESPONSES, SPECS
 
 from cxspec import compute, default_registry, load_project, run_project, stored_results
 
+pytestmark = pytest.mark.spark_cluster
+
 START_TIMEOUT = 240  # seconds: a JVM on a busy machine
 
 
@@ -36,7 +38,8 @@ def _listening(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def connect_url(spark_url, tmp_path_factory):
-    """sc://127.0.0.1:PORT of a Connect server (local[2]) run in the foreground, stopped after."""
+    """sc://127.0.0.1:PORT of a Connect server (local[2]) started as a daemon by pyspark's
+    sbin/start-connect-server.sh and stopped by sbin/stop-connect-server.sh (its pid file)."""
     try:
         import grpc  # noqa: F401
         import pyarrow  # noqa: F401
@@ -44,20 +47,23 @@ def connect_url(spark_url, tmp_path_factory):
     except ImportError as exc:
         unavailable(f"the Spark Connect client needs {exc.name}: pip install 'pyspark[connect]'")
     home = Path(pyspark.__file__).parent
-    script = home / "sbin" / "start-connect-server.sh"
-    if not script.exists():
-        unavailable(f"pyspark has no {script}")
+    start, stop = home / "sbin" / "start-connect-server.sh", home / "sbin" / "stop-connect-server.sh"
+    if not start.exists() or not stop.exists():
+        unavailable(f"pyspark has no {start.name} and {stop.name} in {start.parent}")
     folder = tmp_path_factory.mktemp("connect")
     port = _free_port()
+    (folder / "conf").mkdir()
     env = {
         **os.environ,
         "SPARK_HOME": str(home),
+        "SPARK_CONF_DIR": str(folder / "conf"),  # empty: nothing from elsewhere
         "SPARK_LOG_DIR": str(folder / "logs"),
-        "SPARK_PID_DIR": str(folder),
-        "SPARK_NO_DAEMONIZE": "1",
+        "SPARK_PID_DIR": str(folder),  # the pid file the stop script reads
+        "SPARK_IDENT_STRING": f"cxspec-test-{port}",
     }
+    env.pop("SPARK_NO_DAEMONIZE", None)
     command = [
-        "bash", str(script), "--wait", "--master", "local[2]",
+        "bash", str(start), "--master", "local[2]",
         "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
         "--conf", f"spark.connect.grpc.binding.port={port}",
         "--conf", f"spark.sql.warehouse.dir={folder / 'warehouse'}",
@@ -66,24 +72,65 @@ def connect_url(spark_url, tmp_path_factory):
         "--conf", "spark.sql.codegen.wholeStage=false",
         "--conf", "spark.sql.session.timeZone=UTC",
     ]  # fmt: skip
-    with open(folder / "server.log", "wb") as log:
-        server = subprocess.Popen(
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    # A session of its own: the daemon the script leaves running is in this group.
+    script = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=START_TIMEOUT, start_new_session=True
+    )
+    group = _pid_group(folder)
     try:
+        pid = _daemon_pid(folder)
         deadline = time.monotonic() + START_TIMEOUT
         while not _listening(port):
-            if server.poll() is not None or time.monotonic() > deadline:
-                tail = (folder / "server.log").read_text(errors="replace")[-1500:]
-                unavailable(f"the Spark Connect server did not start on port {port}:\n{tail}")
+            if pid is None or not _alive(pid) or time.monotonic() > deadline:
+                logs = "".join(p.read_text(errors="replace") for p in (folder / "logs").glob("*.out"))
+                unavailable(
+                    f"the Spark Connect server did not start on port {port}:\n{script.stdout}"
+                    f"{script.stderr}{logs[-1500:]}"
+                )
             time.sleep(1)
         yield f"sc://127.0.0.1:{port}"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the group this fixture started, nothing else
+        subprocess.run(["bash", str(stop)], env=env, capture_output=True, timeout=120)
+        _wait_for_exit(pid, group)
+
+
+def _daemon_pid(folder: Path) -> int | None:
+    files = list(folder.glob("spark-*-org.apache.spark.sql.connect.service.SparkConnectServer-1.pid"))
+    return int(files[0].read_text().strip()) if files else None
+
+
+def _pid_group(folder: Path) -> int | None:
+    pid = _daemon_pid(folder)
+    try:
+        return os.getpgid(pid) if pid else None
+    except ProcessLookupError:
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # Reparented daemons that exited are zombies until their new parent reaps them.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
+
+
+def _wait_for_exit(pid: int | None, group: int | None) -> None:
+    """The stop script sends SIGTERM and returns: wait for the JVM, SIGKILL it if it lingers."""
+    if pid is None:
+        return
+    deadline = time.monotonic() + 60
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    if group is not None:
         try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+            os.killpg(group, signal.SIGKILL)  # the group the start script made, nothing else
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def test_numbers_on_spark_connect(connect_url):
