@@ -174,6 +174,19 @@ CODES: dict[str, Code] = {
             _E,
             "A spec names a column that a source declaring its columns does not have.",
         ),
+        Code(
+            "CX405",
+            "boolean compared with text",
+            _E,
+            "A boolean column compared with text or a number (`resolved = 'yes'`): engines disagree.",
+        ),
+        Code(
+            "CX406",
+            "text compared with a number",
+            _E,
+            "A text column compared with a number or a boolean (`score >= 9` where some scores are "
+            "words): engines disagree.",
+        ),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),
         Code(

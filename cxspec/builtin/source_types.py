@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from cxspec.column_types import DECLARED, csv_types, typed_reader
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
@@ -62,6 +63,12 @@ class FileSource(SourceType):
         "path": {"type": "string", "minLength": 1},
         "format": {"enum": ["csv", "parquet"]},
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+        "columns": {
+            "type": "object",
+            "description": "Column name → type (boolean, integer, number, text, date, timestamp); "
+            "undeclared CSV columns are typed from all their values.",
+            "additionalProperties": {"enum": sorted(DECLARED)},
+        },
     }
     required = ("path",)
 
@@ -96,7 +103,9 @@ class FileSource(SourceType):
         return DataFile(path, source.raw.get("format") or file_format(path), source.raw.get("delimiter"))
 
     def relation(self, source, reading):
-        return reading.local(source, self.data_file(source).duckdb_reader())
+        reader = self.data_file(source).duckdb_reader()
+        types = csv_types(source, self, reading.project)
+        return reading.local(source, typed_reader(reader, types) if types is not None else reader)
 
 
 class TableSource(SourceType):
