@@ -74,7 +74,9 @@ def main() -> None:
     every_column = "SELECT count(*), count(response_id), count(responded_at), count(channel), count(nps), "
     every_column += "count(csat), count(resolved), count(comment) FROM {} AS s"
     figures = {
-        "DuckDB's own read, every column": lambda: con.execute(every_column.format("read_csv('r.csv')")).fetchall(),
+        "DuckDB's own read, every column": lambda: con.execute(
+            every_column.format("read_csv('r.csv')")
+        ).fetchall(),
         "typing pass (whole file)": typing_pass,
         "typed read, every column": lambda: con.execute(every_column.format(typed)).fetchall(),
         "NPS by month, DuckDB's own read": lambda: con.execute(nps.format("read_csv('r.csv')")).fetchall(),

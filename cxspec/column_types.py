@@ -52,7 +52,11 @@ TIMESTAMP_PATTERN = _SPACE + _TIME + _SPACE
 _OFFSET = r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
 ZONED_PATTERN = _SPACE + _TIME + _OFFSET + _SPACE
 ANY_TIME_PATTERN = (
-    _SPACE + r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?" + _OFFSET + "?)?" + _SPACE
+    _SPACE
+    + r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    + _OFFSET
+    + "?)?"
+    + _SPACE
 )
 OFFSET_END = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?" + _OFFSET + r"\s*$"
 
@@ -130,7 +134,9 @@ def fits(value: exp.Expression, kind: str) -> exp.Expression:
     v = value.copy
 
     def parses(pattern: str, to: str) -> exp.Expression:
-        return exp.and_(_matches(v(), pattern), exp.Not(this=exp.Is(this=_try(v(), to), expression=exp.Null())))
+        return exp.and_(
+            _matches(v(), pattern), exp.Not(this=exp.Is(this=_try(v(), to), expression=exp.Null()))
+        )
 
     if kind == "BIGINT":
         return parses(INTEGER_PATTERN, "BIGINT")
@@ -210,7 +216,10 @@ def _if_parses(value: exp.Expression, to: str, name: str) -> exp.Expression:
 def profile_query(reader: exp.Expression, columns: list[str]) -> exp.Select:
     """One aggregate pass: per column, its non-empty values and how many fall in each class."""
     inner = exp.select(
-        *(exp.alias_(value_class(exp.column(n, quoted=True)), f"c{i}", copy=False) for i, n in enumerate(columns))
+        *(
+            exp.alias_(value_class(exp.column(n, quoted=True)), f"c{i}", copy=False)
+            for i, n in enumerate(columns)
+        )
     ).from_(reader.copy(), copy=False)
     select = exp.select(exp.Count(this=exp.Star()))
     for i, _ in enumerate(columns):
@@ -292,7 +301,9 @@ def typed_reader(reader: exp.Expression, types: FileTypes) -> exp.Expression:
     items: list[exp.Expression] = []
     for column in types.columns:
         value = typed_value(column)
-        items.append(value if column.type == "VARCHAR" else exp.alias_(value, column.name, quoted=True, copy=False))
+        items.append(
+            value if column.type == "VARCHAR" else exp.alias_(value, column.name, quoted=True, copy=False)
+        )
         if column.numbers:
             items.append(exp.alias_(number_value(column), column.numbers, quoted=True, copy=False))
     return exp.Subquery(this=exp.select(*items).from_(text_reader(reader), copy=False))
@@ -367,7 +378,8 @@ def _examples(con, text: exp.Expression, unfit: dict[str, str]) -> dict[str, str
             else fits(value, kind)
         )
         unfit_value = exp.and_(
-            exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())), exp.Not(this=exp.Paren(this=fitting))
+            exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+            exp.Not(this=exp.Paren(this=fitting)),
         )
         items.append((name, exp.Min(this=exp.Case(ifs=[exp.If(this=unfit_value, true=value.copy())]))))
     query = exp.select(*(item for _, item in items)).from_(text.copy(), copy=False)
@@ -385,7 +397,9 @@ def csv_types(source, source_type, project) -> FileTypes | None:
         return None
     declared = source.get("columns")
     try:
-        return file_types(project.root, data.path, data.duckdb_reader(), declared if isinstance(declared, dict) else None)
+        return file_types(
+            project.root, data.path, data.duckdb_reader(), declared if isinstance(declared, dict) else None
+        )
     except (OSError, duckdb.Error):
         return None
 

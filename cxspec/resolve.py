@@ -152,4 +152,3 @@ def relation_shape(relation, source: Source, origin: str) -> exp.Expression:
         f"gave {shape} as its relation, which a query cannot select from; a relation is a table "
         "(exp.to_table), a query (exp.select …) or a table function (docs/source-types.md)"
     )
-

@@ -106,8 +106,19 @@ class SourceMetric(MetricType):
         column = metric.get("column")
         value = sql.number(column)
         scale = self.scale(metric)
-        valid = not_null(value) if scale is None else on_scale(value, *scale)
-        return value, valid, exp.and_(not_null(sql.column(column)), exp.Not(this=exp.Paren(this=valid.copy())))
+        if scale is None:
+            valid = not_null(value)
+            return (
+                value,
+                valid,
+                exp.and_(not_null(sql.column(column)), exp.Is(this=value.copy(), expression=exp.Null())),
+            )
+        valid = on_scale(value, *scale)
+        # Not a number (NULL here: the scale test is NULL too), or off the scale.
+        wrong = exp.or_(
+            exp.Is(this=value.copy(), expression=exp.Null()), exp.Not(this=exp.Paren(this=valid.copy()))
+        )
+        return value, valid, exp.and_(not_null(sql.column(column)), exp.Paren(this=wrong))
 
     def base_measures(self, metric, sql) -> dict:
         value, valid, invalid = self.validity(metric, sql)
@@ -495,7 +506,9 @@ class Percentile(SourceMetric):
         column, fraction = self.row_percentile(metric, sql)
         value = rows.only(column)
         # Not a number (text, NaN): there, but no value.
-        unreadable = exp.and_(not_null(sql.column(metric.get("column"))), exp.Is(this=column.copy(), expression=exp.Null()))
+        unreadable = exp.and_(
+            not_null(sql.column(metric.get("column"))), exp.Is(this=column.copy(), expression=exp.Null())
+        )
         return MetricSql(
             value=double(percentile(value, fraction, sql.dialect)),
             n=exp.Count(this=value.copy()),

@@ -46,7 +46,9 @@ def check(ctx) -> None:
                 continue
             fragment(metric.file, metric.raw, "filter", metric.filter, f"filter of metric {metric.id!r}")
             for name in metric_type.predicate_fields:
-                fragment(metric.file, metric.raw, name, metric.raw.get(name), f"{name} of metric {metric.id!r}")
+                fragment(
+                    metric.file, metric.raw, name, metric.raw.get(name), f"{name} of metric {metric.id!r}"
+                )
             touchpoint = project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
             if touchpoint is not None and touchpoint.valid and touchpoint.match:
                 what = f"match of touch point {touchpoint.id!r} (metric {metric.id!r})"
@@ -86,7 +88,7 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
     parsed = parse_fragment(text, dialect)
     if parsed.expression is None:
         return  # the fragment check reports it
-    for comparison, column, other in _comparisons(parsed.expression):
+    for column, other in _comparisons(parsed.expression):
         known = types.get(column.name.lower())
         if known is None:
             continue
@@ -117,7 +119,7 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
 
 
 def _comparisons(tree: exp.Expression):
-    """(comparison, column, the other side) for comparisons of a bare column with a constant."""
+    """(column, the other side) for comparisons of a bare column with a constant."""
     for node in tree.find_all(*_COMPARISONS, exp.In, exp.Between):
         if isinstance(node, exp.In):
             sides = [(node.this, value) for value in node.expressions]
@@ -127,7 +129,7 @@ def _comparisons(tree: exp.Expression):
             sides = [(node.this, node.expression), (node.expression, node.this)]
         for column, other in sides:
             if isinstance(column, exp.Column) and not column.table and _constant(other) is not None:
-                yield node, column, _constant(other)
+                yield column, _constant(other)
                 break
 
 

@@ -34,7 +34,7 @@ from cxspec.compiler.sqlkit import (
     sub,
     text,
 )
-from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess, SqlContext
+from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess
 
 if TYPE_CHECKING:
     from cxspec.resolve import Resolution
@@ -238,7 +238,11 @@ class Generator:
 
     def context(self, scan: ScanPlan) -> CompileContext:
         return CompileContext(
-            self.dialect, scan.source, self.fragment_dialect, scan.numbers, files=self.relations.numbers(scan.source)
+            self.dialect,
+            scan.source,
+            self.fragment_dialect,
+            scan.numbers,
+            files=self.relations.numbers(scan.source),
         )
 
     # -- the two-level plan -------------------------------------------------------------
@@ -420,7 +424,17 @@ class Generator:
                 copy=False,
             ),
             # A value there that is not a number (text, NaN): invalid, as on other engines.
-            exp.alias_(flag(exp.and_(not_null(col(plan.metric.get("column"))), exp.Is(this=value.copy(), expression=exp.Null()))), "__bad", quoted=True, copy=False),
+            exp.alias_(
+                flag(
+                    exp.and_(
+                        not_null(col(plan.metric.get("column"))),
+                        exp.Is(this=value.copy(), expression=exp.Null()),
+                    )
+                ),
+                "__bad",
+                quoted=True,
+                copy=False,
+            ),
         ).from_(rows.copy(), copy=False)
         # Every matching row is kept, NULL values too: a group whose values are all NULL still
         # has a result (value NULL, n 0), as PERCENTILE_CONT gives elsewhere.
@@ -450,7 +464,9 @@ class Generator:
                 ),
             ),
         )
-        result = MetricSql(value=value_expr, n=exp.Max(this=col("__count")), invalid=exp.Sum(this=col("__bad")))
+        result = MetricSql(
+            value=value_expr, n=exp.Max(this=col("__count")), invalid=exp.Sum(this=col("__bad"))
+        )
         return self.result_select(plan.metric.id, result, table)
 
     # -- metrics over a spine of periods (churn, retention) ------------------------------

@@ -48,8 +48,11 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN NOT `ces_score` IS NULL
-        AND NOT (
-          `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`)
+        AND (
+          `__num0` IS NULL
+          OR NOT (
+            `__num0` BETWEEN 1 AND 7 AND `__num0` = FLOOR(`__num0`)
+          )
         )
         THEN 1
         ELSE 0
@@ -70,8 +73,11 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN NOT `nps_score` IS NULL
-        AND NOT (
-          `__num1` BETWEEN 0 AND 10 AND `__num1` = FLOOR(`__num1`)
+        AND (
+          `__num1` IS NULL
+          OR NOT (
+            `__num1` BETWEEN 0 AND 10 AND `__num1` = FLOOR(`__num1`)
+          )
         )
         THEN 1
         ELSE 0
@@ -110,8 +116,11 @@ WITH `src_1_responses` AS (
     SUM(
       CASE
         WHEN NOT `csat_score` IS NULL
-        AND NOT (
-          `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`)
+        AND (
+          `__num2` IS NULL
+          OR NOT (
+            `__num2` BETWEEN 1 AND 5 AND `__num2` = FLOOR(`__num2`)
+          )
         )
         THEN 1
         ELSE 0
@@ -157,15 +166,7 @@ WITH `src_1_responses` AS (
     SUM(CASE WHEN NOT `ticket_id` IS NULL THEN 1 ELSE 0 END) AS `__m0`,
     SUM(CASE WHEN `resolved_first` THEN 1 ELSE 0 END) AS `__m1`,
     SUM(CASE WHEN NOT `__num0` IS NULL THEN 1 ELSE 0 END) AS `__m2`,
-    SUM(
-      CASE
-        WHEN NOT `handle_seconds` IS NULL AND NOT (
-          NOT `__num0` IS NULL
-        )
-        THEN 1
-        ELSE 0
-      END
-    ) AS `__m3`,
+    SUM(CASE WHEN NOT `handle_seconds` IS NULL AND `__num0` IS NULL THEN 1 ELSE 0 END) AS `__m3`,
     MAX(CASE WHEN NOT `__num0` IS NULL THEN `__num0` END) AS `__m4`,
     SUM(CASE WHEN NOT `__num0` IS NULL THEN `__num0` END) AS `__m5`,
     SUM(CASE WHEN NOT `__num0` IS NULL THEN `__num0` * `__num0` END) AS `__m6`,
