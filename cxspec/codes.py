@@ -193,6 +193,19 @@ CODES: dict[str, Code] = {
             "A spec names a column that a source declaring its columns does not have.",
         ),
         Code(
+            "CX405",
+            "boolean compared with text",
+            _E,
+            "A boolean column compared with text or a number (`resolved = 'yes'`): engines disagree.",
+        ),
+        Code(
+            "CX406",
+            "text compared with a number",
+            _E,
+            "A text column compared with a number or a boolean (`score >= 9` where some scores are "
+            "words): engines disagree.",
+        ),
+        Code(
             "CX420",
             "path outside the project and the data roots",
             _E,

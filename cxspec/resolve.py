@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from cxspec.column_types import csv_types, measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.source_type import Reading
 
@@ -37,6 +38,9 @@ class ResolvedSource:
     relation: exp.Expression
     #: Column name → type name (upper case) when the warehouse told; empty when unknown.
     column_types: dict[str, str] = field(default_factory=dict)
+    #: Columns of a typed CSV file that are not numbers → the companion column of their
+    #: values that are numbers, or None (column_types.py): what a measured column reads.
+    numbers: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +68,9 @@ class Resolution(Mapping):
     def column_type(self, source: Source, column: str) -> str | None:
         return self.sources[source.id].column_types.get(column)
 
+    def numbers(self, source: Source) -> dict[str, str | None]:
+        return self.sources[source.id].numbers
+
 
 class Resolver:
     """Resolves sources for one dialect, against a warehouse or none (plain `cxspec compile`:
@@ -90,8 +97,13 @@ class Resolver:
             if source.id in resolution.sources:
                 continue
             relation = self.relation(source)
-            types = self.warehouse.column_types(relation.copy()) if self.warehouse is not None else {}
-            resolution.sources[source.id] = ResolvedSource(source.id, relation, dict(types))
+            types = dict(self.warehouse.column_types(relation.copy())) if self.warehouse is not None else {}
+            # A CSV file's types come from the one typing rule, whoever reads it.
+            file_types = csv_types(source, self.registry.source_types.get(source.type), self.project)
+            if file_types is not None:
+                types.update(file_types.as_dict(self.dialect))
+            numbers = measured_numbers(file_types)
+            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers)
         return resolution
 
     def relation(self, source: Source) -> exp.Expression:
@@ -140,4 +152,3 @@ def relation_shape(relation, source: Source, origin: str) -> exp.Expression:
         f"gave {shape} as its relation, which a query cannot select from; a relation is a table "
         "(exp.to_table), a query (exp.select …) or a table function (docs/source-types.md)"
     )
-

@@ -101,27 +101,36 @@ class SourceMetric(MetricType):
         return None
 
     def validity(self, metric, sql):
-        """(value, valid, invalid) predicates over a row's measured column."""
-        value = sql.number(metric.get("column"))
+        """(value, valid, invalid) predicates over a row's measured column: a value that is
+        not a number (text, NaN) or is off the scale is invalid; an empty one is neither."""
+        column = metric.get("column")
+        value = sql.number(column)
         scale = self.scale(metric)
         if scale is None:
-            return value, not_null(value), None
+            valid = not_null(value)
+            return (
+                value,
+                valid,
+                exp.and_(not_null(sql.column(column)), exp.Is(this=value.copy(), expression=exp.Null())),
+            )
         valid = on_scale(value, *scale)
-        return value, valid, exp.and_(not_null(value), exp.Not(this=exp.Paren(this=valid.copy())))
+        # Not a number (NULL here: the scale test is NULL too), or off the scale.
+        wrong = exp.or_(
+            exp.Is(this=value.copy(), expression=exp.Null()), exp.Not(this=exp.Paren(this=valid.copy()))
+        )
+        return value, valid, exp.and_(not_null(sql.column(column)), exp.Paren(this=wrong))
 
     def base_measures(self, metric, sql) -> dict:
         value, valid, invalid = self.validity(metric, sql)
-        measures = {
+        return {
             "n": Measure(flag(valid)),
             "sum": Measure(case_when(valid.copy(), value.copy())),
             "squares": Measure(case_when(valid.copy(), mul(value.copy(), value.copy()))),
+            "invalid": Measure(flag(invalid)),
         }
-        if invalid is not None:
-            measures["invalid"] = Measure(flag(invalid))
-        return measures
 
     def invalid_count(self, m, metric):
-        return m("invalid") if self.scale(metric) is not None else num(0)
+        return m("invalid")
 
 
 class Nps(SourceMetric):
@@ -373,13 +382,17 @@ class Sum(SourceMetric):
         return "The sum over valid rows."
 
     def measures(self, metric, sql):
-        value, valid, _ = self.validity(metric, sql)
-        return {"n": Measure(flag(valid)), "sum": Measure(case_when(valid.copy(), value.copy()))}
+        value, valid, invalid = self.validity(metric, sql)
+        return {
+            "n": Measure(flag(valid)),
+            "invalid": Measure(flag(invalid)),
+            "sum": Measure(case_when(valid.copy(), value.copy())),
+        }
 
     def result(self, metric, m, sql):
         n = m("n")
         value = case_when(exp.GT(this=paren(n), expression=num(0)), double(m("sum")))
-        return MetricSql(value=value, n=n.copy(), invalid=num(0))
+        return MetricSql(value=value, n=n.copy(), invalid=m("invalid"))
 
 
 class Min(SourceMetric):
@@ -400,11 +413,15 @@ class Min(SourceMetric):
         return "The smallest value." if self.aggregate == "min" else "The largest value."
 
     def measures(self, metric, sql):
-        value, valid, _ = self.validity(metric, sql)
-        return {"n": Measure(flag(valid)), "value": Measure(case_when(valid, value), self.aggregate)}
+        value, valid, invalid = self.validity(metric, sql)
+        return {
+            "n": Measure(flag(valid)),
+            "invalid": Measure(flag(invalid)),
+            "value": Measure(case_when(valid, value), self.aggregate),
+        }
 
     def result(self, metric, m, sql):
-        return MetricSql(value=double(m("value")), n=m("n"), invalid=num(0))
+        return MetricSql(value=double(m("value")), n=m("n"), invalid=m("invalid"))
 
 
 class Max(Min):
@@ -515,10 +532,14 @@ class Percentile(SourceMetric):
     def row_result(self, metric, rows, sql):
         column, fraction = self.row_percentile(metric, sql)
         value = rows.only(column)
+        # Not a number (text, NaN): there, but no value.
+        unreadable = exp.and_(
+            not_null(sql.column(metric.get("column"))), exp.Is(this=column.copy(), expression=exp.Null())
+        )
         return MetricSql(
             value=double(percentile(value, fraction, sql.dialect)),
             n=exp.Count(this=value.copy()),
-            invalid=num(0),
+            invalid=exp.Count(this=rows.only(case_when(unreadable, num(1)))),
         )
 
 

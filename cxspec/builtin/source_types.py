@@ -11,6 +11,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from cxspec.data_roots import allowed_folders, inside, lexically_inside
+from cxspec.column_types import DECLARED, csv_types, typed_reader
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
@@ -86,6 +87,12 @@ class FileSource(SourceType):
         "path": {"type": "string", "minLength": 1},
         "format": {"enum": ["csv", "parquet"]},
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
+        "columns": {
+            "type": "object",
+            "description": "Column name → type (boolean, integer, number, text, date, timestamp); "
+            "undeclared CSV columns are typed from all their values.",
+            "additionalProperties": {"enum": sorted(DECLARED)},
+        },
     }
     required = ("path",)
 
@@ -123,7 +130,9 @@ class FileSource(SourceType):
         data_file = self.data_file(source)
         if data_file.format == "csv" and header_only(reading.project.root / data_file.path):
             data_file = replace(data_file, header=True)  # no rows: read as empty, not a row
-        return reading.local(source, data_file.duckdb_reader())
+        reader = data_file.duckdb_reader()
+        types = csv_types(source, self, reading.project)
+        return reading.local(source, typed_reader(reader, types) if types is not None else reader)
 
 
 def header_only(path: Path) -> bool:

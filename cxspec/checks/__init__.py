@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from cxspec.check_context import CheckContext, Phase
-from cxspec.checks import columns, cycles, depth, fragments, lookups, references, renames, values, warehouse
+from cxspec.checks import (
+    booleans,
+    columns,
+    cycles,
+    depth,
+    fragments,
+    lookups,
+    references,
+    renames,
+    values,
+    warehouse,
+)
 from cxspec.checks import text as control_characters
 
 #: Run in this order over a built project; each is given the CheckContext and reports to its sink.
@@ -17,6 +28,7 @@ CHECKS = (
     fragments.check,
     warehouse.check,
     columns.check,
+    booleans.check,
     control_characters.check,
 )
 

@@ -24,7 +24,7 @@ def check(ctx) -> None:
     if not declared:
         return
     dialect = project.config.dialect
-    lines = _line_reader(project.root)
+    lines = line_reader(project.root)
     reported: set[tuple] = set()
 
     def fragment(source_id, file, raw, field, text, what) -> None:
@@ -36,7 +36,7 @@ def check(ctx) -> None:
                 continue
             reported.add((file, id(raw), field, name))
             scalar = locate(file, raw, field)
-            at = _offset(text, name)
+            at = name_offset(text, name)
             where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
             _report(sink, name, source_id, columns, what, where)
 
@@ -92,7 +92,7 @@ def _report(sink, name: str, source_id: str, columns: dict[str, str], what: str,
     )
 
 
-def _offset(text: str, name: str) -> tuple[int, int]:
+def name_offset(text: str, name: str) -> tuple[int, int]:
     """(line, column) from 1 of the name's first use in a fragment, (1, 1) if not found."""
     found = re.search(rf'(?<![\w"]){re.escape(name)}(?!\w)|"{re.escape(name)}"', text)
     if found is None:
@@ -101,7 +101,7 @@ def _offset(text: str, name: str) -> tuple[int, int]:
     return text.count("\n", 0, start) + 1, start - (text.rfind("\n", 0, start) + 1) + 1
 
 
-def _line_reader(root: Path):
+def line_reader(root: Path):
     @lru_cache(maxsize=64)
     def file_lines(file: str) -> list[str]:
         try:

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import clone
+from cxspec.compiler.sqlkit import clone, measured_number
 from cxspec.diagnostics import CxspecError
 from cxspec.metric_type import Measure, MetricType, SqlContext
 from cxspec.model import GRAINS, Dimension, Metric, Project, Source
@@ -409,8 +409,11 @@ class CompileContext(SqlContext):
         numbers: dict[str, str] | None = None,
         *,
         planning: bool = False,
+        files: dict[str, str | None] | None = None,
     ):
         super().__init__(dialect)
+        #: Columns of a typed CSV file that are not numbers (sqlkit.measured_number).
+        self.files = files or {}
         self.source = source
         self.entity = source.entity
         self.fragment_dialect = fragment_dialect
@@ -424,7 +427,7 @@ class CompileContext(SqlContext):
         anew in each of them). After planning, only columns already added are read so."""
         if name not in self.numbers:
             if not self.planning:
-                return super().number(name)
+                return measured_number(name, self.files)
             self.numbers[name] = f"__num{len(self.numbers)}"
         return exp.column(self.numbers[name], quoted=True)
 

@@ -27,12 +27,14 @@ from cxspec.compiler.sqlkit import (
     col,
     double,
     flag,
+    measured_number,
+    not_null,
     num,
     paren,
     sub,
     text,
 )
-from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess, SqlContext
+from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess
 
 if TYPE_CHECKING:
     from cxspec.resolve import Resolution
@@ -196,9 +198,9 @@ class Generator:
             else:
                 value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
             columns.append(exp.alias_(value, dim_column(dimension.name), quoted=True, copy=False))
-        number = SqlContext(self.dialect).number
+        numbers = self.relations.numbers(source)
         for name, alias in scan.numbers.items():
-            columns.append(exp.alias_(number(name), alias, quoted=True, copy=False))
+            columns.append(exp.alias_(measured_number(name, numbers), alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
@@ -292,7 +294,13 @@ class Generator:
         return dialects.utc_timestamp(col(column, table), self.dialect, column_type)
 
     def context(self, scan: ScanPlan) -> CompileContext:
-        return CompileContext(self.dialect, scan.source, self.fragment_dialect, scan.numbers)
+        return CompileContext(
+            self.dialect,
+            scan.source,
+            self.fragment_dialect,
+            scan.numbers,
+            files=self.relations.numbers(scan.source),
+        )
 
     # -- the two-level plan -------------------------------------------------------------
 
@@ -472,6 +480,18 @@ class Generator:
                 quoted=True,
                 copy=False,
             ),
+            # A value there that is not a number (text, NaN): invalid, as on other engines.
+            exp.alias_(
+                flag(
+                    exp.and_(
+                        not_null(col(plan.metric.get("column"))),
+                        exp.Is(this=value.copy(), expression=exp.Null()),
+                    )
+                ),
+                "__bad",
+                quoted=True,
+                copy=False,
+            ),
         ).from_(rows.copy(), copy=False)
         # Every matching row is kept, NULL values too: a group whose values are all NULL still
         # has a result (value NULL, n 0), as PERCENTILE_CONT gives elsewhere.
@@ -501,7 +521,9 @@ class Generator:
                 ),
             ),
         )
-        result = MetricSql(value=value_expr, n=exp.Max(this=col("__count")), invalid=num(0))
+        result = MetricSql(
+            value=value_expr, n=exp.Max(this=col("__count")), invalid=exp.Sum(this=col("__bad"))
+        )
         return self.result_select(plan.metric.id, result, table)
 
     # -- metrics over a spine of periods (churn, retention) ------------------------------

@@ -114,6 +114,20 @@ def on_scale(value: exp.Expression, low, high) -> exp.Expression:
     )
 
 
+def measured_number(name: str, numbers: dict[str, str | None]) -> exp.Expression:
+    """A measured column as a number. `numbers` maps the columns of a typed CSV file that are
+    not numbers to their companion column of the values that are (column_types.py), so that
+    the rest reads as NULL (invalid) on every engine; other columns are cast where the engine
+    can try (TRY_CAST), else cast."""
+    if name not in numbers:
+        lowered = {k.lower(): k for k in numbers}
+        name = lowered.get(name.lower(), name)
+    if name in numbers:
+        companion = numbers[name]
+        return double(col(companion)) if companion else double(exp.Null())
+    return exp.TryCast(this=col(name), to=exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False))
+
+
 def not_null(value: exp.Expression) -> exp.Expression:
     return exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
 

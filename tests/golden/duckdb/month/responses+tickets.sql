@@ -4,7 +4,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST("responded_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
+      CAST(DATE_TRUNC('MONTH', MAKE_TIMESTAMP(EPOCH_US("responded_at"))) AS DATE) AS "__period",
       TRY_CAST("ces_score" AS DOUBLE) AS "__num0",
       TRY_CAST("nps_score" AS DOUBLE) AS "__num1",
       TRY_CAST("csat_score" AS DOUBLE) AS "__num2"
@@ -15,7 +15,18 @@ WITH "src_1_responses" AS MATERIALIZED (
         SELECT
           *,
           ROW_NUMBER() OVER (PARTITION BY "response_id" ORDER BY "responded_at" DESC) AS "__row"
-        FROM READ_CSV('data/responses.csv')
+        FROM (
+          SELECT
+            "response_id",
+            "customer_id",
+            CAST(TRIM("responded_at") AS TIMESTAMPTZ) AS "responded_at",
+            "channel",
+            "touchpoint",
+            CAST(TRIM("nps_score") AS BIGINT) AS "nps_score",
+            CAST(TRIM("csat_score") AS BIGINT) AS "csat_score",
+            CAST(TRIM("ces_score") AS BIGINT) AS "ces_score"
+          FROM READ_CSV('data/responses.csv', all_varchar = TRUE)
+        ) AS s
         WHERE
           "customer_id" NOT LIKE 'test%'
       ) AS d
@@ -45,9 +56,12 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS "__m2",
     SUM(
       CASE
-        WHEN NOT "__num0" IS NULL
-        AND NOT (
-          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+        WHEN NOT "ces_score" IS NULL
+        AND (
+          "__num0" IS NULL
+          OR NOT (
+            "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+          )
         )
         THEN 1
         ELSE 0
@@ -67,9 +81,12 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS "__m5",
     SUM(
       CASE
-        WHEN NOT "__num1" IS NULL
-        AND NOT (
-          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+        WHEN NOT "nps_score" IS NULL
+        AND (
+          "__num1" IS NULL
+          OR NOT (
+            "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+          )
         )
         THEN 1
         ELSE 0
@@ -107,9 +124,12 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS "__m11",
     SUM(
       CASE
-        WHEN NOT "__num2" IS NULL
-        AND NOT (
-          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+        WHEN NOT "csat_score" IS NULL
+        AND (
+          "__num2" IS NULL
+          OR NOT (
+            "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+          )
         )
         THEN 1
         ELSE 0
@@ -135,12 +155,26 @@ WITH "src_1_responses" AS MATERIALIZED (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST("opened_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
+      CAST(DATE_TRUNC('MONTH', MAKE_TIMESTAMP(EPOCH_US("opened_at"))) AS DATE) AS "__period",
       TRY_CAST("handle_seconds" AS DOUBLE) AS "__num0"
     FROM (
       SELECT
         *
-      FROM READ_CSV('data/tickets.csv')
+      FROM (
+        SELECT
+          "ticket_id",
+          "customer_id",
+          CAST(TRIM("opened_at") AS TIMESTAMPTZ) AS "opened_at",
+          "queue",
+          CASE
+            WHEN LOWER(TRIM("resolved_first")) IN ('true', 't', 'yes', 'y', '1')
+            THEN TRUE
+            WHEN LOWER(TRIM("resolved_first")) IN ('false', 'f', 'no', 'n', '0')
+            THEN FALSE
+          END AS "resolved_first",
+          CAST(TRIM("handle_seconds") AS BIGINT) AS "handle_seconds"
+        FROM READ_CSV('data/tickets.csv', all_varchar = TRUE)
+      ) AS s
     ) AS r
   ) AS f
   WHERE
@@ -153,10 +187,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     SUM(CASE WHEN NOT "ticket_id" IS NULL THEN 1 ELSE 0 END) AS "__m0",
     SUM(CASE WHEN "resolved_first" THEN 1 ELSE 0 END) AS "__m1",
     SUM(CASE WHEN NOT "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m2",
-    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m3",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m5",
-    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m6"
+    SUM(CASE WHEN NOT "handle_seconds" IS NULL AND "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m3",
+    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m5",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m6",
+    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m7"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -609,12 +644,13 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__period",
     CAST("__a_value" AS DOUBLE) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM (
     SELECT
       "metric",
       "__period",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       MAX("__x_value") AS "__a_value",
       SUM("__rows") AS "__rows"
@@ -622,8 +658,9 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         'handle_max' AS "metric",
         "__period",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m3" AS "__x_value",
+        "__m4" AS "__x_value",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -637,7 +674,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__period",
     CAST(CASE WHEN "__a_n" <> 0 THEN CAST("__a_sum" AS DOUBLE) / CAST("__a_n" AS DOUBLE) END AS DOUBLE) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
       WHEN "__a_n" > 1
       THEN (
@@ -668,6 +705,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     SELECT
       "metric",
       "__period",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
@@ -676,9 +714,10 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         'handle_mean' AS "metric",
         "__period",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m5" AS "__x_squares",
-        "__m4" AS "__x_sum",
+        "__m6" AS "__x_squares",
+        "__m5" AS "__x_sum",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -692,12 +731,13 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__period",
     CAST("__a_value" AS DOUBLE) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM (
     SELECT
       "metric",
       "__period",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       MIN("__x_value") AS "__a_value",
       SUM("__rows") AS "__rows"
@@ -705,8 +745,9 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         'handle_min' AS "metric",
         "__period",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m6" AS "__x_value",
+        "__m7" AS "__x_value",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -720,12 +761,13 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__period",
     CAST(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE) END AS DOUBLE) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM (
     SELECT
       "metric",
       "__period",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       SUM("__rows") AS "__rows"
@@ -733,8 +775,9 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         'handle_total' AS "metric",
         "__period",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m4" AS "__x_sum",
+        "__m5" AS "__x_sum",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -774,7 +817,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     ORDER BY
       "__num0") AS DOUBLE) AS "value",
     CAST(COUNT("__num0") AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST(COUNT(CASE WHEN NOT "handle_seconds" IS NULL AND "__num0" IS NULL THEN 1 END) AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM "src_2_tickets"
   GROUP BY

@@ -4,22 +4,27 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period"
+      CAST(DATE_TRUNC('MONTH', MAKE_TIMESTAMP(EPOCH_US("started_at"))) AS DATE) AS "__period"
     FROM (
       SELECT
         *
-      FROM READ_CSV('data/subscriptions.csv')
+      FROM (
+        SELECT
+          "customer_id",
+          CAST(TRIM("started_at") AS TIMESTAMPTZ) AS "started_at",
+          "ended_at",
+          "plan"
+        FROM READ_CSV('data/subscriptions.csv', all_varchar = TRUE)
+      ) AS s
     ) AS r
   ) AS f
 ), "bounds_1_subscriptions" AS (
   SELECT
-    MIN(
-      CAST(DATE_TRUNC('MONTH', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
-    ) AS "__first",
+    MIN(CAST(DATE_TRUNC('MONTH', MAKE_TIMESTAMP(EPOCH_US("started_at"))) AS DATE)) AS "__first",
     MAX(
       COALESCE(
         CAST(DATE_TRUNC('MONTH', CAST("ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE),
-        CAST(DATE_TRUNC('MONTH', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
+        CAST(DATE_TRUNC('MONTH', MAKE_TIMESTAMP(EPOCH_US("started_at"))) AS DATE)
       )
     ) AS "__last"
   FROM "src_1_subscriptions"
@@ -40,7 +45,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(100 * CASE
       WHEN COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -50,14 +55,14 @@ WITH RECURSIVE "src_1_subscriptions" AS (
       ) <> 0
       THEN CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL 1 MONTH AS DATE) AS TIMESTAMP)
           THEN "r"."customer_id"
         END
       ) AS DOUBLE) / CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -68,7 +73,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     END AS DOUBLE) AS "value",
     CAST(COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -85,7 +90,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   HAVING
     COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -102,7 +107,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         WHEN COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -119,7 +124,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         THEN CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL 1 MONTH AS DATE) AS TIMESTAMP)
             )
@@ -133,7 +138,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         ) AS DOUBLE) / CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -152,7 +157,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -176,7 +181,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)

@@ -4,23 +4,28 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
+      CAST(DATE_TRUNC('WEEK', MAKE_TIMESTAMP(EPOCH_US("started_at"))) AS DATE) AS "__period",
       "channel" AS "__dim_channel"
     FROM (
       SELECT
         *
-      FROM READ_CSV('data/subscriptions.csv')
+      FROM (
+        SELECT
+          "customer_id",
+          CAST(TRIM("started_at") AS TIMESTAMPTZ) AS "started_at",
+          "ended_at",
+          "plan"
+        FROM READ_CSV('data/subscriptions.csv', all_varchar = TRUE)
+      ) AS s
     ) AS r
   ) AS f
 ), "bounds_1_subscriptions" AS (
   SELECT
-    MIN(
-      CAST(DATE_TRUNC('WEEK', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
-    ) AS "__first",
+    MIN(CAST(DATE_TRUNC('WEEK', MAKE_TIMESTAMP(EPOCH_US("started_at"))) AS DATE)) AS "__first",
     MAX(
       COALESCE(
         CAST(DATE_TRUNC('WEEK', CAST("ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE),
-        CAST(DATE_TRUNC('WEEK', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
+        CAST(DATE_TRUNC('WEEK', MAKE_TIMESTAMP(EPOCH_US("started_at"))) AS DATE)
       )
     ) AS "__last"
   FROM "src_1_subscriptions"
@@ -42,7 +47,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(100 * CASE
       WHEN COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -52,14 +57,14 @@ WITH RECURSIVE "src_1_subscriptions" AS (
       ) <> 0
       THEN CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL 7 DAY AS DATE) AS TIMESTAMP)
           THEN "r"."customer_id"
         END
       ) AS DOUBLE) / CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -70,7 +75,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     END AS DOUBLE) AS "value",
     CAST(COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -88,7 +93,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   HAVING
     COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -106,7 +111,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         WHEN COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -123,7 +128,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         THEN CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL 7 DAY AS DATE) AS TIMESTAMP)
             )
@@ -137,7 +142,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         ) AS DOUBLE) / CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -156,7 +161,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -181,7 +186,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          MAKE_TIMESTAMP(EPOCH_US("r"."started_at")) < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)

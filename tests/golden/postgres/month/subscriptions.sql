@@ -4,7 +4,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period"
+      CAST(DATE_TRUNC('MONTH', "started_at") AS DATE) AS "__period"
     FROM (
       SELECT
         *
@@ -13,13 +13,11 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   ) AS f
 ), "bounds_1_subscriptions" AS (
   SELECT
-    MIN(
-      CAST(DATE_TRUNC('MONTH', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
-    ) AS "__first",
+    MIN(CAST(DATE_TRUNC('MONTH', "started_at") AS DATE)) AS "__first",
     MAX(
       COALESCE(
         CAST(DATE_TRUNC('MONTH', CAST("ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE),
-        CAST(DATE_TRUNC('MONTH', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
+        CAST(DATE_TRUNC('MONTH', "started_at") AS DATE)
       )
     ) AS "__last"
   FROM "src_1_subscriptions"
@@ -40,7 +38,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(100 * CASE
       WHEN COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -50,14 +48,14 @@ WITH RECURSIVE "src_1_subscriptions" AS (
       ) <> 0
       THEN CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL '1 MONTH' AS DATE) AS TIMESTAMP)
           THEN "r"."customer_id"
         END
       ) AS DOUBLE PRECISION) / CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -68,7 +66,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     END AS DOUBLE PRECISION) AS "value",
     CAST(COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -85,7 +83,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   HAVING
     COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -102,7 +100,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         WHEN COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -119,7 +117,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         THEN CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL '1 MONTH' AS DATE) AS TIMESTAMP)
             )
@@ -133,7 +131,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         ) AS DOUBLE PRECISION) / CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -152,7 +150,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -176,7 +174,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)

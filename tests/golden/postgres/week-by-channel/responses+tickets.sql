@@ -4,7 +4,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST("responded_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
+      CAST(DATE_TRUNC('WEEK', "responded_at") AS DATE) AS "__period",
       "channel" AS "__dim_channel",
       CAST("ces_score" AS DOUBLE PRECISION) AS "__num0",
       CAST("nps_score" AS DOUBLE PRECISION) AS "__num1",
@@ -47,9 +47,12 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS "__m2",
     SUM(
       CASE
-        WHEN NOT "__num0" IS NULL
-        AND NOT (
-          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+        WHEN NOT "ces_score" IS NULL
+        AND (
+          "__num0" IS NULL
+          OR NOT (
+            "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
+          )
         )
         THEN 1
         ELSE 0
@@ -69,9 +72,12 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS "__m5",
     SUM(
       CASE
-        WHEN NOT "__num1" IS NULL
-        AND NOT (
-          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+        WHEN NOT "nps_score" IS NULL
+        AND (
+          "__num1" IS NULL
+          OR NOT (
+            "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
+          )
         )
         THEN 1
         ELSE 0
@@ -109,9 +115,12 @@ WITH "src_1_responses" AS MATERIALIZED (
     ) AS "__m11",
     SUM(
       CASE
-        WHEN NOT "__num2" IS NULL
-        AND NOT (
-          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+        WHEN NOT "csat_score" IS NULL
+        AND (
+          "__num2" IS NULL
+          OR NOT (
+            "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
+          )
         )
         THEN 1
         ELSE 0
@@ -137,7 +146,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST("opened_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
+      CAST(DATE_TRUNC('WEEK', "opened_at") AS DATE) AS "__period",
       "channel" AS "__dim_channel",
       CAST("handle_seconds" AS DOUBLE PRECISION) AS "__num0"
     FROM (
@@ -157,10 +166,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     SUM(CASE WHEN NOT "ticket_id" IS NULL THEN 1 ELSE 0 END) AS "__m0",
     SUM(CASE WHEN "resolved_first" THEN 1 ELSE 0 END) AS "__m1",
     SUM(CASE WHEN NOT "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m2",
-    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m3",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m5",
-    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m6"
+    SUM(CASE WHEN NOT "handle_seconds" IS NULL AND "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m3",
+    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m5",
+    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m6",
+    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m7"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -682,13 +692,14 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__dim_channel",
     CAST("__a_value" AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
   FROM (
     SELECT
       "metric",
       "__period",
       "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       MAX("__x_value") AS "__a_value",
       SUM("__rows") AS "__rows"
@@ -697,8 +708,9 @@ WITH "src_1_responses" AS MATERIALIZED (
         'handle_max' AS "metric",
         "__period",
         "__dim_channel",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m3" AS "__x_value",
+        "__m4" AS "__x_value",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -717,7 +729,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       THEN CAST("__a_sum" AS DOUBLE PRECISION) / CAST("__a_n" AS DOUBLE PRECISION)
     END AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(CASE
       WHEN "__a_n" > 1
       THEN CAST((
@@ -749,6 +761,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
@@ -758,9 +771,10 @@ WITH "src_1_responses" AS MATERIALIZED (
         'handle_mean' AS "metric",
         "__period",
         "__dim_channel",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m5" AS "__x_squares",
-        "__m4" AS "__x_sum",
+        "__m6" AS "__x_squares",
+        "__m5" AS "__x_sum",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -776,13 +790,14 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__dim_channel",
     CAST("__a_value" AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
   FROM (
     SELECT
       "metric",
       "__period",
       "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       MIN("__x_value") AS "__a_value",
       SUM("__rows") AS "__rows"
@@ -791,8 +806,9 @@ WITH "src_1_responses" AS MATERIALIZED (
         'handle_min' AS "metric",
         "__period",
         "__dim_channel",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m6" AS "__x_value",
+        "__m7" AS "__x_value",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -808,13 +824,14 @@ WITH "src_1_responses" AS MATERIALIZED (
     "__dim_channel",
     CAST(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE PRECISION) END AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
   FROM (
     SELECT
       "metric",
       "__period",
       "__dim_channel",
+      COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       SUM("__rows") AS "__rows"
@@ -823,8 +840,9 @@ WITH "src_1_responses" AS MATERIALIZED (
         'handle_total' AS "metric",
         "__period",
         "__dim_channel",
+        "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m4" AS "__x_sum",
+        "__m5" AS "__x_sum",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
@@ -869,7 +887,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     CAST(PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
       "__num0") AS DOUBLE PRECISION) AS "value",
     CAST(COUNT("__num0") AS BIGINT) AS "n",
-    CAST(0 AS BIGINT) AS "invalid",
+    CAST(COUNT(CASE WHEN NOT "handle_seconds" IS NULL AND "__num0" IS NULL THEN 1 END) AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
   FROM "src_2_tickets"
   GROUP BY

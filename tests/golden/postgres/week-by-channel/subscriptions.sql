@@ -4,7 +4,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE) AS "__period",
+      CAST(DATE_TRUNC('WEEK', "started_at") AS DATE) AS "__period",
       "channel" AS "__dim_channel"
     FROM (
       SELECT
@@ -14,13 +14,11 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   ) AS f
 ), "bounds_1_subscriptions" AS (
   SELECT
-    MIN(
-      CAST(DATE_TRUNC('WEEK', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
-    ) AS "__first",
+    MIN(CAST(DATE_TRUNC('WEEK', "started_at") AS DATE)) AS "__first",
     MAX(
       COALESCE(
         CAST(DATE_TRUNC('WEEK', CAST("ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE),
-        CAST(DATE_TRUNC('WEEK', CAST("started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC') AS DATE)
+        CAST(DATE_TRUNC('WEEK', "started_at") AS DATE)
       )
     ) AS "__last"
   FROM "src_1_subscriptions"
@@ -42,7 +40,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(100 * CASE
       WHEN COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -52,14 +50,14 @@ WITH RECURSIVE "src_1_subscriptions" AS (
       ) <> 0
       THEN CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
           AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL '7 DAY' AS DATE) AS TIMESTAMP)
           THEN "r"."customer_id"
         END
       ) AS DOUBLE PRECISION) / CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -70,7 +68,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     END AS DOUBLE PRECISION) AS "value",
     CAST(COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -88,7 +86,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
   HAVING
     COUNT(
       DISTINCT CASE
-        WHEN CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+        WHEN "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
         AND (
           "r"."ended_at" IS NULL
           OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -106,7 +104,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         WHEN COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -123,7 +121,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         THEN CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
               AND CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST(CAST("sp"."__period" + INTERVAL '7 DAY' AS DATE) AS TIMESTAMP)
             )
@@ -137,7 +135,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
         ) AS DOUBLE PRECISION) / CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+              "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
               AND (
                 "r"."ended_at" IS NULL
                 OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -156,7 +154,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     CAST(COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)
@@ -181,7 +179,7 @@ WITH RECURSIVE "src_1_subscriptions" AS (
     COUNT(
       DISTINCT CASE
         WHEN (
-          CAST("r"."started_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' < CAST("sp"."__period" AS TIMESTAMP)
+          "r"."started_at" < CAST("sp"."__period" AS TIMESTAMP)
           AND (
             "r"."ended_at" IS NULL
             OR CAST("r"."ended_at" AS TIMESTAMPTZ) AT TIME ZONE 'UTC' >= CAST("sp"."__period" AS TIMESTAMP)

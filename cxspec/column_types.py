@@ -1,0 +1,412 @@
+"""One typing rule for the columns of CSV files, the same on every engine.
+
+A CSV file is read with every column as text, and each column is typed from all of its
+values in one aggregate pass (never from a sample that later rows could contradict). In
+this order, a column is the first type that every non-empty value of it fits:
+
+- `BIGINT`: whole numbers (`-12`, `+3`) within 64 bits;
+- `DOUBLE`: finite decimal numbers (`2.5`, `.5`, `1e3`; not `NaN`, `inf` or `1e400`);
+- `BOOLEAN`: the words true/false, yes/no, t/f, y/n, 1/0 in any case;
+- `DATE`: `YYYY-MM-DD`;
+- `TIMESTAMP`: dates and `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` without an offset;
+- `TIMESTAMPTZ`: the same where some carry an offset (`Z`, `+02`, `-02:00`); a time without
+  one is UTC;
+- else `VARCHAR` (text), and so is a column whose values are all empty.
+
+Only an empty field is NULL. A source's `columns:` fixes a column's type instead
+(`DECLARED`); a column with values that do not fit its declared type stays text, and
+`misfits` counts them. A text column that holds some numbers has a companion column
+(`number_column`) with the values that are numbers, so that a measured text column reads its
+numbers, and counts the rest as invalid, the same way on every engine: the conversion is done
+here, by DuckDB, and engines that cannot read files are given its result
+(warehouses/file_loading.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlglot import exp
+
+#: `columns:` type names → the type they fix.
+DECLARED = {
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "text": "VARCHAR",
+}
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+NUMERIC = frozenset({"BIGINT", "DOUBLE"})
+
+_SPACE = r"\s*"
+INTEGER_PATTERN = _SPACE + r"[+-]?[0-9]+" + _SPACE
+NUMBER_PATTERN = _SPACE + r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?" + _SPACE
+DATE_PATTERN = _SPACE + r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + _SPACE
+_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+TIMESTAMP_PATTERN = _SPACE + _TIME + _SPACE
+_OFFSET = r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)"
+ZONED_PATTERN = _SPACE + _TIME + _OFFSET + _SPACE
+ANY_TIME_PATTERN = (
+    _SPACE
+    + r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    + _OFFSET
+    + "?)?"
+    + _SPACE
+)
+OFFSET_END = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?" + _OFFSET + r"\s*$"
+
+#: The companion column of a text column: its values that are numbers (DOUBLE), else NULL.
+NUMBER_PREFIX = "__cxspec_number__"
+
+
+def number_column(name: str) -> str:
+    return NUMBER_PREFIX + name
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    name: str
+    #: BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, TIMESTAMPTZ or VARCHAR.
+    type: str
+    #: The `columns:` type name, when the source declares one.
+    declared: str | None = None
+    #: Non-empty values that do not fit the declared type (the column then stays text).
+    misfits: int = 0
+    #: The smallest such value, to show.
+    example: str | None = None
+    #: Non-empty values.
+    values: int = 0
+    #: A text column with numbers: the name of its companion column of those numbers.
+    numbers: str | None = None
+
+
+@dataclass(frozen=True)
+class FileTypes:
+    columns: tuple[ColumnType, ...]
+    rows: int
+
+    def get(self, name: str) -> ColumnType | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def as_dict(self, dialect: str) -> dict[str, str]:
+        """Column name → type name of the typed rows in `dialect`: engines that are given the
+        rows get zoned times as UTC times (file_loading.py)."""
+        types = {}
+        for column in self.columns:
+            zoned = column.type == "TIMESTAMPTZ"
+            types[column.name] = "TIMESTAMP" if zoned and dialect != "duckdb" else column.type
+            if column.numbers:
+                types[column.numbers] = "DOUBLE"
+        return types
+
+
+# -- the typing pass -----------------------------------------------------------------------
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _matches(value: exp.Expression, pattern: str) -> exp.Expression:
+    return _fn("regexp_full_match", value, exp.Literal.string(pattern))
+
+
+def _trimmed(value: exp.Expression) -> exp.Expression:
+    return exp.Trim(this=value)
+
+
+def _try(value: exp.Expression, to: str) -> exp.Expression:
+    return exp.TryCast(this=_trimmed(value), to=exp.DataType.build(to, dialect="duckdb"))
+
+
+def _words(value: exp.Expression, words: tuple[str, ...]) -> exp.Expression:
+    lowered = exp.Lower(this=_trimmed(value))
+    return exp.In(this=lowered, expressions=[exp.Literal.string(w) for w in words])
+
+
+def fits(value: exp.Expression, kind: str) -> exp.Expression:
+    """DuckDB: whether a non-NULL text value fits a type (`kind`: a type or "ZONED")."""
+    v = value.copy
+
+    def parses(pattern: str, to: str) -> exp.Expression:
+        return exp.and_(
+            _matches(v(), pattern), exp.Not(this=exp.Is(this=_try(v(), to), expression=exp.Null()))
+        )
+
+    if kind == "BIGINT":
+        return parses(INTEGER_PATTERN, "BIGINT")
+    if kind == "DOUBLE":
+        return exp.and_(_matches(v(), NUMBER_PATTERN), _fn("isfinite", _try(v(), "DOUBLE")))
+    if kind == "BOOLEAN":
+        return _words(v(), TRUE_WORDS + FALSE_WORDS)
+    if kind == "DATE":
+        return parses(DATE_PATTERN, "DATE")
+    if kind == "TIMESTAMP":
+        return parses(TIMESTAMP_PATTERN, "TIMESTAMP")
+    if kind == "ZONED":
+        return parses(ZONED_PATTERN, "TIMESTAMPTZ")
+    raise ValueError(kind)
+
+
+_KINDS = ("BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP", "ZONED")
+#: Each value falls in the first class it fits (CASE stops there: one or two tests per value
+#: in a typed column); a class fits the kinds listed. `0`/`1` are numbers and booleans.
+_CLASSES = (
+    ("O", None, ("BIGINT", "DOUBLE", "BOOLEAN")),
+    ("B", "BIGINT", ("BIGINT", "DOUBLE")),
+    ("D", "DOUBLE", ("DOUBLE",)),
+    ("L", "BOOLEAN", ("BOOLEAN",)),
+    ("A", "DATE", ("DATE",)),
+    ("T", "TIMESTAMP", ("TIMESTAMP",)),
+    ("Z", "ZONED", ("ZONED",)),
+)
+
+
+def value_class(value: exp.Expression) -> exp.Expression:
+    """The class letter of a value; NULL for an empty field, X when it fits no kind. Tests go
+    from a family (a number, a word, a date or time) to its members, so that a value meets
+    few of them (CASE stops at the first that holds)."""
+    v = value.copy
+
+    def letter(name: str) -> exp.Expression:
+        return exp.Literal.string(name)
+
+    def not_null(e: exp.Expression) -> exp.Expression:
+        return exp.Not(this=exp.Is(this=e, expression=exp.Null()))
+
+    number = exp.Case(
+        ifs=[
+            exp.If(this=_words(v(), ("0", "1")), true=letter("O")),
+            exp.If(
+                this=exp.and_(_matches(v(), INTEGER_PATTERN), not_null(_try(v(), "BIGINT"))), true=letter("B")
+            ),
+            exp.If(this=_fn("isfinite", _try(v(), "DOUBLE")), true=letter("D")),
+        ],
+        default=letter("X"),
+    )
+    zoned = _fn("regexp_matches", v(), exp.Literal.string(OFFSET_END))
+    moment = exp.Case(
+        ifs=[
+            exp.If(this=_matches(v(), DATE_PATTERN), true=_if_parses(v(), "DATE", "A")),
+            exp.If(this=zoned, true=_if_parses(v(), "TIMESTAMPTZ", "Z")),
+        ],
+        default=_if_parses(v(), "TIMESTAMP", "T"),
+    )
+    return exp.Case(
+        ifs=[
+            exp.If(this=exp.Is(this=v(), expression=exp.Null()), true=exp.Null()),
+            exp.If(this=_matches(v(), NUMBER_PATTERN), true=number),
+            exp.If(this=_words(v(), TRUE_WORDS + FALSE_WORDS), true=letter("L")),
+            exp.If(this=_matches(v(), ANY_TIME_PATTERN), true=moment),
+        ],
+        default=letter("X"),
+    )
+
+
+def _if_parses(value: exp.Expression, to: str, name: str) -> exp.Expression:
+    parsed = exp.Not(this=exp.Is(this=_try(value, to), expression=exp.Null()))
+    return exp.Case(ifs=[exp.If(this=parsed, true=exp.Literal.string(name))], default=exp.Literal.string("X"))
+
+
+def profile_query(reader: exp.Expression, columns: list[str]) -> exp.Select:
+    """One aggregate pass: per column, its non-empty values and how many fall in each class."""
+    inner = exp.select(
+        *(
+            exp.alias_(value_class(exp.column(n, quoted=True)), f"c{i}", copy=False)
+            for i, n in enumerate(columns)
+        )
+    ).from_(reader.copy(), copy=False)
+    select = exp.select(exp.Count(this=exp.Star()))
+    for i, _ in enumerate(columns):
+        column = exp.column(f"c{i}")
+        select = select.select(exp.Count(this=column.copy()), copy=False)
+        for letter, _, _ in _CLASSES:
+            test = exp.EQ(this=column.copy(), expression=exp.Literal.string(letter))
+            select = select.select(exp.CountIf(this=test), copy=False)
+    return select.from_(exp.alias_(exp.Subquery(this=inner), "v", table=True, copy=False), copy=False)
+
+
+def kind_counts(classes: tuple[int, ...]) -> dict[str, int]:
+    """How many values fit each kind, from the counts per class."""
+    counts = dict.fromkeys(_KINDS, 0)
+    for (_, _, kinds), count in zip(_CLASSES, classes, strict=True):
+        for kind in kinds:
+            counts[kind] += count or 0  # COUNT_IF over no rows is NULL
+    return counts
+
+
+def decide(counts: dict[str, int], values: int, declared: str | None) -> tuple[str, int]:
+    """(type, misfits) of a column from its counts per kind."""
+    times = counts["DATE"] + counts["TIMESTAMP"]
+    if declared is not None:
+        wanted = DECLARED[declared]
+        if wanted == "VARCHAR":
+            return "VARCHAR", 0
+        if wanted == "TIMESTAMP":
+            fitting = times + counts["ZONED"]
+            wanted = "TIMESTAMPTZ" if counts["ZONED"] else "TIMESTAMP"
+        else:
+            fitting = counts[wanted]
+        misfits = values - fitting
+        return (wanted if misfits == 0 else "VARCHAR"), misfits
+    if values == 0:
+        return "VARCHAR", 0
+    for kind in ("BIGINT", "DOUBLE", "BOOLEAN", "DATE"):
+        if counts[kind] == values:
+            return kind, 0
+    if times == values:
+        return "TIMESTAMP", 0
+    if times + counts["ZONED"] == values:
+        return "TIMESTAMPTZ", 0
+    return "VARCHAR", 0
+
+
+def text_reader(reader: exp.Expression) -> exp.Expression:
+    """The DuckDB reader of a CSV file with every column read as text."""
+    reader = reader.copy()
+    reader.append("expressions", exp.EQ(this=exp.var("all_varchar"), expression=exp.true()))
+    return reader
+
+
+def typed_value(column: ColumnType) -> exp.Expression:
+    """DuckDB: a text column's values as the column's type (every value fits it)."""
+    value = exp.column(column.name, quoted=True)
+    kind = column.type
+    if kind == "VARCHAR":
+        return value
+    if kind == "BOOLEAN":
+        return exp.Case(
+            ifs=[
+                exp.If(this=_words(value, TRUE_WORDS), true=exp.true()),
+                exp.If(this=_words(value.copy(), FALSE_WORDS), true=exp.false()),
+            ]
+        )
+    return exp.Cast(this=_trimmed(value), to=exp.DataType.build(kind, dialect="duckdb"))
+
+
+def number_value(column: ColumnType) -> exp.Expression:
+    """DuckDB: the values of a text column that are numbers (of its declared kind), else NULL."""
+    value = exp.column(column.name, quoted=True)
+    kind = "BIGINT" if column.declared == "integer" else "DOUBLE"
+    return exp.Case(ifs=[exp.If(this=fits(value, kind), true=_try(value.copy(), "DOUBLE"))])
+
+
+def typed_reader(reader: exp.Expression, types: FileTypes) -> exp.Expression:
+    """DuckDB: the file's rows, each column of its type (a subquery over the text reader)."""
+    items: list[exp.Expression] = []
+    for column in types.columns:
+        value = typed_value(column)
+        items.append(
+            value if column.type == "VARCHAR" else exp.alias_(value, column.name, quoted=True, copy=False)
+        )
+        if column.numbers:
+            items.append(exp.alias_(number_value(column), column.numbers, quoted=True, copy=False))
+    return exp.Subquery(this=exp.select(*items).from_(text_reader(reader), copy=False))
+
+
+# -- reading a file's types, once per file state ---------------------------------------------
+
+
+_cache: dict[tuple, FileTypes] = {}
+_lock = threading.Lock()
+
+
+def file_types(root: Path, path: str, reader: exp.Expression, declared: dict[str, str] | None) -> FileTypes:
+    """The types of a CSV file's columns (`reader` its DuckDB reader, relative to `root`).
+
+    Typed once per file state (path, size, modification time) and declaration. Raises
+    OSError when the file cannot be read, duckdb.Error when DuckDB cannot read it."""
+    stat = (root / path).resolve().stat()
+    declared = dict(declared or {})
+    key = (str((root / path).resolve()), stat.st_size, stat.st_mtime_ns, reader.sql("duckdb"),
+           tuple(sorted(declared.items())))  # fmt: skip
+    with _lock:
+        known = _cache.get(key)
+    if known is not None:
+        return known
+    types = _read_types(root, reader, declared)
+    with _lock:
+        if len(_cache) > 256:
+            _cache.clear()
+        _cache[key] = types
+    return types
+
+
+def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) -> FileTypes:
+    import duckdb
+
+    text = text_reader(reader)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET file_search_path = ?", [str(root.resolve())])
+        names = list(con.sql(exp.select("*").from_(text.copy()).limit(0).sql("duckdb")).columns)
+        row = con.execute(profile_query(text, names).sql("duckdb")).fetchone()
+        rows, position, decided = row[0], 1, []
+        for name in names:
+            values = row[position]
+            counts = kind_counts(row[position + 1 : position + 1 + len(_CLASSES)])
+            position += 1 + len(_CLASSES)
+            decided.append((name, values, counts, *decide(counts, values, declared.get(name))))
+        unfit = {name: declared[name] for name, _, _, _, misfits in decided if misfits}
+        examples = _examples(con, text, unfit) if unfit else {}
+    finally:
+        con.close()
+    columns = []
+    for name, values, counts, kind, misfits in decided:
+        numbers = number_column(name) if kind == "VARCHAR" and counts["DOUBLE"] else None
+        columns.append(
+            ColumnType(name, kind, declared.get(name), misfits, examples.get(name), values, numbers)
+        )
+    return FileTypes(tuple(columns), rows)
+
+
+def _examples(con, text: exp.Expression, unfit: dict[str, str]) -> dict[str, str]:
+    """The smallest value of each declared column that does not fit its type."""
+    items = []
+    for name, declared in unfit.items():
+        kind = DECLARED[declared]
+        value = exp.column(name, quoted=True)
+        fitting = (
+            exp.or_(fits(value, "DATE"), fits(value, "TIMESTAMP"), fits(value, "ZONED"))
+            if kind == "TIMESTAMP"
+            else fits(value, kind)
+        )
+        unfit_value = exp.and_(
+            exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+            exp.Not(this=exp.Paren(this=fitting)),
+        )
+        items.append((name, exp.Min(this=exp.Case(ifs=[exp.If(this=unfit_value, true=value.copy())]))))
+    query = exp.select(*(item for _, item in items)).from_(text.copy(), copy=False)
+    found = con.execute(query.sql("duckdb")).fetchone()
+    return {name: value for (name, _), value in zip(items, found, strict=True) if value is not None}
+
+
+def csv_types(source, source_type, project) -> FileTypes | None:
+    """The types of a source's CSV file (`SourceType.data_file`), with its `columns:`; None
+    when it has none, or the file cannot be read (the engine then says why)."""
+    import duckdb
+
+    data = source_type.data_file(source) if source_type is not None else None
+    if data is None or data.format != "csv":
+        return None
+    declared = source.get("columns")
+    try:
+        return file_types(
+            project.root, data.path, data.duckdb_reader(), declared if isinstance(declared, dict) else None
+        )
+    except (OSError, duckdb.Error):
+        return None
+
+
+def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:
+    """Columns of a typed file that are not numbers → their companion column of numbers, or
+    None when none of their values is a number: what a measured column reads (`numbers`)."""
+    if types is None:
+        return {}
+    return {c.name: c.numbers for c in types.columns if c.type not in NUMERIC}

@@ -1,0 +1,188 @@
+"""Column types of CSV files hold on every engine (docs/warehouses.md, "Column types of file
+sources"): typed from every value, never from a sample that later rows contradict; `columns:`
+fixes types; a value that does not fit is invalid in a measured column, never converted.
+
+Each case is one of issue 12's: the expected numbers are computed here, in plain Python,
+from the rows written, and every engine must give them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+CONFIG = "version: 1\nproject: types\ngrain: month\n"
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def engine(request, tmp_path):
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return {"duckdb": "duckdb:///:memory:", "sqlite": f"sqlite:///{tmp_path}/w.db"}[request.param]
+
+
+def project(make_project, csv: str, specs: str):
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    (root / "data" / "r.csv").write_text(csv, encoding="utf-8")
+    return root
+
+
+def query(run_main, root, url, *metrics):
+    args = ["query", str(root), "--warehouse", url, "--format", "json"]
+    for metric in metrics:
+        args += ["-m", metric]
+    code, out, err = run_main(*args)
+    assert code == 0, err
+    return json.loads(out)["results"]
+
+
+def by_period(results, metric):
+    return {r["period"]: r for r in results if r["metric"] == metric}
+
+
+def month_of(text: str) -> str:
+    """The UTC month of an ISO time (naive: UTC), as cxspec names periods."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return f"{moment:%Y-%m}-01"
+
+
+SOURCE = "sources:\n  - {id: r, type: file, path: data/r.csv, time: t%s}\n"
+
+
+def test_an_offset_after_30000_times_without_one_keeps_its_offset(make_project, run_main, engine):
+    times = ["2026-03-10T12:00:00"] * 30_000 + ["2026-03-31T23:30:00-02:00"]
+    csv = "t,x\n" + "".join(f"{t},1\n" for t in times)
+    root = project(make_project, csv, SOURCE % "" + "metrics:\n  - {id: c, type: count, source: r}\n")
+    expected: dict[str, int] = {}
+    for t in times:
+        expected[month_of(t)] = expected.get(month_of(t), 0) + 1
+    assert expected == {"2026-03-01": 30_000, "2026-04-01": 1}
+    got = by_period(query(run_main, root, engine, "c"), "c")
+    assert {p: r["value"] for p, r in got.items()} == expected
+
+
+def test_30000_ones_then_a_decimal_give_the_right_mean(make_project, run_main, engine):
+    values = ["1"] * 30_000 + ["2.5"]
+    csv = "t,x\n" + "".join(f"2026-01-05,{v}\n" for v in values)
+    root = project(
+        make_project, csv, SOURCE % "" + "metrics:\n  - {id: m, type: mean, source: r, column: x}\n"
+    )
+    numbers = [float(v) for v in values]
+    got = by_period(query(run_main, root, engine, "m"), "m")["2026-01-01"]
+    assert got["value"] == pytest.approx(sum(numbers) / len(numbers), rel=1e-9)
+    assert (got["n"], got["invalid"]) == (30_001, 0)
+
+
+def test_decimal_scores_after_25000_whole_ones_are_invalid(make_project, run_main, engine):
+    rng_scores = [i % 11 for i in range(25_000)]
+    values = [str(s) for s in rng_scores] + ["8.5"] * 5
+    csv = "t,s\n" + "".join(f"2026-02-03T10:00:00Z,{v}\n" for v in values)
+    root = project(
+        make_project, csv, SOURCE % "" + "metrics:\n  - {id: nps, type: nps, source: r, column: s}\n"
+    )
+    whole = [float(v) for v in values if float(v).is_integer()]
+    promoters, detractors = sum(s >= 9 for s in whole), sum(s <= 6 for s in whole)
+    got = by_period(query(run_main, root, engine, "nps"), "nps")["2026-02-01"]
+    assert (got["n"], got["invalid"]) == (len(whole), 5) == (25_000, 5)
+    assert got["value"] == pytest.approx(100 * (promoters - detractors) / len(whole), rel=1e-9)
+
+
+def test_a_zoned_time_after_25000_dates_is_not_cut_to_a_date(make_project, run_main, engine):
+    times = ["2026-01-15"] * 25_000 + ["2026-01-31T23:30:00-02:00"]
+    csv = "t,x\n" + "".join(f"{t},1\n" for t in times)
+    root = project(make_project, csv, SOURCE % "" + "metrics:\n  - {id: c, type: count, source: r}\n")
+    expected: dict[str, int] = {}
+    for t in times:
+        expected[month_of(t)] = expected.get(month_of(t), 0) + 1
+    assert expected == {"2026-01-01": 25_000, "2026-02-01": 1}
+    got = by_period(query(run_main, root, engine, "c"), "c")
+    assert {p: r["value"] for p, r in got.items()} == expected
+
+
+YES_NO = [(f"2026-01-{1 + i % 28:02d}", "yes" if i % 13 < 9 else "no") for i in range(104)]
+
+
+def test_a_yes_no_column_gives_one_rate_on_every_engine(make_project, run_main, engine):
+    csv = "t,resolved\n" + "".join(f"{t},{v}\n" for t, v in YES_NO)
+    specs = SOURCE % "" + "metrics:\n  - {id: fcr, type: rate, source: r, condition: resolved}\n"
+    root = project(make_project, csv, specs)
+    expected = 100 * sum(v == "yes" for _, v in YES_NO) / len(YES_NO)
+    got = by_period(query(run_main, root, engine, "fcr"), "fcr")["2026-01-01"]
+    assert got["value"] == pytest.approx(expected, rel=1e-9)
+    assert round(expected, 2) == 69.23  # not 0 (SQLite comparing 0/1 with 'yes' found nothing)
+
+
+@pytest.mark.parametrize("condition", ["resolved = 'yes'", "resolved IN ('yes')", "resolved <> 'no'"])
+def test_a_boolean_compared_with_text_is_refused_on_every_engine(make_project, run_main, engine, condition):
+    csv = "t,resolved\n" + "".join(f"{t},{v}\n" for t, v in YES_NO)
+    specs = SOURCE % "" + f'metrics:\n  - {{id: fcr, type: rate, source: r, condition: "{condition}"}}\n'
+    root = project(make_project, csv, specs)
+    code, _, err = run_main("query", str(root), "--warehouse", engine, "-m", "fcr")
+    assert code == 1
+    assert "Traceback" not in err
+    line = "  - {id: fcr, type: rate, source: r, condition: "
+    assert f"specs.yaml:5:{len(line) + 2}: error CX405:" in err, err
+    hint = "`NOT resolved` or `resolved = false`" if "<>" in condition else "`resolved` or `resolved = true`"
+    assert hint in err
+
+
+def test_a_declared_boolean_is_checked_without_reading_data(make_project, validate):
+    root = project(
+        make_project,
+        "t,resolved\n2026-01-01,yes\n",
+        SOURCE % ", columns: {resolved: boolean}"
+        + "metrics:\n  - {id: fcr, type: rate, source: r, condition: \"resolved = 'yes'\"}\n",
+    )
+    assert [d.code for d in validate(root).diagnostics] == ["CX405"]
+
+
+def test_text_and_nan_in_a_measured_column_are_invalid_on_every_engine(make_project, run_main, engine):
+    values = ["10", "9", "ten", "NaN", "", "3", "inf", "1e400", "7"]
+    csv = "t,s\n" + "".join(f"2026-03-0{1 + i % 9}T08:00:00Z,{v}\n" for i, v in enumerate(values))
+    specs = SOURCE % "" + (
+        "metrics:\n  - {id: nps, type: nps, source: r, column: s}\n"
+        "  - {id: avg, type: mean, source: r, column: s}\n"
+        "  - {id: p50, type: percentile, source: r, column: s, percentile: 0.5}\n"
+        "  - {id: total, type: sum, source: r, column: s}\n"
+    )
+    root = project(make_project, csv, specs)
+    numbers = [float(v) for v in values if v and v.lstrip("-").replace(".", "", 1).isdigit()]
+    not_numbers = [v for v in values if v and not v.lstrip("-").replace(".", "", 1).isdigit()]
+    results = query(run_main, root, engine)
+    got = {r["metric"]: r for r in results}
+    for metric in ("nps", "avg", "p50", "total"):
+        assert (got[metric]["n"], got[metric]["invalid"]) == (len(numbers), len(not_numbers)) == (4, 4), (
+            metric
+        )
+    assert got["avg"]["value"] == pytest.approx(sum(numbers) / len(numbers))
+    assert got["total"]["value"] == pytest.approx(sum(numbers))
+    ordered = sorted(numbers)
+    assert got["p50"]["value"] == pytest.approx((ordered[1] + ordered[2]) / 2)
+    assert got["nps"]["value"] == pytest.approx(100 * (2 - 1) / 4)
+
+
+def test_a_value_that_does_not_fit_a_declared_type_is_invalid(make_project, run_main, engine):
+    values = ["4", "5", "2.5", "3"]
+    csv = "t,s\n" + "".join(f"2026-03-01T08:00:00Z,{v}\n" for v in values)
+    specs = SOURCE % ", columns: {s: integer}" + "metrics:\n  - {id: avg, type: mean, source: r, column: s}\n"
+    root = project(make_project, csv, specs)
+    whole = [int(v) for v in values if v.isdigit()]
+    got = by_period(query(run_main, root, engine, "avg"), "avg")["2026-03-01"]
+    assert (got["n"], got["invalid"]) == (len(whole), 1)
+    assert got["value"] == pytest.approx(sum(whole) / len(whole))
+
+
+def test_a_declared_type_fixes_an_all_empty_column(make_project, run_main, engine):
+    csv = "t,s\n2026-03-01T08:00:00Z,\n2026-03-02T08:00:00Z,\n"
+    condition = 'metrics:\n  - {id: high, type: rate, source: r, condition: "s >= 9"}\n'
+    refused = project(make_project, csv, SOURCE % "" + condition)
+    code, _, err = run_main("query", str(refused), "--warehouse", engine)
+    assert code == 1 and "error CX406" in err and "columns: {s: number}" in err
+    root = project(make_project, csv, SOURCE % ", columns: {s: number}" + condition)
+    got = by_period(query(run_main, root, engine, "high"), "high")["2026-03-01"]
+    assert (got["value"], got["n"]) == (0.0, 2)
