@@ -351,6 +351,9 @@ class Sum(SourceMetric):
     fields = {"column": COLUMN}
     required = ("column",)
 
+    def empty_value(self, metric):
+        return 0.0
+
     def definition(self, metric, project):
         return f"sum of {metric.get('column')}"
 
@@ -400,6 +403,9 @@ class Count(SourceMetric):
     description = "Rows, or rows where `column` is not NULL."
     fields = {"column": COLUMN}
 
+    def empty_value(self, metric):
+        return 0.0
+
     def definition(self, metric, project):
         column = metric.get("column")
         return "count of rows" if column is None else f"count of non-empty {column}"
@@ -422,6 +428,9 @@ class CountDistinct(SourceMetric):
     name = "count_distinct"
     description = "Distinct values of `column` (the source's entity when absent)."
     fields = {"column": COLUMN}
+
+    def empty_value(self, metric):
+        return 0.0
 
     def definition(self, metric, project):
         column = metric.get("column")
