@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location, referenced_names
-from cxspec.suggest import did_you_mean, known_list
+from cxspec.suggest import did_you_mean_name, known_list
 
 
 #: Source fields that each name one column of the source's rows.
@@ -112,7 +112,7 @@ def _report(sink, name: str, source_id: str, columns: dict[str, str], what: str,
         "CX404",
         f"{what} names {name!r}, which is not a column of source {source_id!r}",
         where,
-        hint=did_you_mean(name, names) or f"its columns: {known_list(names)}",
+        hint=did_you_mean_name(name, names) or f"its columns: {known_list(names)}",
         span=len(name),
     )
 
