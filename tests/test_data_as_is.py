@@ -206,3 +206,10 @@ def test_the_as_of_time_is_counted_and_reported(make_project, run_main):
     assert {r["period"] for r in document["results"]} == {"2026-01-01", "2026-02-01"}
     code, out, err = run_main("query", str(root), "-m", "new_subs", "--as-of", "2026-06-30")
     assert "left out of source 'subs' (5 rows): 1 after the as-of time, 1 ending after the as-of time" in out
+    code, out, err = run_main("validate", str(root), "--data", "--as-of", "2026-06-30")
+    assert code == 0, out + err
+    assert (
+        "specs/m.yaml:3:55: warning CX413: 1 of 5 rows of source 'subs' have a 'started' after the as-of "
+        "time 2026-06-30 23:59:59 UTC: they are left out"
+    ) in out
+    assert "have an 'ended' after the as-of time 2026-06-30 23:59:59 UTC: read as not ended yet" in out

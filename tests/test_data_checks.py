@@ -136,8 +136,9 @@ def test_rows_without_a_time_are_counted_in_query_and_reports(make_project, ware
     assert sum(r["n"] for r in document["results"]) == len(rows) - no_time
     code, out, err = run_main("query", str(root))
     assert f"left out of source 'survey' ({len(rows)} rows): {no_time} without a time" in out
-    code, _, err = run_main("validate", str(root), "--data")
+    code, out, err = run_main("validate", str(root), "--data")
     assert code == 0
+    assert f"warning CX414: {no_time} of {len(rows)} rows of source 'survey' have no 'at'" in out
     code, out, err = run_main("run", str(root), "--out", str(tmp_path / "out"))
     assert code == 0, err
     report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
