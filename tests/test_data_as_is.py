@@ -213,3 +213,30 @@ def test_the_as_of_time_is_counted_and_reported(make_project, run_main):
         "time 2026-06-30 23:59:59 UTC: they are left out"
     ) in out
     assert "have an 'ended' after the as-of time 2026-06-30 23:59:59 UTC: read as not ended yet" in out
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_acme_ship_date_contacts_count_zero_on_days_without_one(engine, tmp_path):
+    """The issue's case: at day grain acme's `ship_date_contacts` (store tickets about the ship
+    date) is 0 on each day the tickets source has rows but none of them (317 days), as
+    MetricFlow returns it. Plain Python: the source's filter, its de-duplication by key
+    (latest opened_at), the touch point's match."""
+    import gzip
+    from pathlib import Path
+
+    acme = Path(__file__).parent.parent / "specs" / "acme"
+    with gzip.open(acme / "data" / "support_tickets.csv.gz", "rt", encoding="utf-8") as file:
+        rows = [r for r in csv.DictReader(file) if r["status"] and r["status"] != "merged"]
+    latest: dict = {}
+    for r in rows:
+        moment = parse_utc(r["opened_at"])
+        if r["ticket_id"] not in latest or moment > latest[r["ticket_id"]][0]:
+            latest[r["ticket_id"]] = (moment, r)
+    days: dict = defaultdict(int)
+    for moment, r in latest.values():
+        days[moment.date().isoformat()] += (r["touchpoint"] or "").strip().lower() == "store_ship_date"
+    url = "duckdb:///:memory:" if engine == "duckdb" else f"sqlite:///{tmp_path / 'w.db'}"
+    request = Request(metrics=("ship_date_contacts",), grain="day")
+    got = {r.period: (r.value, r.n) for r in compute(load_project(acme), request, REGISTRY, url)}
+    assert got == {day: (float(count), count) for day, count in days.items()}
+    assert sum(1 for value, _ in got.values() if value == 0) == 317
