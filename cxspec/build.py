@@ -109,12 +109,13 @@ def _source(raw, file, valid):
         start=_str(raw, "start"),
         end=_str(raw, "end"),
         filter=_str(raw, "filter"),
+        time_format=_str(raw, "time_format"),
         dimensions=_dimensions(raw, file),
     )
 
 
 #: Source fields the model holds as attributes (the others are read with `Source.get`).
-_SOURCE_ATTRIBUTES = ("time", "entity", "key", "keep", "start", "end", "filter")
+_SOURCE_ATTRIBUTES = ("time", "entity", "key", "keep", "start", "end", "filter", "time_format")
 
 
 def apply_source_defaults(project: Project, registry) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from cxspec.commands.as_of import as_of_option
 from cxspec.commands.common import current_data_roots, data_root_option
+from cxspec.diagnostics import CxspecError, Severity, SpecError, has_errors
 from cxspec.version import __version__
-from cxspec.diagnostics import CxspecError, Severity, has_errors
 from cxspec.gcpause import paused_gc
 from cxspec.safe_write import OutputPathError
 
@@ -54,17 +55,30 @@ def cli():
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @data_root_option
+@click.option("--data", "data", is_flag=True, help="Check the sources against their data on the warehouse too.")
+@click.option("--warehouse", help="Where --data reads the sources: the project's warehouse when absent.")
+@as_of_option(default_now=True)
 @click.pass_context
-def validate(ctx, project, fmt, strict):
+def validate(ctx, project, fmt, strict, data, warehouse, as_of):
     """Check a project against the schema and the semantic rules.
 
     Every problem is printed at file:line:col with a code (docs/validation-codes.md).
+    With --data, every source is also read and checked against its data (columns, times,
+    rows left out).
     """
     from cxspec.formats import RenderContext, render
     from cxspec.registry import default_registry
     from cxspec.validate import validate_project
 
-    result = validate_project(project, default_registry(), phase="validate", data_roots=current_data_roots())
+    registry = default_registry()
+    result = validate_project(
+        project, registry, phase="execute" if data else "validate", data_roots=current_data_roots()
+    )
+    if data and result.project is not None and not has_errors(result.diagnostics):
+        from cxspec.diagnostics import sort_diagnostics
+
+        found = _data_diagnostics(result.project, registry, warehouse, as_of)
+        result.diagnostics[:] = sort_diagnostics([*result.diagnostics, *found])
     root = result.root
     context = RenderContext(
         root=root,
@@ -79,6 +93,17 @@ def validate(ctx, project, fmt, strict):
         strict and any(d.severity is Severity.WARNING for d in result.diagnostics)
     )
     ctx.exit(1 if failed or result.project is None else 0)
+
+
+def _data_diagnostics(project, registry, warehouse_url, as_of) -> list:
+    from cxspec.data_checks import check_data
+    from cxspec.diagnostics import DiagnosticSink
+    from cxspec.query import connect
+
+    sink = DiagnosticSink()
+    with connect(warehouse_url, project, registry) as warehouse:
+        check_data(warehouse, project, registry, sink, sorted(project.sources), as_of)
+    return sink.items
 
 
 @cli.command()
@@ -217,6 +242,12 @@ def _exit_code_for(exc: BaseException, interrupts: Interrupts) -> int:
     if isinstance(exc, OutputPathError):  # found before anything was computed: a usage error
         click.echo(f"cxspec: error: {exc}", err=True)
         return 2
+    if isinstance(exc, SpecError) and getattr(exc, "root", None) is not None:  # data checks
+        from cxspec.formats import RenderContext, render
+
+        click.echo(render("text", exc.diagnostics, RenderContext(root=exc.root)), err=True, nl=False)
+        click.echo("cxspec: the data has errors; nothing was computed (cxspec validate --data)", err=True)
+        return 1
     if isinstance(exc, CxspecError):
         click.echo(f"cxspec: error: {exc}", err=True)
         return 1

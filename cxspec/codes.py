@@ -206,6 +206,48 @@ CODES: dict[str, Code] = {
             "words): engines disagree.",
         ),
         Code(
+            "CX410",
+            "source cannot be read",
+            _E,
+            "The warehouse could not read a source's rows (checked against the data: `validate --data`, `query`, `run`).",
+        ),
+        Code(
+            "CX411",
+            "time that does not parse",
+            _E,
+            "A time column holds values that are not times (ISO 8601, or the source's `time_format`).",
+        ),
+        Code(
+            "CX412",
+            "two-digit year",
+            _E,
+            "A time column writes years with two digits; the source must declare its `time_format`.",
+        ),
+        Code(
+            "CX413",
+            "time after the as-of time",
+            _W,
+            "Rows whose time is after `--as-of` (default: now) are left out; ends after it are not ends yet.",
+        ),
+        Code(
+            "CX414",
+            "rows without a time",
+            _W,
+            "Rows whose time column is empty belong to no period and are left out.",
+        ),
+        Code(
+            "CX415",
+            "empty source",
+            _W,
+            "A source has no rows (after its filter): its metrics have no results.",
+        ),
+        Code(
+            "CX416",
+            "metric failed on the warehouse",
+            _E,
+            "The warehouse refused a metric's query; a run stores the other metrics and exits 1.",
+        ),
+        Code(
             "CX420",
             "path outside the project and the data roots",
             _E,

@@ -96,6 +96,13 @@ class MetricType:
             unit = f"on {bounds[0]:g}–{bounds[1]:g}"
         return Display(unit=unit or "", plain_whole=True)
 
+    def empty_value(self, metric: Metric) -> float | None:
+        """Its value where no row matches (n 0) in a period and dimensions the source has rows
+        for: None for no value (a rate or mean of nothing), 0 for counts and sums, which
+        count nothing as 0 (as MetricFlow does). The compiler then gives those periods a
+        result instead of leaving them out."""
+        return None
+
     def definition(self, metric: Metric, project: Project) -> str:
         """One line saying what is computed, for the catalog and hovers ("mean of wait_s")."""
         column = metric.raw.get("column")

@@ -89,6 +89,8 @@ class Source(Entity):
     start: str | None = None
     end: str | None = None
     filter: str | None = None
+    #: How its time columns are written (strptime-style), when not ISO 8601.
+    time_format: str | None = None
     dimensions: list[Dimension] = field(default_factory=list)
     #: Values of the fields it leaves out, from its source type (SourceType.defaults).
     defaults: dict = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cxspec.compiler.compile import compile_request
 from cxspec.compiler.plan import Request
@@ -41,6 +41,29 @@ class MetricResult:
             "invalid": self.invalid,
             "moe": self.moe,
         }
+
+
+@dataclass(frozen=True)
+class MetricFailure:
+    """A metric the warehouse refused to compute: which, where it is defined, and why."""
+
+    metric: str
+    location: str
+    error: str
+
+    def as_dict(self) -> dict:
+        return {"metric": self.metric, "location": self.location, "error": self.error}
+
+    def __str__(self) -> str:
+        return f"CX416 metric {self.metric!r} ({self.location}) failed on the warehouse: {self.error}"
+
+
+class MetricsFailed(CxspecError):
+    """Metrics the warehouse refused (each named with its spec location)."""
+
+    def __init__(self, failures: list[MetricFailure]):
+        self.failures = failures
+        super().__init__("\n".join(str(f) for f in failures))
 
 
 def warehouse_class(url: str, registry) -> type[Warehouse]:
@@ -92,34 +115,73 @@ def compute(project, request: Request, registry, warehouse_url: str | None = Non
         return compute_with(warehouse, project, request, registry)
 
 
-def compute_with(warehouse: Warehouse, project, request: Request, registry) -> list[MetricResult]:
-    """Compile for the warehouse's dialect and run each query on an open connection."""
+def compute_with(
+    warehouse: Warehouse,
+    project,
+    request: Request,
+    registry,
+    *,
+    failures: list[MetricFailure] | None = None,
+    fail_fast: bool = False,
+) -> list[MetricResult]:
+    """Compile for the warehouse's dialect and run each query on an open connection.
+
+    A query the warehouse refuses is run again metric by metric, to name the ones that fail:
+    they go to `failures` and the others' results are kept; without a `failures` list (or
+    with `fail_fast`, at the first) MetricsFailed is raised instead."""
     queries = compile_for(warehouse, project, request, registry, pretty=False)
     results: list[MetricResult] = []
     for query in queries:
-        columns, rows = warehouse.execute(query.sql)
-        at = {name: i for i, name in enumerate(columns)}
-        metric, period, value, n, invalid, moe = (
-            at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
-        )
-        dims = [(d, at[d]) for d in query.plan.dimensions]
-        # Positions, not a dict per row: this loop runs for every result row of every query
-        # (figures in benchmarks/README.md, "Execute").
-        results += [
-            MetricResult(
-                metric=row[metric],
-                period=iso_day(row[period]),
-                dimensions={d: row[i] for d, i in dims},
-                value=_number(row[value]),
-                n=_count(row[n]),
-                invalid=_count(row[invalid]),
-                moe=_number(row[moe]),
-            )
-            for row in rows
-        ]
+        try:
+            results += _execute(warehouse, query)
+        except WarehouseError as exc:
+            if len(query.metrics) == 1:
+                failed = [_failure(project, query.metrics[0], exc)]
+            else:
+                failed = []
+                for metric_id in query.metrics:
+                    alone = replace(request, metrics=(metric_id,))
+                    try:
+                        for single in compile_for(warehouse, project, alone, registry, pretty=False):
+                            results += _execute(warehouse, single)
+                    except WarehouseError as one:
+                        failed.append(_failure(project, metric_id, one))
+                        if fail_fast:
+                            break
+            if failed and (failures is None or fail_fast):
+                raise MetricsFailed(failed) from None
+            if failed:
+                failures += failed
     # In Python's order, not the engine's: collations differ (PostgreSQL's locale, NULLs).
     results.sort(key=lambda r: (r.metric, r.period, tuple(str(v) for v in r.dimensions.values())))
     return results
 
 
-__all__ = ["MetricResult", "WarehouseError", "compile_for", "compute", "compute_with", "connect"]
+def _failure(project, metric_id: str, exc: Exception) -> MetricFailure:
+    return MetricFailure(metric_id, str(project.metrics[metric_id].loc()), str(exc))
+
+
+def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
+    columns, rows = warehouse.execute(query.sql)
+    at = {name: i for i, name in enumerate(columns)}
+    metric, period, value, n, invalid, moe = (
+        at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
+    )
+    dims = [(d, at[d]) for d in query.plan.dimensions]
+    # Positions, not a dict per row: this loop runs for every result row of every query
+    # (figures in benchmarks/README.md, "Execute").
+    return [
+        MetricResult(
+            metric=row[metric],
+            period=iso_day(row[period]),
+            dimensions={d: row[i] for d, i in dims},
+            value=_number(row[value]),
+            n=_count(row[n]),
+            invalid=_count(row[invalid]),
+            moe=_number(row[moe]),
+        )
+        for row in rows
+    ]
+
+
+__all__ = ["MetricFailure", "MetricResult", "MetricsFailed", "WarehouseError", "compile_for", "compute", "compute_with", "connect"]

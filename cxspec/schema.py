@@ -157,6 +157,12 @@ SOURCE_COMMON = {
     "entity": {"type": "string", "minLength": 1, "description": "Customer key column."},
     "key": {"type": "string", "minLength": 1, "description": "Row key: counted once."},
     "keep": {"enum": ["latest", "earliest"]},
+    "time_format": {
+        "type": "string",
+        "minLength": 2,
+        "pattern": "%",
+        "description": "How the time columns are written, strptime-style (\"%m/%d/%y %H:%M\").",
+    },
     "start": {"type": "string", "minLength": 1, "description": "Column where an entity starts."},
     "end": {"type": "string", "minLength": 1, "description": "Column where an entity ends (NULL: active)."},
     "filter": FRAGMENT,

@@ -12,6 +12,21 @@ def did_you_mean(word: str, choices, *, what: str = "") -> str | None:
     return None
 
 
+def did_you_mean_name(word: str, choices) -> str | None:
+    """For column names: a close spelling, else the one choice that is a `_`-separated part
+    of the word or has it as one (`csat_score` → `csat`, `wait` → `wait_seconds`)."""
+    close = did_you_mean(word, choices)
+    if close:
+        return close
+    parts = set(str(word).lower().split("_"))
+    found = [
+        str(c)
+        for c in choices
+        if str(c).lower() in parts or str(word).lower() in str(c).lower().split("_")
+    ]
+    return f"did you mean {found[0]!r}?" if len(found) == 1 else None
+
+
 def known_list(choices, limit: int = 8) -> str:
     names = sorted(str(c) for c in choices)
     shown = ", ".join(names[:limit])

@@ -347,6 +347,10 @@ def proportion(hits: int, n: int) -> tuple:
     return 100 * p, Z * 100 * math.sqrt(max(p * (1 - p), 0.0) / n)
 
 
+#: Types whose value with no matching row is 0 in a period the source has rows for.
+ZERO_WHEN_EMPTY = ("count", "sum", "count_distinct")
+
+
 def compute_rows(metric: MetricDef, rows: list[Row]) -> Result:
     kind = metric.type
     if kind == "nps":
@@ -377,7 +381,8 @@ def compute_rows(metric: MetricDef, rows: list[Row]) -> Result:
     if kind in ("sum", "min", "max"):
         values = [r[metric.column] for r in rows if r[metric.column] is not None]
         function = {"sum": math.fsum, "min": min, "max": max}[kind]
-        return (function(values) if values else None), len(values), 0, None
+        empty = 0.0 if kind == "sum" else None
+        return (function(values) if values else empty), len(values), 0, None
     if kind == "count":
         if metric.column is None:
             return float(len(rows)), len(rows), 0, None
@@ -471,12 +476,15 @@ def expected(query: Query) -> dict:
             time = source.time or source.start
             groups: dict = defaultdict(list)
             for r, dims in sliced(metric.source, query):
-                if metric.where is not None and not is_true(metric.where(r)):
-                    continue
                 period = period_of(r[time], query.grain)
                 if not query.in_bounds(period):
                     continue
-                groups[(period.isoformat(), tuple(dims[b] for b in query.by))].append(r)
+                key = (period.isoformat(), tuple(dims[b] for b in query.by))
+                if metric.type in ZERO_WHEN_EMPTY:  # a period the source covers counts 0
+                    groups.setdefault(key, [])
+                if metric.where is not None and not is_true(metric.where(r)):
+                    continue
+                groups[key].append(r)
             for (period, group), rows in groups.items():
                 results[(metric_id, period, group)] = compute_rows(metric, rows)
     return {k: v for k, v in results.items() if k[0] in query.metrics}

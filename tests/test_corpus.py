@@ -32,6 +32,20 @@ EXEMPT = {
     "CX012": "20,000 spec files do not belong in the repository: test_too_many_spec_files lowers the limit",
     "CX014": "a file with 1,000 problems does not belong in the repository: "
     "tests/test_hostile_files.py::test_problems_per_file_are_bounded lowers the limit",
+    "CX410": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_faults.py (a missing or binary data file)",
+    "CX411": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_checks.py::test_times_that_do_not_parse_are_counted",
+    "CX412": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_checks.py::test_two_digit_years_are_refused_without_a_time_format",
+    "CX413": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_as_is.py::test_the_as_of_time_is_counted_and_reported",
+    "CX414": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_checks.py::test_rows_without_a_time_are_counted_in_query_and_reports",
+    "CX415": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_checks.py::test_an_empty_source_is_a_warning",
+    "CX416": "checked against data (validate --data, query, run), not by the spec corpus: "
+    "tests/test_data_checks.py::test_a_run_stores_every_metric_it_can (a metric the warehouse refuses)",
     "CX421": "a symbolic link out of the project does not belong in the repository (it breaks "
     "checkouts on systems without links): tests/test_data_roots.py makes them",
 }

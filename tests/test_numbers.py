@@ -216,7 +216,13 @@ def test_cli_query_json(run_main, warehouse):
 
 
 def values(results: dict, metric: str) -> dict:
-    return {key[1:]: result for key, result in results.items() if key[0] == metric}
+    """A metric's results with rows behind them (n > 0); counts of nothing (0, n 0) aside."""
+    return {key[1:]: result for key, result in results.items() if key[0] == metric and result[1]}
+
+
+def counted_nothing(results: dict) -> dict:
+    """The results of periods the source covers where no row matched: each must be 0, n 0."""
+    return {key: result for key, result in results.items() if not result[1]}
 
 
 def test_duplicates_latest_wins_after_the_source_filter(project, registry, warehouse):
@@ -245,6 +251,8 @@ def test_duplicates_keep_earliest(project, registry, warehouse):
     text sorts first (2026-02-28T23:30:00Z)."""
     query = Query(("probe_tdup_handle",), "month", ("queue",))
     got = run(project, registry, warehouse, query)
+    assert all(result == (0.0, 0, 0, None) for result in counted_nothing(got).values())
+    got = {key: result for key, result in got.items() if result[1]}
     assert got == {
         ("probe_tdup_handle", "2026-01-01", ("billing",)): (100.0, 1, 0, None),
         ("probe_tdup_handle", "2026-02-01", ("billing",)): (200.0, 1, 0, None),
@@ -253,7 +261,8 @@ def test_duplicates_keep_earliest(project, registry, warehouse):
 
 def test_offsets_cross_day_month_and_year_boundaries(project, registry, warehouse):
     got = run(project, registry, warehouse, Query(("probe_edges",), "day"))
-    assert {key[1]: result[0] for key, result in got.items()} == {
+    assert all(result[0] == 0.0 for result in counted_nothing(got).values())
+    assert {key[1]: result[0] for key, result in got.items() if result[1]} == {
         "2025-12-31": 1.0,  # p-y1 2026-01-01T01:00:00+03:00
         "2026-01-01": 1.0,  # p-y2 2025-12-31T22:30:00-02:00
         "2026-01-31": 1.0,
@@ -270,7 +279,7 @@ def test_offsets_cross_day_month_and_year_boundaries(project, registry, warehous
     got = run(
         project, registry, warehouse, Query(("probe_edges",), "month", ("channel",), start=D(2026, 3, 1))
     )
-    assert set(got) == {
+    assert {key for key, result in got.items() if result[1]} == {
         ("probe_edges", "2026-03-01", ("app",)),
         ("probe_edges", "2026-04-01", ("web",)),
         ("probe_edges", "2026-06-01", ("web",)),
@@ -355,7 +364,7 @@ def test_nothing_measured_in_a_group(project, registry, warehouse):
         "handled": (0.0, 0, 0, None),
         "ticket_customers": (0.0, 0, 0, None),
         "handle_mean": (None, 0, 0, None),
-        "handle_total": (None, 0, 0, None),
+        "handle_total": (0.0, 0, 0, None),  # a sum of nothing is 0, as a count is
         "handle_min": (None, 0, 0, None),
         "p90_handle": (None, 0, 0, None),
         "tickets_per_handled": (None, 0, 0, None),

@@ -374,6 +374,8 @@ class Sum(SourceMetric):
 
     def statistic(self, metric):
         return Statistic.TOTAL
+    def empty_value(self, metric):
+        return 0.0
 
     def definition(self, metric, project):
         return f"sum of {metric.get('column')}"
@@ -437,6 +439,8 @@ class Count(SourceMetric):
 
     def statistic(self, metric):
         return Statistic.TOTAL
+    def empty_value(self, metric):
+        return 0.0
 
     def definition(self, metric, project):
         column = metric.get("column")
@@ -463,6 +467,8 @@ class CountDistinct(SourceMetric):
 
     def statistic(self, metric):
         return Statistic.TOTAL
+    def empty_value(self, metric):
+        return 0.0
 
     def definition(self, metric, project):
         column = metric.get("column")

@@ -15,12 +15,21 @@ from pathlib import Path
 
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location, referenced_names
-from cxspec.suggest import did_you_mean, known_list
+from cxspec.suggest import did_you_mean_name, known_list
+
+
+#: Source fields that each name one column of the source's rows.
+SOURCE_COLUMN_FIELDS = ("time", "start", "end", "entity", "key")
 
 
 def check(ctx) -> None:
-    project, registry, sink = ctx.project, ctx.registry, ctx.sink
-    declared = _declared_columns(project, registry)
+    check_columns(ctx.project, ctx.registry, ctx.sink, _declared_columns(ctx.project, ctx.registry))
+
+
+def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) -> None:
+    """Report (CX404) every column named by specs that a source in `declared` (source id →
+    {lower-case name: name}) does not have: the source's own fields, dimensions, metrics'
+    columns and fragments."""
     if not declared:
         return
     dialect = project.config.dialect
@@ -42,6 +51,16 @@ def check(ctx) -> None:
 
     for source_id in declared:
         source = project.sources[source_id]
+        columns = declared[source_id]
+        for name in SOURCE_COLUMN_FIELDS:
+            value = source.raw.get(name)
+            if isinstance(value, str) and value.lower() not in columns:
+                what = f"{name} of source {source_id!r}"
+                _report(sink, value, source_id, columns, what, source.loc(name))
+        for dimension in source.dimensions:
+            if not dimension.expr and dimension.name.lower() not in columns:
+                what = f"dimension {dimension.name!r} of source {source_id!r}"
+                _report(sink, dimension.name, source_id, columns, what, _dimension_location(source, dimension))
         what = f"filter of source {source_id!r}"
         fragment(source_id, source.file, source.raw, "filter", source.filter, what)
         for dimension in source.dimensions:
@@ -68,6 +87,12 @@ def check(ctx) -> None:
             fragment(metric.source, touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
 
 
+def _dimension_location(source, dimension):
+    if dimension.raw is source.raw:  # written as a plain name in the list
+        return locate(source.file, source.raw.get("dimensions"), dimension.index)
+    return dimension.loc("name")
+
+
 def _declared_columns(project, registry) -> dict[str, dict[str, str]]:
     """Source id → {lower-case name: name as declared}, for sources whose type knows them."""
     declared = {}
@@ -87,7 +112,7 @@ def _report(sink, name: str, source_id: str, columns: dict[str, str], what: str,
         "CX404",
         f"{what} names {name!r}, which is not a column of source {source_id!r}",
         where,
-        hint=did_you_mean(name, names) or f"its columns: {known_list(names)}",
+        hint=did_you_mean_name(name, names) or f"its columns: {known_list(names)}",
         span=len(name),
     )
 

@@ -94,9 +94,10 @@ def check_range(start, end) -> None:
         )
 
 
-def build_request(metrics, grain, by, where, start, end) -> Request:
+def build_request(metrics, grain, by, where, start, end, as_of=None) -> Request:
     check_range(start, end)
     return Request(
+        as_of=as_of,
         metrics=tuple(metrics),
         grain=grain,
         by=tuple(dict.fromkeys(by)),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cxspec.commands.as_of import as_of_option
 from cxspec.commands.common import build_request, data_root_option, load_or_exit, request_options
 from cxspec.schema import dialects
 
@@ -92,6 +93,7 @@ def manifest(project, request, dialect: str, queries) -> dict:
 @click.option("--explain", "show_plan", is_flag=True, help="Print the plan instead of the SQL.")
 @request_options
 @data_root_option
+@as_of_option(default_now=False)
 def compile_command(project, dialect, warehouse, out_dir, show_plan, **request_args):
     """Compile the metrics to SQL: one query per group of connected sources."""
     from cxspec.registry import default_registry

@@ -8,6 +8,7 @@ import json
 
 import click
 
+from cxspec.commands.as_of import as_of_option
 from cxspec.commands.common import build_request, data_root_option, load_or_exit, request_options
 
 
@@ -50,8 +51,30 @@ def render_table(results, dimensions) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_json(results) -> str:
-    return json.dumps({"results": [r.as_dict() for r in results]}, indent=2, ensure_ascii=False) + "\n"
+def render_json(results, left_out=None) -> str:
+    document = {"results": [r.as_dict() for r in results]}
+    document["left_out"] = {
+        s: found.as_dict() for s, found in sorted((left_out or {}).items()) if found.reported
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_left_out(left_out) -> str:
+    """One line per source that left rows out (none when nothing was)."""
+    lines = []
+    for source_id, found in sorted(left_out.items()):
+        reasons = [
+            f"{count:,} {words}"
+            for count, words in (
+                (found.no_time, "without a time"),
+                (found.after_as_of, "after the as-of time"),
+                (found.ends_after_as_of, "ending after the as-of time (read as not ended yet)"),
+            )
+            if count
+        ]
+        if reasons:
+            lines.append(f"left out of source {source_id!r} ({found.rows:,} rows): {', '.join(reasons)}")
+    return "".join(line + "\n" for line in lines)
 
 
 def render_csv(results, dimensions) -> str:
@@ -83,20 +106,29 @@ def render_csv(results, dimensions) -> str:
     "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
 )
 @data_root_option
+@as_of_option(default_now=True)
 def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
+    from cxspec.compiler.plan import Planner
+    from cxspec.data_checks import checked_sources
     from cxspec.finite import check_finite
-    from cxspec.query import compute
+    from cxspec.query import compute_with, connect
     from cxspec.registry import default_registry
 
     loaded = load_or_exit(project, "execute")
     request = build_request(**request_args)
-    results = compute(loaded, request, default_registry(), warehouse)
+    registry = default_registry()
+    with connect(warehouse, loaded, registry) as opened:
+        plan = Planner(loaded, registry, opened.dialect).plan(request)  # an unknown metric first
+        left_out = checked_sources(opened, loaded, registry, plan.outputs, request.as_of)
+        results = compute_with(opened, loaded, request, registry)
     check_finite(results, "nothing was printed")
     dimensions = list(request.by)
     if fmt == "json":
-        click.echo(render_json(results), nl=False)
+        click.echo(render_json(results, left_out), nl=False)
     elif fmt == "csv":
         click.echo(render_csv(results, dimensions), nl=False)
+        if render_left_out(left_out):
+            click.echo(render_left_out(left_out), err=True, nl=False)
     else:
-        click.echo(render_table(results, dimensions), nl=False)
+        click.echo(render_table(results, dimensions) + render_left_out(left_out), nl=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cxspec.commands.as_of import as_of_option
 from cxspec.commands.common import check_range, data_root_option, load_or_exit
 
 
@@ -97,7 +98,11 @@ def nothing_computed(start, end) -> str:
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to compute.")
 @click.option("--quiet", "-q", is_flag=True, help="No scorecard on stdout.")
 @data_root_option
-def run_command(project, warehouse, out_dir, start, end, quiet):
+@as_of_option(default_now=True)
+@click.option(
+    "--fail-fast", is_flag=True, help="Stop at the first metric the warehouse refuses (nothing is stored)."
+)
+def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast):
     """Compute every metric, goal status, pyramid score and issue; store; write the reports."""
     from cxspec.diagnostics import CxspecError
     from cxspec.registry import default_registry
@@ -110,6 +115,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
     check_output_folder(folder, [o.file_name for o in files_written_by_run(registry)])
+    failures: list[str] = []
     progress = Progress(sys.stderr.isatty())
     stored = run_project(
         loaded,
@@ -118,13 +124,16 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         start=start.date() if start else None,
         end=end.date() if end else None,
         progress=progress,
+        as_of=as_of,
+        fail_fast=fail_fast,
     )
     if stored.computed == 0:
         progress.done()
         click.echo(nothing_computed(start, end), err=True)
     progress("writing reports")
     report = build_model(stored, registry)
-    written, failures = [], []
+    failures += [str(f) for f in stored.failures]
+    written = []
     for output in files_written_by_run(registry):
         try:
             text = render_report(report, output.name, registry, project=loaded)
@@ -149,7 +158,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet):
         names = [str(folder / written[0].file_name), *(o.file_name for o in written[1:])]
         click.echo(f"reports: {', '.join(names)}", err=True)
     if failures:
-        raise CxspecError("; ".join(failures) + " (the results are stored)")
+        raise CxspecError("\n".join(failures) + "\n(the other results are stored)")
 
 
 @click.command("report")

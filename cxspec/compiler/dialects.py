@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import num, text
+from cxspec.time_text import SQLITE_STRPTIME
 
 #: Dialects whose timestamps go through TIMESTAMPTZ, so that offsets are applied.
 _TZ_CAST = {"duckdb", "postgres", "snowflake", "redshift"}
@@ -22,13 +23,20 @@ _STEP = {
 }
 
 
-def utc_timestamp(value: exp.Expression, dialect: str, column_type: str | None = None) -> exp.Expression:
+def utc_timestamp(
+    value: exp.Expression, dialect: str, column_type: str | None = None, time_format: str | None = None
+) -> exp.Expression:
     """The event time as a UTC timestamp without zone (the session runs in UTC).
+
+    `time_format` is the source's `time_format:` (strptime-style): the column's text is
+    parsed with it, whatever the column's type.
 
     `column_type` is the column's type as the warehouse describes it, when known: a TIMESTAMP
     is used as it is, a zoned one converted without text. Unknown or text columns go through
     TIMESTAMPTZ so that offsets written in the text are applied.
     """
+    if time_format:
+        return parse_time(value, time_format, dialect)
     known = _known_type(value, dialect, (column_type or "").upper())
     if known is not None:
         return known
@@ -40,6 +48,21 @@ def utc_timestamp(value: exp.Expression, dialect: str, column_type: str | None =
         zoned = exp.cast(value, exp.DataType.build("TIMESTAMPTZ"))
         return exp.AtTimeZone(this=zoned, zone=text("UTC"))
     return exp.cast(value, exp.DataType.build("TIMESTAMP"))
+
+
+def parse_time(value: exp.Expression, time_format: str, dialect: str) -> exp.Expression:
+    """Text written in a strptime format as a UTC timestamp: sqlglot's StrToTime, which each
+    dialect renders in its own words (DuckDB STRPTIME, PostgreSQL and Spark TO_TIMESTAMP with
+    the format translated); SQLite through the warehouse's own function."""
+    as_text = exp.cast(value, exp.DataType.build("TEXT"))
+    if dialect == "sqlite":
+        parsed = exp.Anonymous(this=SQLITE_STRPTIME, expressions=[as_text, text(time_format)])
+        return exp.Anonymous(this="datetime", expressions=[parsed])
+    parsed = exp.StrToTime(this=as_text, format=text(time_format))
+    if dialect in ("duckdb", "postgres") and ("%z" in time_format or dialect == "postgres"):
+        # A zoned result (PostgreSQL's TO_TIMESTAMP always is) as its UTC wall time.
+        return exp.AtTimeZone(this=parsed, zone=text("UTC"))
+    return parsed
 
 
 def _known_type(value: exp.Expression, dialect: str, column_type: str) -> exp.Expression | None:

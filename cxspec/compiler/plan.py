@@ -37,6 +37,9 @@ class Request:
     where: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    #: Times after this instant (naive UTC) are in the future: rows whose time is later are
+    #: left out, ends later are not ends yet. None: no such bound (plain `cxspec compile`).
+    as_of: dt.datetime | None = None
 
 
 @dataclass

@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
+from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.sqlkit import (
     MetricSql,
     bigint,
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from cxspec.resolve import Resolution
 
 PERIOD = "__period"
+#: A spine source's end time in its rows, when ends after the as-of instant are emptied.
+END = "__end"
 RESULT_COLUMNS = ("value", "n", "invalid", "moe")
 #: How a measure's values combine, in the first level and again per metric (Measure.agg).
 COMBINE = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}
@@ -47,15 +50,6 @@ COMBINE = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}
 
 def dim_column(name: str) -> str:
     return f"__dim_{name}"
-
-
-#: The looked-up entity's column in a lookup's rows (no dimension has an empty name).
-ENTITY = ""
-
-
-def _lookup_column(number: int, name: str) -> str:
-    """A looked-up column, named apart from the scanned source's own columns."""
-    return f"__lk{number}_{name}"
 
 
 class Generator:
@@ -190,30 +184,26 @@ class Generator:
         # The dimensions sliced by, and those --where filters on (sliced by or not).
         where_names = [c.name for c in self.plan.where.find_all(exp.Column)] if self.plan.where else []
         wanted = [source.dimension(name) for name in dict.fromkeys([*self.plan.dimensions, *where_names])]
-        lookups = sorted({d.lookup for d in wanted if d.lookup})
+        lookups = Lookups(self, wanted)
         for dimension in wanted:
             if dimension.lookup:
-                position = lookups.index(dimension.lookup)
-                value = col(_lookup_column(position, dimension.name), f"lk{position}")
+                value = lookups.value(dimension)
             else:
                 value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
             columns.append(exp.alias_(value, dim_column(dimension.name), quoted=True, copy=False))
+        if self.plan.request.as_of is not None and scan.spine_metrics and source.end:
+            # An end after the as-of instant has not happened yet: the entity is active.
+            end = self.event_time(source, source.end)
+            columns.append(
+                exp.alias_(case_when(self.not_after_as_of(end.copy()), end), END, quoted=True, copy=False)
+            )
         numbers = self.relations.numbers(source)
         for name, alias in scan.numbers.items():
             columns.append(exp.alias_(measured_number(name, numbers), alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
-        for number, lookup_id in enumerate(lookups):
-            names = [d for d in wanted if d.lookup == lookup_id]
-            outer = outer.join(
-                exp.alias_(exp.Subquery(this=self.lookup_rows(number, lookup_id, names)), f"lk{number}", table=True),
-                on=exp.EQ(
-                    this=col(source.entity, "r"), expression=col(_lookup_column(number, ENTITY), f"lk{number}")
-                ),
-                join_type="left",
-                copy=False,
-            )
+        outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None)
         filtered = exp.select("*").from_(
             exp.alias_(exp.Subquery(this=outer), "f", table=True, copy=False), copy=False
         )
@@ -231,40 +221,10 @@ class Generator:
             if source.time:  # a row without an event time belongs to no period
                 # On the raw column: a test of the period would make DuckDB compute it twice.
                 conditions.append(exp.Not(this=exp.Is(this=col(source.time), expression=exp.Null())))
+        if self.plan.request.as_of is not None and time_column:
+            # A time after the as-of instant (a typo'd 2204) is left out: no future periods.
+            conditions.append(self.not_after_as_of(self.event_time(source, time_column)))
         return filtered.where(exp.and_(*conditions), copy=False) if conditions else filtered
-
-    def lookup_rows(self, number: int, lookup_id: str, dimensions: list) -> exp.Select:
-        """One row per entity of the looked-up source (after its filter): the latest by its
-        time, ties by its key, with the looked-up columns named apart from the scanned ones."""
-        other = self.relations.project.sources[lookup_id]
-        relation = self.relations.relation(other)
-        rows = exp.select("*").from_(
-            relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True, copy=False),
-            copy=False,
-        )
-        if other.filter:
-            rows = rows.where(self.fragment(other.filter), copy=False)
-        order = []
-        if other.time:
-            order.append(exp.Ordered(this=self.event_time(other, other.time), desc=True, nulls_first=False))
-        if other.key:
-            order.append(exp.Ordered(this=col(other.key), desc=True, nulls_first=False))
-        latest = exp.Window(
-            this=exp.RowNumber(),
-            partition_by=[col(other.entity)],
-            order=exp.Order(expressions=order or [exp.Ordered(this=col(other.entity))]),
-        )
-        rows = rows.select(exp.alias_(latest, "__row", quoted=True, copy=False), copy=False)
-        picked = [exp.alias_(col(other.entity), _lookup_column(number, ENTITY), quoted=True, copy=False)]
-        picked += [
-            exp.alias_(col(d.lookup_column), _lookup_column(number, d.name), quoted=True, copy=False)
-            for d in dimensions
-        ]
-        return (
-            exp.select(*picked)
-            .from_(exp.alias_(exp.Subquery(this=rows), "l", table=True, copy=False), copy=False)
-            .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
-        )
 
     def period_bounds(self, period: exp.Expression) -> list[exp.Expression]:
         request = self.plan.request
@@ -288,10 +248,23 @@ class Generator:
     def fragment(self, text_: str) -> exp.Expression:
         return quoted_fragment(text_, self.fragment_dialect)
 
+    def not_after_as_of(self, timestamp: exp.Expression) -> exp.Expression:
+        as_of = self.plan.request.as_of.isoformat(sep=" ", timespec="seconds")
+        limit = dialects.utc_timestamp(text(as_of), self.dialect)
+        return exp.LTE(this=timestamp, expression=limit)
+
     def event_time(self, source, column: str, table: str | None = None) -> exp.Expression:
-        """A source's time column as a UTC timestamp, by the column's type when it is known."""
+        """A source's time column as a UTC timestamp, by the column's type when it is known
+        (parsed with the source's `time_format` when it has one)."""
         column_type = self.relations.column_type(source, column)
-        return dialects.utc_timestamp(col(column, table), self.dialect, column_type)
+        return dialects.utc_timestamp(col(column, table), self.dialect, column_type, source.time_format)
+
+    def end_time(self, source, table: str | None = None) -> exp.Expression:
+        """A spine source's end as a UTC timestamp: NULL while the entity is active, and for
+        ends after the as-of instant (source_rows computes that as END)."""
+        if self.plan.request.as_of is not None:
+            return col(END, table)
+        return self.event_time(source, source.end, table)
 
     def context(self, scan: ScanPlan) -> CompileContext:
         return CompileContext(
@@ -361,23 +334,34 @@ class Generator:
         def named_as(value: exp.Expression, name: str) -> exp.Expression:
             return exp.alias_(value, name, quoted=True, copy=False) if named else value
 
-        columns = [
-            named_as(text(plan.metric.id), "metric"),
-            *self.group_columns(),
-            *[
-                named_as(col(f"__m{plan.measure_index[name]}"), f"__x_{name}")
-                for name in sorted(plan.measure_index)
-            ],
-            col("__rows"),
-        ]
         conditions = []
         if plan.pivot_filter is not None:
             # Taken, not copied: a plan is rendered once, so nothing else uses this tree.
             conditions.append(plan.pivot_filter)
         if plan.predicate_index is not None:
             conditions.append(exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1)))
+        matched = exp.and_(*conditions, copy=False) if conditions else None
+        # A type with an empty value (counts: 0) keeps every group of the source, its
+        # measures emptied where the filter does not match: periods without a match get 0.
+        keep_all = matched is not None and plan.type.empty_value(plan.metric) is not None
+
+        def measure(name: str) -> exp.Expression:
+            value = col(name)
+            return case_when(matched.copy(), value) if keep_all else value
+
+        columns = [
+            named_as(text(plan.metric.id), "metric"),
+            *self.group_columns(),
+            *[
+                named_as(measure(f"__m{plan.measure_index[name]}"), f"__x_{name}")
+                for name in sorted(plan.measure_index)
+            ],
+            named_as(case_when(matched.copy(), col("__rows"), num(0)), "__rows")
+            if keep_all
+            else col("__rows"),
+        ]
         select = exp.select(*columns).from_(clone(table), copy=False)
-        return select.where(exp.and_(*conditions, copy=False), copy=False) if conditions else select
+        return select.where(matched, copy=False) if matched is not None and not keep_all else select
 
     def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select]) -> exp.Select:
         """Metrics that share one formula (the same type and fields, other filters): their
@@ -402,7 +386,7 @@ class Generator:
             .group_by(*[k.copy() for k in keys], copy=False)
         )
         access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))
-        result = plan.type.result(plan.metric, access, self.context(scan))
+        result = with_empty_value(plan, plan.type.result(plan.metric, access, self.context(scan)))
         # Groups are there only where a metric's filter matched a row (the WHEREs above).
         return self.result_select(
             col("metric"),
@@ -442,11 +426,10 @@ class Generator:
                 branches.append(self.window_percentile(plan, number, rows, access, value, fraction))
                 continue
             result = plan.type.row_result(plan.metric, access, context)
-            branches.append(
-                self.result_select(plan.metric.id, result, rows).having(
-                    exp.GT(this=access.count, expression=num(0)), copy=False
-                )
-            )
+            select = self.result_select(plan.metric.id, with_empty_value(plan, result), rows)
+            if plan.type.empty_value(plan.metric) is None:  # else every group, n 0 included
+                select = select.having(exp.GT(this=access.count, expression=num(0)), copy=False)
+            branches.append(select)
         return branches
 
     def window_percentile(
@@ -538,7 +521,12 @@ class Generator:
         bounds = exp.select(
             exp.alias_(exp.Min(this=period_of(source.start)), "__first", quoted=True, copy=False),
             exp.alias_(
-                exp.Max(this=exp.Coalesce(this=period_of(source.end), expressions=[period_of(source.start)])),
+                exp.Max(
+                    this=exp.Coalesce(
+                        this=dialects.period_start(self.end_time(source), grain, dialect),
+                        expressions=[period_of(source.start)],
+                    )
+                ),
                 "__last",
                 quoted=True,
                 copy=False,
@@ -559,12 +547,15 @@ class Generator:
             dialects.next_period(col(PERIOD, "sp"), grain, dialect), dialect
         )
         start = self.event_time(source, source.start, "r")
-        end = self.event_time(source, source.end, "r")
+        end = self.end_time(source, "r")
         active = exp.and_(
             exp.LT(this=start, expression=period_start),
             exp.Paren(
                 this=exp.or_(
-                    exp.Is(this=col(source.end, "r"), expression=exp.Null()),
+                    exp.Is(
+                        this=col(END, "r") if self.plan.request.as_of is not None else col(source.end, "r"),
+                        expression=exp.Null(),
+                    ),
                     exp.GTE(this=end.copy(), expression=period_start.copy()),
                 )
             ),
@@ -691,6 +682,15 @@ class Generator:
             ),
             copy=False,
         )
+
+
+def with_empty_value(plan: MetricPlan, result: MetricSql) -> MetricSql:
+    """The result with the type's empty value where it has none (a count of nothing is 0)."""
+    empty = plan.type.empty_value(plan.metric)
+    if empty is None:
+        return result
+    value = exp.Coalesce(this=result.value, expressions=[exp.Literal.number(empty)])
+    return MetricSql(value=value, n=result.n, invalid=result.invalid, moe=result.moe)
 
 
 def generate(plan: Plan, relations: Resolution) -> exp.Select:

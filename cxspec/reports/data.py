@@ -115,6 +115,8 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)
             for o in sorted(project.owners.values(), key=lambda o: o.id)
         ],
+        failed=[f.as_dict() for f in stored.failures],
+        left_out={s: found.as_dict() for s, found in sorted(stored.left_out.items()) if found.reported},
     )
 
 

@@ -73,6 +73,9 @@ def render(report: Report | dict) -> str:
         ]
         lines += _rows(pyramid.tree, 0, report.metric_by_id)
         lines.append("")
+    notes = report.data_notes()
+    if notes:
+        lines += ["## Not in these numbers", ""] + [f"- {md_text(note)}" for note in notes] + [""]
     lines += ["## Issues", ""]
     if not report.issues:
         lines.append("No issues.")

@@ -260,6 +260,12 @@ class Report:
     owners: list[Owner] = field(default_factory=list)
     #: The stored run the report is made from: {"id", "time"} (None when nothing is stored).
     run: dict | None = None
+    #: Metrics the warehouse refused in the run that wrote this report: {"metric",
+    #: "location", "error"} each (empty in `cxspec report`, made from storage).
+    failed: list[dict] = field(default_factory=list)
+    #: Rows the run left out, by source id: {"rows", "no_time", "after_as_of",
+    #: "ends_after_as_of"}; sources that left nothing out are not listed.
+    left_out: dict[str, dict] = field(default_factory=dict)
     report_version: int = REPORT_VERSION
 
     # -- look-ups the renderers share ----------------------------------------------------------
@@ -281,6 +287,27 @@ class Report:
         """Touch point id → (its journey, its stage id)."""
         return {tp.id: (j, s.id) for j in self.journeys for s in j.stages for tp in s.touchpoints}
 
+    def data_notes(self) -> list[str]:
+        """What the numbers do not include, one plain sentence each: failed metrics, then
+        rows left out per source (every format shows these)."""
+        notes = [
+            f"metric {f['metric']!r} failed ({f['location']}): {f['error']}; its stored results were kept"
+            for f in self.failed
+        ]
+        for source_id, found in sorted(self.left_out.items()):
+            reasons = [
+                f"{count:,} {words}"
+                for count, words in (
+                    (found.get("no_time"), "without a time"),
+                    (found.get("after_as_of"), "after the as-of time"),
+                    (found.get("ends_after_as_of"), "ending after the as-of time (read as not ended)"),
+                )
+                if count
+            ]
+            if reasons:
+                notes.append(f"source {source_id!r} ({found.get('rows', 0):,} rows): " + ", ".join(reasons))
+        return notes
+
     # -- JSON ------------------------------------------------------------------------------------
 
     def to_dict(self) -> dict:
@@ -300,6 +327,8 @@ class Report:
             issues=[_pick(Issue, i) for i in data.get("issues") or []],
             owners=[_pick(Owner, o) for o in data.get("owners") or []],
             run=data.get("run"),
+            failed=list(data.get("failed") or []),
+            left_out=dict(data.get("left_out") or {}),
             report_version=data.get("report_version", REPORT_VERSION),
         )
 

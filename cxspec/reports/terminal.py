@@ -58,6 +58,13 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         )
         out.append(f"  also: {others}")
     out.append("")
+    notes = report.data_notes()
+    if notes:
+        from cxspec.terminal_text import shown
+
+        out.append(paint(f"Not in these numbers ({len(notes)})", "1"))
+        out += [f"  {paint('!', '33')} {shown(note)}" for note in notes]
+        out.append("")
     found = report.issues
     counts: dict[str, int] = {}
     for issue in found:

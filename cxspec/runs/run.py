@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cxspec.compiler.plan import Request
+from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
 from cxspec.query import MetricResult, compute_with, connect
@@ -27,26 +28,49 @@ class Stored:
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
     computed: int | None = None
+    #: Metrics the warehouse refused in this run (query.MetricFailure); their stored results
+    #: stay as they were.
+    failures: list = field(default_factory=list)
+    #: Per source, the rows this run left out (data_checks.LeftOut), by source id.
+    left_out: dict = field(default_factory=dict)
 
 
 def run_project(
-    project, registry, warehouse_url=None, *, start=None, end=None, now=None, progress=None
+    project,
+    registry,
+    warehouse_url=None,
+    *,
+    start=None,
+    end=None,
+    now=None,
+    progress=None,
+    as_of=None,
+    fail_fast=False,
 ) -> Stored:
+    """Check the sources against their data, compute every metric it can (times after
+    `as_of` left out), store, and read back. Metrics the warehouse refuses are recorded in
+    `Stored.failures` (the first one raises with `fail_fast`)."""
     grain = project.config.grain
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
+    request = Request(start=start, end=end, as_of=as_of)
+    failures: list = []
     with connect(warehouse_url, project, registry) as warehouse:
         refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
+            progress(f"checking {len(project.sources)} sources on {warehouse.name}")
+        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of)
+        if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
-        results = compute_with(warehouse, project, Request(start=start, end=end), registry)
+        results = compute_with(warehouse, project, request, registry, failures=failures, fail_fast=fail_fast)
         _check_finite(results)
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
-        store(warehouse, project, registry, info, results, definitions)
+        kept = {f.metric for f in failures}
+        store(warehouse, project, registry, info, results, definitions, kept=kept)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
-    return Stored(project, grain, stored, scores, computed=len(results))
+    return Stored(project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out)
 
 
 def _check_finite(results) -> None:

@@ -70,10 +70,14 @@ def _lock_key(project_id: str) -> int:
     return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big") >> 1
 
 
-def store(warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str]) -> None:
+def store(
+    warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str], *, kept=()
+) -> None:
     """Replace the computed periods' results and scores, in one transaction.
 
-    No results (an empty source, a range without data) store nothing and change nothing."""
+    No results (an empty source, a range without data) store nothing and change nothing.
+    The stored results of metrics in `kept` (metrics that failed in this run) stay as they
+    were."""
     if not results:
         return
     dialect = warehouse.dialect
@@ -103,7 +107,11 @@ def store(warehouse, project, registry, info: RunInfo, results, definitions: dic
             exp.EQ(this=col("grain"), expression=text(info.grain)),
             exp.In(this=col("period"), query=exp.Subquery(this=periods)),
         )
-        warehouse.execute_statement(exp.delete(_table(RESULTS), where=mine).sql(dialect=dialect))
+        replaced = mine
+        if kept:
+            others = exp.Not(this=exp.In(this=col("metric"), expressions=[text(m) for m in sorted(kept)]))
+            replaced = exp.and_(mine.copy(), others)
+        warehouse.execute_statement(exp.delete(_table(RESULTS), where=replaced).sql(dialect=dialect))
         for statement in _carry_history(info.project, project.renamed_metrics()):
             warehouse.execute_statement(statement.sql(dialect=dialect))
         warehouse.execute_statement(_insert_results(project, info, definitions).sql(dialect=dialect))

@@ -20,6 +20,7 @@ from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
 
+from cxspec.time_text import SQLITE_STRPTIME, utc_strptime
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
 from cxspec.warehouses.loading import create_temp_table, insert_statement
@@ -80,6 +81,8 @@ class SQLiteWarehouse(Warehouse):
         except sqlite3.Error as exc:
             raise WarehouseError(f"cannot open SQLite database {url}: {exc}") from None
         self._ensure_math()
+        # Sources with a `time_format:` are parsed with it (compiler/dialects.parse_time).
+        self.connection.create_function(SQLITE_STRPTIME, 2, utc_strptime, deterministic=True)
 
     @classmethod
     def keeps_results(cls, url, root):

@@ -61,9 +61,21 @@ def overview(report: Report, ctx: Context) -> str:
         + "</div>"
     )
     return (
-        f'<div class="wrap overview"><div class="main-col">{hero}{pyramids_card(report, ctx)}'
-        f"{lowest_touchpoints(ctx)}</div>"
+        f'<div class="wrap overview"><div class="main-col">{hero}{_data_notes(report)}'
+        f"{pyramids_card(report, ctx)}{lowest_touchpoints(ctx)}</div>"
         f"{_issues(report, ctx)}</div>"
+    )
+
+
+def _data_notes(report: Report) -> str:
+    """Failed metrics and rows left out: what the numbers below do not include."""
+    notes = report.data_notes()
+    if not notes:
+        return ""
+    items = "".join(f"<li>{e(note)}</li>" for note in notes)
+    return (
+        '<section id="data-notes" class="card"><div class="card-head"><h2>Not in these numbers</h2>'
+        f'</div><ul class="issues">{items}</ul></section>'
     )
 
 

@@ -579,7 +579,7 @@ WITH `src_1_responses` AS (
     'responders' AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(COUNT(DISTINCT `customer_id`) AS FLOAT64) AS `value`,
+    CAST(COALESCE(CAST(COUNT(DISTINCT `customer_id`) AS FLOAT64), 0.0) AS FLOAT64) AS `value`,
     CAST(COUNT(`customer_id`) AS INT64) AS `n`,
     CAST(0 AS INT64) AS `invalid`,
     CAST(NULL AS FLOAT64) AS `moe`
@@ -587,14 +587,12 @@ WITH `src_1_responses` AS (
   GROUP BY
     `__period`,
     `__dim_channel`
-  HAVING
-    COUNT(1) > 0
   UNION ALL
   SELECT
     `metric` AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(`__a_n` AS FLOAT64) AS `value`,
+    CAST(COALESCE(CAST(`__a_n` AS FLOAT64), 0.0) AS FLOAT64) AS `value`,
     CAST(`__a_n` AS INT64) AS `n`,
     CAST(0 AS INT64) AS `invalid`,
     CAST(NULL AS FLOAT64) AS `moe`
@@ -610,11 +608,9 @@ WITH `src_1_responses` AS (
         'billing_tickets' AS `metric`,
         `__period`,
         `__dim_channel`,
-        `__m0` AS `__x_n`,
-        `__rows`
+        CASE WHEN `queue` = 'billing' THEN `__m0` END AS `__x_n`,
+        CASE WHEN `queue` = 'billing' THEN `__rows` ELSE 0 END AS `__rows`
       FROM `lvl1_2_tickets`
-      WHERE
-        `queue` = 'billing'
     ) AS p
     GROUP BY
       `metric`,
@@ -822,7 +818,7 @@ WITH `src_1_responses` AS (
     `metric` AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(CASE WHEN `__a_n` > 0 THEN CAST(`__a_sum` AS FLOAT64) END AS FLOAT64) AS `value`,
+    CAST(COALESCE(CASE WHEN `__a_n` > 0 THEN CAST(`__a_sum` AS FLOAT64) END, 0.0) AS FLOAT64) AS `value`,
     CAST(`__a_n` AS INT64) AS `n`,
     CAST(`__a_invalid` AS INT64) AS `invalid`,
     CAST(NULL AS FLOAT64) AS `moe`
@@ -856,7 +852,7 @@ WITH `src_1_responses` AS (
     `metric` AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(`__rows` AS FLOAT64) AS `value`,
+    CAST(COALESCE(CAST(`__rows` AS FLOAT64), 0.0) AS FLOAT64) AS `value`,
     CAST(`__rows` AS INT64) AS `n`,
     CAST(0 AS INT64) AS `invalid`,
     CAST(NULL AS FLOAT64) AS `moe`

@@ -541,20 +541,18 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     'responders' AS "metric",
     "__period",
-    CAST(COUNT(DISTINCT "customer_id") AS DOUBLE) AS "value",
+    CAST(COALESCE(CAST(COUNT(DISTINCT "customer_id") AS DOUBLE), 0.0) AS DOUBLE) AS "value",
     CAST(COUNT("customer_id") AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM "src_1_responses"
   GROUP BY
     "__period"
-  HAVING
-    COUNT(1) > 0
   UNION ALL
   SELECT
     "metric" AS "metric",
     "__period",
-    CAST("__a_n" AS DOUBLE) AS "value",
+    CAST(COALESCE(CAST("__a_n" AS DOUBLE), 0.0) AS DOUBLE) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
@@ -568,11 +566,9 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         'billing_tickets' AS "metric",
         "__period",
-        "__m0" AS "__x_n",
-        "__rows"
+        CASE WHEN "queue" = 'billing' THEN "__m0" END AS "__x_n",
+        CASE WHEN "queue" = 'billing' THEN "__rows" ELSE 0 END AS "__rows"
       FROM "lvl1_2_tickets"
-      WHERE
-        "queue" = 'billing'
     ) AS p
     GROUP BY
       "metric",
@@ -759,7 +755,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "metric" AS "metric",
     "__period",
-    CAST(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE) END AS DOUBLE) AS "value",
+    CAST(COALESCE(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE) END, 0.0) AS DOUBLE) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
@@ -789,7 +785,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "metric" AS "metric",
     "__period",
-    CAST("__rows" AS DOUBLE) AS "value",
+    CAST(COALESCE(CAST("__rows" AS DOUBLE), 0.0) AS DOUBLE) AS "value",
     CAST("__rows" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"

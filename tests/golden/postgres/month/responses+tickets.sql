@@ -552,20 +552,18 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     'responders' AS "metric",
     "__period",
-    CAST(COUNT(DISTINCT "customer_id") AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CAST(COUNT(DISTINCT "customer_id") AS DOUBLE PRECISION), 0.0) AS DOUBLE PRECISION) AS "value",
     CAST(COUNT("customer_id") AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
   FROM "src_1_responses"
   GROUP BY
     "__period"
-  HAVING
-    COUNT(1) > 0
   UNION ALL
   SELECT
     "metric" AS "metric",
     "__period",
-    CAST("__a_n" AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CAST("__a_n" AS DOUBLE PRECISION), 0.0) AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
@@ -579,11 +577,9 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         'billing_tickets' AS "metric",
         "__period",
-        "__m0" AS "__x_n",
-        "__rows"
+        CASE WHEN "queue" = 'billing' THEN "__m0" END AS "__x_n",
+        CASE WHEN "queue" = 'billing' THEN "__rows" ELSE 0 END AS "__rows"
       FROM "lvl1_2_tickets"
-      WHERE
-        "queue" = 'billing'
     ) AS p
     GROUP BY
       "metric",
@@ -773,7 +769,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "metric" AS "metric",
     "__period",
-    CAST(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE PRECISION) END AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE PRECISION) END, 0.0) AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
@@ -803,7 +799,7 @@ WITH "src_1_responses" AS MATERIALIZED (
   SELECT
     "metric" AS "metric",
     "__period",
-    CAST("__rows" AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CAST("__rows" AS DOUBLE PRECISION), 0.0) AS DOUBLE PRECISION) AS "value",
     CAST("__rows" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"

@@ -579,7 +579,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     'responders' AS "metric",
     "__period",
     "__dim_channel",
-    CAST(COUNT(DISTINCT "customer_id") AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CAST(COUNT(DISTINCT "customer_id") AS DOUBLE PRECISION), 0.0) AS DOUBLE PRECISION) AS "value",
     CAST(COUNT("customer_id") AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
@@ -587,14 +587,12 @@ WITH "src_1_responses" AS MATERIALIZED (
   GROUP BY
     "__period",
     "__dim_channel"
-  HAVING
-    COUNT(1) > 0
   UNION ALL
   SELECT
     "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST("__a_n" AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CAST("__a_n" AS DOUBLE PRECISION), 0.0) AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
@@ -610,11 +608,9 @@ WITH "src_1_responses" AS MATERIALIZED (
         'billing_tickets' AS "metric",
         "__period",
         "__dim_channel",
-        "__m0" AS "__x_n",
-        "__rows"
+        CASE WHEN "queue" = 'billing' THEN "__m0" END AS "__x_n",
+        CASE WHEN "queue" = 'billing' THEN "__rows" ELSE 0 END AS "__rows"
       FROM "lvl1_2_tickets"
-      WHERE
-        "queue" = 'billing'
     ) AS p
     GROUP BY
       "metric",
@@ -822,7 +818,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE PRECISION) END AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE PRECISION) END, 0.0) AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
@@ -856,7 +852,7 @@ WITH "src_1_responses" AS MATERIALIZED (
     "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST("__rows" AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(CAST("__rows" AS DOUBLE PRECISION), 0.0) AS DOUBLE PRECISION) AS "value",
     CAST("__rows" AS BIGINT) AS "n",
     CAST(0 AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"

@@ -543,7 +543,7 @@ WITH `src_1_responses` AS (
     'responders' AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(COUNT(DISTINCT `customer_id`) AS DOUBLE) AS `value`,
+    CAST(COALESCE(CAST(COUNT(DISTINCT `customer_id`) AS DOUBLE), 0.0) AS DOUBLE) AS `value`,
     CAST(COUNT(`customer_id`) AS BIGINT) AS `n`,
     CAST(0 AS BIGINT) AS `invalid`,
     CAST(NULL AS DOUBLE) AS `moe`
@@ -551,14 +551,12 @@ WITH `src_1_responses` AS (
   GROUP BY
     `__period`,
     `__dim_channel`
-  HAVING
-    COUNT(1) > 0
   UNION ALL
   SELECT
     `metric` AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(`__a_n` AS DOUBLE) AS `value`,
+    CAST(COALESCE(CAST(`__a_n` AS DOUBLE), 0.0) AS DOUBLE) AS `value`,
     CAST(`__a_n` AS BIGINT) AS `n`,
     CAST(0 AS BIGINT) AS `invalid`,
     CAST(NULL AS DOUBLE) AS `moe`
@@ -574,11 +572,9 @@ WITH `src_1_responses` AS (
         'billing_tickets' AS `metric`,
         `__period`,
         `__dim_channel`,
-        `__m0` AS `__x_n`,
-        `__rows`
+        CASE WHEN `queue` = 'billing' THEN `__m0` END AS `__x_n`,
+        CASE WHEN `queue` = 'billing' THEN `__rows` ELSE 0 END AS `__rows`
       FROM `lvl1_2_tickets`
-      WHERE
-        `queue` = 'billing'
     ) AS p
     GROUP BY
       `metric`,
@@ -783,7 +779,7 @@ WITH `src_1_responses` AS (
     `metric` AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(CASE WHEN `__a_n` > 0 THEN CAST(`__a_sum` AS DOUBLE) END AS DOUBLE) AS `value`,
+    CAST(COALESCE(CASE WHEN `__a_n` > 0 THEN CAST(`__a_sum` AS DOUBLE) END, 0.0) AS DOUBLE) AS `value`,
     CAST(`__a_n` AS BIGINT) AS `n`,
     CAST(`__a_invalid` AS BIGINT) AS `invalid`,
     CAST(NULL AS DOUBLE) AS `moe`
@@ -817,7 +813,7 @@ WITH `src_1_responses` AS (
     `metric` AS `metric`,
     `__period`,
     `__dim_channel`,
-    CAST(`__rows` AS DOUBLE) AS `value`,
+    CAST(COALESCE(CAST(`__rows` AS DOUBLE), 0.0) AS DOUBLE) AS `value`,
     CAST(`__rows` AS BIGINT) AS `n`,
     CAST(0 AS BIGINT) AS `invalid`,
     CAST(NULL AS DOUBLE) AS `moe`

@@ -516,20 +516,18 @@ WITH [src_1_responses] AS (
   SELECT
     'responders' AS [metric],
     [__period],
-    CAST(COUNT(DISTINCT [customer_id]) AS FLOAT) AS [value],
+    CAST(COALESCE(CAST(COUNT(DISTINCT [customer_id]) AS FLOAT), 0.0) AS FLOAT) AS [value],
     CAST(COUNT([customer_id]) AS BIGINT) AS [n],
     CAST(0 AS BIGINT) AS [invalid],
     CAST(NULL AS FLOAT) AS [moe]
   FROM [src_1_responses]
   GROUP BY
     [__period]
-  HAVING
-    COUNT(1) > 0
   UNION ALL
   SELECT
     [metric] AS [metric],
     [__period],
-    CAST([__a_n] AS FLOAT) AS [value],
+    CAST(COALESCE(CAST([__a_n] AS FLOAT), 0.0) AS FLOAT) AS [value],
     CAST([__a_n] AS BIGINT) AS [n],
     CAST(0 AS BIGINT) AS [invalid],
     CAST(NULL AS FLOAT) AS [moe]
@@ -543,11 +541,9 @@ WITH [src_1_responses] AS (
       SELECT
         'billing_tickets' AS [metric],
         [__period] AS [__period],
-        [__m0] AS [__x_n],
-        [__rows] AS [__rows]
+        CASE WHEN [queue] = 'billing' THEN [__m0] END AS [__x_n],
+        CASE WHEN [queue] = 'billing' THEN [__rows] ELSE 0 END AS [__rows]
       FROM [lvl1_2_tickets]
-      WHERE
-        [queue] = 'billing'
     ) AS p
     GROUP BY
       [metric],
@@ -734,7 +730,7 @@ WITH [src_1_responses] AS (
   SELECT
     [metric] AS [metric],
     [__period],
-    CAST(CASE WHEN [__a_n] > 0 THEN CAST([__a_sum] AS FLOAT) END AS FLOAT) AS [value],
+    CAST(COALESCE(CASE WHEN [__a_n] > 0 THEN CAST([__a_sum] AS FLOAT) END, 0.0) AS FLOAT) AS [value],
     CAST([__a_n] AS BIGINT) AS [n],
     CAST([__a_invalid] AS BIGINT) AS [invalid],
     CAST(NULL AS FLOAT) AS [moe]
@@ -764,7 +760,7 @@ WITH [src_1_responses] AS (
   SELECT
     [metric] AS [metric],
     [__period],
-    CAST([__rows] AS FLOAT) AS [value],
+    CAST(COALESCE(CAST([__rows] AS FLOAT), 0.0) AS FLOAT) AS [value],
     CAST([__rows] AS BIGINT) AS [n],
     CAST(0 AS BIGINT) AS [invalid],
     CAST(NULL AS FLOAT) AS [moe]

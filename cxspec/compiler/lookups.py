@@ -1,0 +1,71 @@
+"""Lookup dimensions in the SQL: each looked-up source becomes one row per entity (the latest
+by its time, ties by its key, after its filter), LEFT-joined onto the scanned rows on entity.
+
+The looked-up columns are named `__lk{n}_{name}` (the entity `__lk{n}_`: no dimension has an
+empty name), apart from the scanned source's own columns, so `SELECT *` over the join stays
+unambiguous."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from cxspec.compiler.sqlkit import col, num
+
+
+def _named(number: int, name: str) -> str:
+    return f"__lk{number}_{name}"
+
+
+class Lookups:
+    """The lookup dimensions one scan slices or filters by, for a SQL generator."""
+
+    def __init__(self, generator, dimensions: list):
+        self.generator = generator
+        self.dimensions = [d for d in dimensions if d.lookup]
+        self.sources = sorted({d.lookup for d in self.dimensions})
+
+    def value(self, dimension) -> exp.Column:
+        """The looked-up value of a lookup dimension, in the joined rows."""
+        number = self.sources.index(dimension.lookup)
+        return col(_named(number, dimension.name), f"lk{number}")
+
+    def joined(self, rows: exp.Select, entity: exp.Column | None) -> exp.Select:
+        """`rows` LEFT JOIN each looked-up source's rows on entity (validation requires one)."""
+        for number, lookup_id in enumerate(self.sources):
+            picked = [d for d in self.dimensions if d.lookup == lookup_id]
+            table = exp.alias_(exp.Subquery(this=self.rows(number, lookup_id, picked)), f"lk{number}", table=True)
+            on = exp.EQ(this=entity.copy(), expression=col(_named(number, ""), f"lk{number}"))
+            rows = rows.join(table, on=on, join_type="left", copy=False)
+        return rows
+
+    def rows(self, number: int, lookup_id: str, dimensions: list) -> exp.Select:
+        generator = self.generator
+        other = generator.relations.project.sources[lookup_id]
+        relation = generator.relations.relation(other)
+        rows = exp.select("*").from_(
+            relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True, copy=False),
+            copy=False,
+        )
+        if other.filter:
+            rows = rows.where(generator.fragment(other.filter), copy=False)
+        order = []
+        if other.time:
+            time = generator.event_time(other, other.time)
+            order.append(exp.Ordered(this=time, desc=True, nulls_first=False))
+        if other.key:
+            order.append(exp.Ordered(this=col(other.key), desc=True, nulls_first=False))
+        latest = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(other.entity)],
+            order=exp.Order(expressions=order or [exp.Ordered(this=col(other.entity))]),
+        )
+        rows = rows.select(exp.alias_(latest, "__row", quoted=True, copy=False), copy=False)
+        picked = [exp.alias_(col(other.entity), _named(number, ""), quoted=True, copy=False)]
+        picked += [
+            exp.alias_(col(d.lookup_column), _named(number, d.name), quoted=True, copy=False) for d in dimensions
+        ]
+        return (
+            exp.select(*picked)
+            .from_(exp.alias_(exp.Subquery(this=rows), "l", table=True, copy=False), copy=False)
+            .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
+        )

@@ -1,0 +1,306 @@
+"""Sources checked against their data, before anything is computed (`cxspec validate
+--data`, and every `query` and `run`).
+
+Each source is read once more for it: its columns (a column a spec names but the data lacks
+is CX404 at the spec's key), its time columns' text (values that are no time, CX411; years
+of two digits without a `time_format:`, CX412), how many of its rows are left out (no time,
+CX414; a time after the as-of instant, CX413) and whether it has rows at all (CX415). A
+source the warehouse cannot read is CX410. What is left out is returned per source, for
+`query` and the reports (`LeftOut`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from cxspec.checks.columns import check_columns
+from cxspec.compiler import dialects
+from cxspec.compiler.plan import quoted_fragment
+from cxspec.compiler.sqlkit import case_when, col, num, text
+from cxspec.diagnostics import DiagnosticSink, Severity, SpecError
+from cxspec.resolve import Resolver
+from cxspec.time_text import TWO_DIGIT_YEAR, parse_iso, parse_with_format
+from cxspec.warehouse import WarehouseError
+
+#: Column types whose values are read as text (their times are parsed, and checked first).
+_TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
+#: Examples quoted in a message about values that do not parse.
+EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Rows of one source (after its filter) that no result counts, by reason."""
+
+    source: str
+    rows: int
+    no_time: int = 0
+    after_as_of: int = 0
+    #: Ends after the as-of instant: read as not ended yet (spine sources).
+    ends_after_as_of: int = 0
+
+    @property
+    def total(self) -> int:
+        """Rows left out of every result."""
+        return self.no_time + self.after_as_of
+
+    @property
+    def reported(self) -> bool:
+        """Whether anything is worth saying: rows left out, or ends read as not yet."""
+        return bool(self.total or self.ends_after_as_of)
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "no_time": self.no_time,
+            "after_as_of": self.after_as_of,
+            "ends_after_as_of": self.ends_after_as_of,
+        }
+
+
+def sources_of(project, registry, metric_ids) -> list[str]:
+    """The sources that the metrics (and the metrics they are computed from) read."""
+    seen: set[str] = set()
+    found: set[str] = set()
+    stack = list(metric_ids)
+    while stack:
+        metric_id = stack.pop()
+        if metric_id in seen or metric_id not in project.metrics:
+            continue
+        seen.add(metric_id)
+        metric = project.metrics[metric_id]
+        if metric.source in project.sources:
+            found.add(metric.source)
+        metric_type = registry.metric_types.get(metric.type)
+        if metric_type is not None:
+            stack += [dep for dep, _ in metric_type.depends_on(metric)]
+    return sorted(found)
+
+
+class DataCheckError(SpecError):
+    """Sources whose data fails the checks: nothing is computed."""
+
+    def __init__(self, diagnostics, root):
+        super().__init__(diagnostics)
+        self.root = root
+
+
+def checked_sources(warehouse, project, registry, metric_ids, as_of) -> dict[str, LeftOut]:
+    """What the sources of these metrics leave out; DataCheckError when their data has errors
+    (warnings are left to `cxspec validate --data`: what they leave out is counted)."""
+    sink = DiagnosticSink()
+    left_out = check_data(warehouse, project, registry, sink, sources_of(project, registry, metric_ids), as_of)
+    errors = [d for d in sink.items if d.severity is Severity.ERROR]
+    if errors:
+        raise DataCheckError(errors, project.root)
+    return left_out
+
+
+def check_data(warehouse, project, registry, sink, source_ids, as_of: dt.datetime | None) -> dict[str, LeftOut]:
+    """Check each source against its data on an open warehouse; problems go to `sink`.
+    Returns what each checked source leaves out."""
+    resolver = Resolver(project, registry, warehouse=warehouse)
+    left_out: dict[str, LeftOut] = {}
+    readable = []
+    for source_id in source_ids:
+        source = project.sources[source_id]
+        try:
+            resolution = resolver.resolve([source])
+            relation = resolution.relation(source)
+            columns, _ = warehouse.execute(_select(relation, limit=0).sql(dialect=warehouse.dialect))
+        except WarehouseError as exc:
+            sink.add(
+                "CX410",
+                f"source {source_id!r} cannot be read: {exc}",
+                source.loc("id"),
+                hint="check the source's file, table or query on the warehouse",
+            )
+            continue
+        found = DiagnosticSink()
+        check_columns(project, registry, found, {source_id: {name.lower(): name for name in columns}})
+        sink.extend(found.items)
+        if not found.items:  # else its other checks would fail in SQL
+            readable.append((source, resolution))
+    for source, resolution in readable:
+        found = _SourceCheck(warehouse, source, resolution, sink, as_of).run()
+        if found is not None:
+            left_out[source.id] = found
+    return left_out
+
+
+def _select(relation: exp.Expression, *, limit: int | None = None) -> exp.Select:
+    table = relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True, copy=False)
+    select = exp.select("*").from_(table, copy=False)
+    return select.limit(limit, copy=False) if limit is not None else select
+
+
+class _SourceCheck:
+    def __init__(self, warehouse, source, resolution, sink, as_of):
+        self.warehouse = warehouse
+        self.dialect = warehouse.dialect
+        self.source = source
+        self.resolution = resolution
+        self.sink = sink
+        self.as_of = as_of
+
+    def rows(self) -> exp.Select:
+        """The source's rows after its filter (what every metric of it reads)."""
+        select = _select(self.resolution.relation(self.source))
+        if self.source.filter:
+            fragment = quoted_fragment(self.source.filter, self.source_dialect())
+            select = select.where(fragment, copy=False)
+        return select
+
+    def source_dialect(self) -> str:
+        return self.resolution.project.config.dialect
+
+    def run(self) -> LeftOut | None:
+        source = self.source
+        fields = {}  # column → the first field naming it (time and start are often one)
+        for name in ("time", "start", "end"):
+            if getattr(source, name):
+                fields.setdefault(getattr(source, name), name)
+        parsed = [column for column, name in fields.items() if self.check_text(name)]
+        counts = self.count(parsed if len(parsed) == len(fields) else [])
+        if counts is None:
+            return None
+        rows, no_time, after, ends_after = counts
+        if rows == 0:
+            self.sink.add(
+                "CX415",
+                f"source {source.id!r} has no rows" + (" after its filter" if source.filter else ""),
+                source.loc("filter" if source.filter else "id"),
+                hint="its metrics have no results; check the data (or the filter)",
+            )
+        if no_time:
+            column = source.time or source.start
+            self.sink.add(
+                "CX414",
+                f"{no_time:,} of {rows:,} rows of source {source.id!r} have no {column!r}: they belong to "
+                "no period and are left out",
+                source.loc("time" if source.time else "start"),
+                hint="fill the time in the data, or filter those rows out of the source",
+            )
+        if after or ends_after:
+            self.report_after(after, ends_after, rows)
+        return LeftOut(source.id, rows, no_time, after, ends_after)
+
+    def report_after(self, after: int, ends_after: int, rows: int) -> None:
+        source = self.source
+        moment = self.as_of.isoformat(sep=" ", timespec="seconds")
+        if after:
+            column = source.time or source.start
+            self.sink.add(
+                "CX413",
+                f"{after:,} of {rows:,} rows of source {source.id!r} have a {column!r} after the as-of "
+                f"time {moment} UTC: they are left out",
+                source.loc("time" if source.time else "start"),
+                hint="a typo'd year (2204)? fix the data; or give --as-of a later time",
+            )
+        if ends_after:
+            self.sink.add(
+                "CX413",
+                f"{ends_after:,} of {rows:,} rows of source {source.id!r} have an {source.end!r} after the "
+                f"as-of time {moment} UTC: read as not ended yet",
+                source.loc("end"),
+                hint="a typo'd year (2204)? fix the data; or give --as-of a later time",
+            )
+
+    # -- time columns written as text ----------------------------------------------------
+
+    def check_text(self, field: str) -> bool:
+        """Whether the values of a time column parse (reported when not)."""
+        source = self.source
+        column = getattr(source, field)
+        column_type = (self.resolution.column_type(source, column) or "").upper()
+        if column_type and not any(t in column_type for t in _TEXT_TYPES) and not source.time_format:
+            return True  # typed by the warehouse: times already
+        values = exp.cast(col(column), exp.DataType.build("TEXT"))
+        query = (
+            exp.select(exp.alias_(values, "v", quoted=True, copy=False), exp.Count(this=exp.Star()))
+            .from_(exp.alias_(exp.Subquery(this=self.rows()), "r", table=True, copy=False), copy=False)
+            .where(exp.Not(this=exp.Is(this=col(column), expression=exp.Null())), copy=False)
+            .group_by(num(1), copy=False)
+        )
+        _, found = self.warehouse.execute(query.sql(dialect=self.dialect))
+        bad: list[tuple[str, int]] = []
+        two_digit: list[tuple[str, int]] = []
+        for value, count in sorted(found, key=lambda row: str(row[0])):
+            value = str(value)
+            if not value.strip():
+                continue  # blank text reads as no time
+            if source.time_format:
+                parsed = parse_with_format(value, source.time_format)
+            else:
+                parsed = parse_iso(value)
+            if parsed is not None:
+                continue
+            (two_digit if not source.time_format and TWO_DIGIT_YEAR.match(value) else bad).append((value, count))
+        where = source.loc(field)
+        if two_digit:
+            total = sum(c for _, c in two_digit)
+            self.sink.add(
+                "CX412",
+                f"{total:,} rows of source {source.id!r} have a {column!r} with a two-digit year "
+                f"({_examples(two_digit)}): its century and day-month order would be guessed",
+                where,
+                hint='declare how it is written: time_format: "%m/%d/%y %H:%M" (strptime codes)',
+            )
+        if bad:
+            total = sum(c for _, c in bad)
+            fits = f"time_format {source.time_format!r}" if source.time_format else "ISO 8601 (2026-03-31T23:30:00Z)"
+            self.sink.add(
+                "CX411",
+                f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "
+                f"({_examples(bad)})",
+                where,
+                hint=f"times are written as {fits}; fix the data, or declare `time_format:`",
+            )
+        return not (bad or two_digit)
+
+    # -- what is left out ----------------------------------------------------------------
+
+    def count(self, times: list[str]) -> tuple[int, int, int, int] | None:
+        source = self.source
+
+        def total(condition) -> exp.Expression:
+            return exp.Coalesce(this=exp.Sum(this=case_when(condition, num(1), num(0))), expressions=[num(0)])
+
+        def timestamp(column: str) -> exp.Expression:
+            column_type = self.resolution.column_type(source, column)
+            return dialects.utc_timestamp(col(column), self.dialect, column_type, source.time_format)
+
+        def after(column: str) -> exp.Expression:
+            moment = self.as_of.isoformat(sep=" ", timespec="seconds")
+            limit = dialects.utc_timestamp(text(moment), self.dialect)
+            return exp.GT(this=timestamp(column), expression=limit)
+
+        first = source.time or source.start
+        items = [exp.Count(this=exp.Star())]
+        items.append(total(exp.Is(this=col(first), expression=exp.Null())) if first else num(0))
+        checked = self.as_of is not None and first in times
+        items.append(total(after(first)) if checked else num(0))
+        ends = self.as_of is not None and source.end and source.end in times
+        items.append(total(after(source.end)) if ends else num(0))
+        query = exp.select(*items).from_(
+            exp.alias_(exp.Subquery(this=self.rows()), "r", table=True, copy=False), copy=False
+        )
+        try:
+            _, found = self.warehouse.execute(query.sql(dialect=self.dialect))
+        except WarehouseError as exc:
+            self.sink.add(
+                "CX410",
+                f"source {source.id!r} cannot be read: {exc}",
+                source.loc("id"),
+                hint="check the source's columns and filter on the warehouse",
+            )
+            return None
+        return tuple(int(v or 0) for v in found[0])
+
+
+def _examples(values: list[tuple[str, int]]) -> str:
+    shown = ", ".join(repr(v) for v, _ in values[:EXAMPLES])
+    return f"e.g. {shown}" if len(values) > EXAMPLES else shown
