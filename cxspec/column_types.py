@@ -25,7 +25,7 @@ here, by DuckDB, and engines that cannot read files are given its result
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlglot import exp
@@ -387,14 +387,17 @@ def _examples(con, text: exp.Expression, unfit: dict[str, str]) -> dict[str, str
     return {name: value for (name, _), value in zip(items, found, strict=True) if value is not None}
 
 
-def csv_types(source, source_type, project) -> FileTypes | None:
-    """The types of a source's CSV file (`SourceType.data_file`), with its `columns:`; None
-    when it has none, or the file cannot be read (the engine then says why)."""
+def csv_types(source, source_type, project, data=None) -> FileTypes | None:
+    """The types of a source's CSV file (`data`, by default `SourceType.data_file`), with its
+    `columns:`; None when it has none, or the file cannot be read (the engine then says why)."""
     import duckdb
 
-    data = source_type.data_file(source) if source_type is not None else None
+    if data is None:
+        data = source_type.data_file(source) if source_type is not None else None
     if data is None or data.format != "csv":
         return None
+    if not data.header and header_only(project.root / data.path):
+        data = replace(data, header=True)  # no rows: its one line is the header, not a row
     declared = source.get("columns")
     try:
         return file_types(
@@ -410,3 +413,16 @@ def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:
     if types is None:
         return {}
     return {c.name: c.numbers for c in types.columns if c.type not in NUMERIC}
+
+
+def header_only(path: Path) -> bool:
+    """Whether a CSV file (gzipped or not) holds one line at most: its header, no rows."""
+    import gzip
+
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as file:
+            start = file.read(65536)
+    except (OSError, EOFError):
+        return False  # reading it fails later, with the reader's own message
+    return len(start) < 65536 and b"\n" not in start.strip()

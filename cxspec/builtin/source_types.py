@@ -10,8 +10,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from cxspec.column_types import DECLARED, csv_types, header_only, typed_reader
 from cxspec.data_roots import allowed_folders, inside, lexically_inside
-from cxspec.column_types import DECLARED, csv_types, typed_reader
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
@@ -131,21 +131,9 @@ class FileSource(SourceType):
         if data_file.format == "csv" and header_only(reading.project.root / data_file.path):
             data_file = replace(data_file, header=True)  # no rows: read as empty, not a row
         reader = data_file.duckdb_reader()
-        types = csv_types(source, self, reading.project)
+        types = csv_types(source, self, reading.project, data_file)
         return reading.local(source, typed_reader(reader, types) if types is not None else reader)
 
-
-def header_only(path: Path) -> bool:
-    """Whether a CSV file (gzipped or not) holds one line at most: its header, no rows."""
-    import gzip
-
-    try:
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rb") as file:
-            start = file.read(65536)
-    except (OSError, EOFError):
-        return False  # reading it fails later, with the reader's own message
-    return len(start) < 65536 and b"\n" not in start.strip()
 
 
 class TableSource(SourceType):

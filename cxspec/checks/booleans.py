@@ -65,7 +65,8 @@ def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[s
                 types[str(name).lower()] = (DECLARED[kind], f"declared `{kind}`")
     if read:
         file_types = csv_types(source, registry.source_types.get(source.type), project)
-        for column in file_types.columns if file_types is not None else ():
+        # a file without rows cannot make engines disagree: it is an empty source (CX415)
+        for column in file_types.columns if file_types is not None and file_types.rows else ():
             types[column.name.lower()] = (column.type, _why(column))
     return types
 
