@@ -104,6 +104,8 @@ class SpecValidator:
                         ("metrics", "metric"),
                         ("goals", "goal"),
                         ("pyramids", "pyramid"),
+                        ("drivers", "drivers_analysis"),
+                        ("links", "link"),
                     )
                 },
             },

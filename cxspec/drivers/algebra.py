@@ -1,0 +1,153 @@
+"""Key-driver figures from moments (count, sums, cross-products): correlations, R² of every
+subset of drivers, Shapley values of R² (LMG, as R's relaimpo computes them), Johnson's
+relative weights, standardized betas. Plain numpy on a (p+1)×(p+1) matrix: the rows never
+leave the warehouse.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A variance this small relative to the squared mean (plus one) is no variance at all.
+CONSTANT = 1e-12
+#: An eigenvalue of the drivers' correlation matrix below this means exact collinearity.
+COLLINEAR = 1e-10
+
+METHODS = ("shapley", "relative_weights", "correlation")
+
+
+@dataclass
+class Moments:
+    """n, Σv and Σv·vᵀ of the outcome (index 0) and the drivers (1…p)."""
+
+    n: float
+    sums: np.ndarray
+    cross: np.ndarray
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.sums + other.sums, self.cross + other.cross)
+
+    def __sub__(self, other: Moments) -> Moments:
+        return Moments(self.n - other.n, self.sums - other.sums, self.cross - other.cross)
+
+    @property
+    def means(self) -> np.ndarray:
+        return self.sums / self.n
+
+    def covariance(self) -> np.ndarray:
+        mean = self.means
+        return (self.cross - self.n * np.outer(mean, mean)) / (self.n - 1)
+
+
+class Degenerate(Exception):
+    """Data whose figures do not exist: `kind` is constant | collinear | outcome | few."""
+
+    def __init__(self, kind: str, which: list[int] | None = None, value: float | None = None):
+        super().__init__(kind)
+        self.kind = kind
+        self.which = which or []
+        self.value = value
+
+
+def correlations(m: Moments) -> np.ndarray:
+    """The correlation matrix, after checking that every variable varies."""
+    if m.n < 3:
+        raise Degenerate("few")
+    cov = m.covariance()
+    variances = np.diag(cov).copy()
+    scale = m.means**2 + 1.0
+    flat = variances <= CONSTANT * scale
+    if flat[0]:
+        raise Degenerate("outcome", [0], float(m.means[0]))
+    if flat[1:].any():
+        raise Degenerate("constant", [int(i) for i in np.nonzero(flat)[0]], None)
+    sd = np.sqrt(variances)
+    corr = cov / np.outer(sd, sd)
+    np.fill_diagonal(corr, 1.0)
+    rxx = corr[1:, 1:]
+    values, vectors = np.linalg.eigh(rxx)
+    if values[0] < COLLINEAR:
+        involved = np.nonzero(np.abs(vectors[:, 0]) > 1e-6)[0]
+        raise Degenerate("collinear", [int(i) + 1 for i in involved])
+    return corr
+
+
+def subset_r2(corr: np.ndarray) -> np.ndarray:
+    """R² of the regression of the outcome on every subset of drivers, by bitmask (bit j is
+    driver j): R²(S) = r_Sᵀ R_SS⁻¹ r_S. Subsets of one size are solved in one batch."""
+    p = corr.shape[0] - 1
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    r2 = np.zeros(1 << p)
+    masks_by_size: dict[int, list[int]] = {}
+    for mask in range(1, 1 << p):
+        masks_by_size.setdefault(mask.bit_count(), []).append(mask)
+    for size, masks in masks_by_size.items():
+        index = np.array([[j for j in range(p) if mask >> j & 1] for mask in masks])
+        blocks = rxx[index[:, :, None], index[:, None, :]]
+        rhs = rxy[index]
+        solved = np.linalg.solve(blocks, rhs[:, :, None])[:, :, 0]
+        r2[np.array(masks)] = np.einsum("ij,ij->i", rhs, solved)
+    return r2
+
+
+def shapley(corr: np.ndarray) -> np.ndarray:
+    """LMG: each driver's R² gain averaged over every order of entry, computed as a weighted
+    sum over subsets: weight |S|!(p−|S|−1)!/p! for the gain of adding j to S."""
+    p = corr.shape[0] - 1
+    r2 = subset_r2(corr)
+    masks = np.arange(1 << p)
+    sizes = np.array([int(m).bit_count() for m in masks])
+    weights = np.array([math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0 for k in range(p + 1)])
+    out = np.zeros(p)
+    for j in range(p):
+        without = masks[(masks >> j & 1) == 0]
+        out[j] = np.sum(weights[sizes[without]] * (r2[without | (1 << j)] - r2[without]))
+    return out
+
+
+def relative_weights(corr: np.ndarray) -> np.ndarray:
+    """Johnson (2000): regress the outcome on the orthogonal counterparts of the drivers and
+    share each counterpart's contribution back by its squared loadings."""
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    values, vectors = np.linalg.eigh(rxx)
+    lam = vectors @ np.diag(np.sqrt(values)) @ vectors.T
+    beta = np.linalg.solve(lam, rxy)
+    return (lam**2) @ (beta**2)
+
+
+def squared_correlations(corr: np.ndarray) -> np.ndarray:
+    return corr[1:, 0] ** 2
+
+
+IMPORTANCE = {"shapley": shapley, "relative_weights": relative_weights, "correlation": squared_correlations}
+
+
+@dataclass
+class Figures:
+    n: int
+    r2: float
+    importance: np.ndarray
+    correlation: np.ndarray
+    beta: np.ndarray
+    performance: np.ndarray
+
+
+def figures(m: Moments, method: str) -> Figures:
+    corr = correlations(m)
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    beta = np.linalg.solve(rxx, rxy)
+    return Figures(
+        n=int(round(m.n)),
+        r2=float(rxy @ beta),
+        importance=IMPORTANCE[method](corr),
+        correlation=rxy.copy(),
+        beta=beta,
+        performance=m.means[1:].copy(),
+    )
+
+
+def importance_only(m: Moments, method: str) -> np.ndarray:
+    return IMPORTANCE[method](correlations(m))
