@@ -73,7 +73,13 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         exp.alias_(col(cx_source.entity), "__e", quoted=True),
         exp.alias_(epoch(t.copy(), dialect), "__t", quoted=True),
         exp.alias_(double(col(link.cx_column)), "__score", quoted=True),
-        exp.alias_(exp.Window(this=exp.RowNumber()), "__rid", quoted=True),
+        # Any numbering tells responses apart; Spark wants an order for it.
+        exp.alias_(
+            exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=col(cx_source.time)),
+                                                                          exp.Ordered(this=col(cx_source.entity))])),
+            "__rid",
+            quoted=True,
+        ),
     ]
     response_filter = [exp.Not(this=exp.Is(this=col(cx_source.time), expression=exp.Null()))]
     response_filter += day_bounds(t, start, end, dialect)

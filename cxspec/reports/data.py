@@ -3,6 +3,7 @@ every format renders and what `report.json` serializes (docs/report-json.md)."""
 
 from __future__ import annotations
 
+from cxspec.reports.analyses import driver_entries, link_entries
 from cxspec.reports.model import (
     Goal,
     Index,
@@ -99,6 +100,9 @@ def build_model(stored, registry) -> Report:
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
+        drivers=driver_entries(project, getattr(stored, "drivers", [])),
+        links=link_entries(project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
+                           getattr(stored, "link_as_of", {})),  # fmt: skip
         issues=detect_issues(project, registry, results, latest) if latest else [],
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)

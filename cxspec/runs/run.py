@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
 from cxspec.query import MetricResult, compute_with, connect
+from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
@@ -27,6 +28,13 @@ class Stored:
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
     computed: int | None = None
+    #: Stored drivers analyses and links (cxspec/runs/analyses_store.py).
+    drivers: list = field(default_factory=list)
+    link_groups: list = field(default_factory=list)
+    link_contrasts: list = field(default_factory=list)
+    link_as_of: dict = field(default_factory=dict)
+    #: Data problems of drivers analyses and links found by this run (CX600–CX611).
+    diagnostics: list = field(default_factory=list)
 
 
 def run_project(
@@ -45,8 +53,25 @@ def run_project(
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
+        diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain)
-    return Stored(project, grain, stored, scores, computed=len(results))
+        analyses = load_analyses(warehouse, info.project)
+    return Stored(project, grain, stored, scores, len(results), *analyses, diagnostics=diagnostics)
+
+
+def _run_analyses(warehouse, project, registry, info, start, end, progress) -> list:
+    """Drivers analyses and links over the run's range, stored whole; their data problems."""
+    if not project.drivers and not project.links:
+        return []
+    from cxspec.drivers.compute import compute_drivers
+    from cxspec.links.compute import compute_links
+
+    if progress:
+        progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
+    drivers = compute_drivers(warehouse, project, registry, start=start, end=end)
+    links = compute_links(warehouse, project, registry, start=start, end=end)
+    store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
+    return drivers.diagnostics + links.diagnostics
 
 
 def _check_finite(results) -> None:
@@ -66,4 +91,5 @@ def _check_finite(results) -> None:
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(warehouse, project.config.project, project.config.grain)
-    return Stored(project, project.config.grain, stored, scores)
+        analyses = load_analyses(warehouse, project.config.project)
+    return Stored(project, project.config.grain, stored, scores, None, *analyses)
