@@ -17,6 +17,10 @@ SCALE = {
 }
 LINT_IGNORE = {"type": "object"}  # replaced by schema.py with the shared definition
 
+#: The NPS grouping of a link's scores (promoters, passives, detractors): a way to group,
+#: named like the NPS metric type but not about it.
+NPS_GROUPS = "nps"
+
 #: Most drivers an analysis may list: Shapley values are enumerated exactly over 2^p subsets.
 MAX_DRIVERS = 15
 

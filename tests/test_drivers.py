@@ -121,7 +121,9 @@ def expected(data, method):
     importance = {
         "shapley": lmg_by_orders,
         "relative_weights": relative_weights_by_regressions,
-        "correlation": lambda d: np.array([np.corrcoef(d[:, 0], d[:, j])[0, 1] ** 2 for j in range(1, d.shape[1])]),
+        "correlation": lambda d: np.array(
+            [np.corrcoef(d[:, 0], d[:, j])[0, 1] ** 2 for j in range(1, d.shape[1])]
+        ),
     }[method](data)
     return {
         "importance": importance,
@@ -197,7 +199,9 @@ def test_grain_and_by_split_the_analysis(project):
     keys = sorted({(r.period, r.dimensions["region"]) for r in results})
     assert keys == [(f"2026-0{m}-01", region) for m in (1, 2, 3) for region in ("north", "south")]
     data_rows = [r for r in read("ratings.csv")]
-    month1_north = [r for r in data_rows if r["responded_at"].startswith("2026-01") and r["region"] == "north"]
+    month1_north = [
+        r for r in data_rows if r["responded_at"].startswith("2026-01") and r["region"] == "north"
+    ]
     full = ratings_rows()
     ids = [int(r["id"]) for r in read("ratings.csv") if r in month1_north]
     assert ids  # the split holds rows
@@ -255,7 +259,9 @@ drivers:
 
 def bad_project(make_project, rows, min_sample=3):
     lines = ["id,y,x1,x2"] + [",".join(map(str, (i, *r))) for i, r in enumerate(rows, 1)]
-    return make_project({"specs/a.yaml": SPEC.format(min_sample=min_sample), "data/s.csv": "\n".join(lines) + "\n"})
+    return make_project(
+        {"specs/a.yaml": SPEC.format(min_sample=min_sample), "data/s.csv": "\n".join(lines) + "\n"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -285,7 +291,14 @@ def test_too_few_complete_cases_for_min_sample(make_project, run_main):
 
 def test_more_than_fifteen_drivers_is_refused(make_project, validate):
     drivers = "\n".join(f"      - {{name: x{i}, column: x{i}}}" for i in range(16))
-    root = make_project({"specs/a.yaml": SPEC.split("    drivers:")[0].format(min_sample=3) + "    drivers:\n" + drivers + "\n"})
+    root = make_project(
+        {
+            "specs/a.yaml": SPEC.split("    drivers:")[0].format(min_sample=3)
+            + "    drivers:\n"
+            + drivers
+            + "\n"
+        }
+    )
     codes = [d.code for d in validate(root).diagnostics]
     assert "CX312" in codes
 

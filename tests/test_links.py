@@ -102,7 +102,11 @@ def expected_link(link_id, as_of=None):
         t = when(r["responded_at"])
         if t + window > cut:
             continue
-        inside = [(v) for e, ot, v in outcome_rows if e == r["customer_id"] and ot is not None and t < ot <= t + window]
+        inside = [
+            (v)
+            for e, ot, v in outcome_rows
+            if e == r["customer_id"] and ot is not None and t < ot <= t + window
+        ]
         if link_id == "csat-to-revenue":
             units.append((score, sum(v for v in inside if v is not None)))
         else:
@@ -142,12 +146,15 @@ def test_groups_and_contrasts_agree_with_plain_python(project, warehouse, link_i
             centre = (p + Z * Z / (2 * len(ys))) / (1 + Z * Z / len(ys))
             half = Z * math.sqrt(p * (1 - p) / len(ys) + Z * Z / (4 * len(ys) ** 2)) / (1 + Z * Z / len(ys))
             assert (group.value, group.lower, group.upper) == pytest.approx(
-                (100 * p, 100 * (centre - half), 100 * (centre + half)), abs=1e-6)
+                (100 * p, 100 * (centre - half), 100 * (centre + half)), abs=1e-6
+            )
         else:
             mean = sum(ys) / len(ys)
             sd = float(np.std(ys, ddof=1))
             half = t_975(len(ys) - 1) * sd / math.sqrt(len(ys))
-            assert (group.value, group.lower, group.upper) == pytest.approx((mean, mean - half, mean + half), abs=1e-6)
+            assert (group.value, group.lower, group.upper) == pytest.approx(
+                (mean, mean - half, mean + half), abs=1e-6
+            )
     (contrast,) = outcome.contrasts
     a, b = by_group[contrast.a], by_group[contrast.b]
     if link_id == "nps-to-churn":
@@ -164,7 +171,8 @@ def test_groups_and_contrasts_agree_with_plain_python(project, warehouse, link_i
         df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
         half = t_975(df) * math.sqrt(va + vb)
         assert (contrast.difference, contrast.lower, contrast.upper) == pytest.approx(
-            (ma - mb, ma - mb - half, ma - mb + half), abs=1e-6)
+            (ma - mb, ma - mb - half, ma - mb + half), abs=1e-6
+        )
         assert contrast.ratio == pytest.approx(ma / mb, abs=1e-6)
 
 

@@ -88,7 +88,9 @@ def _check_link(project, sink, link) -> None:
     if not _unknown(sink, link.file, outcome, "source", link.outcome_source, project.sources, "source"):
         source = project.sources.get(link.outcome_source)
         role = EVENT_ROLES.get(link.event or "time", "time")
-        missing = [r for r in dict.fromkeys(("entity", role)) if source is not None and not getattr(source, r)]
+        missing = [
+            r for r in dict.fromkeys(("entity", role)) if source is not None and not getattr(source, r)
+        ]
         if missing:
             sink.add(
                 "CX314",

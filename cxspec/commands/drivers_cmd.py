@@ -71,7 +71,9 @@ def report_diagnostics(project, diagnostics) -> bool:
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
 @click.option("--grain", type=click.Choice(GRAINS), help="One analysis per period of this grain.")
 @click.option("--by", "by", multiple=True, help="A dimension of the source to split by (repeatable).")
-@click.option("--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…")
+@click.option(
+    "--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…"
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def drivers_command(project, ids, start, end, grain, by, warehouse, fmt):
     """What matters most: key-driver analyses (importance, share, 95% interval, performance).

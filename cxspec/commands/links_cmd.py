@@ -31,7 +31,10 @@ def _table(header, rows, text_columns) -> list[str]:
 def render_table(outcome) -> str:
     groups = _table(
         ["link", "group", "n", "value", "95% interval"],
-        [[g.link, g.group, f"{g.n:,}", _fmt(g.value), f"{_fmt(g.lower)} … {_fmt(g.upper)}"] for g in outcome.groups],
+        [
+            [g.link, g.group, f"{g.n:,}", _fmt(g.value), f"{_fmt(g.lower)} … {_fmt(g.upper)}"]
+            for g in outcome.groups
+        ],
         {0, 1},
     )
     contrasts = _table(
@@ -56,7 +59,9 @@ def render_json(outcome) -> str:
 @click.command("links")
 @click.argument("project", default=".", type=click.Path())
 @click.argument("ids", nargs=-1)
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of responses (YYYY-MM-DD).")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of responses (YYYY-MM-DD)."
+)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of responses (YYYY-MM-DD).")
 @click.option(
     "--as-of",
@@ -65,7 +70,9 @@ def render_json(outcome) -> str:
     help="Count a response only when its whole window ended by this day (00:00 UTC); "
     "default: the outcome source's latest time.",
 )
-@click.option("--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…")
+@click.option(
+    "--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…"
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def links_command(project, ids, start, end, as_of, warehouse, fmt):
     """What CX is worth: outcomes of CX groups in a window after each response.

@@ -84,7 +84,7 @@ def subset_r2(corr: np.ndarray) -> np.ndarray:
     masks_by_size: dict[int, list[int]] = {}
     for mask in range(1, 1 << p):
         masks_by_size.setdefault(mask.bit_count(), []).append(mask)
-    for size, masks in masks_by_size.items():
+    for masks in masks_by_size.values():
         index = np.array([[j for j in range(p) if mask >> j & 1] for mask in masks])
         blocks = rxx[index[:, :, None], index[:, None, :]]
         rhs = rxy[index]
@@ -100,7 +100,12 @@ def shapley(corr: np.ndarray) -> np.ndarray:
     r2 = subset_r2(corr)
     masks = np.arange(1 << p)
     sizes = np.array([int(m).bit_count() for m in masks])
-    weights = np.array([math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0 for k in range(p + 1)])
+    weights = np.array(
+        [
+            math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0
+            for k in range(p + 1)
+        ]
+    )
     out = np.zeros(p)
     for j in range(p):
         without = masks[(masks >> j & 1) == 0]

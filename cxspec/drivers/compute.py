@@ -71,7 +71,9 @@ def compute_drivers(
 ) -> DriversOutcome:
     sink = DiagnosticSink()
     results: list[DriverResult] = []
-    analyses = [project.drivers[i] for i in ids] if ids else [project.drivers[k] for k in sorted(project.drivers)]
+    analyses = (
+        [project.drivers[i] for i in ids] if ids else [project.drivers[k] for k in sorted(project.drivers)]
+    )
     resolver = Resolver(project, registry, warehouse=warehouse)
     for analysis in analyses:
         source = project.sources[analysis.source]
@@ -100,7 +102,9 @@ def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:
     p = len(query.variables)
     groups: dict[tuple, list[Moments]] = {}
     for row in rows:
-        period = iso_day(row[at["__period"]]) if query.has_period and row[at["__period"]] is not None else None
+        period = (
+            iso_day(row[at["__period"]]) if query.has_period and row[at["__period"]] is not None else None
+        )
         dims = tuple(row[at[f"__dim_{d}"]] for d in query.dimensions)
         sums = np.array([float(row[at[f"__s{i}"]] or 0.0) for i in range(p)])
         cross = np.zeros((p, p))
@@ -132,8 +136,11 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
             sink.add(
                 "CX602",
                 f"{analysis.id!r}{where} has {int(total.n)} complete cases; "
-                + (f"min_sample is {analysis.min_sample}" if analysis.min_sample and analysis.min_sample >= p + 2
-                   else f"{p} drivers need at least {p + 2}"),
+                + (
+                    f"min_sample is {analysis.min_sample}"
+                    if analysis.min_sample and analysis.min_sample >= p + 2
+                    else f"{p} drivers need at least {p + 2}"
+                ),
                 analysis.loc("id"),
                 hint="a row counts when the outcome and every driver are present and on their scales",
             )

@@ -71,7 +71,9 @@ def non_numeric(analysis, source, resolution) -> list[tuple[object, str, str]]:
     return found
 
 
-def build(analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None) -> MomentsQuery:
+def build(
+    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None
+) -> MomentsQuery:
     fragment_dialect = analysis.dialect
     rows = deduplicated(source, resolution, fragment_dialect)
     if analysis.filter:
@@ -104,17 +106,23 @@ def build(analysis, source, resolution, dialect: str, *, grain=None, by=(), star
             exp.and_(*day_bounds(event_time(source, source.time, resolution, dialect), start, end, dialect)),
             copy=False,
         )
-    values_query = exp.select(*columns).from_(exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False)
+    values_query = exp.select(*columns).from_(
+        exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False
+    )
     cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values_query), "c", table=True), copy=False)
     cases = cases.where(exp.and_(*complete), copy=False)
-    keys = ([ "__bucket"] if bucket is not None else []) + group
+    keys = (["__bucket"] if bucket is not None else []) + group
     aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True)]
     p = len(values)
     for i in range(p):
         aggregates.append(exp.alias_(exp.Sum(this=col(_v(i))), f"__s{i}", quoted=True))
     for i in range(p):
         for j in range(i, p):
-            aggregates.append(exp.alias_(exp.Sum(this=exp.Mul(this=col(_v(i)), expression=col(_v(j)))), f"__c{i}_{j}", quoted=True))
+            aggregates.append(
+                exp.alias_(
+                    exp.Sum(this=exp.Mul(this=col(_v(i)), expression=col(_v(j)))), f"__c{i}_{j}", quoted=True
+                )
+            )
     query = exp.select(*[col(k) for k in keys], *aggregates).from_(
         exp.alias_(exp.Subquery(this=cases), "k", table=True), copy=False
     )

@@ -35,7 +35,9 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     row_number = exp.Window(
         this=exp.RowNumber(),
         partition_by=[col(source.key)],
-        order=exp.Order(expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]),
+        order=exp.Order(
+            expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
+        ),
     )
     inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
     return (

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.links import sql
 from cxspec.links.stats import mean_interval, newcombe, welch, wilson
@@ -44,8 +45,8 @@ class LinkContrast:
     ratio: float | None
 
     def as_dict(self) -> dict:
-        return {"link": self.link, "a": self.a, "b": self.b, "difference": self.difference,
-                "lower": self.lower, "upper": self.upper, "ratio": self.ratio}  # fmt: skip
+        return dict(link=self.link, a=self.a, b=self.b, difference=self.difference, lower=self.lower,
+                    upper=self.upper, ratio=self.ratio)  # fmt: skip
 
 
 @dataclass
@@ -84,7 +85,7 @@ def quantile_cuts(counts: list[tuple[float, int]], k: int) -> list[float]:
 
 def group_names(link) -> list[str]:
     """Groups in report order; the contrast is the first listed pair (worse first)."""
-    if link.groups == "nps":
+    if link.groups == NPS_GROUPS:
         return ["promoter", "passive", "detractor"]
     if link.groups == "top_box":
         return ["top_box", "rest"]
@@ -92,7 +93,7 @@ def group_names(link) -> list[str]:
 
 
 def contrast_pair(link) -> tuple[str, str]:
-    if link.groups == "nps":
+    if link.groups == NPS_GROUPS:
         return "detractor", "promoter"
     if link.groups == "top_box":
         return "rest", "top_box"
@@ -100,7 +101,7 @@ def contrast_pair(link) -> tuple[str, str]:
 
 
 def assign(link, score: float, cuts: list[float]) -> str:
-    if link.groups == "nps":
+    if link.groups == NPS_GROUPS:
         return "promoter" if score >= 9 else ("passive" if score >= 7 else "detractor")
     if link.groups == "top_box":
         return "top_box" if score > link.scale[1] - (link.top_box or 2) else "rest"
@@ -111,14 +112,20 @@ def assign(link, score: float, cuts: list[float]) -> str:
 
 
 def default_as_of(warehouse, link, source, resolution, fragment_dialect) -> dt.datetime | None:
-    _, rows = warehouse.execute(sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect))
+    _, rows = warehouse.execute(
+        sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect)
+    )
     moments = [_as_datetime(v) for v in (rows[0] if rows else ()) if v is not None]
     return max(moments) if moments else None
 
 
 def _as_datetime(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+        return (
+            value.replace(tzinfo=None)
+            if value.tzinfo is None
+            else value.astimezone(dt.UTC).replace(tzinfo=None)
+        )
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     return dt.datetime.fromisoformat(str(value)[:19])
@@ -160,7 +167,11 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
 
 
 def _summarise(link, per_score, sink):
-    cuts = quantile_cuts([(s, n) for s, n, _, _ in per_score], link.quantiles) if link.groups == "quantiles" else []
+    cuts = (
+        quantile_cuts([(s, n) for s, n, _, _ in per_score], link.quantiles)
+        if link.groups == "quantiles"
+        else []
+    )
     totals = {name: [0, 0.0, 0.0] for name in group_names(link)}
     for score, n, total, squares in per_score:
         entry = totals[assign(link, score, cuts)]
@@ -176,7 +187,9 @@ def _summarise(link, per_score, sink):
             continue
         if rate:
             low, high = wilson(total, n)
-            out.append(LinkGroup(link.id, name, n, _round(100 * total / n), _round(100 * low), _round(100 * high)))
+            out.append(
+                LinkGroup(link.id, name, n, _round(100 * total / n), _round(100 * low), _round(100 * high))
+            )
         else:
             mean, low, high, se = mean_interval(total, squares, n)
             stats[name] = (mean, se)
@@ -193,12 +206,16 @@ def _summarise(link, per_score, sink):
     if rate:
         d, low, high = newcombe(t_a, n_a, t_b, n_b)
         ratio = (t_a / n_a) / (t_b / n_b) if t_b else None
-        contrast = LinkContrast(link.id, a, b, _round(100 * d), _round(100 * low), _round(100 * high), _round(ratio))
+        contrast = LinkContrast(
+            link.id, a, b, _round(100 * d), _round(100 * low), _round(100 * high), _round(ratio)
+        )
     else:
         (m_a, se_a), (m_b, se_b) = stats[a], stats[b]
         if se_a is None or se_b is None:
             d, low, high = m_a - m_b, None, None
         else:
             d, low, high = welch(m_a, se_a, n_a, m_b, se_b, n_b)
-        contrast = LinkContrast(link.id, a, b, _round(d), _round(low), _round(high), _round(m_a / m_b) if m_b else None)
+        contrast = LinkContrast(
+            link.id, a, b, _round(d), _round(low), _round(high), _round(m_a / m_b) if m_b else None
+        )
     return out, [contrast]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.compiler import dialects
 from cxspec.compiler.sqlkit import col, double, num, text
 from cxspec.drivers.rows import day_bounds, deduplicated, event_time
@@ -43,8 +44,10 @@ def latest_outcome_query(source, resolution, dialect: str, fragment_dialect: str
     rows = deduplicated(source, resolution, fragment_dialect)
     columns = [c for c in dict.fromkeys((source.time, source.start, source.end)) if c]
     select = exp.select(
-        *[exp.alias_(exp.Max(this=event_time(source, c, resolution, dialect)), f"__m{i}", quoted=True)
-          for i, c in enumerate(columns)]  # fmt: skip
+        *[
+            exp.alias_(exp.Max(this=event_time(source, c, resolution, dialect)), f"__m{i}", quoted=True)
+            for i, c in enumerate(columns)
+        ]  # fmt: skip
     ).from_(exp.alias_(exp.Subquery(this=rows), "o", table=True), copy=False)
     return select.sql(dialect=dialect)
 
@@ -56,10 +59,10 @@ class LinkQuery:
 
 def valid_score(score: exp.Expression, link) -> exp.Expression:
     conditions = [exp.Not(this=exp.Is(this=score.copy(), expression=exp.Null()))]
-    scale = link.scale or ((0.0, 10.0) if link.groups == "nps" else None)
+    scale = link.scale or ((0.0, 10.0) if link.groups == NPS_GROUPS else None)
     if scale:
         conditions.append(exp.Between(this=score.copy(), low=num(scale[0]), high=num(scale[1])))
-    if link.groups in ("nps", "top_box"):  # points on a scale are whole numbers
+    if link.groups in (NPS_GROUPS, "top_box"):  # points on a scale are whole numbers
         conditions.append(exp.EQ(this=score.copy(), expression=exp.Floor(this=score.copy())))
     return exp.and_(*conditions)
 
@@ -75,15 +78,24 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         exp.alias_(double(col(link.cx_column)), "__score", quoted=True),
         # Any numbering tells responses apart; Spark wants an order for it.
         exp.alias_(
-            exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[exp.Ordered(this=col(cx_source.time)),
-                                                                          exp.Ordered(this=col(cx_source.entity))])),
+            exp.Window(
+                this=exp.RowNumber(),
+                order=exp.Order(
+                    expressions=[
+                        exp.Ordered(this=col(cx_source.time)),
+                        exp.Ordered(this=col(cx_source.entity)),
+                    ]
+                ),
+            ),
             "__rid",
             quoted=True,
         ),
     ]
     response_filter = [exp.Not(this=exp.Is(this=col(cx_source.time), expression=exp.Null()))]
     response_filter += day_bounds(t, start, end, dialect)
-    r = exp.select(*response_columns).from_(exp.alias_(exp.Subquery(this=responses), "r0", table=True), copy=False)
+    r = exp.select(*response_columns).from_(
+        exp.alias_(exp.Subquery(this=responses), "r0", table=True), copy=False
+    )
     if response_filter:
         r = r.where(exp.and_(*response_filter), copy=False)
     within = num(link.within_seconds)
@@ -103,11 +115,17 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
     outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect)
     o_columns = [
         exp.alias_(col(outcome_source.entity), "__oe", quoted=True),
-        exp.alias_(epoch(event_time(outcome_source, outcome_column, resolution, dialect), dialect), "__ot", quoted=True),
+        exp.alias_(
+            epoch(event_time(outcome_source, outcome_column, resolution, dialect), dialect),
+            "__ot",
+            quoted=True,
+        ),
     ]
     if link.value:
         o_columns.append(exp.alias_(double(col(link.value)), "__ov", quoted=True))
-    o = exp.select(*o_columns).from_(exp.alias_(exp.Subquery(this=outcome_rows), "o0", table=True), copy=False)
+    o = exp.select(*o_columns).from_(
+        exp.alias_(exp.Subquery(this=outcome_rows), "o0", table=True), copy=False
+    )
     on = exp.and_(
         exp.EQ(this=col("__e", "r"), expression=col("__oe", "o")),
         exp.GT(this=col("__ot", "o"), expression=col("__t", "r")),
@@ -116,9 +134,20 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
     if link.value:
         measure = exp.Coalesce(this=exp.Sum(this=col("__ov", "o")), expressions=[num(0)])
     else:
-        measure = exp.Max(this=exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=col("__ot", "o"), expression=exp.Null())), true=num(1))], default=num(0)))
+        measure = exp.Max(
+            this=exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.Not(this=exp.Is(this=col("__ot", "o"), expression=exp.Null())), true=num(1)
+                    )
+                ],
+                default=num(0),
+            )
+        )
     per_response = (
-        exp.select(exp.alias_(col("__score", "r"), "__score", quoted=True), exp.alias_(measure, "__y", quoted=True))
+        exp.select(
+            exp.alias_(col("__score", "r"), "__score", quoted=True), exp.alias_(measure, "__y", quoted=True)
+        )
         .from_(exp.alias_(exp.Subquery(this=r), "r", table=True), copy=False)
         .join(exp.alias_(exp.Subquery(this=o), "o", table=True), on=on, join_type="LEFT", copy=False)
         .group_by(col("__rid", "r"), col("__score", "r"), copy=False)
@@ -128,10 +157,13 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
             col("__score"),
             exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True),
             exp.alias_(exp.Sum(this=double(col("__y"))), "__sum", quoted=True),
-            exp.alias_(exp.Sum(this=exp.Mul(this=double(col("__y")), expression=double(col("__y")))), "__squares", quoted=True),
+            exp.alias_(
+                exp.Sum(this=exp.Mul(this=double(col("__y")), expression=double(col("__y")))),
+                "__squares",
+                quoted=True,
+            ),
         )
         .from_(exp.alias_(exp.Subquery(this=per_response), "y", table=True), copy=False)
         .group_by(col("__score"), copy=False)
     )
     return LinkQuery(per_score.sql(dialect=dialect))
-

@@ -27,10 +27,16 @@ def newcombe(events_a: float, n_a: float, events_b: float, n_b: float) -> tuple[
     l_a, u_a = wilson(events_a, n_a)
     l_b, u_b = wilson(events_b, n_b)
     d = p_a - p_b
-    return d, d - math.sqrt((p_a - l_a) ** 2 + (u_b - p_b) ** 2), d + math.sqrt((u_a - p_a) ** 2 + (p_b - l_b) ** 2)
+    return (
+        d,
+        d - math.sqrt((p_a - l_a) ** 2 + (u_b - p_b) ** 2),
+        d + math.sqrt((u_a - p_a) ** 2 + (p_b - l_b) ** 2),
+    )
 
 
-def mean_interval(total: float, squares: float, n: float) -> tuple[float, float | None, float | None, float | None]:
+def mean_interval(
+    total: float, squares: float, n: float
+) -> tuple[float, float | None, float | None, float | None]:
     """(mean, lower, upper, standard error); no interval for fewer than 2 responses."""
     mean = total / n
     if n < 2:

@@ -67,7 +67,9 @@ def _place(batch: list[DriverEntry]) -> None:
             continue
         important = entry.importance >= mid_importance
         strong = _axis(entry) >= mid_performance
-        entry.quadrant = ("keep_up" if strong else "act_first") if important else ("overdone" if strong else "monitor")
+        entry.quadrant = (
+            ("keep_up" if strong else "act_first") if important else ("overdone" if strong else "monitor")
+        )
 
 
 def window_words(within: str) -> str:
@@ -140,7 +142,7 @@ def _ordered(entries):
 
 def markdown(report, md_text) -> list[str]:
     lines = []
-    for analysis, entries in _by_analysis(report.drivers).items():
+    for entries in _by_analysis(report.drivers).values():
         first = entries[0]
         lines += [
             f"## What matters most: {md_text(first.name)}",
@@ -197,7 +199,9 @@ def _e(value) -> str:
 def quadrant_svg(entries: list[DriverEntry]) -> str:
     """Importance (x) against performance (y); the lines are the averages the quadrants use.
     Coordinates are rounded to 0.1 so the same data draws the same bytes."""
-    points = [(e, e.importance, _axis(e)) for e in entries if e.importance is not None and _axis(e) is not None]
+    points = [
+        (e, e.importance, _axis(e)) for e in entries if e.importance is not None and _axis(e) is not None
+    ]
     if not points:
         return ""
     xs, ys = [p[1] for p in points], [p[2] for p in points]

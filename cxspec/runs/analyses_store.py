@@ -29,11 +29,11 @@ DRIVER_COLUMNS = {
     "performance": "DOUBLE", "lower": "DOUBLE", "upper": "DOUBLE", "n": "BIGINT", "r2": "DOUBLE",
     "computed_at": "VARCHAR",
 }  # fmt: skip
-LINK_COLUMNS = {
-    "project": "VARCHAR", "spec_hash": "VARCHAR", "link": "VARCHAR", "kind": "VARCHAR", "position": "INT",
-    "grp": "VARCHAR", "other": "VARCHAR", "n": "BIGINT", "value": "DOUBLE", "lower": "DOUBLE",
-    "upper": "DOUBLE", "ratio": "DOUBLE", "as_of": "VARCHAR", "computed_at": "VARCHAR",
-}  # fmt: skip
+LINK_COLUMNS = dict(
+    project="VARCHAR", spec_hash="VARCHAR", link="VARCHAR", kind="VARCHAR", position="INT", grp="VARCHAR",
+    other="VARCHAR", n="BIGINT", value="DOUBLE", lower="DOUBLE", upper="DOUBLE", ratio="DOUBLE",
+    as_of="VARCHAR", computed_at="VARCHAR",
+)  # fmt: skip
 
 
 def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict) -> None:
