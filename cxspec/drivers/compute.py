@@ -19,10 +19,23 @@ from cxspec.resolve import Resolver
 DIGITS = 12
 
 
+#: Decimal places kept of figures on a fixed scale (importance, limits, r², correlations,
+#: betas: about 0–1; shares 0–100). Absolute, not significant digits: a limit near 0 is a
+#: difference of two numbers, and the last bits of DuckDB's parallel sums would show in it.
+PLACES = 10
+
+
 def _round(value) -> float | None:
     if value is None or not np.isfinite(value):
         return None
     return float(f"{float(value):.{DIGITS}g}")
+
+
+def _fixed(value, places: int = PLACES) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    rounded = round(float(value), places)
+    return 0.0 if rounded == 0 else rounded  # no -0.0
 
 
 @dataclass(frozen=True)
@@ -167,15 +180,15 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
                     period=period,
                     dimensions=dict(zip(query.dimensions, dims, strict=True)),
                     driver=driver.name,
-                    importance=_round(importance),
-                    share=_round(100.0 * importance / r2) if r2 > 0 else None,
-                    correlation=_round(result.correlation[index]),
-                    beta=_round(result.beta[index]),
+                    importance=_fixed(importance),
+                    share=_fixed(100.0 * importance / r2, PLACES - 2) if r2 > 0 else None,
+                    correlation=_fixed(result.correlation[index]),
+                    beta=_fixed(result.beta[index]),
                     performance=_round(result.performance[index]),
-                    lower=_round(limits[0][index]) if limits else None,
-                    upper=_round(limits[1][index]) if limits else None,
+                    lower=_fixed(limits[0][index]) if limits else None,
+                    upper=_fixed(limits[1][index]) if limits else None,
                     n=result.n,
-                    r2=_round(r2),
+                    r2=_fixed(r2),
                     method=analysis.method,
                 )
             )

@@ -13,11 +13,16 @@ from cxspec.links import sql
 from cxspec.links.stats import mean_interval, newcombe, welch, wilson
 from cxspec.resolve import Resolver
 
-DIGITS = 12
+#: Decimal places kept (percent and amounts): absolute, so that the last bits of an engine's
+#: parallel sums never show, not even in a difference near 0.
+PLACES = 8
 
 
 def _round(value):
-    return None if value is None or not math.isfinite(value) else float(f"{float(value):.{DIGITS}g}")
+    if value is None or not math.isfinite(value):
+        return None
+    rounded = round(float(value), PLACES)
+    return 0.0 if rounded == 0 else rounded
 
 
 @dataclass(frozen=True)
