@@ -236,6 +236,12 @@ CODES: dict[str, Code] = {
             "The source has no `key` or `entity` to group rows by, or too few groups: importances have no interval.",
         ),
         Code(
+            "CX606",
+            "strongly collinear driver",
+            _W,
+            "A driver's variance inflation factor is over 10: its importance is shared with the drivers it moves with.",
+        ),
+        Code(
             "CX610",
             "no complete window",
             _W,

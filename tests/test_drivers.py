@@ -329,3 +329,12 @@ def test_jackknife_intervals_cover_the_true_importance_about_95_percent():
         covered += (lower <= population) & (population <= upper)
     coverage = covered / trials
     assert all(0.88 <= c <= 0.995 for c in coverage), coverage
+
+
+def test_strongly_collinear_drivers_are_a_warning_with_their_vif(make_project, run_main):
+    # x2 is x1 plus a little noise: VIF far over 10, but not exact collinearity
+    rows = [(i % 7, i, i + (0.3 if i % 2 else -0.3)) for i in range(1, 30)]
+    root = bad_project(make_project, rows)
+    exit_code, out, err = run_main("drivers", str(root), "--format", "json")
+    assert exit_code in (0, None) and "CX606" in err and "variance inflation factor" in err
+    assert len(json.loads(out)["drivers"]) == 2

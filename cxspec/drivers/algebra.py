@@ -138,6 +138,8 @@ class Figures:
     correlation: np.ndarray
     beta: np.ndarray
     performance: np.ndarray
+    #: Variance inflation factor of each driver: 1/(1 − R²) of it on the other drivers.
+    vif: np.ndarray
 
 
 def figures(m: Moments, method: str) -> Figures:
@@ -151,6 +153,7 @@ def figures(m: Moments, method: str) -> Figures:
         correlation=rxy.copy(),
         beta=beta,
         performance=m.means[1:].copy(),
+        vif=np.diag(np.linalg.inv(rxx)).copy(),
     )
 
 

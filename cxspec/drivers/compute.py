@@ -19,6 +19,8 @@ from cxspec.resolve import Resolver
 DIGITS = 12
 
 
+#: A variance inflation factor above this is strong collinearity (the usual rule of thumb).
+VIF_LIMIT = 10.0
 #: Decimal places kept of figures on a fixed scale (importance, limits, r², correlations,
 #: betas: about 0–1; shares 0–100). Absolute, not significant digits: a limit near 0 is a
 #: difference of two numbers, and the last bits of DuckDB's parallel sums would show in it.
@@ -163,6 +165,15 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
         except Degenerate as exc:
             _degenerate(sink, analysis, exc, where, total)
             continue
+        for index in np.nonzero(result.vif > VIF_LIMIT)[0]:
+            driver = analysis.drivers[int(index)]
+            sink.add(
+                "CX606",
+                f"driver {driver.name!r} of {analysis.id!r}{where} is strongly collinear with the others "
+                f"(variance inflation factor {result.vif[index]:.1f})",
+                driver.loc("name"),
+                hint="its importance is shared with the drivers it moves with; consider combining them",
+            )
         limits = jackknife(buckets, result.importance, analysis.method) if query.has_buckets else None
         if limits is None:
             sink.add(
