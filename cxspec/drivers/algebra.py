@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -75,42 +76,51 @@ def correlations(m: Moments) -> np.ndarray:
     return corr
 
 
+@lru_cache(maxsize=16)
+def _subsets(p: int):
+    """Per subset size: the bitmasks and their members' indices; and for Shapley values, the
+    masks without each driver and the weight of each. Built once per number of drivers."""
+    by_size: dict[int, list[int]] = {}
+    for mask in range(1, 1 << p):
+        by_size.setdefault(mask.bit_count(), []).append(mask)
+    batches = [
+        (np.array(masks), np.array([[j for j in range(p) if mask >> j & 1] for mask in masks]))
+        for masks in by_size.values()
+    ]
+    masks = np.arange(1 << p)
+    sizes = np.array([int(m).bit_count() for m in masks])
+    weight_of_size = np.array(
+        [math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0 for k in range(p + 1)]
+    )
+    without = [masks[(masks >> j & 1) == 0] for j in range(p)]
+    weights = [weight_of_size[sizes[w]] for w in without]
+    return batches, without, weights
+
+
 def subset_r2(corr: np.ndarray) -> np.ndarray:
     """R² of the regression of the outcome on every subset of drivers, by bitmask (bit j is
-    driver j): R²(S) = r_Sᵀ R_SS⁻¹ r_S. Subsets of one size are solved in one batch."""
-    p = corr.shape[0] - 1
-    rxx, rxy = corr[1:, 1:], corr[1:, 0]
-    r2 = np.zeros(1 << p)
-    masks_by_size: dict[int, list[int]] = {}
-    for mask in range(1, 1 << p):
-        masks_by_size.setdefault(mask.bit_count(), []).append(mask)
-    for masks in masks_by_size.values():
-        index = np.array([[j for j in range(p) if mask >> j & 1] for mask in masks])
-        blocks = rxx[index[:, :, None], index[:, None, :]]
-        rhs = rxy[index]
-        solved = np.linalg.solve(blocks, rhs[:, :, None])[:, :, 0]
-        r2[np.array(masks)] = np.einsum("ij,ij->i", rhs, solved)
-    return r2
+    driver j): R²(S) = r_Sᵀ R_SS⁻¹ r_S. Subsets of one size are solved in one batch; `corr`
+    may be a stack of correlation matrices (the jackknife's replicates), solved together."""
+    stack = corr if corr.ndim == 3 else corr[None]
+    p = stack.shape[1] - 1
+    rxx, rxy = stack[:, 1:, 1:], stack[:, 1:, 0]
+    r2 = np.zeros((stack.shape[0], 1 << p))
+    for masks, index in _subsets(p)[0]:
+        blocks = rxx[:, index[:, :, None], index[:, None, :]]
+        rhs = rxy[:, index]
+        solved = np.linalg.solve(blocks, rhs[..., None])[..., 0]
+        r2[:, masks] = np.einsum("rij,rij->ri", rhs, solved)
+    return r2 if corr.ndim == 3 else r2[0]
 
 
 def shapley(corr: np.ndarray) -> np.ndarray:
     """LMG: each driver's R² gain averaged over every order of entry, computed as a weighted
-    sum over subsets: weight |S|!(p−|S|−1)!/p! for the gain of adding j to S."""
-    p = corr.shape[0] - 1
+    sum over subsets: weight |S|!(p−|S|−1)!/p! for the gain of adding j to S. A stack of
+    correlation matrices gives a stack of results."""
+    p = corr.shape[-1] - 1
     r2 = subset_r2(corr)
-    masks = np.arange(1 << p)
-    sizes = np.array([int(m).bit_count() for m in masks])
-    weights = np.array(
-        [
-            math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0
-            for k in range(p + 1)
-        ]
-    )
-    out = np.zeros(p)
-    for j in range(p):
-        without = masks[(masks >> j & 1) == 0]
-        out[j] = np.sum(weights[sizes[without]] * (r2[without | (1 << j)] - r2[without]))
-    return out
+    _, without, weights = _subsets(p)
+    return np.stack([(r2[..., without[j] | (1 << j)] - r2[..., without[j]]) @ weights[j] for j in range(p)], axis=-1)
 
 
 def relative_weights(corr: np.ndarray) -> np.ndarray:
@@ -159,3 +169,11 @@ def figures(m: Moments, method: str) -> Figures:
 
 def importance_only(m: Moments, method: str) -> np.ndarray:
     return IMPORTANCE[method](correlations(m))
+
+
+def importance_of_many(moments: list[Moments], method: str) -> np.ndarray:
+    """Importances of several samples (the jackknife's replicates); Shapley values in one batch."""
+    corrs = np.array([correlations(m) for m in moments])
+    if method == "shapley":
+        return shapley(corrs)
+    return np.array([IMPORTANCE[method](c) for c in corrs])

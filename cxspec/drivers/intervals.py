@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cxspec.drivers.algebra import Degenerate, Moments, importance_only
+from cxspec.drivers.algebra import Degenerate, Moments, importance_of_many
 from cxspec.runs.stats import t_cdf
 
 LEVEL = 0.95
@@ -31,13 +31,10 @@ def jackknife(buckets: list[Moments], estimate: np.ndarray, method: str):
     groups = len(buckets)
     if groups < 2:
         return None
-    replicates = []
-    for bucket in buckets:
-        try:
-            replicates.append(importance_only(total - bucket, method))
-        except (Degenerate, np.linalg.LinAlgError):
-            return None
-    replicates = np.array(replicates)
+    try:
+        replicates = importance_of_many([total - bucket for bucket in buckets], method)
+    except (Degenerate, np.linalg.LinAlgError):
+        return None
     mean = replicates.mean(axis=0)
     se = np.sqrt((groups - 1) / groups * ((replicates - mean) ** 2).sum(axis=0))
     half = t_quantile(1 - (1 - LEVEL) / 2, groups - 1) * se
