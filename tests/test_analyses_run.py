@@ -49,8 +49,10 @@ def project(project_dir):
     return result.project
 
 
-@pytest.fixture(params=["duckdb", "sqlite"])
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
 def url(request, tmp_path):
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
     return f"{request.param}:///{tmp_path / 'results.db'}"
 
 
