@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cxspec.analysis_build import build_drivers, build_link
 from cxspec.diagnostics import DiagnosticSink
 from cxspec.model import (
     Config,
@@ -244,6 +245,8 @@ BUILDERS = {
     "metrics": (_metric, "id", "metric"),
     "goals": (_goal, "metric", "goal"),
     "pyramids": (_pyramid, "id", "pyramid"),
+    "drivers": (build_drivers, "id", "drivers analysis"),
+    "links": (build_link, "id", "link"),
 }
 
 
@@ -259,7 +262,7 @@ def add_file(project: Project, file: str, data: YamlMap, invalid: set, sink: Dia
                 continue
             valid = (section, index) not in invalid
             entity = builder(raw, file, valid)
-            if section == "metrics":
+            if section in ("metrics", "drivers"):
                 entity.dialect = project.config.dialect
             first = registry.get(entity.id)
             if first is not None:

@@ -154,6 +154,21 @@ CODES: dict[str, Code] = {
         ),
         Code("CX311", "option does not apply", _E, "A field that has no effect with the other fields given."),
         Code(
+            "CX312",
+            "too many drivers",
+            _E,
+            "A drivers analysis lists at most 15 drivers: Shapley values are enumerated exactly.",
+        ),
+        Code("CX313", "duplicate driver", _E, "Driver names are unique within a drivers analysis."),
+        Code(
+            "CX314",
+            "source cannot serve this link",
+            _E,
+            "A link needs `time` and `entity` on its CX source, and `entity` and the event's column on its outcome source.",
+        ),
+        Code("CX315", "top box needs a scale", _E, "`groups: top_box` needs the `scale` of the score."),
+        Code("CX316", "driver is the outcome", _E, "A driver cannot be the outcome column it explains."),
+        Code(
             "CX330",
             "previous id in use",
             _E,
@@ -285,6 +300,41 @@ CODES: dict[str, Code] = {
             _E,
             "A derived metric's `expr` names a metric that does not exist.",
         ),
+        # Data of drivers analyses and links (found when they run)
+        Code("CX600", "constant driver", _E, "A driver has the same value in every complete case: it explains nothing."),
+        Code(
+            "CX601",
+            "collinear drivers",
+            _E,
+            "Some drivers are an exact linear combination of others: their importances cannot be told apart.",
+        ),
+        Code(
+            "CX602",
+            "too few complete cases",
+            _E,
+            "Fewer rows with the outcome and every driver present than `min_sample` (or than drivers + 2).",
+        ),
+        Code("CX603", "non-numeric column", _E, "A driver, outcome or outcome value is not a number."),
+        Code("CX604", "outcome without variance", _E, "The outcome has the same value in every complete case."),
+        Code(
+            "CX605",
+            "no interval",
+            _W,
+            "The source has no `key` or `entity` to group rows by, or too few groups: importances have no interval.",
+        ),
+        Code(
+            "CX606",
+            "strongly collinear driver",
+            _W,
+            "A driver's variance inflation factor is over 10: its importance is shared with the drivers it moves with.",
+        ),
+        Code(
+            "CX610",
+            "no complete window",
+            _W,
+            "No CX response of a link has its whole outcome window before `--as-of`: nothing to compare yet.",
+        ),
+        Code("CX611", "empty group", _W, "A CX group of a link has no responses: its contrast is not computed."),
     ]
 }
 

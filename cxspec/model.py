@@ -195,6 +195,56 @@ class Pyramid(Entity):
             yield from child.walk()
 
 
+@dataclass
+class Driver(Located):
+    """One driver of a drivers analysis: a column or an expression, optionally on a scale."""
+
+    name: str = ""
+    column: str | None = None
+    expr: str | None = None
+    scale: tuple[float, float] | None = None
+    index: int = 0
+
+
+@dataclass
+class DriverAnalysis(Entity):
+    """A key-driver analysis (`drivers:`): which attributes move an outcome."""
+
+    name: str | None = None
+    owner: str | None = None
+    source: str | None = None
+    outcome: str | None = None
+    outcome_scale: tuple[float, float] | None = None
+    drivers: list[Driver] = field(default_factory=list)
+    method: str = "shapley"
+    filter: str | None = None
+    min_sample: int | None = None
+    #: The SQL dialect its fragments are written in (the project's `dialect:`).
+    dialect: str = "duckdb"
+
+
+@dataclass
+class Link(Entity):
+    """A link from CX groups to a later business outcome (`links:`)."""
+
+    name: str | None = None
+    owner: str | None = None
+    cx_source: str | None = None
+    cx_column: str | None = None
+    #: "nps", "top_box" or "quantiles".
+    groups: str = "nps"
+    quantiles: int | None = None
+    scale: tuple[float, float] | None = None
+    top_box: int | None = None
+    outcome_source: str | None = None
+    #: "end", "start" or "time" for an event outcome; None for a value outcome.
+    event: str | None = None
+    value: str | None = None
+    #: The window after each response, in seconds.
+    within_seconds: int = 0
+    within: str = ""
+
+
 #: Section name in YAML → (model class, name of one item in messages).
 SECTIONS = {
     "owners": (Owner, "owner"),
@@ -204,6 +254,8 @@ SECTIONS = {
     "metrics": (Metric, "metric"),
     "goals": (Goal, "goal"),
     "pyramids": (Pyramid, "pyramid"),
+    "drivers": (DriverAnalysis, "drivers analysis"),
+    "links": (Link, "link"),
 }
 
 
@@ -222,6 +274,8 @@ class Project:
     metrics: dict[str, Metric] = field(default_factory=dict)
     goals: dict[str, Goal] = field(default_factory=dict)
     pyramids: dict[str, Pyramid] = field(default_factory=dict)
+    drivers: dict[str, DriverAnalysis] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)
 
     def section(self, name: str) -> dict:
         return getattr(self, name)

@@ -14,6 +14,7 @@ import json
 
 import sqlglot
 
+from cxspec import analysis_schema
 from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
 from cxspec.registry import Registry
 
@@ -268,7 +269,13 @@ PYRAMID = {
 SECTION_ITEMS = {
     "owners": "owner", "sources": "source", "journeys": "journey", "touchpoints": "touchpoint",
     "metrics": "metric", "goals": "goal", "pyramids": "pyramid",
+    "drivers": "drivers_analysis", "links": "link",
 }  # fmt: skip
+
+
+def _with_lint(item: dict) -> dict:
+    """A v1.1 item (cxspec/analysis_schema.py) with the shared `lint:` definition."""
+    return {**item, "properties": {**item["properties"], "lint": LINT_IGNORE}}
 
 
 def metric_fields(metric_type) -> dict:
@@ -324,6 +331,8 @@ def defs(registry: Registry) -> dict:
         "goal": GOAL,
         "pyramid": PYRAMID,
         "pyramid_node": PYRAMID_NODE,
+        "drivers_analysis": _with_lint(analysis_schema.DRIVERS),
+        "link": _with_lint(analysis_schema.LINK),
     }
 
 

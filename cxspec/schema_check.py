@@ -104,6 +104,8 @@ class SpecValidator:
                         ("metrics", "metric"),
                         ("goals", "goal"),
                         ("pyramids", "pyramid"),
+                        ("drivers", "drivers_analysis"),
+                        ("links", "link"),
                     )
                 },
             },
@@ -317,13 +319,20 @@ class SpecValidator:
             )
             return
         if keyword == "oneOf" and isinstance(instance, dict):
-            present = [k for k in ("children", "metric", "pyramid") if k in instance]
+            # Branches that each require one field (a pyramid node; a driver's column or expr).
+            branches = error.validator_value
+            choices = [b["required"][0] for b in branches if isinstance(b, dict) and list(b) == ["required"]]
+            if len(choices) != len(branches):
+                choices = ["children", "metric", "pyramid"]
+            present = [k for k in choices if k in instance]
+            node = choices == ["children", "metric", "pyramid"]
             sink.add(
                 "CX100",
                 f"{subject} has {' and '.join(f'`{k}`' for k in present) or 'none'} "
-                "of `children`, `metric`, `pyramid`: a node has exactly one",
+                f"of {', '.join(f'`{k}`' for k in choices)}: "
+                + ("a node has exactly one" if node else "give exactly one"),
                 where,
-                hint="a group has children, a leaf names a metric or a pyramid",
+                hint="a group has children, a leaf names a metric or a pyramid" if node else None,
             )
             return
         if keyword == "pattern":

@@ -137,7 +137,7 @@ def codes(diagnostics) -> list[str]:
 def test_every_builtin_rule_is_registered_and_documented():
     registry = default_registry()
     builtin = {n: r for n, r in registry.lint_rules.items() if r.code.startswith("CXL")}
-    assert sorted(r.code for r in builtin.values()) == [f"CXL{i:03d}" for i in range(1, 13)]
+    assert sorted(r.code for r in builtin.values()) == [f"CXL{i:03d}" for i in range(1, 15)]
     assert {type(r) for r in builtin.values()} == set(BUILTIN_LINT_RULES)
     assert all(registry.provided_by[("lint rule", n)] == "cxspec.builtin.lint_rules" for n in builtin)
     examples = doc_examples()
@@ -520,7 +520,7 @@ def test_list_rules(run_main):
     code, out, _ = run_main("lint", "--list-rules")
     assert code == 0
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines][:12] == [f"CXL{i:03d}" for i in range(1, 13)]
+    assert [line.split()[0] for line in lines][:14] == [f"CXL{i:03d}" for i in range(1, 15)]
     assert "metric-without-description" in lines[9] and "opt-in" in lines[9]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+from cxspec.builtin.analysis_lint_rules import ANALYSIS_LINT_RULES
 from cxspec.hookspecs import hookimpl
 from cxspec.lint.finding import at, finding
 from cxspec.lint_rule import LintRule
@@ -313,6 +314,7 @@ BUILTIN_LINT_RULES = (
     MetricWithoutDescription,
     DuplicateMetricDefinition,
     MetricWithoutTracker,
+    *ANALYSIS_LINT_RULES,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cxspec.check_context import CheckContext, Phase
 from cxspec.checks import (
+    analyses,
     booleans,
     columns,
     cycles,
@@ -30,6 +31,7 @@ CHECKS = (
     columns.check,
     booleans.check,
     control_characters.check,
+    analyses.check,
 )
 
 

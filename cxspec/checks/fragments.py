@@ -24,6 +24,14 @@ def fragments(project, registry):
     for touchpoint in project.touchpoints.values():
         if touchpoint.valid and touchpoint.match:
             yield touchpoint, touchpoint.raw, "match", touchpoint.match, f"match of {touchpoint.id!r}"
+    for analysis in project.drivers.values():
+        if not analysis.valid:
+            continue
+        if analysis.filter:
+            yield analysis, analysis.raw, "filter", analysis.filter, f"filter of drivers {analysis.id!r}"
+        for driver in analysis.drivers:
+            if driver.expr:
+                yield analysis, driver.raw, "expr", driver.expr, f"driver {driver.name!r}"
     for metric in project.metrics.values():
         metric_type = registry.metric_types.get(metric.type)
         if not metric.valid or metric_type is None:

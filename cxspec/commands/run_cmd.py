@@ -157,6 +157,11 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     if written:
         names = [str(folder / written[0].file_name), *(o.file_name for o in written[1:])]
         click.echo(f"reports: {', '.join(names)}", err=True)
+    if stored.diagnostics:
+        from cxspec.commands.drivers_cmd import report_diagnostics
+
+        if report_diagnostics(loaded, stored.diagnostics):
+            failures.append("drivers analyses or links with data problems (above)")
     if failures:
         raise CxspecError("\n".join(failures) + "\n(the other results are stored)")
 

@@ -3,6 +3,7 @@ every format renders and what `report.json` serializes (docs/report-json.md)."""
 
 from __future__ import annotations
 
+from cxspec.reports.analyses import driver_entries, link_entries
 from cxspec.reports.model import (
     Goal,
     Index,
@@ -109,6 +110,9 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
+        drivers=driver_entries(project, getattr(stored, "drivers", [])),
+        links=link_entries(project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
+                           getattr(stored, "link_as_of", {})),  # fmt: skip
         # issues only on a period that was over: a one-day month is no evidence of anything
         issues=detect_issues(project, registry, results, latest) if latest and latest not in partial else [],
         owners=[

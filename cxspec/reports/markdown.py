@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cxspec.display import format_count, format_margin, format_score, format_value
 from cxspec.markdown_text import md_code, md_text
+from cxspec.reports import analyses
 from cxspec.reports.model import MetricEntry, Node, Report, as_report
 
 _STATUS = {"green": "🟢", "amber": "🟠", "red": "🔴", "insufficient_sample": "⚪"}
@@ -76,6 +77,7 @@ def render(report: Report | dict) -> str:
     notes = report.data_notes()
     if notes:
         lines += ["## Not in these numbers", ""] + [f"- {md_text(note)}" for note in notes] + [""]
+    lines += analyses.markdown(report, md_text)
     lines += ["## Issues", ""]
     if not report.issues:
         lines.append("No issues.")

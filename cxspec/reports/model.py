@@ -245,6 +245,54 @@ class ProjectInfo:
 
 
 @dataclass
+class DriverEntry:
+    """One driver of a stored drivers analysis, with its place in the priority matrix."""
+
+    analysis: str
+    name: str
+    driver: str
+    importance: float | None = None
+    share: float | None = None
+    performance: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    n: int | None = None
+    r2: float | None = None
+    #: Performance as a percentage of the driver's scale (None without a scale).
+    performance_pct: float | None = None
+    #: act_first | keep_up | monitor | overdone (cxspec/reports/analyses.py).
+    quadrant: str | None = None
+
+
+@dataclass
+class LinkGroupEntry:
+    group: str
+    n: int
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+
+@dataclass
+class LinkEntry:
+    """A stored link: its groups, its contrast and that contrast in words."""
+
+    link: str
+    name: str
+    kind: str  # event | value
+    groups: list[LinkGroupEntry] = field(default_factory=list)
+    contrast: dict | None = None
+    sentence: str | None = None
+    as_of: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinkEntry:
+        entry = _pick(cls, data)
+        entry.groups = [_pick(LinkGroupEntry, g) for g in data.get("groups") or []]
+        return entry
+
+
+@dataclass
 class Report:
     project: ProjectInfo
     periods: list[str] = field(default_factory=list)
@@ -267,6 +315,9 @@ class Report:
     #: "ends_after_as_of"}; sources that left nothing out are not listed.
     left_out: dict[str, dict] = field(default_factory=dict)
     report_version: int = REPORT_VERSION
+    #: Stored drivers analyses (overall, not per period or segment) and links.
+    drivers: list[DriverEntry] = field(default_factory=list)
+    links: list[LinkEntry] = field(default_factory=list)
 
     # -- look-ups the renderers share ----------------------------------------------------------
 
@@ -330,6 +381,8 @@ class Report:
             failed=list(data.get("failed") or []),
             left_out=dict(data.get("left_out") or {}),
             report_version=data.get("report_version", REPORT_VERSION),
+            drivers=[_pick(DriverEntry, d) for d in data.get("drivers") or []],
+            links=[LinkEntry.from_dict(k) for k in data.get("links") or []],
         )
 
 

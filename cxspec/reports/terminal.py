@@ -4,6 +4,7 @@ status and trend, and the top issues with their owners."""
 from __future__ import annotations
 
 from cxspec.display import format_value
+from cxspec.reports import analyses
 from cxspec.reports.model import Report, as_report
 
 _STATUS = {"green": ("●", "32"), "amber": ("●", "33"), "red": ("●", "31"), "insufficient_sample": ("○", "2")}
@@ -65,6 +66,7 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         out.append(paint(f"Not in these numbers ({len(notes)})", "1"))
         out += [f"  {paint('!', '33')} {shown(note)}" for note in notes]
         out.append("")
+    out += analyses.terminal(report)
     found = report.issues
     counts: dict[str, int] = {}
     for issue in found:

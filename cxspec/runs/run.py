@@ -12,6 +12,7 @@ from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
 from cxspec.query import MetricResult, compute_with, connect
+from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
@@ -33,6 +34,13 @@ class Stored:
     failures: list = field(default_factory=list)
     #: Per source, the rows this run left out (data_checks.LeftOut), by source id.
     left_out: dict = field(default_factory=dict)
+    #: Stored drivers analyses and links (cxspec/runs/analyses_store.py).
+    drivers: list = field(default_factory=list)
+    link_groups: list = field(default_factory=list)
+    link_contrasts: list = field(default_factory=list)
+    link_as_of: dict = field(default_factory=dict)
+    #: Data problems of drivers analyses and links found by this run (CX600–CX611).
+    diagnostics: list = field(default_factory=list)
 
 
 def run_project(
@@ -69,8 +77,29 @@ def run_project(
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
         store(warehouse, project, registry, info, results, definitions, kept=kept)
+        diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
-    return Stored(project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out)
+        drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
+    return Stored(
+        project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
+        drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
+        diagnostics=diagnostics,
+    )  # fmt: skip
+
+
+def _run_analyses(warehouse, project, registry, info, start, end, progress) -> list:
+    """Drivers analyses and links over the run's range, stored whole; their data problems."""
+    if not project.drivers and not project.links:
+        return []
+    from cxspec.drivers.compute import compute_drivers
+    from cxspec.links.compute import compute_links
+
+    if progress:
+        progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
+    drivers = compute_drivers(warehouse, project, registry, start=start, end=end)
+    links = compute_links(warehouse, project, registry, start=start, end=end)
+    store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
+    return drivers.diagnostics + links.diagnostics
 
 
 def _check_finite(results) -> None:
@@ -92,4 +121,8 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
         stored, scores = load(
             warehouse, project.config.project, project.config.grain, project.renamed_metrics()
         )
-    return Stored(project, project.config.grain, stored, scores)
+        drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
+    return Stored(
+        project, project.config.grain, stored, scores,
+        drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
+    )  # fmt: skip

@@ -18,6 +18,7 @@ cxspec/reports/assets/ and are inlined.
 
 from __future__ import annotations
 
+from cxspec.reports.analyses import html_section
 from cxspec.reports.html.common import Context, asset, e, json_script
 from cxspec.reports.html.details import client_data, details
 from cxspec.reports.html.journeys import journeys_section
@@ -53,6 +54,7 @@ def render(report: Report | dict) -> str:
         header(report, ctx)
         + "<main>"
         + overview(report, ctx)
+        + html_section(report)
         + journeys_section(report, ctx)
         + metrics_section(report, ctx)
         + "</main>"

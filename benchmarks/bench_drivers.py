@@ -1,0 +1,111 @@
+"""Time a drivers analysis (12 drivers) against one plain aggregate scan of the same file, on DuckDB.
+
+    python benchmarks/bench_drivers.py [--rows 10000000] [--repeats 5]
+    python benchmarks/bench_drivers.py --quick          # 1M rows, 3 repeats
+
+A Parquet file of survey ratings (an integer key, an outcome 0-10 and 12 attribute ratings
+1-5, ~2% of ratings missing) is written once into benchmarks/.work/ by DuckDB itself. Then,
+alternately, each repeat times:
+
+* baseline: one plain aggregate scan of the file: `SELECT count(*), avg(ltr), avg(a1) … avg(a12)`;
+* drivers: `compute_drivers` of a project whose analysis reads that file: the one moments scan
+  (count, 13 sums, 91 cross-products per jackknife bucket) plus the Python algebra (Shapley
+  values over 4,096 subsets, for the estimate and each of the 20 jackknife replicates).
+
+Target: drivers at most 2x the baseline. Prints medians; exit 0 always (it measures, it does
+not judge). Figures: benchmarks/README.md, "Drivers".
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+DRIVERS = 12
+
+
+def ensure_file(rows: int) -> Path:
+    """The data file, inside the benchmark's project folder (file sources stay inside it)."""
+    path = WORK / "drivers" / "data" / f"ratings_{rows}.parquet"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ratings = ", ".join(
+        f"CASE WHEN random() < 0.02 THEN NULL ELSE 1 + floor(random() * 5)::INT END AS a{i}" for i in range(1, 13)
+    )
+    con = duckdb.connect()
+    con.execute("SELECT setseed(0.15)")
+    con.execute(
+        f"COPY (SELECT range AS id, {ratings} FROM range({rows})) TO '{path}.tmp' (FORMAT parquet)"
+    )
+    # the outcome depends on the ratings, so the analysis has something to find
+    outcome = " + ".join(f"{0.1 + i / 40:.3f} * coalesce(a{i}, 3)" for i in range(1, 13))
+    con.execute(
+        f"COPY (SELECT *, least(10, greatest(0, round(({outcome}) / 2.5 + random() * 2)))::INT AS ltr "
+        f"FROM read_parquet('{path}.tmp')) TO '{path}' (FORMAT parquet)"
+    )
+    Path(f"{path}.tmp").unlink()
+    return path
+
+
+def project_for(path: Path):
+    from cxspec.registry import default_registry
+    from cxspec.validate import validate_project
+
+    folder = path.parent.parent
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: bench\n", encoding="utf-8")
+    drivers = "\n".join(f"      - {{name: a{i}, column: a{i}, scale: [1, 5]}}" for i in range(1, DRIVERS + 1))
+    (folder / "drivers.yaml").write_text(
+        "version: 1\nsources:\n  - {id: ratings, type: file, path: data/" + path.name + ", entity: id}\n"
+        f"drivers:\n  - id: bench\n    source: ratings\n    outcome: ltr\n    drivers:\n{drivers}\n",
+        encoding="utf-8",
+    )
+    result = validate_project(folder, default_registry())
+    assert result.ok, result.diagnostics
+    return result.project, default_registry()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.rows, args.repeats = 1_000_000, 3
+    from cxspec.drivers.compute import compute_drivers
+    from cxspec.query import connect
+
+    path = ensure_file(args.rows)
+    if True:
+        project, registry = project_for(path)
+        averages = ", ".join(f"avg(a{i})" for i in range(1, DRIVERS + 1))
+        baseline_sql = f"SELECT count(*), avg(ltr), {averages} FROM '{path}'"
+        baseline, drivers = [], []
+        with connect("duckdb:///:memory:", project, registry) as wh:
+            compute_drivers(wh, project, registry)  # warm: file metadata, imports
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                wh.execute(baseline_sql)
+                baseline.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                outcome = compute_drivers(wh, project, registry)
+                drivers.append(time.perf_counter() - start)
+        assert not [d for d in outcome.diagnostics if d.severity.value == "error"], outcome.diagnostics
+        n = outcome.results[0].n
+    b, d = statistics.median(baseline), statistics.median(drivers)
+    print(f"{args.rows:,} rows, {DRIVERS} drivers, {n:,} complete cases, {args.repeats} repeats (medians)")
+    print(f"  plain aggregate scan   {b:7.3f} s")
+    print(f"  drivers analysis       {d:7.3f} s   ({d / b:.2f}x the scan; target <= 2x)")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Key-driver figures from moments (count, sums, cross-products): correlations, R² of every
+subset of drivers, Shapley values of R² (LMG, as R's relaimpo computes them), Johnson's
+relative weights, standardized betas. Plain numpy on a (p+1)×(p+1) matrix: the rows never
+leave the warehouse.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+#: A variance this small relative to the squared mean (plus one) is no variance at all.
+CONSTANT = 1e-12
+#: An eigenvalue of the drivers' correlation matrix below this means exact collinearity.
+COLLINEAR = 1e-10
+
+METHODS = ("shapley", "relative_weights", "correlation")
+
+
+@dataclass
+class Moments:
+    """n, Σv and Σv·vᵀ of the outcome (index 0) and the drivers (1…p)."""
+
+    n: float
+    sums: np.ndarray
+    cross: np.ndarray
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.sums + other.sums, self.cross + other.cross)
+
+    def __sub__(self, other: Moments) -> Moments:
+        return Moments(self.n - other.n, self.sums - other.sums, self.cross - other.cross)
+
+    @property
+    def means(self) -> np.ndarray:
+        return self.sums / self.n
+
+    def covariance(self) -> np.ndarray:
+        mean = self.means
+        return (self.cross - self.n * np.outer(mean, mean)) / (self.n - 1)
+
+
+class Degenerate(Exception):
+    """Data whose figures do not exist: `kind` is constant | collinear | outcome | few."""
+
+    def __init__(self, kind: str, which: list[int] | None = None, value: float | None = None):
+        super().__init__(kind)
+        self.kind = kind
+        self.which = which or []
+        self.value = value
+
+
+def correlations(m: Moments) -> np.ndarray:
+    """The correlation matrix, after checking that every variable varies."""
+    if m.n < 3:
+        raise Degenerate("few")
+    cov = m.covariance()
+    variances = np.diag(cov).copy()
+    scale = m.means**2 + 1.0
+    flat = variances <= CONSTANT * scale
+    if flat[0]:
+        raise Degenerate("outcome", [0], float(m.means[0]))
+    if flat[1:].any():
+        raise Degenerate("constant", [int(i) for i in np.nonzero(flat)[0]], None)
+    sd = np.sqrt(variances)
+    corr = cov / np.outer(sd, sd)
+    np.fill_diagonal(corr, 1.0)
+    rxx = corr[1:, 1:]
+    values, vectors = np.linalg.eigh(rxx)
+    if values[0] < COLLINEAR:
+        involved = np.nonzero(np.abs(vectors[:, 0]) > 1e-6)[0]
+        raise Degenerate("collinear", [int(i) + 1 for i in involved])
+    return corr
+
+
+@lru_cache(maxsize=16)
+def _subsets(p: int):
+    """Per subset size: the bitmasks and their members' indices; and for Shapley values, the
+    masks without each driver and the weight of each. Built once per number of drivers."""
+    by_size: dict[int, list[int]] = {}
+    for mask in range(1, 1 << p):
+        by_size.setdefault(mask.bit_count(), []).append(mask)
+    batches = [
+        (np.array(masks), np.array([[j for j in range(p) if mask >> j & 1] for mask in masks]))
+        for masks in by_size.values()
+    ]
+    masks = np.arange(1 << p)
+    sizes = np.array([int(m).bit_count() for m in masks])
+    weight_of_size = np.array(
+        [math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0 for k in range(p + 1)]
+    )
+    without = [masks[(masks >> j & 1) == 0] for j in range(p)]
+    weights = [weight_of_size[sizes[w]] for w in without]
+    return batches, without, weights
+
+
+def subset_r2(corr: np.ndarray) -> np.ndarray:
+    """R² of the regression of the outcome on every subset of drivers, by bitmask (bit j is
+    driver j): R²(S) = r_Sᵀ R_SS⁻¹ r_S. Subsets of one size are solved in one batch; `corr`
+    may be a stack of correlation matrices (the jackknife's replicates), solved together."""
+    stack = corr if corr.ndim == 3 else corr[None]
+    p = stack.shape[1] - 1
+    rxx, rxy = stack[:, 1:, 1:], stack[:, 1:, 0]
+    r2 = np.zeros((stack.shape[0], 1 << p))
+    for masks, index in _subsets(p)[0]:
+        blocks = rxx[:, index[:, :, None], index[:, None, :]]
+        rhs = rxy[:, index]
+        solved = np.linalg.solve(blocks, rhs[..., None])[..., 0]
+        r2[:, masks] = np.einsum("rij,rij->ri", rhs, solved)
+    return r2 if corr.ndim == 3 else r2[0]
+
+
+def shapley(corr: np.ndarray) -> np.ndarray:
+    """LMG: each driver's R² gain averaged over every order of entry, computed as a weighted
+    sum over subsets: weight |S|!(p−|S|−1)!/p! for the gain of adding j to S. A stack of
+    correlation matrices gives a stack of results."""
+    p = corr.shape[-1] - 1
+    r2 = subset_r2(corr)
+    _, without, weights = _subsets(p)
+    return np.stack([(r2[..., without[j] | (1 << j)] - r2[..., without[j]]) @ weights[j] for j in range(p)], axis=-1)
+
+
+def relative_weights(corr: np.ndarray) -> np.ndarray:
+    """Johnson (2000): regress the outcome on the orthogonal counterparts of the drivers and
+    share each counterpart's contribution back by its squared loadings."""
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    values, vectors = np.linalg.eigh(rxx)
+    lam = vectors @ np.diag(np.sqrt(values)) @ vectors.T
+    beta = np.linalg.solve(lam, rxy)
+    return (lam**2) @ (beta**2)
+
+
+def squared_correlations(corr: np.ndarray) -> np.ndarray:
+    return corr[1:, 0] ** 2
+
+
+IMPORTANCE = {"shapley": shapley, "relative_weights": relative_weights, "correlation": squared_correlations}
+
+
+@dataclass
+class Figures:
+    n: int
+    r2: float
+    importance: np.ndarray
+    correlation: np.ndarray
+    beta: np.ndarray
+    performance: np.ndarray
+    #: Variance inflation factor of each driver: 1/(1 − R²) of it on the other drivers.
+    vif: np.ndarray
+
+
+def figures(m: Moments, method: str) -> Figures:
+    corr = correlations(m)
+    rxx, rxy = corr[1:, 1:], corr[1:, 0]
+    beta = np.linalg.solve(rxx, rxy)
+    return Figures(
+        n=int(round(m.n)),
+        r2=float(rxy @ beta),
+        importance=IMPORTANCE[method](corr),
+        correlation=rxy.copy(),
+        beta=beta,
+        performance=m.means[1:].copy(),
+        vif=np.diag(np.linalg.inv(rxx)).copy(),
+    )
+
+
+def importance_only(m: Moments, method: str) -> np.ndarray:
+    return IMPORTANCE[method](correlations(m))
+
+
+def importance_of_many(moments: list[Moments], method: str) -> np.ndarray:
+    """Importances of several samples (the jackknife's replicates); Shapley values in one batch."""
+    corrs = np.array([correlations(m) for m in moments])
+    if method == "shapley":
+        return shapley(corrs)
+    return np.array([IMPORTANCE[method](c) for c in corrs])

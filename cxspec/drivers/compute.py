@@ -1,0 +1,244 @@
+"""Run drivers analyses on a warehouse: one scan each (moments.py), the algebra in Python
+(algebra.py), intervals from the same scan (intervals.py). Data that has no figures (a
+constant driver, collinear drivers, too few rows…) is a located diagnostic, never a NaN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cxspec.diagnostics import Diagnostic, DiagnosticSink
+from cxspec.drivers import moments
+from cxspec.drivers.algebra import Degenerate, Moments, figures
+from cxspec.drivers.intervals import jackknife
+from cxspec.query import iso_day
+from cxspec.resolve import Resolver
+
+#: Significant digits kept (DuckDB sums in parallel in no fixed order: see cxspec/query.py).
+DIGITS = 12
+
+
+#: A variance inflation factor above this is strong collinearity (the usual rule of thumb).
+VIF_LIMIT = 10.0
+#: Decimal places kept of figures on a fixed scale (importance, limits, r², correlations,
+#: betas: about 0–1; shares 0–100). Absolute, not significant digits: a limit near 0 is a
+#: difference of two numbers, and the last bits of DuckDB's parallel sums would show in it.
+PLACES = 10
+
+
+def _round(value) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return float(f"{float(value):.{DIGITS}g}")
+
+
+def _fixed(value, places: int = PLACES) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    rounded = round(float(value), places)
+    return 0.0 if rounded == 0 else rounded  # no -0.0
+
+
+@dataclass(frozen=True)
+class DriverResult:
+    analysis: str
+    period: str | None
+    dimensions: dict
+    driver: str
+    importance: float | None
+    share: float | None
+    correlation: float | None
+    beta: float | None
+    performance: float | None
+    lower: float | None
+    upper: float | None
+    n: int
+    r2: float | None
+    method: str = "shapley"
+
+    def as_dict(self) -> dict:
+        return {
+            "analysis": self.analysis,
+            "period": self.period,
+            "dimensions": self.dimensions,
+            "driver": self.driver,
+            "importance": self.importance,
+            "share": self.share,
+            "correlation": self.correlation,
+            "beta": self.beta,
+            "performance": self.performance,
+            "lower": self.lower,
+            "upper": self.upper,
+            "n": self.n,
+            "r2": self.r2,
+        }
+
+
+@dataclass
+class DriversOutcome:
+    results: list[DriverResult]
+    diagnostics: list[Diagnostic]
+
+
+def compute_drivers(
+    warehouse, project, registry, ids=(), *, grain=None, by=(), start=None, end=None
+) -> DriversOutcome:
+    sink = DiagnosticSink()
+    results: list[DriverResult] = []
+    analyses = (
+        [project.drivers[i] for i in ids] if ids else [project.drivers[k] for k in sorted(project.drivers)]
+    )
+    resolver = Resolver(project, registry, warehouse=warehouse)
+    for analysis in analyses:
+        source = project.sources[analysis.source]
+        resolution = resolver.resolve([source])
+        bad = moments.non_numeric(analysis, source, resolution)
+        for driver, column, column_type in bad:
+            what = f"driver {driver.name!r}" if driver else "the outcome"
+            sink.add(
+                "CX603",
+                f"{what} of {analysis.id!r} reads column {column!r}, which is text ({column_type})",
+                driver.loc("column") if driver else analysis.loc("outcome"),
+                hint="declare the column's type on the source (`columns: {…: number}`) or pick a numeric column",
+            )
+        if bad:
+            continue
+        query = moments.build(
+            analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start, end=end
+        )
+        columns, rows = warehouse.execute(query.sql)
+        results += _analyse(analysis, query, columns, rows, sink)
+    return DriversOutcome(results, sink.items)
+
+
+def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:
+    at = {name: i for i, name in enumerate(columns)}
+    p = len(query.variables)
+    groups: dict[tuple, list[Moments]] = {}
+    for row in rows:
+        period = (
+            iso_day(row[at["__period"]]) if query.has_period and row[at["__period"]] is not None else None
+        )
+        dims = tuple(row[at[f"__dim_{d}"]] for d in query.dimensions)
+        sums = np.array([float(row[at[f"__s{i}"]] or 0.0) for i in range(p)])
+        cross = np.zeros((p, p))
+        for i in range(p):
+            for j in range(i, p):
+                cross[i, j] = cross[j, i] = float(row[at[f"__c{i}_{j}"]] or 0.0)
+        groups.setdefault((period, dims), []).append(Moments(float(row[at["__n"]]), sums, cross))
+    return groups
+
+
+def _order(key):
+    period, dims = key
+    return (period or "", tuple((v is None, str(v)) for v in dims))
+
+
+def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
+    groups = _group_rows(query, columns, rows)
+    p = len(analysis.drivers)
+    needed = max(analysis.min_sample or 0, p + 2)
+    if not groups:
+        groups = {(None, ()): [Moments(0.0, np.zeros(p + 1), np.zeros((p + 1, p + 1)))]}
+    out = []
+    for key in sorted(groups, key=_order):
+        period, dims = key
+        buckets = groups[key]
+        total = sum(buckets[1:], buckets[0])
+        where = _where(period, dict(zip(query.dimensions, dims, strict=True)))
+        if total.n < needed:
+            sink.add(
+                "CX602",
+                f"{analysis.id!r}{where} has {int(total.n)} complete cases; "
+                + (
+                    f"min_sample is {analysis.min_sample}"
+                    if analysis.min_sample and analysis.min_sample >= p + 2
+                    else f"{p} drivers need at least {p + 2}"
+                ),
+                analysis.loc("id"),
+                hint="a row counts when the outcome and every driver are present and on their scales",
+            )
+            continue
+        try:
+            result = figures(total, analysis.method)
+        except Degenerate as exc:
+            _degenerate(sink, analysis, exc, where, total)
+            continue
+        for index in np.nonzero(result.vif > VIF_LIMIT)[0]:
+            driver = analysis.drivers[int(index)]
+            sink.add(
+                "CX606",
+                f"driver {driver.name!r} of {analysis.id!r}{where} is strongly collinear with the others "
+                f"(variance inflation factor {result.vif[index]:.1f})",
+                driver.loc("name"),
+                hint="its importance is shared with the drivers it moves with; consider combining them",
+            )
+        limits = jackknife(buckets, result.importance, analysis.method) if query.has_buckets else None
+        if limits is None:
+            sink.add(
+                "CX605",
+                f"{analysis.id!r}{where}: importance has no interval",
+                analysis.loc("source"),
+                hint="intervals need a `key` or `entity` on the source and rows in at least 2 of its groups",
+            )
+        r2 = result.r2
+        for index, driver in enumerate(analysis.drivers):
+            importance = result.importance[index]
+            out.append(
+                DriverResult(
+                    analysis=analysis.id,
+                    period=period,
+                    dimensions=dict(zip(query.dimensions, dims, strict=True)),
+                    driver=driver.name,
+                    importance=_fixed(importance),
+                    share=_fixed(100.0 * importance / r2, PLACES - 2) if r2 > 0 else None,
+                    correlation=_fixed(result.correlation[index]),
+                    beta=_fixed(result.beta[index]),
+                    performance=_round(result.performance[index]),
+                    lower=_fixed(limits[0][index]) if limits else None,
+                    upper=_fixed(limits[1][index]) if limits else None,
+                    n=result.n,
+                    r2=_fixed(r2),
+                    method=analysis.method,
+                )
+            )
+    return out
+
+
+def _where(period, dims) -> str:
+    parts = ([f"period {period}"] if period else []) + [f"{k}={v!r}" for k, v in dims.items()]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _degenerate(sink, analysis, exc: Degenerate, where: str, total: Moments) -> None:
+    names = [analysis.outcome] + [d.name for d in analysis.drivers]
+    if exc.kind == "outcome":
+        sink.add(
+            "CX604",
+            f"the outcome {analysis.outcome!r} of {analysis.id!r}{where} is {exc.value:g} "
+            f"in all {int(total.n)} complete cases",
+            analysis.loc("outcome"),
+            hint="an outcome that does not vary has nothing to explain; check the filter and the column",
+        )
+    elif exc.kind == "constant":
+        for i in exc.which:
+            driver = analysis.drivers[i - 1]
+            sink.add(
+                "CX600",
+                f"driver {driver.name!r} of {analysis.id!r}{where} has the same value "
+                f"({total.means[i]:g}) in all {int(total.n)} complete cases",
+                driver.loc("name"),
+                hint="a constant driver explains nothing: remove it, or check its column and scale",
+            )
+    elif exc.kind == "collinear":
+        listed = [names[i] for i in exc.which]
+        first = analysis.drivers[exc.which[0] - 1] if exc.which else None
+        sink.add(
+            "CX601",
+            f"drivers {', '.join(repr(n) for n in listed)} of {analysis.id!r}{where} are perfectly collinear",
+            first.loc("name") if first else analysis.loc("drivers", key=True),
+            hint="one is an exact linear combination of the others: drop one of them",
+        )
+    else:
+        sink.add("CX602", f"{analysis.id!r}{where} has {int(total.n)} complete cases", analysis.loc("id"))

@@ -1,0 +1,137 @@
+"""The one scan of a drivers analysis: per hash bucket of the key (and period and
+dimensions when asked), the count, sums, squares and cross-products of the outcome and every
+driver over the complete cases. Python does the algebra on these few numbers (algebra.py).
+
+Buckets: rows are spread over BUCKETS groups by the source's `key` (else its `entity`), so
+that a delete-a-group jackknife gives intervals from the same scan. An integer column goes
+by its value (MOD, the same groups on every engine); any other by its rank in sort order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from cxspec.compiler import dialects
+from cxspec.compiler.plan import quoted_fragment
+from cxspec.compiler.sqlkit import col, double, num
+from cxspec.drivers.rows import day_bounds, deduplicated, event_time, is_text_type
+
+#: Groups of the delete-a-group jackknife.
+BUCKETS = 20
+#: Integer types: their values spread rows over buckets by MOD.
+INTEGER_TYPES = ("BIGINT", "INTEGER", "INT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
+
+
+@dataclass
+class MomentsQuery:
+    sql: str
+    #: Variable names in order: the outcome first, then each driver.
+    variables: list[str]
+    dimensions: list[str] = field(default_factory=list)
+    has_period: bool = False
+    has_buckets: bool = True
+
+
+def _v(i: int) -> str:
+    return f"__v{i}"
+
+
+def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None:
+    column = source.key or source.entity
+    if not column:
+        return None
+    column_type = (resolution.column_type(source, column) or "").upper()
+    if column_type.startswith(INTEGER_TYPES):
+        value = exp.Abs(this=col(column))
+    else:
+        value = exp.Window(
+            this=exp.Anonymous(this="DENSE_RANK", expressions=[]),
+            order=exp.Order(expressions=[exp.Ordered(this=col(column), nulls_first=True)]),
+        )
+    return exp.Mod(this=value, expression=num(BUCKETS))
+
+
+def driver_value(driver, fragment_dialect: str) -> exp.Expression:
+    if driver.expr:
+        return exp.Paren(this=quoted_fragment(driver.expr, fragment_dialect))
+    return col(driver.column)
+
+
+def non_numeric(analysis, source, resolution) -> list[tuple[object, str, str]]:
+    """(driver or None for the outcome, column, type) of columns the warehouse says are text."""
+    found = []
+    outcome_type = resolution.column_type(source, analysis.outcome)
+    if is_text_type(outcome_type):
+        found.append((None, analysis.outcome, outcome_type))
+    for driver in analysis.drivers:
+        if driver.column and is_text_type(resolution.column_type(source, driver.column)):
+            found.append((driver, driver.column, resolution.column_type(source, driver.column)))
+    return found
+
+
+def build(
+    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None
+) -> MomentsQuery:
+    fragment_dialect = analysis.dialect
+    rows = deduplicated(source, resolution, fragment_dialect)
+    if analysis.filter:
+        rows = rows.where(quoted_fragment(analysis.filter, fragment_dialect), copy=False)
+    values = [(col(analysis.outcome), analysis.outcome_scale)] + [
+        (driver_value(d, fragment_dialect), d.scale) for d in analysis.drivers
+    ]
+    names = [analysis.outcome] + [d.name for d in analysis.drivers]
+    columns = [exp.alias_(double(value), _v(i), quoted=True) for i, (value, _) in enumerate(values)]
+    complete = []
+    for i, (_, scale) in enumerate(values):
+        complete.append(exp.Not(this=exp.Is(this=col(_v(i)), expression=exp.Null())))
+        if scale:
+            complete.append(exp.Between(this=col(_v(i)), low=num(scale[0]), high=num(scale[1])))
+    bucket = bucket_expression(source, resolution, dialect)
+    if bucket is not None:
+        columns.append(exp.alias_(bucket, "__bucket", quoted=True))
+    group = []
+    if grain and source.time:
+        period = dialects.period_start(event_time(source, source.time, resolution, dialect), grain, dialect)
+        columns.append(exp.alias_(period, "__period", quoted=True))
+        group.append("__period")
+    for name in by:
+        dimension = source.dimension(name)
+        value = quoted_fragment(dimension.expr, fragment_dialect) if dimension.expr else col(dimension.name)
+        columns.append(exp.alias_(value, f"__dim_{name}", quoted=True))
+        group.append(f"__dim_{name}")
+    if source.time and (start or end):
+        rows = rows.where(
+            exp.and_(*day_bounds(event_time(source, source.time, resolution, dialect), start, end, dialect)),
+            copy=False,
+        )
+    values_query = exp.select(*columns).from_(
+        exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False
+    )
+    cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values_query), "c", table=True), copy=False)
+    cases = cases.where(exp.and_(*complete), copy=False)
+    keys = (["__bucket"] if bucket is not None else []) + group
+    aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True)]
+    p = len(values)
+    for i in range(p):
+        aggregates.append(exp.alias_(exp.Sum(this=col(_v(i))), f"__s{i}", quoted=True))
+    for i in range(p):
+        for j in range(i, p):
+            aggregates.append(
+                exp.alias_(
+                    exp.Sum(this=exp.Mul(this=col(_v(i)), expression=col(_v(j)))), f"__c{i}_{j}", quoted=True
+                )
+            )
+    query = exp.select(*[col(k) for k in keys], *aggregates).from_(
+        exp.alias_(exp.Subquery(this=cases), "k", table=True), copy=False
+    )
+    if keys:
+        query = query.group_by(*[col(k) for k in keys], copy=False)
+    return MomentsQuery(
+        sql=query.sql(dialect=dialect),
+        variables=names,
+        dimensions=list(by),
+        has_period="__period" in group,
+        has_buckets=bucket is not None,
+    )

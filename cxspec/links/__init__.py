@@ -1,0 +1,1 @@
+"""Links from CX groups to later business outcomes (`links:`): what CX is worth."""

@@ -1,0 +1,226 @@
+"""Run links on a warehouse: the window join and per-score aggregates in SQL (sql.py), the
+groups, intervals and contrasts in Python (stats.py). Rates and their limits are percent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from cxspec.analysis_schema import NPS_GROUPS
+from cxspec.diagnostics import Diagnostic, DiagnosticSink
+from cxspec.links import sql
+from cxspec.links.stats import mean_interval, newcombe, welch, wilson
+from cxspec.resolve import Resolver
+
+#: Decimal places kept (percent and amounts): absolute, so that the last bits of an engine's
+#: parallel sums never show, not even in a difference near 0.
+PLACES = 8
+
+
+def _round(value):
+    if value is None or not math.isfinite(value):
+        return None
+    rounded = round(float(value), PLACES)
+    return 0.0 if rounded == 0 else rounded
+
+
+@dataclass(frozen=True)
+class LinkGroup:
+    link: str
+    group: str
+    n: int
+    value: float | None
+    lower: float | None
+    upper: float | None
+
+    def as_dict(self) -> dict:
+        return {"link": self.link, "group": self.group, "n": self.n, "value": self.value,
+                "lower": self.lower, "upper": self.upper}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LinkContrast:
+    link: str
+    a: str
+    b: str
+    difference: float | None
+    lower: float | None
+    upper: float | None
+    ratio: float | None
+
+    def as_dict(self) -> dict:
+        return dict(link=self.link, a=self.a, b=self.b, difference=self.difference, lower=self.lower,
+                    upper=self.upper, ratio=self.ratio)  # fmt: skip
+
+
+@dataclass
+class LinksOutcome:
+    groups: list[LinkGroup]
+    contrasts: list[LinkContrast]
+    diagnostics: list[Diagnostic]
+    #: Link id → the `--as-of` instant its windows were censored at.
+    as_of: dict
+
+
+# -- groups from per-score aggregates ------------------------------------------------------------
+
+
+def quantile_cuts(counts: list[tuple[float, int]], k: int) -> list[float]:
+    """The 1/k … (k−1)/k quantiles (type 7: linear between order statistics) of scores given
+    as (score, count) pairs sorted by score."""
+    total = sum(c for _, c in counts)
+
+    def order_statistic(index: int) -> float:  # 0-based
+        seen = 0
+        for score, count in counts:
+            seen += count
+            if index < seen:
+                return score
+        return counts[-1][0]
+
+    cuts = []
+    for i in range(1, k):
+        h = (total - 1) * i / k
+        low = math.floor(h)
+        below, above = order_statistic(low), order_statistic(min(low + 1, total - 1))
+        cuts.append(below + (h - low) * (above - below))
+    return cuts
+
+
+def group_names(link) -> list[str]:
+    """Groups in report order; the contrast is the first listed pair (worse first)."""
+    if link.groups == NPS_GROUPS:
+        return ["promoter", "passive", "detractor"]
+    if link.groups == "top_box":
+        return ["top_box", "rest"]
+    return [f"q{i}" for i in range(1, link.quantiles + 1)]
+
+
+def contrast_pair(link) -> tuple[str, str]:
+    if link.groups == NPS_GROUPS:
+        return "detractor", "promoter"
+    if link.groups == "top_box":
+        return "rest", "top_box"
+    return "q1", f"q{link.quantiles}"
+
+
+def assign(link, score: float, cuts: list[float]) -> str:
+    if link.groups == NPS_GROUPS:
+        return "promoter" if score >= 9 else ("passive" if score >= 7 else "detractor")
+    if link.groups == "top_box":
+        return "top_box" if score > link.scale[1] - (link.top_box or 2) else "rest"
+    return f"q{1 + sum(1 for c in cuts if score > c)}"
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+def default_as_of(warehouse, link, source, resolution, fragment_dialect) -> dt.datetime | None:
+    _, rows = warehouse.execute(
+        sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect)
+    )
+    moments = [_as_datetime(v) for v in (rows[0] if rows else ()) if v is not None]
+    return max(moments) if moments else None
+
+
+def _as_datetime(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return (
+            value.replace(tzinfo=None)
+            if value.tzinfo is None
+            else value.astimezone(dt.UTC).replace(tzinfo=None)
+        )
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return dt.datetime.fromisoformat(str(value)[:19])
+
+
+def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=None, end=None) -> LinksOutcome:
+    sink = DiagnosticSink()
+    groups: list[LinkGroup] = []
+    contrasts: list[LinkContrast] = []
+    used: dict = {}
+    links = [project.links[i] for i in ids] if ids else [project.links[k] for k in sorted(project.links)]
+    resolver = Resolver(project, registry, warehouse=warehouse)
+    fragment_dialect = project.config.dialect
+    for link in links:
+        cx_source = project.sources[link.cx_source]
+        outcome_source = project.sources[link.outcome_source]
+        resolution = resolver.resolve([cx_source, outcome_source])
+        cut = as_of or default_as_of(warehouse, link, outcome_source, resolution, fragment_dialect)
+        if cut is None:
+            sink.add("CX610", f"link {link.id!r}: the outcome source has no times yet", link.loc("outcome"))
+            continue
+        used[link.id] = cut
+        query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
+                          fragment_dialect=fragment_dialect, start=start, end=end)  # fmt: skip
+        _, rows = warehouse.execute(query.sql)
+        per_score = sorted((float(r[0]), int(r[1]), float(r[2] or 0.0), float(r[3] or 0.0)) for r in rows)
+        if not per_score:
+            sink.add(
+                "CX610",
+                f"link {link.id!r}: no response has its whole {link.within} window before {cut:%Y-%m-%d %H:%M}",
+                link.loc("outcome"),
+                hint="a response counts once its window has ended by --as-of (default: the outcome source's latest time)",
+            )
+            continue
+        g, c = _summarise(link, per_score, sink)
+        groups += g
+        contrasts += c
+    return LinksOutcome(groups, contrasts, sink.items, used)
+
+
+def _summarise(link, per_score, sink):
+    cuts = (
+        quantile_cuts([(s, n) for s, n, _, _ in per_score], link.quantiles)
+        if link.groups == "quantiles"
+        else []
+    )
+    totals = {name: [0, 0.0, 0.0] for name in group_names(link)}
+    for score, n, total, squares in per_score:
+        entry = totals[assign(link, score, cuts)]
+        entry[0] += n
+        entry[1] += total
+        entry[2] += squares
+    rate = link.value is None
+    out, stats = [], {}
+    for name in group_names(link):
+        n, total, squares = totals[name]
+        if n == 0:
+            out.append(LinkGroup(link.id, name, 0, None, None, None))
+            continue
+        if rate:
+            low, high = wilson(total, n)
+            out.append(
+                LinkGroup(link.id, name, n, _round(100 * total / n), _round(100 * low), _round(100 * high))
+            )
+        else:
+            mean, low, high, se = mean_interval(total, squares, n)
+            stats[name] = (mean, se)
+            out.append(LinkGroup(link.id, name, n, _round(mean), _round(low), _round(high)))
+    a, b = contrast_pair(link)
+    (n_a, t_a, _), (n_b, t_b, _) = totals[a], totals[b]
+    if n_a == 0 or n_b == 0:
+        sink.add(
+            "CX611",
+            f"link {link.id!r}: group {a if n_a == 0 else b!r} has no responses; no contrast",
+            link.loc("cx"),
+        )
+        return out, []
+    if rate:
+        d, low, high = newcombe(t_a, n_a, t_b, n_b)
+        ratio = (t_a / n_a) / (t_b / n_b) if t_b else None
+        contrast = LinkContrast(
+            link.id, a, b, _round(100 * d), _round(100 * low), _round(100 * high), _round(ratio)
+        )
+    else:
+        (m_a, se_a), (m_b, se_b) = stats[a], stats[b]
+        if se_a is None or se_b is None:
+            d, low, high = m_a - m_b, None, None
+        else:
+            d, low, high = welch(m_a, se_a, n_a, m_b, se_b, n_b)
+        contrast = LinkContrast(
+            link.id, a, b, _round(d), _round(low), _round(high), _round(m_a / m_b) if m_b else None
+        )
+    return out, [contrast]

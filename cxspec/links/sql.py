@@ -1,0 +1,169 @@
+"""The window join of a link, as one sqlglot tree: each CX response (after its source's filter
+and de-duplication, with a valid score, its whole window ended by `as_of`) joined to its
+customer's outcomes in (t, t + within]; then aggregated per score, so that Python forms the
+groups (quantiles need the score distribution) from a handful of rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from cxspec.analysis_schema import NPS_GROUPS
+from cxspec.compiler import dialects
+from cxspec.compiler.sqlkit import col, double, num, text
+from cxspec.drivers.rows import day_bounds, deduplicated, event_time
+
+#: The role of the outcome source's column each `event:` reads.
+EVENT_COLUMN = {"end": "end", "start": "start", "time": "time"}
+
+
+def epoch(timestamp: exp.Expression, dialect: str) -> exp.Expression:
+    """Seconds since 1970-01-01 UTC of a UTC timestamp (dialects.utc_timestamp)."""
+    if dialect == "sqlite":
+        return exp.cast(exp.Anonymous(this="strftime", expressions=[text("%s"), timestamp]), "BIGINT")
+    if dialect == "postgres":
+        return exp.Extract(this=exp.var("EPOCH"), expression=timestamp)
+    if dialect in ("spark", "spark2", "databricks"):
+        return exp.Anonymous(this="UNIX_TIMESTAMP", expressions=[timestamp])
+    return exp.TimeToUnix(this=timestamp)
+
+
+def as_of_literal(moment: dt.datetime, dialect: str) -> exp.Expression:
+    return dialects.utc_timestamp(text(moment.strftime("%Y-%m-%d %H:%M:%S")), dialect)
+
+
+def outcome_time_column(link, source) -> str | None:
+    role = EVENT_COLUMN.get(link.event or "time", "time") if link.event else "time"
+    return getattr(source, role)
+
+
+def latest_outcome_query(source, resolution, dialect: str, fragment_dialect: str) -> str:
+    """The latest of the outcome source's time, start and end: the default `--as-of`."""
+    rows = deduplicated(source, resolution, fragment_dialect)
+    columns = [c for c in dict.fromkeys((source.time, source.start, source.end)) if c]
+    select = exp.select(
+        *[
+            exp.alias_(exp.Max(this=event_time(source, c, resolution, dialect)), f"__m{i}", quoted=True)
+            for i, c in enumerate(columns)
+        ]  # fmt: skip
+    ).from_(exp.alias_(exp.Subquery(this=rows), "o", table=True), copy=False)
+    return select.sql(dialect=dialect)
+
+
+@dataclass
+class LinkQuery:
+    sql: str
+
+
+def valid_score(score: exp.Expression, link) -> exp.Expression:
+    conditions = [exp.Not(this=exp.Is(this=score.copy(), expression=exp.Null()))]
+    scale = link.scale or ((0.0, 10.0) if link.groups == NPS_GROUPS else None)
+    if scale:
+        conditions.append(exp.Between(this=score.copy(), low=num(scale[0]), high=num(scale[1])))
+    if link.groups in (NPS_GROUPS, "top_box"):  # points on a scale are whole numbers
+        conditions.append(exp.EQ(this=score.copy(), expression=exp.Floor(this=score.copy())))
+    return exp.and_(*conditions)
+
+
+def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
+          fragment_dialect: str, start=None, end=None) -> LinkQuery:  # fmt: skip
+    """`fragment_dialect`: the project's `dialect:`, in which source filters are written."""
+    responses = deduplicated(cx_source, resolution, fragment_dialect)
+    t = event_time(cx_source, cx_source.time, resolution, dialect)
+    response_columns = [
+        exp.alias_(col(cx_source.entity), "__e", quoted=True),
+        exp.alias_(epoch(t.copy(), dialect), "__t", quoted=True),
+        exp.alias_(double(col(link.cx_column)), "__score", quoted=True),
+        # Any numbering tells responses apart; Spark wants an order for it.
+        exp.alias_(
+            exp.Window(
+                this=exp.RowNumber(),
+                order=exp.Order(
+                    expressions=[
+                        exp.Ordered(this=col(cx_source.time)),
+                        exp.Ordered(this=col(cx_source.entity)),
+                    ]
+                ),
+            ),
+            "__rid",
+            quoted=True,
+        ),
+    ]
+    response_filter = [exp.Not(this=exp.Is(this=col(cx_source.time), expression=exp.Null()))]
+    response_filter += day_bounds(t, start, end, dialect)
+    r = exp.select(*response_columns).from_(
+        exp.alias_(exp.Subquery(this=responses), "r0", table=True), copy=False
+    )
+    if response_filter:
+        r = r.where(exp.and_(*response_filter), copy=False)
+    within = num(link.within_seconds)
+    cut = epoch(as_of_literal(as_of, dialect), dialect)
+    r = (
+        exp.select("*")
+        .from_(exp.alias_(exp.Subquery(this=r), "r1", table=True), copy=False)
+        .where(
+            exp.and_(
+                valid_score(col("__score"), link),
+                exp.LTE(this=exp.Add(this=col("__t"), expression=within.copy()), expression=cut),
+            ),
+            copy=False,
+        )
+    )
+    outcome_column = outcome_time_column(link, outcome_source)
+    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect)
+    o_columns = [
+        exp.alias_(col(outcome_source.entity), "__oe", quoted=True),
+        exp.alias_(
+            epoch(event_time(outcome_source, outcome_column, resolution, dialect), dialect),
+            "__ot",
+            quoted=True,
+        ),
+    ]
+    if link.value:
+        o_columns.append(exp.alias_(double(col(link.value)), "__ov", quoted=True))
+    o = exp.select(*o_columns).from_(
+        exp.alias_(exp.Subquery(this=outcome_rows), "o0", table=True), copy=False
+    )
+    on = exp.and_(
+        exp.EQ(this=col("__e", "r"), expression=col("__oe", "o")),
+        exp.GT(this=col("__ot", "o"), expression=col("__t", "r")),
+        exp.LTE(this=col("__ot", "o"), expression=exp.Add(this=col("__t", "r"), expression=within.copy())),
+    )
+    if link.value:
+        measure = exp.Coalesce(this=exp.Sum(this=col("__ov", "o")), expressions=[num(0)])
+    else:
+        measure = exp.Max(
+            this=exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.Not(this=exp.Is(this=col("__ot", "o"), expression=exp.Null())), true=num(1)
+                    )
+                ],
+                default=num(0),
+            )
+        )
+    per_response = (
+        exp.select(
+            exp.alias_(col("__score", "r"), "__score", quoted=True), exp.alias_(measure, "__y", quoted=True)
+        )
+        .from_(exp.alias_(exp.Subquery(this=r), "r", table=True), copy=False)
+        .join(exp.alias_(exp.Subquery(this=o), "o", table=True), on=on, join_type="LEFT", copy=False)
+        .group_by(col("__rid", "r"), col("__score", "r"), copy=False)
+    )
+    per_score = (
+        exp.select(
+            col("__score"),
+            exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True),
+            exp.alias_(exp.Sum(this=double(col("__y"))), "__sum", quoted=True),
+            exp.alias_(
+                exp.Sum(this=exp.Mul(this=double(col("__y")), expression=double(col("__y")))),
+                "__squares",
+                quoted=True,
+            ),
+        )
+        .from_(exp.alias_(exp.Subquery(this=per_response), "y", table=True), copy=False)
+        .group_by(col("__score"), copy=False)
+    )
+    return LinkQuery(per_score.sql(dialect=dialect))

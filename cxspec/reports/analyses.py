@@ -1,0 +1,273 @@
+"""Drivers and links in reports: the priority matrix (importance × performance) and "what CX
+is worth" in sentences. Builds the report model's entries from stored rows, and renders
+them for Markdown, the terminal and HTML (an inline, deterministic SVG quadrant chart)."""
+
+from __future__ import annotations
+
+import html
+
+from cxspec.reports.model import DriverEntry, LinkEntry, LinkGroupEntry
+
+QUADRANTS = {
+    "act_first": "important and weak: act first",
+    "keep_up": "important and strong: keep it up",
+    "monitor": "less important and weak: monitor",
+    "overdone": "less important and strong: possible overkill",
+}
+PLURAL = {"promoter": "promoters", "passive": "passives", "detractor": "detractors", "top_box": "top-box responses",
+          "rest": "the rest"}  # fmt: skip
+UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+# -- building the model ----------------------------------------------------------------------------
+
+
+def driver_entries(project, stored_drivers) -> list[DriverEntry]:
+    """The overall analyses (no period, no dimensions), each driver placed in a quadrant:
+    importance above or below the average driver's (r²/p), performance above or below the
+    drivers' mean (as % of their scales where given, else as measured)."""
+    entries: list[DriverEntry] = []
+    by_analysis: dict[str, list] = {}
+    for row in stored_drivers:
+        if row.period is None and not row.dimensions:
+            by_analysis.setdefault(row.analysis, []).append(row)
+    for analysis_id in sorted(by_analysis):
+        rows = by_analysis[analysis_id]
+        spec = project.drivers.get(analysis_id)
+        scales = {d.name: d.scale for d in spec.drivers} if spec else {}
+        batch = []
+        for row in rows:
+            scale = scales.get(row.driver)
+            pct = None
+            if scale and row.performance is not None:
+                pct = 100 * (row.performance - scale[0]) / (scale[1] - scale[0])
+            batch.append(DriverEntry(
+                analysis=analysis_id, name=(spec.name if spec and spec.name else analysis_id), driver=row.driver,
+                importance=row.importance, share=row.share, performance=row.performance, lower=row.lower,
+                upper=row.upper, n=row.n, r2=row.r2, performance_pct=pct,
+            ))  # fmt: skip
+        _place(batch)
+        entries += batch
+    return entries
+
+
+def _axis(entry: DriverEntry) -> float | None:
+    return entry.performance_pct if entry.performance_pct is not None else entry.performance
+
+
+def _place(batch: list[DriverEntry]) -> None:
+    importances = [e.importance for e in batch if e.importance is not None]
+    performances = [_axis(e) for e in batch if _axis(e) is not None]
+    if not importances or not performances:
+        return
+    mid_importance = sum(importances) / len(importances)
+    mid_performance = sum(performances) / len(performances)
+    for entry in batch:
+        if entry.importance is None or _axis(entry) is None:
+            continue
+        important = entry.importance >= mid_importance
+        strong = _axis(entry) >= mid_performance
+        entry.quadrant = (
+            ("keep_up" if strong else "act_first") if important else ("overdone" if strong else "monitor")
+        )
+
+
+def window_words(within: str) -> str:
+    number, unit = within[:-1], within[-1:]
+    return f"{number} {UNITS.get(unit, unit)}"
+
+
+def _plural(group: str) -> str:
+    return PLURAL.get(group, f"{group} responses")
+
+
+def _fmt(value, digits=1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def sentence(link, contrast, groups: dict) -> str | None:
+    """The contrast in words: "detractors end their subscriptions 2.9× as often as promoters
+    within 90 days (43.5% vs 15.7%; +27.9 points, 95% CI 13.7 to 38.3)"."""
+    if contrast is None or contrast.ratio is None:
+        return None
+    a, b = groups.get(contrast.a), groups.get(contrast.b)
+    if a is None or b is None:
+        return None
+    window = window_words(link.within)
+    if link.value is None:
+        what = {"end": f"end their {link.outcome_source}", "start": f"start {link.outcome_source}"}.get(
+            link.event or "time", f"have {link.outcome_source}"
+        )
+        return (
+            f"{_plural(contrast.a).capitalize()} {what} {contrast.ratio:.1f}× as often as {_plural(contrast.b)} "
+            f"within {window} ({_fmt(a.value)}% vs {_fmt(b.value)}%; {contrast.difference:+.1f} points, "
+            f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
+        )
+    return (
+        f"{_plural(contrast.a).capitalize()} bring {contrast.ratio:.2f}× the {link.value} of "
+        f"{_plural(contrast.b)} within {window} ({_fmt(a.value, 2)} vs {_fmt(b.value, 2)} per response; "
+        f"difference {contrast.difference:+,.2f}, 95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
+    )
+
+
+def link_entries(project, groups, contrasts, as_of: dict) -> list[LinkEntry]:
+    entries = []
+    for link_id in sorted({g.link for g in groups} & set(project.links)):
+        link = project.links[link_id]
+        mine = [g for g in groups if g.link == link_id]
+        by_name = {g.group: g for g in mine}
+        contrast = next((c for c in contrasts if c.link == link_id), None)
+        entries.append(LinkEntry(
+            link=link_id, name=link.name or link_id, kind="value" if link.value else "event",
+            groups=[LinkGroupEntry(g.group, g.n, g.value, g.lower, g.upper) for g in mine],
+            contrast=contrast.as_dict() if contrast else None, sentence=sentence(link, contrast, by_name),
+            as_of=str(as_of.get(link_id)) if as_of.get(link_id) else None,
+        ))  # fmt: skip
+    return entries
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+
+def _by_analysis(drivers):
+    grouped: dict[str, list[DriverEntry]] = {}
+    for entry in drivers:
+        grouped.setdefault(entry.analysis, []).append(entry)
+    return grouped
+
+
+def _ordered(entries):
+    return sorted(entries, key=lambda e: (-(e.importance or 0.0), e.driver))
+
+
+def markdown(report, md_text) -> list[str]:
+    lines = []
+    for entries in _by_analysis(report.drivers).values():
+        first = entries[0]
+        lines += [
+            f"## What matters most: {md_text(first.name)}",
+            "",
+            f"Priority matrix (importance × performance), r² {_fmt(first.r2, 3)}, n {first.n:,}.",
+            "",
+            "| driver | importance | share % | 95% interval | performance | priority |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for e in _ordered(entries):
+            priority = QUADRANTS.get(e.quadrant, "")
+            if e.quadrant == "act_first":
+                priority = f"**{priority}**"
+            lines.append(
+                f"| {md_text(e.driver)} | {_fmt(e.importance, 3)} | {_fmt(e.share)} | "
+                f"{_fmt(e.lower, 3)} – {_fmt(e.upper, 3)} | {_fmt(e.performance, 2)} | {priority} |"
+            )
+        lines.append("")
+    if report.links:
+        lines += ["## What CX is worth", ""]
+        for link in report.links:
+            if link.sentence:
+                lines.append(f"- {md_text(link.sentence)}")
+        lines.append("")
+    return lines
+
+
+def terminal(report) -> list[str]:
+    out = []
+    for _, entries in _by_analysis(report.drivers).items():
+        first = entries[0]
+        out.append(f"What matters most: {first.name} (r² {_fmt(first.r2, 3)}, n {first.n:,})")
+        for e in _ordered(entries):
+            label = QUADRANTS.get(e.quadrant, "")
+            out.append(f"  {e.driver[:24]:<24} importance {_fmt(e.importance, 3):>6}  performance "
+                       f"{_fmt(e.performance, 2):>7}  {label}")  # fmt: skip
+        out.append("")
+    if report.links:
+        out.append("What CX is worth")
+        out += [f"  {link.sentence}" for link in report.links if link.sentence]
+        out.append("")
+    return out
+
+
+# -- HTML: the quadrant chart ---------------------------------------------------------------------
+
+_W, _H, _PAD = 420, 300, 40
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def quadrant_svg(entries: list[DriverEntry]) -> str:
+    """Importance (x) against performance (y); the lines are the averages the quadrants use.
+    Coordinates are rounded to 0.1 so the same data draws the same bytes."""
+    points = [
+        (e, e.importance, _axis(e)) for e in entries if e.importance is not None and _axis(e) is not None
+    ]
+    if not points:
+        return ""
+    xs, ys = [p[1] for p in points], [p[2] for p in points]
+    x_low, x_high = 0.0, max(xs) * 1.1 or 1.0
+    y_low, y_high = min(ys), max(ys)
+    if y_high - y_low < 1e-9:
+        y_low, y_high = y_low - 1, y_high + 1
+    margin = (y_high - y_low) * 0.1
+    y_low, y_high = y_low - margin, y_high + margin
+
+    def x(v):
+        return round(_PAD + (v - x_low) / (x_high - x_low) * (_W - 2 * _PAD), 1)
+
+    def y(v):
+        return round(_H - _PAD - (v - y_low) / (y_high - y_low) * (_H - 2 * _PAD), 1)
+
+    mid_x, mid_y = x(sum(xs) / len(xs)), y(sum(ys) / len(ys))
+    parts = [
+        f'<svg class="quadrant" viewBox="0 0 {_W} {_H}" width="{_W}" height="{_H}" role="img" '
+        'aria-label="priority matrix: importance against performance">',
+        f'<rect x="{_PAD}" y="{_PAD}" width="{_W - 2 * _PAD}" height="{_H - 2 * _PAD}" fill="none" stroke="#999"/>',
+        f'<rect x="{mid_x}" y="{mid_y}" width="{round(_W - _PAD - mid_x, 1)}" height="{round(_H - _PAD - mid_y, 1)}" '
+        'fill="#fde2e1"/>',
+        f'<line x1="{mid_x}" y1="{_PAD}" x2="{mid_x}" y2="{_H - _PAD}" stroke="#bbb" stroke-dasharray="4 3"/>',
+        f'<line x1="{_PAD}" y1="{mid_y}" x2="{_W - _PAD}" y2="{mid_y}" stroke="#bbb" stroke-dasharray="4 3"/>',
+        f'<text x="{_W - _PAD - 4}" y="{_H - _PAD - 6}" text-anchor="end" font-size="11" fill="#b3261e">'
+        "important and weak: act first</text>",
+        f'<text x="{_W // 2}" y="{_H - 8}" text-anchor="middle" font-size="11">importance (share of r²) →</text>',
+        f'<text x="12" y="{_H // 2}" transform="rotate(-90 12 {_H // 2})" text-anchor="middle" font-size="11">'
+        "performance →</text>",
+    ]
+    for entry, importance, performance in points:
+        colour = "#b3261e" if entry.quadrant == "act_first" else "#1f5fa8"
+        title = (f"{entry.driver}: importance {_fmt(importance, 3)} ({_fmt(entry.share)}% of r²), "
+                 f"performance {_fmt(entry.performance, 2)}; {QUADRANTS.get(entry.quadrant, '')}")  # fmt: skip
+        parts.append(
+            f'<g><title>{_e(title)}</title><circle cx="{x(importance)}" cy="{y(performance)}" r="5" '
+            f'fill="{colour}"/><text x="{x(importance) + 7}" y="{y(performance) + 4}" font-size="11">'
+            f"{_e(entry.driver)}</text></g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def html_section(report) -> str:
+    if not report.drivers and not report.links:
+        return ""
+    parts = ['<section class="wrap analyses" id="drivers">']
+    for _, entries in _by_analysis(report.drivers).items():
+        first = entries[0]
+        parts.append(f"<h2>What matters most: {_e(first.name)}</h2>")
+        parts.append(f'<p class="muted small">r² {_e(_fmt(first.r2, 3))} · n {first.n:,} · '
+                     "complete cases only; correlation is not causation</p>")  # fmt: skip
+        parts.append(quadrant_svg(entries))
+        parts.append("<table><thead><tr><th>driver</th><th>importance</th><th>share %</th><th>95% interval</th>"
+                     "<th>performance</th><th>priority</th></tr></thead><tbody>")  # fmt: skip
+        for e in _ordered(entries):
+            parts.append(
+                f"<tr><td>{_e(e.driver)}</td><td>{_fmt(e.importance, 3)}</td><td>{_fmt(e.share)}</td>"
+                f"<td>{_fmt(e.lower, 3)} – {_fmt(e.upper, 3)}</td><td>{_fmt(e.performance, 2)}</td>"
+                f"<td>{_e(QUADRANTS.get(e.quadrant, ''))}</td></tr>"
+            )
+        parts.append("</tbody></table>")
+    if report.links:
+        parts.append("<h2>What CX is worth</h2><ul>")
+        parts += [f"<li>{_e(link.sentence)}</li>" for link in report.links if link.sentence]
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)

@@ -1,0 +1,17 @@
+"""The core links truth tests (tests/test_links.py) on Spark: the same test functions, only
+the `warehouse` fixture differs."""
+
+from __future__ import annotations
+
+import pytest
+from test_links import (  # noqa: F401
+    project,
+    test_groups_and_contrasts_agree_with_plain_python,
+    test_quantile_groups_agree_with_plain_python,
+    test_windows_are_censored_by_as_of,
+)
+
+
+@pytest.fixture
+def warehouse(spark_url):
+    return spark_url
