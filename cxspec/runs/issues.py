@@ -16,9 +16,10 @@ point's journey's. Owner of a touch point's issue: its owner, else its journey's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from cxspec.builtin.metric_types import Csat, Mean
+from cxspec.issues_state.ids import id_of
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.stats import welch_t_test, z_test
@@ -50,6 +51,16 @@ class Issue:
     previous: float | None = None
     p_value: float | None = None
     severity: str = "warning"  # goal_red and significant_drop: "error"
+    # What is detected is compared; the id and the stored state (cxspec/issues_state/) follow.
+    #: Stable across runs (cxspec/issues_state/ids.py).
+    id: str | None = field(default=None, compare=False)
+    #: Its stored state: None where no states are kept (in-memory and Spark warehouses).
+    status: str | None = field(default=None, compare=False)
+    first_period: str | None = field(default=None, compare=False)
+    periods_open: int | None = field(default=None, compare=False)
+    times_reopened: int | None = field(default=None, compare=False)
+    #: The latest note: {"at", "by", "status", "note"}.
+    note: dict | None = field(default=None, compare=False)
 
 
 def detect_issues(project, registry, results: list[MetricResult], period: str | None = None) -> list[Issue]:
@@ -76,7 +87,7 @@ def detect_issues(project, registry, results: list[MetricResult], period: str | 
         issues.extend(detector.metric_issues(project.metrics[metric_id]))
     issues.extend(detector.touchpoint_issues())
     issues.sort(key=_order)
-    return issues
+    return [replace(issue, id=id_of(issue)) for issue in issues]
 
 
 def _order(issue: Issue) -> tuple:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.issues_state.sync import sync_issues
+from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
@@ -27,6 +29,9 @@ class Stored:
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
     computed: int | None = None
+    #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
+    issue_records: dict = field(default_factory=dict)
+    transitions: list = field(default_factory=list)
 
 
 def run_project(
@@ -46,7 +51,11 @@ def run_project(
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
         stored, scores = load(warehouse, info.project, grain)
-    return Stored(project, grain, stored, scores, computed=len(results))
+        transitions = sync_issues(warehouse, project, registry, stored, computed_at) if results else []
+        records = read_issues(warehouse, info.project)
+    return Stored(
+        project, grain, stored, scores, computed=len(results), issue_records=records, transitions=transitions
+    )
 
 
 def _check_finite(results) -> None:
@@ -66,4 +75,5 @@ def _check_finite(results) -> None:
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(warehouse, project.config.project, project.config.grain)
-    return Stored(project, project.config.grain, stored, scores)
+        records = read_issues(warehouse, project.config.project)
+    return Stored(project, project.config.grain, stored, scores, issue_records=records)

@@ -1,0 +1,72 @@
+"""Issue states after a run, and people's actions on them, stored in one transaction each.
+
+`state_period` says which period decides what is open: the latest stored period now (one
+place to change when runs learn which periods are complete).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cxspec.issues_state.machine import IssueRecord, Transition, act, advance
+from cxspec.issues_state.table import (
+    ISSUE_COLUMNS,
+    ISSUE_KEY,
+    ISSUES,
+    IssueStateError,
+    ensure_table,
+    project_lock,
+    read_issues,
+    refuse_unsupported,
+    supports_state,
+    write_issues,
+)
+from cxspec.runs.issues import detect_issues
+
+#: Transition hooks run inside the transaction that stores the transitions (the outbox).
+OnTransitions = Callable[[object, list[Transition]], None]
+
+
+def state_period(results) -> str | None:
+    """The period whose issues decide the states: the latest one stored without dimensions."""
+    periods = [r.period for r in results if not r.dimensions]
+    return max(periods) if periods else None
+
+
+def sync_issues(
+    warehouse, project, registry, results, at: str, *, escalate_after: int = 3, on_transitions=None
+) -> list[Transition]:
+    """Move every stored issue of the project on by what `results` show; return the
+    transitions. Engines without issue states (Spark) are left alone: nothing is kept."""
+    if not supports_state(warehouse):
+        return []
+    period = state_period(results)
+    if period is None:
+        return []
+    seen = detect_issues(project, registry, [r for r in results if not r.dimensions], period)
+    project_id = project.config.project
+    with warehouse.transaction():
+        project_lock(warehouse, project_id, "issues")
+        ensure_table(warehouse, ISSUES, ISSUE_COLUMNS, ISSUE_KEY)
+        before = read_issues(warehouse, project_id)
+        after, transitions = advance(before, seen, period, at, escalate_after=escalate_after)
+        changed = [r for i, r in sorted(after.items()) if before.get(i) != r]
+        write_issues(warehouse, project_id, changed)
+        if on_transitions is not None and transitions:
+            on_transitions(warehouse, transitions)
+    return transitions
+
+
+def apply_action(warehouse, project_id: str, issue_id: str, action: str, note, by: str, at: str) -> IssueRecord:
+    """A person's `ack`, `resolve` or `reopen` of one issue, stored."""
+    refuse_unsupported(warehouse)
+    with warehouse.transaction():
+        project_lock(warehouse, project_id, "issues")
+        records = read_issues(warehouse, project_id)
+        record = records.get(issue_id)
+        if record is None:
+            known = ", ".join(sorted(records)[:5]) or "none stored yet: run `cxspec run` first"
+            raise IssueStateError(f"no issue {issue_id!r} in project {project_id!r} (issues: {known})")
+        changed = act(record, action, note, by, at)
+        write_issues(warehouse, project_id, [changed])
+    return changed
