@@ -98,6 +98,12 @@ def test_an_issue_lives_through_runs_and_actions(make_project, warehouse_url, ru
     (resolved,) = issues_json(run_main, root)
     assert (resolved["status"], resolved["last_period"]) == ("resolved", "2026-03-01")
     assert resolved["notes"][-1]["by"] == "cxspec"
+    # The transition is in every report the run wrote.
+    out = root / "cxspec-out"
+    (listed,) = [i for i in json.loads((out / "report.json").read_text())["issues"] if i["id"] == expected_id]
+    assert (listed["status"], listed["periods_open"], listed["first_period"]) == ("resolved", 2, "2026-02-01")
+    line = "resolved · 2 periods since 2026-02-01"
+    assert line in (out / "report.md").read_text() and line in (out / "report.html").read_text()
 
     # May red again → reopened, counted.
     (root / "data/r.csv").write_text(rows({1: [9, 9], 2: [4, 4], 3: [5, 5], 4: [9, 8], 5: [3, 3]}))

@@ -18,6 +18,7 @@ from cxspec.reports.model import (
     Stage,
     TouchpointEntry,
 )
+from cxspec.issues_state.report_states import with_states
 from cxspec.runs.issues import detect_issues
 from cxspec.runs.rollup import natural_score, rollup
 
@@ -99,7 +100,12 @@ def build_model(stored, registry) -> Report:
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
-        issues=detect_issues(project, registry, results, latest) if latest else [],
+        issues=with_states(
+            project,
+            detect_issues(project, registry, results, latest) if latest else [],
+            getattr(stored, "issue_records", None) or {},
+            latest,
+        ),
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)
             for o in sorted(project.owners.values(), key=lambda o: o.id)

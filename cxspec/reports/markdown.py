@@ -7,6 +7,7 @@ stays text in the rendered page (cxspec/markdown_text.py).
 from __future__ import annotations
 
 from cxspec.display import format_count, format_margin, format_score, format_value
+from cxspec.issues_state.report_states import state_line
 from cxspec.markdown_text import md_code, md_text
 from cxspec.reports.model import MetricEntry, Node, Report, as_report
 
@@ -75,7 +76,9 @@ def render(report: Report | dict) -> str:
         lines.append("No issues.")
     for issue in report.issues:
         owner = f" — owner: {md_code(issue.owner, in_table=False)}" if issue.owner else ""
-        lines.append(f"- **{md_text(issue.kind)}** {md_text(issue.message)}{owner}")
+        state = state_line(issue)
+        state = f" — *{md_text(state)}*" if state else ""
+        lines.append(f"- **{md_text(issue.kind)}** {md_text(issue.message)}{owner}{state}")
     lines += [
         "",
         "## Metrics",

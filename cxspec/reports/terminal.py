@@ -4,7 +4,9 @@ status and trend, and the top issues with their owners."""
 from __future__ import annotations
 
 from cxspec.display import format_value
+from cxspec.issues_state.report_states import state_line
 from cxspec.reports.model import Report, as_report
+from cxspec.terminal_text import shown
 
 _STATUS = {"green": ("●", "32"), "amber": ("●", "33"), "red": ("●", "31"), "insufficient_sample": ("○", "2")}
 _KIND = {"goal_red": "goal red", "significant_drop": "dropped", "below_journey": "below journey",
@@ -64,6 +66,9 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         mark = paint("✖", "31") if issue.severity == "error" else paint("!", "33")
         owner = paint(f"{issue.owner or '(no owner)'}", "36")
         out.append(f"  {mark} {_KIND.get(issue.kind, issue.kind):<13} {owner}: {issue.message}")
+        state = state_line(issue)
+        if state:
+            out.append(paint(f"      {shown(state)}", "2"))
     if len(found) > issues:
         out.append(f"  … and {len(found) - issues} more (report.md / report.html)")
     return "\n".join(out) + "\n"
