@@ -14,6 +14,8 @@ import json
 
 import sqlglot
 
+from cxspec.issues_state.benchmarks import SCHEMA as BENCHMARKS
+from cxspec.issues_state.criteria import SCHEMA as ISSUE_CRITERIA
 from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
 from cxspec.registry import Registry
 
@@ -96,6 +98,8 @@ def project_schema() -> dict:
                     "given to that plugin's outputs, lint rules and cxspec_after_run (docs/writing-plugins.md)."
                 ),
             },
+            "issues": ISSUE_CRITERIA,
+            "benchmarks": BENCHMARKS,
             "lint": {
                 "type": "object",
                 "additionalProperties": False,
@@ -206,6 +210,7 @@ METRIC_COMMON = {
     "version": {"type": "integer", "minimum": 1},
     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
     "lint": LINT_IGNORE,
+    "issues": ISSUE_CRITERIA,
 }
 SOURCE_METRIC_FIELDS = {"source": REF, "filter": FRAGMENT}
 GOAL = {

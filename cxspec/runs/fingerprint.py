@@ -33,7 +33,7 @@ def metric_definition_hash(project, metric) -> str:
         "metric": {
             k: v
             for k, v in metric.raw.items()
-            if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint")
+            if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint", "issues")
         },
         # a lint suppression says nothing about what is measured
         "source": {k: v for k, v in source.raw.items() if k != "lint"} if source is not None else None,

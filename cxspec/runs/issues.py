@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cxspec.builtin.metric_types import Csat, Mean
+from cxspec.issue_rule import IssueContext
+from cxspec.issues_state.criteria import metric_criteria, project_criteria
 from cxspec.issues_state.ids import id_of
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
@@ -27,12 +29,13 @@ from cxspec.runs.stats import welch_t_test, z_test
 #: Kinds in the order issues are listed (within a severity).
 KINDS = ("goal_red", "significant_drop", "below_journey", "insufficient_sample", "no_data")
 ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
-#: The two-sided significance level of `significant_drop`.
+#: The default two-sided significance level of `significant_drop` (`issues: {alpha}` in
+#: cxspec.yaml or on a metric changes it: cxspec/issues_state/criteria.py).
 ALPHA = 0.05
 #: The normal quantile stored margins of error are computed with (95%: docs/spec-reference.md,
 #: "Margin of error, samples and periods").
 Z_95 = 1.96
-#: How far (in 0–100 score points) a touch point may lie below its journey's mean.
+#: The default gap (0–100 score points) of `below_journey` (`issues: {below_journey_gap}`).
 BELOW_JOURNEY_POINTS = 10.0
 #: Scores are sums of floats: a gap of exactly 10 points must not flag by rounding noise.
 _SCORE_TOLERANCE = 1e-9
@@ -86,14 +89,21 @@ def detect_issues(project, registry, results: list[MetricResult], period: str | 
     for metric_id in sorted(project.metrics):
         issues.extend(detector.metric_issues(project.metrics[metric_id]))
     issues.extend(detector.touchpoint_issues())
+    context = _Context(detector)
+    for rule in getattr(registry, "issue_rules", {}).values():
+        issues.extend(rule.detect(context))
     issues.sort(key=_order)
     return [replace(issue, id=id_of(issue)) for issue in issues]
 
 
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
 def _order(issue: Issue) -> tuple:
     return (
-        0 if issue.severity == "error" else 1,
-        KINDS.index(issue.kind),
+        _SEVERITY_RANK.get(issue.severity, 1),
+        KINDS.index(issue.kind) if issue.kind in KINDS else len(KINDS),
+        issue.kind,
         issue.metric or issue.touchpoint or "",
         issue.touchpoint or "",
     )
@@ -172,7 +182,7 @@ class _Detector:
         if not worse:
             return None
         p_value = self._p_value(metric, previous, current)
-        if p_value is None or not p_value < ALPHA:
+        if p_value is None or not p_value < metric_criteria(self.project, metric).alpha:
             return None
         unit = self._unit(metric)
         verb = "rose" if metric.lower_is_better else "fell"
@@ -215,7 +225,7 @@ class _Detector:
             return not kind.uses_top_box(metric)
         return isinstance(kind, Mean)
 
-    def _issue(self, kind: str, metric, message: str, **fields) -> Issue:
+    def _issue(self, kind: str, metric, message: str, *, severity: str | None = None, **fields) -> Issue:
         touchpoint = self.project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
         journey = self._journey(touchpoint)
         owner = metric.owner or (touchpoint and touchpoint.owner) or (journey and journey.owner) or None
@@ -227,7 +237,7 @@ class _Detector:
             metric=metric.id,
             touchpoint=touchpoint.id if touchpoint else None,
             journey=journey.id if journey else None,
-            severity="error" if kind in ERROR_KINDS else "warning",
+            severity=severity or ("error" if kind in ERROR_KINDS else "warning"),
             **fields,
         )
 
@@ -242,6 +252,7 @@ class _Detector:
         current = {m: history[self.period] for m, history in self.by_metric.items() if self.period in history}
         scores = rollup(self.project, self.registry, current)
         issues = []
+        allowed = project_criteria(self.project).below_journey_gap
         for journey_id, tp_ids in sorted(scores.members.items()):
             if len(tp_ids) < 2:
                 continue
@@ -249,7 +260,7 @@ class _Detector:
             mean = scores.journeys[journey_id]
             for tp_id in tp_ids:
                 gap = mean - scores.touchpoints[tp_id]
-                if gap <= BELOW_JOURNEY_POINTS + _SCORE_TOLERANCE:
+                if gap <= allowed + _SCORE_TOLERANCE:
                     continue
                 touchpoint = self.project.touchpoints[tp_id]
                 name = touchpoint.name or tp_id
@@ -290,3 +301,33 @@ def _p(p_value: float) -> str:
     if p_value < ALPHA <= float(text):  # never print a significant p as 0.05
         text = f"{p_value:.6f}".rstrip("0")
     return f"p = {text}"
+
+
+class _Context(IssueContext):
+    """The IssueContext rules get (cxspec/issue_rule.py), over the detector's histories."""
+
+    def __init__(self, detector: _Detector):
+        self._detector = detector
+        self.project = detector.project
+        self.registry = detector.registry
+        self.period = detector.period
+
+    def history(self, metric_id: str) -> dict[str, MetricResult]:
+        return dict(self._detector.by_metric.get(metric_id, {}))
+
+    def criteria(self, metric):
+        return metric_criteria(self.project, metric)
+
+    def p_value(self, metric, earlier: MetricResult, later: MetricResult) -> float | None:
+        if earlier.moe is None or later.moe is None or INSUFFICIENT in (earlier.status, later.status):
+            return None
+        return self._detector._p_value(metric, earlier, later)
+
+    def number(self, metric, value: float) -> str:
+        return _number(value, self._detector._unit(metric))
+
+    def p_text(self, p_value: float) -> str:
+        return _p(p_value)
+
+    def issue(self, rule, metric, message: str, **fields) -> Issue:
+        return self._detector._issue(rule.kind, metric, message, severity=rule.severity, **fields)
