@@ -17,6 +17,7 @@ import sqlglot
 from cxspec.issues_state.benchmarks import SCHEMA as BENCHMARKS
 from cxspec.issues_state.criteria import SCHEMA as ISSUE_CRITERIA
 from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
+from cxspec.notify.config import SCHEMA as NOTIFY
 from cxspec.registry import Registry
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -100,6 +101,7 @@ def project_schema() -> dict:
             },
             "issues": ISSUE_CRITERIA,
             "benchmarks": BENCHMARKS,
+            "notify": NOTIFY,
             "lint": {
                 "type": "object",
                 "additionalProperties": False,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
 from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
@@ -41,6 +42,7 @@ def run_project(
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
+    on_transitions = transitions_to_outbox(project, computed_at)  # checks `notify:` before computing
     with connect(warehouse_url, project, registry) as warehouse:
         refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
@@ -51,11 +53,28 @@ def run_project(
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         store(warehouse, project, registry, info, results, definitions)
         stored, scores = load(warehouse, info.project, grain)
-        transitions = sync_issues(warehouse, project, registry, stored, computed_at) if results else []
+        transitions = []
+        if results:
+            escalate = project_criteria(project).escalate_after
+            transitions = sync_issues(
+                warehouse, project, registry, stored, computed_at, escalate_after=escalate, on_transitions=on_transitions
+            )
         records = read_issues(warehouse, info.project)
     return Stored(
         project, grain, stored, scores, computed=len(results), issue_records=records, transitions=transitions
     )
+
+
+def transitions_to_outbox(project, at: str):
+    """What stores a run's transitions for the notification targets of cxspec.yaml (inside
+    the transaction that stores the issue states); None without targets."""
+    from cxspec.notify.config import targets
+    from cxspec.notify.outbox import enqueue
+
+    found = targets(project)
+    if not found:
+        return None
+    return lambda warehouse, transitions: enqueue(warehouse, project.config.project, transitions, found, at)
 
 
 def _check_finite(results) -> None:
