@@ -102,6 +102,14 @@ def test_below_benchmark_with_its_gap(tmp_path):
     (below,) = [i for i in issues if i["kind"] == "below_benchmark"]
     assert below["value"] == sum(feb) / 3 and below["previous"] == 7.5
     assert "Rival 7.50 (gap -0.50)" in below["message"] and "Industry" not in below["message"]
+    # The gap in every report, the line on the chart.
+    out = tmp_path / "out-p"
+    (entry,) = json.loads((out / "report.json").read_text())["metrics"]
+    assert [(b["name"], b["value"], b["gap"]) for b in entry["benchmarks"]] == [("Rival", 7.5, -0.5), ("Industry", 6.0, 1.0)]
+    assert "| Average | Rival | 7.50 | 7.00 | -0.50 | 2026-01-31 | survey |" in (out / "report.md").read_text()
+    assert "| Average | Industry | 6.00 | 7.00 | +1.00 |  |  |" in (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    assert page.count('<g class="benchmark">') == 2 and "benchmark Rival 7.50 as of 2026-01-31 (survey), gap -0.50" in page
 
 
 def test_criteria_are_checked_at_their_place(tmp_path):

@@ -46,3 +46,33 @@ def benchmarks_of(project) -> dict[str, list[Benchmark]]:
         )
         out.setdefault(benchmark.metric, []).append(benchmark)
     return out
+
+
+def with_benchmarks(project, metrics) -> None:
+    """Give each report metric entry its benchmarks, with the gap of its latest value."""
+    by_metric = benchmarks_of(project)
+    for entry in metrics:
+        latest = entry.latest.value if entry.latest is not None else None
+        entry.benchmarks = [
+            {
+                "name": b.name,
+                "value": b.value,
+                "as_of": b.as_of,
+                "source": b.source,
+                "gap": latest - b.value if latest is not None else None,
+            }
+            for b in by_metric.get(entry.id, [])
+        ]
+
+
+def gap_lines(report, format_value) -> list[tuple]:
+    """(metric entry, benchmark, gap text) of every benchmark in a report, by metric id."""
+    out = []
+    for entry in report.metrics:
+        for benchmark in entry.benchmarks:
+            gap = benchmark.get("gap")
+            text = "no value" if gap is None else format_value(entry.display, gap)
+            if gap is not None and gap > 0 and not text.startswith("+"):
+                text = "+" + text
+            out.append((entry, benchmark, text))
+    return out

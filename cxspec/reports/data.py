@@ -18,6 +18,7 @@ from cxspec.reports.model import (
     Stage,
     TouchpointEntry,
 )
+from cxspec.issues_state.benchmarks import with_benchmarks
 from cxspec.issues_state.report_states import with_states
 from cxspec.runs.issues import detect_issues
 from cxspec.runs.rollup import natural_score, rollup
@@ -70,6 +71,7 @@ def build_model(stored, registry) -> Report:
         _metric(project, registry, metric, by_metric.get(metric_id, []), latest)
         for metric_id, metric in sorted(project.metrics.items())
     ]
+    with_benchmarks(project, metrics)
     metric_index = {m.id: m for m in metrics}
     builder = _Pyramids(project, stored.scores, latest, metric_index)
     pyramids = [builder.pyramid(p) for p in sorted(project.pyramids.values(), key=lambda p: p.id)]

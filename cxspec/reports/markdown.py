@@ -7,6 +7,7 @@ stays text in the rendered page (cxspec/markdown_text.py).
 from __future__ import annotations
 
 from cxspec.display import format_count, format_margin, format_score, format_value
+from cxspec.issues_state.benchmarks import gap_lines
 from cxspec.issues_state.report_states import state_line
 from cxspec.markdown_text import md_code, md_text
 from cxspec.reports.model import MetricEntry, Node, Report, as_report
@@ -79,6 +80,15 @@ def render(report: Report | dict) -> str:
         state = state_line(issue)
         state = f" — *{md_text(state)}*" if state else ""
         lines.append(f"- **{md_text(issue.kind)}** {md_text(issue.message)}{owner}{state}")
+    benchmarks = gap_lines(report, format_value)
+    if benchmarks:
+        lines += ["", "## Benchmarks", "", "| metric | benchmark | benchmark value | latest | gap | as of | source |",
+                  "|---|---|---:|---:|---:|---|---|"]  # fmt: skip
+        for entry, b, gap in benchmarks:
+            lines.append(
+                f"| {md_text(entry.name)} | {md_text(b['name'])} | {md_text(format_value(entry.display, b['value']))} | "
+                f"{_value(entry)} | {md_text(gap)} | {md_text(b.get('as_of') or '')} | {md_text(b.get('source') or '')} |"
+            )
     lines += [
         "",
         "## Metrics",

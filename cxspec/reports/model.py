@@ -87,6 +87,9 @@ class MetricEntry:
     breaks: list[str] = field(default_factory=list)
     #: How its numbers read (from its type): every renderer formats with it.
     display: Display = field(default_factory=Display)
+    #: Its benchmarks (`benchmarks:` of cxspec.yaml): {"name", "value", "as_of", "source",
+    #: "gap"}, gap = the latest value − the benchmark's (None without a latest value).
+    benchmarks: list[dict] = field(default_factory=list)
 
     @property
     def status(self) -> str | None:
@@ -104,6 +107,7 @@ class MetricEntry:
         entry.previous = _pick(Point, data.get("previous"))
         entry.series = [_pick(Point, p) for p in data.get("series") or []]
         entry.breaks = list(data.get("breaks") or [])
+        entry.benchmarks = [dict(b) for b in data.get("benchmarks") or []]
         entry.display = Display.from_dict(data["display"]) if data.get("display") else Display()
         return entry
 

@@ -4,6 +4,7 @@ status and trend, and the top issues with their owners."""
 from __future__ import annotations
 
 from cxspec.display import format_value
+from cxspec.issues_state.benchmarks import gap_lines
 from cxspec.issues_state.report_states import state_line
 from cxspec.reports.model import Report, as_report
 from cxspec.terminal_text import shown
@@ -71,6 +72,12 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
             out.append(paint(f"      {shown(state)}", "2"))
     if len(found) > issues:
         out.append(f"  … and {len(found) - issues} more (report.md / report.html)")
+    benchmarks = gap_lines(report, format_value)
+    if benchmarks:
+        out += ["", paint(f"Benchmarks ({len(benchmarks)})", "1")]
+        for entry, b, gap in benchmarks:
+            value = format_value(entry.display, b["value"])
+            out.append(f"  {shown(entry.name)} vs {shown(b['name'])} {value}: gap {gap}")
     return "\n".join(out) + "\n"
 
 
