@@ -16,6 +16,7 @@ import sqlglot
 
 from cxspec.issues_state.benchmarks import SCHEMA as BENCHMARKS
 from cxspec.issues_state.criteria import SCHEMA as ISSUE_CRITERIA
+from cxspec.issues_state.initiatives import SCHEMA as INITIATIVES
 from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
 from cxspec.notify.config import SCHEMA as NOTIFY
 from cxspec.registry import Registry
@@ -102,6 +103,7 @@ def project_schema() -> dict:
             "issues": ISSUE_CRITERIA,
             "benchmarks": BENCHMARKS,
             "notify": NOTIFY,
+            "initiatives": INITIATIVES,
             "lint": {
                 "type": "object",
                 "additionalProperties": False,

@@ -156,3 +156,43 @@ def test_the_example_issue_rule(example, tmp_path):
     assert (issue["value"], issue["previous"]) == (6.0, 12.0)
     root = make(tmp_path, months, name="later")
     assert "response_collapse" not in kinds(report_issues(tmp_path, root))
+
+
+def test_initiative_impact_is_tested_like_a_drop(tmp_path):
+    """Three months before the month holding the date against three after, in every format."""
+    from cxspec.runs.stats import welch_t_test
+
+    months = {1: [4, 5, 6], 2: [5, 5, 6], 3: [4, 6, 5], 4: [6, 7, 8], 5: [7, 8, 9], 6: [8, 8, 9], 7: [9, 7, 8]}
+    config = {"initiatives": [{"id": "coaching", "name": "Agent coaching", "date": "2026-04-10", "owner": "care",
+                               "metrics": ["avg"], "compare": 3}]}  # fmt: skip
+    root = make(tmp_path, months, config=config)
+    out = tmp_path / "out-p"
+    report_issues(tmp_path, root)
+    (row,) = json.loads((out / "report.json").read_text())["initiatives"]
+
+    def mean(xs):
+        return sum(xs) / len(xs)
+
+    def se(xs):
+        m = mean(xs)
+        return math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1) / len(xs))
+
+    before, after = [months[m] for m in (1, 2, 3)], [months[m] for m in (5, 6, 7)]  # April holds the date
+    b_mean, a_mean = mean([mean(x) for x in before]), mean([mean(x) for x in after])
+    b_se = math.sqrt(sum(se(x) ** 2 for x in before)) / 3
+    a_se = math.sqrt(sum(se(x) ** 2 for x in after)) / 3
+    p_value = welch_t_test(b_mean, b_se, 9, a_mean, a_se, 9).p_value
+    assert row["before"] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    assert row["after"] == ["2026-05-01", "2026-06-01", "2026-07-01"]
+    assert row["before_value"] == pytest.approx(b_mean) and row["after_value"] == pytest.approx(a_mean)
+    assert row["change"] == pytest.approx(a_mean - b_mean)
+    assert row["p_value"] == pytest.approx(p_value, rel=1e-6) and p_value < 0.05
+    assert row["verdict"] == "significantly better"
+    assert "Initiative impact" in (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    assert '<g class="initiative">' in page and 'id="initiatives"' in page
+    # Too early to tell: only two periods after.
+    root = make(tmp_path, {m: months[m] for m in range(1, 7)}, config=config, name="early")
+    report_issues(tmp_path, root)
+    (row,) = json.loads((tmp_path / "out-early" / "report.json").read_text())["initiatives"]
+    assert row["verdict"] == "not enough periods yet" and row["p_value"] is None

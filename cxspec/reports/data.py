@@ -20,7 +20,8 @@ from cxspec.reports.model import (
 )
 from cxspec.issues_state.benchmarks import with_benchmarks
 from cxspec.issues_state.report_states import with_states
-from cxspec.runs.issues import detect_issues
+from cxspec.issues_state.initiatives import impacts
+from cxspec.runs.issues import change_p_value, detect_issues
 from cxspec.runs.rollup import natural_score, rollup
 
 
@@ -97,6 +98,7 @@ def build_model(stored, registry) -> Report:
         ),
         periods=periods,
         run=stored_run(project.config.project, results),
+        initiatives=impacts(project, results, lambda m, a, b: change_p_value(project, registry, m, a, b)),
         latest=latest,
         index=index,
         pyramids=pyramids,

@@ -252,6 +252,8 @@ class Report:
     owners: list[Owner] = field(default_factory=list)
     #: The stored run the report is made from: {"id", "time"} (None when nothing is stored).
     run: dict | None = None
+    #: Initiative impact (cxspec/issues_state/initiatives.py): one dict per initiative and metric.
+    initiatives: list[dict] = field(default_factory=list)
     report_version: int = REPORT_VERSION
 
     # -- look-ups the renderers share ----------------------------------------------------------
@@ -291,6 +293,7 @@ class Report:
             issues=[_pick(Issue, i) for i in data.get("issues") or []],
             owners=[_pick(Owner, o) for o in data.get("owners") or []],
             run=data.get("run"),
+            initiatives=[dict(i) for i in data.get("initiatives") or []],
             report_version=data.get("report_version", REPORT_VERSION),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cxspec.display import format_value
 from cxspec.issues_state.benchmarks import gap_lines
+from cxspec.issues_state.initiatives import impact_text
 from cxspec.issues_state.report_states import state_line
 from cxspec.reports.model import Report, as_report
 from cxspec.terminal_text import shown
@@ -72,6 +73,13 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
             out.append(paint(f"      {shown(state)}", "2"))
     if len(found) > issues:
         out.append(f"  … and {len(found) - issues} more (report.md / report.html)")
+    if report.initiatives:
+        out += ["", paint(f"Initiative impact ({len(report.initiatives)})", "1")]
+        for row in report.initiatives:
+            entry = report.metric_by_id.get(row["metric"])
+            fmt = (lambda v, d=entry.display: format_value(d, v)) if entry else str
+            name = entry.name if entry else row["metric"]
+            out.append(f"  {shown(row['name'])} ({row['date']}) on {shown(name)}: {shown(impact_text(row, fmt))}")
     benchmarks = gap_lines(report, format_value)
     if benchmarks:
         out += ["", paint(f"Benchmarks ({len(benchmarks)})", "1")]

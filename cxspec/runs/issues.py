@@ -303,6 +303,13 @@ def _p(p_value: float) -> str:
     return f"p = {text}"
 
 
+def change_p_value(project, registry, metric, earlier: MetricResult, later: MetricResult) -> float | None:
+    """The two-sided p of a change between two estimates, by the test of `significant_drop`."""
+    if earlier.moe is None or later.moe is None:
+        return None
+    return _Detector(project, registry, {}, later.period)._p_value(metric, earlier, later)
+
+
 class _Context(IssueContext):
     """The IssueContext rules get (cxspec/issue_rule.py), over the detector's histories."""
 

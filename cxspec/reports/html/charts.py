@@ -6,6 +6,7 @@ import math
 
 from cxspec.display import format_margin, format_value
 from cxspec.reports.html.common import STATUS, Context, e
+from cxspec.reports.html.initiatives import initiative_markers
 from cxspec.reports.html.references import benchmark_lines, reference_values
 from cxspec.reports.model import MetricEntry
 
@@ -112,6 +113,7 @@ class Chart:
             self._grid(),
             self._goal(),
             benchmark_lines(self),
+            initiative_markers(self),
             self._band(),
             self._line(),
             self._breaks(),
