@@ -248,3 +248,18 @@ class IssueLives(RuleBasedStateMachine):
 
 IssueLives.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
 test_issue_lives = IssueLives.TestCase
+
+
+def test_an_open_issue_escalates_once_in_its_nth_period():
+    seen = [Seen("goal_red", "a")]
+    records, made = {}, []
+    for month in (1, 2, 3, 4):
+        records, transitions = advance(records, seen, f"2026-{month:02d}-01", "t", escalate_after=3)
+        made.append([t.kind for t in transitions])
+    assert made == [["new"], [], ["escalated"], []]
+    # An acknowledged issue does not escalate: someone owns it.
+    records, made = {}, []
+    records, _ = advance(records, seen, "2026-01-01", "t", escalate_after=2)
+    records = {i: act(r, "ack", "on it", "dana", "t") for i, r in records.items()}
+    records, transitions = advance(records, seen, "2026-02-01", "t", escalate_after=2)
+    assert transitions == []
