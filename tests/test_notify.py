@@ -261,3 +261,12 @@ def test_two_deliveries_at_once_send_a_change_once(make_project, tmp_path, hook,
     assert all(p.returncode == 0 for p in processes), outputs
     assert sorted(o[0] for o in outputs) == ["sent 0 issue change(s)\n"] * 2 + ["sent 1 issue change(s)\n"]
     assert len(hook.bodies) == 1
+
+
+def test_an_in_memory_warehouse_is_named_not_silent(make_project, hook, run_main, monkeypatch):
+    monkeypatch.setenv("CX_WEBHOOK_URL", hook.url)
+    root = project(make_project, "\"duckdb:///:memory:\"", {1: [4]})
+    code, _, err = run_main("run", str(root), "-q")
+    assert code == 1 and "need a warehouse that keeps results" in err and hook.bodies == []
+    code, _, err = run_main("issues", str(root))
+    assert code == 1 and "keeps nothing between runs" in err

@@ -33,7 +33,16 @@ def _connect(project, warehouse):
     from cxspec.query import connect
     from cxspec.registry import default_registry
 
+    from cxspec.diagnostics import CxspecError
+    from cxspec.query import warehouse_class
+
     loaded = load_or_exit(project, "execute")
+    url = warehouse or loaded.config.warehouse
+    if not warehouse_class(url, default_registry()).keeps_results(url, loaded.root):
+        raise CxspecError(
+            f"the warehouse {url} keeps nothing between runs, issue states included: give the project a "
+            'file, e.g. warehouse: "duckdb:///cxspec-out/results.duckdb"'
+        )
     connection = connect(warehouse, loaded, default_registry())
     try:
         refuse_unsupported(connection)

@@ -101,10 +101,13 @@ def notify_after_run(project, registry, warehouse_url, progress=None) -> list[st
     """After `cxspec run` stored its results: deliver the outbox when cxspec.yaml has
     targets. Returns the failures, in words (the run then exits 1; they stay pending)."""
     from cxspec.issues_state.table import supports_state
-    from cxspec.query import connect
+    from cxspec.query import connect, warehouse_class
 
     if not targets(project):
         return []
+    url = warehouse_url or project.config.warehouse
+    if not warehouse_class(url, registry).keeps_results(url, project.root):
+        return [f"notifications need a warehouse that keeps results ({url} keeps nothing): none were sent"]
     with connect(warehouse_url, project, registry) as warehouse:
         if not supports_state(warehouse):
             return []
