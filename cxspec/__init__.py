@@ -25,6 +25,8 @@ PUBLIC: dict[str, str] = {
     "Warehouse": "cxspec.warehouse",
     "Output": "cxspec.output",
     "LintRule": "cxspec.lint_rule",
+    "IssueRule": "cxspec.issue_rule",
+    "IssueContext": "cxspec.issue_rule",
     "finding": "cxspec.lint.finding",
     # What a metric type builds its SQL with.
     "Measure": "cxspec.metric_type",

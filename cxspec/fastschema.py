@@ -135,6 +135,9 @@ class _Compiler:
     def k_minItems(self, value, schema):
         return lambda x: not isinstance(x, list) or len(x) >= value
 
+    def k_minProperties(self, value, schema):
+        return lambda x: not isinstance(x, dict) or len(x) >= value
+
     def k_maxItems(self, value, schema):
         return lambda x: not isinstance(x, list) or len(x) <= value
 

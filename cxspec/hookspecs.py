@@ -78,6 +78,18 @@ def cxspec_register_lint_rules() -> list[type]:
 
 
 @hookspec
+def cxspec_register_issue_rules() -> list[type]:
+    """Issue rules this plugin provides: more kinds of CX issues, detected on every run.
+
+    :return: :class:`cxspec.IssueRule` subclasses, each with a unique ``name``, the
+        ``kind`` of issue it raises and its ``severity``, and ``detect(context)`` returning
+        the issues of the latest period, each made with ``context.issue(self, metric,
+        message)`` (:class:`cxspec.IssueContext`). They get stable ids and states like the
+        built-in kinds, and are sent to owners when new or reopened.
+    """
+
+
+@hookspec
 def cxspec_after_run(project, results, out_dir, config) -> None:
     """Called once ``cxspec run`` has stored its results and written its reports.
 

@@ -27,6 +27,7 @@ BUILTIN_PLUGINS = (
     "cxspec.builtin.warehouses",
     "cxspec.builtin.outputs",
     "cxspec.builtin.lint_rules",
+    "cxspec.builtin.issue_rules",
 )
 
 ENTRY_POINT_GROUP = "cxspec"

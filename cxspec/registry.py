@@ -22,6 +22,7 @@ from functools import lru_cache
 from cxspec.diagnostics import PluginError
 from cxspec.lint_rule import LintRule
 from cxspec.metric_type import MetricType
+from cxspec.issue_rule import IssueRule
 from cxspec.output import Output
 from cxspec.plugins import DISABLE_VARIABLE, PluginInfo, get_plugin_manager
 from cxspec.source_type import SourceType
@@ -36,6 +37,8 @@ class Registry:
     outputs: dict[str, Output] = field(default_factory=dict)
     #: Lint rules, by name.
     lint_rules: dict[str, LintRule] = field(default_factory=dict)
+    #: Issue rules (more kinds of CX issues), by name.
+    issue_rules: dict[str, IssueRule] = field(default_factory=dict)
     #: URL scheme → warehouse class (instantiated per connection, unlike the types).
     warehouses: dict[str, type] = field(default_factory=dict)
     #: Which plugin registered each name, for messages: ("metric type", "nps") → plugin name;
@@ -68,6 +71,7 @@ REGISTER_HOOKS = {
     "cxspec_register_warehouses": ("warehouse", None, ("name", "schemes", "dialect")),
     "cxspec_register_outputs": ("output", Output, ("name",)),
     "cxspec_register_lint_rules": ("lint rule", LintRule, ("name", "code")),
+    "cxspec_register_issue_rules": ("issue rule", IssueRule, ("name", "kind")),
 }
 
 
@@ -75,6 +79,7 @@ REGISTER_HOOKS = {
 CHOICES = {
     "output": {"kind": ("report", "export")},
     "lint rule": {"default_severity": ("error", "warning", "info")},
+    "issue rule": {"severity": ("error", "warning", "info")},
     "metric type": {"shape": ("measures", "rows", "spine", "metrics")},
 }
 
@@ -221,6 +226,7 @@ def _merge(registry: Registry, plugin_name: str, found: dict[str, list]) -> None
         "cxspec_register_source_types": registry.source_types,
         "cxspec_register_outputs": registry.outputs,
         "cxspec_register_lint_rules": registry.lint_rules,
+        "cxspec_register_issue_rules": registry.issue_rules,
     }
     for hook_name, target in targets.items():
         kind = REGISTER_HOOKS[hook_name][0]

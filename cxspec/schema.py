@@ -15,7 +15,11 @@ import json
 import sqlglot
 
 from cxspec import analysis_schema
+from cxspec.issues_state.benchmarks import SCHEMA as BENCHMARKS
+from cxspec.issues_state.criteria import SCHEMA as ISSUE_CRITERIA
+from cxspec.issues_state.initiatives import SCHEMA as INITIATIVES
 from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
+from cxspec.notify.config import SCHEMA as NOTIFY
 from cxspec.registry import Registry
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -97,6 +101,10 @@ def project_schema() -> dict:
                     "given to that plugin's outputs, lint rules and cxspec_after_run (docs/writing-plugins.md)."
                 ),
             },
+            "issues": ISSUE_CRITERIA,
+            "benchmarks": BENCHMARKS,
+            "notify": NOTIFY,
+            "initiatives": INITIATIVES,
             "lint": {
                 "type": "object",
                 "additionalProperties": False,
@@ -216,6 +224,7 @@ METRIC_COMMON = {
     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
     "previous_ids": {"type": "array", "items": ID, "uniqueItems": True, "minItems": 1},
     "lint": LINT_IGNORE,
+    "issues": ISSUE_CRITERIA,
 }
 SOURCE_METRIC_FIELDS = {"source": REF, "filter": FRAGMENT}
 GOAL = {

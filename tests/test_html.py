@@ -469,6 +469,42 @@ HISTORY_CHECK = r"""
 """
 
 
+#: Checks the issue list's filters inside the page: by owner, by state, and both reset.
+ISSUE_FILTER_SCRIPT = r"""
+<script>
+(function () {
+  var problems = [];
+  function pick(name, value) {
+    var select = document.querySelector('select[data-issue-filter="' + name + '"]');
+    select.value = value;
+    select.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function visible() {
+    return Array.prototype.slice.call(document.querySelectorAll("ul.issues > li.issue"))
+      .filter(function (li) { return !li.hidden && li.offsetParent !== null; });
+  }
+  var total = document.querySelectorAll("ul.issues > li.issue").length;
+  pick("owner", "%(owner)s");
+  var mine = visible();
+  if (mine.length !== %(owner_count)d) problems.push("owner filter shows " + mine.length);
+  mine.forEach(function (li) { if (li.getAttribute("data-owner") !== "%(owner)s") problems.push("other owner shown"); });
+  pick("owner", "*");
+  pick("state", "acknowledged");
+  var acked = visible();
+  if (acked.length !== 1) problems.push("state filter shows " + acked.length);
+  else if (acked[0].textContent.indexOf("note by dana: calibration booked") < 0) problems.push("no note shown");
+  pick("state", "open");
+  if (visible().length !== total - 1) problems.push("open filter shows " + visible().length + " of " + total);
+  pick("owner", "%(owner)s");
+  if (visible().length !== %(owner_open)d) problems.push("both filters show " + visible().length);
+  pick("owner", "*"); pick("state", "*");
+  if (visible().length !== total) problems.push("reset shows " + visible().length);
+  document.body.setAttribute("data-check", problems.length ? problems.join("; ") : "ok");
+})();
+</script>
+"""
+
+
 def test_a_long_history_in_chromium(report, tmp_path):
     binary = _chromium_or_skip()
     page = render(long_history(report, 400))
@@ -479,3 +515,38 @@ def test_a_long_history_in_chromium(report, tmp_path):
     assert 'data-ready="1"' in re.search(r"<body[^>]*>", dom).group(0)
     assert html.unescape(re.search(r'data-check="([^"]*)"', dom).group(1)) == "ok"
     assert html.unescape(re.search(r'data-history="([^"]*)"', dom).group(1)) == "ok"
+
+
+def test_issue_list_filters_in_chromium(report, tmp_path):
+    """The issue list filters by owner and by state, in a real browser."""
+    import copy
+
+    binary = _chromium_or_skip()
+    data = copy.deepcopy(report)
+    issues = data["issues"]
+    assert all(i["status"] == "open" for i in issues) and len(issues) >= 3
+    issues[0]["status"] = "acknowledged"
+    issues[0]["note"] = {"at": "2026-07-01 09:00:00", "by": "dana", "status": "acknowledged",
+                         "note": "calibration booked"}  # fmt: skip
+    owner = issues[0]["owner"]
+    owner_count = sum(1 for i in issues if i["owner"] == owner)
+    owner_open = sum(1 for i in issues if i["owner"] == owner and i["status"] == "open")
+    values = {"owner": owner, "owner_count": owner_count, "owner_open": owner_open}
+    checked = tmp_path / "issues.html"
+    checked.write_text(render(data).replace("</body>", ISSUE_FILTER_SCRIPT % values + "</body>"), encoding="utf-8")
+    dom = _chromium(binary, tmp_path, checked.as_uri(), (1440, 900), "--dump-dom").stdout
+    check = re.search(r'<body[^>]*data-check="([^"]*)"', dom)
+    assert check is not None, "the check script did not run"
+    assert html.unescape(check.group(1)) == "ok"
+
+
+def test_issues_show_their_state_in_every_format(report):
+    """Every issue of a run with states shows its state and age in each format."""
+    from cxspec.reports import markdown, terminal
+
+    issue = report["issues"][0]
+    assert issue["id"] and issue["status"] == "open" and issue["periods_open"] == 1
+    line = f"open · 1 period since {issue['first_period']}"
+    assert line in render(report)
+    assert line in markdown.render(report)
+    assert line in terminal.render(report, issues=100)

@@ -197,7 +197,9 @@ def test_improvement_is_not_a_drop(detect):
     results = period_results(P2, hype_nps={"value": 0.0, "moe": 10.0}) + period_results(
         P3, hype_nps={"value": 40.0, "moe": 10.0}
     )
-    assert detect(results) == []
+    # Not a drop: good news (spec language v1.1), an issue of severity info.
+    (rise,) = detect(results)
+    assert (rise.kind, rise.severity, rise.value, rise.previous) == ("significant_rise", "info", 40.0, 0.0)
 
 
 def test_previous_is_the_latest_earlier_period_with_a_result(detect):

@@ -394,6 +394,7 @@ HOOKS = sorted(name for name, f in vars(hookspecs).items() if name.startswith("c
 def test_the_hooks():
     assert HOOKS == [
         "cxspec_after_run",
+        "cxspec_register_issue_rules",
         "cxspec_register_lint_rules",
         "cxspec_register_metric_types",
         "cxspec_register_outputs",

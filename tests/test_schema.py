@@ -75,6 +75,7 @@ def valid_value(name: str, schema: dict):
         "query": "SELECT 1", "scale": [1, 5], "top_box": 2, "delimiter": ";",
         "dimensions": ["channel", {"name": "touchpoint", "expr": "lower(touchpoint)"}],
         "lint": {"ignore": ["CXL002", "metric-without-owner"], "reason": "text"},
+        "issues": {"alpha": 0.01, "consecutive_declines": 2, "significant_rise": False},
     }  # fmt: skip
     if name in known:
         return known[name]

@@ -252,7 +252,7 @@ class MetricWithoutDescription(LintRule):
 #: Fields that name, document or route a metric without changing the number it computes.
 _NOT_DEFINITION = frozenset(
     {"id", "name", "description", "owner", "tracked_by", "tags", "min_sample", "version", "lint", "unit",
-     "category", "touchpoint"}
+     "category", "touchpoint", "issues"}
 )  # fmt: skip
 
 

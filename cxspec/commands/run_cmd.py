@@ -146,8 +146,10 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
             progress.done()
             raise CxspecError(f"results stored; the reports could not be written: {exc}") from None
         written.append(output)
+    from cxspec.notify.deliver import notify_after_run
     from cxspec.plugins import call_after_run
 
+    failures += notify_after_run(loaded, registry, warehouse, progress)  # `notify:` of cxspec.yaml
     failures += call_after_run(registry, loaded, stored, folder)  # plugins' cxspec_after_run
     progress.done()
     if not quiet:

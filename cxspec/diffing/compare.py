@@ -21,7 +21,7 @@ from cxspec.diffing.normalise import KINDS, Normalised, rename_columns
 #: (`lint`: inline lint suppressions).
 MEASURE_IGNORED = frozenset(
     {"id", "name", "description", "owner", "tracked_by", "tags", "min_sample", "unit", "category",
-     "direction", "version", "lint", "previous_ids"}
+     "direction", "version", "lint", "previous_ids", "issues"}
 )  # fmt: skip
 #: Source fields that do not change which rows a metric reads.
 SOURCE_IGNORED = frozenset({"id", "name", "description", "owner", "dimensions", "lint"})

@@ -19,8 +19,11 @@ from cxspec.reports.model import (
     Stage,
     TouchpointEntry,
 )
+from cxspec.issues_state.benchmarks import with_benchmarks
+from cxspec.issues_state.initiatives import impacts
+from cxspec.issues_state.report_states import with_states
 from cxspec.periods import headline_period, in_progress
-from cxspec.runs.issues import detect_issues
+from cxspec.runs.issues import change_p_value, detect_issues
 from cxspec.runs.rollup import natural_score, rollup
 
 
@@ -79,6 +82,7 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         _metric(project, registry, metric, by_metric.get(metric_id, []), latest)
         for metric_id, metric in sorted(project.metrics.items())
     ]
+    with_benchmarks(project, metrics)
     metric_index = {m.id: m for m in metrics}
     builder = _Pyramids(project, stored.scores, latest, metric_index)
     pyramids = [builder.pyramid(p) for p in sorted(project.pyramids.values(), key=lambda p: p.id)]
@@ -105,6 +109,7 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         periods=periods,
         in_progress=partial,
         run=stored_run(project.config.project, results),
+        initiatives=impacts(project, results, lambda m, a, b: change_p_value(project, registry, m, a, b)),
         latest=latest,
         index=index,
         pyramids=pyramids,
@@ -113,8 +118,13 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         drivers=driver_entries(project, getattr(stored, "drivers", [])),
         links=link_entries(project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
                            getattr(stored, "link_as_of", {})),  # fmt: skip
-        # issues only on a period that was over: a one-day month is no evidence of anything
-        issues=detect_issues(project, registry, results, latest) if latest and latest not in partial else [],
+        issues=with_states(
+            project,
+            # issues only on a period that was over: a one-day month is no evidence of anything
+            detect_issues(project, registry, results, latest) if latest and latest not in partial else [],
+            getattr(stored, "issue_records", None) or {},
+            latest,
+        ),
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)
             for o in sorted(project.owners.values(), key=lambda o: o.id)

@@ -7,6 +7,9 @@ stays text in the rendered page (cxspec/markdown_text.py).
 from __future__ import annotations
 
 from cxspec.display import format_count, format_margin, format_score, format_value
+from cxspec.issues_state.benchmarks import gap_lines
+from cxspec.issues_state.initiatives import impact_text
+from cxspec.issues_state.report_states import state_line
 from cxspec.markdown_text import md_code, md_text
 from cxspec.reports import analyses
 from cxspec.reports.model import MetricEntry, Node, Report, as_report
@@ -83,7 +86,27 @@ def render(report: Report | dict) -> str:
         lines.append("No issues.")
     for issue in report.issues:
         owner = f" — owner: {md_code(issue.owner, in_table=False)}" if issue.owner else ""
-        lines.append(f"- **{md_text(issue.kind)}** {md_text(issue.message)}{owner}")
+        state = state_line(issue)
+        state = f" — *{md_text(state)}*" if state else ""
+        lines.append(f"- **{md_text(issue.kind)}** {md_text(issue.message)}{owner}{state}")
+    benchmarks = gap_lines(report, format_value)
+    if benchmarks:
+        lines += ["", "## Benchmarks", "", "| metric | benchmark | benchmark value | latest | gap | as of | source |",
+                  "|---|---|---:|---:|---:|---|---|"]  # fmt: skip
+        for entry, b, gap in benchmarks:
+            lines.append(
+                f"| {md_text(entry.name)} | {md_text(b['name'])} | {md_text(format_value(entry.display, b['value']))} | "
+                f"{_value(entry)} | {md_text(gap)} | {md_text(b.get('as_of') or '')} | {md_text(b.get('source') or '')} |"
+            )
+    if report.initiatives:
+        lines += ["", "## Initiative impact", "", "| initiative | date | owner | metric | impact |", "|---|---|---|---|---|"]
+        for row in report.initiatives:
+            entry = report.metric_by_id.get(row["metric"])
+            fmt = (lambda v, d=entry.display: format_value(d, v)) if entry else str
+            lines.append(
+                f"| {md_text(row['name'])} | {md_text(row['date'])} | {md_text(row['owner'] or '')} | "
+                f"{md_text(entry.name if entry else row['metric'])} | {md_text(impact_text(row, fmt))} |"
+            )
     lines += [
         "",
         "## Metrics",

@@ -93,6 +93,9 @@ class MetricEntry:
     breaks: list[str] = field(default_factory=list)
     #: How its numbers read (from its type): every renderer formats with it.
     display: Display = field(default_factory=Display)
+    #: Its benchmarks (`benchmarks:` of cxspec.yaml): {"name", "value", "as_of", "source",
+    #: "gap"}, gap = the latest value − the benchmark's (None without a latest value).
+    benchmarks: list[dict] = field(default_factory=list)
 
     @property
     def status(self) -> str | None:
@@ -110,6 +113,7 @@ class MetricEntry:
         entry.previous = _pick(Point, data.get("previous"))
         entry.series = [_pick(Point, p) for p in data.get("series") or []]
         entry.breaks = list(data.get("breaks") or [])
+        entry.benchmarks = [dict(b) for b in data.get("benchmarks") or []]
         entry.display = Display.from_dict(data["display"]) if data.get("display") else Display()
         return entry
 
@@ -314,6 +318,8 @@ class Report:
     #: Rows the run left out, by source id: {"rows", "no_time", "after_as_of",
     #: "ends_after_as_of"}; sources that left nothing out are not listed.
     left_out: dict[str, dict] = field(default_factory=dict)
+    #: Initiative impact (cxspec/issues_state/initiatives.py): one dict per initiative and metric.
+    initiatives: list[dict] = field(default_factory=list)
     report_version: int = REPORT_VERSION
     #: Stored drivers analyses (overall, not per period or segment) and links.
     drivers: list[DriverEntry] = field(default_factory=list)
@@ -380,6 +386,7 @@ class Report:
             run=data.get("run"),
             failed=list(data.get("failed") or []),
             left_out=dict(data.get("left_out") or {}),
+            initiatives=[dict(i) for i in data.get("initiatives") or []],
             report_version=data.get("report_version", REPORT_VERSION),
             drivers=[_pick(DriverEntry, d) for d in data.get("drivers") or []],
             links=[LinkEntry.from_dict(k) for k in data.get("links") or []],

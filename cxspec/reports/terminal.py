@@ -4,8 +4,12 @@ status and trend, and the top issues with their owners."""
 from __future__ import annotations
 
 from cxspec.display import format_value
+from cxspec.issues_state.benchmarks import gap_lines
+from cxspec.issues_state.initiatives import impact_text
+from cxspec.issues_state.report_states import state_line
 from cxspec.reports import analyses
 from cxspec.reports.model import Report, as_report
+from cxspec.terminal_text import shown
 
 _STATUS = {"green": ("●", "32"), "amber": ("●", "33"), "red": ("●", "31"), "insufficient_sample": ("○", "2")}
 _KIND = {"goal_red": "goal red", "significant_drop": "dropped", "below_journey": "below journey",
@@ -61,7 +65,6 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
     out.append("")
     notes = report.data_notes()
     if notes:
-        from cxspec.terminal_text import shown
 
         out.append(paint(f"Not in these numbers ({len(notes)})", "1"))
         out += [f"  {paint('!', '33')} {shown(note)}" for note in notes]
@@ -77,8 +80,24 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         mark = paint("✖", "31") if issue.severity == "error" else paint("!", "33")
         owner = paint(f"{issue.owner or '(no owner)'}", "36")
         out.append(f"  {mark} {_KIND.get(issue.kind, issue.kind):<13} {owner}: {issue.message}")
+        state = state_line(issue)
+        if state:
+            out.append(paint(f"      {shown(state)}", "2"))
     if len(found) > issues:
         out.append(f"  … and {len(found) - issues} more (report.md / report.html)")
+    if report.initiatives:
+        out += ["", paint(f"Initiative impact ({len(report.initiatives)})", "1")]
+        for row in report.initiatives:
+            entry = report.metric_by_id.get(row["metric"])
+            fmt = (lambda v, d=entry.display: format_value(d, v)) if entry else str
+            name = entry.name if entry else row["metric"]
+            out.append(f"  {shown(row['name'])} ({row['date']}) on {shown(name)}: {shown(impact_text(row, fmt))}")
+    benchmarks = gap_lines(report, format_value)
+    if benchmarks:
+        out += ["", paint(f"Benchmarks ({len(benchmarks)})", "1")]
+        for entry, b, gap in benchmarks:
+            value = format_value(entry.display, b["value"])
+            out.append(f"  {shown(entry.name)} vs {shown(b['name'])} {value}: gap {gap}")
     return "\n".join(out) + "\n"
 
 

@@ -32,7 +32,8 @@ def metric_definition_hash(project, metric) -> str:
     fields = {
         k: v
         for k, v in metric.raw.items()
-        if k not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint", "previous_ids")
+        if k
+        not in ("name", "description", "owner", "tracked_by", "tags", "min_sample", "lint", "previous_ids", "issues")
     }
     if metric.previous_ids:  # renamed: hashed under its first id, so its history shows no break
         fields["id"] = metric.previous_ids[0]

@@ -20,10 +20,13 @@ point's journey's. Owner of a touch point's issue: its owner, else its journey's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
 from cxspec.metric_type import Statistic
+from cxspec.issue_rule import IssueContext
+from cxspec.issues_state.criteria import metric_criteria, project_criteria
+from cxspec.issues_state.ids import id_of
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.stats import welch_t_test, z_test
@@ -31,12 +34,13 @@ from cxspec.runs.stats import welch_t_test, z_test
 #: Kinds in the order issues are listed (within a severity).
 KINDS = ("goal_red", "significant_drop", "below_journey", "insufficient_sample", "no_data")
 ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
-#: The two-sided significance level of `significant_drop`.
+#: The default two-sided significance level of `significant_drop` (`issues: {alpha}` in
+#: cxspec.yaml or on a metric changes it: cxspec/issues_state/criteria.py).
 ALPHA = 0.05
 #: The normal quantile stored margins of error are computed with (95%: docs/spec-reference.md,
 #: "Margin of error, samples and periods").
 Z_95 = 1.96
-#: How far (in 0–100 score points) a touch point may lie below its journey's mean.
+#: The default gap (0–100 score points) of `below_journey` (`issues: {below_journey_gap}`).
 BELOW_JOURNEY_POINTS = 10.0
 #: Scores are sums of floats: a gap of exactly 10 points must not flag by rounding noise.
 _SCORE_TOLERANCE = 1e-9
@@ -55,6 +59,16 @@ class Issue:
     previous: float | None = None
     p_value: float | None = None
     severity: str = "warning"  # goal_red and significant_drop: "error"
+    # What is detected is compared; the id and the stored state (cxspec/issues_state/) follow.
+    #: Stable across runs (cxspec/issues_state/ids.py).
+    id: str | None = field(default=None, compare=False)
+    #: Its stored state: None where no states are kept (in-memory and Spark warehouses).
+    status: str | None = field(default=None, compare=False)
+    first_period: str | None = field(default=None, compare=False)
+    periods_open: int | None = field(default=None, compare=False)
+    times_reopened: int | None = field(default=None, compare=False)
+    #: The latest note: {"at", "by", "status", "note"}.
+    note: dict | None = field(default=None, compare=False)
 
 
 def detect_issues(project, registry, results: list[MetricResult], period: str | None = None) -> list[Issue]:
@@ -80,14 +94,21 @@ def detect_issues(project, registry, results: list[MetricResult], period: str | 
     for metric_id in sorted(project.metrics):
         issues.extend(detector.metric_issues(project.metrics[metric_id]))
     issues.extend(detector.touchpoint_issues())
+    context = _Context(detector)
+    for rule in getattr(registry, "issue_rules", {}).values():
+        issues.extend(rule.detect(context))
     issues.sort(key=_order)
-    return issues
+    return [replace(issue, id=id_of(issue)) for issue in issues]
+
+
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def _order(issue: Issue) -> tuple:
     return (
-        0 if issue.severity == "error" else 1,
-        KINDS.index(issue.kind),
+        _SEVERITY_RANK.get(issue.severity, 1),
+        KINDS.index(issue.kind) if issue.kind in KINDS else len(KINDS),
+        issue.kind,
         issue.metric or issue.touchpoint or "",
         issue.touchpoint or "",
     )
@@ -168,7 +189,7 @@ class _Detector:
         if not worse:
             return None
         p_value = self._p_value(metric, previous, current)
-        if p_value is None or not p_value < ALPHA:
+        if p_value is None or not p_value < metric_criteria(self.project, metric).alpha:
             return None
         display = self._display(metric)
         verb = "rose" if metric.lower_is_better else "fell"
@@ -178,7 +199,7 @@ class _Detector:
             metric,
             f"{_label(metric)} {verb} from {format_with_unit(display, previous.value)} in {max(earlier)} to "
             f"{format_with_unit(display, current.value)} in {self.period}{lower}, a significant change "
-            f"({format_p_value(p_value, ALPHA)}).",
+            f"({format_p_value(p_value, metric_criteria(self.project, metric).alpha)}).",
             value=current.value,
             previous=previous.value,
             p_value=p_value,
@@ -205,7 +226,7 @@ class _Detector:
         kind = self.registry.metric_types.get(metric.type)
         return kind.statistic(metric) if kind is not None else Statistic.ESTIMATE
 
-    def _issue(self, kind: str, metric, message: str, **fields) -> Issue:
+    def _issue(self, kind: str, metric, message: str, *, severity: str | None = None, **fields) -> Issue:
         touchpoint = self.project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
         journey = self._journey(touchpoint)
         owner = metric.owner or (touchpoint and touchpoint.owner) or (journey and journey.owner) or None
@@ -217,7 +238,7 @@ class _Detector:
             metric=metric.id,
             touchpoint=touchpoint.id if touchpoint else None,
             journey=journey.id if journey else None,
-            severity="error" if kind in ERROR_KINDS else "warning",
+            severity=severity or ("error" if kind in ERROR_KINDS else "warning"),
             **fields,
         )
 
@@ -232,6 +253,7 @@ class _Detector:
         current = {m: history[self.period] for m, history in self.by_metric.items() if self.period in history}
         scores = rollup(self.project, self.registry, current)
         issues = []
+        allowed = project_criteria(self.project).below_journey_gap
         for journey_id, tp_ids in sorted(scores.members.items()):
             if len(tp_ids) < 2:
                 continue
@@ -239,7 +261,7 @@ class _Detector:
             mean = scores.journeys[journey_id]
             for tp_id in tp_ids:
                 gap = mean - scores.touchpoints[tp_id]
-                if gap <= BELOW_JOURNEY_POINTS + _SCORE_TOLERANCE:
+                if gap <= allowed + _SCORE_TOLERANCE:
                     continue
                 touchpoint = self.project.touchpoints[tp_id]
                 name = touchpoint.name or tp_id
@@ -264,3 +286,40 @@ class _Detector:
 
 def _label(metric) -> str:
     return metric.name or metric.id
+
+
+def change_p_value(project, registry, metric, earlier: MetricResult, later: MetricResult) -> float | None:
+    """The two-sided p of a change between two estimates, by the test of `significant_drop`."""
+    if earlier.moe is None or later.moe is None:
+        return None
+    return _Detector(project, registry, {}, later.period)._p_value(metric, earlier, later)
+
+
+class _Context(IssueContext):
+    """The IssueContext rules get (cxspec/issue_rule.py), over the detector's histories."""
+
+    def __init__(self, detector: _Detector):
+        self._detector = detector
+        self.project = detector.project
+        self.registry = detector.registry
+        self.period = detector.period
+
+    def history(self, metric_id: str) -> dict[str, MetricResult]:
+        return dict(self._detector.by_metric.get(metric_id, {}))
+
+    def criteria(self, metric):
+        return metric_criteria(self.project, metric)
+
+    def p_value(self, metric, earlier: MetricResult, later: MetricResult) -> float | None:
+        if earlier.moe is None or later.moe is None or INSUFFICIENT in (earlier.status, later.status):
+            return None
+        return self._detector._p_value(metric, earlier, later)
+
+    def number(self, metric, value: float) -> str:
+        return format_with_unit(self._detector._display(metric), value)
+
+    def p_text(self, p_value: float) -> str:
+        return format_p_value(p_value, ALPHA)
+
+    def issue(self, rule, metric, message: str, **fields) -> Issue:
+        return self._detector._issue(rule.kind, metric, message, severity=rule.severity, **fields)

@@ -11,6 +11,9 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.issues_state.criteria import project_criteria
+from cxspec.issues_state.sync import sync_issues
+from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
@@ -41,6 +44,9 @@ class Stored:
     link_as_of: dict = field(default_factory=dict)
     #: Data problems of drivers analyses and links found by this run (CX600–CX611).
     diagnostics: list = field(default_factory=list)
+    #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
+    issue_records: dict = field(default_factory=dict)
+    transitions: list = field(default_factory=list)
 
 
 def run_project(
@@ -64,6 +70,7 @@ def run_project(
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
     request = Request(start=start, end=end, as_of=as_of)
     failures: list = []
+    on_transitions = transitions_to_outbox(project, computed_at)  # checks `notify:` before computing
     with connect(warehouse_url, project, registry) as warehouse:
         refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
@@ -80,10 +87,17 @@ def run_project(
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
+        transitions = []
+        if results:
+            escalate = project_criteria(project).escalate_after
+            transitions = sync_issues(
+                warehouse, project, registry, stored, computed_at, escalate_after=escalate, on_transitions=on_transitions
+            )
+        records = read_issues(warehouse, info.project)
     return Stored(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        diagnostics=diagnostics,
+        diagnostics=diagnostics, issue_records=records, transitions=transitions,
     )  # fmt: skip
 
 
@@ -100,6 +114,18 @@ def _run_analyses(warehouse, project, registry, info, start, end, progress) -> l
     links = compute_links(warehouse, project, registry, start=start, end=end)
     store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
     return drivers.diagnostics + links.diagnostics
+
+
+def transitions_to_outbox(project, at: str):
+    """What stores a run's transitions for the notification targets of cxspec.yaml (inside
+    the transaction that stores the issue states); None without targets."""
+    from cxspec.notify.config import targets
+    from cxspec.notify.outbox import enqueue
+
+    found = targets(project)
+    if not found:
+        return None
+    return lambda warehouse, transitions: enqueue(warehouse, project.config.project, transitions, found, at)
 
 
 def _check_finite(results) -> None:
@@ -122,7 +148,9 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
             warehouse, project.config.project, project.config.grain, project.renamed_metrics()
         )
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
+        records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
+        issue_records=records,
     )  # fmt: skip

@@ -178,5 +178,26 @@
     });
   });
 
+  /* ---- issue filters: owner and state */
+  var issueFilters = { owner: "*", state: "*" };
+  function applyIssueFilters() {
+    var items = all("ul.issues > li.issue");
+    var shown = 0;
+    items.forEach(function (li) {
+      var ok = (issueFilters.owner === "*" || li.getAttribute("data-owner") === issueFilters.owner) &&
+        (issueFilters.state === "*" || li.getAttribute("data-state") === issueFilters.state);
+      li.hidden = !ok;
+      if (ok) shown += 1;
+    });
+    var count = document.getElementById("issue-count");
+    if (count) count.textContent = shown === items.length ? "" : shown + " of " + items.length + " issues";
+  }
+  all("select[data-issue-filter]").forEach(function (el) {
+    el.addEventListener("input", function () {
+      issueFilters[el.getAttribute("data-issue-filter")] = el.value;
+      applyIssueFilters();
+    });
+  });
+
   body.setAttribute("data-ready", "1");
 })();

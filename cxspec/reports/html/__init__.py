@@ -21,6 +21,7 @@ from __future__ import annotations
 from cxspec.reports.analyses import html_section
 from cxspec.reports.html.common import Context, asset, e, json_script
 from cxspec.reports.html.details import client_data, details
+from cxspec.reports.html.initiatives import initiatives_section
 from cxspec.reports.html.journeys import journeys_section
 from cxspec.reports.html.metrics import metrics_section
 from cxspec.reports.html.overview import header, overview
@@ -57,6 +58,7 @@ def render(report: Report | dict) -> str:
         + html_section(report)
         + journeys_section(report, ctx)
         + metrics_section(report, ctx)
+        + initiatives_section(report, ctx)
         + "</main>"
         + footer
         + '<aside id="panel" class="panel" hidden aria-label="details" tabindex="-1">'

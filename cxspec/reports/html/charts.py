@@ -6,6 +6,8 @@ import math
 
 from cxspec.display import format_margin, format_value
 from cxspec.reports.html.common import STATUS, Context, e
+from cxspec.reports.html.initiatives import initiative_markers
+from cxspec.reports.html.references import benchmark_lines, reference_values
 from cxspec.reports.model import MetricEntry
 
 
@@ -79,6 +81,7 @@ class Chart:
         goal = metric.goal
         if goal:
             values += [v for v in (goal.target, goal.warn) if v is not None]
+        values += reference_values(metric)
         lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
         if hi - lo < 1e-9:
             pad = abs(lo) * 0.1 or 1.0
@@ -109,6 +112,8 @@ class Chart:
         parts += [
             self._grid(),
             self._goal(),
+            benchmark_lines(self),
+            initiative_markers(self),
             self._band(),
             self._line(),
             self._breaks(),

@@ -15,6 +15,7 @@ from cxspec.reports.html.common import (
     status_dot,
 )
 from cxspec.reports.html.charts import sparkline
+from cxspec.reports.html.issue_filters import issue_data, issue_filters, issue_state
 from cxspec.reports.html.journeys import lowest_touchpoints
 from cxspec.reports.html.tree import pyramids_card
 from cxspec.reports.model import Report
@@ -185,7 +186,7 @@ def _issues(report: Report, ctx: Context) -> str:
     return (
         f'<section id="issues" class="card issues-card"><div class="card-head"><h2>Issues '
         f'<span class="muted">· {e(ctx.period(ctx.latest))}</span></h2>{_issue_counts(issues)}</div>'
-        f"{_issue_kinds(issues)}"
+        f"{_issue_kinds(issues)}{issue_filters(issues, ctx) if issues else ''}"
         f'<ul class="issues">{items}</ul></section>'
     )
 
@@ -211,10 +212,10 @@ def _issue(issue, ctx: Context) -> str:
         message = f'<p class="msg">{message}</p>'
     stats = f'<span class="muted small">p = {issue.p_value:.3f}</span>' if issue.p_value is not None else ""
     return (
-        f'<li class="issue sev-{e(severity)}"><span class="sev-icon" title="{e(severity)}">'
+        f'<li class="issue sev-{e(severity)}"{issue_data(issue)}><span class="sev-icon" title="{e(severity)}">'
         f'{_SEV_ICON.get(severity, _SEV_ICON["info"])}</span><div class="issue-body">'
         f'<div class="issue-meta"><span class="kind k-{e(kind)}">{e(KIND.get(kind, kind))}</span>{stats}'
         f'<span class="owner-chip" title="owner: {e(ctx.owner_title(issue.owner))}">'
         f"{e(ctx.owner_name(issue.owner))}</span>"
-        f"</div>{message}</div></li>"
+        f"</div>{message}{issue_state(issue)}</div></li>"
     )

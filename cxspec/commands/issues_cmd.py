@@ -1,0 +1,105 @@
+"""`cxspec issues`: list the stored issues with their state; ack, resolve or reopen one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from cxspec.commands.common import load_or_exit
+
+STATUSES = ("open", "acknowledged", "resolved", "all")
+
+
+class _ListByDefault(click.Group):
+    """`cxspec issues [PROJECT] …` lists; `cxspec issues ack|resolve|reopen ID …` acts."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("issues", cls=_ListByDefault)
+def issues_command():
+    """Issues with a life: list them (the default), or ack, resolve or reopen one.
+
+    States are stored by `cxspec run` in the table cxspec_issues (docs/closing-the-loop.md).
+    """
+
+
+def _connect(project, warehouse):
+    from cxspec.issues_state.table import refuse_unsupported
+    from cxspec.query import connect
+    from cxspec.registry import default_registry
+
+    from cxspec.diagnostics import CxspecError
+    from cxspec.query import warehouse_class
+
+    loaded = load_or_exit(project, "execute")
+    url = warehouse or loaded.config.warehouse
+    if not warehouse_class(url, default_registry()).keeps_results(url, loaded.root):
+        raise CxspecError(
+            f"the warehouse {url} keeps nothing between runs, issue states included: give the project a "
+            'file, e.g. warehouse: "duckdb:///cxspec-out/results.duckdb"'
+        )
+    connection = connect(warehouse, loaded, default_registry())
+    try:
+        refuse_unsupported(connection)
+    except Exception:
+        connection.close()
+        raise
+    return loaded, connection
+
+
+@issues_command.command("list")
+@click.argument("project", default=".", type=click.Path())
+@click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True)
+@click.option("--owner", help="Only the issues of this owner id.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "md")), default="table", show_default=True)
+@click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
+def list_command(project, status, owner, fmt, warehouse):
+    """The stored issues, open first."""
+    from cxspec.issues_state.listing import RENDERERS, select
+    from cxspec.issues_state.table import read_issues
+
+    loaded, connection = _connect(project, warehouse)
+    with connection:
+        records = read_issues(connection, loaded.config.project)
+    click.echo(RENDERERS[fmt](select(records, status, owner)), nl=False)
+
+
+def _action(action: str):
+    @click.argument("issue_id", metavar="ID")
+    @click.option("--note", required=action != "reopen", help="What was done or decided, in a sentence.")
+    @click.option("--by", "by", help="Who acts (default: the login name).")
+    @click.option("--project", "project", default=".", type=click.Path(), show_default=True)
+    @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
+    def command(issue_id, note, by, project, warehouse):
+        import getpass
+
+        from cxspec.issues_state.sync import apply_action
+
+        who = by or _login(getpass)
+        at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        loaded, connection = _connect(project, warehouse)
+        with connection:
+            record = apply_action(connection, loaded.config.project, issue_id, action, note, who, at)
+        click.echo(f"{record.id}: {record.status} (by {who})")
+
+    return command
+
+
+def _login(getpass) -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in containers without a passwd entry
+        return "unknown"
+
+
+for _name, _help in (
+    ("ack", "Acknowledge an issue: someone owns it now."),
+    ("resolve", "Resolve an issue by hand (it reopens when a later period shows it again)."),
+    ("reopen", "Reopen a resolved issue (counted as a reopening)."),
+):
+    issues_command.command(_name, help=_help)(_action(_name))

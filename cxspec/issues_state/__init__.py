@@ -1,0 +1,2 @@
+"""Issues with a life: stable ids, states open/acknowledged/resolved, their history, and the
+notifications of their transitions (docs/closing-the-loop.md)."""

@@ -1,0 +1,158 @@
+"""The life of an issue, as pure functions over records (storage: table.py).
+
+- An issue seen for the first time is `open` (transition `new`).
+- Seen again: it keeps its state; when the period is a later one, `last_period` moves on
+  and `periods_open` counts it. An `open` issue seen in its `escalate_after`-th period is
+  `escalated` (its state stays `open`: the transition is what notifications use).
+- An `open` or `acknowledged` issue not seen in the latest period is `resolved` by data.
+- A `resolved` issue seen in a period later than its `last_period` is reopened (`open`,
+  `times_reopened` + 1). A rerun of the period a person resolved it in does not reopen it.
+- People: `ack` (open or acknowledged → acknowledged), `resolve` (open or acknowledged →
+  resolved), `reopen` (resolved → open, counted as a reopening). Anything else is refused.
+
+Every change of state is a note (at, by, status, note): the history is the notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from cxspec.diagnostics import CxspecError
+from cxspec.issues_state.ids import id_of, subject_of
+
+STATES = ("open", "acknowledged", "resolved")
+#: Who writes the notes of transitions the data makes.
+SYSTEM = "cxspec"
+#: Transitions a run can make (`escalated` and `resolved` are sent only when `on:` asks).
+TRANSITIONS = ("new", "reopened", "escalated", "resolved")
+ACTIONS = {"ack": "acknowledged", "resolve": "resolved", "reopen": "open"}
+
+
+class StateError(CxspecError):
+    """A person's action that the issue's state does not allow."""
+
+
+@dataclass(frozen=True)
+class Note:
+    at: str  # 'YYYY-MM-DD HH:MM:SS' UTC
+    by: str
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    id: str
+    kind: str
+    metric: str | None  # the metric, or for a touch point's issue the touch point
+    dimensions: dict
+    owner: str | None
+    status: str
+    first_period: str
+    last_period: str
+    periods_open: int = 1
+    times_reopened: int = 0
+    notes: tuple[Note, ...] = field(default_factory=tuple)
+    severity: str = "warning"
+    message: str = ""
+    #: The latest period when it was resolved (None while it is not): reports list the
+    #: issues resolved in their latest period.
+    resolved_in: str | None = None
+
+    def to_contract(self) -> dict:
+        """The JSON of `cxspec issues --format json` (docs/closing-the-loop.md)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "metric": self.metric,
+            "dimensions": dict(self.dimensions),
+            "owner": self.owner,
+            "status": self.status,
+            "first_period": self.first_period,
+            "last_period": self.last_period,
+            "periods_open": self.periods_open,
+            "times_reopened": self.times_reopened,
+            "notes": [{"at": n.at, "by": n.by, "status": n.status, "note": n.note} for n in self.notes],
+        }
+
+    @property
+    def latest_note(self) -> Note | None:
+        return self.notes[-1] if self.notes else None
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str  # one of TRANSITIONS
+    period: str
+    record: IssueRecord  # the issue after it
+
+
+def advance(
+    records: dict[str, IssueRecord], seen: list, period: str, at: str, *, escalate_after: int = 3
+) -> tuple[dict[str, IssueRecord], list[Transition]]:
+    """The records after a run whose latest period is `period` found the issues `seen`, and
+    the transitions that made; in a stable order (ids sorted)."""
+    out = dict(records)
+    transitions: list[Transition] = []
+    found = {}
+    for issue in seen:
+        found.setdefault(id_of(issue), issue)
+    for issue_id in sorted(found):
+        issue = found[issue_id]
+        before = out.get(issue_id)
+        fresh = dict(owner=issue.owner, severity=issue.severity, message=issue.message)
+        if before is None:
+            note = Note(at, SYSTEM, "open", f"new in {period}: {issue.message}")
+            record = IssueRecord(
+                issue_id, issue.kind, subject_of(issue), dict(getattr(issue, "dimensions", None) or {}),
+                status="open", first_period=period, last_period=period, notes=(note,), **fresh,
+            )  # fmt: skip
+            transitions.append(Transition("new", period, record))
+        elif before.status == "resolved":
+            if period <= before.last_period:
+                out[issue_id] = replace(before, **fresh)
+                continue
+            note = Note(at, SYSTEM, "open", f"seen again in {period}: {issue.message}")
+            record = replace(
+                before, status="open", resolved_in=None, last_period=period, periods_open=before.periods_open + 1,
+                times_reopened=before.times_reopened + 1, notes=(*before.notes, note), **fresh,
+            )  # fmt: skip
+            transitions.append(Transition("reopened", period, record))
+        else:
+            later = period > before.last_period
+            record = replace(
+                before,
+                last_period=max(period, before.last_period),
+                periods_open=before.periods_open + (1 if later else 0),
+                **fresh,
+            )
+            if later and record.status == "open" and record.periods_open == escalate_after:
+                transitions.append(Transition("escalated", period, record))
+        out[issue_id] = record
+    for issue_id in sorted(out):
+        record = out[issue_id]
+        if issue_id in found or record.status == "resolved":
+            continue
+        note = Note(at, SYSTEM, "resolved", f"not seen in {period}: resolved by data")
+        record = replace(record, status="resolved", resolved_in=period, notes=(*record.notes, note))
+        out[issue_id] = record
+        transitions.append(Transition("resolved", period, record))
+    return out, transitions
+
+
+def act(record: IssueRecord, action: str, note: str | None, by: str, at: str) -> IssueRecord:
+    """A person's action on an issue: `ack`, `resolve` or `reopen` (StateError if not allowed)."""
+    allowed = {"ack": ("open", "acknowledged"), "resolve": ("open", "acknowledged"), "reopen": ("resolved",)}
+    if action not in allowed:
+        raise StateError(f"unknown action {action!r}: use ack, resolve or reopen")
+    if record.status not in allowed[action]:
+        hint = {"resolved": "reopen it first", "open": "it is open", "acknowledged": "it is acknowledged"}
+        raise StateError(f"issue {record.id} is {record.status}: cannot {action} it ({hint[record.status]})")
+    status = ACTIONS[action]
+    text = note or {"ack": "acknowledged", "resolve": "resolved", "reopen": "reopened"}[action]
+    changed = replace(record, status=status, notes=(*record.notes, Note(at, by, status, text)))
+    if action == "reopen":
+        changed = replace(changed, times_reopened=record.times_reopened + 1, resolved_in=None)
+    elif action == "resolve":
+        changed = replace(changed, resolved_in=record.last_period)
+    return changed

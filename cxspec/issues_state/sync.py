@@ -1,0 +1,81 @@
+"""Issue states after a run, and people's actions on them, stored in one transaction each.
+
+`state_period` says which period decides what is open: the latest stored period now (one
+place to change when runs learn which periods are complete).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cxspec.issues_state.machine import IssueRecord, Transition, act, advance
+from cxspec.issues_state.table import (
+    ISSUE_COLUMNS,
+    ISSUE_KEY,
+    ISSUES,
+    IssueStateError,
+    ensure_table,
+    project_lock,
+    read_issues,
+    refuse_unsupported,
+    supports_state,
+    write_issues,
+)
+from cxspec.runs.issues import detect_issues
+
+#: Transition hooks run inside the transaction that stores the transitions (the outbox).
+OnTransitions = Callable[[object, list[Transition]], None]
+
+
+def state_period(results, grain: str) -> str | None:
+    """The period whose issues decide the states: the latest complete one stored without
+    dimensions (cxspec/periods.py); None while no period is complete, so that a one-day month
+    neither raises nor resolves anything."""
+    from cxspec.periods import headline_period, in_progress
+
+    computed: dict[str, str] = {}
+    for r in results:
+        if not r.dimensions and r.computed_at and (r.period not in computed or r.computed_at < computed[r.period]):
+            computed[r.period] = r.computed_at
+    periods = sorted(computed)
+    period = headline_period(periods, computed, grain, None)
+    return None if period is None or period in in_progress(periods, computed, grain) else period
+
+
+def sync_issues(
+    warehouse, project, registry, results, at: str, *, escalate_after: int = 3, on_transitions=None
+) -> list[Transition]:
+    """Move every stored issue of the project on by what `results` show; return the
+    transitions. Engines without issue states (Spark) are left alone: nothing is kept."""
+    if not supports_state(warehouse):
+        return []
+    period = state_period(results, project.config.grain)
+    if period is None:
+        return []
+    seen = detect_issues(project, registry, [r for r in results if not r.dimensions], period)
+    project_id = project.config.project
+    with warehouse.transaction():
+        project_lock(warehouse, project_id, "issues")
+        ensure_table(warehouse, ISSUES, ISSUE_COLUMNS, ISSUE_KEY)
+        before = read_issues(warehouse, project_id)
+        after, transitions = advance(before, seen, period, at, escalate_after=escalate_after)
+        changed = [r for i, r in sorted(after.items()) if before.get(i) != r]
+        write_issues(warehouse, project_id, changed)
+        if on_transitions is not None and transitions:
+            on_transitions(warehouse, transitions)
+    return transitions
+
+
+def apply_action(warehouse, project_id: str, issue_id: str, action: str, note, by: str, at: str) -> IssueRecord:
+    """A person's `ack`, `resolve` or `reopen` of one issue, stored."""
+    refuse_unsupported(warehouse)
+    with warehouse.transaction():
+        project_lock(warehouse, project_id, "issues")
+        records = read_issues(warehouse, project_id)
+        record = records.get(issue_id)
+        if record is None:
+            known = ", ".join(sorted(records)[:5]) or "none stored yet: run `cxspec run` first"
+            raise IssueStateError(f"no issue {issue_id!r} in project {project_id!r} (issues: {known})")
+        changed = act(record, action, note, by, at)
+        write_issues(warehouse, project_id, [changed])
+    return changed

@@ -1,0 +1,154 @@
+"""`cxspec_outbox`: one row per transition and target, written in the transaction that
+stores the transition, so a delivery is never lost; claimed before sending, so two runs at
+once never send one twice; kept `pending` after a failure, so the next run retries it.
+
+A delivery claimed by a run that died before finishing is claimed again after
+`STALE_SECONDS` (its recipient may then get it a second time: the one case, documented).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from sqlglot import exp
+
+from cxspec.compiler.sqlkit import col, text
+from cxspec.issues_state.table import ensure_table, mine, project_lock
+from cxspec.runs.layout import existing_columns, table
+from cxspec.runs.static import literal
+
+OUTBOX = "cxspec_outbox"
+OUTBOX_COLUMNS = {
+    "project": "VARCHAR", "id": "VARCHAR", "issue": "VARCHAR", "transition": "VARCHAR", "period": "VARCHAR",
+    "target": "VARCHAR", "owner": "VARCHAR", "payload": "VARCHAR", "status": "VARCHAR", "tries": "INT",
+    "last_error": "VARCHAR", "created_at": "VARCHAR", "claimed_by": "VARCHAR", "claimed_at": "VARCHAR",
+    "sent_at": "VARCHAR",
+}  # fmt: skip
+OUTBOX_KEY = ("project", "id")
+STALE_SECONDS = 600
+_LOCK = "outbox"
+
+
+def payload(transition) -> dict:
+    """An issue as the webhook body lists it (docs/closing-the-loop.md)."""
+    record = transition.record
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "status": record.status,
+        "transition": transition.kind,
+        "metric": record.metric,
+        "dimensions": dict(record.dimensions),
+        "owner": record.owner,
+        "period": transition.period,
+        "message": record.message,
+    }
+
+
+def delivery_id(issue_id: str, transition: str, period: str, target: str) -> str:
+    key = "\n".join((issue_id, transition, period, target))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def enqueue(warehouse, project_id: str, transitions, targets, at: str) -> int:
+    """Add a pending delivery per transition and target that asks for it, once (inside the
+    caller's transaction). Returns how many were added."""
+    ensure_table(warehouse, OUTBOX, OUTBOX_COLUMNS, OUTBOX_KEY)
+    wanted = {}
+    for transition in transitions:
+        for target in targets:
+            if transition.kind in target.on:
+                key = delivery_id(transition.record.id, transition.kind, transition.period, target.key)
+                wanted[key] = (transition, target)
+    if not wanted:
+        return 0
+    query = exp.select(col("id")).from_(table(OUTBOX)).where(mine(project_id, sorted(wanted)))
+    _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
+    known = {r[0] for r in rows}
+    new = [
+        (
+            project_id, key, t.record.id, t.kind, t.period, target.key, t.record.owner,
+            json.dumps(payload(t), sort_keys=True, ensure_ascii=False), "pending", 0, None, at, None, None, None,
+        )  # fmt: skip
+        for key, (t, target) in sorted(wanted.items())
+        if key not in known
+    ]
+    if new:
+        warehouse.insert_rows(OUTBOX, list(OUTBOX_COLUMNS), new)
+    return len(new)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _stale_before(at: str) -> str:
+    moment = dt.datetime.strptime(at, "%Y-%m-%d %H:%M:%S") - dt.timedelta(seconds=STALE_SECONDS)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _claimable(project_id: str, at: str) -> exp.Expression:
+    stale = exp.and_(
+        exp.EQ(this=col("status"), expression=text("sending")),
+        exp.LT(this=col("claimed_at"), expression=text(_stale_before(at))),
+    )
+    pending = exp.EQ(this=col("status"), expression=text("pending"))
+    return exp.and_(mine(project_id), exp.or_(pending, stale))
+
+
+SELECTED = ("id", "issue", "transition", "period", "target", "owner", "payload", "tries", "status", "last_error")
+
+
+def pending(warehouse, project_id: str) -> list[dict]:
+    """The deliveries waiting (for `cxspec notify --dry-run`), oldest first."""
+    if existing_columns(warehouse, OUTBOX) is None:
+        return []
+    where = exp.and_(mine(project_id), exp.In(this=col("status"), expressions=[text("pending"), text("sending")]))
+    query = exp.select(*[col(c) for c in SELECTED]).from_(table(OUTBOX)).where(where)
+    _, rows = warehouse.execute(query.order_by(col("created_at"), col("id")).sql(dialect=warehouse.dialect))
+    return [dict(zip(SELECTED, r, strict=True)) for r in rows]
+
+
+def claim(warehouse, project_id: str, token: str, at: str | None = None) -> list[dict]:
+    """Mark the deliveries to send as this run's, in one transaction; return them."""
+    at = at or _now()
+    dialect = warehouse.dialect
+    with warehouse.transaction():
+        project_lock(warehouse, project_id, _LOCK)
+        if existing_columns(warehouse, OUTBOX) is None:
+            return []
+        update = exp.update(
+            table(OUTBOX),
+            {"status": text("sending"), "claimed_by": text(token), "claimed_at": text(at)},
+            where=_claimable(project_id, at),
+        )
+        warehouse.execute_statement(update.sql(dialect=dialect))
+        where = exp.and_(
+            mine(project_id),
+            exp.EQ(this=col("claimed_by"), expression=text(token)),
+            exp.EQ(this=col("status"), expression=text("sending")),
+        )
+        query = exp.select(*[col(c) for c in SELECTED]).from_(table(OUTBOX)).where(where)
+        _, rows = warehouse.execute(query.order_by(col("created_at"), col("id")).sql(dialect=dialect))
+    return [dict(zip(SELECTED, r, strict=True)) for r in rows]
+
+
+def finish(warehouse, project_id: str, token: str, outcomes: dict[str, tuple[str, int, str | None]]) -> None:
+    """Record each claimed delivery's outcome: id → (status, tries made, error)."""
+    dialect = warehouse.dialect
+    at = _now()
+    with warehouse.transaction():
+        project_lock(warehouse, project_id, _LOCK)
+        for delivery, (status, tries, error) in sorted(outcomes.items()):
+            values = {
+                "status": text(status),
+                "tries": exp.Add(this=col("tries"), expression=literal(tries)),
+                "last_error": literal(error),
+                "claimed_by": exp.Null(),
+            }
+            if status == "sent":
+                values["sent_at"] = text(at)
+            where = exp.and_(mine(project_id, [delivery]), exp.EQ(this=col("claimed_by"), expression=text(token)))
+            warehouse.execute_statement(exp.update(table(OUTBOX), values, where=where).sql(dialect=dialect))
