@@ -100,7 +100,7 @@ def test_the_cluster_has_two_workers_with_an_executor_each(cluster, cluster_url)
 
 
 @pytest.mark.parametrize("case", CLUSTER_CASES)
-def test_numbers_on_the_cluster(project, registry, cluster_url, case):
+def test_numbers_on_the_cluster(project, registry, cluster_url, case):  # noqa: F811
     query, where = CASES[case].query, CASES[case].where
     assert_matches(expected(query), run(project, registry, cluster_url, query, where))
 
@@ -125,7 +125,7 @@ SLEEP = "reflect('java.lang.Thread', 'sleep', CAST({ms} AS BIGINT)) IS NOT NULL"
         pytest.param(2, 300, id="after-a-checkpoint"),
     ],
 )
-def test_a_worker_killed_mid_query_changes_no_number(cluster, cluster_url, project, when, sleep_ms):
+def test_a_worker_killed_mid_query_changes_no_number(cluster, cluster_url, project, when, sleep_ms):  # noqa: F811
     """When both executors run a task of the query (for the `when`-th time: each row of the
     sources sleeps, so tasks last), a worker and its executor are SIGKILLed (a machine dying):
     Spark runs the lost work again on the other worker and the numbers are the reference's, as
@@ -138,16 +138,16 @@ def test_a_worker_killed_mid_query_changes_no_number(cluster, cluster_url, proje
     outcome: dict = {}
     where = f"{SLEEP.format(ms=sleep_ms)} AND {case.where}"
 
-    def query(registry):
+    def query(slow_registry):
         try:
-            outcome["got"] = run(project, registry, cluster_url, case.query, where)
+            outcome["got"] = run(project, slow_registry, cluster_url, case.query, where)
         except BaseException as exc:  # reported by the test thread
             outcome["error"] = exc
 
     cluster.wait_for_executors()
     victim = cluster.workers[0]
-    with registered_plugin(SlowRows(), "slow-rows", installed=True) as registry:
-        thread = threading.Thread(target=query, args=(registry,), daemon=True)
+    with registered_plugin(SlowRows(), "slow-rows", installed=True) as slow_registry:
+        thread = threading.Thread(target=query, args=(slow_registry,), daemon=True)
         thread.start()
         deadline = time.monotonic() + KILL_TIMEOUT
         for busy_time in range(1, when + 1):
