@@ -34,6 +34,20 @@ def _named(tree: exp.Expression, names) -> list[exp.Table]:
     ]
 
 
+def _checkpoint_level(session):
+    """Two copies of a checkpointed step's rows unless the session is local: a local checkpoint
+    is kept only by the executors that computed it and cannot be recomputed, so without a second
+    copy a query fails when one of them is lost (a worker dying mid-query)."""
+    from pyspark import StorageLevel
+
+    try:
+        master = session.sparkContext.master
+    except Exception:  # Spark Connect: the server's master is not known here
+        master = None
+    local = bool(master) and master.startswith("local")
+    return StorageLevel.MEMORY_AND_DISK if local else StorageLevel.MEMORY_AND_DISK_2
+
+
 class CteViews:
     """`run(session, tree)` → a DataFrame of the statement; `release()` drops what it made."""
 
@@ -41,6 +55,7 @@ class CteViews:
         self.session = session
         self.views: list[str] = []
         self.cached: list = []
+        self.checkpoint_level = _checkpoint_level(session)
 
     def run(self, tree: exp.Expression):
         with_ = _with_of(tree)
@@ -68,7 +83,7 @@ class CteViews:
             frame = self.session.sql(query.sql("spark"))
             if uses[name] >= 1:
                 # Computed now, its lineage cut: later plans read rows, not this plan again.
-                frame = frame.localCheckpoint(eager=True)
+                frame = frame.localCheckpoint(eager=True, storageLevel=self.checkpoint_level)
                 self.cached.append(frame)
             view = prefix + name
             frame.createOrReplaceTempView(view)
