@@ -34,7 +34,7 @@ def _named(tree: exp.Expression, names) -> list[exp.Table]:
     ]
 
 
-def _checkpoint(frame):
+def _checkpoint(frame, level):
     """(the checkpoint, its rows under the frame's column names): computed now, lineage cut.
 
     Spark keeps the constraints of the checkpointed plan (`x IS NOT NULL`…) and maps them
@@ -48,8 +48,22 @@ def _checkpoint(frame):
     """
     names = frame.columns
     stable = frame.toDF(*[f"__cx_column_{i}" for i in range(len(names))])
-    checkpoint = stable.localCheckpoint(eager=True)
+    checkpoint = stable.localCheckpoint(eager=True, storageLevel=level)
     return checkpoint, checkpoint.toDF(*names)
+
+
+def _checkpoint_level(session):
+    """Two copies of a checkpointed step's rows unless the session is local: a local checkpoint
+    is kept only by the executors that computed it and cannot be recomputed, so without a second
+    copy a query fails when one of them is lost (a worker dying mid-query)."""
+    from pyspark import StorageLevel
+
+    try:
+        master = session.sparkContext.master
+    except Exception:  # Spark Connect: the server's master is not known here
+        master = None
+    local = bool(master) and master.startswith("local")
+    return StorageLevel.MEMORY_AND_DISK if local else StorageLevel.MEMORY_AND_DISK_2
 
 
 class CteViews:
@@ -59,6 +73,7 @@ class CteViews:
         self.session = session
         self.views: list[str] = []
         self.cached: list = []
+        self.checkpoint_level = _checkpoint_level(session)
 
     def run(self, tree: exp.Expression):
         with_ = _with_of(tree)
@@ -86,7 +101,7 @@ class CteViews:
             frame = self.session.sql(query.sql("spark"))
             if uses[name] >= 1:
                 # Computed now, its lineage cut: later plans read rows, not this plan again.
-                checkpoint, frame = _checkpoint(frame)
+                checkpoint, frame = _checkpoint(frame, self.checkpoint_level)
                 self.cached.append(checkpoint)
             view = prefix + name
             frame.createOrReplaceTempView(view)

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,10 +69,8 @@ class Process:
         return self.popen.poll() is None
 
     def signal_group(self, sig: int) -> None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)  # the group this module started, nothing else
-        except ProcessLookupError:
-            pass
 
     def tail(self, chars: int = 1500) -> str:
         try:
@@ -163,7 +161,9 @@ class Cluster:
 
     def executor_pids(self, worker: Process) -> list[int]:
         """The executor JVMs a worker launched (in its process group), alive."""
-        out = subprocess.run(["ps", "-ww", "-e", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True)
+        out = subprocess.run(
+            ["ps", "-ww", "-e", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True
+        )
         pids = []
         for line in out.stdout.splitlines():
             pid, pgid, stat, args = line.split(None, 3)
@@ -193,16 +193,12 @@ class Cluster:
             process.signal_group(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in processes:
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             # The whole group, also when its leader is gone: an executor outliving its worker.
             process.signal_group(signal.SIGKILL)
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 def cluster_warehouse_url(cluster: Cluster, extra: str = "") -> str:

@@ -1,6 +1,7 @@
 """Spark Connect (sc://): a Connect server started here as a daemon with pyspark's own
-sbin/start-connect-server.sh on 127.0.0.1 (and stopped with sbin/stop-connect-server.sh), a query of the numbers fixture checked against the
-plain-Python reference, and `cxspec run` storing in the server's catalog (CatalogLayout)."""
+sbin/start-connect-server.sh on 127.0.0.1 and stopped with sbin/stop-connect-server.sh; a
+query of the numbers fixture checked against the plain-Python reference, and `cxspec run`
+storing in the server's catalog (CatalogLayout)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -127,10 +129,8 @@ def _wait_for_exit(pid: int | None, group: int | None) -> None:
     if _alive(pid):
         os.kill(pid, signal.SIGKILL)
     if group is not None:
-        try:
+        with suppress(ProcessLookupError, PermissionError):
             os.killpg(group, signal.SIGKILL)  # the group the start script made, nothing else
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def test_numbers_on_spark_connect(connect_url):
