@@ -338,3 +338,13 @@ def test_strongly_collinear_drivers_are_a_warning_with_their_vif(make_project, r
     exit_code, out, err = run_main("drivers", str(root), "--format", "json")
     assert exit_code in (0, None) and "CX606" in err and "variance inflation factor" in err
     assert len(json.loads(out)["drivers"]) == 2
+
+
+def test_a_source_without_key_or_entity_has_no_interval(make_project, run_main):
+    rows = [(i % 7 + (i % 3), i % 5, (i * 7) % 11) for i in range(1, 40)]
+    lines = ["id,y,x1,x2"] + [",".join(map(str, (i, *r))) for i, r in enumerate(rows, 1)]
+    spec = SPEC.format(min_sample=3).replace("    key: id\n", "")
+    root = make_project({"specs/a.yaml": spec, "data/s.csv": "\n".join(lines) + "\n"})
+    exit_code, out, err = run_main("drivers", str(root), "--format", "json")
+    assert exit_code in (0, None) and "CX605" in err
+    assert all(r["lower"] is None and r["upper"] is None for r in json.loads(out)["drivers"])

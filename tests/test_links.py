@@ -237,3 +237,24 @@ def test_cli_json_has_the_contract_shape(run_main):
 def test_cli_usage_errors(run_main):
     assert run_main("links", str(FIXTURE), "nope")[0] == 2
     assert run_main("links", str(FIXTURE), "--from", "2026-05-01", "--to", "2026-01-01")[0] == 2
+
+
+def test_an_empty_group_has_no_contrast(make_project):
+    from cxspec.links.compute import compute_links
+
+    root = make_project({
+        "specs/a.yaml": (
+            "version: 1\nsources:\n"
+            "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
+            "  - {id: s, type: file, path: data/s.csv, entity: c, start: b, end: e}\n"
+            "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
+            "    outcome: {source: s, event: end, within: 30d}\n"
+        ),
+        "data/r.csv": "c,at,score\n1,2026-01-01 00:00:00,10\n2,2026-01-02 00:00:00,9\n",
+        "data/s.csv": "c,b,e\n1,2025-01-01 00:00:00,2026-01-10 00:00:00\n2,2025-01-01 00:00:00,\n",
+    })  # fmt: skip
+    project = validate_project(root, default_registry()).project
+    outcome = computed(project, "duckdb:///:memory:", as_of=dt.datetime(2026, 6, 1))
+    assert outcome.contrasts == [] and [d.code for d in outcome.diagnostics] == ["CX611"]
+    promoters = next(g for g in outcome.groups if g.group == "promoter")
+    assert (promoters.n, promoters.value) == (2, 50.0)
