@@ -53,7 +53,9 @@ def cli():
     help="How to print the problems.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-@click.option("--data", "data", is_flag=True, help="Check the sources against their data on the warehouse too.")
+@click.option(
+    "--data", "data", is_flag=True, help="Check the sources against their data on the warehouse too."
+)
 @click.option("--warehouse", help="Where --data reads the sources: the project's warehouse when absent.")
 @as_of_option(default_now=True)
 @click.pass_context
