@@ -55,7 +55,9 @@ def cli():
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @data_root_option
-@click.option("--data", "data", is_flag=True, help="Check the sources against their data on the warehouse too.")
+@click.option(
+    "--data", "data", is_flag=True, help="Check the sources against their data on the warehouse too."
+)
 @click.option("--warehouse", help="Where --data reads the sources: the project's warehouse when absent.")
 @as_of_option(default_now=True)
 @click.pass_context

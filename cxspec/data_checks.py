@@ -92,14 +92,18 @@ def checked_sources(warehouse, project, registry, metric_ids, as_of) -> dict[str
     """What the sources of these metrics leave out; DataCheckError when their data has errors
     (warnings are left to `cxspec validate --data`: what they leave out is counted)."""
     sink = DiagnosticSink()
-    left_out = check_data(warehouse, project, registry, sink, sources_of(project, registry, metric_ids), as_of)
+    left_out = check_data(
+        warehouse, project, registry, sink, sources_of(project, registry, metric_ids), as_of
+    )
     errors = [d for d in sink.items if d.severity is Severity.ERROR]
     if errors:
         raise DataCheckError(errors, project.root)
     return left_out
 
 
-def check_data(warehouse, project, registry, sink, source_ids, as_of: dt.datetime | None) -> dict[str, LeftOut]:
+def check_data(
+    warehouse, project, registry, sink, source_ids, as_of: dt.datetime | None
+) -> dict[str, LeftOut]:
     """Check each source against its data on an open warehouse; problems go to `sink`.
     Returns what each checked source leaves out."""
     resolver = Resolver(project, registry, warehouse=warehouse)
@@ -109,8 +113,10 @@ def check_data(warehouse, project, registry, sink, source_ids, as_of: dt.datetim
         source = project.sources[source_id]
         try:
             resolution = resolver.resolve([source])
-            relation = resolution.relation(source)
-            columns, _ = warehouse.execute(_select(relation, limit=0).sql(dialect=warehouse.dialect))
+            columns = list(resolution[source_id].column_types)
+            if not columns:  # the warehouse did not say: ask for none of its rows
+                relation = resolution.relation(source)
+                columns, _ = warehouse.execute(_select(relation, limit=0).sql(dialect=warehouse.dialect))
         except WarehouseError as exc:
             sink.add(
                 "CX410",
@@ -232,13 +238,13 @@ class _SourceCheck:
             value = str(value)
             if not value.strip():
                 continue  # blank text reads as no time
-            if source.time_format:
-                parsed = parse_with_format(value, source.time_format)
-            else:
-                parsed = parse_iso(value)
+            fmt = source.time_format
+            parsed = parse_with_format(value, fmt) if fmt else parse_iso(value)
             if parsed is not None:
                 continue
-            (two_digit if not source.time_format and TWO_DIGIT_YEAR.match(value) else bad).append((value, count))
+            (two_digit if not source.time_format and TWO_DIGIT_YEAR.match(value) else bad).append(
+                (value, count)
+            )
         where = source.loc(field)
         if two_digit:
             total = sum(c for _, c in two_digit)
@@ -251,7 +257,11 @@ class _SourceCheck:
             )
         if bad:
             total = sum(c for _, c in bad)
-            fits = f"time_format {source.time_format!r}" if source.time_format else "ISO 8601 (2026-03-31T23:30:00Z)"
+            fits = (
+                f"time_format {source.time_format!r}"
+                if source.time_format
+                else "ISO 8601 (2026-03-31T23:30:00Z)"
+            )
             self.sink.add(
                 "CX411",
                 f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "

@@ -184,4 +184,13 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
     ]
 
 
-__all__ = ["MetricFailure", "MetricResult", "MetricsFailed", "WarehouseError", "compile_for", "compute", "compute_with", "connect"]
+__all__ = [
+    "MetricFailure",
+    "MetricResult",
+    "MetricsFailed",
+    "WarehouseError",
+    "compile_for",
+    "compute",
+    "compute_with",
+    "connect",
+]

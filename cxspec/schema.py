@@ -169,7 +169,6 @@ SOURCE_COMMON = {
     "time_format": {
         "type": "string",
         "minLength": 2,
-        "pattern": "%",
         "description": "How the time columns are written, strptime-style (\"%m/%d/%y %H:%M\").",
     },
     "start": {"type": "string", "minLength": 1, "description": "Column where an entity starts."},

@@ -20,9 +20,7 @@ def did_you_mean_name(word: str, choices) -> str | None:
         return close
     parts = set(str(word).lower().split("_"))
     found = [
-        str(c)
-        for c in choices
-        if str(c).lower() in parts or str(word).lower() in str(c).lower().split("_")
+        str(c) for c in choices if str(c).lower() in parts or str(word).lower() in str(c).lower().split("_")
     ]
     return f"did you mean {found[0]!r}?" if len(found) == 1 else None
 

@@ -184,7 +184,9 @@ def test_a_typo_d_year_cannot_create_periods(make_project, warehouse):
     """One end in 2204 and one start in 2204: with the as-of time, the churn spine ends in
     April 2026 (the last real end), the 2204 start is left out, the 2204 end is an active
     subscription; numbers as plain Python computes them. Without it (main), 2204 periods."""
-    root = make_project({"specs/m.yaml": CHURN_SPECS, "data/subs.csv": SUBSCRIPTIONS}, config=CONFIG.replace("day", "month"))
+    root = make_project(
+        {"specs/m.yaml": CHURN_SPECS, "data/subs.csv": SUBSCRIPTIONS}, config=CONFIG.replace("day", "month")
+    )
     results = compute(load_project(root), Request(as_of=AS_OF), REGISTRY, warehouse)
     churn = {r.period: (r.value, r.n) for r in results if r.metric == "churn"}
     want = churn_expected(rows_of(SUBSCRIPTIONS), AS_OF)
@@ -196,8 +198,12 @@ def test_a_typo_d_year_cannot_create_periods(make_project, warehouse):
 
 def test_the_as_of_time_is_counted_and_reported(make_project, run_main):
     """`query` counts what the as-of time leaves out, per source (JSON `left_out`)."""
-    root = make_project({"specs/m.yaml": CHURN_SPECS, "data/subs.csv": SUBSCRIPTIONS}, config=CONFIG.replace("day", "month"))
-    code, out, err = run_main("query", str(root), "-m", "new_subs", "--as-of", "2026-06-30", "--format", "json")
+    root = make_project(
+        {"specs/m.yaml": CHURN_SPECS, "data/subs.csv": SUBSCRIPTIONS}, config=CONFIG.replace("day", "month")
+    )
+    code, out, err = run_main(
+        "query", str(root), "-m", "new_subs", "--as-of", "2026-06-30", "--format", "json"
+    )
     assert code == 0, err
     document = json.loads(out)
     assert document["left_out"] == {

@@ -62,7 +62,9 @@ def test_a_misspelt_column_is_found_at_the_spec(make_project, warehouse, run_mai
 
 def test_the_time_and_other_source_fields_are_checked_too(make_project, run_main):
     specs = MISSPELT.replace("time: at}", "time: at_time, entity: customer}").replace("csat_score", "csat")
-    root = make_project({"specs/m.yaml": specs, "data/survey.csv": SURVEY}, config=config("duckdb:///:memory:"))
+    root = make_project(
+        {"specs/m.yaml": specs, "data/survey.csv": SURVEY}, config=config("duckdb:///:memory:")
+    )
     code, out, _ = run_main("validate", str(root), "--data")
     assert code == 1
     assert "specs/m.yaml:3:59: error CX404: time of source 'survey' names 'at_time'" in out
@@ -84,10 +86,15 @@ metrics:
 
 def test_two_digit_years_are_refused_without_a_time_format(make_project, warehouse, run_main):
     """A spreadsheet's re-save (`8/22/22 15:44`) would land in year 22 (or fail): CX412."""
-    root = make_project({"specs/m.yaml": TWO_DIGIT_SPECS, "data/survey.csv": TWO_DIGIT}, config=config(warehouse))
+    root = make_project(
+        {"specs/m.yaml": TWO_DIGIT_SPECS, "data/survey.csv": TWO_DIGIT}, config=config(warehouse)
+    )
     code, out, err = run_main("query", str(root), "--from", "2022-01-01")
     assert code == 1 and out == ""
-    assert "specs/m.yaml:3:59: error CX412: 4 rows of source 'survey' have a 'submitted' with a two-digit year" in err
+    assert (
+        "specs/m.yaml:3:59: error CX412: 4 rows of source 'survey' have a 'submitted' with a two-digit year"
+        in err
+    )
     assert 'time_format: "%m/%d/%y %H:%M"' in err
 
 
@@ -116,12 +123,17 @@ def test_times_that_do_not_parse_are_counted(make_project, warehouse, run_main):
     root = make_project({"specs/m.yaml": specs, "data/survey.csv": data}, config=config(warehouse))
     code, out, err = run_main("run", str(root), "--quiet")
     assert code == 1 and "Traceback" not in err
-    assert "error CX411: 2 rows of source 'survey' have a 'at' that is not a time ('2026-13-45T99:00:00Z', 'soon')" in err
+    assert (
+        "error CX411: 2 rows of source 'survey' have a 'at' that is not a time ('2026-13-45T99:00:00Z', 'soon')"
+        in err
+    )
 
 
 # -- rows without a time: counted, shown ---------------------------------------------------------
 
-NO_TIME = "id,at,csat\n1,2026-01-05T10:00:00Z,5\n2,,3\n3,2026-02-07T10:00:00Z,4\n4,,1\n5,2026-02-08T10:00:00Z,2\n"
+NO_TIME = (
+    "id,at,csat\n1,2026-01-05T10:00:00Z,5\n2,,3\n3,2026-02-07T10:00:00Z,4\n4,,1\n5,2026-02-08T10:00:00Z,2\n"
+)
 
 
 def test_rows_without_a_time_are_counted_in_query_and_reports(make_project, warehouse, run_main, tmp_path):
@@ -132,7 +144,9 @@ def test_rows_without_a_time_are_counted_in_query_and_reports(make_project, ware
     code, out, err = run_main("query", str(root), "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    assert document["left_out"] == {"survey": {"rows": len(rows), "no_time": no_time, "after_as_of": 0, "ends_after_as_of": 0}}
+    assert document["left_out"] == {
+        "survey": {"rows": len(rows), "no_time": no_time, "after_as_of": 0, "ends_after_as_of": 0}
+    }
     assert sum(r["n"] for r in document["results"]) == len(rows) - no_time
     code, out, err = run_main("query", str(root))
     assert f"left out of source 'survey' ({len(rows)} rows): {no_time} without a time" in out
@@ -149,8 +163,10 @@ def test_rows_without_a_time_are_counted_in_query_and_reports(make_project, ware
 
 
 def test_an_empty_source_is_a_warning(make_project, run_main):
-    specs = MISSPELT.replace("csat_score", "csat").replace("time: at}", "time: at, filter: \"csat > 9\"}")
-    root = make_project({"specs/m.yaml": specs, "data/survey.csv": SURVEY}, config=config("duckdb:///:memory:"))
+    specs = MISSPELT.replace("csat_score", "csat").replace("time: at}", 'time: at, filter: "csat > 9"}')
+    root = make_project(
+        {"specs/m.yaml": specs, "data/survey.csv": SURVEY}, config=config("duckdb:///:memory:")
+    )
     code, out, _ = run_main("validate", str(root), "--data")
     assert code == 0
     assert "warning CX415: source 'survey' has no rows after its filter" in out
@@ -184,7 +200,9 @@ def stored_rows(root, metric=None):
     from cxspec.runs.run import stored_results
 
     results = stored_results(load_project(root), REGISTRY).results
-    return sorted((r.metric, r.period, r.value, r.n, r.computed_at) for r in results if metric in (None, r.metric))
+    return sorted(
+        (r.metric, r.period, r.value, r.n, r.computed_at) for r in results if metric in (None, r.metric)
+    )
 
 
 def test_a_run_stores_every_metric_it_can(make_project, warehouse, run_main, tmp_path):
@@ -195,7 +213,9 @@ def test_a_run_stores_every_metric_it_can(make_project, warehouse, run_main, tmp
     bad_before = stored_rows(root, "bad")
     assert [(p, v) for _, p, v, _, _ in bad_before] == [("2026-01-01", 0.0), ("2026-02-01", 1.0)]
 
-    (root / "specs" / "m.yaml").write_text(specs.replace("note = 'x'", REFUSED[engine_of(warehouse)]), "utf-8")
+    (root / "specs" / "m.yaml").write_text(
+        specs.replace("note = 'x'", REFUSED[engine_of(warehouse)]), "utf-8"
+    )
     new_data = TICKETS + "4,2026-02-09T10:00:00Z,15,\n"
     (root / "data" / "t.csv").write_text(new_data, "utf-8")
     code, out, err = run_main("run", str(root), "--quiet", "--out", str(tmp_path / "out"))
@@ -228,7 +248,9 @@ def test_fail_fast_stops_at_the_first_failure(make_project, warehouse, run_main)
     code, _, err = run_main("run", str(root), "--quiet")
     assert code == 0, err
     before = stored_rows(root)
-    (root / "specs" / "m.yaml").write_text(specs.replace("note = 'x'", REFUSED[engine_of(warehouse)]), "utf-8")
+    (root / "specs" / "m.yaml").write_text(
+        specs.replace("note = 'x'", REFUSED[engine_of(warehouse)]), "utf-8"
+    )
     (root / "data" / "t.csv").write_text(TICKETS + "4,2026-02-09T10:00:00Z,15,\n", "utf-8")
     code, _, err = run_main("run", str(root), "--quiet", "--fail-fast")
     assert code == 1

@@ -82,7 +82,9 @@ def metric_queries(statements: list[str]) -> list[str]:
 
 def test_compile_for_the_warehouse_prints_what_query_and_run_execute(project_dir, run_main, executed):
     url = f"duckdb:///{(project_dir / 'results.duckdb').as_posix()}"
-    code, stdout, stderr = run_main("compile", str(project_dir), "--warehouse", url)
+    # The same --as-of for all three: query and run default to now, compile to no bound.
+    as_of = ("--as-of", "2030-01-01")
+    code, stdout, stderr = run_main("compile", str(project_dir), "--warehouse", url, *as_of)
     assert code == 0, stderr
     printed = printed_queries(stdout)
     assert len(printed) == 3  # one query per source
@@ -91,14 +93,14 @@ def test_compile_for_the_warehouse_prints_what_query_and_run_execute(project_dir
     assert "CAST(\"text_time\" AS TIMESTAMPTZ) AT TIME ZONE 'UTC'" in stdout
 
     executed.clear()
-    code, _, stderr = run_main("query", str(project_dir), "--warehouse", url)
+    code, _, stderr = run_main("query", str(project_dir), "--warehouse", url, *as_of)
     assert code == 0, stderr
     by_query = metric_queries(executed)
     assert len(by_query) == len(printed)
     assert all(same_statement(p, e) for p, e in zip(printed, by_query, strict=True))
 
     executed.clear()
-    code, _, stderr = run_main("run", str(project_dir), "--warehouse", url, "--quiet")
+    code, _, stderr = run_main("run", str(project_dir), "--warehouse", url, "--quiet", *as_of)
     assert code == 0, stderr
     by_run = metric_queries(executed)
     assert len(by_run) == len(printed)

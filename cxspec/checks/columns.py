@@ -60,7 +60,9 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
         for dimension in source.dimensions:
             if not dimension.expr and dimension.name.lower() not in columns:
                 what = f"dimension {dimension.name!r} of source {source_id!r}"
-                _report(sink, dimension.name, source_id, columns, what, _dimension_location(source, dimension))
+                _report(
+                    sink, dimension.name, source_id, columns, what, _dimension_location(source, dimension)
+                )
         what = f"filter of source {source_id!r}"
         fragment(source_id, source.file, source.raw, "filter", source.filter, what)
         for dimension in source.dimensions:

@@ -109,7 +109,6 @@ def render_csv(results, dimensions) -> str:
 @as_of_option(default_now=True)
 def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
-    from cxspec.compiler.plan import Planner
     from cxspec.data_checks import checked_sources
     from cxspec.finite import check_finite
     from cxspec.query import compute_with, connect
@@ -118,9 +117,11 @@ def query_command(project, warehouse, fmt, **request_args):
     loaded = load_or_exit(project, "execute")
     request = build_request(**request_args)
     registry = default_registry()
+    unknown = [m for m in request.metrics if m not in loaded.metrics]
     with connect(warehouse, loaded, registry) as opened:
-        plan = Planner(loaded, registry, opened.dialect).plan(request)  # an unknown metric first
-        left_out = checked_sources(opened, loaded, registry, plan.outputs, request.as_of)
+        metrics = request.metrics or sorted(loaded.metrics)
+        # An unknown metric is reported by the planner (with a hint), before any data is read.
+        left_out = {} if unknown else checked_sources(opened, loaded, registry, metrics, request.as_of)
         results = compute_with(opened, loaded, request, registry)
     check_finite(results, "nothing was printed")
     dimensions = list(request.by)

@@ -132,7 +132,6 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
         click.echo(nothing_computed(start, end), err=True)
     progress("writing reports")
     report = build_model(stored, registry)
-    failures += [str(f) for f in stored.failures]
     written = []
     for output in files_written_by_run(registry):
         try:
@@ -164,8 +163,12 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
 
         if report_diagnostics(loaded, stored.diagnostics):
             failures.append("drivers analyses or links with data problems (above)")
+    if stored.failures:  # one line each, then what else failed
+        lines = [str(f) for f in stored.failures]
+        lines += ["; ".join(failures)] if failures else []
+        raise CxspecError("\n".join(lines) + "\n(the other results are stored)")
     if failures:
-        raise CxspecError("\n".join(failures) + "\n(the other results are stored)")
+        raise CxspecError("; ".join(failures) + " (the results are stored)")
 
 
 @click.command("report")

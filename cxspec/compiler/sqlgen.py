@@ -387,7 +387,8 @@ class Generator:
         )
         access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))
         result = with_empty_value(plan, plan.type.result(plan.metric, access, self.context(scan)))
-        # Groups are there only where a metric's filter matched a row (the WHEREs above).
+        # Groups are there only where a metric's filter matched a row (the WHEREs above), or,
+        # for types with an empty value (counts), wherever the source has rows.
         return self.result_select(
             col("metric"),
             result,

@@ -60,13 +60,17 @@ class DuckDBWarehouse(Warehouse):
         return None if path == ":memory:" else Path(path)
 
     def column_types(self, relation):
-        # DESCRIBE reads a Parquet file's metadata and a CSV file's sniffed sample only.
-        query = exp.Describe(this=exp.select("*").from_(relation.copy(), copy=False))
-        try:
-            rows = self.connection.execute(query.sql(dialect="duckdb")).fetchall()
-        except duckdb.Error:
-            return {}  # the query itself will report the problem
-        return {row[0]: str(row[1]).upper() for row in rows}
+        # DESCRIBE reads a Parquet file's metadata and a CSV file's sniffed sample only; it is
+        # asked once per relation and connection (the data checks, then the compiler).
+        query = exp.Describe(this=exp.select("*").from_(relation.copy(), copy=False)).sql(dialect="duckdb")
+        known = self.__dict__.setdefault("_column_types", {})
+        if query not in known:
+            try:
+                rows = self.connection.execute(query).fetchall()
+            except duckdb.Error:
+                return {}  # the query itself will report the problem
+            known[query] = {row[0]: str(row[1]).upper() for row in rows}
+        return dict(known[query])
 
     def execute(self, sql):
         try:
