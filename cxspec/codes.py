@@ -153,6 +153,8 @@ CODES: dict[str, Code] = {
             "A goal threshold the metric can never reach or always meets.",
         ),
         Code("CX311", "option does not apply", _E, "A field that has no effect with the other fields given."),
+        Code("CX320", "invalid notify target", _E, "A `notify:` target lacks what its type needs, or has another type's field."),
+        Code("CX321", "unknown metric in cxspec.yaml", _E, "A benchmark or initiative names a metric the project does not have."),
         # Data files
         Code(
             "CX401",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cxspec.check_context import CheckContext, Phase
-from cxspec.checks import columns, cycles, depth, fragments, references, values, warehouse
+from cxspec.checks import columns, cycles, depth, fragments, loop_config, references, values, warehouse
 from cxspec.checks import text as control_characters
 
 #: Run in this order over a built project; each is given the CheckContext and reports to its sink.
@@ -14,6 +14,7 @@ CHECKS = (
     values.check,
     fragments.check,
     warehouse.check,
+    loop_config.check,
     columns.check,
     control_characters.check,
 )
