@@ -168,6 +168,8 @@ CODES: dict[str, Code] = {
         ),
         Code("CX315", "top box needs a scale", _E, "`groups: top_box` needs the `scale` of the score."),
         Code("CX316", "driver is the outcome", _E, "A driver cannot be the outcome column it explains."),
+        Code("CX320", "invalid notify target", _E, "A `notify:` target lacks what its type needs, or has another type's field."),
+        Code("CX321", "unknown metric in cxspec.yaml", _E, "A benchmark or initiative names a metric the project does not have."),
         Code(
             "CX330",
             "previous id in use",

@@ -196,3 +196,22 @@ def test_initiative_impact_is_tested_like_a_drop(tmp_path):
     report_issues(tmp_path, root)
     (row,) = json.loads((tmp_path / "out-early" / "report.json").read_text())["initiatives"]
     assert row["verdict"] == "not enough periods yet" and row["p_value"] is None
+
+
+def test_targets_benchmarks_and_initiatives_are_checked_at_file_line_col(tmp_path):
+    config = {
+        "notify": [{"type": "webhook", "url_env": "X", "host": "smtp.example.com"}, {"type": "email", "from": "a@b.c"}],
+        "benchmarks": [{"metric": "avgg", "name": "Rival", "value": 1}],
+        "initiatives": [{"id": "i", "date": "2026-01-01", "metrics": ["avg", "nope"]}],
+    }
+    root = make(tmp_path, {1: [7]}, config=config)
+    result = run_cli("validate", root, "--format", "json")
+    assert result.exit_code == 1
+    found = sorted((d["code"], d["message"]) for d in json.loads(result.stdout)["diagnostics"])
+    assert found == [
+        ("CX320", "host does not apply to a webhook target"),
+        ("CX320", "notify target 2 (email) needs host"),
+        ("CX321", "benchmark names unknown metric 'avgg'"),
+        ("CX321", "initiative names unknown metric 'nope'"),
+    ]
+    assert all(d["file"] == "cxspec.yaml" and d["line"] > 1 for d in json.loads(result.stdout)["diagnostics"])
