@@ -187,6 +187,12 @@ CODES: dict[str, Code] = {
             "A text column compared with a number or a boolean (`score >= 9` where some scores are "
             "words): engines disagree.",
         ),
+        Code(
+            "CX407",
+            "not a boolean used as a condition",
+            _E,
+            "A text or number column used as a condition (`condition: flag`): engines disagree.",
+        ),
         # SQL fragments
         Code("CX501", "SQL syntax error", _E, "The fragment does not parse as SQL."),
         Code(

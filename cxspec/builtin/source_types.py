@@ -10,6 +10,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from cxspec.column_types import DECLARED, csv_types, typed_reader
+from cxspec.diagnostics import CxspecError
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
@@ -105,6 +106,10 @@ class FileSource(SourceType):
     def relation(self, source, reading):
         reader = self.data_file(source).duckdb_reader()
         types = csv_types(source, self, reading.project)
+        refusal = types.refusal() if types is not None else None
+        if refusal is not None:
+            where = f"{source.loc('path')}: data file {source.raw['path']!r} of source {source.id!r}"
+            raise CxspecError(f"{where}: {refusal}")
         return reading.local(source, typed_reader(reader, types) if types is not None else reader)
 
 
