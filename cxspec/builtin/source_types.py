@@ -66,6 +66,7 @@ class FileSource(SourceType):
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
         "columns": {
             "type": "object",
+            "minProperties": 1,
             "description": "Column name → type (boolean, integer, number, text, date, timestamp); "
             "undeclared CSV columns are typed from all their values.",
             "additionalProperties": {"enum": sorted(DECLARED)},
