@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from cxspec.column_types import csv_types, measured_numbers
+from cxspec.column_types import measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.source_type import Reading
 
@@ -104,7 +104,8 @@ class Resolver:
             # warehouse that reads files itself, Spark, types them its own way).
             file_types = None
             if source.id not in self.read_by_warehouse:
-                file_types = csv_types(source, self.registry.source_types.get(source.type), self.project)
+                source_type = self.registry.source_types.get(source.type)
+                file_types = source_type.file_types(source, self.project) if source_type else None
             if file_types is not None:
                 types.update(file_types.as_dict(self.dialect))
             numbers = measured_numbers(file_types)

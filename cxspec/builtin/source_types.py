@@ -104,9 +104,12 @@ class FileSource(SourceType):
         path = source.raw["path"]
         return DataFile(path, source.raw.get("format") or file_format(path), source.raw.get("delimiter"))
 
+    def file_types(self, source, project):
+        return csv_types(source, self, project)
+
     def relation(self, source, reading):
         reader = self.data_file(source).duckdb_reader()
-        types = csv_types(source, self, reading.project)
+        types = self.file_types(source, reading.project)
         refusal = types.refusal() if types is not None else None
         if refusal is not None:
             where = f"{source.loc('path')}: data file {source.raw['path']!r} of source {source.id!r}"
