@@ -223,6 +223,12 @@ CODES: dict[str, Code] = {
             "words): engines disagree.",
         ),
         Code(
+            "CX407",
+            "not a boolean used as a condition",
+            _E,
+            "A text or number column used as a condition (`condition: flag`): engines disagree.",
+        ),
+        Code(
             "CX410",
             "source cannot be read",
             _E,

@@ -83,12 +83,24 @@ class ColumnType:
     values: int = 0
     #: A text column with numbers: the name of its companion column of those numbers.
     numbers: str | None = None
+    #: Values holding a NUL character, which PostgreSQL cannot store: refused everywhere.
+    nuls: int = 0
 
 
 @dataclass(frozen=True)
 class FileTypes:
     columns: tuple[ColumnType, ...]
     rows: int
+
+    def refusal(self) -> str | None:
+        """Why the file cannot be read the same way on every engine, if it cannot."""
+        for column in self.columns:
+            if column.nuls:
+                return (
+                    f"{column.nuls:,} value(s) of column {column.name!r} hold a NUL character, which "
+                    "PostgreSQL cannot store; remove them from the file"
+                )
+        return None
 
     def get(self, name: str) -> ColumnType | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -214,17 +226,20 @@ def _if_parses(value: exp.Expression, to: str, name: str) -> exp.Expression:
 
 
 def profile_query(reader: exp.Expression, columns: list[str]) -> exp.Select:
-    """One aggregate pass: per column, its non-empty values and how many fall in each class."""
-    inner = exp.select(
-        *(
-            exp.alias_(value_class(exp.column(n, quoted=True)), f"c{i}", copy=False)
-            for i, n in enumerate(columns)
-        )
-    ).from_(reader.copy(), copy=False)
+    """One aggregate pass: per column, its non-empty values, how many hold a NUL character,
+    and how many fall in each class."""
+    items = []
+    for i, name in enumerate(columns):
+        value = exp.column(name, quoted=True)
+        items.append(exp.alias_(value_class(value), f"c{i}", copy=False))
+        nul = _fn("strpos", value.copy(), _fn("chr", exp.Literal.number(0)))
+        items.append(exp.alias_(exp.GT(this=nul, expression=exp.Literal.number(0)), f"n{i}", copy=False))
+    inner = exp.select(*items).from_(reader.copy(), copy=False)
     select = exp.select(exp.Count(this=exp.Star()))
     for i, _ in enumerate(columns):
         column = exp.column(f"c{i}")
         select = select.select(exp.Count(this=column.copy()), copy=False)
+        select = select.select(exp.CountIf(this=exp.column(f"n{i}")), copy=False)
         for letter, _, _ in _CLASSES:
             test = exp.EQ(this=column.copy(), expression=exp.Literal.string(letter))
             select = select.select(exp.CountIf(this=test), copy=False)
@@ -349,19 +364,19 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
         row = con.execute(profile_query(text, names).sql("duckdb")).fetchone()
         rows, position, decided = row[0], 1, []
         for name in names:
-            values = row[position]
-            counts = kind_counts(row[position + 1 : position + 1 + len(_CLASSES)])
-            position += 1 + len(_CLASSES)
-            decided.append((name, values, counts, *decide(counts, values, declared.get(name))))
-        unfit = {name: declared[name] for name, _, _, _, misfits in decided if misfits}
+            values, nuls = row[position], row[position + 1] or 0
+            counts = kind_counts(row[position + 2 : position + 2 + len(_CLASSES)])
+            position += 2 + len(_CLASSES)
+            decided.append((name, values, nuls, counts, *decide(counts, values, declared.get(name))))
+        unfit = {name: declared[name] for name, _, _, _, _, misfits in decided if misfits}
         examples = _examples(con, text, unfit) if unfit else {}
     finally:
         con.close()
     columns = []
-    for name, values, counts, kind, misfits in decided:
+    for name, values, nuls, counts, kind, misfits in decided:
         numbers = number_column(name) if kind == "VARCHAR" and counts["DOUBLE"] else None
         columns.append(
-            ColumnType(name, kind, declared.get(name), misfits, examples.get(name), values, numbers)
+            ColumnType(name, kind, declared.get(name), misfits, examples.get(name), values, numbers, nuls)
         )
     return FileTypes(tuple(columns), rows)
 

@@ -190,6 +190,9 @@ class _Compiler:
         extra = self.compile(value)  # a map: keys outside `properties` hold values of this schema
         return lambda x: not isinstance(x, dict) or all(k in allowed or extra(v) for k, v in x.items())
 
+    def k_minProperties(self, value, schema) -> Check:
+        return lambda x: not isinstance(x, dict) or len(x) >= value
+
     def k_propertyNames(self, value, schema) -> Check:
         check = self.compile(value)
         return lambda x: not isinstance(x, dict) or all(isinstance(k, str) and check(k) for k in x)

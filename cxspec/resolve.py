@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from cxspec.column_types import csv_types, measured_numbers
+from cxspec.column_types import measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.source_type import Reading
 
@@ -90,6 +90,8 @@ class Resolver:
         self.warehouse = warehouse
         self.dialect = warehouse.dialect if warehouse is not None else dialect
         self.reading = Reading(project, self.dialect, warehouse)
+        #: Sources whose relation the warehouse gave (it reads their files itself).
+        self.read_by_warehouse: set[str] = set()
 
     def resolve(self, sources: Iterable[Source]) -> Resolution:
         resolution = Resolution(self.project, self.dialect)
@@ -98,8 +100,12 @@ class Resolver:
                 continue
             relation = self.relation(source)
             types = dict(self.warehouse.column_types(relation.copy())) if self.warehouse is not None else {}
-            # A CSV file's types come from the one typing rule, whoever reads it.
-            file_types = csv_types(source, self.registry.source_types.get(source.type), self.project)
+            # A CSV file read through its source type is typed by the one typing rule (a
+            # warehouse that reads files itself, Spark, types them its own way).
+            file_types = None
+            if source.id not in self.read_by_warehouse:
+                source_type = self.registry.source_types.get(source.type)
+                file_types = source_type.file_types(source, self.project) if source_type else None
             if file_types is not None:
                 types.update(file_types.as_dict(self.dialect))
             numbers = measured_numbers(file_types)
@@ -118,6 +124,7 @@ class Resolver:
         if self.warehouse is not None:
             relation = self.warehouse.relation(source, source_type)
         if relation is not None:
+            self.read_by_warehouse.add(source.id)
             return relation_shape(relation, source, f"the {self.warehouse.name} warehouse")
         relation = self.own_relation(source, source_type)
         return relation_shape(relation, source, self.origin(source))

@@ -92,6 +92,11 @@ class SourceType:
         path = source.get("path") if "path" in self.fields else None
         return path if isinstance(path, str) else None
 
+    def file_types(self, source: Source, project: Project):
+        """The types its `relation` gives the columns of a CSV file, by cxspec's one typing rule
+        (a `cxspec.column_types.FileTypes`), or None when the relation is typed otherwise."""
+        return None
+
     def relation(self, source: Source, reading: Reading) -> exp.Expression | None:
         """The relation compiled SQL selects the source's rows from, for ``reading.dialect``.
 

@@ -12,6 +12,7 @@ from sqlglot.errors import SqlglotError
 
 from cxspec.column_types import DECLARED, csv_types, header_only, typed_reader
 from cxspec.data_roots import allowed_folders, inside, lexically_inside
+from cxspec.diagnostics import CxspecError
 from cxspec.hookspecs import hookimpl
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
@@ -89,6 +90,7 @@ class FileSource(SourceType):
         "delimiter": {"type": "string", "minLength": 1, "maxLength": 1},
         "columns": {
             "type": "object",
+            "minProperties": 1,
             "description": "Column name → type (boolean, integer, number, text, date, timestamp); "
             "undeclared CSV columns are typed from all their values.",
             "additionalProperties": {"enum": sorted(DECLARED)},
@@ -126,12 +128,19 @@ class FileSource(SourceType):
         path = source.raw["path"]
         return DataFile(path, source.raw.get("format") or file_format(path), source.raw.get("delimiter"))
 
+    def file_types(self, source, project):
+        return csv_types(source, self, project)
+
     def relation(self, source, reading):
         data_file = self.data_file(source)
         if data_file.format == "csv" and header_only(reading.project.root / data_file.path):
             data_file = replace(data_file, header=True)  # no rows: read as empty, not a row
         reader = data_file.duckdb_reader()
-        types = csv_types(source, self, reading.project, data_file)
+        types = self.file_types(source, reading.project)
+        refusal = types.refusal() if types is not None else None
+        if refusal is not None:
+            where = f"{source.loc('path')}: data file {source.raw['path']!r} of source {source.id!r}"
+            raise CxspecError(f"{where}: {refusal}")
         return reading.local(source, typed_reader(reader, types) if types is not None else reader)
 
 

@@ -1,9 +1,11 @@
-"""Comparisons that engines answer differently, refused at the fragment that makes them.
+"""Comparisons and conditions that engines answer differently, refused at the fragment.
 
 A boolean column compared with text or a number (`resolved = 'yes'`: DuckDB reads 'yes' as
 true, SQLite compares its 0/1 with the text and finds nothing) is CX405; a text column
 compared with a number or a boolean (`score >= 9` where some scores are words: SQLite
-compares text with numbers by its own order, DuckDB and PostgreSQL refuse) is CX406.
+compares text with numbers by its own order, DuckDB and PostgreSQL refuse) is CX406; a column
+that is not boolean used as a condition (`condition: flag` over text or numbers: PostgreSQL
+refuses, the others pick their own truth) is CX407.
 
 Column types: a source's `columns:` always; the types of a CSV file (column_types.py) when
 data is read (every phase but "validate", which checks specs only).
@@ -32,14 +34,15 @@ def check(ctx) -> None:
         if not types:
             continue
 
-        def fragment(file, raw, field, text, what, source=source, types=types) -> None:
+        def fragment(file, raw, field, text, what, source=source, types=types, predicate=True) -> None:
             if isinstance(text, str):
-                _check_fragment(ctx.sink, lines, source, types, (file, raw, field), text, what, dialect)
+                place = (file, raw, field, predicate)
+                _check_fragment(ctx.sink, lines, source, types, place, text, what, dialect)
 
         fragment(source.file, source.raw, "filter", source.filter, f"filter of source {source.id!r}")
         for dimension in source.dimensions:
             what = f"dimension {dimension.name!r} of source {source.id!r}"
-            fragment(source.file, dimension.raw, "expr", dimension.expr, what)
+            fragment(source.file, dimension.raw, "expr", dimension.expr, what, predicate=False)
         for metric in project.metrics.values():
             metric_type = registry.metric_types.get(metric.type)
             if not metric.valid or metric_type is None or metric.source != source.id:
@@ -85,10 +88,34 @@ def _why(column) -> str:
 
 
 def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> None:
-    file, raw, field = place
+    file, raw, field, predicate = place
     parsed = parse_fragment(text, dialect)
     if parsed.expression is None:
         return  # the fragment check reports it
+
+    def report(code, message, column, hint) -> None:
+        scalar = locate(file, raw, field)
+        at = name_offset(text, column.name)
+        where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
+        sink.add(code, message, where, hint=hint, span=len(column.name))
+
+    for column in _conditions(parsed.expression, predicate=predicate):
+        known = types.get(column.name.lower())
+        if known is None or known[0] == "BOOLEAN":
+            continue
+        kind, why = known
+        word = "text" if kind == "VARCHAR" else kind.lower().replace("bigint", "whole-number")
+        message = (
+            f"{what} uses {word} column {column.name!r} of source {source.id!r} ({why}) as a condition: "
+            "engines disagree on which values are true"
+        )
+        if kind == "VARCHAR" and "empty" in why:
+            hint = f"declare its type (`columns: {{{column.name}: boolean}}` on the source)"
+        elif kind == "VARCHAR":
+            hint = f"compare it with a value: `{column.name} = '…'`"
+        else:
+            hint = f"compare it with a value: `{column.name} = 1`"
+        report("CX407", message, column, hint)
     for column, other in _comparisons(parsed.expression):
         known = types.get(column.name.lower())
         if known is None:
@@ -113,10 +140,20 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
             )
         else:
             continue
-        scalar = locate(file, raw, field)
-        at = name_offset(text, column.name)
-        where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
-        sink.add(code, message, where, hint=hint, span=len(column.name))
+        report(code, message, column, hint)
+
+
+def _conditions(tree: exp.Expression, *, predicate: bool):
+    """Bare columns used where a condition is expected: the whole predicate, an operand of
+    AND, OR or NOT, a CASE's WHEN."""
+    if predicate and isinstance(tree.unnest(), exp.Column):
+        yield tree.unnest()
+    for node in tree.find_all(exp.And, exp.Or, exp.Not, exp.If):
+        operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
+        for operand in operands:
+            operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
+            if isinstance(operand, exp.Column) and not operand.table:
+                yield operand
 
 
 def _comparisons(tree: exp.Expression):
