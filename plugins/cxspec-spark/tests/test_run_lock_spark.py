@@ -20,7 +20,7 @@ from cxspec import WarehouseError, default_registry, load_project, run_project, 
 def test_a_held_lock_makes_the_next_process_wait_then_fail_naming_it(tmp_path):
     from cxspec_spark.run_lock import RunLock
 
-    path = tmp_path / "results" / "cxspec__lock"
+    path = tmp_path / "results" / "cxspec.lock"
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import fcntl, os, sys, time
