@@ -27,8 +27,6 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 
 #: Codes no corpus case holds, each with the reason and the test that covers it instead.
 EXEMPT = {
-    "CX405": "needs a data file read at compile time: tests/test_column_types.py covers it on every engine",
-    "CX406": "needs a data file read at compile time: tests/test_column_types.py and test_data_faults.py",
     "CX407": "needs a data file read at compile time: tests/test_differential.py and tests/test_column_types.py",
     "CX006": "a file over the 8 MiB limit does not belong in the repository: "
     "test_file_too_large_is_reported_in_a_project lowers the limit",

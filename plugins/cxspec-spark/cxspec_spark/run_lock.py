@@ -3,7 +3,7 @@
 A Spark commit rewrites whole tables from what the run read (layouts.py), so two runs that
 stored at once would each write their own periods over the other's: the last commit would
 win and drop the first's. PostgreSQL queues such runs on an advisory lock; here an exclusive
-`flock` on a file does it. A local session's lock file is `cxspec__lock` in its `results=`
+`flock` on a file does it. A local session's lock file is `cxspec.lock` in its `results=`
 folder, so every process storing there queues, whatever project it runs. Spark Connect and
 clusters keep the tables on a server: the lock file is in this machine's temporary folder,
 named after the URL, so runs from this machine queue and runs from other machines do not.
@@ -31,7 +31,8 @@ except ImportError:  # Windows: no flock; runs there are not serialised (README.
 
 #: How long a run waits for another to finish storing, as DuckDB waits for its file.
 WAIT_SECONDS = 300.0
-LOCK_FILE = "cxspec__lock"
+#: Not `cxspec__…`: names with `__` in the results folder are a commit's steps (layouts.py).
+LOCK_FILE = "cxspec.lock"
 
 
 def lock_path(results_folder: Path | None, address: str, database: str | None) -> Path:

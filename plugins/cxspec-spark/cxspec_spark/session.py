@@ -1,8 +1,8 @@
 """Open (or reuse) the SparkSession a URL names.
 
 Starting Spark takes seconds, so a session already running in this process for the same master
-is reused (pyspark's getOrCreate) and left running on close; a session this module started is
-stopped on close.
+is reused (pyspark's getOrCreate), from any thread, and left running on close; a session this
+module started is stopped on close.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def open_session(settings: SparkSettings):
         raise WarehouseError("the Spark warehouse needs pyspark: pip install cxspec-spark") from None
     if settings.remote:
         return _connect(settings), True
-    active = SparkSession.getActiveSession()
+    active = SparkSession.getActiveSession() or _running_session(SparkSession)
     if active is not None and _master_of(active) == settings.master:
         _apply_runtime_settings(active)
         return active, False
@@ -54,6 +54,16 @@ def open_session(settings: SparkSettings):
     session.sparkContext.setLogLevel("ERROR")
     _apply_runtime_settings(session)
     return session, True
+
+
+def _running_session(SparkSession):
+    """The session of a SparkContext already running in this process, seen from a thread that
+    has no active session (getActiveSession is per thread): it is reused, and left running."""
+    from pyspark import SparkContext
+
+    if getattr(SparkContext, "_active_spark_context", None) is None:
+        return None
+    return SparkSession.builder.getOrCreate()
 
 
 def _connect(settings: SparkSettings):
