@@ -10,7 +10,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from cxspec.column_types import DECLARED, csv_types, header_only, typed_reader
+from cxspec.column_types import DECLARED, csv_types, file_types, header_only, typed_reader
 from cxspec.data_roots import allowed_folders, inside, lexically_inside
 from cxspec.diagnostics import CxspecError
 from cxspec.hookspecs import hookimpl
@@ -74,8 +74,17 @@ def check_path(source, ctx, field: str = "path") -> Path | None:
 
 
 def file_reader(source, root: Path) -> exp.Expression:
-    """The DuckDB table function reading a `file` source, with a project-relative path."""
-    return FileSource().data_file(source).duckdb_reader()
+    """How DuckDB reads a `file` source, with a project-relative path: the table function,
+    and for a CSV file its columns typed by cxspec's one rule (as compiled SQL reads it)."""
+    data = FileSource().data_file(source)
+    if data.format != "csv":
+        return data.duckdb_reader()
+    if header_only(root / data.path):
+        data = replace(data, header=True)
+    reader = data.duckdb_reader()
+    declared = source.get("columns")
+    types = file_types(root, data.path, reader, declared if isinstance(declared, dict) else None)
+    return typed_reader(reader, types)
 
 
 class FileSource(SourceType):

@@ -316,7 +316,9 @@ def load(
         .order_by(col("pyramid"), col("node"), col("period"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
-    scores = [StoredScore(r[0], r[1], r[2], days(r[3]), r[4], r[5]) for r in rows]
+    # Rounded to 10 places: engines sum a level's weighted scores in parallel, in no fixed
+    # order, so the last bits differ from run to run; reports must not.
+    scores = [StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5])) for r in rows]
     return results, scores
 
 
@@ -333,6 +335,10 @@ class _Converted(dict):
         except KeyError:
             converted = self[value] = self.convert(value)
             return converted
+
+
+def _steady(value: float | None) -> float | None:
+    return None if value is None else round(value, 10)
 
 
 def latest_periods(results: list[MetricResult], scores: list[StoredScore], count: int) -> tuple[list, list]:
