@@ -14,8 +14,8 @@ QUADRANTS = {
     "monitor": "less important and weak: monitor",
     "overdone": "less important and strong: possible overkill",
 }
-PLURAL = {"promoter": "promoters", "passive": "passives", "detractor": "detractors", "top_box": "top-box responses",
-          "rest": "the rest"}  # fmt: skip
+PLURAL = {"promoter": "promoters", "passive": "passives", "detractor": "detractors",
+          "top_box": "top-box respondents", "rest": "the other respondents"}  # fmt: skip
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -104,7 +104,7 @@ def sentence(link, contrast, groups: dict) -> str | None:
             f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
         )
     return (
-        f"{_plural(contrast.a).capitalize()} bring {contrast.ratio:.2f}× the {link.value} of "
+        f"{_plural(contrast.a).capitalize()} bring {contrast.ratio:.2f}× as much {link.value} as "
         f"{_plural(contrast.b)} within {window} ({_fmt(a.value, 2)} vs {_fmt(b.value, 2)} per response; "
         f"difference {contrast.difference:+,.2f}, 95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
     )
