@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 from cxspec.model import Driver, DriverAnalysis, Link
+from cxspec.spec_fields import int_field as _int
+from cxspec.spec_fields import pair_field as _pair
+from cxspec.spec_fields import str_field as _str
 from cxspec.yamlread import YamlMap, YamlSeq
 
 #: Seconds per unit of a `within:` window.
 WINDOW_UNITS = {"h": 3600, "d": 86_400, "w": 7 * 86_400}
-
-
-def _str(raw, name, default=None):
-    value = raw.get(name, default) if isinstance(raw, dict) else default
-    return value if isinstance(value, str) else default
-
-
-def _int(raw, name):
-    value = raw.get(name) if isinstance(raw, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _pair(raw, name):
-    value = raw.get(name) if isinstance(raw, dict) else None
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    ):
-        return (float(value[0]), float(value[1]))
-    return None
 
 
 def window_seconds(text: str | None) -> int:

@@ -17,28 +17,10 @@ from cxspec.model import (
     Source,
     Touchpoint,
 )
+from cxspec.spec_fields import num_field as _num
+from cxspec.spec_fields import pair_field as _pair
+from cxspec.spec_fields import str_field as _str
 from cxspec.yamlread import YamlMap, YamlSeq
-
-
-def _str(raw, name, default=None):
-    value = raw.get(name, default)
-    return value if isinstance(value, str) else default
-
-
-def _num(raw, name, default=None):
-    value = raw.get(name, default)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
-
-
-def _pair(raw, name):
-    value = raw.get(name)
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-    ):
-        return (float(value[0]), float(value[1]))
-    return None
 
 
 def build_config(raw: YamlMap, file: str, fallback_id: str) -> Config:

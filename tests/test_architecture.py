@@ -34,6 +34,7 @@ LEAVES = {
     "cxspec.suggest": set(),
     "cxspec.version": set(),
     "cxspec.periods": set(),
+    "cxspec.spec_fields": set(),
 }
 
 
