@@ -1,12 +1,10 @@
-"""The JSON Schema of the v1.1 `drivers:` and `links:` sections (a leaf: imports nothing of
-cxspec, so that schema.py and the shell validator can both use it)."""
+"""The JSON Schema of the v1.1 `drivers:` and `links:` sections (imports only the leaf
+cxspec.schema_parts, so that schema.py and the shell validator can both use it)."""
 
 from __future__ import annotations
 
-ID = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 128}
-REF = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "description": "The id of another item."}
-TEXT = {"type": "string"}
-FRAGMENT = {"type": "string", "minLength": 1, "description": "A SQL expression (one, no statements)."}
+from cxspec.schema_parts import FRAGMENT, ID, REF, TEXT
+
 COLUMN = {"type": "string", "minLength": 1, "description": "A column of the source."}
 SCALE = {
     "type": "array",

@@ -21,16 +21,12 @@ from cxspec.issues_state.initiatives import SCHEMA as INITIATIVES
 from cxspec.model import CATEGORIES, DIRECTIONS, GRAINS
 from cxspec.notify.config import SCHEMA as NOTIFY
 from cxspec.registry import Registry
+from cxspec.schema_parts import FRAGMENT, ID, REF, TEXT
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-ID_PATTERN = "^[a-z][a-z0-9_-]*$"
 SPEC_VERSIONS = (1,)
 
-ID = {"type": "string", "pattern": ID_PATTERN, "maxLength": 128}
-REF = {"type": "string", "pattern": ID_PATTERN, "description": "The id of another item."}
-TEXT = {"type": "string"}
 PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
-FRAGMENT = {"type": "string", "minLength": 1, "description": "A SQL expression (one, no statements)."}
 VERSION = {"const": 1, "description": "The spec language version."}
 #: A lint rule by name (`metric-without-owner`) or code (`CXL001`).
 LINT_RULE = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]*$"}

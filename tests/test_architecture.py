@@ -35,6 +35,7 @@ LEAVES = {
     "cxspec.version": set(),
     "cxspec.periods": set(),
     "cxspec.spec_fields": set(),
+    "cxspec.schema_parts": set(),
 }
 
 
