@@ -22,6 +22,7 @@ from cxspec.reports.model import (
 from cxspec.issues_state.benchmarks import with_benchmarks
 from cxspec.issues_state.initiatives import impacts
 from cxspec.issues_state.report_states import with_states
+from cxspec.grains import at_grain, leaf_period, metric_grains
 from cxspec.periods import headline_period, in_progress
 from cxspec.runs.issues import change_p_value, detect_issues
 from cxspec.runs.rollup import natural_score, rollup
@@ -67,9 +68,10 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
     `as_of` too, when given): a period computed before it was over is "in progress"."""
     project = stored.project
     results = [r for r in stored.results if not r.dimensions]
-    periods = sorted({r.period for r in results} | {s.period for s in stored.scores})
+    headline_rows = at_grain(results, stored.grain)  # metrics of their own grain: not periods of the report
+    periods = sorted({r.period for r in headline_rows} | {s.period for s in stored.scores})
     computed: dict[str, str] = {}
-    for row in results:
+    for row in headline_rows:
         if row.computed_at and (row.period not in computed or row.computed_at < computed[row.period]):
             computed[row.period] = row.computed_at
     partial = in_progress(periods, computed, stored.grain)
@@ -78,8 +80,12 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
     for row in results:
         by_metric.setdefault(row.metric, []).append(row)
 
+    grains = metric_grains(project)
+    own_latest = {m: latest and leaf_period(latest, stored.grain, grains[m]) for m in project.metrics}
     metrics = [
-        _metric(project, registry, metric, by_metric.get(metric_id, []), latest)
+        _metric(
+            project, registry, metric, by_metric.get(metric_id, []), own_latest[metric_id], grains[metric_id]
+        )
         for metric_id, metric in sorted(project.metrics.items())
     ]
     with_benchmarks(project, metrics)
@@ -87,7 +93,7 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
     builder = _Pyramids(project, stored.scores, latest, metric_index)
     pyramids = [builder.pyramid(p) for p in sorted(project.pyramids.values(), key=lambda p: p.id)]
 
-    latest_results = {r.metric: r for r in results if r.period == latest}
+    latest_results = {r.metric: r for r in results if r.period == own_latest.get(r.metric, latest)}
     scores = rollup(project, registry, latest_results)
     by_id = sorted(project.journeys.values(), key=lambda j: j.id)
     journeys = [_journey(project, journey, metrics, scores) for journey in by_id]
@@ -116,8 +122,12 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         metrics=metrics,
         journeys=journeys,
         drivers=driver_entries(project, getattr(stored, "drivers", [])),
-        links=link_entries(project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
-                           getattr(stored, "link_as_of", {})),  # fmt: skip
+        links=link_entries(
+            project,
+            getattr(stored, "link_groups", []),
+            getattr(stored, "link_contrasts", []),
+            getattr(stored, "link_as_of", {}),
+        ),  # fmt: skip
         issues=with_states(
             project,
             # issues only on a period that was over: a one-day month is no evidence of anything
@@ -134,7 +144,9 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
     )
 
 
-def _metric(project, registry, metric, rows: list, latest: str | None) -> MetricEntry:
+def _metric(
+    project, registry, metric, rows: list, latest: str | None, grain: str | None = None
+) -> MetricEntry:
     kind = registry.metric_types[metric.type]
     touchpoint = project.touchpoints.get(metric.touchpoint or "")
     goal = project.goals.get(metric.id)
@@ -164,6 +176,7 @@ def _metric(project, registry, metric, rows: list, latest: str | None) -> Metric
         series=series,
         breaks=[rows[i].period for i in range(1, len(rows)) if rows[i].definition != rows[i - 1].definition],
         display=kind.display(metric),
+        grain=grain,
     )
 
 

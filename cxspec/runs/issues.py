@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
 from cxspec.metric_type import Statistic
+from cxspec.grains import leaf_period, metric_grain
 from cxspec.issue_rule import IssueContext
 from cxspec.issues_state.criteria import metric_criteria, project_criteria
 from cxspec.issues_state.ids import id_of
@@ -92,7 +93,11 @@ def detect_issues(project, registry, results: list[MetricResult], period: str | 
     detector = _Detector(project, registry, by_metric, period)
     issues: list[Issue] = []
     for metric_id in sorted(project.metrics):
-        issues.extend(detector.metric_issues(project.metrics[metric_id]))
+        metric = project.metrics[metric_id]
+        # a metric of its own grain is judged on its period that stands for `period`
+        own = leaf_period(period, project.config.grain, metric_grain(project, metric))
+        at_own = detector if own == period else _Detector(project, registry, by_metric, own)
+        issues.extend(at_own.metric_issues(metric))
     issues.extend(detector.touchpoint_issues())
     context = _Context(detector)
     for rule in getattr(registry, "issue_rules", {}).values():
@@ -250,7 +255,14 @@ class _Detector:
     # -- per touch point ------------------------------------------------------------------
 
     def touchpoint_issues(self) -> list[Issue]:
-        current = {m: history[self.period] for m, history in self.by_metric.items() if self.period in history}
+        current = {}
+        for metric_id, history in self.by_metric.items():
+            metric = self.project.metrics.get(metric_id)
+            if metric is None:
+                continue
+            own = leaf_period(self.period, self.project.config.grain, metric_grain(self.project, metric))
+            if own in history:
+                current[metric_id] = history[own]
         scores = rollup(self.project, self.registry, current)
         issues = []
         allowed = project_criteria(self.project).below_journey_gap

@@ -11,12 +11,14 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
 from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
+from cxspec.runs.grain_rows import compute_by_grain
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -78,20 +80,30 @@ def run_project(
         left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
-        results = compute_with(warehouse, project, request, registry, failures=failures, fail_fast=fail_fast)
+        results = compute_by_grain(
+            compute_with, warehouse, project, request, registry, failures=failures, fail_fast=fail_fast
+        )
         _check_finite(results)
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
         store(warehouse, project, registry, info, results, definitions, kept=kept)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
-        stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
+        stored, scores = load(
+            warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
+        )
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
             escalate = project_criteria(project).escalate_after
             transitions = sync_issues(
-                warehouse, project, registry, stored, computed_at, escalate_after=escalate, on_transitions=on_transitions
+                warehouse,
+                project,
+                registry,
+                stored,
+                computed_at,
+                escalate_after=escalate,
+                on_transitions=on_transitions,
             )
         records = read_issues(warehouse, info.project)
     return Stored(
@@ -145,7 +157,11 @@ def _check_finite(results) -> None:
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(
-            warehouse, project.config.project, project.config.grain, project.renamed_metrics()
+            warehouse,
+            project.config.project,
+            project.config.grain,
+            project.renamed_metrics(),
+            grains=metric_grains(project),
         )
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
