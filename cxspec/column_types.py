@@ -422,9 +422,24 @@ def csv_types(source, source_type, project, data=None) -> FileTypes | None:
             if column and column not in declared:
                 declared[column] = "text"
     try:
-        return file_types(project.root, data.path, data.duckdb_reader(), declared or None)
+        types = file_types(project.root, data.path, data.duckdb_reader(), declared or None)
     except (OSError, duckdb.Error):
         return None
+    return typed_by_use(types, getattr(project, "column_uses", {}).get(source.id, {}))
+
+
+def typed_by_use(types: FileTypes, uses: dict[str, str]) -> FileTypes:
+    """A file without rows has no values to type its columns from: each column it does not
+    declare is typed by how the specs use it (`uses`: lower-case name → type, from
+    fragment_uses.py), so that a condition is boolean, a measured column a number, and every
+    engine computes nothing over it instead of refusing `CASE WHEN resolved` over text."""
+    if types.rows or not uses:
+        return types
+    columns = tuple(
+        column if column.declared else replace(column, type=uses.get(column.name.lower(), column.type))
+        for column in types.columns
+    )
+    return replace(types, columns=columns)
 
 
 def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:

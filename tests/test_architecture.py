@@ -36,6 +36,7 @@ LEAVES = {
     "cxspec.periods": set(),
     "cxspec.spec_fields": set(),
     "cxspec.schema_parts": set(),
+    "cxspec.user_cache": {"cxspec.version"},
 }
 
 
