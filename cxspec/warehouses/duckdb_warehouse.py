@@ -180,6 +180,8 @@ SPILL_SETTINGS = {
 
 def _spill_settings(connection) -> None:
     """DuckDB's memory limit and the folder it spills to past it, when the environment sets them."""
+    import duckdb
+
     for variable, setting in SPILL_SETTINGS.items():
         value = os.environ.get(variable, "").strip()
         if not value:
