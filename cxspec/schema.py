@@ -12,8 +12,6 @@ from __future__ import annotations
 import copy
 import json
 
-import sqlglot
-
 from cxspec import analysis_schema
 from cxspec.issues_state.benchmarks import SCHEMA as BENCHMARKS
 from cxspec.issues_state.criteria import SCHEMA as ISSUE_CRITERIA
@@ -50,6 +48,8 @@ NOT_SQL = frozenset({"dax", "prql"})
 
 
 def dialects() -> list[str]:
+    import sqlglot
+
     return sorted(d.value for d in sqlglot.Dialects if d.value and d.value not in NOT_SQL)
 
 
