@@ -31,10 +31,13 @@ def check(ctx) -> None:
                 unknown = [k for k in item if k not in names]
                 first = unknown[0] if unknown else next(iter(item))
                 if unknown:
-                    message = f"owner {owner_id!r} holds a segment by {first!r}, which no segment of cxspec.yaml has"
+                    message = (
+                        f"owner {owner_id!r} holds a segment by {first!r}, which no segment of cxspec.yaml has"
+                    )
                     hint = did_you_mean(first, names) or _listed(segments)
                 else:
-                    message = f"owner {owner_id!r} holds segment [{', '.join(item)}], which cxspec.yaml does not compute"
+                    listed = ", ".join(item)
+                    message = f"owner {owner_id!r} holds segment [{listed}], which cxspec.yaml does not compute"
                     hint = _listed(segments)
                 sink.add(
                     "CX350",

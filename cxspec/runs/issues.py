@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
-from cxspec.metric_type import Statistic
 from cxspec.issue_rule import IssueContext
 from cxspec.issues_state.criteria import metric_criteria, project_criteria
 from cxspec.issues_state.ids import id_of
+from cxspec.metric_type import Statistic
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.segment_owners import segment_label, segment_owner
@@ -175,7 +175,8 @@ class _Detector:
         return self._issue(
             "goal_red",
             metric,
-            f"{self._label(metric)} is {format_with_unit(display, current.value)} in {self.period}, red{against}.",
+            f"{self._label(metric)} is {format_with_unit(display, current.value)} in {self.period}, "
+            f"red{against}.",
             value=current.value,
         )
 
@@ -215,7 +216,8 @@ class _Detector:
         return self._issue(
             "significant_drop",
             metric,
-            f"{self._label(metric)} {verb} from {format_with_unit(display, previous.value)} in {max(earlier)} to "
+            f"{self._label(metric)} {verb} from {format_with_unit(display, previous.value)} "
+            f"in {max(earlier)} to "
             f"{format_with_unit(display, current.value)} in {self.period}{lower}, a significant change "
             f"({format_p_value(p_value, metric_criteria(self.project, metric).alpha)}).",
             value=current.value,
@@ -299,7 +301,8 @@ class _Detector:
                         period=self.period,
                         owner=self.segment_owner or touchpoint.owner or journey.owner,
                         message=(
-                            f"Touch point {name}{self._segment_words()} scores {format_score(scores.touchpoints[tp_id])} in "
+                            f"Touch point {name}{self._segment_words()} scores "
+                            f"{format_score(scores.touchpoints[tp_id])} in "
                             f"{self.period}, {format_score(gap)} points below the mean of journey "
                             f"{journey.name or journey_id} ({format_score(mean)} over "
                             f"{len(tp_ids)} touch points)."
