@@ -202,6 +202,13 @@ CODES: dict[str, Code] = {
             "A metric computed from others cannot have a finer grain than one of them: they have no "
             "value for its periods.",
         ),
+        Code(
+            "CX350",
+            "owner segment not computed",
+            _E,
+            "An owner holds a segment whose dimensions are not a segment of `segments:` in cxspec.yaml.",
+        ),
+        Code("CX351", "segment held twice", _E, "Two owners hold the same segment: its issues go to one owner."),
         # Data files
         Code(
             "CX401",

@@ -212,3 +212,22 @@ def test_grains_nest_and_are_named():
     assert not nests("quarter", "month")
     assert period_label("2025-10-01", "quarter") == "quarter 2025 Q4"
     assert period_label("2025-01-01", "year") == "year 2025"
+
+
+def test_segments_are_judged_on_their_own_periods(make_project):
+    """A segment's quarterly metric: its issues are about the quarter standing for the month."""
+    from cxspec.query import MetricResult
+    from cxspec.runs.segment_issues import detect_all
+
+    root = make_project({"specs.yaml": specs(50), "data/r.csv": csv(rows())}, config=CONFIG)
+    project = load_project(root)
+    emea = {"region": "EMEA"}
+    results = [
+        MetricResult("nps_q", "2025-07-01", {}, 60.0, 40, 0, None, status="green", grain="quarter"),
+        MetricResult("nps_q", "2025-07-01", emea, 20.0, 10, 0, None, status="red", grain="quarter"),
+        MetricResult("csat_m", "2025-11-01", {}, 80.0, 30, 0, None, grain="month"),
+        MetricResult("csat_m", "2025-11-01", emea, 80.0, 9, 0, None, grain="month"),
+    ]
+    found = detect_all(project, default_registry(), results, "2025-11-01")
+    about = {(i.kind, i.metric, i.period, tuple(i.dimensions.items())) for i in found if i.metric == "nps_q"}
+    assert about == {("goal_red", "nps_q", "2025-07-01", (("region", "EMEA"),))}
