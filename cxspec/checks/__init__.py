@@ -14,6 +14,7 @@ from cxspec.checks import (
     loop_config,
     references,
     renames,
+    segments,
     values,
     warehouse,
 )
@@ -24,6 +25,7 @@ CHECKS = (
     references.check,
     renames.check,
     lookups.check,
+    segments.check,
     cycles.check,
     depth.check,
     values.check,

@@ -58,7 +58,14 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
                 what = f"{name} of source {source_id!r}"
                 _report(sink, value, source_id, columns, what, source.loc(name))
         for dimension in source.dimensions:
-            if not dimension.expr and dimension.name.lower() not in columns:
+            if dimension.lookup:  # a column of the looked-up source, not of this one
+                other = declared.get(dimension.lookup)
+                name = dimension.lookup_column
+                if other is not None and name.lower() not in other:
+                    what = f"dimension {dimension.name!r} of source {source_id!r}"
+                    where = dimension.loc("column" if dimension.column else "name")
+                    _report(sink, name, dimension.lookup, other, what, where)
+            elif not dimension.expr and dimension.name.lower() not in columns:
                 what = f"dimension {dimension.name!r} of source {source_id!r}"
                 _report(
                     sink, dimension.name, source_id, columns, what, _dimension_location(source, dimension)

@@ -28,6 +28,7 @@ class Stored:
 
     project: object
     grain: str
+    #: The totals (dimensions {}); the segments' rows are in `segments`.
     results: list[MetricResult]
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
@@ -47,6 +48,16 @@ class Stored:
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
     issue_records: dict = field(default_factory=dict)
     transitions: list = field(default_factory=list)
+    #: Stored results of segments (`segments:` of cxspec.yaml): dimensions {"region": "EMEA"}…
+    segments: list[MetricResult] = field(default_factory=list)
+    #: Stored pyramid scores of segments, each with its dimensions (StoredScore.dimensions).
+    segment_scores: list[StoredScore] = field(default_factory=list)
+
+
+def split_segments(rows: list) -> tuple[list, list]:
+    """(the totals, the segments' rows) of stored results or scores."""
+    totals = [r for r in rows if not r.dimensions]
+    return totals, [r for r in rows if r.dimensions] if len(totals) < len(rows) else []
 
 
 def run_project(
@@ -68,7 +79,7 @@ def run_project(
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
-    request = Request(start=start, end=end, as_of=as_of)
+    request = Request(start=start, end=end, as_of=as_of, segments=tuple(project.segments))
     failures: list = []
     on_transitions = transitions_to_outbox(project, computed_at)  # checks `notify:` before computing
     with connect(warehouse_url, project, registry) as warehouse:
@@ -86,18 +97,27 @@ def run_project(
         store(warehouse, project, registry, info, results, definitions, kept=kept)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
+        stored, segments = split_segments(stored)
+        scores, segment_scores = split_segments(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
             escalate = project_criteria(project).escalate_after
             transitions = sync_issues(
-                warehouse, project, registry, stored, computed_at, escalate_after=escalate, on_transitions=on_transitions
+                warehouse,
+                project,
+                registry,
+                stored,
+                computed_at,
+                escalate_after=escalate,
+                on_transitions=on_transitions,
             )
         records = read_issues(warehouse, info.project)
     return Stored(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
+        segments=segments, segment_scores=segment_scores,
     )  # fmt: skip
 
 
@@ -147,10 +167,12 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
         stored, scores = load(
             warehouse, project.config.project, project.config.grain, project.renamed_metrics()
         )
+        stored, segments = split_segments(stored)
+        scores, segment_scores = split_segments(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        issue_records=records,
+        issue_records=records, segments=segments, segment_scores=segment_scores,
     )  # fmt: skip
