@@ -57,6 +57,7 @@ def _segments(items) -> list[tuple[str, ...]]:
 
 
 def _owner(raw, file, valid):
+    segments = raw.get("segments")
     return Owner(
         file=file,
         raw=raw,
@@ -67,6 +68,7 @@ def _owner(raw, file, valid):
         email=_str(raw, "email"),
         github=_str(raw, "github"),
         parent=_str(raw, "parent"),
+        segments=[dict(s) for s in segments if isinstance(s, dict)] if isinstance(segments, list) else [],
     )
 
 

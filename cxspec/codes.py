@@ -203,6 +203,13 @@ CODES: dict[str, Code] = {
             "A goal's `segments: [{where: …}]` names dimensions that no segment has exactly.",
         ),
         Code("CX344", "duplicate goal override", _E, "Two overrides of one goal have the same `where:`."),
+        Code(
+            "CX350",
+            "owner segment not computed",
+            _E,
+            "An owner holds a segment whose dimensions are not a segment of `segments:` in cxspec.yaml.",
+        ),
+        Code("CX351", "segment held twice", _E, "Two owners hold the same segment: its issues go to one owner."),
         # Data files
         Code(
             "CX401",

@@ -64,6 +64,8 @@ class Owner(Entity):
     email: str | None = None
     github: str | None = None
     parent: str | None = None
+    #: `segments: [{region: EMEA}]`: the segments whose issues go to this owner.
+    segments: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -133,6 +133,19 @@ OWNER = {
         "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
         "github": {"type": "string", "pattern": "^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$"},
         "parent": REF,
+        "segments": {
+            "type": "array",
+            "minItems": 1,
+            "description": (
+                "Segments this owner is accountable for, e.g. [{region: EMEA}]: issues in them go to "
+                "this owner (docs/owners.md)."
+            ),
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+            },
+        },
         "lint": LINT_IGNORE,
     },
 }

@@ -133,12 +133,11 @@ def test_run_stores_segments(make_project, warehouse, tmp_path):
         warehouse = warehouse.replace(":memory:", str(tmp_path / "store.db"))
     stored = run_project(project, default_registry(), warehouse)
     want = expected(customers, responses)
-    assert all(not r.dimensions for r in stored.results)
-    got = keyed(stored.results + stored.segments)
+    got = keyed(stored.results)
     assert set(got) == set(want)
     for key, value in want.items():
         assert got[key].value == pytest.approx(value, abs=1e-9), key
-    assert {segment_key(r.dimensions) for r in stored.segments} == {("region",), ("channel", "region")}
+    assert {segment_key(r.dimensions) for r in stored.results} == {(), ("region",), ("channel", "region")}
     # min_sample applies per row: every live_customers row is below 1000.
     assert {r.status for r in got.values() if r.metric == "live_customers"} == {"insufficient_sample"}
     # Goal overrides per segment: the most specific match wins.
@@ -151,7 +150,7 @@ def test_run_stores_segments(make_project, warehouse, tmp_path):
     assert {r.status for r in got.values() if r.metric == "mean_score"} >= {"green", "red"}
     # A second run replaces the rows, segments included: no duplicates.
     again = run_project(project, default_registry(), warehouse)
-    assert len(again.results) + len(again.segments) == len(want)
+    assert len(again.results) == len(want)
 
 
 def test_by_and_segments_refused(make_project):

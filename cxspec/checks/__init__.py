@@ -15,6 +15,7 @@ from cxspec.checks import (
     references,
     renames,
     segments,
+    segment_owners,
     values,
     warehouse,
 )
@@ -26,6 +27,7 @@ CHECKS = (
     renames.check,
     lookups.check,
     segments.check,
+    segment_owners.check,
     cycles.check,
     depth.check,
     values.check,

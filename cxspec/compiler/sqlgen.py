@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from cxspec.compiler import dialects
+from cxspec.compiler import dialects, time_bounds
 from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
 from cxspec.compiler.grouping import END, PERIOD, SET, dim_column, expanded, raw_column, sets_table
 from cxspec.compiler.lookups import Lookups
@@ -168,6 +168,7 @@ class Generator:
         )
         if source.filter:
             inner = inner.where(self.fragment(source.filter), copy=False)
+        inner = time_bounds.bounded(self, scan, inner)  # the range on the raw time column
         if source.key:
             order = col(source.time) if source.time else col(source.key)
             row_number = exp.Window(

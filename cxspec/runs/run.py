@@ -28,7 +28,8 @@ class Stored:
 
     project: object
     grain: str
-    #: The totals (dimensions {}); the segments' rows are in `segments`.
+    #: The totals (dimensions {}) and, with `segments:`, every segment's rows (dimensions
+    #: {"region": "EMEA"}…; cxspec.model.segment_key tells a row's segment).
     results: list[MetricResult]
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
@@ -48,16 +49,6 @@ class Stored:
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
     issue_records: dict = field(default_factory=dict)
     transitions: list = field(default_factory=list)
-    #: Stored results of segments (`segments:` of cxspec.yaml): dimensions {"region": "EMEA"}…
-    segments: list[MetricResult] = field(default_factory=list)
-    #: Stored pyramid scores of segments, each with its dimensions (StoredScore.dimensions).
-    segment_scores: list[StoredScore] = field(default_factory=list)
-
-
-def split_segments(rows: list) -> tuple[list, list]:
-    """(the totals, the segments' rows) of stored results or scores."""
-    totals = [r for r in rows if not r.dimensions]
-    return totals, [r for r in rows if r.dimensions] if len(totals) < len(rows) else []
 
 
 def run_project(
@@ -97,8 +88,6 @@ def run_project(
         store(warehouse, project, registry, info, results, definitions, kept=kept)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
-        stored, segments = split_segments(stored)
-        scores, segment_scores = split_segments(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -117,7 +106,6 @@ def run_project(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
-        segments=segments, segment_scores=segment_scores,
     )  # fmt: skip
 
 
@@ -167,12 +155,10 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
         stored, scores = load(
             warehouse, project.config.project, project.config.grain, project.renamed_metrics()
         )
-        stored, segments = split_segments(stored)
-        scores, segment_scores = split_segments(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        issue_records=records, segments=segments, segment_scores=segment_scores,
+        issue_records=records,
     )  # fmt: skip

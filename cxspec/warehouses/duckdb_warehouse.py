@@ -5,6 +5,7 @@ URLs: duckdb:///:memory: (the default) or duckdb:///path/to.db, relative to the 
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -46,6 +47,7 @@ class DuckDBWarehouse(Warehouse):
         try:
             self.connection = _connect_waiting(path, url)
             self.connection.execute("SET TimeZone = 'UTC'")
+            _spill_settings(self.connection)
             # File sources use project-relative paths, so compiled SQL is the same on every machine.
             self.connection.execute("SET file_search_path = ?", [str(project.root.resolve())])
         except duckdb.Error as exc:
@@ -167,3 +169,24 @@ def _connect_waiting(path: str, url: str):
                 ) from None
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
+
+
+#: Environment variables → DuckDB settings of every connection (docs/warehouses.md, "Memory").
+SPILL_SETTINGS = {
+    "CXSPEC_DUCKDB_MEMORY_LIMIT": "memory_limit",
+    "CXSPEC_DUCKDB_TEMP_DIRECTORY": "temp_directory",
+}
+
+
+def _spill_settings(connection) -> None:
+    """DuckDB's memory limit and the folder it spills to past it, when the environment sets them."""
+    import duckdb
+
+    for variable, setting in SPILL_SETTINGS.items():
+        value = os.environ.get(variable, "").strip()
+        if not value:
+            continue
+        try:
+            connection.execute(f"SET {setting} = ?", [value])
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{variable}={value!r}: DuckDB refuses it: {str(exc).strip()}") from None
