@@ -32,7 +32,7 @@ def compute_by_grain(compute, warehouse, project, request, registry, **options) 
         start = period_start(request.start, grain) if request.start else None
         asked = replace(request, metrics=tuple(metric_ids), grain=grain, start=start)
         results += compute(warehouse, project, asked, registry, **options)
-    results.sort(key=lambda r: (r.metric, r.period, tuple(str(v) for v in r.dimensions.values())))
+    results.sort(key=lambda r: (r.metric, r.period, tuple((k, str(v)) for k, v in r.dimensions.items())))
     return results
 
 
