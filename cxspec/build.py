@@ -42,6 +42,7 @@ def build_config(raw: YamlMap, file: str, fallback_id: str) -> Config:
 
 
 def _owner(raw, file, valid):
+    segments = raw.get("segments")
     return Owner(
         file=file,
         raw=raw,
@@ -52,6 +53,7 @@ def _owner(raw, file, valid):
         email=_str(raw, "email"),
         github=_str(raw, "github"),
         parent=_str(raw, "parent"),
+        segments=[dict(s) for s in segments if isinstance(s, dict)] if isinstance(segments, list) else [],
     )
 
 

@@ -32,7 +32,47 @@ def _color(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands in modules of their own (cxspec/commands/*_cmd.py), imported only when run (or
+#: listed by --help): name → "module:attribute". Starting `cxspec validate` must not pay for
+#: the compiler, the warehouses or the reports (tests/test_startup.py checks this map against
+#: the modules and what the validate path imports).
+LAZY_COMMANDS: dict[str, str] = {
+    "compile": "cxspec.commands.compile_cmd:compile_command",
+    "diff": "cxspec.commands.diff_cmd:diff_command",
+    "docs": "cxspec.commands.docs_cmd:docs_command",
+    "drivers": "cxspec.commands.drivers_cmd:drivers_command",
+    "export": "cxspec.commands.export_cmd:export_command",
+    "issues": "cxspec.commands.issues_cmd:issues_command",
+    "links": "cxspec.commands.links_cmd:links_command",
+    "lint": "cxspec.commands.lint_cmd:lint_command",
+    "migrate": "cxspec.commands.migrate_cmd:migrate_command",
+    "notify": "cxspec.commands.notify_cmd:notify_command",
+    "owners": "cxspec.commands.owners_cmd:owners_command",
+    "plugins": "cxspec.commands.plugins_cmd:plugins_command",
+    "query": "cxspec.commands.query_cmd:query_command",
+    "report": "cxspec.commands.run_cmd:report_command",
+    "run": "cxspec.commands.run_cmd:run_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands in LAZY_COMMANDS are imported on first use."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx, cmd_name):
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="cxspec")
 def cli():
     """cxspec: customer-experience metrics as code.
@@ -150,26 +190,6 @@ def init(directory, force):
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"\nnext: cxspec validate {directory}")
-
-
-def _add_commands() -> None:
-    """Every `*_command` in cxspec/commands/*_cmd.py, in file-name order (one module per command)."""
-    import importlib
-    import pkgutil
-
-    import cxspec.commands as commands
-
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if not info.name.endswith("_cmd"):
-            continue
-        module = importlib.import_module(f"cxspec.commands.{info.name}")
-        for attribute in sorted(vars(module)):
-            command = getattr(module, attribute)
-            if attribute.endswith("_command") and isinstance(command, click.Command):
-                cli.add_command(command)
-
-
-_add_commands()
 
 
 class Interrupts:

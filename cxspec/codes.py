@@ -188,6 +188,13 @@ CODES: dict[str, Code] = {
             _E,
             "A lookup dimension joins two sources on their `entity`: both must declare one.",
         ),
+        Code(
+            "CX350",
+            "owner segment not computed",
+            _E,
+            "An owner holds a segment whose dimensions are not a segment of `segments:` in cxspec.yaml.",
+        ),
+        Code("CX351", "segment held twice", _E, "Two owners hold the same segment: its issues go to one owner."),
         # Data files
         Code(
             "CX401",

@@ -414,12 +414,32 @@ def csv_types(source, source_type, project, data=None) -> FileTypes | None:
     if not data.header and header_only(project.root / data.path):
         data = replace(data, header=True)  # no rows: its one line is the header, not a row
     declared = source.get("columns")
+    declared = dict(declared) if isinstance(declared, dict) else {}
+    if getattr(source, "time_format", None):
+        # Times written in the source's own format are parsed with it (dialects.parse_time):
+        # typed here, ISO times would be rewritten on loading and no longer fit the format.
+        for column in (source.time, source.start, source.end):
+            if column and column not in declared:
+                declared[column] = "text"
     try:
-        return file_types(
-            project.root, data.path, data.duckdb_reader(), declared if isinstance(declared, dict) else None
-        )
+        types = file_types(project.root, data.path, data.duckdb_reader(), declared or None)
     except (OSError, duckdb.Error):
         return None
+    return typed_by_use(types, getattr(project, "column_uses", {}).get(source.id, {}))
+
+
+def typed_by_use(types: FileTypes, uses: dict[str, str]) -> FileTypes:
+    """A file without rows has no values to type its columns from: each column it does not
+    declare is typed by how the specs use it (`uses`: lower-case name → type, from
+    fragment_uses.py), so that a condition is boolean, a measured column a number, and every
+    engine computes nothing over it instead of refusing `CASE WHEN resolved` over text."""
+    if types.rows or not uses:
+        return types
+    columns = tuple(
+        column if column.declared else replace(column, type=uses.get(column.name.lower(), column.type))
+        for column in types.columns
+    )
+    return replace(types, columns=columns)
 
 
 def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:

@@ -54,6 +54,9 @@ class MetricType:
     required: ClassVar[tuple[str, ...]] = ()
     #: Fields holding a SQL predicate over the source's columns.
     predicate_fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields naming a column whose values are measured as numbers (an NPS's `column`): in
+    #: a CSV file without rows such a column is typed as a number (fragment_uses.py).
+    measured_fields: ClassVar[tuple[str, ...]] = ()
     #: Fields holding an arithmetic expression over other metrics' ids (derived `expr`): each
     #: is checked as a SQL fragment, and every name in it must be a metric (CX506).
     metric_expression_fields: ClassVar[tuple[str, ...]] = ()

@@ -62,6 +62,8 @@ class Owner(Entity):
     email: str | None = None
     github: str | None = None
     parent: str | None = None
+    #: `segments: [{region: EMEA}]`: the segments whose issues go to this owner.
+    segments: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -276,6 +278,9 @@ class Project:
     pyramids: dict[str, Pyramid] = field(default_factory=dict)
     drivers: dict[str, DriverAnalysis] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)
+    #: Source id → lower-case column name → the type the specs' uses expect of the column
+    #: (cxspec/fragment_uses.py): the types of a CSV file's columns when it has no rows.
+    column_uses: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def section(self, name: str) -> dict:
         return getattr(self, name)

@@ -135,24 +135,35 @@ def _checked_class(cls, hook_name: str, kind: str, base: type, attributes: tuple
 def _checked_schema(cls, kind: str) -> None:
     """A type's fields must make a valid JSON Schema: validation relies on it.
 
-    Checking against the meta-schema costs milliseconds a type, so only external plugins'
-    types are checked when the registry is built; a test checks the built-ins' the same way.
+    Checking against the meta-schema costs milliseconds a type (and importing jsonschema, tens
+    of them), so only external plugins' types are checked when the registry is built, and a
+    schema found valid is remembered by its content in the user's cache (cxspec/user_cache.py);
+    a test checks the built-ins' the same way.
     """
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
+    from cxspec import user_cache
 
     fields, required = getattr(cls, "fields", None), getattr(cls, "required", ())
     if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
         raise Unusable(f"{kind} {cls.name!r}: `fields` is not a mapping of field names to JSON Schemas")
     if not isinstance(required, (list, tuple)) or not all(isinstance(r, str) for r in required):
         raise Unusable(f"{kind} {cls.name!r}: `required` is not a list of field names")
+    schema = {"type": "object", "properties": fields, "required": list(required)}
+    key = user_cache.content_key(VALID_SCHEMA, schema)
+    if user_cache.known(VALID_SCHEMA, key):
+        return
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:  # the type's own fields only: the common ones are cxspec's, tested
-        Draft202012Validator.check_schema(
-            {"type": "object", "properties": fields, "required": list(required)}
-        )
+        Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "its fields"
         raise Unusable(f"{kind} {cls.name!r}: invalid JSON Schema at {where}: {exc.message}") from None
+    user_cache.remember(VALID_SCHEMA, key)
+
+
+#: The user-cache kind of "this JSON Schema is valid against draft 2020-12's meta-schema".
+VALID_SCHEMA = "valid-schema-2020-12"
 
 
 def _contributions(pm, plugin_name: str, *, check_schemas: bool) -> dict[str, list]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import copy
 import json
 
-import sqlglot
-
 from cxspec import analysis_schema
 from cxspec.issues_state.benchmarks import SCHEMA as BENCHMARKS
 from cxspec.issues_state.criteria import SCHEMA as ISSUE_CRITERIA
@@ -50,6 +48,8 @@ NOT_SQL = frozenset({"dax", "prql"})
 
 
 def dialects() -> list[str]:
+    import sqlglot
+
     return sorted(d.value for d in sqlglot.Dialects if d.value and d.value not in NOT_SQL)
 
 
@@ -132,6 +132,19 @@ OWNER = {
         "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
         "github": {"type": "string", "pattern": "^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$"},
         "parent": REF,
+        "segments": {
+            "type": "array",
+            "minItems": 1,
+            "description": (
+                "Segments this owner is accountable for, e.g. [{region: EMEA}]: issues in them go to "
+                "this owner (docs/owners.md)."
+            ),
+            "items": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+            },
+        },
         "lint": LINT_IGNORE,
     },
 }

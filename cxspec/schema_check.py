@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from cxspec.diagnostics import DiagnosticSink, Location
 from cxspec.fastschema import NotCompilable, compile_schema
@@ -18,6 +16,8 @@ from cxspec.suggest import did_you_mean, known_list
 from cxspec.yamlread import YamlMap, YamlSeq
 
 if TYPE_CHECKING:  # the registry is passed in: importing it would tie this module to the plugins
+    from jsonschema.exceptions import ValidationError
+
     from cxspec.registry import Registry
 
 _JSON_TYPES = {
@@ -60,19 +60,36 @@ def _subject(root, path) -> str:
 
 
 class _Checked:
-    """jsonschema behind the compiled fast path: errors only come from jsonschema."""
+    """jsonschema behind the compiled fast path: errors only come from jsonschema.
+
+    Both are made on first use: a project checks few of the registered types, and most
+    projects are valid, so jsonschema is seldom imported at all (tests/test_startup.py).
+    """
 
     def __init__(self, schema: dict):
-        self.validator = Draft202012Validator(schema)
+        self.schema = schema
+
+    @cached_property
+    def fast(self):
         try:
-            self.fast = compile_schema(schema)
+            return compile_schema(self.schema)
         except NotCompilable:  # a plugin's schema with keywords the fast path lacks
-            self.fast = lambda instance: False
+            return _never
+
+    @cached_property
+    def validator(self):
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(self.schema)
 
     def iter_errors(self, instance):
         if self.fast(instance):
             return iter(())
         return self.validator.iter_errors(instance)
+
+
+def _never(instance) -> bool:
+    return False
 
 
 @dataclass

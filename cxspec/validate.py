@@ -12,6 +12,7 @@ from cxspec.check_context import Phase
 from cxspec.checks import run_checks
 from cxspec.data_roots import operator_roots
 from cxspec.diagnostics import Diagnostic, DiagnosticSink, Location, has_errors, sort_diagnostics
+from cxspec.fragment_uses import column_uses
 from cxspec.gcpause import paused_gc
 from cxspec.model import Project
 from cxspec.project_files import CONFIG_FILE, MAX_SPEC_FILES, NotAProject, find_root, spec_files
@@ -137,5 +138,6 @@ def _validate(path, registry: Registry, phase: Phase, data_roots: tuple[Path, ..
             add_file(project, file, data, result.invalid, sink)
 
     apply_source_defaults(project, registry)
+    project.column_uses = column_uses(project, registry)
     run_checks(project, registry, sink, phase)
     return Validation(project, sort_diagnostics(sink.items), root)

@@ -9,6 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+# The tests never write to the user's cache (cxspec/user_cache.py); tests/test_startup.py
+# turns it on in a folder of its own.
+os.environ.setdefault("CXSPEC_CACHE_DIR", "off")
+
 #: The smallest valid cxspec.yaml.
 CONFIG = "version: 1\nproject: test\n"
 

@@ -36,6 +36,8 @@ LEAVES = {
     "cxspec.periods": set(),
     "cxspec.spec_fields": set(),
     "cxspec.schema_parts": set(),
+    "cxspec.user_cache": {"cxspec.version"},
+    "cxspec.entry_points": set(),
 }
 
 

@@ -186,3 +186,23 @@ def test_a_declared_type_fixes_an_all_empty_column(make_project, run_main, engin
     root = project(make_project, csv, SOURCE % ", columns: {s: number}" + condition)
     got = by_period(query(run_main, root, engine, "high"), "high")["2026-03-01"]
     assert (got["value"], got["n"]) == (0.0, 2)
+
+
+def test_an_empty_source_is_typed_by_how_fragments_use_its_columns(make_project, run_main, engine):
+    """A header-only file has no values to type its columns from: each is typed by how the
+    specs use it (a condition is boolean, a column compared with a number or measured is a
+    number, the time column a time), so every engine computes nothing instead of refusing
+    `CASE WHEN resolved` over text (PostgreSQL, Spark) or comparing text with 9."""
+    band = "CASE WHEN s >= 9 THEN 'high' ELSE 'low' END"
+    specs = SOURCE % f', dimensions: [{{name: band, expr: "{band}"}}]' + (
+        "metrics:\n"
+        "  - {id: fcr, type: rate, source: r, condition: resolved}\n"
+        '  - {id: unresolved, type: rate, source: r, condition: "NOT resolved AND s < 7"}\n'
+        '  - {id: high, type: rate, source: r, condition: "s >= 9", filter: "channel = \'web\'"}\n'
+        "  - {id: nps, type: nps, source: r, column: s}\n"
+        "  - {id: tickets, type: count, source: r, filter: resolved}\n"
+        "  - {id: since, type: rate, source: r, condition: \"t >= DATE '2026-01-01'\"}\n"
+    )
+    for header in ("t,resolved,s,channel\n", "t,resolved,s,channel"):
+        root = project(make_project, header, specs)
+        assert query(run_main, root, engine) == []

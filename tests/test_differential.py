@@ -3,8 +3,9 @@ numbers on DuckDB, SQLite and PostgreSQL, or every engine refuses them with the 
 
 Hypothesis writes the files: booleans as yes/no/true/1/blank, numbers as text and blanks,
 dates and times in several formats and zones, duplicate keys, quotes, NUL characters. The CI
-budget is small (`CXSPEC_DIFFERENTIAL_EXAMPLES`, default 10 examples); the long profile is
-documented in docs/design.md ("One typing rule, and a differential test").
+budget is small (`CXSPEC_DIFFERENTIAL_EXAMPLES`, default 10 examples); the long profile
+(`CXSPEC_DIFFERENTIAL_PROFILE=long`, with Spark: plugins/cxspec-spark/tests/
+test_differential_spark.py) is documented in docs/design.md ("One typing rule, and a differential test").
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-EXAMPLES = int(os.environ.get("CXSPEC_DIFFERENTIAL_EXAMPLES", "10"))
+#: The long profile (CXSPEC_DIFFERENTIAL_PROFILE=long): 200 examples unless
+#: CXSPEC_DIFFERENTIAL_EXAMPLES says, and Spark's differential test too (cxspec-spark's tests).
+LONG = os.environ.get("CXSPEC_DIFFERENTIAL_PROFILE", "").lower() == "long"
+EXAMPLES = int(os.environ.get("CXSPEC_DIFFERENTIAL_EXAMPLES", "200" if LONG else "10"))
 #: Shrinking a failure takes minutes here (three engines per example): the long profile only.
-PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if EXAMPLES > 10 else [])
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if LONG or EXAMPLES > 10 else [])
 
 BOOLEAN_WORDS = st.sampled_from(
     [("yes", "no"), ("true", "false"), ("1", "0"), ("Y", "N"), ("TRUE", "false"), ("t", "f")]

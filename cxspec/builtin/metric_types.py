@@ -121,6 +121,7 @@ class SourceMetric(MetricType):
 
 class Nps(SourceMetric):
     name = "nps"
+    measured_fields = ("column",)
     description = "Net Promoter Score: % promoters − % detractors, −100…100."
     fields = {"column": COLUMN, "scale": SCALE}
     required = ("column",)
@@ -187,6 +188,7 @@ class Nps(SourceMetric):
 
 class Csat(SourceMetric):
     name = "csat"
+    measured_fields = ("column",)
     description = "Customer satisfaction: % in the top box, or the mean score."
     fields = {
         "column": COLUMN,
@@ -319,6 +321,7 @@ class Rate(SourceMetric):
 
 class Mean(SourceMetric):
     name = "mean"
+    measured_fields = ("column",)
     description = "The mean of a column (values outside an optional `scale` are invalid)."
     fields = {"column": COLUMN, "scale": SCALE}
     required = ("column",)
@@ -358,6 +361,7 @@ class Mean(SourceMetric):
 
 class Sum(SourceMetric):
     name = "sum"
+    measured_fields = ("column",)
     description = "The sum of a column."
     fields = {"column": COLUMN}
     required = ("column",)
@@ -389,6 +393,7 @@ class Sum(SourceMetric):
 
 class Min(SourceMetric):
     name = "min"
+    measured_fields = ("column",)
     description = "The smallest value of a column."
     fields = {"column": COLUMN}
     required = ("column",)
@@ -493,6 +498,7 @@ class CountDistinct(SourceMetric):
 
 class Percentile(SourceMetric):
     name = "percentile"
+    measured_fields = ("column",)
     description = "A continuous percentile (linear interpolation) of a column."
     fields = {"column": COLUMN, "percentile": {"type": "number"}}
     required = ("column", "percentile")

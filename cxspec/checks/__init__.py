@@ -14,6 +14,7 @@ from cxspec.checks import (
     loop_config,
     references,
     renames,
+    segment_owners,
     values,
     warehouse,
 )
@@ -24,6 +25,7 @@ CHECKS = (
     references.check,
     renames.check,
     lookups.check,
+    segment_owners.check,
     cycles.check,
     depth.check,
     values.check,

@@ -17,10 +17,9 @@ from sqlglot import exp
 
 from cxspec.checks.columns import line_reader, name_offset
 from cxspec.column_types import DECLARED, csv_types
+from cxspec.fragment_uses import comparisons, conditions, fragments, is_number
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location, parse_fragment
-
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 
 
 def check(ctx) -> None:
@@ -33,29 +32,8 @@ def check(ctx) -> None:
         types = _column_types(source, registry, project, read=ctx.phase != "validate")
         if not types:
             continue
-
-        def fragment(file, raw, field, text, what, source=source, types=types, predicate=True) -> None:
-            if isinstance(text, str):
-                place = (file, raw, field, predicate)
-                _check_fragment(ctx.sink, lines, source, types, place, text, what, dialect)
-
-        fragment(source.file, source.raw, "filter", source.filter, f"filter of source {source.id!r}")
-        for dimension in source.dimensions:
-            what = f"dimension {dimension.name!r} of source {source.id!r}"
-            fragment(source.file, dimension.raw, "expr", dimension.expr, what, predicate=False)
-        for metric in project.metrics.values():
-            metric_type = registry.metric_types.get(metric.type)
-            if not metric.valid or metric_type is None or metric.source != source.id:
-                continue
-            fragment(metric.file, metric.raw, "filter", metric.filter, f"filter of metric {metric.id!r}")
-            for name in metric_type.predicate_fields:
-                fragment(
-                    metric.file, metric.raw, name, metric.raw.get(name), f"{name} of metric {metric.id!r}"
-                )
-            touchpoint = project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
-            if touchpoint is not None and touchpoint.valid and touchpoint.match:
-                what = f"match of touch point {touchpoint.id!r} (metric {metric.id!r})"
-                fragment(touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
+        for fragment in fragments(project, registry, source):
+            _check_fragment(ctx.sink, lines, source, types, fragment, dialect)
 
 
 def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[str, str]]:
@@ -87,8 +65,8 @@ def _why(column) -> str:
     return "some of its values are not numbers, booleans, dates or times, so it is read as text"
 
 
-def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> None:
-    file, raw, field, predicate = place
+def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
+    file, raw, field, text, what = fragment.file, fragment.raw, fragment.field, fragment.text, fragment.what
     parsed = parse_fragment(text, dialect)
     if parsed.expression is None:
         return  # the fragment check reports it
@@ -99,7 +77,7 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
         where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
         sink.add(code, message, where, hint=hint, span=len(column.name))
 
-    for column in _conditions(parsed.expression, predicate=predicate):
+    for column in conditions(parsed.expression, predicate=fragment.predicate):
         known = types.get(column.name.lower())
         if known is None or known[0] == "BOOLEAN":
             continue
@@ -116,7 +94,7 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
         else:
             hint = f"compare it with a value: `{column.name} = 1`"
         report("CX407", message, column, hint)
-    for column, other in _comparisons(parsed.expression):
+    for column, other in comparisons(parsed.expression):
         known = types.get(column.name.lower())
         if known is None:
             continue
@@ -127,7 +105,7 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
                 f"{what} compares boolean column {column.name!r} of source {source.id!r} ({why}) "
                 f"with {other.sql()}: engines disagree on what that means"
             )
-        elif kind == "VARCHAR" and (_is_number(other) or isinstance(other, exp.Boolean)):
+        elif kind == "VARCHAR" and (is_number(other) or isinstance(other, exp.Boolean)):
             code = "CX406"
             message = (
                 f"{what} compares text column {column.name!r} of source {source.id!r} ({why}) "
@@ -143,46 +121,8 @@ def _check_fragment(sink, lines, source, types, place, text, what, dialect) -> N
         report(code, message, column, hint)
 
 
-def _conditions(tree: exp.Expression, *, predicate: bool):
-    """Bare columns used where a condition is expected: the whole predicate, an operand of
-    AND, OR or NOT, a CASE's WHEN."""
-    if predicate and isinstance(tree.unnest(), exp.Column):
-        yield tree.unnest()
-    for node in tree.find_all(exp.And, exp.Or, exp.Not, exp.If):
-        operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
-        for operand in operands:
-            operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
-            if isinstance(operand, exp.Column) and not operand.table:
-                yield operand
-
-
-def _comparisons(tree: exp.Expression):
-    """(column, the other side) for comparisons of a bare column with a constant."""
-    for node in tree.find_all(*_COMPARISONS, exp.In, exp.Between):
-        if isinstance(node, exp.In):
-            sides = [(node.this, value) for value in node.expressions]
-        elif isinstance(node, exp.Between):
-            sides = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
-        else:
-            sides = [(node.this, node.expression), (node.expression, node.this)]
-        for column, other in sides:
-            if isinstance(column, exp.Column) and not column.table and _constant(other) is not None:
-                yield column, _constant(other)
-                break
-
-
-def _constant(node):
-    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
-        return node
-    return node if isinstance(node, (exp.Literal, exp.Boolean)) else None
-
-
-def _is_number(node) -> bool:
-    return isinstance(node, exp.Neg) or (isinstance(node, exp.Literal) and not node.is_string)
-
-
 def _is_text_or_number(node) -> bool:
-    return isinstance(node, exp.Literal) or _is_number(node)
+    return isinstance(node, exp.Literal) or is_number(node)
 
 
 def _boolean_hint(name: str, other) -> str:

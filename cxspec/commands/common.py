@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from cxspec.check_context import Phase
-from cxspec.compiler.plan import Request
 from cxspec.data_roots import DataRootError, operator_roots
 from cxspec.model import GRAINS
+
+if TYPE_CHECKING:
+    from cxspec.compiler.plan import Request
 
 
 #: Where `--data-root` leaves the resolved roots, in the click context of the command.
@@ -95,6 +98,8 @@ def check_range(start, end) -> None:
 
 
 def build_request(metrics, grain, by, where, start, end, as_of=None) -> Request:
+    from cxspec.compiler.plan import Request
+
     check_range(start, end)
     return Request(
         as_of=as_of,

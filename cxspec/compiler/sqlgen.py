@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from cxspec.compiler import dialects
+from cxspec.compiler import dialects, time_bounds
 from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
 from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.measures import (
@@ -154,6 +154,7 @@ class Generator(TwoLevel):
         )
         if source.filter:
             inner = inner.where(self.fragment(source.filter), copy=False)
+        inner = time_bounds.bounded(self, scan, inner)  # the range on the raw time column
         if source.key:
             order = col(source.time) if source.time else col(source.key)
             row_number = exp.Window(

@@ -11,9 +11,12 @@ normal approximation otherwise, two-sided at the metric's `alpha`.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from cxspec.issues_state.criteria import metric_criteria
-from cxspec.query import MetricResult
+
+if TYPE_CHECKING:
+    from cxspec.query import MetricResult
 
 Z_95 = 1.96
 
@@ -62,6 +65,8 @@ def _side(points: list[MetricResult]) -> MetricResult | None:
     mean = sum(p.value for p in points) / k
     se = math.sqrt(sum((p.moe / Z_95) ** 2 for p in points)) / k
     n = sum(p.n or 0 for p in points)
+    from cxspec.query import MetricResult
+
     return MetricResult(points[0].metric, points[-1].period, {}, mean, n, 0, se * Z_95)
 
 

@@ -12,7 +12,7 @@ from cxspec.reports.model import Report, as_report
 from cxspec.terminal_text import shown
 
 _STATUS = {"green": ("●", "32"), "amber": ("●", "33"), "red": ("●", "31"), "insufficient_sample": ("○", "2")}
-_KIND = {"goal_red": "goal red", "significant_drop": "dropped", "below_journey": "below journey",
+_KIND = {"goal_red": "goal red", "significant_drop": "dropped", "below_journey": "below journey", "below_rest": "below rest",
          "insufficient_sample": "small sample", "no_data": "no data", "declining": "declining",
          "significant_rise": "rose", "below_benchmark": "below benchmark"}  # fmt: skip
 

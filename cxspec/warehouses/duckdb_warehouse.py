@@ -5,12 +5,12 @@ URLs: duckdb:///:memory: (the default) or duckdb:///path/to.db, relative to the 
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 from sqlglot import exp
 
 from cxspec.warehouse import Warehouse, WarehouseError
@@ -33,6 +33,8 @@ class DuckDBWarehouse(Warehouse):
     dialect = "duckdb"
 
     def __init__(self, url, project):
+        import duckdb  # imported when used: `cxspec validate` does not need it
+
         super().__init__(url, project)
         path = database_path(url, project.root)
         if path != ":memory:":
@@ -45,6 +47,7 @@ class DuckDBWarehouse(Warehouse):
         try:
             self.connection = _connect_waiting(path, url)
             self.connection.execute("SET TimeZone = 'UTC'")
+            _spill_settings(self.connection)
             # File sources use project-relative paths, so compiled SQL is the same on every machine.
             self.connection.execute("SET file_search_path = ?", [str(project.root.resolve())])
         except duckdb.Error as exc:
@@ -60,6 +63,8 @@ class DuckDBWarehouse(Warehouse):
         return None if path == ":memory:" else Path(path)
 
     def column_types(self, relation):
+        import duckdb
+
         # DESCRIBE reads a Parquet file's metadata and a CSV file's sniffed sample only; it is
         # asked once per relation and connection (the data checks, then the compiler).
         query = exp.Describe(this=exp.select("*").from_(relation.copy(), copy=False)).sql(dialect="duckdb")
@@ -73,6 +78,8 @@ class DuckDBWarehouse(Warehouse):
         return dict(known[query])
 
     def execute(self, sql):
+        import duckdb
+
         try:
             relation = self.connection.execute(sql)
             columns = [d[0] for d in relation.description]
@@ -81,18 +88,24 @@ class DuckDBWarehouse(Warehouse):
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
     def execute_statement(self, sql):
+        import duckdb
+
         try:
             self.connection.execute(sql)
         except duckdb.Error as exc:
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
     def executemany(self, sql, rows):
+        import duckdb
+
         try:
             self.connection.executemany(sql, rows)
         except duckdb.Error as exc:
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
     def insert_rows(self, table, columns, rows):
+        import duckdb
+
         # One Arrow table scanned by an INSERT … SELECT: executemany inserts row by row, which
         # a large run cannot afford (figures in benchmarks/README.md, "Store").
         # Importing pyarrow (and pandas, which DuckDB loads) costs more than a few rows save.
@@ -135,6 +148,8 @@ def _connect_waiting(path: str, url: str):
     """Open the file, waiting while another process has it open: DuckDB admits one process
     per file (each run holds it while computing and storing), so runs queue here as they
     queue on PostgreSQL's and SQLite's locks instead of failing."""
+    import duckdb
+
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     pause = 0.05
     while True:
@@ -154,3 +169,24 @@ def _connect_waiting(path: str, url: str):
                 ) from None
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
+
+
+#: Environment variables → DuckDB settings of every connection (docs/warehouses.md, "Memory").
+SPILL_SETTINGS = {
+    "CXSPEC_DUCKDB_MEMORY_LIMIT": "memory_limit",
+    "CXSPEC_DUCKDB_TEMP_DIRECTORY": "temp_directory",
+}
+
+
+def _spill_settings(connection) -> None:
+    """DuckDB's memory limit and the folder it spills to past it, when the environment sets them."""
+    import duckdb
+
+    for variable, setting in SPILL_SETTINGS.items():
+        value = os.environ.get(variable, "").strip()
+        if not value:
+            continue
+        try:
+            connection.execute(f"SET {setting} = ?", [value])
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{variable}={value!r}: DuckDB refuses it: {str(exc).strip()}") from None

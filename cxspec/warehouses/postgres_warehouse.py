@@ -50,6 +50,25 @@ class PostgresWarehouse(Warehouse):
             raise WarehouseError(f"PostgreSQL: loading {name!r}: {str(exc).strip()}") from None
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
+    def column_types(self, relation):
+        # The types of a query that returns no rows: planned, not run (no data is read).
+        query = exp.select("*").from_(relation.copy(), copy=False).limit(0).sql(dialect="postgres")
+        known = self.__dict__.setdefault("_column_types", {})
+        if query not in known:
+            try:
+                with self.connection.cursor() as cursor:
+                    cursor.execute(query)
+                    described = [(d.name, d.type_code) for d in cursor.description]
+            except self._psycopg.Error:
+                return {}  # the query itself will report the problem
+            types = self._psycopg.adapters.types
+            known[query] = {
+                name: PG_TYPES[info.name]
+                for name, code in described
+                if (info := types.get(code)) is not None and info.name in PG_TYPES
+            }
+        return dict(known[query])
+
     def execute(self, sql):
         try:
             with self.connection.cursor() as cursor:
@@ -94,3 +113,11 @@ class PostgresWarehouse(Warehouse):
 
     def close(self):
         self.connection.close()
+
+
+#: PostgreSQL's type names → the names the compiler knows (DuckDB's).
+PG_TYPES = {
+    "timestamp": "TIMESTAMP", "timestamptz": "TIMESTAMP WITH TIME ZONE", "date": "DATE",
+    "int2": "SMALLINT", "int4": "INTEGER", "int8": "BIGINT", "float4": "FLOAT", "float8": "DOUBLE",
+    "numeric": "DECIMAL", "bool": "BOOLEAN", "text": "VARCHAR", "varchar": "VARCHAR", "bpchar": "VARCHAR",
+}  # fmt: skip

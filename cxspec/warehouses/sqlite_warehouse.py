@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-import sqlite3
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.sqlite import SQLite
 from sqlglot.errors import SqlglotError
 
 from cxspec.time_text import SQLITE_STRPTIME, utc_strptime
@@ -70,6 +69,8 @@ class SQLiteWarehouse(Warehouse):
     dialect = "sqlite"
 
     def __init__(self, url, project):
+        import sqlite3
+
         super().__init__(url, project)
         _open_path(url, database_path(url, project.root))
         try:
@@ -108,6 +109,8 @@ class SQLiteWarehouse(Warehouse):
 
     def _ensure_math(self) -> None:
         """Builds of SQLite without its math functions get Python's."""
+        import sqlite3
+
         try:
             self.connection.execute("SELECT sqrt(4), floor(1.5)")
         except sqlite3.OperationalError:
@@ -115,6 +118,8 @@ class SQLiteWarehouse(Warehouse):
             self.connection.create_function("floor", 1, math.floor, deterministic=True)
 
     def load_rows(self, name, columns, types, rows):
+        import sqlite3
+
         try:
             with self.transaction():
                 self.connection.execute(create_temp_table(name, columns, types, "sqlite"))
@@ -127,6 +132,8 @@ class SQLiteWarehouse(Warehouse):
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def execute(self, sql):
+        import sqlite3
+
         try:
             cursor = self.connection.execute(strict_names(sql))
             return [d[0] for d in cursor.description], cursor.fetchall()
@@ -134,12 +141,16 @@ class SQLiteWarehouse(Warehouse):
             raise WarehouseError(f"SQLite: {exc}") from None
 
     def execute_statement(self, sql):
+        import sqlite3
+
         try:
             self.connection.execute(strict_names(sql))
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: {exc}") from None
 
     def executemany(self, sql, rows):
+        import sqlite3
+
         try:
             self.connection.executemany(sql, ([_sqlite_value(v) for v in row] for row in rows))
         except sqlite3.Error as exc:
@@ -153,11 +164,17 @@ class SQLiteWarehouse(Warehouse):
         self.connection.close()
 
 
-class _BacktickSQLite(SQLite):
-    """SQLite, written with names in backticks."""
+@cache
+def _backtick_sqlite() -> type:
+    """SQLite, written with names in backticks (made on first use: importing sqlglot's SQLite
+    dialect is not for `cxspec validate` to pay)."""
+    from sqlglot.dialects.sqlite import SQLite
 
-    class Tokenizer(SQLite.Tokenizer):
-        IDENTIFIERS = ["`", '"', ("[", "]")]
+    class BacktickSQLite(SQLite):
+        class Tokenizer(SQLite.Tokenizer):
+            IDENTIFIERS = ["`", '"', ("[", "]")]
+
+    return BacktickSQLite
 
 
 def strict_names(sql: str) -> str:
@@ -170,4 +187,4 @@ def strict_names(sql: str) -> str:
         return sql  # SQLite will say what is wrong with it
     if len(statements) != 1:
         return sql
-    return statements[0].sql(dialect=_BacktickSQLite)
+    return statements[0].sql(dialect=_backtick_sqlite())

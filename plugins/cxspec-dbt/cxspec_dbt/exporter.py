@@ -7,10 +7,11 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from cxspec import CxspecError, Output, through_link, write_file
+from cxspec import CxspecError, through_link, write_file
 
 from cxspec_dbt.models import TIME_SPINE, TIME_SPINE_SQL, query_models, row_model_name, row_model_sql
 from cxspec_dbt.names import dbt_name
+from cxspec_dbt.output import DbtExport  # noqa: F401 - where it was, for importers
 from cxspec_dbt.properties import model_properties
 from cxspec_dbt.readme import readme
 from cxspec_dbt.semantic import build_semantic
@@ -22,21 +23,6 @@ HEADER = "# Written by `cxspec export --to dbt`: do not edit, re-export.\n"
 GENERATED = ("models/metrics", "models/semantic")
 TIME_SPINE_RANGE = ("2000-01-01", "2041-01-01")
 TIME_SPINE_PATH = f"models/semantic/{TIME_SPINE}.sql"
-
-
-class DbtExport(Output):
-    name = "dbt"
-    kind = "export"
-    description = "A dbt package: one model per compiled query, schema.yml with tests, MetricFlow YAML."
-
-    def export(self, project, registry, out_dir: Path, *, dialect: str) -> list[Path]:
-        from cxspec import dialects
-
-        if dialect not in dialects():
-            raise CxspecError(f"unknown SQL dialect {dialect!r} (one of: {', '.join(dialects())})")
-        check_out_dir(project, Path(out_dir))
-        files = build_files(project, registry, Path(out_dir), dialect)
-        return write(Path(out_dir), files)
 
 
 def check_out_dir(project, out_dir: Path) -> None:

@@ -7,6 +7,6 @@ from cxspec import hookimpl
 
 @hookimpl
 def cxspec_register_outputs():
-    from cxspec_dbt.exporter import DbtExport
+    from cxspec_dbt.output import DbtExport
 
     return [DbtExport]

@@ -1,10 +1,10 @@
 """The Spark warehouse: compiled Spark SQL on a local session, a cluster or Spark Connect.
 
-File sources are read by Spark itself (one temporary view per source: CSV with a header row and
-inferred types, gzip by the file name, or Parquet); Spark parses timestamps with a UTC offset
-to the instant they name and the session runs in UTC. Rows that a plugin's source type reads
-in Python (survey exports, through DuckDB) become a view too (`load_rows`, loading.py). Table
-sources are read from the catalog.
+Parquet file sources are read by Spark itself (one temporary view per source; the file carries
+its types). CSV file sources are typed by cxspec's one rule (cxspec/column_types.py) and read
+through DuckDB, as on SQLite and PostgreSQL; their rows, like those a plugin's source type
+reads in Python (survey exports), become a view (`load_rows`, loading.py). The session runs in
+UTC. Table sources are read from the catalog.
 Results are stored as described in layouts.py; the write statements are emulated as described
 in statements.py.
 """
@@ -71,8 +71,11 @@ class SparkWarehouse(Warehouse):
 
     def relation(self, source, source_type):
         data_file = source_type.data_file(source)
-        if data_file is None:
-            return None  # tables come from the catalog, queries as subqueries
+        if data_file is None or data_file.format != "parquet":
+            # Tables come from the catalog, queries as subqueries; CSV files are read as on
+            # every other engine: typed by cxspec's one rule through DuckDB, then loaded
+            # (`local_relation` → `load_rows`), never by Spark's own CSV inference.
+            return None
         if source.id not in self.source_views:
             view = f"cxspec_source_{self.instance}_{source.id}"
             try:
@@ -85,13 +88,7 @@ class SparkWarehouse(Warehouse):
         return exp.Table(this=exp.to_identifier(self.source_views[source.id], quoted=True))
 
     def _read_file(self, data_file):
-        path = str((self.project.root / data_file.path).resolve())
-        if data_file.format == "parquet":
-            return self.session.read.parquet(path)
-        reader = self.session.read.option("header", "true").option("inferSchema", "true")
-        if data_file.delimiter:
-            reader = reader.option("sep", data_file.delimiter)
-        return reader.csv(path)
+        return self.session.read.parquet(str((self.project.root / data_file.path).resolve()))
 
     def load_rows(self, name, columns, types, rows):
         """Rows read in Python (a plugin's export source, through DuckDB) as a cached view."""

@@ -1,0 +1,162 @@
+"""How the specs use a source's columns: the fragments over its rows, and the type each use
+expects of a column.
+
+`fragments` lists the SQL fragments evaluated over a source's rows (its `filter`, dimension
+`expr`s, each metric's `filter` and predicate fields, the `match` of a metric's touch point);
+`conditions` and `comparisons` find, in one, the bare columns used as conditions and the
+columns compared with a constant. checks/booleans.py refuses the uses engines answer
+differently with them (CX405–CX407).
+
+`column_uses` turns the uses into types, for a CSV file without rows: it has no values to
+type its columns from (column_types.py), and a column read as text where a condition or a
+number is expected makes PostgreSQL and Spark refuse the query (`CASE WHEN resolved` over
+text, `text >= integer`) while the others answer. A column is
+
+- `BOOLEAN` when it is a condition, or compared with true or false;
+- `DOUBLE` when it is measured (a metric type's `measured_fields`, such as an NPS's
+  `column`), or compared with a number;
+- `TIMESTAMP` when it is the source's `time`, `start` or `end`, or compared with a date or
+  time literal (`DATE '2026-01-01'`);
+- `VARCHAR` (text) when it is compared with text, or used in two of these ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from cxspec.sqlfrag import parse_fragment
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+#: Source fields that each name a time column of the source's rows.
+TIME_FIELDS = ("time", "start", "end")
+_TIME_TYPES = {exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ,
+               exp.DataType.Type.DATETIME}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A fragment over a source's rows: where it is written, and what it is, for messages."""
+
+    file: str
+    raw: object
+    field: str
+    text: str
+    what: str
+    #: Whether the whole fragment is a condition (a filter, a `condition`); False for a
+    #: dimension's `expr`.
+    predicate: bool = True
+
+
+def fragments(project, registry, source) -> Iterator[Fragment]:
+    """The fragments over a source's rows, in spec order."""
+
+    def one(file, raw, field, text, what, predicate=True):
+        return [Fragment(file, raw, field, text, what, predicate)] if isinstance(text, str) else []
+
+    yield from one(source.file, source.raw, "filter", source.filter, f"filter of source {source.id!r}")
+    for dimension in source.dimensions:
+        what = f"dimension {dimension.name!r} of source {source.id!r}"
+        yield from one(source.file, dimension.raw, "expr", dimension.expr, what, predicate=False)
+    for metric in project.metrics.values():
+        metric_type = registry.metric_types.get(metric.type)
+        if not metric.valid or metric_type is None or metric.source != source.id:
+            continue
+        yield from one(metric.file, metric.raw, "filter", metric.filter, f"filter of metric {metric.id!r}")
+        for name in metric_type.predicate_fields:
+            yield from one(
+                metric.file, metric.raw, name, metric.raw.get(name), f"{name} of metric {metric.id!r}"
+            )
+        touchpoint = project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
+        if touchpoint is not None and touchpoint.valid and touchpoint.match:
+            what = f"match of touch point {touchpoint.id!r} (metric {metric.id!r})"
+            yield from one(touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
+
+
+def conditions(tree: exp.Expression, *, predicate: bool) -> Iterator[exp.Column]:
+    """Bare columns used where a condition is expected: the whole predicate, an operand of
+    AND, OR or NOT, a CASE's WHEN."""
+    if predicate and isinstance(tree.unnest(), exp.Column):
+        yield tree.unnest()
+    for node in tree.find_all(exp.And, exp.Or, exp.Not, exp.If):
+        operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
+        for operand in operands:
+            operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
+            if isinstance(operand, exp.Column) and not operand.table:
+                yield operand
+
+
+def comparisons(tree: exp.Expression) -> Iterator[tuple[exp.Column, exp.Expression]]:
+    """(column, the other side) for comparisons of a bare column with a constant."""
+    for node in tree.find_all(*_COMPARISONS, exp.In, exp.Between):
+        if isinstance(node, exp.In):
+            sides = [(node.this, value) for value in node.expressions]
+        elif isinstance(node, exp.Between):
+            sides = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
+        else:
+            sides = [(node.this, node.expression), (node.expression, node.this)]
+        for column, other in sides:
+            if isinstance(column, exp.Column) and not column.table and constant(other) is not None:
+                yield column, constant(other)
+                break
+
+
+def constant(node):
+    """The node when it is a constant: a literal, a negated number, true or false, or a typed
+    literal (`DATE '2026-01-01'`); else None."""
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        return node
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+        return node
+    return node if isinstance(node, (exp.Literal, exp.Boolean)) else None
+
+
+def is_number(node) -> bool:
+    return isinstance(node, exp.Neg) or (isinstance(node, exp.Literal) and not node.is_string)
+
+
+def constant_type(node) -> str:
+    """The type a column compared with the constant `node` is expected to have."""
+    if isinstance(node, exp.Boolean):
+        return "BOOLEAN"
+    if is_number(node):
+        return "DOUBLE"
+    if isinstance(node, exp.Cast) and node.to.this in _TIME_TYPES:
+        return "TIMESTAMP"
+    return "VARCHAR"
+
+
+def column_uses(project, registry) -> dict[str, dict[str, str]]:
+    """Source id → lower-case column name → the type the specs' uses expect of the column."""
+    dialect = project.config.dialect
+    uses: dict[str, dict[str, str]] = {}
+    for source in project.sources.values():
+        if not source.valid:
+            continue
+        found: dict[str, set[str]] = {}
+
+        def use(name, kind, found=found):
+            if isinstance(name, str) and name:
+                found.setdefault(name.lower(), set()).add(kind)
+
+        for field in TIME_FIELDS:
+            use(source.get(field), "TIMESTAMP")
+        for metric in project.metrics.values():
+            metric_type = registry.metric_types.get(metric.type)
+            if metric.valid and metric_type is not None and metric.source == source.id:
+                for field in getattr(metric_type, "measured_fields", ()):
+                    use(metric.raw.get(field), "DOUBLE")
+        for fragment in fragments(project, registry, source):
+            tree = parse_fragment(fragment.text, dialect).expression
+            if tree is None:
+                continue  # the fragment check reports it
+            for column in conditions(tree, predicate=fragment.predicate):
+                use(column.name, "BOOLEAN")
+            for column, other in comparisons(tree):
+                use(column.name, constant_type(other))
+        uses[source.id] = {
+            name: kinds.pop() if len(kinds) == 1 else "VARCHAR" for name, kinds in found.items()
+        }
+    return uses
