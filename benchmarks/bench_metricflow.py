@@ -113,7 +113,9 @@ def metric_set(count: int) -> list[dict]:
         {"id": "csat_all", "type": "csat", "column": "csat_score"},
         {"id": "ces_all", "type": "ces", "column": "ces_score"},
     ]
-    per_tp = [{"id": f"nps_{tp}", "type": "nps", "column": "nps_score", "touchpoint": tp} for tp in TOUCHPOINTS]
+    per_tp = [
+        {"id": f"nps_{tp}", "type": "nps", "column": "nps_score", "touchpoint": tp} for tp in TOUCHPOINTS
+    ]
     return base + per_tp[: count - len(base)]
 
 
@@ -146,10 +148,14 @@ def write_project(db: Path, count: int) -> Path:
 
 
 def run_tool(tool: Path, args: list[str], cwd: Path) -> str:
-    env = dict(os.environ, DBT_PROFILES_DIR=str(cwd), DBT_SEND_ANONYMOUS_USAGE_STATS="False", DO_NOT_TRACK="1")
+    env = dict(
+        os.environ, DBT_PROFILES_DIR=str(cwd), DBT_SEND_ANONYMOUS_USAGE_STATS="False", DO_NOT_TRACK="1"
+    )
     done = subprocess.run([str(tool), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        raise SystemExit(f"{tool.name} {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        raise SystemExit(
+            f"{tool.name} {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return done.stdout
 
 
@@ -258,12 +264,23 @@ def bench_one(rows: int, count: int, repeats: int) -> dict:
     failed = False
     for name in ("MetricFlow", "hand-written"):
         columns, got_rows = run(name)
-        got = metricflow_values(columns, got_rows, exported, channel) if name == "MetricFlow" else values_of(got_rows)
+        got = (
+            metricflow_values(columns, got_rows, exported, channel)
+            if name == "MetricFlow"
+            else values_of(got_rows)
+        )
         problems = [k for k in reference.keys() | got.keys() if k not in got or k not in reference
                     or not close(reference[k], got[k])]  # fmt: skip
-        status = "same values" if not problems else f"DIFFERENT at {len(problems)} keys, e.g. {sorted(problems)[:3]}"
+        status = (
+            "same values"
+            if not problems
+            else f"DIFFERENT at {len(problems)} keys, e.g. {sorted(problems)[:3]}"
+        )
         failed |= bool(problems)
-        print(f"  {rows:,} rows, {count} metrics: {name} vs cxspec: {status} ({len(reference):,} values)", flush=True)
+        print(
+            f"  {rows:,} rows, {count} metrics: {name} vs cxspec: {status} ({len(reference):,} values)",
+            flush=True,
+        )
     times: dict[str, list[float]] = {name: [] for name in queries}
     for _ in range(repeats):
         for name in queries:
@@ -286,7 +303,9 @@ def main(argv=None) -> int:
     print(f"measuring {state}; load average {load_average()}")
     results = [bench_one(r, m, args.repeats) for r in args.rows for m in args.metrics]
     print(f"\nmedians of {args.repeats} (seconds)")
-    print(f"{'rows':>5} {'metrics':>7} | {'MetricFlow':>10} {'cxspec':>8} {'hand':>8} | cxspec/hand  MF/cxspec")
+    print(
+        f"{'rows':>5} {'metrics':>7} | {'MetricFlow':>10} {'cxspec':>8} {'hand':>8} | cxspec/hand  MF/cxspec"
+    )
     for res in results:
         med = {n: statistics.median(t) for n, t in res["times"].items()}
         ratio = med["cxspec"] / med["hand-written"]

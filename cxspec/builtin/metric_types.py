@@ -19,7 +19,6 @@ from cxspec.compiler.sqlkit import (
     mul,
     not_null,
     num,
-    on_scale,
     paren,
     proportion,
     safe_div,

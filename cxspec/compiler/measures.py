@@ -18,6 +18,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from cxspec.compiler import dialects
+from cxspec.compiler.grouping import PERIOD, expanded
 from cxspec.compiler.plan import MetricPlan, ScanPlan, conjuncts
 from cxspec.compiler.sqlkit import (
     INTEGER_RANGES,
@@ -68,7 +69,11 @@ def _tested_column(node: exp.Expression) -> str | None:
     """The column `node` tests for NOT NULL, if it is such a test."""
     while isinstance(node, exp.Paren):
         node = node.this
-    if isinstance(node, exp.Not) and isinstance(node.this, exp.Is) and isinstance(node.this.expression, exp.Null):
+    if (
+        isinstance(node, exp.Not)
+        and isinstance(node.this, exp.Is)
+        and isinstance(node.this.expression, exp.Null)
+    ):
         tested = node.this.this
         if isinstance(tested, exp.Column):
             return tested.name
@@ -176,10 +181,6 @@ def keyed_groups(plans: list[MetricPlan]) -> list[tuple[str, list[tuple[str, Met
     return [(c, sorted(v.items())) for c, v in sorted(by_column.items()) if len(v) > 1]
 
 
-def dim_column(name: str) -> str:
-    return f"__dim_{name}"
-
-
 def with_empty_value(plan: MetricPlan, result: MetricSql) -> MetricSql:
     """The result with the type's empty value where it has none (a count of nothing is 0)."""
     empty = plan.type.empty_value(plan.metric)
@@ -192,16 +193,19 @@ def with_empty_value(plan: MetricPlan, result: MetricSql) -> MetricSql:
 class TwoLevel:
     """The two-level plan's part of sqlgen.Generator."""
 
-    def two_level(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
+    def two_level(self, scan: ScanPlan, number: int, rows: exp.Table, sets=None) -> list[exp.Select]:
         branches = []
         chunks = scan.predicate_chunks()
         chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
         tables = []
         for c, chunk in enumerate(chunks):
             suffix = f"_{c + 1}" if len(chunks) > 1 else ""
-            tables.append(
-                self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
-            )
+            table = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
+            if sets is not None:  # the first level once per grouping set: small
+                table = self.cte(
+                    f"lvl1x_{number}_{scan.source.id}{suffix}", expanded(self.plan, scan.source, table, sets)
+                )
+            tables.append(table)
         by_formula: dict[tuple, list[MetricPlan]] = {}
         for plan in scan.measure_metrics:
             by_formula.setdefault(plan.formula_key, []).append(plan)
@@ -221,13 +225,18 @@ class TwoLevel:
     def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
         """GROUP BY period, dimensions, the filter columns and the 0/1 flags of the other
         filters, aggregating every measure once: the small table every pivot branch reads."""
-        groups = self.group_columns()
+        source = scan.source
+        # With segments, the finest grain: every dimension the source has, raw.
+        present = [d for d in self.plan.dimensions if source.dimension(d) is not None]
+        groups = [col(PERIOD), *[col(self.row_dimension(d)) for d in present]]
         # A filter column that is also a dimension sliced by is that dimension's key again:
         # named after the column, not grouped twice (one GROUP BY key less over every row;
-        # docs/design.md, "The compiled SQL").
-        plain_dimensions = {d for d in self.plan.dimensions if not scan.source.dimension(d).expr}
+        # docs/design.md, "The compiled SQL"). Not a looked-up one: the column is the source's.
+        plain_dimensions = {
+            d for d in present if not source.dimension(d).expr and not source.dimension(d).lookup
+        }
         again = [
-            exp.alias_(col(dim_column(name)), name, quoted=True, copy=False)
+            exp.alias_(col(self.row_dimension(name)), name, quoted=True, copy=False)
             for name in scan.group_columns
             if name in plain_dimensions
         ]
@@ -268,7 +277,8 @@ class TwoLevel:
         """The first-level rows of metrics picked by one value each of `column`, in one pass:
         labelled CASE column WHEN value THEN metric id …, where column IN (values)."""
         label = exp.Case(
-            this=col(column), ifs=[exp.If(this=text(value), true=text(plan.metric.id)) for value, plan in keyed]
+            this=col(column),
+            ifs=[exp.If(this=text(value), true=text(plan.metric.id)) for value, plan in keyed],
         )
         select = self.picked(keyed[0][1], label, table, named, None)
         return select.where(exp.In(this=col(column), expressions=[text(v) for v, _ in keyed]), copy=False)
