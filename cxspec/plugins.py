@@ -12,10 +12,10 @@ import copy
 import importlib
 import os
 from dataclasses import dataclass, field
-from importlib import metadata
 
 import pluggy
 
+from cxspec import entry_points as metadata  # importlib.metadata's entry_points, cheaply
 from cxspec import hookspecs
 from cxspec.version import __version__
 

@@ -37,6 +37,7 @@ LEAVES = {
     "cxspec.spec_fields": set(),
     "cxspec.schema_parts": set(),
     "cxspec.user_cache": {"cxspec.version"},
+    "cxspec.entry_points": set(),
 }
 
 

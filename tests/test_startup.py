@@ -48,6 +48,7 @@ HEAVY = (
         f"cxspec.commands.{name}_cmd"
         for name in ("compile", "query", "run", "docs", "diff", "export", "lint")
     ),
+    "cxspec.lint.engine",
     "cxspec.formats.junit",
     "cxspec.formats.sarif",
     "cxspec_dbt.exporter",
@@ -242,3 +243,44 @@ def test_the_cache_is_off_when_asked_and_outside_the_project_by_default(tmp_path
     key = user_cache.content_key("kind", {"a": 1})
     user_cache.remember("kind", key)  # an unusable cache is no cache
     assert not user_cache.known("kind", key)
+
+
+# -- entry points, found without importlib.metadata's cost -----------------------------------
+
+
+def described(points) -> list[tuple]:
+    return sorted((e.name, e.value, e.group, e.dist.metadata["Name"], e.dist.version) for e in points)
+
+
+@pytest.mark.parametrize("group", ["cxspec", "console_scripts", "pytest11"])
+def test_entry_points_are_importlib_metadatas(group):
+    from importlib import metadata
+
+    from cxspec import entry_points
+
+    assert described(entry_points.entry_points(group=group)) == described(metadata.entry_points(group=group))
+
+
+def test_entry_points_of_a_distribution_installed_on_the_path(tmp_path, monkeypatch):
+    from importlib import metadata
+
+    from cxspec import entry_points
+
+    for folder, version in (("first", "2.0"), ("second", "1.0")):  # the first on sys.path wins
+        info = tmp_path / folder / f"cx_probe-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: cx-probe\nVersion: {version}\n\nName: no\n"
+        )
+        (info / "entry_points.txt").write_text(
+            f"# a comment\n[other]\nx = y\n\n[cxspec]\nprobe = cx_probe_{folder}.plugin:hooks\n"
+        )
+        (tmp_path / folder / f"cx_probe_{folder}").mkdir()
+        (tmp_path / folder / f"cx_probe_{folder}" / "__init__.py").write_text("")
+        (tmp_path / folder / f"cx_probe_{folder}" / "plugin.py").write_text("class hooks:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "second"))
+    monkeypatch.syspath_prepend(str(tmp_path / "first"))
+    ours = [e for e in entry_points.entry_points(group="cxspec") if e.name == "probe"]
+    assert described(ours) == [("probe", "cx_probe_first.plugin:hooks", "cxspec", "cx-probe", "2.0")]
+    assert described(ours) == described(e for e in metadata.entry_points(group="cxspec") if e.name == "probe")
+    assert ours[0].load().__name__ == "hooks"

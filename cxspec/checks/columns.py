@@ -58,6 +58,8 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
                 what = f"{name} of source {source_id!r}"
                 _report(sink, value, source_id, columns, what, source.loc(name))
         for dimension in source.dimensions:
+            if dimension.lookup:
+                continue  # a column of the looked-up source: checked there, below
             if not dimension.expr and dimension.name.lower() not in columns:
                 what = f"dimension {dimension.name!r} of source {source_id!r}"
                 _report(
@@ -65,6 +67,17 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
                 )
         what = f"filter of source {source_id!r}"
         fragment(source_id, source.file, source.raw, "filter", source.filter, what)
+    for source in project.sources.values():  # lookup dimensions name a column of the other source
+        for dimension in source.dimensions:
+            other = declared.get(dimension.lookup) if dimension.lookup and not dimension.expr else None
+            if other is not None and dimension.lookup_column.lower() not in other:
+                what = f"dimension {dimension.name!r} of source {source.id!r} (looked up)"
+                where = (
+                    dimension.loc("column") if dimension.column else _dimension_location(source, dimension)
+                )
+                _report(sink, dimension.lookup_column, dimension.lookup, other, what, where)
+    for source_id in declared:
+        source = project.sources[source_id]
         for dimension in source.dimensions:
             if dimension.expr:
                 what = f"dimension {dimension.name!r} of source {source_id!r}"

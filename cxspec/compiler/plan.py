@@ -40,6 +40,9 @@ class Request:
     #: Times after this instant (naive UTC) are in the future: rows whose time is later are
     #: left out, ends later are not ends yet. None: no such bound (plain `cxspec compile`).
     as_of: dt.datetime | None = None
+    #: Segments computed with the total in the same scans (`segments:` of cxspec.yaml): each a
+    #: tuple of dimension names. Not with `by`.
+    segments: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -104,6 +107,8 @@ class Plan:
     #: The metrics asked for, in output order.
     outputs: list[str]
     where: exp.Expression | None = None
+    #: With segments: the grouping sets, the total () first, over `dimensions` (their union).
+    sets: tuple[tuple[str, ...], ...] = ()
 
 
 class Planner:
@@ -137,6 +142,8 @@ class Planner:
         grain = request.grain or self.project.config.grain
         if grain not in GRAINS:
             raise RequestError(f"unknown grain {grain!r}: one of {', '.join(GRAINS)}")
+        if request.segments and request.by:
+            raise RequestError("segments and --by cannot be combined")
         outputs = self._requested(request)
         needed = self._with_dependencies(outputs)
         where = self._where(request.where, request.by) if request.where else None
@@ -158,11 +165,13 @@ class Planner:
             split_predicates(scan)
         for metric in computed:
             self._check_computed_dims(metric, request)
+        sets = tuple(dict.fromkeys([(), *(tuple(s) for s in request.segments)])) if request.segments else ()
         return Plan(
             request=request,
             grain=grain,
             dialect=self.dialect,
-            dimensions=tuple(request.by),
+            sets=sets,
+            dimensions=tuple(dict.fromkeys(d for s in sets for d in s)) if sets else tuple(request.by),
             scans=[scans[k] for k in sorted(scans)],
             levels=self._levels(computed),
             outputs=outputs,
@@ -195,6 +204,9 @@ class Planner:
         return sorted(needed)
 
     def _dimensions(self, source: Source, request: Request, metric: Metric) -> list[Dimension]:
+        if request.segments:  # a segment over a dimension the source lacks: the total only
+            names = dict.fromkeys(d for s in request.segments for d in s)
+            return [source.dimension(n) for n in names if source.dimension(n) is not None]
         found = []
         for name in request.by:
             dimension = source.dimension(name)

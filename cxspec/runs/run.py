@@ -29,6 +29,8 @@ class Stored:
 
     project: object
     grain: str
+    #: The totals (dimensions {}) and, with `segments:`, every segment's rows (dimensions
+    #: {"region": "EMEA"}…; cxspec.model.segment_key tells a row's segment).
     results: list[MetricResult]
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
@@ -73,7 +75,7 @@ def run_project(
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
-    request = Request(start=start, end=end, as_of=as_of)
+    request = Request(start=start, end=end, as_of=as_of, segments=tuple(project.segments))
     failures: list = []
     on_transitions = transitions_to_outbox(project, computed_at)  # checks `notify:` before computing
     with connect(warehouse_url, project, registry) as warehouse:

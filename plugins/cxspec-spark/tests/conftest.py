@@ -7,6 +7,7 @@ CI=true: there they fail.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,26 @@ def run_main():
     from cxspec.testing import run_cli
 
     return lambda *args: tuple(run_cli(*args))
+
+
+@pytest.fixture
+def make_project(tmp_path):
+    """make_project({"specs.yaml": …}, config=…) -> a new project folder, as the core tests'
+    fixture of that name makes it (for the core tests imported here)."""
+    counter = iter(range(1_000_000))
+
+    def make(files=None, *, config="version: 1\nproject: t\n", name=None):
+        root = tmp_path / (name or f"project{next(counter)}")
+        root.mkdir(parents=True)
+        if config is not None:
+            (root / "cxspec.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
+        for relative, content in (files or {}).items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return root
+
+    return make

@@ -13,7 +13,6 @@ The test functions are imported from the core module, so they are the same tests
 from __future__ import annotations
 
 import inspect
-import textwrap
 
 import pytest
 import test_column_types as core
@@ -34,23 +33,6 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
 @pytest.fixture
 def engine(spark_url):
     return spark_url
-
-
-@pytest.fixture
-def make_project(tmp_path):
-    """make_project({"specs.yaml": …}, config=…) -> a new project folder (as tests/conftest.py's)."""
-    counter = iter(range(1_000_000))
-
-    def make(files=None, *, config="version: 1\nproject: t\n", name=None):
-        root = tmp_path / (name or f"project{next(counter)}")
-        root.mkdir(parents=True)
-        (root / "cxspec.yaml").write_text(textwrap.dedent(config), encoding="utf-8")
-        for relative, text in (files or {}).items():
-            (root / relative).parent.mkdir(parents=True, exist_ok=True)
-            (root / relative).write_text(textwrap.dedent(text), encoding="utf-8")
-        return root
-
-    return make
 
 
 def test_every_engine_test_is_run_here():
