@@ -48,6 +48,7 @@ HEAVY = (
         f"cxspec.commands.{name}_cmd"
         for name in ("compile", "query", "run", "docs", "diff", "export", "lint")
     ),
+    "cxspec.lint.engine",
     "cxspec.formats.junit",
     "cxspec.formats.sarif",
     "cxspec_dbt.exporter",

@@ -14,6 +14,8 @@ from cxspec.checks import (
     loop_config,
     references,
     renames,
+    segments,
+    segment_owners,
     values,
     warehouse,
 )
@@ -24,6 +26,8 @@ CHECKS = (
     references.check,
     renames.check,
     lookups.check,
+    segments.check,
+    segment_owners.check,
     cycles.check,
     depth.check,
     values.check,

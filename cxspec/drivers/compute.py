@@ -93,7 +93,9 @@ def compute_drivers(
     for analysis in analyses:
         source = project.sources[analysis.source]
         resolution = resolver.resolve([source])
-        bad = moments.non_numeric(analysis, source, resolution)
+        bad = moments.non_numeric(analysis, source, resolution) or _probed_text(
+            warehouse, analysis, source, resolution
+        )
         for driver, column, column_type in bad:
             what = f"driver {driver.name!r}" if driver else "the outcome"
             sink.add(
@@ -110,6 +112,21 @@ def compute_drivers(
         columns, rows = warehouse.execute(query.sql)
         results += _analyse(analysis, query, columns, rows, sink)
     return DriversOutcome(results, sink.items)
+
+
+def _probed_text(warehouse, analysis, source, resolution) -> list[tuple[object, str, str]]:
+    """The columns of unknown type that hold text, found by one query (moments.text_probe)."""
+    probe = moments.text_probe(analysis, source, resolution, warehouse.dialect)
+    if probe is None:
+        return []
+    unknown, sql = probe
+    _, rows = warehouse.execute(sql)
+    flags = rows[0] if rows else ()
+    return [
+        (driver, column, "values that are not numbers")
+        for (driver, column), flag in zip(unknown, flags, strict=False)
+        if flag
+    ]
 
 
 def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:

@@ -21,7 +21,7 @@ from cxspec.issues_state.table import (
     supports_state,
     write_issues,
 )
-from cxspec.runs.issues import detect_issues
+from cxspec.runs.segment_issues import detect_all
 
 #: Transition hooks run inside the transaction that stores the transitions (the outbox).
 OnTransitions = Callable[[object, list[Transition]], None]
@@ -52,7 +52,7 @@ def sync_issues(
     period = state_period(results, project.config.grain)
     if period is None:
         return []
-    seen = detect_issues(project, registry, [r for r in results if not r.dimensions], period)
+    seen = detect_all(project, registry, results, period)  # the total's and every segment's
     project_id = project.config.project
     with warehouse.transaction():
         project_lock(warehouse, project_id, "issues")

@@ -23,16 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
-from cxspec.metric_type import Statistic
 from cxspec.issue_rule import IssueContext
 from cxspec.issues_state.criteria import metric_criteria, project_criteria
 from cxspec.issues_state.ids import id_of
+from cxspec.metric_type import Statistic
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
+from cxspec.runs.segment_owners import segment_label, segment_owner
 from cxspec.runs.stats import welch_t_test, z_test
 
 #: Kinds in the order issues are listed (within a severity).
-KINDS = ("goal_red", "significant_drop", "below_journey", "insufficient_sample", "no_data")
+KINDS = ("goal_red", "significant_drop", "below_journey", "below_rest", "insufficient_sample", "no_data")
 ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
 #: The default two-sided significance level of `significant_drop` (`issues: {alpha}` in
 #: cxspec.yaml or on a metric changes it: cxspec/issues_state/criteria.py).
@@ -59,6 +60,8 @@ class Issue:
     previous: float | None = None
     p_value: float | None = None
     severity: str = "warning"  # goal_red and significant_drop: "error"
+    #: The segment it is in (`{"region": "EMEA"}`); {} for the total.
+    dimensions: dict = field(default_factory=dict, hash=False)
     # What is detected is compared; the id and the stored state (cxspec/issues_state/) follow.
     #: Stable across runs (cxspec/issues_state/ids.py).
     id: str | None = field(default=None, compare=False)
@@ -111,15 +114,27 @@ def _order(issue: Issue) -> tuple:
         issue.kind,
         issue.metric or issue.touchpoint or "",
         issue.touchpoint or "",
+        sorted((k, "" if v is None else str(v)) for k, v in issue.dimensions.items()),
     )
 
 
 class _Detector:
-    def __init__(self, project, registry, by_metric: dict[str, dict[str, MetricResult]], period: str):
+    def __init__(
+        self, project, registry, by_metric: dict[str, dict[str, MetricResult]], period: str, dimensions=None
+    ):
         self.project = project
         self.registry = registry
         self.by_metric = by_metric
         self.period = period
+        #: The segment whose results these are ({} for the total) and the owner holding it.
+        self.dimensions = dict(dimensions or {})
+        self.segment_owner = segment_owner(project, self.dimensions)
+
+    def _label(self, metric) -> str:
+        """The metric's name, with the segment for a segment's issue."""
+        if not self.dimensions:
+            return _label(metric)
+        return f"{_label(metric)} ({segment_label(self.dimensions)})"
 
     # -- per metric ---------------------------------------------------------------------
 
@@ -131,7 +146,7 @@ class _Detector:
                 self._issue(
                     "no_data",
                     metric,
-                    f"{_label(metric)} has no data in {self.period}.",
+                    f"{self._label(metric)} has no data in {self.period}.",
                 )
             ]
         issues = []
@@ -148,16 +163,20 @@ class _Detector:
         goal = self.project.goals.get(metric.id)
         display = self._display(metric)
         against = ""
-        if goal is not None and goal.target is not None:
-            against = f" against its goal (target {format_value(display, goal.target)}"
-            if goal.warn is not None:
+        target, warn = (None, None) if goal is None else (goal.target, goal.warn)
+        if goal is not None and self.dimensions and hasattr(goal, "for_segment"):
+            target, warn = goal.for_segment(self.dimensions)  # the segment's own goal, if it has one
+        if target is not None:
+            against = f" against its goal (target {format_value(display, target)}"
+            if warn is not None:
                 side = "above" if metric.lower_is_better else "below"
-                against += f", red {side} {format_value(display, goal.warn)}"
+                against += f", red {side} {format_value(display, warn)}"
             against += ")"
         return self._issue(
             "goal_red",
             metric,
-            f"{_label(metric)} is {format_with_unit(display, current.value)} in {self.period}, red{against}.",
+            f"{self._label(metric)} is {format_with_unit(display, current.value)} in {self.period}, "
+            f"red{against}.",
             value=current.value,
         )
 
@@ -168,7 +187,7 @@ class _Detector:
         return self._issue(
             "insufficient_sample",
             metric,
-            f"{_label(metric)} has n = {format_count(current.n)} in {self.period},{minimum}; "
+            f"{self._label(metric)} has n = {format_count(current.n)} in {self.period},{minimum}; "
             "its value is left out of rollups.",
             value=current.value,
         )
@@ -197,7 +216,8 @@ class _Detector:
         return self._issue(
             "significant_drop",
             metric,
-            f"{_label(metric)} {verb} from {format_with_unit(display, previous.value)} in {max(earlier)} to "
+            f"{self._label(metric)} {verb} from {format_with_unit(display, previous.value)} "
+            f"in {max(earlier)} to "
             f"{format_with_unit(display, current.value)} in {self.period}{lower}, a significant change "
             f"({format_p_value(p_value, metric_criteria(self.project, metric).alpha)}).",
             value=current.value,
@@ -229,7 +249,13 @@ class _Detector:
     def _issue(self, kind: str, metric, message: str, *, severity: str | None = None, **fields) -> Issue:
         touchpoint = self.project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
         journey = self._journey(touchpoint)
-        owner = metric.owner or (touchpoint and touchpoint.owner) or (journey and journey.owner) or None
+        owner = (
+            self.segment_owner
+            or metric.owner
+            or (touchpoint and touchpoint.owner)
+            or (journey and journey.owner)
+            or None
+        )
         return Issue(
             kind=kind,
             period=self.period,
@@ -239,8 +265,12 @@ class _Detector:
             touchpoint=touchpoint.id if touchpoint else None,
             journey=journey.id if journey else None,
             severity=severity or ("error" if kind in ERROR_KINDS else "warning"),
+            dimensions=dict(self.dimensions),
             **fields,
         )
+
+    def _segment_words(self) -> str:
+        return f" ({segment_label(self.dimensions)})" if self.dimensions else ""
 
     def _journey(self, touchpoint):
         if touchpoint is None or not touchpoint.journey:
@@ -269,9 +299,10 @@ class _Detector:
                     Issue(
                         kind="below_journey",
                         period=self.period,
-                        owner=touchpoint.owner or journey.owner,
+                        owner=self.segment_owner or touchpoint.owner or journey.owner,
                         message=(
-                            f"Touch point {name} scores {format_score(scores.touchpoints[tp_id])} in "
+                            f"Touch point {name}{self._segment_words()} scores "
+                            f"{format_score(scores.touchpoints[tp_id])} in "
                             f"{self.period}, {format_score(gap)} points below the mean of journey "
                             f"{journey.name or journey_id} ({format_score(mean)} over "
                             f"{len(tp_ids)} touch points)."
@@ -279,6 +310,7 @@ class _Detector:
                         touchpoint=tp_id,
                         journey=journey_id,
                         value=scores.touchpoints[tp_id],
+                        dimensions=dict(self.dimensions),
                     )
                 )
         return issues

@@ -28,6 +28,8 @@ class Stored:
 
     project: object
     grain: str
+    #: The totals (dimensions {}) and, with `segments:`, every segment's rows (dimensions
+    #: {"region": "EMEA"}…; cxspec.model.segment_key tells a row's segment).
     results: list[MetricResult]
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
@@ -68,7 +70,7 @@ def run_project(
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
-    request = Request(start=start, end=end, as_of=as_of)
+    request = Request(start=start, end=end, as_of=as_of, segments=tuple(project.segments))
     failures: list = []
     on_transitions = transitions_to_outbox(project, computed_at)  # checks `notify:` before computing
     with connect(warehouse_url, project, registry) as warehouse:
@@ -91,7 +93,13 @@ def run_project(
         if results:
             escalate = project_criteria(project).escalate_after
             transitions = sync_issues(
-                warehouse, project, registry, stored, computed_at, escalate_after=escalate, on_transitions=on_transitions
+                warehouse,
+                project,
+                registry,
+                stored,
+                computed_at,
+                escalate_after=escalate,
+                on_transitions=on_transitions,
             )
         records = read_issues(warehouse, info.project)
     return Stored(

@@ -23,7 +23,7 @@ STATUS_OF_CLASS = {cls: status for status, (_, cls) in STATUS.items()}
 #: make a page of a few MB); every period is in report.json (docs/running.md, "The reports").
 SHOWN_PERIODS = {"day": 90, "week": 104, "month": 60, "quarter": 40, "year": 30}
 SHOWN_PERIODS_OTHER = 60  # a grain a plugin adds
-KIND = {"goal_red": "goal red", "significant_drop": "significant drop", "below_journey": "below journey",
+KIND = {"goal_red": "goal red", "significant_drop": "significant drop", "below_journey": "below journey", "below_rest": "below rest",
         "insufficient_sample": "small sample", "no_data": "no data", "declining": "declining",
         "significant_rise": "significant rise", "below_benchmark": "below benchmark"}  # fmt: skip
 

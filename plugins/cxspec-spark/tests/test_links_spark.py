@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from test_links import (  # noqa: F401
     project,
+    table_ii_project,
     test_groups_and_contrasts_agree_with_plain_python,
     test_quantile_groups_agree_with_plain_python,
+    test_table_ii_through_the_warehouse,
     test_windows_are_censored_by_as_of,
 )
 

@@ -1,0 +1,158 @@
+"""Issues of the segments (`segments:` in cxspec.yaml; docs/running.md, "Segments").
+
+Each segment gets the issues the total gets (goal_red by the segment's own goal,
+significant_drop against the segment's previous period, below_journey, insufficient_sample;
+no_data only for metrics the segment has results for in some period), routed to the owner
+holding the segment (cxspec/runs/segment_owners.py), and one more kind:
+
+``below_rest``: the segment's value is worse than the rest of the total (the total without
+the segment) and a two-sided test at the metric's alpha (default 95%) says so: the test of
+`significant_drop`, by the metric type's statistic. The rest is recovered exactly from the
+stored total and segment (n, value, margin of error):
+
+- proportions (rate, top box): successes k = round(value/100 · n); rest k_t − k_s of n_t − n_s;
+- NPS: p_P − p_D = value/100 and p_P + p_D = n·(moe/196)² + (value/100)², so promoters and
+  detractors are counts again; the rest's are differences;
+- means: s = moe·√n/1.96, the sum of squares (n − 1)s² + n·m²; the rest's mean and variance
+  from the differences of sums; Welch's t.
+
+Totals, order statistics and computed metrics (counts, percentiles, ratios) have no
+sampling error stored: no below_rest for them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from cxspec.display import format_count, format_p_value, format_with_unit
+from cxspec.issues_state.criteria import metric_criteria
+from cxspec.issues_state.ids import id_of
+from cxspec.metric_type import Statistic
+from cxspec.query import MetricResult, iso_day
+from cxspec.runs.issues import Z_95, Issue, _Detector, _order, detect_issues
+from cxspec.runs.rollup import INSUFFICIENT
+from cxspec.runs.segment_owners import segment_label
+from cxspec.runs.stats import welch_t_test, z_test
+from cxspec.runs.store import dimensions_key
+
+
+def detect_all(project, registry, results: list[MetricResult], period: str | None = None) -> list[Issue]:
+    """The issues of the total and of every segment in `results` (all stored periods of one
+    grain), in a stable order; `period` defaults to the latest period of the total."""
+    total = [r for r in results if not r.dimensions]
+    if period is None:
+        periods = {iso_day(r.period) for r in total}
+        if not periods:
+            return []
+        period = max(periods)
+    issues = detect_issues(project, registry, total, period)
+    found = segment_issues(project, registry, results, iso_day(period))
+    return issues + sorted(found, key=_order)
+
+
+def segment_issues(project, registry, results: list[MetricResult], period: str) -> list[Issue]:
+    segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
+    totals: dict[str, MetricResult] = {}
+    for r in results:
+        if not r.dimensions:
+            if iso_day(r.period) == period:
+                totals[r.metric] = r
+            continue
+        entry = segments.setdefault(dimensions_key(r.dimensions), (dict(r.dimensions), {}))
+        entry[1].setdefault(r.metric, {})[iso_day(r.period)] = r
+    issues: list[Issue] = []
+    for key in sorted(segments):
+        dimensions, by_metric = segments[key]
+        detector = _Detector(project, registry, by_metric, period, dimensions)
+        for metric_id in sorted(by_metric):
+            metric = project.metrics.get(metric_id)
+            if metric is None:
+                continue
+            issues.extend(detector.metric_issues(metric))
+            below = _below_rest(detector, metric, by_metric[metric_id].get(period), totals.get(metric_id))
+            if below is not None:
+                issues.append(below)
+        issues.extend(detector.touchpoint_issues())
+    return [replace(issue, id=id_of(issue)) for issue in issues]
+
+
+def _below_rest(detector: _Detector, metric, segment: MetricResult | None, total: MetricResult | None):
+    if segment is None or total is None or INSUFFICIENT in (segment.status, total.status):
+        return None
+    statistic = detector._statistic(metric)
+    rest = rest_of(statistic, total, segment)
+    if rest is None:
+        return None
+    value, se, n = rest
+    worse = segment.value > value if metric.lower_is_better else segment.value < value
+    if not worse:
+        return None
+    p_value = below_rest_p(statistic, (value, se, n), segment)
+    alpha = metric_criteria(detector.project, metric).alpha
+    if p_value is None or not p_value < alpha:
+        return None
+    display = detector._display(metric)
+    return detector._issue(
+        "below_rest",
+        metric,
+        f"{detector._label(metric)} is {format_with_unit(display, segment.value)} in {detector.period}, "
+        f"{'above' if metric.lower_is_better else 'below'} the rest of the total "
+        f"({format_with_unit(display, value)}, n = {format_count(n)}; {segment_label(segment.dimensions)} "
+        f"n = {format_count(segment.n)}), a significant gap ({format_p_value(p_value, alpha)}).",
+        severity="warning",
+        value=segment.value,
+        previous=value,
+        p_value=p_value,
+    )
+
+
+def rest_of(statistic: Statistic, total: MetricResult, segment: MetricResult):
+    """(value, standard error, n) of the total without the segment, or None when it cannot
+    be told (no margin stored, fewer than 2 observations left, a statistic without error)."""
+    if None in (total.value, total.n, total.moe, segment.value, segment.n, segment.moe):
+        return None
+    n = total.n - segment.n
+    if n < 2:
+        return None
+    if statistic is Statistic.PROPORTION:
+        k = round(total.value / 100 * total.n) - round(segment.value / 100 * segment.n)
+        p = min(max(k / n, 0.0), 1.0)
+        return 100 * p, 100 * math.sqrt(p * (1 - p) / n), n
+    if statistic is Statistic.NET_PROPORTION:
+        promoters_t, detractors_t = _net_counts(total)
+        promoters_s, detractors_s = _net_counts(segment)
+        promoters, detractors = max(promoters_t - promoters_s, 0), max(detractors_t - detractors_s, 0)
+        net, both = (promoters - detractors) / n, (promoters + detractors) / n
+        return 100 * net, 100 * math.sqrt(max(both - net * net, 0.0) / n), n
+    if statistic is Statistic.MEAN:
+        sums = _sums(total)
+        mean = (sums[0] - _sums(segment)[0]) / n
+        squares = sums[1] - _sums(segment)[1]
+        variance = max((squares - n * mean * mean) / (n - 1), 0.0)
+        return mean, math.sqrt(variance / n), n
+    return None
+
+
+def below_rest_p(statistic: Statistic, rest: tuple, segment: MetricResult) -> float | None:
+    """The two-sided p of the gap between the rest and the segment."""
+    value, se, n = rest
+    try:
+        if statistic is Statistic.MEAN:
+            return welch_t_test(value, se, n, segment.value, segment.moe / Z_95, segment.n).p_value
+        return z_test(value, se, segment.value, segment.moe / Z_95).p_value
+    except ValueError:  # both errors 0, too few observations: no test
+        return None
+
+
+def _net_counts(result: MetricResult) -> tuple[int, int]:
+    """(promoters, detractors) of an NPS result from its value and margin of error."""
+    net = result.value / 100
+    both = result.n * (result.moe / (Z_95 * 100)) ** 2 + net * net
+    return round((both + net) / 2 * result.n), round((both - net) / 2 * result.n)
+
+
+def _sums(result: MetricResult) -> tuple[float, float]:
+    """(Σx, Σx²) of a mean's observations from its mean, n and margin of error."""
+    s = result.moe * math.sqrt(result.n) / Z_95
+    return result.n * result.value, (result.n - 1) * s * s + result.n * result.value**2

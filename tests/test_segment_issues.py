@@ -1,0 +1,115 @@
+"""Issues in segments: `below_rest` (a segment significantly worse than the rest of the
+total), the total's kinds per segment, and routing to the owner holding the segment
+(cxspec/runs/segment_issues.py, cxspec/runs/segment_owners.py). Expected numbers are
+computed here from the raw scores, in plain Python."""
+
+from __future__ import annotations
+
+import math
+import random
+from types import SimpleNamespace
+
+import pytest
+
+from cxspec.metric_type import Statistic
+from cxspec.query import MetricResult
+from cxspec.runs.segment_issues import below_rest_p, rest_of
+from cxspec.runs.segment_owners import holds, segment_label, segment_owner
+from cxspec.runs.stats import t_two_sided_p
+
+
+def nps_result(scores, dims=None):
+    n = len(scores)
+    p, d = sum(s >= 9 for s in scores) / n, sum(s <= 6 for s in scores) / n
+    moe = 1.96 * 100 * math.sqrt((p + d - (p - d) ** 2) / n)
+    return MetricResult("m", "2026-01-01", dims or {}, 100 * (p - d), n, 0, moe)
+
+
+def proportion_result(flags, dims=None):
+    n = len(flags)
+    p = sum(flags) / n
+    return MetricResult("m", "2026-01-01", dims or {}, 100 * p, n, 0, 1.96 * 100 * math.sqrt(p * (1 - p) / n))
+
+
+def mean_result(values, dims=None):
+    n = len(values)
+    mean = sum(values) / n
+    s = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    return MetricResult("m", "2026-01-01", dims or {}, mean, n, 0, 1.96 * s / math.sqrt(n))
+
+
+@pytest.fixture
+def samples():
+    rng = random.Random(14)
+    segment = [rng.randint(0, 10) for _ in range(83)]
+    rest = [min(10, rng.randint(0, 10) + rng.randint(0, 3)) for _ in range(241)]
+    return segment, rest
+
+
+def test_rest_of_nps(samples):
+    segment, rest = samples
+    got = rest_of(Statistic.NET_PROPORTION, nps_result(segment + rest), nps_result(segment))
+    want = nps_result(rest)
+    assert got[2] == want.n
+    assert got[0] == pytest.approx(want.value, abs=1e-9)
+    assert got[1] == pytest.approx(want.moe / 1.96, abs=1e-9)
+    # the p-value: a z-test of the two proportions' nets, from the raw scores
+    z = (want.value - nps_result(segment).value) / math.hypot(want.moe / 1.96, nps_result(segment).moe / 1.96)
+    assert below_rest_p(Statistic.NET_PROPORTION, got, nps_result(segment)) == pytest.approx(
+        math.erfc(abs(z) / math.sqrt(2)), rel=1e-9
+    )
+
+
+def test_rest_of_proportion(samples):
+    segment, rest = samples
+    seg, oth = [s >= 9 for s in segment], [s >= 9 for s in rest]
+    got = rest_of(Statistic.PROPORTION, proportion_result(seg + oth), proportion_result(seg))
+    want = proportion_result(oth)
+    assert got[2] == want.n
+    assert got[0] == pytest.approx(want.value, abs=1e-9)
+    assert got[1] == pytest.approx(want.moe / 1.96, abs=1e-9)
+
+
+def test_rest_of_mean(samples):
+    segment, rest = samples
+    got = rest_of(Statistic.MEAN, mean_result(segment + rest), mean_result(segment))
+    want = mean_result(rest)
+    assert got[2] == want.n
+    assert got[0] == pytest.approx(want.value, abs=1e-9)
+    assert got[1] == pytest.approx(want.moe / 1.96, rel=1e-9)
+    # Welch's t from the raw samples
+    v1 = sum((x - want.value) ** 2 for x in rest) / (len(rest) - 1) / len(rest)
+    m2 = sum(segment) / len(segment)
+    v2 = sum((x - m2) ** 2 for x in segment) / (len(segment) - 1) / len(segment)
+    t = (m2 - want.value) / math.sqrt(v1 + v2)
+    df = (v1 + v2) ** 2 / (v1 * v1 / (len(rest) - 1) + v2 * v2 / (len(segment) - 1))
+    p = below_rest_p(Statistic.MEAN, got, mean_result(segment))
+    assert p == pytest.approx(t_two_sided_p(t, df), rel=1e-9)
+
+
+def test_no_rest_without_errors():
+    total = MetricResult("m", "2026-01-01", {}, 10.0, 5, 0, None)
+    assert rest_of(Statistic.PROPORTION, total, total) is None
+    one = MetricResult("m", "2026-01-01", {}, 50.0, 4, 0, 10.0)
+    assert rest_of(Statistic.PROPORTION, MetricResult("m", "2026-01-01", {}, 50.0, 5, 0, 9.0), one) is None
+    assert rest_of(Statistic.TOTAL, one, one) is None
+
+
+def test_segment_owner_most_specific():
+    owner = SimpleNamespace
+    project = SimpleNamespace(
+        owners={
+            "emea-cx": owner(segments=[{"region": "EMEA"}]),
+            "emea-phone": owner(segments=[{"region": "EMEA", "channel": "phone"}]),
+            "years": owner(segments=[{"year": 2024}]),
+            "nobody": owner(segments=[]),
+        }
+    )
+    assert segment_owner(project, {}) is None
+    assert segment_owner(project, {"region": "EMEA"}) == "emea-cx"
+    assert segment_owner(project, {"region": "EMEA", "channel": "web"}) == "emea-cx"
+    assert segment_owner(project, {"region": "EMEA", "channel": "phone"}) == "emea-phone"
+    assert segment_owner(project, {"region": "APAC"}) is None
+    assert segment_owner(project, {"year": "2024"}) == "years"  # YAML read 2024 as a number
+    assert not holds({"region": None}, {"region": "EMEA"}) and holds({"region": None}, {"region": None})
+    assert segment_label({"region": "EMEA", "channel": None}) == "region=EMEA, channel=(none)"
