@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.query import MetricResult, iso_day
+from cxspec.runs.incremental import WATERMARK_COLUMNS, WATERMARK_KEY, WATERMARKS
 from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
 from cxspec.runs.scoring import goals_table, overrides_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
@@ -46,7 +47,11 @@ def _table(name: str) -> exp.Table:
 
 
 #: The stored tables: name → (columns, key).
-TABLES = {RESULTS: (RESULT_COLUMNS, RESULT_KEY), SCORES: (SCORE_COLUMNS, SCORE_KEY)}
+TABLES = {
+    RESULTS: (RESULT_COLUMNS, RESULT_KEY),
+    SCORES: (SCORE_COLUMNS, SCORE_KEY),
+    WATERMARKS: (WATERMARK_COLUMNS, WATERMARK_KEY),
+}
 
 
 def dimensions_key(dimensions: dict) -> str:
