@@ -8,11 +8,11 @@ Validate: `cxspec validate` on the starter project (`cxspec init`) as a fresh pr
 with the user cache warm (CXSPEC_CACHE_DIR in a temporary folder, filled by an untimed run) and
 off, beside `python -c pass` and `python -c "import cxspec.cli"`. Target: at most 0.2 s.
 
-Query: `cxspec query PROJECT --grain month --by channel --as-of 2030-01-01 --format csv` on bench_execute.py's
-10M-row Parquet file and 100-metric project, against a Python process that connects to DuckDB,
-runs one of bench_execute.py's hand-written queries and prints its rows as CSV; the three hand
-queries run as processes too and the fastest median is "hand". Before timing, cxspec's numbers
-(`--format json`) are checked equal to hand (a)'s. Target: cxspec within 1.1x of hand.
+Query: `cxspec query PROJECT --grain month --by channel --as-of 2030-01-01 --format csv` on
+bench_execute.py's 10M-row Parquet file and 100-metric project, against a Python process that
+connects to DuckDB, runs one of bench_execute.py's hand-written queries and prints its rows as
+CSV; the three hand queries run as processes and the fastest median is "hand". Before timing,
+cxspec's numbers (`--format json`) are checked equal to hand (a)'s. Target: within 1.1x of hand.
 
 cxspec's modules are compiled once, as an installed package's are: this sandbox sets
 PYTHONDONTWRITEBYTECODE=1 and the editable checkout has no __pycache__, so every process
