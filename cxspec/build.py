@@ -8,6 +8,7 @@ from cxspec.model import (
     Config,
     Dimension,
     Goal,
+    GoalOverride,
     Journey,
     Metric,
     Owner,
@@ -37,8 +38,22 @@ def build_config(raw: YamlMap, file: str, fallback_id: str) -> Config:
         dialect=_str(raw, "dialect", "duckdb"),
         paths=[p for p in paths if isinstance(p, str)] if isinstance(paths, list) else None,
         output=_str(raw, "output", "cxspec-out"),
-        plugins={k: v for k, v in plugins.items() if isinstance(v, dict)} if isinstance(plugins, dict) else {},
+        plugins={k: v for k, v in plugins.items() if isinstance(v, dict)}
+        if isinstance(plugins, dict)
+        else {},
+        segments=_segments(raw.get("segments")),
     )
+
+
+def _segments(items) -> list[tuple[str, ...]]:
+    """`segments: [region, [region, channel]]` as tuples of names; malformed items left out
+    (the schema reports them)."""
+    found = []
+    for item in items if isinstance(items, list) else []:
+        names = [item] if isinstance(item, str) else item if isinstance(item, list) else []
+        if names and all(isinstance(n, str) for n in names):
+            found.append(tuple(names))
+    return found
 
 
 def _owner(raw, file, valid):
@@ -183,7 +198,25 @@ def _goal(raw, file, valid):
         warn=_num(raw, "warn"),
         due=_str(raw, "due"),
         owner=_str(raw, "owner"),
+        segments=_overrides(raw.get("segments"), file),
     )
+
+
+def _overrides(items, file) -> list[GoalOverride]:
+    found = []
+    for item in items if isinstance(items, list) else []:
+        where = item.get("where") if isinstance(item, dict) else None
+        if isinstance(where, dict):
+            found.append(
+                GoalOverride(
+                    file=file,
+                    raw=item,
+                    where=dict(where),
+                    target=_num(item, "target"),
+                    warn=_num(item, "warn"),
+                )
+            )
+    return found
 
 
 def _node(raw, file) -> PyramidNode:

@@ -189,6 +189,21 @@ CODES: dict[str, Code] = {
             "A lookup dimension joins two sources on their `entity`: both must declare one.",
         ),
         Code(
+            "CX340",
+            "unknown segment dimension",
+            _E,
+            "A segment of `segments:` names a dimension that no source declares.",
+        ),
+        Code("CX341", "duplicate segment", _E, "Two items of `segments:` have the same dimensions."),
+        Code("CX342", "dimension twice in a segment", _E, "A segment lists one dimension twice."),
+        Code(
+            "CX343",
+            "goal override without a segment",
+            _E,
+            "A goal's `segments: [{where: …}]` names dimensions that no segment has exactly.",
+        ),
+        Code("CX344", "duplicate goal override", _E, "Two overrides of one goal have the same `where:`."),
+        Code(
             "CX350",
             "owner segment not computed",
             _E,

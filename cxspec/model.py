@@ -53,6 +53,8 @@ class Config(Located):
     output: str = "cxspec-out"
     #: `plugins:` of cxspec.yaml: each plugin's own configuration block, by plugin name.
     plugins: dict = field(default_factory=dict)
+    #: `segments:` of cxspec.yaml: each segment's dimension names, in the order written.
+    segments: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -150,6 +152,25 @@ class Metric(Entity):
 
 
 @dataclass
+class GoalOverride(Located):
+    """A goal's target and warn in the segments a `where:` matches (`goals: … segments:`)."""
+
+    where: dict = field(default_factory=dict)
+    target: float | None = None
+    warn: float | None = None
+
+    def matches(self, dimensions: dict) -> bool:
+        return all(k in dimensions and _same(dimensions[k], v) for k, v in self.where.items())
+
+
+def _same(value, wanted) -> bool:
+    """A stored dimension value equals a `where:` value (YAML may read 2024 as a number)."""
+    if value is None or wanted is None:
+        return value is None and wanted is None
+    return str(value) == str(wanted)
+
+
+@dataclass
 class Goal(Entity):
     """A goal's id is its metric's id: one goal per metric."""
 
@@ -157,10 +178,21 @@ class Goal(Entity):
     warn: float | None = None
     due: str | None = None
     owner: str | None = None
+    #: Targets of segments (`segments: [{where, target, warn}]`).
+    segments: list[GoalOverride] = field(default_factory=list)
 
     @property
     def metric(self) -> str:
         return self.id
+
+    def for_segment(self, dimensions: dict) -> tuple[float | None, float | None]:
+        """(target, warn) in a segment: the override whose `where:` matches with the most
+        dimensions wins (the first written among equals); the goal's own for the total."""
+        best = None
+        for override in self.segments:
+            if override.matches(dimensions) and (best is None or len(override.where) > len(best.where)):
+                best = override
+        return (self.target, self.warn) if best is None else (best.target, best.warn)
 
 
 @dataclass
@@ -285,6 +317,11 @@ class Project:
     def section(self, name: str) -> dict:
         return getattr(self, name)
 
+    @property
+    def segments(self) -> list[tuple[str, ...]]:
+        """The segments of `cxspec.yaml`, each a tuple of dimension names (the total is ())."""
+        return self.config.segments
+
     def renamed_metrics(self) -> dict[str, str]:
         """Earlier metric id → its metric's id now, from `previous_ids:` (the first claim wins;
         validation refuses a second one and an id still in use)."""
@@ -294,3 +331,8 @@ class Project:
                 if old not in self.metrics:
                     renames.setdefault(old, metric_id)
         return renames
+
+
+def segment_key(dimensions: dict) -> tuple[str, ...]:
+    """The segment a stored row belongs to: its dimension names, sorted (() for the total)."""
+    return tuple(sorted(dimensions))

@@ -153,7 +153,7 @@ def compute_with(
             if failed:
                 failures += failed
     # In Python's order, not the engine's: collations differ (PostgreSQL's locale, NULLs).
-    results.sort(key=lambda r: (r.metric, r.period, tuple(str(v) for v in r.dimensions.values())))
+    results.sort(key=lambda r: (r.metric, r.period, tuple((k, str(v)) for k, v in r.dimensions.items())))
     return results
 
 
@@ -168,6 +168,8 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
         at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
     )
     dims = [(d, at[d]) for d in query.plan.dimensions]
+    if query.plan.sets:
+        return _segment_results(query, rows, at)
     # Positions, not a dict per row: this loop runs for every result row of every query
     # (figures in benchmarks/README.md, "Execute").
     return [
@@ -175,6 +177,31 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
             metric=row[metric],
             period=iso_day(row[period]),
             dimensions={d: row[i] for d, i in dims},
+            value=_number(row[value]),
+            n=_count(row[n]),
+            invalid=_count(row[invalid]),
+            moe=_number(row[moe]),
+        )
+        for row in rows
+    ]
+
+
+def _segment_results(query, rows, at) -> list[MetricResult]:
+    """Rows of a run with segments: each row's dimensions are those of its grouping set
+    (`__set`), a NULL among them a real group ({"region": None}), the total's {}."""
+    from cxspec.compiler.grouping import SET, set_mask
+
+    names = query.plan.dimensions
+    kept = {set_mask(names, s): [(d, at[d]) for d in names if d in s] for s in query.plan.sets}
+    where = at[SET]
+    metric, period, value, n, invalid, moe = (
+        at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
+    )
+    return [
+        MetricResult(
+            metric=row[metric],
+            period=iso_day(row[period]),
+            dimensions={d: row[i] for d, i in kept[row[where]]},
             value=_number(row[value]),
             n=_count(row[n]),
             invalid=_count(row[invalid]),

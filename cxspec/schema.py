@@ -97,6 +97,7 @@ def project_schema() -> dict:
                     "given to that plugin's outputs, lint rules and cxspec_after_run (docs/writing-plugins.md)."
                 ),
             },
+            "segments": SEGMENTS,
             "issues": ISSUE_CRITERIA,
             "benchmarks": BENCHMARKS,
             "notify": NOTIFY,
@@ -178,7 +179,7 @@ SOURCE_COMMON = {
     "time_format": {
         "type": "string",
         "minLength": 2,
-        "description": "How the time columns are written, strptime-style (\"%m/%d/%y %H:%M\").",
+        "description": 'How the time columns are written, strptime-style ("%m/%d/%y %H:%M").',
     },
     "start": {"type": "string", "minLength": 1, "description": "Column where an entity starts."},
     "end": {"type": "string", "minLength": 1, "description": "Column where an entity ends (NULL: active)."},
@@ -247,6 +248,42 @@ GOAL = {
         "owner": REF,
         "description": TEXT,
         "lint": LINT_IGNORE,
+        "segments": {
+            "type": "array",
+            "minItems": 1,
+            "description": "Targets per segment: the override whose `where` matches the most dimensions wins.",
+            "items": {
+                "type": "object",
+                "required": ["where", "target"],
+                "additionalProperties": False,
+                "properties": {
+                    "where": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+                        "description": "Dimension values, e.g. {region: APAC}.",
+                    },
+                    "target": {"type": "number"},
+                    "warn": {"type": "number"},
+                },
+            },
+        },
+    },
+}
+#: A dimension name in `segments:` of cxspec.yaml.
+DIMENSION_NAME = {"type": "string", "minLength": 1}
+SEGMENTS = {
+    "type": "array",
+    "minItems": 1,
+    "description": (
+        "Segments every metric is also computed for: a dimension, or a list of dimensions "
+        "(their combinations). The total is always computed."
+    ),
+    "items": {
+        "anyOf": [
+            DIMENSION_NAME,
+            {"type": "array", "items": DIMENSION_NAME, "minItems": 1},
+        ]
     },
 }
 PYRAMID_NODE = {

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -205,6 +206,8 @@ def test_no_complete_window_is_a_warning_not_a_number(project):
 
 
 # Newcombe (1998), Table II, method 10: (a/m − b/n) → (lower, upper), 4 decimals as published.
+# R. G. Newcombe, "Interval estimation for the difference between independent proportions:
+# comparison of eleven methods", Statistics in Medicine 17 (1998) 873–890, Table II.
 TABLE_II = [
     ((56, 70, 48, 80), (0.0524, 0.3339)),
     ((9, 10, 3, 10), (0.1705, 0.8090)),
@@ -221,6 +224,55 @@ TABLE_II = [
 def test_newcombe_hybrid_score_matches_table_ii(counts, published):
     _, lower, upper = newcombe(*counts)
     assert (lower, upper) == pytest.approx(published, abs=5e-5)
+
+
+@pytest.fixture(scope="module")
+def table_ii_project(tmp_path_factory):
+    """Table II's eight examples as eight links run by the warehouse: for (a, m, b, n), m
+    responses below the top box of which a cancel within the window, and n top-box responses
+    of which b cancel; the contrast is rest − top box, Newcombe's a/m − b/n."""
+    root = tmp_path_factory.mktemp("table-ii")
+    (root / "cxspec.yaml").write_text("version: 1\nproject: table-ii\n", encoding="utf-8")
+    (root / "data").mkdir()
+    (root / "specs").mkdir()
+    spec = ["version: 1", "sources:"]
+    links = ["links:"]
+    for index, ((a, m, b, n), _) in enumerate(TABLE_II, 1):
+        responses, subscriptions = ["c,at,score"], ["c,b,e"]
+        customer = 0
+        for events, total, score in ((a, m, 2), (b, n, 5)):
+            for i in range(total):
+                customer += 1
+                responses.append(f"{customer},2026-01-01 00:00:00,{score}")
+                end = "2026-01-11 00:00:00" if i < events else ""
+                subscriptions.append(f"{customer},2025-01-01 00:00:00,{end}")
+        (root / "data" / f"r{index}.csv").write_text("\n".join(responses) + "\n", encoding="utf-8")
+        (root / "data" / f"s{index}.csv").write_text("\n".join(subscriptions) + "\n", encoding="utf-8")
+        spec += [
+            f"  - {{id: r{index}, type: file, path: data/r{index}.csv, time: at, entity: c}}",
+            f"  - {{id: s{index}, type: file, path: data/s{index}.csv, entity: c, start: b, end: e}}",
+        ]
+        links += [
+            f"  - id: table-ii-{index}",
+            f"    cx: {{source: r{index}, column: score, groups: top_box, scale: [1, 5]}}",
+            f"    outcome: {{source: s{index}, event: end, within: 30d}}",
+        ]
+    (root / "specs" / "t.yaml").write_text("\n".join(spec + links) + "\n", encoding="utf-8")
+    result = validate_project(root, default_registry())
+    assert result.ok, result.diagnostics
+    return result.project
+
+
+def test_table_ii_through_the_warehouse(table_ii_project, warehouse):
+    outcome = computed(table_ii_project, warehouse, as_of=dt.datetime(2026, 6, 1))
+    contrasts = {c.link: c for c in outcome.contrasts}
+    for index, ((a, m, b, n), (lower, upper)) in enumerate(TABLE_II, 1):
+        contrast = contrasts[f"table-ii-{index}"]
+        assert (contrast.a, contrast.b) == ("rest", "top_box")
+        groups = {g.group: g for g in outcome.groups if g.link == f"table-ii-{index}"}
+        assert (groups["rest"].n, groups["top_box"].n) == (m, n)
+        assert contrast.difference == pytest.approx(100 * (a / m - b / n), abs=1e-6)
+        assert (contrast.lower / 100, contrast.upper / 100) == pytest.approx((lower, upper), abs=5e-5)
 
 
 def test_cli_json_has_the_contract_shape(run_main):
@@ -240,7 +292,6 @@ def test_cli_usage_errors(run_main):
 
 
 def test_an_empty_group_has_no_contrast(make_project):
-    from cxspec.links.compute import compute_links
 
     root = make_project({
         "specs/a.yaml": (
@@ -258,3 +309,22 @@ def test_an_empty_group_has_no_contrast(make_project):
     assert outcome.contrasts == [] and [d.code for d in outcome.diagnostics] == ["CX611"]
     promoters = next(g for g in outcome.groups if g.group == "promoter")
     assert (promoters.n, promoters.value) == (2, 50.0)
+
+
+def test_a_text_score_or_outcome_value_is_a_located_diagnostic(make_project, run_main, warehouse):
+    root = make_project({
+        "specs/a.yaml": (
+            "version: 1\nsources:\n"
+            "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
+            "  - {id: o, type: file, path: data/o.csv, time: t, entity: c}\n"
+            "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
+            "    outcome: {source: o, value: amount, within: 30d}\n"
+        ),
+        "data/r.csv": "c,at,score\n1,2026-01-01 00:00:00,10\n2,2026-01-02 00:00:00,x\n",
+        "data/o.csv": "c,t,amount\n1,2026-01-05 00:00:00,5\n2,2026-01-06 00:00:00,abc\n",
+    })  # fmt: skip
+    code, out, err = run_main("links", str(root), "--as-of", "2026-06-01", "--warehouse", warehouse)
+    assert code == 1 and "Traceback" not in err
+    assert re.search(r"specs/a\.yaml:7:\d+: error CX603: link 'l': the score column 'score'", err), err
+    assert re.search(r"specs/a\.yaml:8:\d+: error CX603: link 'l': the outcome value column 'amount'", err), err
+    assert err.count("= hint: ") == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from cxspec.compiler.grouping import SET
 from cxspec.compiler.plan import Plan, Planner, Request
 from cxspec.compiler.sqlgen import RESULT_COLUMNS, generate
 from cxspec.gcpause import paused_gc
@@ -124,7 +125,13 @@ def _compile_request(
                 sql=tree.sql(dialect=dialect, pretty=pretty, copy=False),  # a fresh tree: no copy
                 sources=sources,
                 metrics=list(part.outputs),
-                columns=["metric", "period", *part.dimensions, *RESULT_COLUMNS],
+                columns=[
+                    "metric",
+                    "period",
+                    *part.dimensions,
+                    *([SET] if part.sets else []),
+                    *RESULT_COLUMNS,
+                ],
                 plan=part,
             )
         )

@@ -18,41 +18,36 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from cxspec.compiler import dialects, time_bounds
-from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
+from cxspec.compiler.grouping import END, PERIOD, SET, dim_column, expanded, raw_column, sets_table
 from cxspec.compiler.lookups import Lookups
+from cxspec.compiler.measures import TwoLevel, checked_value, with_empty_value
+from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
+from cxspec.compiler.spine import spine_branches
 from cxspec.compiler.sqlkit import (
     MetricSql,
     bigint,
     case_when,
-    clone,
     col,
     double,
     flag,
-    measured_number,
     not_null,
     num,
+    numeric_kind,
     paren,
     sub,
     text,
+    typed_number,
 )
-from cxspec.metric_type import MeasureAccess, RowAccess, SpineAccess
+from cxspec.metric_type import RowAccess
 
 if TYPE_CHECKING:
     from cxspec.resolve import Resolution
 
-PERIOD = "__period"
-#: A spine source's end time in its rows, when ends after the as-of instant are emptied.
-END = "__end"
+__all__ = ["END", "PERIOD", "RESULT_COLUMNS", "dim_column", "generate"]
 RESULT_COLUMNS = ("value", "n", "invalid", "moe")
-#: How a measure's values combine, in the first level and again per metric (Measure.agg).
-COMBINE = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}
 
 
-def dim_column(name: str) -> str:
-    return f"__dim_{name}"
-
-
-class Generator:
+class Generator(TwoLevel):
     def __init__(self, plan: Plan, relations: Resolution):
         self.plan = plan
         self.dialect = plan.dialect
@@ -78,12 +73,17 @@ class Generator:
             col("metric"),
             exp.alias_(col(PERIOD), "period", quoted=True, copy=False),
             *[exp.alias_(col(dim_column(d)), d, quoted=True, copy=False) for d in self.plan.dimensions],
+            *self.set_column(),
             *[col(c) for c in RESULT_COLUMNS],
         ).from_(current.copy(), copy=False)
         conditions = [exp.In(this=col("metric"), expressions=outputs), *self.period_bounds(col(PERIOD))]
         select = select.where(exp.and_(*conditions), copy=False)
         select = select.order_by(
-            col("metric"), col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions], copy=False
+            col("metric"),
+            col(PERIOD),
+            *self.set_column(),
+            *[col(dim_column(d)) for d in self.plan.dimensions],
+            copy=False,
         )
         with_ = exp.With(expressions=self.ctes, recursive=self.recursive)
         select.set("with_", with_) if "with_" in exp.Select.arg_types else select.set("with", with_)
@@ -114,6 +114,7 @@ class Generator:
                 exp.alias_(exp.cast(exp.Null(), "VARCHAR"), dim_column(d), quoted=True, copy=False)
                 for d in self.plan.dimensions
             ],
+            *[exp.alias_(bigint(exp.Null()), SET, quoted=True, copy=False) for _ in self.set_column()],
             exp.alias_(double(exp.Null()), "value", quoted=True, copy=False),
             exp.alias_(bigint(exp.Null()), "n", quoted=True, copy=False),
             exp.alias_(bigint(exp.Null()), "invalid", quoted=True, copy=False),
@@ -124,7 +125,15 @@ class Generator:
     # -- one source ----------------------------------------------------------------------
 
     def group_columns(self) -> list[exp.Column]:
-        return [col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions]]
+        return [col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions], *self.set_column()]
+
+    def set_column(self) -> list[exp.Column]:
+        """`__set` with segments (cxspec/compiler/grouping.py), else nothing."""
+        return [col(SET)] if self.plan.sets else []
+
+    def row_dimension(self, name: str) -> str:
+        """A dimension's column in the source's rows: raw, before grouping sets mask it."""
+        return raw_column(name) if self.plan.sets else dim_column(name)
 
     def scan(self, scan: ScanPlan, number: int) -> list[exp.Select]:
         uses = bool(scan.measure_metrics) + bool(scan.row_metrics) + bool(scan.spine_metrics)
@@ -133,12 +142,17 @@ class Generator:
             source_name, self.source_rows(scan), materialized=uses > 1 or len(scan.predicate_chunks()) > 1
         )
         branches: list[exp.Select] = []
+        sets = None
+        if self.plan.sets:
+            sets = self.cte(f"sets_{number}_{scan.source.id}", sets_table(self.plan, scan.source))
         if scan.measure_metrics:
-            branches += self.two_level(scan, number, rows)
+            branches += self.two_level(scan, number, rows, sets)
+        if sets is not None and (scan.row_metrics or scan.spine_metrics):
+            rows = self.cte(f"rowsx_{number}_{scan.source.id}", expanded(self.plan, scan.source, rows, sets))
         if scan.row_metrics:
             branches += self.row_branches(scan, number, rows)
         if scan.spine_metrics:
-            branches += self.spine_branches(scan, number, rows)
+            branches += spine_branches(self, scan, number, rows)
         return branches
 
     def source_rows(self, scan: ScanPlan) -> exp.Select:
@@ -185,27 +199,42 @@ class Generator:
         # The dimensions sliced by, and those --where filters on (sliced by or not).
         where_names = [c.name for c in self.plan.where.find_all(exp.Column)] if self.plan.where else []
         wanted = [source.dimension(name) for name in dict.fromkeys([*self.plan.dimensions, *where_names])]
+        wanted = [d for d in wanted if d is not None]  # a segment's dimension it lacks: total only
         lookups = Lookups(self, wanted)
         for dimension in wanted:
             if dimension.lookup:
                 value = lookups.value(dimension)
             else:
                 value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
-            columns.append(exp.alias_(value, dim_column(dimension.name), quoted=True, copy=False))
+            columns.append(exp.alias_(value, self.row_dimension(dimension.name), quoted=True, copy=False))
         if self.plan.request.as_of is not None and scan.spine_metrics and source.end:
             # An end after the as-of instant has not happened yet: the entity is active.
             end = self.event_time(source, source.end)
             columns.append(
                 exp.alias_(case_when(self.not_after_as_of(end.copy()), end), END, quoted=True, copy=False)
             )
-        numbers = self.relations.numbers(source)
-        for name, alias in scan.numbers.items():
-            columns.append(exp.alias_(measured_number(name, numbers), alias, quoted=True, copy=False))
+        files = self.relations.numbers(source)
+        numbers = dict(scan.numbers)
+        for name, _ in scan.values:  # a column of no number type is converted once
+            if numeric_kind(self.relations.column_type(source, name)) is None:
+                numbers.setdefault(name, f"__num{len(numbers)}")
+        for name, alias in numbers.items():
+            number = typed_number(name, self.relations.column_type(source, name), files)
+            columns.append(exp.alias_(number, alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
         outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None)
-        filtered = exp.select("*").from_(
+        values = [
+            exp.alias_(
+                checked_value(name, scale, self.relations.column_type(source, name), numbers.get(name)),
+                alias,
+                quoted=True,
+                copy=False,
+            )
+            for (name, scale), alias in scan.values.items()
+        ]
+        filtered = exp.select("*", *values).from_(
             exp.alias_(exp.Subquery(this=outer), "f", table=True, copy=False), copy=False
         )
         conditions = []
@@ -213,9 +242,9 @@ class Generator:
             where = self.plan.where.copy()
             for column in list(where.find_all(exp.Column)):
                 if column is where:  # replace() cannot swap the root of a tree
-                    where = col(dim_column(column.name))
+                    where = col(self.row_dimension(column.name))
                 else:
-                    column.replace(col(dim_column(column.name)))
+                    column.replace(col(self.row_dimension(column.name)))
             conditions.append(where)
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
@@ -274,127 +303,7 @@ class Generator:
             self.fragment_dialect,
             scan.numbers,
             files=self.relations.numbers(scan.source),
-        )
-
-    # -- the two-level plan -------------------------------------------------------------
-
-    def two_level(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
-        branches = []
-        chunks = scan.predicate_chunks()
-        chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
-        tables = []
-        for c, chunk in enumerate(chunks):
-            suffix = f"_{c + 1}" if len(chunks) > 1 else ""
-            tables.append(
-                self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
-            )
-        by_formula: dict[tuple, list[MetricPlan]] = {}
-        for plan in scan.measure_metrics:
-            by_formula.setdefault(plan.formula_key, []).append(plan)
-        for plans in by_formula.values():
-            picked = [
-                self.picked_rows(plan, tables[chunk_of.get(plan.predicate_index, 0)], named=i == 0)
-                for i, plan in enumerate(plans)
-            ]
-            branches.append(self.pivot_branch(scan, plans[0], picked))
-        return branches
-
-    def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
-        """GROUP BY period, dimensions, the filter columns and the 0/1 flags of the other
-        filters, summing every measure once: the small table every pivot branch reads."""
-        groups = self.group_columns()
-        # A filter column that is also a dimension sliced by is that dimension's key again:
-        # named after the column, not grouped twice (one GROUP BY key less over every row;
-        # docs/design.md, "The compiled SQL").
-        plain_dimensions = {d for d in self.plan.dimensions if not scan.source.dimension(d).expr}
-        again = [
-            exp.alias_(col(dim_column(name)), name, quoted=True, copy=False)
-            for name in scan.group_columns
-            if name in plain_dimensions
-        ]
-        groups += [col(name) for name in scan.group_columns if name not in plain_dimensions]
-        flags = [case_when(scan.predicates[i].copy(), num(1), num(0)) for i in chunk]
-        aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
-        for index, measure in enumerate(scan.measures):
-            function = COMBINE[measure.agg]
-            aggregates.append(
-                exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True, copy=False)
-            )
-        named_flags = [
-            exp.alias_(f.copy(), f"__p{i}", quoted=True, copy=False)
-            for i, f in zip(chunk, flags, strict=True)
-        ]
-        select = exp.select(*groups, *again, *named_flags, *aggregates).from_(rows.copy(), copy=False)
-        return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
-
-    def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool) -> exp.Select:
-        """The first-level rows of one metric (its filter on the small table), labelled with
-        its id, with its measures under names local to the metric. Only the first of a UNION
-        ALL names its columns (the others line up by position): less SQL to build and print."""
-
-        def named_as(value: exp.Expression, name: str) -> exp.Expression:
-            return exp.alias_(value, name, quoted=True, copy=False) if named else value
-
-        conditions = []
-        if plan.pivot_filter is not None:
-            # Taken, not copied: a plan is rendered once, so nothing else uses this tree.
-            conditions.append(plan.pivot_filter)
-        if plan.predicate_index is not None:
-            conditions.append(exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1)))
-        matched = exp.and_(*conditions, copy=False) if conditions else None
-        # A type with an empty value (counts: 0) keeps every group of the source, its
-        # measures emptied where the filter does not match: periods without a match get 0.
-        keep_all = matched is not None and plan.type.empty_value(plan.metric) is not None
-
-        def measure(name: str) -> exp.Expression:
-            value = col(name)
-            return case_when(matched.copy(), value) if keep_all else value
-
-        columns = [
-            named_as(text(plan.metric.id), "metric"),
-            *self.group_columns(),
-            *[
-                named_as(measure(f"__m{plan.measure_index[name]}"), f"__x_{name}")
-                for name in sorted(plan.measure_index)
-            ],
-            named_as(case_when(matched.copy(), col("__rows"), num(0)), "__rows")
-            if keep_all
-            else col("__rows"),
-        ]
-        select = exp.select(*columns).from_(clone(table), copy=False)
-        return select.where(matched, copy=False) if matched is not None and not keep_all else select
-
-    def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select]) -> exp.Select:
-        """Metrics that share one formula (the same type and fields, other filters): their
-        picked rows together, each measure aggregated once per metric and group, the formulas
-        written once over those columns. `plan` is any one of them."""
-        union = picked[0]
-        for select in picked[1:]:
-            union = exp.union(union, select, distinct=False, copy=False)
-        keys = [col("metric"), *self.group_columns()]
-        aggregates = []
-        for name in sorted(plan.measure_index):
-            measure = scan.measures[plan.measure_index[name]]
-            function = COMBINE[measure.agg]
-            aggregate = function(this=col(f"__x_{name}"))
-            if measure.agg == "sum":  # every measure NULL in a group: a count of 0
-                aggregate = exp.Coalesce(this=aggregate, expressions=[num(0)])
-            aggregates.append(exp.alias_(aggregate, f"__a_{name}", quoted=True, copy=False))
-        aggregates.append(exp.alias_(exp.Sum(this=col("__rows")), "__rows", quoted=True, copy=False))
-        inner = (
-            exp.select(*keys, *aggregates)
-            .from_(exp.alias_(exp.Subquery(this=union), "p", table=True, copy=False), copy=False)
-            .group_by(*[k.copy() for k in keys], copy=False)
-        )
-        access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))
-        result = with_empty_value(plan, plan.type.result(plan.metric, access, self.context(scan)))
-        # Groups are there only where a metric's filter matched a row (the WHEREs above), or,
-        # for types with an empty value (counts), wherever the source has rows.
-        return self.result_select(
-            col("metric"),
-            result,
-            exp.alias_(exp.Subquery(this=inner), "a", table=True, copy=False),
-            grouped=False,
+            types=self.relations[scan.source.id].column_types,
         )
 
     def result_select(self, metric: str | exp.Expression, result: MetricSql, table, *, grouped=True):
@@ -511,146 +420,6 @@ class Generator:
         )
         return self.result_select(plan.metric.id, result, table)
 
-    # -- metrics over a spine of periods (churn, retention) ------------------------------
-
-    def spine_branches(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[exp.Select]:
-        source = scan.source
-        grain, dialect = self.plan.grain, self.dialect
-
-        def period_of(column: str) -> exp.Expression:
-            return dialects.period_start(self.event_time(source, column), grain, dialect)
-
-        bounds = exp.select(
-            exp.alias_(exp.Min(this=period_of(source.start)), "__first", quoted=True, copy=False),
-            exp.alias_(
-                exp.Max(
-                    this=exp.Coalesce(
-                        this=dialects.period_start(self.end_time(source), grain, dialect),
-                        expressions=[period_of(source.start)],
-                    )
-                ),
-                "__last",
-                quoted=True,
-                copy=False,
-            ),
-        ).from_(rows.copy(), copy=False)
-        bounds_table = self.cte(f"bounds_{number}_{source.id}", bounds)
-        spine_name = f"spine_{number}_{source.id}"
-        series = dialects.period_series(col("__first"), col("__last"), grain, dialect)
-        if series is not None:  # Spark: a generated array, where recursion stops at 100 levels
-            spine_query = exp.select(exp.alias_(series, PERIOD, quoted=True, copy=False)).from_(
-                bounds_table.copy(), copy=False
-            )
-            spine = self.cte(spine_name, spine_query)
-        else:
-            spine = self.cte(spine_name, self.recursive_spine(spine_name, bounds_table, grain))
-        period_start = dialects.timestamp_of_date(col(PERIOD, "sp"), dialect)
-        period_end = dialects.timestamp_of_date(
-            dialects.next_period(col(PERIOD, "sp"), grain, dialect), dialect
-        )
-        start = self.event_time(source, source.start, "r")
-        end = self.end_time(source, "r")
-        active = exp.and_(
-            exp.LT(this=start, expression=period_start),
-            exp.Paren(
-                this=exp.or_(
-                    exp.Is(
-                        this=col(END, "r") if self.plan.request.as_of is not None else col(source.end, "r"),
-                        expression=exp.Null(),
-                    ),
-                    exp.GTE(this=end.copy(), expression=period_start.copy()),
-                )
-            ),
-        )
-        churned = exp.and_(
-            exp.LT(this=start.copy(), expression=period_start.copy()),
-            exp.GTE(this=end.copy(), expression=period_start.copy()),
-            exp.LT(this=end.copy(), expression=period_end),
-        )
-        branches = []
-        entity = col(source.entity, "r")
-        context = self.context(scan)
-        for plan in scan.spine_metrics:
-            where = [active]
-            if plan.predicate is not None:
-                where.append(exp.Paren(this=self._qualify(plan.predicate.copy(), "r")))
-            n = exp.Count(
-                this=exp.Distinct(
-                    expressions=[case_when(exp.and_(*[w.copy() for w in where]), entity.copy())]
-                )
-            )
-            lost = exp.Count(
-                this=exp.Distinct(
-                    expressions=[
-                        case_when(exp.and_(churned.copy(), *[w.copy() for w in where[1:]]), entity.copy())
-                    ]
-                )
-            )
-            result = plan.type.spine_result(plan.metric, SpineAccess(active=n, ended=lost), context)
-            groups = [col(PERIOD, "sp"), *[col(dim_column(d), "r") for d in self.plan.dimensions]]
-            select = (
-                exp.select(
-                    exp.alias_(text(plan.metric.id), "metric", quoted=True, copy=False),
-                    exp.alias_(col(PERIOD, "sp"), PERIOD, quoted=True, copy=False),
-                    *[
-                        exp.alias_(col(dim_column(d), "r"), dim_column(d), quoted=True, copy=False)
-                        for d in self.plan.dimensions
-                    ],
-                    exp.alias_(double(result.value), "value", quoted=True, copy=False),
-                    exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
-                    exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
-                    exp.alias_(
-                        double(result.moe if result.moe is not None else exp.Null()),
-                        "moe",
-                        quoted=True,
-                        copy=False,
-                    ),
-                )
-                .from_(exp.alias_(spine.copy(), "sp", table=True, copy=False), copy=False)
-                .join(exp.alias_(rows.copy(), "r", table=True, copy=False), join_type="cross", copy=False)
-            )
-            bounds_ = self.period_bounds(col(PERIOD, "sp"))
-            if bounds_:
-                select = select.where(exp.and_(*bounds_), copy=False)
-            branches.append(
-                select.group_by(*groups, copy=False).having(
-                    exp.GT(this=n.copy(), expression=num(0)), copy=False
-                )
-            )
-        return branches
-
-    def recursive_spine(self, spine_name: str, bounds_table: exp.Table, grain: str) -> exp.Expression:
-        """Periods from __first to __last, one per grain step, by a recursive CTE."""
-        self.recursive = True
-        seed = exp.select(exp.alias_(col("__first"), PERIOD, quoted=True, copy=False)).from_(
-            bounds_table.copy(), copy=False
-        )
-        step = (
-            exp.select(
-                exp.alias_(
-                    dialects.next_period(col(PERIOD, "sp"), grain, self.dialect),
-                    PERIOD,
-                    quoted=True,
-                    copy=False,
-                )
-            )
-            .from_(
-                exp.alias_(
-                    exp.table_(exp.to_identifier(spine_name, quoted=True)), "sp", table=True, copy=False
-                ),
-                copy=False,
-            )
-            .join(bounds_table.copy(), copy=False)
-            .where(exp.LT(this=col(PERIOD, "sp"), expression=col("__last")), copy=False)
-        )
-        return exp.union(seed, step, distinct=False, copy=False)
-
-    @staticmethod
-    def _qualify(expression: exp.Expression, table: str) -> exp.Expression:
-        for column in expression.find_all(exp.Column):
-            column.set("table", exp.to_identifier(table))
-        return expression
-
     # -- metrics computed from other metrics (ratio, derived) ----------------------------
 
     def computed_branch(self, plan: MetricPlan, results: exp.Table) -> exp.Select:
@@ -684,15 +453,6 @@ class Generator:
             ),
             copy=False,
         )
-
-
-def with_empty_value(plan: MetricPlan, result: MetricSql) -> MetricSql:
-    """The result with the type's empty value where it has none (a count of nothing is 0)."""
-    empty = plan.type.empty_value(plan.metric)
-    if empty is None:
-        return result
-    value = exp.Coalesce(this=result.value, expressions=[exp.Literal.number(empty)])
-    return MetricSql(value=value, n=result.n, invalid=result.invalid, moe=result.moe)
 
 
 def generate(plan: Plan, relations: Resolution) -> exp.Select:

@@ -12,6 +12,7 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures
 from cxspec.drivers.intervals import jackknife
+from cxspec.drivers.rows import text_columns
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 
@@ -93,12 +94,19 @@ def compute_drivers(
     for analysis in analyses:
         source = project.sources[analysis.source]
         resolution = resolver.resolve([source])
-        bad = moments.non_numeric(analysis, source, resolution)
-        for driver, column, column_type in bad:
+        text = text_columns(
+            warehouse,
+            resolution,
+            source,
+            [analysis.outcome] + [d.column for d in analysis.drivers if d.column],
+        )
+        bad = [(None, analysis.outcome)] if analysis.outcome in text else []
+        bad += [(d, d.column) for d in analysis.drivers if d.column in text]
+        for driver, column in bad:
             what = f"driver {driver.name!r}" if driver else "the outcome"
             sink.add(
                 "CX603",
-                f"{what} of {analysis.id!r} reads column {column!r}, which is text ({column_type})",
+                f"{what} of {analysis.id!r} reads column {column!r}, which is text ({text[column]})",
                 driver.loc("column") if driver else analysis.loc("outcome"),
                 hint="declare the column's type on the source (`columns: {…: number}`) or pick a numeric column",
             )

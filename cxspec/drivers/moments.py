@@ -16,7 +16,7 @@ from sqlglot import exp
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import col, double, num
-from cxspec.drivers.rows import day_bounds, deduplicated, event_time, is_text_type
+from cxspec.drivers.rows import day_bounds, deduplicated, event_time
 
 #: Groups of the delete-a-group jackknife.
 BUCKETS = 20
@@ -57,18 +57,6 @@ def driver_value(driver, fragment_dialect: str) -> exp.Expression:
     if driver.expr:
         return exp.Paren(this=quoted_fragment(driver.expr, fragment_dialect))
     return col(driver.column)
-
-
-def non_numeric(analysis, source, resolution) -> list[tuple[object, str, str]]:
-    """(driver or None for the outcome, column, type) of columns the warehouse says are text."""
-    found = []
-    outcome_type = resolution.column_type(source, analysis.outcome)
-    if is_text_type(outcome_type):
-        found.append((None, analysis.outcome, outcome_type))
-    for driver in analysis.drivers:
-        if driver.column and is_text_type(resolution.column_type(source, driver.column)):
-            found.append((driver, driver.column, resolution.column_type(source, driver.column)))
-    return found
 
 
 def build(

@@ -35,15 +35,42 @@ def goals_table(project) -> exp.Query:
     return static_table(GOALS, rows)
 
 
-def status_expression(value: exp.Expression, n: exp.Expression, goal: str) -> exp.Expression:
-    """green / amber / red by the goal, insufficient_sample below min_sample, else NULL."""
+OVERRIDES = {"metric": "VARCHAR", "dimensions": "VARCHAR", "target": "DOUBLE", "warn": "DOUBLE"}
+
+
+def overrides_table(project, keyed_dimensions) -> exp.Query | None:
+    """The goal of each (metric, segment) that a goal's `segments:` override sets (the most
+    specific match, Goal.for_segment); None when no override applies. `keyed_dimensions`:
+    (metric, dimensions key) → dimensions, of the rows stored."""
+    rows = []
+    for (metric_id, key), dimensions in sorted(keyed_dimensions.items()):
+        goal = project.goals.get(metric_id)
+        if goal is None or not goal.segments or not dimensions:
+            continue
+        if any(o.matches(dimensions) for o in goal.segments):
+            rows.append((metric_id, key, *goal.for_segment(dimensions)))
+    return static_table(OVERRIDES, rows) if rows else None
+
+
+def status_expression(
+    value: exp.Expression, n: exp.Expression, goal: str, override: str | None = None
+) -> exp.Expression:
+    """green / amber / red by the goal, insufficient_sample below min_sample, else NULL.
+    With `override` (the alias of a joined overrides_table), its target and warn where it has
+    a row."""
     lower = exp.EQ(this=col("lower", goal), expression=num(1))
     higher = exp.EQ(this=col("lower", goal), expression=num(0))
 
+    def threshold_of(name: str) -> exp.Expression:
+        if override is None:
+            return col(name, goal)
+        found = exp.Not(this=exp.Is(this=col("metric", override), expression=exp.Null()))
+        return exp.Case(ifs=[exp.If(this=found, true=col(name, override))], default=col(name, goal))
+
     def meets(threshold: str) -> exp.Expression:
         return exp.or_(
-            exp.and_(higher.copy(), exp.GTE(this=value.copy(), expression=col(threshold, goal))),
-            exp.and_(lower.copy(), exp.LTE(this=value.copy(), expression=col(threshold, goal))),
+            exp.and_(higher.copy(), exp.GTE(this=value.copy(), expression=threshold_of(threshold))),
+            exp.and_(lower.copy(), exp.LTE(this=value.copy(), expression=threshold_of(threshold))),
         )
 
     return exp.Case(
@@ -54,13 +81,13 @@ def status_expression(value: exp.Expression, n: exp.Expression, goal: str) -> ex
             ),
             exp.If(
                 this=exp.or_(
-                    exp.Is(this=col("target", goal), expression=exp.Null()),
+                    exp.Is(this=threshold_of("target"), expression=exp.Null()),
                     exp.Is(this=value.copy(), expression=exp.Null()),
                 ),
                 true=exp.cast(exp.Null(), "VARCHAR"),
             ),
             exp.If(this=meets("target"), true=text("green")),
-            exp.If(this=exp.Is(this=col("warn", goal), expression=exp.Null()), true=text("red")),
+            exp.If(this=exp.Is(this=threshold_of("warn"), expression=exp.Null()), true=text("red")),
             exp.If(this=meets("warn"), true=text("amber")),
         ],
         default=text("red"),

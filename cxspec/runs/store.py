@@ -8,14 +8,15 @@ duplicates rows, and a run that fails midway leaves the earlier results as they 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.query import MetricResult, iso_day
+from cxspec.runs.incremental import WATERMARK_COLUMNS, WATERMARK_KEY, WATERMARKS
 from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
-from cxspec.runs.scoring import goals_table, pyramid_shape, scores_query, status_expression
+from cxspec.runs.scoring import goals_table, overrides_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
 RESULTS = "cxspec_results"
@@ -46,7 +47,11 @@ def _table(name: str) -> exp.Table:
 
 
 #: The stored tables: name → (columns, key).
-TABLES = {RESULTS: (RESULT_COLUMNS, RESULT_KEY), SCORES: (SCORE_COLUMNS, SCORE_KEY)}
+TABLES = {
+    RESULTS: (RESULT_COLUMNS, RESULT_KEY),
+    SCORES: (SCORE_COLUMNS, SCORE_KEY),
+    WATERMARKS: (WATERMARK_COLUMNS, WATERMARK_KEY),
+}
 
 
 def dimensions_key(dimensions: dict) -> str:
@@ -114,7 +119,11 @@ def store(
         warehouse.execute_statement(exp.delete(_table(RESULTS), where=replaced).sql(dialect=dialect))
         for statement in _carry_history(info.project, project.renamed_metrics()):
             warehouse.execute_statement(statement.sql(dialect=dialect))
-        warehouse.execute_statement(_insert_results(project, info, definitions).sql(dialect=dialect))
+        overrides = overrides_table(
+            project, {(r.metric, dimensions_key(r.dimensions)): r.dimensions for r in results if r.dimensions}
+        ) if any(g.segments for g in project.goals.values()) else None  # fmt: skip
+        insert = _insert_results(project, info, definitions, overrides)
+        warehouse.execute_statement(insert.sql(dialect=dialect))
         warehouse.execute_statement(exp.delete(_table(SCORES), where=mine.copy()).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info).sql(dialect=dialect))
 
@@ -126,7 +135,11 @@ def _carry_history(project_id: str, renames: dict[str, str]) -> list[exp.Express
     statements: list[exp.Expression] = []
     for old, new in sorted(renames.items()):
         same_row = exp.and_(
-            *[exp.EQ(this=col(c, "n"), expression=col(c, _table(RESULTS).name)) for c in RESULT_KEY if c != "metric"],
+            *[
+                exp.EQ(this=col(c, "n"), expression=col(c, _table(RESULTS).name))
+                for c in RESULT_KEY
+                if c != "metric"
+            ],
             exp.EQ(this=col("metric", "n"), expression=text(new)),
         )
         newer = exp.Exists(
@@ -173,12 +186,12 @@ def check_stored_layout(warehouse) -> bool:
     return layout.tables[RESULTS] is not None and layout.tables[SCORES] is not None
 
 
-def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.Insert:
+def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrides=None) -> exp.Insert:
     versions = static_table(
         {"metric": "VARCHAR", "version": "INT", "definition": "VARCHAR"},
         [(m, project.metrics[m].version, definitions[m]) for m in sorted(definitions)],
     )
-    status = status_expression(col("value", "s"), col("n", "s"), "g")
+    status = status_expression(col("value", "s"), col("n", "s"), "g", "o" if overrides is not None else None)
     select = (
         exp.select(
             literal(info.project),
@@ -208,6 +221,14 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.
             join_type="left",
         )
     )
+    if overrides is not None:  # goals of segments (`goals: … segments:`)
+        on = exp.and_(
+            exp.EQ(this=col("metric", "o"), expression=col("metric", "s")),
+            exp.EQ(this=col("dimensions", "o"), expression=col("dimensions", "s")),
+        )
+        select = select.join(
+            exp.alias_(exp.Subquery(this=overrides), "o", table=True, copy=False), on=on, join_type="left"
+        )
     return exp.Insert(
         this=exp.Schema(
             this=_table(RESULTS), expressions=[exp.to_identifier(c, quoted=True) for c in RESULT_COLUMNS]
@@ -259,6 +280,8 @@ class StoredScore:
     period: str
     score: float | None
     coverage: float | None
+    #: The segment scored: {} for the total, {"region": "EMEA"}…
+    dimensions: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 def load(
@@ -303,8 +326,18 @@ def load(
     days, dimensions, times = _Converted(iso_day), _Converted(json.loads), _Converted(lambda t: str(t)[:19])
     results = [
         MetricResult(
-            r[0], days(r[1]), dict(dimensions(r[2])), r[3], r[4], r[5], r[6],
-            status=r[7], metric_version=r[8], definition=r[9], spec_hash=r[10], computed_at=times(r[11]),
+            r[0],
+            days(r[1]),
+            dict(dimensions(r[2])),
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            status=r[7],
+            metric_version=r[8],
+            definition=r[9],
+            spec_hash=r[10],
+            computed_at=times(r[11]),
         )  # fmt: skip
         for r in rows
     ]

@@ -1,0 +1,74 @@
+"""Segments in the SQL: the total and every segment from one read of each source.
+
+The rows are read once and aggregated once at the finest grain (every segment dimension
+kept, raw, as `__raw_<name>`); the small first-level table is then joined with one row per
+grouping set (`sets_*`), each naming the set's bitmask (`__set`: bit i for the plan's i-th
+dimension) and whether each dimension is kept (`__in<i>`). A dimension outside a set is NULL
+there, so a NULL region inside the region set (a real group) is never confused with the total:
+`__set` tells them apart. Metrics that need the rows (percentiles, spines) join the rows with
+the sets the same way. This works alike on every engine (no GROUPING SETS, which SQLite lacks)
+and costs one aggregation pass over the rows whatever the number of segments."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from cxspec.compiler.sqlkit import case_when, col, num
+
+PERIOD = "__period"
+#: A spine source's end time in its rows, when ends after the as-of instant are emptied.
+END = "__end"
+#: The grouping set of a result row: a bitmask over the plan's dimensions (0: the total).
+SET = "__set"
+
+
+def dim_column(name: str) -> str:
+    return f"__dim_{name}"
+
+
+def raw_column(name: str) -> str:
+    """A segment dimension's value in the rows and the first level, before any set masks it."""
+    return f"__raw_{name}"
+
+
+def set_mask(dimensions: tuple[str, ...], names) -> int:
+    return sum(1 << dimensions.index(name) for name in names)
+
+
+def scan_sets(plan, source) -> list[tuple[str, ...]]:
+    """The grouping sets of a plan that a source can give: those whose every dimension it
+    declares (a metric of a source without `channel` has no [region, channel] rows)."""
+    return [s for s in plan.sets if all(source.dimension(name) is not None for name in s)]
+
+
+def sets_table(plan, source) -> exp.Select:
+    """One row per grouping set of the source: `__set` and an `__in<i>` flag per dimension."""
+    query = None
+    for names in scan_sets(plan, source):
+        row = exp.select(
+            exp.alias_(num(set_mask(plan.dimensions, names)), SET, quoted=True, copy=False),
+            *[
+                exp.alias_(num(int(d in names)), f"__in{i}", quoted=True, copy=False)
+                for i, d in enumerate(plan.dimensions)
+            ],
+        )
+        query = row if query is None else exp.union(query, row, distinct=False, copy=False)
+    return query
+
+
+def expanded(plan, source, table: exp.Table, sets: exp.Table) -> exp.Select:
+    """`table` (rows or a first level) once per grouping set: each dimension as text where the
+    set keeps it, NULL elsewhere, and the set's `__set`."""
+    columns = []
+    for i, name in enumerate(plan.dimensions):
+        if source.dimension(name) is None:
+            value = exp.cast(exp.Null(), "VARCHAR")
+        else:
+            kept = exp.EQ(this=col(f"__in{i}", "g"), expression=num(1))
+            value = case_when(kept, exp.cast(col(raw_column(name), "t"), "VARCHAR"))
+        columns.append(exp.alias_(value, dim_column(name), quoted=True, copy=False))
+    return (
+        exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")), *columns, col(SET, "g"))
+        .from_(exp.alias_(table.copy(), "t", table=True, copy=False), copy=False)
+        .join(exp.alias_(sets.copy(), "g", table=True, copy=False), join_type="cross", copy=False)
+    )
