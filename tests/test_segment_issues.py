@@ -113,3 +113,45 @@ def test_segment_owner_most_specific():
     assert segment_owner(project, {"year": "2024"}) == "years"  # YAML read 2024 as a number
     assert not holds({"region": None}, {"region": "EMEA"}) and holds({"region": None}, {"region": None})
     assert segment_label({"region": "EMEA", "channel": None}) == "region=EMEA, channel=(none)"
+
+
+OWNED = """\
+version: 1
+owners:
+  - id: cx
+  - id: emea-cx
+    segments:
+      - {region: EMEA}
+  - id: emea-phone
+    segments:
+      - {region: EMEA, channel: phone}
+  - id: stores
+    segments:
+      - {store: s1}
+  - id: again
+    segments:
+      - {region: EMEA}
+sources:
+  - id: responses
+    type: table
+    table: responses
+    entity: customer_id
+    time: t
+    dimensions: [region, channel, store]
+metrics:
+  - {id: nps, type: nps, source: responses, column: score, owner: cx}
+"""
+
+
+def test_owner_segments_are_checked(make_project, validate):
+    """With `segments: [region, [region, channel]]`: {store: s1} is not computed (CX350, at the
+    key), {region: EMEA} held twice is CX351; the rest (a combination held more specifically) is valid."""
+    root = make_project(
+        {"specs/owners.yaml": OWNED}, config="version: 1\nproject: t\nsegments: [region, [region, channel]]\n"
+    )
+    found = sorted((d.code, d.file, d.line, d.column) for d in validate(root).diagnostics)
+    # owners are checked in id order: 'again' holds region=EMEA first, emea-cx's item is the second
+    assert found == [("CX350", "specs/owners.yaml", 12, 10), ("CX351", "specs/owners.yaml", 6, 9)]
+    messages = " ".join(d.message for d in validate(root).diagnostics)
+    assert "owner 'stores' holds a segment by 'store', which no segment of cxspec.yaml has" in messages
+    assert "owners 'again' and 'emea-cx' both hold segment region=EMEA" in messages

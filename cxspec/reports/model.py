@@ -316,6 +316,8 @@ class SegmentEntry:
     owner: str | None = None
     #: How many issues the segment has in the headline period.
     issues: int = 0
+    #: The segment's results in the headline period: metric id → {"value", "n", "status"}.
+    values: dict = field(default_factory=dict)
 
 
 @dataclass

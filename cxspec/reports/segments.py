@@ -61,7 +61,10 @@ def league(project, results, scores, issues, latest: str | None) -> list[Segment
         if entry is None:
             dims = dict(r.dimensions)
             entry = entries[key] = SegmentEntry(dims, segment_label(dims), owner=segment_owner(project, dims))
-        if r.status == "red" and r.metric in project.metrics:
+        if r.metric not in project.metrics:
+            continue
+        entry.values[r.metric] = {"value": r.value, "n": r.n, "status": r.status}
+        if r.status == "red":
             entry.red.append(r.metric)
     if pyramid is not None:
         for s in scores:
