@@ -31,6 +31,7 @@ class Stored:
     #: The totals (dimensions {}) and, with `segments:`, every segment's rows (dimensions
     #: {"region": "EMEA"}…; cxspec.model.segment_key tells a row's segment).
     results: list[MetricResult]
+    #: The total's pyramid scores; the segments' are in `segment_scores`.
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
     computed: int | None = None
@@ -49,6 +50,8 @@ class Stored:
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
     issue_records: dict = field(default_factory=dict)
     transitions: list = field(default_factory=list)
+    #: Pyramid scores of the segments, each with its `dimensions` (same tree and weights).
+    segment_scores: list[StoredScore] = field(default_factory=list)
 
 
 def run_project(
@@ -88,6 +91,7 @@ def run_project(
         store(warehouse, project, registry, info, results, definitions, kept=kept)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
+        scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -106,6 +110,7 @@ def run_project(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
+        segment_scores=segment_scores,
     )  # fmt: skip
 
 
@@ -155,10 +160,16 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
         stored, scores = load(
             warehouse, project.config.project, project.config.grain, project.renamed_metrics()
         )
+        scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        issue_records=records,
+        issue_records=records, segment_scores=segment_scores,
     )  # fmt: skip
+
+
+def _split_scores(scores: list[StoredScore]) -> tuple[list[StoredScore], list[StoredScore]]:
+    """(the total's scores, the segments' scores)."""
+    return [s for s in scores if not s.dimensions], [s for s in scores if s.dimensions]

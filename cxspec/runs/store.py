@@ -14,7 +14,15 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.query import MetricResult, iso_day
-from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
+from cxspec.runs.layout import (
+    VERSIONED,
+    LayoutError,
+    create_table,
+    ensure_layout,
+    existing_columns,
+    read_layout,
+    refusal,
+)
 from cxspec.runs.scoring import goals_table, overrides_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -32,9 +40,9 @@ RESULT_KEY = ("project", "metric", "grain", "period", "dimensions")
 SCORE_COLUMNS = {
     "project": "VARCHAR", "spec_hash": "VARCHAR", "pyramid": "VARCHAR", "node": "VARCHAR",
     "parent": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "score": "DOUBLE", "coverage": "DOUBLE",
-    "computed_at": "TIMESTAMP",
+    "computed_at": "TIMESTAMP", "dimensions": "VARCHAR",
 }  # fmt: skip
-SCORE_KEY = ("project", "pyramid", "node", "grain", "period")
+SCORE_KEY = ("project", "pyramid", "node", "grain", "period", "dimensions")
 STAGE_COLUMNS = {
     "metric": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR", "value": "DOUBLE", "n": "BIGINT",
     "invalid": "BIGINT", "moe": "DOUBLE",
@@ -47,6 +55,9 @@ def _table(name: str) -> exp.Table:
 
 #: The stored tables: name → (columns, key).
 TABLES = {RESULTS: (RESULT_COLUMNS, RESULT_KEY), SCORES: (SCORE_COLUMNS, SCORE_KEY)}
+#: Columns later layouts added, with the value of the rows stored before (layout 3: the
+#: segment of a pyramid score, `{}` for the total, the only scores stored before).
+ADDED = {SCORES: {"dimensions": "{}"}}
 
 
 def dimensions_key(dimensions: dict) -> str:
@@ -82,7 +93,7 @@ def store(
         return
     dialect = warehouse.dialect
     if dialect in VERSIONED:
-        ensure_layout(warehouse, TABLES)
+        ensure_layout(warehouse, TABLES, ADDED)
     with warehouse.transaction():
         if dialect == "postgres":
             # Runs of one project queue here instead of failing on each other's rows.
@@ -174,7 +185,7 @@ def refuse_unusable_layout(warehouse) -> None:
 
 def check_stored_layout(warehouse) -> bool:
     """True when there are stored tables to read; raises LayoutError for ones of another layout."""
-    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()})
+    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()}, ADDED)
     reason = refusal(layout)
     if reason:
         raise LayoutError(reason)
@@ -235,18 +246,18 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrid
 def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
     periods = exp.select(col("period")).from_(_table(STAGE)).distinct()
     results = (
-        exp.select(col("metric"), col("period"), col("value"), col("status"))
+        exp.select(col("metric"), col("period"), col("dimensions"), col("value"), col("status"))
         .from_(_table(RESULTS))
         .where(
             exp.and_(
                 exp.EQ(this=col("project"), expression=text(info.project)),
                 exp.EQ(this=col("grain"), expression=text(info.grain)),
-                exp.EQ(this=col("dimensions"), expression=text("{}")),
                 exp.In(this=col("period"), query=exp.Subquery(this=periods)),
             )
         )
     )
-    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results))
+    # Every segment scored with the same tree and weights (the total: dimensions '{}').
+    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results), segments=True)
     select = exp.select(
         literal(info.project),
         literal(info.spec_hash),
@@ -258,6 +269,7 @@ def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
         col("score", "x"),
         col("coverage", "x"),
         exp.cast(literal(info.computed_at), "TIMESTAMP"),
+        col("dimensions", "x"),
     ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True, copy=False))
     return exp.Insert(
         this=exp.Schema(
@@ -337,16 +349,24 @@ def load(
         for r in rows
     ]
     results = rename_history(results, renames or {})
+    # Tables of layouts 1 and 2 (read before a run upgrades them) hold the totals' scores only.
+    segmented = dialect not in VERSIONED or "dimensions" in (existing_columns(warehouse, SCORES) or {})
+    dimensions_column = col("dimensions") if segmented else exp.alias_(text("{}"), "dimensions", quoted=True)
     query = (
-        exp.select(*[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")])
+        exp.select(
+            *[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")], dimensions_column
+        )
         .from_(_table(SCORES))
         .where(mine.copy())
-        .order_by(col("pyramid"), col("node"), col("period"))
+        .order_by(col("pyramid"), col("node"), col("period"), col("dimensions"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     # Rounded to 10 places: engines sum a level's weighted scores in parallel, in no fixed
     # order, so the last bits differ from run to run; reports must not.
-    scores = [StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5])) for r in rows]
+    scores = [
+        StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5]), dict(dimensions(r[6])))
+        for r in rows
+    ]
     return results, scores
 
 
