@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import MetricSql
+from cxspec.compiler.sqlkit import MetricSql, not_null, on_scale
 from cxspec.display import PERCENT, Display
 
 if TYPE_CHECKING:
@@ -200,6 +200,34 @@ class SqlContext:
         """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
         double = exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False)
         return exp.TryCast(this=self.column(name), to=double)
+
+    def checked_number(self, name: str, scale: tuple[int, int] | None) -> Checked:
+        """A measured column as a number with its validity: on `scale` (a whole number within
+        [low, high]) when one is given, else any number; a value there that is not a number
+        (text, NaN) or is off the scale is invalid, an empty one is neither.
+
+        The compiler gives each column and scale one test per row, by the column's type (none
+        where the type and its range make it vacuous): measures written over `value`,
+        `valid` and `invalid` read that."""
+        value = self.number(name)
+        missing = exp.Is(this=value.copy(), expression=exp.Null())
+        if scale is None:
+            return Checked(value, not_null(value), exp.and_(not_null(self.column(name)), missing))
+        valid = on_scale(value, *scale)
+        # Not a number (NULL here: the scale test is NULL too), or off the scale.
+        wrong = exp.or_(missing, exp.Not(this=exp.Paren(this=valid.copy())))
+        return Checked(value, valid, exp.and_(not_null(self.column(name)), exp.Paren(this=wrong)))
+
+
+@dataclass
+class Checked:
+    """A measured column as a number (`value`, meaningful where `valid` holds) and the
+    predicate of its invalid rows (`SqlContext.checked_number`). Each is used once: copy to
+    use again."""
+
+    value: exp.Expression
+    valid: exp.Expression
+    invalid: exp.Expression
 
 
 class MeasureAccess:

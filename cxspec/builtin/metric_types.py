@@ -19,7 +19,6 @@ from cxspec.compiler.sqlkit import (
     mul,
     not_null,
     num,
-    on_scale,
     paren,
     proportion,
     safe_div,
@@ -103,22 +102,8 @@ class SourceMetric(MetricType):
     def validity(self, metric, sql):
         """(value, valid, invalid) predicates over a row's measured column: a value that is
         not a number (text, NaN) or is off the scale is invalid; an empty one is neither."""
-        column = metric.get("column")
-        value = sql.number(column)
-        scale = self.scale(metric)
-        if scale is None:
-            valid = not_null(value)
-            return (
-                value,
-                valid,
-                exp.and_(not_null(sql.column(column)), exp.Is(this=value.copy(), expression=exp.Null())),
-            )
-        valid = on_scale(value, *scale)
-        # Not a number (NULL here: the scale test is NULL too), or off the scale.
-        wrong = exp.or_(
-            exp.Is(this=value.copy(), expression=exp.Null()), exp.Not(this=exp.Paren(this=valid.copy()))
-        )
-        return value, valid, exp.and_(not_null(sql.column(column)), exp.Paren(this=wrong))
+        checked = sql.checked_number(metric.get("column"), self.scale(metric))
+        return checked.value, checked.valid, checked.invalid
 
     def base_measures(self, metric, sql) -> dict:
         value, valid, invalid = self.validity(metric, sql)
@@ -268,14 +253,18 @@ class Csat(SourceMetric):
         return scale_of(metric, self.default_scale)
 
     def measures(self, metric, sql):
-        measures = self.base_measures(metric, sql)
-        if self.uses_top_box(metric):
-            low, high = self.scale(metric)
-            top_box = metric.get("top_box", self.default_top_box)
-            value, valid, _ = self.validity(metric, sql)
-            threshold = exp.GT(this=value, expression=num(high - top_box))
-            measures["top"] = Measure(flag(exp.and_(valid, threshold)))
-        return measures
+        if not self.uses_top_box(metric):
+            return self.base_measures(metric, sql)
+        # The top box is a proportion: no sums, no sums of squares.
+        low, high = self.scale(metric)
+        top_box = metric.get("top_box", self.default_top_box)
+        value, valid, invalid = self.validity(metric, sql)
+        threshold = exp.GT(this=value, expression=num(high - top_box))
+        return {
+            "n": Measure(flag(valid.copy())),
+            "invalid": Measure(flag(invalid)),
+            "top": Measure(flag(exp.and_(valid, threshold))),
+        }
 
     def result(self, metric, m, sql):
         if self.uses_top_box(metric):

@@ -201,8 +201,15 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     type=click.DateTime(["%Y-%m-%d"]),
     help="The headline is the latest period complete on this day (and when it was computed).",
 )
+@click.option(
+    "--segment",
+    "segment_texts",
+    multiple=True,
+    metavar="DIMENSION=VALUE",
+    help="Report one segment (`region=EMEA`; repeat, or separate with commas, for a combination).",
+)
 @data_root_option
-def report_command(project, fmt, warehouse, out_file, periods, period, as_of):
+def report_command(project, fmt, warehouse, out_file, periods, period, as_of, segment_texts):
     """A report from the stored results (run `cxspec run` first)."""
     from cxspec.diagnostics import CxspecError
     from cxspec.query import warehouse_class
@@ -229,6 +236,7 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of):
             f"{stored_periods[0]} to {stored_periods[-1]} (periods are named by their first day)",
             ctx=click.get_current_context(),
         )
+    segment = _segment(segment_texts, stored.results) if segment_texts else None
     if periods:
         from dataclasses import replace
 
@@ -238,7 +246,7 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of):
         stored = replace(stored, results=results, scores=scores)
     color = sys.stdout.isatty() and not out_file
     as_of_day = as_of.date().isoformat() if as_of else None
-    model = build_model(stored, registry, period=wanted, as_of=as_of_day)
+    model = build_model(stored, registry, period=wanted, as_of=as_of_day, segment=segment)
     text = render_report(model, fmt, registry, color=color, project=loaded)
     if out_file:
         from cxspec.safe_write import write_text
@@ -246,3 +254,22 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of):
         write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)
+
+
+def _segment(texts, results) -> dict:
+    """The stored segment `--segment` names; a usage error naming the stored ones otherwise."""
+    from cxspec.reports.segments import in_scope, parse_segment, stored_segments
+    from cxspec.runs.segment_owners import segment_label
+
+    try:
+        segment = parse_segment(texts)
+    except ValueError as exc:
+        raise click.UsageError(f"--segment: {exc}", ctx=click.get_current_context()) from None
+    known = stored_segments(results)
+    match = next((s for s in known if in_scope(s, segment)), None)
+    if match is None:
+        listed = "; ".join(segment_label(s) for s in known[:20]) or "none (add `segments:` to cxspec.yaml and run)"
+        raise click.UsageError(
+            f"no stored segment {segment_label(segment)}: stored are {listed}", ctx=click.get_current_context()
+        )
+    return match

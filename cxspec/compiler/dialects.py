@@ -160,3 +160,14 @@ def percentile(value: exp.Expression, fraction: float, dialect: str) -> exp.Expr
         this=exp.PercentileCont(this=num(fraction)),
         expression=exp.Order(expressions=[exp.Ordered(this=value, nulls_first=False)]),
     )
+
+
+def count_where(condition: exp.Expression, dialect: str) -> exp.Expression:
+    """Rows of a group where `condition` holds (NULL counts as not holding), in the engine's
+    cheapest form: COUNT_IF on DuckDB and Spark, COUNT(*) FILTER (WHERE …) on PostgreSQL,
+    SUM(CASE WHEN … THEN 1 ELSE 0 END) elsewhere (SQLite). Every form is 0 where no row holds."""
+    if dialect in ("duckdb", "spark", "spark2", "databricks"):
+        return exp.CountIf(this=condition)
+    if dialect == "postgres":
+        return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=condition))
+    return exp.Sum(this=exp.Case(ifs=[exp.If(this=condition, true=num(1))], default=num(0)))

@@ -10,9 +10,9 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import clone, measured_number
+from cxspec.compiler.sqlkit import clone, not_null, typed_number
 from cxspec.diagnostics import CxspecError
-from cxspec.metric_type import Measure, MetricType, SqlContext
+from cxspec.metric_type import Checked, Measure, MetricType, SqlContext
 from cxspec.model import GRAINS, Dimension, Metric, Project, Source
 from cxspec.sqlfrag import confinement_problems, parse_fragment
 from cxspec.suggest import did_you_mean
@@ -75,6 +75,9 @@ class ScanPlan:
     group_columns: list[str] = field(default_factory=list)
     #: Measured columns converted to numbers once in the source's rows → their names there.
     numbers: dict[str, str] = field(default_factory=dict)
+    #: (measured column, scale or None) → the name of its valid values in the source's rows
+    #: (`__val<i>`: the value where it is valid, else NULL; see CompileContext.checked_number).
+    values: dict[tuple, str] = field(default_factory=dict)
     #: Filter parts over other columns, each a 0/1 flag of the first level.
     predicates: list[exp.Expression] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
@@ -289,7 +292,9 @@ class Planner:
     def _measure_context(self, scan: ScanPlan) -> CompileContext:
         """The context measures are planned in: measured columns become numbers of the scan's
         rows (ScanPlan.numbers)."""
-        return CompileContext(self.dialect, scan.source, self.fragment_dialect, scan.numbers, planning=True)
+        return CompileContext(
+            self.dialect, scan.source, self.fragment_dialect, scan.numbers, planning=True, values=scan.values
+        )
 
     def _levels(self, computed: list[Metric]) -> list[list[MetricPlan]]:
         remaining = {m.id: m for m in computed}
@@ -425,6 +430,8 @@ class CompileContext(SqlContext):
         *,
         planning: bool = False,
         files: dict[str, str | None] | None = None,
+        values: dict[tuple, str] | None = None,
+        types: dict[str, str] | None = None,
     ):
         super().__init__(dialect)
         #: Columns of a typed CSV file that are not numbers (sqlkit.measured_number).
@@ -435,6 +442,10 @@ class CompileContext(SqlContext):
         #: Measured column → the name of its number in the source's rows (see `number`).
         self.numbers = numbers if numbers is not None else {}
         self.planning = planning
+        #: (measured column, scale) → the name of its valid values in the source's rows.
+        self.values = values if values is not None else {}
+        #: Column → type name, where the warehouse told (resolve.ResolvedSource.column_types).
+        self.types = types or {}
 
     def number(self, name: str) -> exp.Expression:
         """A measured column as a number, converted once per row: while planning, the column is
@@ -442,9 +453,23 @@ class CompileContext(SqlContext):
         anew in each of them). After planning, only columns already added are read so."""
         if name not in self.numbers:
             if not self.planning:
-                return measured_number(name, self.files)
+                return typed_number(name, self.types.get(name), self.files)
             self.numbers[name] = f"__num{len(self.numbers)}"
         return exp.column(self.numbers[name], quoted=True)
+
+    def checked_number(self, name: str, scale: tuple[int, int] | None) -> Checked:
+        """While planning, a measured column's value where it is valid (on the scale), else
+        NULL, tested once per row in the source's rows (`__val<i>`, by the column's type:
+        measures.checked_value): valid is that value not being NULL, invalid a value there
+        that is not."""
+        key = (name, tuple(scale) if scale is not None else None)
+        if key not in self.values:
+            if not self.planning:
+                return super().checked_number(name, scale)
+            self.values[key] = f"__val{len(self.values)}"
+        value = exp.column(self.values[key], quoted=True)
+        missing = exp.Is(this=value.copy(), expression=exp.Null())
+        return Checked(value, not_null(value), exp.and_(not_null(self.column(name)), missing))
 
     def predicate(self, text: str) -> exp.Expression:
         return quoted_fragment(text, self.fragment_dialect)

@@ -18,37 +18,36 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from cxspec.compiler import dialects, time_bounds
-from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
 from cxspec.compiler.grouping import END, PERIOD, SET, dim_column, expanded, raw_column, sets_table
 from cxspec.compiler.lookups import Lookups
+from cxspec.compiler.measures import TwoLevel, checked_value, with_empty_value
+from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
 from cxspec.compiler.spine import spine_branches
 from cxspec.compiler.sqlkit import (
     MetricSql,
     bigint,
     case_when,
-    clone,
     col,
     double,
     flag,
-    measured_number,
     not_null,
     num,
+    numeric_kind,
     paren,
     sub,
     text,
+    typed_number,
 )
-from cxspec.metric_type import MeasureAccess, RowAccess
+from cxspec.metric_type import RowAccess
 
 if TYPE_CHECKING:
     from cxspec.resolve import Resolution
 
 __all__ = ["END", "PERIOD", "RESULT_COLUMNS", "dim_column", "generate"]
 RESULT_COLUMNS = ("value", "n", "invalid", "moe")
-#: How a measure's values combine, in the first level and again per metric (Measure.agg).
-COMBINE = {"sum": exp.Sum, "min": exp.Min, "max": exp.Max}
 
 
-class Generator:
+class Generator(TwoLevel):
     def __init__(self, plan: Plan, relations: Resolution):
         self.plan = plan
         self.dialect = plan.dialect
@@ -214,14 +213,28 @@ class Generator:
             columns.append(
                 exp.alias_(case_when(self.not_after_as_of(end.copy()), end), END, quoted=True, copy=False)
             )
-        numbers = self.relations.numbers(source)
-        for name, alias in scan.numbers.items():
-            columns.append(exp.alias_(measured_number(name, numbers), alias, quoted=True, copy=False))
+        files = self.relations.numbers(source)
+        numbers = dict(scan.numbers)
+        for name, _ in scan.values:  # a column of no number type is converted once
+            if numeric_kind(self.relations.column_type(source, name)) is None:
+                numbers.setdefault(name, f"__num{len(numbers)}")
+        for name, alias in numbers.items():
+            number = typed_number(name, self.relations.column_type(source, name), files)
+            columns.append(exp.alias_(number, alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
         outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None)
-        filtered = exp.select("*").from_(
+        values = [
+            exp.alias_(
+                checked_value(name, scale, self.relations.column_type(source, name), numbers.get(name)),
+                alias,
+                quoted=True,
+                copy=False,
+            )
+            for (name, scale), alias in scan.values.items()
+        ]
+        filtered = exp.select("*", *values).from_(
             exp.alias_(exp.Subquery(this=outer), "f", table=True, copy=False), copy=False
         )
         conditions = []
@@ -290,135 +303,7 @@ class Generator:
             self.fragment_dialect,
             scan.numbers,
             files=self.relations.numbers(scan.source),
-        )
-
-    # -- the two-level plan -------------------------------------------------------------
-
-    def two_level(self, scan: ScanPlan, number: int, rows: exp.Table, sets=None) -> list[exp.Select]:
-        branches = []
-        chunks = scan.predicate_chunks()
-        chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
-        tables = []
-        for c, chunk in enumerate(chunks):
-            suffix = f"_{c + 1}" if len(chunks) > 1 else ""
-            table = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
-            if sets is not None:  # the first level once per grouping set: small
-                table = self.cte(
-                    f"lvl1x_{number}_{scan.source.id}{suffix}", expanded(self.plan, scan.source, table, sets)
-                )
-            tables.append(table)
-        by_formula: dict[tuple, list[MetricPlan]] = {}
-        for plan in scan.measure_metrics:
-            by_formula.setdefault(plan.formula_key, []).append(plan)
-        for plans in by_formula.values():
-            picked = [
-                self.picked_rows(plan, tables[chunk_of.get(plan.predicate_index, 0)], named=i == 0)
-                for i, plan in enumerate(plans)
-            ]
-            branches.append(self.pivot_branch(scan, plans[0], picked))
-        return branches
-
-    def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
-        """GROUP BY period, dimensions, the filter columns and the 0/1 flags of the other
-        filters, summing every measure once: the small table every pivot branch reads."""
-        source = scan.source
-        # With segments, the finest grain: every dimension the source has, raw.
-        present = [d for d in self.plan.dimensions if source.dimension(d) is not None]
-        groups = [col(PERIOD), *[col(self.row_dimension(d)) for d in present]]
-        # A filter column that is also a dimension sliced by is that dimension's key again:
-        # named after the column, not grouped twice (one GROUP BY key less over every row;
-        # docs/design.md, "The compiled SQL"). Not a looked-up one: the column is the source's.
-        plain_dimensions = {
-            d for d in present if not source.dimension(d).expr and not source.dimension(d).lookup
-        }
-        again = [
-            exp.alias_(col(self.row_dimension(name)), name, quoted=True, copy=False)
-            for name in scan.group_columns
-            if name in plain_dimensions
-        ]
-        groups += [col(name) for name in scan.group_columns if name not in plain_dimensions]
-        flags = [case_when(scan.predicates[i].copy(), num(1), num(0)) for i in chunk]
-        aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
-        for index, measure in enumerate(scan.measures):
-            function = COMBINE[measure.agg]
-            aggregates.append(
-                exp.alias_(function(this=measure.expression.copy()), f"__m{index}", quoted=True, copy=False)
-            )
-        named_flags = [
-            exp.alias_(f.copy(), f"__p{i}", quoted=True, copy=False)
-            for i, f in zip(chunk, flags, strict=True)
-        ]
-        select = exp.select(*groups, *again, *named_flags, *aggregates).from_(rows.copy(), copy=False)
-        return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
-
-    def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool) -> exp.Select:
-        """The first-level rows of one metric (its filter on the small table), labelled with
-        its id, with its measures under names local to the metric. Only the first of a UNION
-        ALL names its columns (the others line up by position): less SQL to build and print."""
-
-        def named_as(value: exp.Expression, name: str) -> exp.Expression:
-            return exp.alias_(value, name, quoted=True, copy=False) if named else value
-
-        conditions = []
-        if plan.pivot_filter is not None:
-            # Taken, not copied: a plan is rendered once, so nothing else uses this tree.
-            conditions.append(plan.pivot_filter)
-        if plan.predicate_index is not None:
-            conditions.append(exp.EQ(this=col(f"__p{plan.predicate_index}"), expression=num(1)))
-        matched = exp.and_(*conditions, copy=False) if conditions else None
-        # A type with an empty value (counts: 0) keeps every group of the source, its
-        # measures emptied where the filter does not match: periods without a match get 0.
-        keep_all = matched is not None and plan.type.empty_value(plan.metric) is not None
-
-        def measure(name: str) -> exp.Expression:
-            value = col(name)
-            return case_when(matched.copy(), value) if keep_all else value
-
-        columns = [
-            named_as(text(plan.metric.id), "metric"),
-            *self.group_columns(),
-            *[
-                named_as(measure(f"__m{plan.measure_index[name]}"), f"__x_{name}")
-                for name in sorted(plan.measure_index)
-            ],
-            named_as(case_when(matched.copy(), col("__rows"), num(0)), "__rows")
-            if keep_all
-            else col("__rows"),
-        ]
-        select = exp.select(*columns).from_(clone(table), copy=False)
-        return select.where(matched, copy=False) if matched is not None and not keep_all else select
-
-    def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select]) -> exp.Select:
-        """Metrics that share one formula (the same type and fields, other filters): their
-        picked rows together, each measure aggregated once per metric and group, the formulas
-        written once over those columns. `plan` is any one of them."""
-        union = picked[0]
-        for select in picked[1:]:
-            union = exp.union(union, select, distinct=False, copy=False)
-        keys = [col("metric"), *self.group_columns()]
-        aggregates = []
-        for name in sorted(plan.measure_index):
-            measure = scan.measures[plan.measure_index[name]]
-            function = COMBINE[measure.agg]
-            aggregate = function(this=col(f"__x_{name}"))
-            if measure.agg == "sum":  # every measure NULL in a group: a count of 0
-                aggregate = exp.Coalesce(this=aggregate, expressions=[num(0)])
-            aggregates.append(exp.alias_(aggregate, f"__a_{name}", quoted=True, copy=False))
-        aggregates.append(exp.alias_(exp.Sum(this=col("__rows")), "__rows", quoted=True, copy=False))
-        inner = (
-            exp.select(*keys, *aggregates)
-            .from_(exp.alias_(exp.Subquery(this=union), "p", table=True, copy=False), copy=False)
-            .group_by(*[k.copy() for k in keys], copy=False)
-        )
-        access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))
-        result = with_empty_value(plan, plan.type.result(plan.metric, access, self.context(scan)))
-        # Groups are there only where a metric's filter matched a row (the WHEREs above), or,
-        # for types with an empty value (counts), wherever the source has rows.
-        return self.result_select(
-            col("metric"),
-            result,
-            exp.alias_(exp.Subquery(this=inner), "a", table=True, copy=False),
-            grouped=False,
+            types=self.relations[scan.source.id].column_types,
         )
 
     def result_select(self, metric: str | exp.Expression, result: MetricSql, table, *, grouped=True):
@@ -568,15 +453,6 @@ class Generator:
             ),
             copy=False,
         )
-
-
-def with_empty_value(plan: MetricPlan, result: MetricSql) -> MetricSql:
-    """The result with the type's empty value where it has none (a count of nothing is 0)."""
-    empty = plan.type.empty_value(plan.metric)
-    if empty is None:
-        return result
-    value = exp.Coalesce(this=result.value, expressions=[exp.Literal.number(empty)])
-    return MetricSql(value=value, n=result.n, invalid=result.invalid, moe=result.moe)
 
 
 def generate(plan: Plan, relations: Resolution) -> exp.Select:

@@ -128,6 +128,39 @@ def measured_number(name: str, numbers: dict[str, str | None]) -> exp.Expression
     return exp.TryCast(this=col(name), to=exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False))
 
 
+#: Integer types (as warehouses name them) and their ranges.
+INTEGER_RANGES = {
+    **dict.fromkeys(("TINYINT", "INT1"), (-(2**7), 2**7 - 1)),
+    **dict.fromkeys(("SMALLINT", "INT2", "SHORT"), (-(2**15), 2**15 - 1)),
+    **dict.fromkeys(("INTEGER", "INT", "INT4", "SIGNED"), (-(2**31), 2**31 - 1)),
+    **dict.fromkeys(("BIGINT", "INT8", "LONG"), (-(2**63), 2**63 - 1)),
+    "HUGEINT": (-(2**127), 2**127 - 1),
+    "UTINYINT": (0, 2**8 - 1),
+    "USMALLINT": (0, 2**16 - 1),
+    "UINTEGER": (0, 2**32 - 1),
+    "UBIGINT": (0, 2**64 - 1),
+    "UHUGEINT": (0, 2**128 - 1),
+}
+FLOATS = frozenset({"DOUBLE", "FLOAT8", "DOUBLE PRECISION", "FLOAT", "FLOAT4", "REAL"})
+def numeric_kind(column_type: str | None) -> str | None:
+    """"integer", "float" (DECIMAL too) or None (text, unknown: converted with TRY_CAST)."""
+    if not column_type:
+        return None
+    if column_type in INTEGER_RANGES:
+        return "integer"
+    if column_type in FLOATS or column_type.startswith(("DECIMAL", "NUMERIC")):
+        return "float"
+    return None
+
+
+def typed_number(name: str, column_type: str | None, files: dict[str, str | None]) -> exp.Expression:
+    """A measured column as a DOUBLE: as it is, or cast, when its type is a number; else
+    converted where the engine can try (sqlkit.measured_number)."""
+    if numeric_kind(column_type) is None:
+        return measured_number(name, files)
+    return col(name) if column_type in ("DOUBLE", "FLOAT8", "DOUBLE PRECISION") else double(col(name))
+
+
 def not_null(value: exp.Expression) -> exp.Expression:
     return exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
 

@@ -43,6 +43,7 @@ def with_states(project, issues: list, records: dict, latest: str | None) -> lis
                 touchpoint=touchpoint.id if touchpoint is not None else None,
                 journey=touchpoint.journey if touchpoint is not None else None,
                 severity=record.severity,
+                dimensions=dict(record.dimensions),
                 id=record.id,
                 **_state(record),
             )

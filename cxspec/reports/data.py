@@ -23,7 +23,9 @@ from cxspec.issues_state.benchmarks import with_benchmarks
 from cxspec.issues_state.initiatives import impacts
 from cxspec.issues_state.report_states import with_states
 from cxspec.periods import headline_period, in_progress
-from cxspec.runs.issues import change_p_value, detect_issues
+from cxspec.reports.segments import in_scope, league
+from cxspec.runs.issues import change_p_value
+from cxspec.runs.segment_issues import detect_all
 from cxspec.runs.rollup import natural_score, rollup
 
 
@@ -60,16 +62,21 @@ def build_report(stored, registry) -> dict:
     return build_model(stored, registry).to_dict()
 
 
-def build_model(stored, registry, *, period: str | None = None, as_of: str | None = None) -> Report:
-    """The report model of what is stored for a project at its grain.
+def build_model(
+    stored, registry, *, period: str | None = None, as_of: str | None = None, segment: dict | None = None
+) -> Report:
+    """The report model of what is stored for a project at its grain: of the total, or of
+    one `segment` ({"region": "EMEA"}).
 
     Its headline (`latest`) is `period` when given, else the latest complete period (at
     `as_of` too, when given): a period computed before it was over is "in progress"."""
     project = stored.project
-    results = [r for r in stored.results if not r.dimensions]
-    periods = sorted({r.period for r in results} | {s.period for s in stored.scores})
+    total = [r for r in stored.results if not r.dimensions]
+    results = [r for r in stored.results if in_scope(r.dimensions, segment)] if segment else total
+    scores = [s for s in stored.scores if in_scope(getattr(s, "dimensions", None), segment)]
+    periods = sorted({r.period for r in total} | {s.period for s in scores})
     computed: dict[str, str] = {}
-    for row in results:
+    for row in total:
         if row.computed_at and (row.period not in computed or row.computed_at < computed[row.period]):
             computed[row.period] = row.computed_at
     partial = in_progress(periods, computed, stored.grain)
@@ -84,7 +91,7 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
     ]
     with_benchmarks(project, metrics)
     metric_index = {m.id: m for m in metrics}
-    builder = _Pyramids(project, stored.scores, latest, metric_index)
+    builder = _Pyramids(project, scores, latest, metric_index)
     pyramids = [builder.pyramid(p) for p in sorted(project.pyramids.values(), key=lambda p: p.id)]
 
     latest_results = {r.metric: r for r in results if r.period == latest}
@@ -97,19 +104,24 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         main = next((p for p in pyramids if p.id == "cx-index"), pyramids[0])
         index = Index(main.id, main.name, main.tree.score, main.tree.previous, main.tree.coverage)
 
-    computed = sorted({r.computed_at for r in results})
+    computed = sorted({r.computed_at for r in total})
+    # issues only on a period that was over: a one-day month is no evidence of anything
+    found = detect_all(project, registry, stored.results, latest) if latest and latest not in partial else []
+    # the total's report lists the total's issues and the segments the total hides (below_rest)
+    listed = [i for i in found if in_scope(i.dimensions, segment) or (not segment and i.kind == "below_rest")]
+    states = with_states(project, listed, getattr(stored, "issue_records", None) or {}, latest)
     return Report(
         project=ProjectInfo(
             id=project.config.project,
             name=project.config.name or project.config.project,
             grain=stored.grain,
-            spec_hashes=sorted({r.spec_hash for r in results}),
+            spec_hashes=sorted({r.spec_hash for r in total}),
             computed_at=computed[-1] if computed else None,
         ),
         periods=periods,
         in_progress=partial,
-        run=stored_run(project.config.project, results),
-        initiatives=impacts(project, results, lambda m, a, b: change_p_value(project, registry, m, a, b)),
+        run=stored_run(project.config.project, total),
+        initiatives=impacts(project, total, lambda m, a, b: change_p_value(project, registry, m, a, b)),
         latest=latest,
         index=index,
         pyramids=pyramids,
@@ -118,19 +130,15 @@ def build_model(stored, registry, *, period: str | None = None, as_of: str | Non
         drivers=driver_entries(project, getattr(stored, "drivers", [])),
         links=link_entries(project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
                            getattr(stored, "link_as_of", {})),  # fmt: skip
-        issues=with_states(
-            project,
-            # issues only on a period that was over: a one-day month is no evidence of anything
-            detect_issues(project, registry, results, latest) if latest and latest not in partial else [],
-            getattr(stored, "issue_records", None) or {},
-            latest,
-        ),
+        issues=[i for i in states if in_scope(i.dimensions, segment) or (not segment and i.kind == "below_rest")],
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)
             for o in sorted(project.owners.values(), key=lambda o: o.id)
         ],
         failed=[f.as_dict() for f in stored.failures],
         left_out={s: found.as_dict() for s, found in sorted(stored.left_out.items()) if found.reported},
+        segment=dict(segment) if segment else None,
+        segments=league(project, stored.results, stored.scores, found, latest),
     )
 
 

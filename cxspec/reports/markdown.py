@@ -13,6 +13,7 @@ from cxspec.issues_state.report_states import state_line
 from cxspec.markdown_text import md_code, md_text
 from cxspec.reports import analyses
 from cxspec.reports.model import MetricEntry, Node, Report, as_report
+from cxspec.reports.segments import red_names, scope_line
 
 _STATUS = {"green": "🟢", "amber": "🟠", "red": "🔴", "insufficient_sample": "⚪"}
 
@@ -64,10 +65,26 @@ def render(report: Report | dict) -> str:
     later = [p for p in report.in_progress if not report.latest or p > report.latest]
     if later:
         lines += [f"{', '.join(later)} in progress: not over yet, so not the headline and no issues.", ""]
+    scope = scope_line(report)
+    if scope:
+        lines += [f"*{md_text(scope)}*", ""]
     index = report.index
     if index:
         score = f"{md_text(index.name)}: {format_score(index.score)} / 100"
         lines += [f"**{score}** {_trend(index.score, index.previous)}", ""]
+    if report.segments and not report.segment:
+        lines += [
+            "## Segments",
+            "",
+            f"| segment | {md_text(index.name if index else 'index')} | trend | metrics in red | owner |",
+            "|---|---:|---:|---|---|",
+        ]
+        for entry in report.segments:
+            lines.append(
+                f"| {md_text(entry.label)} | {format_score(entry.index)} | {_trend(entry.index, entry.previous)} | "
+                f"{md_text(red_names(report, entry, 8)) or '–'} | {md_text(entry.owner or '')} |"
+            )
+        lines.append("")
     for pyramid in report.pyramids:
         lines += [
             f"## {md_text(pyramid.name)}",

@@ -297,6 +297,25 @@ class LinkEntry:
 
 
 @dataclass
+class SegmentEntry:
+    """A segment's line in the league table: its CX index and the metrics it has in red in
+    the headline period."""
+
+    dimensions: dict
+    label: str
+    #: The main pyramid's score in the segment (None: not scored), the previous period's,
+    #: and the coverage.
+    index: float | None = None
+    previous: float | None = None
+    coverage: float | None = None
+    #: Ids of the metrics whose status is red in the segment.
+    red: list[str] = field(default_factory=list)
+    owner: str | None = None
+    #: How many issues the segment has in the headline period.
+    issues: int = 0
+
+
+@dataclass
 class Report:
     project: ProjectInfo
     periods: list[str] = field(default_factory=list)
@@ -324,6 +343,10 @@ class Report:
     #: Stored drivers analyses (overall, not per period or segment) and links.
     drivers: list[DriverEntry] = field(default_factory=list)
     links: list[LinkEntry] = field(default_factory=list)
+    #: The segment this report is about (`cxspec report --segment region=EMEA`); None: the total.
+    segment: dict | None = None
+    #: The league table: every segment stored for the headline period, best index first.
+    segments: list[SegmentEntry] = field(default_factory=list)
 
     # -- look-ups the renderers share ----------------------------------------------------------
 
@@ -390,6 +413,8 @@ class Report:
             report_version=data.get("report_version", REPORT_VERSION),
             drivers=[_pick(DriverEntry, d) for d in data.get("drivers") or []],
             links=[LinkEntry.from_dict(k) for k in data.get("links") or []],
+            segment=data.get("segment"),
+            segments=[_pick(SegmentEntry, s) for s in data.get("segments") or []],
         )
 
 

@@ -9,6 +9,7 @@ from cxspec.issues_state.initiatives import impact_text
 from cxspec.issues_state.report_states import state_line
 from cxspec.reports import analyses
 from cxspec.reports.model import Report, as_report
+from cxspec.reports.segments import red_names, scope_line
 from cxspec.terminal_text import shown
 
 _STATUS = {"green": ("●", "32"), "amber": ("●", "33"), "red": ("●", "31"), "insufficient_sample": ("○", "2")}
@@ -44,6 +45,9 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         + f"  ·  {project.grain} {report.latest or '(no data)'}"
         + "".join(f"  ·  {p} in progress" for p in report.in_progress if not report.latest or p > report.latest)
     )
+    scope = scope_line(report)
+    if scope:
+        out.append("  " + paint(shown(scope), "36"))
     index = report.index
     if index and index.score is not None:
         coverage = f"coverage {index.coverage * 100:.0f}%" if index.coverage is not None else ""
@@ -64,6 +68,8 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         )
         out.append(f"  also: {others}")
     out.append("")
+    if report.segments and not report.segment:
+        out += _league(report, paint)
     notes = report.data_notes()
     if notes:
 
@@ -100,6 +106,20 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
             value = format_value(entry.display, b["value"])
             out.append(f"  {shown(entry.name)} vs {shown(b['name'])} {value}: gap {gap}")
     return "\n".join(out) + "\n"
+
+
+def _league(report: Report, paint) -> list[str]:
+    """The league table: each segment's index and its metrics in red."""
+    name = report.index.name if report.index else "index"
+    out = [paint(f"Segments ({len(report.segments)}) by {shown(name)}", "1")]
+    for entry in report.segments:
+        score = f"{entry.index:5.1f}" if entry.index is not None else "    –"
+        red = red_names(report, entry)
+        red = paint(f"red: {shown(red)}", "31") if red else "no metric in red"
+        out.append(f"  {shown(entry.label)[:28]:<28} {score} {trend(entry.index, entry.previous, paint):<8}  {red}")
+    out.append("  (cxspec report --segment DIMENSION=VALUE for one segment's scorecard)")
+    out.append("")
+    return out
 
 
 def _tree(node, prefix, last, root, metrics, paint, out, width):

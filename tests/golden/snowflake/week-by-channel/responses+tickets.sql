@@ -1,14 +1,14 @@
 WITH "src_1_responses" AS (
   SELECT
-    *
+    *,
+    CASE WHEN "ces_score" BETWEEN 1 AND 7 THEN "ces_score" END AS "__val0",
+    CASE WHEN "nps_score" BETWEEN 0 AND 10 THEN "nps_score" END AS "__val1",
+    CASE WHEN "csat_score" BETWEEN 1 AND 5 THEN "csat_score" END AS "__val2"
   FROM (
     SELECT
       *,
       CAST(DATE_TRUNC('WEEK', CONVERT_TIMEZONE('UTC', CAST("responded_at" AS TIMESTAMPTZ))) AS DATE) AS "__period",
-      "channel" AS "__dim_channel",
-      CAST("ces_score" AS DOUBLE) AS "__num0",
-      CAST("nps_score" AS DOUBLE) AS "__num1",
-      CAST("csat_score" AS DOUBLE) AS "__num2"
+      "channel" AS "__dim_channel"
     FROM (
       SELECT
         *
@@ -33,108 +33,20 @@ WITH "src_1_responses" AS (
     "touchpoint",
     "__dim_channel" AS "channel",
     COUNT(*) AS "__rows",
-    SUM(
-      CASE WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0") THEN 1 ELSE 0 END
-    ) AS "__m0",
-    SUM(
-      CASE WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0") THEN "__num0" END
-    ) AS "__m1",
-    SUM(
-      CASE
-        WHEN "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
-        THEN "__num0" * "__num0"
-      END
-    ) AS "__m2",
-    SUM(
-      CASE
-        WHEN NOT "ces_score" IS NULL
-        AND (
-          "__num0" IS NULL
-          OR NOT (
-            "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
-          )
-        )
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m3",
-    SUM(
-      CASE
-        WHEN (
-          "__num0" BETWEEN 1 AND 7 AND "__num0" = FLOOR("__num0")
-        ) AND "__num0" > 5
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m4",
-    SUM(
-      CASE WHEN "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1") THEN 1 ELSE 0 END
-    ) AS "__m5",
-    SUM(
-      CASE
-        WHEN NOT "nps_score" IS NULL
-        AND (
-          "__num1" IS NULL
-          OR NOT (
-            "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
-          )
-        )
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m6",
-    SUM(
-      CASE
-        WHEN (
-          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
-        ) AND "__num1" >= 9
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m7",
-    SUM(
-      CASE
-        WHEN (
-          "__num1" BETWEEN 0 AND 10 AND "__num1" = FLOOR("__num1")
-        ) AND "__num1" <= 6
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m8",
-    SUM(
-      CASE WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2") THEN 1 ELSE 0 END
-    ) AS "__m9",
-    SUM(
-      CASE WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2") THEN "__num2" END
-    ) AS "__m10",
-    SUM(
-      CASE
-        WHEN "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
-        THEN "__num2" * "__num2"
-      END
-    ) AS "__m11",
-    SUM(
-      CASE
-        WHEN NOT "csat_score" IS NULL
-        AND (
-          "__num2" IS NULL
-          OR NOT (
-            "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
-          )
-        )
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m12",
-    SUM(
-      CASE
-        WHEN (
-          "__num2" BETWEEN 1 AND 5 AND "__num2" = FLOOR("__num2")
-        ) AND "__num2" > 3
-        THEN 1
-        ELSE 0
-      END
-    ) AS "__m13"
+    COUNT("__val0") AS "__m0",
+    SUM("__val0") AS "__m1",
+    SUM("__val0" * "__val0") AS "__m2",
+    SUM(CASE WHEN NOT "ces_score" IS NULL AND "__val0" IS NULL THEN 1 ELSE 0 END) AS "__m3",
+    SUM(CASE WHEN "__val0" > 5 THEN 1 ELSE 0 END) AS "__m4",
+    COUNT("__val1") AS "__m5",
+    SUM(CASE WHEN NOT "nps_score" IS NULL AND "__val1" IS NULL THEN 1 ELSE 0 END) AS "__m6",
+    SUM(CASE WHEN "__val1" >= 9 THEN 1 ELSE 0 END) AS "__m7",
+    SUM(CASE WHEN "__val1" <= 6 THEN 1 ELSE 0 END) AS "__m8",
+    COUNT("__val2") AS "__m9",
+    SUM(CASE WHEN NOT "csat_score" IS NULL AND "__val2" IS NULL THEN 1 ELSE 0 END) AS "__m10",
+    SUM(CASE WHEN "__val2" > 3 THEN 1 ELSE 0 END) AS "__m11",
+    SUM("__val2") AS "__m12",
+    SUM("__val2" * "__val2") AS "__m13"
   FROM "src_1_responses"
   GROUP BY
     "__period",
@@ -142,13 +54,13 @@ WITH "src_1_responses" AS (
     "touchpoint"
 ), "src_2_tickets" AS (
   SELECT
-    *
+    *,
+    CAST("handle_seconds" AS DOUBLE) AS "__val0"
   FROM (
     SELECT
       *,
       CAST(DATE_TRUNC('WEEK', CONVERT_TIMEZONE('UTC', CAST("opened_at" AS TIMESTAMPTZ))) AS DATE) AS "__period",
-      "channel" AS "__dim_channel",
-      CAST("handle_seconds" AS DOUBLE) AS "__num0"
+      "channel" AS "__dim_channel"
     FROM (
       SELECT
         *
@@ -163,14 +75,14 @@ WITH "src_1_responses" AS (
     "__dim_channel",
     "queue",
     COUNT(*) AS "__rows",
-    SUM(CASE WHEN NOT "ticket_id" IS NULL THEN 1 ELSE 0 END) AS "__m0",
+    COUNT("ticket_id") AS "__m0",
     SUM(CASE WHEN "resolved_first" THEN 1 ELSE 0 END) AS "__m1",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m2",
-    SUM(CASE WHEN NOT "handle_seconds" IS NULL AND "__num0" IS NULL THEN 1 ELSE 0 END) AS "__m3",
-    MAX(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m4",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m5",
-    SUM(CASE WHEN NOT "__num0" IS NULL THEN "__num0" * "__num0" END) AS "__m6",
-    MIN(CASE WHEN NOT "__num0" IS NULL THEN "__num0" END) AS "__m7"
+    COUNT("__val0") AS "__m2",
+    SUM(CASE WHEN NOT "handle_seconds" IS NULL AND "__val0" IS NULL THEN 1 ELSE 0 END) AS "__m3",
+    MAX("__val0") AS "__m4",
+    SUM("__val0") AS "__m5",
+    SUM("__val0" * "__val0") AS "__m6",
+    MIN("__val0") AS "__m7"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -272,8 +184,6 @@ WITH "src_1_responses" AS (
       "__dim_channel",
       COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
-      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
-      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       COALESCE(SUM("__x_top"), 0) AS "__a_top",
       SUM("__rows") AS "__rows"
     FROM (
@@ -283,8 +193,6 @@ WITH "src_1_responses" AS (
         "__dim_channel",
         "__m3" AS "__x_invalid",
         "__m0" AS "__x_n",
-        "__m2" AS "__x_squares",
-        "__m1" AS "__x_sum",
         "__m4" AS "__x_top",
         "__rows"
       FROM "lvl1_1_responses"
@@ -453,8 +361,6 @@ WITH "src_1_responses" AS (
       "__dim_channel",
       COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
-      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
-      COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       COALESCE(SUM("__x_top"), 0) AS "__a_top",
       SUM("__rows") AS "__rows"
     FROM (
@@ -462,11 +368,9 @@ WITH "src_1_responses" AS (
         'csat' AS "metric",
         "__period",
         "__dim_channel",
-        "__m12" AS "__x_invalid",
+        "__m10" AS "__x_invalid",
         "__m9" AS "__x_n",
-        "__m11" AS "__x_squares",
-        "__m10" AS "__x_sum",
-        "__m13" AS "__x_top",
+        "__m11" AS "__x_top",
         "__rows"
       FROM "lvl1_1_responses"
       WHERE
@@ -526,10 +430,10 @@ WITH "src_1_responses" AS (
         'csat_mean' AS "metric",
         "__period",
         "__dim_channel",
-        "__m12" AS "__x_invalid",
+        "__m10" AS "__x_invalid",
         "__m9" AS "__x_n",
-        "__m11" AS "__x_squares",
-        "__m10" AS "__x_sum",
+        "__m13" AS "__x_squares",
+        "__m12" AS "__x_sum",
         "__rows"
       FROM "lvl1_1_responses"
     ) AS p
@@ -842,9 +746,14 @@ WITH "src_1_responses" AS (
     "__period",
     "__dim_channel",
     CAST(PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY
-      "__num0") AS DOUBLE) AS "value",
-    CAST(COUNT("__num0") AS BIGINT) AS "n",
-    CAST(COUNT(CASE WHEN NOT "handle_seconds" IS NULL AND "__num0" IS NULL THEN 1 END) AS BIGINT) AS "invalid",
+      CAST("handle_seconds" AS DOUBLE)) AS DOUBLE) AS "value",
+    CAST(COUNT(CAST("handle_seconds" AS DOUBLE)) AS BIGINT) AS "n",
+    CAST(COUNT(
+      CASE
+        WHEN NOT "handle_seconds" IS NULL AND CAST("handle_seconds" AS DOUBLE) IS NULL
+        THEN 1
+      END
+    ) AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE) AS "moe"
   FROM "src_2_tickets"
   GROUP BY

@@ -1,0 +1,96 @@
+"""Segments in reports: the scope a report is about (the total, or one segment with
+`cxspec report --segment region=EMEA`) and the league table of segments (each segment's CX
+index and its metrics in red in the headline period), for every format alike."""
+
+from __future__ import annotations
+
+from cxspec.reports.model import SegmentEntry
+from cxspec.runs.segment_owners import segment_label, segment_owner
+from cxspec.runs.store import dimensions_key
+
+
+def parse_segment(values) -> dict:
+    """`("region=EMEA",)` or `("region=EMEA,channel=phone",)` as {"region": "EMEA", …}; an
+    empty value (`region=`) is the segment of events without one (null). Raises ValueError."""
+    found: dict = {}
+    for value in values:
+        for part in value.split(","):
+            name, sep, text = part.partition("=")
+            name = name.strip()
+            if not sep or not name:
+                raise ValueError(f"{part!r} is not DIMENSION=VALUE (e.g. region=EMEA)")
+            found[name] = text if text != "" else None
+    return found
+
+
+def in_scope(dimensions: dict | None, segment: dict | None) -> bool:
+    """Whether a row or an issue with `dimensions` belongs to the report of `segment`."""
+    return dimensions_key(dimensions or {}) == dimensions_key(_text(segment))
+
+
+def _text(segment: dict | None) -> dict:
+    return {k: (None if v is None else str(v)) for k, v in (segment or {}).items()}
+
+
+def stored_segments(results) -> list[dict]:
+    """Every segment stored, in a stable order."""
+    seen = {dimensions_key(r.dimensions): r.dimensions for r in results if r.dimensions}
+    return [dict(seen[k]) for k in sorted(seen)]
+
+
+def main_pyramid(project):
+    if not project.pyramids:
+        return None
+    return project.pyramids.get("cx-index") or project.pyramids[sorted(project.pyramids)[0]]
+
+
+def league(project, results, scores, issues, latest: str | None) -> list[SegmentEntry]:
+    """A line per segment with results in `latest`: best index first (unscored last), then by label."""
+    if latest is None:
+        return []
+    pyramid = main_pyramid(project)
+    entries: dict[str, SegmentEntry] = {}
+    for r in results:
+        if not r.dimensions or r.period != latest:
+            continue
+        key = dimensions_key(r.dimensions)
+        entry = entries.get(key)
+        if entry is None:
+            dims = dict(r.dimensions)
+            entry = entries[key] = SegmentEntry(dims, segment_label(dims), owner=segment_owner(project, dims))
+        if r.status == "red" and r.metric in project.metrics:
+            entry.red.append(r.metric)
+    if pyramid is not None:
+        for s in scores:
+            dims = getattr(s, "dimensions", None) or {}
+            entry = entries.get(dimensions_key(dims)) if dims else None
+            if entry is None or s.pyramid != pyramid.id or s.node != pyramid.id:
+                continue
+            if s.period == latest:
+                entry.index, entry.coverage = s.score, s.coverage
+            elif s.period < latest:
+                entry.previous = s.score  # scores come ordered by period: the last earlier one stays
+    for issue in issues:
+        entry = entries.get(dimensions_key(issue.dimensions)) if issue.dimensions else None
+        if entry is not None:
+            entry.issues += 1
+    for entry in entries.values():
+        entry.red.sort()
+    return sorted(entries.values(), key=lambda e: (e.index is None, -(e.index or 0.0), e.label))
+
+
+def scope_line(report) -> str | None:
+    """ "Segment region=EMEA (owner emea-cx)" for a segment's report; None for the total's."""
+    if not report.segment:
+        return None
+    from cxspec.runs.segment_owners import segment_label as label
+
+    held = next((e.owner for e in report.segments if in_scope(e.dimensions, report.segment)), None)
+    return f"Segment {label(report.segment)}" + (f" (owner {held})" if held else "") + ": only its rows"
+
+
+def red_names(report, entry: SegmentEntry, limit: int = 4) -> str:
+    """The names of a segment's metrics in red, the first `limit` of them."""
+    names = [report.metric_by_id[m].name if m in report.metric_by_id else m for m in entry.red]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
