@@ -226,20 +226,37 @@ def test_intervals_are_a_jackknife_over_key_buckets(project):
     assert [r.upper for r in got] == pytest.approx(list(upper), abs=1e-9)
 
 
+def ratings_split(month: str, region: str):
+    """ratings_rows() restricted to one month and region, read independently."""
+    out = []
+    for r in read("ratings.csv"):
+        if not r["responded_at"].startswith(month) or r["region"] != region:
+            continue
+        if "" in (r["ltr"], r["sat_billing"], r["sat_network"], r["sat_price"], r["sat_plan"]):
+            continue
+        network = float(r["sat_network"])
+        if not 1 <= network <= 5:
+            continue
+        value = (float(r["sat_price"]) + float(r["sat_plan"])) / 2
+        out.append([float(r["ltr"]), float(r["sat_billing"]), network, value])
+    return np.array(out)
+
+
 def test_grain_and_by_split_the_analysis(project):
     results = computed(project, "duckdb:///:memory:", ["ratings"], grain="month", by=("region",)).results
     keys = sorted({(r.period, r.dimensions["region"]) for r in results})
     assert keys == [(f"2026-0{m}-01", region) for m in (1, 2, 3) for region in ("north", "south")]
-    data_rows = [r for r in read("ratings.csv")]
-    month1_north = [
-        r for r in data_rows if r["responded_at"].startswith("2026-01") and r["region"] == "north"
-    ]
-    full = ratings_rows()
-    ids = [int(r["id"]) for r in read("ratings.csv") if r in month1_north]
-    assert ids  # the split holds rows
-    got = [r for r in results if r.period == "2026-01-01" and r.dimensions["region"] == "north"]
-    assert got[0].n <= len(month1_north) and got[0].n > 0
-    assert len(full) > sum(1 for r in results if r.driver == "billing")  # several splits
+    for period, region in keys:
+        data = ratings_split(period[:7], region)
+        want = expected(data, "shapley")
+        got = [r for r in results if (r.period, r.dimensions["region"]) == (period, region)]
+        assert [r.driver for r in got] == ["billing", "network", "value"]
+        for index, result in enumerate(got):
+            assert result.n == want["n"] > 0
+            assert result.r2 == pytest.approx(want["r2"], abs=1e-6)
+            assert result.importance == pytest.approx(want["importance"][index], abs=1e-6)
+            assert result.performance == pytest.approx(want["performance"][index], abs=1e-6)
+    assert sum(r.n for r in results if r.driver == "billing") == len(ratings_rows())
 
 
 def test_from_and_to_select_days(project):

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -308,3 +309,22 @@ def test_an_empty_group_has_no_contrast(make_project):
     assert outcome.contrasts == [] and [d.code for d in outcome.diagnostics] == ["CX611"]
     promoters = next(g for g in outcome.groups if g.group == "promoter")
     assert (promoters.n, promoters.value) == (2, 50.0)
+
+
+def test_a_text_score_or_outcome_value_is_a_located_diagnostic(make_project, run_main, warehouse):
+    root = make_project({
+        "specs/a.yaml": (
+            "version: 1\nsources:\n"
+            "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
+            "  - {id: o, type: file, path: data/o.csv, time: t, entity: c}\n"
+            "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
+            "    outcome: {source: o, value: amount, within: 30d}\n"
+        ),
+        "data/r.csv": "c,at,score\n1,2026-01-01 00:00:00,10\n2,2026-01-02 00:00:00,x\n",
+        "data/o.csv": "c,t,amount\n1,2026-01-05 00:00:00,5\n2,2026-01-06 00:00:00,abc\n",
+    })  # fmt: skip
+    code, out, err = run_main("links", str(root), "--as-of", "2026-06-01", "--warehouse", warehouse)
+    assert code == 1 and "Traceback" not in err
+    assert re.search(r"specs/a\.yaml:7:\d+: error CX603: link 'l': the score column 'score'", err), err
+    assert re.search(r"specs/a\.yaml:8:\d+: error CX603: link 'l': the outcome value column 'amount'", err), err
+    assert err.count("= hint: ") == 2

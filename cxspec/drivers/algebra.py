@@ -90,7 +90,10 @@ def _subsets(p: int):
     masks = np.arange(1 << p)
     sizes = np.array([int(m).bit_count() for m in masks])
     weight_of_size = np.array(
-        [math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0 for k in range(p + 1)]
+        [
+            math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p) if k < p else 0.0
+            for k in range(p + 1)
+        ]
     )
     without = [masks[(masks >> j & 1) == 0] for j in range(p)]
     weights = [weight_of_size[sizes[w]] for w in without]
@@ -120,7 +123,9 @@ def shapley(corr: np.ndarray) -> np.ndarray:
     p = corr.shape[-1] - 1
     r2 = subset_r2(corr)
     _, without, weights = _subsets(p)
-    return np.stack([(r2[..., without[j] | (1 << j)] - r2[..., without[j]]) @ weights[j] for j in range(p)], axis=-1)
+    return np.stack(
+        [(r2[..., without[j] | (1 << j)] - r2[..., without[j]]) @ weights[j] for j in range(p)], axis=-1
+    )
 
 
 def relative_weights(corr: np.ndarray) -> np.ndarray:

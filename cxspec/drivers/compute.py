@@ -12,6 +12,7 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures
 from cxspec.drivers.intervals import jackknife
+from cxspec.drivers.rows import text_columns
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 
@@ -93,14 +94,19 @@ def compute_drivers(
     for analysis in analyses:
         source = project.sources[analysis.source]
         resolution = resolver.resolve([source])
-        bad = moments.non_numeric(analysis, source, resolution) or _probed_text(
-            warehouse, analysis, source, resolution
+        text = text_columns(
+            warehouse,
+            resolution,
+            source,
+            [analysis.outcome] + [d.column for d in analysis.drivers if d.column],
         )
-        for driver, column, column_type in bad:
+        bad = [(None, analysis.outcome)] if analysis.outcome in text else []
+        bad += [(d, d.column) for d in analysis.drivers if d.column in text]
+        for driver, column in bad:
             what = f"driver {driver.name!r}" if driver else "the outcome"
             sink.add(
                 "CX603",
-                f"{what} of {analysis.id!r} reads column {column!r}, which is text ({column_type})",
+                f"{what} of {analysis.id!r} reads column {column!r}, which is text ({text[column]})",
                 driver.loc("column") if driver else analysis.loc("outcome"),
                 hint="declare the column's type on the source (`columns: {…: number}`) or pick a numeric column",
             )
@@ -112,21 +118,6 @@ def compute_drivers(
         columns, rows = warehouse.execute(query.sql)
         results += _analyse(analysis, query, columns, rows, sink)
     return DriversOutcome(results, sink.items)
-
-
-def _probed_text(warehouse, analysis, source, resolution) -> list[tuple[object, str, str]]:
-    """The columns of unknown type that hold text, found by one query (moments.text_probe)."""
-    probe = moments.text_probe(analysis, source, resolution, warehouse.dialect)
-    if probe is None:
-        return []
-    unknown, sql = probe
-    _, rows = warehouse.execute(sql)
-    flags = rows[0] if rows else ()
-    return [
-        (driver, column, "values that are not numbers")
-        for (driver, column), flag in zip(unknown, flags, strict=False)
-        if flag
-    ]
 
 
 def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:

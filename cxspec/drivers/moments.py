@@ -16,7 +16,7 @@ from sqlglot import exp
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import col, double, num
-from cxspec.drivers.rows import day_bounds, deduplicated, event_time, is_text_type
+from cxspec.drivers.rows import day_bounds, deduplicated, event_time
 
 #: Groups of the delete-a-group jackknife.
 BUCKETS = 20
@@ -57,63 +57,6 @@ def driver_value(driver, fragment_dialect: str) -> exp.Expression:
     if driver.expr:
         return exp.Paren(this=quoted_fragment(driver.expr, fragment_dialect))
     return col(driver.column)
-
-
-def non_numeric(analysis, source, resolution) -> list[tuple[object, str, str]]:
-    """(driver or None for the outcome, column, type) of columns the warehouse says are text."""
-    found = []
-    outcome_type = resolution.column_type(source, analysis.outcome)
-    if is_text_type(outcome_type):
-        found.append((None, analysis.outcome, outcome_type))
-    for driver in analysis.drivers:
-        if driver.column and is_text_type(resolution.column_type(source, driver.column)):
-            found.append((driver, driver.column, resolution.column_type(source, driver.column)))
-    return found
-
-
-#: Dialects whose TRY_CAST (BigQuery: SAFE_CAST) lets one query find text in a column of unknown type.
-TRY_CAST_DIALECTS = ("spark", "databricks", "duckdb", "bigquery", "trino", "presto")
-
-
-def text_probe(analysis, source, resolution, dialect: str) -> tuple[list[tuple[object, str]], str] | None:
-    """For the columns whose type the warehouse did not say (Spark reads files itself): one
-    query whose `__t{i}` is 1 when column i holds a value that is not a number, with
-    [(driver or None for the outcome, column)]; None when every type is known or the
-    dialect cannot ask."""
-    unknown = [(None, analysis.outcome)] if resolution.column_type(source, analysis.outcome) is None else []
-    unknown += [
-        (d, d.column)
-        for d in analysis.drivers
-        if d.column and resolution.column_type(source, d.column) is None
-    ]
-    if not unknown or dialect not in TRY_CAST_DIALECTS:
-        return None
-    relation = resolution.relation(source)
-    select = exp.select(
-        *(
-            exp.alias_(
-                exp.Max(
-                    this=exp.If(
-                        this=exp.and_(
-                            exp.Not(this=exp.Is(this=col(column), expression=exp.Null())),
-                            exp.Is(
-                                this=exp.TryCast(
-                                    this=col(column), to=exp.DataType.build("double"), safe=True
-                                ),
-                                expression=exp.Null(),
-                            ),
-                        ),
-                        true=num(1),
-                        false=num(0),
-                    )
-                ),
-                f"__t{i}",
-                quoted=True,
-            )
-            for i, (_, column) in enumerate(unknown)
-        )
-    ).from_(relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True))
-    return unknown, select.sql(dialect=dialect)
 
 
 def build(

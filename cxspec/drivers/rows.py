@@ -19,6 +19,50 @@ def is_text_type(column_type: str | None) -> bool:
     return bool(column_type) and column_type.upper().split("(")[0].strip().startswith(TEXT_TYPES)
 
 
+#: Dialects whose TRY_CAST (BigQuery: SAFE_CAST) lets one query find text in a column of unknown type.
+TRY_CAST_DIALECTS = ("spark", "databricks", "duckdb", "bigquery", "trino", "presto")
+
+
+def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
+    """Of `columns` of `source`, those that are not numbers → what says so: the type the
+    warehouse reports, or, for columns of unknown type (Spark reads files itself and reports
+    none), one TRY_CAST query that finds a value that is not a number."""
+    found = {}
+    unknown = []
+    for column in dict.fromkeys(columns):
+        column_type = resolution.column_type(source, column)
+        if column_type is None:
+            unknown.append(column)
+        elif is_text_type(column_type):
+            found[column] = column_type
+    if not unknown or warehouse.dialect not in TRY_CAST_DIALECTS:
+        return found
+    relation = resolution.relation(source)
+    flags = []
+    for i, column in enumerate(unknown):
+        value = col(column)
+        not_a_number = exp.and_(
+            exp.Not(this=exp.Is(this=value, expression=exp.Null())),
+            exp.Is(
+                this=exp.TryCast(this=value.copy(), to=exp.DataType.build("double"), safe=True),
+                expression=exp.Null(),
+            ),
+        )
+        flags.append(
+            exp.alias_(
+                exp.Max(this=exp.If(this=not_a_number, true=num(1), false=num(0))), f"__t{i}", quoted=True
+            )
+        )
+    query = exp.select(*flags).from_(
+        relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True)
+    )
+    _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
+    for column, flag in zip(unknown, rows[0] if rows else (), strict=False):
+        if flag:
+            found[column] = "values that are not numbers"
+    return found
+
+
 def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     """SELECT * of the source's relation, its filter applied, one row per key (latest `time`
     wins unless `keep: earliest`)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
+from cxspec.drivers.rows import text_columns
 from cxspec.links import sql
 from cxspec.links.stats import mean_interval, newcombe, welch, wilson
 from cxspec.resolve import Resolver
@@ -148,6 +149,8 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         cx_source = project.sources[link.cx_source]
         outcome_source = project.sources[link.outcome_source]
         resolution = resolver.resolve([cx_source, outcome_source])
+        if _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink):
+            continue
         cut = as_of or default_as_of(warehouse, link, outcome_source, resolution, fragment_dialect)
         if cut is None:
             sink.add("CX610", f"link {link.id!r}: the outcome source has no times yet", link.loc("outcome"))
@@ -169,6 +172,25 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         groups += g
         contrasts += c
     return LinksOutcome(groups, contrasts, sink.items, used)
+
+
+def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink) -> bool:
+    """CX603 for a score column or a summed outcome column that is not numbers."""
+    found = False
+    checks = [(cx_source, link.cx_column, "cx", "score")]
+    if link.value:
+        checks.append((outcome_source, link.value, "outcome", "outcome value"))
+    for source, column, field, what in checks:
+        text = text_columns(warehouse, resolution, source, [column])
+        if column in text:
+            found = True
+            sink.add(
+                "CX603",
+                f"link {link.id!r}: the {what} column {column!r} of source {source.id!r} is text ({text[column]})",
+                link.loc(field),
+                hint="declare the column's type on the source (`columns: {…: number}`) or pick a numeric column",
+            )
+    return found
 
 
 def _summarise(link, per_score, sink):

@@ -7,8 +7,8 @@ columns differ (a column missing, `period` or `value` stored as text: tables mad
 by hand, or by another tool) are refused with the command that converts them,
 `cxspec migrate`, which rebuilds them in one transaction.
 
-Layout 3 added `dimensions` to `cxspec_scores` (pyramid scores per segment) and to its key:
-tables of layouts 1 and 2 are rebuilt by the first run (or `cxspec migrate`), their rows
+Layout 4 added `dimensions` to `cxspec_scores` (pyramid scores per segment) and to its key:
+tables of layouts 1 to 3 are rebuilt by the first run (or `cxspec migrate`), their rows
 taking the value the older layouts meant (`{}`, the total). Reading them needs no upgrade.
 """
 
@@ -23,7 +23,10 @@ from cxspec.diagnostics import CxspecError
 from cxspec.runs.static import literal
 
 LAYOUT = "cxspec_layout"
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
+#: How each layout differs from the one before; upgrading creates the tables that are
+#: missing (ensure_layout): 2 → 3 adds `cxspec_watermarks` (runs/incremental.py);
+#: 3 → 4 adds `dimensions` to `cxspec_scores` and its key (rebuilt: ensure_layout's `added`).
 #: A number of cxspec's own for PostgreSQL's advisory lock on creating and migrating the
 #: tables: projects share them, so a per-project lock does not keep two first runs apart.
 LAYOUT_LOCK = 0x63787370656331  # "cxspec1"

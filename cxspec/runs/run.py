@@ -17,6 +17,7 @@ from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
+from cxspec.runs.incremental import describe, incremental_plan, record_watermark
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -52,6 +53,8 @@ class Stored:
     transitions: list = field(default_factory=list)
     #: Pyramid scores of the segments, each with its `dimensions` (same tree and weights).
     segment_scores: list[StoredScore] = field(default_factory=list)
+    #: `run --incremental`: what it recomputed, in words (None for other runs).
+    incremental: str | None = None
 
 
 def run_project(
@@ -65,10 +68,12 @@ def run_project(
     progress=None,
     as_of=None,
     fail_fast=False,
+    incremental=False,
 ) -> Stored:
     """Check the sources against their data, compute every metric it can (times after
     `as_of` left out), store, and read back. Metrics the warehouse refuses are recorded in
-    `Stored.failures` (the first one raises with `fail_fast`)."""
+    `Stored.failures` (the first one raises with `fail_fast`). `incremental`: only the periods
+    whose data changed since the stored watermark (runs/incremental.py)."""
     grain = project.config.grain
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
@@ -83,12 +88,24 @@ def run_project(
         left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
-        results = compute_with(warehouse, project, request, registry, failures=failures, fail_fast=fail_fast)
+        plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
+        requests = [request] if plan is None or plan.full else [
+            Request(start=first, end=last, as_of=as_of) for first, last in plan.ranges
+        ]  # fmt: skip
+        results = []
+        for part in requests:
+            results += compute_with(
+                warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
+            )
         _check_finite(results)
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
         store(warehouse, project, registry, info, results, definitions, kept=kept)
+        if plan is None or plan.periods_changed:
+            computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
+            figures = plan.figures if plan is not None and not failures else None
+            record_watermark(warehouse, info, figures, computed_ranges)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
         scores, segment_scores = _split_scores(scores)
@@ -111,7 +128,15 @@ def run_project(
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
         segment_scores=segment_scores,
+        incremental=describe(plan, project.config.grain) if plan is not None else None,
     )  # fmt: skip
+
+
+def _ranges_of(start, end) -> list:
+    """The range of a run as runs/incremental.py takes it ([]: every period)."""
+    if start is None and end is None:
+        return []
+    return [(start or dt.date(1, 1, 1), end)]
 
 
 def _run_analyses(warehouse, project, registry, info, start, end, progress) -> list:

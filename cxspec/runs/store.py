@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.query import MetricResult, iso_day
+from cxspec.runs.incremental import WATERMARK_COLUMNS, WATERMARK_KEY, WATERMARKS
 from cxspec.runs.layout import (
     VERSIONED,
     LayoutError,
@@ -54,8 +55,12 @@ def _table(name: str) -> exp.Table:
 
 
 #: The stored tables: name → (columns, key).
-TABLES = {RESULTS: (RESULT_COLUMNS, RESULT_KEY), SCORES: (SCORE_COLUMNS, SCORE_KEY)}
-#: Columns later layouts added, with the value of the rows stored before (layout 3: the
+TABLES = {
+    RESULTS: (RESULT_COLUMNS, RESULT_KEY),
+    SCORES: (SCORE_COLUMNS, SCORE_KEY),
+    WATERMARKS: (WATERMARK_COLUMNS, WATERMARK_KEY),
+}
+#: Columns later layouts added, with the value of the rows stored before (layout 4: the
 #: segment of a pyramid score, `{}` for the total, the only scores stored before).
 ADDED = {SCORES: {"dimensions": "{}"}}
 

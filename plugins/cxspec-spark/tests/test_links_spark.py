@@ -7,11 +7,13 @@ import pytest
 from test_links import (  # noqa: F401
     project,
     table_ii_project,
+    test_a_text_score_or_outcome_value_is_a_located_diagnostic,
     test_groups_and_contrasts_agree_with_plain_python,
     test_quantile_groups_agree_with_plain_python,
     test_table_ii_through_the_warehouse,
     test_windows_are_censored_by_as_of,
 )
+from test_store_spark import make_project  # noqa: F401  (the core project builder)
 
 
 @pytest.fixture
