@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
@@ -90,7 +90,7 @@ def run_project(
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
         requests = [request] if plan is None or plan.full else [
-            Request(start=first, end=last, as_of=as_of) for first, last in plan.ranges
+            replace(request, start=first, end=last) for first, last in plan.ranges
         ]  # fmt: skip
         results = []
         for part in requests:
