@@ -1,6 +1,6 @@
 """Work of a one-month run against a full run: `run --incremental` and `run --from`.
 
-    python benchmarks/bench_incremental.py [--rows 10000000] [--repeats 3] [--dir /tmp/cxspec-bench-incremental]
+    python benchmarks/bench_incremental.py [--rows 10000000] [--repeats 3] [--dir DIR]
 
 Two years (24 months) of time-ordered survey responses in one Parquet file (hash-generated),
 24 metrics by month. Each repeat times, as whole processes, on DuckDB files:
@@ -76,7 +76,8 @@ def write_data(path: Path, rows: int, months: int) -> None:
         f"""COPY (
           SELECT * FROM (
             SELECT i AS response_id,
-                   TIMESTAMP '2024-01-01' + to_seconds(CAST(i * {seconds} // {rows} AS BIGINT)) AS responded_at,
+                   TIMESTAMP '2024-01-01' + to_seconds(CAST(i * {seconds} // {rows} AS BIGINT))
+                     AS responded_at,
                    ['web','app','phone','chat','email','store'][CAST(1 + hash(i) % 6 AS BIGINT)] AS channel,
                    ['north','south','east'][CAST(1 + hash(i * 11) % 3 AS BIGINT)] AS region,
                    CAST(hash(i * 3) % 11 AS INTEGER) AS nps,
@@ -135,7 +136,8 @@ def main() -> int:
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     print(
-        f"commit {head}; {args.rows:,} rows over 24 months, 24 metrics by month, DuckDB, {args.repeats} repeats"
+        f"commit {head}; {args.rows:,} rows over 24 months, 24 metrics by month, DuckDB, "
+        f"{args.repeats} repeats"
     )
     try:
         # The results of 23 months, with their watermark: what an incremental run starts from.
