@@ -73,7 +73,8 @@ def build_model(
     project = stored.project
     total = [r for r in stored.results if not r.dimensions]
     results = [r for r in stored.results if in_scope(r.dimensions, segment)] if segment else total
-    scores = [s for s in stored.scores if in_scope(getattr(s, "dimensions", None), segment)]
+    every_score = [*stored.scores, *getattr(stored, "segment_scores", [])]  # the segments' kept apart, or not
+    scores = [s for s in every_score if in_scope(getattr(s, "dimensions", None), segment)]
     periods = sorted({r.period for r in total} | {s.period for s in scores})
     computed: dict[str, str] = {}
     for row in total:
@@ -138,7 +139,7 @@ def build_model(
         failed=[f.as_dict() for f in stored.failures],
         left_out={s: found.as_dict() for s, found in sorted(stored.left_out.items()) if found.reported},
         segment=dict(segment) if segment else None,
-        segments=league(project, stored.results, stored.scores, found, latest),
+        segments=league(project, stored.results, every_score, found, latest),
     )
 
 

@@ -112,6 +112,7 @@ def _order(issue: Issue) -> tuple:
         _SEVERITY_RANK.get(issue.severity, 1),
         KINDS.index(issue.kind) if issue.kind in KINDS else len(KINDS),
         issue.kind,
+        bool(issue.dimensions),  # the total's issues before the segments' of the same kind
         issue.metric or issue.touchpoint or "",
         issue.touchpoint or "",
         sorted((k, "" if v is None else str(v)) for k, v in issue.dimensions.items()),

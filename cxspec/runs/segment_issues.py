@@ -48,7 +48,7 @@ def detect_all(project, registry, results: list[MetricResult], period: str | Non
         period = max(periods)
     issues = detect_issues(project, registry, total, period)
     found = segment_issues(project, registry, results, iso_day(period))
-    return issues + sorted(found, key=_order)
+    return sorted(issues + found, key=_order)  # stable: the total's first among equals
 
 
 def segment_issues(project, registry, results: list[MetricResult], period: str) -> list[Issue]:
