@@ -96,6 +96,9 @@ class MetricEntry:
     #: Its benchmarks (`benchmarks:` of cxspec.yaml): {"name", "value", "as_of", "source",
     #: "gap"}, gap = the latest value − the benchmark's (None without a latest value).
     benchmarks: list[dict] = field(default_factory=list)
+    #: Its grain (its own `grain:`, else the project's): `latest` is its latest period at
+    #: that grain over by the end of the report's headline period (cxspec/grains.py).
+    grain: str | None = None
 
     @property
     def status(self) -> str | None:
