@@ -11,12 +11,14 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
 from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
+from cxspec.runs.grain_rows import compute_by_grain
 from cxspec.runs.incremental import describe, incremental_plan, record_watermark
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
@@ -91,11 +93,11 @@ def run_project(
         plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
         requests = [request] if plan is None or plan.full else [
             replace(request, start=first, end=last) for first, last in plan.ranges
-        ]  # fmt: skip
+        ]  # fmt: skip (segments and as_of as in the full request)
         results = []
         for part in requests:
-            results += compute_with(
-                warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
+            results += compute_by_grain(
+                compute_with, warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
             )
         _check_finite(results)
         if progress:
@@ -107,7 +109,9 @@ def run_project(
             figures = plan.figures if plan is not None and not failures else None
             record_watermark(warehouse, info, figures, computed_ranges)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
-        stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
+        stored, scores = load(
+            warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
+        )
         scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
@@ -183,7 +187,11 @@ def _check_finite(results) -> None:
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(
-            warehouse, project.config.project, project.config.grain, project.renamed_metrics()
+            warehouse,
+            project.config.project,
+            project.config.grain,
+            project.renamed_metrics(),
+            grains=metric_grains(project),
         )
         scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
