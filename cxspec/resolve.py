@@ -100,8 +100,8 @@ class Resolver:
                 continue
             relation = self.relation(source)
             types = dict(self.warehouse.column_types(relation.copy())) if self.warehouse is not None else {}
-            # A CSV file read through its source type is typed by the one typing rule (a
-            # warehouse that reads files itself, Spark, types them its own way).
+            # A CSV file read through its source type is typed by the one typing rule (on
+            # every engine: Spark reads only Parquet files itself, typed by the file).
             file_types = None
             if source.id not in self.read_by_warehouse:
                 source_type = self.registry.source_types.get(source.type)

@@ -162,10 +162,10 @@ def test_tables_of_the_shipped_layout_1_are_read_and_upgraded(make_project, run_
     if first == "migrate":
         code, out, err = run_main("migrate", str(root))
         assert code == 0, err
-        assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(2,)]
+        assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(3,)]
     code, _, err = run_main("run", str(root), "--quiet")
     assert code == 0, err
-    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(2,)]
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(3,)]
     stored = sql(root, 'SELECT "metric", "period", "value" FROM "cxspec_results" ORDER BY 1, 2')
     days = [(m, str(p)[:10], v) for m, p, v in stored]
     # the old period kept as stored; January (mean of 10 and 3, NPS of one 10 and one 3) and
@@ -183,7 +183,7 @@ def test_layout_1_is_upgraded_in_place(make_project, run_main, warehouse_url):
     assert report_json(run_main, root) == before  # reading needs no upgrade
     code, _, err = run_main("run", str(root), "--quiet")
     assert code == 0, err
-    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(2,)]
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(3,)]
     assert sql(root, 'SELECT count(*) FROM "cxspec_results"')[0][0] == 4
 
 
@@ -222,7 +222,7 @@ def test_another_layout_is_refused_then_migrated(
 
     code, out, err = run_main("migrate", str(root))
     assert code == 0, err
-    assert "migrated cxspec_results" in out and "layout 2" in out
+    assert "migrated cxspec_results" in out and "layout 3" in out
     if column == "status":
         code, _, err = run_main("run", str(root), "--quiet")  # the status is computed again
         assert code == 0, err
@@ -251,7 +251,7 @@ def test_a_newer_layout_is_refused(make_project, run_main, warehouse_url):
     root = stored_project(make_project, run_main, warehouse_url)
     sql(root, 'UPDATE "cxspec_layout" SET "version" = 99')
     code, _, err = run_main("report", str(root))
-    assert code == 1 and "layout 99, newer than this cxspec knows (2): upgrade cxspec" in err, err
+    assert code == 1 and "layout 99, newer than this cxspec knows (3): upgrade cxspec" in err, err
 
 
 def _not_called(*args, **kwargs):

@@ -102,7 +102,12 @@ def nothing_computed(start, end) -> str:
 @click.option(
     "--fail-fast", is_flag=True, help="Stop at the first metric the warehouse refuses (nothing is stored)."
 )
-def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast):
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Recompute only the periods whose data changed since the last run (its watermark).",
+)
+def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast, incremental):
     """Compute every metric, goal status, pyramid score and issue; store; write the reports."""
     from cxspec.diagnostics import CxspecError
     from cxspec.registry import default_registry
@@ -111,6 +116,8 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     from cxspec.safe_write import OutputPathError, check_output_folder, write_file
 
     check_range(start, end)
+    if incremental and (start or end):
+        raise click.UsageError("--incremental picks the periods itself: give it without --from/--to")
     loaded = load_or_exit(project, "execute")
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
@@ -126,8 +133,12 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
         progress=progress,
         as_of=as_of,
         fail_fast=fail_fast,
+        incremental=incremental,
     )
-    if stored.computed == 0:
+    if stored.incremental is not None:
+        progress.done()
+        click.echo(f"incremental run: recomputed {stored.incremental}", err=True)
+    elif stored.computed == 0:
         progress.done()
         click.echo(nothing_computed(start, end), err=True)
     progress("writing reports")

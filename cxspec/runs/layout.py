@@ -19,7 +19,9 @@ from cxspec.diagnostics import CxspecError
 from cxspec.runs.static import literal
 
 LAYOUT = "cxspec_layout"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+#: How each layout differs from the one before; upgrading creates the tables that are
+#: missing (ensure_layout): 2 → 3 adds `cxspec_watermarks` (runs/incremental.py).
 #: A number of cxspec's own for PostgreSQL's advisory lock on creating and migrating the
 #: tables: projects share them, so a per-project lock does not keep two first runs apart.
 LAYOUT_LOCK = 0x63787370656331  # "cxspec1"

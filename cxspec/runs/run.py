@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
 from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
+from cxspec.runs.grain_rows import compute_by_grain
+from cxspec.runs.incremental import describe, incremental_plan, record_watermark
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -49,6 +52,8 @@ class Stored:
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
     issue_records: dict = field(default_factory=dict)
     transitions: list = field(default_factory=list)
+    #: `run --incremental`: what it recomputed, in words (None for other runs).
+    incremental: str | None = None
 
 
 def run_project(
@@ -62,10 +67,12 @@ def run_project(
     progress=None,
     as_of=None,
     fail_fast=False,
+    incremental=False,
 ) -> Stored:
     """Check the sources against their data, compute every metric it can (times after
     `as_of` left out), store, and read back. Metrics the warehouse refuses are recorded in
-    `Stored.failures` (the first one raises with `fail_fast`)."""
+    `Stored.failures` (the first one raises with `fail_fast`). `incremental`: only the periods
+    whose data changed since the stored watermark (runs/incremental.py)."""
     grain = project.config.grain
     computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
@@ -80,14 +87,28 @@ def run_project(
         left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
-        results = compute_with(warehouse, project, request, registry, failures=failures, fail_fast=fail_fast)
+        plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
+        requests = [request] if plan is None or plan.full else [
+            replace(request, start=first, end=last) for first, last in plan.ranges
+        ]  # fmt: skip (segments and as_of as in the full request)
+        results = []
+        for part in requests:
+            results += compute_by_grain(
+                compute_with, warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
+            )
         _check_finite(results)
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
         store(warehouse, project, registry, info, results, definitions, kept=kept)
+        if plan is None or plan.periods_changed:
+            computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
+            figures = plan.figures if plan is not None and not failures else None
+            record_watermark(warehouse, info, figures, computed_ranges)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
-        stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
+        stored, scores = load(
+            warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
+        )
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -106,7 +127,15 @@ def run_project(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
+        incremental=describe(plan, project.config.grain) if plan is not None else None,
     )  # fmt: skip
+
+
+def _ranges_of(start, end) -> list:
+    """The range of a run as runs/incremental.py takes it ([]: every period)."""
+    if start is None and end is None:
+        return []
+    return [(start or dt.date(1, 1, 1), end)]
 
 
 def _run_analyses(warehouse, project, registry, info, start, end, progress) -> list:
@@ -153,7 +182,11 @@ def _check_finite(results) -> None:
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(
-            warehouse, project.config.project, project.config.grain, project.renamed_metrics()
+            warehouse,
+            project.config.project,
+            project.config.grain,
+            project.renamed_metrics(),
+            grains=metric_grains(project),
         )
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
