@@ -185,6 +185,7 @@ def _metric(raw, file, valid):
         version=version if isinstance(version, int) and not isinstance(version, bool) else 1,
         tags=[t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
         previous_ids=[p for p in previous if isinstance(p, str)] if isinstance(previous, list) else [],
+        grain=_str(raw, "grain"),
     )
 
 

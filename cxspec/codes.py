@@ -189,6 +189,20 @@ CODES: dict[str, Code] = {
             "A lookup dimension joins two sources on their `entity`: both must declare one.",
         ),
         Code(
+            "CX335",
+            "grain below the project's",
+            _E,
+            "A metric's `grain:` is at or above the project's grain and made of its periods "
+            "(a quarter of months; not a month of weeks).",
+        ),
+        Code(
+            "CX336",
+            "metric finer than its inputs",
+            _E,
+            "A metric computed from others cannot have a finer grain than one of them: they have no "
+            "value for its periods.",
+        ),
+        Code(
             "CX340",
             "unknown segment dimension",
             _E,

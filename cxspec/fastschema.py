@@ -135,9 +135,6 @@ class _Compiler:
     def k_minItems(self, value, schema):
         return lambda x: not isinstance(x, list) or len(x) >= value
 
-    def k_minProperties(self, value, schema):
-        return lambda x: not isinstance(x, dict) or len(x) >= value
-
     def k_maxItems(self, value, schema):
         return lambda x: not isinstance(x, list) or len(x) <= value
 
@@ -196,6 +193,11 @@ class _Compiler:
     def k_propertyNames(self, value, schema) -> Check:
         check = self.compile(value)
         return lambda x: not isinstance(x, dict) or all(isinstance(k, str) and check(k) for k in x)
+
+    def k_anyOf(self, value, schema) -> Check:
+        # Sound as it is: a branch whose fast check passes is a branch jsonschema passes.
+        checks = [self.compile(sub) for sub in value]
+        return lambda x: any(c(x) for c in checks)
 
     def k_oneOf(self, value, schema) -> Check:
         # Counting passing branches is only sound when the fast checks cannot miss a branch

@@ -143,6 +143,8 @@ class Metric(Entity):
     tags: list[str] = field(default_factory=list)
     #: Ids it had before (`previous_ids:`): their stored history is its history.
     previous_ids: list[str] = field(default_factory=list)
+    #: Its own grain (`grain:`), at or above the project's; None: the project's.
+    grain: str | None = None
     #: The SQL dialect its fragments are written in (the project's `dialect:`).
     dialect: str = "duckdb"
 

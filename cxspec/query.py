@@ -30,6 +30,8 @@ class MetricResult:
     definition: str | None = None
     spec_hash: str | None = None
     computed_at: str | None = None
+    #: The grain it was stored at (a metric's own `grain:`, else the project's).
+    grain: str | None = None
 
     def as_dict(self) -> dict:
         return {

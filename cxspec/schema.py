@@ -232,6 +232,7 @@ METRIC_COMMON = {
     "version": {"type": "integer", "minimum": 1},
     "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
     "previous_ids": {"type": "array", "items": ID, "uniqueItems": True, "minItems": 1},
+    "grain": {"enum": list(GRAINS), "description": "Its own grain, at or above the project's."},
     "lint": LINT_IGNORE,
     "issues": ISSUE_CRITERIA,
 }

@@ -186,3 +186,70 @@ def test_a_lookup_column_is_checked_in_the_looked_up_source(tmp_path, run_main):
     assert f"sources.yaml:{line}:16: error CX404" in out + err
     assert "'area', which is not a column of source 'customers'" in out + err
     assert "region" in out + err  # the hint lists customers' columns
+
+
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def stored_acme(request, tmp_path):
+    """acme run on each engine (results kept, so that issue states are kept too)."""
+    from cxspec.runs.run import run_project
+
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    url = url or f"{request.param}:///{tmp_path / 'results.db'}"
+    project = load_project(ACME)
+    now = dt.datetime(2026, 7, 2, tzinfo=dt.timezone.utc)
+    return run_project(project, default_registry(), url, start=FROM, now=now), url
+
+
+def test_the_run_routes_emea_to_its_owner(stored_acme):
+    """The stored EMEA row is red, the total's green; below_rest and goal_red of EMEA go to
+    emea-cx; the league table shows EMEA with phone support in red."""
+    from cxspec.reports.data import build_model
+    from cxspec.reports.markdown import render
+
+    stored, _ = stored_acme
+    rows = {
+        (r.period, r.dimensions.get("region")): r
+        for r in stored.results
+        if r.metric == "phone_support_csat" and r.period == HEADLINE
+    }
+    june = [(region, score) for period, region, score in phone_scores() if period == HEADLINE]
+    assert rows[(HEADLINE, None)].value == pytest.approx(top_box([s for _, s in june]), abs=1e-9)
+    assert rows[(HEADLINE, None)].status == "green"
+    emea = [s for region, s in june if region == "EMEA"]
+    rest = [s for region, s in june if region != "EMEA"]
+    assert rows[(HEADLINE, "EMEA")].value == pytest.approx(top_box(emea), abs=1e-9)
+    assert rows[(HEADLINE, "EMEA")].n == len(emea) and rows[(HEADLINE, "EMEA")].status == "red"
+
+    model = build_model(stored, default_registry())
+    below = [i for i in model.issues if i.kind == "below_rest" and i.metric == "phone_support_csat"]
+    assert [(i.dimensions, i.owner) for i in below] == [({"region": "EMEA"}, "emea-cx")]
+    p1, p2 = top_box(rest) / 100, top_box(emea) / 100
+    z = (p2 - p1) / math.hypot(math.sqrt(p1 * (1 - p1) / len(rest)), math.sqrt(p2 * (1 - p2) / len(emea)))
+    assert below[0].previous == pytest.approx(100 * p1, abs=1e-9)
+    assert below[0].p_value == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-6)
+    league = {e.label: e for e in model.segments}
+    assert set(league) == {"region=EMEA", "region=Americas", "region=APAC"}
+    assert "phone_support_csat" in league["region=EMEA"].red and league["region=EMEA"].owner == "emea-cx"
+    assert "phone_support_csat" not in league["region=Americas"].red
+    assert "| region=EMEA |" in render(model)
+    segment = build_model(stored, default_registry(), segment={"region": "EMEA"})
+    phone = segment.metric_by_id["phone_support_csat"]
+    assert phone.latest.value == pytest.approx(top_box(emea), abs=1e-9) and phone.status == "red"
+    assert {i.owner for i in segment.issues} == {"emea-cx"}
+    assert segment.to_dict()["segment"] == {"region": "EMEA"}
+
+
+def test_report_segment_command(tmp_path, run_main):
+    from cxspec.runs.run import run_project
+
+    url = f"duckdb:///{tmp_path / 'results.duckdb'}"
+    run_project(load_project(ACME), default_registry(), url, start=FROM)
+    code, out, _ = run_main("report", str(ACME), "--warehouse", url, "--segment", "region=EMEA", "--format", "md")
+    assert code == 0 and "*Segment region=EMEA (owner emea-cx): only its rows*" in out
+    assert "Phone support CSAT (region=EMEA) is" in out
+    code, out, err = run_main("report", str(ACME), "--warehouse", url, "--segment", "region=Mars")
+    assert code == 2 and "stored are region=APAC; region=Americas; region=EMEA" in out + err
+    code, out, _ = run_main("report", str(ACME), "--warehouse", url)
+    assert code == 0 and "Segments (3) by Acme CX Index" in out

@@ -137,3 +137,22 @@ def test_repeated_tags_go_to_jsonschema():
     item = {**valid_item("metric", "nps"), "tags": ["launch", "launch"]}
     assert compile_schema(schema)(item) is False
     assert list(Draft202012Validator(schema).iter_errors(item))
+
+
+SEGMENT = {
+    "anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(values, st.lists(scalars, max_size=3)))
+def test_any_of_says_valid_only_where_jsonschema_does(value):
+    agree(SEGMENT, value)
+    agree({"type": "array", "items": SEGMENT}, value)
+
+
+def test_a_project_with_segments_passes_fast():
+    """cxspec.yaml's `segments:` (anyOf) must not send every valid project to jsonschema."""
+    project = SpecValidator(REGISTRY).project
+    assert project.fast({"version": 1, "project": "p", "segments": ["region", ["region", "channel"]]}) is True
+    assert project.fast({"version": 1, "project": "p", "segments": [3]}) is False

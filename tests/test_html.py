@@ -550,3 +550,51 @@ def test_issues_show_their_state_in_every_format(report):
     assert line in render(report)
     assert line in markdown.render(report)
     assert line in terminal.render(report, issues=100)
+
+
+SEGMENT_SCRIPT = r"""
+<script>
+(function () {
+  var problems = [];
+  var select = document.getElementById("segment-select");
+  if (!select) { document.body.setAttribute("data-check", "no segment selector"); return; }
+  var rows = document.querySelectorAll("table.league tbody tr");
+  if (rows.length !== %(count)d) problems.push("league rows " + rows.length);
+  select.value = "%(index)d";
+  select.dispatchEvent(new Event("input", { bubbles: true }));
+  var shown = Array.prototype.slice.call(document.querySelectorAll("#segment-values thead th[data-segment]"))
+    .filter(function (th) { return !th.hidden && th.offsetParent !== null; });
+  if (shown.length !== 1 || shown[0].textContent !== "%(label)s") problems.push("shown columns " + shown.length);
+  var cell = document.querySelector('#segment-values tr[data-metric="%(metric)s"] td[data-segment="%(index)d"]');
+  if (!cell || cell.hidden || cell.getAttribute("data-status") !== "red") problems.push("the segment's red cell");
+  var other = document.querySelector('#segment-values tr[data-metric="%(metric)s"] td[data-segment="%(other)d"]');
+  if (!other || !other.hidden) problems.push("another segment's cell shows");
+  if (!document.querySelector('table.league tr.chosen[data-segment="%(index)d"]')) problems.push("league row not marked");
+  select.value = "*";
+  select.dispatchEvent(new Event("input", { bubbles: true }));
+  if (other.hidden) problems.push("every segment does not show them all");
+  document.body.setAttribute("data-check", problems.length ? problems.join("; ") : "ok");
+})();
+</script>
+"""
+
+
+def test_segments_league_and_selector_in_chromium(report, tmp_path):
+    """The league table lists every segment with its metrics in red; the selector shows one
+    segment's column beside the total's (acme: EMEA's phone support CSAT is red), in a real browser."""
+    binary = _chromium_or_skip()
+    segments = report["segments"]
+    labels = [s["label"] for s in segments]
+    assert sorted(labels) == ["region=APAC", "region=Americas", "region=EMEA"]
+    index = labels.index("region=EMEA")
+    assert "phone_support_csat" in segments[index]["red"] and segments[index]["owner"] == "emea-cx"
+    page_text = render(report)
+    assert page_text.count('<tr data-segment="') == 3 and 'id="segment-select"' in page_text
+    values = {"count": 3, "index": index, "other": (index + 1) % 3, "label": "region=EMEA",
+              "metric": "phone_support_csat"}  # fmt: skip
+    checked = tmp_path / "segments.html"
+    checked.write_text(page_text.replace("</body>", SEGMENT_SCRIPT % values + "</body>"), encoding="utf-8")
+    dom = _chromium(binary, tmp_path, checked.as_uri(), (1440, 900), "--dump-dom").stdout
+    check = re.search(r'<body[^>]*data-check="([^"]*)"', dom)
+    assert check is not None, "the check script did not run"
+    assert html.unescape(check.group(1)) == "ok"

@@ -113,3 +113,97 @@ def test_segment_owner_most_specific():
     assert segment_owner(project, {"year": "2024"}) == "years"  # YAML read 2024 as a number
     assert not holds({"region": None}, {"region": "EMEA"}) and holds({"region": None}, {"region": None})
     assert segment_label({"region": "EMEA", "channel": None}) == "region=EMEA, channel=(none)"
+
+
+OWNED = """\
+version: 1
+owners:
+  - id: cx
+  - id: emea-cx
+    segments:
+      - {region: EMEA}
+  - id: emea-phone
+    segments:
+      - {region: EMEA, channel: phone}
+  - id: stores
+    segments:
+      - {store: s1}
+  - id: again
+    segments:
+      - {region: EMEA}
+sources:
+  - id: responses
+    type: table
+    table: responses
+    entity: customer_id
+    time: t
+    dimensions: [region, channel, store]
+metrics:
+  - {id: nps, type: nps, source: responses, column: score, owner: cx}
+"""
+
+
+def test_owner_segments_are_checked(make_project, validate):
+    """With `segments: [region, [region, channel]]`: {store: s1} is not computed (CX350, at the
+    key), {region: EMEA} held twice is CX351; the rest (a combination held more specifically) is valid."""
+    root = make_project(
+        {"specs/owners.yaml": OWNED}, config="version: 1\nproject: t\nsegments: [region, [region, channel]]\n"
+    )
+    found = sorted((d.code, d.file, d.line, d.column) for d in validate(root).diagnostics)
+    # owners are checked in id order: 'again' holds region=EMEA first, emea-cx's item is the second
+    assert found == [("CX350", "specs/owners.yaml", 12, 10), ("CX351", "specs/owners.yaml", 6, 9)]
+    messages = " ".join(d.message for d in validate(root).diagnostics)
+    assert "owner 'stores' holds a segment by 'store', which no segment of cxspec.yaml has" in messages
+    assert "owners 'again' and 'emea-cx' both hold segment region=EMEA" in messages
+
+
+ROUTED = """\
+version: 1
+owners:
+  - {id: care, name: Care team, email: care@example.com}
+  - {id: emea-cx, name: EMEA CX, email: emea@example.com, segments: [{region: EMEA}]}
+sources:
+  - {id: r, type: file, path: data/r.csv, time: t, key: id, dimensions: [region]}
+metrics:
+  - {id: avg, name: Average score, type: mean, source: r, column: score, owner: care}
+goals:
+  - {metric: avg, target: 8, warn: 6}
+"""
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_segments_issue_is_sent_to_its_owner(make_project, run_main, monkeypatch, tmp_path, engine):
+    """EMEA's average is red while the total's is green: the webhook gets EMEA's goal_red
+    with its dimensions and owner emea-cx; the total has no issue; APAC's rows go nowhere."""
+    from test_notify import Hook
+
+    hook = Hook()
+    try:
+        monkeypatch.setenv("CX_WEBHOOK_URL", hook.url)
+        lines = ["id,t,region,score"]
+        scores = {"EMEA": [5, 5, 4], "APAC": [10, 10, 10, 10, 10, 10, 9]}
+        n = 0
+        for region, values in scores.items():
+            for value in values:
+                n += 1
+                lines.append(f"{n},2026-02-05T10:00:00Z,{region},{value}")
+        url = f"{engine}:///{tmp_path / 'w.db'}"
+        config = (
+            f"version: 1\nproject: routed\ngrain: month\nwarehouse: {url}\nsegments: [region]\n"
+            "notify:\n  - {type: webhook, url_env: CX_WEBHOOK_URL, format: json}\n"
+        )
+        root = make_project({"specs.yaml": ROUTED, "data/r.csv": "\n".join(lines) + "\n"}, config=config)
+        code, _, err = run_main("run", str(root), "-q")
+        assert code == 0, err
+        sent = [i for b in hook.bodies for i in b["body"]["issues"]]
+        emea = sum(scores["EMEA"]) / 3
+        total = sum(v for vs in scores.values() for v in vs) / n
+        assert total >= 8 and emea < 6
+        assert [(i["kind"], i["dimensions"], i["owner"]) for i in sent if i["kind"] == "goal_red"] == [
+            ("goal_red", {"region": "EMEA"}, "emea-cx")
+        ]
+        assert all(i["dimensions"] == {"region": "EMEA"} and i["owner"] == "emea-cx" for i in sent)
+        red = next(i for i in sent if i["kind"] == "goal_red")
+        assert red["message"].startswith(f"Average score (region=EMEA) is {emea:.2f} in 2026-02-01, red")
+    finally:
+        hook.close()

@@ -33,8 +33,10 @@ def state_period(results, grain: str) -> str | None:
     neither raises nor resolves anything."""
     from cxspec.periods import headline_period, in_progress
 
+    from cxspec.grains import at_grain
+
     computed: dict[str, str] = {}
-    for r in results:
+    for r in at_grain(results, grain):
         if not r.dimensions and r.computed_at and (r.period not in computed or r.computed_at < computed[r.period]):
             computed[r.period] = r.computed_at
     periods = sorted(computed)

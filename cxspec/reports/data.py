@@ -22,6 +22,7 @@ from cxspec.reports.model import (
 from cxspec.issues_state.benchmarks import with_benchmarks
 from cxspec.issues_state.initiatives import impacts
 from cxspec.issues_state.report_states import with_states
+from cxspec.grains import at_grain, leaf_period, metric_grains
 from cxspec.periods import headline_period, in_progress
 from cxspec.reports.segments import in_scope, league
 from cxspec.runs.issues import change_p_value
@@ -73,10 +74,12 @@ def build_model(
     project = stored.project
     total = [r for r in stored.results if not r.dimensions]
     results = [r for r in stored.results if in_scope(r.dimensions, segment)] if segment else total
-    scores = [s for s in stored.scores if in_scope(getattr(s, "dimensions", None), segment)]
-    periods = sorted({r.period for r in total} | {s.period for s in scores})
+    every_score = [*stored.scores, *getattr(stored, "segment_scores", [])]  # the segments' kept apart, or not
+    scores = [s for s in every_score if in_scope(getattr(s, "dimensions", None), segment)]
+    headline_rows = at_grain(total, stored.grain)  # metrics of their own grain: not periods of the report
+    periods = sorted({r.period for r in headline_rows} | {s.period for s in scores})
     computed: dict[str, str] = {}
-    for row in total:
+    for row in headline_rows:
         if row.computed_at and (row.period not in computed or row.computed_at < computed[row.period]):
             computed[row.period] = row.computed_at
     partial = in_progress(periods, computed, stored.grain)
@@ -85,8 +88,10 @@ def build_model(
     for row in results:
         by_metric.setdefault(row.metric, []).append(row)
 
+    grains = metric_grains(project)
+    own_latest = {m: latest and leaf_period(latest, stored.grain, grains[m]) for m in project.metrics}
     metrics = [
-        _metric(project, registry, metric, by_metric.get(metric_id, []), latest)
+        _metric(project, registry, metric, by_metric.get(metric_id, []), own_latest[metric_id], grains[metric_id])
         for metric_id, metric in sorted(project.metrics.items())
     ]
     with_benchmarks(project, metrics)
@@ -94,7 +99,7 @@ def build_model(
     builder = _Pyramids(project, scores, latest, metric_index)
     pyramids = [builder.pyramid(p) for p in sorted(project.pyramids.values(), key=lambda p: p.id)]
 
-    latest_results = {r.metric: r for r in results if r.period == latest}
+    latest_results = {r.metric: r for r in results if r.period == own_latest.get(r.metric, latest)}
     scores = rollup(project, registry, latest_results)
     by_id = sorted(project.journeys.values(), key=lambda j: j.id)
     journeys = [_journey(project, journey, metrics, scores) for journey in by_id]
@@ -138,11 +143,11 @@ def build_model(
         failed=[f.as_dict() for f in stored.failures],
         left_out={s: found.as_dict() for s, found in sorted(stored.left_out.items()) if found.reported},
         segment=dict(segment) if segment else None,
-        segments=league(project, stored.results, stored.scores, found, latest),
+        segments=league(project, stored.results, every_score, found, latest),
     )
 
 
-def _metric(project, registry, metric, rows: list, latest: str | None) -> MetricEntry:
+def _metric(project, registry, metric, rows: list, latest: str | None, grain: str | None = None) -> MetricEntry:
     kind = registry.metric_types[metric.type]
     touchpoint = project.touchpoints.get(metric.touchpoint or "")
     goal = project.goals.get(metric.id)
@@ -172,6 +177,7 @@ def _metric(project, registry, metric, rows: list, latest: str | None) -> Metric
         series=series,
         breaks=[rows[i].period for i in range(1, len(rows)) if rows[i].definition != rows[i - 1].definition],
         display=kind.display(metric),
+        grain=grain,
     )
 
 

@@ -96,6 +96,9 @@ class MetricEntry:
     #: Its benchmarks (`benchmarks:` of cxspec.yaml): {"name", "value", "as_of", "source",
     #: "gap"}, gap = the latest value − the benchmark's (None without a latest value).
     benchmarks: list[dict] = field(default_factory=list)
+    #: Its grain (its own `grain:`, else the project's): `latest` is its latest period at
+    #: that grain over by the end of the report's headline period (cxspec/grains.py).
+    grain: str | None = None
 
     @property
     def status(self) -> str | None:
@@ -313,6 +316,8 @@ class SegmentEntry:
     owner: str | None = None
     #: How many issues the segment has in the headline period.
     issues: int = 0
+    #: The segment's results in the headline period: metric id → {"value", "n", "status"}.
+    values: dict = field(default_factory=dict)
 
 
 @dataclass

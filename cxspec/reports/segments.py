@@ -4,6 +4,7 @@ index and its metrics in red in the headline period), for every format alike."""
 
 from __future__ import annotations
 
+from cxspec.grains import leaf_period, metric_grains
 from cxspec.reports.model import SegmentEntry
 from cxspec.runs.segment_owners import segment_label, segment_owner
 from cxspec.runs.store import dimensions_key
@@ -50,15 +51,20 @@ def league(project, results, scores, issues, latest: str | None) -> list[Segment
         return []
     pyramid = main_pyramid(project)
     entries: dict[str, SegmentEntry] = {}
+    grain = project.config.grain
+    own = {m: leaf_period(latest, grain, g) for m, g in metric_grains(project).items()}  # cxspec/grains.py
     for r in results:
-        if not r.dimensions or r.period != latest:
+        if not r.dimensions or r.period != own.get(r.metric, latest):
             continue
         key = dimensions_key(r.dimensions)
         entry = entries.get(key)
         if entry is None:
             dims = dict(r.dimensions)
             entry = entries[key] = SegmentEntry(dims, segment_label(dims), owner=segment_owner(project, dims))
-        if r.status == "red" and r.metric in project.metrics:
+        if r.metric not in project.metrics:
+            continue
+        entry.values[r.metric] = {"value": r.value, "n": r.n, "status": r.status}
+        if r.status == "red":
             entry.red.append(r.metric)
     if pyramid is not None:
         for s in scores:

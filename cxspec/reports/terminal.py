@@ -4,6 +4,7 @@ status and trend, and the top issues with their owners."""
 from __future__ import annotations
 
 from cxspec.display import format_value
+from cxspec.grains import grain_note
 from cxspec.issues_state.benchmarks import gap_lines
 from cxspec.issues_state.initiatives import impact_text
 from cxspec.issues_state.report_states import state_line
@@ -60,7 +61,7 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
         )
     out.append("")
     for pyramid in report.pyramids[:1]:
-        _tree(pyramid.tree, "", True, True, report.metric_by_id, paint, out, width)
+        _tree(pyramid.tree, "", True, True, report.metric_by_id, paint, out, width, project.grain)
     if len(report.pyramids) > 1:
         others = ", ".join(
             f"{p.name} {p.tree.score:.1f}" if p.tree.score is not None else f"{p.name} –"
@@ -122,7 +123,7 @@ def _league(report: Report, paint) -> list[str]:
     return out
 
 
-def _tree(node, prefix, last, root, metrics, paint, out, width):
+def _tree(node, prefix, last, root, metrics, paint, out, width, project_grain=None):
     branch = "" if root else ("└─ " if last else "├─ ")
     label = node.name
     score = f"{node.score:5.1f}" if node.score is not None else "    –"
@@ -131,6 +132,7 @@ def _tree(node, prefix, last, root, metrics, paint, out, width):
         dot, code = _STATUS.get(metric.status, (" ", ""))
         value = format_value(metric.display, metric.latest.value if metric.latest else None)
         line = f"{prefix}{branch}{label[:36]:<36} {value:>9} {paint(dot, code)}  score {score}"
+        line += grain_note(metric, project_grain)
     else:
         weight = f"  w{node.weight:g}" if not root else ""
         partial = node.coverage is not None and node.coverage < 0.999
@@ -147,4 +149,4 @@ def _tree(node, prefix, last, root, metrics, paint, out, width):
     children = node.children
     child_prefix = prefix if root else prefix + ("   " if last else "│  ")
     for i, child in enumerate(children):
-        _tree(child, child_prefix, i == len(children) - 1, False, metrics, paint, out, width)
+        _tree(child, child_prefix, i == len(children) - 1, False, metrics, paint, out, width, project_grain)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
+from cxspec.grains import leaf_period, metric_grain
 from cxspec.issue_rule import IssueContext
 from cxspec.issues_state.criteria import metric_criteria, project_criteria
 from cxspec.issues_state.ids import id_of
@@ -95,7 +96,9 @@ def detect_issues(project, registry, results: list[MetricResult], period: str | 
     detector = _Detector(project, registry, by_metric, period)
     issues: list[Issue] = []
     for metric_id in sorted(project.metrics):
-        issues.extend(detector.metric_issues(project.metrics[metric_id]))
+        metric = project.metrics[metric_id]
+        # a metric of its own grain is judged on its period that stands for `period`
+        issues.extend(detector.at(metric).metric_issues(metric))
     issues.extend(detector.touchpoint_issues())
     context = _Context(detector)
     for rule in getattr(registry, "issue_rules", {}).values():
@@ -112,6 +115,7 @@ def _order(issue: Issue) -> tuple:
         _SEVERITY_RANK.get(issue.severity, 1),
         KINDS.index(issue.kind) if issue.kind in KINDS else len(KINDS),
         issue.kind,
+        bool(issue.dimensions),  # the total's issues before the segments' of the same kind
         issue.metric or issue.touchpoint or "",
         issue.touchpoint or "",
         sorted((k, "" if v is None else str(v)) for k, v in issue.dimensions.items()),
@@ -135,6 +139,14 @@ class _Detector:
         if not self.dimensions:
             return _label(metric)
         return f"{_label(metric)} ({segment_label(self.dimensions)})"
+
+    def at(self, metric) -> _Detector:
+        """This detector, or one at the metric's own period when it has a grain of its own
+        (cxspec/grains.py): it is judged on its latest period over by the end of this one."""
+        own = leaf_period(self.period, self.project.config.grain, metric_grain(self.project, metric))
+        if own == self.period:
+            return self
+        return _Detector(self.project, self.registry, self.by_metric, own, self.dimensions)
 
     # -- per metric ---------------------------------------------------------------------
 
@@ -280,7 +292,14 @@ class _Detector:
     # -- per touch point ------------------------------------------------------------------
 
     def touchpoint_issues(self) -> list[Issue]:
-        current = {m: history[self.period] for m, history in self.by_metric.items() if self.period in history}
+        current = {}
+        for metric_id, history in self.by_metric.items():
+            metric = self.project.metrics.get(metric_id)
+            if metric is None:
+                continue
+            own = leaf_period(self.period, self.project.config.grain, metric_grain(self.project, metric))
+            if own in history:
+                current[metric_id] = history[own]
         scores = rollup(self.project, self.registry, current)
         issues = []
         allowed = project_criteria(self.project).below_journey_gap

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
 from cxspec.issues_state.table import read_issues
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
+from cxspec.runs.grain_rows import compute_by_grain
 from cxspec.runs.incremental import describe, incremental_plan, record_watermark
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
@@ -32,6 +34,7 @@ class Stored:
     #: The totals (dimensions {}) and, with `segments:`, every segment's rows (dimensions
     #: {"region": "EMEA"}…; cxspec.model.segment_key tells a row's segment).
     results: list[MetricResult]
+    #: The total's pyramid scores; the segments' are in `segment_scores`.
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
     computed: int | None = None
@@ -50,6 +53,8 @@ class Stored:
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
     issue_records: dict = field(default_factory=dict)
     transitions: list = field(default_factory=list)
+    #: Pyramid scores of the segments, each with its `dimensions` (same tree and weights).
+    segment_scores: list[StoredScore] = field(default_factory=list)
     #: `run --incremental`: what it recomputed, in words (None for other runs).
     incremental: str | None = None
 
@@ -87,12 +92,12 @@ def run_project(
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
         requests = [request] if plan is None or plan.full else [
-            Request(start=first, end=last, as_of=as_of) for first, last in plan.ranges
-        ]  # fmt: skip
+            replace(request, start=first, end=last) for first, last in plan.ranges
+        ]  # fmt: skip (segments and as_of as in the full request)
         results = []
         for part in requests:
-            results += compute_with(
-                warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
+            results += compute_by_grain(
+                compute_with, warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
             )
         _check_finite(results)
         if progress:
@@ -104,7 +109,10 @@ def run_project(
             figures = plan.figures if plan is not None and not failures else None
             record_watermark(warehouse, info, figures, computed_ranges)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
-        stored, scores = load(warehouse, info.project, grain, project.renamed_metrics())
+        stored, scores = load(
+            warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
+        )
+        scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -123,6 +131,7 @@ def run_project(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
+        segment_scores=segment_scores,
         incremental=describe(plan, project.config.grain) if plan is not None else None,
     )  # fmt: skip
 
@@ -178,12 +187,22 @@ def _check_finite(results) -> None:
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(
-            warehouse, project.config.project, project.config.grain, project.renamed_metrics()
+            warehouse,
+            project.config.project,
+            project.config.grain,
+            project.renamed_metrics(),
+            grains=metric_grains(project),
         )
+        scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        issue_records=records,
+        issue_records=records, segment_scores=segment_scores,
     )  # fmt: skip
+
+
+def _split_scores(scores: list[StoredScore]) -> tuple[list[StoredScore], list[StoredScore]]:
+    """(the total's scores, the segments' scores)."""
+    return [s for s in scores if not s.dimensions], [s for s in scores if s.dimensions]

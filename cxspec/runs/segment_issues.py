@@ -48,16 +48,15 @@ def detect_all(project, registry, results: list[MetricResult], period: str | Non
         period = max(periods)
     issues = detect_issues(project, registry, total, period)
     found = segment_issues(project, registry, results, iso_day(period))
-    return issues + sorted(found, key=_order)
+    return sorted(issues + found, key=_order)  # stable: the total's first among equals
 
 
 def segment_issues(project, registry, results: list[MetricResult], period: str) -> list[Issue]:
     segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
-    totals: dict[str, MetricResult] = {}
+    totals: dict[tuple[str, str], MetricResult] = {}
     for r in results:
         if not r.dimensions:
-            if iso_day(r.period) == period:
-                totals[r.metric] = r
+            totals[(r.metric, iso_day(r.period))] = r
             continue
         entry = segments.setdefault(dimensions_key(r.dimensions), (dict(r.dimensions), {}))
         entry[1].setdefault(r.metric, {})[iso_day(r.period)] = r
@@ -69,8 +68,10 @@ def segment_issues(project, registry, results: list[MetricResult], period: str) 
             metric = project.metrics.get(metric_id)
             if metric is None:
                 continue
-            issues.extend(detector.metric_issues(metric))
-            below = _below_rest(detector, metric, by_metric[metric_id].get(period), totals.get(metric_id))
+            at = detector.at(metric)  # a metric of its own grain: its own period (cxspec/grains.py)
+            issues.extend(at.metric_issues(metric))
+            total = totals.get((metric_id, at.period))
+            below = _below_rest(at, metric, by_metric[metric_id].get(at.period), total)
             if below is not None:
                 issues.append(below)
         issues.extend(detector.touchpoint_issues())

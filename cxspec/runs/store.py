@@ -13,9 +13,19 @@ from dataclasses import dataclass, field, replace
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
+from cxspec.grains import metric_grains
 from cxspec.query import MetricResult, iso_day
+from cxspec.runs.grain_rows import leaf_results, score_periods
 from cxspec.runs.incremental import WATERMARK_COLUMNS, WATERMARK_KEY, WATERMARKS
-from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
+from cxspec.runs.layout import (
+    VERSIONED,
+    LayoutError,
+    create_table,
+    ensure_layout,
+    existing_columns,
+    read_layout,
+    refusal,
+)
 from cxspec.runs.scoring import goals_table, overrides_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -33,12 +43,12 @@ RESULT_KEY = ("project", "metric", "grain", "period", "dimensions")
 SCORE_COLUMNS = {
     "project": "VARCHAR", "spec_hash": "VARCHAR", "pyramid": "VARCHAR", "node": "VARCHAR",
     "parent": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "score": "DOUBLE", "coverage": "DOUBLE",
-    "computed_at": "TIMESTAMP",
+    "computed_at": "TIMESTAMP", "dimensions": "VARCHAR",
 }  # fmt: skip
-SCORE_KEY = ("project", "pyramid", "node", "grain", "period")
+SCORE_KEY = ("project", "pyramid", "node", "grain", "period", "dimensions")
 STAGE_COLUMNS = {
-    "metric": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR", "value": "DOUBLE", "n": "BIGINT",
-    "invalid": "BIGINT", "moe": "DOUBLE",
+    "metric": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR", "value": "DOUBLE",
+    "n": "BIGINT", "invalid": "BIGINT", "moe": "DOUBLE",
 }  # fmt: skip
 
 
@@ -52,6 +62,9 @@ TABLES = {
     SCORES: (SCORE_COLUMNS, SCORE_KEY),
     WATERMARKS: (WATERMARK_COLUMNS, WATERMARK_KEY),
 }
+#: Columns later layouts added, with the value of the rows stored before (layout 4: the
+#: segment of a pyramid score, `{}` for the total, the only scores stored before).
+ADDED = {SCORES: {"dimensions": "{}"}}
 
 
 def dimensions_key(dimensions: dict) -> str:
@@ -78,7 +91,8 @@ def _lock_key(project_id: str) -> int:
 def store(
     warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str], *, kept=()
 ) -> None:
-    """Replace the computed periods' results and scores, in one transaction.
+    """Replace the computed periods' results and scores, in one transaction. Each metric's
+    results are stored at its grain (`grain:`, cxspec/grains.py); scores at the project's.
 
     No results (an empty source, a range without data) store nothing and change nothing.
     The stored results of metrics in `kept` (metrics that failed in this run) stay as they
@@ -87,7 +101,7 @@ def store(
         return
     dialect = warehouse.dialect
     if dialect in VERSIONED:
-        ensure_layout(warehouse, TABLES)
+        ensure_layout(warehouse, TABLES, ADDED)
     with warehouse.transaction():
         if dialect == "postgres":
             # Runs of one project queue here instead of failing on each other's rows.
@@ -98,24 +112,28 @@ def store(
                 warehouse.execute_statement(create_table(name, columns, key, dialect))
         warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))
         warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
+        grains = metric_grains(project)
         warehouse.insert_rows(
             STAGE,
             list(STAGE_COLUMNS),
             [
-                (r.metric, r.period, dimensions_key(r.dimensions), r.value, r.n, r.invalid, r.moe)
+                (
+                    r.metric,
+                    grains.get(r.metric, info.grain),
+                    r.period,
+                    dimensions_key(r.dimensions),
+                    r.value,
+                    r.n,
+                    r.invalid,
+                    r.moe,
+                )
                 for r in results
-            ],
+            ],  # fmt: skip
         )
-        periods = exp.select(col("period")).from_(_table(STAGE)).distinct()
-        mine = exp.and_(
-            exp.EQ(this=col("project"), expression=text(info.project)),
-            exp.EQ(this=col("grain"), expression=text(info.grain)),
-            exp.In(this=col("period"), query=exp.Subquery(this=periods)),
-        )
-        replaced = mine
+        replaced = _computed_periods(info, sorted({grains.get(r.metric, info.grain) for r in results}))
         if kept:
             others = exp.Not(this=exp.In(this=col("metric"), expressions=[text(m) for m in sorted(kept)]))
-            replaced = exp.and_(mine.copy(), others)
+            replaced = exp.and_(replaced, others)
         warehouse.execute_statement(exp.delete(_table(RESULTS), where=replaced).sql(dialect=dialect))
         for statement in _carry_history(info.project, project.renamed_metrics()):
             warehouse.execute_statement(statement.sql(dialect=dialect))
@@ -124,8 +142,35 @@ def store(
         ) if any(g.segments for g in project.goals.values()) else None  # fmt: skip
         insert = _insert_results(project, info, definitions, overrides)
         warehouse.execute_statement(insert.sql(dialect=dialect))
-        warehouse.execute_statement(exp.delete(_table(SCORES), where=mine.copy()).sql(dialect=dialect))
-        warehouse.execute_statement(_insert_scores(project, registry, info).sql(dialect=dialect))
+        periods = score_periods(project, results)
+        scored = exp.and_(
+            exp.EQ(this=col("project"), expression=text(info.project)),
+            exp.EQ(this=col("grain"), expression=text(info.grain)),
+            exp.In(this=col("period"), expressions=[exp.cast(text(p), "DATE") for p in periods]),
+        )
+        warehouse.execute_statement(exp.delete(_table(SCORES), where=scored).sql(dialect=dialect))
+        warehouse.execute_statement(_insert_scores(project, registry, info, periods).sql(dialect=dialect))
+
+
+def _computed_periods(info: RunInfo, grains: list[str]) -> exp.Expression:
+    """The project's stored rows of the grains and periods staged by this run."""
+    of_grain = []
+    for grain in grains:
+        periods = (
+            exp.select(col("period"))
+            .from_(_table(STAGE))
+            .where(exp.EQ(this=col("grain"), expression=text(grain)))
+            .distinct()
+        )
+        of_grain.append(
+            exp.and_(
+                exp.EQ(this=col("grain"), expression=text(grain)),
+                exp.In(this=col("period"), query=exp.Subquery(this=periods)),
+            )
+        )
+    return exp.and_(
+        exp.EQ(this=col("project"), expression=text(info.project)), exp.paren(exp.or_(*of_grain), copy=False)
+    )
 
 
 def _carry_history(project_id: str, renames: dict[str, str]) -> list[exp.Expression]:
@@ -179,7 +224,7 @@ def refuse_unusable_layout(warehouse) -> None:
 
 def check_stored_layout(warehouse) -> bool:
     """True when there are stored tables to read; raises LayoutError for ones of another layout."""
-    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()})
+    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()}, ADDED)
     reason = refusal(layout)
     if reason:
         raise LayoutError(reason)
@@ -199,7 +244,7 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrid
             col("metric", "s"),
             col("version", "v"),
             col("definition", "v"),
-            literal(info.grain),
+            col("grain", "s"),
             col("period", "s"),
             col("dimensions", "s"),
             col("value", "s"),
@@ -237,21 +282,11 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrid
     )
 
 
-def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
-    periods = exp.select(col("period")).from_(_table(STAGE)).distinct()
-    results = (
-        exp.select(col("metric"), col("period"), col("value"), col("status"))
-        .from_(_table(RESULTS))
-        .where(
-            exp.and_(
-                exp.EQ(this=col("project"), expression=text(info.project)),
-                exp.EQ(this=col("grain"), expression=text(info.grain)),
-                exp.EQ(this=col("dimensions"), expression=text("{}")),
-                exp.In(this=col("period"), query=exp.Subquery(this=periods)),
-            )
-        )
-    )
-    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results))
+def _insert_scores(project, registry, info: RunInfo, periods: list[str]) -> exp.Insert:
+    """Scores of `periods` (the project's grain), each leaf at its own grain (grain_rows.py),
+    for the total and every segment (same tree and weights; the total's dimensions '{}')."""
+    results = leaf_results(project, _table(RESULTS), info.project, periods, segments=True)
+    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results), segments=True)
     select = exp.select(
         literal(info.project),
         literal(info.spec_hash),
@@ -263,6 +298,7 @@ def _insert_scores(project, registry, info: RunInfo) -> exp.Insert:
         col("score", "x"),
         col("coverage", "x"),
         exp.cast(literal(info.computed_at), "TIMESTAMP"),
+        col("dimensions", "x"),
     ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True, copy=False))
     return exp.Insert(
         this=exp.Schema(
@@ -285,16 +321,28 @@ class StoredScore:
 
 
 def load(
-    warehouse, project_id: str, grain: str, renames: dict[str, str] | None = None
+    warehouse,
+    project_id: str,
+    grain: str,
+    renames: dict[str, str] | None = None,
+    *,
+    grains: dict[str, str] | None = None,
 ) -> tuple[list[MetricResult], list[StoredScore]]:
     """Everything stored for a project at a grain, in a stable order; rows of earlier ids
-    (`renames`: old → new) under the metric's id now."""
+    (`renames`: old → new) under the metric's id now. `grains` (metric → its own grain,
+    cxspec/grains.py): those metrics' rows at that grain instead; scores are at `grain`."""
     dialect = warehouse.dialect
     if dialect in VERSIONED and not check_stored_layout(warehouse):
         return [], []
+    grains = {m: g for m, g in (grains or {}).items() if g != grain}
     mine = exp.and_(
         exp.EQ(this=col("project"), expression=text(project_id)),
         exp.EQ(this=col("grain"), expression=text(grain)),
+    )
+    wanted = sorted({grain, *grains.values()})
+    of_grains = exp.and_(
+        exp.EQ(this=col("project"), expression=text(project_id)),
+        exp.In(this=col("grain"), expressions=[text(g) for g in wanted]),
     )
     query = (
         exp.select(
@@ -313,11 +361,12 @@ def load(
                     "definition",
                     "spec_hash",
                     "computed_at",
+                    "grain",
                 )
             ]
         )
         .from_(_table(RESULTS))
-        .where(mine)
+        .where(of_grains)
         .order_by(col("metric"), col("period"), col("dimensions"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
@@ -338,20 +387,30 @@ def load(
             definition=r[9],
             spec_hash=r[10],
             computed_at=times(r[11]),
+            grain=r[12],
         )  # fmt: skip
         for r in rows
+        if r[12] == grains.get(r[0], grain)
     ]
     results = rename_history(results, renames or {})
+    # Tables of layouts 1 and 2 (read before a run upgrades them) hold the totals' scores only.
+    segmented = dialect not in VERSIONED or "dimensions" in (existing_columns(warehouse, SCORES) or {})
+    dimensions_column = col("dimensions") if segmented else exp.alias_(text("{}"), "dimensions", quoted=True)
     query = (
-        exp.select(*[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")])
+        exp.select(
+            *[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")], dimensions_column
+        )
         .from_(_table(SCORES))
         .where(mine.copy())
-        .order_by(col("pyramid"), col("node"), col("period"))
+        .order_by(col("pyramid"), col("node"), col("period"), col("dimensions"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     # Rounded to 10 places: engines sum a level's weighted scores in parallel, in no fixed
     # order, so the last bits differ from run to run; reports must not.
-    scores = [StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5])) for r in rows]
+    scores = [
+        StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5]), dict(dimensions(r[6])))
+        for r in rows
+    ]
     return results, scores
 
 

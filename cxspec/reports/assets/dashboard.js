@@ -199,5 +199,19 @@
     });
   });
 
+  /* ---- segment selector: one segment's column beside the total's */
+  var segmentSelect = document.getElementById("segment-select");
+  if (segmentSelect) {
+    segmentSelect.addEventListener("input", function () {
+      var chosen = segmentSelect.value;
+      all("#segment-values [data-segment]").forEach(function (cell) {
+        cell.hidden = chosen !== "*" && cell.getAttribute("data-segment") !== chosen;
+      });
+      all("table.league tr[data-segment]").forEach(function (row) {
+        row.classList.toggle("chosen", row.getAttribute("data-segment") === chosen);
+      });
+    });
+  }
+
   body.setAttribute("data-ready", "1");
 })();

@@ -4,7 +4,7 @@ when it is viewed) rendered from the report model (cxspec/reports/model.py).
 Layout: a header bar (project, grain, latest period); the first screen holds the CX index
 with its trend and coverage, goal status counts and every pyramid's score, the pyramid as a
 drill-down tree, and beside them the issues with their owners (overview.py, tree.py). Below:
-the journeys, stages left to right with their touch points as cards (journeys.py); then one
+the league table of segments and the segment selector (segments.py); the journeys, stages left to right with their touch points as cards (journeys.py); then one
 card per metric with its trend chart (metrics.py, charts.py); the details panels (details.py).
 Charts and sparklines show the latest periods only (`common.SHOWN_PERIODS`, by grain), with a
 link to report.json, which holds every period: ten years of daily results stay a page of MBs.
@@ -25,6 +25,7 @@ from cxspec.reports.html.initiatives import initiatives_section
 from cxspec.reports.html.journeys import journeys_section
 from cxspec.reports.html.metrics import metrics_section
 from cxspec.reports.html.overview import header, overview
+from cxspec.reports.html.segments import segments_section
 from cxspec.reports.model import Report, as_report
 
 #: Records script errors on <html data-errors>, so that the browser test can see them.
@@ -55,6 +56,7 @@ def render(report: Report | dict) -> str:
         header(report, ctx)
         + "<main>"
         + overview(report, ctx)
+        + segments_section(report, ctx)
         + html_section(report)
         + journeys_section(report, ctx)
         + metrics_section(report, ctx)
