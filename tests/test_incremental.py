@@ -158,7 +158,7 @@ def test_run_command_incremental(make_project, run_main, tmp_path):
 
 
 def test_layout_2_is_upgraded_with_the_watermarks_table(make_project, tmp_path):
-    """Layout 2 had no `cxspec_watermarks`: the next run creates it and records layout 3."""
+    """Layout 2 had no `cxspec_watermarks`: the next run creates it and records the current layout."""
     import duckdb
 
     root = project_at(make_project, "upgrade", "month")
@@ -173,7 +173,7 @@ def test_layout_2_is_upgraded_with_the_watermarks_table(make_project, tmp_path):
     stored = run_project(load_project(root), registry, f"duckdb:///{path}", as_of=AS_OF, incremental=True)
     assert stored.incremental.startswith("every period (no watermark stored yet)")
     con = duckdb.connect(str(path))
-    assert con.execute('SELECT "version" FROM "cxspec_layout"').fetchall() == [(3,)]
+    assert con.execute('SELECT "version" FROM "cxspec_layout"').fetchall() == [(4,)]
     assert con.execute('SELECT count(*) FROM "cxspec_watermarks"').fetchone()[0] > 0
     con.close()
 

@@ -76,11 +76,20 @@ def metric_grain_table(project) -> exp.Query:
     return static_table(METRIC_GRAINS, sorted(metric_grains(project).items()))
 
 
-def leaf_results(project, results_table: exp.Table, project_id: str, periods: list[str]) -> exp.Select:
+def leaf_results(
+    project, results_table: exp.Table, project_id: str, periods: list[str], *, segments: bool = False
+) -> exp.Select:
     """(metric, period, value, status) of the stored totals, each metric at its own grain and
-    period mapped to the project's `periods`."""
-    return (
-        exp.select(col("metric", "r"), col("period", "m"), col("value", "r"), col("status", "r"))
+    period mapped to the project's `periods`; with `segments`, (metric, period, dimensions,
+    value, status) of the totals and every segment."""
+    found = (
+        exp.select(
+            col("metric", "r"),
+            col("period", "m"),
+            *([col("dimensions", "r")] if segments else []),
+            col("value", "r"),
+            col("status", "r"),
+        )
         .from_(exp.alias_(results_table, "r", table=True))
         .join(
             exp.alias_(exp.Subquery(this=metric_grain_table(project)), "g", table=True, copy=False),
@@ -96,10 +105,8 @@ def leaf_results(project, results_table: exp.Table, project_id: str, periods: li
                 exp.EQ(this=col("leaf_period", "m"), expression=col("period", "r")),
             ),
         )
-        .where(
-            exp.and_(
-                exp.EQ(this=col("project", "r"), expression=text(project_id)),
-                exp.EQ(this=col("dimensions", "r"), expression=text("{}")),
-            )
-        )
     )
+    mine = exp.EQ(this=col("project", "r"), expression=text(project_id))
+    if segments:
+        return found.where(mine)
+    return found.where(exp.and_(mine, exp.EQ(this=col("dimensions", "r"), expression=text("{}"))))
