@@ -172,6 +172,9 @@ def test_quarterly_nps_over_monthly_data_and_a_pyramid_mixing_grains(make_projec
     code, out, err = run_main("report", str(root), "--as-of", "2026-01-15")
     assert code == 0, err
     assert "(quarter 2025 Q3)" in out
+    code, out, err = run_main("report", str(root), "--format", "md", "--as-of", "2026-01-15")
+    assert code == 0, err
+    assert "| nps_q (quarter 2025 Q3) |" in out
     # September's report takes the third quarter, August's the second
     for month, quarter in (("2025-09-01", "2025-07-01"), ("2025-08-01", "2025-04-01")):
         code, out, err = run_main("report", str(root), "--format", "json", "--period", month)
