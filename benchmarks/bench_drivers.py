@@ -2,6 +2,7 @@
 
     python benchmarks/bench_drivers.py [--rows 10000000] [--repeats 5]
     python benchmarks/bench_drivers.py --quick          # 1M rows, 3 repeats
+    python benchmarks/bench_drivers.py --options        # also: the moments scan's variants in DuckDB SQL
 
 A Parquet file of survey ratings (an integer key, an outcome 0-10 and 12 attribute ratings
 1-5, ~2% of ratings missing) is written once into benchmarks/.work/ by DuckDB itself. Then,
@@ -27,6 +28,10 @@ from pathlib import Path
 import duckdb
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_validate import git_state, load_average  # noqa: E402
+
 WORK = HERE / ".work"
 DRIVERS = 12
 
@@ -38,13 +43,12 @@ def ensure_file(rows: int) -> Path:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     ratings = ", ".join(
-        f"CASE WHEN random() < 0.02 THEN NULL ELSE 1 + floor(random() * 5)::INT END AS a{i}" for i in range(1, 13)
+        f"CASE WHEN random() < 0.02 THEN NULL ELSE 1 + floor(random() * 5)::INT END AS a{i}"
+        for i in range(1, 13)
     )
     con = duckdb.connect()
     con.execute("SELECT setseed(0.15)")
-    con.execute(
-        f"COPY (SELECT range AS id, {ratings} FROM range({rows})) TO '{path}.tmp' (FORMAT parquet)"
-    )
+    con.execute(f"COPY (SELECT range AS id, {ratings} FROM range({rows})) TO '{path}.tmp' (FORMAT parquet)")
     # the outcome depends on the ratings, so the analysis has something to find
     outcome = " + ".join(f"{0.1 + i / 40:.3f} * coalesce(a{i}, 3)" for i in range(1, 13))
     con.execute(
@@ -72,11 +76,66 @@ def project_for(path: Path):
     return result.project, default_registry()
 
 
+def _moments_sql(path: Path, cast: str, *, buckets: bool = True, packed: bool = False) -> str:
+    """The moments scan written by hand: count, 13 sums and 91 cross-products of the columns
+    cast to `cast`, complete cases on their scales, GROUP BY 20 buckets of the key (or none).
+    `packed`: two terms per SUM, the second shifted 32 bits (BIGINT lanes)."""
+    names = ["ltr"] + [f"a{i}" for i in range(1, DRIVERS + 1)]
+    try_cast = "TRY_CAST" if cast in ("SMALLINT", "TINYINT") else "CAST"
+    columns = ", ".join(f"{try_cast}({c} AS {cast}) AS v{i}" for i, c in enumerate(names))
+    if buckets:
+        columns += ", abs(id) % 20 AS b"
+    complete = " AND ".join(
+        ["v0 IS NOT NULL AND v0 BETWEEN 0 AND 10"]
+        + [f"v{i} IS NOT NULL AND v{i} BETWEEN 1 AND 5" for i in range(1, len(names))]
+    )
+    terms = [f"v{i}" for i in range(len(names))]
+    terms += [f"v{i} * v{j}" for i in range(len(names)) for j in range(i, len(names))]
+    if packed:
+        sums = [
+            f"sum({terms[k]} + ({terms[k + 1]} << 32))" if k + 1 < len(terms) else f"sum({terms[k]})"
+            for k in range(0, len(terms), 2)
+        ]
+    else:
+        sums = [f"sum({t})" for t in terms]
+    head = "b, " if buckets else ""
+    tail = " GROUP BY b" if buckets else ""
+    rows = f"(SELECT {columns} FROM '{path}')"
+    return f"SELECT {head}count(*), {', '.join(sums)} FROM {rows} WHERE {complete}{tail}"
+
+
+def options(path: Path, repeats: int, baseline_sql: str) -> None:
+    """Variants of the moments scan alone, in DuckDB SQL, against the plain scan (medians)."""
+    variants = {
+        "plain aggregate scan (13 averages)": baseline_sql,
+        "DOUBLE, 20 buckets (what cxspec runs)": _moments_sql(path, "DOUBLE"),
+        "DOUBLE, no buckets (no intervals)": _moments_sql(path, "DOUBLE", buckets=False),
+        "INTEGER columns, no casts to DOUBLE": _moments_sql(path, "INTEGER"),
+        "SMALLINT columns (TRY_CAST)": _moments_sql(path, "SMALLINT"),
+        "BIGINT, 2 terms packed per SUM (53 sums)": _moments_sql(path, "BIGINT", packed=True),
+    }
+    con = duckdb.connect()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for sql in variants.values():
+        con.execute(sql).fetchall()  # warm
+    for _ in range(repeats):
+        for name, sql in variants.items():
+            start = time.perf_counter()
+            con.execute(sql).fetchall()
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["plain aggregate scan (13 averages)"])
+    print("moments scan variants (DuckDB SQL only, no Python algebra), medians:")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"  {name:42s} {median:7.3f} s   {median / base:5.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--options", action="store_true", help="also time variants of the moments scan")
     args = parser.parse_args()
     if args.quick:
         args.rows, args.repeats = 1_000_000, 3
@@ -101,10 +160,13 @@ def main() -> None:
         assert not [d for d in outcome.diagnostics if d.severity.value == "error"], outcome.diagnostics
         n = outcome.results[0].n
     b, d = statistics.median(baseline), statistics.median(drivers)
+    print(f"{git_state()}; load average {load_average()}")
     print(f"{args.rows:,} rows, {DRIVERS} drivers, {n:,} complete cases, {args.repeats} repeats (medians)")
     print(f"  plain aggregate scan   {b:7.3f} s")
     print(f"  drivers analysis       {d:7.3f} s   ({d / b:.2f}x the scan; target <= 2x)")
     sys.stdout.flush()
+    if args.options:
+        options(path, args.repeats, baseline_sql)
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def test_n_runs_of_m_projects_at_once(make_project, warehouse_url):
         )
         _, layout = warehouse.execute('SELECT * FROM "cxspec_layout"')
     assert rows == [(f"p{i}", 2 * 12) for i in range(PROJECTS)]  # 2 metrics × 12 months, once
-    assert layout == [(3,)]
+    assert layout == [(4,)]
 
 
 def test_a_duckdb_file_held_by_another_process_is_waited_for_then_named(make_project, tmp_path, monkeypatch):

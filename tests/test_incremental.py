@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from timed_data import SPECS, csv_text, expected, responses, subscriptions
+from timed_data import SPECS, csv_text, expected, responses, subscriptions, utc
 
 from cxspec import load_project
 from cxspec.registry import default_registry
@@ -111,6 +111,14 @@ def test_only_changed_periods_are_recomputed(make_project, tmp_path, request, en
     rows = responses(3, dt.datetime(2025, 1, 1), 200, 300)
     write(root, rows, [])
     run_project(load_project(root), registry, url, as_of=AS_OF, incremental=True)
+    # Only newer rows (the old periods checked as a whole, then the latest ones grouped).
+    newest = max(rows, key=lambda r: utc(r["t"]))
+    newer = [{"id": 8_000, "t": "2025-07-19T01:00:00+02:00", "score": 10}]
+    assert utc(newest["t"]).strftime("%Y-%m") == "2025-07"
+    write(root, rows + newer, [])
+    stored = run_project(load_project(root), registry, url, as_of=AS_OF, incremental=True)
+    assert stored.incremental.startswith("the month periods 2025-07-01 ("), stored.incremental
+    rows = rows + newer
     added = [{"id": 9_000, "t": "2025-02-10T00:00:00Z", "score": 9},
              {"id": 9_001, "t": "2025-08-01T03:00:00+04:00", "score": 2},  # July 31st in UTC
              {"id": 9_002, "t": "2025-09-02T00:00:00Z", "score": 5}]  # fmt: skip
@@ -150,7 +158,7 @@ def test_run_command_incremental(make_project, run_main, tmp_path):
 
 
 def test_layout_2_is_upgraded_with_the_watermarks_table(make_project, tmp_path):
-    """Layout 2 had no `cxspec_watermarks`: the next run creates it and records layout 3."""
+    """Layout 2 had no `cxspec_watermarks`: the next run creates it and records the current layout."""
     import duckdb
 
     root = project_at(make_project, "upgrade", "month")
@@ -165,6 +173,33 @@ def test_layout_2_is_upgraded_with_the_watermarks_table(make_project, tmp_path):
     stored = run_project(load_project(root), registry, f"duckdb:///{path}", as_of=AS_OF, incremental=True)
     assert stored.incremental.startswith("every period (no watermark stored yet)")
     con = duckdb.connect(str(path))
-    assert con.execute('SELECT "version" FROM "cxspec_layout"').fetchall() == [(3,)]
+    assert con.execute('SELECT "version" FROM "cxspec_layout"').fetchall() == [(4,)]
     assert con.execute('SELECT count(*) FROM "cxspec_watermarks"').fetchone()[0] > 0
     con.close()
+
+
+def test_a_metric_of_its_own_grain(make_project, tmp_path):
+    """A quarter metric in a month project: a late row in May recomputes the whole quarter."""
+    registry = default_registry()
+    specs = (
+        SPECS.replace("FORMAT", "csv")
+        + "  - {id: avg_q, type: mean, source: r, column: score, grain: quarter}\n"
+    )
+    roots = {}
+    for name in ("inc", "full"):
+        config = f"version: 1\nproject: {name}\ngrain: month\n"
+        roots[name] = make_project({"specs/s.yaml": specs}, config=config, name=f"grain_{name}")
+    rows = responses(21, dt.datetime(2025, 1, 1), 240, 400)
+    subs = subscriptions(2, 40)
+    write(roots["inc"], rows, subs)
+    inc_url, full_url = f"duckdb:///{tmp_path}/gi.duckdb", f"duckdb:///{tmp_path}/gf.duckdb"
+    run_project(load_project(roots["inc"]), registry, inc_url, as_of=AS_OF, incremental=True)
+    rows2 = [*rows, {"id": 50_000, "t": "2025-05-20T10:00:00Z", "score": 1}]
+    write(roots["inc"], rows2, subs)
+    write(roots["full"], rows2, subs)
+    inc = run_project(load_project(roots["inc"]), registry, inc_url, as_of=AS_OF, incremental=True)
+    full = run_project(load_project(roots["full"]), registry, full_url, as_of=AS_OF)
+    assert inc.incremental.startswith("the month periods 2025-05-01 ("), inc.incremental
+    same(stored_rows(inc)[0], stored_rows(full)[0])
+    q2 = [r["score"] for r in rows2 if "2025-04" <= utc(r["t"]).strftime("%Y-%m") <= "2025-06"]
+    assert stored_rows(inc)[0][("avg_q", "2025-04-01", "{}")][0] == pytest.approx(sum(q2) / len(q2))

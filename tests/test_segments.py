@@ -22,6 +22,11 @@ EXTRA = """\
   - {id: customers_seen, type: count_distinct, source: responses, column: customer_id}
   - {id: per_customer, type: ratio, numerator: answers, denominator: customers_seen}
   - {id: live_customers, type: count, source: customers, min_sample: 1000}
+pyramids:
+  - id: idx
+    children:
+      - {metric: nps, weight: 2}
+      - {metric: mean_score, bounds: [0, 10]}
 goals:
   - metric: mean_score
     target: 5
@@ -148,6 +153,19 @@ def test_run_stores_segments(make_project, warehouse, tmp_path):
             checked += 1
     assert checked == len([k for k in want if k[0] == "mean_score"])
     assert {r.status for r in got.values() if r.metric == "mean_score"} >= {"green", "red"}
+    # Pyramids are scored per segment, with the same tree and weights.
+    roots = {
+        (x.period, tuple(sorted(x.dimensions.items()))): x.score
+        for x in stored.scores + stored.segment_scores
+        if x.node == "idx"
+    }
+    assert all(not x.dimensions for x in stored.scores) and stored.segment_scores
+    segments_and_total = {(k[1], k[2]) for k in want if k[0] == "nps"}
+    assert set(roots) == segments_and_total
+    for period, dims in segments_and_total:
+        nps, mean = want[("nps", period, dims)], want[("mean_score", period, dims)]
+        expected_score = (2 * (nps + 100) / 2 + mean * 10) / 3
+        assert roots[(period, dims)] == pytest.approx(expected_score, abs=1e-9), (period, dims)
     # A second run replaces the rows, segments included: no duplicates.
     again = run_project(project, default_registry(), warehouse)
     assert len(again.results) == len(want)

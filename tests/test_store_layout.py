@@ -162,10 +162,10 @@ def test_tables_of_the_shipped_layout_1_are_read_and_upgraded(make_project, run_
     if first == "migrate":
         code, out, err = run_main("migrate", str(root))
         assert code == 0, err
-        assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(3,)]
+        assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(4,)]
     code, _, err = run_main("run", str(root), "--quiet")
     assert code == 0, err
-    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(3,)]
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(4,)]
     stored = sql(root, 'SELECT "metric", "period", "value" FROM "cxspec_results" ORDER BY 1, 2')
     days = [(m, str(p)[:10], v) for m, p, v in stored]
     # the old period kept as stored; January (mean of 10 and 3, NPS of one 10 and one 3) and
@@ -183,7 +183,7 @@ def test_layout_1_is_upgraded_in_place(make_project, run_main, warehouse_url):
     assert report_json(run_main, root) == before  # reading needs no upgrade
     code, _, err = run_main("run", str(root), "--quiet")
     assert code == 0, err
-    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(3,)]
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(4,)]
     assert sql(root, 'SELECT count(*) FROM "cxspec_results"')[0][0] == 4
 
 
@@ -222,7 +222,7 @@ def test_another_layout_is_refused_then_migrated(
 
     code, out, err = run_main("migrate", str(root))
     assert code == 0, err
-    assert "migrated cxspec_results" in out and "layout 3" in out
+    assert "migrated cxspec_results" in out and "layout 4" in out
     if column == "status":
         code, _, err = run_main("run", str(root), "--quiet")  # the status is computed again
         assert code == 0, err
@@ -251,7 +251,7 @@ def test_a_newer_layout_is_refused(make_project, run_main, warehouse_url):
     root = stored_project(make_project, run_main, warehouse_url)
     sql(root, 'UPDATE "cxspec_layout" SET "version" = 99')
     code, _, err = run_main("report", str(root))
-    assert code == 1 and "layout 99, newer than this cxspec knows (3): upgrade cxspec" in err, err
+    assert code == 1 and "layout 99, newer than this cxspec knows (4): upgrade cxspec" in err, err
 
 
 def _not_called(*args, **kwargs):
@@ -272,3 +272,23 @@ def _without_times(report: str, *, rerun: bool = False) -> str:
         return value
 
     return json.dumps(strip(json.loads(report)), sort_keys=True)
+
+
+def test_layout_2_scores_gain_their_segment(make_project, run_main, warehouse_url):
+    """Layout 4 added `dimensions` to cxspec_scores and its key: layout-2 tables are read as
+    they are, and the next run rebuilds them, the old scores becoming the total's ({})."""
+    engine = warehouse_url.split(":", 1)[0].replace("postgresql", "postgres")
+    root = make_project(
+        {"specs.yaml": SPECS, "data/r.csv": DATA}, config=CONFIG + f'warehouse: "{warehouse_url}"\n'
+    )
+    layout_2 = ['CREATE TABLE "cxspec_layout" ("version" INT)', 'INSERT INTO "cxspec_layout" VALUES (2)']
+    sql(root, *SHIPPED_LAYOUT_1[engine], *layout_2, *SHIPPED_ROWS)
+    import json
+
+    report = json.loads(report_json(run_main, root))
+    assert report["pyramids"][0]["tree"]["score"] == 72.5
+    code, _, err = run_main("run", str(root), "--quiet")
+    assert code == 0, err
+    assert sql(root, 'SELECT "version" FROM "cxspec_layout"') == [(4,)]
+    old = sql(root, "SELECT \"dimensions\", \"score\" FROM \"cxspec_scores\" WHERE \"node\" = 'idx' ORDER BY \"period\"")
+    assert old[0] == ("{}", 72.5) and len(old) == 3 and {d for d, _ in old} == {"{}"}

@@ -17,7 +17,7 @@ def migrate_command(project, warehouse):
     from cxspec.query import connect
     from cxspec.registry import default_registry
     from cxspec.runs.layout import LAYOUT_VERSION, VERSIONED, migrate
-    from cxspec.runs.store import TABLES
+    from cxspec.runs.store import ADDED, TABLES
 
     loaded = load_or_exit(project, "execute")
     with connect(warehouse, loaded, default_registry()) as connection:
@@ -25,7 +25,7 @@ def migrate_command(project, warehouse):
             raise CxspecError(
                 f"the {connection.name} warehouse keeps its tables its own way: nothing to migrate"
             )
-        done = migrate(connection, TABLES)
+        done = migrate(connection, TABLES, ADDED)
     for line in done:
         click.echo(f"migrated {line}")
     nothing = "" if done else " (nothing to convert)"

@@ -29,7 +29,7 @@ from sqlglot import exp
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import col, num, text
-from cxspec.compiler.time_bounds import period_first
+from cxspec.compiler.time_bounds import literal, period_first
 from cxspec.periods import period_end
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
@@ -98,33 +98,56 @@ def _rows(source, resolution, dialect: str) -> exp.Select:
     )
 
 
-def read_figures(warehouse, project, registry, as_of: dt.datetime | None) -> Figures:
-    """Rows and latest time per source, time column and period, in the warehouse now."""
+def read_figures(
+    warehouse, project, registry, as_of: dt.datetime | None, stored: Figures | None = None
+) -> Figures:
+    """Rows and latest time per source, time column and period, in the warehouse now.
+
+    With a stored watermark, the periods before its latest one are first checked as a
+    whole (one count and latest time, no grouping: cheaper per row); when they match, only
+    the rows from that period on are grouped, bounded on the raw column so that the engine
+    skips the rest. Rows added to or removed from an old period change that count."""
     dialect, grain = warehouse.dialect, project.config.grain
     sources = _sources(project)
     resolution = Resolver(project, registry, warehouse=warehouse).resolve(sources)
     figures: Figures = {}
     for source in sources:
         for column in _columns(source):
-            moment = dialects.utc_timestamp(
-                col(column), dialect, resolution.column_type(source, column), source.time_format
-            )
+            column_type = resolution.column_type(source, column)
+            moment = dialects.utc_timestamp(col(column), dialect, column_type, source.time_format)
             conditions = [exp.Not(this=exp.Is(this=col(column), expression=exp.Null()))]
             if as_of is not None:
                 limit = dialects.utc_timestamp(text(as_of.isoformat(sep=" ", timespec="seconds")), dialect)
                 conditions.append(exp.LTE(this=moment.copy(), expression=limit))
+            rows = exp.alias_(exp.Subquery(this=_rows(source, resolution, dialect)), "r", table=True)
+            mine = {k[2]: v for k, v in (stored or {}).items() if k[:2] == (source.id, column)}
+            boundary = None
+            if mine and not source.key and not source.time_format:
+                latest_period = max(mine)
+                boundary = literal(dt.date.fromisoformat(latest_period), dialect, column_type)
+            if boundary is not None:
+                before = exp.LT(this=col(column), expression=boundary)
+                whole = exp.select(exp.Count(this=exp.Star()), exp.cast(exp.Max(this=moment.copy()), "TEXT"))
+                whole = whole.from_(rows.copy()).where(exp.and_(*[c.copy() for c in conditions], before))
+                _, found = warehouse.execute(whole.sql(dialect=dialect))
+                old = {p: v for p, v in mine.items() if p < latest_period}
+                expected = (sum(n for n, _ in old.values()), max((t for _, t in old.values()), default=None))
+                count, latest = found[0] if found else (0, None)
+                if (int(count or 0), None if latest is None else str(latest)) == expected:
+                    figures.update({(source.id, column, p): v for p, v in old.items()})
+                    conditions.append(exp.GTE(this=col(column), expression=boundary.copy()))
             query = (
                 exp.select(
                     exp.alias_(dialects.period_start(moment.copy(), grain, dialect), "p", quoted=True),
                     exp.Count(this=exp.Star()),
                     exp.cast(exp.Max(this=moment.copy()), exp.DataType.build("TEXT")),
                 )
-                .from_(exp.alias_(exp.Subquery(this=_rows(source, resolution, dialect)), "r", table=True))
+                .from_(rows)
                 .where(exp.and_(*conditions))
                 .group_by(num(1))
             )
-            _, rows = warehouse.execute(query.sql(dialect=dialect))
-            for period, count, latest in rows:
+            _, found = warehouse.execute(query.sql(dialect=dialect))
+            for period, count, latest in found:
                 if period is not None:
                     figures[(source.id, column, iso_day(period))] = (int(count), str(latest))
     return figures
@@ -150,9 +173,10 @@ def stored_figures(warehouse, project_id: str, grain: str) -> tuple[Figures, set
 def incremental_plan(warehouse, project, registry, spec_hash: str, as_of) -> Plan:
     """Which periods an incremental run computes."""
     grain = project.config.grain
-    figures = read_figures(warehouse, project, registry, as_of)
     has_table = existing_columns(warehouse, WATERMARKS) is not None
     stored, hashes = stored_figures(warehouse, project.config.project, grain) if has_table else ({}, set())
+    usable = stored if hashes == {spec_hash} else None
+    figures = read_figures(warehouse, project, registry, as_of, usable)
     if not stored:
         return Plan(True, [], figures, "no watermark stored yet")
     if hashes != {spec_hash}:

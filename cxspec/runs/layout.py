@@ -6,11 +6,15 @@ Layout 1 (cxspec 0.1 until layouts were versioned) had the same columns and no
 columns differ (a column missing, `period` or `value` stored as text: tables made or altered
 by hand, or by another tool) are refused with the command that converts them,
 `cxspec migrate`, which rebuilds them in one transaction.
+
+Layout 4 added `dimensions` to `cxspec_scores` (pyramid scores per segment) and to its key:
+tables of layouts 1 to 3 are rebuilt by the first run (or `cxspec migrate`), their rows
+taking the value the older layouts meant (`{}`, the total). Reading them needs no upgrade.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -19,9 +23,10 @@ from cxspec.diagnostics import CxspecError
 from cxspec.runs.static import literal
 
 LAYOUT = "cxspec_layout"
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 #: How each layout differs from the one before; upgrading creates the tables that are
-#: missing (ensure_layout): 2 → 3 adds `cxspec_watermarks` (runs/incremental.py).
+#: missing (ensure_layout): 2 → 3 adds `cxspec_watermarks` (runs/incremental.py);
+#: 3 → 4 adds `dimensions` to `cxspec_scores` and its key (rebuilt: ensure_layout's `added`).
 #: A number of cxspec's own for PostgreSQL's advisory lock on creating and migrating the
 #: tables: projects share them, so a per-project lock does not keep two first runs apart.
 LAYOUT_LOCK = 0x63787370656331  # "cxspec1"
@@ -82,10 +87,13 @@ def existing_columns(warehouse, name: str) -> dict[str, str] | None:
     return {str(r[0]): str(r[1]) for r in rows} or None
 
 
-def differences(found: dict[str, str], columns: dict[str, str], dialect: str) -> list[str]:
-    """What keeps a table with columns `found` from being used as `columns`, in words."""
+def differences(found: dict[str, str], columns: dict[str, str], dialect: str, skip=()) -> list[str]:
+    """What keeps a table with columns `found` from being used as `columns`, in words
+    (columns in `skip` may be missing: an upgrade adds them)."""
     problems = []
     for name, kind in columns.items():
+        if name in skip:
+            continue
         if name not in found:
             problems.append(f"column {name!r} is missing")
             continue
@@ -103,26 +111,35 @@ class Layout:
     version: int | None  # None: no cxspec_layout table
     tables: dict[str, dict[str, str] | None]  # name → its columns, None when absent
     problems: dict[str, list[str]]
+    #: Tables of an older layout that lack only columns a later layout added: name → those.
+    upgrades: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return all(columns is None for columns in self.tables.values())
 
 
-def read_layout(warehouse, tables: dict[str, dict[str, str]]) -> Layout:
+def read_layout(warehouse, tables: dict[str, dict[str, str]], added: dict | None = None) -> Layout:
+    """`added`: table name → {column a later layout added: its value in older rows}."""
     found = {name: existing_columns(warehouse, name) for name in tables}
+    added = added or {}
+    upgrades = {
+        name: [c for c in added.get(name, {}) if c not in found[name]]
+        for name in tables
+        if found[name] is not None and any(c not in found[name] for c in added.get(name, {}))
+    }
     problems = {
-        name: differences(found[name], columns, warehouse.dialect)
+        name: differences(found[name], columns, warehouse.dialect, skip=upgrades.get(name, ()))
         for name, columns in tables.items()
         if found[name] is not None
     }
     version = None
     if existing_columns(warehouse, LAYOUT) is not None:
-        _, rows = warehouse.execute(exp.select(exp.Max(this=col("version"))).from_(table(LAYOUT)).sql(
-            dialect=warehouse.dialect
-        ))
+        _, rows = warehouse.execute(
+            exp.select(exp.Max(this=col("version"))).from_(table(LAYOUT)).sql(dialect=warehouse.dialect)
+        )
         version = int(rows[0][0]) if rows and rows[0][0] is not None else None
-    return Layout(version, found, {n: p for n, p in problems.items() if p})
+    return Layout(version, found, {n: p for n, p in problems.items() if p}, upgrades)
 
 
 def refusal(layout: Layout) -> str | None:
@@ -176,25 +193,55 @@ def record_version(warehouse) -> None:
     )
 
 
-def ensure_layout(warehouse, tables: dict[str, tuple[dict, tuple]]) -> None:
-    """Create the tables when missing, upgrade layout 1 by recording the version, or refuse
+def ensure_layout(warehouse, tables: dict[str, tuple[dict, tuple]], added: dict | None = None) -> None:
+    """Create the tables when missing, upgrade older layouts (layout 1 by recording the
+    version, layouts 1 and 2 by rebuilding the tables that lack `added` columns), or refuse
     tables of another layout; in one transaction of its own, so that first runs of several
     projects at once do not race."""
     columns = {name: spec[0] for name, spec in tables.items()}
     with warehouse.transaction():
         lock_layout(warehouse)
-        layout = read_layout(warehouse, columns)
+        layout = read_layout(warehouse, columns, added)
         reason = refusal(layout)
         if reason:
             raise LayoutError(reason)
-        if layout.version == LAYOUT_VERSION and not any(c is None for c in layout.tables.values()):
+        if (
+            layout.version == LAYOUT_VERSION
+            and not layout.upgrades
+            and not any(c is None for c in layout.tables.values())
+        ):
             return
         for name, (cols, key) in tables.items():
-            warehouse.execute_statement(create_table(name, cols, key, warehouse.dialect))
+            if name in layout.upgrades:
+                rebuild(warehouse, name, cols, key, layout.tables[name], (added or {}).get(name, {}))
+            else:
+                warehouse.execute_statement(create_table(name, cols, key, warehouse.dialect))
         record_version(warehouse)
 
 
-def migrate(warehouse, tables: dict[str, tuple[dict, tuple]]) -> list[str]:
+def rebuild(warehouse, name: str, columns: dict, key: tuple, found: dict, defaults: dict) -> None:
+    """The table's rows copied into a new table of `columns`, each cast to its type; a
+    missing column takes its value in `defaults`, else NULL."""
+    dialect = warehouse.dialect
+    old = f"{name}_before_migration"
+    rename = exp.Alter(this=table(name), kind="TABLE", actions=[exp.AlterRename(this=table(old))])
+    warehouse.execute_statement(rename.sql(dialect=dialect))
+    warehouse.execute_statement(create_table(name, columns, key, dialect))
+    values = [
+        exp.cast(col(c), column_type(kind, dialect))
+        if c in found
+        else exp.cast(literal(defaults[c]) if c in defaults else exp.Null(), kind)
+        for c, kind in columns.items()
+    ]
+    copy = exp.Insert(
+        this=exp.Schema(this=table(name), expressions=[exp.to_identifier(c, quoted=True) for c in columns]),
+        expression=exp.select(*values).from_(table(old)),
+    )
+    warehouse.execute_statement(copy.sql(dialect=dialect))
+    warehouse.execute_statement(exp.Drop(tables=[table(old)], kind="TABLE").sql(dialect=dialect))
+
+
+def migrate(warehouse, tables: dict[str, tuple[dict, tuple]], added: dict | None = None) -> list[str]:
     """Rebuild every table whose columns differ from the layout: its rows copied into a new
     table with each column cast to its type (a missing column is NULL), in one transaction.
     Returns what was done, in words."""
@@ -202,7 +249,7 @@ def migrate(warehouse, tables: dict[str, tuple[dict, tuple]]) -> list[str]:
     done = []
     with warehouse.transaction():
         lock_layout(warehouse)
-        layout = read_layout(warehouse, {name: spec[0] for name, spec in tables.items()})
+        layout = read_layout(warehouse, {name: spec[0] for name, spec in tables.items()}, added)
         if layout.version is not None and layout.version > LAYOUT_VERSION:
             raise LayoutError(refusal(layout))
         for name, (columns, key) in tables.items():
@@ -210,24 +257,10 @@ def migrate(warehouse, tables: dict[str, tuple[dict, tuple]]) -> list[str]:
             if found is None:
                 warehouse.execute_statement(create_table(name, columns, key, dialect))
                 continue
-            if name not in layout.problems:
+            if name not in layout.problems and name not in layout.upgrades:
                 continue
-            old = f"{name}_before_migration"
-            rename = exp.Alter(this=table(name), kind="TABLE", actions=[exp.AlterRename(this=table(old))])
-            warehouse.execute_statement(rename.sql(dialect=dialect))
-            warehouse.execute_statement(create_table(name, columns, key, dialect))
-            values = [
-                exp.cast(col(c), column_type(kind, dialect)) if c in found else exp.cast(exp.Null(), kind)
-                for c, kind in columns.items()
-            ]
-            copy = exp.Insert(
-                this=exp.Schema(
-                    this=table(name), expressions=[exp.to_identifier(c, quoted=True) for c in columns]
-                ),
-                expression=exp.select(*values).from_(table(old)),
-            )
-            warehouse.execute_statement(copy.sql(dialect=dialect))
-            warehouse.execute_statement(exp.Drop(tables=[table(old)], kind="TABLE").sql(dialect=dialect))
-            done.append(f"{name}: {', '.join(layout.problems[name])}; rebuilt")
+            rebuild(warehouse, name, columns, key, found, (added or {}).get(name, {}))
+            what = layout.problems.get(name) or [f"column {c!r} added" for c in layout.upgrades[name]]
+            done.append(f"{name}: {', '.join(what)}; rebuilt")
         record_version(warehouse)
     return done

@@ -34,6 +34,7 @@ class Stored:
     #: The totals (dimensions {}) and, with `segments:`, every segment's rows (dimensions
     #: {"region": "EMEA"}…; cxspec.model.segment_key tells a row's segment).
     results: list[MetricResult]
+    #: The total's pyramid scores; the segments' are in `segment_scores`.
     scores: list[StoredScore]
     #: How many results this run computed (None: read from storage, not a run).
     computed: int | None = None
@@ -52,6 +53,8 @@ class Stored:
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
     issue_records: dict = field(default_factory=dict)
     transitions: list = field(default_factory=list)
+    #: Pyramid scores of the segments, each with its `dimensions` (same tree and weights).
+    segment_scores: list[StoredScore] = field(default_factory=list)
     #: `run --incremental`: what it recomputed, in words (None for other runs).
     incremental: str | None = None
 
@@ -109,6 +112,7 @@ def run_project(
         stored, scores = load(
             warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
         )
+        scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -127,6 +131,7 @@ def run_project(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
         diagnostics=diagnostics, issue_records=records, transitions=transitions,
+        segment_scores=segment_scores,
         incremental=describe(plan, project.config.grain) if plan is not None else None,
     )  # fmt: skip
 
@@ -188,10 +193,16 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
             project.renamed_metrics(),
             grains=metric_grains(project),
         )
+        scores, segment_scores = _split_scores(scores)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
         drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        issue_records=records,
+        issue_records=records, segment_scores=segment_scores,
     )  # fmt: skip
+
+
+def _split_scores(scores: list[StoredScore]) -> tuple[list[StoredScore], list[StoredScore]]:
+    """(the total's scores, the segments' scores)."""
+    return [s for s in scores if not s.dimensions], [s for s in scores if s.dimensions]

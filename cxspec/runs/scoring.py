@@ -156,11 +156,19 @@ def clamp(value: exp.Expression) -> exp.Expression:
     )
 
 
-def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
+def scores_query(shape: PyramidShape, results: exp.Expression, *, segments: bool = False) -> exp.Select:
     """(pyramid, node, parent, period, score, coverage) for every leaf and group.
 
-    `results` yields (metric, period, value, status) rows of one grain without dimensions.
+    `results` yields (metric, period, value, status) rows of one grain without dimensions;
+    with `segments`, (metric, period, dimensions, value, status) rows, each segment (the
+    `dimensions` text) scored on its own with the same tree and weights, and `dimensions`
+    after `period` in the output.
     """
+    by = [col("dimensions")] if segments else []
+
+    def keyed(table: str) -> list[exp.Column]:
+        return [col("period", table), *[col("dimensions", table) for _ in by]]
+
     ctes: list[exp.CTE] = []
 
     def cte(name: str, query: exp.Expression) -> exp.Table:
@@ -185,7 +193,7 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
             col("node", "l"),
             col("parent", "l"),
             col("weight", "l"),
-            col("period", "r"),
+            *keyed("r"),
             exp.alias_(double(clamp(score)), "score", quoted=True, copy=False),
             exp.alias_(double(exp.Null()), "coverage", quoted=True, copy=False),
         )
@@ -220,7 +228,7 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
                 col("node", "g"),
                 col("parent", "g"),
                 col("weight", "g"),
-                col("period", "c"),
+                *keyed("c"),
                 exp.alias_(
                     double(
                         div(
@@ -258,7 +266,7 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
                 col("node", "g"),
                 col("parent", "g"),
                 col("weight", "g"),
-                col("period", "c"),
+                *keyed("c"),
             )
         )
         levels.append(cte(f"scored_{depth}", level))
@@ -267,8 +275,10 @@ def scores_query(shape: PyramidShape, results: exp.Expression) -> exp.Select:
         scored = exp.union(scored, exp.select("*").from_(level_table.copy()), distinct=False)
     scored = cte("scored", scored)
     final = exp.select(
-        col("pyramid"), col("node"), col("parent"), col("period"), col("score"), col("coverage")
+        col("pyramid"), col("node"), col("parent"), col("period"), *by, col("score"), col("coverage")
     )
-    final = final.from_(scored.copy()).order_by(col("pyramid"), col("node"), col("period"))
+    final = final.from_(scored.copy()).order_by(
+        col("pyramid"), col("node"), col("period"), *[b.copy() for b in by]
+    )
     final.set("with_", exp.With(expressions=ctes))
     return final

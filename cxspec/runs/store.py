@@ -17,7 +17,15 @@ from cxspec.grains import metric_grains
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.grain_rows import leaf_results, score_periods
 from cxspec.runs.incremental import WATERMARK_COLUMNS, WATERMARK_KEY, WATERMARKS
-from cxspec.runs.layout import VERSIONED, LayoutError, create_table, ensure_layout, read_layout, refusal
+from cxspec.runs.layout import (
+    VERSIONED,
+    LayoutError,
+    create_table,
+    ensure_layout,
+    existing_columns,
+    read_layout,
+    refusal,
+)
 from cxspec.runs.scoring import goals_table, overrides_table, pyramid_shape, scores_query, status_expression
 from cxspec.runs.static import literal, static_table
 
@@ -35,9 +43,9 @@ RESULT_KEY = ("project", "metric", "grain", "period", "dimensions")
 SCORE_COLUMNS = {
     "project": "VARCHAR", "spec_hash": "VARCHAR", "pyramid": "VARCHAR", "node": "VARCHAR",
     "parent": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "score": "DOUBLE", "coverage": "DOUBLE",
-    "computed_at": "TIMESTAMP",
+    "computed_at": "TIMESTAMP", "dimensions": "VARCHAR",
 }  # fmt: skip
-SCORE_KEY = ("project", "pyramid", "node", "grain", "period")
+SCORE_KEY = ("project", "pyramid", "node", "grain", "period", "dimensions")
 STAGE_COLUMNS = {
     "metric": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR", "value": "DOUBLE",
     "n": "BIGINT", "invalid": "BIGINT", "moe": "DOUBLE",
@@ -54,6 +62,9 @@ TABLES = {
     SCORES: (SCORE_COLUMNS, SCORE_KEY),
     WATERMARKS: (WATERMARK_COLUMNS, WATERMARK_KEY),
 }
+#: Columns later layouts added, with the value of the rows stored before (layout 4: the
+#: segment of a pyramid score, `{}` for the total, the only scores stored before).
+ADDED = {SCORES: {"dimensions": "{}"}}
 
 
 def dimensions_key(dimensions: dict) -> str:
@@ -90,7 +101,7 @@ def store(
         return
     dialect = warehouse.dialect
     if dialect in VERSIONED:
-        ensure_layout(warehouse, TABLES)
+        ensure_layout(warehouse, TABLES, ADDED)
     with warehouse.transaction():
         if dialect == "postgres":
             # Runs of one project queue here instead of failing on each other's rows.
@@ -131,7 +142,7 @@ def store(
         ) if any(g.segments for g in project.goals.values()) else None  # fmt: skip
         insert = _insert_results(project, info, definitions, overrides)
         warehouse.execute_statement(insert.sql(dialect=dialect))
-        periods = score_periods(project, results)
+        periods = score_periods(project, results, lambda asked: _stored_periods(warehouse, info, asked))
         scored = exp.and_(
             exp.EQ(this=col("project"), expression=text(info.project)),
             exp.EQ(this=col("grain"), expression=text(info.grain)),
@@ -139,6 +150,24 @@ def store(
         )
         warehouse.execute_statement(exp.delete(_table(SCORES), where=scored).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info, periods).sql(dialect=dialect))
+
+
+def _stored_periods(warehouse, info: RunInfo, asked: list[str]) -> set[str]:
+    """Which of the `asked` periods hold stored totals at the project's grain."""
+    query = (
+        exp.select(col("period"))
+        .distinct()
+        .from_(_table(RESULTS))
+        .where(
+            exp.and_(
+                exp.EQ(this=col("project"), expression=text(info.project)),
+                exp.EQ(this=col("grain"), expression=text(info.grain)),
+                exp.In(this=col("period"), expressions=[exp.cast(text(p), "DATE") for p in asked]),
+            )
+        )
+    )
+    _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
+    return {iso_day(r[0]) for r in rows}
 
 
 def _computed_periods(info: RunInfo, grains: list[str]) -> exp.Expression:
@@ -213,7 +242,7 @@ def refuse_unusable_layout(warehouse) -> None:
 
 def check_stored_layout(warehouse) -> bool:
     """True when there are stored tables to read; raises LayoutError for ones of another layout."""
-    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()})
+    layout = read_layout(warehouse, {name: spec[0] for name, spec in TABLES.items()}, ADDED)
     reason = refusal(layout)
     if reason:
         raise LayoutError(reason)
@@ -272,9 +301,10 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrid
 
 
 def _insert_scores(project, registry, info: RunInfo, periods: list[str]) -> exp.Insert:
-    """Scores of `periods` (the project's grain), each leaf at its own grain (grain_rows.py)."""
-    results = leaf_results(project, _table(RESULTS), info.project, periods)
-    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results))
+    """Scores of `periods` (the project's grain), each leaf at its own grain (grain_rows.py),
+    for the total and every segment (same tree and weights; the total's dimensions '{}')."""
+    results = leaf_results(project, _table(RESULTS), info.project, periods, segments=True)
+    scores = scores_query(pyramid_shape(project, registry), exp.Subquery(this=results), segments=True)
     select = exp.select(
         literal(info.project),
         literal(info.spec_hash),
@@ -286,6 +316,7 @@ def _insert_scores(project, registry, info: RunInfo, periods: list[str]) -> exp.
         col("score", "x"),
         col("coverage", "x"),
         exp.cast(literal(info.computed_at), "TIMESTAMP"),
+        col("dimensions", "x"),
     ).from_(exp.alias_(exp.Subquery(this=scores), "x", table=True, copy=False))
     return exp.Insert(
         this=exp.Schema(
@@ -380,16 +411,24 @@ def load(
         if r[12] == grains.get(r[0], grain)
     ]
     results = rename_history(results, renames or {})
+    # Tables of layouts 1 and 2 (read before a run upgrades them) hold the totals' scores only.
+    segmented = dialect not in VERSIONED or "dimensions" in (existing_columns(warehouse, SCORES) or {})
+    dimensions_column = col("dimensions") if segmented else exp.alias_(text("{}"), "dimensions", quoted=True)
     query = (
-        exp.select(*[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")])
+        exp.select(
+            *[col(c) for c in ("pyramid", "node", "parent", "period", "score", "coverage")], dimensions_column
+        )
         .from_(_table(SCORES))
         .where(mine.copy())
-        .order_by(col("pyramid"), col("node"), col("period"))
+        .order_by(col("pyramid"), col("node"), col("period"), col("dimensions"))
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     # Rounded to 10 places: engines sum a level's weighted scores in parallel, in no fixed
     # order, so the last bits differ from run to run; reports must not.
-    scores = [StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5])) for r in rows]
+    scores = [
+        StoredScore(r[0], r[1], r[2], days(r[3]), _steady(r[4]), _steady(r[5]), dict(dimensions(r[6])))
+        for r in rows
+    ]
     return results, scores
 
 
