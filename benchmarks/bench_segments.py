@@ -101,7 +101,8 @@ def main(argv=None) -> int:
         for a, b in ((totals["base"][k], totals["segments"][k]) for k in totals["base"])
     )
     print(
-        f"rows: base {len(results['base']):,}, with segments {len(results['segments']):,}; totals equal: {same}"
+        f"rows: base {len(results['base']):,}, with segments {len(results['segments']):,}; "
+        f"totals equal: {same}"
     )
     times: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
