@@ -192,25 +192,40 @@ def metricflow_sql(project: Path, db: Path, count: int) -> tuple[str, dict[str, 
 HAND = """
 WITH level1 AS MATERIALIZED (
   SELECT CAST(date_trunc('month', responded_at) AS DATE) AS period, channel, touchpoint,
+    count(nps_score) AS nps_c,
     count(nps_score BETWEEN 0 AND 10 OR NULL) AS nps_n,
     count(nps_score BETWEEN 9 AND 10 OR NULL) AS nps_p,
     count(nps_score BETWEEN 0 AND 6 OR NULL) AS nps_d,
+    count(csat_score) AS csat_c,
     count(csat_score BETWEEN 1 AND 5 OR NULL) AS csat_n,
     count(csat_score BETWEEN 4 AND 5 OR NULL) AS csat_t,
+    count(ces_score) AS ces_c,
     count(ces_score BETWEEN 1 AND 7 OR NULL) AS ces_n,
-    sum(CASE WHEN ces_score BETWEEN 1 AND 7 THEN ces_score END) AS ces_s
+    sum(CASE WHEN ces_score BETWEEN 1 AND 7 THEN ces_score END) AS ces_s,
+    sum(CASE WHEN ces_score BETWEEN 1 AND 7 THEN ces_score * ces_score END) AS ces_q
   FROM responses WHERE responded_at IS NOT NULL
   GROUP BY ALL
 ), overall AS (
-  SELECT period, channel, sum(nps_n) AS nps_n, sum(nps_p) AS nps_p, sum(nps_d) AS nps_d, sum(csat_n) AS csat_n,
-    sum(csat_t) AS csat_t, sum(ces_n) AS ces_n, sum(ces_s) AS ces_s
+  SELECT period, channel, sum(nps_c) AS nps_c, sum(nps_n) AS nps_n, sum(nps_p) AS nps_p,
+    sum(nps_d) AS nps_d, sum(csat_c) AS csat_c, sum(csat_n) AS csat_n, sum(csat_t) AS csat_t,
+    sum(ces_c) AS ces_c, sum(ces_n) AS ces_n, sum(ces_s) AS ces_s, sum(ces_q) AS ces_q
   FROM level1 GROUP BY ALL
+), counts AS (
+  SELECT 'nps_all' AS metric, 'nps' AS kind, period, channel, nps_c AS c, nps_n AS n, nps_p AS a,
+    nps_d AS b, NULL AS q FROM overall
+  UNION ALL SELECT 'csat_all', 'top', period, channel, csat_c, csat_n, csat_t, NULL, NULL FROM overall
+  UNION ALL SELECT 'ces_all', 'mean', period, channel, ces_c, ces_n, ces_s, NULL, ces_q FROM overall
+  UNION ALL SELECT 'nps_' || touchpoint, 'nps', period, channel, nps_c, nps_n, nps_p, nps_d, NULL
+  FROM level1 WHERE touchpoint IN ({touchpoints})
 )
-SELECT 'nps_all' AS metric, period, channel, 100.0 * (nps_p - nps_d) / nps_n AS value FROM overall WHERE nps_n > 0
-UNION ALL SELECT 'csat_all', period, channel, 100.0 * csat_t / csat_n FROM overall WHERE csat_n > 0
-UNION ALL SELECT 'ces_all', period, channel, ces_s / ces_n FROM overall WHERE ces_n > 0
-UNION ALL SELECT 'nps_' || touchpoint, period, channel, 100.0 * (nps_p - nps_d) / nps_n
-FROM level1 WHERE nps_n > 0 AND touchpoint IN ({touchpoints})
+SELECT metric, period, channel,
+  CASE WHEN kind = 'nps' THEN 100.0 * (a - b) / n WHEN kind = 'top' THEN 100.0 * a / n ELSE a / n END
+    AS value,
+  n, c - n AS invalid,
+  CASE WHEN kind = 'nps' THEN 1.96 * 100 * sqrt(greatest(0, (a / n + b / n - (a / n - b / n) ** 2) / n))
+       WHEN kind = 'top' THEN 1.96 * 100 * sqrt(greatest(0, (a / n) * (1 - a / n) / n))
+       WHEN n > 1 THEN 1.96 * sqrt(greatest(0, (q - a * a / n) / (n - 1))) / sqrt(n) END AS moe
+FROM counts WHERE n > 0
 """
 
 
@@ -220,7 +235,12 @@ def hand_sql(count: int) -> str:
 
 
 def values_of(rows) -> dict:
-    return {(m, str(p)[:10], c): v for m, p, c, v in rows if v is not None}
+    """(metric, month, channel) → value, n, invalid, moe, where there is a value."""
+    return {(m, str(p)[:10], c): tuple(rest) for m, p, c, *rest in rows if rest[0] is not None}
+
+
+def _tuple(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
 
 
 def metricflow_values(columns, rows, exported, channel) -> dict:
@@ -260,17 +280,20 @@ def bench_one(rows: int, count: int, repeats: int) -> dict:
         return [d[0] for d in relation.description], relation.fetchall()
 
     columns, cx_rows = run("cxspec")
-    reference = {(m, str(p)[:10], c): v for m, p, c, v, *_ in cx_rows if v is not None}
+    full = values_of(cx_rows)
+    reference = {k: v[0] for k, v in full.items()}
     failed = False
     for name in ("MetricFlow", "hand-written"):
         columns, got_rows = run(name)
-        got = (
-            metricflow_values(columns, got_rows, exported, channel)
-            if name == "MetricFlow"
-            else values_of(got_rows)
-        )
-        problems = [k for k in reference.keys() | got.keys() if k not in got or k not in reference
-                    or not close(reference[k], got[k])]  # fmt: skip
+        if name == "MetricFlow":  # values only
+            got, want = metricflow_values(columns, got_rows, exported, channel), reference
+        else:  # value, n, invalid and moe
+            got, want = values_of(got_rows), full
+        problems = [
+            k
+            for k in want.keys() | got.keys()
+            if k not in got or k not in want or not all(map(close, _tuple(want[k]), _tuple(got[k])))
+        ]
         status = (
             "same values"
             if not problems
@@ -310,9 +333,9 @@ def main(argv=None) -> int:
         med = {n: statistics.median(t) for n, t in res["times"].items()}
         ratio = med["cxspec"] / med["hand-written"]
         print(
-            f"{res['rows'] // 1_000_000:>4}M {res['metrics']:>7} | {med['MetricFlow']:>10.3f} {med['cxspec']:>8.3f} "
-            f"{med['hand-written']:>8.3f} | {ratio:>10.2f}x {med['MetricFlow'] / med['cxspec']:>9.2f}x"
-            + ("" if ratio <= TARGET else "  (over 1.2x)")
+            f"{res['rows'] // 1_000_000:>4}M {res['metrics']:>7} | {med['MetricFlow']:>10.3f} "
+            f"{med['cxspec']:>8.3f} {med['hand-written']:>8.3f} | {ratio:>10.2f}x "
+            f"{med['MetricFlow'] / med['cxspec']:>9.2f}x" + ("" if ratio <= TARGET else "  (over 1.2x)")
         )
     print(f"load average at the end: {load_average()}")
     check_code_state(state)
