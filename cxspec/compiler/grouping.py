@@ -72,3 +72,41 @@ def expanded(plan, source, table: exp.Table, sets: exp.Table) -> exp.Select:
         .from_(exp.alias_(table.copy(), "t", table=True, copy=False), copy=False)
         .join(exp.alias_(sets.copy(), "g", table=True, copy=False), join_type="cross", copy=False)
     )
+
+
+#: Engines whose GROUP BY has GROUPING SETS and GROUPING(): the measures' second level groups
+#: the first level once per set itself, instead of a join with `sets_*` (SQLite has neither).
+NATIVE_SETS = ("duckdb", "postgres", "spark", "databricks")
+
+
+def native_sets(plan, source, dialect: str) -> bool:
+    """Whether the measures of `source` are grouped per set with GROUPING SETS: on an engine
+    that has them, when the source declares every dimension of the plan."""
+    return dialect in NATIVE_SETS and all(source.dimension(d) is not None for d in plan.dimensions)
+
+
+def unexpanded(plan, table: exp.Table) -> exp.Select:
+    """`table` (a first level) with each dimension as text, for a GROUPING SETS second level."""
+    columns = [
+        exp.alias_(exp.cast(col(raw_column(name), "t"), "VARCHAR"), dim_column(name), quoted=True, copy=False)
+        for name in plan.dimensions
+    ]
+    return exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")), *columns).from_(
+        exp.alias_(table.copy(), "t", table=True, copy=False), copy=False
+    )
+
+
+def grouping_sets(plan, source) -> tuple[exp.GroupingSets, exp.Expression]:
+    """The GROUPING SETS of the plan's sets over the `__dim_*` columns, and `__set` from
+    GROUPING(): bit i where the i-th dimension is kept (0 for the total)."""
+    sets = [
+        exp.Tuple(expressions=[col(dim_column(d)) for d in plan.dimensions if d in names])
+        for names in scan_sets(plan, source)
+    ]
+    value: exp.Expression = num(0)
+    for i, name in enumerate(plan.dimensions):
+        kept = exp.Sub(
+            this=num(1), expression=exp.Anonymous(this="GROUPING", expressions=[col(dim_column(name))])
+        )
+        value = exp.Add(this=value, expression=exp.Mul(this=num(1 << i), expression=exp.Paren(this=kept)))
+    return exp.GroupingSets(expressions=sets), exp.alias_(value, SET, quoted=True, copy=False)

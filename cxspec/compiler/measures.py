@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.grouping import PERIOD, expanded
+from cxspec.compiler.grouping import PERIOD, dim_column, expanded, grouping_sets, native_sets, unexpanded
 from cxspec.compiler.plan import MetricPlan, ScanPlan, conjuncts
 from cxspec.compiler.sqlkit import (
     INTEGER_RANGES,
@@ -195,13 +195,16 @@ class TwoLevel:
 
     def two_level(self, scan: ScanPlan, number: int, rows: exp.Table, sets=None) -> list[exp.Select]:
         branches = []
+        self.pivot_native = self.native(scan)
         chunks = scan.predicate_chunks()
         chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
         tables = []
         for c, chunk in enumerate(chunks):
             suffix = f"_{c + 1}" if len(chunks) > 1 else ""
             table = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
-            if sets is not None:  # the first level once per grouping set: small
+            if sets is not None and self.native(scan):  # grouped per set in the pivot
+                table = self.cte(f"lvl1x_{number}_{scan.source.id}{suffix}", unexpanded(self.plan, table))
+            elif sets is not None:  # the first level once per grouping set: small
                 table = self.cte(
                     f"lvl1x_{number}_{scan.source.id}{suffix}", expanded(self.plan, scan.source, table, sets)
                 )
@@ -221,6 +224,16 @@ class TwoLevel:
                     picked.append(self.picked_rows(plan, table, named=not picked))
             branches.append(self.pivot_branch(scan, plans[0], picked))
         return branches
+
+    def native(self, scan: ScanPlan) -> bool:
+        return bool(self.plan.sets) and native_sets(self.plan, scan.source, self.dialect)
+
+    def picked_groups(self) -> list[exp.Column]:
+        """The group columns a picked row carries: no `__set` where the pivot's GROUPING SETS
+        make it (`self.pivot_native`, set per scan by two_level)."""
+        if getattr(self, "pivot_native", False):
+            return [col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions]]
+        return self.group_columns()
 
     def first_level(self, scan: ScanPlan, chunk: list[int], rows: exp.Table) -> exp.Select:
         """GROUP BY period, dimensions, the filter columns and the 0/1 flags of the other
@@ -296,7 +309,7 @@ class TwoLevel:
 
         columns = [
             named_as(label, "metric"),
-            *self.group_columns(),
+            *self.picked_groups(),
             *[
                 named_as(measure(f"__m{plan.measure_index[name]}"), f"__x_{name}")
                 for name in sorted(plan.measure_index)
@@ -324,10 +337,15 @@ class TwoLevel:
                 aggregate_ = exp.Coalesce(this=aggregate_, expressions=[num(0)])
             aggregates.append(exp.alias_(aggregate_, f"__a_{name}", quoted=True, copy=False))
         aggregates.append(exp.alias_(exp.Sum(this=col("__rows")), "__rows", quoted=True, copy=False))
+        groups = [k.copy() for k in keys]
+        if self.native(scan):  # GROUPING SETS: `__set` from GROUPING(), not a grouped column
+            sets, set_value = grouping_sets(self.plan, scan.source)
+            keys = [*keys[:-1], set_value]
+            groups = [col("metric"), col(PERIOD), sets]
         inner = (
             exp.select(*keys, *aggregates)
             .from_(exp.alias_(exp.Subquery(this=union), "p", table=True, copy=False), copy=False)
-            .group_by(*[k.copy() for k in keys], copy=False)
+            .group_by(*groups, copy=False)
         )
         access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))
         result = with_empty_value(plan, plan.type.result(plan.metric, access, self.context(scan)))
