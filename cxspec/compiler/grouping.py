@@ -6,8 +6,10 @@ grouping set (`sets_*`), each naming the set's bitmask (`__set`: bit i for the p
 dimension) and whether each dimension is kept (`__in<i>`). A dimension outside a set is NULL
 there, so a NULL region inside the region set (a real group) is never confused with the total:
 `__set` tells them apart. Metrics that need the rows (percentiles, spines) join the rows with
-the sets the same way. This works alike on every engine (no GROUPING SETS, which SQLite lacks)
-and costs one aggregation pass over the rows whatever the number of segments."""
+the sets the same way. This works alike on every engine and costs one aggregation pass over the
+rows whatever the number of segments. On an engine with GROUPING SETS (not SQLite) the
+measures' second level groups the first level per set itself instead of the join (fewer rows
+to sum: `native_sets`, `grouping_sets`), `__set` computed from GROUPING()."""
 
 from __future__ import annotations
 
