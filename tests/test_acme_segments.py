@@ -188,8 +188,6 @@ def test_a_lookup_column_is_checked_in_the_looked_up_source(tmp_path, run_main):
     assert "region" in out + err  # the hint lists customers' columns
 
 
-
-
 @pytest.fixture(params=["duckdb", "sqlite", "postgres"])
 def stored_acme(request, tmp_path):
     """acme run on each engine (results kept, so that issue states are kept too)."""
@@ -229,7 +227,21 @@ def test_the_run_routes_emea_to_its_owner(stored_acme):
     z = (p2 - p1) / math.hypot(math.sqrt(p1 * (1 - p1) / len(rest)), math.sqrt(p2 * (1 - p2) / len(emea)))
     assert below[0].previous == pytest.approx(100 * p1, abs=1e-9)
     assert below[0].p_value == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-6)
+    # the league's index is scored like the stored scores: the total's, scored so, is the stored one
+    from cxspec.reports.segments import main_pyramid, pyramid_score
+
+    project = stored.project
+    totals = {r.metric: r for r in stored.results if not r.dimensions and r.period == HEADLINE}
+    stored_index = next(
+        s for s in stored.scores if s.node == "cx-index" and s.period == HEADLINE and not s.dimensions
+    )
+    got = pyramid_score(project, default_registry(), main_pyramid(project), totals)
+    assert got == (
+        pytest.approx(stored_index.score, abs=1e-9),
+        pytest.approx(stored_index.coverage, abs=1e-9),
+    )
     league = {e.label: e for e in model.segments}
+    assert all(e.index is not None and 0 < e.coverage <= 1 for e in league.values())
     assert set(league) == {"region=EMEA", "region=Americas", "region=APAC"}
     assert "phone_support_csat" in league["region=EMEA"].red and league["region=EMEA"].owner == "emea-cx"
     assert "phone_support_csat" not in league["region=Americas"].red
@@ -246,7 +258,9 @@ def test_report_segment_command(tmp_path, run_main):
 
     url = f"duckdb:///{tmp_path / 'results.duckdb'}"
     run_project(load_project(ACME), default_registry(), url, start=FROM)
-    code, out, _ = run_main("report", str(ACME), "--warehouse", url, "--segment", "region=EMEA", "--format", "md")
+    code, out, _ = run_main(
+        "report", str(ACME), "--warehouse", url, "--segment", "region=EMEA", "--format", "md"
+    )
     assert code == 0 and "*Segment region=EMEA (owner emea-cx): only its rows*" in out
     assert "Phone support CSAT (region=EMEA) is" in out
     code, out, err = run_main("report", str(ACME), "--warehouse", url, "--segment", "region=Mars")

@@ -176,3 +176,30 @@ def test_layout_2_is_upgraded_with_the_watermarks_table(make_project, tmp_path):
     assert con.execute('SELECT "version" FROM "cxspec_layout"').fetchall() == [(4,)]
     assert con.execute('SELECT count(*) FROM "cxspec_watermarks"').fetchone()[0] > 0
     con.close()
+
+
+def test_a_metric_of_its_own_grain(make_project, tmp_path):
+    """A quarter metric in a month project: a late row in May recomputes the whole quarter."""
+    registry = default_registry()
+    specs = (
+        SPECS.replace("FORMAT", "csv")
+        + "  - {id: avg_q, type: mean, source: r, column: score, grain: quarter}\n"
+    )
+    roots = {}
+    for name in ("inc", "full"):
+        config = f"version: 1\nproject: {name}\ngrain: month\n"
+        roots[name] = make_project({"specs/s.yaml": specs}, config=config, name=f"grain_{name}")
+    rows = responses(21, dt.datetime(2025, 1, 1), 240, 400)
+    subs = subscriptions(2, 40)
+    write(roots["inc"], rows, subs)
+    inc_url, full_url = f"duckdb:///{tmp_path}/gi.duckdb", f"duckdb:///{tmp_path}/gf.duckdb"
+    run_project(load_project(roots["inc"]), registry, inc_url, as_of=AS_OF, incremental=True)
+    rows2 = [*rows, {"id": 50_000, "t": "2025-05-20T10:00:00Z", "score": 1}]
+    write(roots["inc"], rows2, subs)
+    write(roots["full"], rows2, subs)
+    inc = run_project(load_project(roots["inc"]), registry, inc_url, as_of=AS_OF, incremental=True)
+    full = run_project(load_project(roots["full"]), registry, full_url, as_of=AS_OF)
+    assert inc.incremental.startswith("the month periods 2025-05-01 ("), inc.incremental
+    same(stored_rows(inc)[0], stored_rows(full)[0])
+    q2 = [r["score"] for r in rows2 if "2025-04" <= utc(r["t"]).strftime("%Y-%m") <= "2025-06"]
+    assert stored_rows(inc)[0][("avg_q", "2025-04-01", "{}")][0] == pytest.approx(sum(q2) / len(q2))

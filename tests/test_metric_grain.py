@@ -172,6 +172,9 @@ def test_quarterly_nps_over_monthly_data_and_a_pyramid_mixing_grains(make_projec
     code, out, err = run_main("report", str(root), "--as-of", "2026-01-15")
     assert code == 0, err
     assert "(quarter 2025 Q3)" in out
+    code, out, err = run_main("report", str(root), "--format", "md", "--as-of", "2026-01-15")
+    assert code == 0, err
+    assert "| nps_q (quarter 2025 Q3) |" in out
     # September's report takes the third quarter, August's the second
     for month, quarter in (("2025-09-01", "2025-07-01"), ("2025-08-01", "2025-04-01")):
         code, out, err = run_main("report", str(root), "--format", "json", "--period", month)
@@ -231,3 +234,21 @@ def test_segments_are_judged_on_their_own_periods(make_project):
     found = detect_all(project, default_registry(), results, "2025-11-01")
     about = {(i.kind, i.metric, i.period, tuple(i.dimensions.items())) for i in found if i.metric == "nps_q"}
     assert about == {("goal_red", "nps_q", "2025-07-01", (("region", "EMEA"),))}
+
+
+def test_a_rerun_of_one_month_rescores_the_months_its_quarter_stands_for(make_project, run_main):
+    data = rows()
+    root = make_project({"specs.yaml": specs(0), "data/r.csv": csv(data)}, config=CONFIG)
+    assert run_main("run", str(root), "--quiet")[0] == 0
+    # January's answers change; a run of February alone recomputes the whole first quarter
+    changed = [(i, d, 10 if d.month == 1 else n, c) for i, d, n, c in data]
+    (root / "data" / "r.csv").write_text(csv(changed), encoding="utf-8")
+    code, _, err = run_main("run", str(root), "--quiet", "--from", "2025-02-01", "--to", "2025-02-28")
+    assert code == 0, err
+    stored = stored_results(load_project(root), default_registry())
+    first = nps([n for _, d, n, _ in changed if d.month <= 3])
+    assert {r.period: r.value for r in stored.results if r.metric == "nps_q"}["2025-01-01"] == pytest.approx(first)
+    monthly_csat = {m: csat(v) for m, v in grouped(changed, month_of, 3).items()}
+    index = {s.period: s.score for s in stored.scores if s.node == "cx-index"}
+    for month in ("2025-03-01", "2025-04-01", "2025-05-01"):  # stored before, rescored now
+        assert index[month] == pytest.approx((2 * (first + 100) / 2 + monthly_csat[month]) / 3), month

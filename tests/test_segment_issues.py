@@ -5,6 +5,7 @@ computed here from the raw scores, in plain Python."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from types import SimpleNamespace
@@ -203,7 +204,19 @@ def test_a_segments_issue_is_sent_to_its_owner(make_project, run_main, monkeypat
             ("goal_red", {"region": "EMEA"}, "emea-cx")
         ]
         assert all(i["dimensions"] == {"region": "EMEA"} and i["owner"] == "emea-cx" for i in sent)
+        # the metric's owner is told as well (PRODUCT.md, Segments), in the one webhook message
+        assert all(i["also_owner"] == "care" for i in sent)
+        assert len(hook.bodies) == 1
         red = next(i for i in sent if i["kind"] == "goal_red")
         assert red["message"].startswith(f"Average score (region=EMEA) is {emea:.2f} in 2026-02-01, red")
+        # and `cxspec issues --owner` lists the segment's issues for both owners, none for others
+        for owner, expected in (
+            ("emea-cx", {i["id"] for i in sent}),
+            ("care", {i["id"] for i in sent}),
+            ("x", set()),
+        ):
+            code, out, err = run_main("issues", "list", str(root), "--owner", owner, "--format", "json")
+            assert code == 0, err
+            assert {i["id"] for i in json.loads(out)["issues"]} == expected, owner
     finally:
         hook.close()

@@ -66,7 +66,7 @@ def list_command(project, status, owner, fmt, warehouse):
     loaded, connection = _connect(project, warehouse)
     with connection:
         records = read_issues(connection, loaded.config.project)
-    click.echo(RENDERERS[fmt](select(records, status, owner)), nl=False)
+    click.echo(RENDERERS[fmt](select(records, status, owner, loaded)), nl=False)
 
 
 def _action(action: str):

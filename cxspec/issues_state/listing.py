@@ -6,19 +6,25 @@ import json
 
 from cxspec.issues_state.machine import IssueRecord
 from cxspec.markdown_text import md_text
+from cxspec.runs.segment_owners import copied_owner
 from cxspec.terminal_text import shown
 
 STATUS_ORDER = {"open": 0, "acknowledged": 1, "resolved": 2}
 COLUMNS = ("id", "status", "kind", "metric", "owner", "since", "periods", "reopened", "latest note")
 
 
-def select(records: dict[str, IssueRecord], status: str, owner: str | None) -> list[IssueRecord]:
-    """The records asked for: open first, then acknowledged, then resolved; by id within."""
-    chosen = [
-        r
-        for r in records.values()
-        if (status == "all" or r.status == status) and (owner is None or r.owner == owner)
-    ]
+def select(
+    records: dict[str, IssueRecord], status: str, owner: str | None, project=None
+) -> list[IssueRecord]:
+    """The records asked for: open first, then acknowledged, then resolved; by id within. An
+    owner's issues include a held segment's issues of the metrics it owns (told as well)."""
+
+    def owned(r: IssueRecord) -> bool:
+        if owner is None or r.owner == owner:
+            return True
+        return project is not None and copied_owner(project, r.metric, r.dimensions, r.owner) == owner
+
+    chosen = [r for r in records.values() if (status == "all" or r.status == status) and owned(r)]
     return sorted(chosen, key=lambda r: (STATUS_ORDER.get(r.status, 3), r.id))
 
 

@@ -31,10 +31,11 @@ STALE_SECONDS = 600
 _LOCK = "outbox"
 
 
-def payload(transition) -> dict:
-    """An issue as the webhook body lists it (docs/closing-the-loop.md)."""
+def payload(transition, also: str | None = None) -> dict:
+    """An issue as the webhook body lists it (docs/closing-the-loop.md); `also_owner` names the
+    metric's owner, told of a held segment's issue as well."""
     record = transition.record
-    return {
+    body = {
         "id": record.id,
         "kind": record.kind,
         "status": record.status,
@@ -45,6 +46,9 @@ def payload(transition) -> dict:
         "period": transition.period,
         "message": record.message,
     }
+    if also:
+        body["also_owner"] = also
+    return body
 
 
 def delivery_id(issue_id: str, transition: str, period: str, target: str) -> str:
@@ -52,16 +56,22 @@ def delivery_id(issue_id: str, transition: str, period: str, target: str) -> str
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
 
-def enqueue(warehouse, project_id: str, transitions, targets, at: str) -> int:
+def enqueue(warehouse, project_id: str, transitions, targets, at: str, copied=None) -> int:
     """Add a pending delivery per transition and target that asks for it, once (inside the
-    caller's transaction). Returns how many were added."""
+    caller's transaction). `copied(record)` names an owner told as well (a held segment's
+    issue is told to the metric's owner too): an email target writes to both owners, a webhook
+    gets one message naming both. Returns how many were added."""
     ensure_table(warehouse, OUTBOX, OUTBOX_COLUMNS, OUTBOX_KEY)
     wanted = {}
     for transition in transitions:
+        record, also = transition.record, copied(transition.record) if copied else None
         for target in targets:
             if transition.kind in target.on:
-                key = delivery_id(transition.record.id, transition.kind, transition.period, target.key)
-                wanted[key] = (transition, target)
+                key = delivery_id(record.id, transition.kind, transition.period, target.key)
+                wanted[key] = (transition, target, record.owner, also)
+                if also and target.type == "email":  # the copy is keyed by its owner too
+                    copy = delivery_id(record.id, transition.kind, transition.period, f"{target.key}:{also}")
+                    wanted[copy] = (transition, target, also, also)
     if not wanted:
         return 0
     query = exp.select(col("id")).from_(table(OUTBOX)).where(mine(project_id, sorted(wanted)))
@@ -69,10 +79,11 @@ def enqueue(warehouse, project_id: str, transitions, targets, at: str) -> int:
     known = {r[0] for r in rows}
     new = [
         (
-            project_id, key, t.record.id, t.kind, t.period, target.key, t.record.owner,
-            json.dumps(payload(t), sort_keys=True, ensure_ascii=False), "pending", 0, None, at, None, None, None,
+            project_id, key, t.record.id, t.kind, t.period, target.key, owner,
+            json.dumps(payload(t, also), sort_keys=True, ensure_ascii=False),
+            "pending", 0, None, at, None, None, None,
         )  # fmt: skip
-        for key, (t, target) in sorted(wanted.items())
+        for key, (t, target, owner, also) in sorted(wanted.items())
         if key not in known
     ]
     if new:

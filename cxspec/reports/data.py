@@ -143,7 +143,7 @@ def build_model(
         failed=[f.as_dict() for f in stored.failures],
         left_out={s: found.as_dict() for s, found in sorted(stored.left_out.items()) if found.reported},
         segment=dict(segment) if segment else None,
-        segments=league(project, stored.results, every_score, found, latest),
+        segments=league(project, stored.results, every_score, found, latest, registry),
     )
 
 

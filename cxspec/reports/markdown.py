@@ -7,6 +7,7 @@ stays text in the rendered page (cxspec/markdown_text.py).
 from __future__ import annotations
 
 from cxspec.display import format_count, format_margin, format_score, format_value
+from cxspec.grains import grain_note
 from cxspec.issues_state.benchmarks import gap_lines
 from cxspec.issues_state.initiatives import impact_text
 from cxspec.issues_state.report_states import state_line
@@ -136,7 +137,8 @@ def render(report: Report | dict) -> str:
         moe = format_margin(metric.display, point.moe) if point else ""
         n = format_count(point.n) if point and point.n is not None else ""
         lines.append(
-            f"| {md_text(metric.name)} | {_value(metric)} | {md_text(moe)} | {n} | {_goal(metric)} | "
+            f"| {md_text(metric.name + grain_note(metric, project.grain))} | {_value(metric)} | "
+            f"{md_text(moe)} | {n} | {_goal(metric)} | "
             f"{_STATUS.get(metric.status, '')} | {md_text(metric.owner)} |"
         )
     hashes = ", ".join(project.spec_hashes)

@@ -117,7 +117,8 @@ def _league(report: Report, paint) -> list[str]:
         score = f"{entry.index:5.1f}" if entry.index is not None else "    –"
         red = red_names(report, entry)
         red = paint(f"red: {shown(red)}", "31") if red else "no metric in red"
-        out.append(f"  {shown(entry.label)[:28]:<28} {score} {trend(entry.index, entry.previous, paint):<8}  {red}")
+        cov = f"cov {entry.coverage * 100:3.0f}%" if entry.coverage is not None else "        "
+        out.append(f"  {shown(entry.label)[:28]:<28} {score} {trend(entry.index, entry.previous, paint):<8} {cov}  {red}")
     out.append("  (cxspec report --segment DIMENSION=VALUE for one segment's scorecard)")
     out.append("")
     return out

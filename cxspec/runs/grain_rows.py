@@ -1,19 +1,20 @@
 """A run's metrics at their own grains (`grain:` on a metric; cxspec/grains.py).
 
 The metrics of each grain are compiled and run as one request of that grain: a source read
-by metrics of two grains is read once per grain (figures in benchmarks/README.md, "Grain per
-metric"). Pyramids score each period of the project's grain from each leaf's period that
+by metrics of two grains is read once per grain. Pyramids score each period of the project's grain from each leaf's period that
 stands for it (`leaf_period`): the period map below joins stored rows to those periods.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.grains import by_grain, leaf_period, metric_grains, period_start
+from cxspec.periods import period_end
 from cxspec.runs.static import static_table
 
 GRAIN_MAP = {"grain": "VARCHAR", "leaf_period": "DATE", "period": "DATE"}
@@ -36,10 +37,12 @@ def compute_by_grain(compute, warehouse, project, request, registry, **options) 
     return results
 
 
-def score_periods(project, results) -> list[str]:
+def score_periods(project, results, stored=None) -> list[str]:
     """The periods of the project's grain a run scores pyramids for: those it computed at the
-    project's grain; when it computed none (every metric has a coarser grain of its own), the
-    last one of each coarser period it computed."""
+    project's grain, and those stored (`stored`: asked periods → the ones holding results)
+    that a coarser period it computed stands for (a rerun of the first quarter rescores
+    March, April and May). When it computed none at the project's grain (every metric has a
+    coarser grain of its own), the last one of each coarser period it computed."""
     grains = metric_grains(project)
     project_grain = project.config.grain
     own, coarse = set(), set()
@@ -49,17 +52,28 @@ def score_periods(project, results) -> list[str]:
             own.add(result.period)
         else:
             coarse.add((result.period, grain))
-    if own:
-        return sorted(own)
-    return sorted({last_period_within(period, grain, project_grain) for period, grain in coarse})
+    if not own:
+        return sorted({last_period_within(period, grain, project_grain) for period, grain in coarse})
+    standing = {p for period, grain in coarse for p in standing_for(period, grain, project_grain)} - own
+    if standing and stored is not None:
+        own |= stored(sorted(standing))
+    return sorted(own)
+
+
+def standing_for(period: str, grain: str, project_grain: str) -> list[str]:
+    """The periods of `project_grain` that the period of `grain` starting on `period` stands
+    for (leaf_period): from its last one to the one before the next period's last."""
+    first = last_period_within(period, grain, project_grain)
+    stop = last_period_within(period_end(period, grain).isoformat(), grain, project_grain)
+    found = []
+    while first < stop:
+        found.append(first)
+        first = period_end(first, project_grain).isoformat()
+    return found
 
 
 def last_period_within(period: str, grain: str, project_grain: str) -> str:
     """The last period of `project_grain` inside the period of `grain` that starts on `period`."""
-    import datetime as dt
-
-    from cxspec.periods import period_end
-
     return period_start(period_end(period, grain) - dt.timedelta(days=1), project_grain).isoformat()
 
 

@@ -30,7 +30,7 @@ from cxspec.issues_state.ids import id_of
 from cxspec.metric_type import Statistic
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
-from cxspec.runs.segment_owners import segment_label, segment_owner
+from cxspec.runs.segment_owners import segment_label, segment_owner, total_owner
 from cxspec.runs.stats import welch_t_test, z_test
 
 #: Kinds in the order issues are listed (within a severity).
@@ -261,13 +261,7 @@ class _Detector:
     def _issue(self, kind: str, metric, message: str, *, severity: str | None = None, **fields) -> Issue:
         touchpoint = self.project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
         journey = self._journey(touchpoint)
-        owner = (
-            self.segment_owner
-            or metric.owner
-            or (touchpoint and touchpoint.owner)
-            or (journey and journey.owner)
-            or None
-        )
+        owner = self.segment_owner or total_owner(self.project, metric)
         return Issue(
             kind=kind,
             period=self.period,

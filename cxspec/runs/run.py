@@ -167,7 +167,13 @@ def transitions_to_outbox(project, at: str):
     found = targets(project)
     if not found:
         return None
-    return lambda warehouse, transitions: enqueue(warehouse, project.config.project, transitions, found, at)
+    from cxspec.runs.segment_owners import copied_owner
+
+    def copied(record):  # a held segment's issue is told to the metric's owner as well
+        return copied_owner(project, record.metric, record.dimensions, record.owner)
+
+    project_id = project.config.project
+    return lambda warehouse, transitions: enqueue(warehouse, project_id, transitions, found, at, copied)
 
 
 def _check_finite(results) -> None:

@@ -142,7 +142,7 @@ def store(
         ) if any(g.segments for g in project.goals.values()) else None  # fmt: skip
         insert = _insert_results(project, info, definitions, overrides)
         warehouse.execute_statement(insert.sql(dialect=dialect))
-        periods = score_periods(project, results)
+        periods = score_periods(project, results, lambda asked: _stored_periods(warehouse, info, asked))
         scored = exp.and_(
             exp.EQ(this=col("project"), expression=text(info.project)),
             exp.EQ(this=col("grain"), expression=text(info.grain)),
@@ -150,6 +150,24 @@ def store(
         )
         warehouse.execute_statement(exp.delete(_table(SCORES), where=scored).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info, periods).sql(dialect=dialect))
+
+
+def _stored_periods(warehouse, info: RunInfo, asked: list[str]) -> set[str]:
+    """Which of the `asked` periods hold stored totals at the project's grain."""
+    query = (
+        exp.select(col("period"))
+        .distinct()
+        .from_(_table(RESULTS))
+        .where(
+            exp.and_(
+                exp.EQ(this=col("project"), expression=text(info.project)),
+                exp.EQ(this=col("grain"), expression=text(info.grain)),
+                exp.In(this=col("period"), expressions=[exp.cast(text(p), "DATE") for p in asked]),
+            )
+        )
+    )
+    _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
+    return {iso_day(r[0]) for r in rows}
 
 
 def _computed_periods(info: RunInfo, grains: list[str]) -> exp.Expression:

@@ -63,6 +63,8 @@ def build_files(project, registry, out_dir: Path, dialect: str) -> dict[str, str
         resources.files("cxspec_dbt").joinpath("assets/cxspec_value_between.sql").read_text(encoding="utf-8")
     )
     read_sources = {s for m in models for s in m.query.sources} | {s.id for s in semantic.sources}
+    # and the sources their lookup dimensions join (the row models read them too)
+    read_sources |= {d.lookup for s in list(read_sources) for d in project.sources[s].dimensions if d.lookup}
     sources = [project.sources[s] for s in sorted(read_sources)]
     files["models/sources.yml"] = HEADER + dump(
         sources_document(project, registry, sources, project.root, out_dir, dialect)

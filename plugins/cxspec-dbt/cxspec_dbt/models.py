@@ -58,7 +58,10 @@ def row_model_sql(project, source, dialect: str, registry) -> str:
         levels=[],
         outputs=[],
     )
-    generator = Generator(plan, DbtResolver(project, registry, dialect).resolve([source]))
+    # The source and the sources its lookup dimensions join (each once), as compile_request reads.
+    looked_up = {d.lookup: project.sources[d.lookup] for d in source.dimensions if d.lookup}
+    read = [source, *(looked_up[s] for s in sorted(looked_up) if s != source.id)]
+    generator = Generator(plan, DbtResolver(project, registry, dialect).resolve(read))
     select = generator.source_rows(ScanPlan(source, list(source.dimensions)))
     return select.sql(dialect=dialect, pretty=True) + "\n"
 

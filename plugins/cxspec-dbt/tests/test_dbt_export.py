@@ -69,7 +69,9 @@ def test_every_model_has_properties_and_every_source_is_declared(exported, proje
     # The package declares the sources its models read: every source a metric reads, and no
     # other (the relationship survey only feeds drivers analyses and links, which dbt has none of).
     read_by_metrics = {m.source for m in project.metrics.values() if m.source}
-    assert used == declared == {("cxspec_files", s) for s in read_by_metrics}
+    # and the sources their lookup dimensions join (acme: orders' region from customers)
+    looked_up = {d.lookup for s in read_by_metrics for d in project.sources[s].dimensions if d.lookup}
+    assert used == declared == {("cxspec_files", s) for s in read_by_metrics | looked_up}
     assert ("cxspec_files", "relationship_ratings") not in declared
     assert "relationship_ratings" in project.sources
     for source in load(package / "models/sources.yml")["sources"]:
