@@ -312,6 +312,8 @@ def bench_one(rows: int, count: int, repeats: int) -> dict:
             run(name)
             times[name].append(time.perf_counter() - started)
     con.close()
+    medians = ", ".join(f"{n} {statistics.median(t):.3f} s" for n, t in times.items())
+    print(f"  {rows:,} rows, {count} metrics: medians {medians}", flush=True)
     return {"rows": rows, "metrics": count, "times": times, "failed": failed}
 
 
