@@ -51,7 +51,7 @@ def test_unknown_key_suggests_the_field(make_project, validate):
 def test_unknown_key_without_a_near_miss_lists_the_allowed_keys(make_project, validate):
     root = make_project({"owners.yaml": "version: 1\nowners:\n  - id: a\n    zzz: 1\n"})
     d = only(validate(root), "CX101")
-    assert d.hint == "allowed here: description, email, github, id, kind, lint, name, parent"
+    assert d.hint == "allowed here: description, email, github, id, kind, lint, name, parent, segments"
 
 
 def test_unknown_section_suggests_the_section(make_project, validate):
