@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cxspec.model import GRAINS
-from cxspec.periods import period_end
+from cxspec.periods import period_end, period_start
 
 #: Grains whose periods are each a union of whole periods of the grain: a week is not a
 #: union of months, nor a month of weeks.
@@ -51,19 +51,6 @@ def by_grain(project, metric_ids=None) -> dict[str, list[str]]:
         groups.setdefault(grains[metric_id], []).append(metric_id)
     project_grain = project.config.grain
     return dict(sorted(groups.items(), key=lambda item: (item[0] != project_grain, GRAINS.index(item[0]))))
-
-
-def period_start(day: dt.date, grain: str) -> dt.date:
-    """The first day of the period at `grain` that holds `day` (weeks start on Monday)."""
-    if grain == "day":
-        return day
-    if grain == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    if grain == "quarter":
-        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    return dt.date(day.year, 1, 1)
 
 
 def leaf_period(period: str, project_grain: str, grain: str) -> str:

@@ -13,6 +13,20 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _DAYS = {"day": 1, "week": 7}
 
 
+def period_start(day: dt.date, grain: str) -> dt.date:
+    """The first day of the period at `grain` that holds `day` (UTC calendar; ISO weeks, from
+    Monday), as the engines compute it."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return dt.date(day.year, 1, 1)
+
+
 def period_end(period: str, grain: str) -> dt.date:
     """The first day after the period that starts on `period` (ISO date) at `grain`."""
     start = dt.date.fromisoformat(period[:10])

@@ -13,7 +13,8 @@ from timed_data import SPECS, csv_text, expected, responses, subscriptions, utc
 
 from cxspec import load_project
 from cxspec.compiler.plan import Request
-from cxspec.compiler.time_bounds import instants, period_first, raw_bounds
+from cxspec.compiler.time_bounds import instants, raw_bounds
+from cxspec.periods import period_start
 from cxspec.query import compile_for, compute, connect
 from cxspec.registry import default_registry
 
@@ -102,7 +103,7 @@ def test_bounds_are_on_the_raw_column():
         dt.date(2025, 12, 29),
         dt.date(2026, 1, 5),
     )
-    assert period_first(dt.date(2026, 8, 31), "quarter") == dt.date(2026, 7, 1)
+    assert period_start(dt.date(2026, 8, 31), "quarter") == dt.date(2026, 7, 1)
 
 
 def test_parquet_row_groups_are_skipped(make_project):

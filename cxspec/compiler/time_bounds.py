@@ -19,7 +19,7 @@ import datetime as dt
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
-from cxspec.periods import period_end
+from cxspec.periods import period_end, period_start
 
 _NAIVE = (
     "TIMESTAMP",
@@ -32,23 +32,10 @@ _NAIVE = (
 _ZONED = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ")
 
 
-def period_first(day: dt.date, grain: str) -> dt.date:
-    """The first day of the period (UTC calendar) holding `day`, as the engines compute it."""
-    if grain == "day":
-        return day
-    if grain == "week":  # ISO weeks, from Monday
-        return day - dt.timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    if grain == "quarter":
-        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    return dt.date(day.year, 1, 1)
-
-
 def instants(start: dt.date | None, end: dt.date | None, grain: str) -> tuple[dt.date | None, dt.date | None]:
     """The first instant (midnight UTC of a day) of a range of periods, and the first after it."""
-    first = period_first(start, grain) if start else None
-    after = period_end(period_first(end, grain).isoformat(), grain) if end else None
+    first = period_start(start, grain) if start else None
+    after = period_end(period_start(end, grain).isoformat(), grain) if end else None
     return first, after
 
 

@@ -1,8 +1,9 @@
 """A run's metrics at their own grains (`grain:` on a metric; cxspec/grains.py).
 
 The metrics of each grain are compiled and run as one request of that grain: a source read
-by metrics of two grains is read once per grain. Pyramids score each period of the project's grain from each leaf's period that
-stands for it (`leaf_period`): the period map below joins stored rows to those periods.
+by metrics of two grains is read once per grain. Pyramids score each period of the project's
+grain from each leaf's period that stands for it (`leaf_period`): the period map below joins
+stored rows to those periods.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import replace
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
-from cxspec.grains import by_grain, leaf_period, metric_grains, period_start
-from cxspec.periods import period_end
+from cxspec.grains import by_grain, leaf_period, metric_grains
+from cxspec.periods import period_end, period_start
 from cxspec.runs.static import static_table
 
 GRAIN_MAP = {"grain": "VARCHAR", "leaf_period": "DATE", "period": "DATE"}

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import col, num, text
-from cxspec.compiler.time_bounds import literal, period_first
-from cxspec.periods import period_end
+from cxspec.compiler.time_bounds import literal
+from cxspec.drivers.rows import deduplicated
+from cxspec.periods import period_end, period_start
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.runs.layout import create_table, existing_columns, table
@@ -75,29 +75,6 @@ def _columns(source) -> list[str]:
     return columns
 
 
-def _rows(source, resolution, dialect: str) -> exp.Select:
-    """The source's rows as the compiler reads them: its filter, then one row per key."""
-    inner = exp.select("*").from_(exp.alias_(resolution.relation(source), "s", table=True, copy=False))
-    if source.filter:
-        inner = inner.where(quoted_fragment(source.filter, dialect), copy=False)
-    if not source.key:
-        return inner
-    order = col(source.time) if source.time else col(source.key)
-    row_number = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[col(source.key)],
-        order=exp.Order(
-            expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
-        ),
-    )
-    inner = inner.select(exp.alias_(row_number, "__row", quoted=True, copy=False), copy=False)
-    return (
-        exp.select("*")
-        .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True, copy=False), copy=False)
-        .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
-    )
-
-
 def read_figures(
     warehouse, project, registry, as_of: dt.datetime | None, stored: Figures | None = None
 ) -> Figures:
@@ -119,7 +96,7 @@ def read_figures(
             if as_of is not None:
                 limit = dialects.utc_timestamp(text(as_of.isoformat(sep=" ", timespec="seconds")), dialect)
                 conditions.append(exp.LTE(this=moment.copy(), expression=limit))
-            rows = exp.alias_(exp.Subquery(this=_rows(source, resolution, dialect)), "r", table=True)
+            rows = exp.alias_(exp.Subquery(this=deduplicated(source, resolution, dialect)), "r", table=True)
             mine = {k[2]: v for k, v in (stored or {}).items() if k[:2] == (source.id, column)}
             boundary = None
             if mine and not source.key and not source.time_format:
@@ -214,7 +191,7 @@ def _in_ranges(ranges, grain: str) -> exp.Expression | None:
     parts = []
     for first, last in ranges:
         low = exp.GTE(
-            this=col("period"), expression=exp.cast(text(period_first(first, grain).isoformat()), "DATE")
+            this=col("period"), expression=exp.cast(text(period_start(first, grain).isoformat()), "DATE")
         )
         if last is None:
             parts.append(low)
@@ -259,7 +236,7 @@ def _covered(period: str, ranges, grain: str) -> bool:
     if not ranges:
         return True
     for first, last in ranges:
-        if period >= period_first(first, grain).isoformat() and (last is None or period <= last.isoformat()):
+        if period >= period_start(first, grain).isoformat() and (last is None or period <= last.isoformat()):
             return True
     return False
 
