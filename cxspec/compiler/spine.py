@@ -9,7 +9,7 @@ from sqlglot import exp
 from cxspec.compiler import dialects
 from cxspec.compiler.grouping import END, PERIOD, SET, dim_column
 from cxspec.compiler.plan import ScanPlan
-from cxspec.compiler.sqlkit import bigint, case_when, col, double, num, text
+from cxspec.compiler.sqlkit import case_when, col, num, result_columns, text
 from cxspec.metric_type import SpineAccess
 
 
@@ -95,15 +95,7 @@ def spine_branches(self, scan: ScanPlan, number: int, rows: exp.Table) -> list[e
                     for d in self.plan.dimensions
                 ],
                 *([exp.alias_(col(SET, "r"), SET, quoted=True, copy=False)] if self.plan.sets else []),
-                exp.alias_(double(result.value), "value", quoted=True, copy=False),
-                exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
-                exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
-                exp.alias_(
-                    double(result.moe if result.moe is not None else exp.Null()),
-                    "moe",
-                    quoted=True,
-                    copy=False,
-                ),
+                *result_columns(result),
             )
             .from_(exp.alias_(spine.copy(), "sp", table=True, copy=False), copy=False)
             .join(exp.alias_(rows.copy(), "r", table=True, copy=False), join_type="cross", copy=False)

@@ -34,6 +34,7 @@ from cxspec.compiler.sqlkit import (
     num,
     numeric_kind,
     paren,
+    result_columns,
     sub,
     text,
     typed_number,
@@ -312,15 +313,7 @@ class Generator(TwoLevel):
         select = exp.select(
             exp.alias_(label, "metric", quoted=True, copy=False),
             *self.group_columns(),
-            exp.alias_(double(result.value), "value", quoted=True, copy=False),
-            exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
-            exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
-            exp.alias_(
-                double(result.moe if result.moe is not None else exp.Null()),
-                "moe",
-                quoted=True,
-                copy=False,
-            ),
+            *result_columns(result),
         ).from_(table.copy() if grouped else table, copy=False)  # a subquery is used once: no copy
         return select.group_by(*self.group_columns(), copy=False) if grouped else select
 

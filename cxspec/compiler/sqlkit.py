@@ -59,6 +59,17 @@ def bigint(e: exp.Expression) -> exp.Expression:
     return _cast(e, exp.DataType.Type.BIGINT)
 
 
+def result_columns(result) -> list[exp.Expression]:
+    """A metric's `value`, `n`, `invalid` and `moe` columns (a MetricSql), typed alike everywhere."""
+    moe = result.moe if result.moe is not None else exp.Null()
+    return [
+        exp.alias_(double(result.value), "value", quoted=True, copy=False),
+        exp.alias_(bigint(result.n), "n", quoted=True, copy=False),
+        exp.alias_(bigint(result.invalid), "invalid", quoted=True, copy=False),
+        exp.alias_(double(moe), "moe", quoted=True, copy=False),
+    ]
+
+
 def paren(e: exp.Expression) -> exp.Expression:
     atomic = isinstance(e, (exp.Column, exp.Literal, exp.Paren, exp.Case, exp.Cast)) or (
         isinstance(e, exp.Func) and not isinstance(e, (exp.Binary, exp.Unary))
