@@ -195,14 +195,14 @@ class TwoLevel:
 
     def two_level(self, scan: ScanPlan, number: int, rows: exp.Table, sets=None) -> list[exp.Select]:
         branches = []
-        self.pivot_native = self.native(scan)
+        native = self.native(scan)
         chunks = scan.predicate_chunks()
         chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
         tables = []
         for c, chunk in enumerate(chunks):
             suffix = f"_{c + 1}" if len(chunks) > 1 else ""
             table = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
-            if sets is not None and self.native(scan):  # grouped per set in the pivot
+            if sets is not None and native:  # grouped per set in the pivot
                 table = self.cte(f"lvl1x_{number}_{scan.source.id}{suffix}", unexpanded(self.plan, table))
             elif sets is not None:  # the first level once per grouping set: small
                 table = self.cte(
@@ -216,22 +216,22 @@ class TwoLevel:
             picked: list[exp.Select] = []
             merged: set[int] = set()
             for column, keyed in keyed_groups(plans):
-                picked.append(self.picked_by_value(keyed, column, tables[0], named=not picked))
+                picked.append(self.picked_by_value(keyed, column, tables[0], named=not picked, native=native))
                 merged |= {id(plan) for _, plan in keyed}
             for plan in plans:
                 if id(plan) not in merged:
                     table = tables[chunk_of.get(plan.predicate_index, 0)]
-                    picked.append(self.picked_rows(plan, table, named=not picked))
+                    picked.append(self.picked_rows(plan, table, named=not picked, native=native))
             branches.append(self.pivot_branch(scan, plans[0], picked))
         return branches
 
     def native(self, scan: ScanPlan) -> bool:
         return bool(self.plan.sets) and native_sets(self.plan, scan.source, self.dialect)
 
-    def picked_groups(self) -> list[exp.Column]:
+    def picked_groups(self, native: bool) -> list[exp.Column]:
         """The group columns a picked row carries: no `__set` where the pivot's GROUPING SETS
-        make it (`self.pivot_native`, set per scan by two_level)."""
-        if getattr(self, "pivot_native", False):
+        make it (`native`: the scan's sets are the engine's, see `native`)."""
+        if native:
             return [col(PERIOD), *[col(dim_column(d)) for d in self.plan.dimensions]]
         return self.group_columns()
 
@@ -267,7 +267,7 @@ class TwoLevel:
         select = exp.select(*groups, *again, *named_flags, *aggregates).from_(rows.copy(), copy=False)
         return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
 
-    def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool) -> exp.Select:
+    def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool, native: bool) -> exp.Select:
         """The first-level rows of one metric (its filter on the small table), labelled with
         its id, with its measures under names local to the metric. Only the first of a UNION
         ALL names its columns (the others line up by position): less SQL to build and print."""
@@ -281,11 +281,11 @@ class TwoLevel:
         # A type with an empty value (counts: 0) keeps every group of the source, its
         # measures emptied where the filter does not match: periods without a match get 0.
         keep_all = matched is not None and plan.type.empty_value(plan.metric) is not None
-        select = self.picked(plan, text(plan.metric.id), table, named, matched if keep_all else None)
+        select = self.picked(plan, text(plan.metric.id), table, named, matched if keep_all else None, native)
         return select.where(matched, copy=False) if matched is not None and not keep_all else select
 
     def picked_by_value(
-        self, keyed: list[tuple[str, MetricPlan]], column: str, table: exp.Table, *, named: bool
+        self, keyed: list[tuple[str, MetricPlan]], column: str, table: exp.Table, *, named: bool, native: bool
     ) -> exp.Select:
         """The first-level rows of metrics picked by one value each of `column`, in one pass:
         labelled CASE column WHEN value THEN metric id …, where column IN (values)."""
@@ -293,10 +293,10 @@ class TwoLevel:
             this=col(column),
             ifs=[exp.If(this=text(value), true=text(plan.metric.id)) for value, plan in keyed],
         )
-        select = self.picked(keyed[0][1], label, table, named, None)
+        select = self.picked(keyed[0][1], label, table, named, None, native)
         return select.where(exp.In(this=col(column), expressions=[text(v) for v, _ in keyed]), copy=False)
 
-    def picked(self, plan: MetricPlan, label, table, named: bool, emptied) -> exp.Select:
+    def picked(self, plan: MetricPlan, label, table, named: bool, emptied, native: bool) -> exp.Select:
         """metric, period, dimensions, the measures and __rows of first-level rows (NULL
         measures and 0 rows where `emptied` does not hold, when given)."""
 
@@ -309,7 +309,7 @@ class TwoLevel:
 
         columns = [
             named_as(label, "metric"),
-            *self.picked_groups(),
+            *self.picked_groups(native),
             *[
                 named_as(measure(f"__m{plan.measure_index[name]}"), f"__x_{name}")
                 for name in sorted(plan.measure_index)
