@@ -225,7 +225,7 @@ class Generator(TwoLevel):
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
-        outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None)
+        outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None, source)
         values = [
             exp.alias_(
                 checked_value(name, scale, self.relations.column_type(source, name), numbers.get(name)),

@@ -70,7 +70,21 @@ ADDED = {SCORES: {"dimensions": "{}"}}
 def dimensions_key(dimensions: dict) -> str:
     if not dimensions:
         return "{}"  # a run's rows: no json.dumps per row
-    return json.dumps(dimensions, sort_keys=True, separators=(",", ":"), default=str)
+    items = tuple((k, v.__class__, v) for k, v in dimensions.items())  # 1 and True differ
+    try:
+        return _KEYS[items]
+    except KeyError:
+        key = json.dumps(dimensions, sort_keys=True, separators=(",", ":"), default=str)
+        if len(_KEYS) < 100_000:
+            _KEYS[items] = key
+        return key
+    except TypeError:  # a value that cannot be a dict key: not remembered
+        return json.dumps(dimensions, sort_keys=True, separators=(",", ":"), default=str)
+
+
+#: Each distinct segment's key, made once: a run with segments has a few hundred segments and
+#: a key per result row (170k rows in benchmarks/README.md, "Segments": 2 s of json.dumps).
+_KEYS: dict[tuple, str] = {}
 
 
 @dataclass
