@@ -5,6 +5,7 @@ index and its metrics in red in the headline period), for every format alike."""
 from __future__ import annotations
 
 from cxspec.grains import leaf_period, metric_grains
+from cxspec.model import segment_text
 from cxspec.reports.model import SegmentEntry
 from cxspec.runs.segment_owners import segment_label, segment_owner
 from cxspec.runs.store import dimensions_key
@@ -30,7 +31,7 @@ def in_scope(dimensions: dict | None, segment: dict | None) -> bool:
 
 
 def _text(segment: dict | None) -> dict:
-    return {k: (None if v is None else str(v)) for k, v in (segment or {}).items()}
+    return {k: segment_text(v) for k, v in (segment or {}).items()}
 
 
 def stored_segments(results) -> list[dict]:
