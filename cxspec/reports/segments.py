@@ -4,6 +4,8 @@ index and its metrics in red in the headline period), for every format alike."""
 
 from __future__ import annotations
 
+import re
+
 from cxspec.grains import leaf_period, metric_grains
 from cxspec.model import segment_text
 from cxspec.reports.model import SegmentEntry
@@ -13,16 +15,21 @@ from cxspec.runs.store import dimensions_key
 
 def parse_segment(values) -> dict:
     """`("region=EMEA",)` or `("region=EMEA,channel=phone",)` as {"region": "EMEA", …}; an
-    empty value (`region=`) is the segment of events without one (null). Raises ValueError."""
+    empty value (`region=`) is the segment of events without one (null); a value may hold `=`
+    and commas (`region=A,B`). Raises ValueError."""
     found: dict = {}
     for value in values:
-        for part in value.split(","):
+        for part in _COMMA.split(value):
             name, sep, text = part.partition("=")
             name = name.strip()
             if not sep or not name:
                 raise ValueError(f"{part!r} is not DIMENSION=VALUE (e.g. region=EMEA)")
             found[name] = text if text != "" else None
     return found
+
+
+#: A comma that starts the next DIMENSION=: one inside a value stays (`region=A,B`).
+_COMMA = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
 
 
 def in_scope(dimensions: dict | None, segment: dict | None) -> bool:
