@@ -11,6 +11,7 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.gcpause import without_gc
 from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
@@ -59,6 +60,7 @@ class Stored:
     incremental: str | None = None
 
 
+@without_gc
 def run_project(
     project,
     registry,
@@ -91,9 +93,11 @@ def run_project(
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
-        requests = [request] if plan is None or plan.full else [
-            replace(request, start=first, end=last) for first, last in plan.ranges
-        ]  # fmt: skip (segments and as_of as in the full request)
+        requests = (
+            [request]
+            if plan is None or plan.full
+            else [replace(request, start=first, end=last) for first, last in plan.ranges]
+        )  # fmt: skip (segments and as_of as in the full request)
         results = []
         for part in requests:
             results += compute_by_grain(
@@ -190,6 +194,7 @@ def _check_finite(results) -> None:
     check_finite(results, "nothing was stored")
 
 
+@without_gc
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(
