@@ -20,7 +20,7 @@ from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.grain_rows import compute_by_grain
-from cxspec.runs.incremental import describe, incremental_plan, record_watermark
+from cxspec.runs.incremental import Incremental, describe, record_watermark
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -89,10 +89,13 @@ def run_project(
         refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
             progress(f"checking {len(project.sources)} sources on {warehouse.name}")
-        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of)
+        # An incremental run's watermark check of the old periods is made in the data checks' scan.
+        watermark = Incremental(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
+        also = watermark.aggregates() if watermark is not None else None
+        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of, also)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
-        plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
+        plan = watermark.plan(left_out) if watermark is not None else None
         requests = (
             [request]
             if plan is None or plan.full
