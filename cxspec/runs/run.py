@@ -11,6 +11,7 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.gcpause import without_gc
 from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
@@ -59,6 +60,7 @@ class Stored:
     incremental: str | None = None
 
 
+@without_gc
 def run_project(
     project,
     registry,
@@ -199,6 +201,7 @@ def _check_finite(results) -> None:
     check_finite(results, "nothing was stored")
 
 
+@without_gc
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(
