@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -132,7 +133,10 @@ class DuckDBWarehouse(Warehouse):
         # One Arrow table scanned by an INSERT … SELECT: executemany inserts row by row, which
         # a large run cannot afford (figures in benchmarks/README.md, "Store").
         # Importing pyarrow (and pandas, which DuckDB loads) costs more than a few rows save.
-        if len(rows) < ARROW_FROM_ROWS:
+        # Once pyarrow is loaded (by a run's results) it pays from a few rows: a run with
+        # segments raised 1,171 issues, 1.7 s through executemany (benchmarks/README.md).
+        loaded = "pyarrow" in sys.modules and len(rows) >= ARROW_WHEN_LOADED
+        if len(rows) < ARROW_FROM_ROWS and not loaded:
             self.insert_batches(table, columns, rows, batch=ARROW_FROM_ROWS)
             return
         import pyarrow
@@ -172,6 +176,8 @@ def _batches(reader):
 
 #: From how many rows an Arrow table is faster than executemany (benchmarks/README.md, "Store").
 ARROW_FROM_ROWS = 2_000
+#: From how many rows, once pyarrow is imported anyway.
+ARROW_WHEN_LOADED = 20
 
 #: How long a run waits for another process to close a DuckDB file before giving up.
 LOCK_WAIT_SECONDS = 300
