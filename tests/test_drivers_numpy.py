@@ -251,3 +251,21 @@ def test_small_reads_keep_the_sql_aggregate(fixture_project):
         assert arrays.moment_rows(wh, query, compute.NUMPY_FROM_ROWS) is None
         assert arrays.moment_rows(wh, query, estimate) is not None
         assert arrays.moment_rows(wh, query, None) is None
+
+
+def test_r2_of_every_subset_is_plain_least_squares():
+    """subset_r2 sweeps the correlation matrix; here every subset is a least-squares fit."""
+    from cxspec.drivers.algebra import subset_r2
+    from tests.test_drivers import r2_of
+
+    rng = np.random.default_rng(7)
+    data = rng.normal(size=(300, 8))
+    data[:, 0] += data[:, 1:] @ rng.normal(size=7)
+    data[:, 3] += data[:, 2]  # correlated drivers
+    other = data[:200]
+    stacked = subset_r2(np.array([np.corrcoef(data.T), np.corrcoef(other.T)]))
+    for mask in range(1 << 7):
+        columns = [j for j in range(7) if mask >> j & 1]
+        assert stacked[0, mask] == pytest.approx(r2_of(data, columns), abs=1e-12)
+        assert stacked[1, mask] == pytest.approx(r2_of(other, columns), abs=1e-12)
+    assert list(subset_r2(np.corrcoef(data.T))) == list(stacked[0])
