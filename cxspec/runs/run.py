@@ -120,6 +120,10 @@ def run_project(
             warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
         )
         scores, segment_scores = _split_scores(scores)
+        if project.config.segments:  # a goal's or an owner's segment that no stored row has
+            from cxspec.runs.segment_values import unmatched_segments
+
+            diagnostics += unmatched_segments(project, stored)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
