@@ -421,11 +421,26 @@ def csv_types(source, source_type, project, data=None) -> FileTypes | None:
         for column in (source.time, source.start, source.end):
             if column and column not in declared:
                 declared[column] = "text"
+    entity = getattr(source, "entity", None)
+    if entity and entity not in declared and _joined_by_lookup(source, project):
+        # Ids are compared as written: "007" in both files is one customer, whichever file
+        # holds only digits (typed as numbers, "007" would be 7 there and match nothing).
+        declared[entity] = "text"
     try:
         types = file_types(project.root, data.path, data.duckdb_reader(), declared or None)
     except (OSError, duckdb.Error):
         return None
     return typed_by_use(types, getattr(project, "column_uses", {}).get(source.id, {}))
+
+
+def _joined_by_lookup(source, project) -> bool:
+    """Whether a lookup dimension joins the source on its entity (either side)."""
+    sources = getattr(project, "sources", None) or {}
+    return any(
+        d.lookup and (other is source or d.lookup == source.id)
+        for other in sources.values()
+        for d in getattr(other, "dimensions", None) or ()
+    )
 
 
 def typed_by_use(types: FileTypes, uses: dict[str, str]) -> FileTypes:

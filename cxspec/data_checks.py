@@ -12,7 +12,7 @@ source the warehouse cannot read is CX410. What is left out is returned per sour
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -41,6 +41,9 @@ class LeftOut:
     after_as_of: int = 0
     #: Ends after the as-of instant: read as not ended yet (spine sources).
     ends_after_as_of: int = 0
+    #: The values of the caller's aggregates computed in the same scan (`also` of
+    #: checked_sources), by the caller's keys.
+    also: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -88,12 +91,14 @@ class DataCheckError(SpecError):
         self.root = root
 
 
-def checked_sources(warehouse, project, registry, metric_ids, as_of) -> dict[str, LeftOut]:
+def checked_sources(warehouse, project, registry, metric_ids, as_of, also=None) -> dict[str, LeftOut]:
     """What the sources of these metrics leave out; DataCheckError when their data has errors
-    (warnings are left to `cxspec validate --data`: what they leave out is counted)."""
+    (warnings are left to `cxspec validate --data`: what they leave out is counted). `also`:
+    per source id, more aggregates over its rows (after its filter) by key, computed in the
+    same scan (a run's incremental watermark check, runs/incremental.py): in `LeftOut.also`."""
     sink = DiagnosticSink()
     left_out = check_data(
-        warehouse, project, registry, sink, sources_of(project, registry, metric_ids), as_of
+        warehouse, project, registry, sink, sources_of(project, registry, metric_ids), as_of, also
     )
     errors = [d for d in sink.items if d.severity is Severity.ERROR]
     if errors:
@@ -102,10 +107,10 @@ def checked_sources(warehouse, project, registry, metric_ids, as_of) -> dict[str
 
 
 def check_data(
-    warehouse, project, registry, sink, source_ids, as_of: dt.datetime | None
+    warehouse, project, registry, sink, source_ids, as_of: dt.datetime | None, also=None
 ) -> dict[str, LeftOut]:
     """Check each source against its data on an open warehouse; problems go to `sink`.
-    Returns what each checked source leaves out."""
+    Returns what each checked source leaves out (`also`: as in checked_sources)."""
     resolver = Resolver(project, registry, warehouse=warehouse)
     left_out: dict[str, LeftOut] = {}
     readable = []
@@ -131,7 +136,7 @@ def check_data(
         if not found.items:  # else its other checks would fail in SQL
             readable.append((source, resolution))
     for source, resolution in readable:
-        found = _SourceCheck(warehouse, source, resolution, sink, as_of).run()
+        found = _SourceCheck(warehouse, source, resolution, sink, as_of, (also or {}).get(source.id)).run()
         if found is not None:
             left_out[source.id] = found
     return left_out
@@ -144,8 +149,9 @@ def _select(relation: exp.Expression, *, limit: int | None = None) -> exp.Select
 
 
 class _SourceCheck:
-    def __init__(self, warehouse, source, resolution, sink, as_of):
+    def __init__(self, warehouse, source, resolution, sink, as_of, also=None):
         self.warehouse = warehouse
+        self.also = also or {}
         self.dialect = warehouse.dialect
         self.source = source
         self.resolution = resolution
@@ -173,7 +179,7 @@ class _SourceCheck:
         counts = self.count(parsed if len(parsed) == len(fields) else [])
         if counts is None:
             return None
-        rows, no_time, after, ends_after = counts
+        (rows, no_time, after, ends_after), also = counts
         if rows == 0:
             self.sink.add(
                 "CX415",
@@ -192,7 +198,7 @@ class _SourceCheck:
             )
         if after or ends_after:
             self.report_after(after, ends_after, rows)
-        return LeftOut(source.id, rows, no_time, after, ends_after)
+        return LeftOut(source.id, rows, no_time, after, ends_after, also)
 
     def report_after(self, after: int, ends_after: int, rows: int) -> None:
         source = self.source
@@ -273,7 +279,7 @@ class _SourceCheck:
 
     # -- what is left out ----------------------------------------------------------------
 
-    def count(self, times: list[str]) -> tuple[int, int, int, int] | None:
+    def count(self, times: list[str]) -> tuple[tuple[int, int, int, int], dict] | None:
         source = self.source
 
         def total(condition) -> exp.Expression:
@@ -295,6 +301,8 @@ class _SourceCheck:
         items.append(total(after(first)) if checked else num(0))
         ends = self.as_of is not None and source.end and source.end in times
         items.append(total(after(source.end)) if ends else num(0))
+        keys = list(self.also)
+        items += [self.also[k].copy() for k in keys]
         query = exp.select(*items).from_(
             exp.alias_(exp.Subquery(this=self.rows()), "r", table=True, copy=False), copy=False
         )
@@ -308,7 +316,8 @@ class _SourceCheck:
                 hint="check the source's columns and filter on the warehouse",
             )
             return None
-        return tuple(int(v or 0) for v in found[0])
+        counts = tuple(int(v or 0) for v in found[0][:4])
+        return counts, dict(zip(keys, found[0][4:], strict=True))
 
 
 def _examples(values: list[tuple[str, int]]) -> str:

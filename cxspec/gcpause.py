@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,3 +44,16 @@ def long_lived() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+def without_gc(function):
+    """`function` run with cyclic garbage collection paused (`paused_gc`): for the API's
+    entry points that build a result object per row (`compute_with`, `run_project`), as
+    `cxspec` itself runs (`console`; figures in benchmarks/README.md, "Segments")."""
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        with paused_gc():
+            return function(*args, **kwargs)
+
+    return paused

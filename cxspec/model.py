@@ -162,14 +162,26 @@ class GoalOverride(Located):
     warn: float | None = None
 
     def matches(self, dimensions: dict) -> bool:
-        return all(k in dimensions and _same(dimensions[k], v) for k, v in self.where.items())
+        return all(k in dimensions and same_segment_value(dimensions[k], v) for k, v in self.where.items())
 
 
-def _same(value, wanted) -> bool:
+def same_segment_value(value, wanted) -> bool:
     """A stored dimension value equals a `where:` value (YAML may read 2024 as a number)."""
     if value is None or wanted is None:
         return value is None and wanted is None
-    return str(value) == str(wanted)
+    return segment_text(value) == segment_text(wanted)
+
+
+def segment_text(value) -> str | None:
+    """A segment value as stored (text, grouping.segment_text): YAML's `true` is "true", a whole
+    number 2.0 is "2"."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 10**15:
+        return str(int(value))
+    return str(value)
 
 
 @dataclass

@@ -49,7 +49,9 @@ def make_data(seed: int = 7):
             row_id += 1
             status = "test" if rng.random() < 0.1 else "live"
             day = f"2026-0{1 + version}-{rng.randint(10, 28)}"
-            customers.append((row_id, f"c{c}", rng.choice(REGIONS), rng.choice(["basic", "pro"]), day, status))
+            customers.append(
+                (row_id, f"c{c}", rng.choice(REGIONS), rng.choice(["basic", "pro"]), day, status)
+            )
     responses = []
     for i in range(400):
         customer = f"c{rng.randint(0, 69)}"  # c60..c69 are nowhere in customers
@@ -139,9 +141,21 @@ def test_lookup_in_where(make_project, warehouse):
     "dimension, code, message",
     [
         ("{name: region, from: customer}", "CX202", "unknown source 'customer'"),
-        ("{name: region, from: plain}", "CX332", "dimension 'region' is looked up by entity, but source 'plain' has no entity"),
-        ("{name: region, from: customers, expr: upper(x)}", "CX311", "dimension 'region' has both expr and from"),
-        ("{name: region, column: plan}", "CX311", "column has no effect on dimension 'region', which is not looked up"),
+        (
+            "{name: region, from: plain}",
+            "CX332",
+            "dimension 'region' is looked up by entity, but source 'plain' has no entity",
+        ),
+        (
+            "{name: region, from: customers, expr: upper(x)}",
+            "CX311",
+            "dimension 'region' has both expr and from",
+        ),
+        (
+            "{name: region, column: plan}",
+            "CX311",
+            "column has no effect on dimension 'region', which is not looked up",
+        ),
     ],
 )
 def test_lookup_mistakes_are_located(make_project, run_main, dimension, code, message):
@@ -154,3 +168,102 @@ def test_lookup_mistakes_are_located(make_project, run_main, dimension, code, me
     status, out, err = run_main("validate", str(root))
     assert status == 1
     assert "specs.yaml:18:" in out + err and f"error {code}: {message}" in out + err, out + err
+
+
+TIES = """\
+version: 1
+sources:
+  - id: customers
+    type: file
+    path: data/customers.csv
+    entity: customer_id
+    key: customer_id
+    time: updated_at
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    entity: customer_id
+    dimensions:
+      - {name: region, from: customers}
+metrics:
+  - {id: answers, type: count, source: responses}
+  - {id: mean_score, type: mean, source: responses, column: score}
+"""
+
+
+def by_region(customers, responses) -> dict:
+    """(metric, region) → value in plain Python: ids compared as written; of an entity's rows,
+    the latest time wins, ties (same time, the key being the entity) to the greatest region."""
+    best: dict[str, tuple] = {}
+    for customer, region, day in customers:
+        rank = (day, region is not None, region or "")
+        if customer not in best or rank > best[customer]:
+            best[customer] = rank
+    groups: dict = {}
+    for customer, score in responses:
+        rank = best.get(customer)
+        groups.setdefault(rank[2] if rank and rank[1] else None, []).append(score)
+    out = {}
+    for region, scores in groups.items():
+        out[("answers", region)] = len(scores)
+        out[("mean_score", region)] = sum(scores) / len(scores)
+    return out
+
+
+def test_lookup_ties_and_ids_as_written(make_project, warehouse):
+    """Rows of one entity with the same time and key: every engine takes the same one (the
+    greatest value; each engine used to pick its own). Ids are compared as written: "007" in
+    both files is one customer even where one file holds only digits; 7 is not "007"."""
+    customers = [
+        ("007", "EMEA", "2026-01-05"),
+        ("007", "APAC", "2026-01-05"),  # tie: EMEA wins (the greater)
+        ("C8", "emea", "2026-01-05"),
+        ("C8", "EMEA", "2026-01-05"),  # tie on case: "emea" > "EMEA" (binary order)
+        ("C9", "AMER", "2026-01-01"),
+        ("C9", None, "2026-01-01"),  # a NULL value never beats a value
+        ("C10", "old", "2026-01-01"),
+        ("C10", "new", "2026-01-02"),
+        ("12", "LATAM", "2026-01-01"),
+    ]
+    responses = [("007", 5), ("C8", 6), ("C9", 7), ("C10", 8), ("7", 9), ("12", 3), ("C11", 1), ("007", 10)]
+    found = {
+        "specs.yaml": TIES,
+        "data/customers.csv": "customer_id,region,updated_at\n"
+        + "".join(f"{c},{r or ''},{d}\n" for c, r, d in customers),
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},2026-01-10,{s}\n" for i, (c, s) in enumerate(responses)),
+    }
+    project = load_project(make_project(found))
+    got = {
+        (r.metric, r.dimensions["region"]): r.value
+        for r in compute(project, Request(by=["region"]), default_registry(), warehouse)
+    }
+    want = by_region(customers, responses)
+    assert want[("answers", "EMEA")] == 2 and want[("answers", None)] == 2  # "7" and "C11"
+    assert got == pytest.approx(want)
+
+
+def test_lookup_entities_of_different_types(make_project, warehouse):
+    """An entity typed as a number on one side and as text on the other (declared so) is
+    compared as text on every engine, not refused by DuckDB and PostgreSQL."""
+    found = {
+        "specs.yaml": TIES.replace(
+            "    entity: customer_id\n    dimensions:",
+            "    entity: customer_id\n    columns: {customer_id: integer}\n    dimensions:",
+        ),
+        "data/customers.csv": "customer_id,region,updated_at\n"
+        "7,EMEA,2026-01-01\n008,APAC,2026-01-01\nC9,AMER,2026-01-01\n",
+        "data/responses.csv": "id,customer_id,t,score\n"
+        "1,7,2026-01-10,4\n2,8,2026-01-10,6\n3,9,2026-01-10,8\n",
+    }
+    project = load_project(make_project(found))
+    got = {
+        (r.metric, r.dimensions["region"]): r.value
+        for r in compute(project, Request(by=["region"]), default_registry(), warehouse)
+    }
+    want = by_region(
+        [("7", "EMEA", "d"), ("008", "APAC", "d"), ("C9", "AMER", "d")], [("7", 4), ("8", 6), ("9", 8)]
+    )
+    assert got == pytest.approx(want)

@@ -178,3 +178,72 @@ def test_by_and_segments_refused(make_project):
 
     with pytest.raises(RequestError):
         compute(project, Request(by=("region",), segments=(("region",),)), default_registry())
+
+
+TYPED = """\
+version: 1
+sources:
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    dimensions: [store, vip, band]
+metrics:
+  - {id: answers, type: count, source: responses}
+  - {id: mean_score, type: mean, source: responses, column: score}
+  - {id: median_score, type: percentile, source: responses, column: score, percentile: 0.5}
+goals:
+  - metric: mean_score
+    target: 5
+    segments:
+      - {where: {vip: true}, target: 9}
+      - {where: {band: 2.0}, target: 1}
+"""
+
+
+def test_segment_values_of_numbers_and_booleans(make_project, warehouse, tmp_path):
+    """Segment values are the same text on every engine: a boolean is true/false (SQLite said
+    1/0), a whole number 2 (PostgreSQL said 2, the others 2.0), and YAML's `true` and `2.0` in
+    a goal's `where:` match them."""
+    rows = [
+        (1, 5, 7, "true", "1.5"),
+        (2, 6, 7, "false", "2.0"),
+        (3, 7, 10, "", "1.25"),
+        (4, 9, "", "true", "2"),
+        (5, 2, 10, "false", ""),
+    ]
+    found = {
+        "specs.yaml": TYPED,
+        "data/responses.csv": "id,t,score,store,vip,band\n"
+        + "".join(f"{i},2026-01-10,{s},{st},{v},{b}\n" for i, s, st, v, b in rows),
+    }
+    config = "version: 1\nproject: typed\nsegments: [store, vip, band]\n"
+    project = load_project(make_project(found, config=config))
+    if warehouse.endswith(":memory:"):
+        warehouse = warehouse.replace(":memory:", str(tmp_path / "store.db"))
+    got = keyed(run_project(project, default_registry(), warehouse).results)
+
+    def text(name, value):  # the value as written, as text: 2.0 is the whole number 2
+        if value == "":
+            return None
+        return str(int(float(value))) if name == "band" and float(value).is_integer() else value
+
+    groups: dict = {}
+    for _, score, store, vip, band in rows:
+        groups.setdefault((), []).append(score)
+        for name, value in (("store", store), ("vip", vip), ("band", band)):
+            groups.setdefault(((name, text(name, str(value))),), []).append(score)
+    want = {}
+    for dims, scores in groups.items():
+        want[("answers", "2026-01-01", dims)] = len(scores)
+        want[("mean_score", "2026-01-01", dims)] = sum(scores) / len(scores)
+        want[("median_score", "2026-01-01", dims)] = percentile(scores, 0.5)
+    assert (("vip", "true"),) in groups and (("band", "2"),) in groups
+    assert set(got) == set(want)
+    for key, value in want.items():
+        assert got[key].value == pytest.approx(value), key
+    for (metric, _, dims), row in got.items():
+        if metric == "mean_score":
+            target = {(("vip", "true"),): 9, (("band", "2"),): 1}.get(dims, 5)
+            assert row.status == status(row.value, target, None), dims

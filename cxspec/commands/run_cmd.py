@@ -279,8 +279,21 @@ def _segment(texts, results) -> dict:
     known = stored_segments(results)
     match = next((s for s in known if in_scope(s, segment)), None)
     if match is None:
-        listed = "; ".join(segment_label(s) for s in known[:20]) or "none (add `segments:` to cxspec.yaml and run)"
+        from cxspec.suggest import did_you_mean
+
+        # Those of the same dimensions first (of 10,000 stores, not every combination).
+        alike = [s for s in known if sorted(s) == sorted(segment)] or known
+        labels = [segment_label(s) for s in alike]
+        listed = "; ".join(labels[:20]) + (f" … ({len(labels) - 20:,} more)" if len(labels) > 20 else "")
+        wanted = segment_label(segment)
+        same_case = [label for label in labels if label.casefold() == wanted.casefold()]
+        close = f"did you mean {same_case[0]!r}?" if same_case else did_you_mean(wanted, labels)
         raise click.UsageError(
-            f"no stored segment {segment_label(segment)}: stored are {listed}", ctx=click.get_current_context()
+            f"no stored segment {segment_label(segment)}: "
+            + (f"{close} " if close else "")
+            + (
+                f"stored are {listed}" if known else "none is stored (add `segments:` to cxspec.yaml and run)"
+            ),
+            ctx=click.get_current_context(),
         )
     return match

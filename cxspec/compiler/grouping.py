@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import case_when, col, num
+from cxspec.compiler.sqlkit import case_when, col, num, numeric_kind
 
 PERIOD = "__period"
 #: A spine source's end time in its rows, when ends after the as-of instant are emptied.
@@ -58,7 +58,42 @@ def sets_table(plan, source) -> exp.Select:
     return query
 
 
-def expanded(plan, source, table: exp.Table, sets: exp.Table) -> exp.Select:
+def _kind(relations, source, name: str) -> str | None:
+    """The kind of a segment dimension: "boolean", "float" or None (text as the engine casts it)."""
+    dimension = source.dimension(name) if relations is not None else None
+    if dimension is None or dimension.expr:
+        return None
+    if dimension.lookup:
+        source, name = relations.project.sources[dimension.lookup], dimension.lookup_column
+    column_type = (relations.column_type(source, name) or "").upper()
+    if column_type in ("BOOLEAN", "BOOL"):
+        return "boolean"
+    return "float" if numeric_kind(column_type) == "float" else None
+
+
+def segment_text(value: exp.Expression, kind: str | None) -> exp.Expression:
+    """A segment value as text alike on every engine: `true`/`false` (SQLite's 1/0), a whole
+    number without `.0` (PostgreSQL writes 2, DuckDB and SQLite 2.0), else the engine's cast."""
+    if kind == "boolean":
+        return exp.Case(
+            ifs=[
+                exp.If(this=value.copy(), true=exp.Literal.string("true")),
+                exp.If(this=exp.Not(this=value.copy()), true=exp.Literal.string("false")),
+            ]
+        )
+    if kind == "float":
+        whole = exp.and_(
+            exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())),
+            exp.LT(this=exp.Abs(this=value.copy()), expression=num(10**15)),
+        )
+        return exp.Case(
+            ifs=[exp.If(this=whole, true=exp.cast(exp.cast(value.copy(), "BIGINT"), "VARCHAR"))],
+            default=exp.cast(value.copy(), "VARCHAR"),
+        )
+    return exp.cast(value, "VARCHAR")
+
+
+def expanded(plan, source, table: exp.Table, sets: exp.Table, relations=None) -> exp.Select:
     """`table` (rows or a first level) once per grouping set: each dimension as text where the
     set keeps it, NULL elsewhere, and the set's `__set`."""
     columns = []
@@ -67,7 +102,7 @@ def expanded(plan, source, table: exp.Table, sets: exp.Table) -> exp.Select:
             value = exp.cast(exp.Null(), "VARCHAR")
         else:
             kept = exp.EQ(this=col(f"__in{i}", "g"), expression=num(1))
-            value = case_when(kept, exp.cast(col(raw_column(name), "t"), "VARCHAR"))
+            value = case_when(kept, segment_text(col(raw_column(name), "t"), _kind(relations, source, name)))
         columns.append(exp.alias_(value, dim_column(name), quoted=True, copy=False))
     return (
         exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")), *columns, col(SET, "g"))
@@ -87,10 +122,15 @@ def native_sets(plan, source, dialect: str) -> bool:
     return dialect in NATIVE_SETS and all(source.dimension(d) is not None for d in plan.dimensions)
 
 
-def unexpanded(plan, table: exp.Table) -> exp.Select:
+def unexpanded(plan, table: exp.Table, source=None, relations=None) -> exp.Select:
     """`table` (a first level) with each dimension as text, for a GROUPING SETS second level."""
     columns = [
-        exp.alias_(exp.cast(col(raw_column(name), "t"), "VARCHAR"), dim_column(name), quoted=True, copy=False)
+        exp.alias_(
+            segment_text(col(raw_column(name), "t"), _kind(relations, source, name)),
+            dim_column(name),
+            quoted=True,
+            copy=False,
+        )
         for name in plan.dimensions
     ]
     return exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")), *columns).from_(

@@ -1,5 +1,7 @@
 """Lookup dimensions in the SQL: each looked-up source becomes one row per entity (the latest
-by its time, ties by its key, after its filter), LEFT-joined onto the scanned rows on entity.
+by its time, ties by its key, then by the looked-up values, after its filter), LEFT-joined onto
+the scanned rows on entity (compared as text when one side's entity is text and the other's a
+number: the engines differ on, or refuse, `7 = '007'`).
 
 The looked-up columns are named `__lk{n}_{name}` (the entity `__lk{n}_`: no dimension has an
 empty name), apart from the scanned source's own columns, so `SELECT *` over the join stays
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import col, num
+from cxspec.compiler.sqlkit import col, num, numeric_kind
 
 
 def _named(number: int, name: str) -> str:
@@ -29,12 +31,23 @@ class Lookups:
         number = self.sources.index(dimension.lookup)
         return col(_named(number, dimension.name), f"lk{number}")
 
-    def joined(self, rows: exp.Select, entity: exp.Column | None) -> exp.Select:
+    def joined(self, rows: exp.Select, entity: exp.Column | None, source=None) -> exp.Select:
         """`rows` LEFT JOIN each looked-up source's rows on entity (validation requires one)."""
+        relations = self.generator.relations
         for number, lookup_id in enumerate(self.sources):
             picked = [d for d in self.dimensions if d.lookup == lookup_id]
-            table = exp.alias_(exp.Subquery(this=self.rows(number, lookup_id, picked)), f"lk{number}", table=True)
-            on = exp.EQ(this=entity.copy(), expression=col(_named(number, ""), f"lk{number}"))
+            table = exp.alias_(
+                exp.Subquery(this=self.rows(number, lookup_id, picked)), f"lk{number}", table=True
+            )
+            this, other = entity.copy(), col(_named(number, ""), f"lk{number}")
+            looked_up = relations.project.sources[lookup_id]
+            types = (
+                relations.column_type(source, source.entity) if source is not None else None,
+                relations.column_type(looked_up, looked_up.entity),
+            )
+            if all(types) and len({numeric_kind(t) is None for t in types}) == 2:  # text = number
+                this, other = exp.cast(this, "VARCHAR"), exp.cast(other, "VARCHAR")
+            on = exp.EQ(this=this, expression=other)
             rows = rows.join(table, on=on, join_type="left", copy=False)
         return rows
 
@@ -43,7 +56,9 @@ class Lookups:
         other = generator.relations.project.sources[lookup_id]
         relation = generator.relations.relation(other)
         rows = exp.select("*").from_(
-            relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True, copy=False),
+            relation
+            if isinstance(relation, exp.Table)
+            else exp.alias_(relation, "s", table=True, copy=False),
             copy=False,
         )
         if other.filter:
@@ -54,6 +69,12 @@ class Lookups:
             order.append(exp.Ordered(this=time, desc=True, nulls_first=False))
         if other.key:
             order.append(exp.Ordered(this=col(other.key), desc=True, nulls_first=False))
+        # Rows equal in time and key (a key that is the entity, or none): the greatest values
+        # win, so every engine picks the same row (else each picks its own).
+        order += [
+            exp.Ordered(this=col(d.lookup_column), desc=True, nulls_first=False)
+            for d in sorted(dimensions, key=lambda d: d.lookup_column)
+        ]
         latest = exp.Window(
             this=exp.RowNumber(),
             partition_by=[col(other.entity)],
@@ -62,7 +83,8 @@ class Lookups:
         rows = rows.select(exp.alias_(latest, "__row", quoted=True, copy=False), copy=False)
         picked = [exp.alias_(col(other.entity), _named(number, ""), quoted=True, copy=False)]
         picked += [
-            exp.alias_(col(d.lookup_column), _named(number, d.name), quoted=True, copy=False) for d in dimensions
+            exp.alias_(col(d.lookup_column), _named(number, d.name), quoted=True, copy=False)
+            for d in dimensions
         ]
         return (
             exp.select(*picked)

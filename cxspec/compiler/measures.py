@@ -203,10 +203,14 @@ class TwoLevel:
             suffix = f"_{c + 1}" if len(chunks) > 1 else ""
             table = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
             if sets is not None and native:  # grouped per set in the pivot
-                table = self.cte(f"lvl1x_{number}_{scan.source.id}{suffix}", unexpanded(self.plan, table))
+                table = self.cte(
+                    f"lvl1x_{number}_{scan.source.id}{suffix}",
+                    unexpanded(self.plan, table, scan.source, self.relations),
+                )
             elif sets is not None:  # the first level once per grouping set: small
                 table = self.cte(
-                    f"lvl1x_{number}_{scan.source.id}{suffix}", expanded(self.plan, scan.source, table, sets)
+                    f"lvl1x_{number}_{scan.source.id}{suffix}",
+                    expanded(self.plan, scan.source, table, sets, self.relations),
                 )
             tables.append(table)
         by_formula: dict[tuple, list[MetricPlan]] = {}

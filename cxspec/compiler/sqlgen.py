@@ -149,7 +149,7 @@ class Generator(TwoLevel):
         if scan.measure_metrics:
             branches += self.two_level(scan, number, rows, sets)
         if sets is not None and (scan.row_metrics or scan.spine_metrics):
-            rows = self.cte(f"rowsx_{number}_{scan.source.id}", expanded(self.plan, scan.source, rows, sets))
+            rows = self.cte(f"rowsx_{number}_{scan.source.id}", expanded(self.plan, scan.source, rows, sets, self.relations))
         if scan.row_metrics:
             branches += self.row_branches(scan, number, rows)
         if scan.spine_metrics:
@@ -225,7 +225,7 @@ class Generator(TwoLevel):
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
         )
-        outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None)
+        outer = lookups.joined(outer, col(source.entity, "r") if source.entity else None, source)
         values = [
             exp.alias_(
                 checked_value(name, scale, self.relations.column_type(source, name), numbers.get(name)),

@@ -4,7 +4,10 @@ index and its metrics in red in the headline period), for every format alike."""
 
 from __future__ import annotations
 
+import re
+
 from cxspec.grains import leaf_period, metric_grains
+from cxspec.model import segment_text
 from cxspec.reports.model import SegmentEntry
 from cxspec.runs.segment_owners import segment_label, segment_owner
 from cxspec.runs.store import dimensions_key
@@ -12,10 +15,11 @@ from cxspec.runs.store import dimensions_key
 
 def parse_segment(values) -> dict:
     """`("region=EMEA",)` or `("region=EMEA,channel=phone",)` as {"region": "EMEA", …}; an
-    empty value (`region=`) is the segment of events without one (null). Raises ValueError."""
+    empty value (`region=`) is the segment of events without one (null); a value may hold `=`
+    and commas (`region=A,B`). Raises ValueError."""
     found: dict = {}
     for value in values:
-        for part in value.split(","):
+        for part in _COMMA.split(value):
             name, sep, text = part.partition("=")
             name = name.strip()
             if not sep or not name:
@@ -24,13 +28,17 @@ def parse_segment(values) -> dict:
     return found
 
 
+#: A comma that starts the next DIMENSION=: one inside a value stays (`region=A,B`).
+_COMMA = re.compile(r",(?=\s*[A-Za-z_][A-Za-z0-9_]*\s*=)")
+
+
 def in_scope(dimensions: dict | None, segment: dict | None) -> bool:
     """Whether a row or an issue with `dimensions` belongs to the report of `segment`."""
     return dimensions_key(dimensions or {}) == dimensions_key(_text(segment))
 
 
 def _text(segment: dict | None) -> dict:
-    return {k: (None if v is None else str(v)) for k, v in (segment or {}).items()}
+    return {k: segment_text(v) for k, v in (segment or {}).items()}
 
 
 def stored_segments(results) -> list[dict]:

@@ -10,14 +10,16 @@ difference a − b, `ratio` a / b). These tables carry no layout version (docs/d
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
-from cxspec.drivers.compute import DriverResult
-from cxspec.links.compute import LinkContrast, LinkGroup
 from cxspec.runs.layout import VERSIONED, create_table, existing_columns, table
 from cxspec.warehouse import WarehouseError
+
+if TYPE_CHECKING:  # their modules import numpy (0.2 s): loaded when there are analyses
+    from cxspec.drivers.compute import DriverResult
 
 DRIVERS = "cxspec_drivers"
 LINKS = "cxspec_links"
@@ -75,6 +77,8 @@ def load_analyses(warehouse, project_id: str):
     query = exp.select(*[col(c) for c in DRIVER_COLUMNS]).from_(table(DRIVERS)).where(mine.copy())
     query = query.order_by(col("analysis"), col("period"), col("dimensions"), col("position"))
     for row in _rows(warehouse, DRIVERS, query):
+        from cxspec.drivers.compute import DriverResult
+
         r = dict(zip(DRIVER_COLUMNS, row, strict=True))
         drivers.append(DriverResult(
             analysis=r["analysis"], period=r["period"], dimensions=json.loads(r["dimensions"] or "{}"),
@@ -85,6 +89,8 @@ def load_analyses(warehouse, project_id: str):
     query = exp.select(*[col(c) for c in LINK_COLUMNS]).from_(table(LINKS)).where(mine.copy())
     query = query.order_by(col("link"), col("kind").desc(), col("position"))
     for row in _rows(warehouse, LINKS, query):
+        from cxspec.links.compute import LinkContrast, LinkGroup
+
         r = dict(zip(LINK_COLUMNS, row, strict=True))
         as_of[r["link"]] = r["as_of"]
         if r["kind"] == "group":

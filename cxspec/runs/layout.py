@@ -69,22 +69,36 @@ def _family(type_name: str) -> str:
 
 def existing_columns(warehouse, name: str) -> dict[str, str] | None:
     """Column name → declared type of a table, None when there is no such table."""
+    return existing_tables(warehouse, [name])[name]
+
+
+def existing_tables(warehouse, names) -> dict[str, dict[str, str] | None]:
+    """existing_columns of several tables, in one query of the catalog (but on SQLite)."""
+    names = list(names)
     if warehouse.dialect == "sqlite":
-        info = exp.Anonymous(this="pragma_table_info", expressions=[literal(name)])
-        query = exp.select(col("name"), col("type")).from_(info)
-    else:
-        query = (
-            exp.select(col("column_name"), col("data_type"))
-            .from_(exp.Table(this=exp.to_identifier("columns"), db=exp.to_identifier("information_schema")))
-            .where(
-                exp.and_(
-                    exp.EQ(this=col("table_name"), expression=text(name)),
-                    exp.EQ(this=col("table_schema"), expression=exp.Anonymous(this="current_schema")),
-                )
+        found = {}
+        for name in names:
+            info = exp.Anonymous(this="pragma_table_info", expressions=[literal(name)])
+            _, rows = warehouse.execute(
+                exp.select(col("name"), col("type")).from_(info).sql(dialect="sqlite")
+            )
+            found[name] = {str(r[0]): str(r[1]) for r in rows} or None
+        return found
+    query = (
+        exp.select(col("table_name"), col("column_name"), col("data_type"))
+        .from_(exp.Table(this=exp.to_identifier("columns"), db=exp.to_identifier("information_schema")))
+        .where(
+            exp.and_(
+                exp.In(this=col("table_name"), expressions=[text(n) for n in names]),
+                exp.EQ(this=col("table_schema"), expression=exp.Anonymous(this="current_schema")),
             )
         )
+    )
     _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
-    return {str(r[0]): str(r[1]) for r in rows} or None
+    columns: dict[str, dict[str, str]] = {}
+    for name, column, kind in rows:
+        columns.setdefault(str(name), {})[str(column)] = str(kind)
+    return {name: columns.get(name) for name in names}
 
 
 def differences(found: dict[str, str], columns: dict[str, str], dialect: str, skip=()) -> list[str]:
@@ -121,7 +135,9 @@ class Layout:
 
 def read_layout(warehouse, tables: dict[str, dict[str, str]], added: dict | None = None) -> Layout:
     """`added`: table name → {column a later layout added: its value in older rows}."""
-    found = {name: existing_columns(warehouse, name) for name in tables}
+    found = existing_tables(warehouse, sorted({*tables, LAYOUT}))
+    has_layout = found[LAYOUT] is not None
+    found = {name: found[name] for name in tables}
     added = added or {}
     upgrades = {
         name: [c for c in added.get(name, {}) if c not in found[name]]
@@ -134,7 +150,7 @@ def read_layout(warehouse, tables: dict[str, dict[str, str]], added: dict | None
         if found[name] is not None
     }
     version = None
-    if existing_columns(warehouse, LAYOUT) is not None:
+    if has_layout:
         _, rows = warehouse.execute(
             exp.select(exp.Max(this=col("version"))).from_(table(LAYOUT)).sql(dialect=warehouse.dialect)
         )

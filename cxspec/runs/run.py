@@ -11,6 +11,7 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.gcpause import without_gc
 from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
@@ -19,7 +20,7 @@ from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.grain_rows import compute_by_grain
-from cxspec.runs.incremental import describe, incremental_plan, record_watermark
+from cxspec.runs.incremental import Incremental, describe, record_watermark
 from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -59,6 +60,7 @@ class Stored:
     incremental: str | None = None
 
 
+@without_gc
 def run_project(
     project,
     registry,
@@ -87,13 +89,18 @@ def run_project(
         refuse_unusable_layout(warehouse)  # before computing, which can take minutes
         if progress:
             progress(f"checking {len(project.sources)} sources on {warehouse.name}")
-        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of)
+        # An incremental run's watermark check of the old periods is made in the data checks' scan.
+        watermark = Incremental(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
+        also = watermark.aggregates() if watermark is not None else None
+        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of, also)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
-        plan = incremental_plan(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
-        requests = [request] if plan is None or plan.full else [
-            replace(request, start=first, end=last) for first, last in plan.ranges
-        ]  # fmt: skip (segments and as_of as in the full request)
+        plan = watermark.plan(left_out) if watermark is not None else None
+        requests = (
+            [request]
+            if plan is None or plan.full
+            else [replace(request, start=first, end=last) for first, last in plan.ranges]
+        )  # fmt: skip (segments and as_of as in the full request)
         results = []
         for part in requests:
             results += compute_by_grain(
@@ -113,6 +120,10 @@ def run_project(
             warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
         )
         scores, segment_scores = _split_scores(scores)
+        if project.config.segments:  # a goal's or an owner's segment that no stored row has
+            from cxspec.runs.segment_values import unmatched_segments
+
+            diagnostics += unmatched_segments(project, stored)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -190,6 +201,7 @@ def _check_finite(results) -> None:
     check_finite(results, "nothing was stored")
 
 
+@without_gc
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(

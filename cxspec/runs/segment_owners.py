@@ -9,17 +9,14 @@ Two owners holding the same segment are a validation error (CX351), so the choic
 
 from __future__ import annotations
 
-
-def same_value(value, wanted) -> bool:
-    """A stored dimension value equals a value written in YAML (which may read 2024 as a number)."""
-    if value is None or wanted is None:
-        return value is None and wanted is None
-    return str(value) == str(wanted)
+from cxspec.model import same_segment_value
 
 
 def holds(held: dict, dimensions: dict) -> bool:
     """Whether a held segment covers the dimensions of a result or an issue."""
-    return bool(held) and all(k in dimensions and same_value(dimensions[k], v) for k, v in held.items())
+    return bool(held) and all(
+        k in dimensions and same_segment_value(dimensions[k], v) for k, v in held.items()
+    )
 
 
 def segment_owner(project, dimensions: dict) -> str | None:

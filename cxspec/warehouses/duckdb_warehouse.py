@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -87,6 +88,29 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.Error as exc:
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
+    def record_batches(self, sql, rows):
+        import duckdb
+
+        try:
+            relation = self.connection.sql(sql)
+            # DuckDB 1.4 names it to_arrow_reader; earlier releases record_batch
+            reader = getattr(relation, "to_arrow_reader", None) or relation.record_batch
+            batches = reader(rows)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
+        return _batches(batches)
+
+    def estimated_rows(self, sql):
+        import duckdb
+
+        try:
+            plan = self.connection.sql(sql).explain()
+        except duckdb.Error:
+            return None  # the query itself will report the problem
+        # operators show "~1,234 rows" (DuckDB 1.1+: "EC: 1234" before)
+        found = re.findall(r"~([\d,]+) rows|EC: (\d+)", plan)
+        return max((int((a or b).replace(",", "")) for a, b in found), default=None)
+
     def execute_statement(self, sql):
         import duckdb
 
@@ -109,7 +133,10 @@ class DuckDBWarehouse(Warehouse):
         # One Arrow table scanned by an INSERT … SELECT: executemany inserts row by row, which
         # a large run cannot afford (figures in benchmarks/README.md, "Store").
         # Importing pyarrow (and pandas, which DuckDB loads) costs more than a few rows save.
-        if len(rows) < ARROW_FROM_ROWS:
+        # Once pyarrow is loaded (by a run's results) it pays from a few rows: a run with
+        # segments raised 1,171 issues, 1.7 s through executemany (benchmarks/README.md).
+        loaded = "pyarrow" in sys.modules and len(rows) >= ARROW_WHEN_LOADED
+        if len(rows) < ARROW_FROM_ROWS and not loaded:
             self.insert_batches(table, columns, rows, batch=ARROW_FROM_ROWS)
             return
         import pyarrow
@@ -137,8 +164,20 @@ class DuckDBWarehouse(Warehouse):
         self.connection.close()
 
 
+def _batches(reader):
+    import duckdb
+    import pyarrow
+
+    try:
+        yield from reader
+    except (duckdb.Error, pyarrow.ArrowException) as exc:
+        raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
+
+
 #: From how many rows an Arrow table is faster than executemany (benchmarks/README.md, "Store").
 ARROW_FROM_ROWS = 2_000
+#: From how many rows, once pyarrow is imported anyway.
+ARROW_WHEN_LOADED = 20
 
 #: How long a run waits for another process to close a DuckDB file before giving up.
 LOCK_WAIT_SECONDS = 300
