@@ -192,8 +192,13 @@ def _check_finite(results) -> None:
     the data (1e400), and neither JSON reports nor goal status can say anything about them.
     Refuse results without a period too: times the engine could not read (SQLite's date()
     of a non-time is NULL) would be stored under no period."""
+    good: set[str] = set()  # each distinct period matched once
     for result in results:
-        if not _ISO_DAY.match(result.period):
+        if result.period in good:
+            continue
+        if _ISO_DAY.match(result.period):
+            good.add(result.period)
+        else:
             raise CxspecError(
                 f"metric {result.metric!r}: a result without a period (the source's time column "
                 "holds values that are not times); nothing was stored"

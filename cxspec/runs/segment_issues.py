@@ -7,8 +7,10 @@ holding the segment (cxspec/runs/segment_owners.py), and one more kind:
 
 ``below_rest``: the segment's value is worse than the rest of the total (the total without
 the segment) and a two-sided test at the metric's alpha (default 95%) says so: the test of
-`significant_drop`, by the metric type's statistic. The rest is recovered exactly from the
-stored total and segment (n, value, margin of error):
+`significant_drop`, by the metric type's statistic, with the variance pooled over the segment
+and the rest (the segment is like the rest unless the data say otherwise: a store with 2
+responses at 0% is not significant by its own margin of 0). The rest is recovered exactly
+from the stored total and segment (n, value, margin of error):
 
 - proportions (rate, top box): successes k = round(value/100 · n); rest k_t − k_s of n_t − n_s;
 - NPS: p_P − p_D = value/100 and p_P + p_D = n·(moe/196)² + (value/100)², so promoters and
@@ -29,11 +31,11 @@ from cxspec.display import format_count, format_p_value, format_with_unit
 from cxspec.issues_state.criteria import metric_criteria
 from cxspec.issues_state.ids import id_of
 from cxspec.metric_type import Statistic
-from cxspec.query import MetricResult, iso_day
+from cxspec.query import Converted, MetricResult, iso_day
 from cxspec.runs.issues import Z_95, Issue, _Detector, _order, detect_issues
 from cxspec.runs.rollup import INSUFFICIENT
 from cxspec.runs.segment_owners import segment_label
-from cxspec.runs.stats import welch_t_test, z_test
+from cxspec.runs.stats import normal_two_sided_p, t_two_sided_p
 from cxspec.runs.store import dimensions_key
 
 
@@ -54,12 +56,19 @@ def detect_all(project, registry, results: list[MetricResult], period: str | Non
 def segment_issues(project, registry, results: list[MetricResult], period: str) -> list[Issue]:
     segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
     totals: dict[tuple[str, str], MetricResult] = {}
-    for r in results:
+    days = Converted(iso_day)
+    for r in results:  # every stored row: no copy or new dict per row, only per segment and metric
         if not r.dimensions:
-            totals[(r.metric, iso_day(r.period))] = r
+            totals[(r.metric, days(r.period))] = r
             continue
-        entry = segments.setdefault(dimensions_key(r.dimensions), (dict(r.dimensions), {}))
-        entry[1].setdefault(r.metric, {})[iso_day(r.period)] = r
+        key = dimensions_key(r.dimensions)
+        entry = segments.get(key)
+        if entry is None:
+            entry = segments[key] = (dict(r.dimensions), {})
+        history = entry[1].get(r.metric)
+        if history is None:
+            history = entry[1][r.metric] = {}
+        history[days(r.period)] = r
     issues: list[Issue] = []
     for key in sorted(segments):
         dimensions, by_metric = segments[key]
@@ -136,14 +145,29 @@ def rest_of(statistic: Statistic, total: MetricResult, segment: MetricResult):
 
 
 def below_rest_p(statistic: Statistic, rest: tuple, segment: MetricResult) -> float | None:
-    """The two-sided p of the gap between the rest and the segment."""
+    """The two-sided p of the gap between the rest and the segment, under the hypothesis that
+    the segment is like the rest: one variance per observation, pooled over both (the pooled
+    two-proportion z-test; for NPS its net-score analogue; Student's t for means). A segment's
+    own spread is no guide when it is small: 0 of 2 has a margin of 0, and its unpooled test
+    (each side's own error) called every tiny store at 0% significant (p < 0.001)."""
     value, se, n = rest
-    try:
-        if statistic is Statistic.MEAN:
-            return welch_t_test(value, se, n, segment.value, segment.moe / Z_95, segment.n).p_value
-        return z_test(value, se, segment.value, segment.moe / Z_95).p_value
-    except ValueError:  # both errors 0, too few observations: no test
+    m = segment.n
+    seg_se = segment.moe / Z_95
+    if statistic is Statistic.MEAN:
+        if n + m < 3:
+            return None
+        pooled = ((n - 1) * se * se * n + (m - 1) * seg_se * seg_se * m) / (n + m - 2)
+    else:  # per observation, in points²: p(1 − p) (NPS: p_P + p_D − net²) is se²·n
+        net = (value * n + segment.value * m) / (n + m)
+        second = (se * se * n + value * value) * n + (seg_se * seg_se * m + segment.value**2) * m
+        pooled = second / (n + m) - net * net
+    error = math.sqrt(max(pooled, 0.0) * (1 / n + 1 / m))
+    if error == 0.0:  # every observation alike: no test
         return None
+    gap = (segment.value - value) / error
+    if statistic is Statistic.MEAN:
+        return t_two_sided_p(gap, n + m - 2)
+    return normal_two_sided_p(gap)
 
 
 def _net_counts(result: MetricResult) -> tuple[int, int]:

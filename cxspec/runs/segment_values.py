@@ -14,7 +14,9 @@ from cxspec.suggest import did_you_mean
 
 def unmatched_segments(project, results) -> list:
     """CX620 for each override and held segment that matches no stored row's dimensions."""
-    stored = {tuple(sorted(r.dimensions.items(), key=lambda kv: kv[0])) for r in results if r.dimensions}
+    # Distinct first (a run stores 100k+ rows, a few hundred segments), then sorted by name.
+    distinct = {tuple(r.dimensions.items()) for r in results if r.dimensions}
+    stored = {tuple(sorted(items, key=lambda kv: kv[0])) for items in distinct}
     if not stored:  # no segment stored (none configured, or the run failed): nothing to tell
         return []
     found = [dict(s) for s in stored]
