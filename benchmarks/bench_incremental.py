@@ -155,12 +155,14 @@ def main() -> int:
     (folder / "cxspec.yaml").write_text("version: 1\nproject: incremental\ngrain: month\n", encoding="utf-8")
     (folder / "specs" / "s.yaml").write_text(specs(), encoding="utf-8")
     data = folder / "data" / "responses.parquet"
+    where = [sys.executable, "-c", "import cxspec; print(cxspec.__file__)"]  # as `python -m cxspec` finds it
+    code = Path(subprocess.run(where, capture_output=True, text=True, env=ENV).stdout.strip()).parent.parent
     head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=code
     ).stdout.strip()
     cache = "no bytecode cache" if "PYTHONDONTWRITEBYTECODE" in ENV else "bytecode cached"
     print(
-        f"commit {head}; {args.rows:,} rows over 24 months, 24 metrics by month, DuckDB, "
+        f"commit {head or '?'} ({code}); {args.rows:,} rows over 24 months, 24 metrics by month, DuckDB, "
         f"{args.repeats} repeats, {cache}; load average {os.getloadavg()[0]:.1f}"
     )
     try:
