@@ -12,6 +12,9 @@ Two projects differ only in `segments:` of cxspec.yaml. Measured, interleaved, m
   run       cxspec.runs.run.run_project() into a fresh DuckDB file: compute, store (every
             segment row, goal status, pyramid scores), read back, issues
 
+Both pause cyclic garbage collection themselves, as `cxspec` does (cxspec.gcpause). The two
+projects are separate directories sharing only the Parquet file (hard link).
+
 Before timing, the totals of both projects are checked equal (value, n to 1e-9). Exit 0
 always, 1 if they differ.
 """
@@ -29,7 +32,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from bench_compile import check_code_state, code_state  # noqa: E402
 from bench_execute import ensure_data, write_project  # noqa: E402
+from bench_validate import load_average  # noqa: E402
 
 from cxspec import load_project  # noqa: E402
 from cxspec.query import Request, compute  # noqa: E402
@@ -76,6 +81,10 @@ def _link(src, dst):
         shutil.copyfile(src, dst)
 
 
+def fmt(values: list[float]) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
+
+
 def timed(fn) -> float:
     started = time.perf_counter()
     fn()
@@ -87,6 +96,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
+    state = code_state()
+    print(f"code: {state}\nload average at start: {load_average()}", flush=True)
     registry = default_registry()
     base, segmented = (load_project(p) for p in projects(args.rows))
     assert segmented.segments == [("region",), ("region", "channel")], segmented.segments
@@ -119,12 +130,17 @@ def main(argv=None) -> int:
                 times.setdefault(("run", name), []).append(
                     timed(lambda p=project, u=url: run_project(p, registry, u))
                 )
-    print(f"\n{args.rows:,} rows x 100 metrics, medians of {args.repeats} (seconds)")
+    check_code_state(state)
+    print(
+        f"\n{args.rows:,} rows x 100 metrics, medians of {args.repeats} (seconds); "
+        f"load average at end: {load_average()}"
+    )
     print(f"{'':10} {'no segments':>12} {'segments':>10} {'ratio':>7}")
     for what in ("compute", "run"):
         a = statistics.median(times[(what, "base")])
         b = statistics.median(times[(what, "segments")])
         print(f"{what:10} {a:12.2f} {b:10.2f} {b / a:6.2f}x")
+        print(f"{'':10} {fmt(times[(what, 'base')]):>12} {fmt(times[(what, 'segments')]):>10}")
     return 0 if same else 1
 
 

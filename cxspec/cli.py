@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
 
-import click
+from cxspec.gcpause import long_lived
 
-from cxspec.commands.as_of import as_of_option
-from cxspec.commands.common import current_data_roots, data_root_option
-from cxspec.diagnostics import CxspecError, Severity, SpecError, has_errors
-from cxspec.version import __version__
-from cxspec.gcpause import paused_gc
-from cxspec.safe_write import OutputPathError
+# Importing click, ruamel.yaml and the model builds objects that live as long as the process:
+# collector passes over them free nothing, as in `console()` below (start-up).
+with long_lived():
+    import click
+
+    from cxspec.commands.as_of import as_of_option
+    from cxspec.commands.common import current_data_roots, data_root_option
+    from cxspec.diagnostics import CxspecError, Severity, SpecError, has_errors
+    from cxspec.safe_write import OutputPathError
+    from cxspec.version import __version__
 
 FORMAT_NAMES = ("text", "json", "github", "junit", "sarif")
 
@@ -293,14 +298,16 @@ def console() -> None:
     closed by then), unless a profiler or a tracer (coverage) is watching: those write their
     data at a normal exit. Figures: benchmarks/README.md, "Compile".
     """
-    with paused_gc():
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if not isinstance(exc.code, int | None):
-                print(exc.code, file=sys.stderr)
+    # Off until the end, not paused: turning it back on would start a pass over everything the
+    # command made (~30 ms after a `cxspec validate`'s output, for nothing).
+    gc.disable()
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, int | None):
+            print(exc.code, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     if sys.getprofile() is not None or sys.gettrace() is not None:

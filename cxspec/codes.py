@@ -379,6 +379,13 @@ CODES: dict[str, Code] = {
             "No CX response of a link has its whole outcome window before `--as-of`: nothing to compare yet.",
         ),
         Code("CX611", "empty group", _W, "A CX group of a link has no responses: its contrast is not computed."),
+        # Data of segments (found when `run` stores them)
+        Code(
+            "CX620",
+            "segment not in the data",
+            _W,
+            "A goal's `segments: [{where}]` or an owner's `segments:` names a value no stored row has.",
+        ),
     ]
 }
 

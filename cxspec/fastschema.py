@@ -108,8 +108,21 @@ class _Compiler:
         raise NotCompilable("const")
 
     def k_pattern(self, value, schema) -> Check:
-        search = re.compile(value).search
-        return lambda x: not isinstance(x, str) or search(x) is not None
+        # Compiled on first use: a project uses few of the schema's patterns (start-up).
+        search = None
+
+        def matches(x) -> bool:
+            nonlocal search
+            if not isinstance(x, str):
+                return True
+            if search is None:
+                try:
+                    search = re.compile(value).search
+                except re.error:  # not Python's regex syntax: jsonschema decides
+                    return False
+            return search(x) is not None
+
+        return matches
 
     def _bound(self, compare) -> Check:
         return lambda x: not _is_number(x) or compare(x)

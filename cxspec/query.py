@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from cxspec.compiler.compile import compile_request
 from cxspec.compiler.plan import Request
 from cxspec.diagnostics import CxspecError
+from cxspec.gcpause import without_gc
 from cxspec.resolve import Resolver
 from cxspec.warehouse import Warehouse, WarehouseError, redact, scheme_of
 
@@ -117,6 +118,7 @@ def compute(project, request: Request, registry, warehouse_url: str | None = Non
         return compute_with(warehouse, project, request, registry)
 
 
+@without_gc
 def compute_with(
     warehouse: Warehouse,
     project,
@@ -155,8 +157,29 @@ def compute_with(
             if failed:
                 failures += failed
     # In Python's order, not the engine's: collations differ (PostgreSQL's locale, NULLs).
-    results.sort(key=lambda r: (r.metric, r.period, tuple((k, str(v)) for k, v in r.dimensions.items())))
+    results.sort(key=_order_key())
     return results
+
+
+def _order_key():
+    """(metric, period, the dimensions as (name, text) pairs): the text made once per distinct
+    segment, not per row (a run with segments sorts 170k rows; benchmarks/README.md)."""
+    made: dict = {}
+
+    def key(r: MetricResult):
+        d = r.dimensions
+        if not d:
+            return (r.metric, r.period, ())
+        seen = (tuple(d.items()), tuple(map(type, d.values())))  # 1, 1.0 and True differ
+        try:
+            pairs = made[seen]
+        except KeyError:
+            pairs = made[seen] = tuple((k, str(v)) for k, v in d.items())
+        except TypeError:  # a value that cannot be a dict key
+            pairs = tuple((k, str(v)) for k, v in d.items())
+        return (r.metric, r.period, pairs)
+
+    return key
 
 
 def _failure(project, metric_id: str, exc: Exception) -> MetricFailure:
@@ -169,48 +192,64 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
     metric, period, value, n, invalid, moe = (
         at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
     )
-    dims = [(d, at[d]) for d in query.plan.dimensions]
     if query.plan.sets:
-        return _segment_results(query, rows, at)
+        from cxspec.compiler.grouping import SET, set_mask
+
+        names = query.plan.dimensions
+        # Each row's dimensions are those of its grouping set (`__set`), a NULL among them a
+        # real group ({"region": None}), the total's {}.
+        kept = {set_mask(names, s): tuple((d, at[d]) for d in names if d in s) for s in query.plan.sets}
+        where = at[SET]
+    else:
+        kept, where = {0: tuple((d, at[d]) for d in query.plan.dimensions)}, None
+    days = Converted(iso_day)  # a period per row, a few distinct ones
     # Positions, not a dict per row: this loop runs for every result row of every query
-    # (figures in benchmarks/README.md, "Execute").
+    # (figures in benchmarks/README.md, "Execute" and "Segments").
     return [
-        MetricResult(
-            metric=row[metric],
-            period=iso_day(row[period]),
-            dimensions={d: row[i] for d, i in dims},
-            value=_number(row[value]),
-            n=_count(row[n]),
-            invalid=_count(row[invalid]),
-            moe=_number(row[moe]),
+        typed_result(
+            row[metric],
+            days(row[period]),
+            {d: row[i] for d, i in kept[0 if where is None else row[where]]},
+            _number(row[value]),
+            _count(row[n]),
+            _count(row[invalid]),
+            _number(row[moe]),
         )
         for row in rows
     ]
 
 
-def _segment_results(query, rows, at) -> list[MetricResult]:
-    """Rows of a run with segments: each row's dimensions are those of its grouping set
-    (`__set`), a NULL among them a real group ({"region": None}), the total's {}."""
-    from cxspec.compiler.grouping import SET, set_mask
+_new = object.__new__
 
-    names = query.plan.dimensions
-    kept = {set_mask(names, s): [(d, at[d]) for d in names if d in s] for s in query.plan.sets}
-    where = at[SET]
-    metric, period, value, n, invalid, moe = (
-        at[c] for c in ("metric", "period", "value", "n", "invalid", "moe")
-    )
-    return [
-        MetricResult(
-            metric=row[metric],
-            period=iso_day(row[period]),
-            dimensions={d: row[i] for d, i in kept[row[where]]},
-            value=_number(row[value]),
-            n=_count(row[n]),
-            invalid=_count(row[invalid]),
-            moe=_number(row[moe]),
-        )
-        for row in rows
-    ]
+
+def typed_result(
+    metric, period, dimensions, value, n, invalid, moe, status=None, metric_version=None,
+    definition=None, spec_hash=None, computed_at=None, grain=None,
+) -> MetricResult:  # fmt: skip
+    """MetricResult(...) with every field given in order, made without the frozen dataclass's
+    one object.__setattr__ per field (3x faster: runs and reads make one per result row)."""
+    result = _new(MetricResult)
+    result.__dict__.update(
+        metric=metric, period=period, dimensions=dimensions, value=value, n=n, invalid=invalid, moe=moe,
+        status=status, metric_version=metric_version, definition=definition, spec_hash=spec_hash,
+        computed_at=computed_at, grain=grain,
+    )  # fmt: skip
+    return result
+
+
+class Converted(dict):
+    """A conversion remembered per distinct value."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __call__(self, value):
+        try:
+            return self[value]
+        except KeyError:
+            converted = self[value] = self.convert(value)
+            return converted
 
 
 __all__ = [

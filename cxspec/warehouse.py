@@ -78,6 +78,17 @@ class Warehouse:
         """Run one statement; return its column names and rows."""
         raise NotImplementedError
 
+    def record_batches(self, sql: str, rows: int):
+        """Run a query; an iterator of its result as Arrow record batches of at most `rows`
+        rows, or None when this warehouse has no cheap way (the rows would cross a network).
+        In-process DuckDB has: drivers analyses sum their moments in numpy (drivers/arrays.py)."""
+        return None
+
+    def estimated_rows(self, sql: str) -> int | None:
+        """The warehouse's own estimate of how many rows a query reads (its plan's largest),
+        without running it; None when it gives none."""
+        return None
+
     def executemany(self, sql: str, rows) -> None:
         """Run one statement with `?`-style (or the driver's) placeholders for each row."""
         raise NotImplementedError

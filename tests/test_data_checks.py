@@ -117,6 +117,51 @@ def test_a_time_format_reads_them_on_every_engine(make_project, warehouse):
         assert got[key][1] == n and abs(got[key][0] - value) < 1e-9, key
 
 
+# Offsets as strptime's %z reads them (+HHMM, +HH:MM, Z), each near a month's end: read as
+# local times, or with the offset dropped, some rows change month.
+OFFSETS = (
+    "id,at,score\n1,2026-01-31T23:30:00+0200,5\n2,2026-01-31T20:00:00-0530,2\n"
+    "3,2026-02-28T23:30:00Z,4\n4,2026-03-01T01:00:00+02:00,1\n5,2026-03-01T00:15:00+0030,3\n"
+    "6,2026-02-01T02:00:00+0300,4\n7,2026-03-01T05:00:00+0200,2\n"
+)
+OFFSET_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def test_a_time_format_with_an_offset_gives_the_same_instants_on_every_engine(make_project, warehouse):
+    """`%z` on PostgreSQL was TO_TIMESTAMP's `OF`, which only to_char knows (an error), and the
+    `T` of the format read as a pattern (the hours lost). Every row's month is Python's."""
+    specs = TWO_DIGIT_SPECS.replace("time: submitted}", f'time: at, time_format: "{OFFSET_FORMAT}"}}')
+    root = make_project({"specs/m.yaml": specs, "data/survey.csv": OFFSETS}, config=config(warehouse))
+    results = compute(load_project(root), Request(start=dt.date(2026, 1, 1)), REGISTRY, warehouse)
+    by_month: dict = {}
+    for line in OFFSETS.splitlines()[1:]:
+        _, at, score = line.split(",")
+        moment = dt.datetime.strptime(at, OFFSET_FORMAT).astimezone(dt.timezone.utc)
+        by_month.setdefault(f"{moment:%Y-%m}-01", []).append(float(score))
+    local = sorted(
+        f"{dt.datetime.strptime(line.split(',')[1], OFFSET_FORMAT):%Y-%m}-01"
+        for line in OFFSETS.splitlines()[1:]
+    )
+    assert local != sorted(m for m, v in by_month.items() for _ in v)  # offsets move rows: the test can tell
+    want = {("responses", m): (float(len(v)), len(v)) for m, v in by_month.items()}
+    want |= {("sat", m): (sum(v) / len(v), len(v)) for m, v in by_month.items()}
+    got = {(r.metric, r.period): (r.value, r.n) for r in results}
+    assert got.keys() == want.keys()
+    for key, (value, n) in want.items():
+        assert got[key][1] == n and abs(got[key][0] - value) < 1e-9, key
+
+
+def test_times_without_the_offset_the_format_asks_for_are_refused(make_project, warehouse, run_main):
+    """A value %z does not read (no offset, +2, an offset and a stray word) is CX411 on every
+    engine, never read as UTC or cut."""
+    data = OFFSETS + "8,2026-02-10T10:00:00,3\n9,2026-02-10T10:00:00+2,3\n10,2026-02-10T10:00:00+0200x,3\n"
+    specs = TWO_DIGIT_SPECS.replace("time: submitted}", f'time: at, time_format: "{OFFSET_FORMAT}"}}')
+    root = make_project({"specs/m.yaml": specs, "data/survey.csv": data}, config=config(warehouse))
+    code, out, err = run_main("query", str(root), "--from", "2026-01-01")
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert "error CX411: 3 rows of source 'survey' have a 'at' that is not a time" in err, err
+
+
 def test_times_that_do_not_parse_are_counted(make_project, warehouse, run_main):
     data = SURVEY.replace("2026-01-06T10:00:00Z", "soon") + "4,2026-13-45T99:00:00Z,2\n"
     specs = MISSPELT.replace("csat_score", "csat")

@@ -83,3 +83,28 @@ def test_report_unknown_segment_suggests(make_project, run_main, tmp_path):
     # Only the segments of the same dimensions are listed, not every combination.
     assert "stored are region=7; region=A,B; region=A=B; region=EMEA; region=Köln; region=(none)" in out + err
     assert "channel=" not in out + err
+
+
+def test_segments_named_but_not_stored_are_warned(make_project, run_main, tmp_path):
+    """A goal override or a held segment whose value no stored row has applies to nothing: a
+    located warning after run (CX620), with a close stored value; the run still exits 0."""
+    found = project_files()
+    found["specs.yaml"] += """\
+owners:
+  - {id: koln, name: Koln team, segments: [{region: Köln}, {region: Atlantis}]}
+goals:
+  - metric: mean_score
+    target: 7
+    segments:
+      - {where: {region: EMAE}, target: 3}
+      - {where: {region: EMEA}, target: 4}
+      - {where: {region: A=B, channel: web}, target: 4}
+"""
+    root = make_project(found, config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'results.duckdb'}"
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "out"), "-q")
+    assert code == 0, out + err
+    assert "specs.yaml:12:60: warning CX620: owner 'koln' holds segment region=Atlantis" in err
+    assert "specs.yaml:17:17: warning CX620: goal 'mean_score' sets targets in segment region=EMAE" in err
+    assert "did you mean 'EMEA'?" in err
+    assert err.count("CX620") == 2

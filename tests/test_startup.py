@@ -52,6 +52,12 @@ HEAVY = (
     "cxspec.formats.junit",
     "cxspec.formats.sarif",
     "cxspec_dbt.exporter",
+    # The Spark warehouse's session, layouts and run lock: when it connects (hashlib, threading).
+    "cxspec_spark.session",
+    "cxspec_spark.layouts",
+    "cxspec_spark.run_lock",
+    "cxspec_spark.statements",
+    "zoneinfo",  # its import reads sysconfig; the survey exports check a zone only when given one
 )
 
 #: Runs the CLI in a fresh interpreter and prints the modules it imported, with the first

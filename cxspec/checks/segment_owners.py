@@ -5,6 +5,7 @@ hold the same segment (CX351), so that every issue in a segment has one owner.""
 from __future__ import annotations
 
 from cxspec.locations import locate
+from cxspec.model import segment_text
 from cxspec.suggest import did_you_mean
 from cxspec.yamlread import YamlMap, YamlSeq
 
@@ -46,7 +47,7 @@ def check(ctx) -> None:
                     hint=hint,
                     span=len(str(first)),
                 )
-            key = tuple(sorted((k, str(v)) for k, v in item.items()))
+            key = tuple(sorted((k, segment_text(v)) for k, v in item.items()))
             if key in held:
                 sink.add(
                     "CX351",

@@ -58,11 +58,65 @@ def parse_time(value: exp.Expression, time_format: str, dialect: str) -> exp.Exp
     if dialect == "sqlite":
         parsed = exp.Anonymous(this=SQLITE_STRPTIME, expressions=[as_text, text(time_format)])
         return exp.Anonymous(this="datetime", expressions=[parsed])
-    parsed = exp.StrToTime(this=as_text, format=text(time_format))
+    if time_format.endswith("%z") and dialect in ("duckdb", "postgres"):
+        as_text = _offset_with_colon(as_text)
+    postgres = _postgres_format(time_format) if dialect == "postgres" else None
+    if postgres is not None:
+        parsed = exp.Anonymous(this="TO_TIMESTAMP", expressions=[as_text, text(postgres)])
+    else:
+        parsed = exp.StrToTime(this=as_text, format=text(time_format))
     if dialect in ("duckdb", "postgres") and ("%z" in time_format or dialect == "postgres"):
         # A zoned result (PostgreSQL's TO_TIMESTAMP always is) as its UTC wall time.
         return exp.AtTimeZone(this=parsed, zone=text("UTC"))
     return parsed
+
+
+#: strptime codes → PostgreSQL's TO_TIMESTAMP patterns. `%z` is read as TZH:TZM, after
+#: `_offset_with_colon` wrote the offset as +HH:MM (TZH alone reads +0200 as 200 hours).
+_POSTGRES_CODES = {
+    "%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "HH24", "%I": "HH12", "%M": "MI",
+    "%S": "SS", "%f": "US", "%p": "AM", "%b": "Mon", "%B": "Month", "%j": "DDD", "%a": "Dy",
+    "%A": "Day", "%z": "TZH:TZM", "%%": "%",
+}  # fmt: skip
+
+
+def _postgres_format(time_format: str) -> str | None:
+    """The TO_TIMESTAMP template of a strptime format; None for codes it does not know.
+
+    Letters and digits written in the format are quoted: bare, PostgreSQL reads them as
+    patterns (the T of `%Y-%m-%dT%H:%M` made `DDTH`, a day with an ordinal suffix, and the
+    hours were lost). Other characters stay bare: separators, which match any one separator.
+    """
+    parts, i = [], 0
+    while i < len(time_format):
+        char = time_format[i]
+        if char == "%":
+            code = _POSTGRES_CODES.get(time_format[i : i + 2])
+            if code is None:
+                return None
+            parts.append(code)
+            i += 2
+        elif char.isalnum() or char == '"':
+            literal = char.replace('"', '\\"')
+            parts.append(f'"{literal}"')
+            i += 1
+        else:
+            parts.append(char)
+            i += 1
+    return "".join(parts)
+
+
+def _offset_with_colon(value: exp.Expression) -> exp.Expression:
+    """A trailing UTC offset as +HH:MM, as strptime's `%z` reads them all: `Z` → +00:00,
+    +0200 → +02:00 (DuckDB's STRPTIME takes no Z, PostgreSQL's TZH no +0200). Values that
+    do not end in an offset are left as they are, to fail as they would have."""
+    trimmed = exp.Trim(this=value)
+    zulu = exp.RegexpReplace(this=trimmed, expression=text("Z$"), replacement=text("+00:00"))
+    return exp.RegexpReplace(
+        this=zulu,
+        expression=text("([+-][0-9][0-9]):?([0-9][0-9])$"),
+        replacement=text("\\1:\\2"),
+    )
 
 
 def _known_type(value: exp.Expression, dialect: str, column_type: str) -> exp.Expression | None:

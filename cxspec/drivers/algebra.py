@@ -78,15 +78,8 @@ def correlations(m: Moments) -> np.ndarray:
 
 @lru_cache(maxsize=16)
 def _subsets(p: int):
-    """Per subset size: the bitmasks and their members' indices; and for Shapley values, the
-    masks without each driver and the weight of each. Built once per number of drivers."""
-    by_size: dict[int, list[int]] = {}
-    for mask in range(1, 1 << p):
-        by_size.setdefault(mask.bit_count(), []).append(mask)
-    batches = [
-        (np.array(masks), np.array([[j for j in range(p) if mask >> j & 1] for mask in masks]))
-        for masks in by_size.values()
-    ]
+    """For Shapley values: the masks without each driver and the weight of each. Built once
+    per number of drivers."""
     masks = np.arange(1 << p)
     sizes = np.array([int(m).bit_count() for m in masks])
     weight_of_size = np.array(
@@ -97,22 +90,38 @@ def _subsets(p: int):
     )
     without = [masks[(masks >> j & 1) == 0] for j in range(p)]
     weights = [weight_of_size[sizes[w]] for w in without]
-    return batches, without, weights
+    return without, weights
 
 
 def subset_r2(corr: np.ndarray) -> np.ndarray:
     """R² of the regression of the outcome on every subset of drivers, by bitmask (bit j is
-    driver j): R²(S) = r_Sᵀ R_SS⁻¹ r_S. Subsets of one size are solved in one batch; `corr`
-    may be a stack of correlation matrices (the jackknife's replicates), solved together."""
+    driver j), by sweeping: the correlation matrix with the drivers of S partialled out has
+    1 − R²(S) in its outcome corner, and adding a driver j to S is one Schur complement on j.
+    Subsets are built in order of their highest driver: those whose highest is j are every
+    earlier subset plus j, and only the outcome and drivers after j matter to them (they are
+    swept on nothing before j), so their matrices shrink as j grows: 2^p small matrices in
+    p batches. `corr` may be a stack of correlation matrices (the jackknife's replicates),
+    swept together."""
     stack = corr if corr.ndim == 3 else corr[None]
     p = stack.shape[1] - 1
-    rxx, rxy = stack[:, 1:, 1:], stack[:, 1:, 0]
     r2 = np.zeros((stack.shape[0], 1 << p))
-    for masks, index in _subsets(p)[0]:
-        blocks = rxx[:, index[:, :, None], index[:, None, :]]
-        rhs = rxy[:, index]
-        solved = np.linalg.solve(blocks, rhs[..., None])[..., 0]
-        r2[:, masks] = np.einsum("rij,rij->ri", rhs, solved)
+    # per highest driver (first: the empty subset): the subsets' masks and their swept
+    # matrices over the outcome and the drivers after it, (replicates, subsets, k, k)
+    groups = [(np.zeros(1, dtype=np.int64), stack[:, None])]
+    for j in range(p):
+        masks, swept = [], []
+        for g, (before, matrices) in enumerate(groups):
+            at = j - g + 1  # driver j's position: the group's matrices start at driver g
+            keep = [0, *range(at + 1, matrices.shape[-1])]
+            column = matrices[:, :, keep, at]
+            block = matrices[:, :, keep][:, :, :, keep]
+            swept.append(
+                block - column[..., :, None] * column[..., None, :] / matrices[:, :, at, at, None, None]
+            )
+            masks.append(before | 1 << j)
+        group = (np.concatenate(masks), np.concatenate(swept, axis=1))
+        r2[:, group[0]] = 1.0 - group[1][:, :, 0, 0]
+        groups.append(group)
     return r2 if corr.ndim == 3 else r2[0]
 
 
@@ -122,7 +131,7 @@ def shapley(corr: np.ndarray) -> np.ndarray:
     correlation matrices gives a stack of results."""
     p = corr.shape[-1] - 1
     r2 = subset_r2(corr)
-    _, without, weights = _subsets(p)
+    without, weights = _subsets(p)
     return np.stack(
         [(r2[..., without[j] | (1 << j)] - r2[..., without[j]]) @ weights[j] for j in range(p)], axis=-1
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
-from cxspec.drivers import moments
+from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures
 from cxspec.drivers.intervals import jackknife
 from cxspec.drivers.rows import text_columns
@@ -19,6 +19,12 @@ from cxspec.resolve import Resolver
 #: Significant digits kept (DuckDB sums in parallel in no fixed order: see cxspec/query.py).
 DIGITS = 12
 
+
+#: From how many rows (the warehouse's estimate of what the analysis reads) the moments
+#: are summed in numpy where the warehouse hands its rows over cheaply (DuckDB: arrays.py):
+#: below it, importing pyarrow costs more than the SQL aggregate. None: moments.py's SQL
+#: everywhere; 0: numpy whenever possible (the tests compare the two).
+NUMPY_FROM_ROWS: int | None = 500_000
 
 #: A variance inflation factor above this is strong collinearity (the usual rule of thumb).
 VIF_LIMIT = 10.0
@@ -115,7 +121,8 @@ def compute_drivers(
         query = moments.build(
             analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start, end=end
         )
-        columns, rows = warehouse.execute(query.sql)
+        fetched = arrays.moment_rows(warehouse, query, NUMPY_FROM_ROWS)
+        columns, rows = fetched if fetched is not None else warehouse.execute(query.sql)
         results += _analyse(analysis, query, columns, rows, sink)
     return DriversOutcome(results, sink.items)
 

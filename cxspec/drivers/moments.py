@@ -32,6 +32,11 @@ class MomentsQuery:
     dimensions: list[str] = field(default_factory=list)
     has_period: bool = False
     has_buckets: bool = True
+    #: The complete cases themselves, one row each: `__v0`… (DOUBLE) and the group columns
+    #: (`keys`). DuckDB sums their moments in numpy instead (arrays.py).
+    cases_sql: str = ""
+    #: The group columns of `sql`, in its GROUP BY order: `__bucket`, `__period`, `__dim_…`.
+    keys: list[str] = field(default_factory=list)
 
 
 def _v(i: int) -> str:
@@ -112,7 +117,7 @@ def build(
                 )
             )
     query = exp.select(*[col(k) for k in keys], *aggregates).from_(
-        exp.alias_(exp.Subquery(this=cases), "k", table=True), copy=False
+        exp.alias_(exp.Subquery(this=cases.copy()), "k", table=True), copy=False
     )
     if keys:
         query = query.group_by(*[col(k) for k in keys], copy=False)
@@ -122,4 +127,6 @@ def build(
         dimensions=list(by),
         has_period="__period" in group,
         has_buckets=bucket is not None,
+        cases_sql=cases.sql(dialect=dialect),
+        keys=keys,
     )

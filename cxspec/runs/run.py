@@ -11,6 +11,7 @@ from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
+from cxspec.gcpause import without_gc
 from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
@@ -59,6 +60,7 @@ class Stored:
     incremental: str | None = None
 
 
+@without_gc
 def run_project(
     project,
     registry,
@@ -118,6 +120,10 @@ def run_project(
             warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
         )
         scores, segment_scores = _split_scores(scores)
+        if project.config.segments:  # a goal's or an owner's segment that no stored row has
+            from cxspec.runs.segment_values import unmatched_segments
+
+            diagnostics += unmatched_segments(project, stored)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
         transitions = []
         if results:
@@ -186,8 +192,13 @@ def _check_finite(results) -> None:
     the data (1e400), and neither JSON reports nor goal status can say anything about them.
     Refuse results without a period too: times the engine could not read (SQLite's date()
     of a non-time is NULL) would be stored under no period."""
+    good: set[str] = set()  # each distinct period matched once
     for result in results:
-        if not _ISO_DAY.match(result.period):
+        if result.period in good:
+            continue
+        if _ISO_DAY.match(result.period):
+            good.add(result.period)
+        else:
             raise CxspecError(
                 f"metric {result.metric!r}: a result without a period (the source's time column "
                 "holds values that are not times); nothing was stored"
@@ -195,6 +206,7 @@ def _check_finite(results) -> None:
     check_finite(results, "nothing was stored")
 
 
+@without_gc
 def stored_results(project, registry, warehouse_url=None) -> Stored:
     with connect(warehouse_url, project, registry) as warehouse:
         stored, scores = load(

@@ -29,7 +29,7 @@ from cxspec.display import format_count, format_p_value, format_with_unit
 from cxspec.issues_state.criteria import metric_criteria
 from cxspec.issues_state.ids import id_of
 from cxspec.metric_type import Statistic
-from cxspec.query import MetricResult, iso_day
+from cxspec.query import Converted, MetricResult, iso_day
 from cxspec.runs.issues import Z_95, Issue, _Detector, _order, detect_issues
 from cxspec.runs.rollup import INSUFFICIENT
 from cxspec.runs.segment_owners import segment_label
@@ -54,12 +54,19 @@ def detect_all(project, registry, results: list[MetricResult], period: str | Non
 def segment_issues(project, registry, results: list[MetricResult], period: str) -> list[Issue]:
     segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
     totals: dict[tuple[str, str], MetricResult] = {}
-    for r in results:
+    days = Converted(iso_day)
+    for r in results:  # every stored row: no copy or new dict per row, only per segment and metric
         if not r.dimensions:
-            totals[(r.metric, iso_day(r.period))] = r
+            totals[(r.metric, days(r.period))] = r
             continue
-        entry = segments.setdefault(dimensions_key(r.dimensions), (dict(r.dimensions), {}))
-        entry[1].setdefault(r.metric, {})[iso_day(r.period)] = r
+        key = dimensions_key(r.dimensions)
+        entry = segments.get(key)
+        if entry is None:
+            entry = segments[key] = (dict(r.dimensions), {})
+        history = entry[1].get(r.metric)
+        if history is None:
+            history = entry[1][r.metric] = {}
+        history[days(r.period)] = r
     issues: list[Issue] = []
     for key in sorted(segments):
         dimensions, by_metric = segments[key]

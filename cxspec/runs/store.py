@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from cxspec.compiler.sqlkit import col, text
 from cxspec.grains import metric_grains
-from cxspec.query import MetricResult, iso_day
+from cxspec.query import Converted, MetricResult, iso_day, typed_result
 from cxspec.runs.grain_rows import leaf_results, score_periods
 from cxspec.runs.incremental import WATERMARK_COLUMNS, WATERMARK_KEY, WATERMARKS
 from cxspec.runs.layout import (
@@ -70,7 +70,7 @@ ADDED = {SCORES: {"dimensions": "{}"}}
 def dimensions_key(dimensions: dict) -> str:
     if not dimensions:
         return "{}"  # a run's rows: no json.dumps per row
-    items = tuple((k, v.__class__, v) for k, v in dimensions.items())  # 1 and True differ
+    items = (tuple(dimensions.items()), tuple(map(type, dimensions.values())))  # 1, 1.0, True differ
     try:
         return _KEYS[items]
     except KeyError:
@@ -404,9 +404,9 @@ def load(
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     # Periods, dimensions and run times repeat across hundreds of thousands of rows (ten years
     # of days): each distinct one is converted once.
-    days, dimensions, times = _Converted(iso_day), _Converted(json.loads), _Converted(lambda t: str(t)[:19])
+    days, dimensions, times = Converted(iso_day), Converted(json.loads), Converted(lambda t: str(t)[:19])
     results = [
-        MetricResult(
+        typed_result(
             r[0],
             days(r[1]),
             dict(dimensions(r[2])),
@@ -414,12 +414,12 @@ def load(
             r[4],
             r[5],
             r[6],
-            status=r[7],
-            metric_version=r[8],
-            definition=r[9],
-            spec_hash=r[10],
-            computed_at=times(r[11]),
-            grain=r[12],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            times(r[11]),
+            r[12],
         )  # fmt: skip
         for r in rows
         if r[12] == grains.get(r[0], grain)
@@ -444,21 +444,6 @@ def load(
         for r in rows
     ]
     return results, scores
-
-
-class _Converted(dict):
-    """A conversion remembered per distinct value."""
-
-    def __init__(self, convert):
-        super().__init__()
-        self.convert = convert
-
-    def __call__(self, value):
-        try:
-            return self[value]
-        except KeyError:
-            converted = self[value] = self.convert(value)
-            return converted
 
 
 def _steady(value: float | None) -> float | None:

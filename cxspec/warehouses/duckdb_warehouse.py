@@ -88,6 +88,29 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.Error as exc:
             raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
+    def record_batches(self, sql, rows):
+        import duckdb
+
+        try:
+            relation = self.connection.sql(sql)
+            # DuckDB 1.4 names it to_arrow_reader; earlier releases record_batch
+            reader = getattr(relation, "to_arrow_reader", None) or relation.record_batch
+            batches = reader(rows)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
+        return _batches(batches)
+
+    def estimated_rows(self, sql):
+        import duckdb
+
+        try:
+            plan = self.connection.sql(sql).explain()
+        except duckdb.Error:
+            return None  # the query itself will report the problem
+        # operators show "~1,234 rows" (DuckDB 1.1+: "EC: 1234" before)
+        found = re.findall(r"~([\d,]+) rows|EC: (\d+)", plan)
+        return max((int((a or b).replace(",", "")) for a, b in found), default=None)
+
     def execute_statement(self, sql):
         import duckdb
 
@@ -139,6 +162,16 @@ class DuckDBWarehouse(Warehouse):
 
     def close(self):
         self.connection.close()
+
+
+def _batches(reader):
+    import duckdb
+    import pyarrow
+
+    try:
+        yield from reader
+    except (duckdb.Error, pyarrow.ArrowException) as exc:
+        raise WarehouseError(f"DuckDB: {str(exc).strip()}") from None
 
 
 #: From how many rows an Arrow table is faster than executemany (benchmarks/README.md, "Store").

@@ -18,13 +18,9 @@ import sqlglot
 from sqlglot import exp
 
 from cxspec import Warehouse, WarehouseError
-from cxspec_spark.ctes import CteViews
-from cxspec_spark.layouts import CatalogLayout, FolderLayout
-from cxspec_spark.loading import spark_rows, spark_schema
-from cxspec_spark.run_lock import RunLock, lock_path
-from cxspec_spark.session import open_session
-from cxspec_spark.settings import parse_url
-from cxspec_spark.statements import Versions
+
+# The session, the layouts, the run lock and the statements are imported when a warehouse is
+# opened: registering the class is all `cxspec validate` needs of this module (start-up).
 
 #: The tables cxspec stores results in (cxspec/runs/store.py): recovered on connect.
 STORED_TABLES = ("cxspec_results", "cxspec_scores")
@@ -37,6 +33,12 @@ class SparkWarehouse(Warehouse):
     dialect = "spark"
 
     def __init__(self, url, project):
+        from cxspec_spark.layouts import CatalogLayout, FolderLayout
+        from cxspec_spark.run_lock import RunLock, lock_path
+        from cxspec_spark.session import open_session
+        from cxspec_spark.settings import parse_url
+        from cxspec_spark.statements import Versions
+
         super().__init__(url, project)
         self.settings = parse_url(url, project.root)
         self.session, self.started_here = open_session(self.settings)
@@ -92,6 +94,8 @@ class SparkWarehouse(Warehouse):
 
     def load_rows(self, name, columns, types, rows):
         """Rows read in Python (a plugin's export source, through DuckDB) as a cached view."""
+        from cxspec_spark.loading import spark_rows, spark_schema
+
         view = f"cxspec_source_{self.instance}_{name}"
         try:
             schema = spark_schema(columns, types)
@@ -105,6 +109,8 @@ class SparkWarehouse(Warehouse):
     # -- running statements --------------------------------------------------------------
 
     def execute(self, sql):
+        from cxspec_spark.ctes import CteViews
+
         ctes = CteViews(self.session)
         try:
             tree = sqlglot.parse_one(sql, read="spark")

@@ -6,7 +6,6 @@ import difflib
 import re
 from pathlib import Path
 from typing import ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cxspec import CheckContext, CxspecError, DiagnosticSink, SourceType, check_path, locate
 from sqlglot import exp
@@ -130,6 +129,8 @@ class ExportSource(SourceType):
                     hint="set `timezone:` to its IANA name (America/Denver, Europe/Paris…)",
                 )
         elif isinstance(written, str) and not _known_zone(written):
+            from zoneinfo import available_timezones
+
             close = difflib.get_close_matches(written, sorted(available_timezones()), n=3)
             sink.add(
                 NO_TIMEZONE,
@@ -238,6 +239,8 @@ def _close_names(exc: Unresolved) -> str | None:
 
 
 def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # when a zone is checked (start-up)
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -1,0 +1,57 @@
+"""Segment values the specs name but no stored row has (CX620, a warning after `run`): a
+goal's override `where: {region: EMAE}` or an owner's `segments: [{region: Atlantis}]` would
+otherwise apply to nothing without a word (a misspelt value, a region renamed in the data).
+Validation cannot tell (the values are in the data); the run's stored rows can."""
+
+from __future__ import annotations
+
+from cxspec.diagnostics import DiagnosticSink, Severity
+from cxspec.locations import locate
+from cxspec.model import same_segment_value, segment_text
+from cxspec.runs.segment_owners import segment_label
+from cxspec.suggest import did_you_mean
+
+
+def unmatched_segments(project, results) -> list:
+    """CX620 for each override and held segment that matches no stored row's dimensions."""
+    # Distinct first (a run stores 100k+ rows, a few hundred segments), then sorted by name.
+    distinct = {tuple(r.dimensions.items()) for r in results if r.dimensions}
+    stored = {tuple(sorted(items, key=lambda kv: kv[0])) for items in distinct}
+    if not stored:  # no segment stored (none configured, or the run failed): nothing to tell
+        return []
+    found = [dict(s) for s in stored]
+    sink = DiagnosticSink()
+
+    def tell(where: dict, what: str, location) -> None:
+        if any(_covers(where, dims) for dims in found):
+            return
+        name = next(iter(where))
+        values = sorted({segment_text(d[name]) for d in found if name in d and d[name] is not None})
+        close = did_you_mean(segment_text(where[name]) or "", values)
+        listed = ", ".join(repr(v) for v in values[:10]) + (
+            f" … ({len(values) - 10:,} more)" if len(values) > 10 else ""
+        )
+        sink.add(
+            "CX620",
+            f"{what} segment {segment_label(where)}, which no stored row has: it applies to nothing",
+            location,
+            hint=(f"{close} " if close else "") + f"stored values of {name}: {listed or 'none'}",
+            severity=Severity.WARNING,
+            span=len(name),
+        )
+
+    for goal_id in sorted(project.goals):
+        for override in project.goals[goal_id].segments:
+            if override.where:
+                tell(override.where, f"goal {goal_id!r} sets targets in", override.loc("where"))
+    for owner_id in sorted(project.owners):
+        owner = project.owners[owner_id]
+        items = owner.raw.get("segments") if hasattr(owner.raw, "get") else None
+        for index, held in enumerate(owner.segments):
+            if held and items is not None and index < len(items):
+                tell(held, f"owner {owner_id!r} holds", locate(owner.file, items, index))
+    return sink.items
+
+
+def _covers(where: dict, dimensions: dict) -> bool:
+    return all(k in dimensions and same_segment_value(dimensions[k], v) for k, v in where.items())
