@@ -58,11 +58,11 @@ def parse_time(value: exp.Expression, time_format: str, dialect: str) -> exp.Exp
     if dialect == "sqlite":
         parsed = exp.Anonymous(this=SQLITE_STRPTIME, expressions=[as_text, text(time_format)])
         return exp.Anonymous(this="datetime", expressions=[parsed])
-    if time_format.endswith("%z") and dialect in ("duckdb", "postgres"):
-        as_text = _offset_with_colon(as_text)
-    postgres = _postgres_format(time_format) if dialect == "postgres" else None
-    if postgres is not None:
-        parsed = exp.Anonymous(this="TO_TIMESTAMP", expressions=[as_text, text(postgres)])
+    if time_format.endswith("%z") and dialect in ("duckdb", "postgres", "spark"):
+        as_text = _offset_with_colon(as_text, dialect)
+    template = _template(time_format, dialect) if dialect in _TEMPLATES else None
+    if template is not None:
+        parsed = exp.Anonymous(this="TO_TIMESTAMP", expressions=[as_text, text(template)])
     else:
         parsed = exp.StrToTime(this=as_text, format=text(time_format))
     if dialect in ("duckdb", "postgres") and ("%z" in time_format or dialect == "postgres"):
@@ -71,51 +71,68 @@ def parse_time(value: exp.Expression, time_format: str, dialect: str) -> exp.Exp
     return parsed
 
 
-#: strptime codes → PostgreSQL's TO_TIMESTAMP patterns. `%z` is read as TZH:TZM, after
-#: `_offset_with_colon` wrote the offset as +HH:MM (TZH alone reads +0200 as 200 hours).
-_POSTGRES_CODES = {
-    "%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "HH24", "%I": "HH12", "%M": "MI",
-    "%S": "SS", "%f": "US", "%p": "AM", "%b": "Mon", "%B": "Month", "%j": "DDD", "%a": "Dy",
-    "%A": "Day", "%z": "TZH:TZM", "%%": "%",
+#: strptime codes → TO_TIMESTAMP patterns, per dialect; then how a literal is quoted there
+#: and the characters that must be. `%z` reads +HH:MM (and Z on Spark), after
+#: `_offset_with_colon` wrote every offset that way (PostgreSQL's TZH reads +0200 as 200
+#: hours; Spark's Z takes +0200 only). Spark's one-letter patterns take one or two digits,
+#: as strptime does.
+_TEMPLATES = {
+    "postgres": (
+        {
+            "%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "HH24", "%I": "HH12",
+            "%M": "MI", "%S": "SS", "%f": "US", "%p": "AM", "%b": "Mon", "%B": "Month",
+            "%j": "DDD", "%a": "Dy", "%A": "Day", "%z": "TZH:TZM", "%%": "%",
+        },
+        ('"', '\\"'),
+        '"',
+    ),
+    "spark": (
+        {
+            "%Y": "yyyy", "%y": "yy", "%m": "M", "%d": "d", "%H": "H", "%I": "h", "%M": "m",
+            "%S": "s", "%f": "SSSSSS", "%p": "a", "%b": "MMM", "%B": "MMMM", "%j": "D",
+            "%a": "EEE", "%A": "EEEE", "%z": "XXX", "%%": "%",
+        },
+        ("'", "''"),
+        "'[]#{}",
+    ),
 }  # fmt: skip
 
 
-def _postgres_format(time_format: str) -> str | None:
+def _template(time_format: str, dialect: str) -> str | None:
     """The TO_TIMESTAMP template of a strptime format; None for codes it does not know.
 
-    Letters and digits written in the format are quoted: bare, PostgreSQL reads them as
-    patterns (the T of `%Y-%m-%dT%H:%M` made `DDTH`, a day with an ordinal suffix, and the
-    hours were lost). Other characters stay bare: separators, which match any one separator.
+    Letters and digits written in the format are quoted: bare, the engine reads them as
+    patterns (on PostgreSQL the T of `%Y-%m-%dT%H:%M` made `DDTH`, a day with an ordinal
+    suffix, and the hours were lost; Spark refuses the pattern). Other characters stay bare:
+    separators.
     """
+    codes, (quote, escaped), special = _TEMPLATES[dialect]
     parts, i = [], 0
     while i < len(time_format):
         char = time_format[i]
         if char == "%":
-            code = _POSTGRES_CODES.get(time_format[i : i + 2])
+            code = codes.get(time_format[i : i + 2])
             if code is None:
                 return None
             parts.append(code)
             i += 2
-        elif char.isalnum() or char == '"':
-            literal = char.replace('"', '\\"')
-            parts.append(f'"{literal}"')
-            i += 1
-        else:
-            parts.append(char)
-            i += 1
+            continue
+        if char.isalnum() or char in special:
+            char = f"{quote}{char.replace(quote, escaped)}{quote}"
+        parts.append(char)
+        i += 1
     return "".join(parts)
 
 
-def _offset_with_colon(value: exp.Expression) -> exp.Expression:
+def _offset_with_colon(value: exp.Expression, dialect: str) -> exp.Expression:
     """A trailing UTC offset as +HH:MM, as strptime's `%z` reads them all: `Z` → +00:00,
     +0200 → +02:00 (DuckDB's STRPTIME takes no Z, PostgreSQL's TZH no +0200). Values that
     do not end in an offset are left as they are, to fail as they would have."""
     trimmed = exp.Trim(this=value)
     zulu = exp.RegexpReplace(this=trimmed, expression=text("Z$"), replacement=text("+00:00"))
+    groups = "$1:$2" if dialect == "spark" else "\\1:\\2"  # Java's replacement syntax
     return exp.RegexpReplace(
-        this=zulu,
-        expression=text("([+-][0-9][0-9]):?([0-9][0-9])$"),
-        replacement=text("\\1:\\2"),
+        this=zulu, expression=text("([+-][0-9][0-9]):?([0-9][0-9])$"), replacement=text(groups)
     )
 
 

@@ -23,10 +23,12 @@ from test_data_checks import (  # noqa: F401
     test_a_misspelt_column_is_found_at_the_spec,
     test_a_run_stores_every_metric_it_can,
     test_a_time_format_reads_them_on_every_engine,
+    test_a_time_format_with_an_offset_gives_the_same_instants_on_every_engine,
     test_fail_fast_stops_at_the_first_failure,
     test_query_names_the_failing_metric,
     test_rows_without_a_time_are_counted_in_query_and_reports,
     test_times_that_do_not_parse_are_counted,
+    test_times_without_the_offset_the_format_asks_for_are_refused,
     test_two_digit_years_are_refused_without_a_time_format,
 )
 
