@@ -205,3 +205,26 @@ def test_below_rest_pools_the_variance(make_project, tmp_path, request, engine):
     assert got.keys() == want.keys()
     for key, p in want.items():
         assert got[key] == pytest.approx(p, rel=1e-6), key
+
+
+def test_terminal_league_of_many_segments_shows_both_ends(make_project, run_main, tmp_path):
+    """62 stores: the terminal shows the 10 best and the 10 worst and how many are left out
+    (10,000 stores printed 10,000 lines); report.md keeps every one."""
+    rows = store_rows()
+    found = {
+        "specs.yaml": STORES + "pyramids:\n  - id: cx-index\n    children: [{metric: nps}, {metric: csat}]\n",
+        "data/responses.csv": "id,t,score,store\n"
+        + "".join(f"{i},2026-01-{10 + i % 15},{x},{s}\n" for i, (s, x) in enumerate(rows)),
+    }
+    root = make_project(found, config="version: 1\nproject: stores\nsegments: [store]\n")
+    url = f"duckdb:///{tmp_path / 'r.db'}"
+    out_dir = tmp_path / "out"
+    assert run_main("run", str(root), "--warehouse", url, "--out", str(out_dir), "-q")[0] == 0
+    code, out, _ = run_main("report", str(root), "--warehouse", url)
+    stores = sorted({s for s, _ in rows})
+    league = out.split("Segments (")[1].split("\n\n")[0].splitlines()
+    assert league[0].startswith(f"{len(stores)}) by cx-index")
+    assert sum(line.lstrip().startswith("store=") for line in league) == 20
+    assert f"… {len(stores) - 20} more (report.md / report.html)" in out
+    markdown = (out_dir / "report.md").read_text(encoding="utf-8")
+    assert all(f"| store={s} |" in markdown for s in stores)
