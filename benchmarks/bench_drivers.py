@@ -9,9 +9,15 @@ A Parquet file of survey ratings (an integer key, an outcome 0-10 and 12 attribu
 alternately, each repeat times:
 
 * baseline: one plain aggregate scan of the file: `SELECT count(*), avg(ltr), avg(a1) … avg(a12)`;
-* drivers: `compute_drivers` of a project whose analysis reads that file: the one moments scan
-  (count, 13 sums, 91 cross-products per jackknife bucket) plus the Python algebra (Shapley
-  values over 4,096 subsets, for the estimate and each of the 20 jackknife replicates).
+* drivers: `compute_drivers` of a project whose analysis reads that file: the moments (count,
+  13 sums, 91 cross-products per jackknife bucket; on DuckDB summed in numpy from the complete
+  cases fetched as Arrow batches, cxspec/drivers/arrays.py) plus the Python algebra (Shapley
+  values over 4,096 subsets, for the estimate and each of the 20 jackknife replicates);
+* drivers, SQL moments: the same with the moments summed by the SQL aggregate (what SQLite,
+  PostgreSQL and Spark run; compute.NUMPY_FROM_ROWS = None), for comparison.
+
+Each repeat also records the process's CPU time (user + system) of each: on a shared machine
+the wall time of a parallel scan depends on what else runs, the CPU time much less.
 
 Target: drivers at most 2x the baseline. Prints medians; exit 0 always (it measures, it does
 not judge). Figures: benchmarks/README.md, "Drivers".
@@ -20,6 +26,7 @@ not judge). Figures: benchmarks/README.md, "Drivers".
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -104,30 +111,62 @@ def _moments_sql(path: Path, cast: str, *, buckets: bool = True, packed: bool = 
     return f"SELECT {head}count(*), {', '.join(sums)} FROM {rows} WHERE {complete}{tail}"
 
 
+def _cases_sql(path: Path) -> str:
+    """The complete cases themselves (what the numpy path fetches): DOUBLE values, the bucket."""
+    inner = _moments_sql(path, "DOUBLE")
+    columns = inner[len("SELECT b, ") : inner.index(" FROM")]
+    rows = inner[inner.index(" FROM") :]
+    assert columns.startswith("count(*)")
+    return f"SELECT *{rows.removesuffix(' GROUP BY b')}"
+
+
 def options(path: Path, repeats: int, baseline_sql: str) -> None:
-    """Variants of the moments scan alone, in DuckDB SQL, against the plain scan (medians)."""
+    """Variants of the moments scan alone, in DuckDB SQL, against the plain scan (medians);
+    and what the numpy path's fetch costs before any sum: the complete cases counted (the
+    filter alone), and fetched as Arrow batches."""
+    cases = _cases_sql(path)
     variants = {
         "plain aggregate scan (13 averages)": baseline_sql,
-        "DOUBLE, 20 buckets (what cxspec runs)": _moments_sql(path, "DOUBLE"),
+        "DOUBLE, 20 buckets (the SQL moments)": _moments_sql(path, "DOUBLE"),
         "DOUBLE, no buckets (no intervals)": _moments_sql(path, "DOUBLE", buckets=False),
         "INTEGER columns, no casts to DOUBLE": _moments_sql(path, "INTEGER"),
         "SMALLINT columns (TRY_CAST)": _moments_sql(path, "SMALLINT"),
         "BIGINT, 2 terms packed per SUM (53 sums)": _moments_sql(path, "BIGINT", packed=True),
+        "complete cases counted (the filter alone)": f"SELECT count(*) FROM ({cases})",
+        "complete cases fetched as Arrow, no sums": cases,
     }
     con = duckdb.connect()
+
+    def run(name, sql):
+        if name.startswith("complete cases fetched"):
+            for _ in con.sql(sql).to_arrow_reader(65_536):
+                pass
+        else:
+            con.execute(sql).fetchall()
+
     times: dict[str, list[float]] = {name: [] for name in variants}
-    for sql in variants.values():
-        con.execute(sql).fetchall()  # warm
+    used: dict[str, list[float]] = {name: [] for name in variants}
+    for name, sql in variants.items():
+        run(name, sql)  # warm
     for _ in range(repeats):
         for name, sql in variants.items():
-            start = time.perf_counter()
-            con.execute(sql).fetchall()
+            start, cpu = time.perf_counter(), _cpu()
+            run(name, sql)
             times[name].append(time.perf_counter() - start)
+            used[name].append(_cpu() - cpu)
     base = statistics.median(times["plain aggregate scan (13 averages)"])
-    print("moments scan variants (DuckDB SQL only, no Python algebra), medians:")
+    base_cpu = statistics.median(used["plain aggregate scan (13 averages)"])
+    print("moments scan variants (DuckDB only, no Python algebra), medians:")
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"  {name:42s} {median:7.3f} s   {median / base:5.2f}x")
+        median, cpu = statistics.median(values), statistics.median(used[name])
+        print(
+            f"  {name:42s} {median:7.3f} s  {median / base:5.2f}x   cpu {cpu:6.3f} s  {cpu / base_cpu:5.2f}x"
+        )
+
+
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def main() -> None:
@@ -139,31 +178,45 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.rows, args.repeats = 1_000_000, 3
-    from cxspec.drivers.compute import compute_drivers
+    from cxspec.drivers import compute
     from cxspec.query import connect
 
     path = ensure_file(args.rows)
-    if True:
-        project, registry = project_for(path)
-        averages = ", ".join(f"avg(a{i})" for i in range(1, DRIVERS + 1))
-        baseline_sql = f"SELECT count(*), avg(ltr), {averages} FROM '{path}'"
-        baseline, drivers = [], []
-        with connect("duckdb:///:memory:", project, registry) as wh:
-            compute_drivers(wh, project, registry)  # warm: file metadata, imports
-            for _ in range(args.repeats):
-                start = time.perf_counter()
-                wh.execute(baseline_sql)
-                baseline.append(time.perf_counter() - start)
-                start = time.perf_counter()
-                outcome = compute_drivers(wh, project, registry)
-                drivers.append(time.perf_counter() - start)
-        assert not [d for d in outcome.diagnostics if d.severity.value == "error"], outcome.diagnostics
-        n = outcome.results[0].n
-    b, d = statistics.median(baseline), statistics.median(drivers)
+    project, registry = project_for(path)
+    averages = ", ".join(f"avg(a{i})" for i in range(1, DRIVERS + 1))
+    baseline_sql = f"SELECT count(*), avg(ltr), {averages} FROM '{path}'"
+    numpy_from = compute.NUMPY_FROM_ROWS
+    runs = {
+        "plain aggregate scan": None,
+        "drivers analysis": numpy_from,
+        "drivers, SQL moments": "sql",
+    }
+    wall: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
+    with connect("duckdb:///:memory:", project, registry) as wh:
+        compute.compute_drivers(wh, project, registry)  # warm: file metadata, imports
+        for _ in range(args.repeats):
+            for name, moments_in in runs.items():
+                compute.NUMPY_FROM_ROWS = None if moments_in == "sql" else numpy_from
+                start, used = time.perf_counter(), _cpu()
+                if moments_in is None:
+                    wh.execute(baseline_sql)
+                else:
+                    outcome = compute.compute_drivers(wh, project, registry)
+                    assert not [d for d in outcome.diagnostics if d.severity.value == "error"], (
+                        outcome.diagnostics
+                    )
+                wall[name].append(time.perf_counter() - start)
+                cpu[name].append(_cpu() - used)
+        compute.NUMPY_FROM_ROWS = numpy_from
+    n = outcome.results[0].n
+    b, c = statistics.median(wall["plain aggregate scan"]), statistics.median(cpu["plain aggregate scan"])
     print(f"{git_state()}; load average {load_average()}")
     print(f"{args.rows:,} rows, {DRIVERS} drivers, {n:,} complete cases, {args.repeats} repeats (medians)")
-    print(f"  plain aggregate scan   {b:7.3f} s")
-    print(f"  drivers analysis       {d:7.3f} s   ({d / b:.2f}x the scan; target <= 2x)")
+    for name in runs:
+        d, u = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(f"  {name:22s} {d:7.3f} s  {d / b:5.2f}x the scan   cpu {u:7.3f} s  {u / c:5.2f}x")
+    print("  target: drivers analysis <= 2x the scan")
     sys.stdout.flush()
     if args.options:
         options(path, args.repeats, baseline_sql)

@@ -375,6 +375,12 @@ CODES: dict[str, Code] = {
             "A driver's variance inflation factor is over 10: its importance is shared with the drivers it moves with.",
         ),
         Code(
+            "CX607",
+            "values the warehouse cannot compute",
+            _E,
+            "A driver expression that is not a number, or values so large their squares overflow a double.",
+        ),
+        Code(
             "CX610",
             "no complete window",
             _W,

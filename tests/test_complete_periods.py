@@ -34,7 +34,9 @@ def rows_until_today() -> list[tuple[int, str, int]]:
     rows = []
     for back, scores in ((2, [5, 4, 5]), (1, [4, 4, 5, 3])):
         start = month_start(today, back)
-        rows += [(len(rows) + i, (start + dt.timedelta(days=3 * i)).isoformat(), s) for i, s in enumerate(scores)]
+        rows += [
+            (len(rows) + i, (start + dt.timedelta(days=3 * i)).isoformat(), s) for i, s in enumerate(scores)
+        ]
     rows.append((len(rows), month_start(today).isoformat(), 1))
     return rows
 
@@ -137,3 +139,43 @@ def test_headline_falls_back_to_the_latest_when_nothing_is_complete():
     computed = {"2026-12-01": "2026-12-02 10:00:00"}
     assert headline_period(["2026-12-01"], computed, "month", None) == "2026-12-01"
     assert headline_period([], {}, "month", None) is None
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+def test_a_run_as_of_a_past_day_keeps_that_month_in_progress(make_project, tmp_path, request, engine):
+    """`run --as-of 2025-03-15` leaves out later rows: March holds half its days, so it is in
+    progress, in the run's own report and in later ones; the headline is February, also per
+    segment, with the values of the rows (plain Python). It was stored as the complete
+    headline: the run stamped its rows with the wall clock, after March was over."""
+    from cxspec import load_project
+    from cxspec.registry import default_registry
+    from cxspec.reports.data import build_model
+    from cxspec.runs.run import run_project, stored_results
+
+    rows = [
+        (i, f"2025-0{1 + i % 3}-{1 + 2 * (i % 14):02d}", i % 6, ["EMEA", "APAC"][i % 5 % 2])
+        for i in range(90)
+    ]
+    found = {
+        "specs.yaml": SPECS.replace(
+            "{id: r, type: file, path: data/r.csv, time: t, key: id}",
+            "{id: r, type: file, path: data/r.csv, time: t, key: id, dimensions: [region]}",
+        ),
+        "data/r.csv": "id,t,score,region\n" + "".join(f"{i},{t},{s},{r}\n" for i, t, s, r in rows),
+    }
+    project = load_project(make_project(found, config="version: 1\nproject: periods_as_of\nsegments: [region]\n"))
+    url = (
+        request.getfixturevalue("postgres_url")
+        if engine == "postgres"
+        else f"{engine}:///{tmp_path / 'r.db'}"
+    )
+    stored = run_project(project, default_registry(), url, as_of=dt.datetime(2025, 3, 15, 23, 59, 59))
+    for model in (
+        build_model(stored, default_registry()),
+        build_model(stored_results(project, default_registry(), url), default_registry()),
+    ):
+        assert model.latest == "2025-02-01" and model.in_progress == ["2025-03-01"]
+        assert not any(i.period == "2025-03-01" for i in model.issues)
+        for entry in model.segments:
+            scores = [s for _, t, s, r in rows if t.startswith("2025-02") and r == entry.dimensions["region"]]
+            assert entry.values["csat"]["value"] == pytest.approx(sum(scores) / len(scores))

@@ -269,3 +269,20 @@ def test_r2_of_every_subset_is_plain_least_squares():
         assert stacked[0, mask] == pytest.approx(r2_of(data, columns), abs=1e-12)
         assert stacked[1, mask] == pytest.approx(r2_of(other, columns), abs=1e-12)
     assert list(subset_r2(np.corrcoef(data.T))) == list(stacked[0])
+
+
+def test_a_group_column_arrow_cannot_encode_falls_back_to_sql(awkward, monkeypatch):
+    import pyarrow
+
+    def refuse(self, at, array):
+        raise pyarrow.ArrowNotImplementedError("no kernel")
+
+    project, _ = awkward
+    options = {"grain": "month", "by": ("region",)}
+    query, _, _ = both_ways(project, "a", **options)
+    monkeypatch.setattr(arrays._Groups, "encode", refuse)
+    with connect("duckdb:///:memory:", project, default_registry()) as wh:
+        assert arrays.moment_rows(wh, query, 0) is None
+    assert results(project, ["a"], True, monkeypatch, **options) == results(
+        project, ["a"], False, monkeypatch, **options
+    )

@@ -267,3 +267,42 @@ def test_lookup_entities_of_different_types(make_project, warehouse):
         [("7", "EMEA", "d"), ("008", "APAC", "d"), ("C9", "AMER", "d")], [("7", 4), ("8", 6), ("9", 8)]
     )
     assert got == pytest.approx(want)
+
+
+def test_link_from_a_source_with_lookups_to_numeric_ids(make_project, warehouse):
+    """The entity of a file joined by a lookup is read as text; a link from it to a source
+    whose ids are numbers still joins them (as text) on every engine: PostgreSQL refused
+    `text = bigint`. Groups and outcome rates as in plain Python."""
+    import datetime as dt
+
+    from cxspec.links.compute import compute_links
+    from cxspec.query import connect
+
+    specs = TIES.replace(
+        "metrics:\n",
+        "  - {id: subs, type: file, path: data/subs.csv, key: sub_id, entity: customer_id,"
+        " start: started_at, end: ended_at}\nmetrics:\n",
+    )
+    specs += "links:\n  - id: l\n    cx: {source: responses, column: score, groups: nps}\n"
+    specs += "    outcome: {source: subs, event: end, within: 90d}\n"
+    responses = [(i, 1 + i % 3, f"2026-01-{1 + i % 20:02d}", i % 11) for i in range(60)]
+    ends = {1: "2026-02-15", 2: "2026-09-01"}  # customer 3 has none; 2 ends after 90 days
+    found = {
+        "specs.yaml": specs,
+        "data/customers.csv": "customer_id,region,updated_at\n1,EMEA,2026-01-01\n2,APAC,2026-01-01\n",
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},{t},{s}\n" for i, c, t, s in responses),
+        "data/subs.csv": "sub_id,customer_id,started_at,ended_at\n"
+        + "".join(f"{c},{c},2025-06-01,{e}\n" for c, e in ends.items()),
+    }
+    project = load_project(make_project(found))
+    with connect(warehouse, project, default_registry()) as connection:
+        out = compute_links(connection, project, default_registry(), as_of=dt.datetime(2026, 12, 1))
+    groups: dict = {}
+    for _, customer, day, score in responses:
+        group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        end = ends.get(customer)
+        days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(day)).days if end else None
+        groups.setdefault(group, []).append(days is not None and 0 < days <= 90)
+    want = {g: (len(v), 100 * sum(v) / len(v)) for g, v in groups.items()}
+    assert {g.group: (g.n, g.value) for g in out.groups} == pytest.approx(want)

@@ -54,8 +54,12 @@ def test_rest_of_nps(samples):
     assert got[2] == want.n
     assert got[0] == pytest.approx(want.value, abs=1e-9)
     assert got[1] == pytest.approx(want.moe / 1.96, abs=1e-9)
-    # the p-value: a z-test of the two proportions' nets, from the raw scores
-    z = (want.value - nps_result(segment).value) / math.hypot(want.moe / 1.96, nps_result(segment).moe / 1.96)
+    # the p-value: a z-test of the nets with the variance pooled over both, from the raw scores
+    points = [100 * ((x >= 9) - (x <= 6)) for x in segment + rest]
+    mean = sum(points) / len(points)
+    pooled = sum((x - mean) ** 2 for x in points) / len(points)
+    error = math.sqrt(pooled * (1 / len(segment) + 1 / len(rest)))
+    z = (want.value - nps_result(segment).value) / error
     assert below_rest_p(Statistic.NET_PROPORTION, got, nps_result(segment)) == pytest.approx(
         math.erfc(abs(z) / math.sqrt(2)), rel=1e-9
     )
@@ -69,6 +73,18 @@ def test_rest_of_proportion(samples):
     assert got[2] == want.n
     assert got[0] == pytest.approx(want.value, abs=1e-9)
     assert got[1] == pytest.approx(want.moe / 1.96, abs=1e-9)
+    # the pooled two-proportion z-test, from the raw flags
+    pooled = sum(seg + oth) / len(seg + oth)
+    z = (sum(seg) / len(seg) - sum(oth) / len(oth)) / math.sqrt(
+        pooled * (1 - pooled) * (1 / len(seg) + 1 / len(oth))
+    )
+    assert below_rest_p(Statistic.PROPORTION, got, proportion_result(seg)) == pytest.approx(
+        math.erfc(abs(z) / math.sqrt(2)), rel=1e-9
+    )
+    # a tiny segment at 0%: its margin is 0, but 0 of 2 is no evidence (the unpooled test said p < 0.001)
+    tiny = [False, False]
+    got = rest_of(Statistic.PROPORTION, proportion_result(tiny + oth), proportion_result(tiny))
+    assert below_rest_p(Statistic.PROPORTION, got, proportion_result(tiny)) > 0.3
 
 
 def test_rest_of_mean(samples):
@@ -78,12 +94,11 @@ def test_rest_of_mean(samples):
     assert got[2] == want.n
     assert got[0] == pytest.approx(want.value, abs=1e-9)
     assert got[1] == pytest.approx(want.moe / 1.96, rel=1e-9)
-    # Welch's t from the raw samples
-    v1 = sum((x - want.value) ** 2 for x in rest) / (len(rest) - 1) / len(rest)
+    # Student's t with the pooled variance, from the raw samples
     m2 = sum(segment) / len(segment)
-    v2 = sum((x - m2) ** 2 for x in segment) / (len(segment) - 1) / len(segment)
-    t = (m2 - want.value) / math.sqrt(v1 + v2)
-    df = (v1 + v2) ** 2 / (v1 * v1 / (len(rest) - 1) + v2 * v2 / (len(segment) - 1))
+    squares = sum((x - want.value) ** 2 for x in rest) + sum((x - m2) ** 2 for x in segment)
+    df = len(rest) + len(segment) - 2
+    t = (m2 - want.value) / math.sqrt(squares / df * (1 / len(rest) + 1 / len(segment)))
     p = below_rest_p(Statistic.MEAN, got, mean_result(segment))
     assert p == pytest.approx(t_two_sided_p(t, df), rel=1e-9)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import col, num, numeric_kind
+from cxspec.compiler.sqlkit import col, num, same_entity
 
 
 def _named(number: int, name: str) -> str:
@@ -39,15 +39,13 @@ class Lookups:
             table = exp.alias_(
                 exp.Subquery(this=self.rows(number, lookup_id, picked)), f"lk{number}", table=True
             )
-            this, other = entity.copy(), col(_named(number, ""), f"lk{number}")
             looked_up = relations.project.sources[lookup_id]
-            types = (
+            on = same_entity(
+                entity.copy(),
                 relations.column_type(source, source.entity) if source is not None else None,
+                col(_named(number, ""), f"lk{number}"),
                 relations.column_type(looked_up, looked_up.entity),
             )
-            if all(types) and len({numeric_kind(t) is None for t in types}) == 2:  # text = number
-                this, other = exp.cast(this, "VARCHAR"), exp.cast(other, "VARCHAR")
-            on = exp.EQ(this=this, expression=other)
             rows = rows.join(table, on=on, join_type="left", copy=False)
         return rows
 

@@ -208,3 +208,11 @@ def mean_with_moe(total: exp.Expression, squares: exp.Expression, n: exp.Express
         div(mul(num(Z), sqrt_nonneg(variance)), exp.Sqrt(this=double(n.copy()))),
     )
     return mean, moe
+
+
+def same_entity(this: exp.Expression, this_type: str | None, other: exp.Expression, other_type: str | None):
+    """`this = other` for two sources' entity columns: compared as text when one is text and
+    the other a number (DuckDB and PostgreSQL refuse `7 = '007'` or read it their own way)."""
+    if this_type and other_type and (numeric_kind(this_type) is None) != (numeric_kind(other_type) is None):
+        this, other = exp.cast(this, "VARCHAR"), exp.cast(other, "VARCHAR")
+    return exp.EQ(this=this, expression=other)

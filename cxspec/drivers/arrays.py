@@ -68,9 +68,14 @@ def moment_rows(warehouse, query, from_rows: int | None = 0) -> tuple[list[str],
     p = len(query.variables)
     groups = _Groups(query.keys)
     totals: dict[tuple, list] = {}
-    for batch in batches:
-        if batch.num_rows:
-            _add_batch(batch, p, groups, totals)
+    import pyarrow
+
+    try:
+        for batch in batches:
+            if batch.num_rows:
+                _add_batch(batch, p, groups, totals)
+    except pyarrow.ArrowNotImplementedError:
+        return None  # a group column of a type Arrow cannot dictionary-encode: the SQL groups it
     columns = list(query.keys) + ["__n"] + [f"__s{i}" for i in range(p)]
     columns += [f"__c{i}_{j}" for i in range(p) for j in range(i, p)]
     if not totals and not query.keys:

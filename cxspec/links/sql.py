@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.compiler import dialects
-from cxspec.compiler.sqlkit import col, double, num, text
+from cxspec.compiler.sqlkit import col, double, num, same_entity, text
 from cxspec.drivers.rows import day_bounds, deduplicated, event_time
 
 #: The role of the outcome source's column each `event:` reads.
@@ -127,7 +127,12 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         exp.alias_(exp.Subquery(this=outcome_rows), "o0", table=True), copy=False
     )
     on = exp.and_(
-        exp.EQ(this=col("__e", "r"), expression=col("__oe", "o")),
+        same_entity(
+            col("__e", "r"),
+            resolution.column_type(cx_source, cx_source.entity),
+            col("__oe", "o"),
+            resolution.column_type(outcome_source, outcome_source.entity),
+        ),
         exp.GT(this=col("__ot", "o"), expression=col("__t", "r")),
         exp.LTE(this=col("__ot", "o"), expression=exp.Add(this=col("__t", "r"), expression=within.copy())),
     )

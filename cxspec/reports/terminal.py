@@ -109,11 +109,21 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
     return "\n".join(out) + "\n"
 
 
+#: The league table in a terminal shows this many segments at each end when it has more.
+LEAGUE_ENDS = 10
+
+
 def _league(report: Report, paint) -> list[str]:
     """The league table: each segment's index and its metrics in red."""
     name = report.index.name if report.index else "index"
     out = [paint(f"Segments ({len(report.segments)}) by {shown(name)}", "1")]
-    for entry in report.segments:
+    entries = report.segments
+    if len(entries) > 2 * LEAGUE_ENDS:  # 10,000 stores: the best and the worst, not 10,000 lines
+        entries = [*entries[:LEAGUE_ENDS], None, *entries[-LEAGUE_ENDS:]]
+    for entry in entries:
+        if entry is None:
+            out.append(f"  … {len(report.segments) - 2 * LEAGUE_ENDS:,} more (report.md / report.html)")
+            continue
         score = f"{entry.index:5.1f}" if entry.index is not None else "    –"
         red = red_names(report, entry)
         red = paint(f"red: {shown(red)}", "31") if red else "no metric in red"

@@ -79,7 +79,12 @@ def run_project(
     `Stored.failures` (the first one raises with `fail_fast`). `incremental`: only the periods
     whose data changed since the stored watermark (runs/incremental.py)."""
     grain = project.config.grain
-    computed_at = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S")
+    clock = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
+    if as_of is not None and as_of.replace(tzinfo=None) < clock:
+        # The results are as of `as_of` (later rows left out): a period not over by then is in
+        # progress, also for later reports (it was stored as complete, the headline).
+        clock = as_of.replace(tzinfo=None)
+    computed_at = clock.strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
     request = Request(start=start, end=end, as_of=as_of, segments=tuple(project.segments))
