@@ -21,6 +21,8 @@ class Severity(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Code:
+    """One validation code: its title, severity and explanation."""
+
     code: str
     title: str
     severity: Severity
