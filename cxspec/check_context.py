@@ -18,6 +18,8 @@ Phase = Literal["validate", "compile", "execute"]
 
 @dataclass
 class CheckContext:
+    """What a type's `check` is given: the project, the registry and where to report."""
+
     project: Project
     registry: Registry
     sink: DiagnosticSink

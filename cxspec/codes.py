@@ -21,6 +21,8 @@ class Severity(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Code:
+    """One validation code: its title, severity and explanation."""
+
     code: str
     title: str
     severity: Severity
@@ -371,6 +373,12 @@ CODES: dict[str, Code] = {
             "strongly collinear driver",
             _W,
             "A driver's variance inflation factor is over 10: its importance is shared with the drivers it moves with.",
+        ),
+        Code(
+            "CX607",
+            "values the warehouse cannot compute",
+            _E,
+            "A driver expression that is not a number, or values so large their squares overflow a double.",
         ),
         Code(
             "CX610",

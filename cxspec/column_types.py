@@ -70,6 +70,8 @@ def number_column(name: str) -> str:
 
 @dataclass(frozen=True)
 class ColumnType:
+    """The type of one column of a file source."""
+
     name: str
     #: BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP, TIMESTAMPTZ or VARCHAR.
     type: str
@@ -89,6 +91,8 @@ class ColumnType:
 
 @dataclass(frozen=True)
 class FileTypes:
+    """The columns of a file source with their types, and its row count."""
+
     columns: tuple[ColumnType, ...]
     rows: int
 

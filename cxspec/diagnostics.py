@@ -35,6 +35,8 @@ class Location:
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One problem found, at a location, with its code and severity."""
+
     code: str
     message: str
     location: Location

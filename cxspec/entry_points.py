@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Distribution:
+    """The distribution that installs an entry point."""
+
     #: Name and Version as METADATA says (what `cxspec plugins` shows).
     name: str | None
     version: str | None
@@ -33,6 +35,8 @@ class Distribution:
 
 @dataclass(frozen=True)
 class EntryPoint:
+    """One entry point: its name, what it loads, its group."""
+
     name: str
     value: str
     group: str

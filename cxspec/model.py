@@ -33,6 +33,8 @@ class Located:
 
 @dataclass
 class Entity(Located):
+    """An item with an id (owner, source, metric…)."""
+
     id: str
     #: False when the item broke the schema: only its id is trusted then.
     valid: bool = True
@@ -43,6 +45,8 @@ class Entity(Located):
 
 @dataclass
 class Config(Located):
+    """cxspec.yaml: the project's name, grain, warehouse and settings."""
+
     project: str
     name: str | None = None
     description: str | None = None
@@ -59,6 +63,8 @@ class Config(Located):
 
 @dataclass
 class Owner(Entity):
+    """A team or person that owns items (`owners:`)."""
+
     name: str | None = None
     kind: str = "team"
     email: str | None = None
@@ -70,6 +76,8 @@ class Owner(Entity):
 
 @dataclass
 class Dimension(Located):
+    """A dimension of a source: a column, an expression or a lookup."""
+
     name: str = ""
     #: A SQL expression over the source's columns; None when the dimension is a column.
     expr: str | None = None
@@ -85,6 +93,8 @@ class Dimension(Located):
 
 @dataclass
 class Source(Entity):
+    """Where a metric's rows come from (`sources:`)."""
+
     type: str = ""
     time: str | None = None
     entity: str | None = None
@@ -110,6 +120,8 @@ class Source(Entity):
 
 @dataclass
 class Journey(Entity):
+    """A customer journey and its stages (`journeys:`)."""
+
     name: str | None = None
     owner: str | None = None
     stages: list[str] = field(default_factory=list)
@@ -117,6 +129,8 @@ class Journey(Entity):
 
 @dataclass
 class Touchpoint(Entity):
+    """A touch point of a journey: the rows of a source it matches (`touchpoints:`)."""
+
     name: str | None = None
     journey: str | None = None
     stage: str | None = None
@@ -127,6 +141,8 @@ class Touchpoint(Entity):
 
 @dataclass
 class Metric(Entity):
+    """A metric (`metrics:`): its type, source and fields."""
+
     type: str = ""
     name: str | None = None
     description: str | None = None
@@ -211,6 +227,8 @@ class Goal(Entity):
 
 @dataclass
 class PyramidNode(Located):
+    """One node of a pyramid: a group, a metric or another pyramid."""
+
     #: "group" (has children), "metric" (a leaf) or "pyramid" (includes another pyramid).
     kind: str = "group"
     id: str | None = None
@@ -233,6 +251,8 @@ class PyramidNode(Located):
 
 @dataclass
 class Pyramid(Entity):
+    """A weighted tree of metrics (`pyramids:`)."""
+
     name: str | None = None
     owner: str | None = None
     normalize: str = "bounds"
@@ -309,6 +329,8 @@ SECTIONS = {
 
 @dataclass
 class Project:
+    """The whole loaded project: its configuration and every item."""
+
     root: Path
     config: Config
     files: list[str] = field(default_factory=list)

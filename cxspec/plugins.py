@@ -57,6 +57,8 @@ class PluginInfo:
 
 @dataclass
 class LoadedPlugins:
+    """The plugin manager and every plugin found."""
+
     manager: pluggy.PluginManager
     #: Every plugin found, loaded or not, by name: built-ins first, then external ones by name.
     plugins: dict[str, PluginInfo] = field(default_factory=dict)

@@ -30,6 +30,8 @@ from cxspec.source_type import SourceType
 
 @dataclass
 class Registry:
+    """Everything the plugins register, by name."""
+
     metric_types: dict[str, MetricType] = field(default_factory=dict)
     source_types: dict[str, SourceType] = field(default_factory=dict)
     sql_functions: frozenset[str] = frozenset()

@@ -94,6 +94,8 @@ def _never(instance) -> bool:
 
 @dataclass
 class SchemaResult:
+    """What the schema check found."""
+
     #: (section, index) of items that broke the schema.
     invalid: set = field(default_factory=set)
 

@@ -65,6 +65,8 @@ _CURLY_QUOTES = "\u2018\u2019\u201c\u201d"
 
 @dataclass(frozen=True)
 class FragmentProblem:
+    """A problem in a SQL fragment, at its place inside the fragment."""
+
     code: str
     message: str
     #: Offset (line, column from 1) inside the fragment, when known.
@@ -75,6 +77,8 @@ class FragmentProblem:
 
 @dataclass(frozen=True)
 class ParsedFragment:
+    """A fragment's tree (None when it does not parse) and its problems."""
+
     expression: exp.Expression | None
     problems: tuple[FragmentProblem, ...]
 

@@ -23,6 +23,8 @@ from cxspec.yamlread import YamlMap, YamlReadError, load_bytes
 
 @dataclass
 class Validation:
+    """The project loaded (when it could be) and the diagnostics."""
+
     project: Project | None
     diagnostics: list[Diagnostic]
     #: The project folder, when one was found.

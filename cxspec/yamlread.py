@@ -69,6 +69,8 @@ class YamlSeq(list):
 
 @dataclass
 class YamlProblem:
+    """A problem reading YAML, at a line and column."""
+
     code: str
     message: str
     line: int
@@ -84,6 +86,8 @@ class YamlReadError(Exception):
 
 @dataclass
 class YamlDocument:
+    """A file read: its data with positions, and its text."""
+
     data: object
     #: Spans of quoted or multi-line scalars are not one-to-one with their text; we keep
     #: each string scalar's style so that SQL fragment columns can be mapped back.

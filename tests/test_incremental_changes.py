@@ -32,7 +32,10 @@ def write(root, rows, parquet: bool) -> None:
 
     con = duckdb.connect()
     con.execute("CREATE TABLE r (id INTEGER, t TIMESTAMP, score INTEGER)")
-    con.executemany("INSERT INTO r VALUES (?, ?, ?)", [(r["id"], utc(r["t"]), r["score"]) for r in rows])
+    con.executemany(
+        "INSERT INTO r VALUES (?, ?, ?)",
+        [(r["id"], utc(r["t"]) if r["t"] else None, r["score"]) for r in rows],
+    )
     con.execute(
         f"COPY (SELECT * FROM r ORDER BY t) TO '{root / 'r.parquet'}' (FORMAT parquet, ROW_GROUP_SIZE 64)"
     )
@@ -60,7 +63,7 @@ def test_changes_before_the_latest_period_are_seen(make_project, tmp_path, reque
         write(root, rows, parquet)
         stored = run_project(load_project(root), registry, url, as_of=AS_OF, incremental=True)
         got = {(r.metric, r.period): r.value for r in stored.results}
-        same(got, expected([r for r in rows if utc(r["t"]) <= AS_OF], "month"))
+        same(got, expected([r for r in rows if r["t"] and utc(r["t"]) <= AS_OF], "month"))
         return stored
 
     def recomputed(*moments: dt.datetime) -> str:
@@ -95,6 +98,15 @@ def test_changes_before_the_latest_period_are_seen(make_project, tmp_path, reque
     rows = [r for r in rows if r is not moved] + [early]
     stored = run(rows)
     assert stored.incremental.startswith(recomputed(utc(moved["t"]), utc(early["t"]))), stored.incremental
+
+    # A row deleted from an old period while a row without a time (blank) arrives: left out
+    # of every period, it does not stand in for the deleted one.
+    blank = {"id": 70_003, "t": "", "score": 7}
+    gone = next(r for r in old if r in rows and r is not early)
+    rows = [r for r in rows if r is not gone]
+    stored = run([*rows, blank])
+    assert stored.incremental.startswith(recomputed(utc(gone["t"]))), stored.incremental
+    assert stored.left_out["r"].no_time == 1
 
     # A row at the first instant of the latest period, and one after the as-of instant.
     first = {"id": 70_001, "t": boundary.isoformat(timespec="seconds") + "Z", "score": 3}

@@ -15,6 +15,7 @@ from cxspec.drivers.intervals import jackknife
 from cxspec.drivers.rows import text_columns
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
+from cxspec.warehouse import WarehouseError
 
 #: Significant digits kept (DuckDB sums in parallel in no fixed order: see cxspec/query.py).
 DIGITS = 12
@@ -121,8 +122,19 @@ def compute_drivers(
         query = moments.build(
             analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start, end=end
         )
-        fetched = arrays.moment_rows(warehouse, query, NUMPY_FROM_ROWS)
-        columns, rows = fetched if fetched is not None else warehouse.execute(query.sql)
+        try:
+            fetched = arrays.moment_rows(warehouse, query, NUMPY_FROM_ROWS)
+            columns, rows = fetched if fetched is not None else warehouse.execute(query.sql)
+        except WarehouseError as exc:
+            # a driver expression that is not a number, squares that overflow (PostgreSQL)…
+            sink.add(
+                "CX607",
+                f"the warehouse could not compute {analysis.id!r}: {str(exc).splitlines()[0]}",
+                analysis.loc("drivers", key=True),
+                hint="every driver expression must give a number; values must be small enough to square "
+                "(under about 1e154)",
+            )
+            continue
         results += _analyse(analysis, query, columns, rows, sink)
     return DriversOutcome(results, sink.items)
 
@@ -162,6 +174,8 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
         buckets = groups[key]
         total = sum(buckets[1:], buckets[0])
         where = _where(period, dict(zip(query.dimensions, dims, strict=True)))
+        if _overflowed(sink, analysis, total, where):
+            continue
         if total.n < needed:
             sink.add(
                 "CX602",
@@ -219,6 +233,27 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
                 )
             )
     return out
+
+
+def _overflowed(sink, analysis, total: Moments, where: str) -> bool:
+    """Squares or cross-products too large for a double: a located error, not null figures."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(total.sums) & np.isfinite(total.cross).all(axis=0)
+        finite &= np.isfinite(total.means**2 * max(total.n, 1.0))
+    if finite.all():
+        return False
+    for i in np.nonzero(~finite)[0]:
+        driver = analysis.drivers[int(i) - 1] if i else None
+        what = f"driver {driver.name!r}" if driver else f"the outcome {analysis.outcome!r}"
+        sink.add(
+            "CX607",
+            f"{what} of {analysis.id!r}{where} has values too large to square in a double "
+            "(over about 1e154): its sums of squares overflow",
+            driver.loc("expr" if driver.expr else "column") if driver else analysis.loc("outcome"),
+            hint="check the column's unit and its values; rescale it in an `expr`, or give it a `scale` "
+            "that leaves such values out",
+        )
+    return True
 
 
 def _where(period, dims) -> str:

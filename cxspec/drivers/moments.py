@@ -68,12 +68,12 @@ def build(
     analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None
 ) -> MomentsQuery:
     fragment_dialect = analysis.dialect
-    rows = deduplicated(source, resolution, fragment_dialect)
-    if analysis.filter:
-        rows = rows.where(quoted_fragment(analysis.filter, fragment_dialect), copy=False)
     values = [(col(analysis.outcome), analysis.outcome_scale)] + [
         (driver_value(d, fragment_dialect), d.scale) for d in analysis.drivers
     ]
+    rows = deduplicated(source, resolution, fragment_dialect, ties=[value for value, _ in values])
+    if analysis.filter:
+        rows = rows.where(quoted_fragment(analysis.filter, fragment_dialect), copy=False)
     names = [analysis.outcome] + [d.name for d in analysis.drivers]
     columns = [exp.alias_(double(value), _v(i), quoted=True) for i, (value, _) in enumerate(values)]
     complete = []

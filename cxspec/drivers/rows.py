@@ -63,9 +63,11 @@ def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
     return found
 
 
-def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
+def deduplicated(source, resolution, fragment_dialect: str, ties=()) -> exp.Select:
     """SELECT * of the source's relation, its filter applied, one row per key (latest `time`
-    wins unless `keep: earliest`)."""
+    wins unless `keep: earliest`). Rows of the same key and time: the one with the greatest
+    `ties` (the values the caller reads), so that every engine keeps the same one: the
+    NULL keys are one key, as for metrics, and without `time` all their rows tie."""
     relation = resolution.relation(source)
     inner = exp.select("*").from_(
         relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True),
@@ -78,7 +80,10 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     row_number = exp.Window(
         this=exp.RowNumber(),
         partition_by=[col(source.key)],
-        order=exp.Order(expressions=latest_first(source, resolution)),
+        order=exp.Order(
+            expressions=latest_first(source, resolution)
+            + [exp.Ordered(this=tie.copy(), desc=True, nulls_first=False) for tie in ties]
+        ),
     )
     inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
     return (

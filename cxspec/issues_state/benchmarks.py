@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Benchmark:
+    """An external benchmark value for a metric."""
+
     metric: str
     name: str
     value: float

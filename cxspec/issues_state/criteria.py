@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Criteria:
+    """The thresholds of the issue rules."""
+
     #: Two-sided significance level of `significant_drop`, `significant_rise` and initiative impact.
     alpha: float = 0.05
     #: How far (0–100 score points) a touch point may lie below its journey's mean.

@@ -70,7 +70,8 @@ def valid_score(score: exp.Expression, link) -> exp.Expression:
 def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
           fragment_dialect: str, start=None, end=None) -> LinkQuery:  # fmt: skip
     """`fragment_dialect`: the project's `dialect:`, in which source filters are written."""
-    responses = deduplicated(cx_source, resolution, fragment_dialect)
+    # of a key's rows at the same time, the one with the greatest score: the same on every engine
+    responses = deduplicated(cx_source, resolution, fragment_dialect, ties=[col(link.cx_column)])
     t = event_time(cx_source, cx_source.time, resolution, dialect)
     response_columns = [
         exp.alias_(col(cx_source.entity), "__e", quoted=True),
@@ -91,7 +92,12 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
             quoted=True,
         ),
     ]
-    response_filter = [exp.Not(this=exp.Is(this=col(cx_source.time), expression=exp.Null()))]
+    # a response without a time, or without a customer (it cannot be linked: its outcome is
+    # unknown, not "no event"), leaves the comparison
+    response_filter = [
+        exp.Not(this=exp.Is(this=col(cx_source.time), expression=exp.Null())),
+        exp.Not(this=exp.Is(this=col(cx_source.entity), expression=exp.Null())),
+    ]
     response_filter += day_bounds(t, start, end, dialect)
     r = exp.select(*response_columns).from_(
         exp.alias_(exp.Subquery(this=responses), "r0", table=True), copy=False
@@ -112,7 +118,8 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         )
     )
     outcome_column = outcome_time_column(link, outcome_source)
-    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect)
+    ties = [col(c) for c in dict.fromkeys((outcome_column, link.value)) if c]
+    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect, ties=ties)
     o_columns = [
         exp.alias_(col(outcome_source.entity), "__oe", quoted=True),
         exp.alias_(

@@ -47,6 +47,8 @@ ONLY = {"webhook": ("url_env", "format"), "email": ("host", "port", "from", "use
 
 @dataclass(frozen=True)
 class Target:
+    """One target of `notify:`."""
+
     index: int  # its place in `notify:`, from 1: how messages name it
     type: str
     on: tuple[str, ...] = DEFAULT_ON

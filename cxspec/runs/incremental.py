@@ -147,12 +147,13 @@ class Reading:
 
     def aggregates(self) -> dict[str, dict[tuple[str, str], exp.Expression]]:
         """Per source, aggregates over its rows (after its filter) for the data checks' scan:
-        the rows with each bounded time column (the data checks count those after the as-of
-        instant)."""
+        the rows with a time in each bounded time column (the data checks count those after
+        the as-of instant)."""
         found: dict[str, dict[tuple[str, str], exp.Expression]] = {}
         for c in self.columns:
             if c.boundary is not None:
-                found.setdefault(c.source, {})[(c.column, "timed")] = exp.Count(this=col(c.column))
+                # the time as read (text that reads as no time is not counted, as in the figures)
+                found.setdefault(c.source, {})[(c.column, "timed")] = exp.Count(this=c.moment.copy())
         return found
 
     def figures(self, checked: dict | None = None) -> Figures:
