@@ -116,3 +116,13 @@ def test_a_repeated_key_keeps_its_latest_row_and_ties_give_one_answer(make_proje
     code, out, err = run(run_main, root, warehouse)
     assert code in (0, None), err
     assert_figures(out, [r[2:] for r in latest.values()])
+
+
+@pytest.mark.parametrize(("yes", "no"), [("yes", "no"), ("true", "false"), ("1", "0")])
+def test_a_yes_no_driver_is_one_and_zero_on_every_engine(make_project, run_main, warehouse, yes, no):
+    """Engines read yes/no (and true/false) as BOOLEAN, or as 1/0: the same figures either way."""
+    data = [(i, y, (i * 7) % 3 == 0 or i % 5 == 0, x2) for i, y, _, x2 in rows()]
+    text = [(i, y, yes if flag else no, x2) for i, y, flag, x2 in data]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", text), warehouse)
+    assert code in (0, None), err
+    assert_figures(out, [(y, float(flag), x2) for _, y, flag, x2 in data])

@@ -12,7 +12,7 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures
 from cxspec.drivers.intervals import jackknife
-from cxspec.drivers.rows import text_columns
+from cxspec.drivers.rows import is_boolean_type, text_columns
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.warehouse import WarehouseError
@@ -107,6 +107,7 @@ def compute_drivers(
             source,
             [analysis.outcome] + [d.column for d in analysis.drivers if d.column],
         )
+        text = {column: kind for column, kind in text.items() if not is_boolean_type(kind)}  # 1/0
         bad = [(None, analysis.outcome)] if analysis.outcome in text else []
         bad += [(d, d.column) for d in analysis.drivers if d.column in text]
         for driver, column in bad:

@@ -16,7 +16,7 @@ from sqlglot import exp
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import col, double, num
-from cxspec.drivers.rows import day_bounds, deduplicated, event_time
+from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time
 
 #: Groups of the delete-a-group jackknife.
 BUCKETS = 20
@@ -58,18 +58,24 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
     return exp.Mod(this=value, expression=num(BUCKETS))
 
 
-def driver_value(driver, fragment_dialect: str) -> exp.Expression:
+def driver_value(driver, fragment_dialect: str, column_type: str | None = None) -> exp.Expression:
     if driver.expr:
         return exp.Paren(this=quoted_fragment(driver.expr, fragment_dialect))
-    return col(driver.column)
+    return as_number(col(driver.column), column_type)
 
 
 def build(
     analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None
 ) -> MomentsQuery:
     fragment_dialect = analysis.dialect
-    values = [(col(analysis.outcome), analysis.outcome_scale)] + [
-        (driver_value(d, fragment_dialect), d.scale) for d in analysis.drivers
+    values = [
+        (
+            as_number(col(analysis.outcome), resolution.column_type(source, analysis.outcome)),
+            analysis.outcome_scale,
+        )
+    ] + [
+        (driver_value(d, fragment_dialect, d.column and resolution.column_type(source, d.column)), d.scale)
+        for d in analysis.drivers
     ]
     rows = deduplicated(source, resolution, fragment_dialect, ties=[value for value, _ in values])
     if analysis.filter:

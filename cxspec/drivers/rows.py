@@ -19,6 +19,23 @@ def is_text_type(column_type: str | None) -> bool:
     return bool(column_type) and column_type.upper().split("(")[0].strip().startswith(TEXT_TYPES)
 
 
+def is_boolean_type(column_type: str | None) -> bool:
+    return bool(column_type) and column_type.upper().split("(")[0].strip() in ("BOOLEAN", "BOOL")
+
+
+def as_number(value: exp.Expression, column_type: str | None) -> exp.Expression:
+    """A column as a number: a boolean one (yes/no read as BOOLEAN by some engines) as 1/0,
+    the same on every engine (SQLite keeps 1/0, the others true/false)."""
+    if not is_boolean_type(column_type):
+        return value
+    return exp.Case(
+        ifs=[
+            exp.If(this=value.copy(), true=num(1)),
+            exp.If(this=exp.Not(this=value.copy()), true=num(0)),
+        ]
+    )
+
+
 #: Dialects whose TRY_CAST (BigQuery: SAFE_CAST) lets one query find text in a column of unknown type.
 TRY_CAST_DIALECTS = ("spark", "databricks", "duckdb", "bigquery", "trino", "presto")
 
