@@ -3,9 +3,6 @@ report says of a link whose figures are partly missing."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from cxspec.links.compute import LinkContrast, LinkGroup
 from cxspec.reports import analyses
 from cxspec.reports.model import DriverEntry
 
