@@ -228,3 +228,36 @@ def test_terminal_league_of_many_segments_shows_both_ends(make_project, run_main
     assert f"… {len(stores) - 20} more (report.md / report.html)" in out
     markdown = (out_dir / "report.md").read_text(encoding="utf-8")
     assert all(f"| store={s} |" in markdown for s in stores)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+def test_rows_of_a_key_alike_in_time_keep_the_same_row_everywhere(make_project, tmp_path, request, engine):
+    """Rows of one key with the same time (a resent survey answer): every engine keeps the
+    same one, the greatest by the columns' values in name order, in the total and in each
+    segment (the three engines kept three different rows: three means)."""
+    from cxspec import load_project
+    from cxspec.query import Request, compute
+    from cxspec.registry import default_registry
+
+    rows = [(i % 40, "2026-01-10", (i * 7) % 11, f"S{i % 3}") for i in range(160)]
+    rows += [(99, "2026-01-11", 1, "S0"), (99, "2026-01-12", 0, "S1")]  # the latest time still wins
+    found = {
+        "specs.yaml": STORES,
+        "data/responses.csv": "id,t,score,store\n" + "".join(f"{i},{t},{x},{s}\n" for i, t, x, s in rows),
+    }
+    project = load_project(make_project(found, config="version: 1\nproject: keys\nsegments: [store]\n"))
+    url = request.getfixturevalue("postgres_url") if engine == "postgres" else f"{engine}:///:memory:"
+    got = {
+        (r.metric, tuple(r.dimensions.items())): r.value
+        for r in compute(project, Request(segments=(("store",),)), default_registry(), url)
+        if r.metric == "mean_score"
+    }
+    kept: dict = {}
+    for key, t, score, store in rows:  # by time, then by id, score, store (name order): greatest
+        if key not in kept or (t, key, score, store) > kept[key]:
+            kept[key] = (t, key, score, store)
+    want: dict = {}
+    for _, _, score, store in kept.values():
+        for dims in ((), (("store", store),)):
+            want.setdefault(("mean_score", dims), []).append(score)
+    assert got == pytest.approx({k: sum(v) / len(v) for k, v in want.items()})

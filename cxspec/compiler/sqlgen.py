@@ -30,6 +30,7 @@ from cxspec.compiler.sqlkit import (
     col,
     double,
     flag,
+    latest_first,
     not_null,
     num,
     numeric_kind,
@@ -149,7 +150,8 @@ class Generator(TwoLevel):
         if scan.measure_metrics:
             branches += self.two_level(scan, number, rows, sets)
         if sets is not None and (scan.row_metrics or scan.spine_metrics):
-            rows = self.cte(f"rowsx_{number}_{scan.source.id}", expanded(self.plan, scan.source, rows, sets, self.relations))
+            expansion = expanded(self.plan, scan.source, rows, sets, self.relations)
+            rows = self.cte(f"rowsx_{number}_{scan.source.id}", expansion)
         if scan.row_metrics:
             branches += self.row_branches(scan, number, rows)
         if scan.spine_metrics:
@@ -170,14 +172,11 @@ class Generator(TwoLevel):
             inner = inner.where(self.fragment(source.filter), copy=False)
         inner = time_bounds.bounded(self, scan, inner)  # the range on the raw time column
         if source.key:
-            order = col(source.time) if source.time else col(source.key)
             row_number = exp.Window(
                 this=exp.RowNumber(),
                 partition_by=[col(source.key)],
-                # NULL times never win, on every engine (their NULL ordering differs).
-                order=exp.Order(
-                    expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
-                ),
+                # NULL times never win, on every engine (their NULL ordering differs); ties by value.
+                order=exp.Order(expressions=latest_first(source, self.relations)),
             )
             inner = inner.select(exp.alias_(row_number, "__row", quoted=True, copy=False), copy=False)
             inner = (

@@ -216,3 +216,19 @@ def same_entity(this: exp.Expression, this_type: str | None, other: exp.Expressi
     if this_type and other_type and (numeric_kind(this_type) is None) != (numeric_kind(other_type) is None):
         this, other = exp.cast(this, "VARCHAR"), exp.cast(other, "VARCHAR")
     return exp.EQ(this=this, expression=other)
+
+
+def latest_first(source, resolution) -> list[exp.Ordered]:
+    """The order of a key's rows, the kept one first: by time (latest, or earliest with
+    `keep: earliest`; a NULL time never wins), then, for rows alike in time, by each column's
+    value in name order (greatest first), so that every engine keeps the same row (each kept
+    its own: three engines, three means). Without a warehouse the columns are unknown."""
+    order = col(source.time) if source.time else col(source.key)
+    ordered = [exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
+    resolved = resolution.sources.get(source.id)
+    if resolved is not None:
+        companions = {c for c in resolved.numbers.values() if c}
+        skipped = companions | {source.time, source.key}
+        names = sorted(c for c in resolved.column_types if c not in skipped and not c.startswith("__"))
+        ordered += [exp.Ordered(this=col(name), desc=True, nulls_first=False) for name in names]
+    return ordered

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
-from cxspec.compiler.sqlkit import col, num, text
+from cxspec.compiler.sqlkit import col, latest_first, num, text
 
 #: Column type names (upper case, as warehouses describe them) that hold text, not numbers.
 TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BOOLEAN", "BOOL", "DATE", "TIMESTAMP", "UUID", "BLOB")
@@ -94,12 +94,11 @@ def deduplicated(source, resolution, fragment_dialect: str, ties=()) -> exp.Sele
         inner = inner.where(quoted_fragment(source.filter, fragment_dialect), copy=False)
     if not source.key:
         return inner
-    order = col(source.time) if source.time else col(source.key)
     row_number = exp.Window(
         this=exp.RowNumber(),
         partition_by=[col(source.key)],
         order=exp.Order(
-            expressions=[exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
+            expressions=latest_first(source, resolution)
             + [exp.Ordered(this=tie.copy(), desc=True, nulls_first=False) for tie in ties]
         ),
     )

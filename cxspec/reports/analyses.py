@@ -25,7 +25,7 @@ UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 def driver_entries(project, stored_drivers) -> list[DriverEntry]:
     """The overall analyses (no period, no dimensions), each driver placed in a quadrant:
     importance above or below the average driver's (r²/p), performance above or below the
-    drivers' mean (as % of their scales where given, else as measured)."""
+    drivers' mean (as % of their scales when every driver has one, else as measured)."""
     entries: list[DriverEntry] = []
     by_analysis: dict[str, list] = {}
     for row in stored_drivers:
@@ -51,11 +51,15 @@ def driver_entries(project, stored_drivers) -> list[DriverEntry]:
     return entries
 
 
-def _axis(entry: DriverEntry) -> float | None:
-    return entry.performance_pct if entry.performance_pct is not None else entry.performance
+def _axis_of(batch: list[DriverEntry]):
+    """Performance as % of the scale when every driver of the analysis has one, else as
+    measured for all: 75 (% of a 1–5 scale) and 4.2 (as measured) are not comparable."""
+    in_percent = all(e.performance_pct is not None for e in batch if e.performance is not None)
+    return lambda entry: entry.performance_pct if in_percent else entry.performance
 
 
 def _place(batch: list[DriverEntry]) -> None:
+    _axis = _axis_of(batch)
     importances = [e.importance for e in batch if e.importance is not None]
     performances = [_axis(e) for e in batch if _axis(e) is not None]
     if not importances or not performances:
@@ -199,6 +203,7 @@ def _e(value) -> str:
 def quadrant_svg(entries: list[DriverEntry]) -> str:
     """Importance (x) against performance (y); the lines are the averages the quadrants use.
     Coordinates are rounded to 0.1 so the same data draws the same bytes."""
+    _axis = _axis_of(entries)
     points = [
         (e, e.importance, _axis(e)) for e in entries if e.importance is not None and _axis(e) is not None
     ]

@@ -14,7 +14,10 @@ WITH `src_1_responses` AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (PARTITION BY `response_id` ORDER BY `responded_at` DESC) AS `__row`
+          ROW_NUMBER() OVER (
+            PARTITION BY `response_id`
+            ORDER BY `responded_at` DESC, `ces_score` DESC, `channel` DESC, `csat_score` DESC, `customer_id` DESC, `nps_score` DESC, `touchpoint` DESC
+          ) AS `__row`
         FROM responses
         WHERE
           `customer_id` NOT LIKE 'test%'

@@ -14,7 +14,10 @@ WITH "src_1_responses" AS (
       FROM (
         SELECT
           *,
-          ROW_NUMBER() OVER (PARTITION BY "response_id" ORDER BY "responded_at" DESC NULLS LAST) AS "__row"
+          ROW_NUMBER() OVER (
+            PARTITION BY "response_id"
+            ORDER BY "responded_at" DESC NULLS LAST, "ces_score" DESC NULLS LAST, "channel" DESC NULLS LAST, "csat_score" DESC NULLS LAST, "customer_id" DESC NULLS LAST, "nps_score" DESC NULLS LAST, "touchpoint" DESC NULLS LAST
+          ) AS "__row"
         FROM responses
         WHERE
           "customer_id" NOT LIKE 'test%'
