@@ -92,7 +92,7 @@ def _fmt(value, digits=1) -> str:
 def sentence(link, contrast, groups: dict) -> str | None:
     """The contrast in words: "detractors end their subscriptions 2.9× as often as promoters
     within 90 days (43.5% vs 15.7%; +27.9 points, 95% CI 13.7 to 38.3)"."""
-    if contrast is None or contrast.ratio is None:
+    if contrast is None or contrast.difference is None:
         return None
     a, b = groups.get(contrast.a), groups.get(contrast.b)
     if a is None or b is None:
@@ -102,10 +102,22 @@ def sentence(link, contrast, groups: dict) -> str | None:
         what = {"end": f"end their {link.outcome_source}", "start": f"start {link.outcome_source}"}.get(
             link.event or "time", f"have {link.outcome_source}"
         )
+        if contrast.ratio is None:  # none of b: "n× as often" would divide by 0
+            return (
+                f"{_plural(contrast.a).capitalize()} {what} within {window} {_fmt(a.value)}% of the time, "
+                f"{_plural(contrast.b)} {_fmt(b.value)}% ({contrast.difference:+.1f} points, "
+                f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
+            )
         return (
             f"{_plural(contrast.a).capitalize()} {what} {contrast.ratio:.1f}× as often as {_plural(contrast.b)} "
             f"within {window} ({_fmt(a.value)}% vs {_fmt(b.value)}%; {contrast.difference:+.1f} points, "
             f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
+        )
+    if contrast.ratio is None:
+        return (
+            f"{_plural(contrast.a).capitalize()} bring {_fmt(a.value, 2)} {link.value} per response within "
+            f"{window}, {_plural(contrast.b)} {_fmt(b.value, 2)} (difference {contrast.difference:+,.2f}, "
+            f"95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
         )
     return (
         f"{_plural(contrast.a).capitalize()} bring {contrast.ratio:.2f}× as much {link.value} as "
