@@ -129,3 +129,25 @@ def test_a_yes_no_driver_is_one_and_zero_on_every_engine(make_project, run_main,
     code, out, err = run(run_main, project(make_project, "id,y,x1,x2", text), warehouse)
     assert code in (0, None), err
     assert_figures(out, [(y, float(flag), x2) for _, y, flag, x2 in data])
+
+
+def test_text_keys_fall_in_the_same_buckets_whatever_the_collation(make_project, run_main, postgres_url):
+    """Text keys are ranked into jackknife buckets by sort order: a PostgreSQL database that
+    sorts by language rules ('a' < 'B') put rows in other buckets than DuckDB (byte order,
+    'B' < 'a'), so the same data had other intervals."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS icu_en")
+        connection.execute(
+            "CREATE DATABASE icu_en TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'"
+        )
+    icu_url = postgres_url.rsplit("/", 1)[0] + "/icu_en"
+    data = [(["a", "B", "c", "D", "_e", "Z"][i % 6] + str(i), y, x1, x2) for i, y, x1, x2 in rows(60)]
+    root = project(make_project, "id,y,x1,x2", data)
+    figures = []
+    for url in ("duckdb:///:memory:", icu_url):
+        code, out, err = run(run_main, root, url)
+        assert code in (0, None), err
+        figures.append([(r["lower"], r["upper"]) for r in json.loads(out)["drivers"]])
+    assert figures[0] == figures[1]
