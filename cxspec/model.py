@@ -6,7 +6,8 @@ the exact `file:line:col` of a field without reading YAML again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import reprlib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,35 @@ CATEGORIES = ("perception", "behaviour", "operational", "outcome")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 
 
-@dataclass
-class Located:
+class _Compared:
+    """`==` and `repr()` as @dataclass writes them, written once for every class below: the
+    decorator compiles both anew for each class, a good part of importing this module, which
+    every command does (start-up: benchmarks/README.md)."""
+
+    __slots__ = ()
+    __hash__ = None  # unhashable, as @dataclass leaves a mutable class with `==`
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _compared(self) == _compared(other)
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"{self.__class__.__qualname__}({shown})"
+
+
+def _compared(item) -> tuple:
+    return tuple(getattr(item, f.name) for f in fields(item) if f.compare)
+
+
+#: @dataclass without its own `==` and repr (_Compared's).
+_model = dataclass(eq=False, repr=False)
+
+
+@_model
+class Located(_Compared):
     """Something written in a spec file, with the mapping it was read from."""
 
     file: str
@@ -31,7 +59,7 @@ class Located:
         return locate(self.file, self.raw, field_name, key=key)
 
 
-@dataclass
+@_model
 class Entity(Located):
     """An item with an id (owner, source, metric…)."""
 
@@ -43,7 +71,7 @@ class Entity(Located):
         return self.raw.get(name, default) if self.valid else default
 
 
-@dataclass
+@_model
 class Config(Located):
     """cxspec.yaml: the project's name, grain, warehouse and settings."""
 
@@ -61,7 +89,7 @@ class Config(Located):
     segments: list[tuple[str, ...]] = field(default_factory=list)
 
 
-@dataclass
+@_model
 class Owner(Entity):
     """A team or person that owns items (`owners:`)."""
 
@@ -74,7 +102,7 @@ class Owner(Entity):
     segments: list[dict] = field(default_factory=list)
 
 
-@dataclass
+@_model
 class Dimension(Located):
     """A dimension of a source: a column, an expression or a lookup."""
 
@@ -91,7 +119,7 @@ class Dimension(Located):
         return self.column or self.name
 
 
-@dataclass
+@_model
 class Source(Entity):
     """Where a metric's rows come from (`sources:`)."""
 
@@ -118,7 +146,7 @@ class Source(Entity):
         return next((d for d in self.dimensions if d.name == name), None)
 
 
-@dataclass
+@_model
 class Journey(Entity):
     """A customer journey and its stages (`journeys:`)."""
 
@@ -127,7 +155,7 @@ class Journey(Entity):
     stages: list[str] = field(default_factory=list)
 
 
-@dataclass
+@_model
 class Touchpoint(Entity):
     """A touch point of a journey: the rows of a source it matches (`touchpoints:`)."""
 
@@ -139,7 +167,7 @@ class Touchpoint(Entity):
     match: str | None = None
 
 
-@dataclass
+@_model
 class Metric(Entity):
     """A metric (`metrics:`): its type, source and fields."""
 
@@ -169,7 +197,7 @@ class Metric(Entity):
         return self.direction == "lower_is_better"
 
 
-@dataclass
+@_model
 class GoalOverride(Located):
     """A goal's target and warn in the segments a `where:` matches (`goals: … segments:`)."""
 
@@ -200,7 +228,7 @@ def segment_text(value) -> str | None:
     return str(value)
 
 
-@dataclass
+@_model
 class Goal(Entity):
     """A goal's id is its metric's id: one goal per metric."""
 
@@ -225,7 +253,7 @@ class Goal(Entity):
         return (self.target, self.warn) if best is None else (best.target, best.warn)
 
 
-@dataclass
+@_model
 class PyramidNode(Located):
     """One node of a pyramid: a group, a metric or another pyramid."""
 
@@ -249,7 +277,7 @@ class PyramidNode(Located):
             yield from child.walk()
 
 
-@dataclass
+@_model
 class Pyramid(Entity):
     """A weighted tree of metrics (`pyramids:`)."""
 
@@ -263,7 +291,7 @@ class Pyramid(Entity):
             yield from child.walk()
 
 
-@dataclass
+@_model
 class Driver(Located):
     """One driver of a drivers analysis: a column or an expression, optionally on a scale."""
 
@@ -274,7 +302,7 @@ class Driver(Located):
     index: int = 0
 
 
-@dataclass
+@_model
 class DriverAnalysis(Entity):
     """A key-driver analysis (`drivers:`): which attributes move an outcome."""
 
@@ -291,7 +319,7 @@ class DriverAnalysis(Entity):
     dialect: str = "duckdb"
 
 
-@dataclass
+@_model
 class Link(Entity):
     """A link from CX groups to a later business outcome (`links:`)."""
 
@@ -327,8 +355,8 @@ SECTIONS = {
 }
 
 
-@dataclass
-class Project:
+@_model
+class Project(_Compared):
     """The whole loaded project: its configuration and every item."""
 
     root: Path

@@ -97,7 +97,9 @@ def test_null_keys_are_one_key_and_the_same_row_on_every_engine(make_project, ru
     """The NULL keys are one key (as for metrics); with no `time` its rows all tie, and each
     engine kept another one of them."""
     data = [("" if i % 3 == 0 else i, y, x1, x2) for i, y, x1, x2 in rows()]
-    kept = [r[1:] for r in data if r[0] != ""] + [max(r[1:] for r in data if r[0] == "")]
+    # of rows alike in time, the greatest value of each column in name order: x1, x2, y
+    kept = [r[1:] for r in data if r[0] != ""]
+    kept += [max((r[1:] for r in data if r[0] == ""), key=lambda r: (r[1], r[2], r[0]))]
     code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
     assert code in (0, None), err
     assert_figures(out, kept)
@@ -108,9 +110,10 @@ def test_a_repeated_key_keeps_its_latest_row_and_ties_give_one_answer(make_proje
     latest = {}
     for r in data:
         key = r[0]
-        # the latest time wins; between rows of the same time, the greatest values (any
-        # fixed choice would do: the same on every engine)
-        if key not in latest or (r[1], r[2:]) > (latest[key][1], latest[key][2:]):
+        # the latest time wins; of rows alike in time, the greatest value of each column in
+        # name order (x1, x2, y): any fixed choice would do, the same on every engine
+        order = (r[1], r[3], r[4], r[2])
+        if key not in latest or order > (latest[key][1], latest[key][3], latest[key][4], latest[key][2]):
             latest[key] = r
     root = project(make_project, "id,t,y,x1,x2", data, time="t")
     code, out, err = run(run_main, root, warehouse)

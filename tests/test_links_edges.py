@@ -156,7 +156,7 @@ def test_no_events_among_promoters_and_repeated_keys(make_project, warehouse):
         }
     )
     kept = {}
-    for r in responses:  # of a key's rows at the same time, the greatest score
+    for r in responses:  # of a key's rows alike in time, the greatest c, then score
         if r[0] not in kept or (r[2], r[3]) > (kept[r[0]][2], kept[r[0]][3]):
             kept[r[0]] = r
     as_of = dt.datetime(2026, 6, 1, tzinfo=UTC)

@@ -77,7 +77,7 @@ def build(
         (driver_value(d, fragment_dialect, d.column and resolution.column_type(source, d.column)), d.scale)
         for d in analysis.drivers
     ]
-    rows = deduplicated(source, resolution, fragment_dialect, ties=[value for value, _ in values])
+    rows = deduplicated(source, resolution, fragment_dialect)
     if analysis.filter:
         rows = rows.where(quoted_fragment(analysis.filter, fragment_dialect), copy=False)
     names = [analysis.outcome] + [d.name for d in analysis.drivers]

@@ -80,11 +80,10 @@ def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
     return found
 
 
-def deduplicated(source, resolution, fragment_dialect: str, ties=()) -> exp.Select:
+def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     """SELECT * of the source's relation, its filter applied, one row per key (latest `time`
-    wins unless `keep: earliest`). Rows of the same key and time: the one with the greatest
-    `ties` (the values the caller reads), so that every engine keeps the same one: the
-    NULL keys are one key, as for metrics, and without `time` all their rows tie."""
+    wins unless `keep: earliest`). Rows of the same key and time: sqlkit.latest_first, the same
+    row on every engine (the NULL keys are one key, as for metrics)."""
     relation = resolution.relation(source)
     inner = exp.select("*").from_(
         relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True),
@@ -97,10 +96,7 @@ def deduplicated(source, resolution, fragment_dialect: str, ties=()) -> exp.Sele
     row_number = exp.Window(
         this=exp.RowNumber(),
         partition_by=[col(source.key)],
-        order=exp.Order(
-            expressions=latest_first(source, resolution)
-            + [exp.Ordered(this=tie.copy(), desc=True, nulls_first=False) for tie in ties]
-        ),
+        order=exp.Order(expressions=latest_first(source, resolution)),
     )
     inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
     return (

@@ -70,8 +70,7 @@ def valid_score(score: exp.Expression, link) -> exp.Expression:
 def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
           fragment_dialect: str, start=None, end=None) -> LinkQuery:  # fmt: skip
     """`fragment_dialect`: the project's `dialect:`, in which source filters are written."""
-    # of a key's rows at the same time, the one with the greatest score: the same on every engine
-    responses = deduplicated(cx_source, resolution, fragment_dialect, ties=[col(link.cx_column)])
+    responses = deduplicated(cx_source, resolution, fragment_dialect)
     t = event_time(cx_source, cx_source.time, resolution, dialect)
     response_columns = [
         exp.alias_(col(cx_source.entity), "__e", quoted=True),
@@ -118,8 +117,7 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         )
     )
     outcome_column = outcome_time_column(link, outcome_source)
-    ties = [col(c) for c in dict.fromkeys((outcome_column, link.value)) if c]
-    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect, ties=ties)
+    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect)
     o_columns = [
         exp.alias_(col(outcome_source.entity), "__oe", quoted=True),
         exp.alias_(

@@ -25,7 +25,7 @@ UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 def driver_entries(project, stored_drivers) -> list[DriverEntry]:
     """The overall analyses (no period, no dimensions), each driver placed in a quadrant:
     importance above or below the average driver's (r²/p), performance above or below the
-    drivers' mean (as % of their scales where given, else as measured)."""
+    drivers' mean (as % of their scales when every driver has one, else as measured)."""
     entries: list[DriverEntry] = []
     by_analysis: dict[str, list] = {}
     for row in stored_drivers:
@@ -51,11 +51,15 @@ def driver_entries(project, stored_drivers) -> list[DriverEntry]:
     return entries
 
 
-def _axis(entry: DriverEntry) -> float | None:
-    return entry.performance_pct if entry.performance_pct is not None else entry.performance
+def _axis_of(batch: list[DriverEntry]):
+    """Performance as % of the scale when every driver of the analysis has one, else as
+    measured for all: 75 (% of a 1–5 scale) and 4.2 (as measured) are not comparable."""
+    in_percent = all(e.performance_pct is not None for e in batch if e.performance is not None)
+    return lambda entry: entry.performance_pct if in_percent else entry.performance
 
 
 def _place(batch: list[DriverEntry]) -> None:
+    _axis = _axis_of(batch)
     importances = [e.importance for e in batch if e.importance is not None]
     performances = [_axis(e) for e in batch if _axis(e) is not None]
     if not importances or not performances:
@@ -88,7 +92,7 @@ def _fmt(value, digits=1) -> str:
 def sentence(link, contrast, groups: dict) -> str | None:
     """The contrast in words: "detractors end their subscriptions 2.9× as often as promoters
     within 90 days (43.5% vs 15.7%; +27.9 points, 95% CI 13.7 to 38.3)"."""
-    if contrast is None or contrast.ratio is None:
+    if contrast is None or contrast.difference is None:
         return None
     a, b = groups.get(contrast.a), groups.get(contrast.b)
     if a is None or b is None:
@@ -98,10 +102,22 @@ def sentence(link, contrast, groups: dict) -> str | None:
         what = {"end": f"end their {link.outcome_source}", "start": f"start {link.outcome_source}"}.get(
             link.event or "time", f"have {link.outcome_source}"
         )
+        if contrast.ratio is None:  # none of b: "n× as often" would divide by 0
+            return (
+                f"{_plural(contrast.a).capitalize()} {what} within {window} {_fmt(a.value)}% of the time, "
+                f"{_plural(contrast.b)} {_fmt(b.value)}% ({contrast.difference:+.1f} points, "
+                f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
+            )
         return (
             f"{_plural(contrast.a).capitalize()} {what} {contrast.ratio:.1f}× as often as {_plural(contrast.b)} "
             f"within {window} ({_fmt(a.value)}% vs {_fmt(b.value)}%; {contrast.difference:+.1f} points, "
             f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
+        )
+    if contrast.ratio is None:
+        return (
+            f"{_plural(contrast.a).capitalize()} bring {_fmt(a.value, 2)} {link.value} per response within "
+            f"{window}, {_plural(contrast.b)} {_fmt(b.value, 2)} (difference {contrast.difference:+,.2f}, "
+            f"95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
         )
     return (
         f"{_plural(contrast.a).capitalize()} bring {contrast.ratio:.2f}× as much {link.value} as "
@@ -199,6 +215,7 @@ def _e(value) -> str:
 def quadrant_svg(entries: list[DriverEntry]) -> str:
     """Importance (x) against performance (y); the lines are the averages the quadrants use.
     Coordinates are rounded to 0.1 so the same data draws the same bytes."""
+    _axis = _axis_of(entries)
     points = [
         (e, e.importance, _axis(e)) for e in entries if e.importance is not None and _axis(e) is not None
     ]

@@ -1,0 +1,60 @@
+"""The priority matrix on awkward analyses: drivers with and without a scale, and what a
+report says of a link whose figures are partly missing."""
+
+from __future__ import annotations
+
+from cxspec.reports import analyses
+from cxspec.reports.model import DriverEntry
+
+
+def test_performance_in_percent_and_as_measured_are_not_compared():
+    """`network` has `scale: [1, 5]` (4.0 is 75%), `billing` none (4.2 as measured, on the
+    same 1-5 ratings): comparing 75 with 4.2 put billing below the mean whatever its rating."""
+    entries = [
+        DriverEntry("a", "a", "network", importance=0.3, performance=4.0, performance_pct=75.0),
+        DriverEntry("a", "a", "billing", importance=0.3, performance=4.2),
+    ]
+    analyses._place(entries)
+    assert [e.quadrant for e in entries] == ["act_first", "keep_up"]
+    svg = analyses.quadrant_svg(entries)
+    network, billing = (
+        svg.split(f">{name}</text>")[0].rsplit('cy="', 1)[1] for name in ("network", "billing")
+    )
+    assert float(billing.split('"')[0]) < float(network.split('"')[0])  # billing higher up
+
+
+def test_every_driver_on_a_scale_is_compared_in_percent():
+    entries = [
+        DriverEntry("a", "a", "ten", importance=0.3, performance=8.0, performance_pct=80.0),
+        DriverEntry("a", "a", "five", importance=0.3, performance=3.0, performance_pct=50.0),
+    ]
+    analyses._place(entries)
+    assert [e.quadrant for e in entries] == ["keep_up", "act_first"]
+
+
+def test_no_events_among_promoters_still_says_what_cx_is_worth():
+    """0 promoters churned: the ratio is a division by 0 (None), but the difference and its
+    interval exist; the report said nothing at all."""
+    from types import SimpleNamespace
+
+    from cxspec.links.compute import LinkContrast, LinkGroup
+
+    link = SimpleNamespace(within="90d", value=None, event="end", outcome_source="subscriptions")
+    groups = {"detractor": LinkGroup("l", "detractor", 40, 12.5, 5.5, 26.1),
+              "promoter": LinkGroup("l", "promoter", 30, 0.0, 0.0, 11.4)}  # fmt: skip
+    contrast = LinkContrast("l", "detractor", "promoter", 12.5, 1.2, 26.1, None)
+    text = analyses.sentence(link, contrast, groups)
+    assert text == (
+        "Detractors end their subscriptions within 90 days 12.5% of the time, promoters 0.0% "
+        "(+12.5 points, 95% CI 1.2 to 26.1)."
+    )
+    value_link = SimpleNamespace(within="180d", value="amount", event=None, outcome_source="orders")
+    groups = {
+        "rest": LinkGroup("l", "rest", 40, 12.5, 5.5, 19.5),
+        "top_box": LinkGroup("l", "top_box", 30, 0.0, 0.0, 0.0),
+    }
+    contrast = LinkContrast("l", "rest", "top_box", 12.5, 5.5, 19.5, None)
+    assert analyses.sentence(value_link, contrast, groups) == (
+        "The other respondents bring 12.50 amount per response within 180 days, top-box respondents 0.00 "
+        "(difference +12.50, 95% CI 5.50 to 19.50)."
+    )
