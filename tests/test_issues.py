@@ -170,22 +170,37 @@ def test_goal_red_lower_is_better(detect):
 # -- significant_drop -----------------------------------------------------------------------
 
 
+def nps_of(promoters, detractors, n):
+    """(NPS, its margin of error) of n answers."""
+    net, both = (promoters - detractors) / n, (promoters + detractors) / n
+    return 100 * net, 1.96 * 100 * math.sqrt((both - net * net) / n)
+
+
+def pooled_p(points_before, points_after):
+    """The pooled z-test's two-sided p on the answers' points (NPS: 100/0/−100; a rate: 100/0)."""
+    both = points_before + points_after
+    mean = sum(both) / len(both)
+    variance = sum((x - mean) ** 2 for x in both) / len(both)
+    error = math.sqrt(variance * (1 / len(points_before) + 1 / len(points_after)))
+    return normal_p((sum(points_after) / len(points_after) - sum(points_before) / len(points_before)) / error)
+
+
 def test_nps_drop_by_normal_approximation(detect):
-    # se = moe/1.96: z = (20 − 40)/√((10/1.96)² + (12/1.96)²) = −20·1.96/√244 = −2.50952
-    # two-sided p = erfc(2.50952/√2) = 0.01209
-    results = period_results(P2, hype_nps={"value": 40.0, "moe": 10.0, "status": "amber"}) + period_results(
-        P3, hype_nps={"value": 20.0, "moe": 12.0, "status": "red"}
+    # 100 answers each: 50 promoters and 10 detractors (+40), then 40 and 20 (+20); the
+    # variance pooled over both periods (no difference being the hypothesis tested)
+    (v1, m1), (v2, m2) = nps_of(50, 10, 100), nps_of(40, 20, 100)
+    results = period_results(P2, hype_nps={"value": v1, "moe": m1, "status": "amber"}) + period_results(
+        P3, hype_nps={"value": v2, "moe": m2, "status": "red"}
     )
     issues = detect(results)
     assert [i.kind for i in issues] == ["goal_red", "significant_drop"]
     drop = issues[1]
-    z = -20 * 1.96 / math.sqrt(244)
-    assert z == pytest.approx(-2.50952, abs=1e-5)
-    assert drop.p_value == pytest.approx(normal_p(z), rel=1e-12)
-    assert 0.0120 < drop.p_value < 0.0122
+    p = pooled_p([100] * 50 + [-100] * 10 + [0] * 40, [100] * 40 + [-100] * 20 + [0] * 40)
+    assert drop.p_value == pytest.approx(p, rel=1e-9)
+    assert 0.0476 < drop.p_value < 0.0478
     assert (drop.value, drop.previous, drop.severity, drop.owner) == (20.0, 40.0, "error", "marketing")
     assert drop.message == (
-        "Hype NPS fell from +40 in 2026-03-01 to +20 in 2026-04-01, a significant change (p = 0.0121)."
+        "Hype NPS fell from +40 in 2026-03-01 to +20 in 2026-04-01, a significant change (p = 0.0477)."
     )
 
 
@@ -215,26 +230,33 @@ def test_previous_is_the_latest_earlier_period_with_a_result(detect):
     assert of_kind(detect(results, period=P2), "significant_drop") == []
 
 
-@pytest.mark.parametrize(
-    ("current", "flagged"),
-    [
-        # se 3 and 4 (moe 5.88 and 7.84): √(9 + 16) = 5
-        (70.0 - 9.8, True),  # z = −9.8/5 = −1.96: p = 0.0499958 < 0.05
-        (70.0 - 9.7995, False),  # z = −1.9599: p = 0.0500075 ≥ 0.05
-    ],
-)
-def test_p_just_below_and_just_above_five_percent(detect, current, flagged):
-    results = period_results(P2, purchase_csat={"value": 70.0, "moe": 5.88}) + period_results(
-        P3, purchase_csat={"value": current, "moe": 7.84}
-    )
+def pooled_rate_p(p1, p2, n):
+    """The textbook pooled two-proportion z-test of p1 and p2 (in %) of n answers each."""
+    pooled = (p1 + p2) / 200
+    return normal_p((p2 - p1) / (100 * math.sqrt(pooled * (1 - pooled) * 2 / n)))
+
+
+def rate_moe(p, n):
+    return 1.96 * 100 * math.sqrt(p / 100 * (1 - p / 100) / n)
+
+
+@pytest.mark.parametrize(("offset", "flagged"), [(-1e-4, True), (1e-4, False)])
+def test_p_just_below_and_just_above_five_percent(detect, offset, flagged):
+    # 70% of 200 answers, then the value where the pooled test's p is 0.05, give or take
+    low, high = 50.0, 70.0
+    for _ in range(100):
+        middle = (low + high) / 2
+        low, high = (middle, high) if pooled_rate_p(70.0, middle, 200) < 0.05 else (low, middle)
+    current = low + offset
+    results = period_results(
+        P2, purchase_csat={"value": 70.0, "moe": rate_moe(70.0, 200), "n": 200}
+    ) + period_results(P3, purchase_csat={"value": current, "moe": rate_moe(current, 200), "n": 200})
     drops = of_kind(detect(results), "significant_drop")
     assert bool(drops) is flagged
-    z = (current - 70.0) / 5
-    assert normal_p(z) < 0.05 if flagged else normal_p(z) > 0.05
     if flagged:
-        assert drops[0].p_value == pytest.approx(0.0499958, abs=1e-6)
+        assert drops[0].p_value == pytest.approx(pooled_rate_p(70.0, current, 200), rel=1e-9)
         assert drops[0].owner == "web-team"  # the touch point's owner
-        assert "60.2% in 2026-04-01" in drops[0].message  # a top-box CSAT is a percentage
+        assert f"{current:.1f}% in 2026-04-01" in drops[0].message  # a top-box CSAT is a percentage
 
 
 def test_increase_of_a_lower_is_better_mean_is_a_drop_by_welch(detect):
@@ -249,8 +271,7 @@ def test_increase_of_a_lower_is_better_mean_is_a_drop_by_welch(detect):
     assert 0.01 < drop.p_value < 0.02
     assert drop.owner == "cx-office"
     assert drop.message.startswith(
-        "Store wait rose from 10.00 on 0–60 in 2026-03-01 to 16.00 on 0–60 in 2026-04-01 "
-        "(lower is better)"
+        "Store wait rose from 10.00 on 0–60 in 2026-03-01 to 16.00 on 0–60 in 2026-04-01 (lower is better)"
     )
 
 
@@ -274,24 +295,35 @@ def test_means_use_welch_t_not_the_normal(detect, metric):
 
 
 def test_top_box_ces_uses_the_normal(detect):
-    # se 5 each (moe 9.8): z = −15/√50 = −2.1213, p = 0.0339
-    results = period_results(P2, store_ces_top={"value": 60.0, "moe": 9.8, "n": 3}) + period_results(
-        P3, store_ces_top={"value": 45.0, "moe": 9.8, "n": 3}
-    )
+    # 60% then 45% of 200 answers: the pooled two-proportion z-test, not Welch's t
+    results = period_results(
+        P2, store_ces_top={"value": 60.0, "moe": rate_moe(60.0, 200), "n": 200}
+    ) + period_results(P3, store_ces_top={"value": 45.0, "moe": rate_moe(45.0, 200), "n": 200})
     (drop,) = of_kind(detect(results), "significant_drop")
     assert drop.metric == "store_ces_top"
-    assert drop.p_value == pytest.approx(normal_p(-15 / math.sqrt(50)), rel=1e-12)
+    assert drop.p_value == pytest.approx(pooled_rate_p(60.0, 45.0, 200), rel=1e-9)
+
+
+def test_a_tiny_period_at_zero_is_no_certainty(detect):
+    """7 of 10, then 0 of 3 (a store's month): the margin of 0% of 3 is 0, and the unpooled
+    test called the fall certain (p < 0.001); pooled over both periods it is p = 0.033."""
+    results = period_results(
+        P2, phone_fcr={"value": 70.0, "moe": rate_moe(70.0, 10), "n": 10}
+    ) + period_results(P3, phone_fcr={"value": 0.0, "moe": 0.0, "n": 3})
+    (drop,) = of_kind(detect(results), "significant_drop")
+    assert drop.p_value == pytest.approx(pooled_p([100] * 7 + [0] * 3, [0] * 3), rel=1e-9)
+    assert 0.03 < drop.p_value < 0.04
 
 
 def test_rate_drop(detect):
-    # se 2 and 2.5: z = −10/√10.25 = −3.1235, p = 0.00179
-    results = period_results(P2, phone_fcr={"value": 80.0, "moe": 3.92}) + period_results(
-        P3, phone_fcr={"value": 70.0, "moe": 4.9}
-    )
+    # 80% then 70% of 400 answers: pooled 75%, z = −10/(100·√(0.1875·2/400)) = −3.266, p = 0.00109
+    results = period_results(
+        P2, phone_fcr={"value": 80.0, "moe": rate_moe(80.0, 400), "n": 400}
+    ) + period_results(P3, phone_fcr={"value": 70.0, "moe": rate_moe(70.0, 400), "n": 400})
     (drop,) = of_kind(detect(results), "significant_drop")
-    assert drop.p_value == pytest.approx(normal_p(-10 / math.sqrt(10.25)), rel=1e-12)
+    assert drop.p_value == pytest.approx(pooled_rate_p(80.0, 70.0, 400), rel=1e-9)
     assert drop.owner is None  # neither the metric, its touch point nor the journey has an owner
-    assert "(p = 0.00179)" in drop.message
+    assert "(p = 0.00109)" in drop.message
 
 
 @pytest.mark.parametrize(
@@ -300,7 +332,8 @@ def test_rate_drop(detect):
         ({"value": 2.0}, {"value": 9.0}),  # churn: no margin of error at all
         ({"value": 40.0, "moe": None}, {"value": -40.0, "moe": 5.0}),  # no margin before
         ({"value": 40.0, "moe": 5.0}, {"value": -40.0, "moe": None}),  # no margin now
-        ({"value": 100.0, "moe": 0.0}, {"value": 0.0, "moe": 0.0}),  # no sampling variance on either side
+        # no sampling variance on either side, and no n to pool them by
+        ({"value": 100.0, "moe": 0.0, "n": None}, {"value": 0.0, "moe": 0.0, "n": None}),
         ({"value": 40.0, "moe": 5.0, "n": 12, "status": "insufficient_sample"}, {"value": -40.0, "moe": 5.0}),
     ],
 )

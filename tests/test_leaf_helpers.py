@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from cxspec.diagnostics import Location
-from cxspec.gcpause import paused_gc
+from cxspec.gcpause import long_lived, paused_gc
 from cxspec.locations import locate, locate_path
 from cxspec.yamlread import load_bytes
 
@@ -71,3 +71,15 @@ def test_paused_gc_turns_collection_back_on_after_an_error(gc_on):
     with pytest.raises(RuntimeError), paused_gc():
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def test_long_lived_freezes_what_the_block_made_and_restores_collection(gc_on):
+    """The CLI's imports (cli.py): no collection during the block, its objects out of later
+    passes (frozen), collection back on after it."""
+    frozen = gc.get_freeze_count()
+    with long_lived():
+        assert not gc.isenabled()
+        made = [[i] for i in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= frozen + len(made)
+    gc.unfreeze()

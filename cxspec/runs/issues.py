@@ -5,8 +5,8 @@ For one period (the latest stored one by default) of one grain without dimension
 - ``goal_red``: the metric's status is red;
 - ``significant_drop``: it changed for the worse since the previous period that has a
   value, and a two-sided test at 95% says so (means, by the type's `statistic`: Welch's t;
-  NPS, proportions and other estimates: normal approximation), with each period's standard
-  error taken as moe/1.96;
+  NPS and proportions: the pooled two-proportion z-test; other estimates: normal
+  approximation), with each period's standard error taken as moe/1.96;
 - ``below_journey``: a touch point's score is more than 10 points below its journey's mean;
 - ``insufficient_sample``: the metric's n is below its ``min_sample``;
 - ``no_data``: the project has the metric but the period has no value for it.
@@ -31,9 +31,11 @@ from cxspec.metric_type import Statistic
 from cxspec.query import MetricResult, iso_day
 from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.segment_owners import segment_label, segment_owner, total_owner
-from cxspec.runs.stats import welch_t_test, z_test
+from cxspec.runs.stats import pooled_z_test, welch_t_test, z_test
 
 #: Kinds in the order issues are listed (within a severity).
+#: Statistics whose changes are tested with the variance pooled over both samples.
+POOLED = (Statistic.PROPORTION, Statistic.NET_PROPORTION)
 KINDS = ("goal_red", "significant_drop", "below_journey", "below_rest", "insufficient_sample", "no_data")
 ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
 #: The default two-sided significance level of `significant_drop` (`issues: {alpha}` in
@@ -244,7 +246,10 @@ class _Detector:
                 if previous.n is None or current.n is None:
                     return None
                 test = welch_t_test(previous.value, se1, previous.n, current.value, se2, current.n)
-            else:  # NPS, proportions, and any other estimate stored with a 95% margin
+            elif self._statistic(metric) in POOLED and previous.n and current.n:
+                # the pooled two-proportion test: a period at 0% of 3 (margin 0) is no certainty
+                test = pooled_z_test(previous.value, se1, previous.n, current.value, se2, current.n)
+            else:  # any other estimate stored with a 95% margin
                 test = z_test(previous.value, se1, current.value, se2)
         except ValueError:  # both margins 0, or fewer than 2 observations: no test
             return None

@@ -7,9 +7,9 @@ holding the segment (cxspec/runs/segment_owners.py), and one more kind:
 
 ``below_rest``: the segment's value is worse than the rest of the total (the total without
 the segment) and a two-sided test at the metric's alpha (default 95%) says so: the test of
-`significant_drop`, by the metric type's statistic, with the variance pooled over the segment
-and the rest (the segment is like the rest unless the data say otherwise: a store with 2
-responses at 0% is not significant by its own margin of 0). The rest is recovered exactly
+`significant_drop`, by the metric type's statistic (the pooled two-proportion z-test), but
+Student's t for means, with the variance pooled over the segment and the rest (a store of 2
+answers alike has no spread of its own: Welch's t would take it as certain). The rest is recovered exactly
 from the stored total and segment (n, value, margin of error):
 
 - proportions (rate, top box): successes k = round(value/100 · n); rest k_t − k_s of n_t − n_s;
@@ -35,7 +35,7 @@ from cxspec.query import Converted, MetricResult, iso_day
 from cxspec.runs.issues import Z_95, Issue, _Detector, _order, detect_issues
 from cxspec.runs.rollup import INSUFFICIENT
 from cxspec.runs.segment_owners import segment_label
-from cxspec.runs.stats import normal_two_sided_p, t_two_sided_p
+from cxspec.runs.stats import pooled_z_test, t_two_sided_p
 from cxspec.runs.store import dimensions_key
 
 
@@ -147,27 +147,24 @@ def rest_of(statistic: Statistic, total: MetricResult, segment: MetricResult):
 def below_rest_p(statistic: Statistic, rest: tuple, segment: MetricResult) -> float | None:
     """The two-sided p of the gap between the rest and the segment, under the hypothesis that
     the segment is like the rest: one variance per observation, pooled over both (the pooled
-    two-proportion z-test; for NPS its net-score analogue; Student's t for means). A segment's
-    own spread is no guide when it is small: 0 of 2 has a margin of 0, and its unpooled test
-    (each side's own error) called every tiny store at 0% significant (p < 0.001)."""
+    two-proportion z-test, also NPS's; Student's t for means). A segment's own spread is no
+    guide when it is small: 0 of 2 has a margin of 0, and the unpooled test (each side's own
+    error) called every tiny store at 0% significant (p < 0.001)."""
     value, se, n = rest
     m = segment.n
     seg_se = segment.moe / Z_95
-    if statistic is Statistic.MEAN:
-        if n + m < 3:
+    if statistic is not Statistic.MEAN:
+        try:
+            return pooled_z_test(value, se, n, segment.value, seg_se, m).p_value
+        except ValueError:  # every observation alike: no test
             return None
-        pooled = ((n - 1) * se * se * n + (m - 1) * seg_se * seg_se * m) / (n + m - 2)
-    else:  # per observation, in points²: p(1 − p) (NPS: p_P + p_D − net²) is se²·n
-        net = (value * n + segment.value * m) / (n + m)
-        second = (se * se * n + value * value) * n + (seg_se * seg_se * m + segment.value**2) * m
-        pooled = second / (n + m) - net * net
+    if n + m < 3:
+        return None
+    pooled = ((n - 1) * se * se * n + (m - 1) * seg_se * seg_se * m) / (n + m - 2)
     error = math.sqrt(max(pooled, 0.0) * (1 / n + 1 / m))
     if error == 0.0:  # every observation alike: no test
         return None
-    gap = (segment.value - value) / error
-    if statistic is Statistic.MEAN:
-        return t_two_sided_p(gap, n + m - 2)
-    return normal_two_sided_p(gap)
+    return t_two_sided_p((segment.value - value) / error, n + m - 2)
 
 
 def _net_counts(result: MetricResult) -> tuple[int, int]:

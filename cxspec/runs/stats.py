@@ -188,3 +188,21 @@ def welch_t_test(mean1: float, se1: float, n1: int, mean2: float, se2: float, n2
     df = welch_df(se1, n1, se2, n2)
     t = (mean2 - mean1) / se
     return TestResult(statistic=t, p_value=t_two_sided_p(t, df), df=df)
+
+
+def pooled_z_test(estimate1: float, se1: float, n1: int, estimate2: float, se2: float, n2: int) -> TestResult:
+    """Two-sided z-test of estimate2 − estimate1 for two proportions (or NPS nets) with the
+    variance pooled over both samples, as the hypothesis of no difference has it: the
+    textbook two-proportion z-test. Each variance per observation is se²·n, each second
+    moment se²·n + estimate²; the pooled variance is the mixed second moment less the mixed
+    estimate². Unlike `z_test` it does not take a sample at 0% (a margin of 0) as certain."""
+    if n1 < 1 or n2 < 1:
+        raise ValueError(f"each sample needs an observation, got n1={n1!r}, n2={n2!r}")
+    mixed = (estimate1 * n1 + estimate2 * n2) / (n1 + n2)
+    moments = (se1 * se1 * n1 + estimate1 * estimate1) * n1 + (se2 * se2 * n2 + estimate2 * estimate2) * n2
+    second = moments / (n1 + n2)
+    error = math.sqrt(max(second - mixed * mixed, 0.0) * (1 / n1 + 1 / n2))
+    if error == 0.0:
+        raise ValueError("every observation alike: no test")
+    z = (estimate2 - estimate1) / error
+    return TestResult(statistic=z, p_value=normal_two_sided_p(z))
