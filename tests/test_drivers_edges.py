@@ -218,3 +218,22 @@ def test_exactly_min_sample_complete_cases_is_enough(make_project, run_main, war
     else:
         assert code in (0, None), err
         assert_figures(out, [r[1:] for r in data[:-1]])
+
+
+def test_a_rating_column_with_some_text_leaves_those_rows_out(make_project, run_main, warehouse):
+    """'N/A', '5 - Very satisfied', blanks among numbers: the column is text to the warehouse.
+    Those rows are not complete cases (as metrics count such values invalid), with a warning;
+    refusing the column sent the operator to declare it a number, which reads it as text again."""
+    data = [list(r) for r in rows()]
+    data[0][2], data[1][2], data[2][2], data[3][2] = "N/A", "5 - Very satisfied", "", " "
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert code in (0, None), err
+    assert re.search(r"specs/a\.yaml:13:\d+: warning CX608: .*'x1'.*not numbers", err), err
+    assert "= hint: " in err
+    assert_figures(out, [r[1:] for r in data[4:]])
+
+
+def test_a_column_with_no_number_at_all_is_still_refused(make_project, run_main, warehouse):
+    data = [(i, y, "abcde"[i % 5], x2) for i, y, _, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert_refused(code, out, err, r"specs/a\.yaml:13:\d+: error CX603: ")

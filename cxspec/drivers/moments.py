@@ -63,23 +63,21 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
     return exp.Mod(this=value, expression=num(BUCKETS))
 
 
-def driver_value(driver, fragment_dialect: str, column_type: str | None = None) -> exp.Expression:
-    if driver.expr:
-        return exp.Paren(this=quoted_fragment(driver.expr, fragment_dialect))
-    return as_number(col(driver.column), column_type)
-
-
 def build(
-    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None
+    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None, numbers=None
 ) -> MomentsQuery:
+    """`numbers`: text columns → the companion column of their values that are numbers
+    (compute.py), read instead: the other values are NULL."""
     fragment_dialect = analysis.dialect
-    values = [
-        (
-            as_number(col(analysis.outcome), resolution.column_type(source, analysis.outcome)),
-            analysis.outcome_scale,
-        )
-    ] + [
-        (driver_value(d, fragment_dialect, d.column and resolution.column_type(source, d.column)), d.scale)
+    numbers = numbers or {}
+
+    def column(name: str) -> exp.Expression:
+        if name in numbers:
+            return col(numbers[name])
+        return as_number(col(name), resolution.column_type(source, name))
+
+    values = [(column(analysis.outcome), analysis.outcome_scale)] + [
+        (exp.Paren(this=quoted_fragment(d.expr, fragment_dialect)) if d.expr else column(d.column), d.scale)
         for d in analysis.drivers
     ]
     rows = deduplicated(source, resolution, fragment_dialect)
