@@ -51,9 +51,14 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
     if column_type.startswith(INTEGER_TYPES):
         value = exp.Abs(this=col(column))
     else:
+        key = col(column)
+        if dialect == "postgres" and column_type.startswith(("TEXT", "VARCHAR", "CHAR")):
+            # byte order, as the other engines sort text: a database that sorts by language
+            # rules ('a' < 'B') put rows in other buckets, and gave other intervals
+            key = exp.Collate(this=key, expression=exp.Identifier(this="C", quoted=True))
         value = exp.Window(
             this=exp.Anonymous(this="DENSE_RANK", expressions=[]),
-            order=exp.Order(expressions=[exp.Ordered(this=col(column), nulls_first=True)]),
+            order=exp.Order(expressions=[exp.Ordered(this=key, nulls_first=True)]),
         )
     return exp.Mod(this=value, expression=num(BUCKETS))
 
