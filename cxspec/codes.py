@@ -384,7 +384,7 @@ CODES: dict[str, Code] = {
             "CX608",
             "values that are not numbers",
             _W,
-            "A driver or outcome column holds numbers and other values ('N/A'): those rows are left out.",
+            "A driver, outcome, score or value column holds numbers and other values ('N/A'): those rows are left out.",
         ),
         Code(
             "CX610",
