@@ -237,3 +237,12 @@ def test_a_column_with_no_number_at_all_is_still_refused(make_project, run_main,
     data = [(i, y, "abcde"[i % 5], x2) for i, y, _, x2 in rows()]
     code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
     assert_refused(code, out, err, r"specs/a\.yaml:13:\d+: error CX603: ")
+
+
+def test_all_rows_in_one_jackknife_bucket_has_figures_but_no_interval(make_project, run_main, warehouse):
+    data = [(i * 20, y, x1, x2) for i, y, x1, x2 in rows()]  # every key ≡ 0 (mod 20)
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert code in (0, None), err
+    assert re.search(r"specs/a\.yaml:\d+:\d+: warning CX605: 'a': importance has no interval", err), err
+    assert_figures(out, [r[1:] for r in data])
+    assert all(r["lower"] is None and r["upper"] is None for r in json.loads(out)["drivers"])
