@@ -381,6 +381,12 @@ CODES: dict[str, Code] = {
             "A driver expression that is not a number, or values so large their squares overflow a double.",
         ),
         Code(
+            "CX608",
+            "values that are not numbers",
+            _W,
+            "A driver, outcome, score or value column holds numbers and other values ('N/A'): those rows are left out.",
+        ),
+        Code(
             "CX610",
             "no complete window",
             _W,

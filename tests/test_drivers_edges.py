@@ -6,6 +6,7 @@ has no figures is a located error, never a traceback, a NaN or a silent null."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -129,3 +130,119 @@ def test_a_yes_no_driver_is_one_and_zero_on_every_engine(make_project, run_main,
     code, out, err = run(run_main, project(make_project, "id,y,x1,x2", text), warehouse)
     assert code in (0, None), err
     assert_figures(out, [(y, float(flag), x2) for _, y, flag, x2 in data])
+
+
+def test_text_keys_fall_in_the_same_buckets_whatever_the_collation(make_project, run_main, postgres_url):
+    """Text keys are ranked into jackknife buckets by sort order: a PostgreSQL database that
+    sorts by language rules ('a' < 'B') put rows in other buckets than DuckDB (byte order,
+    'B' < 'a'), so the same data had other intervals."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS icu_en")
+        connection.execute(
+            "CREATE DATABASE icu_en TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.utf8'"
+        )
+    icu_url = postgres_url.rsplit("/", 1)[0] + "/icu_en"
+    data = [(["a", "B", "c", "D", "_e", "Z"][i % 6] + str(i), y, x1, x2) for i, y, x1, x2 in rows(60)]
+    root = project(make_project, "id,y,x1,x2", data)
+    figures = []
+    for url in ("duckdb:///:memory:", icu_url):
+        code, out, err = run(run_main, root, url)
+        assert code in (0, None), err
+        figures.append([(r["lower"], r["upper"]) for r in json.loads(out)["drivers"]])
+    assert figures[0] == figures[1]
+
+
+def fifteen_rows():
+    rng = np.random.default_rng(15)
+    x = rng.integers(1, 6, size=(120, 15)).astype(float)
+    y = np.clip(np.round(x @ np.linspace(0.05, 0.6, 15) / 3 + rng.normal(0, 1, 120)), 0, 10)
+    return [(i, int(y[i - 1]), *map(int, x[i - 1])) for i in range(1, 121)]
+
+
+_SHAPLEY15: dict = {}
+
+
+def shapley_by_subsets(data):
+    """Shapley values of R² from every subset (2^15 least-squares fits), by the formula
+    |S|!(p−|S|−1)!/p! · (R²(S ∪ j) − R²(S)): independent of the algebra under test."""
+    key = data.tobytes()
+    if key not in _SHAPLEY15:
+        y, x = data[:, 0], data[:, 1:]
+        n, p = x.shape
+        r2 = np.zeros(1 << p)
+        centred = y - y.mean()
+        for mask in range(1, 1 << p):
+            columns = [j for j in range(p) if mask >> j & 1]
+            a = np.column_stack([np.ones(n), x[:, columns]])
+            coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+            residual = y - a @ coef
+            r2[mask] = 1 - residual @ residual / (centred @ centred)
+        weight = [math.factorial(s) * math.factorial(p - s - 1) / math.factorial(p) for s in range(p)]
+        values = np.zeros(p)
+        for mask in range(1 << p):
+            size = bin(mask).count("1")
+            for j in range(p):
+                if not mask >> j & 1:
+                    values[j] += weight[size] * (r2[mask | 1 << j] - r2[mask])
+        _SHAPLEY15[key] = values, r2[-1]
+    return _SHAPLEY15[key]
+
+
+def test_fifteen_drivers_the_documented_limit_agree_with_every_subset(make_project, run_main, warehouse):
+    data = fifteen_rows()
+    drivers = "\n".join(f"      - {{name: x{j}, column: x{j}}}" for j in range(1, 16))
+    header = "id,y," + ",".join(f"x{j}" for j in range(1, 16))
+    code, out, err = run(run_main, project(make_project, header, data, drivers), warehouse)
+    assert code in (0, None), err
+    values, r2 = shapley_by_subsets(np.array([r[1:] for r in data], dtype=float))
+    got = json.loads(out)["drivers"]
+    assert [r["driver"] for r in got] == [f"x{j}" for j in range(1, 16)]
+    assert [r["importance"] for r in got] == pytest.approx(list(values), abs=1e-9)
+    assert got[0]["r2"] == pytest.approx(r2, abs=1e-9)
+
+
+@pytest.mark.parametrize("count", [9, 10])
+def test_exactly_min_sample_complete_cases_is_enough(make_project, run_main, warehouse, count):
+    data = [(i, (i * 3) % 11, i % 7, (i * 5) % 9) for i in range(1, count + 1)]
+    data.append((count + 1, 5, "", 3))  # not a complete case: does not count
+    lines = ["id,y,x1,x2"] + [",".join(map(str, r)) for r in data]
+    spec = SPEC.format(drivers=TWO, time="").replace("min_sample: 3", "min_sample: 10")
+    root = make_project({"specs/a.yaml": spec, "data/s.csv": "\n".join(lines) + "\n"})
+    code, out, err = run(run_main, root, warehouse)
+    if count < 10:
+        assert_refused(
+            code, out, err, r"specs/a\.yaml:\d+:\d+: error CX602: 'a' has 9 complete cases; min_sample is 10"
+        )
+    else:
+        assert code in (0, None), err
+        assert_figures(out, [r[1:] for r in data[:-1]])
+
+
+def test_a_rating_column_with_some_text_leaves_those_rows_out(make_project, run_main, warehouse):
+    """'N/A', '5 - Very satisfied', blanks among numbers: the column is text to the warehouse.
+    Those rows are not complete cases (as metrics count such values invalid), with a warning;
+    refusing the column sent the operator to declare it a number, which reads it as text again."""
+    data = [list(r) for r in rows()]
+    data[0][2], data[1][2], data[2][2], data[3][2] = "N/A", "5 - Very satisfied", "", " "
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert code in (0, None), err
+    assert re.search(r"specs/a\.yaml:13:\d+: warning CX608: .*'x1'.*not numbers", err), err
+    assert "= hint: " in err
+    assert_figures(out, [r[1:] for r in data[4:]])
+
+
+def test_a_column_with_no_number_at_all_is_still_refused(make_project, run_main, warehouse):
+    data = [(i, y, "abcde"[i % 5], x2) for i, y, _, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert_refused(code, out, err, r"specs/a\.yaml:13:\d+: error CX603: ")
+
+
+def test_all_rows_in_one_jackknife_bucket_has_figures_but_no_interval(make_project, run_main, warehouse):
+    data = [(i * 20, y, x1, x2) for i, y, x1, x2 in rows()]  # every key ≡ 0 (mod 20)
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert code in (0, None), err
+    assert re.search(r"specs/a\.yaml:\d+:\d+: warning CX605: 'a': importance has no interval", err), err
+    assert_figures(out, [r[1:] for r in data])
+    assert all(r["lower"] is None and r["upper"] is None for r in json.loads(out)["drivers"])

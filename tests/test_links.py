@@ -320,8 +320,9 @@ def test_a_text_score_or_outcome_value_is_a_located_diagnostic(make_project, run
             "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
             "    outcome: {source: o, value: amount, within: 30d}\n"
         ),
-        "data/r.csv": "c,at,score\n1,2026-01-01 00:00:00,10\n2,2026-01-02 00:00:00,x\n",
-        "data/o.csv": "c,t,amount\n1,2026-01-05 00:00:00,5\n2,2026-01-06 00:00:00,abc\n",
+        # no number at all (numbers and some text: tests/test_links_edges.py, CX608)
+        "data/r.csv": "c,at,score\n1,2026-01-01 00:00:00,ten\n2,2026-01-02 00:00:00,x\n",
+        "data/o.csv": "c,t,amount\n1,2026-01-05 00:00:00,five\n2,2026-01-06 00:00:00,abc\n",
     })  # fmt: skip
     code, out, err = run_main("links", str(root), "--as-of", "2026-06-01", "--warehouse", warehouse)
     assert code == 1 and "Traceback" not in err

@@ -5,7 +5,9 @@ its customer's events in (t, t + within], only windows ended by --as-of)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import re
 
 import pytest
 
@@ -226,3 +228,41 @@ def test_values_null_is_not_zero_and_dates_are_midnight_utc(make_project, wareho
         (sum(sums["detractor"]) / len(sums["detractor"])) / (sum(sums["promoter"]) / len(sums["promoter"])),
         abs=1e-6,
     )
+
+
+def test_a_score_or_amount_column_with_some_text_leaves_those_rows_out(make_project, run_main, warehouse):
+    """'N/A' among scores (and 'refunded' among amounts): the column is text to the warehouse.
+    Those responses (orders) are left out with a warning, as metrics count them invalid; a
+    column with no number at all is still refused (tests/test_links.py)."""
+    responses = [(f"c{i}", f"2026-02-{1 + i % 10:02d}", [10, 9, 8, 3, 0][i % 5]) for i in range(1, 26)]
+    responses[0] = ("c1", "2026-02-02", "N/A")
+    orders = [(f"c{i}", f"2026-02-{3 + i % 10:02d}", round(i * 3.7, 2)) for i in range(1, 26)]
+    orders[1] = ("c2", "2026-02-05", "refunded")
+    root = make_project(
+        {
+            "specs/a.yaml": VALUE_SPEC,
+            "data/r.csv": csv_text("c,at,score", responses),
+            "data/o.csv": csv_text("c,t,amount", orders),
+        }
+    )
+    code, out, err = run_main(
+        "links", str(root), "--as-of", "2026-06-01", "--format", "json", "--warehouse", warehouse
+    )
+    assert code in (0, None), err
+    assert re.search(r"specs/a\.yaml:7:\d+: warning CX608: link 'l': the score column 'score'", err), err
+    assert re.search(
+        r"specs/a\.yaml:8:\d+: warning CX608: link 'l': the outcome value column 'amount'", err
+    ), err
+    sums = {}
+    for c, at, score in responses[1:]:
+        t = dt.date.fromisoformat(at)
+        window = (t, t + dt.timedelta(days=10))
+        total = sum(
+            a for e, when, a in orders
+            if e == c and not isinstance(a, str) and window[0] < dt.date.fromisoformat(when) <= window[1]
+        )  # fmt: skip
+        sums.setdefault(nps(score), []).append(total)
+    groups = {g["group"]: g for g in json.loads(out)["links"]}
+    for name, values in sums.items():
+        assert groups[name]["n"] == len(values)
+        assert groups[name]["value"] == pytest.approx(sum(values) / len(values), abs=1e-6)

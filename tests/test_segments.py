@@ -5,6 +5,8 @@ with their dimensions, per-segment min_sample)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from test_lookup_dimensions import files, latest_attributes, make_data
 
@@ -188,7 +190,7 @@ sources:
     path: data/responses.csv
     time: t
     key: id
-    dimensions: [store, vip, band]
+    dimensions: [store, vip, band, opened]
 metrics:
   - {id: answers, type: count, source: responses}
   - {id: mean_score, type: mean, source: responses, column: score}
@@ -207,18 +209,18 @@ def test_segment_values_of_numbers_and_booleans(make_project, warehouse, tmp_pat
     1/0), a whole number 2 (PostgreSQL said 2, the others 2.0), and YAML's `true` and `2.0` in
     a goal's `where:` match them."""
     rows = [
-        (1, 5, 7, "true", "1.5"),
-        (2, 6, 7, "false", "2.0"),
-        (3, 7, 10, "", "1.25"),
-        (4, 9, "", "true", "2"),
-        (5, 2, 10, "false", ""),
+        (1, 5, 7, "true", "1.5", "2026-01-03T10:00:00"),
+        (2, 6, 7, "false", "2.0", "2026-01-03 10:00:00Z"),
+        (3, 7, 10, "", "1.25", "2026-01-03 12:00:00+02:00"),
+        (4, 9, "", "true", "2", ""),
+        (5, 2, 10, "false", "", "2026-01-04 00:00:00"),
     ]
     found = {
         "specs.yaml": TYPED,
-        "data/responses.csv": "id,t,score,store,vip,band\n"
-        + "".join(f"{i},2026-01-10,{s},{st},{v},{b}\n" for i, s, st, v, b in rows),
+        "data/responses.csv": "id,t,score,store,vip,band,opened\n"
+        + "".join(f"{i},2026-01-10,{s},{st},{v},{b},{o}\n" for i, s, st, v, b, o in rows),
     }
-    config = "version: 1\nproject: typed\nsegments: [store, vip, band]\n"
+    config = "version: 1\nproject: typed\nsegments: [store, vip, band, opened]\n"
     project = load_project(make_project(found, config=config))
     if warehouse.endswith(":memory:"):
         warehouse = warehouse.replace(":memory:", str(tmp_path / "store.db"))
@@ -227,12 +229,17 @@ def test_segment_values_of_numbers_and_booleans(make_project, warehouse, tmp_pat
     def text(name, value):  # the value as written, as text: 2.0 is the whole number 2
         if value == "":
             return None
+        if name == "opened":  # a time: in UTC, one way of writing it
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return moment.isoformat(" ")
         return str(int(float(value))) if name == "band" and float(value).is_integer() else value
 
     groups: dict = {}
-    for _, score, store, vip, band in rows:
+    for _, score, store, vip, band, opened in rows:
         groups.setdefault((), []).append(score)
-        for name, value in (("store", store), ("vip", vip), ("band", band)):
+        for name, value in (("store", store), ("vip", vip), ("band", band), ("opened", opened)):
             groups.setdefault(((name, text(name, str(value))),), []).append(score)
     want = {}
     for dims, scores in groups.items():
@@ -240,6 +247,7 @@ def test_segment_values_of_numbers_and_booleans(make_project, warehouse, tmp_pat
         want[("mean_score", "2026-01-01", dims)] = sum(scores) / len(scores)
         want[("median_score", "2026-01-01", dims)] = percentile(scores, 0.5)
     assert (("vip", "true"),) in groups and (("band", "2"),) in groups
+    assert len([k for k in groups if k and k[0][0] == "opened" and k[0][1] == "2026-01-03 10:00:00"]) == 1
     assert set(got) == set(want)
     for key, value in want.items():
         assert got[key].value == pytest.approx(value), key

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from cxspec.compiler import dialects
 from cxspec.compiler.sqlkit import case_when, col, num, numeric_kind
 
 PERIOD = "__period"
@@ -59,7 +60,8 @@ def sets_table(plan, source) -> exp.Select:
 
 
 def _kind(relations, source, name: str) -> str | None:
-    """The kind of a segment dimension: "boolean", "float" or None (text as the engine casts it)."""
+    """The kind of a segment dimension: "boolean", "float", "timestamp:<dialect>:<type>" or None
+    (text as the engine casts it)."""
     dimension = source.dimension(name) if relations is not None else None
     if dimension is None or dimension.expr:
         return None
@@ -68,12 +70,15 @@ def _kind(relations, source, name: str) -> str | None:
     column_type = (relations.column_type(source, name) or "").upper()
     if column_type in ("BOOLEAN", "BOOL"):
         return "boolean"
+    if column_type.startswith("TIMESTAMP"):  # text of a UTC time, as SQLite, DuckDB, PostgreSQL differ
+        return f"timestamp:{relations.dialect}:{column_type}"
     return "float" if numeric_kind(column_type) == "float" else None
 
 
 def segment_text(value: exp.Expression, kind: str | None) -> exp.Expression:
     """A segment value as text alike on every engine: `true`/`false` (SQLite's 1/0), a whole
-    number without `.0` (PostgreSQL writes 2, DuckDB and SQLite 2.0), else the engine's cast."""
+    number without `.0` (PostgreSQL writes 2, DuckDB and SQLite 2.0), a time as
+    `YYYY-MM-DD HH:MM:SS` in UTC (each engine wrote its own), else the engine's cast."""
     if kind == "boolean":
         return exp.Case(
             ifs=[
@@ -81,6 +86,10 @@ def segment_text(value: exp.Expression, kind: str | None) -> exp.Expression:
                 exp.If(this=exp.Not(this=value.copy()), true=exp.Literal.string("false")),
             ]
         )
+    if kind and kind.startswith("timestamp:"):
+        _, dialect, column_type = kind.split(":", 2)
+        utc = dialects.utc_timestamp(value.copy(), dialect, column_type)
+        return exp.TimeToStr(this=utc, format=exp.Literal.string("%Y-%m-%d %H:%M:%S"))
     if kind == "float":
         whole = exp.and_(
             exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())),

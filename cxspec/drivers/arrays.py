@@ -111,7 +111,8 @@ def _add_batch(batch, p: int, groups: _Groups, totals: dict) -> None:
     for key, count in zip(group_keys, counts, strict=True):
         part = x[:, start : start + count]
         start += count
-        product = part @ part.T
+        with np.errstate(over="ignore", invalid="ignore"):  # inf: compute.py says CX607
+            product = part @ part.T
         total = totals.get(key)
         if total is None:
             totals[key] = product

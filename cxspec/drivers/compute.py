@@ -108,6 +108,9 @@ def compute_drivers(
             [analysis.outcome] + [d.column for d in analysis.drivers if d.column],
         )
         text = {column: kind for column, kind in text.items() if not is_boolean_type(kind)}  # 1/0
+        numbers = _numbers_of(resolution, source, text)
+        text = {column: kind for column, kind in text.items() if column not in numbers}
+        _some_text(sink, analysis, numbers)
         bad = [(None, analysis.outcome)] if analysis.outcome in text else []
         bad += [(d, d.column) for d in analysis.drivers if d.column in text]
         for driver, column in bad:
@@ -116,13 +119,15 @@ def compute_drivers(
                 "CX603",
                 f"{what} of {analysis.id!r} reads column {column!r}, which is text ({text[column]})",
                 driver.loc("column") if driver else analysis.loc("outcome"),
-                hint="declare the column's type on the source (`columns: {…: number}`) or pick a numeric column",
+                hint="it holds no number at all: pick a numeric column, or turn its values into numbers "
+                "in an `expr`",
             )
         if bad:
             continue
         query = moments.build(
-            analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start, end=end
-        )
+            analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start, end=end,
+            numbers=numbers,
+        )  # fmt: skip
         try:
             fetched = arrays.moment_rows(warehouse, query, NUMPY_FROM_ROWS)
             columns, rows = fetched if fetched is not None else warehouse.execute(query.sql)
@@ -234,6 +239,29 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
                 )
             )
     return out
+
+
+def _numbers_of(resolution, source, text: dict) -> dict[str, str]:
+    """Text columns of a typed CSV file that hold some numbers → the companion column of
+    those numbers (column_types.py): the rest reads as NULL, as metrics count it invalid."""
+    resolved = resolution.sources.get(source.id)
+    companions = resolved.numbers if resolved is not None else {}
+    return {column: companions[column] for column in text if companions.get(column)}
+
+
+def _some_text(sink, analysis, numbers: dict) -> None:
+    named = [(None, analysis.outcome)] if analysis.outcome in numbers else []
+    named += [(d, d.column) for d in analysis.drivers if d.column in numbers]
+    for driver, column in named:
+        what = f"driver {driver.name!r}" if driver else "the outcome"
+        sink.add(
+            "CX608",
+            f"{what} of {analysis.id!r} reads column {column!r}, which holds values that are not numbers: "
+            "their rows are not complete cases",
+            driver.loc("column") if driver else analysis.loc("outcome"),
+            hint="'N/A' and '5 - Very satisfied' are left out, as metrics count them invalid; clean the "
+            "column, or map such values to numbers in an `expr`",
+        )
 
 
 def _overflowed(sink, analysis, total: Moments, where: str) -> bool:

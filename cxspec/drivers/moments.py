@@ -51,30 +51,33 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
     if column_type.startswith(INTEGER_TYPES):
         value = exp.Abs(this=col(column))
     else:
+        key = col(column)
+        if dialect == "postgres" and column_type.startswith(("TEXT", "VARCHAR", "CHAR")):
+            # byte order, as the other engines sort text: a database that sorts by language
+            # rules ('a' < 'B') put rows in other buckets, and gave other intervals
+            key = exp.Collate(this=key, expression=exp.Identifier(this="C", quoted=True))
         value = exp.Window(
             this=exp.Anonymous(this="DENSE_RANK", expressions=[]),
-            order=exp.Order(expressions=[exp.Ordered(this=col(column), nulls_first=True)]),
+            order=exp.Order(expressions=[exp.Ordered(this=key, nulls_first=True)]),
         )
     return exp.Mod(this=value, expression=num(BUCKETS))
 
 
-def driver_value(driver, fragment_dialect: str, column_type: str | None = None) -> exp.Expression:
-    if driver.expr:
-        return exp.Paren(this=quoted_fragment(driver.expr, fragment_dialect))
-    return as_number(col(driver.column), column_type)
-
-
 def build(
-    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None
+    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None, numbers=None
 ) -> MomentsQuery:
+    """`numbers`: text columns → the companion column of their values that are numbers
+    (compute.py), read instead: the other values are NULL."""
     fragment_dialect = analysis.dialect
-    values = [
-        (
-            as_number(col(analysis.outcome), resolution.column_type(source, analysis.outcome)),
-            analysis.outcome_scale,
-        )
-    ] + [
-        (driver_value(d, fragment_dialect, d.column and resolution.column_type(source, d.column)), d.scale)
+    numbers = numbers or {}
+
+    def column(name: str) -> exp.Expression:
+        if name in numbers:
+            return col(numbers[name])
+        return as_number(col(name), resolution.column_type(source, name))
+
+    values = [(column(analysis.outcome), analysis.outcome_scale)] + [
+        (exp.Paren(this=quoted_fragment(d.expr, fragment_dialect)) if d.expr else column(d.column), d.scale)
         for d in analysis.drivers
     ]
     rows = deduplicated(source, resolution, fragment_dialect)

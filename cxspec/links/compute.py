@@ -149,7 +149,8 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         cx_source = project.sources[link.cx_source]
         outcome_source = project.sources[link.outcome_source]
         resolution = resolver.resolve([cx_source, outcome_source])
-        if _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink):
+        numbers: dict = {}
+        if _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers):
             continue
         cut = as_of or default_as_of(warehouse, link, outcome_source, resolution, fragment_dialect)
         if cut is None:
@@ -157,7 +158,7 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
             continue
         used[link.id] = cut
         query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
-                          fragment_dialect=fragment_dialect, start=start, end=end)  # fmt: skip
+                          fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)  # fmt: skip
         _, rows = warehouse.execute(query.sql)
         per_score = sorted((float(r[0]), int(r[1]), float(r[2] or 0.0), float(r[3] or 0.0)) for r in rows)
         if not per_score:
@@ -174,15 +175,28 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
     return LinksOutcome(groups, contrasts, sink.items, used)
 
 
-def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink) -> bool:
-    """CX603 for a score column or a summed outcome column that is not numbers."""
+def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers: dict) -> bool:
+    """CX603 for a score column or a summed outcome column that is not numbers; one that holds
+    some (a typed CSV file's companion column of them: column_types.py) is read through
+    them, the other values NULL (CX608): `numbers` gets "cx" / "outcome" → the companion."""
     found = False
     checks = [(cx_source, link.cx_column, "cx", "score")]
     if link.value:
         checks.append((outcome_source, link.value, "outcome", "outcome value"))
     for source, column, field, what in checks:
         text = text_columns(warehouse, resolution, source, [column])
-        if column in text:
+        resolved = resolution.sources.get(source.id)
+        companion = resolved.numbers.get(column) if resolved is not None and column in text else None
+        if companion:
+            numbers[field] = companion
+            sink.add(
+                "CX608",
+                f"link {link.id!r}: the {what} column {column!r} of source {source.id!r} holds values that are "
+                "not numbers: their rows are left out",
+                link.loc(field),
+                hint="'N/A' is left out, as metrics count it invalid; clean the column, or pick another",
+            )
+        elif column in text:
             found = True
             sink.add(
                 "CX603",

@@ -68,14 +68,16 @@ def valid_score(score: exp.Expression, link) -> exp.Expression:
 
 
 def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
-          fragment_dialect: str, start=None, end=None) -> LinkQuery:  # fmt: skip
-    """`fragment_dialect`: the project's `dialect:`, in which source filters are written."""
+          fragment_dialect: str, start=None, end=None, numbers=None) -> LinkQuery:  # fmt: skip
+    """`fragment_dialect`: the project's `dialect:`, in which source filters are written;
+    `numbers`: "cx" / "outcome" → the column of the score's / value's numbers (compute.py)."""
+    numbers = numbers or {}
     responses = deduplicated(cx_source, resolution, fragment_dialect)
     t = event_time(cx_source, cx_source.time, resolution, dialect)
     response_columns = [
         exp.alias_(col(cx_source.entity), "__e", quoted=True),
         exp.alias_(epoch(t.copy(), dialect), "__t", quoted=True),
-        exp.alias_(double(col(link.cx_column)), "__score", quoted=True),
+        exp.alias_(double(col(numbers.get("cx", link.cx_column))), "__score", quoted=True),
         # Any numbering tells responses apart; Spark wants an order for it.
         exp.alias_(
             exp.Window(
@@ -127,7 +129,7 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         ),
     ]
     if link.value:
-        o_columns.append(exp.alias_(double(col(link.value)), "__ov", quoted=True))
+        o_columns.append(exp.alias_(double(col(numbers.get("outcome", link.value))), "__ov", quoted=True))
     o = exp.select(*o_columns).from_(
         exp.alias_(exp.Subquery(this=outcome_rows), "o0", table=True), copy=False
     )
