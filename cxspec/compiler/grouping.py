@@ -102,6 +102,13 @@ def segment_text(value: exp.Expression, kind: str | None) -> exp.Expression:
     return exp.cast(value, "VARCHAR")
 
 
+def by_text(value: exp.Expression, relations, source, name: str) -> exp.Expression | None:
+    """A `--by` dimension's value as segment_text makes it (one text per value on every engine),
+    or None for a dimension the engines already return alike (text, a whole-number type)."""
+    kind = _kind(relations, source, name)
+    return None if kind is None else segment_text(value, kind)
+
+
 def expanded(plan, source, table: exp.Table, sets: exp.Table, relations=None) -> exp.Select:
     """`table` (rows or a first level) once per grouping set: each dimension as text where the
     set keeps it, NULL elsewhere, and the set's `__set`."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from cxspec.compiler import dialects, time_bounds
-from cxspec.compiler.grouping import END, PERIOD, SET, dim_column, expanded, raw_column, sets_table
+from cxspec.compiler.grouping import END, PERIOD, SET, by_text, dim_column, expanded, raw_column, sets_table
 from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.measures import TwoLevel, checked_value, with_empty_value
 from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
@@ -201,12 +201,26 @@ class Generator(TwoLevel):
         wanted = [source.dimension(name) for name in dict.fromkeys([*self.plan.dimensions, *where_names])]
         wanted = [d for d in wanted if d is not None]  # a segment's dimension it lacks: total only
         lookups = Lookups(self, wanted)
+        raw_where: set[str] = set()
         for dimension in wanted:
             if dimension.lookup:
                 value = lookups.value(dimension)
             else:
                 value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
-            columns.append(exp.alias_(value, self.row_dimension(dimension.name), quoted=True, copy=False))
+            # A --by boolean, float or time: grouped by one text per value on every engine (as
+            # segments are), the raw value kept for --where.
+            shown = (
+                None
+                if self.plan.sets or dimension.name not in self.plan.dimensions
+                else by_text(value.copy(), self.relations, source, dimension.name)
+            )
+            if shown is not None:
+                columns.append(exp.alias_(shown, dim_column(dimension.name), quoted=True, copy=False))
+                if dimension.name in where_names:
+                    columns.append(exp.alias_(value, raw_column(dimension.name), quoted=True, copy=False))
+                    raw_where.add(dimension.name)
+            else:
+                columns.append(exp.alias_(value, self.row_dimension(dimension.name), quoted=True, copy=False))
         if self.plan.request.as_of is not None and scan.spine_metrics and source.end:
             # An end after the as-of instant has not happened yet: the entity is active.
             end = self.event_time(source, source.end)
@@ -241,10 +255,13 @@ class Generator(TwoLevel):
         if self.plan.where is not None:
             where = self.plan.where.copy()
             for column in list(where.find_all(exp.Column)):
+                name = (
+                    raw_column(column.name) if column.name in raw_where else self.row_dimension(column.name)
+                )
                 if column is where:  # replace() cannot swap the root of a tree
-                    where = col(self.row_dimension(column.name))
+                    where = col(name)
                 else:
-                    column.replace(col(self.row_dimension(column.name)))
+                    column.replace(col(name))
             conditions.append(where)
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))

@@ -153,8 +153,10 @@ INTEGER_RANGES = {
     "UHUGEINT": (0, 2**128 - 1),
 }
 FLOATS = frozenset({"DOUBLE", "FLOAT8", "DOUBLE PRECISION", "FLOAT", "FLOAT4", "REAL"})
+
+
 def numeric_kind(column_type: str | None) -> str | None:
-    """"integer", "float" (DECIMAL too) or None (text, unknown: converted with TRY_CAST)."""
+    """ "integer", "float" (DECIMAL too) or None (text, unknown: converted with TRY_CAST)."""
     if not column_type:
         return None
     if column_type in INTEGER_RANGES:
