@@ -393,6 +393,12 @@ CODES: dict[str, Code] = {
             "No CX response of a link has its whole outcome window before `--as-of`: nothing to compare yet.",
         ),
         Code("CX611", "empty group", _W, "A CX group of a link has no responses: its contrast is not computed."),
+        Code(
+            "CX612",
+            "outcome times after the windows",
+            _W,
+            "Without `--as-of`, a link's outcome source has times later than its latest response's window end.",
+        ),
         # Data of segments (found when `run` stores them)
         Code(
             "CX620",

@@ -266,3 +266,52 @@ def test_a_score_or_amount_column_with_some_text_leaves_those_rows_out(make_proj
     for name, values in sums.items():
         assert groups[name]["n"] == len(values)
         assert groups[name]["value"] == pytest.approx(sum(values) / len(values), abs=1e-6)
+
+
+def test_a_future_outcome_time_without_as_of_is_a_located_warning(make_project, warehouse):
+    """A subscription whose end is scheduled for 2099 made the default --as-of 2099: the
+    recent responses, whose 30-day windows are not over, counted as complete with no event.
+    That is now warned (CX612, at the link's outcome, naming the source, the latest time
+    and "pass --as-of"); the bound is the data's (latest response + window), not the clock."""
+    responses = [
+        (i, f"c{i}", f"2026-0{1 + i % 3}-{1 + i:02d} 00:00:00", [10, 9, 8, 3, 0][i % 5]) for i in range(12)
+    ]
+    ends = [
+        (f"c{i}", "2025-01-01 00:00:00", f"2026-0{1 + i % 3}-{10 + i:02d} 00:00:00") for i in range(0, 12, 3)
+    ]
+    ends.append(("c11", "2025-01-01 00:00:00", "2026-04-05 00:00:00"))  # before 03-12 + 30d: no warning
+    plain = make_project(
+        {
+            "specs/a.yaml": SPEC,
+            "data/r.csv": csv_text("id,c,at,score", responses),
+            "data/s.csv": csv_text("c,b,e", ends),
+        }
+    )
+    scheduled = ends + [("c10", "2025-01-01 00:00:00", "2099-12-31 00:00:00")]
+    future = make_project(
+        {
+            "specs/a.yaml": SPEC,
+            "data/r.csv": csv_text("id,c,at,score", responses),
+            "data/s.csv": csv_text("c,b,e", scheduled),
+        }
+    )
+    assert [d.code for d in compute(plain, warehouse, None).diagnostics] == []
+    outcome = compute(future, warehouse, None)
+    (warning,) = [d for d in outcome.diagnostics if d.code == "CX612"]
+    assert warning.severity.name == "WARNING"
+    assert warning.file.endswith("a.yaml") and warning.location.line > 0
+    assert "'s'" in warning.message and "2099-12-31 00:00" in warning.message
+    assert "2026-03-12 00:00" in warning.message  # the latest response
+    assert "pass --as-of" in warning.hint
+    # the figures are still the default cut's (2099: every window "complete"), as computed here
+    as_of = dt.datetime(2099, 12, 31, tzinfo=UTC)
+    want = expected_rates(
+        [(c, at, s) for _, c, at, s in responses],
+        [(c, e) for c, _, e in scheduled],
+        dt.timedelta(days=30),
+        as_of,
+    )
+    check(outcome, want)
+    assert outcome.as_of["l"] == dt.datetime(2099, 12, 31)
+    # --as-of given: no warning
+    assert "CX612" not in [d.code for d in compute(future, warehouse, dt.datetime(2026, 6, 1)).diagnostics]

@@ -117,9 +117,9 @@ def assign(link, score: float, cuts: list[float]) -> str:
 # -- running -------------------------------------------------------------------------------------
 
 
-def default_as_of(warehouse, link, source, resolution, fragment_dialect) -> dt.datetime | None:
+def default_as_of(warehouse, link, source, resolution, fragment_dialect, columns=None) -> dt.datetime | None:
     _, rows = warehouse.execute(
-        sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect)
+        sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect, columns)
     )
     moments = [_as_datetime(v) for v in (rows[0] if rows else ()) if v is not None]
     return max(moments) if moments else None
@@ -156,6 +156,8 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         if cut is None:
             sink.add("CX610", f"link {link.id!r}: the outcome source has no times yet", link.loc("outcome"))
             continue
+        if as_of is None:
+            _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink)
         used[link.id] = cut
         query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)  # fmt: skip
@@ -173,6 +175,28 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         groups += g
         contrasts += c
     return LinksOutcome(groups, contrasts, sink.items, used)
+
+
+def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink) -> None:
+    """CX612 when the default --as-of (the outcome source's latest time) is later than the
+    latest response's window end. No recorded event that late can fall in any window: it is
+    a scheduled or mistyped time (a subscription ending in 2099), and as the default cut it
+    counts windows that are not over yet as complete with "no event" (a diluted rate). The
+    bound is the data's own (latest response + within), never the wall clock: results and
+    warnings must not depend on when a run happens (data extracted later, fixtures dated
+    after today). A survey program that stopped while outcomes go on is warned too: --as-of
+    then says the data is complete up to then and silences it."""
+    latest = default_as_of(warehouse, link, cx_source, resolution, fragment_dialect, (cx_source.time,))
+    if latest is None or cut <= latest + dt.timedelta(seconds=link.within_seconds):
+        return
+    sink.add(
+        "CX612",
+        f"link {link.id!r}: the outcome source {link.outcome_source!r} has times up to "
+        f"{cut:%Y-%m-%d %H:%M}, after the latest response ({latest:%Y-%m-%d %H:%M}) and its "
+        f"{link.within} window: as the default --as-of it counts windows not over yet as complete",
+        link.loc("outcome"),
+        hint="pass --as-of (the time the data was extracted); a time in the future is scheduled, not seen",
+    )
 
 
 def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers: dict) -> bool:

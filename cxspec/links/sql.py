@@ -39,10 +39,13 @@ def outcome_time_column(link, source) -> str | None:
     return getattr(source, role)
 
 
-def latest_outcome_query(source, resolution, dialect: str, fragment_dialect: str) -> str:
-    """The latest of the outcome source's time, start and end: the default `--as-of`."""
+def latest_outcome_query(source, resolution, dialect: str, fragment_dialect: str, columns=None) -> str:
+    """The latest of the outcome source's time, start and end: the default `--as-of`
+    (or the latest of `columns`: a CX source's latest response, compute.py)."""
     rows = deduplicated(source, resolution, fragment_dialect)
-    columns = [c for c in dict.fromkeys((source.time, source.start, source.end)) if c]
+    if columns is None:
+        columns = (source.time, source.start, source.end)
+    columns = [c for c in dict.fromkeys(columns) if c]
     select = exp.select(
         *[
             exp.alias_(exp.Max(this=event_time(source, c, resolution, dialect)), f"__m{i}", quoted=True)
