@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlglot import exp
+from cxspec.lazyexp import LAZY_EXP as exp
 
 #: `columns:` type names → the type they fix.
 DECLARED = {

@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlglot import exp
-
 from cxspec.checks.columns import check_columns
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import case_when, col, num, text
 from cxspec.diagnostics import DiagnosticSink, Severity, SpecError
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.resolve import Resolver
 from cxspec.time_text import TWO_DIGIT_YEAR, parse_iso, parse_with_format
 from cxspec.warehouse import WarehouseError

@@ -25,15 +25,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlglot import exp
-
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.sqlfrag import parse_fragment
 
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
 #: Source fields that each name a time column of the source's rows.
 TIME_FIELDS = ("time", "start", "end")
-_TIME_TYPES = {exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ,
-               exp.DataType.Type.DATETIME}  # fmt: skip
+
+
+def _comparisons() -> tuple:
+    return (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+
+
+def _time_types() -> set:
+    return {exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ,
+            exp.DataType.Type.DATETIME}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def conditions(tree: exp.Expression, *, predicate: bool) -> Iterator[exp.Column]
 
 def comparisons(tree: exp.Expression) -> Iterator[tuple[exp.Column, exp.Expression]]:
     """(column, the other side) for comparisons of a bare column with a constant."""
-    for node in tree.find_all(*_COMPARISONS, exp.In, exp.Between):
+    for node in tree.find_all(*_comparisons(), exp.In, exp.Between):
         if isinstance(node, exp.In):
             sides = [(node.this, value) for value in node.expressions]
         elif isinstance(node, exp.Between):
@@ -123,7 +128,7 @@ def constant_type(node) -> str:
         return "BOOLEAN"
     if is_number(node):
         return "DOUBLE"
-    if isinstance(node, exp.Cast) and node.to.this in _TIME_TYPES:
+    if isinstance(node, exp.Cast) and node.to.this in _time_types():
         return "TIMESTAMP"
     return "VARCHAR"
 

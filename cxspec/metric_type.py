@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlglot import exp
-
 from cxspec.compiler.sqlkit import MetricSql, not_null, on_scale
 from cxspec.display import PERCENT, Display
+from cxspec.lazyexp import LAZY_EXP as exp
 
 if TYPE_CHECKING:
     from cxspec.check_context import CheckContext
@@ -244,7 +243,7 @@ class MeasureAccess:
 
 #: What `computed_value` is given: a metric id → that metric's value (an aggregate over the
 #: computed results of one period and dimensions).
-ValueOf = Callable[[str], exp.Expression]
+ValueOf = Callable[[str], "exp.Expression"]
 
 
 class SpineAccess:

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlglot import exp
-
 from cxspec.column_types import measured_numbers
 from cxspec.diagnostics import CxspecError
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.source_type import Reading
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlglot import exp
+from cxspec.lazyexp import LAZY_EXP as exp
 
 if TYPE_CHECKING:
     from cxspec.check_context import CheckContext

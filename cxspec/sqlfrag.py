@@ -12,12 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, SqlglotError, TokenError
-from sqlglot.tokens import TokenType
-
 from cxspec.diagnostics import Location
+from cxspec.lazyexp import LAZY_EXP as exp
 
 #: Longest fragment accepted, in characters.
 MAX_FRAGMENT_CHARS = 10_000
@@ -25,38 +21,45 @@ MAX_FRAGMENT_CHARS = 10_000
 #: operators (`a OR b OR c …`) count once: sqlglot writes those without recursion.
 MAX_FRAGMENT_DEPTH = 100
 
-# Syntax that sqlglot models as functions but that is plain SQL, always allowed.
-# AND/OR are Func subclasses in sqlglot too: syntax, not calls. (Not every Binary: some
-# functions, json_extract or array_contains, are Binary as well and must meet the allow-list.)
-_SYNTAX = (
-    exp.Cast,
-    exp.TryCast,
-    exp.Case,
-    exp.If,
-    exp.Extract,
-    exp.Coalesce,
-    exp.Nullif,
-    exp.And,
-    exp.Or,
-    exp.Xor,
-)
-_FORBIDDEN = (exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.Star, exp.Window)
-# Everything else a fragment may hold: values, operators and the parts of a CAST. Any other
-# node is refused, so syntax sqlglot models outside exp.Func (Snowflake's DIRECTORY(@stage),
-# TABLE(…), schema-qualified calls, PostgreSQL's OPERATOR(schema.op)) cannot slip past the
-# function allow-list.
-_PLAIN = frozenset(
-    {
-        exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Var, exp.National,
-        exp.RawString, exp.HexString, exp.BitString, exp.ByteString, exp.UnicodeString,
-        exp.Paren, exp.Not, exp.Neg, exp.BitwiseNot, exp.Tuple, exp.Interval, exp.IntervalSpan,
-        exp.DataType, exp.DataTypeParam, exp.Between, exp.In, exp.Is, exp.Escape,
-        exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
-        exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.DPipe, exp.BitwiseAnd,
-        exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift,
-        exp.Like, exp.ILike, exp.SimilarTo, exp.Glob, exp.JSONPath,
-    }
-)  # fmt: skip
+
+@lru_cache(maxsize=1)
+def _kinds() -> tuple[tuple, tuple, frozenset]:
+    """(syntax, forbidden, plain): node classes, looked up once sqlglot is imported."""
+    # Syntax that sqlglot models as functions but that is plain SQL, always allowed.
+    # AND/OR are Func subclasses in sqlglot too: syntax, not calls. (Not every Binary: some
+    # functions, json_extract or array_contains, are Binary as well and must meet the allow-list.)
+    syntax = (
+        exp.Cast,
+        exp.TryCast,
+        exp.Case,
+        exp.If,
+        exp.Extract,
+        exp.Coalesce,
+        exp.Nullif,
+        exp.And,
+        exp.Or,
+        exp.Xor,
+    )
+    forbidden = (exp.Placeholder, exp.Parameter, exp.SessionParameter, exp.Star, exp.Window)
+    # Everything else a fragment may hold: values, operators and the parts of a CAST. Any other
+    # node is refused, so syntax sqlglot models outside exp.Func (Snowflake's DIRECTORY(@stage),
+    # TABLE(…), schema-qualified calls, PostgreSQL's OPERATOR(schema.op)) cannot slip past the
+    # function allow-list.
+    plain = frozenset(
+        {
+            exp.Column, exp.Identifier, exp.Literal, exp.Boolean, exp.Null, exp.Var, exp.National,
+            exp.RawString, exp.HexString, exp.BitString, exp.ByteString, exp.UnicodeString,
+            exp.Paren, exp.Not, exp.Neg, exp.BitwiseNot, exp.Tuple, exp.Interval, exp.IntervalSpan,
+            exp.DataType, exp.DataTypeParam, exp.Between, exp.In, exp.Is, exp.Escape,
+            exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ,
+            exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod, exp.DPipe, exp.BitwiseAnd,
+            exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseLeftShift, exp.BitwiseRightShift,
+            exp.Like, exp.ILike, exp.SimilarTo, exp.Glob, exp.JSONPath,
+        }
+    )  # fmt: skip
+    return syntax, forbidden, plain
+
+
 #: Characters that are never part of a fragment (the NUL byte ends strings in C drivers).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Typographic quotes that word processors put where SQL quotes belong.
@@ -86,6 +89,9 @@ class ParsedFragment:
 @lru_cache(maxsize=65536)
 def parse_fragment(text: str, dialect: str) -> ParsedFragment:
     """Parse one expression. The result is shared: copy it before changing it."""
+    import sqlglot
+    from sqlglot.errors import ParseError, SqlglotError, TokenError
+
     if len(text) > MAX_FRAGMENT_CHARS:
         return ParsedFragment(
             None,
@@ -175,6 +181,8 @@ def _too_deep_problem(line: int = 1, column: int = 1) -> FragmentProblem:
 
 def _deep_bracket(text: str, dialect: str) -> FragmentProblem | None:
     """The bracket that opens one level too many, before the parser recurses into it."""
+    from sqlglot.tokens import TokenType
+
     if text.count("(") + text.count("[") <= MAX_FRAGMENT_DEPTH:
         return None
     depth = 0
@@ -203,6 +211,8 @@ def _depth_exceeds(expression: exp.Expression, limit: int) -> bool:
 
 def _curly_quote(text: str, dialect: str) -> FragmentProblem | None:
     """A typographic quote outside strings and quoted names: it reads as part of a name."""
+    from sqlglot.tokens import TokenType
+
     for token in _tokens(text, dialect):
         if token.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
             continue
@@ -227,6 +237,9 @@ def _article(word: str) -> str:
 
 
 def _tokens(text: str, dialect: str) -> list:
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
     try:
         return sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
     except (SqlglotError, RecursionError):
@@ -239,6 +252,8 @@ def _column(text: str, token) -> int:
 
 def _statement(text: str, dialect: str) -> FragmentProblem | None:
     """A statement keyword at the start of the text or after a `;`, where it stands."""
+    from sqlglot.tokens import TokenType
+
     tokens = _tokens(text, dialect)
     for index, token in enumerate(tokens):
         starts = index == 0 or tokens[index - 1].token_type is TokenType.SEMICOLON
@@ -257,6 +272,8 @@ def _statement(text: str, dialect: str) -> FragmentProblem | None:
 
 def _first_semicolon(text: str, dialect: str) -> FragmentProblem | None:
     """A `;` token (not one inside a string literal or a comment), where it stands."""
+    from sqlglot.tokens import TokenType
+
     for token in _tokens(text, dialect):
         if token.token_type is TokenType.SEMICOLON:
             return FragmentProblem(
@@ -291,6 +308,7 @@ def function_names(node: exp.Func) -> list[str]:
 
 def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) -> list[FragmentProblem]:
     """What makes a parsed fragment more than one expression over its row's columns."""
+    syntax, forbidden, plain = _kinds()
     problems: list[FragmentProblem] = []
     #: Nodes already reported as part of their parent: the function of a window, the `*`
     #: of count(*). (walk() is breadth-first: a parent comes before its children.)
@@ -305,7 +323,7 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
                 )
             )
             break
-        if isinstance(node, _FORBIDDEN):
+        if isinstance(node, forbidden):
             what = {exp.Window: "a window function", exp.Star: "`*`"}.get(type(node), "a parameter")
             problems.append(FragmentProblem("CX505", f"{what} is not allowed in a fragment"))
             if isinstance(node, exp.Window):  # its function, PARTITION BY and ORDER BY
@@ -328,7 +346,7 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
                 )
             )
         elif isinstance(node, exp.Func):
-            if isinstance(node, _SYNTAX):
+            if isinstance(node, syntax):
                 continue
             names = function_names(node)
             if not any(name in allowed for name in names):
@@ -342,7 +360,7 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
         elif type(node) is exp.DataType and node.this is exp.DataType.Type.USERDEFINED:
             covered.update(id(child) for child in node.walk())  # its schema-qualified name
             problems.append(_cast_problem(node))
-        elif type(node) not in _PLAIN and not isinstance(node, exp.JSONPathPart):
+        elif type(node) not in plain and not isinstance(node, exp.JSONPathPart):
             if isinstance(node, exp.ObjectIdentifier):
                 problems.append(_cast_problem(node))
             elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
@@ -366,6 +384,8 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
 
 
 def _describe(node: exp.Expression) -> str:
+    from sqlglot.errors import SqlglotError
+
     try:
         text = node.sql()
     except SqlglotError:  # pragma: no cover - a node the default dialect cannot write
@@ -408,6 +428,9 @@ def fragment_location(scalar_loc: Location, raw_line: str | None, problem: Fragm
 def check_query(query: str, source, field_name: str, dialect: str, sink, *, allowed: frozenset[str]) -> None:
     """A `sql` source's query: one read-only SELECT, calling only the `allowed` functions (the
     allow-list of the registry validating it)."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
     try:
         statements = sqlglot.parse(query, read=dialect)
     except (SqlglotError, RecursionError) as exc:
@@ -453,6 +476,7 @@ _FILE_NAME = re.compile(r"[/\\.:~*?]")
 def query_problems(query: exp.Expression, allowed: frozenset[str]) -> list[FragmentProblem]:
     """What in a `sql` source's SELECT reaches past the warehouse's tables: functions off the
     allow-list (aggregates and window functions are fine), table functions and file names."""
+    syntax, forbidden, plain = _kinds()
     problems: list[FragmentProblem] = []
     for node in query.walk():
         if isinstance(node, exp.Table):
@@ -469,7 +493,7 @@ def query_problems(query: exp.Expression, allowed: frozenset[str]) -> list[Fragm
                         hint="a sql source reads warehouse tables; read files with a file source",
                     )
                 )
-        elif isinstance(node, exp.Func) and not isinstance(node, (*_SYNTAX, exp.AggFunc)):
+        elif isinstance(node, exp.Func) and not isinstance(node, (*syntax, exp.AggFunc)):
             if isinstance(node.parent, exp.Window) and node.arg_key == "this":
                 continue  # row_number(), rank(), lag() … over the query's own rows
             if isinstance(node.parent, exp.Table):

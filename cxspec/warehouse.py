@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
-from sqlglot import exp
-
 from cxspec.diagnostics import WarehouseError
+from cxspec.lazyexp import LAZY_EXP as exp
 
 if TYPE_CHECKING:
     from cxspec.model import Project, Source

@@ -29,6 +29,7 @@ LEAVES = {
     "cxspec.yamlread": set(),
     "cxspec.locations": {"cxspec.diagnostics", "cxspec.yamlread"},
     "cxspec.gcpause": set(),
+    "cxspec.lazyexp": set(),
     "cxspec.fastschema": set(),
     "cxspec.project_files": set(),
     "cxspec.suggest": set(),

@@ -58,3 +58,25 @@ def test_no_events_among_promoters_still_says_what_cx_is_worth():
         "The other respondents bring 12.50 amount per response within 180 days, top-box respondents 0.00 "
         "(difference +12.50, 95% CI 5.50 to 19.50)."
     )
+
+
+def test_a_negative_mean_gives_both_means_not_a_ratio():
+    """Refunds: a mean ≤ 0 made "bring −0.50× as much"; the sentence gives the two means and
+    their difference with its interval, and the contrast has no ratio."""
+    from types import SimpleNamespace
+
+    from cxspec.links.compute import LinkContrast, LinkGroup, _mean_ratio
+
+    assert (
+        _mean_ratio(-5.0, 10.0) is None and _mean_ratio(5.0, -10.0) is None and _mean_ratio(0.0, 2.0) is None
+    )
+    assert _mean_ratio(5.0, 10.0) == 0.5
+    link = SimpleNamespace(within="30d", value="refund", event=None, outcome_source="refunds")
+    groups = {"detractor": LinkGroup("l", "detractor", 20, -5.0, -8.0, -2.0),
+              "promoter": LinkGroup("l", "promoter", 25, 10.0, 6.0, 14.0)}  # fmt: skip
+    for ratio in (None, -0.5):  # computed now (None) or stored by an older version (-0.5)
+        contrast = LinkContrast("l", "detractor", "promoter", -15.0, -20.0, -10.0, ratio)
+        assert analyses.sentence(link, contrast, groups) == (
+            "Detractors bring -5.00 refund per response within 30 days, promoters 10.00 "
+            "(difference -15.00, 95% CI -20.00 to -10.00)."
+        )

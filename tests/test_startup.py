@@ -128,6 +128,38 @@ def test_validate_on_the_starter_project_imports_nothing_heavy(starter, tmp_path
     assert "sqlglot" in found["modules"]  # the SQL fragments are parsed: this test sees the real path
 
 
+def test_validate_without_fragments_does_not_import_sqlglot(starter, tmp_path):
+    """The SQL is built and parsed on first use: a project with no SQL fragment (the starter
+    without its touch points' `match:`) is read and checked without sqlglot, whose import
+    (expressions, dialects, importlib.metadata) was ~40% of the start-up."""
+    bare = tmp_path / "bare"
+    for path in starter.rglob("*"):
+        if path.is_file():
+            target = bare / path.relative_to(starter)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    for spec in (bare / "specs").glob("*.yaml"):
+        lines = spec.read_text(encoding="utf-8").splitlines(keepends=True)
+        spec.write_text(
+            "".join(line for line in lines if not line.lstrip().startswith("match:")), encoding="utf-8"
+        )
+    found = imported_by("validate", str(bare), "--format", "json", cache=tmp_path / "cache")
+    found = imported_by("validate", str(bare), "--format", "json", cache=tmp_path / "cache")
+    assert found["code"] == 0
+    assert heavy(found) == []
+    lazy = [m for m in found["modules"] if m.split(".")[0] == "sqlglot" or m == "importlib.metadata"]
+    assert lazy == [], [f"{m} (imported from {found['importers'].get(m, '?')})" for m in lazy]
+
+
+def test_the_schema_dialects_are_sqlglots():
+    """`schema.DIALECTS` is written out so that building the schema imports no sqlglot."""
+    import sqlglot
+
+    from cxspec.schema import DIALECTS, NOT_SQL
+
+    assert list(DIALECTS) == sorted(d.value for d in sqlglot.Dialects if d.value and d.value not in NOT_SQL)
+
+
 def test_validate_with_problems_imports_nothing_heavy_but_jsonschema(starter, tmp_path):
     """An invalid item is described by jsonschema (the reference); still nothing else."""
     broken = tmp_path / "broken"
@@ -290,3 +322,20 @@ def test_entry_points_of_a_distribution_installed_on_the_path(tmp_path, monkeypa
     assert described(ours) == [("probe", "cx_probe_first.plugin:hooks", "cxspec", "cx-probe", "2.0")]
     assert described(ours) == described(e for e in metadata.entry_points(group="cxspec") if e.name == "probe")
     assert ours[0].load().__name__ == "hooks"
+
+
+def test_lazy_exp_is_sqlglot_exp_from_its_first_use():
+    """The stand-in imports sqlglot on its first read and leaves `sqlglot.exp` itself behind."""
+    probe = (
+        "import sys\n"
+        "import cxspec.compiler.sqlkit as sqlkit\n"
+        "assert 'sqlglot' not in sys.modules\n"
+        "column = sqlkit.col('a')\n"
+        "from sqlglot import exp\n"
+        "assert isinstance(column, exp.Column) and sqlkit.exp is exp\n"
+        "import cxspec.metric_type as metric_type\n"
+        "assert metric_type.exp is exp\n"
+        "import cxspec.column_types as column_types\n"
+        "assert column_types.exp is exp\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlglot import exp
-
 from cxspec.compiler.dialects import percentile
 from cxspec.compiler.sqlkit import (
     MetricSql,
@@ -27,6 +25,7 @@ from cxspec.compiler.sqlkit import (
 )
 from cxspec.display import SIGNED_WHOLE
 from cxspec.hookspecs import hookimpl
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.metric_type import Measure, MetricType, Statistic
 from cxspec.sqlfrag import referenced_names
 

@@ -6,14 +6,11 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 from cxspec.column_types import DECLARED, csv_types, file_types, header_only, typed_reader
 from cxspec.data_roots import allowed_folders, inside, lexically_inside
 from cxspec.diagnostics import CxspecError
 from cxspec.hookspecs import hookimpl
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.source_type import DataFile, SourceType
 from cxspec.sqlfrag import FILE_NAME_ENDINGS, check_query
 
@@ -202,6 +199,9 @@ class SqlSource(SourceType):
         query = source.get("query")
         if not isinstance(query, str):
             return None
+        import sqlglot
+        from sqlglot.errors import SqlglotError
+
         try:
             tree = sqlglot.parse_one(query, read=project.config.dialect)
         except (SqlglotError, RecursionError):
@@ -221,6 +221,8 @@ class SqlSource(SourceType):
         return found
 
     def relation(self, source, reading):
+        import sqlglot
+
         query = sqlglot.parse_one(source.raw["query"], read=reading.project.config.dialect)
         return exp.Subquery(this=query)
 

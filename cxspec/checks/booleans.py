@@ -13,11 +13,10 @@ data is read (every phase but "validate", which checks specs only).
 
 from __future__ import annotations
 
-from sqlglot import exp
-
 from cxspec.checks.columns import line_reader, name_offset
 from cxspec.column_types import DECLARED, csv_types
 from cxspec.fragment_uses import comparisons, conditions, fragments, is_number
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location, parse_fragment
 

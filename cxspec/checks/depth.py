@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlglot import exp
-
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.sqlfrag import parse_fragment
 
 #: Levels of a pyramid below its root, counting those of the pyramids it includes.

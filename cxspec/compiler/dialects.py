@@ -7,9 +7,8 @@ its date() modifiers and percentiles an exact window-function form (sqlgen.py).
 
 from __future__ import annotations
 
-from sqlglot import exp
-
 from cxspec.compiler.sqlkit import num, text
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME
 
 #: Dialects whose timestamps go through TIMESTAMPTZ, so that offsets are applied.

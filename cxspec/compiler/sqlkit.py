@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlglot import exp
+from cxspec.lazyexp import LAZY_EXP as exp
 
 # The two-sided 95% normal quantile of every margin of error
 # (docs/spec-reference.md, "Margin of error, samples and periods").

@@ -207,6 +207,12 @@ def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, n
     return found
 
 
+def _mean_ratio(m_a: float, m_b: float) -> float | None:
+    """a / b for means, only when both are > 0: with refunds (a negative mean) or a mean of 0,
+    "−0.50× as much" means nothing; reports then give both means and the difference."""
+    return _round(m_a / m_b) if m_a > 0 and m_b > 0 else None
+
+
 def _summarise(link, per_score, sink):
     cuts = (
         quantile_cuts([(s, n) for s, n, _, _ in per_score], link.quantiles)
@@ -256,7 +262,5 @@ def _summarise(link, per_score, sink):
             d, low, high = m_a - m_b, None, None
         else:
             d, low, high = welch(m_a, se_a, n_a, m_b, se_b, n_b)
-        contrast = LinkContrast(
-            link.id, a, b, _round(d), _round(low), _round(high), _round(m_a / m_b) if m_b else None
-        )
+        contrast = LinkContrast(link.id, a, b, _round(d), _round(low), _round(high), _mean_ratio(m_a, m_b))
     return out, [contrast]

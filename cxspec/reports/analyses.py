@@ -89,6 +89,10 @@ def _fmt(value, digits=1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+def _positive(*values) -> bool:
+    return all(v is not None and v > 0 for v in values)
+
+
 def sentence(link, contrast, groups: dict) -> str | None:
     """The contrast in words: "detractors end their subscriptions 2.9× as often as promoters
     within 90 days (43.5% vs 15.7%; +27.9 points, 95% CI 13.7 to 38.3)"."""
@@ -113,7 +117,7 @@ def sentence(link, contrast, groups: dict) -> str | None:
             f"within {window} ({_fmt(a.value)}% vs {_fmt(b.value)}%; {contrast.difference:+.1f} points, "
             f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
         )
-    if contrast.ratio is None:
+    if contrast.ratio is None or not _positive(a.value, b.value):  # a mean ≤ 0 (refunds): no ratio
         return (
             f"{_plural(contrast.a).capitalize()} bring {_fmt(a.value, 2)} {link.value} per response within "
             f"{window}, {_plural(contrast.b)} {_fmt(b.value, 2)} (difference {contrast.difference:+,.2f}, "

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlglot import exp
-
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.warehouse import Warehouse, WarehouseError
 
 

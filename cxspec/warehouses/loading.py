@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlglot import exp
+from cxspec.lazyexp import LAZY_EXP as exp
 
 #: DuckDB type name → SQL type, per target dialect (anything else is text).
 TYPES = {

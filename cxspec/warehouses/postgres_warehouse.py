@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlglot import exp
-
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.warehouse import Warehouse, WarehouseError, redact
 from cxspec.warehouses.loading import create_temp_table
 

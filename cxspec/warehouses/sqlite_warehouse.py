@@ -15,10 +15,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
+from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME, utc_strptime
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
@@ -181,6 +178,9 @@ def strict_names(sql: str) -> str:
     """The statement with its names in backticks. SQLite reads a double-quoted name that
     matches no column as a string, silently: a misspelt `"scor" >= 9` is 'scor' >= 9, true
     on every row. A backticked name that matches no column is an error."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
     try:
         statements = [s for s in sqlglot.parse(sql, read="sqlite") if s is not None]
     except SqlglotError:

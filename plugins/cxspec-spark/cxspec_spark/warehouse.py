@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import itertools
 from contextlib import contextmanager, nullcontext
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from cxspec import Warehouse, WarehouseError
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 # The session, the layouts, the run lock and the statements are imported when a warehouse is
 # opened: registering the class is all `cxspec validate` needs of this module (start-up).
@@ -72,6 +73,8 @@ class SparkWarehouse(Warehouse):
     # -- reading sources -----------------------------------------------------------------
 
     def relation(self, source, source_type):
+        from sqlglot import exp
+
         data_file = source_type.data_file(source)
         if data_file is None or data_file.format != "parquet":
             # Tables come from the catalog, queries as subqueries; CSV files are read as on
@@ -94,6 +97,8 @@ class SparkWarehouse(Warehouse):
 
     def load_rows(self, name, columns, types, rows):
         """Rows read in Python (a plugin's export source, through DuckDB) as a cached view."""
+        from sqlglot import exp
+
         from cxspec_spark.loading import spark_rows, spark_schema
 
         view = f"cxspec_source_{self.instance}_{name}"
@@ -113,7 +118,7 @@ class SparkWarehouse(Warehouse):
 
         ctes = CteViews(self.session)
         try:
-            tree = sqlglot.parse_one(sql, read="spark")
+            tree = parse_one(sql, read="spark")
             # Stored results are read under the lock: never in the middle of another's swap.
             with self.run_lock.held() if _names_stored_tables(tree) else nullcontext():
                 frame = _utc_timestamps(ctes.run(self.versions.resolve(tree)))
@@ -131,8 +136,10 @@ class SparkWarehouse(Warehouse):
         return nullcontext() if self.in_transaction else self.run_lock.held()
 
     def execute_statement(self, sql):
+        from sqlglot import exp
+
         try:
-            tree = sqlglot.parse_one(sql, read="spark")
+            tree = parse_one(sql, read="spark")
             creates_table = isinstance(tree, exp.Create) and tree.kind == "TABLE"
             with self._writing():
                 if creates_table and isinstance(tree.this, exp.Schema):
@@ -151,8 +158,10 @@ class SparkWarehouse(Warehouse):
             raise WarehouseError(f"Spark: {_message(exc)}") from None
 
     def executemany(self, sql, rows):
+        from sqlglot import exp
+
         try:
-            tree = sqlglot.parse_one(sql, read="spark")
+            tree = parse_one(sql, read="spark")
             if not isinstance(tree, exp.Insert):
                 raise WarehouseError(f"Spark runs many rows only as INSERT … VALUES with placeholders: {sql}")
             with self._writing():
@@ -206,6 +215,8 @@ class SparkWarehouse(Warehouse):
 
 
 def _names_stored_tables(tree: exp.Expression) -> bool:
+    from sqlglot import exp
+
     return any(t.name.lower() in STORED_TABLES for t in tree.find_all(exp.Table))
 
 
@@ -230,3 +241,10 @@ def _message(exc: Exception) -> str:
     skipped = ("\tat ", "JVM stack")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith(skipped)]
     return " ".join(lines[:3])[:600]
+
+
+def parse_one(sql: str, read: str):
+    """sqlglot's parse_one, imported when the warehouse first runs SQL (not when it is registered)."""
+    import sqlglot
+
+    return sqlglot.parse_one(sql, read=read)

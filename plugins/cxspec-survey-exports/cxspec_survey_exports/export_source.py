@@ -5,15 +5,16 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from cxspec import CheckContext, CxspecError, DiagnosticSink, SourceType, check_path, locate
-from sqlglot import exp
 
-from cxspec_survey_exports import duckdb_sql
 from cxspec_survey_exports.layout import ExportError, Layout, cached_layout
 from cxspec_survey_exports.mapping import NAME_PATTERN, Entry, entries
 from cxspec_survey_exports.xlsx import is_xlsx, json_columns
+
+if TYPE_CHECKING:  # the SQL is built when a run reads the export (start-up of `validate`)
+    from sqlglot import exp
 
 #: Diagnostic codes of this plugin (README.md, "Diagnostics").
 UNREADABLE, NO_TIMEZONE, UNKNOWN_COLUMN, NAME_CLASH, NOT_A_COLUMN, BAD_NAME = (
@@ -212,6 +213,8 @@ class ExportSource(SourceType):
     # -- reading -------------------------------------------------------------------------
 
     def relation(self, source, reading):
+        from cxspec_survey_exports import duckdb_sql
+
         path = source.raw["path"]
         try:
             layout = self.layout(reading.project.root / path)
@@ -225,6 +228,8 @@ class ExportSource(SourceType):
         return reading.local(source, duckdb_sql.relation(path, layout, timezone, mapped, columns))
 
     def mapped_value(self, entry: Entry, layout: Layout) -> exp.Expression:
+        from cxspec_survey_exports import duckdb_sql
+
         value = duckdb_sql.raw(self.resolve(entry, layout))
         return duckdb_sql.number(value, entry.labels) if entry.is_question else value
 
