@@ -11,6 +11,10 @@
   resolved), `reopen` (resolved → open, counted as a reopening). Anything else is refused.
 
 Every change of state is a note (at, by, status, note): the history is the notes.
+
+A metric renamed with `previous_ids:` keeps its issues: ids hash the metric id, so each issue
+of an earlier id moves to the id it has now, with its state, counts and history, and a note
+of the rename (`renamed`), before the run's issues are matched.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from cxspec.diagnostics import CxspecError
 from cxspec.issues_state.ids import id_of, subject_of
+from cxspec.issues_state.ids import issue_id as id_for
 
 STATES = ("open", "acknowledged", "resolved")
 #: Who writes the notes of transitions the data makes.
@@ -138,6 +143,30 @@ def advance(
         out[issue_id] = record
         transitions.append(Transition("resolved", period, record))
     return out, transitions
+
+
+def renamed(
+    records: dict[str, IssueRecord], renames: dict[str, str], at: str
+) -> tuple[dict[str, IssueRecord], list[str]]:
+    """The records with the issues of earlier metric ids (`renames`: old id → id now) under
+    the metric's id now, and the ids they had. An issue the new id already has is kept as it
+    is (the old one stays, and the data resolves it)."""
+    out = dict(records)
+    gone: list[str] = []
+    for old_issue in sorted(records):
+        record = records[old_issue]
+        new = renames.get(record.metric) if record.metric is not None else None
+        if new is None:
+            continue
+        new_issue = id_for(record.kind, new, record.dimensions)
+        if new_issue in out:
+            continue
+        text = f"metric {record.metric} renamed {new} (previous_ids): was issue {old_issue}"
+        note = Note(at, SYSTEM, record.status, text)
+        out[new_issue] = replace(record, id=new_issue, metric=new, notes=(*record.notes, note))
+        del out[old_issue]
+        gone.append(old_issue)
+    return out, gone
 
 
 def act(record: IssueRecord, action: str, note: str | None, by: str, at: str) -> IssueRecord:

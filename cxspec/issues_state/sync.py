@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cxspec.issues_state.machine import IssueRecord, Transition, act, advance
+from cxspec.issues_state.machine import IssueRecord, Transition, act, advance, renamed
 from cxspec.issues_state.table import (
     ISSUE_COLUMNS,
     ISSUE_KEY,
     ISSUES,
     IssueStateError,
+    delete_issues,
     ensure_table,
     project_lock,
     read_issues,
@@ -59,7 +60,9 @@ def sync_issues(
     with warehouse.transaction():
         project_lock(warehouse, project_id, "issues")
         ensure_table(warehouse, ISSUES, ISSUE_COLUMNS, ISSUE_KEY)
-        before = read_issues(warehouse, project_id)
+        # A metric renamed with `previous_ids:` keeps its issues' states under its new id.
+        before, gone = renamed(read_issues(warehouse, project_id), project.renamed_metrics(), at)
+        delete_issues(warehouse, project_id, gone)
         after, transitions = advance(before, seen, period, at, escalate_after=escalate_after)
         changed = [r for i, r in sorted(after.items()) if before.get(i) != r]
         write_issues(warehouse, project_id, changed)

@@ -100,13 +100,18 @@ def _record(row) -> IssueRecord:
     )  # fmt: skip
 
 
+def delete_issues(warehouse, project_id: str, ids: list[str]) -> None:
+    """Remove these issues' rows (inside the caller's transaction)."""
+    if ids:
+        where = mine(project_id, ids)
+        warehouse.execute_statement(exp.delete(table(ISSUES), where=where).sql(dialect=warehouse.dialect))
+
+
 def write_issues(warehouse, project_id: str, records: list[IssueRecord]) -> None:
     """Replace the stored rows of these records (inside the caller's transaction)."""
     if not records:
         return
-    dialect = warehouse.dialect
-    ids = [r.id for r in records]
-    warehouse.execute_statement(exp.delete(table(ISSUES), where=mine(project_id, ids)).sql(dialect=dialect))
+    delete_issues(warehouse, project_id, [r.id for r in records])
     rows = [
         (
             project_id, r.id, r.kind, r.metric, json.dumps(r.dimensions, sort_keys=True), r.owner, r.status,
