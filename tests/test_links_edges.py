@@ -315,3 +315,39 @@ def test_a_future_outcome_time_without_as_of_is_a_located_warning(make_project, 
     assert outcome.as_of["l"] == dt.datetime(2099, 12, 31)
     # --as-of given: no warning
     assert "CX612" not in [d.code for d in compute(future, warehouse, dt.datetime(2026, 6, 1)).diagnostics]
+
+
+def test_refunds_a_negative_mean_has_no_ratio_on_every_engine(make_project, warehouse):
+    """Detractors' outcome values are refunds (negative): their mean is < 0, so a / b is no
+    "× as much"; the contrast has no ratio, the difference is the plain mean difference and
+    the report's sentence gives both means."""
+    from types import SimpleNamespace
+
+    from cxspec.reports.analyses import sentence
+
+    responses = [(f"c{i}", "2026-02-01", [10, 9, 2, 1, 0][i % 5]) for i in range(10)]
+    orders = [(f"c{i}", "2026-02-05", (-3.5 - i) if i % 5 >= 2 else 20 + i) for i in range(10)]
+    root = make_project(
+        {
+            "specs/a.yaml": VALUE_SPEC,
+            "data/r.csv": csv_text("c,at,score", responses),
+            "data/o.csv": csv_text("c,t,amount", orders),
+        }
+    )
+    outcome = compute(root, warehouse, dt.datetime(2026, 6, 1))
+    det = [float(a) for (c, _, s), (_, _, a) in zip(responses, orders, strict=True) if s <= 6]
+    pro = [float(a) for (c, _, s), (_, _, a) in zip(responses, orders, strict=True) if s >= 9]
+    groups = {g.group: g for g in outcome.groups}
+    assert (
+        groups["detractor"].value == pytest.approx(sum(det) / len(det), abs=1e-6)
+        and groups["detractor"].value < 0
+    )
+    assert groups["promoter"].value == pytest.approx(sum(pro) / len(pro), abs=1e-6)
+    (contrast,) = outcome.contrasts
+    assert contrast.ratio is None
+    assert contrast.difference == pytest.approx(sum(det) / len(det) - sum(pro) / len(pro), abs=1e-6)
+    link = SimpleNamespace(within="10d", value="amount", event=None, outcome_source="o")
+    text = sentence(link, contrast, groups)
+    assert (
+        "×" not in text and f"{sum(det) / len(det):,.2f}" in text and f"{contrast.difference:+,.2f}" in text
+    )
