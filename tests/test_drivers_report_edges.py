@@ -80,3 +80,26 @@ def test_a_negative_mean_gives_both_means_not_a_ratio():
             "Detractors bring -5.00 refund per response within 30 days, promoters 10.00 "
             "(difference -15.00, 95% CI -20.00 to -10.00)."
         )
+
+
+def test_a_value_ratio_below_one_is_said_the_other_way_round():
+    """acme said "The other respondents bring 0.27× as much amount as top-box respondents":
+    the group that brings more comes first, with the ratio, means and interval turned round."""
+    from types import SimpleNamespace
+
+    from cxspec.links.compute import LinkContrast, LinkGroup
+
+    link = SimpleNamespace(within="180d", value="amount", event=None, outcome_source="orders")
+    groups = {"rest": LinkGroup("l", "rest", 400, 25.0, 20.0, 30.0),
+              "top_box": LinkGroup("l", "top_box", 300, 100.0, 90.0, 110.0)}  # fmt: skip
+    contrast = LinkContrast("l", "rest", "top_box", -75.0, -86.5, -63.5, 0.25)
+    assert analyses.sentence(link, contrast, groups) == (
+        "Top-box respondents bring 4.00× as much amount as the other respondents within 180 days "
+        "(100.00 vs 25.00 per response; difference +75.00, 95% CI 63.50 to 86.50)."
+    )
+    contrast = LinkContrast("l", "top_box", "rest", 75.0, 63.5, 86.5, 4.0)  # already that way round
+    groups_swapped = {"top_box": groups["top_box"], "rest": groups["rest"]}
+    assert analyses.sentence(link, contrast, groups_swapped) == (
+        "Top-box respondents bring 4.00× as much amount as the other respondents within 180 days "
+        "(100.00 vs 25.00 per response; difference +75.00, 95% CI 63.50 to 86.50)."
+    )

@@ -123,11 +123,20 @@ def sentence(link, contrast, groups: dict) -> str | None:
             f"{window}, {_plural(contrast.b)} {_fmt(b.value, 2)} (difference {contrast.difference:+,.2f}, "
             f"95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
         )
+    first, second, ratio = contrast.a, contrast.b, contrast.ratio
+    difference, lower, upper = contrast.difference, contrast.lower, contrast.upper
+    if ratio < 1:  # "0.27× as much" reads backwards: the group that brings more comes first
+        first, second, a, b, ratio = second, first, b, a, 1 / ratio
+        difference, lower, upper = -difference, _negated(upper), _negated(lower)
     return (
-        f"{_plural(contrast.a).capitalize()} bring {contrast.ratio:.2f}× as much {link.value} as "
-        f"{_plural(contrast.b)} within {window} ({_fmt(a.value, 2)} vs {_fmt(b.value, 2)} per response; "
-        f"difference {contrast.difference:+,.2f}, 95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
+        f"{_plural(first).capitalize()} bring {ratio:.2f}× as much {link.value} as "
+        f"{_plural(second)} within {window} ({_fmt(a.value, 2)} vs {_fmt(b.value, 2)} per response; "
+        f"difference {difference:+,.2f}, 95% CI {_fmt(lower, 2)} to {_fmt(upper, 2)})."
     )
+
+
+def _negated(value):
+    return None if value is None else -value
 
 
 def link_entries(project, groups, contrasts, as_of: dict) -> list[LinkEntry]:
