@@ -69,3 +69,33 @@ def test_a_renamed_metric_keeps_its_issue_state(
     assert issues_json(run_main, root) == [moved]
     code, _, err = run_main("issues", "ack", old_id, "--note", "late", "--project", str(root))
     assert code == 1 and old_id in err
+
+
+@pytest.mark.parametrize("action", ["ack", "resolve"])
+def test_a_rename_rerun_on_the_same_data_keeps_the_issue(
+    make_project, warehouse_url, hook, run_main, monkeypatch, action
+):  # noqa: F811
+    """Renamed and run again on the same months: the run leaves the moved issue as it is, and
+    it was compared with itself after the move, so it was never written under its new id (its
+    old row already deleted): the issue was lost, then came back as new and was notified."""
+    monkeypatch.setenv("CX_WEBHOOK_URL", hook.url)
+    root = make_project(
+        {"specs.yaml": SPECS, "data/r.csv": rows({1: [9, 9], 2: [4, 4]})},
+        config=CONFIG.format(url=warehouse_url, fmt="json", timeout=2),
+    )
+    assert run_main("run", str(root), "-q")[0] == 0
+    old_id, new_id = issue_id("goal_red", "avg", {}), issue_id("goal_red", "mean_rating", {})
+    code, _, err = run_main("issues", action, old_id, "--note", "on it", "--by", "dana", "--project", str(root))
+    assert code == 0, err
+    sent = len(hook.bodies)
+    status = {"ack": "acknowledged", "resolve": "resolved"}[action]
+
+    (root / "specs.yaml").write_text(RENAMED)
+    for _ in range(2):  # the rename's run, then a rerun: the same one issue each time
+        code, _, err = run_main("run", str(root), "-q")
+        assert code == 0, err
+        (moved,) = issues_json(run_main, root)
+        assert moved["id"] == new_id and moved["status"] == status
+        assert [n["by"] for n in moved["notes"]][1:] == ["dana", "cxspec"]
+    kinds = [i.get("transition") for b in hook.bodies[sent:] for i in b["body"]["issues"]]
+    assert "new" not in kinds

@@ -61,10 +61,13 @@ def sync_issues(
         project_lock(warehouse, project_id, "issues")
         ensure_table(warehouse, ISSUES, ISSUE_COLUMNS, ISSUE_KEY)
         # A metric renamed with `previous_ids:` keeps its issues' states under its new id.
-        before, gone = renamed(read_issues(warehouse, project_id), project.renamed_metrics(), at)
+        stored = read_issues(warehouse, project_id)
+        before, gone = renamed(stored, project.renamed_metrics(), at)
         delete_issues(warehouse, project_id, gone)
         after, transitions = advance(before, seen, period, at, escalate_after=escalate_after)
-        changed = [r for i, r in sorted(after.items()) if before.get(i) != r]
+        # Against the rows as stored, not as renamed: a moved issue that this run leaves as it
+        # is must still be written under its new id (its old row was just deleted).
+        changed = [r for i, r in sorted(after.items()) if stored.get(i) != r]
         write_issues(warehouse, project_id, changed)
         if on_transitions is not None and transitions:
             on_transitions(warehouse, transitions)
