@@ -33,9 +33,9 @@ from cxspec.runs.rollup import INSUFFICIENT, rollup
 from cxspec.runs.segment_owners import segment_label, segment_owner, total_owner
 from cxspec.runs.stats import pooled_z_test, welch_t_test, z_test
 
-#: Kinds in the order issues are listed (within a severity).
 #: Statistics whose changes are tested with the variance pooled over both samples.
 POOLED = (Statistic.PROPORTION, Statistic.NET_PROPORTION)
+#: Kinds in the order issues are listed (within a severity).
 KINDS = ("goal_red", "significant_drop", "below_journey", "below_rest", "insufficient_sample", "no_data")
 ERROR_KINDS = frozenset({"goal_red", "significant_drop"})
 #: The default two-sided significance level of `significant_drop` (`issues: {alpha}` in

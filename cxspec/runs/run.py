@@ -79,11 +79,11 @@ def run_project(
     `Stored.failures` (the first one raises with `fail_fast`). `incremental`: only the periods
     whose data changed since the stored watermark (runs/incremental.py)."""
     grain = project.config.grain
-    clock = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
-    if as_of is not None and as_of.replace(tzinfo=None) < clock:
+    clock = _utc_naive(now or dt.datetime.now(dt.timezone.utc))
+    if as_of is not None and _utc_naive(as_of) < clock:
         # The results are as of `as_of` (later rows left out): a period not over by then is in
         # progress, also for later reports (it was stored as complete, the headline).
-        clock = as_of.replace(tzinfo=None)
+        clock = _utc_naive(as_of)
     computed_at = clock.strftime("%Y-%m-%d %H:%M:%S")
     info = RunInfo(project.config.project, spec_hash(project), grain, computed_at)
     definitions = {m: metric_definition_hash(project, metric) for m, metric in project.metrics.items()}
@@ -234,3 +234,8 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
 def _split_scores(scores: list[StoredScore]) -> tuple[list[StoredScore], list[StoredScore]]:
     """(the total's scores, the segments' scores)."""
     return [s for s in scores if not s.dimensions], [s for s in scores if s.dimensions]
+
+
+def _utc_naive(moment: dt.datetime) -> dt.datetime:
+    """UTC without a zone, as times are stored: an aware time converted, a naive one as is."""
+    return moment if moment.tzinfo is None else moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
