@@ -117,6 +117,30 @@ def test_a_time_format_reads_them_on_every_engine(make_project, warehouse):
         assert got[key][1] == n and abs(got[key][0] - value) < 1e-9, key
 
 
+# A compact format (no separators between the numbers) with two-digit years on both sides of
+# strptime's pivot (69 -> 1969, 05 -> 2005): Spark's one-letter patterns could not split
+# `yyMd`, Spark's `yy` read 95 as 2095 and PostgreSQL's `YY` 69 as 2069.
+COMPACT = "id,at,score\n1,950105 0930,5\n2,690315 0800,2\n3,050607 1200,4\n4,991231 2359,1\n5,240105 2330,3\n"
+COMPACT_FORMAT = "%y%m%d %H%M"
+
+
+def test_a_compact_format_with_two_digit_years_reads_as_strptime_on_every_engine(make_project, warehouse):
+    specs = TWO_DIGIT_SPECS.replace("time: submitted}", f'time: at, time_format: "{COMPACT_FORMAT}"}}')
+    root = make_project({"specs/m.yaml": specs, "data/survey.csv": COMPACT}, config=config(warehouse))
+    results = compute(load_project(root), Request(start=dt.date(1960, 1, 1)), REGISTRY, warehouse)
+    by_month: dict = {}
+    for line in COMPACT.splitlines()[1:]:
+        _, at, score = line.split(",")
+        by_month.setdefault(f"{dt.datetime.strptime(at, COMPACT_FORMAT):%Y-%m}-01", []).append(float(score))
+    assert {"1995-01-01", "1969-03-01", "2005-06-01"} <= by_month.keys()
+    want = {("responses", m): (float(len(v)), len(v)) for m, v in by_month.items()}
+    want |= {("sat", m): (sum(v) / len(v), len(v)) for m, v in by_month.items()}
+    got = {(r.metric, r.period): (r.value, r.n) for r in results if r.n}
+    assert got.keys() == want.keys()
+    for key, (value, n) in want.items():
+        assert got[key][1] == n and abs(got[key][0] - value) < 1e-9, key
+
+
 # Offsets as strptime's %z reads them (+HHMM, +HH:MM, Z), each near a month's end: read as
 # local times, or with the offset dropped, some rows change month.
 OFFSETS = (

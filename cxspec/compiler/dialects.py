@@ -66,8 +66,19 @@ def parse_time(value: exp.Expression, time_format: str, dialect: str) -> exp.Exp
         parsed = exp.StrToTime(this=as_text, format=text(time_format))
     if dialect in ("duckdb", "postgres") and ("%z" in time_format or dialect == "postgres"):
         # A zoned result (PostgreSQL's TO_TIMESTAMP always is) as its UTC wall time.
-        return exp.AtTimeZone(this=parsed, zone=text("UTC"))
+        parsed = exp.AtTimeZone(this=parsed, zone=text("UTC"))
+    if template is not None and "%y" in time_format.replace("%%", ""):
+        parsed = _strptime_century(parsed)
     return parsed
+
+
+def _strptime_century(moment: exp.Expression) -> exp.Expression:
+    """A two-digit year's century as strptime gives it: 69–99 → 1969–1999, 00–68 → 2000–2068.
+    Spark's `yy` reads every one as 20xx (95 → 2095) and PostgreSQL's `YY` 69 as 2069: a year
+    from 2069 on can only be such a year, so it goes back 100 years."""
+    late = exp.GTE(this=exp.Year(this=moment.copy()), expression=exp.Literal.number(2069))
+    century = exp.Interval(this=exp.Literal.string("100"), unit=exp.var("YEAR"))
+    return exp.If(this=late, true=exp.Sub(this=moment.copy(), expression=century), false=moment)
 
 
 #: strptime codes → TO_TIMESTAMP patterns, per dialect; then how a literal is quoted there
@@ -106,21 +117,34 @@ def _template(time_format: str, dialect: str) -> str | None:
     separators.
     """
     codes, (quote, escaped), special = _TEMPLATES[dialect]
-    parts, i = [], 0
+    parts: list[tuple[bool, str]] = []  # (a pattern, its text)
+    i = 0
     while i < len(time_format):
         char = time_format[i]
         if char == "%":
             code = codes.get(time_format[i : i + 2])
             if code is None:
                 return None
-            parts.append(code)
+            parts.append((True, code))
             i += 2
             continue
         if char.isalnum() or char in special:
             char = f"{quote}{char.replace(quote, escaped)}{quote}"
-        parts.append(char)
+        parts.append((False, char))
         i += 1
-    return "".join(parts)
+    # Spark's one-letter patterns take one or two digits; next to another pattern (`%Y%m%d`)
+    # they cannot tell where they end, so there they take two, as `%m` does in such a format.
+    return "".join(
+        text * 2 if text in _ONE_OR_TWO and _beside_pattern(parts, n) else text
+        for n, (_, text) in enumerate(parts)
+    )
+
+
+_ONE_OR_TWO = frozenset({"M", "d", "H", "h", "m", "s"})
+
+
+def _beside_pattern(parts: list[tuple[bool, str]], n: int) -> bool:
+    return (n > 0 and parts[n - 1][0]) or (n + 1 < len(parts) and parts[n + 1][0])
 
 
 def _offset_with_colon(value: exp.Expression, dialect: str) -> exp.Expression:
