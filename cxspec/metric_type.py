@@ -20,11 +20,11 @@ class Statistic(Enum):
     """What a metric's value is, statistically: it decides how two periods' values are
     compared for a significant change (cxspec/runs/issues.py, cxspec/runs/stats.py)."""
 
-    #: A share of rows, as a percentage (rate, top box, churn): normal approximation.
+    #: A share of rows, as a percentage (rate, top box, churn): the pooled two-proportion z-test.
     PROPORTION = "proportion"
     #: The mean of a column: Welch's t on the two periods' n and standard errors.
     MEAN = "mean"
-    #: A difference of two proportions of the same rows (NPS): normal approximation.
+    #: A difference of two proportions of the same rows (NPS): the same test on the net.
     NET_PROPORTION = "net_proportion"
     #: A total of rows or values (count, sum): no sampling error is stored.
     TOTAL = "total"
@@ -78,8 +78,9 @@ class MetricType:
 
     def statistic(self, metric: Metric) -> Statistic:
         """What the value is statistically, for significance tests between periods. Only
-        `Statistic.MEAN` changes the test (Welch's t on n); values with a stored 95% margin
-        of error are otherwise compared by the normal approximation."""
+        `Statistic.MEAN` (Welch's t on n) and `PROPORTION` / `NET_PROPORTION` (the pooled
+        two-proportion z-test on n) change the test; values with a stored 95% margin of error
+        are otherwise compared by the normal approximation."""
         return Statistic.ESTIMATE
 
     # -- how its numbers read (cxspec/display.py formats them) --------------------------------

@@ -245,6 +245,27 @@ def test_lookup_ties_and_ids_as_written(make_project, warehouse):
     assert got == pytest.approx(want)
 
 
+def test_a_tied_lookup_row_is_the_same_whichever_dimensions_a_query_uses(make_project, warehouse):
+    """Tied rows (A, silver) and (B, gold) of one customer: ordering only by the dimensions a
+    query used put the customer in silver by tier but in B by region, a row the data does not
+    have. Every query keeps one row: the greatest values of every column, in name order."""
+    specs = TIES.replace(
+        "      - {name: region, from: customers}\n",
+        "      - {name: region, from: customers}\n      - {name: tier, from: customers}\n",
+    )
+    found = {
+        "specs.yaml": specs,
+        "data/customers.csv": "customer_id,region,tier,updated_at\nc1,A,silver,2026-01-05\nc1,B,gold,2026-01-05\n",
+        "data/responses.csv": "id,customer_id,t,score\n1,c1,2026-01-10,5\n",
+    }
+    project = load_project(make_project(found))
+    kept = {
+        by: {r.dimensions[by] for r in compute(project, Request(by=[by]), default_registry(), warehouse)}
+        for by in ("region", "tier")
+    }
+    assert kept == {"region": {"B"}, "tier": {"gold"}}  # region sorts before tier: B's row
+
+
 def test_lookup_entities_of_different_types(make_project, warehouse):
     """An entity typed as a number on one side and as text on the other (declared so) is
     compared as text on every engine, not refused by DuckDB and PostgreSQL."""

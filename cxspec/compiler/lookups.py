@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import col, num, same_entity
+from cxspec.compiler.sqlkit import col, latest_first, num, same_entity
 
 
 def _named(number: int, name: str) -> str:
@@ -68,8 +68,9 @@ class Lookups:
         if other.key:
             order.append(exp.Ordered(this=col(other.key), desc=True, nulls_first=False))
         # Rows equal in time and key (a key that is the entity, or none): the greatest values
-        # win, so every engine picks the same row (else each picks its own).
-        order += [
+        # of every column win (sqlkit.latest_first's rule), so every engine picks the same row
+        # and every query the same one, whichever of the lookup's dimensions it uses.
+        order += latest_first(other, generator.relations)[1:] or [
             exp.Ordered(this=col(d.lookup_column), desc=True, nulls_first=False)
             for d in sorted(dimensions, key=lambda d: d.lookup_column)
         ]
