@@ -12,7 +12,7 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures
 from cxspec.drivers.intervals import jackknife
-from cxspec.drivers.rows import is_boolean_type, text_columns
+from cxspec.drivers.rows import is_boolean_type, number_companions, text_columns
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.warehouse import WarehouseError
@@ -108,11 +108,10 @@ def compute_drivers(
             [analysis.outcome] + [d.column for d in analysis.drivers if d.column],
         )
         text = {column: kind for column, kind in text.items() if not is_boolean_type(kind)}  # 1/0
-        numbers = _numbers_of(resolution, source, text)
+        numbers = number_companions(resolution, source, text)
         text = {column: kind for column, kind in text.items() if column not in numbers}
         _some_text(sink, analysis, numbers)
-        bad = [(None, analysis.outcome)] if analysis.outcome in text else []
-        bad += [(d, d.column) for d in analysis.drivers if d.column in text]
+        bad = _reading(analysis, text)
         for driver, column in bad:
             what = f"driver {driver.name!r}" if driver else "the outcome"
             sink.add(
@@ -241,18 +240,14 @@ def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
     return out
 
 
-def _numbers_of(resolution, source, text: dict) -> dict[str, str]:
-    """Text columns of a typed CSV file that hold some numbers → the companion column of
-    those numbers (column_types.py): the rest reads as NULL, as metrics count it invalid."""
-    resolved = resolution.sources.get(source.id)
-    companions = resolved.numbers if resolved is not None else {}
-    return {column: companions[column] for column in text if companions.get(column)}
+def _reading(analysis, columns) -> list[tuple[object, str]]:
+    """(driver, or None for the outcome; its column) of those that read one of `columns`."""
+    named = [(None, analysis.outcome)] if analysis.outcome in columns else []
+    return named + [(d, d.column) for d in analysis.drivers if d.column in columns]
 
 
 def _some_text(sink, analysis, numbers: dict) -> None:
-    named = [(None, analysis.outcome)] if analysis.outcome in numbers else []
-    named += [(d, d.column) for d in analysis.drivers if d.column in numbers]
-    for driver, column in named:
+    for driver, column in _reading(analysis, numbers):
         what = f"driver {driver.name!r}" if driver else "the outcome"
         sink.add(
             "CX608",

@@ -40,6 +40,15 @@ def as_number(value: exp.Expression, column_type: str | None) -> exp.Expression:
 TRY_CAST_DIALECTS = ("spark", "databricks", "duckdb", "bigquery", "trino", "presto")
 
 
+def number_companions(resolution, source, text) -> dict[str, str]:
+    """Of `text` columns of a typed CSV file, those that hold some numbers → the companion
+    column of those numbers (column_types.py): the rest reads as NULL, as metrics count it
+    invalid. Drivers and links read such a column through it."""
+    resolved = resolution.sources.get(source.id)
+    companions = resolved.numbers if resolved is not None else {}
+    return {column: companions[column] for column in text if companions.get(column)}
+
+
 def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
     """Of `columns` of `source`, those that are not numbers → what says so: the type the
     warehouse reports, or, for columns of unknown type (Spark reads files itself and reports

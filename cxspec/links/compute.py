@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
-from cxspec.drivers.rows import text_columns
+from cxspec.drivers.rows import number_companions, text_columns
 from cxspec.links import sql
 from cxspec.links.stats import mean_interval, newcombe, welch, wilson
 from cxspec.resolve import Resolver
@@ -209,8 +209,7 @@ def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, n
         checks.append((outcome_source, link.value, "outcome", "outcome value"))
     for source, column, field, what in checks:
         text = text_columns(warehouse, resolution, source, [column])
-        resolved = resolution.sources.get(source.id)
-        companion = resolved.numbers.get(column) if resolved is not None and column in text else None
+        companion = number_companions(resolution, source, text).get(column)
         if companion:
             numbers[field] = companion
             sink.add(
