@@ -206,7 +206,13 @@ class GoalOverride(Located):
     warn: float | None = None
 
     def matches(self, dimensions: dict) -> bool:
-        return all(k in dimensions and same_segment_value(dimensions[k], v) for k, v in self.where.items())
+        return segment_covers(self.where, dimensions)
+
+
+def segment_covers(where: dict, dimensions: dict) -> bool:
+    """Whether a result's or an issue's `dimensions` are within the segment `where` (every
+    value it names, compared as stored: `same_segment_value`)."""
+    return all(k in dimensions and same_segment_value(dimensions[k], v) for k, v in where.items())
 
 
 def same_segment_value(value, wanted) -> bool:

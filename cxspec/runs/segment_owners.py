@@ -9,14 +9,12 @@ Two owners holding the same segment are a validation error (CX351), so the choic
 
 from __future__ import annotations
 
-from cxspec.model import same_segment_value
+from cxspec.model import segment_covers
 
 
 def holds(held: dict, dimensions: dict) -> bool:
     """Whether a held segment covers the dimensions of a result or an issue."""
-    return bool(held) and all(
-        k in dimensions and same_segment_value(dimensions[k], v) for k, v in held.items()
-    )
+    return bool(held) and segment_covers(held, dimensions)
 
 
 def segment_owner(project, dimensions: dict) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cxspec.diagnostics import DiagnosticSink, Severity
 from cxspec.locations import locate
-from cxspec.model import same_segment_value, segment_text
+from cxspec.model import segment_covers, segment_text
 from cxspec.runs.segment_owners import segment_label
 from cxspec.suggest import did_you_mean
 
@@ -23,7 +23,7 @@ def unmatched_segments(project, results) -> list:
     sink = DiagnosticSink()
 
     def tell(where: dict, what: str, location) -> None:
-        if any(_covers(where, dims) for dims in found):
+        if any(segment_covers(where, dims) for dims in found):
             return
         name = next(iter(where))
         values = sorted({segment_text(d[name]) for d in found if name in d and d[name] is not None})
@@ -52,6 +52,3 @@ def unmatched_segments(project, results) -> list:
                 tell(held, f"owner {owner_id!r} holds", locate(owner.file, items, index))
     return sink.items
 
-
-def _covers(where: dict, dimensions: dict) -> bool:
-    return all(k in dimensions and same_segment_value(dimensions[k], v) for k, v in where.items())
