@@ -35,7 +35,7 @@ from cxspec.query import Converted, MetricResult, iso_day
 from cxspec.runs.issues import Z_95, Issue, _Detector, _order, detect_issues
 from cxspec.runs.rollup import INSUFFICIENT
 from cxspec.runs.segment_owners import segment_label
-from cxspec.runs.stats import pooled_z_test, t_two_sided_p
+from cxspec.runs.stats import pooled_t_test, pooled_z_test
 from cxspec.runs.store import dimensions_key
 
 
@@ -153,18 +153,11 @@ def below_rest_p(statistic: Statistic, rest: tuple, segment: MetricResult) -> fl
     value, se, n = rest
     m = segment.n
     seg_se = segment.moe / Z_95
-    if statistic is not Statistic.MEAN:
-        try:
-            return pooled_z_test(value, se, n, segment.value, seg_se, m).p_value
-        except ValueError:  # every observation alike: no test
-            return None
-    if n + m < 3:
+    test = pooled_t_test if statistic is Statistic.MEAN else pooled_z_test
+    try:
+        return test(value, se, n, segment.value, seg_se, m).p_value
+    except ValueError:  # too few observations, or every one alike: no test
         return None
-    pooled = ((n - 1) * se * se * n + (m - 1) * seg_se * seg_se * m) / (n + m - 2)
-    error = math.sqrt(max(pooled, 0.0) * (1 / n + 1 / m))
-    if error == 0.0:  # every observation alike: no test
-        return None
-    return t_two_sided_p((segment.value - value) / error, n + m - 2)
 
 
 def _net_counts(result: MetricResult) -> tuple[int, int]:

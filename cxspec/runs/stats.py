@@ -206,3 +206,18 @@ def pooled_z_test(estimate1: float, se1: float, n1: int, estimate2: float, se2: 
         raise ValueError("every observation alike: no test")
     z = (estimate2 - estimate1) / error
     return TestResult(statistic=z, p_value=normal_two_sided_p(z))
+
+
+def pooled_t_test(mean1: float, se1: float, n1: int, mean2: float, se2: float, n2: int) -> TestResult:
+    """Student's two-sided t-test of mean2 − mean1 with the variance pooled over both samples
+    (each sample's variance se²·n), on n1 + n2 − 2 degrees of freedom: the means' analogue of
+    `pooled_z_test`, for a sample whose own spread is no guide (a small one)."""
+    if n1 + n2 < 3:
+        raise ValueError(f"the samples need 3 observations together, got n1={n1!r}, n2={n2!r}")
+    df = n1 + n2 - 2
+    pooled = ((n1 - 1) * se1 * se1 * n1 + (n2 - 1) * se2 * se2 * n2) / df
+    error = math.sqrt(max(pooled, 0.0) * (1 / n1 + 1 / n2))
+    if error == 0.0:
+        raise ValueError("every observation alike: no test")
+    t = (mean2 - mean1) / error
+    return TestResult(statistic=t, p_value=t_two_sided_p(t, df), df=df)
