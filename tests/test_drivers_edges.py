@@ -237,6 +237,73 @@ def test_a_column_with_no_number_at_all_is_still_refused(make_project, run_main,
     data = [(i, y, "abcde"[i % 5], x2) for i, y, _, x2 in rows()]
     code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
     assert_refused(code, out, err, r"specs/a\.yaml:13:\d+: error CX603: ")
+    assert "= hint: it holds no number at all" in err, err
+
+
+def parquet_project(make_project, columns: dict):
+    """The SPEC over a Parquet file of `columns`: its column types are the file's, not cxspec's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = SPEC.format(drivers=TWO, time="").replace("data/s.csv", "data/s.parquet")
+    root = make_project({"specs/a.yaml": spec})
+    (root / "data").mkdir()
+    pq.write_table(pa.table(columns), root / "data" / "s.parquet")
+    return root
+
+
+@pytest.mark.parametrize(
+    "x1",
+    [
+        pytest.param(lambda i: "yes" if i % 3 else "no", id="yes-no"),
+        pytest.param(lambda i: "N/A" if i < 4 else str(i % 7), id="numbers-and-n/a"),
+        pytest.param(lambda i: str(i % 7), id="numbers-as-text"),
+    ],
+)
+def test_a_text_column_of_a_parquet_file_is_refused_alike_on_every_engine(
+    make_project, run_main, warehouse, x1
+):
+    """A text column of a Parquet file (or a table) is text to every engine, whatever its values:
+    cxspec reads the numbers among text only in the CSV files it types. SQLite (which reports
+    no column types) read 'N/A' as 0 and 'yes' as 0; Spark (which reads Parquet itself)
+    took text holding only numbers. The hint does not say 'no number at all': it may hold some."""
+    data = rows()
+    root = parquet_project(
+        make_project,
+        {
+            "id": [r[0] for r in data],
+            "y": [r[1] for r in data],
+            "x1": [x1(r[0]) for r in data],
+            "x2": [r[3] for r in data],
+        },
+    )
+    code, out, err = run(run_main, root, warehouse)
+    assert_refused(
+        code,
+        out,
+        err,
+        r"specs/a\.yaml:13:\d+: error CX603: driver 'x1' of 'a' reads column 'x1', which is text",
+    )
+    assert "no number at all" not in err
+    assert "= hint: the warehouse types the column as text" in err, err
+
+
+def test_a_boolean_column_of_a_parquet_file_is_one_and_zero_on_every_engine(
+    make_project, run_main, warehouse
+):
+    data = [(i, y, i % 3 == 0 or i % 5 == 0, x2) for i, y, _, x2 in rows()]
+    root = parquet_project(
+        make_project,
+        {
+            "id": [r[0] for r in data],
+            "y": [r[1] for r in data],
+            "x1": [r[2] for r in data],
+            "x2": [r[3] for r in data],
+        },
+    )
+    code, out, err = run(run_main, root, warehouse)
+    assert code in (0, None), err
+    assert_figures(out, [(y, float(flag), x2) for _, y, flag, x2 in data])
 
 
 def test_all_rows_in_one_jackknife_bucket_has_figures_but_no_interval(make_project, run_main, warehouse):

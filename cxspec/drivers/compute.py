@@ -12,7 +12,7 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures
 from cxspec.drivers.intervals import jackknife
-from cxspec.drivers.rows import is_boolean_type, number_companions, text_columns
+from cxspec.drivers.rows import is_boolean_type, number_companions, text_columns, text_hint
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.warehouse import WarehouseError
@@ -118,8 +118,7 @@ def compute_drivers(
                 "CX603",
                 f"{what} of {analysis.id!r} reads column {column!r}, which is text ({text[column]})",
                 driver.loc("column") if driver else analysis.loc("outcome"),
-                hint="it holds no number at all: pick a numeric column, or turn its values into numbers "
-                "in an `expr`",
+                hint=text_hint(resolution, source, column),
             )
         if bad:
             continue
