@@ -24,10 +24,10 @@ from cxspec.compiler.sqlkit import (
     sub,
 )
 from cxspec.display import SIGNED_WHOLE
+from cxspec.fragment_facts import fragment_facts
 from cxspec.hookspecs import hookimpl
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.metric_type import Measure, MetricType, Statistic
-from cxspec.sqlfrag import referenced_names
 
 SCALE = {
     "type": "array",
@@ -589,7 +589,7 @@ class Derived(MetricType):
         expr = metric.get("expr")
         if not isinstance(expr, str):
             return []
-        return [(name, "expr") for name in referenced_names(expr, metric.dialect)]
+        return [(name, "expr") for name in fragment_facts(expr, metric.dialect).names]
 
     def computed_value(self, metric, value_of, sql):
         expression = sql.expression(metric.get("expr"))
