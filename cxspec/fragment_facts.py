@@ -91,6 +91,11 @@ def fragment_facts(text: str, dialect: str) -> FragmentFacts:
     return facts
 
 
+def referenced_names(text: str, dialect: str = "duckdb") -> list[str]:
+    """Column names used by a fragment, in order of first use (empty if it does not parse)."""
+    return fragment_facts(text, dialect).names
+
+
 def facts_of(text: str, dialect: str) -> FragmentFacts:
     """The facts of one fragment, read from its tree (imports sqlglot)."""
     parsed = parse_fragment(text, dialect)

@@ -402,13 +402,6 @@ def _cast_problem(node: exp.Expression) -> FragmentProblem:
     )
 
 
-def referenced_names(text: str, dialect: str = "duckdb") -> list[str]:
-    """Column names used by a fragment, in order of first use (empty if it does not parse)."""
-    from cxspec.fragment_facts import fragment_facts  # which imports this module
-
-    return fragment_facts(text, dialect).names
-
-
 def fragment_location(scalar_loc: Location, raw_line: str | None, problem: FragmentProblem) -> Location:
     """Map a problem's place inside a fragment to the spec file, for one-line scalars.
 

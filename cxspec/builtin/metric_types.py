@@ -24,7 +24,7 @@ from cxspec.compiler.sqlkit import (
     sub,
 )
 from cxspec.display import SIGNED_WHOLE
-from cxspec.fragment_facts import fragment_facts
+from cxspec.fragment_facts import referenced_names
 from cxspec.hookspecs import hookimpl
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.metric_type import Measure, MetricType, Statistic
@@ -589,7 +589,7 @@ class Derived(MetricType):
         expr = metric.get("expr")
         if not isinstance(expr, str):
             return []
-        return [(name, "expr") for name in fragment_facts(expr, metric.dialect).names]
+        return [(name, "expr") for name in referenced_names(expr, metric.dialect)]
 
     def computed_value(self, metric, value_of, sql):
         expression = sql.expression(metric.get("expr"))

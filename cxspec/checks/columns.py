@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from cxspec.fragment_facts import fragment_facts
+from cxspec.fragment_facts import referenced_names
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location
 from cxspec.suggest import did_you_mean_name, known_list
@@ -41,7 +41,7 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
         columns = declared.get(source_id)
         if columns is None or not isinstance(text, str):
             return
-        for name in fragment_facts(text, dialect).names:
+        for name in referenced_names(text, dialect):
             if name.lower() in columns or (file, id(raw), field, name) in reported:
                 continue
             reported.add((file, id(raw), field, name))

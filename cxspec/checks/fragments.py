@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from cxspec.fragment_facts import fragment_facts
+from cxspec.fragment_facts import fragment_facts, referenced_names
 from cxspec.sqlfrag import fragment_location
 from cxspec.suggest import did_you_mean
 
@@ -62,7 +62,7 @@ def check(ctx) -> None:
                 continue
             what = f"{field} of metric {metric.id!r}"
             if _check_one(metric.file, metric.raw, field, text, what, dialect, allowed, lines, sink):
-                for name in fragment_facts(text, dialect).names:
+                for name in referenced_names(text, dialect):
                     if name not in project.metrics:
                         sink.add(
                             "CX506",
