@@ -16,12 +16,19 @@ from sqlglot import exp
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import col, double, num
-from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time
+from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
 #: Groups of the delete-a-group jackknife.
 BUCKETS = 20
 #: Integer types: their values spread rows over buckets by MOD.
 INTEGER_TYPES = ("BIGINT", "INTEGER", "INT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
+#: DuckDB's integer types whose values reach numpy as integers, exactly (HUGEINT would come
+#: as decimals): the complete cases hand them over as they are, not as DOUBLE (arrays.py).
+EXACT_INTEGER_TYPES = frozenset(
+    ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+)
+#: The narrowest of them, for a variable whose scale lies within 0-255 (or a yes/no's 1/0).
+_NARROW = exp.DataType(this=exp.DataType.Type.UTINYINT, nested=False)
 
 
 @dataclass
@@ -32,9 +39,13 @@ class MomentsQuery:
     dimensions: list[str] = field(default_factory=list)
     has_period: bool = False
     has_buckets: bool = True
-    #: The complete cases themselves, one row each: `__v0`… (DOUBLE) and the group columns
-    #: (`keys`). DuckDB sums their moments in numpy instead (arrays.py).
+    #: The complete cases themselves, one row each: `__v0`… and the group columns (`keys`).
+    #: DuckDB sums their moments in numpy instead (arrays.py). On DuckDB a variable of an
+    #: integer column comes as UTINYINT when its scale lies within 0-255 (a yes/no: always),
+    #: as its own integer type otherwise; any other as DOUBLE (`cases_types`).
     cases_sql: str = ""
+    #: Per variable, the type `cases_sql` gives it: "UTINYINT", an integer type, or "DOUBLE".
+    cases_types: list[str] = field(default_factory=list)
     #: The group columns of `sql`, in its GROUP BY order: `__bucket`, `__period`, `__dim_…`.
     keys: list[str] = field(default_factory=list)
 
@@ -80,6 +91,10 @@ def build(
         (exp.Paren(this=quoted_fragment(d.expr, fragment_dialect)) if d.expr else column(d.column), d.scale)
         for d in analysis.drivers
     ]
+    types = [
+        None if name in numbers else resolution.column_type(source, name)
+        for name in [analysis.outcome] + [d.column for d in analysis.drivers]
+    ]
     rows = deduplicated(source, resolution, fragment_dialect)
     if analysis.filter:
         rows = rows.where(quoted_fragment(analysis.filter, fragment_dialect), copy=False)
@@ -108,11 +123,19 @@ def build(
             exp.and_(*day_bounds(event_time(source, source.time, resolution, dialect), start, end, dialect)),
             copy=False,
         )
-    values_query = exp.select(*columns).from_(
-        exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False
-    )
-    cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values_query), "c", table=True), copy=False)
-    cases = cases.where(exp.and_(*complete), copy=False)
+    cases = _cases(columns, rows.copy(), complete)
+    cases_types = ["DOUBLE"] * len(values)
+    fetched = cases
+    if dialect == "duckdb":
+        cases_types = [_fetched_type(t, scale) for t, (_, scale) in zip(types, values, strict=True)]
+        narrow = [
+            exp.alias_(_as(cases_types[i], value.copy()), _v(i), quoted=True)
+            for i, (value, _) in enumerate(values)
+        ]
+        groups = [c.copy() for c in columns[len(values) :]]
+        if bucket is not None:  # 0-19 (or NULL): one byte a row instead of eight
+            groups[0] = exp.alias_(exp.Cast(this=groups[0].this, to=_NARROW.copy()), "__bucket", quoted=True)
+        fetched = _cases(narrow + groups, rows, [c.copy() for c in complete])
     keys = (["__bucket"] if bucket is not None else []) + group
     aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True)]
     p = len(values)
@@ -136,6 +159,35 @@ def build(
         dimensions=list(by),
         has_period="__period" in group,
         has_buckets=bucket is not None,
-        cases_sql=cases.sql(dialect=dialect),
+        cases_sql=fetched.sql(dialect=dialect),
+        cases_types=cases_types,
         keys=keys,
     )
+
+
+def _cases(columns, rows, complete) -> exp.Select:
+    values = exp.select(*columns).from_(exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False)
+    cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values), "c", table=True), copy=False)
+    return cases.where(exp.and_(*complete), copy=False)
+
+
+def _fetched_type(column_type: str | None, scale) -> str:
+    """How the complete cases hand a variable over on DuckDB: exactly, as narrow as its values
+    allow. Only a column of integer type (known from the warehouse) or a yes/no (1/0) goes as
+    an integer: a cast never rounds a value (2.5 on a 1-5 scale of a DOUBLE column stays 2.5)."""
+    if is_boolean_type(column_type):
+        return "UTINYINT"
+    kind = (column_type or "").upper()
+    if kind not in EXACT_INTEGER_TYPES:
+        return "DOUBLE"  # expressions (type unknown), text with numbers, DOUBLE, DECIMAL…
+    if scale and scale[0] >= 0 and scale[1] <= 255:
+        return "UTINYINT"  # values off the scale, which the cast makes NULL, are left out anyway
+    return kind
+
+
+def _as(kind: str, value: exp.Expression) -> exp.Expression:
+    if kind == "DOUBLE":
+        return double(value)
+    if kind == "UTINYINT":
+        return exp.TryCast(this=value, to=_NARROW.copy())
+    return value
