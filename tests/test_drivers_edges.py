@@ -313,3 +313,31 @@ def test_all_rows_in_one_jackknife_bucket_has_figures_but_no_interval(make_proje
     assert re.search(r"specs/a\.yaml:\d+:\d+: warning CX605: 'a': importance has no interval", err), err
     assert_figures(out, [r[1:] for r in data])
     assert all(r["lower"] is None and r["upper"] is None for r in json.loads(out)["drivers"])
+
+
+@pytest.mark.parametrize("offset", [10**9, 10**12])
+def test_large_values_with_a_small_spread_are_not_a_constant(make_project, run_main, warehouse, offset):
+    """1e9 + 0…6: sums of squares of raw values cancel (Σx² − (Σx)²/n loses every digit of
+    a spread of a few units), so such a driver (and outcome) was refused as constant. The
+    figures equal those of the same rows without the offset (they do not depend on it;
+    Python subtracts it exactly from integers), the performance is the offset plus the mean."""
+    data = [(i, offset + y, offset + x1, x2) for i, y, x1, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert code in (0, None), err
+    small = np.array([(y - offset, x1 - offset, x2) for _, y, x1, x2 in data], dtype=float)
+    want = expected(small, "shapley")
+    got = json.loads(out)["drivers"]
+    assert [r["n"] for r in got] == [want["n"]] * 2
+    for j, r in enumerate(got):
+        assert r["importance"] == pytest.approx(want["importance"][j], abs=1e-9)
+        assert r["correlation"] == pytest.approx(want["correlation"][j], abs=1e-9)
+        assert r["beta"] == pytest.approx(want["beta"][j], abs=1e-9)
+        assert r["r2"] == pytest.approx(want["r2"], abs=1e-9)
+    x1_mean = math.fsum(x1 for _, _, x1, _ in data) / len(data)
+    assert got[0]["performance"] == pytest.approx(x1_mean, rel=1e-11)  # 12 significant digits kept
+
+
+def test_a_large_constant_is_still_a_constant(make_project, run_main, warehouse):
+    data = [(i, y, 10**9 + 3, x2) for i, y, _, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert_refused(code, out, err, r"error CX600: driver 'x1' of 'a' has the same value \(1e\+09\) in all 40")

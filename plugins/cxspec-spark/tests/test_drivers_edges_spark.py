@@ -10,9 +10,11 @@ import pytest
 from test_drivers_edges import (  # noqa: F401  (pytest collects the imported tests)
     test_a_boolean_column_of_a_parquet_file_is_one_and_zero_on_every_engine,
     test_a_column_with_no_number_at_all_is_still_refused,
+    test_a_large_constant_is_still_a_constant,
     test_a_rating_column_with_some_text_leaves_those_rows_out,
     test_a_text_column_of_a_parquet_file_is_refused_alike_on_every_engine,
     test_a_yes_no_driver_is_one_and_zero_on_every_engine,
+    test_large_values_with_a_small_spread_are_not_a_constant,
 )
 from test_store_spark import make_project  # noqa: F401  (the core project builder)
 
