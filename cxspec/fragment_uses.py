@@ -3,8 +3,8 @@ expects of a column.
 
 `fragments` lists the SQL fragments evaluated over a source's rows (its `filter`, dimension
 `expr`s, each metric's `filter` and predicate fields, the `match` of a metric's touch point);
-`conditions` and `comparisons` find, in one, the bare columns used as conditions and the
-columns compared with a constant. checks/booleans.py refuses the uses engines answer
+their facts (fragment_facts.py) hold the bare columns each uses as conditions and the
+columns it compares with a constant. checks/booleans.py refuses the uses engines answer
 differently with them (CX405–CX407).
 
 `column_uses` turns the uses into types, for a CSV file without rows: it has no values to
@@ -25,20 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cxspec.lazyexp import LAZY_EXP as exp
-from cxspec.sqlfrag import parse_fragment
+from cxspec.fragment_facts import fragment_facts
 
 #: Source fields that each name a time column of the source's rows.
 TIME_FIELDS = ("time", "start", "end")
-
-
-def _comparisons() -> tuple:
-    return (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
-
-
-def _time_types() -> set:
-    return {exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ,
-            exp.DataType.Type.DATETIME}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,59 +70,6 @@ def fragments(project, registry, source) -> Iterator[Fragment]:
             yield from one(touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
 
 
-def conditions(tree: exp.Expression, *, predicate: bool) -> Iterator[exp.Column]:
-    """Bare columns used where a condition is expected: the whole predicate, an operand of
-    AND, OR or NOT, a CASE's WHEN."""
-    if predicate and isinstance(tree.unnest(), exp.Column):
-        yield tree.unnest()
-    for node in tree.find_all(exp.And, exp.Or, exp.Not, exp.If):
-        operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
-        for operand in operands:
-            operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
-            if isinstance(operand, exp.Column) and not operand.table:
-                yield operand
-
-
-def comparisons(tree: exp.Expression) -> Iterator[tuple[exp.Column, exp.Expression]]:
-    """(column, the other side) for comparisons of a bare column with a constant."""
-    for node in tree.find_all(*_comparisons(), exp.In, exp.Between):
-        if isinstance(node, exp.In):
-            sides = [(node.this, value) for value in node.expressions]
-        elif isinstance(node, exp.Between):
-            sides = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
-        else:
-            sides = [(node.this, node.expression), (node.expression, node.this)]
-        for column, other in sides:
-            if isinstance(column, exp.Column) and not column.table and constant(other) is not None:
-                yield column, constant(other)
-                break
-
-
-def constant(node):
-    """The node when it is a constant: a literal, a negated number, true or false, or a typed
-    literal (`DATE '2026-01-01'`); else None."""
-    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
-        return node
-    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
-        return node
-    return node if isinstance(node, (exp.Literal, exp.Boolean)) else None
-
-
-def is_number(node) -> bool:
-    return isinstance(node, exp.Neg) or (isinstance(node, exp.Literal) and not node.is_string)
-
-
-def constant_type(node) -> str:
-    """The type a column compared with the constant `node` is expected to have."""
-    if isinstance(node, exp.Boolean):
-        return "BOOLEAN"
-    if is_number(node):
-        return "DOUBLE"
-    if isinstance(node, exp.Cast) and node.to.this in _time_types():
-        return "TIMESTAMP"
-    return "VARCHAR"
-
-
 def column_uses(project, registry) -> dict[str, dict[str, str]]:
     """Source id → lower-case column name → the type the specs' uses expect of the column."""
     dialect = project.config.dialect
@@ -154,13 +91,11 @@ def column_uses(project, registry) -> dict[str, dict[str, str]]:
                 for field in getattr(metric_type, "measured_fields", ()):
                     use(metric.raw.get(field), "DOUBLE")
         for fragment in fragments(project, registry, source):
-            tree = parse_fragment(fragment.text, dialect).expression
-            if tree is None:
-                continue  # the fragment check reports it
-            for column in conditions(tree, predicate=fragment.predicate):
-                use(column.name, "BOOLEAN")
-            for column, other in comparisons(tree):
-                use(column.name, constant_type(other))
+            facts = fragment_facts(fragment.text, dialect)
+            for name in facts.conditions(predicate=fragment.predicate):
+                use(name, "BOOLEAN")
+            for name, constant in facts.comparisons:
+                use(name, constant.type)
         uses[source.id] = {
             name: kinds.pop() if len(kinds) == 1 else "VARCHAR" for name, kinds in found.items()
         }

@@ -308,8 +308,25 @@ def function_names(node: exp.Func) -> list[str]:
 
 def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) -> list[FragmentProblem]:
     """What makes a parsed fragment more than one expression over its row's columns."""
+    return allowed_problems(confinement(expression), allowed)
+
+
+def allowed_problems(entries, allowed: frozenset[str]) -> list[FragmentProblem]:
+    """The problems of `confinement` entries for an allow-list: a call is one when none of
+    its function's names is allowed."""
+    return [problem for problem, names in entries if names is None or not any(n in allowed for n in names)]
+
+
+def confinement(expression: exp.Expression) -> list[tuple[FragmentProblem, tuple[str, ...] | None]]:
+    """(problem, None) for what is never allowed in a fragment, (problem, the function's names)
+    for each call of a function (a problem unless one of its names is on the allow-list), in
+    the order of the tree: what `confinement_problems` reports, for any allow-list."""
     syntax, forbidden, plain = _kinds()
-    problems: list[FragmentProblem] = []
+    entries: list[tuple[FragmentProblem, tuple[str, ...] | None]] = []
+
+    def refuse(code: str, message: str, hint: str | None = None) -> None:
+        entries.append((FragmentProblem(code, message, hint=hint), None))
+
     #: Nodes already reported as part of their parent: the function of a window, the `*`
     #: of count(*). (walk() is breadth-first: a parent comes before its children.)
     covered: set[int] = set()
@@ -317,70 +334,54 @@ def confinement_problems(expression: exp.Expression, allowed: frozenset[str]) ->
         if id(node) in covered:
             continue
         if isinstance(node, (exp.Query, exp.Subquery, exp.Exists, exp.Table, exp.UDTF)):
-            problems.append(
-                FragmentProblem(
-                    "CX503", "a subquery reads other tables", hint="filter on the source's own columns"
-                )
-            )
+            refuse("CX503", "a subquery reads other tables", "filter on the source's own columns")
             break
         if isinstance(node, forbidden):
             what = {exp.Window: "a window function", exp.Star: "`*`"}.get(type(node), "a parameter")
-            problems.append(FragmentProblem("CX505", f"{what} is not allowed in a fragment"))
+            refuse("CX505", f"{what} is not allowed in a fragment")
             if isinstance(node, exp.Window):  # its function, PARTITION BY and ORDER BY
                 covered.update(id(child) for child in node.walk())
         elif isinstance(node, exp.AggFunc):
             covered.update(id(child) for child in node.walk())  # count(*), count(DISTINCT x)
-            problems.append(
-                FragmentProblem(
-                    "CX505",
-                    f"aggregate {function_names(node)[0]}() is not allowed in a fragment",
-                    hint="fragments select rows; the metric type does the aggregation",
-                )
+            refuse(
+                "CX505",
+                f"aggregate {function_names(node)[0]}() is not allowed in a fragment",
+                "fragments select rows; the metric type does the aggregation",
             )
         elif isinstance(node, exp.Column) and node.table:
-            problems.append(
-                FragmentProblem(
-                    "CX505",
-                    f"qualified name {node.sql()} is not allowed",
-                    hint=f"write the column alone: {node.name}",
-                )
+            refuse(
+                "CX505", f"qualified name {node.sql()} is not allowed", f"write the column alone: {node.name}"
             )
         elif isinstance(node, exp.Func):
             if isinstance(node, syntax):
                 continue
             names = function_names(node)
-            if not any(name in allowed for name in names):
-                problems.append(
-                    FragmentProblem(
-                        "CX504",
-                        f"function {names[0]}() is not on the allow-list",
-                        hint="see docs/sql-fragments.md; a plugin can allow more functions",
-                    )
-                )
+            problem = FragmentProblem(
+                "CX504",
+                f"function {names[0]}() is not on the allow-list",
+                hint="see docs/sql-fragments.md; a plugin can allow more functions",
+            )
+            entries.append((problem, tuple(names)))
         elif type(node) is exp.DataType and node.this is exp.DataType.Type.USERDEFINED:
             covered.update(id(child) for child in node.walk())  # its schema-qualified name
-            problems.append(_cast_problem(node))
+            entries.append((_cast_problem(node), None))
         elif type(node) not in plain and not isinstance(node, exp.JSONPathPart):
             if isinstance(node, exp.ObjectIdentifier):
-                problems.append(_cast_problem(node))
+                entries.append((_cast_problem(node), None))
             elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
-                problems.append(
-                    FragmentProblem(
-                        "CX505",
-                        f"qualified function name {_describe(node)} is not allowed",
-                        hint="call the function by its name alone",
-                    )
+                refuse(
+                    "CX505",
+                    f"qualified function name {_describe(node)} is not allowed",
+                    "call the function by its name alone",
                 )
             else:
                 covered.update(id(child) for child in node.walk())
-                problems.append(
-                    FragmentProblem(
-                        "CX505",
-                        f"{_describe(node)} is not allowed in a fragment",
-                        hint="use columns, literals, operators and allowed functions",
-                    )
+                refuse(
+                    "CX505",
+                    f"{_describe(node)} is not allowed in a fragment",
+                    "use columns, literals, operators and allowed functions",
                 )
-    return problems
+    return entries
 
 
 def _describe(node: exp.Expression) -> str:
@@ -399,18 +400,6 @@ def _cast_problem(node: exp.Expression) -> FragmentProblem:
         f"cast to type {node.sql()} is not allowed",
         hint="cast to a built-in type such as INTEGER, DOUBLE, VARCHAR, DATE, TIMESTAMP or BOOLEAN",
     )
-
-
-def referenced_names(text: str, dialect: str = "duckdb") -> list[str]:
-    """Column names used by a fragment, in order of first use (empty if it does not parse)."""
-    parsed = parse_fragment(text, dialect)
-    if parsed.expression is None:
-        return []
-    names: dict[str, None] = {}
-    for column in parsed.expression.find_all(exp.Column):
-        if not column.table:
-            names.setdefault(column.name, None)
-    return list(names)
 
 
 def fragment_location(scalar_loc: Location, raw_line: str | None, problem: FragmentProblem) -> Location:

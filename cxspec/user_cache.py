@@ -5,12 +5,15 @@ Where: ``CXSPEC_CACHE_DIR`` when set (empty or ``off``: nothing is remembered), 
 
 A fact is kept under the SHA-256 of the exact content it holds for (with cxspec's version and
 the fact's kind), so it cannot go stale: changed content is another key. Only good news is
-kept ("this schema is valid JSON Schema"); whatever is wrong is checked again each time and
-reported. A cache that cannot be read or written is no cache: it is only ever a shortcut.
+kept ("this schema is valid JSON Schema"), or facts computed from the content alone (what a
+SQL fragment uses: fragment_facts.py); whatever is wrong with a schema is checked again each
+time and reported. A cache that cannot be read or written is no cache: it is only ever a
+shortcut, and a value that cannot be read back is computed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -56,3 +59,33 @@ def remember(kind: str, key: str | None) -> None:
         os.close(os.open(folder / kind / key, os.O_WRONLY | os.O_CREAT, 0o644))
     except OSError:
         pass
+
+
+def load(kind: str, key: str | None):
+    """The JSON value stored under the key; None when there is none or it cannot be read."""
+    folder = cache_dir()
+    if key is None or folder is None:
+        return None
+    try:
+        return json.loads((folder / kind / key).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def store(kind: str, key: str | None, value) -> None:
+    """Store a JSON value under the key, whole or not at all (written aside, then renamed over
+    its name: a reader never sees half of it); errors are ignored."""
+    folder = cache_dir()
+    if key is None or folder is None:
+        return
+    target = folder / kind / key
+    aside = target.with_name(f".{key}.{os.getpid()}")
+    try:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=True).encode("ascii")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(aside, "wb") as handle:
+            handle.write(text)
+        os.replace(aside, target)
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(aside)

@@ -13,7 +13,6 @@ from cxspec.sqlfrag import (
     confinement_problems,
     fragment_location,
     parse_fragment,
-    referenced_names,
 )
 
 ALLOWED = default_registry().sql_functions
@@ -155,6 +154,8 @@ def test_problem_offsets_inside_the_fragment():
 
 
 def test_referenced_names():
+    from cxspec.fragment_facts import referenced_names
+
     assert referenced_names('nps - gap / "support-csat" + nps') == ["nps", "gap", "support-csat"]
     assert referenced_names("t.a = b") == ["b"]
     assert referenced_names("a = (") == []

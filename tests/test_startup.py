@@ -61,7 +61,7 @@ HEAVY = (
 )
 
 #: Runs the CLI in a fresh interpreter and prints the modules it imported, with the first
-#: importer of each, as JSON (stdout of the command itself goes to stderr).
+#: importer of each, and the command's output, as JSON.
 PROBE = r"""
 import json, sys
 importers = {}
@@ -79,13 +79,15 @@ class Watch:
         return None
 
 sys.meta_path.insert(0, Watch())
-real_stdout, sys.stdout = sys.stdout, sys.stderr
+import io
+real_stdout, sys.stdout = sys.stdout, io.StringIO()
 from cxspec.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-real_stdout.write(json.dumps({"code": code, "modules": sorted(sys.modules), "importers": importers}))
+found = {"code": code, "modules": sorted(sys.modules), "importers": importers, "output": sys.stdout.getvalue()}
+real_stdout.write(json.dumps(found))
 """
 
 
@@ -118,14 +120,17 @@ def starter(tmp_path_factory) -> Path:
 
 def test_validate_on_the_starter_project_imports_nothing_heavy(starter, tmp_path):
     """Installed plugins' types are checked against the JSON Schema meta-schema once (that
-    imports jsonschema); the user cache remembers them valid, so later runs import nothing heavy."""
+    imports jsonschema) and the SQL fragments parsed (sqlglot); the user cache remembers the
+    types valid and the fragments' facts (fragment_facts.py), so later runs import neither."""
     first = imported_by("validate", str(starter), "--format", "json", cache=tmp_path / "cache")
     assert first["code"] == 0
     assert heavy(first, allowed=("jsonschema",)) == []
+    assert "sqlglot" in first["modules"]  # the SQL fragments are parsed: this test sees the real path
     found = imported_by("validate", str(starter), "--format", "json", cache=tmp_path / "cache")
     assert found["code"] == 0
     assert heavy(found) == []
-    assert "sqlglot" in found["modules"]  # the SQL fragments are parsed: this test sees the real path
+    assert "sqlglot" not in found["modules"], found["importers"].get("sqlglot")
+    assert json.loads(found["output"]) == json.loads(first["output"])
 
 
 def test_validate_without_fragments_does_not_import_sqlglot(starter, tmp_path):

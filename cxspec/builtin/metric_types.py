@@ -24,10 +24,10 @@ from cxspec.compiler.sqlkit import (
     sub,
 )
 from cxspec.display import SIGNED_WHOLE
+from cxspec.fragment_facts import referenced_names
 from cxspec.hookspecs import hookimpl
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.metric_type import Measure, MetricType, Statistic
-from cxspec.sqlfrag import referenced_names
 
 SCALE = {
     "type": "array",

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from cxspec.checks.columns import line_reader, name_offset
 from cxspec.column_types import DECLARED, csv_types
-from cxspec.fragment_uses import comparisons, conditions, fragments, is_number
-from cxspec.lazyexp import LAZY_EXP as exp
+from cxspec.fragment_facts import fragment_facts
+from cxspec.fragment_uses import fragments
 from cxspec.model import locate
-from cxspec.sqlfrag import FragmentProblem, fragment_location, parse_fragment
+from cxspec.sqlfrag import FragmentProblem, fragment_location
 
 
 def check(ctx) -> None:
@@ -66,66 +66,62 @@ def _why(column) -> str:
 
 def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
     file, raw, field, text, what = fragment.file, fragment.raw, fragment.field, fragment.text, fragment.what
-    parsed = parse_fragment(text, dialect)
-    if parsed.expression is None:
+    facts = fragment_facts(text, dialect)
+    if not facts.parses:
         return  # the fragment check reports it
 
-    def report(code, message, column, hint) -> None:
+    def report(code, message, name, hint) -> None:
         scalar = locate(file, raw, field)
-        at = name_offset(text, column.name)
+        at = name_offset(text, name)
         where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
-        sink.add(code, message, where, hint=hint, span=len(column.name))
+        sink.add(code, message, where, hint=hint, span=len(name))
 
-    for column in conditions(parsed.expression, predicate=fragment.predicate):
-        known = types.get(column.name.lower())
+    for name in facts.conditions(predicate=fragment.predicate):
+        known = types.get(name.lower())
         if known is None or known[0] == "BOOLEAN":
             continue
         kind, why = known
         word = "text" if kind == "VARCHAR" else kind.lower().replace("bigint", "whole-number")
         message = (
-            f"{what} uses {word} column {column.name!r} of source {source.id!r} ({why}) as a condition: "
+            f"{what} uses {word} column {name!r} of source {source.id!r} ({why}) as a condition: "
             "engines disagree on which values are true"
         )
         if kind == "VARCHAR" and "empty" in why:
-            hint = f"declare its type (`columns: {{{column.name}: boolean}}` on the source)"
+            hint = f"declare its type (`columns: {{{name}: boolean}}` on the source)"
         elif kind == "VARCHAR":
-            hint = f"compare it with a value: `{column.name} = '…'`"
+            hint = f"compare it with a value: `{name} = '…'`"
         else:
-            hint = f"compare it with a value: `{column.name} = 1`"
-        report("CX407", message, column, hint)
-    for column, other in comparisons(parsed.expression):
-        known = types.get(column.name.lower())
+            hint = f"compare it with a value: `{name} = 1`"
+        report("CX407", message, name, hint)
+    for name, other in facts.comparisons:
+        known = types.get(name.lower())
         if known is None:
             continue
         kind, why = known
-        if kind == "BOOLEAN" and _is_text_or_number(other):
-            code, hint = "CX405", _boolean_hint(column.name, other)
+        if kind == "BOOLEAN" and (other.literal or other.type == "DOUBLE"):  # text or a number
+            code, hint = "CX405", _boolean_hint(name, other)
             message = (
-                f"{what} compares boolean column {column.name!r} of source {source.id!r} ({why}) "
-                f"with {other.sql()}: engines disagree on what that means"
+                f"{what} compares boolean column {name!r} of source {source.id!r} ({why}) "
+                f"with {other.sql}: engines disagree on what that means"
             )
-        elif kind == "VARCHAR" and (is_number(other) or isinstance(other, exp.Boolean)):
+        elif kind == "VARCHAR" and other.type in ("DOUBLE", "BOOLEAN"):
             code = "CX406"
             message = (
-                f"{what} compares text column {column.name!r} of source {source.id!r} ({why}) "
-                f"with {other.sql()}: engines disagree on what that means"
+                f"{what} compares text column {name!r} of source {source.id!r} ({why}) "
+                f"with {other.sql}: engines disagree on what that means"
             )
             hint = (
-                f"declare its type (`columns: {{{column.name}: number}}` on the source)"
+                f"declare its type (`columns: {{{name}: number}}` on the source)"
                 if "empty" in why
-                else f"clean the values of {column.name!r} that are not numbers, or compare it with text"
+                else f"clean the values of {name!r} that are not numbers, or compare it with text"
             )
         else:
             continue
-        report(code, message, column, hint)
-
-
-def _is_text_or_number(node) -> bool:
-    return isinstance(node, exp.Literal) or is_number(node)
+        report(code, message, name, hint)
 
 
 def _boolean_hint(name: str, other) -> str:
-    value = other.name.strip().lower() if isinstance(other, exp.Literal) else ""
+    value = other.value.strip().lower()
     if value in ("no", "n", "false", "f", "0"):
         return f"write `NOT {name}` or `{name} = false`"
     return f"write `{name}` or `{name} = true`"

@@ -13,8 +13,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from cxspec.fragment_facts import referenced_names
 from cxspec.model import locate
-from cxspec.sqlfrag import FragmentProblem, fragment_location, referenced_names
+from cxspec.sqlfrag import FragmentProblem, fragment_location
 from cxspec.suggest import did_you_mean_name, known_list
 
 

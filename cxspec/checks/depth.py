@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from cxspec.lazyexp import LAZY_EXP as exp
-from cxspec.sqlfrag import parse_fragment
+from cxspec.fragment_facts import fragment_facts
 
 #: Levels of a pyramid below its root, counting those of the pyramids it includes.
 MAX_PYRAMID_DEPTH = 32
@@ -87,11 +86,7 @@ def _metrics(project, registry, sink) -> None:
             if target not in metrics:
                 continue
             if field == "expr" and isinstance(metric.get("expr"), str):
-                parsed = parse_fragment(metric.get("expr"), metric.dialect).expression
-                if parsed is None:
-                    counts[target] += 1
-                    continue
-                named = sum(1 for c in parsed.find_all(exp.Column) if c.name == target and not c.table)
+                named = fragment_facts(metric.get("expr"), metric.dialect).columns.count(target)
                 counts[target] += max(named, 1)
             else:
                 counts[target] += 1

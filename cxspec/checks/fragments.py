@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from cxspec.sqlfrag import confinement_problems, fragment_location, parse_fragment, referenced_names
+from cxspec.fragment_facts import fragment_facts, referenced_names
+from cxspec.sqlfrag import fragment_location
 from cxspec.suggest import did_you_mean
 
 
@@ -75,11 +76,7 @@ def check(ctx) -> None:
 @lru_cache(maxsize=65536)
 def fragment_problems(text: str, dialect: str, allowed: frozenset) -> tuple:
     """Problems of one fragment text; projects repeat fragments, so each is checked once."""
-    parsed = parse_fragment(text, dialect)
-    problems = list(parsed.problems)
-    if parsed.expression is not None:
-        problems += confinement_problems(parsed.expression, allowed)
-    return tuple(problems)
+    return fragment_facts(text, dialect).all_problems(allowed)
 
 
 def _check_one(file, raw, field, text, what, dialect, allowed, lines, sink) -> bool:

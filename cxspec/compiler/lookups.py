@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import col, latest_first, num, same_entity
+from cxspec.compiler.sqlkit import byte_order, col, latest_first, num, same_entity
 
 
 def _named(number: int, name: str) -> str:
@@ -66,7 +66,10 @@ class Lookups:
             time = generator.event_time(other, other.time)
             order.append(exp.Ordered(this=time, desc=True, nulls_first=False))
         if other.key:
-            order.append(exp.Ordered(this=col(other.key), desc=True, nulls_first=False))
+            key = byte_order(
+                col(other.key), generator.relations.column_type(other, other.key), generator.dialect
+            )
+            order.append(exp.Ordered(this=key, desc=True, nulls_first=False))
         # Rows equal in time and key (a key that is the entity, or none): the greatest values
         # of every column win (sqlkit.latest_first's rule), so every engine picks the same row
         # and every query the same one, whichever of the lookup's dimensions it uses.

@@ -17,7 +17,7 @@ WITH "src_1_responses" AS MATERIALIZED (
           *,
           ROW_NUMBER() OVER (
             PARTITION BY "response_id"
-            ORDER BY "responded_at" DESC NULLS LAST, "ces_score" DESC NULLS LAST, "channel" DESC NULLS LAST, "csat_score" DESC NULLS LAST, "customer_id" DESC NULLS LAST, "nps_score" DESC NULLS LAST, "touchpoint" DESC NULLS LAST
+            ORDER BY "responded_at" DESC NULLS LAST, "ces_score" DESC NULLS LAST, "channel" COLLATE "C" DESC NULLS LAST, "csat_score" DESC NULLS LAST, "customer_id" COLLATE "C" DESC NULLS LAST, "nps_score" DESC NULLS LAST, "touchpoint" COLLATE "C" DESC NULLS LAST
           ) AS "__row"
         FROM responses
         WHERE
