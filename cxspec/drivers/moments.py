@@ -46,6 +46,8 @@ class MomentsQuery:
     cases_types: list[str] = field(default_factory=list)
     #: The group columns of `sql`, in its GROUP BY order: `__bucket`, `__period`, `__dim_…`.
     keys: list[str] = field(default_factory=list)
+    #: Per variable, what its summed values are less (build's `shift`), or None.
+    shift: list[float] | None = None
 
 
 def _v(i: int) -> str:
@@ -73,10 +75,22 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
 
 
 def build(
-    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None, numbers=None
+    analysis,
+    source,
+    resolution,
+    dialect: str,
+    *,
+    grain=None,
+    by=(),
+    start=None,
+    end=None,
+    numbers=None,
+    shift=None,
 ) -> MomentsQuery:
     """`numbers`: text columns → the companion column of their values that are numbers
-    (compute.py), read instead: the other values are NULL."""
+    (compute.py), read instead: the other values are NULL. `shift`: per variable, a number
+    subtracted from its complete cases (after the scale checks) so that the sums of squares
+    keep the digits of a small spread around a large mean (algebra.rebased)."""
     fragment_dialect = analysis.dialect
     numbers = numbers or {}
 
@@ -126,6 +140,7 @@ def build(
     fetched = cases
     if dialect == "duckdb":
         cases_types = [_fetched_type(t, scale) for t, (_, scale) in zip(types, values, strict=True)]
+        cases_types = [kind if not (shift and shift[i]) else "DOUBLE" for i, kind in enumerate(cases_types)]
         narrow = [
             exp.alias_(_as(cases_types[i], value.copy()), _v(i), quoted=True)
             for i, (value, _) in enumerate(values)
@@ -135,6 +150,8 @@ def build(
             groups[0] = exp.alias_(exp.Cast(this=groups[0].this, to=_NARROW.copy()), "__bucket", quoted=True)
         fetched = _cases(narrow + groups, rows, _complete(values, cases_types))
     keys = (["__bucket"] if bucket is not None else []) + group
+    if shift and any(shift):
+        cases, fetched = _shifted(cases, shift, keys), _shifted(fetched.copy(), shift, keys)
     aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True)]
     p = len(values)
     for i in range(p):
@@ -160,6 +177,7 @@ def build(
         cases_sql=fetched.sql(dialect=dialect),
         cases_types=cases_types,
         keys=keys,
+        shift=list(shift) if shift and any(shift) else None,
     )
 
 
@@ -167,6 +185,18 @@ def _cases(columns, rows, complete) -> exp.Select:
     values = exp.select(*columns).from_(exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False)
     cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values), "c", table=True), copy=False)
     return cases.where(exp.and_(*complete), copy=False)
+
+
+def _shifted(cases: exp.Select, shift, keys: list[str]) -> exp.Select:
+    items = [
+        exp.alias_(exp.Sub(this=col(_v(i)), expression=double(num(repr(float(c))))), _v(i), quoted=True)
+        if c
+        else col(_v(i))
+        for i, c in enumerate(shift)
+    ]
+    return exp.select(*items, *[col(k) for k in keys]).from_(
+        exp.alias_(exp.Subquery(this=cases), "z", table=True), copy=False
+    )
 
 
 def _fetched_type(column_type: str | None, scale) -> str:

@@ -87,6 +87,22 @@ def dimensions_key(dimensions: dict) -> str:
 _KEYS: dict[tuple, str] = {}
 
 
+def segment_keys():
+    """dimensions_key for the rows of one pass, remembered per dict: the results of a query
+    share one dict per segment (query._Segments), so most rows cost one lookup by identity."""
+    seen: dict[int, tuple[str, dict]] = {}  # the dict kept with its key: its id stays its own
+
+    def key(dimensions: dict) -> str:
+        if not dimensions:
+            return "{}"
+        hit = seen.get(id(dimensions))
+        if hit is None:
+            hit = seen[id(dimensions)] = (dimensions_key(dimensions), dimensions)
+        return hit[0]
+
+    return key
+
+
 @dataclass
 class RunInfo:
     project: str
@@ -127,6 +143,7 @@ def store(
         warehouse.execute_statement(create_table(STAGE, STAGE_COLUMNS, None, dialect, temporary=True))
         warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
         grains = metric_grains(project)
+        key = segment_keys()
         warehouse.insert_rows(
             STAGE,
             list(STAGE_COLUMNS),
@@ -135,7 +152,7 @@ def store(
                     r.metric,
                     grains.get(r.metric, info.grain),
                     r.period,
-                    dimensions_key(r.dimensions),
+                    key(r.dimensions),
                     r.value,
                     r.n,
                     r.invalid,
@@ -152,7 +169,7 @@ def store(
         for statement in _carry_history(info.project, project.renamed_metrics()):
             warehouse.execute_statement(statement.sql(dialect=dialect))
         overrides = overrides_table(
-            project, {(r.metric, dimensions_key(r.dimensions)): r.dimensions for r in results if r.dimensions}
+            project, {(r.metric, key(r.dimensions)): r.dimensions for r in results if r.dimensions}
         ) if any(g.segments for g in project.goals.values()) else None  # fmt: skip
         insert = _insert_results(project, info, definitions, overrides)
         warehouse.execute_statement(insert.sql(dialect=dialect))
@@ -408,8 +425,8 @@ def load(
     results = [
         typed_result(
             r[0],
-            days(r[1]),
-            dict(dimensions(r[2])),
+            days[r[1]],
+            dimensions[r[2]],  # one dict per segment, shared by its rows (as computed: query.py)
             r[3],
             r[4],
             r[5],
@@ -418,7 +435,7 @@ def load(
             r[8],
             r[9],
             r[10],
-            times(r[11]),
+            times[r[11]],
             r[12],
         )  # fmt: skip
         for r in rows
