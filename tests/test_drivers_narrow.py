@@ -85,6 +85,13 @@ drivers:
     drivers:
       - {name: a, column: a, scale: [1, 5]}
       - {name: na, column: na, scale: [1, 5]}
+  - id: half-bounds
+    source: s
+    outcome: y
+    outcome_scale: [-0.5, 10.5]
+    drivers:
+      - {name: a, column: a, scale: [1.5, 4.5]}
+      - {name: b, column: b, scale: [0.5, 5]}
   - id: expression
     source: s
     outcome: y
@@ -104,6 +111,7 @@ VARIABLES = {
     "big": [("y", (0, 10)), ("a", (1, 5)), ("u", (0, 255))],
     "yes-no": [("y", (0, 10)), ("a", (1, 5)), ("yn", None)],
     "with-na": [("y", (0, 10)), ("a", (1, 5)), ("na", (1, 5))],
+    "half-bounds": [("y", (-0.5, 10.5)), ("a", (1.5, 4.5)), ("b", (0.5, 5))],
     "expression": [
         ("y", (0, 10)),
         ("a", (1, 5)),
@@ -120,6 +128,7 @@ FETCHED = {
     "big": ["UTINYINT"] * 3,
     "yes-no": ["UTINYINT"] * 3,
     "with-na": ["UTINYINT", "UTINYINT", "DOUBLE"],
+    "half-bounds": ["BIGINT", "UTINYINT", "UTINYINT"],  # y's -0.5: not within 0-255
     "expression": ["UTINYINT", "UTINYINT", "DOUBLE"],
 }
 #: Per analysis: whether its batches are summed narrow (uint8), and in which float type.
@@ -132,6 +141,7 @@ PATH = {
     "big": np.float64,  # one group: its sum of u² passes 2**24, beyond float32's integers
     "yes-no": np.float32,
     "with-na": None,
+    "half-bounds": np.float32,  # y's values on -0.5-10.5 are 0-10
     "expression": None,
 }
 
@@ -215,8 +225,8 @@ def moments_both_ways(project, analysis_id, monkeypatch):
     paths = []
     product_type = arrays._product_type
 
-    def spy(narrow, counts):
-        chosen = product_type(narrow, counts) if narrow is not None else None
+    def spy(largest, counts):
+        chosen = product_type(largest, counts)
         paths.append(chosen)
         return chosen
 
@@ -276,12 +286,14 @@ def test_fractions_are_kept_not_rounded(narrow_project, monkeypatch):
     assert any(r["f"] == 2.5 for r in rows)
 
 
-def test_float32_is_left_for_float64_before_a_sum_could_pass_2_24(monkeypatch):
-    ones = np.ones((10, 3), dtype=np.uint8)
-    assert arrays._product_type(ones * 5, [671_088]) is np.float32  # 25 × 671,088 ≤ 2**24
-    assert arrays._product_type(ones * 5, [671_089]) is np.float64
-    assert arrays._product_type(ones * 255, [258]) is np.float32
-    assert arrays._product_type(ones * 255, [259]) is np.float64
+def test_float32_is_left_for_float64_before_a_sum_could_pass_2_24():
+    assert arrays._product_type(5, [671_088]) is np.float32  # 25 × 671,088 ≤ 2**24
+    assert arrays._product_type(5, [10, 671_089]) is np.float64
+    assert arrays._product_type(255, [258]) is np.float32
+    assert arrays._product_type(255, [259]) is np.float64
+    assert arrays._product_type(0, [1 << 24]) is np.float32  # the row of ones: the count
+    assert arrays._product_type(0, [(1 << 24) + 1]) is np.float64
+    assert arrays._product_type(None, [10]) is None
 
 
 @pytest.mark.parametrize("analysis", sorted(VARIABLES))

@@ -31,19 +31,19 @@ class _Groups:
         self.values: list[list] = [[] for _ in keys]
 
     def encode(self, at: int, array) -> np.ndarray:
-        """One batch's column → global codes (int64), NULL included as a value."""
+        """One batch's column → global codes (non-negative integers), NULL included as a value."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if self.keys[at] == "__bucket" and pa.types.is_integer(array.type):
             # bucket b is code b, NULL is BUCKETS: no dictionary to build
-            codes = array.fill_null(BUCKETS).to_numpy(zero_copy_only=False)
+            codes = (array.fill_null(BUCKETS) if array.null_count else array).to_numpy(zero_copy_only=False)
             if not len(codes) or codes.min() >= 0 and codes.max() <= BUCKETS:
                 if not self.values[at]:
                     self.values[at] = list(range(BUCKETS)) + [None]
                     self.codes[at] = {value: code for code, value in enumerate(self.values[at])}
                 if len(self.values[at]) == BUCKETS + 1:
-                    return codes.astype(np.int64, copy=False)
+                    return codes  # of the bucket's type: UTINYINT on DuckDB
         encoded = pc.dictionary_encode(array)
         dictionary = encoded.dictionary.to_pylist() + [None]
         codes, values = self.codes[at], self.values[at]
@@ -108,17 +108,17 @@ def _add_batch(batch, p: int, groups: _Groups, totals: dict) -> None:
         order, counts, group_keys = _sorted_groups(codes, [len(v) for v in groups.values])
     else:
         order, counts, group_keys = None, [m], [()]
-    narrow = _narrow_values(batch, p)
-    product_type = _product_type(narrow, counts)
+    narrow, largest = _narrow_values(batch, p)
+    product_type = _product_type(largest, counts)
     if product_type is not None:
-        # integers 0-255 and a column of ones, rows group by group: one product per group
+        # integers 0-255 and a row of ones, rows group by group: one product per group
         # gives its cross-products, sums (the last row) and count (the corner), exactly
-        x = (narrow if order is None else narrow.take(order, axis=0)).astype(product_type)
+        x = (narrow if order is None else narrow.take(order, axis=1)).astype(product_type)
         start = 0
         for key, count in zip(group_keys, counts, strict=True):
-            part = x[start : start + count]
+            part = x[:, start : start + count]
             start += count
-            _add(totals, key, part.T @ part)
+            _add(totals, key, part @ part.T)
         return
     # the values as doubles (what the SQL sums), rows group by group, and a row of ones
     x = np.empty((p + 1, m))
@@ -145,33 +145,39 @@ def _add(totals: dict, key: tuple, product: np.ndarray) -> None:
         total += product
 
 
-def _product_type(narrow: np.ndarray | None, counts: list[int]):
+def _product_type(largest: int | None, counts: list[int]):
     """float32 when no sum of a group's products can pass 2**24 (the largest value squared
     times the largest group's rows), so that it is exact; else float64 (exact to 2**53:
     255² × a batch's rows is far below). None: no narrow values."""
-    if narrow is None:
+    if largest is None:
         return None
-    largest = max(int(narrow.max(initial=0)), 1)
+    largest = max(largest, 1)  # the row of ones
     return np.float32 if largest * largest * max(counts) <= FLOAT32_EXACT else np.float64
 
 
-def _narrow_values(batch, p: int) -> np.ndarray | None:
-    """The batch's values as one (rows, p + 1) uint8 array, the last column ones; None when
-    a variable is not of an integer type (moments.py hands over as DOUBLE every one that
-    could hold a fraction) or this batch holds a value of it outside 0-255."""
+def _narrow_values(batch, p: int) -> tuple[np.ndarray | None, int | None]:
+    """The batch's values as one (p + 1, rows) uint8 array, the last row ones, and its
+    largest value; (None, None) when a variable is not of an integer type (moments.py hands
+    over as DOUBLE every one that could hold a fraction) or this batch holds a value of it
+    outside 0-255."""
     import pyarrow as pa
 
-    array = np.empty((batch.num_rows, p + 1), dtype=np.uint8)
-    array[:, p] = 1
+    array = np.empty((p + 1, batch.num_rows), dtype=np.uint8)
+    array[p] = 1
+    largest = 0
     for i in range(p):
         column = batch.column(f"__v{i}")
         if not pa.types.is_integer(column.type):
-            return None
+            return None, None
         values = column.to_numpy(zero_copy_only=False)  # complete cases: no NULLs
-        if values.dtype != np.uint8 and len(values) and (values.min() < 0 or values.max() > _NARROW_MAX):
-            return None
-        array[:, i] = values
-    return array
+        if not len(values):
+            continue
+        top = int(values.max())
+        if values.dtype != np.uint8 and (top > _NARROW_MAX or values.min() < 0):
+            return None, None
+        largest = max(largest, top)
+        array[i] = values
+    return array, largest
 
 
 def _sorted_groups(codes: list[np.ndarray], radices: list[int]):
@@ -181,12 +187,12 @@ def _sorted_groups(codes: list[np.ndarray], radices: list[int]):
     for radix in radices:
         size *= radix
     if size <= 65_536:  # one small integer per group: counting, and a radix sort
-        combined = codes[0]
+        combined = codes[0] if len(codes) == 1 else codes[0].astype(np.int64)
         for code, radix in zip(codes[1:], radices[1:], strict=True):
             combined = combined * radix + code
         counts = np.bincount(combined, minlength=size)
         present = np.flatnonzero(counts)
-        order = np.argsort(combined.astype(np.uint8 if size <= 256 else np.uint16), kind="stable")
+        order = np.argsort(combined.astype(np.uint8 if size <= 256 else np.uint16, copy=False), kind="stable")
         keys = []
         for value in present.tolist():
             key = []

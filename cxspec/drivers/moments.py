@@ -9,25 +9,23 @@ by its value (MOD, the same groups on every engine); any other by its rank in so
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
-from cxspec.compiler.sqlkit import col, double, num
+from cxspec.compiler.sqlkit import INTEGER_RANGES, col, double, num
 from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
 #: Groups of the delete-a-group jackknife.
 BUCKETS = 20
 #: Integer types: their values spread rows over buckets by MOD.
 INTEGER_TYPES = ("BIGINT", "INTEGER", "INT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
-#: DuckDB's integer types whose values reach numpy as integers, exactly (HUGEINT would come
-#: as decimals): the complete cases hand them over as they are, not as DOUBLE (arrays.py).
-EXACT_INTEGER_TYPES = frozenset(
-    ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
-)
-#: The narrowest of them, for a variable whose scale lies within 0-255 (or a yes/no's 1/0).
+#: Integer types that do not reach numpy as integers (Arrow gives them as decimals).
+_HUGE = ("HUGEINT", "UHUGEINT")
+#: The narrowest integer type, for a variable whose values lie within 0-255 (a yes/no's 1/0).
 _NARROW = exp.DataType(this=exp.DataType.Type.UTINYINT, nested=False)
 
 
@@ -150,7 +148,7 @@ def build(
         groups = [c.copy() for c in columns[len(values) :]]
         if bucket is not None:  # 0-19 (or NULL): one byte a row instead of eight
             groups[0] = exp.alias_(exp.Cast(this=groups[0].this, to=_NARROW.copy()), "__bucket", quoted=True)
-        fetched = _cases(narrow + groups, rows, [c.copy() for c in complete])
+        fetched = _cases(narrow + groups, rows, _complete(values, cases_types))
     keys = (["__bucket"] if bucket is not None else []) + group
     if shift and any(shift):
         cases, fetched = _shifted(cases, shift, keys), _shifted(fetched.copy(), shift, keys)
@@ -208,11 +206,31 @@ def _fetched_type(column_type: str | None, scale) -> str:
     if is_boolean_type(column_type):
         return "UTINYINT"
     kind = (column_type or "").upper()
-    if kind not in EXACT_INTEGER_TYPES:
+    if kind not in INTEGER_RANGES or kind in _HUGE:
         return "DOUBLE"  # expressions (type unknown), text with numbers, DOUBLE, DECIMAL…
-    if scale and scale[0] >= 0 and scale[1] <= 255:
+    low, high = INTEGER_RANGES[kind]
+    if scale:
+        low, high = max(low, scale[0]), min(high, scale[1])
+    if low >= 0 and high <= 255:
         return "UTINYINT"  # values off the scale, which the cast makes NULL, are left out anyway
     return kind
+
+
+def _complete(values, types: list[str]) -> list[exp.Expression]:
+    """The complete cases' condition for the values as `types` give them: a scale alone (it
+    leaves NULL out too: one test a value, not two), with whole bounds for integers (1.5-4.5
+    is 2-4): no comparison by decimals."""
+    complete = []
+    for i, ((_, scale), kind) in enumerate(zip(values, types, strict=True)):
+        if not scale:
+            complete.append(exp.Not(this=exp.Is(this=col(_v(i)), expression=exp.Null())))
+        elif kind == "DOUBLE":
+            complete.append(exp.Between(this=col(_v(i)), low=num(scale[0]), high=num(scale[1])))
+        else:
+            low = math.ceil(scale[0]) if math.isfinite(scale[0]) else scale[0]
+            high = math.floor(scale[1]) if math.isfinite(scale[1]) else scale[1]
+            complete.append(exp.Between(this=col(_v(i)), low=num(low), high=num(high)))
+    return complete
 
 
 def _as(kind: str, value: exp.Expression) -> exp.Expression:
