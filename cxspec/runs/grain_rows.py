@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from operator import attrgetter
 
 from sqlglot import exp
 
@@ -48,13 +47,12 @@ def score_periods(project, results, stored=None) -> list[str]:
     grains = metric_grains(project)
     project_grain = project.config.grain
     own, coarse = set(), set()
-    # Distinct (metric, period) pairs first, without Python per row (170k rows with segments).
-    for metric, period in set(map(attrgetter("metric", "period"), results)):
-        grain = grains.get(metric, project_grain)
+    for result in results:
+        grain = grains.get(result.metric, project_grain)
         if grain == project_grain:
-            own.add(period)
+            own.add(result.period)
         else:
-            coarse.add((period, grain))
+            coarse.add((result.period, grain))
     if not own:
         return sorted({last_period_within(period, grain, project_grain) for period, grain in coarse})
     standing = {p for period, grain in coarse for p in standing_for(period, grain, project_grain)} - own
