@@ -199,7 +199,7 @@ class SqlContext:
     def number(self, name: str) -> exp.Expression:
         """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
         double = exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False)
-        return exp.TryCast(this=self.column(name), to=double)
+        return exp.TryCast(this=self.column(name), to=double, safe=True)  # Spark: TRY_CAST, not CAST
 
     def checked_number(self, name: str, scale: tuple[int, int] | None) -> Checked:
         """A measured column as a number with its validity: on `scale` (a whole number within

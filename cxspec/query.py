@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 from cxspec.compiler.compile import compile_request
 from cxspec.compiler.plan import Request
@@ -165,11 +166,15 @@ def _order_key():
     """(metric, period, the dimensions as (name, text) pairs): the text made once per distinct
     segment, not per row (a run with segments sorts 170k rows; benchmarks/README.md)."""
     made: dict = {}
+    shared: dict[int, tuple] = {}  # by the dict itself: results share one per segment (_Segments)
 
     def key(r: MetricResult):
         d = r.dimensions
         if not d:
             return (r.metric, r.period, ())
+        pairs = shared.get(id(d))  # every result, so every dict, lives while sorting
+        if pairs is not None:
+            return (r.metric, r.period, pairs)
         seen = (tuple(d.items()), tuple(map(type, d.values())))  # 1, 1.0 and True differ
         try:
             pairs = made[seen]
@@ -177,6 +182,7 @@ def _order_key():
             pairs = made[seen] = tuple((k, str(v)) for k, v in d.items())
         except TypeError:  # a value that cannot be a dict key
             pairs = tuple((k, str(v)) for k, v in d.items())
+        shared[id(d)] = pairs
         return (r.metric, r.period, pairs)
 
     return key
@@ -203,23 +209,66 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
     else:
         kept, where = {0: tuple((d, at[d]) for d in query.plan.dimensions)}, None
     days = Converted(iso_day)  # a period per row, a few distinct ones
+    segment = _Segments(kept)
+    number = Converted(_number)  # 170k values of a run with segments, 17k distinct
     # Positions, not a dict per row: this loop runs for every result row of every query
-    # (figures in benchmarks/README.md, "Execute" and "Segments").
+    # (figures in benchmarks/README.md, "Execute" and "Segments"). 0 and None directly (-0.0
+    # equals 0.0 as a key).
     return [
         typed_result(
             row[metric],
-            days(row[period]),
-            {d: row[i] for d, i in kept[0 if where is None else row[where]]},
-            _number(row[value]),
+            days[row[period]],
+            segment(row, 0 if where is None else row[where]),
+            number[row[value]] if row[value] else _number(row[value]),
             _count(row[n]),
             _count(row[invalid]),
-            _number(row[moe]),
+            number[row[moe]] if row[moe] else _number(row[moe]),
         )
         for row in rows
     ]
 
 
+class _Segments:
+    """The dimensions of a result row: one dict per distinct segment, shared by its rows (a run
+    with segments has 170k result rows and a few hundred segments; a dict per row, and a
+    stored key per row made from it, were much of its time). Nothing changes a result's
+    dimensions in place."""
+
+    def __init__(self, kept: dict[int, tuple]):
+        #: per grouping set: (its dimensions, what takes their values from a row: one value
+        #: for one dimension, a tuple for more; None for the total)
+        self.getters = {
+            mask: (
+                tuple(d for d, _ in positions),
+                itemgetter(*(i for _, i in positions)) if positions else None,
+            )
+            for mask, positions in kept.items()
+        }
+        self.made: dict[tuple, dict] = {}
+
+    def __call__(self, row, mask: int) -> dict:
+        names, get = self.getters[mask]
+        if get is None:
+            return {}
+        values = get(row)
+        key = (mask, values)
+        try:
+            return self.made[key]
+        except KeyError:
+            # One column holds one type per query (SQLite groups 1 and 1.0 as one), so 1, 1.0
+            # and True, equal as keys, do not meet here.
+            made = self.made[key] = self._dimensions(names, values)
+            return made
+        except TypeError:  # a value that cannot be a dict key
+            return self._dimensions(names, values)
+
+    @staticmethod
+    def _dimensions(names: tuple, values) -> dict:
+        return dict(zip(names, values, strict=True)) if len(names) > 1 else {names[0]: values}
+
+
 _new = object.__new__
+_set = object.__setattr__
 
 
 def typed_result(
@@ -229,27 +278,41 @@ def typed_result(
     """MetricResult(...) with every field given in order, made without the frozen dataclass's
     one object.__setattr__ per field (3x faster: runs and reads make one per result row)."""
     result = _new(MetricResult)
-    result.__dict__.update(
-        metric=metric, period=period, dimensions=dimensions, value=value, n=n, invalid=invalid, moe=moe,
-        status=status, metric_version=metric_version, definition=definition, spec_hash=spec_hash,
-        computed_at=computed_at, grain=grain,
-    )  # fmt: skip
+    _set(
+        result,
+        "__dict__",
+        {
+            "metric": metric,
+            "period": period,
+            "dimensions": dimensions,
+            "value": value,
+            "n": n,
+            "invalid": invalid,
+            "moe": moe,
+            "status": status,
+            "metric_version": metric_version,
+            "definition": definition,
+            "spec_hash": spec_hash,
+            "computed_at": computed_at,
+            "grain": grain,
+        },
+    )  # fmt: skip (a dict display, not keywords: a dict of keywords made per call as well)
     return result
 
 
 class Converted(dict):
-    """A conversion remembered per distinct value."""
+    """A conversion remembered per distinct value: `converted(value)` or `converted[value]`
+    (the faster: a miss only runs Python, in __missing__)."""
 
     def __init__(self, convert):
         super().__init__()
         self.convert = convert
 
-    def __call__(self, value):
-        try:
-            return self[value]
-        except KeyError:
-            converted = self[value] = self.convert(value)
-            return converted
+    def __missing__(self, value):
+        converted = self[value] = self.convert(value)
+        return converted
+
+    __call__ = dict.__getitem__
 
 
 __all__ = [

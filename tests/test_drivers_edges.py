@@ -237,6 +237,73 @@ def test_a_column_with_no_number_at_all_is_still_refused(make_project, run_main,
     data = [(i, y, "abcde"[i % 5], x2) for i, y, _, x2 in rows()]
     code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
     assert_refused(code, out, err, r"specs/a\.yaml:13:\d+: error CX603: ")
+    assert "= hint: it holds no number at all" in err, err
+
+
+def parquet_project(make_project, columns: dict):
+    """The SPEC over a Parquet file of `columns`: its column types are the file's, not cxspec's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = SPEC.format(drivers=TWO, time="").replace("data/s.csv", "data/s.parquet")
+    root = make_project({"specs/a.yaml": spec})
+    (root / "data").mkdir()
+    pq.write_table(pa.table(columns), root / "data" / "s.parquet")
+    return root
+
+
+@pytest.mark.parametrize(
+    "x1",
+    [
+        pytest.param(lambda i: "yes" if i % 3 else "no", id="yes-no"),
+        pytest.param(lambda i: "N/A" if i < 4 else str(i % 7), id="numbers-and-n/a"),
+        pytest.param(lambda i: str(i % 7), id="numbers-as-text"),
+    ],
+)
+def test_a_text_column_of_a_parquet_file_is_refused_alike_on_every_engine(
+    make_project, run_main, warehouse, x1
+):
+    """A text column of a Parquet file (or a table) is text to every engine, whatever its values:
+    cxspec reads the numbers among text only in the CSV files it types. SQLite (which reports
+    no column types) read 'N/A' as 0 and 'yes' as 0; Spark (which reads Parquet itself)
+    took text holding only numbers. The hint does not say 'no number at all': it may hold some."""
+    data = rows()
+    root = parquet_project(
+        make_project,
+        {
+            "id": [r[0] for r in data],
+            "y": [r[1] for r in data],
+            "x1": [x1(r[0]) for r in data],
+            "x2": [r[3] for r in data],
+        },
+    )
+    code, out, err = run(run_main, root, warehouse)
+    assert_refused(
+        code,
+        out,
+        err,
+        r"specs/a\.yaml:13:\d+: error CX603: driver 'x1' of 'a' reads column 'x1', which is text",
+    )
+    assert "no number at all" not in err
+    assert "= hint: the warehouse types the column as text" in err, err
+
+
+def test_a_boolean_column_of_a_parquet_file_is_one_and_zero_on_every_engine(
+    make_project, run_main, warehouse
+):
+    data = [(i, y, i % 3 == 0 or i % 5 == 0, x2) for i, y, _, x2 in rows()]
+    root = parquet_project(
+        make_project,
+        {
+            "id": [r[0] for r in data],
+            "y": [r[1] for r in data],
+            "x1": [r[2] for r in data],
+            "x2": [r[3] for r in data],
+        },
+    )
+    code, out, err = run(run_main, root, warehouse)
+    assert code in (0, None), err
+    assert_figures(out, [(y, float(flag), x2) for _, y, flag, x2 in data])
 
 
 def test_all_rows_in_one_jackknife_bucket_has_figures_but_no_interval(make_project, run_main, warehouse):
@@ -246,3 +313,31 @@ def test_all_rows_in_one_jackknife_bucket_has_figures_but_no_interval(make_proje
     assert re.search(r"specs/a\.yaml:\d+:\d+: warning CX605: 'a': importance has no interval", err), err
     assert_figures(out, [r[1:] for r in data])
     assert all(r["lower"] is None and r["upper"] is None for r in json.loads(out)["drivers"])
+
+
+@pytest.mark.parametrize("offset", [10**9, 10**12])
+def test_large_values_with_a_small_spread_are_not_a_constant(make_project, run_main, warehouse, offset):
+    """1e9 + 0…6: sums of squares of raw values cancel (Σx² − (Σx)²/n loses every digit of
+    a spread of a few units), so such a driver (and outcome) was refused as constant. The
+    figures equal those of the same rows without the offset (they do not depend on it;
+    Python subtracts it exactly from integers), the performance is the offset plus the mean."""
+    data = [(i, offset + y, offset + x1, x2) for i, y, x1, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert code in (0, None), err
+    small = np.array([(y - offset, x1 - offset, x2) for _, y, x1, x2 in data], dtype=float)
+    want = expected(small, "shapley")
+    got = json.loads(out)["drivers"]
+    assert [r["n"] for r in got] == [want["n"]] * 2
+    for j, r in enumerate(got):
+        assert r["importance"] == pytest.approx(want["importance"][j], abs=1e-9)
+        assert r["correlation"] == pytest.approx(want["correlation"][j], abs=1e-9)
+        assert r["beta"] == pytest.approx(want["beta"][j], abs=1e-9)
+        assert r["r2"] == pytest.approx(want["r2"], abs=1e-9)
+    x1_mean = math.fsum(x1 for _, _, x1, _ in data) / len(data)
+    assert got[0]["performance"] == pytest.approx(x1_mean, rel=1e-11)  # 12 significant digits kept
+
+
+def test_a_large_constant_is_still_a_constant(make_project, run_main, warehouse):
+    data = [(i, y, 10**9 + 3, x2) for i, y, _, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert_refused(code, out, err, r"error CX600: driver 'x1' of 'a' has the same value \(1e\+09\) in all 40")

@@ -90,21 +90,25 @@ def awkward_rows(count=400):
     return rows
 
 
-@pytest.fixture(scope="module")
-def awkward(tmp_path_factory):
-    root = tmp_path_factory.mktemp("awkward")
-    (root / "cxspec.yaml").write_text("version: 1\nproject: awkward\n", encoding="utf-8")
+def csv_project(root, spec: str, columns: list[str], rows: list[dict]):
+    """A project of `spec` (specs/a.yaml) whose file source data/s.csv holds `rows`."""
+    (root / "cxspec.yaml").write_text(f"version: 1\nproject: {root.name}\n", encoding="utf-8")
     (root / "specs").mkdir()
-    (root / "specs" / "a.yaml").write_text(SPEC, encoding="utf-8")
+    (root / "specs" / "a.yaml").write_text(spec, encoding="utf-8")
     (root / "data").mkdir()
-    rows = awkward_rows()
     with open(root / "data" / "s.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, COLUMNS)
+        writer = csv.DictWriter(f, columns)
         writer.writeheader()
         writer.writerows(rows)
     result = validate_project(root, default_registry())
     assert result.ok, result.diagnostics
-    return result.project, rows
+    return result.project
+
+
+@pytest.fixture(scope="module")
+def awkward(tmp_path_factory):
+    rows = awkward_rows()
+    return csv_project(tmp_path_factory.mktemp("awkward"), SPEC, COLUMNS, rows), rows
 
 
 @pytest.fixture(scope="module")

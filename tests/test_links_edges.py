@@ -268,6 +268,35 @@ def test_a_score_or_amount_column_with_some_text_leaves_those_rows_out(make_proj
         assert groups[name]["value"] == pytest.approx(sum(values) / len(values), abs=1e-6)
 
 
+def test_a_text_score_or_amount_of_a_parquet_file_is_refused_alike_on_every_engine(
+    make_project, run_main, warehouse
+):
+    """A text column of a Parquet file is text to every engine, numbers among it or not (cxspec
+    reads the numbers among text only in the CSV files it types): SQLite, which reports no
+    column types, read 'N/A' as a score of 0, and Spark took text holding only numbers."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = VALUE_SPEC.replace("data/r.csv", "data/r.parquet").replace("data/o.csv", "data/o.parquet")
+    root = make_project({"specs/a.yaml": spec})
+    (root / "data").mkdir()
+    days = [dt.datetime(2026, 2, 1 + i % 10) for i in range(1, 26)]
+    scores = ["N/A" if i == 1 else str([10, 9, 8, 3, 0][i % 5]) for i in range(1, 26)]
+    people = [f"c{i}" for i in range(1, 26)]
+    pq.write_table(pa.table({"c": people, "at": days, "score": scores}), root / "data" / "r.parquet")
+    amounts = [str(round(i * 3.7, 2)) for i in range(1, 26)]  # numbers only, but text
+    pq.write_table(pa.table({"c": people, "t": days, "amount": amounts}), root / "data" / "o.parquet")
+    code, out, err = run_main(
+        "links", str(root), "--as-of", "2026-06-01", "--format", "json", "--warehouse", warehouse
+    )
+    assert code == 1 and "Traceback" not in err, err
+    assert re.search(r"specs/a\.yaml:7:\d+: error CX603: link 'l': the score column 'score'", err), err
+    assert re.search(r"specs/a\.yaml:8:\d+: error CX603: link 'l': the outcome value column 'amount'", err), (
+        err
+    )
+    assert err.count("= hint: the warehouse types the column as text") == 2, err
+
+
 def test_a_future_outcome_time_without_as_of_is_a_located_warning(make_project, warehouse):
     """A subscription whose end is scheduled for 2099 made the default --as-of 2099: the
     recent responses, whose 30-day windows are not over, counted as complete with no event.

@@ -136,7 +136,10 @@ def measured_number(name: str, numbers: dict[str, str | None]) -> exp.Expression
     if name in numbers:
         companion = numbers[name]
         return double(col(companion)) if companion else double(exp.Null())
-    return exp.TryCast(this=col(name), to=exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False))
+    # safe: Spark's TRY_CAST (sqlglot writes a plain TryCast as CAST there, which fails on 'N/A')
+    return exp.TryCast(
+        this=col(name), to=exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False), safe=True
+    )
 
 
 #: Integer types (as warehouses name them) and their ranges.

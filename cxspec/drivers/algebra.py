@@ -14,6 +14,9 @@ import numpy as np
 
 #: A variance this small relative to the squared mean (plus one) is no variance at all.
 CONSTANT = 1e-12
+#: A mean whose square is over this many times the variance is summed again less itself
+#: (`rebased`): raw sums of squares would keep fewer than 12 of a double's 16 digits.
+REBASE = 1e4
 #: An eigenvalue of the drivers' correlation matrix below this means exact collinearity.
 COLLINEAR = 1e-10
 
@@ -22,25 +25,48 @@ METHODS = ("shapley", "relative_weights", "correlation")
 
 @dataclass
 class Moments:
-    """n, Σv and Σv·vᵀ of the outcome (index 0) and the drivers (1…p)."""
+    """n, Σv and Σv·vᵀ of the outcome (index 0) and the drivers (1…p), of the values less
+    `shift` (none: 0), which only the means add back: the rest does not depend on it."""
 
     n: float
     sums: np.ndarray
     cross: np.ndarray
+    shift: np.ndarray | None = None
 
     def __add__(self, other: Moments) -> Moments:
-        return Moments(self.n + other.n, self.sums + other.sums, self.cross + other.cross)
+        return Moments(self.n + other.n, self.sums + other.sums, self.cross + other.cross, self.shift)
 
     def __sub__(self, other: Moments) -> Moments:
-        return Moments(self.n - other.n, self.sums - other.sums, self.cross - other.cross)
+        return Moments(self.n - other.n, self.sums - other.sums, self.cross - other.cross, self.shift)
 
     @property
     def means(self) -> np.ndarray:
+        return self.centred_means if self.shift is None else self.centred_means + self.shift
+
+    @property
+    def centred_means(self) -> np.ndarray:
+        """The means of the shifted values (those the sums are of)."""
         return self.sums / self.n
 
     def covariance(self) -> np.ndarray:
-        mean = self.means
+        mean = self.centred_means
         return (self.cross - self.n * np.outer(mean, mean)) / (self.n - 1)
+
+
+def rebased(m: Moments) -> list[float] | None:
+    """Per variable, a round number near its mean to subtract from its values before they are
+    summed, when its spread is small against its mean (1e9 + 0…6): Σv² − (Σv)²/n of raw
+    values then cancels (a double keeps 16 digits of 1e18: none of a variance of 4), and the
+    variable would be a constant. 0 for the others; None when none needs it (or n < 2)."""
+    if m.n < 2:
+        return None
+    with np.errstate(all="ignore"):
+        mean = m.centred_means
+        variance = np.diag(m.cross) / m.n - mean**2
+        wanted = np.isfinite(mean) & (mean != 0) & (mean**2 > REBASE * np.maximum(variance, 0.0))
+    if not wanted.any():
+        return None
+    return [float(f"{value:.6g}") if want else 0.0 for value, want in zip(mean, wanted, strict=True)]
 
 
 class Degenerate(Exception):
@@ -59,7 +85,7 @@ def correlations(m: Moments) -> np.ndarray:
         raise Degenerate("few")
     cov = m.covariance()
     variances = np.diag(cov).copy()
-    scale = m.means**2 + 1.0
+    scale = m.centred_means**2 + 1.0
     flat = variances <= CONSTANT * scale
     if flat[0]:
         raise Degenerate("outcome", [0], float(m.means[0]))

@@ -3,6 +3,11 @@ that hands its rows over cheaply as Arrow batches (in-process DuckDB): per group
 one matrix product instead of 91 SUMs of products per row in SQL (benchmarks/README.md,
 "Drivers"). It returns what the moments query of moments.py returns, the same columns and
 the same numbers up to the order of additions, so compute.py reads either.
+
+Exactly the same numbers for integer data: a variable of an integer column comes as an
+integer (moments.py `_fetched_type`), and a batch whose values all lie within 0-255 goes
+as one uint8 array, its products summed in float32 while no sum can pass 2**24 (integers
+are exact there), else in float64. Any other batch is summed in doubles, as the SQL does.
 """
 
 from __future__ import annotations
@@ -26,19 +31,19 @@ class _Groups:
         self.values: list[list] = [[] for _ in keys]
 
     def encode(self, at: int, array) -> np.ndarray:
-        """One batch's column → global codes (int64), NULL included as a value."""
+        """One batch's column → global codes (non-negative integers), NULL included as a value."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         if self.keys[at] == "__bucket" and pa.types.is_integer(array.type):
             # bucket b is code b, NULL is BUCKETS: no dictionary to build
-            codes = array.fill_null(BUCKETS).to_numpy(zero_copy_only=False)
+            codes = (array.fill_null(BUCKETS) if array.null_count else array).to_numpy(zero_copy_only=False)
             if not len(codes) or codes.min() >= 0 and codes.max() <= BUCKETS:
                 if not self.values[at]:
                     self.values[at] = list(range(BUCKETS)) + [None]
                     self.codes[at] = {value: code for code, value in enumerate(self.values[at])}
                 if len(self.values[at]) == BUCKETS + 1:
-                    return codes.astype(np.int64, copy=False)
+                    return codes  # of the bucket's type: UTINYINT on DuckDB
         encoded = pc.dictionary_encode(array)
         dictionary = encoded.dictionary.to_pylist() + [None]
         codes, values = self.codes[at], self.values[at]
@@ -90,6 +95,12 @@ def moment_rows(warehouse, query, from_rows: int | None = 0) -> tuple[list[str],
     return columns, rows
 
 
+#: float32 adds integers exactly while every partial sum stays at most 2**24.
+FLOAT32_EXACT = 1 << 24
+#: The largest value a batch's narrow array holds (uint8).
+_NARROW_MAX = 255
+
+
 def _add_batch(batch, p: int, groups: _Groups, totals: dict) -> None:
     m = batch.num_rows
     codes = [groups.encode(at, batch.column(name)) for at, name in enumerate(groups.keys)]
@@ -97,12 +108,23 @@ def _add_batch(batch, p: int, groups: _Groups, totals: dict) -> None:
         order, counts, group_keys = _sorted_groups(codes, [len(v) for v in groups.values])
     else:
         order, counts, group_keys = None, [m], [()]
-    # the values and a row of ones: one product per group gives its cross-products, sums
-    # (the last row) and count (the corner)
+    narrow, largest = _narrow_values(batch, p)
+    product_type = _product_type(largest, counts)
+    if product_type is not None:
+        # integers 0-255 and a row of ones, rows group by group: one product per group
+        # gives its cross-products, sums (the last row) and count (the corner), exactly
+        x = (narrow if order is None else narrow.take(order, axis=1)).astype(product_type)
+        start = 0
+        for key, count in zip(group_keys, counts, strict=True):
+            part = x[:, start : start + count]
+            start += count
+            _add(totals, key, part @ part.T)
+        return
+    # the values as doubles (what the SQL sums), rows group by group, and a row of ones
     x = np.empty((p + 1, m))
     x[p] = 1.0
     for i in range(p):
-        column = batch.column(f"__v{i}").to_numpy(zero_copy_only=False)
+        column = batch.column(f"__v{i}").to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         if order is None:
             x[i] = column
         else:
@@ -112,12 +134,50 @@ def _add_batch(batch, p: int, groups: _Groups, totals: dict) -> None:
         part = x[:, start : start + count]
         start += count
         with np.errstate(over="ignore", invalid="ignore"):  # inf: compute.py says CX607
-            product = part @ part.T
-        total = totals.get(key)
-        if total is None:
-            totals[key] = product
-        else:
-            total += product
+            _add(totals, key, part @ part.T)
+
+
+def _add(totals: dict, key: tuple, product: np.ndarray) -> None:
+    total = totals.get(key)
+    if total is None:
+        totals[key] = product.astype(np.float64)
+    else:
+        total += product
+
+
+def _product_type(largest: int | None, counts: list[int]):
+    """float32 when no sum of a group's products can pass 2**24 (the largest value squared
+    times the largest group's rows), so that it is exact; else float64 (exact to 2**53:
+    255² × a batch's rows is far below). None: no narrow values."""
+    if largest is None:
+        return None
+    largest = max(largest, 1)  # the row of ones
+    return np.float32 if largest * largest * max(counts) <= FLOAT32_EXACT else np.float64
+
+
+def _narrow_values(batch, p: int) -> tuple[np.ndarray | None, int | None]:
+    """The batch's values as one (p + 1, rows) uint8 array, the last row ones, and its
+    largest value; (None, None) when a variable is not of an integer type (moments.py hands
+    over as DOUBLE every one that could hold a fraction) or this batch holds a value of it
+    outside 0-255."""
+    import pyarrow as pa
+
+    array = np.empty((p + 1, batch.num_rows), dtype=np.uint8)
+    array[p] = 1
+    largest = 0
+    for i in range(p):
+        column = batch.column(f"__v{i}")
+        if not pa.types.is_integer(column.type):
+            return None, None
+        values = column.to_numpy(zero_copy_only=False)  # complete cases: no NULLs
+        if not len(values):
+            continue
+        top = int(values.max())
+        if values.dtype != np.uint8 and (top > _NARROW_MAX or values.min() < 0):
+            return None, None
+        largest = max(largest, top)
+        array[i] = values
+    return array, largest
 
 
 def _sorted_groups(codes: list[np.ndarray], radices: list[int]):
@@ -127,12 +187,12 @@ def _sorted_groups(codes: list[np.ndarray], radices: list[int]):
     for radix in radices:
         size *= radix
     if size <= 65_536:  # one small integer per group: counting, and a radix sort
-        combined = codes[0]
+        combined = codes[0] if len(codes) == 1 else codes[0].astype(np.int64)
         for code, radix in zip(codes[1:], radices[1:], strict=True):
             combined = combined * radix + code
         counts = np.bincount(combined, minlength=size)
         present = np.flatnonzero(counts)
-        order = np.argsort(combined.astype(np.uint8 if size <= 256 else np.uint16), kind="stable")
+        order = np.argsort(combined.astype(np.uint8 if size <= 256 else np.uint16, copy=False), kind="stable")
         keys = []
         for value in present.tolist():
             key = []

@@ -5,14 +5,15 @@ constant driver, collinear drivers, too few rows…) is a located diagnostic, ne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import arrays, moments
-from cxspec.drivers.algebra import Degenerate, Moments, figures
+from cxspec.drivers.algebra import Degenerate, Moments, figures, rebased
 from cxspec.drivers.intervals import jackknife
-from cxspec.drivers.rows import is_boolean_type, number_companions, text_columns
+from cxspec.drivers.rows import is_boolean_type, number_companions, text_columns, text_hint
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.warehouse import WarehouseError
@@ -118,18 +119,16 @@ def compute_drivers(
                 "CX603",
                 f"{what} of {analysis.id!r} reads column {column!r}, which is text ({text[column]})",
                 driver.loc("column") if driver else analysis.loc("outcome"),
-                hint="it holds no number at all: pick a numeric column, or turn its values into numbers "
-                "in an `expr`",
+                hint=text_hint(resolution, source, column),
             )
         if bad:
             continue
-        query = moments.build(
-            analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start, end=end,
-            numbers=numbers,
+        build = partial(
+            moments.build, analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start,
+            end=end, numbers=numbers,
         )  # fmt: skip
         try:
-            fetched = arrays.moment_rows(warehouse, query, NUMPY_FROM_ROWS)
-            columns, rows = fetched if fetched is not None else warehouse.execute(query.sql)
+            query, columns, rows = _scan(warehouse, build)
         except WarehouseError as exc:
             # a driver expression that is not a number, squares that overflow (PostgreSQL)…
             sink.add(
@@ -144,9 +143,29 @@ def compute_drivers(
     return DriversOutcome(results, sink.items)
 
 
+def _scan(warehouse, build):
+    """(query, columns, rows) of the moments of `build()`'s query; scanned once more, each
+    variable less a round number near its mean, when the spread of one is too small against
+    its mean for sums of raw squares (algebra.rebased): rare data, a second scan."""
+    query = build()
+    columns, rows = _fetch(warehouse, query)
+    moments_of = [m for ms in _group_rows(query, columns, rows).values() for m in ms]
+    shift = rebased(sum(moments_of[1:], moments_of[0])) if moments_of else None
+    if shift is None:
+        return query, columns, rows
+    query = build(shift=shift)
+    return (query, *_fetch(warehouse, query))
+
+
+def _fetch(warehouse, query):
+    fetched = arrays.moment_rows(warehouse, query, NUMPY_FROM_ROWS)
+    return fetched if fetched is not None else warehouse.execute(query.sql)
+
+
 def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:
     at = {name: i for i, name in enumerate(columns)}
     p = len(query.variables)
+    shift = np.array(query.shift) if query.shift else None
     groups: dict[tuple, list[Moments]] = {}
     for row in rows:
         period = (
@@ -158,7 +177,7 @@ def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:
         for i in range(p):
             for j in range(i, p):
                 cross[i, j] = cross[j, i] = float(row[at[f"__c{i}_{j}"]] or 0.0)
-        groups.setdefault((period, dims), []).append(Moments(float(row[at["__n"]]), sums, cross))
+        groups.setdefault((period, dims), []).append(Moments(float(row[at["__n"]]), sums, cross, shift))
     return groups
 
 

@@ -9,19 +9,24 @@ by its value (MOD, the same groups on every engine); any other by its rank in so
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
-from cxspec.compiler.sqlkit import col, double, num
-from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time
+from cxspec.compiler.sqlkit import INTEGER_RANGES, col, double, num
+from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
 #: Groups of the delete-a-group jackknife.
 BUCKETS = 20
 #: Integer types: their values spread rows over buckets by MOD.
 INTEGER_TYPES = ("BIGINT", "INTEGER", "INT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
+#: Integer types that do not reach numpy as integers (Arrow gives them as decimals).
+_HUGE = ("HUGEINT", "UHUGEINT")
+#: The narrowest integer type, for a variable whose values lie within 0-255 (a yes/no's 1/0).
+_NARROW = exp.DataType(this=exp.DataType.Type.UTINYINT, nested=False)
 
 
 @dataclass
@@ -32,11 +37,17 @@ class MomentsQuery:
     dimensions: list[str] = field(default_factory=list)
     has_period: bool = False
     has_buckets: bool = True
-    #: The complete cases themselves, one row each: `__v0`… (DOUBLE) and the group columns
-    #: (`keys`). DuckDB sums their moments in numpy instead (arrays.py).
+    #: The complete cases themselves, one row each: `__v0`… and the group columns (`keys`).
+    #: DuckDB sums their moments in numpy instead (arrays.py). On DuckDB a variable of an
+    #: integer column comes as UTINYINT when its scale lies within 0-255 (a yes/no: always),
+    #: as its own integer type otherwise; any other as DOUBLE (`cases_types`).
     cases_sql: str = ""
+    #: Per variable, the type `cases_sql` gives it: "UTINYINT", an integer type, or "DOUBLE".
+    cases_types: list[str] = field(default_factory=list)
     #: The group columns of `sql`, in its GROUP BY order: `__bucket`, `__period`, `__dim_…`.
     keys: list[str] = field(default_factory=list)
+    #: Per variable, what its summed values are less (build's `shift`), or None.
+    shift: list[float] | None = None
 
 
 def _v(i: int) -> str:
@@ -64,10 +75,22 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
 
 
 def build(
-    analysis, source, resolution, dialect: str, *, grain=None, by=(), start=None, end=None, numbers=None
+    analysis,
+    source,
+    resolution,
+    dialect: str,
+    *,
+    grain=None,
+    by=(),
+    start=None,
+    end=None,
+    numbers=None,
+    shift=None,
 ) -> MomentsQuery:
     """`numbers`: text columns → the companion column of their values that are numbers
-    (compute.py), read instead: the other values are NULL."""
+    (compute.py), read instead: the other values are NULL. `shift`: per variable, a number
+    subtracted from its complete cases (after the scale checks) so that the sums of squares
+    keep the digits of a small spread around a large mean (algebra.rebased)."""
     fragment_dialect = analysis.dialect
     numbers = numbers or {}
 
@@ -79,6 +102,10 @@ def build(
     values = [(column(analysis.outcome), analysis.outcome_scale)] + [
         (exp.Paren(this=quoted_fragment(d.expr, fragment_dialect)) if d.expr else column(d.column), d.scale)
         for d in analysis.drivers
+    ]
+    types = [
+        None if name in numbers else resolution.column_type(source, name)
+        for name in [analysis.outcome] + [d.column for d in analysis.drivers]
     ]
     rows = deduplicated(source, resolution, fragment_dialect)
     if analysis.filter:
@@ -108,12 +135,23 @@ def build(
             exp.and_(*day_bounds(event_time(source, source.time, resolution, dialect), start, end, dialect)),
             copy=False,
         )
-    values_query = exp.select(*columns).from_(
-        exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False
-    )
-    cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values_query), "c", table=True), copy=False)
-    cases = cases.where(exp.and_(*complete), copy=False)
+    cases = _cases(columns, rows.copy(), complete)
+    cases_types = ["DOUBLE"] * len(values)
+    fetched = cases
+    if dialect == "duckdb":
+        cases_types = [_fetched_type(t, scale) for t, (_, scale) in zip(types, values, strict=True)]
+        cases_types = [kind if not (shift and shift[i]) else "DOUBLE" for i, kind in enumerate(cases_types)]
+        narrow = [
+            exp.alias_(_as(cases_types[i], value.copy()), _v(i), quoted=True)
+            for i, (value, _) in enumerate(values)
+        ]
+        groups = [c.copy() for c in columns[len(values) :]]
+        if bucket is not None:  # 0-19 (or NULL): one byte a row instead of eight
+            groups[0] = exp.alias_(exp.Cast(this=groups[0].this, to=_NARROW.copy()), "__bucket", quoted=True)
+        fetched = _cases(narrow + groups, rows, _complete(values, cases_types))
     keys = (["__bucket"] if bucket is not None else []) + group
+    if shift and any(shift):
+        cases, fetched = _shifted(cases, shift, keys), _shifted(fetched.copy(), shift, keys)
     aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True)]
     p = len(values)
     for i in range(p):
@@ -136,6 +174,68 @@ def build(
         dimensions=list(by),
         has_period="__period" in group,
         has_buckets=bucket is not None,
-        cases_sql=cases.sql(dialect=dialect),
+        cases_sql=fetched.sql(dialect=dialect),
+        cases_types=cases_types,
         keys=keys,
+        shift=list(shift) if shift and any(shift) else None,
     )
+
+
+def _cases(columns, rows, complete) -> exp.Select:
+    values = exp.select(*columns).from_(exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False)
+    cases = exp.select("*").from_(exp.alias_(exp.Subquery(this=values), "c", table=True), copy=False)
+    return cases.where(exp.and_(*complete), copy=False)
+
+
+def _shifted(cases: exp.Select, shift, keys: list[str]) -> exp.Select:
+    items = [
+        exp.alias_(exp.Sub(this=col(_v(i)), expression=double(num(repr(float(c))))), _v(i), quoted=True)
+        if c
+        else col(_v(i))
+        for i, c in enumerate(shift)
+    ]
+    return exp.select(*items, *[col(k) for k in keys]).from_(
+        exp.alias_(exp.Subquery(this=cases), "z", table=True), copy=False
+    )
+
+
+def _fetched_type(column_type: str | None, scale) -> str:
+    """How the complete cases hand a variable over on DuckDB: exactly, as narrow as its values
+    allow. Only a column of integer type (known from the warehouse) or a yes/no (1/0) goes as
+    an integer: a cast never rounds a value (2.5 on a 1-5 scale of a DOUBLE column stays 2.5)."""
+    if is_boolean_type(column_type):
+        return "UTINYINT"
+    kind = (column_type or "").upper()
+    if kind not in INTEGER_RANGES or kind in _HUGE:
+        return "DOUBLE"  # expressions (type unknown), text with numbers, DOUBLE, DECIMAL…
+    low, high = INTEGER_RANGES[kind]
+    if scale:
+        low, high = max(low, scale[0]), min(high, scale[1])
+    if low >= 0 and high <= 255:
+        return "UTINYINT"  # values off the scale, which the cast makes NULL, are left out anyway
+    return kind
+
+
+def _complete(values, types: list[str]) -> list[exp.Expression]:
+    """The complete cases' condition for the values as `types` give them: a scale alone (it
+    leaves NULL out too: one test a value, not two), with whole bounds for integers (1.5-4.5
+    is 2-4): no comparison by decimals."""
+    complete = []
+    for i, ((_, scale), kind) in enumerate(zip(values, types, strict=True)):
+        if not scale:
+            complete.append(exp.Not(this=exp.Is(this=col(_v(i)), expression=exp.Null())))
+        elif kind == "DOUBLE":
+            complete.append(exp.Between(this=col(_v(i)), low=num(scale[0]), high=num(scale[1])))
+        else:
+            low = math.ceil(scale[0]) if math.isfinite(scale[0]) else scale[0]
+            high = math.floor(scale[1]) if math.isfinite(scale[1]) else scale[1]
+            complete.append(exp.Between(this=col(_v(i)), low=num(low), high=num(high)))
+    return complete
+
+
+def _as(kind: str, value: exp.Expression) -> exp.Expression:
+    if kind == "DOUBLE":
+        return double(value)
+    if kind == "UTINYINT":
+        return exp.TryCast(this=value, to=_NARROW.copy())
+    return value

@@ -49,10 +49,27 @@ def number_companions(resolution, source, text) -> dict[str, str]:
     return {column: companions[column] for column in text if companions.get(column)}
 
 
+def text_hint(resolution, source, column: str) -> str:
+    """The hint of CX603, true of where the column comes from: a CSV file's text column (cxspec
+    types CSV files and reads the numbers among their text) holds no number at all; a text
+    column of a table, a Parquet file or a query is text to the warehouse, numbers or not."""
+    resolved = resolution.sources.get(source.id)
+    if resolved is not None and column in resolved.numbers:
+        return (
+            "it holds no number at all: pick a numeric column, or turn its values into numbers in an `expr`"
+        )
+    return (
+        "the warehouse types the column as text, and cxspec reads the numbers among text values only "
+        "in CSV files: store it as numbers, or turn its values into numbers in an `expr`"
+    )
+
+
 def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
     """Of `columns` of `source`, those that are not numbers → what says so: the type the
-    warehouse reports, or, for columns of unknown type (Spark reads files itself and reports
-    none), one TRY_CAST query that finds a value that is not a number."""
+    warehouse reports or, for columns of unknown type (Spark reads Parquet files itself,
+    SQLite reports no types), one query: the type of each value where the engine has
+    TYPEOF (Spark, SQLite: the same answer as an engine that reports the column's type),
+    else TRY_CAST, which finds a value that is not a number."""
     found = {}
     unknown = []
     for column in dict.fromkeys(columns):
@@ -61,9 +78,15 @@ def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
             unknown.append(column)
         elif is_text_type(column_type):
             found[column] = column_type
-    if not unknown or warehouse.dialect not in TRY_CAST_DIALECTS:
+    if not unknown:
         return found
     relation = resolution.relation(source)
+    relation = relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True)
+    if warehouse.dialect in TYPEOF_DIALECTS:
+        found.update(_typed_text(warehouse, relation, unknown))
+        return found
+    if warehouse.dialect not in TRY_CAST_DIALECTS:
+        return found
     flags = []
     for i, column in enumerate(unknown):
         value = col(column)
@@ -79,14 +102,41 @@ def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
                 exp.Max(this=exp.If(this=not_a_number, true=num(1), false=num(0))), f"__t{i}", quoted=True
             )
         )
-    query = exp.select(*flags).from_(
-        relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True)
-    )
-    _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
+    _, rows = warehouse.execute(exp.select(*flags).from_(relation).sql(dialect=warehouse.dialect))
     for column, flag in zip(unknown, rows[0] if rows else (), strict=False):
         if flag:
             found[column] = "values that are not numbers"
     return found
+
+
+#: Dialects whose TYPEOF gives a value's type: Spark the column's (one row tells), SQLite
+#: the value's own (a column holds any type: one text value makes it text).
+TYPEOF_DIALECTS = ("spark", "databricks", "sqlite")
+
+
+def _typed_text(warehouse, relation, columns) -> dict[str, str]:
+    """Columns whose values the engine types as text (or a date, a time…) → that type, as
+    an engine that reports column types says it (Spark STRING, SQLite TEXT)."""
+    if warehouse.dialect == "sqlite":
+        kinds = [
+            exp.Max(
+                this=exp.If(
+                    this=exp.In(
+                        this=exp.Anonymous(this="typeof", expressions=[col(c)]),
+                        expressions=[text("text"), text("blob")],
+                    ),
+                    true=text("TEXT"),
+                    false=text(""),
+                )
+            )
+            for c in columns
+        ]
+        query = exp.select(*kinds).from_(relation)
+    else:
+        kinds = [exp.Upper(this=exp.Anonymous(this="typeof", expressions=[col(c)])) for c in columns]
+        query = exp.select(*kinds).from_(relation).limit(1)  # a Spark column has one type
+    _, rows = warehouse.execute(query.sql(dialect=warehouse.dialect))
+    return {c: kind for c, kind in zip(columns, rows[0] if rows else (), strict=False) if is_text_type(kind)}
 
 
 def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
-from cxspec.drivers.rows import number_companions, text_columns
+from cxspec.drivers.rows import number_companions, text_columns, text_hint
 from cxspec.links import sql
 from cxspec.links.stats import mean_interval, newcombe, welch, wilson
 from cxspec.resolve import Resolver
@@ -225,7 +225,7 @@ def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, n
                 "CX603",
                 f"link {link.id!r}: the {what} column {column!r} of source {source.id!r} is text ({text[column]})",
                 link.loc(field),
-                hint="declare the column's type on the source (`columns: {…: number}`) or pick a numeric column",
+                hint=text_hint(resolution, source, column),
             )
     return found
 

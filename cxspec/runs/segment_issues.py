@@ -36,7 +36,7 @@ from cxspec.runs.issues import Z_95, Issue, _Detector, _order, detect_issues
 from cxspec.runs.rollup import INSUFFICIENT
 from cxspec.runs.segment_owners import segment_label
 from cxspec.runs.stats import pooled_t_test, pooled_z_test
-from cxspec.runs.store import dimensions_key
+from cxspec.runs.store import segment_keys
 
 
 def detect_all(project, registry, results: list[MetricResult], period: str | None = None) -> list[Issue]:
@@ -57,18 +57,27 @@ def segment_issues(project, registry, results: list[MetricResult], period: str) 
     segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
     totals: dict[tuple[str, str], MetricResult] = {}
     days = Converted(iso_day)
+    dimensions_key = segment_keys()
+    # Results share one dimensions dict per segment (query.py, store.load): its entry is found
+    # by the dict itself, the key made once per dict.
+    by_dict: dict[int, tuple[dict, dict]] = {}
     for r in results:  # every stored row: no copy or new dict per row, only per segment and metric
-        if not r.dimensions:
-            totals[(r.metric, days(r.period))] = r
+        d = r.dimensions
+        if not d:
+            totals[(r.metric, days[r.period])] = r
             continue
-        key = dimensions_key(r.dimensions)
-        entry = segments.get(key)
-        if entry is None:
-            entry = segments[key] = (dict(r.dimensions), {})
-        history = entry[1].get(r.metric)
+        found = by_dict.get(id(d))
+        if found is None:
+            key = dimensions_key(d)
+            entry = segments.get(key)
+            if entry is None:
+                entry = segments[key] = (dict(d), {})
+            found = by_dict[id(d)] = (entry[1], d)  # d kept: its id stays its own
+        metrics = found[0]
+        history = metrics.get(r.metric)
         if history is None:
-            history = entry[1][r.metric] = {}
-        history[days(r.period)] = r
+            history = metrics[r.metric] = {}
+        history[days[r.period]] = r
     issues: list[Issue] = []
     for key in sorted(segments):
         dimensions, by_metric = segments[key]

@@ -15,7 +15,8 @@ from cxspec.suggest import did_you_mean
 def unmatched_segments(project, results) -> list:
     """CX620 for each override and held segment that matches no stored row's dimensions."""
     # Distinct first (a run stores 100k+ rows, a few hundred segments), then sorted by name.
-    distinct = {tuple(r.dimensions.items()) for r in results if r.dimensions}
+    shared = {id(r.dimensions): r.dimensions for r in results if r.dimensions}  # a dict per segment
+    distinct = {tuple(d.items()) for d in shared.values()}
     stored = {tuple(sorted(items, key=lambda kv: kv[0])) for items in distinct}
     if not stored:  # no segment stored (none configured, or the run failed): nothing to tell
         return []
@@ -51,4 +52,3 @@ def unmatched_segments(project, results) -> list:
             if held and items is not None and index < len(items):
                 tell(held, f"owner {owner_id!r} holds", locate(owner.file, items, index))
     return sink.items
-

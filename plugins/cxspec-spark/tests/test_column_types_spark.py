@@ -26,6 +26,7 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_an_empty_source_is_typed_by_how_fragments_use_its_columns,
     test_an_offset_after_30000_times_without_one_keeps_its_offset,
     test_decimal_scores_after_25000_whole_ones_are_invalid,
+    test_text_and_n_a_in_a_parquet_file_are_invalid,
     test_text_and_nan_in_a_measured_column_are_invalid_on_every_engine,
 )
 
