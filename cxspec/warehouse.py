@@ -97,6 +97,11 @@ class Warehouse:
         fastest way. This default sends them through executemany, `batch` rows a call."""
         self.insert_batches(table, columns, rows, batch=len(rows) or 1)
 
+    def insert_columns(self, table: str, columns: dict[str, list], types: dict[str, str]) -> None:
+        """insert_rows of rows given column by column (each list as long), with each column's
+        SQL type (`types`: VARCHAR, DATE, DOUBLE, BIGINT...). This default makes the rows."""
+        self.insert_rows(table, list(columns), list(zip(*columns.values(), strict=True)))
+
     def insert_batches(self, table: str, columns: list[str], rows: list[tuple], *, batch: int) -> None:
         insert = exp.Insert(
             this=exp.Schema(

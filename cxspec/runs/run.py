@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 
 from cxspec.compiler.plan import Request
 from cxspec.data_checks import checked_sources
@@ -197,13 +198,10 @@ def _check_finite(results) -> None:
     the data (1e400), and neither JSON reports nor goal status can say anything about them.
     Refuse results without a period too: times the engine could not read (SQLite's date()
     of a non-time is NULL) would be stored under no period."""
-    good: set[str] = set()  # each distinct period matched once
-    for result in results:
-        if result.period in good:
-            continue
-        if _ISO_DAY.match(result.period):
-            good.add(result.period)
-        else:
+    periods = set(map(attrgetter("period"), results))  # each distinct one matched once
+    good = {p for p in periods if _ISO_DAY.match(p)}
+    for result in results if len(good) < len(periods) else ():
+        if result.period not in good:
             raise CxspecError(
                 f"metric {result.metric!r}: a result without a period (the source's time column "
                 "holds values that are not times); nothing was stored"
