@@ -168,8 +168,8 @@ def _narrow_values(batch, p: int) -> tuple[np.ndarray | None, int | None]:
     largest = 0
     for i in range(p):
         column = batch.column(f"__v{i}")
-        if not pa.types.is_integer(column.type):
-            return None, None
+        if not pa.types.is_integer(column.type) or column.null_count:
+            return None, None  # (the complete cases have no NULL: the doubles would say NaN)
         values = _numpy(column)
         if not len(values):
             continue
