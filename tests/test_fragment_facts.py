@@ -5,6 +5,7 @@ cache reads no tree. A cache that is corrupt or cannot be written is no cache.""
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,27 @@ def test_the_sql_of_constants_is_sqlglots():
             assert facts_module._sql(node) == node.sql()
             assert facts_module._sql(node) == node.sql()  # remembered
     assert facts_module._shape(exp.Literal.string("Web")) != facts_module._shape(exp.Literal.string("web"))
+
+
+def test_processes_appending_at_once_keep_every_line_whole(tmp_path, monkeypatch):
+    """Four processes append 300 values each to one log at the same time: every line reads back."""
+    import subprocess
+    import sys
+
+    writer = (
+        "import sys\n"
+        "from cxspec import user_cache\n"
+        "log = user_cache.Log('kind', 'log')\n"
+        "for i in range(300):\n"
+        "    log.put(f'{sys.argv[1]}-{i}', {'value': [sys.argv[1]] * (i % 40), 'i': i})\n"
+    )
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    env = {**os.environ}
+    writers = [subprocess.Popen([sys.executable, "-c", writer, name], env=env) for name in "abcd"]
+    assert [w.wait() for w in writers] == [0, 0, 0, 0]
+    lines = (tmp_path / "kind" / "log").read_text().splitlines()
+    assert len(lines) == 1200
+    log = user_cache.Log("kind", "log")
+    for name in "abcd":
+        for i in range(300):
+            assert log.get(f"{name}-{i}") == {"value": [name] * (i % 40), "i": i}
