@@ -9,11 +9,12 @@ as conditions and those it compares with a constant. `fragment_facts` gives them
 user cache (cxspec/user_cache.py) when they were remembered, else from the tree, and then
 remembers them.
 
-The facts are kept under the fragment's text, its dialect, the version of sqlglot and the
-source of this module and sqlfrag.py (which compute them), so an edit to any of these is
-another key. Function calls are kept with their names, and held against the allow-list when
-the facts are used: the facts are the same for every set of plugins. With the cache off,
-cold or warm the facts are the same (tests/test_fragment_facts.py).
+The facts are kept under the fragment's text and its dialect, in a log (user_cache.Log)
+named by the version of sqlglot and the source of this module and sqlfrag.py (which compute
+them), so an edit to any of these is another log. Function calls are kept with their names
+and held against the allow-list when the facts are used: the facts are the same for every
+set of plugins. With the cache off, cold or warm the facts are the same
+(tests/test_fragment_facts.py).
 """
 
 from __future__ import annotations
@@ -82,13 +83,30 @@ class FragmentFacts:
 @lru_cache(maxsize=65536)
 def fragment_facts(text: str, dialect: str) -> FragmentFacts:
     """The facts of one fragment, from the user cache or from its tree."""
-    fingerprint = _fingerprint()
-    key = user_cache.content_key(KIND, [fingerprint, dialect, text]) if fingerprint else None
-    facts = _decode(user_cache.load(KIND, key))
+    log = _log()
+    key = user_cache.content_key(KIND, [dialect, text]) if log is not None else None
+    facts = _decode(log.get(key)) if log is not None else None
     if facts is None:
         facts = facts_of(text, dialect)
-        user_cache.store(KIND, key, _encode(facts))
+        if log is not None:
+            log.put(key, _encode(facts))
     return facts
+
+
+def forget() -> None:
+    """Forget this process's facts and parsed fragments, as a new process would (tests,
+    benchmarks)."""
+    fragment_facts.cache_clear()
+    _log.cache_clear()
+    parse_fragment.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _log() -> user_cache.Log | None:
+    """This process's log of facts, one per fingerprint; None when the cache is off or the
+    fingerprint unknown."""
+    fingerprint = _fingerprint() if user_cache.cache_dir() is not None else None
+    return None if fingerprint is None else user_cache.Log(KIND, f"{fingerprint}.log")
 
 
 def referenced_names(text: str, dialect: str = "duckdb") -> list[str]:
@@ -102,42 +120,55 @@ def facts_of(text: str, dialect: str) -> FragmentFacts:
     tree = parsed.expression
     if tree is None:
         return FragmentFacts(False, parsed.problems)
+    logical = (exp.And, exp.Or, exp.Not, exp.If)
+    compare = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
+    compare += (exp.In, exp.Between)
+    columns, conditions, comparisons = [], [], []
+    for node in tree.walk():  # breadth-first, as find_all
+        if isinstance(node, exp.Column):
+            if not node.table:
+                columns.append(node.name)
+        elif isinstance(node, logical):
+            conditions += _conditions(node)
+        elif isinstance(node, compare):
+            found = _comparison(node)
+            if found is not None:
+                comparisons.append((found[0].name, _constant(found[1])))
     whole = tree.unnest()
     return FragmentFacts(
         True,
         parsed.problems,
         tuple(sqlfrag.confinement(tree)),
-        tuple(c.name for c in tree.find_all(exp.Column) if not c.table),
+        tuple(columns),
         whole.name if isinstance(whole, exp.Column) else None,
-        tuple(c.name for c in _conditions(tree)),
-        tuple((c.name, _constant(other)) for c, other in _comparisons(tree)),
+        tuple(conditions),
+        tuple(comparisons),
     )
 
 
-def _conditions(tree):
-    """Bare columns that are operands of AND, OR or NOT, or a CASE's WHEN."""
-    for node in tree.find_all(exp.And, exp.Or, exp.Not, exp.If):
-        operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
-        for operand in operands:
-            operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
-            if isinstance(operand, exp.Column) and not operand.table:
-                yield operand
+def _conditions(node) -> list[str]:
+    """Bare columns that are operands of an AND, OR or NOT, or a CASE's WHEN."""
+    operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
+    found = []
+    for operand in operands:
+        operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
+        if isinstance(operand, exp.Column) and not operand.table:
+            found.append(operand.name)
+    return found
 
 
-def _comparisons(tree):
-    """(column, the other side) for comparisons of a bare column with a constant."""
-    compare = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
-    for node in tree.find_all(*compare, exp.In, exp.Between):
-        if isinstance(node, exp.In):
-            sides = [(node.this, value) for value in node.expressions]
-        elif isinstance(node, exp.Between):
-            sides = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
-        else:
-            sides = [(node.this, node.expression), (node.expression, node.this)]
-        for column, other in sides:
-            if isinstance(column, exp.Column) and not column.table and _is_constant(other):
-                yield column, other
-                break
+def _comparison(node) -> tuple | None:
+    """(column, the other side) when a comparison compares a bare column with a constant."""
+    if isinstance(node, exp.In):
+        sides = [(node.this, value) for value in node.expressions]
+    elif isinstance(node, exp.Between):
+        sides = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
+    else:
+        sides = [(node.this, node.expression), (node.expression, node.this)]
+    for column, other in sides:
+        if isinstance(column, exp.Column) and not column.table and _is_constant(other):
+            return column, other
+    return None
 
 
 def _is_constant(node) -> bool:
@@ -159,7 +190,40 @@ def _constant(node) -> Constant:
         kind = "TIMESTAMP"
     else:
         kind = "VARCHAR"
-    return Constant(node.sql(), kind, literal, node.name if literal else "")
+    return Constant(_sql(node), kind, literal, node.name if literal else "")
+
+
+#: The SQL of constants seen in this process, by _shape: projects repeat a few ('web', 1), and
+#: writing one (node.sql() copies it first) cost more than the rest of a fragment's facts.
+_SQL: dict[tuple, str] = {}
+
+
+def _sql(node) -> str:
+    """node.sql(). It writes a copy of the node, on its own: the text depends only on the node
+    and what it holds, which _shape keeps whole."""
+    shape = _shape(node)
+    if shape is None:
+        return node.sql()
+    if shape not in _SQL:
+        if len(_SQL) >= 65536:
+            _SQL.clear()
+        _SQL[shape] = node.sql()
+    return _SQL[shape]
+
+
+def _shape(node) -> tuple | None:
+    """The node's class, comments and arguments, those that are nodes by their shape; None
+    when an argument is something else than text, a truth value, None or such a node."""
+    args = []
+    for name, value in node.args.items():
+        if isinstance(value, exp.Expression):
+            value = _shape(value)
+            if value is None:
+                return None
+        elif value is not None and type(value) not in (str, bool):
+            return None
+        args.append((name, value))
+    return type(node), tuple(node.comments or ()), tuple(args)
 
 
 def _time_types() -> set:

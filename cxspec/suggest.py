@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-
 
 def did_you_mean(word: str, choices, *, what: str = "") -> str | None:
+    import difflib  # on first need: a valid project asks for no suggestion
+
     matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     if matches:
         return f"did you mean {matches[0]!r}?"

@@ -13,7 +13,6 @@ shortcut, and a value that cannot be read back is computed again.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -61,31 +60,70 @@ def remember(kind: str, key: str | None) -> None:
         pass
 
 
-def load(kind: str, key: str | None):
-    """The JSON value stored under the key; None when there is none or it cannot be read."""
-    folder = cache_dir()
-    if key is None or folder is None:
-        return None
-    try:
-        return json.loads((folder / kind / key).read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
+#: A log larger than this is started again (each fragment's facts are ~200 bytes).
+MAX_LOG_BYTES = 32 * 1024 * 1024
 
 
-def store(kind: str, key: str | None, value) -> None:
-    """Store a JSON value under the key, whole or not at all (written aside, then renamed over
-    its name: a reader never sees half of it); errors are ignored."""
-    folder = cache_dir()
-    if key is None or folder is None:
-        return
-    target = folder / kind / key
-    aside = target.with_name(f".{key}.{os.getpid()}")
-    try:
-        text = json.dumps(value, sort_keys=True, ensure_ascii=True).encode("ascii")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(aside, "wb") as handle:
-            handle.write(text)
-        os.replace(aside, target)
-    except (OSError, TypeError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(aside)
+class Log:
+    """JSON values of one kind, one line each in one file that is only appended to and read
+    whole once per process: creating a file per value cost ~0.2 ms each here, an append ~1 µs.
+
+    A line is `KEY CHECK JSON`, CHECK the first 16 hex digits of the SHA-256 of JSON; a line
+    that is cut off, garbled or mixed with another process's is not what its check says and
+    is left out (its value is computed again). Each value is appended with one write to a
+    file opened for appending, so the lines of processes writing at once do not mix on a
+    local file system.
+    """
+
+    def __init__(self, kind: str, name: str) -> None:
+        folder = cache_dir()
+        self.path = None if folder is None else folder / kind / name
+        self._lines: dict[str, tuple[str, str]] | None = None
+        self._handle: int | None = None
+
+    def get(self, key: str | None):
+        """The value appended under the key; None when there is none or it cannot be read."""
+        if key is None or self.path is None:
+            return None
+        if self._lines is None:
+            self._lines = self._read()
+        found = self._lines.get(key)
+        if found is None or _check(found[1]) != found[0]:
+            return None
+        try:
+            return json.loads(found[1])
+        except (ValueError, RecursionError):
+            return None
+
+    def put(self, key: str | None, value) -> None:
+        """Append the value under the key; errors are ignored."""
+        if key is None or self.path is None:
+            return
+        try:
+            text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+            if self._handle is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.write(self._handle, f"{key} {_check(text)} {text}\n".encode("ascii"))
+        except (OSError, TypeError, ValueError, RecursionError):
+            self.path = None  # no cache for the rest of the process
+
+    def _read(self) -> dict[str, tuple[str, str]]:
+        try:
+            if self.path.stat().st_size > MAX_LOG_BYTES:
+                self.path.unlink()  # start again rather than read a log that only grows
+                return {}
+            data = self.path.read_bytes().decode("ascii", "replace")  # garbage fails its check
+        except OSError:
+            return {}
+        lines: dict[str, tuple[str, str]] = {}
+        for line in data.split("\n"):
+            key, _, rest = line.partition(" ")
+            check, _, text = rest.partition(" ")
+            if text:
+                lines[key] = (check, text)  # the last: appended after a line that failed
+        return lines
+
+
+def _check(text: str) -> str:
+    return hashlib.sha256(text.encode("ascii", "replace")).hexdigest()[:16]

@@ -312,3 +312,28 @@ def test_the_reported_figures_are_the_same_both_ways(narrow_project, analysis, m
     assert outcome[0][0], outcome[0][1]
     codes = [code for code, _ in outcome[0][1]]
     assert ("CX608" in codes) == (analysis == "with-na")
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        ([1, None, 3, 250, None, 7, 8, 9, 10], "uint8"),
+        ([-5, 7, None, 2**40, 0, 1, 2, 3, None, 4], "int64"),
+        ([1.5, None, -2.25, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], "float64"),
+        ([3, 4, 5], "int32"),
+    ],
+)
+def test_arrow_arrays_are_read_over_their_buffers(values, kind):
+    """arrays._numpy reads a column's buffer itself (pyarrow's to_numpy imports pandas):
+    the same values, at any offset, NULLs as `fill`."""
+    import pyarrow as pa
+
+    array = pa.array(values, getattr(pa, kind)())
+    for start in (0, 1, 3):
+        part = array.slice(start)
+        want = values[start:]
+        got = arrays._numpy(part, fill=99)
+        assert got.tolist() == [99 if v is None else v for v in want]
+        if None not in want:
+            assert arrays._numpy(part).tolist() == want
+            assert arrays._numpy(part).dtype == np.dtype(kind)

@@ -5,7 +5,7 @@ cache reads no tree. A cache that is corrupt or cannot be written is no cache.""
 from __future__ import annotations
 
 import dataclasses
-import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,7 @@ from test_hostile_fragments import fragment_text
 
 from cxspec import fragment_facts as facts_module
 from cxspec import sqlfrag, user_cache
-from cxspec.checks import fragments as fragment_check
-from cxspec.fragment_facts import KIND, FragmentFacts, facts_of, fragment_facts
+from cxspec.fragment_facts import KIND, FragmentFacts, facts_of, forget, fragment_facts
 from cxspec.registry import default_registry
 from cxspec.user_cache import CACHE_VARIABLE
 from cxspec.validate import validate_project
@@ -50,9 +49,12 @@ FRAGMENTS = [
 
 
 def clear() -> None:
-    fragment_facts.cache_clear()
-    sqlfrag.parse_fragment.cache_clear()
-    fragment_check.fragment_problems.cache_clear()
+    forget()
+
+
+def log_of(cache: Path) -> Path:
+    (log,) = (cache / KIND).iterdir()
+    return log
 
 
 @pytest.fixture
@@ -123,30 +125,55 @@ def test_facts_of_a_fragment():
 
 
 @pytest.mark.parametrize(
-    "content",
-    [b"", b"{", b"null", b"[]", b'{"parses": 1}', b"\xff\xfe", b"[" * 100_000, b'{"parses": true}'],
-    ids=["empty", "cut", "null", "list", "wrong-type", "not-utf8", "deep", "missing-keys"],
+    "damage",
+    [
+        lambda line: b"",
+        lambda line: line[: len(line) // 2],  # cut off
+        lambda line: line.replace(b'"touchpoint"', b'"touchpoinX"'),  # its check fails
+        lambda line: line.replace(b"touchpoint", b"\xff\xfe"),  # not ASCII
+        lambda line: line.split(b" ")[0] + b" nonsense",
+        lambda line: b"\x00" * 64,
+    ],
+    ids=["empty", "cut", "garbled", "not-ascii", "no-check", "zeros"],
 )
-def test_a_corrupt_fact_is_computed_again_and_replaced(content, cache):
+def test_a_damaged_fact_is_computed_again_and_appended(damage, cache):
     text = "touchpoint = 'chat' AND resolved"
     expected = facts_of(text, "duckdb")
     fragment_facts(text, "duckdb")
-    (stored,) = (cache / KIND).iterdir()
-    stored.write_bytes(content)
+    log = log_of(cache)
+    (line,) = log.read_bytes().splitlines()
+    log.write_bytes(damage(line) + b"\n")
     clear()
     assert fragment_facts(text, "duckdb") == expected
-    assert json.loads(stored.read_bytes()) == facts_module._encode(expected)
+    assert log.read_bytes().splitlines()[-1] == line  # appended again, after the damaged one
+    clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(facts_module, "facts_of", no_trees)
+        assert fragment_facts(text, "duckdb") == expected  # the last line is the one read
 
 
-def test_a_fact_that_does_not_round_trip_is_not_believed(cache):
+def test_a_fact_that_is_not_what_facts_are_is_not_believed(cache):
+    """A line whose check holds but whose JSON is not facts (another version's) is computed again."""
     text = "touchpoint = 'chat'"
     fragment_facts(text, "duckdb")
-    (stored,) = (cache / KIND).iterdir()
-    data = json.loads(stored.read_bytes())
-    stored.write_text(json.dumps({**data, "extra": 1}))
+    log = log_of(cache)
+    key = log.read_text().split(" ")[0]
+    for wrong in ({"parses": 1}, [], {**facts_module._encode(facts_of(text, "duckdb")), "extra": 1}):
+        clear()
+        log.write_text("")
+        user_cache.Log(KIND, log.name).put(key, wrong)
+        assert fragment_facts(text, "duckdb") == facts_of(text, "duckdb")
+
+
+def test_a_log_too_large_is_started_again(cache, monkeypatch):
+    fragment_facts("resolved", "duckdb")
+    log = log_of(cache)
+    monkeypatch.setattr(user_cache, "MAX_LOG_BYTES", 10)
     clear()
-    assert fragment_facts(text, "duckdb") == facts_of(text, "duckdb")
-    assert "extra" not in json.loads(stored.read_bytes())
+    fragment_facts("other", "duckdb")
+    assert [line.split(" ")[0] for line in log.read_text().splitlines()] == [
+        user_cache.content_key(KIND, ["duckdb", "other"])
+    ]
 
 
 def test_an_unusable_cache_is_no_cache(tmp_path, monkeypatch):
@@ -155,34 +182,31 @@ def test_an_unusable_cache_is_no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_VARIABLE, str(blocker))
     clear()
     assert fragment_facts("resolved", "duckdb") == facts_of("resolved", "duckdb")
+    assert fragment_facts("other", "duckdb") == facts_of("other", "duckdb")
     assert blocker.read_text() == "not a folder"
-    folder = tmp_path / "read-only"
-    (folder / KIND).mkdir(parents=True)
-    (folder / KIND).chmod(0o500)
+    folder = tmp_path / "log-is-a-folder"
     monkeypatch.setenv(CACHE_VARIABLE, str(folder))
     clear()
-    try:
-        assert fragment_facts("resolved", "duckdb") == facts_of("resolved", "duckdb")
-    finally:
-        (folder / KIND).chmod(0o700)
+    (folder / KIND / facts_module._log().path.name).mkdir(parents=True)
+    assert fragment_facts("resolved", "duckdb") == facts_of("resolved", "duckdb")
     clear()
 
 
-def test_the_key_holds_the_dialect_sqlglots_version_and_the_code(cache, monkeypatch):
-    """Another dialect, sqlglot release or edit of the code that computes facts is another key."""
+def test_the_log_holds_the_dialect_sqlglots_version_and_the_code(cache, monkeypatch):
+    """Another dialect is another key; another sqlglot release or edit of the code that
+    computes facts is another log."""
     fragment_facts("resolved", "duckdb")
     fragment_facts("resolved", "postgres")
-    assert len(list((cache / KIND).iterdir())) == 2
-    fingerprint = facts_module._fingerprint()
-    assert fingerprint is not None
-    monkeypatch.setattr(facts_module, "_fingerprint", lambda: "another sqlglot")
+    assert len(log_of(cache).read_text().splitlines()) == 2
+    assert facts_module._fingerprint() is not None
+    monkeypatch.setattr(facts_module, "_fingerprint", lambda: "another-sqlglot")
     clear()
     fragment_facts("resolved", "duckdb")
-    assert len(list((cache / KIND).iterdir())) == 3
+    assert "another-sqlglot.log" in [p.name for p in (cache / KIND).iterdir()]
     monkeypatch.setattr(facts_module, "_fingerprint", lambda: None)  # unknown: never remembered
     clear()
     fragment_facts("other", "duckdb")
-    assert len(list((cache / KIND).iterdir())) == 3
+    assert len(list((cache / KIND).iterdir())) == 2
 
 
 def test_the_fingerprint_reads_sqlglots_version_without_importing_it():
@@ -198,16 +222,62 @@ def test_the_fingerprint_reads_sqlglots_version_without_importing_it():
     subprocess.run([sys.executable, "-c", probe], check=True)
 
 
-def test_user_cache_values_are_whole_or_absent(tmp_path, monkeypatch):
+def test_a_user_cache_log(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
     key = user_cache.content_key("kind", "content")
-    assert user_cache.load("kind", key) is None
-    user_cache.store("kind", key, {"a": [1, "b"]})
-    assert user_cache.load("kind", key) == {"a": [1, "b"]}
-    user_cache.store("kind", key, {"a": {1, 2}})  # not JSON: nothing stored, the old value stays
-    assert user_cache.load("kind", key) == {"a": [1, "b"]}
-    assert [p.name for p in (tmp_path / "kind").iterdir()] == [key]  # nothing left aside
-    assert user_cache.load("kind", None) is None
+    log = user_cache.Log("kind", "log")
+    assert log.get(key) is None
+    log.put(key, {"a": [1, "b\nc"]})
+    log.put(key, {"a": {1, 2}})  # not JSON: nothing appended
+    assert user_cache.Log("kind", "log").get(key) == {"a": [1, "b\nc"]}
+    assert len((tmp_path / "kind" / "log").read_text().splitlines()) == 1
+    assert log.get(None) is None
     monkeypatch.setenv(CACHE_VARIABLE, "off")
-    user_cache.store("kind", key, 1)
-    assert user_cache.load("kind", key) is None
+    off = user_cache.Log("kind", "log")
+    off.put(key, 1)
+    assert off.get(key) is None
+
+
+def test_the_sql_of_constants_is_sqlglots():
+    """Constants' SQL is remembered by their shape (class, comments, arguments): each is what
+    sqlglot writes for it, cases, quotes, comments and number texts told apart."""
+    from sqlglot import exp
+
+    texts = (
+        "a = 'Web' OR a = 'web' OR a = 'it''s' OR a = 'x' /* note */ OR a = 'x'",
+        "b = 1 OR b = 1.0 OR b = 1e3 OR b = -1 OR b = - 1 OR b = -1.50 OR b = 01",
+        "c = true OR c = FALSE OR c = 'true' OR d = DATE '2026-01-01' OR d = CAST('1' AS INT)",
+        "e = E'\\n' OR e = 'a\\b' OR e = '' OR f BETWEEN -2 AND 'z' OR g IN (1, '1', -1)",
+    )
+    for text in texts:
+        tree = sqlfrag.parse_fragment(text, "duckdb").expression
+        constants = [c for c in tree.walk() if isinstance(c, (exp.Literal, exp.Boolean, exp.Neg, exp.Cast))]
+        assert len(constants) >= 5
+        for node in constants:
+            assert facts_module._sql(node) == node.sql()
+            assert facts_module._sql(node) == node.sql()  # remembered
+    assert facts_module._shape(exp.Literal.string("Web")) != facts_module._shape(exp.Literal.string("web"))
+
+
+def test_processes_appending_at_once_keep_every_line_whole(tmp_path, monkeypatch):
+    """Four processes append 300 values each to one log at the same time: every line reads back."""
+    import subprocess
+    import sys
+
+    writer = (
+        "import sys\n"
+        "from cxspec import user_cache\n"
+        "log = user_cache.Log('kind', 'log')\n"
+        "for i in range(300):\n"
+        "    log.put(f'{sys.argv[1]}-{i}', {'value': [sys.argv[1]] * (i % 40), 'i': i})\n"
+    )
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    env = {**os.environ}
+    writers = [subprocess.Popen([sys.executable, "-c", writer, name], env=env) for name in "abcd"]
+    assert [w.wait() for w in writers] == [0, 0, 0, 0]
+    lines = (tmp_path / "kind" / "log").read_text().splitlines()
+    assert len(lines) == 1200
+    log = user_cache.Log("kind", "log")
+    for name in "abcd":
+        for i in range(300):
+            assert log.get(f"{name}-{i}") == {"value": [name] * (i % 40), "i": i}

@@ -73,9 +73,8 @@ def check(ctx) -> None:
                         )
 
 
-@lru_cache(maxsize=65536)
 def fragment_problems(text: str, dialect: str, allowed: frozenset) -> tuple:
-    """Problems of one fragment text; projects repeat fragments, so each is checked once."""
+    """Problems of one fragment text (its facts are computed once per text: fragment_facts.py)."""
     return fragment_facts(text, dialect).all_problems(allowed)
 
 

@@ -265,3 +265,39 @@ def count_where(condition: exp.Expression, dialect: str) -> exp.Expression:
     if dialect == "postgres":
         return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=condition))
     return exp.Sum(this=exp.Case(ifs=[exp.If(this=condition, true=num(1))], default=num(0)))
+
+
+#: A number as text, as DuckDB's TRY_CAST and SQLite read one: sign, digits with an optional
+#: point (or a point and digits), exponent, spaces around.
+_NUMBER_TEXT = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+
+
+def safe_numbers(tree: exp.Expression, dialect: str) -> exp.Expression:
+    """`tree` with each conversion of a measured value to a number (a safe TRY_CAST to DOUBLE,
+    sqlkit.measured_number) written so that a value that is not a number is NULL, as DuckDB's
+    and Spark's TRY_CAST make it, on the engines without one. SQLite's CAST read 'N/A' as 0, a
+    valid score: a silent wrong number; PostgreSQL's failed the whole metric."""
+    if dialect not in ("sqlite", "postgres"):
+        return tree
+    for node in list(tree.find_all(exp.TryCast)):
+        if node.args.get("safe") and node.to.is_type(exp.DataType.Type.DOUBLE):
+            node.replace(_safe_double(node.this, dialect))
+    return tree
+
+
+def _safe_double(value: exp.Expression, dialect: str) -> exp.Expression:
+    double = exp.DataType.build("DOUBLE")
+    if dialect == "postgres":
+        is_number = exp.RegexpLike(this=exp.cast(value.copy(), "TEXT"), expression=text(_NUMBER_TEXT))
+        return exp.Case(ifs=[exp.If(this=is_number, true=exp.Cast(this=value.copy(), to=double))])
+    # SQLite: numbers as they are; text compared with its REAL reading is compared as a number
+    # only when the whole text is one (SQLite's numeric affinity), so 'N/A' and '12abc' are not
+    as_real = exp.Cast(this=value.copy(), to=double)
+    stored = exp.In(this=exp.Anonymous(this="TYPEOF", expressions=[value.copy()]),
+                    expressions=[text("integer"), text("real")])  # fmt: skip
+    return exp.Case(
+        ifs=[
+            exp.If(this=stored, true=as_real),
+            exp.If(this=exp.EQ(this=value.copy(), expression=as_real.copy()), true=as_real.copy()),
+        ]
+    )

@@ -465,4 +465,4 @@ class Generator(TwoLevel):
 
 
 def generate(plan: Plan, relations: Resolution) -> exp.Select:
-    return Generator(plan, relations).statement()
+    return dialects.safe_numbers(Generator(plan, relations).statement(), plan.dialect)

@@ -23,10 +23,12 @@ DIGITS = 12
 
 
 #: From how many rows (the warehouse's estimate of what the analysis reads) the moments
-#: are summed in numpy where the warehouse hands its rows over cheaply (DuckDB: arrays.py):
-#: below it, importing pyarrow costs more than the SQL aggregate. None: moments.py's SQL
-#: everywhere; 0: numpy whenever possible (the tests compare the two).
-NUMPY_FROM_ROWS: int | None = 500_000
+#: are summed in numpy where the warehouse hands its rows over cheaply (DuckDB: arrays.py).
+#: One analysis in a fresh process, CPU time, numpy against SQL (benchmarks/README.md,
+#: "Drivers"): 30k rows 0.10 s / 0.09 s, 100k 0.13 / 0.13, 300k 0.14 / 0.18, 1M 0.31 / 0.49;
+#: DuckDB estimates a fifth of the rows once scales filter them (100k rows: 20,000). None:
+#: moments.py's SQL everywhere; 0: numpy whenever possible (the tests compare the two).
+NUMPY_FROM_ROWS: int | None = 20_000
 
 #: A variance inflation factor above this is strong collinearity (the usual rule of thumb).
 VIF_LIMIT = 10.0

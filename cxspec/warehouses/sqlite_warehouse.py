@@ -9,8 +9,8 @@ window-function percentile; see cxspec/compiler/dialects.py).
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import math
+import sys
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -32,7 +32,8 @@ def _sqlite_value(value):
         return int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
+    decimal = sys.modules.get("decimal")  # a Decimal exists only once decimal is imported
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return float(value)
     return value
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -132,7 +131,7 @@ class ExportSource(SourceType):
         elif isinstance(written, str) and not _known_zone(written):
             from zoneinfo import available_timezones
 
-            close = difflib.get_close_matches(written, sorted(available_timezones()), n=3)
+            close = _close_matches(written, sorted(available_timezones()), n=3)
             sink.add(
                 NO_TIMEZONE,
                 f"unknown time zone {written!r}",
@@ -186,7 +185,7 @@ class ExportSource(SourceType):
 
     def _check_columns(self, source, names: list[str], sink) -> None:
         def report(value: str, location, what: str) -> None:
-            close = difflib.get_close_matches(value, names, n=3, cutoff=0.5)
+            close = _close_matches(value, names, n=3, cutoff=0.5)
             sink.add(
                 NOT_A_COLUMN,
                 f"{what} {value!r} of source {source.id!r} is not a column of the {self.platform} export",
@@ -235,7 +234,7 @@ class ExportSource(SourceType):
 
 
 def _close_names(exc: Unresolved) -> str | None:
-    close = difflib.get_close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
+    close = _close_matches(exc.wanted, exc.candidates, n=4, cutoff=0.5)
     if close:
         return f"close names in the export: {', '.join(map(repr, close))}"
     if exc.candidates:
@@ -251,3 +250,10 @@ def _known_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _close_matches(word: str, choices, n: int, cutoff: float = 0.6) -> list[str]:
+    """difflib's close matches, imported when a hint needs them (start-up of `validate`)."""
+    import difflib
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
