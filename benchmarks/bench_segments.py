@@ -107,12 +107,13 @@ HAND_KEY = "ord(right(customer_id, 1))"
 
 
 def level1_aggregates() -> dict[str, str]:
-    """bench_execute's per-row flags as aggregates of the rows: count_if(condition) for a
-    0/1 flag (NULL counts 0 either way), sum() of the others."""
+    """bench_execute's per-row flags as aggregates of the rows: count(CASE WHEN condition
+    THEN 1 END) for a 0/1 flag (0 for a group where the condition is never true: DuckDB's
+    count_if is NULL where it is NULL on every row), sum() of the others."""
     aggregates = {}
     for name, expr in row_flags().items():
         flag = re.fullmatch(r"CASE WHEN (.*) THEN 1 ELSE 0 END", expr)
-        aggregates[name] = f"count_if({flag.group(1)})" if flag else f"sum({expr})"
+        aggregates[name] = f"count(CASE WHEN {flag.group(1)} THEN 1 END)" if flag else f"sum({expr})"
     return aggregates
 
 
