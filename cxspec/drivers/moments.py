@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
-from cxspec.compiler.sqlkit import INTEGER_RANGES, col, double, num
+from cxspec.compiler.sqlkit import INTEGER_RANGES, byte_order, col, double, num
 from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
 #: Groups of the delete-a-group jackknife.
@@ -62,11 +62,9 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
     if column_type.startswith(INTEGER_TYPES):
         value = exp.Abs(this=col(column))
     else:
-        key = col(column)
-        if dialect == "postgres" and column_type.startswith(("TEXT", "VARCHAR", "CHAR")):
-            # byte order, as the other engines sort text: a database that sorts by language
-            # rules ('a' < 'B') put rows in other buckets, and gave other intervals
-            key = exp.Collate(this=key, expression=exp.Identifier(this="C", quoted=True))
+        # byte order, as the other engines sort text: a database that sorts by language
+        # rules ('a' < 'B') put rows in other buckets, and gave other intervals
+        key = byte_order(col(column), column_type, dialect)
         value = exp.Window(
             this=exp.Anonymous(this="DENSE_RANK", expressions=[]),
             order=exp.Order(expressions=[exp.Ordered(this=key, nulls_first=True)]),
