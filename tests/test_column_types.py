@@ -240,3 +240,24 @@ def test_text_and_n_a_in_a_parquet_file_are_invalid(make_project, run_main, engi
     values = [float(a) for a in amounts if a != "refunded"]
     assert spend["invalid"] == amounts.count("refunded")
     assert spend["value"] == pytest.approx(sum(values), rel=1e-9)
+
+
+def test_text_holding_integers_past_2_53_is_measured_on_every_engine(make_project, run_main, engine):
+    """Text of a whole number too large for a double to hold exactly (2**53 + 1, 2**63 - 1) is
+    a number, read as the nearest double, as DuckDB's TRY_CAST reads it. SQLite's safe reading
+    compared the text with its REAL reading: the text became the exact INTEGER, unequal to the
+    rounded REAL, so the value was invalid (a silent wrong sum and count)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    amounts = ["9007199254740993", "9223372036854775807", "12345678901234567", "N/A", "7", "2.5"]
+    days = [datetime(2026, 1, 1 + i) for i in range(len(amounts))]
+    specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\n"
+    specs += "metrics:\n  - {id: spend, type: sum, source: r, column: amount}\n"
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    pq.write_table(pa.table({"t": days, "amount": amounts}), root / "data" / "r.parquet")
+    spend = by_period(query(run_main, root, engine), "spend")["2026-01-01"]
+    values = [float(a) for a in amounts if a != "N/A"]
+    assert (spend["n"], spend["invalid"]) == (len(values), 1)
+    assert spend["value"] == pytest.approx(sum(values), rel=1e-12)

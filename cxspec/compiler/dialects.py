@@ -291,13 +291,15 @@ def _safe_double(value: exp.Expression, dialect: str) -> exp.Expression:
         is_number = exp.RegexpLike(this=exp.cast(value.copy(), "TEXT"), expression=text(_NUMBER_TEXT))
         return exp.Case(ifs=[exp.If(this=is_number, true=exp.Cast(this=value.copy(), to=double))])
     # SQLite: numbers as they are; text compared with its REAL reading is compared as a number
-    # only when the whole text is one (SQLite's numeric affinity), so 'N/A' and '12abc' are not
+    # only when the whole text is one (SQLite's numeric affinity), so 'N/A' and '12abc' are not.
+    # A whole number past 2**53 becomes the exact INTEGER, unequal to its rounded REAL reading:
+    # it is compared with its INTEGER reading too (else '9007199254740993' was invalid)
     as_real = exp.Cast(this=value.copy(), to=double)
+    as_integer = exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT"))
     stored = exp.In(this=exp.Anonymous(this="TYPEOF", expressions=[value.copy()]),
                     expressions=[text("integer"), text("real")])  # fmt: skip
-    return exp.Case(
-        ifs=[
-            exp.If(this=stored, true=as_real),
-            exp.If(this=exp.EQ(this=value.copy(), expression=as_real.copy()), true=as_real.copy()),
-        ]
+    is_number = exp.or_(
+        exp.EQ(this=value.copy(), expression=as_real.copy()),
+        exp.EQ(this=value.copy(), expression=as_integer),
     )
+    return exp.Case(ifs=[exp.If(this=stored, true=as_real), exp.If(this=is_number, true=as_real.copy())])
