@@ -261,3 +261,25 @@ def test_text_holding_integers_past_2_53_is_measured_on_every_engine(make_projec
     values = [float(a) for a in amounts if a != "N/A"]
     assert (spend["n"], spend["invalid"]) == (len(values), 1)
     assert spend["value"] == pytest.approx(sum(values), rel=1e-12)
+
+
+def test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine(make_project, run_main, engine):
+    """DuckDB's TRY_CAST reads '1_000' as 1000 and '+-1' as -1; SQLite and PostgreSQL (and
+    cxspec's own typing of a CSV file's column) hold them not numbers: the same Parquet file
+    gave another sum and count on DuckDB. A number between spaces (a vertical tab too) is one
+    on every engine; 'NaN' and 'inf' are not (DuckDB read them, and stopped the query)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    amounts = ["1_000", "+-1", "7", "2.5", "N/A", "\x0b4\t", "1e3", "-.5", "NaN", "inf"]
+    days = [datetime(2026, 1, 1 + i) for i in range(len(amounts))]
+    specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\n"
+    specs += "metrics:\n  - {id: spend, type: sum, source: r, column: amount}\n"
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    pq.write_table(pa.table({"t": days, "amount": amounts}), root / "data" / "r.parquet")
+    spend = by_period(query(run_main, root, engine), "spend")["2026-01-01"]
+    values = [7.0, 2.5, 4.0, 1000.0, -0.5]  # float() would take '1_000': the numbers by hand
+    assert [float(a) for a in amounts[2:4] + amounts[5:8]] == values
+    assert (spend["n"], spend["invalid"]) == (len(values), 5)
+    assert spend["value"] == pytest.approx(sum(values), rel=1e-12)

@@ -267,17 +267,19 @@ def count_where(condition: exp.Expression, dialect: str) -> exp.Expression:
     return exp.Sum(this=exp.Case(ifs=[exp.If(this=condition, true=num(1))], default=num(0)))
 
 
-#: A number as text, as DuckDB's TRY_CAST and SQLite read one: sign, digits with an optional
-#: point (or a point and digits), exponent, spaces around.
-_NUMBER_TEXT = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+#: A number as text, as SQLite and PostgreSQL read one (and cxspec a CSV file's): sign, digits
+#: with an optional point (or a point and digits), exponent, spaces around (a vertical tab too:
+#: [[:space:]], not RE2's \s).
+_NUMBER_TEXT = r"^[[:space:]]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
 
 
 def safe_numbers(tree: exp.Expression, dialect: str) -> exp.Expression:
     """`tree` with each conversion of a measured value to a number (a safe TRY_CAST to DOUBLE,
     sqlkit.measured_number) written so that a value that is not a number is NULL, as DuckDB's
     and Spark's TRY_CAST make it, on the engines without one. SQLite's CAST read 'N/A' as 0, a
-    valid score: a silent wrong number; PostgreSQL's failed the whole metric."""
-    if dialect not in ("sqlite", "postgres"):
+    valid score: a silent wrong number; PostgreSQL's failed the whole metric. DuckDB's TRY_CAST
+    reads more than numbers ('1_000' as 1000, '+-1' as -1): it converts only text that is one."""
+    if dialect not in ("sqlite", "postgres", "duckdb"):
         return tree
     for node in list(tree.find_all(exp.TryCast)):
         if node.args.get("safe") and node.to.is_type(exp.DataType.Type.DOUBLE):
@@ -287,9 +289,11 @@ def safe_numbers(tree: exp.Expression, dialect: str) -> exp.Expression:
 
 def _safe_double(value: exp.Expression, dialect: str) -> exp.Expression:
     double = exp.DataType.build("DOUBLE")
-    if dialect == "postgres":
+    if dialect in ("postgres", "duckdb"):
         is_number = exp.RegexpLike(this=exp.cast(value.copy(), "TEXT"), expression=text(_NUMBER_TEXT))
-        return exp.Case(ifs=[exp.If(this=is_number, true=exp.Cast(this=value.copy(), to=double))])
+        # DuckDB: TRY_CAST still (the test is of the text, not of the range of a double)
+        number = exp.Cast if dialect == "postgres" else exp.TryCast
+        return exp.Case(ifs=[exp.If(this=is_number, true=number(this=value.copy(), to=double))])
     # SQLite: numbers as they are; text compared with its REAL reading is compared as a number
     # only when the whole text is one (SQLite's numeric affinity), so 'N/A' and '12abc' are not.
     # A whole number past 2**53 becomes the exact INTEGER, unequal to its rounded REAL reading:
