@@ -1,6 +1,6 @@
 """Facts about content, remembered per user outside every project (start-up: benchmarks/README.md).
 
-Where: ``CXSPEC_CACHE_DIR`` when set (empty or ``off``: nothing is remembered), else
+Where: ``CXSPEC_CACHE_DIR`` when set (empty or ``off``, any case: nothing is remembered), else
 ``$XDG_CACHE_HOME/cxspec``, else ``~/.cache/cxspec``. Never inside a project.
 
 A fact is kept under the SHA-256 of the exact content it holds for (with cxspec's version and
@@ -28,7 +28,7 @@ def cache_dir() -> Path | None:
     value = os.environ.get(CACHE_VARIABLE)
     if value is not None:
         value = value.strip()
-        return None if value in ("", "off") else Path(value)
+        return None if value.lower() in ("", "off") else Path(value)  # OFF: not a folder ./OFF
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "cxspec"
 

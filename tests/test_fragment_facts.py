@@ -281,3 +281,14 @@ def test_processes_appending_at_once_keep_every_line_whole(tmp_path, monkeypatch
     for name in "abcd":
         for i in range(300):
             assert log.get(f"{name}-{i}") == {"value": [name] * (i % 40), "i": i}
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", " Off ", ""])
+def test_the_cache_is_off_whatever_the_case_of_off(value, tmp_path, monkeypatch):
+    """CXSPEC_CACHE_DIR=OFF made a folder named OFF in the current folder (a project's)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CACHE_VARIABLE, value)
+    assert user_cache.cache_dir() is None
+    log = user_cache.Log("kind", "log")
+    log.put(user_cache.content_key("kind", "content"), 1)
+    assert list(tmp_path.iterdir()) == []
