@@ -130,7 +130,7 @@ def compute_drivers(
             end=end, numbers=numbers,
         )  # fmt: skip
         try:
-            query, columns, rows = _scan(warehouse, build)
+            query, groups = _scan(warehouse, build)
         except WarehouseError as exc:
             # a driver expression that is not a number, squares that overflow (PostgreSQL)…
             sink.add(
@@ -141,22 +141,43 @@ def compute_drivers(
                 "(under about 1e154)",
             )
             continue
-        results += _analyse(analysis, query, columns, rows, sink)
+        results += _analyse(analysis, query, groups, sink)
     return DriversOutcome(results, sink.items)
 
 
 def _scan(warehouse, build):
-    """(query, columns, rows) of the moments of `build()`'s query; scanned once more, each
-    variable less a round number near its mean, when the spread of one is too small against
-    its mean for sums of raw squares (algebra.rebased): rare data, a second scan."""
+    """(query, moments by group) of `build()`'s query; scanned once more, each variable less a
+    round number near its mean, when the spread of one is too small against its mean for
+    sums of raw squares (algebra.rebased): rare data, a second scan. Each group then takes
+    the scan that suits it (_nearer): one number is subtracted from every group, and a small
+    group far from the others' mean lost its spread in the second (silently wrong figures)."""
     query = build()
-    columns, rows = _fetch(warehouse, query)
-    moments_of = [m for ms in _group_rows(query, columns, rows).values() for m in ms]
+    groups = _group_rows(query, *_fetch(warehouse, query))
+    moments_of = [m for ms in groups.values() for m in ms]
     shift = rebased(sum(moments_of[1:], moments_of[0])) if moments_of else None
     if shift is None:
-        return query, columns, rows
+        return query, groups
     query = build(shift=shift)
-    return (query, *_fetch(warehouse, query))
+    shifted = _group_rows(query, *_fetch(warehouse, query))
+    return query, {key: _nearer(groups.get(key), shifted.get(key)) for key in {**groups, **shifted}}
+
+
+def _nearer(raw: list[Moments] | None, shifted: list[Moments] | None) -> list[Moments] | None:
+    """Of a group's moments by the first scan and by the shifted one, those whose means lie
+    nearer zero against the spread (the digits of the spread that sums of squares lose grow
+    with mean² / variance): the shifted ones unless the shift moved the group further away."""
+    if raw is None or shifted is None:
+        return shifted if raw is None else raw
+    first, second = sum(raw[1:], raw[0]), sum(shifted[1:], shifted[0])
+    if first.n < 2:
+        return shifted
+    with np.errstate(all="ignore"):
+        means = np.array([first.centred_means, second.centred_means]) ** 2
+        variances = np.array([np.diag(m.cross) / m.n - m.centred_means**2 for m in (first, second)])
+        # each variable's variance as the scan with its mean nearer zero computed it
+        spread = np.maximum(np.where(means[0] <= means[1], variances[0], variances[1]), 1e-300)
+        worst = (means / spread).max(axis=1)
+    return raw if worst[0] < worst[1] else shifted
 
 
 def _fetch(warehouse, query):
@@ -188,8 +209,7 @@ def _order(key):
     return (period or "", tuple((v is None, str(v)) for v in dims))
 
 
-def _analyse(analysis, query, columns, rows, sink) -> list[DriverResult]:
-    groups = _group_rows(query, columns, rows)
+def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink) -> list[DriverResult]:
     p = len(analysis.drivers)
     needed = max(analysis.min_sample or 0, p + 2)
     if not groups:
