@@ -103,17 +103,21 @@ class Log:
             text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._handle = os.open(
+                    self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NO_WAIT_NO_LINK, 0o644
+                )
             os.write(self._handle, f"{key} {_check(text)} {text}\n".encode("ascii"))
         except (OSError, TypeError, ValueError, RecursionError):
             self.path = None  # no cache for the rest of the process
 
     def _read(self) -> dict[str, tuple[str, str]]:
         try:
-            if self.path.stat().st_size > MAX_LOG_BYTES:
-                self.path.unlink()  # start again rather than read a log that only grows
-                return {}
-            data = self.path.read_bytes().decode("ascii", "replace")  # garbage fails its check
+            handle = os.open(self.path, os.O_RDONLY | _NO_WAIT_NO_LINK)  # a link: no log
+            with os.fdopen(handle, "rb") as file:
+                if os.fstat(file.fileno()).st_size > MAX_LOG_BYTES:
+                    self.path.unlink()  # start again rather than read a log that only grows
+                    return {}
+                data = file.read().decode("ascii", "replace")  # garbage fails its check
         except OSError:
             return {}
         lines: dict[str, tuple[str, str]] = {}
@@ -123,6 +127,12 @@ class Log:
             if text:
                 lines[key] = (check, text)  # the last: appended after a line that failed
         return lines
+
+
+#: A log is never opened through a symbolic link: in a folder others can write, a link planted
+#: there would have its facts believed, or facts appended to the file it names. Nor does
+#: opening wait (a named pipe in its place held `cxspec validate` forever).
+_NO_WAIT_NO_LINK = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _check(text: str) -> str:

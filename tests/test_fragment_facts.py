@@ -292,3 +292,42 @@ def test_the_cache_is_off_whatever_the_case_of_off(value, tmp_path, monkeypatch)
     log = user_cache.Log("kind", "log")
     log.put(user_cache.content_key("kind", "content"), 1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_log_that_is_a_symbolic_link_is_neither_read_nor_written(tmp_path, monkeypatch):
+    """In a cache folder others can write (CXSPEC_CACHE_DIR=/tmp/…), a log planted as a link
+    to another file had its facts believed and facts appended to that file."""
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    key = user_cache.content_key("kind", "content")
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("mine\n")
+    (tmp_path / "cache" / "kind").mkdir(parents=True)
+    (tmp_path / "cache" / "kind" / "log").symlink_to(target)
+    log = user_cache.Log("kind", "log")
+    log.put(key, 1)
+    assert target.read_text() == "mine\n"
+    text = '{"a":1}'
+    target.write_text(f"{key} {user_cache._check(text)} {text}\n")
+    assert user_cache.Log("kind", "log").get(key) is None
+
+
+def test_a_named_pipe_in_place_of_the_log_does_not_hold_validate(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "cache" / "kind").mkdir(parents=True)
+    os.mkfifo(tmp_path / "cache" / "kind" / "log")
+    script = (
+        "from cxspec import user_cache\n"
+        "log = user_cache.Log('kind', 'log')\n"
+        "key = user_cache.content_key('kind', 'content')\n"
+        "assert log.get(key) is None\n"
+        "log.put(key, 1)\n"
+        "assert log.get(key) is None\n"
+    )
+    env = dict(os.environ, **{CACHE_VARIABLE: str(tmp_path / "cache")})
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=root, timeout=60, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
