@@ -283,3 +283,31 @@ def test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine(make
     assert [float(a) for a in amounts[2:4] + amounts[5:8]] == values
     assert (spend["n"], spend["invalid"]) == (len(values), 5)
     assert spend["value"] == pytest.approx(sum(values), rel=1e-12)
+
+
+def test_a_boolean_column_of_a_parquet_file_is_measured_as_one_and_zero(make_project, run_main, engine):
+    """A BOOLEAN column measured by a mean (or summed) reads true as 1 and false as 0 on every
+    engine: DuckDB's TRY_CAST made it 1/0, SQLite stores it as 1/0, but PostgreSQL's text
+    test of a number made every value invalid (and its CAST of a boolean to a number fails)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    flags = [None if i % 6 == 0 else i % 3 != 1 for i in range(25)]
+    days = [datetime(2026, 1, 1 + i) for i in range(25)]
+    specs = (
+        "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\n"
+        "metrics:\n  - {id: share, type: mean, source: r, column: resolved}\n"
+        "  - {id: total, type: sum, source: r, column: resolved}\n"
+    )
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    pq.write_table(
+        pa.table({"t": days, "resolved": pa.array(flags, pa.bool_())}), root / "data" / "r.parquet"
+    )
+    got = query(run_main, root, engine)
+    share, total = by_period(got, "share")["2026-01-01"], by_period(got, "total")["2026-01-01"]
+    known = [1.0 if f else 0.0 for f in flags if f is not None]
+    assert 0 < sum(known) < len(known)
+    assert (share["n"], share["invalid"]) == (len(known), 0)
+    assert share["value"] == pytest.approx(sum(known) / len(known), rel=1e-12)
+    assert total["value"] == pytest.approx(sum(known), rel=1e-12)

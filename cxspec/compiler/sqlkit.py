@@ -171,7 +171,12 @@ def numeric_kind(column_type: str | None) -> str | None:
 
 def typed_number(name: str, column_type: str | None, files: dict[str, str | None]) -> exp.Expression:
     """A measured column as a DOUBLE: as it is, or cast, when its type is a number; else
-    converted where the engine can try (sqlkit.measured_number)."""
+    converted where the engine can try (sqlkit.measured_number). A BOOLEAN is 1 or 0 on every
+    engine (PostgreSQL casts none to a number; DuckDB's TRY_CAST and SQLite give 1/0)."""
+    if column_type in ("BOOLEAN", "BOOL"):
+        value = col(name)
+        not_value = exp.Not(this=value.copy())
+        return double(exp.Case(ifs=[exp.If(this=value, true=num(1)), exp.If(this=not_value, true=num(0))]))
     if numeric_kind(column_type) is None:
         return measured_number(name, files)
     return col(name) if column_type in ("DOUBLE", "FLOAT8", "DOUBLE PRECISION") else double(col(name))

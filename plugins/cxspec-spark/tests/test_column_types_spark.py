@@ -18,6 +18,7 @@ import pytest
 import test_column_types as core
 from test_column_types import (  # noqa: F401  (pytest collects the imported tests)
     test_30000_ones_then_a_decimal_give_the_right_mean,
+    test_a_boolean_column_of_a_parquet_file_is_measured_as_one_and_zero,
     test_a_boolean_compared_with_text_is_refused_on_every_engine,
     test_a_declared_type_fixes_an_all_empty_column,
     test_a_value_that_does_not_fit_a_declared_type_is_invalid,
