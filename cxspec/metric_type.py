@@ -198,8 +198,11 @@ class SqlContext:
 
     def number(self, name: str) -> exp.Expression:
         """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
+        from cxspec.compiler.dialects import safe_number  # the compiler: not on the validate path
+
         double = exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False)
-        return exp.TryCast(this=self.column(name), to=double, safe=True)  # Spark: TRY_CAST, not CAST
+        # safe: Spark's TRY_CAST, not CAST; SQLite, PostgreSQL and DuckDB: dialects.safe_number
+        return safe_number(exp.TryCast(this=self.column(name), to=double, safe=True), self.dialect)
 
     def checked_number(self, name: str, scale: tuple[int, int] | None) -> Checked:
         """A measured column as a number with its validity: on `scale` (a whole number within

@@ -212,7 +212,7 @@ def test_text_and_n_a_in_a_parquet_file_are_invalid(make_project, run_main, engi
     """A Parquet file's text column of numbers and 'N/A' (its type is the file's, not cxspec's):
     the numbers are measured and the rest is invalid, as in a CSV file. Spark cast 'N/A' and
     failed the metric (CAST_INVALID_INPUT), SQLite read it as 0 (a valid score), PostgreSQL
-    failed the metric (it has no TRY_CAST: dialects.safe_numbers)."""
+    failed the metric (it has no TRY_CAST: dialects.safe_number)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

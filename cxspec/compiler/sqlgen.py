@@ -234,6 +234,7 @@ class Generator(TwoLevel):
                 numbers.setdefault(name, f"__num{len(numbers)}")
         for name, alias in numbers.items():
             number = typed_number(name, self.relations.column_type(source, name), files)
+            number = dialects.safe_number(number, self.dialect)
             columns.append(exp.alias_(number, alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
@@ -465,4 +466,4 @@ class Generator(TwoLevel):
 
 
 def generate(plan: Plan, relations: Resolution) -> exp.Select:
-    return dialects.safe_numbers(Generator(plan, relations).statement(), plan.dialect)
+    return Generator(plan, relations).statement()
