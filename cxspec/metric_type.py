@@ -197,7 +197,8 @@ class SqlContext:
         return exp.column(name, quoted=True)
 
     def number(self, name: str) -> exp.Expression:
-        """A measured column as a number (non-numbers are errors on engines without TRY_CAST)."""
+        """A measured column as a number: a value that is not one is NULL on every engine
+        (dialects.safe_number)."""
         from cxspec.compiler.dialects import safe_number  # the compiler: not on the validate path
 
         double = exp.DataType(this=exp.DataType.Type.DOUBLE, nested=False)

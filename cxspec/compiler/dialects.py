@@ -7,7 +7,7 @@ its date() modifiers and percentiles an exact window-function form (sqlgen.py).
 
 from __future__ import annotations
 
-from cxspec.compiler.sqlkit import num, text
+from cxspec.compiler.sqlkit import num, text, typed_number
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME
 
@@ -271,6 +271,12 @@ def count_where(condition: exp.Expression, dialect: str) -> exp.Expression:
 #: with an optional point (or a point and digits), exponent, spaces around (a vertical tab too:
 #: [[:space:]], not RE2's \s).
 _NUMBER_TEXT = r"^[[:space:]]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
+
+
+def number(name: str, column_type: str | None, files: dict[str, str | None], dialect: str) -> exp.Expression:
+    """A measured column as a DOUBLE (sqlkit.typed_number), a value that is not a number NULL
+    on every engine (`safe_number`)."""
+    return safe_number(typed_number(name, column_type, files), dialect)
 
 
 def safe_number(value: exp.Expression, dialect: str) -> exp.Expression:

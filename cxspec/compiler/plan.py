@@ -11,7 +11,7 @@ from functools import lru_cache
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.sqlkit import clone, not_null, typed_number
+from cxspec.compiler.sqlkit import clone, not_null
 from cxspec.diagnostics import CxspecError
 from cxspec.metric_type import Checked, Measure, MetricType, SqlContext
 from cxspec.model import GRAINS, Dimension, Metric, Project, Source
@@ -454,9 +454,7 @@ class CompileContext(SqlContext):
         anew in each of them). After planning, only columns already added are read so."""
         if name not in self.numbers:
             if not self.planning:
-                return dialects.safe_number(
-                    typed_number(name, self.types.get(name), self.files), self.dialect
-                )
+                return dialects.number(name, self.types.get(name), self.files, self.dialect)
             self.numbers[name] = f"__num{len(self.numbers)}"
         return exp.column(self.numbers[name], quoted=True)
 

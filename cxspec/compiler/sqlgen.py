@@ -38,7 +38,6 @@ from cxspec.compiler.sqlkit import (
     result_columns,
     sub,
     text,
-    typed_number,
 )
 from cxspec.metric_type import RowAccess
 
@@ -233,8 +232,7 @@ class Generator(TwoLevel):
             if numeric_kind(self.relations.column_type(source, name)) is None:
                 numbers.setdefault(name, f"__num{len(numbers)}")
         for name, alias in numbers.items():
-            number = typed_number(name, self.relations.column_type(source, name), files)
-            number = dialects.safe_number(number, self.dialect)
+            number = dialects.number(name, self.relations.column_type(source, name), files, self.dialect)
             columns.append(exp.alias_(number, alias, quoted=True, copy=False))
         outer = exp.select("*", *columns).from_(
             exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False), copy=False
