@@ -132,8 +132,7 @@ class DuckDBWarehouse(Warehouse):
         # Importing pyarrow (and pandas, which DuckDB loads) costs more than a few rows save.
         # Once pyarrow is loaded (by a run's results) it pays from a few rows: a run with
         # segments raised 1,171 issues, 1.7 s through executemany (benchmarks/README.md).
-        loaded = "pyarrow" in sys.modules and len(rows) >= ARROW_WHEN_LOADED
-        if len(rows) < ARROW_FROM_ROWS and not loaded:
+        if not _through_arrow(len(rows)):
             self.insert_batches(table, columns, rows, batch=ARROW_FROM_ROWS)
             return
         import pyarrow
@@ -144,8 +143,7 @@ class DuckDBWarehouse(Warehouse):
     def insert_columns(self, table, columns, types):
         # A run with segments stages 170k results: typed Arrow arrays straight from the columns
         # (no row tuples, no type inference) took 0.2 s of CPU against 0.35–0.5 s.
-        rows = len(next(iter(columns.values()), ()))
-        if rows < ARROW_FROM_ROWS and not ("pyarrow" in sys.modules and rows >= ARROW_WHEN_LOADED):
+        if not _through_arrow(len(next(iter(columns.values()), ()))):
             super().insert_columns(table, columns, types)
             return
         import pyarrow
@@ -200,6 +198,13 @@ def _batches(reader):
 ARROW_FROM_ROWS = 2_000
 #: From how many rows, once pyarrow is imported anyway.
 ARROW_WHEN_LOADED = 20
+
+
+def _through_arrow(rows: int) -> bool:
+    """Whether `rows` rows are inserted through one Arrow table: from ARROW_FROM_ROWS, or from
+    ARROW_WHEN_LOADED once pyarrow is imported (importing it costs more than a few rows save)."""
+    return rows >= ARROW_FROM_ROWS or ("pyarrow" in sys.modules and rows >= ARROW_WHEN_LOADED)
+
 
 #: How long a run waits for another process to close a DuckDB file before giving up.
 LOCK_WAIT_SECONDS = 300
