@@ -48,6 +48,11 @@ class Moments:
         """The means of the shifted values (those the sums are of)."""
         return self.sums / self.n
 
+    def spreads(self) -> np.ndarray:
+        """Each variable's variance over n (not n − 1) from the sums as they are: what raw sums
+        of squares keep of it (`rebased`, compute._nearer)."""
+        return np.diag(self.cross) / self.n - self.centred_means**2
+
     def covariance(self) -> np.ndarray:
         mean = self.centred_means
         return (self.cross - self.n * np.outer(mean, mean)) / (self.n - 1)
@@ -62,8 +67,7 @@ def rebased(m: Moments) -> list[float] | None:
         return None
     with np.errstate(all="ignore"):
         mean = m.centred_means
-        variance = np.diag(m.cross) / m.n - mean**2
-        wanted = np.isfinite(mean) & (mean != 0) & (mean**2 > REBASE * np.maximum(variance, 0.0))
+        wanted = np.isfinite(mean) & (mean != 0) & (mean**2 > REBASE * np.maximum(m.spreads(), 0.0))
     if not wanted.any():
         return None
     return [float(f"{value:.6g}") if want else 0.0 for value, want in zip(mean, wanted, strict=True)]

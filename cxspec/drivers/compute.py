@@ -173,7 +173,7 @@ def _nearer(raw: list[Moments] | None, shifted: list[Moments] | None) -> list[Mo
         return shifted
     with np.errstate(all="ignore"):
         means = np.array([first.centred_means, second.centred_means]) ** 2
-        variances = np.array([np.diag(m.cross) / m.n - m.centred_means**2 for m in (first, second)])
+        variances = np.array([first.spreads(), second.spreads()])
         # each variable's variance as the scan with its mean nearer zero computed it
         spread = np.maximum(np.where(means[0] <= means[1], variances[0], variances[1]), 1e-300)
         worst = (means / spread).max(axis=1)
