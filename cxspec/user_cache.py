@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 
 from cxspec.version import __version__
@@ -43,9 +44,15 @@ def content_key(kind: str, content) -> str | None:
 
 
 def known(kind: str, key: str | None) -> bool:
-    """Whether the fact with this key was remembered."""
+    """Whether the fact with this key was remembered: a file of its own, not a link (as for
+    the logs: `_NO_WAIT_NO_LINK`)."""
     folder = cache_dir()
-    return key is not None and folder is not None and (folder / kind / key).is_file()
+    if key is None or folder is None:
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(folder / kind / key).st_mode)
+    except OSError:
+        return False
 
 
 def remember(kind: str, key: str | None) -> None:
@@ -55,7 +62,7 @@ def remember(kind: str, key: str | None) -> None:
         return
     try:
         (folder / kind).mkdir(parents=True, exist_ok=True)
-        os.close(os.open(folder / kind / key, os.O_WRONLY | os.O_CREAT, 0o644))
+        os.close(os.open(folder / kind / key, os.O_WRONLY | os.O_CREAT | _NO_WAIT_NO_LINK, 0o644))
     except OSError:
         pass
 

@@ -331,3 +331,34 @@ def test_a_named_pipe_in_place_of_the_log_does_not_hold_validate(tmp_path):
         [sys.executable, "-c", script], env=env, cwd=root, timeout=60, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_remembered_fact_is_never_a_symbolic_link_nor_waits(tmp_path, monkeypatch):
+    """The facts kept as empty files (`known`, `remember`: a plugin schema found valid) have
+    the log's hazards: a link planted under a fact's key was believed, and `remember` created
+    the file it names; a named pipe there held `remember` forever."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "kind"
+    folder.mkdir(parents=True)
+    planted = user_cache.content_key("kind", "planted")
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("mine\n")
+    (folder / planted).symlink_to(target)
+    assert not user_cache.known("kind", planted)
+    created = user_cache.content_key("kind", "created")
+    (folder / created).symlink_to(tmp_path / "made-by-cxspec")
+    user_cache.remember("kind", created)
+    assert not (tmp_path / "made-by-cxspec").exists()
+    fifo = user_cache.content_key("kind", "fifo")
+    os.mkfifo(folder / fifo)
+    script = f"from cxspec import user_cache\nuser_cache.remember('kind', {fifo!r})\n"
+    env = dict(os.environ, **{CACHE_VARIABLE: str(tmp_path / "cache")})
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=root, timeout=60, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    plain = user_cache.content_key("kind", "plain")
+    user_cache.remember("kind", plain)
+    assert user_cache.known("kind", plain)  # an ordinary fact is still remembered
