@@ -57,23 +57,19 @@ def segment_issues(project, registry, results: list[MetricResult], period: str) 
     segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
     totals: dict[tuple[str, str], MetricResult] = {}
     days = Converted(iso_day)
+    # Results share one dimensions dict per segment (query.py, store.load): segment_keys makes
+    # each key once per dict, found by the dict itself.
     dimensions_key = segment_keys()
-    # Results share one dimensions dict per segment (query.py, store.load): its entry is found
-    # by the dict itself, the key made once per dict.
-    by_dict: dict[int, tuple[dict, dict]] = {}
     for r in results:  # every stored row: no copy or new dict per row, only per segment and metric
         d = r.dimensions
         if not d:
             totals[(r.metric, days[r.period])] = r
             continue
-        found = by_dict.get(id(d))
-        if found is None:
-            key = dimensions_key(d)
-            entry = segments.get(key)
-            if entry is None:
-                entry = segments[key] = (dict(d), {})
-            found = by_dict[id(d)] = (entry[1], d)  # d kept: its id stays its own
-        metrics = found[0]
+        key = dimensions_key(d)
+        entry = segments.get(key)
+        if entry is None:
+            entry = segments[key] = (dict(d), {})
+        metrics = entry[1]
         history = metrics.get(r.metric)
         if history is None:
             history = metrics[r.metric] = {}
