@@ -29,25 +29,16 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_decimal_scores_after_25000_whole_ones_are_invalid,
     test_text_and_n_a_in_a_parquet_file_are_invalid,
     test_text_and_nan_in_a_measured_column_are_invalid_on_every_engine,
+    test_text_beyond_the_range_of_a_double_is_invalid_on_every_engine,
     test_text_holding_integers_past_2_53_is_measured_on_every_engine,
+    test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine,
+    test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine,
 )
 
 
 @pytest.fixture
 def engine(spark_url):
     return spark_url
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Spark's TRY_CAST reads the text 'NaN' and 'inf' as numbers, so the query stops (the value is "
-    "NaN), where DuckDB, SQLite and PostgreSQL count them invalid: docs/metrics rules",
-)
-def test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine(make_project, run_main, engine):
-    core.test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine(
-        make_project, run_main, engine
-    )
 
 
 def test_every_engine_test_is_run_here():
