@@ -1,3 +1,3 @@
-from cxspec.cli import console
+from cxspec.program import console
 
 console()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
 
-from cxspec.gcpause import long_lived
+from cxspec.gcpause import paused_gc
 
 # Importing click, ruamel.yaml and the model builds objects that live as long as the process:
-# collector passes over them free nothing, as in `console()` below (start-up).
-with long_lived():
+# collector passes over them free nothing. The `cxspec` program turns collection off before
+# this import (program.py); a host that imports the CLI gets it back on, its objects untouched.
+with paused_gc():
     import click
 
     from cxspec.commands.as_of import as_of_option
@@ -286,30 +286,3 @@ def _exit_code_for(exc: BaseException, interrupts: Interrupts) -> int:
         err=True,
     )
     return 1
-
-
-def console() -> None:
-    """The `cxspec` program: `main()` in a process of its own.
-
-    Cyclic garbage collection stays off: a large project is millions of small objects that
-    live until the end, and collector passes over them cost seconds while freeing nothing
-    that is needed; reference counting still frees the rest. At the end the process exits
-    without tearing its heap down, once the output is flushed (every file and connection is
-    closed by then), unless a profiler or a tracer (coverage) is watching: those write their
-    data at a normal exit. Figures: benchmarks/README.md, "Compile".
-    """
-    # Off until the end, not paused: turning it back on would start a pass over everything the
-    # command made (~30 ms after a `cxspec validate`'s output, for nothing).
-    gc.disable()
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, int | None):
-            print(exc.code, file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        sys.exit(code)
-    os._exit(code)

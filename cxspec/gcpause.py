@@ -27,29 +27,10 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """Collection off for a block whose objects live as long as the process (imports), and
-    those objects kept out of later collector passes (``gc.freeze``).
-
-    Turning collection back on would otherwise start a pass over everything the block made at
-    the next allocation (2–11 ms after importing the CLI; benchmarks/README.md, "Start-up").
-    Frozen objects are still freed by reference counting; only cycles among them are not.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def without_gc(function):
     """`function` run with cyclic garbage collection paused (`paused_gc`): for the API's
     entry points that build a result object per row (`compute_with`, `run_project`), as
-    `cxspec` itself runs (`console`; figures in benchmarks/README.md, "Segments")."""
+    `cxspec` itself runs (`program.console`; figures in benchmarks/README.md, "Segments")."""
 
     @functools.wraps(function)
     def paused(*args, **kwargs):

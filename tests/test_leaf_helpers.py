@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 
 import pytest
 
 from cxspec.diagnostics import Location
-from cxspec.gcpause import long_lived, paused_gc
+from cxspec.gcpause import paused_gc
 from cxspec.locations import locate, locate_path
 from cxspec.yamlread import load_bytes
 
@@ -73,13 +75,27 @@ def test_paused_gc_turns_collection_back_on_after_an_error(gc_on):
     assert gc.isenabled()
 
 
-def test_long_lived_freezes_what_the_block_made_and_restores_collection(gc_on):
-    """The CLI's imports (cli.py): no collection during the block, its objects out of later
-    passes (frozen), collection back on after it."""
-    frozen = gc.get_freeze_count()
-    with long_lived():
-        assert not gc.isenabled()
-        made = [[i] for i in range(1000)]
-    assert gc.isenabled()
-    assert gc.get_freeze_count() >= frozen + len(made)
-    gc.unfreeze()
+def test_importing_the_cli_leaves_a_hosts_collector_as_it_was():
+    """A program that imports cxspec's CLI keeps its collection on and its objects unfrozen
+    (cli.py's imports once froze every object of the host process); the `cxspec` program
+    turns collection off before those imports (program.py)."""
+    probe = (
+        "import gc, sys\n"
+        "host = [[i] for i in range(1000)]\n"
+        "import cxspec.cli\n"
+        "print(gc.isenabled(), gc.get_freeze_count())\n"
+        "import cxspec.program\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "0"]
+    probe = (
+        "import gc, sys\n"
+        "import cxspec.program\n"
+        "gc.disable = lambda: print('off', 'cxspec.cli' in sys.modules)\n"
+        "sys.argv = ['cxspec', '--version']\n"
+        "cxspec.program.console()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "off False"  # off before the CLI's imports
+    assert lines[-1].startswith("cxspec")  # and the command ran

@@ -222,10 +222,34 @@ def mean_with_moe(total: exp.Expression, squares: exp.Expression, n: exp.Express
 
 def same_entity(this: exp.Expression, this_type: str | None, other: exp.Expression, other_type: str | None):
     """`this = other` for two sources' entity columns: compared as text when one is text and
-    the other a number (DuckDB and PostgreSQL refuse `7 = '007'` or read it their own way)."""
-    if this_type and other_type and (numeric_kind(this_type) is None) != (numeric_kind(other_type) is None):
-        this, other = exp.cast(this, "VARCHAR"), exp.cast(other, "VARCHAR")
+    the other a number (DuckDB and PostgreSQL refuse `7 = '007'` or read it their own way),
+    the number written as entity_text writes it."""
+    this_kind, other_kind = numeric_kind(this_type), numeric_kind(other_type)
+    if this_type and other_type and (this_kind is None) != (other_kind is None):
+        this, other = entity_text(this, this_kind), entity_text(other, other_kind)
     return exp.EQ(this=this, expression=other)
+
+
+#: Whole numbers below this are written as integers by entity_text (a double holds them exactly).
+_WHOLE_IDS = 10**15
+
+
+def entity_text(value: exp.Expression, kind: str | None) -> exp.Expression:
+    """An entity as text, to compare with another source's text ids. A fractional number type
+    (`columns: {id: number}`, a DOUBLE or NUMERIC column) holding a whole number is written as
+    the integer ("7", as a person writes it): DuckDB, SQLite and Spark cast 7.0 to "7.0" and
+    PostgreSQL to "7", which joined one customer on PostgreSQL and nowhere else."""
+    as_text = exp.DataType(this=exp.DataType.Type.VARCHAR, nested=False)
+    if kind != "float":
+        return exp.Cast(this=value, to=as_text)
+    whole = exp.and_(
+        exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())),
+        exp.LT(this=exp.Abs(this=value.copy()), expression=num(_WHOLE_IDS)),
+    )
+    return exp.Case(
+        ifs=[exp.If(this=whole, true=exp.Cast(this=bigint(value.copy()), to=as_text.copy()))],
+        default=exp.Cast(this=value, to=as_text.copy()),
+    )
 
 
 def latest_first(source, resolution) -> list[exp.Ordered]:

@@ -166,8 +166,11 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
 
 
 def event_time(source, column: str, resolution, dialect: str, table: str | None = None) -> exp.Expression:
-    """A time column as a UTC timestamp, by its type when the warehouse told it."""
-    return dialects.utc_timestamp(col(column, table), dialect, resolution.column_type(source, column))
+    """A time column as a UTC timestamp, by its type when the warehouse told it, read with the
+    source's `time_format` when it has one (cast as ISO, "05/01/2026" failed on DuckDB and
+    PostgreSQL and was NULL on SQLite: a link counted no response there)."""
+    column_type = resolution.column_type(source, column)
+    return dialects.utc_timestamp(col(column, table), dialect, column_type, source.time_format)
 
 
 def day_bounds(timestamp: exp.Expression, start: dt.date | None, end: dt.date | None, dialect: str) -> list:

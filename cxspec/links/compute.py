@@ -11,7 +11,7 @@ from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers.rows import number_companions, text_columns, text_hint
 from cxspec.links import sql
-from cxspec.links.stats import mean_interval, newcombe, welch, wilson
+from cxspec.links.stats import difference, mean_interval, newcombe, pool, welch, wilson
 from cxspec.resolve import Resolver
 
 #: Decimal places kept (percent and amounts): absolute, so that the last bits of an engine's
@@ -162,7 +162,8 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)  # fmt: skip
         _, rows = warehouse.execute(query.sql)
-        per_score = sorted((float(r[0]), int(r[1]), float(r[2] or 0.0), float(r[3] or 0.0)) for r in rows)
+        # (score, n, sum[, mean, sum of deviations from it, sum of their squares]) (sql.py)
+        per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[2:])) for r in rows)
         if not per_score:
             sink.add(
                 "CX610",
@@ -237,21 +238,15 @@ def _mean_ratio(m_a: float, m_b: float) -> float | None:
 
 
 def _summarise(link, per_score, sink):
-    cuts = (
-        quantile_cuts([(s, n) for s, n, _, _ in per_score], link.quantiles)
-        if link.groups == "quantiles"
-        else []
-    )
-    totals = {name: [0, 0.0, 0.0] for name in group_names(link)}
-    for score, n, total, squares in per_score:
-        entry = totals[assign(link, score, cuts)]
-        entry[0] += n
-        entry[1] += total
-        entry[2] += squares
+    cuts = quantile_cuts([r[:2] for r in per_score], link.quantiles) if link.groups == "quantiles" else []
+    parts = {name: [] for name in group_names(link)}
+    for score, *part in per_score:
+        parts[assign(link, score, cuts)].append(part)
+    totals = {name: (sum(p[0] for p in ps), sum(p[1] for p in ps)) for name, ps in parts.items()}
     rate = link.value is None
     out, stats = [], {}
     for name in group_names(link):
-        n, total, squares = totals[name]
+        n, total = totals[name]
         if n == 0:
             out.append(LinkGroup(link.id, name, 0, None, None, None))
             continue
@@ -261,11 +256,14 @@ def _summarise(link, per_score, sink):
                 LinkGroup(link.id, name, n, _round(100 * total / n), _round(100 * low), _round(100 * high))
             )
         else:
-            mean, low, high, se = mean_interval(total, squares, n)
-            stats[name] = (mean, se)
+            group = pool(
+                (count, mean, deviations, squares) for count, _, mean, deviations, squares in parts[name]
+            )
+            mean, low, high, se = mean_interval(group)
+            stats[name] = (group, se)
             out.append(LinkGroup(link.id, name, n, _round(mean), _round(low), _round(high)))
     a, b = contrast_pair(link)
-    (n_a, t_a, _), (n_b, t_b, _) = totals[a], totals[b]
+    (n_a, t_a), (n_b, t_b) = totals[a], totals[b]
     if n_a == 0 or n_b == 0:
         sink.add(
             "CX611",
@@ -280,10 +278,12 @@ def _summarise(link, per_score, sink):
             link.id, a, b, _round(100 * d), _round(100 * low), _round(100 * high), _round(ratio)
         )
     else:
-        (m_a, se_a), (m_b, se_b) = stats[a], stats[b]
+        (g_a, se_a), (g_b, se_b) = stats[a], stats[b]
         if se_a is None or se_b is None:
-            d, low, high = m_a - m_b, None, None
+            d, low, high = difference(g_a, g_b), None, None
         else:
-            d, low, high = welch(m_a, se_a, n_a, m_b, se_b, n_b)
-        contrast = LinkContrast(link.id, a, b, _round(d), _round(low), _round(high), _mean_ratio(m_a, m_b))
+            d, low, high = welch(g_a, se_a, g_b, se_b)
+        contrast = LinkContrast(
+            link.id, a, b, _round(d), _round(low), _round(high), _mean_ratio(g_a.mean, g_b.mean)
+        )
     return out, [contrast]

@@ -1,7 +1,8 @@
 """The window join of a link, as one sqlglot tree: each CX response (after its source's filter
 and de-duplication, with a valid score, its whole window ended by `as_of`) joined to its
-customer's outcomes in (t, t + within]; then aggregated per score, so that Python forms the
-groups (quantiles need the score distribution) from a handful of rows."""
+customer's outcomes in (t, t + within]; then aggregated per score (for values: about the
+score's mean), so that Python forms the groups (quantiles need the score distribution) from a
+handful of rows."""
 
 from __future__ import annotations
 
@@ -167,18 +168,40 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         .join(exp.alias_(exp.Subquery(this=o), "o", table=True), on=on, join_type="LEFT", copy=False)
         .group_by(col("__rid", "r"), col("__score", "r"), copy=False)
     )
-    per_score = (
-        exp.select(
-            col("__score"),
-            exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True),
-            exp.alias_(exp.Sum(this=double(col("__y"))), "__sum", quoted=True),
+    y = double(col("__y"))
+    aggregates = [
+        col("__score"),
+        exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True),
+        exp.alias_(exp.Sum(this=y.copy()), "__sum", quoted=True),
+    ]
+    rows = exp.Subquery(this=per_response)
+    if link.value:
+        # Sums of values as they are and of their squares lose a small spread under a large
+        # mean (1e9 + cents: the squares use 18 digits, a double keeps 16). Each value is
+        # taken less its score's mean instead (an average over a window, so the join runs
+        # once); the deviations' sum and sum of squares keep the spread's digits, and
+        # stats.pool adds the scores up to groups from them.
+        mean = exp.Window(this=exp.Avg(this=y.copy()), partition_by=[col("__score")])
+        rows = exp.Subquery(
+            this=exp.select(col("__score"), col("__y"), exp.alias_(mean, "__m", quoted=True)).from_(
+                exp.alias_(rows, "y0", table=True), copy=False
+            )
+        )
+        deviation = exp.Sub(this=y.copy(), expression=col("__m"))
+        aggregates += [
+            exp.alias_(exp.Max(this=col("__m")), "__mean", quoted=True),
+            exp.alias_(exp.Sum(this=deviation.copy()), "__deviations", quoted=True),
             exp.alias_(
-                exp.Sum(this=exp.Mul(this=double(col("__y")), expression=double(col("__y")))),
+                exp.Sum(
+                    this=exp.Mul(this=exp.Paren(this=deviation.copy()), expression=exp.Paren(this=deviation))
+                ),
                 "__squares",
                 quoted=True,
             ),
-        )
-        .from_(exp.alias_(exp.Subquery(this=per_response), "y", table=True), copy=False)
+        ]
+    per_score = (
+        exp.select(*aggregates)
+        .from_(exp.alias_(rows, "y", table=True), copy=False)
         .group_by(col("__score"), copy=False)
     )
     return LinkQuery(per_score.sql(dialect=dialect))

@@ -1,10 +1,12 @@
 """Intervals and contrasts of a link (stdlib only): Wilson score intervals for rates, t
 intervals for means, Newcombe's hybrid score interval (his method 10, Statistics in Medicine
-1998) for a difference of rates, Welch's interval for a difference of means."""
+1998) for a difference of rates, Welch's interval for a difference of means; scores' spreads
+pooled into groups without sums of raw squares."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from cxspec.drivers.intervals import t_quantile
 from cxspec.runs.stats import welch_df
@@ -34,25 +36,59 @@ def newcombe(events_a: float, n_a: float, events_b: float, n_b: float) -> tuple[
     )
 
 
-def mean_interval(
-    total: float, squares: float, n: float
-) -> tuple[float, float | None, float | None, float | None]:
+@dataclass(frozen=True)
+class Pooled:
+    """A group's values: `n`, their mean as `reference + offset` (the reference is one score's
+    mean, so that the offset of a large mean, 1e12 + 1.5, keeps its small digits) and
+    `squares`, the sum of their squared deviations from that mean."""
+
+    n: int
+    reference: float
+    offset: float
+    squares: float
+
+    @property
+    def mean(self) -> float:
+        return self.reference + self.offset
+
+
+def pool(parts) -> Pooled:
+    """Scores' (n, mean, sum of deviations from it, sum of their squares) added up to one
+    group (sql.py): each score's own spread, corrected for its mean's rounding (the deviations'
+    sum), plus the spread of the scores' means about the group's, all as small numbers about
+    the largest score's mean (Chan, Golub and LeVeque's pairwise formula)."""
+    parts = list(parts)
+    n = sum(p[0] for p in parts)
+    reference = max(parts, key=lambda p: p[0])[1]
+    offsets = [(mean - reference) + deviations / count for count, mean, deviations, _ in parts]
+    offset = math.fsum(count * o for (count, *_), o in zip(parts, offsets, strict=True)) / n
+    within = math.fsum(max(0.0, sq - dev * dev / count) for count, _, dev, sq in parts)
+    between = math.fsum(count * (o - offset) ** 2 for (count, *_), o in zip(parts, offsets, strict=True))
+    return Pooled(n, reference, offset, within + between)
+
+
+def mean_interval(group: Pooled) -> tuple[float, float | None, float | None, float | None]:
     """(mean, lower, upper, standard error); no interval for fewer than 2 responses."""
-    mean = total / n
-    if n < 2:
+    mean = group.mean
+    if group.n < 2:
         return mean, None, None, None
-    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
-    se = math.sqrt(variance / n)
-    half = t_quantile(0.975, n - 1) * se
+    se = math.sqrt(group.squares / (group.n - 1) / group.n)
+    half = t_quantile(0.975, group.n - 1) * se
     return mean, mean - half, mean + half, se
 
 
-def welch(mean_a: float, se_a: float, n_a: float, mean_b: float, se_b: float, n_b: float):
-    """(difference, lower, upper) of mean_a − mean_b by Welch's t."""
-    d = mean_a - mean_b
+def difference(a: Pooled, b: Pooled) -> float:
+    """a's mean − b's: the references' difference and the offsets' apart (two means of 1e12
+    differ by their small digits, which a.mean − b.mean would round away)."""
+    return (a.reference - b.reference) + (a.offset - b.offset)
+
+
+def welch(a: Pooled, se_a: float, b: Pooled, se_b: float):
+    """(difference, lower, upper) of a's mean − b's by Welch's t."""
+    d = difference(a, b)
     se = math.sqrt(se_a * se_a + se_b * se_b)
     if se == 0:
         return d, d, d
-    df = welch_df(se_a, int(n_a), se_b, int(n_b))
+    df = welch_df(se_a, a.n, se_b, b.n)
     half = t_quantile(0.975, df) * se
     return d, d - half, d + half

@@ -1,5 +1,5 @@
-"""The core links truth tests (tests/test_links.py) on Spark: the same test functions, only
-the `warehouse` fixture differs."""
+"""The core links truth tests (tests/test_links.py, tests/test_links_large_values.py) on
+Spark: the same test functions, only the `warehouse` fixture differs."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from test_links import (  # noqa: F401
     test_table_ii_through_the_warehouse,
     test_windows_are_censored_by_as_of,
 )
+from test_links_large_values import test_large_values_with_a_small_spread_keep_their_variance  # noqa: F401
 from test_store_spark import make_project  # noqa: F401  (the core project builder)
 
 
