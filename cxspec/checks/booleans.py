@@ -15,6 +15,7 @@ data is read (every phase but "validate", which checks specs only).
 
 from __future__ import annotations
 
+import math
 import re
 
 from cxspec.checks.columns import line_reader, name_offset
@@ -139,9 +140,17 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
 
 
 def _number_text(kind: str, other) -> bool:
-    """Text every engine reads as a number of the column's type: PostgreSQL reads no fraction
-    or exponent as a whole number, DuckDB and SQLite do ('1.0' = 1)."""
-    return re.fullmatch(INTEGER_PATTERN if kind == "BIGINT" else NUMBER_PATTERN, other.value) is not None
+    """Text every engine reads as the same number of the column's type: PostgreSQL reads no
+    fraction or exponent as a whole number, DuckDB and SQLite do ('1.0' = 1); past a type's
+    range ('2e308', '1e-400', 2**63) PostgreSQL refuses, the others read infinity, zero or a
+    double."""
+    text = other.value
+    if re.fullmatch(INTEGER_PATTERN if kind == "BIGINT" else NUMBER_PATTERN, text) is None:
+        return False
+    if kind == "BIGINT":
+        return -(2**63) <= int(text) < 2**63
+    value = float(text)
+    return math.isfinite(value) and (value != 0 or re.search(r"[1-9]", re.split(r"[eE]", text)[0]) is None)
 
 
 def _number_hint(name: str, kind: str, other) -> str:
@@ -150,7 +159,9 @@ def _number_hint(name: str, kind: str, other) -> str:
         return f"the column holds numbers: write `{name} = 1` for yes"
     if value in FALSE_WORDS:
         return f"the column holds numbers: write `{name} = 0` for no"
-    if kind == "BIGINT" and re.fullmatch(NUMBER_PATTERN, other.value):
+    if re.fullmatch(INTEGER_PATTERN if kind == "BIGINT" else NUMBER_PATTERN, other.value):
+        return f"{other.sql} is beyond the range of the column's numbers: compare it with one within it"
+    if re.fullmatch(NUMBER_PATTERN, other.value):
         return f"the column holds whole numbers: compare it with one, without quotes (`{name} = 1`)"
     return f"compare it with a number, or declare it text (`columns: {{{name}: text}}` on the source)"
 
