@@ -131,6 +131,72 @@ def test_a_boolean_compared_with_text_is_refused_on_every_engine(make_project, r
     assert hint in err
 
 
+#: A flag exported as 1/0: typed a whole number, not a boolean.
+ONE_ZERO = [(f"2026-01-{1 + i % 9:02d}T10:00:00Z", "1" if i % 3 else "0", f"{i / 2:g}") for i in range(13)]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "flag = 'yes'",
+        "flag IN ('yes', 'y')",
+        "flag <> 'no'",
+        "flag = '1.0'",
+        "flag < '9223372036854775808'",
+        "score >= 'ten'",
+        "score < '2e308'",
+        "score > '1e-400'",
+    ],
+)
+def test_a_number_compared_with_text_that_is_no_number_is_refused_on_every_engine(
+    make_project, run_main, engine, condition
+):
+    """`flag = 'yes'` over 1/0: SQLite compared the numbers with the text and found nothing
+    (0%), DuckDB and PostgreSQL stopped with a conversion error; '1.0' is a whole number to
+    DuckDB and SQLite, not to PostgreSQL."""
+    csv = "t,flag,score\n" + "".join(f"{t},{f},{s}\n" for t, f, s in ONE_ZERO)
+    specs = SOURCE % "" + f'metrics:\n  - {{id: yes, type: rate, source: r, condition: "{condition}"}}\n'
+    root = project(make_project, csv, specs)
+    code, _, err = run_main("query", str(root), "--warehouse", engine, "-m", "yes")
+    assert code == 1
+    assert "Traceback" not in err
+    line = "  - {id: yes, type: rate, source: r, condition: "
+    assert f"specs.yaml:5:{len(line) + 2}: error CX406:" in err, err
+    column = condition.split()[0]
+    assert f"number column {column!r}" in err
+    if "e-400" in condition or "2e308" in condition or "922" in condition:
+        assert "beyond the range of the column's numbers" in err
+    if "'y" in condition or "'no'" in condition:  # the hint says how to ask for yes or no
+        assert ("`flag = 0` for no" if "'no'" in condition else "`flag = 1` for yes") in err
+
+
+@pytest.mark.parametrize(
+    "condition", ["flag = '1'", "flag IN (' 1 ', '+1')", "score >= '2.5'", "score < '5e0'"]
+)
+def test_a_number_compared_with_text_holding_a_number_is_the_same_on_every_engine(
+    make_project, run_main, engine, condition
+):
+    csv = "t,flag,score\n" + "".join(f"{t},{f},{s}\n" for t, f, s in ONE_ZERO)
+    specs = SOURCE % "" + f'metrics:\n  - {{id: yes, type: rate, source: r, condition: "{condition}"}}\n'
+    root = project(make_project, csv, specs)
+    test = {
+        "flag = '1'": lambda f, s: f == 1,
+        "flag IN (' 1 ', '+1')": lambda f, s: f == 1,
+        "score >= '2.5'": lambda f, s: s >= 2.5,
+        "score < '5e0'": lambda f, s: s < 5,
+    }[condition]
+    expected = {}
+    for t, f, s in ONE_ZERO:
+        period = month_of(t)
+        hits, n = expected.get(period, (0, 0))
+        expected[period] = (hits + test(int(f), float(s)), n + 1)
+    got = by_period(query(run_main, root, engine, "yes"), "yes")
+    assert {p: (r["value"], r["n"]) for p, r in got.items()} == {
+        p: (pytest.approx(100 * hits / n, rel=1e-12), n) for p, (hits, n) in expected.items()
+    }
+    assert 0 < expected["2026-01-01"][0] < 13  # neither none nor all
+
+
 def test_a_declared_boolean_is_checked_without_reading_data(make_project, validate):
     root = project(
         make_project,

@@ -8,7 +8,7 @@ its date() modifiers and percentiles an exact window-function form (sqlgen.py).
 from __future__ import annotations
 
 from cxspec.column_types import NUMBER_CHARACTERS
-from cxspec.compiler.sqlkit import num, text, typed_number
+from cxspec.compiler.sqlkit import byte_order, col, is_text, num, text, typed_number
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME
 
@@ -385,3 +385,33 @@ def _postgres_double(value: exp.Expression) -> exp.Expression:
     vanishing = exp.or_(matches(r"^[[:space:]]*[-+]?[0.]*[eE]"), matches("[eE]-"))
     other = exp.Case(ifs=[exp.If(this=readable, true=exact), exp.If(this=vanishing, true=zero.copy())])
     return exp.Case(ifs=[exp.If(this=plain, true=cast), exp.If(this=is_number, true=other)])
+
+
+def latest_first(source, resolution) -> list[exp.Ordered]:
+    """The order of a key's rows, the kept one first: by time (latest, or earliest with
+    `keep: earliest`; a NULL time never wins), then, for rows alike in time, by each column's
+    value in name order (greatest first, text in byte order), so that every engine keeps the
+    same row (each kept its own: three engines, three means). Without a warehouse the columns
+    are unknown."""
+    order = col(source.time) if source.time else col(source.key)
+    resolved = resolution.sources.get(source.id)
+    time_type = resolved.column_types.get(source.time) if resolved is not None and source.time else None
+    if source.time and (source.time_format or is_text(time_type)):
+        # A time written as text is ordered as the time it writes, not as text: "31/12/2025"
+        # in a time_format, "2026-01-31T23:00" beside "2026-02-01 01:00", "10:00+05:00"
+        # beside "08:00Z" each kept the older row of a key as the greater text.
+        order = utc_timestamp(order, resolution.dialect, time_type, source.time_format)
+    ordered = [exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
+    if resolved is not None:
+        companions = {c for c in resolved.numbers.values() if c}
+        skipped = companions | {source.time, source.key}
+        names = sorted(c for c in resolved.column_types if c not in skipped and not c.startswith("__"))
+        ordered += [
+            exp.Ordered(
+                this=byte_order(col(name), resolved.column_types[name], resolution.dialect),
+                desc=True,
+                nulls_first=False,
+            )
+            for name in names
+        ]
+    return ordered

@@ -252,38 +252,18 @@ def entity_text(value: exp.Expression, kind: str | None) -> exp.Expression:
     )
 
 
-def latest_first(source, resolution) -> list[exp.Ordered]:
-    """The order of a key's rows, the kept one first: by time (latest, or earliest with
-    `keep: earliest`; a NULL time never wins), then, for rows alike in time, by each column's
-    value in name order (greatest first, text in byte order), so that every engine keeps the
-    same row (each kept its own: three engines, three means). Without a warehouse the columns
-    are unknown."""
-    order = col(source.time) if source.time else col(source.key)
-    ordered = [exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
-    resolved = resolution.sources.get(source.id)
-    if resolved is not None:
-        companions = {c for c in resolved.numbers.values() if c}
-        skipped = companions | {source.time, source.key}
-        names = sorted(c for c in resolved.column_types if c not in skipped and not c.startswith("__"))
-        ordered += [
-            exp.Ordered(
-                this=byte_order(col(name), resolved.column_types[name], resolution.dialect),
-                desc=True,
-                nulls_first=False,
-            )
-            for name in names
-        ]
-    return ordered
-
-
 #: Type names of text columns, as warehouses spell them (VARCHAR, CHARACTER VARYING, TEXT…).
 _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
+
+
+def is_text(column_type: str | None) -> bool:
+    return bool(column_type) and any(t in column_type.upper() for t in _TEXT_TYPES)
 
 
 def byte_order(value: exp.Expression, column_type: str | None, dialect: str) -> exp.Expression:
     """`value` ordered as bytes, as DuckDB, SQLite and Spark order text: on PostgreSQL a text
     column gets `COLLATE "C"`, since a database that sorts by language rules ('a' < 'B') put
     another of a key's tied rows first, and kept other numbers for the same data."""
-    if dialect == "postgres" and column_type and any(t in column_type.upper() for t in _TEXT_TYPES):
+    if dialect == "postgres" and is_text(column_type):
         return exp.Collate(this=value, expression=exp.Identifier(this="C", quoted=True))
     return value
