@@ -78,7 +78,7 @@ class Lookups:
             copy=False,
         )
         if other.filter:
-            rows = rows.where(generator.fragment(other.filter), copy=False)
+            rows = rows.where(generator.fragment(other.filter, other), copy=False)
         if other.key and (other.key != other.entity or other.keep == "earliest"):
             rows = self.deduplicated(rows, other)
         order = []
