@@ -46,6 +46,10 @@ NUMERIC = frozenset({"BIGINT", "DOUBLE"})
 _SPACE = r"\s*"
 INTEGER_PATTERN = _SPACE + r"[+-]?[0-9]+" + _SPACE
 NUMBER_PATTERN = _SPACE + r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?" + _SPACE
+#: A number written with more characters (spaces around included) is no number, on every
+#: engine (dialects.safe_number): PostgreSQL's NUMERIC, which bounds a number text to a
+#: double's range there, reads no more exactly.
+NUMBER_CHARACTERS = 6000
 DATE_PATTERN = _SPACE + r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + _SPACE
 _TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
 TIMESTAMP_PATTERN = _SPACE + _TIME + _SPACE
@@ -145,6 +149,12 @@ def _words(value: exp.Expression, words: tuple[str, ...]) -> exp.Expression:
     return exp.In(this=lowered, expressions=[exp.Literal.string(w) for w in words])
 
 
+def _double(value: exp.Expression) -> exp.Expression:
+    """Whether text of a number (NUMBER_PATTERN) is a double: finite, not too long."""
+    short = exp.LTE(this=exp.Length(this=value.copy()), expression=exp.Literal.number(NUMBER_CHARACTERS))
+    return exp.and_(short, _fn("isfinite", _try(value, "DOUBLE")))
+
+
 def fits(value: exp.Expression, kind: str) -> exp.Expression:
     """DuckDB: whether a non-NULL text value fits a type (`kind`: a type or "ZONED")."""
     v = value.copy
@@ -157,7 +167,7 @@ def fits(value: exp.Expression, kind: str) -> exp.Expression:
     if kind == "BIGINT":
         return parses(INTEGER_PATTERN, "BIGINT")
     if kind == "DOUBLE":
-        return exp.and_(_matches(v(), NUMBER_PATTERN), _fn("isfinite", _try(v(), "DOUBLE")))
+        return exp.and_(_matches(v(), NUMBER_PATTERN), _double(v()))
     if kind == "BOOLEAN":
         return _words(v(), TRUE_WORDS + FALSE_WORDS)
     if kind == "DATE":
@@ -201,7 +211,7 @@ def value_class(value: exp.Expression) -> exp.Expression:
             exp.If(
                 this=exp.and_(_matches(v(), INTEGER_PATTERN), not_null(_try(v(), "BIGINT"))), true=letter("B")
             ),
-            exp.If(this=_fn("isfinite", _try(v(), "DOUBLE")), true=letter("D")),
+            exp.If(this=_double(v()), true=letter("D")),
         ],
         default=letter("X"),
     )

@@ -131,6 +131,72 @@ def test_a_boolean_compared_with_text_is_refused_on_every_engine(make_project, r
     assert hint in err
 
 
+#: A flag exported as 1/0: typed a whole number, not a boolean.
+ONE_ZERO = [(f"2026-01-{1 + i % 9:02d}T10:00:00Z", "1" if i % 3 else "0", f"{i / 2:g}") for i in range(13)]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "flag = 'yes'",
+        "flag IN ('yes', 'y')",
+        "flag <> 'no'",
+        "flag = '1.0'",
+        "flag < '9223372036854775808'",
+        "score >= 'ten'",
+        "score < '2e308'",
+        "score > '1e-400'",
+    ],
+)
+def test_a_number_compared_with_text_that_is_no_number_is_refused_on_every_engine(
+    make_project, run_main, engine, condition
+):
+    """`flag = 'yes'` over 1/0: SQLite compared the numbers with the text and found nothing
+    (0%), DuckDB and PostgreSQL stopped with a conversion error; '1.0' is a whole number to
+    DuckDB and SQLite, not to PostgreSQL."""
+    csv = "t,flag,score\n" + "".join(f"{t},{f},{s}\n" for t, f, s in ONE_ZERO)
+    specs = SOURCE % "" + f'metrics:\n  - {{id: yes, type: rate, source: r, condition: "{condition}"}}\n'
+    root = project(make_project, csv, specs)
+    code, _, err = run_main("query", str(root), "--warehouse", engine, "-m", "yes")
+    assert code == 1
+    assert "Traceback" not in err
+    line = "  - {id: yes, type: rate, source: r, condition: "
+    assert f"specs.yaml:5:{len(line) + 2}: error CX406:" in err, err
+    column = condition.split()[0]
+    assert f"number column {column!r}" in err
+    if "e-400" in condition or "2e308" in condition or "922" in condition:
+        assert "beyond the range of the column's numbers" in err
+    if "'y" in condition or "'no'" in condition:  # the hint says how to ask for yes or no
+        assert ("`flag = 0` for no" if "'no'" in condition else "`flag = 1` for yes") in err
+
+
+@pytest.mark.parametrize(
+    "condition", ["flag = '1'", "flag IN (' 1 ', '+1')", "score >= '2.5'", "score < '5e0'"]
+)
+def test_a_number_compared_with_text_holding_a_number_is_the_same_on_every_engine(
+    make_project, run_main, engine, condition
+):
+    csv = "t,flag,score\n" + "".join(f"{t},{f},{s}\n" for t, f, s in ONE_ZERO)
+    specs = SOURCE % "" + f'metrics:\n  - {{id: yes, type: rate, source: r, condition: "{condition}"}}\n'
+    root = project(make_project, csv, specs)
+    test = {
+        "flag = '1'": lambda f, s: f == 1,
+        "flag IN (' 1 ', '+1')": lambda f, s: f == 1,
+        "score >= '2.5'": lambda f, s: s >= 2.5,
+        "score < '5e0'": lambda f, s: s < 5,
+    }[condition]
+    expected = {}
+    for t, f, s in ONE_ZERO:
+        period = month_of(t)
+        hits, n = expected.get(period, (0, 0))
+        expected[period] = (hits + test(int(f), float(s)), n + 1)
+    got = by_period(query(run_main, root, engine, "yes"), "yes")
+    assert {p: (r["value"], r["n"]) for p, r in got.items()} == {
+        p: (pytest.approx(100 * hits / n, rel=1e-12), n) for p, (hits, n) in expected.items()
+    }
+    assert 0 < expected["2026-01-01"][0] < 13  # neither none nor all
+
+
 def test_a_declared_boolean_is_checked_without_reading_data(make_project, validate):
     root = project(
         make_project,
@@ -311,3 +377,65 @@ def test_a_boolean_column_of_a_parquet_file_is_measured_as_one_and_zero(make_pro
     assert (share["n"], share["invalid"]) == (len(known), 0)
     assert share["value"] == pytest.approx(sum(known) / len(known), rel=1e-12)
     assert total["value"] == pytest.approx(sum(known), rel=1e-12)
+
+
+def parquet_amounts(make_project, amounts: list[str], metrics: str = ""):
+    """A project whose source r is a Parquet file of one text column `amount`, a day each,
+    measured by a sum (spend) and any `metrics` more."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = [datetime(2026, 1, 1 + i) for i in range(len(amounts))]
+    specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\n"
+    specs += "metrics:\n  - {id: spend, type: sum, source: r, column: amount}\n" + metrics
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    pq.write_table(pa.table({"t": days, "amount": amounts}), root / "data" / "r.parquet")
+    return root
+
+
+def test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine(make_project, run_main, engine):
+    """Spark's TRY_CAST reads Java's numbers: 'Infinity', '-inf', 'NaN', '1d', '2.5f' (a
+    Java type suffix); the other engines and a CSV file's typing hold them not numbers, so
+    Spark stopped the query on an infinite sum (or gave another sum and count). Every engine
+    reads the same numbers: a sign, '5.', '.5', an exponent, spaces around."""
+    amounts = ["Infinity", "-inf", "NaN", "1d", "2.5f", "0x10",
+               "+5", "5.", ".5", " 6 ", "1E2", "-2e-1", "++1"]  # fmt: skip
+    root = parquet_amounts(make_project, amounts)
+    spend = by_period(query(run_main, root, engine), "spend")["2026-01-01"]
+    values = [5.0, 5.0, 0.5, 6.0, 100.0, -0.2]  # float() would take 'Infinity' and 'NaN': by hand
+    assert [float(a) for a in amounts[6:12]] == values
+    assert (spend["n"], spend["invalid"]) == (len(values), len(amounts) - len(values))
+    assert spend["value"] == pytest.approx(sum(values), rel=1e-12)
+
+
+def test_text_beyond_the_range_of_a_double_is_invalid_on_every_engine(make_project, run_main, engine):
+    """Text of a number beyond the range of a double ('2e308', '-2e308', '1e99999') is no
+    double: it counts as invalid, as in a CSV file's typing (a DOUBLE is a finite number),
+    where DuckDB, SQLite and Spark read it as infinity and stopped the metric on an infinite
+    sum, and PostgreSQL's cast failed the query (CX416). A number too small for a double
+    ('1e-400', '1e-99999') is read as the nearest double, 0, on every engine (PostgreSQL's
+    cast failed there too), and the largest double is a number. Text of more than 6,000
+    characters is no number (what PostgreSQL's NUMERIC reads exactly), on every engine."""
+    import math
+
+    amounts = [
+        "2e308", "-2e308", "1.7976931348623159e308", "1e99999", "N/A",
+        "1e-400", "-4e-324", "1e-99999", "0e99999", "7", "2.5", "1e308", "-1.7976931348623158e308",
+        "1" + "0" * 5000 + "e-4998", " " * 5999 + "3", " " * 6000 + "4",
+    ]  # fmt: skip
+    root = parquet_amounts(make_project, amounts)
+    csv = "t,amount\n" + "".join(f"2026-01-{1 + i:02d},{a}\n" for i, a in enumerate(amounts))
+    (root / "data" / "r.csv").write_text(csv, encoding="utf-8")
+    specs = (root / "specs.yaml").read_text(encoding="utf-8")
+    specs += "  - {id: spend_csv, type: sum, source: c, column: amount}\n"
+    specs = specs.replace("sources:\n", "sources:\n  - {id: c, type: file, path: data/r.csv, time: t}\n")
+    (root / "specs.yaml").write_text(specs, encoding="utf-8")
+    got = query(run_main, root, engine)
+    numbers = [a for a in amounts if a != "N/A" and len(a) <= 6000]  # longer: no number (docs)
+    values = [float(a) for a in numbers if math.isfinite(float(a))]
+    assert len(values) == 10 and 5e-324 in [abs(v) for v in values] and 100.0 in values
+    for metric in ("spend", "spend_csv"):
+        spend = by_period(got, metric)["2026-01-01"]
+        assert (spend["n"], spend["invalid"]) == (len(values), len(amounts) - len(values)), metric
+        assert spend["value"] == pytest.approx(sum(values), rel=1e-12), metric

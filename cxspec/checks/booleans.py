@@ -3,7 +3,9 @@
 A boolean column compared with text or a number (`resolved = 'yes'`: DuckDB reads 'yes' as
 true, SQLite compares its 0/1 with the text and finds nothing) is CX405; a text column
 compared with a number or a boolean (`score >= 9` where some scores are words: SQLite
-compares text with numbers by its own order, DuckDB and PostgreSQL refuse) is CX406; a column
+compares text with numbers by its own order, DuckDB and PostgreSQL refuse), or a number
+column compared with text that is no number (`flag = 'yes'` over 1/0: SQLite finds nothing,
+DuckDB and PostgreSQL refuse), is CX406; a column
 that is not boolean used as a condition (`condition: flag` over text or numbers: PostgreSQL
 refuses, the others pick their own truth) is CX407.
 
@@ -13,8 +15,19 @@ data is read (every phase but "validate", which checks specs only).
 
 from __future__ import annotations
 
+import math
+import re
+
 from cxspec.checks.columns import line_reader, name_offset
-from cxspec.column_types import DECLARED, csv_types
+from cxspec.column_types import (
+    DECLARED,
+    FALSE_WORDS,
+    INTEGER_PATTERN,
+    NUMBER_PATTERN,
+    NUMERIC,
+    TRUE_WORDS,
+    csv_types,
+)
 from cxspec.fragment_facts import fragment_facts
 from cxspec.fragment_uses import fragments
 from cxspec.model import locate
@@ -115,9 +128,42 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
                 if "empty" in why
                 else f"clean the values of {name!r} that are not numbers, or compare it with text"
             )
+        elif kind in NUMERIC and other.literal and other.type == "VARCHAR" and not _number_text(kind, other):
+            code, hint = "CX406", _number_hint(name, kind, other)
+            message = (
+                f"{what} compares number column {name!r} of source {source.id!r} ({why}) "
+                f"with {other.sql}: engines disagree on what that means"
+            )
         else:
             continue
         report(code, message, name, hint)
+
+
+def _number_text(kind: str, other) -> bool:
+    """Text every engine reads as the same number of the column's type: PostgreSQL reads no
+    fraction or exponent as a whole number, DuckDB and SQLite do ('1.0' = 1); past a type's
+    range ('2e308', '1e-400', 2**63) PostgreSQL refuses, the others read infinity, zero or a
+    double."""
+    text = other.value
+    if re.fullmatch(INTEGER_PATTERN if kind == "BIGINT" else NUMBER_PATTERN, text) is None:
+        return False
+    if kind == "BIGINT":
+        return -(2**63) <= int(text) < 2**63
+    value = float(text)
+    return math.isfinite(value) and (value != 0 or re.search(r"[1-9]", re.split(r"[eE]", text)[0]) is None)
+
+
+def _number_hint(name: str, kind: str, other) -> str:
+    value = other.value.strip().lower()
+    if value in TRUE_WORDS:
+        return f"the column holds numbers: write `{name} = 1` for yes"
+    if value in FALSE_WORDS:
+        return f"the column holds numbers: write `{name} = 0` for no"
+    if re.fullmatch(INTEGER_PATTERN if kind == "BIGINT" else NUMBER_PATTERN, other.value):
+        return f"{other.sql} is beyond the range of the column's numbers: compare it with one within it"
+    if re.fullmatch(NUMBER_PATTERN, other.value):
+        return f"the column holds whole numbers: compare it with one, without quotes (`{name} = 1`)"
+    return f"compare it with a number, or declare it text (`columns: {{{name}: text}}` on the source)"
 
 
 def _boolean_hint(name: str, other) -> str:

@@ -7,7 +7,8 @@ its date() modifiers and percentiles an exact window-function form (sqlgen.py).
 
 from __future__ import annotations
 
-from cxspec.compiler.sqlkit import num, text, typed_number
+from cxspec.column_types import NUMBER_CHARACTERS
+from cxspec.compiler.sqlkit import byte_order, col, is_text, num, text, typed_number
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME
 
@@ -269,8 +270,22 @@ def count_where(condition: exp.Expression, dialect: str) -> exp.Expression:
 
 #: A number as text, as SQLite and PostgreSQL read one (and cxspec a CSV file's): sign, digits
 #: with an optional point (or a point and digits), exponent, spaces around (a vertical tab too:
-#: [[:space:]], not RE2's \s).
+#: [[:space:]], not RE2's \s). Spark's Java regex has no [[:space:]]: its \s is the same six.
 _NUMBER_TEXT = r"^[[:space:]]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
+_PLAIN_NUMBER_TEXT = r"^[[:space:]]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[[:space:]]*$"  # no exponent
+_JAVA_NUMBER_TEXT = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+#: The largest double: number text beyond it reads as infinity, which is no number (invalid).
+_LARGEST = 1.7976931348623157e308
+#: Text longer than this is no number on any engine (column_types.NUMBER_CHARACTERS: what
+#: PostgreSQL's NUMERIC reads exactly, with an exponent of at most four digits).
+_CHARACTERS = NUMBER_CHARACTERS
+#: PostgreSQL's cast fails on text beyond a double's range, both ways: the exact bounds of
+#: round-to-nearest, |x| >= 2**1024 - 2**970 is infinite, |x| <= 2**-1075 is 0 (compared as
+#: NUMERIC, which reads a number text of at most _CHARACTERS with an exponent of at most four
+#: digits exactly).
+_INFINITE = 2**1024 - 2**970
+_ZERO_SCALE = 2**1075
+_SHORT = 250
 
 
 def number(name: str, column_type: str | None, files: dict[str, str | None], dialect: str) -> exp.Expression:
@@ -281,14 +296,16 @@ def number(name: str, column_type: str | None, files: dict[str, str | None], dia
 
 def safe_number(value: exp.Expression, dialect: str) -> exp.Expression:
     """`value`, when it is the conversion of a measured value to a number (a safe TRY_CAST to
-    DOUBLE, sqlkit.measured_number), written so that a value that is not a number is NULL, as
-    DuckDB's and Spark's TRY_CAST make it, on the engines without one. SQLite's CAST read 'N/A'
-    as 0, a valid score: a silent wrong number; PostgreSQL's failed the whole metric. DuckDB's
-    TRY_CAST reads more than numbers ('1_000' as 1000, '+-1' as -1): it converts only text
-    that is one. Applied where the conversion is made, not by a walk of the whole statement
-    (which cost 0.02 s more per 1,000 metrics compiled)."""
+    DOUBLE, sqlkit.measured_number), written so that text is a number on every engine exactly
+    when the whole text is a decimal number (`_NUMBER_TEXT`) within the range of a double, else
+    NULL (invalid), as a CSV file's typing reads it. SQLite's CAST read 'N/A' as 0, a valid
+    score: a silent wrong number; PostgreSQL's failed the whole metric, on '2e308' too.
+    DuckDB's TRY_CAST reads more than numbers ('1_000' as 1000, '+-1' as -1), Spark's Java's
+    ('NaN', 'Infinity', '1d'), and both read '2e308' as infinity, which stopped the metric.
+    Applied where the conversion is made, not by a walk of the whole statement (which cost
+    0.02 s more per 1,000 metrics compiled)."""
     if (
-        dialect in ("sqlite", "postgres", "duckdb")
+        dialect in ("sqlite", "postgres", "duckdb", "spark", "databricks")
         and isinstance(value, exp.TryCast)
         and value.args.get("safe")
         and value.to.is_type(exp.DataType.Type.DOUBLE)
@@ -297,20 +314,35 @@ def safe_number(value: exp.Expression, dialect: str) -> exp.Expression:
     return value
 
 
+def _short(value: exp.Expression) -> exp.Expression:
+    return exp.LTE(this=exp.Length(this=exp.cast(value.copy(), "TEXT")), expression=num(_CHARACTERS))
+
+
+def _finite(number: exp.Expression) -> exp.Expression:
+    return exp.LTE(this=exp.Abs(this=number), expression=num(_LARGEST))
+
+
 def _safe_double(value: exp.Expression, dialect: str) -> exp.Expression:
     double = exp.DataType.build("DOUBLE")
     if dialect == "postgres":
-        is_number = exp.RegexpLike(this=exp.cast(value.copy(), "TEXT"), expression=text(_NUMBER_TEXT))
-        return exp.Case(ifs=[exp.If(this=is_number, true=exp.Cast(this=value.copy(), to=double))])
-    if dialect == "duckdb":
-        # only text is tested (TYPEOF is folded per column: a number costs nothing more, where
-        # the test made a percentile 9x slower); TRY_CAST still, for the range of a double
+        return _postgres_double(value)
+    if dialect != "sqlite":
+        # DuckDB, Spark: only text is tested (TYPEOF is folded per column: a number costs
+        # nothing more, where the test made a percentile 9x slower); TRY_CAST still, for the
+        # range of a double, and a number as it is (a Parquet file's NaN is refused later)
         typed = exp.Anonymous(this="TYPEOF", expressions=[value.copy()])
-        is_number = exp.or_(
-            exp.NEQ(this=typed, expression=text("VARCHAR")),
-            exp.RegexpLike(this=exp.cast(value.copy(), "TEXT"), expression=text(_NUMBER_TEXT)),
+        as_text = "VARCHAR" if dialect == "duckdb" else "string"
+        pattern = _NUMBER_TEXT if dialect == "duckdb" else _JAVA_NUMBER_TEXT
+        cast = exp.TryCast(this=value.copy(), to=double, safe=True)
+        is_number = exp.and_(
+            exp.RegexpLike(this=exp.cast(value.copy(), "TEXT"), expression=text(pattern)),
+            _short(value),
+            _finite(cast.copy()),
         )
-        return exp.Case(ifs=[exp.If(this=is_number, true=exp.TryCast(this=value.copy(), to=double))])
+        return exp.Case(
+            ifs=[exp.If(this=exp.NEQ(this=typed, expression=text(as_text)), true=cast),
+                 exp.If(this=is_number, true=cast.copy())]
+        )  # fmt: skip
     # SQLite: numbers as they are; text compared with its REAL reading is compared as a number
     # only when the whole text is one (SQLite's numeric affinity), so 'N/A' and '12abc' are not.
     # A whole number past 2**53 becomes the exact INTEGER, unequal to its rounded REAL reading:
@@ -323,4 +355,63 @@ def _safe_double(value: exp.Expression, dialect: str) -> exp.Expression:
         exp.EQ(this=value.copy(), expression=as_real.copy()),
         exp.EQ(this=value.copy(), expression=as_integer),
     )
+    is_number = exp.and_(is_number, _short(value), _finite(as_real.copy()))
     return exp.Case(ifs=[exp.If(this=stored, true=as_real), exp.If(this=is_number, true=as_real.copy())])
+
+
+def _postgres_double(value: exp.Expression) -> exp.Expression:
+    """PostgreSQL has no TRY_CAST and its cast fails on a number text beyond a double's range
+    ('2e308', '1e-400'): a short number text without an exponent is cast (the common case,
+    one test: within 1e-250..1e250); another is compared as NUMERIC with the exact bounds
+    first (infinite: NULL; too small: 0); past what NUMERIC reads (an exponent of five digits
+    or more), a zero or a negative exponent is 0, else infinite: NULL."""
+    double = exp.DataType.build("DOUBLE")
+    value_text = exp.cast(value.copy(), "TEXT")
+
+    def matches(pattern: str) -> exp.Expression:
+        return exp.RegexpLike(this=value_text.copy(), expression=text(pattern))
+
+    zero = exp.Cast(this=num(0), to=double.copy())
+    cast = exp.Cast(this=value.copy(), to=double)
+    magnitude = exp.Abs(this=exp.cast(value_text.copy(), "NUMERIC"))
+    too_small = exp.LTE(this=exp.Mul(this=magnitude, expression=num(_ZERO_SCALE)), expression=num(1))
+    finite = exp.LT(this=magnitude.copy(), expression=num(_INFINITE))
+    exact = exp.Case(ifs=[exp.If(this=too_small, true=zero), exp.If(this=finite, true=cast.copy())])
+    plain = exp.and_(
+        matches(_PLAIN_NUMBER_TEXT), exp.LTE(this=exp.Length(this=value_text.copy()), expression=num(_SHORT))
+    )
+    is_number = exp.and_(matches(_NUMBER_TEXT), _short(value))
+    readable = exp.Not(this=matches("[eE][-+]?0*[1-9][0-9]{4}"))
+    vanishing = exp.or_(matches(r"^[[:space:]]*[-+]?[0.]*[eE]"), matches("[eE]-"))
+    other = exp.Case(ifs=[exp.If(this=readable, true=exact), exp.If(this=vanishing, true=zero.copy())])
+    return exp.Case(ifs=[exp.If(this=plain, true=cast), exp.If(this=is_number, true=other)])
+
+
+def latest_first(source, resolution) -> list[exp.Ordered]:
+    """The order of a key's rows, the kept one first: by time (latest, or earliest with
+    `keep: earliest`; a NULL time never wins), then, for rows alike in time, by each column's
+    value in name order (greatest first, text in byte order), so that every engine keeps the
+    same row (each kept its own: three engines, three means). Without a warehouse the columns
+    are unknown."""
+    order = col(source.time) if source.time else col(source.key)
+    resolved = resolution.sources.get(source.id)
+    time_type = resolved.column_types.get(source.time) if resolved is not None and source.time else None
+    if source.time and (source.time_format or is_text(time_type)):
+        # A time written as text is ordered as the time it writes, not as text: "31/12/2025"
+        # in a time_format, "2026-01-31T23:00" beside "2026-02-01 01:00", "10:00+05:00"
+        # beside "08:00Z" each kept the older row of a key as the greater text.
+        order = utc_timestamp(order, resolution.dialect, time_type, source.time_format)
+    ordered = [exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
+    if resolved is not None:
+        companions = {c for c in resolved.numbers.values() if c}
+        skipped = companions | {source.time, source.key}
+        names = sorted(c for c in resolved.column_types if c not in skipped and not c.startswith("__"))
+        ordered += [
+            exp.Ordered(
+                this=byte_order(col(name), resolved.column_types[name], resolution.dialect),
+                desc=True,
+                nulls_first=False,
+            )
+            for name in names
+        ]
+    return ordered

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import byte_order, col, latest_first, num, same_entity
+from cxspec.compiler.dialects import latest_first
+from cxspec.compiler.sqlkit import byte_order, col, num, same_entity
 
 
 def _named(number: int, name: str) -> str:
@@ -71,7 +72,7 @@ class Lookups:
             )
             order.append(exp.Ordered(this=key, desc=True, nulls_first=False))
         # Rows equal in time and key (a key that is the entity, or none): the greatest values
-        # of every column win (sqlkit.latest_first's rule), so every engine picks the same row
+        # of every column win (dialects.latest_first's rule), so every engine picks the same row
         # and every query the same one, whichever of the lookup's dimensions it uses.
         order += latest_first(other, generator.relations)[1:] or [
             exp.Ordered(this=col(d.lookup_column), desc=True, nulls_first=False)

@@ -30,7 +30,6 @@ from cxspec.compiler.sqlkit import (
     col,
     double,
     flag,
-    latest_first,
     not_null,
     num,
     numeric_kind,
@@ -175,7 +174,7 @@ class Generator(TwoLevel):
                 this=exp.RowNumber(),
                 partition_by=[col(source.key)],
                 # NULL times never win, on every engine (their NULL ordering differs); ties by value.
-                order=exp.Order(expressions=latest_first(source, self.relations)),
+                order=exp.Order(expressions=dialects.latest_first(source, self.relations)),
             )
             inner = inner.select(exp.alias_(row_number, "__row", quoted=True, copy=False), copy=False)
             inner = (

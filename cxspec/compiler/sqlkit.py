@@ -223,44 +223,48 @@ def mean_with_moe(total: exp.Expression, n: exp.Expression, *, deviations: exp.E
 
 def same_entity(this: exp.Expression, this_type: str | None, other: exp.Expression, other_type: str | None):
     """`this = other` for two sources' entity columns: compared as text when one is text and
-    the other a number (DuckDB and PostgreSQL refuse `7 = '007'` or read it their own way)."""
-    if this_type and other_type and (numeric_kind(this_type) is None) != (numeric_kind(other_type) is None):
-        this, other = exp.cast(this, "VARCHAR"), exp.cast(other, "VARCHAR")
+    the other a number (DuckDB and PostgreSQL refuse `7 = '007'` or read it their own way),
+    the number written as entity_text writes it."""
+    this_kind, other_kind = numeric_kind(this_type), numeric_kind(other_type)
+    if this_type and other_type and (this_kind is None) != (other_kind is None):
+        this, other = entity_text(this, this_kind), entity_text(other, other_kind)
     return exp.EQ(this=this, expression=other)
 
 
-def latest_first(source, resolution) -> list[exp.Ordered]:
-    """The order of a key's rows, the kept one first: by time (latest, or earliest with
-    `keep: earliest`; a NULL time never wins), then, for rows alike in time, by each column's
-    value in name order (greatest first, text in byte order), so that every engine keeps the
-    same row (each kept its own: three engines, three means). Without a warehouse the columns
-    are unknown."""
-    order = col(source.time) if source.time else col(source.key)
-    ordered = [exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
-    resolved = resolution.sources.get(source.id)
-    if resolved is not None:
-        companions = {c for c in resolved.numbers.values() if c}
-        skipped = companions | {source.time, source.key}
-        names = sorted(c for c in resolved.column_types if c not in skipped and not c.startswith("__"))
-        ordered += [
-            exp.Ordered(
-                this=byte_order(col(name), resolved.column_types[name], resolution.dialect),
-                desc=True,
-                nulls_first=False,
-            )
-            for name in names
-        ]
-    return ordered
+#: Whole numbers below this are written as integers by entity_text (a double holds them exactly).
+_WHOLE_IDS = 10**15
+
+
+def entity_text(value: exp.Expression, kind: str | None) -> exp.Expression:
+    """An entity as text, to compare with another source's text ids. A fractional number type
+    (`columns: {id: number}`, a DOUBLE or NUMERIC column) holding a whole number is written as
+    the integer ("7", as a person writes it): DuckDB, SQLite and Spark cast 7.0 to "7.0" and
+    PostgreSQL to "7", which joined one customer on PostgreSQL and nowhere else."""
+    as_text = exp.DataType(this=exp.DataType.Type.VARCHAR, nested=False)
+    if kind != "float":
+        return exp.Cast(this=value, to=as_text)
+    whole = exp.and_(
+        exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())),
+        exp.LT(this=exp.Abs(this=value.copy()), expression=num(_WHOLE_IDS)),
+    )
+    return exp.Case(
+        ifs=[exp.If(this=whole, true=exp.Cast(this=bigint(value.copy()), to=as_text.copy()))],
+        default=exp.Cast(this=value, to=as_text.copy()),
+    )
 
 
 #: Type names of text columns, as warehouses spell them (VARCHAR, CHARACTER VARYING, TEXT…).
 _TEXT_TYPES = ("CHAR", "TEXT", "STRING", "CLOB")
 
 
+def is_text(column_type: str | None) -> bool:
+    return bool(column_type) and any(t in column_type.upper() for t in _TEXT_TYPES)
+
+
 def byte_order(value: exp.Expression, column_type: str | None, dialect: str) -> exp.Expression:
     """`value` ordered as bytes, as DuckDB, SQLite and Spark order text: on PostgreSQL a text
     column gets `COLLATE "C"`, since a database that sorts by language rules ('a' < 'B') put
     another of a key's tied rows first, and kept other numbers for the same data."""
-    if dialect == "postgres" and column_type and any(t in column_type.upper() for t in _TEXT_TYPES):
+    if dialect == "postgres" and is_text(column_type):
         return exp.Collate(this=value, expression=exp.Identifier(this="C", quoted=True))
     return value

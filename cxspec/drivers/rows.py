@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import quoted_fragment
-from cxspec.compiler.sqlkit import col, latest_first, num, text
+from cxspec.compiler.sqlkit import col, num, text
 
 #: Column type names (upper case, as warehouses describe them) that hold text, not numbers.
 TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BOOLEAN", "BOOL", "DATE", "TIMESTAMP", "UUID", "BLOB")
@@ -141,7 +141,7 @@ def _typed_text(warehouse, relation, columns) -> dict[str, str]:
 
 def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     """SELECT * of the source's relation, its filter applied, one row per key (latest `time`
-    wins unless `keep: earliest`). Rows of the same key and time: sqlkit.latest_first, the same
+    wins unless `keep: earliest`). Rows of the same key and time: dialects.latest_first, the same
     row on every engine (the NULL keys are one key, as for metrics)."""
     relation = resolution.relation(source)
     inner = exp.select("*").from_(
@@ -155,7 +155,7 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     row_number = exp.Window(
         this=exp.RowNumber(),
         partition_by=[col(source.key)],
-        order=exp.Order(expressions=latest_first(source, resolution)),
+        order=exp.Order(expressions=dialects.latest_first(source, resolution)),
     )
     inner = inner.select(exp.alias_(row_number, "__row", quoted=True), copy=False)
     return (
@@ -166,8 +166,11 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
 
 
 def event_time(source, column: str, resolution, dialect: str, table: str | None = None) -> exp.Expression:
-    """A time column as a UTC timestamp, by its type when the warehouse told it."""
-    return dialects.utc_timestamp(col(column, table), dialect, resolution.column_type(source, column))
+    """A time column as a UTC timestamp, by its type when the warehouse told it, read with the
+    source's `time_format` when it has one (cast as ISO, "05/01/2026" failed on DuckDB and
+    PostgreSQL and was NULL on SQLite: a link counted no response there)."""
+    column_type = resolution.column_type(source, column)
+    return dialects.utc_timestamp(col(column, table), dialect, column_type, source.time_format)
 
 
 def day_bounds(timestamp: exp.Expression, start: dt.date | None, end: dt.date | None, dialect: str) -> list:

@@ -115,15 +115,20 @@ def run_project(
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
-        store(warehouse, project, registry, info, results, definitions, kept=kept)
+        written = store(warehouse, project, registry, info, results, definitions, kept=kept)
         if plan is None or plan.periods_changed:
             computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
             figures = plan.figures if plan is not None and not failures else None
             record_watermark(warehouse, info, figures, computed_ranges)
         diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
         stored, scores = load(
-            warehouse, info.project, grain, project.renamed_metrics(), grains=metric_grains(project)
-        )
+            warehouse,
+            info.project,
+            grain,
+            project.renamed_metrics(),
+            grains=metric_grains(project),
+            written=written,
+        )  # what this run stored kept, not read back; the other periods read
         scores, segment_scores = _split_scores(scores)
         if project.config.segments:  # a goal's or an owner's segment that no stored row has
             from cxspec.runs.segment_values import unmatched_segments

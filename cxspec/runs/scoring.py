@@ -1,5 +1,7 @@
-"""Goal status and pyramid scores as SQL over stored results (docs/spec-reference.md,
-"goals" and "pyramids"): computed in the warehouse, not in Python loops."""
+"""Goal status and pyramid scores (docs/spec-reference.md, "goals" and "pyramids"): pyramid
+scores as SQL over stored results, computed in the warehouse; goal status in Python as a run
+stages its results (goal_statuses: one test per row, and the run keeps what it stored
+instead of reading it back), and as SQL for what-if reports (status_expression)."""
 
 from __future__ import annotations
 
@@ -35,63 +37,77 @@ def goals_table(project) -> exp.Query:
     return static_table(GOALS, rows)
 
 
-OVERRIDES = {"metric": "VARCHAR", "dimensions": "VARCHAR", "target": "DOUBLE", "warn": "DOUBLE"}
+INSUFFICIENT = "insufficient_sample"
 
 
-def overrides_table(project, keyed_dimensions) -> exp.Query | None:
-    """The goal of each (metric, segment) that a goal's `segments:` override sets (the most
-    specific match, Goal.for_segment); None when no override applies. `keyed_dimensions`:
-    (metric, dimensions key) → dimensions, of the rows stored."""
-    rows = []
-    for (metric_id, key), dimensions in sorted(keyed_dimensions.items()):
-        goal = project.goals.get(metric_id)
-        if goal is None or not goal.segments or not dimensions:
-            continue
-        if any(o.matches(dimensions) for o in goal.segments):
-            rows.append((metric_id, key, *goal.for_segment(dimensions)))
-    return static_table(OVERRIDES, rows) if rows else None
-
-
-def status_expression(
-    value: exp.Expression, n: exp.Expression, goal: str, override: str | None = None
-) -> exp.Expression:
-    """green / amber / red by the goal, insufficient_sample below min_sample, else NULL.
-    With `override` (the alias of a joined overrides_table), its target and warn where it has
-    a row."""
+def status_expression(value: exp.Expression, n: exp.Expression, goal: str) -> exp.Expression:
+    """green / amber / red by the goal, insufficient_sample below min_sample, else NULL: the
+    SQL of goal_statuses, for what-if reports over stored results (diffing/effect.py)."""
     lower = exp.EQ(this=col("lower", goal), expression=num(1))
     higher = exp.EQ(this=col("lower", goal), expression=num(0))
 
-    def threshold_of(name: str) -> exp.Expression:
-        if override is None:
-            return col(name, goal)
-        found = exp.Not(this=exp.Is(this=col("metric", override), expression=exp.Null()))
-        return exp.Case(ifs=[exp.If(this=found, true=col(name, override))], default=col(name, goal))
-
     def meets(threshold: str) -> exp.Expression:
         return exp.or_(
-            exp.and_(higher.copy(), exp.GTE(this=value.copy(), expression=threshold_of(threshold))),
-            exp.and_(lower.copy(), exp.LTE(this=value.copy(), expression=threshold_of(threshold))),
+            exp.and_(higher.copy(), exp.GTE(this=value.copy(), expression=col(threshold, goal))),
+            exp.and_(lower.copy(), exp.LTE(this=value.copy(), expression=col(threshold, goal))),
         )
 
     return exp.Case(
         ifs=[
-            exp.If(
-                this=exp.LT(this=n.copy(), expression=col("min_sample", goal)),
-                true=text("insufficient_sample"),
-            ),
+            exp.If(this=exp.LT(this=n.copy(), expression=col("min_sample", goal)), true=text(INSUFFICIENT)),
             exp.If(
                 this=exp.or_(
-                    exp.Is(this=threshold_of("target"), expression=exp.Null()),
+                    exp.Is(this=col("target", goal), expression=exp.Null()),
                     exp.Is(this=value.copy(), expression=exp.Null()),
                 ),
                 true=exp.cast(exp.Null(), "VARCHAR"),
             ),
             exp.If(this=meets("target"), true=text("green")),
-            exp.If(this=exp.Is(this=threshold_of("warn"), expression=exp.Null()), true=text("red")),
+            exp.If(this=exp.Is(this=col("warn", goal), expression=exp.Null()), true=text("red")),
             exp.If(this=meets("warn"), true=text("amber")),
         ],
         default=text("red"),
     )
+
+
+def goal_statuses(project):
+    """status(metric, key, dimensions, value, n): a result's goal status, as a run stores it
+    (status_expression's rules, the same order of tests): insufficient_sample when n is below
+    the metric's min_sample; None without a target or a value; green when the value meets the
+    target (>=, or <= for lower_is_better), else red without a warn, amber when it meets the
+    warn, else red. In a segment the most specific `segments:` override's target and warn
+    (Goal.for_segment), found once per metric and stored key `key`. Thresholds compared as
+    doubles (float), as the SQL casts them."""
+    rules = {}
+    for metric_id, metric in project.metrics.items():
+        goal = project.goals.get(metric_id)
+        if goal is not None or metric.min_sample is not None:
+            rules[metric_id] = (goal, metric.lower_is_better, metric.min_sample)
+    thresholds: dict[tuple, tuple] = {}  # (metric, key) → (target, warn)
+
+    def status(metric_id, key, dimensions, value, n):
+        rule = rules.get(metric_id)
+        if rule is None:
+            return None
+        goal, lower, min_sample = rule
+        if min_sample is not None and n is not None and n < min_sample:
+            return INSUFFICIENT
+        if goal is None or value is None:
+            return None
+        found = thresholds.get((metric_id, key))
+        if found is None:
+            pair = goal.for_segment(dimensions) if dimensions and goal.segments else (goal.target, goal.warn)
+            found = thresholds[(metric_id, key)] = tuple(None if t is None else float(t) for t in pair)
+        target, warn = found
+        if target is None:
+            return None
+        if (value <= target) if lower else (value >= target):
+            return "green"
+        if warn is None:
+            return "red"
+        return "amber" if ((value <= warn) if lower else (value >= warn)) else "red"
+
+    return status
 
 
 @dataclass

@@ -8,11 +8,13 @@ duplicates rows, and a run that fails midway leaves the earlier results as they 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import col, text
+from cxspec.compiler.sqlkit import byte_order, col, text
 from cxspec.grains import metric_grains
 from cxspec.query import Converted, MetricResult, iso_day, typed_result
 from cxspec.runs.grain_rows import leaf_results, score_periods
@@ -26,7 +28,7 @@ from cxspec.runs.layout import (
     read_layout,
     refusal,
 )
-from cxspec.runs.scoring import goals_table, overrides_table, pyramid_shape, scores_query, status_expression
+from cxspec.runs.scoring import goal_statuses, pyramid_shape, scores_query
 from cxspec.runs.static import literal, static_table
 
 RESULTS = "cxspec_results"
@@ -48,8 +50,14 @@ SCORE_COLUMNS = {
 SCORE_KEY = ("project", "pyramid", "node", "grain", "period", "dimensions")
 STAGE_COLUMNS = {
     "metric": "VARCHAR", "grain": "VARCHAR", "period": "DATE", "dimensions": "VARCHAR", "value": "DOUBLE",
-    "n": "BIGINT", "invalid": "BIGINT", "moe": "DOUBLE",
+    "n": "BIGINT", "invalid": "BIGINT", "moe": "DOUBLE", "status": "VARCHAR",
 }  # fmt: skip
+#: The columns `load` reads of each result row, in its order.
+LOADED = ("metric", "period", "dimensions", "value", "n", "invalid", "moe", "status", "metric_version",
+          "definition", "spec_hash", "computed_at", "grain")  # fmt: skip
+#: Engines whose `load` orders text as Python does (bytes of UTF-8: DuckDB, SQLite, PostgreSQL
+#: with COLLATE "C"), where a run keeps the rows it stored instead of reading them back.
+KEPT_ORDER = ("duckdb", "sqlite", "postgres")
 
 
 def _table(name: str) -> exp.Table:
@@ -104,6 +112,16 @@ def segment_keys():
 
 
 @dataclass
+class Written:
+    """The rows a run stored, as `load` reads them (its columns LOADED, in no order), and
+    which stored rows they are (`where`): `load(written=…)` reads the others and takes these
+    as they are instead of reading them back."""
+
+    rows: list[tuple]
+    where: exp.Expression
+
+
+@dataclass
 class RunInfo:
     project: str
     spec_hash: str
@@ -120,15 +138,16 @@ def _lock_key(project_id: str) -> int:
 
 def store(
     warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str], *, kept=()
-) -> None:
+) -> Written | None:
     """Replace the computed periods' results and scores, in one transaction. Each metric's
-    results are stored at its grain (`grain:`, cxspec/grains.py); scores at the project's.
+    results are stored at its grain (`grain:`, cxspec/grains.py), with their goal status;
+    scores at the project's.
 
     No results (an empty source, a range without data) store nothing and change nothing.
     The stored results of metrics in `kept` (metrics that failed in this run) stay as they
-    were."""
+    were. Returns the rows stored (None where they must be read back: see _written)."""
     if not results:
-        return
+        return None
     dialect = warehouse.dialect
     if dialect in VERSIONED:
         ensure_layout(warehouse, TABLES, ADDED)
@@ -144,6 +163,11 @@ def store(
         warehouse.execute_statement(exp.delete(_table(STAGE)).sql(dialect=dialect))
         grains = metric_grains(project)
         staged = _staged(results, grains, info.grain)
+        status = goal_statuses(project)
+        staged["status"] = [
+            status(r.metric, key, r.dimensions, r.value, r.n)
+            for r, key in zip(results, staged["dimensions"], strict=True)
+        ]
         warehouse.insert_columns(STAGE, staged, STAGE_COLUMNS)
         replaced = _computed_periods(info, sorted(set(staged["grain"])))
         if kept:
@@ -152,11 +176,7 @@ def store(
         warehouse.execute_statement(exp.delete(_table(RESULTS), where=replaced).sql(dialect=dialect))
         for statement in _carry_history(info.project, project.renamed_metrics()):
             warehouse.execute_statement(statement.sql(dialect=dialect))
-        pairs = zip(results, staged["dimensions"], strict=True)
-        overrides = overrides_table(
-            project, {(r.metric, k): r.dimensions for r, k in pairs if r.dimensions}
-        ) if any(g.segments for g in project.goals.values()) else None  # fmt: skip
-        insert = _insert_results(project, info, definitions, overrides)
+        insert = _insert_results(project, info, definitions)
         warehouse.execute_statement(insert.sql(dialect=dialect))
         periods = score_periods(project, results, lambda asked: _stored_periods(warehouse, info, asked))
         scored = exp.and_(
@@ -166,6 +186,50 @@ def store(
         )
         warehouse.execute_statement(exp.delete(_table(SCORES), where=scored).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info, periods).sql(dialect=dialect))
+    return _written(project, info, definitions, staged, kept, dialect)
+
+
+def _written(
+    project, info: RunInfo, definitions: dict[str, str], staged: dict, kept, dialect
+) -> Written | None:
+    """The stored rows as `load` reads them: the staged columns, each metric's version and
+    definition (as _insert_results joins them) and the run's. None (read back instead) on an
+    engine that may order text otherwise (KEPT_ORDER), for a -0.0 (SQLite and DuckDB's row
+    inserts store 0.0), or a metric both computed and kept."""
+    if dialect not in KEPT_ORDER or not set(kept).isdisjoint(staged["metric"]):
+        return None
+    for column in ("value", "moe"):
+        if any(math.copysign(1.0, v) < 0 for v in staged[column] if v is not None and not v):
+            return None
+    version = {m: project.metrics[m].version for m in definitions}
+    metrics = staged["metric"]
+    rows = list(
+        zip(
+            metrics, staged["period"], staged["dimensions"], staged["value"], staged["n"],
+            staged["invalid"], staged["moe"], staged["status"], [version.get(m) for m in metrics],
+            [definitions.get(m) for m in metrics], repeat(info.spec_hash), repeat(info.computed_at),
+            staged["grain"],
+        )
+    )  # fmt: skip
+    periods: dict[str, set] = {}
+    for grain, period in zip(staged["grain"], staged["period"], strict=True):
+        periods.setdefault(grain, set()).add(period)
+    where = exp.or_(
+        *[
+            exp.and_(
+                exp.EQ(this=col("grain"), expression=text(grain)),
+                exp.In(
+                    this=col("period"),
+                    expressions=[exp.cast(text(p), "DATE") for p in sorted(periods[grain])],
+                ),
+            )
+            for grain in sorted(periods)
+        ]
+    )
+    if kept:  # as the run's DELETE: these metrics' rows stayed
+        others = exp.Not(this=exp.In(this=col("metric"), expressions=[text(m) for m in sorted(kept)]))
+        where = exp.and_(exp.paren(where, copy=False), others)
+    return Written(rows, where)
 
 
 def _staged(results, grains: dict[str, str], grain: str) -> dict[str, list]:
@@ -181,7 +245,7 @@ def _staged(results, grains: dict[str, str], grain: str) -> dict[str, list]:
         "n": [r.n for r in results],
         "invalid": [r.invalid for r in results],
         "moe": [r.moe for r in results],
-    }
+    }  # and "status", added by store
 
 
 def _stored_periods(warehouse, info: RunInfo, asked: list[str]) -> set[str]:
@@ -281,12 +345,11 @@ def check_stored_layout(warehouse) -> bool:
     return layout.tables[RESULTS] is not None and layout.tables[SCORES] is not None
 
 
-def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrides=None) -> exp.Insert:
+def _insert_results(project, info: RunInfo, definitions: dict[str, str]) -> exp.Insert:
     versions = static_table(
         {"metric": "VARCHAR", "version": "INT", "definition": "VARCHAR"},
         [(m, project.metrics[m].version, definitions[m]) for m in sorted(definitions)],
     )
-    status = status_expression(col("value", "s"), col("n", "s"), "g", "o" if overrides is not None else None)
     select = (
         exp.select(
             literal(info.project),
@@ -301,7 +364,7 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrid
             col("n", "s"),
             col("invalid", "s"),
             col("moe", "s"),
-            status,
+            col("status", "s"),
             exp.cast(literal(info.computed_at), "TIMESTAMP"),
         )
         .from_(exp.alias_(_table(STAGE), "s", table=True, copy=False))
@@ -310,20 +373,7 @@ def _insert_results(project, info: RunInfo, definitions: dict[str, str], overrid
             on=exp.EQ(this=col("metric", "v"), expression=col("metric", "s")),
             join_type="left",
         )
-        .join(
-            exp.alias_(exp.Subquery(this=goals_table(project)), "g", table=True, copy=False),
-            on=exp.EQ(this=col("metric", "g"), expression=col("metric", "s")),
-            join_type="left",
-        )
     )
-    if overrides is not None:  # goals of segments (`goals: … segments:`)
-        on = exp.and_(
-            exp.EQ(this=col("metric", "o"), expression=col("metric", "s")),
-            exp.EQ(this=col("dimensions", "o"), expression=col("dimensions", "s")),
-        )
-        select = select.join(
-            exp.alias_(exp.Subquery(this=overrides), "o", table=True, copy=False), on=on, join_type="left"
-        )
     return exp.Insert(
         this=exp.Schema(
             this=_table(RESULTS), expressions=[exp.to_identifier(c, quoted=True) for c in RESULT_COLUMNS]
@@ -377,10 +427,13 @@ def load(
     renames: dict[str, str] | None = None,
     *,
     grains: dict[str, str] | None = None,
+    written: Written | None = None,
 ) -> tuple[list[MetricResult], list[StoredScore]]:
-    """Everything stored for a project at a grain, in a stable order; rows of earlier ids
-    (`renames`: old → new) under the metric's id now. `grains` (metric → its own grain,
-    cxspec/grains.py): those metrics' rows at that grain instead; scores are at `grain`."""
+    """Everything stored for a project at a grain, in a stable order (metric, period,
+    dimensions; text as bytes on every engine); rows of earlier ids (`renames`: old → new)
+    under the metric's id now. `grains` (metric → its own grain, cxspec/grains.py): those
+    metrics' rows at that grain instead; scores are at `grain`. `written` (what a run just
+    stored, from `store`): those rows taken as they are, the others read."""
     dialect = warehouse.dialect
     if dialect in VERSIONED and not check_stored_layout(warehouse):
         return [], []
@@ -394,35 +447,25 @@ def load(
         exp.EQ(this=col("project"), expression=text(project_id)),
         exp.In(this=col("grain"), expressions=[text(g) for g in wanted]),
     )
+    if written is not None:
+        of_grains = exp.and_(of_grains, exp.Not(this=exp.paren(written.where.copy(), copy=False)))
     query = (
-        exp.select(
-            *[
-                col(c)
-                for c in (
-                    "metric",
-                    "period",
-                    "dimensions",
-                    "value",
-                    "n",
-                    "invalid",
-                    "moe",
-                    "status",
-                    "metric_version",
-                    "definition",
-                    "spec_hash",
-                    "computed_at",
-                    "grain",
-                )
-            ]
-        )
+        exp.select(*[col(c) for c in LOADED])
         .from_(_table(RESULTS))
         .where(of_grains)
-        .order_by(col("metric"), col("period"), col("dimensions"))
+        .order_by(
+            byte_order(col("metric"), "VARCHAR", dialect),
+            col("period"),
+            byte_order(col("dimensions"), "VARCHAR", dialect),
+        )
     )
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     # Periods, dimensions and run times repeat across hundreds of thousands of rows (ten years
     # of days): each distinct one is converted once.
     days, dimensions, times = Converted(iso_day), Converted(json.loads), Converted(lambda t: str(t)[:19])
+    if written is not None:  # in the query's order: Python's order of text is byte order
+        rows = [*rows, *written.rows]
+        rows.sort(key=lambda r: (r[0], days[r[1]], r[2]))
     results = [
         typed_result(
             r[0],

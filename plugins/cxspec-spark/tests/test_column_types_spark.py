@@ -21,6 +21,8 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_a_boolean_column_of_a_parquet_file_is_measured_as_one_and_zero,
     test_a_boolean_compared_with_text_is_refused_on_every_engine,
     test_a_declared_type_fixes_an_all_empty_column,
+    test_a_number_compared_with_text_holding_a_number_is_the_same_on_every_engine,
+    test_a_number_compared_with_text_that_is_no_number_is_refused_on_every_engine,
     test_a_value_that_does_not_fit_a_declared_type_is_invalid,
     test_a_yes_no_column_gives_one_rate_on_every_engine,
     test_a_zoned_time_after_25000_dates_is_not_cut_to_a_date,
@@ -29,25 +31,16 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_decimal_scores_after_25000_whole_ones_are_invalid,
     test_text_and_n_a_in_a_parquet_file_are_invalid,
     test_text_and_nan_in_a_measured_column_are_invalid_on_every_engine,
+    test_text_beyond_the_range_of_a_double_is_invalid_on_every_engine,
     test_text_holding_integers_past_2_53_is_measured_on_every_engine,
+    test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine,
+    test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine,
 )
 
 
 @pytest.fixture
 def engine(spark_url):
     return spark_url
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Spark's TRY_CAST reads the text 'NaN' and 'inf' as numbers, so the query stops (the value is "
-    "NaN), where DuckDB, SQLite and PostgreSQL count them invalid: docs/metrics rules",
-)
-def test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine(make_project, run_main, engine):
-    core.test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine(
-        make_project, run_main, engine
-    )
 
 
 def test_every_engine_test_is_run_here():

@@ -1,0 +1,147 @@
+"""Joins by entity with real-world ids: lookup dimensions and links where one source's entity
+is a number and the other's text. The ids are compared as text, the number written as a person
+writes it (7.0 is "7"): every engine the same, each figure against plain Python on the rows.
+DuckDB and SQLite wrote a DOUBLE 7.0 as "7.0", PostgreSQL as "7": one customer in the EMEA
+group on PostgreSQL and in no group on the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cxspec import load_project
+from cxspec.query import Request, compute, connect
+from cxspec.registry import default_registry
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def warehouse(request):
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"{request.param}:///:memory:"
+
+
+def as_text(value) -> str:
+    """An id compared as text: a whole number without its ".0"."""
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
+LOOKUP = """\
+version: 1
+sources:
+  - id: customers
+    type: file
+    path: data/customers.csv
+    entity: customer_id
+    key: customer_id
+    time: updated_at
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    entity: customer_id
+    columns: {customer_id: number}
+    dimensions:
+      - {name: region, from: customers}
+metrics:
+  - {id: answers, type: count, source: responses}
+  - {id: mean_score, type: mean, source: responses, column: score}
+"""
+
+CUSTOMERS = [("7", "EMEA"), ("008", "APAC"), ("8.5", "AMER"), ("12", "LATAM"), ("C1", "NORDICS")]
+RESPONSES = [(7.0, 3), (7.0, 9), (8.0, 5), (8.5, 6), (12.0, 10), (13.0, 1)]
+
+
+def test_a_number_entity_looks_up_text_ids_alike_on_every_engine(make_project, warehouse):
+    found = {
+        "specs.yaml": LOOKUP,
+        "data/customers.csv": "customer_id,region,updated_at\n"
+        + "".join(f"{c},{r},2026-01-01\n" for c, r in CUSTOMERS),
+        # written "7.0" and "7": one number, declared so
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c if i % 2 else repr(c)},2026-01-10,{s}\n" for i, (c, s) in enumerate(RESPONSES)),
+    }
+    regions = dict(CUSTOMERS)
+    groups: dict = {}
+    for customer, score in RESPONSES:
+        groups.setdefault(regions.get(as_text(customer)), []).append(score)
+    want = {}
+    for region, scores in groups.items():
+        want[("answers", region)] = len(scores)
+        want[("mean_score", region)] = sum(scores) / len(scores)
+    assert want[("answers", "EMEA")] == 2 and ("answers", "APAC") not in want  # 8 is not "008"
+    project = load_project(make_project(found))
+    got = {
+        (r.metric, r.dimensions["region"]): r.value
+        for r in compute(project, Request(by=["region"]), default_registry(), warehouse)
+    }
+    assert got == pytest.approx(want)
+
+
+LINK = """\
+version: 1
+sources:
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    entity: customer_id
+    columns: {customer_id: number}
+  - id: subs
+    type: file
+    path: data/subs.csv
+    key: sub_id
+    entity: customer_id
+    start: started_at
+    end: ended_at
+  - id: orders
+    type: file
+    path: data/orders.csv
+    key: oid
+    entity: customer_id
+    time: at
+links:
+  - id: churn
+    cx: {source: responses, column: score, groups: nps}
+    outcome: {source: subs, event: end, within: 30d}
+  - id: revenue
+    cx: {source: responses, column: score, groups: nps}
+    outcome: {source: orders, value: amount, within: 30d}
+"""
+
+
+def test_a_number_entity_links_to_text_ids_alike_on_every_engine(make_project, warehouse):
+    from cxspec.links.compute import compute_links
+
+    responses = [(i, [7.0, 8.0, 9.5, 12.0][i % 4], i % 11) for i in range(44)]
+    ends = {"7": "2026-01-20", "9.5": "2026-01-25", "x": "2026-01-20"}  # "x" makes the ids text
+    orders = [("7", 40.0), ("7", 2.5), ("12", 10.0), ("008", 99.0), ("x", 1.0)]
+    found = {
+        "specs.yaml": LINK,
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},2026-01-10,{s}\n" for i, c, s in responses),
+        "data/subs.csv": "sub_id,customer_id,started_at,ended_at\n"
+        + "".join(f"{c},{c},2025-06-01,{e}\n" for c, e in ends.items()),
+        "data/orders.csv": "oid,customer_id,at,amount\n"
+        + "".join(f"{i},{c},2026-01-15,{a}\n" for i, (c, a) in enumerate(orders)),
+    }
+    want: dict = {}
+    for _, customer, score in responses:
+        group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        ended = as_text(customer) in ends
+        spent = sum(a for c, a in orders if c == as_text(customer))
+        want.setdefault(("churn", group), []).append(100.0 if ended else 0.0)
+        want.setdefault(("revenue", group), []).append(spent)
+    sizes = {k: len(v) for k, v in want.items()}
+    want = {k: sum(v) / len(v) for k, v in want.items()}
+    assert want[("churn", "promoter")] > 0 and want[("revenue", "detractor")] > 0
+    project = load_project(make_project(found))
+    with connect(warehouse, project, default_registry()) as connection:
+        out = compute_links(connection, project, default_registry(), as_of=dt.datetime(2026, 6, 1))
+    assert {(g.link, g.group): g.n for g in out.groups} == sizes
+    assert {(g.link, g.group): g.value for g in out.groups} == pytest.approx(want)
