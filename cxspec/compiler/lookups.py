@@ -61,7 +61,7 @@ class Lookups:
             copy=False,
         )
         if other.filter:
-            rows = rows.where(generator.fragment(other.filter), copy=False)
+            rows = rows.where(generator.fragment(other.filter, other), copy=False)
         order = []
         if other.time:
             time = generator.event_time(other, other.time)
