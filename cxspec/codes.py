@@ -268,6 +268,13 @@ CODES: dict[str, Code] = {
             "A text or number column used as a condition (`condition: flag`): engines disagree.",
         ),
         Code(
+            "CX408",
+            "time compared with text that is not a time",
+            _E,
+            "A date or time column compared with text that is not an ISO 8601 date or time "
+            "(`t >= '2026-1-5'`, `'yesterday'`), or with a time with a UTC offset: engines disagree.",
+        ),
+        Code(
             "CX410",
             "source cannot be read",
             _E,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from cxspec.checks.columns import check_columns
 from cxspec.compiler import dialects
-from cxspec.compiler.plan import quoted_fragment
+from cxspec.compiler.plan import source_fragment
 from cxspec.compiler.sqlkit import case_when, col, num, text
 from cxspec.diagnostics import DiagnosticSink, Severity, SpecError
 from cxspec.lazyexp import LAZY_EXP as exp
@@ -161,7 +161,9 @@ class _SourceCheck:
         """The source's rows after its filter (what every metric of it reads)."""
         select = _select(self.resolution.relation(self.source))
         if self.source.filter:
-            fragment = quoted_fragment(self.source.filter, self.source_dialect())
+            fragment = source_fragment(
+                self.source.filter, self.source_dialect(), self.source, self.resolution
+            )
             select = select.where(fragment, copy=False)
         return select
 

@@ -41,7 +41,8 @@ class Constant:
     #: The type a column compared with it is expected to have: BOOLEAN (true, false), DOUBLE
     #: (a number), TIMESTAMP (a date or time literal) or VARCHAR.
     type: str
-    #: Whether it is a plain literal (text or number), and its value as written.
+    #: Whether it is a plain literal (text or number), and its value as written (also the
+    #: text of a typed literal: `2026-01-01` of `DATE '2026-01-01'`).
     literal: bool = False
     value: str = ""
 
@@ -62,7 +63,8 @@ class FragmentFacts:
     whole_column: str | None = None
     #: Columns that are operands of AND, OR or NOT, or a CASE's WHEN.
     condition_columns: tuple[str, ...] = ()
-    #: (column, constant) for comparisons of a bare column with a constant.
+    #: (column, constant) for comparisons of a bare column with a constant (each constant of
+    #: an IN list or a BETWEEN).
     comparisons: tuple[tuple[str, Constant], ...] = ()
 
     def all_problems(self, allowed: frozenset[str]) -> tuple[FragmentProblem, ...]:
@@ -131,9 +133,7 @@ def facts_of(text: str, dialect: str) -> FragmentFacts:
         elif isinstance(node, logical):
             conditions += _conditions(node)
         elif isinstance(node, compare):
-            found = _comparison(node)
-            if found is not None:
-                comparisons.append((found[0].name, _constant(found[1])))
+            comparisons += [(column.name, _constant(other)) for column, other in _comparison(node)]
     whole = tree.unnest()
     return FragmentFacts(
         True,
@@ -157,18 +157,19 @@ def _conditions(node) -> list[str]:
     return found
 
 
-def _comparison(node) -> tuple | None:
-    """(column, the other side) when a comparison compares a bare column with a constant."""
+def _comparison(node) -> list[tuple]:
+    """(column, the other side) when a comparison compares a bare column with a constant: each
+    constant of an IN list or a BETWEEN."""
     if isinstance(node, exp.In):
         sides = [(node.this, value) for value in node.expressions]
     elif isinstance(node, exp.Between):
         sides = [(node.this, node.args.get("low")), (node.this, node.args.get("high"))]
     else:
         sides = [(node.this, node.expression), (node.expression, node.this)]
-    for column, other in sides:
-        if isinstance(column, exp.Column) and not column.table and _is_constant(other):
-            return column, other
-    return None
+    found = [
+        (c, other) for c, other in sides if isinstance(c, exp.Column) and not c.table and _is_constant(other)
+    ]
+    return found if isinstance(node, (exp.In, exp.Between)) else found[:1]
 
 
 def _is_constant(node) -> bool:
@@ -190,7 +191,8 @@ def _constant(node) -> Constant:
         kind = "TIMESTAMP"
     else:
         kind = "VARCHAR"
-    return Constant(_sql(node), kind, literal, node.name if literal else "")
+    typed = isinstance(node, exp.Cast)
+    return Constant(_sql(node), kind, literal, node.name if literal else node.this.name if typed else "")
 
 
 #: The SQL of constants seen in this process, by _shape: projects repeat a few ('web', 1), and

@@ -177,7 +177,9 @@ class MetricType:
 
 @dataclass(frozen=True)
 class Measure:
-    """A per-row expression and how groups of it combine ("sum", "min" or "max")."""
+    """A per-row expression and how groups of it combine: "sum", "min", "max", or
+    "deviations", the sum of the squared deviations of its values (NULL: not counted) from
+    the group's own mean, the variance's numerator (cxspec/compiler/deviations.py)."""
 
     expression: exp.Expression
     agg: str = "sum"

@@ -15,6 +15,39 @@ SQLITE_STRPTIME = "cxspec_strptime"
 TWO_DIGIT_YEAR = re.compile(r"^\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2}|\d{2}[/.-]\d{1,2}[/.-]\d{1,2})(?!\d)")
 
 
+#: A date or time constant that DuckDB, SQLite (cxspec's reading), PostgreSQL and Spark read
+#: alike: a date, then optionally a time (hours and minutes, seconds, up to six decimals) after
+#: a T or a space, with no UTC offset or one of zero (Z, +00, +00:00). An offset that is not
+#: zero is applied by some engines and dropped by others.
+ISO_CONSTANT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?P<offset>Z|[+-]00(?::?00)?)?)?$"
+)
+
+
+def iso_constant(value: str) -> dt.datetime | None:
+    """The wall time of a date or time written in a fragment (`ISO_CONSTANT`); None when it
+    is not one that every engine reads alike ('2026-1-5', 'yesterday', '2026-01-05 12:00+02')."""
+    match = ISO_CONSTANT.match(value)
+    if match is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value[: match.start("offset")] if match["offset"] else value)
+    except ValueError:  # a day that does not exist (2026-02-30)
+        return None
+
+
+def sqlite_time(moment: dt.date, *, date_column: bool = False) -> str:
+    """How the SQLite warehouse keeps a date or time, in text that sorts as they do: a date
+    'YYYY-MM-DD', a time 'YYYY-MM-DD HH:MM:SS' with microseconds when there are some (what
+    its DATETIME() writes, with the fraction kept). Midnight compared with a DATE column is
+    that column's date text (compiler/time_constants.py)."""
+    if isinstance(moment, dt.datetime):
+        if not (date_column and moment.time() == dt.time(0)):
+            return moment.isoformat(sep=" ")
+        moment = moment.date()
+    return moment.isoformat()
+
+
 def utc(moment: dt.datetime) -> dt.datetime:
     """A naive UTC time: zoned times converted, naive ones taken as UTC."""
     if moment.tzinfo is not None:

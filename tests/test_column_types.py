@@ -439,3 +439,150 @@ def test_text_beyond_the_range_of_a_double_is_invalid_on_every_engine(make_proje
         spend = by_period(got, metric)["2026-01-01"]
         assert (spend["n"], spend["invalid"]) == (len(values), len(amounts) - len(values)), metric
         assert spend["value"] == pytest.approx(sum(values), rel=1e-12), metric
+
+
+# -- a time column compared with a constant ---------------------------------------------------
+
+#: t: times (a midnight one written as a date, a fraction of a second, a T); d: dates.
+TIME_ROWS = [
+    ("2026-01-01 00:00:00", "2026-01-01"),
+    ("2026-01-09 00:00:00", "2026-01-09"),
+    ("2026-01-09 12:00:00.25", "2026-01-09"),
+    ("2026-01-10 10:00:00", "2026-01-10"),
+    ("2026-01-09", "2026-01-12"),
+    ("2026-02-01T08:30:00", "2026-02-01"),
+]
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _day(text: str):
+    """Text cast to a date, as DuckDB and PostgreSQL cast it (a time after the date dropped)."""
+    return _moment(text).date()
+
+
+#: filter → which rows it keeps, in plain Python with DuckDB's meaning: text cast to the
+#: column's type, a date compared with a time as midnight of that date.
+TIME_FILTERS = {
+    "t >= '2026-01-05'": lambda t, d: t >= _moment("2026-01-05"),
+    "t >= '2026-01-09 12:00'": lambda t, d: t >= _moment("2026-01-09 12:00"),
+    "t >= TIMESTAMP '2026-01-09 12:00:00'": lambda t, d: t >= _moment("2026-01-09 12:00:00"),
+    "t > '2026-01-09 12:00:00.25'": lambda t, d: t > _moment("2026-01-09 12:00:00.25"),
+    "t >= '2026-01-09 12:00:00.25'": lambda t, d: t >= _moment("2026-01-09 12:00:00.25"),
+    "t < '2026-01-09T12:00:00'": lambda t, d: t < _moment("2026-01-09T12:00:00"),
+    "t >= '2026-01-09T00:00:00Z'": lambda t, d: t >= _moment("2026-01-09T00:00:00"),
+    "t = DATE '2026-01-09'": lambda t, d: t == _moment("2026-01-09"),
+    "t = '2026-01-09'": lambda t, d: t == _moment("2026-01-09"),
+    "t <> '2026-01-09 00:00:00'": lambda t, d: t != _moment("2026-01-09"),
+    "t <= DATE '2026-01-09'": lambda t, d: t <= _moment("2026-01-09"),
+    "'2026-01-09' < t": lambda t, d: _moment("2026-01-09") < t,
+    "t BETWEEN DATE '2026-01-09' AND '2026-01-10 10:00'": lambda t, d: (
+        _moment("2026-01-09") <= t <= _moment("2026-01-10 10:00")
+    ),
+    "t IN ('2026-01-09', TIMESTAMP '2026-01-10 10:00:00')": lambda t, d: (
+        t in (_moment("2026-01-09"), _moment("2026-01-10 10:00:00"))
+    ),
+    "t NOT IN (DATE '2026-01-09')": lambda t, d: t != _moment("2026-01-09"),
+    "d = TIMESTAMP '2026-01-09 00:00:00'": lambda t, d: d == _day("2026-01-09"),
+    "d < TIMESTAMP '2026-01-09 12:00:00'": lambda t, d: _moment(d.isoformat()) < _moment("2026-01-09 12:00"),
+    "d >= TIMESTAMP '2026-01-09 12:00:00'": lambda t, d: (
+        _moment(d.isoformat()) >= _moment("2026-01-09 12:00")
+    ),
+    "d >= '2026-01-09 12:00'": lambda t, d: d >= _day("2026-01-09 12:00"),
+    "d = '2026-01-09 12:00'": lambda t, d: d == _day("2026-01-09 12:00"),
+    "d > DATE '2026-01-09'": lambda t, d: d > _day("2026-01-09"),
+    "d IN ('2026-01-09', '2026-01-12')": lambda t, d: d in (_day("2026-01-09"), _day("2026-01-12")),
+    "d BETWEEN '2026-01-02' AND TIMESTAMP '2026-01-10 00:00:00'": lambda t, d: (
+        _day("2026-01-02") <= d <= _day("2026-01-10")
+    ),
+}
+
+
+def test_a_time_column_compared_with_a_constant_gives_the_same_rows_on_every_engine(
+    make_project, run_main, engine
+):
+    """SQLite kept times as text with a T ('2026-01-09T00:00:00') and compared them with
+    literals written with a space, and compared text it could not read as a time as text:
+    `t >= '2026-01-09 12:00'` counted a row of 00:00 that day, `t = DATE '2026-01-09'` none."""
+    csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
+    metrics = "".join(
+        f'  - {{id: m{i}, type: count, source: r, filter: "{f}"}}\n' for i, f in enumerate(TIME_FILTERS)
+    )
+    root = project(make_project, csv, SOURCE % ", columns: {d: date}" + "metrics:\n" + metrics)
+    got = query(run_main, root, engine)
+    rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
+    wrong = {}
+    for i, (condition, keeps) in enumerate(TIME_FILTERS.items()):
+        expected = sum(1 for t, d in rows if keeps(t, d))
+        counted = sum(r["value"] for r in got if r["metric"] == f"m{i}")
+        if counted != expected:
+            wrong[condition] = (counted, expected)
+    assert wrong == {}
+    assert sum(1 for t, d in rows if TIME_FILTERS["t = DATE '2026-01-09'"](t, d)) == 2
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["t >= '2026-1-5'", "t < 'yesterday'", "d = '01/05/2026'", "t >= DATE '2026-1-5'",
+     "t IN ('2026-01-09', 'now')", "t >= '2026-01-09T12:00:00+02:00'"],
+)  # fmt: skip
+def test_a_time_column_compared_with_text_that_is_not_a_time_is_refused_on_every_engine(
+    make_project, run_main, engine, condition
+):
+    csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
+    specs = (
+        SOURCE % ", columns: {d: date}"
+        + f'metrics:\n  - {{id: late, type: count, source: r, filter: "{condition}"}}\n'
+    )
+    root = project(make_project, csv, specs)
+    code, _, err = run_main("query", str(root), "--warehouse", engine, "-m", "late")
+    assert code == 1, err
+    assert "Traceback" not in err
+    line = '  - {id: late, type: count, source: r, filter: "'
+    assert f"specs.yaml:5:{len(line) + 1}: error CX408:" in err, err
+    assert "hint:" in err
+
+
+def test_time_constants_hold_in_every_place_a_fragment_goes(make_project, run_main, engine):
+    """A source's filter, a touch point's match, a rate's condition and a dimension's `expr`
+    compare a time column with constants as DuckDB does, on every engine."""
+    csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
+    specs = """journeys:
+  - {id: buy, stages: [pay]}
+touchpoints:
+  - {id: web, journey: buy, stage: pay, match: "t < TIMESTAMP '2026-01-09 12:00:00'"}
+sources:
+  - id: r
+    type: file
+    path: data/r.csv
+    time: t
+    filter: "t >= '2026-01-05' AND d <= TIMESTAMP '2026-01-12 00:00:00'"
+    columns: {d: date}
+    dimensions: [{name: half, expr: "CASE WHEN t >= '2026-01-09 12:00' THEN 'late' ELSE 'early' END"}]
+metrics:
+  - {id: all, type: count, source: r}
+  - {id: web, type: count, source: r, touchpoint: web}
+  - {id: midnight, type: rate, source: r, condition: "t = DATE '2026-01-09'"}
+"""
+    root = project(make_project, csv, specs)
+    args = ["--warehouse", engine, "--format", "json", "--grain", "year", "--by", "half"]
+    code, out, err = run_main("query", str(root), *args)
+    assert code == 0, err
+    got = {(r["metric"], r["dimensions"]["half"]): (r["value"], r["n"]) for r in json.loads(out)["results"]}
+    kept = [
+        (t, d)
+        for t, d in ((_moment(t), _day(d)) for t, d in TIME_ROWS)
+        if t >= _moment("2026-01-05") and _moment(d.isoformat()) <= _moment("2026-01-12")
+    ]
+    expected = {}
+    for half in ("early", "late"):
+        rows = [(t, d) for t, d in kept if (t >= _moment("2026-01-09 12:00")) == (half == "late")]
+        midnight = [t for t, _ in rows if t == _moment("2026-01-09")]
+        expected[("all", half)] = (len(rows), len(rows))
+        web = sum(1 for t, _ in rows if t < _moment("2026-01-09 12:00"))
+        expected[("web", half)] = (web, web)
+        expected[("midnight", half)] = (100 * len(midnight) / len(rows), len(rows))
+    assert expected[("midnight", "early")] == (100.0, 2) and expected[("all", "late")] == (2, 2)
+    assert got == expected

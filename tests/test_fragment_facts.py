@@ -113,10 +113,15 @@ def test_facts_of_a_fragment():
     assert facts.names == ["at", "x", "score", "resolved", "vip"]  # sqlglot's find_all order
     assert facts.conditions(predicate=True) == facts.conditions(predicate=False) == ["vip"]
     assert [(n, c.sql, c.type, c.literal, c.value) for n, c in facts.comparisons] == [
-        ("at", "CAST('2026-01-01' AS DATE)", "TIMESTAMP", False, ""),
+        ("at", "CAST('2026-01-01' AS DATE)", "TIMESTAMP", False, "2026-01-01"),
         ("score", "-3", "DOUBLE", False, ""),
         ("resolved", "'no'", "VARCHAR", True, "no"),
     ]  # md5(x) = 1 compares a call, not a column
+    # every constant of an IN list and a BETWEEN (CX408 checks each)
+    listed = facts_of("t IN ('2026-01-09', 'now') OR t BETWEEN DATE '2026-1-5' AND 'x'", "duckdb")
+    assert [(n, c.value) for n, c in listed.comparisons] == [
+        ("t", "2026-01-09"), ("t", "now"), ("t", "2026-1-5"), ("t", "x")
+    ]
     assert [(p.code, names) for p, names in facts.confinement] == [("CX504", ("md5",))]
     assert facts.all_problems(frozenset({"md5"})) == ()
     alone = facts_of("(flag)", "duckdb")

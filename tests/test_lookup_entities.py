@@ -145,3 +145,134 @@ def test_a_number_entity_links_to_text_ids_alike_on_every_engine(make_project, w
         out = compute_links(connection, project, default_registry(), as_of=dt.datetime(2026, 6, 1))
     assert {(g.link, g.group): g.n for g in out.groups} == sizes
     assert {(g.link, g.group): g.value for g in out.groups} == pytest.approx(want)
+
+
+KEPT = """\
+version: 1
+sources:
+  - id: customers
+    type: file
+    path: data/customers.csv
+    entity: customer_id
+    key: {key}
+    time: updated_at
+    {keep}
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    entity: customer_id
+    dimensions:
+      - {{name: region, from: customers}}
+metrics:
+  - {{id: answers, type: count, source: responses}}
+  - {{id: mean_score, type: mean, source: responses, column: score}}
+"""
+
+
+def deduplicated_regions(rows, key: str, earliest: bool) -> dict:
+    """The looked-up source de-duplicated as usual (one row per key: the latest time, or the
+    earliest with keep: earliest), then each entity's latest row (ties by key)."""
+    kept: dict = {}
+    for row in rows:
+        k = row[key]
+        if k not in kept or (
+            (row["updated_at"] < kept[k]["updated_at"])
+            if earliest
+            else (row["updated_at"] > kept[k]["updated_at"])
+        ):
+            kept[k] = row
+    best: dict = {}
+    for row in kept.values():
+        rank = (row["updated_at"], row[key])
+        if row["customer_id"] not in best or rank > best[row["customer_id"]][0]:
+            best[row["customer_id"]] = (rank, row["region"])
+    return {c: region for c, (_, region) in best.items()}
+
+
+@pytest.mark.parametrize(
+    "key, keep",
+    [
+        ("customer_id", "keep: earliest"),  # the region a customer signed up in
+        ("row_id", ""),  # row 3 was c1's, then corrected to c2's: it is c1's no more
+        ("row_id", "keep: earliest"),
+    ],
+)
+def test_the_looked_up_source_is_deduplicated_as_usual(make_project, warehouse, key, keep):
+    """Of the looked-up source's rows, de-duplication by key (with its `keep:`) comes first,
+    as for every other use of the source: the lookup took each entity's latest row of all,
+    the region a customer moved to where `keep: earliest` asked for the first one."""
+    rows = [
+        {"row_id": "1", "customer_id": "c1", "region": "FIRST", "updated_at": "2026-01-01"},
+        {"row_id": "2", "customer_id": "c1", "region": "MOVED", "updated_at": "2026-01-03"},
+        {"row_id": "3", "customer_id": "c1", "region": "WRONG", "updated_at": "2026-01-04"},
+        {"row_id": "3", "customer_id": "c2", "region": "FIXED", "updated_at": "2026-01-05"},
+        {"row_id": "4", "customer_id": "c2", "region": "SOUTH", "updated_at": "2026-01-02"},
+        {"row_id": "5", "customer_id": "c3", "region": "EAST", "updated_at": "2026-01-02"},
+    ]
+    responses = [("c1", 3), ("c1", 9), ("c2", 5), ("c3", 10), ("c4", 7)]
+    found = {
+        "specs.yaml": KEPT.format(key=key, keep=keep),
+        "data/customers.csv": "row_id,customer_id,region,updated_at\n"
+        + "".join(",".join(r.values()) + "\n" for r in rows),
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},2026-01-10,{s}\n" for i, (c, s) in enumerate(responses)),
+    }
+    regions = deduplicated_regions(rows, key, earliest=bool(keep))
+    groups: dict = {}
+    for customer, score in responses:
+        groups.setdefault(regions.get(customer), []).append(score)
+    want = {("answers", r): len(s) for r, s in groups.items()}
+    want.update({("mean_score", r): sum(s) / len(s) for r, s in groups.items()})
+    project = load_project(make_project(found))
+    got = {
+        (r.metric, r.dimensions["region"]): r.value
+        for r in compute(project, Request(by=["region"]), default_registry(), warehouse)
+    }
+    assert got == pytest.approx(want)
+
+
+def test_a_lookup_sees_no_row_after_as_of(make_project, warehouse):
+    """Times after --as-of are left out of results, the looked-up source's too: a customer's
+    row dated after it (a typo'd 2204, or a move after the as-of day of a rerun) set the
+    region of every response; the row it replaced is the one as of then."""
+    import datetime as dt
+
+    rows = [
+        ("1", "c1", "OLD", "2026-01-01"),
+        ("2", "c1", "TYPO", "2204-01-01"),
+        ("3", "c2", "SOUTH", "2026-01-02"),
+        ("4", "c2", "NORTH", "2026-03-01"),  # moved after the as-of day
+        ("5", "c3", "LATER", "2026-03-01"),  # nothing as of then
+        ("6", "c4", "UNDATED", ""),  # no time: not in the future
+    ]
+    responses = [("c1", 3), ("c2", 9), ("c2", 4), ("c3", 10), ("c4", 7), ("c5", 8)]
+    as_of = dt.datetime(2026, 2, 1, 23, 59, 59)
+    found = {
+        "specs.yaml": KEPT.format(key="row_id", keep=""),
+        "data/customers.csv": "row_id,customer_id,region,updated_at\n"
+        + "".join(",".join(r) + "\n" for r in rows),
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},2026-01-10,{s}\n" for i, (c, s) in enumerate(responses)),
+    }
+    best: dict = {}
+    for row_id, customer, region, day in rows:
+        if day and dt.datetime.fromisoformat(day) > as_of:
+            continue
+        rank = (day, row_id)
+        if customer not in best or rank > best[customer][0]:
+            best[customer] = (rank, region)
+    groups: dict = {}
+    for customer, score in responses:
+        groups.setdefault(best[customer][1] if customer in best else None, []).append(score)
+    want = {("answers", r): len(s) for r, s in groups.items()}
+    want.update({("mean_score", r): sum(s) / len(s) for r, s in groups.items()})
+    assert set(groups) == {"OLD", "SOUTH", "UNDATED", None}
+    project = load_project(make_project(found))
+    request = Request(by=["region"], as_of=as_of)
+    got = {
+        (r.metric, r.dimensions["region"]): r.value
+        for r in compute(project, request, default_registry(), warehouse)
+    }
+    assert got == pytest.approx(want)

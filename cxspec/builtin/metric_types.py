@@ -109,7 +109,8 @@ class SourceMetric(MetricType):
         return {
             "n": Measure(flag(valid)),
             "sum": Measure(case_when(valid.copy(), value.copy())),
-            "squares": Measure(case_when(valid.copy(), mul(value.copy(), value.copy()))),
+            # Σ(x − the group's mean)², not Σx² (compiler/deviations.py)
+            "deviations": Measure(case_when(valid.copy(), value.copy()), "deviations"),
             "invalid": Measure(flag(invalid)),
         }
 
@@ -269,7 +270,7 @@ class Csat(SourceMetric):
         if self.uses_top_box(metric):
             result = proportion(m("top"), m("n"))
         else:
-            mean, moe = mean_with_moe(m("sum"), m("squares"), m("n"))
+            mean, moe = mean_with_moe(m("sum"), m("n"), deviations=m("deviations"))
             result = MetricSql(value=mean, n=m("n"), invalid=num(0), moe=moe)
         result.invalid = m("invalid")
         return result
@@ -353,7 +354,7 @@ class Mean(SourceMetric):
         return self.base_measures(metric, sql)
 
     def result(self, metric, m, sql):
-        mean, moe = mean_with_moe(m("sum"), m("squares"), m("n"))
+        mean, moe = mean_with_moe(m("sum"), m("n"), deviations=m("deviations"))
         return MetricSql(value=mean, n=m("n"), invalid=self.invalid_count(m, metric), moe=moe)
 
 

@@ -7,7 +7,10 @@ compares text with numbers by its own order, DuckDB and PostgreSQL refuse), or a
 column compared with text that is no number (`flag = 'yes'` over 1/0: SQLite finds nothing,
 DuckDB and PostgreSQL refuse), is CX406; a column
 that is not boolean used as a condition (`condition: flag` over text or numbers: PostgreSQL
-refuses, the others pick their own truth) is CX407.
+refuses, the others pick their own truth) is CX407. A date or time column compared with text
+that is not an ISO 8601 date or time (`t >= '2026-1-5'`, `'yesterday'`: DuckDB and PostgreSQL
+read some such text each their own way, SQLite compares it as text), or with a time with a UTC
+offset (applied or dropped by the column's type on each engine) is CX408.
 
 Column types: a source's `columns:` always; the types of a CSV file (column_types.py) when
 data is read (every phase but "validate", which checks specs only).
@@ -32,6 +35,7 @@ from cxspec.fragment_facts import fragment_facts
 from cxspec.fragment_uses import fragments
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location
+from cxspec.time_text import iso_constant, parse_iso
 
 
 def check(ctx) -> None:
@@ -106,12 +110,17 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
         else:
             hint = f"compare it with a value: `{name} = 1`"
         report("CX407", message, name, hint)
+    reported = set()  # one report per code and column: they would all point at its first use
     for name, other in facts.comparisons:
         known = types.get(name.lower())
         if known is None:
             continue
         kind, why = known
-        if kind == "BOOLEAN" and (other.literal or other.type == "DOUBLE"):  # text or a number
+        if kind in TIME_KINDS and (other.literal or other.type == "TIMESTAMP"):
+            if iso_constant(other.value) is not None:
+                continue
+            code, message, hint = "CX408", *_time_problem(what, name, source, known, other)
+        elif kind == "BOOLEAN" and (other.literal or other.type == "DOUBLE"):  # text or a number
             code, hint = "CX405", _boolean_hint(name, other)
             message = (
                 f"{what} compares boolean column {name!r} of source {source.id!r} ({why}) "
@@ -136,7 +145,32 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
             )
         else:
             continue
-        report(code, message, name, hint)
+        if (code, name.lower()) not in reported:
+            reported.add((code, name.lower()))
+            report(code, message, name, hint)
+
+
+#: Column types of dates and times.
+TIME_KINDS = ("DATE", "TIMESTAMP", "TIMESTAMPTZ")
+
+
+def _time_problem(what, name, source, known, other) -> tuple[str, str]:
+    """CX408's message and hint for a time column compared with `other`."""
+    kind, why = known
+    word = "date" if kind == "DATE" else "time"
+    start = f"{what} compares {word} column {name!r} of source {source.id!r} ({why}) with {other.sql}"
+    moment = parse_iso(other.value)
+    if moment is not None and re.search(r"\d[+-]\d{2}(:?\d{2})?$", other.value.strip()):
+        message = f"{start}, a time with a UTC offset: engines disagree on whether the offset applies"
+        return message, f"write the time in UTC, without an offset: '{moment.isoformat(sep=' ')}'"
+    message = (
+        f"{start}, which is not an ISO 8601 date or time: engines read such text each their own "
+        "way, or compare it as text"
+    )
+    return (
+        message,
+        "write it as an ISO 8601 date or time in UTC, such as '2026-01-05' or '2026-01-05 12:00:00'",
+    )
 
 
 def _number_text(kind: str, other) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler import dialects
+from cxspec.compiler import deviations, dialects
 from cxspec.compiler.grouping import PERIOD, dim_column, expanded, grouping_sets, native_sets, unexpanded
 from cxspec.compiler.plan import MetricPlan, ScanPlan, conjuncts
 from cxspec.compiler.sqlkit import (
@@ -152,6 +152,11 @@ def aggregate(measure: Measure, dialect: str) -> exp.Expression:
     return COMBINE[measure.agg](this=expression)
 
 
+def value_of(measure: Measure, dialect: str) -> exp.Expression:
+    """A measure's per-row value as `aggregate` sums it (NULL where it is not counted)."""
+    return aggregate(Measure(measure.expression, "max"), dialect).this
+
+
 def keyed_value(plan: MetricPlan) -> tuple[str, str] | None:
     """(column, string) when the metric's whole filter is `column = 'string'` over a grouped
     column, and it has no empty value (its rows are the matching first-level rows only)."""
@@ -220,16 +225,22 @@ class TwoLevel:
             picked: list[exp.Select] = []
             merged: set[int] = set()
             for column, keyed in keyed_groups(plans):
-                picked.append(self.picked_by_value(keyed, column, tables[0], named=not picked, native=native))
+                picked.append(
+                    self.picked_by_value(scan, keyed, column, tables[0], named=not picked, native=native)
+                )
                 merged |= {id(plan) for _, plan in keyed}
             for plan in plans:
                 if id(plan) not in merged:
                     table = tables[chunk_of.get(plan.predicate_index, 0)]
-                    picked.append(self.picked_rows(plan, table, named=not picked, native=native))
+                    picked.append(self.picked_rows(scan, plan, table, named=not picked, native=native))
             branches.append(self.pivot_branch(scan, plans[0], picked))
         return branches
 
     def native(self, scan: ScanPlan) -> bool:
+        """Whether the pivot groups per set with GROUPING SETS: not where a measure needs
+        each group's own mean first (deviations.py), which a window over a set's cells gives."""
+        if deviations.has_deviations(scan.measures):
+            return False
         return bool(self.plan.sets) and native_sets(self.plan, scan.source, self.dialect)
 
     def picked_groups(self, native: bool) -> list[exp.Column]:
@@ -260,7 +271,12 @@ class TwoLevel:
         groups += [col(name) for name in scan.group_columns if name not in plain_dimensions]
         flags = [case_when(scan.predicates[i].copy(), num(1), num(0)) for i in chunk]
         aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
+        centered = {}
         for index, measure in enumerate(scan.measures):
+            if measure.agg == deviations.DEVIATIONS:
+                centered[index] = value_of(measure, self.dialect)
+                aggregates += deviations.cell_aggregates(index, centered[index])
+                continue
             aggregates.append(
                 exp.alias_(aggregate(measure, self.dialect), f"__m{index}", quoted=True, copy=False)
             )
@@ -268,10 +284,17 @@ class TwoLevel:
             exp.alias_(f.copy(), f"__p{i}", quoted=True, copy=False)
             for i, f in zip(chunk, flags, strict=True)
         ]
-        select = exp.select(*groups, *again, *named_flags, *aggregates).from_(rows.copy(), copy=False)
+        source_rows = rows.copy()
+        if centered:  # each value's cell mean, over a window of the same rows (deviations.py)
+            partition = [*groups, *flags]
+            inner = deviations.centered_rows(source_rows, centered, partition)
+            source_rows = exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False)
+        select = exp.select(*groups, *again, *named_flags, *aggregates).from_(source_rows, copy=False)
         return select.group_by(*[g.copy() for g in groups], *flags, copy=False)
 
-    def picked_rows(self, plan: MetricPlan, table: exp.Table, *, named: bool, native: bool) -> exp.Select:
+    def picked_rows(
+        self, scan: ScanPlan, plan: MetricPlan, table: exp.Table, *, named: bool, native: bool
+    ) -> exp.Select:
         """The first-level rows of one metric (its filter on the small table), labelled with
         its id, with its measures under names local to the metric. Only the first of a UNION
         ALL names its columns (the others line up by position): less SQL to build and print."""
@@ -285,11 +308,20 @@ class TwoLevel:
         # A type with an empty value (counts: 0) keeps every group of the source, its
         # measures emptied where the filter does not match: periods without a match get 0.
         keep_all = matched is not None and plan.type.empty_value(plan.metric) is not None
-        select = self.picked(plan, text(plan.metric.id), table, named, matched if keep_all else None, native)
+        select = self.picked(
+            scan, plan, text(plan.metric.id), table, named, matched if keep_all else None, native
+        )
         return select.where(matched, copy=False) if matched is not None and not keep_all else select
 
     def picked_by_value(
-        self, keyed: list[tuple[str, MetricPlan]], column: str, table: exp.Table, *, named: bool, native: bool
+        self,
+        scan: ScanPlan,
+        keyed: list[tuple[str, MetricPlan]],
+        column: str,
+        table: exp.Table,
+        *,
+        named: bool,
+        native: bool,
     ) -> exp.Select:
         """The first-level rows of metrics picked by one value each of `column`, in one pass:
         labelled CASE column WHEN value THEN metric id …, where column IN (values)."""
@@ -297,10 +329,12 @@ class TwoLevel:
             this=col(column),
             ifs=[exp.If(this=text(value), true=text(plan.metric.id)) for value, plan in keyed],
         )
-        select = self.picked(keyed[0][1], label, table, named, None, native)
+        select = self.picked(scan, keyed[0][1], label, table, named, None, native)
         return select.where(exp.In(this=col(column), expressions=[text(v) for v, _ in keyed]), copy=False)
 
-    def picked(self, plan: MetricPlan, label, table, named: bool, emptied, native: bool) -> exp.Select:
+    def picked(
+        self, scan: ScanPlan, plan: MetricPlan, label, table, named: bool, emptied, native: bool
+    ) -> exp.Select:
         """metric, period, dimensions, the measures and __rows of first-level rows (NULL
         measures and 0 rows where `emptied` does not hold, when given)."""
 
@@ -311,13 +345,18 @@ class TwoLevel:
             value = col(name)
             return case_when(emptied.copy(), value) if emptied is not None else value
 
+        measures = []
+        for name in sorted(plan.measure_index):
+            index = plan.measure_index[name]
+            measures.append(named_as(measure(f"__m{index}"), f"__x_{name}"))
+            if scan.measures[index].agg == deviations.DEVIATIONS:
+                measures += [
+                    named_as(measure(f"__m{index}_{part}"), f"__x_{name}_{part}") for part in deviations.PARTS
+                ]
         columns = [
             named_as(label, "metric"),
             *self.picked_groups(native),
-            *[
-                named_as(measure(f"__m{plan.measure_index[name]}"), f"__x_{name}")
-                for name in sorted(plan.measure_index)
-            ],
+            *measures,
             named_as(case_when(emptied.copy(), col("__rows"), num(0)), "__rows")
             if emptied is not None
             else col("__rows"),
@@ -333,8 +372,14 @@ class TwoLevel:
             union = exp.union(union, select, distinct=False, copy=False)
         keys = [col("metric"), *self.group_columns()]
         aggregates = []
+        centered = []
         for name in sorted(plan.measure_index):
             measure = scan.measures[plan.measure_index[name]]
+            if measure.agg == deviations.DEVIATIONS:
+                centered.append(name)
+                aggregate_ = deviations.group_deviations(name)
+                aggregates.append(exp.alias_(aggregate_, f"__a_{name}", quoted=True, copy=False))
+                continue
             function = COMBINE[measure.agg]
             aggregate_ = function(this=col(f"__x_{name}"))
             if measure.agg == "sum":  # every measure NULL in a group: a count of 0
@@ -346,9 +391,12 @@ class TwoLevel:
             sets, set_value = grouping_sets(self.plan, scan.source)
             keys = [*keys[:-1], set_value]
             groups = [col("metric"), col(PERIOD), sets]
+        cells = union
+        if centered:  # each group's reference, over a window of its cells (deviations.py)
+            cells = deviations.with_references(union, centered, keys)
         inner = (
             exp.select(*keys, *aggregates)
-            .from_(exp.alias_(exp.Subquery(this=union), "p", table=True, copy=False), copy=False)
+            .from_(exp.alias_(exp.Subquery(this=cells), "p", table=True, copy=False), copy=False)
             .group_by(*groups, copy=False)
         )
         access = MeasureAccess(lambda name: col(f"__a_{name}"), col("__rows"))

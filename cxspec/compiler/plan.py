@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.sqlkit import clone, not_null
+from cxspec.compiler.time_constants import canonical_times
 from cxspec.diagnostics import CxspecError
 from cxspec.metric_type import Checked, Measure, MetricType, SqlContext
 from cxspec.model import GRAINS, Dimension, Metric, Project, Source
@@ -407,6 +408,14 @@ def quoted_fragment(text: str, dialect: str) -> exp.Expression:
     return clone(_quoted_template(text, dialect))
 
 
+def source_fragment(text: str, fragment_dialect: str, source, resolution) -> exp.Expression:
+    """A fragment over a source's rows (`quoted_fragment`), its time constants written as the
+    warehouse of `resolution` compares them (compiler/time_constants.py)."""
+    resolved = resolution.sources.get(source.id)
+    types = resolved.column_types if resolved is not None else {}
+    return canonical_times(quoted_fragment(text, fragment_dialect), types, resolution.dialect)
+
+
 @lru_cache(maxsize=8192)
 def _quoted_template(text: str, dialect: str) -> exp.Expression:
     """One quoted tree per fragment text, never handed out: callers get clones."""
@@ -473,7 +482,9 @@ class CompileContext(SqlContext):
         return Checked(value, not_null(value), exp.and_(not_null(self.column(name)), missing))
 
     def predicate(self, text: str) -> exp.Expression:
-        return quoted_fragment(text, self.fragment_dialect)
+        # Its time constants as the warehouse compares them, where the types are known (after
+        # planning; planned measures get them in sqlgen.Generator.time_constants).
+        return canonical_times(quoted_fragment(text, self.fragment_dialect), self.types, self.dialect)
 
 
 class ComputedContext(SqlContext):

@@ -21,7 +21,7 @@ from cxspec.compiler import dialects, time_bounds
 from cxspec.compiler.grouping import END, PERIOD, SET, by_text, dim_column, expanded, raw_column, sets_table
 from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.measures import TwoLevel, checked_value, with_empty_value
-from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, quoted_fragment
+from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, source_fragment
 from cxspec.compiler.spine import spine_branches
 from cxspec.compiler.sqlkit import (
     MetricSql,
@@ -38,6 +38,7 @@ from cxspec.compiler.sqlkit import (
     sub,
     text,
 )
+from cxspec.compiler.time_constants import canonical_times
 from cxspec.metric_type import RowAccess
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Generator(TwoLevel):
     # -- whole statement -----------------------------------------------------------------
 
     def statement(self) -> exp.Select:
+        self.time_constants()
         branches: list[exp.Select] = []
         for number, scan in enumerate(self.plan.scans, start=1):
             branches += self.scan(scan, number)
@@ -122,6 +124,19 @@ class Generator(TwoLevel):
         ]
         return exp.select(*columns).where(exp.false(), copy=False)
 
+    def time_constants(self) -> None:
+        """The time constants of the fragments planned over each scan's rows (metric filters,
+        touch point matches, conditions in measures) written as the warehouse compares them
+        (compiler/time_constants.py): the column types are known only now."""
+        for scan in self.plan.scans:
+            resolved = self.relations.sources.get(scan.source.id)
+            types = resolved.column_types if resolved is not None else {}
+            trees = [*scan.predicates, *(m.expression for m in scan.measures)]
+            for plan in [*scan.measure_metrics, *scan.row_metrics, *scan.spine_metrics]:
+                trees += [t for t in (plan.predicate, plan.pivot_filter) if t is not None]
+            for tree in trees:
+                canonical_times(tree, types, self.dialect)
+
     # -- one source ----------------------------------------------------------------------
 
     def group_columns(self) -> list[exp.Column]:
@@ -167,7 +182,7 @@ class Generator(TwoLevel):
             copy=False,
         )
         if source.filter:
-            inner = inner.where(self.fragment(source.filter), copy=False)
+            inner = inner.where(self.fragment(source.filter, source), copy=False)
         inner = time_bounds.bounded(self, scan, inner)  # the range on the raw time column
         if source.key:
             row_number = exp.Window(
@@ -204,7 +219,7 @@ class Generator(TwoLevel):
             if dimension.lookup:
                 value = lookups.value(dimension)
             else:
-                value = self.fragment(dimension.expr) if dimension.expr else col(dimension.name)
+                value = self.fragment(dimension.expr, source) if dimension.expr else col(dimension.name)
             # A --by boolean, float or time: grouped by one text per value on every engine (as
             # segments are), the raw value kept for --where.
             shown = (
@@ -290,8 +305,10 @@ class Generator(TwoLevel):
             bounds.append(exp.LTE(this=period.copy(), expression=last))
         return bounds
 
-    def fragment(self, text_: str) -> exp.Expression:
-        return quoted_fragment(text_, self.fragment_dialect)
+    def fragment(self, text_: str, source) -> exp.Expression:
+        """A fragment over `source`'s rows (its time constants as the warehouse compares them:
+        compiler/time_constants.py)."""
+        return source_fragment(text_, self.fragment_dialect, source, self.relations)
 
     def not_after_as_of(self, timestamp: exp.Expression) -> exp.Expression:
         as_of = self.plan.request.as_of.isoformat(sep=" ", timespec="seconds")

@@ -206,13 +206,14 @@ def proportion(count: exp.Expression, n: exp.Expression) -> MetricSql:
     return MetricSql(value=mul(num(100), p.copy()), n=n, invalid=num(0), moe=moe)
 
 
-def mean_with_moe(total: exp.Expression, squares: exp.Expression, n: exp.Expression) -> tuple:
-    """The mean S/n and its margin 1.96·s/√n, s² = (Q − S²/n)/(n − 1)."""
+def mean_with_moe(total: exp.Expression, n: exp.Expression, *, deviations: exp.Expression) -> tuple:
+    """The mean S/n and its margin 1.96·s/√n, s² = D/(n − 1), from the sum S, n and D, the sum
+    of squared deviations from the group's own mean (a `Measure(value, "deviations")`). Not
+    from sums of raw squares, (Q − S²/n)/(n − 1): for values far from 0 against their spread
+    (1e9 + cents, 1e12 + 0…3) the squares need more digits than a double keeps and the margin
+    came out as another number or 0."""
     mean = safe_div(total.copy(), n.copy())
-    variance = div(
-        sub(double(squares), div(mul(double(total), double(total.copy())), double(n.copy()))),
-        double(sub(n.copy(), num(1))),
-    )
+    variance = div(double(deviations), double(sub(n.copy(), num(1))))
     moe = case_when(
         exp.GT(this=paren(n.copy()), expression=num(1)),
         div(mul(num(Z), sqrt_nonneg(variance)), exp.Sqrt(this=double(n.copy()))),

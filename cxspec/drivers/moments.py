@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.plan import quoted_fragment
+from cxspec.compiler.plan import source_fragment
 from cxspec.compiler.sqlkit import INTEGER_RANGES, byte_order, col, double, num
 from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
@@ -98,7 +98,12 @@ def build(
         return as_number(col(name), resolution.column_type(source, name))
 
     values = [(column(analysis.outcome), analysis.outcome_scale)] + [
-        (exp.Paren(this=quoted_fragment(d.expr, fragment_dialect)) if d.expr else column(d.column), d.scale)
+        (
+            exp.Paren(this=source_fragment(d.expr, fragment_dialect, source, resolution))
+            if d.expr
+            else column(d.column),
+            d.scale,
+        )
         for d in analysis.drivers
     ]
     types = [
@@ -107,7 +112,7 @@ def build(
     ]
     rows = deduplicated(source, resolution, fragment_dialect)
     if analysis.filter:
-        rows = rows.where(quoted_fragment(analysis.filter, fragment_dialect), copy=False)
+        rows = rows.where(source_fragment(analysis.filter, fragment_dialect, source, resolution), copy=False)
     names = [analysis.outcome] + [d.name for d in analysis.drivers]
     columns = [exp.alias_(double(value), _v(i), quoted=True) for i, (value, _) in enumerate(values)]
     complete = []
@@ -125,7 +130,11 @@ def build(
         group.append("__period")
     for name in by:
         dimension = source.dimension(name)
-        value = quoted_fragment(dimension.expr, fragment_dialect) if dimension.expr else col(dimension.name)
+        value = (
+            source_fragment(dimension.expr, fragment_dialect, source, resolution)
+            if dimension.expr
+            else col(dimension.name)
+        )
         columns.append(exp.alias_(value, f"__dim_{name}", quoted=True))
         group.append(f"__dim_{name}")
     if source.time and (start or end):

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.plan import quoted_fragment
+from cxspec.compiler.plan import source_fragment
 from cxspec.compiler.sqlkit import col, num, text
 
 #: Column type names (upper case, as warehouses describe them) that hold text, not numbers.
@@ -149,7 +149,7 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
         copy=False,
     )
     if source.filter:
-        inner = inner.where(quoted_fragment(source.filter, fragment_dialect), copy=False)
+        inner = inner.where(source_fragment(source.filter, fragment_dialect, source, resolution), copy=False)
     if not source.key:
         return inner
     row_number = exp.Window(

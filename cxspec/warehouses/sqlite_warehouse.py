@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from cxspec.lazyexp import LAZY_EXP as exp
-from cxspec.time_text import SQLITE_STRPTIME, utc_strptime
+from cxspec.time_text import SQLITE_STRPTIME, sqlite_time, utc_strptime
 from cxspec.warehouse import Warehouse, WarehouseError
 from cxspec.warehouses.duckdb_warehouse import database_path
 from cxspec.warehouses.loading import create_temp_table, insert_statement
@@ -42,9 +42,15 @@ def _loaded_value(value):
     """A value of a file source's row as SQLite keeps it. SQLite cannot store NaN: it binds it
     as NULL, which would make a 'NaN' cell a blank one on SQLite alone. It gets +infinity,
     which compares as DuckDB and PostgreSQL compare NaN (above every number) and makes a sum
-    or a mean over it not finite, refused by every command as on those engines (finite.py)."""
+    or a mean over it not finite, refused by every command as on those engines (finite.py).
+    Dates and times are text in one form (time_text.sqlite_time)."""
     if isinstance(value, float) and math.isnan(value):
         return math.inf
+    if isinstance(value, (dt.datetime, dt.date)):
+        # One form that sorts as the times do and that the compiled constants take
+        # (time_text.sqlite_time, compiler/time_constants.py): not isoformat()'s T, which
+        # sorts after the space of DATETIME('2026-01-09 12:00:00').
+        return sqlite_time(value)
     return _sqlite_value(value)
 
 

@@ -23,6 +23,8 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_a_declared_type_fixes_an_all_empty_column,
     test_a_number_compared_with_text_holding_a_number_is_the_same_on_every_engine,
     test_a_number_compared_with_text_that_is_no_number_is_refused_on_every_engine,
+    test_a_time_column_compared_with_a_constant_gives_the_same_rows_on_every_engine,
+    test_a_time_column_compared_with_text_that_is_not_a_time_is_refused_on_every_engine,
     test_a_value_that_does_not_fit_a_declared_type_is_invalid,
     test_a_yes_no_column_gives_one_rate_on_every_engine,
     test_a_zoned_time_after_25000_dates_is_not_cut_to_a_date,
@@ -35,6 +37,7 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_text_holding_integers_past_2_53_is_measured_on_every_engine,
     test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine,
     test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine,
+    test_time_constants_hold_in_every_place_a_fragment_goes,
 )
 
 

@@ -38,7 +38,14 @@ WITH `src_1_responses` AS (
     COUNT(*) AS `__rows`,
     COUNT(`__val0`) AS `__m0`,
     SUM(`__val0`) AS `__m1`,
-    SUM(`__val0` * `__val0`) AS `__m2`,
+    SUM((
+      `__val0` - `__c2`
+    ) * (
+      `__val0` - `__c2`
+    )) AS `__m2`,
+    MIN(`__c2`) AS `__m2_c`,
+    SUM(`__val0` - `__c2`) AS `__m2_d`,
+    COUNT(`__val0`) AS `__m2_n`,
     SUM(CASE WHEN NOT `ces_score` IS NULL AND `__val0` IS NULL THEN 1 ELSE 0 END) AS `__m3`,
     SUM(CASE WHEN `__val0` > 5 THEN 1 ELSE 0 END) AS `__m4`,
     COUNT(`__val1`) AS `__m5`,
@@ -49,8 +56,21 @@ WITH `src_1_responses` AS (
     SUM(CASE WHEN NOT `csat_score` IS NULL AND `__val2` IS NULL THEN 1 ELSE 0 END) AS `__m10`,
     SUM(CASE WHEN `__val2` > 3 THEN 1 ELSE 0 END) AS `__m11`,
     SUM(`__val2`) AS `__m12`,
-    SUM(`__val2` * `__val2`) AS `__m13`
-  FROM `src_1_responses`
+    SUM((
+      `__val2` - `__c13`
+    ) * (
+      `__val2` - `__c13`
+    )) AS `__m13`,
+    MIN(`__c13`) AS `__m13_c`,
+    SUM(`__val2` - `__c13`) AS `__m13_d`,
+    COUNT(`__val2`) AS `__m13_n`
+  FROM (
+    SELECT
+      *,
+      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `__dim_channel`, `touchpoint`) AS FLOAT64) AS `__c2`,
+      CAST(AVG(`__val2`) OVER (PARTITION BY `__period`, `__dim_channel`, `touchpoint`) AS FLOAT64) AS `__c13`
+    FROM `src_1_responses`
+  ) AS r
   GROUP BY
     `__period`,
     `__dim_channel`,
@@ -84,9 +104,21 @@ WITH `src_1_responses` AS (
     SUM(CASE WHEN NOT `handle_seconds` IS NULL AND `__val0` IS NULL THEN 1 ELSE 0 END) AS `__m3`,
     MAX(`__val0`) AS `__m4`,
     SUM(`__val0`) AS `__m5`,
-    SUM(`__val0` * `__val0`) AS `__m6`,
+    SUM((
+      `__val0` - `__c6`
+    ) * (
+      `__val0` - `__c6`
+    )) AS `__m6`,
+    MIN(`__c6`) AS `__m6_c`,
+    SUM(`__val0` - `__c6`) AS `__m6_d`,
+    COUNT(`__val0`) AS `__m6_n`,
     MIN(`__val0`) AS `__m7`
-  FROM `src_2_tickets`
+  FROM (
+    SELECT
+      *,
+      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `__dim_channel`, `queue`) AS FLOAT64) AS `__c6`
+    FROM `src_2_tickets`
+  ) AS r
   GROUP BY
     `__period`,
     `__dim_channel`,
@@ -107,23 +139,9 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            (
-              CAST(`__a_squares` AS FLOAT64) - (
-                (
-                  CAST(`__a_sum` AS FLOAT64) * CAST(`__a_sum` AS FLOAT64)
-                ) / CAST(`__a_n` AS FLOAT64)
-              )
-            ) / CAST(`__a_n` - 1 AS FLOAT64)
+            CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
           ) > 0
-          THEN SQRT(
-            (
-              CAST(`__a_squares` AS FLOAT64) - (
-                (
-                  CAST(`__a_sum` AS FLOAT64) * CAST(`__a_sum` AS FLOAT64)
-                ) / CAST(`__a_n` AS FLOAT64)
-              )
-            ) / CAST(`__a_n` - 1 AS FLOAT64)
-          )
+          THEN SQRT(CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64))
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS FLOAT64))
@@ -133,22 +151,69 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       `__dim_channel`,
+      SUM(
+        (
+          `__x_deviations` + (
+            2 * (
+              `__x_deviations_c` - `__g_deviations`
+            ) * `__x_deviations_d`
+          )
+        ) + (
+          CAST(`__x_deviations_n` AS FLOAT64) * (
+            `__x_deviations_c` - `__g_deviations`
+          ) * (
+            `__x_deviations_c` - `__g_deviations`
+          )
+        )
+      ) - (
+        (
+          SUM(
+            `__x_deviations_d` + (
+              CAST(`__x_deviations_n` AS FLOAT64) * (
+                `__x_deviations_c` - `__g_deviations`
+              )
+            )
+          ) * SUM(
+            `__x_deviations_d` + (
+              CAST(`__x_deviations_n` AS FLOAT64) * (
+                `__x_deviations_c` - `__g_deviations`
+              )
+            )
+          )
+        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS FLOAT64)), 0)
+      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
-      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        'ces' AS `metric`,
-        `__period`,
-        `__dim_channel`,
-        `__m3` AS `__x_invalid`,
-        `__m0` AS `__x_n`,
-        `__m2` AS `__x_squares`,
-        `__m1` AS `__x_sum`,
-        `__rows`
-      FROM `lvl1_1_responses`
+        *,
+        (
+          SUM(
+            (
+              CAST(`__x_deviations_n` AS FLOAT64) * `__x_deviations_c`
+            ) + `__x_deviations_d`
+          ) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
+        ) / NULLIF(
+          SUM(CAST(`__x_deviations_n` AS FLOAT64)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
+          0
+        ) AS `__g_deviations`
+      FROM (
+        SELECT
+          'ces' AS `metric`,
+          `__period`,
+          `__dim_channel`,
+          `__m2` AS `__x_deviations`,
+          `__m2_c` AS `__x_deviations_c`,
+          `__m2_d` AS `__x_deviations_d`,
+          `__m2_n` AS `__x_deviations_n`,
+          `__m3` AS `__x_invalid`,
+          `__m0` AS `__x_n`,
+          `__m1` AS `__x_sum`,
+          `__rows`
+        FROM `lvl1_1_responses`
+      ) AS u
     ) AS p
     GROUP BY
       `metric`,
@@ -433,23 +498,9 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            (
-              CAST(`__a_squares` AS FLOAT64) - (
-                (
-                  CAST(`__a_sum` AS FLOAT64) * CAST(`__a_sum` AS FLOAT64)
-                ) / CAST(`__a_n` AS FLOAT64)
-              )
-            ) / CAST(`__a_n` - 1 AS FLOAT64)
+            CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
           ) > 0
-          THEN SQRT(
-            (
-              CAST(`__a_squares` AS FLOAT64) - (
-                (
-                  CAST(`__a_sum` AS FLOAT64) * CAST(`__a_sum` AS FLOAT64)
-                ) / CAST(`__a_n` AS FLOAT64)
-              )
-            ) / CAST(`__a_n` - 1 AS FLOAT64)
-          )
+          THEN SQRT(CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64))
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS FLOAT64))
@@ -459,22 +510,69 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       `__dim_channel`,
+      SUM(
+        (
+          `__x_deviations` + (
+            2 * (
+              `__x_deviations_c` - `__g_deviations`
+            ) * `__x_deviations_d`
+          )
+        ) + (
+          CAST(`__x_deviations_n` AS FLOAT64) * (
+            `__x_deviations_c` - `__g_deviations`
+          ) * (
+            `__x_deviations_c` - `__g_deviations`
+          )
+        )
+      ) - (
+        (
+          SUM(
+            `__x_deviations_d` + (
+              CAST(`__x_deviations_n` AS FLOAT64) * (
+                `__x_deviations_c` - `__g_deviations`
+              )
+            )
+          ) * SUM(
+            `__x_deviations_d` + (
+              CAST(`__x_deviations_n` AS FLOAT64) * (
+                `__x_deviations_c` - `__g_deviations`
+              )
+            )
+          )
+        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS FLOAT64)), 0)
+      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
-      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        'csat_mean' AS `metric`,
-        `__period`,
-        `__dim_channel`,
-        `__m10` AS `__x_invalid`,
-        `__m9` AS `__x_n`,
-        `__m13` AS `__x_squares`,
-        `__m12` AS `__x_sum`,
-        `__rows`
-      FROM `lvl1_1_responses`
+        *,
+        (
+          SUM(
+            (
+              CAST(`__x_deviations_n` AS FLOAT64) * `__x_deviations_c`
+            ) + `__x_deviations_d`
+          ) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
+        ) / NULLIF(
+          SUM(CAST(`__x_deviations_n` AS FLOAT64)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
+          0
+        ) AS `__g_deviations`
+      FROM (
+        SELECT
+          'csat_mean' AS `metric`,
+          `__period`,
+          `__dim_channel`,
+          `__m13` AS `__x_deviations`,
+          `__m13_c` AS `__x_deviations_c`,
+          `__m13_d` AS `__x_deviations_d`,
+          `__m13_n` AS `__x_deviations_n`,
+          `__m10` AS `__x_invalid`,
+          `__m9` AS `__x_n`,
+          `__m12` AS `__x_sum`,
+          `__rows`
+        FROM `lvl1_1_responses`
+      ) AS u
     ) AS p
     GROUP BY
       `metric`,
@@ -638,23 +736,9 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            (
-              CAST(`__a_squares` AS FLOAT64) - (
-                (
-                  CAST(`__a_sum` AS FLOAT64) * CAST(`__a_sum` AS FLOAT64)
-                ) / CAST(`__a_n` AS FLOAT64)
-              )
-            ) / CAST(`__a_n` - 1 AS FLOAT64)
+            CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
           ) > 0
-          THEN SQRT(
-            (
-              CAST(`__a_squares` AS FLOAT64) - (
-                (
-                  CAST(`__a_sum` AS FLOAT64) * CAST(`__a_sum` AS FLOAT64)
-                ) / CAST(`__a_n` AS FLOAT64)
-              )
-            ) / CAST(`__a_n` - 1 AS FLOAT64)
-          )
+          THEN SQRT(CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64))
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS FLOAT64))
@@ -664,22 +748,69 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       `__dim_channel`,
+      SUM(
+        (
+          `__x_deviations` + (
+            2 * (
+              `__x_deviations_c` - `__g_deviations`
+            ) * `__x_deviations_d`
+          )
+        ) + (
+          CAST(`__x_deviations_n` AS FLOAT64) * (
+            `__x_deviations_c` - `__g_deviations`
+          ) * (
+            `__x_deviations_c` - `__g_deviations`
+          )
+        )
+      ) - (
+        (
+          SUM(
+            `__x_deviations_d` + (
+              CAST(`__x_deviations_n` AS FLOAT64) * (
+                `__x_deviations_c` - `__g_deviations`
+              )
+            )
+          ) * SUM(
+            `__x_deviations_d` + (
+              CAST(`__x_deviations_n` AS FLOAT64) * (
+                `__x_deviations_c` - `__g_deviations`
+              )
+            )
+          )
+        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS FLOAT64)), 0)
+      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
-      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        'handle_mean' AS `metric`,
-        `__period`,
-        `__dim_channel`,
-        `__m3` AS `__x_invalid`,
-        `__m2` AS `__x_n`,
-        `__m6` AS `__x_squares`,
-        `__m5` AS `__x_sum`,
-        `__rows`
-      FROM `lvl1_2_tickets`
+        *,
+        (
+          SUM(
+            (
+              CAST(`__x_deviations_n` AS FLOAT64) * `__x_deviations_c`
+            ) + `__x_deviations_d`
+          ) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
+        ) / NULLIF(
+          SUM(CAST(`__x_deviations_n` AS FLOAT64)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
+          0
+        ) AS `__g_deviations`
+      FROM (
+        SELECT
+          'handle_mean' AS `metric`,
+          `__period`,
+          `__dim_channel`,
+          `__m6` AS `__x_deviations`,
+          `__m6_c` AS `__x_deviations_c`,
+          `__m6_d` AS `__x_deviations_d`,
+          `__m6_n` AS `__x_deviations_n`,
+          `__m3` AS `__x_invalid`,
+          `__m2` AS `__x_n`,
+          `__m5` AS `__x_sum`,
+          `__rows`
+        FROM `lvl1_2_tickets`
+      ) AS u
     ) AS p
     GROUP BY
       `metric`,

@@ -38,7 +38,14 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) AS "__rows",
     COUNT("__val0") AS "__m0",
     SUM("__val0") AS "__m1",
-    SUM("__val0" * "__val0") AS "__m2",
+    SUM((
+      "__val0" - "__c2"
+    ) * (
+      "__val0" - "__c2"
+    )) AS "__m2",
+    MIN("__c2") AS "__m2_c",
+    SUM("__val0" - "__c2") AS "__m2_d",
+    COUNT("__val0") AS "__m2_n",
     COUNT(*) FILTER(WHERE
       NOT "ces_score" IS NULL AND "__val0" IS NULL) AS "__m3",
     COUNT(*) FILTER(WHERE
@@ -56,8 +63,21 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) FILTER(WHERE
       "__val2" > 3) AS "__m11",
     SUM("__val2") AS "__m12",
-    SUM("__val2" * "__val2") AS "__m13"
-  FROM "src_1_responses"
+    SUM((
+      "__val2" - "__c13"
+    ) * (
+      "__val2" - "__c13"
+    )) AS "__m13",
+    MIN("__c13") AS "__m13_c",
+    SUM("__val2" - "__c13") AS "__m13_d",
+    COUNT("__val2") AS "__m13_n"
+  FROM (
+    SELECT
+      *,
+      CAST(AVG("__val0") OVER (PARTITION BY "__period", "__dim_channel", "touchpoint") AS DOUBLE PRECISION) AS "__c2",
+      CAST(AVG("__val2") OVER (PARTITION BY "__period", "__dim_channel", "touchpoint") AS DOUBLE PRECISION) AS "__c13"
+    FROM "src_1_responses"
+  ) AS r
   GROUP BY
     "__period",
     "__dim_channel",
@@ -93,9 +113,21 @@ WITH "src_1_responses" AS MATERIALIZED (
       NOT "handle_seconds" IS NULL AND "__val0" IS NULL) AS "__m3",
     MAX("__val0") AS "__m4",
     SUM("__val0") AS "__m5",
-    SUM("__val0" * "__val0") AS "__m6",
+    SUM((
+      "__val0" - "__c6"
+    ) * (
+      "__val0" - "__c6"
+    )) AS "__m6",
+    MIN("__c6") AS "__m6_c",
+    SUM("__val0" - "__c6") AS "__m6_d",
+    COUNT("__val0") AS "__m6_n",
     MIN("__val0") AS "__m7"
-  FROM "src_2_tickets"
+  FROM (
+    SELECT
+      *,
+      CAST(AVG("__val0") OVER (PARTITION BY "__period", "__dim_channel", "queue") AS DOUBLE PRECISION) AS "__c6"
+    FROM "src_2_tickets"
+  ) AS r
   GROUP BY
     "__period",
     "__dim_channel",
@@ -116,22 +148,10 @@ WITH "src_1_responses" AS MATERIALIZED (
       THEN CAST((
         1.96 * CASE
           WHEN (
-            (
-              CAST("__a_squares" AS DOUBLE PRECISION) - (
-                (
-                  CAST("__a_sum" AS DOUBLE PRECISION) * CAST("__a_sum" AS DOUBLE PRECISION)
-                ) / CAST("__a_n" AS DOUBLE PRECISION)
-              )
-            ) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
+            CAST("__a_deviations" AS DOUBLE PRECISION) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
           ) > 0
           THEN SQRT(
-            (
-              CAST("__a_squares" AS DOUBLE PRECISION) - (
-                (
-                  CAST("__a_sum" AS DOUBLE PRECISION) * CAST("__a_sum" AS DOUBLE PRECISION)
-                ) / CAST("__a_n" AS DOUBLE PRECISION)
-              )
-            ) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
+            CAST("__a_deviations" AS DOUBLE PRECISION) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
           )
           ELSE 0
         END
@@ -142,22 +162,69 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       "__dim_channel",
+      SUM(
+        (
+          "__x_deviations" + (
+            2 * (
+              "__x_deviations_c" - "__g_deviations"
+            ) * "__x_deviations_d"
+          )
+        ) + (
+          CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+            "__x_deviations_c" - "__g_deviations"
+          ) * (
+            "__x_deviations_c" - "__g_deviations"
+          )
+        )
+      ) - (
+        CAST((
+          SUM(
+            "__x_deviations_d" + (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+                "__x_deviations_c" - "__g_deviations"
+              )
+            )
+          ) * SUM(
+            "__x_deviations_d" + (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+                "__x_deviations_c" - "__g_deviations"
+              )
+            )
+          )
+        ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
+      ) AS "__a_deviations",
       COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
-      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       SUM("__rows") AS "__rows"
     FROM (
       SELECT
-        'ces' AS "metric",
-        "__period",
-        "__dim_channel",
-        "__m3" AS "__x_invalid",
-        "__m0" AS "__x_n",
-        "__m2" AS "__x_squares",
-        "__m1" AS "__x_sum",
-        "__rows"
-      FROM "lvl1_1_responses"
+        *,
+        CAST((
+          SUM(
+            (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
+            ) + "__x_deviations_d"
+          ) OVER (PARTITION BY "metric", "__period", "__dim_channel")
+        ) AS DOUBLE PRECISION) / NULLIF(
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period", "__dim_channel"),
+          0
+        ) AS "__g_deviations"
+      FROM (
+        SELECT
+          'ces' AS "metric",
+          "__period",
+          "__dim_channel",
+          "__m2" AS "__x_deviations",
+          "__m2_c" AS "__x_deviations_c",
+          "__m2_d" AS "__x_deviations_d",
+          "__m2_n" AS "__x_deviations_n",
+          "__m3" AS "__x_invalid",
+          "__m0" AS "__x_n",
+          "__m1" AS "__x_sum",
+          "__rows"
+        FROM "lvl1_1_responses"
+      ) AS u
     ) AS p
     GROUP BY
       "metric",
@@ -442,22 +509,10 @@ WITH "src_1_responses" AS MATERIALIZED (
       THEN CAST((
         1.96 * CASE
           WHEN (
-            (
-              CAST("__a_squares" AS DOUBLE PRECISION) - (
-                (
-                  CAST("__a_sum" AS DOUBLE PRECISION) * CAST("__a_sum" AS DOUBLE PRECISION)
-                ) / CAST("__a_n" AS DOUBLE PRECISION)
-              )
-            ) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
+            CAST("__a_deviations" AS DOUBLE PRECISION) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
           ) > 0
           THEN SQRT(
-            (
-              CAST("__a_squares" AS DOUBLE PRECISION) - (
-                (
-                  CAST("__a_sum" AS DOUBLE PRECISION) * CAST("__a_sum" AS DOUBLE PRECISION)
-                ) / CAST("__a_n" AS DOUBLE PRECISION)
-              )
-            ) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
+            CAST("__a_deviations" AS DOUBLE PRECISION) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
           )
           ELSE 0
         END
@@ -468,22 +523,69 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       "__dim_channel",
+      SUM(
+        (
+          "__x_deviations" + (
+            2 * (
+              "__x_deviations_c" - "__g_deviations"
+            ) * "__x_deviations_d"
+          )
+        ) + (
+          CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+            "__x_deviations_c" - "__g_deviations"
+          ) * (
+            "__x_deviations_c" - "__g_deviations"
+          )
+        )
+      ) - (
+        CAST((
+          SUM(
+            "__x_deviations_d" + (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+                "__x_deviations_c" - "__g_deviations"
+              )
+            )
+          ) * SUM(
+            "__x_deviations_d" + (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+                "__x_deviations_c" - "__g_deviations"
+              )
+            )
+          )
+        ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
+      ) AS "__a_deviations",
       COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
-      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       SUM("__rows") AS "__rows"
     FROM (
       SELECT
-        'csat_mean' AS "metric",
-        "__period",
-        "__dim_channel",
-        "__m10" AS "__x_invalid",
-        "__m9" AS "__x_n",
-        "__m13" AS "__x_squares",
-        "__m12" AS "__x_sum",
-        "__rows"
-      FROM "lvl1_1_responses"
+        *,
+        CAST((
+          SUM(
+            (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
+            ) + "__x_deviations_d"
+          ) OVER (PARTITION BY "metric", "__period", "__dim_channel")
+        ) AS DOUBLE PRECISION) / NULLIF(
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period", "__dim_channel"),
+          0
+        ) AS "__g_deviations"
+      FROM (
+        SELECT
+          'csat_mean' AS "metric",
+          "__period",
+          "__dim_channel",
+          "__m13" AS "__x_deviations",
+          "__m13_c" AS "__x_deviations_c",
+          "__m13_d" AS "__x_deviations_d",
+          "__m13_n" AS "__x_deviations_n",
+          "__m10" AS "__x_invalid",
+          "__m9" AS "__x_n",
+          "__m12" AS "__x_sum",
+          "__rows"
+        FROM "lvl1_1_responses"
+      ) AS u
     ) AS p
     GROUP BY
       "metric",
@@ -647,22 +749,10 @@ WITH "src_1_responses" AS MATERIALIZED (
       THEN CAST((
         1.96 * CASE
           WHEN (
-            (
-              CAST("__a_squares" AS DOUBLE PRECISION) - (
-                (
-                  CAST("__a_sum" AS DOUBLE PRECISION) * CAST("__a_sum" AS DOUBLE PRECISION)
-                ) / CAST("__a_n" AS DOUBLE PRECISION)
-              )
-            ) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
+            CAST("__a_deviations" AS DOUBLE PRECISION) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
           ) > 0
           THEN SQRT(
-            (
-              CAST("__a_squares" AS DOUBLE PRECISION) - (
-                (
-                  CAST("__a_sum" AS DOUBLE PRECISION) * CAST("__a_sum" AS DOUBLE PRECISION)
-                ) / CAST("__a_n" AS DOUBLE PRECISION)
-              )
-            ) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
+            CAST("__a_deviations" AS DOUBLE PRECISION) / CAST("__a_n" - 1 AS DOUBLE PRECISION)
           )
           ELSE 0
         END
@@ -673,22 +763,69 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       "__dim_channel",
+      SUM(
+        (
+          "__x_deviations" + (
+            2 * (
+              "__x_deviations_c" - "__g_deviations"
+            ) * "__x_deviations_d"
+          )
+        ) + (
+          CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+            "__x_deviations_c" - "__g_deviations"
+          ) * (
+            "__x_deviations_c" - "__g_deviations"
+          )
+        )
+      ) - (
+        CAST((
+          SUM(
+            "__x_deviations_d" + (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+                "__x_deviations_c" - "__g_deviations"
+              )
+            )
+          ) * SUM(
+            "__x_deviations_d" + (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+                "__x_deviations_c" - "__g_deviations"
+              )
+            )
+          )
+        ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
+      ) AS "__a_deviations",
       COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
-      COALESCE(SUM("__x_squares"), 0) AS "__a_squares",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       SUM("__rows") AS "__rows"
     FROM (
       SELECT
-        'handle_mean' AS "metric",
-        "__period",
-        "__dim_channel",
-        "__m3" AS "__x_invalid",
-        "__m2" AS "__x_n",
-        "__m6" AS "__x_squares",
-        "__m5" AS "__x_sum",
-        "__rows"
-      FROM "lvl1_2_tickets"
+        *,
+        CAST((
+          SUM(
+            (
+              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
+            ) + "__x_deviations_d"
+          ) OVER (PARTITION BY "metric", "__period", "__dim_channel")
+        ) AS DOUBLE PRECISION) / NULLIF(
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period", "__dim_channel"),
+          0
+        ) AS "__g_deviations"
+      FROM (
+        SELECT
+          'handle_mean' AS "metric",
+          "__period",
+          "__dim_channel",
+          "__m6" AS "__x_deviations",
+          "__m6_c" AS "__x_deviations_c",
+          "__m6_d" AS "__x_deviations_d",
+          "__m6_n" AS "__x_deviations_n",
+          "__m3" AS "__x_invalid",
+          "__m2" AS "__x_n",
+          "__m5" AS "__x_sum",
+          "__rows"
+        FROM "lvl1_2_tickets"
+      ) AS u
     ) AS p
     GROUP BY
       "metric",
