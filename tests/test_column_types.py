@@ -487,7 +487,9 @@ TIME_FILTERS = {
     "t NOT IN (DATE '2026-01-09')": lambda t, d: t != _moment("2026-01-09"),
     "d = TIMESTAMP '2026-01-09 00:00:00'": lambda t, d: d == _day("2026-01-09"),
     "d < TIMESTAMP '2026-01-09 12:00:00'": lambda t, d: _moment(d.isoformat()) < _moment("2026-01-09 12:00"),
-    "d >= TIMESTAMP '2026-01-09 12:00:00'": lambda t, d: _moment(d.isoformat()) >= _moment("2026-01-09 12:00"),
+    "d >= TIMESTAMP '2026-01-09 12:00:00'": lambda t, d: (
+        _moment(d.isoformat()) >= _moment("2026-01-09 12:00")
+    ),
     "d >= '2026-01-09 12:00'": lambda t, d: d >= _day("2026-01-09 12:00"),
     "d = '2026-01-09 12:00'": lambda t, d: d == _day("2026-01-09 12:00"),
     "d > DATE '2026-01-09'": lambda t, d: d > _day("2026-01-09"),
@@ -530,7 +532,10 @@ def test_a_time_column_compared_with_text_that_is_not_a_time_is_refused_on_every
     make_project, run_main, engine, condition
 ):
     csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
-    specs = SOURCE % ", columns: {d: date}" + f'metrics:\n  - {{id: late, type: count, source: r, filter: "{condition}"}}\n'
+    specs = (
+        SOURCE % ", columns: {d: date}"
+        + f'metrics:\n  - {{id: late, type: count, source: r, filter: "{condition}"}}\n'
+    )
     root = project(make_project, csv, specs)
     code, _, err = run_main("query", str(root), "--warehouse", engine, "-m", "late")
     assert code == 1, err
@@ -538,3 +543,73 @@ def test_a_time_column_compared_with_text_that_is_not_a_time_is_refused_on_every
     line = '  - {id: late, type: count, source: r, filter: "'
     assert f"specs.yaml:5:{len(line) + 1}: error CX408:" in err, err
     assert "hint:" in err
+
+
+def test_time_constants_hold_in_every_place_a_fragment_goes(make_project, run_main, engine):
+    """A source's filter, a touch point's match, a rate's condition and a dimension's `expr`
+    compare a time column with constants as DuckDB does, on every engine."""
+    csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
+    specs = """journeys:
+  - {id: buy, stages: [pay]}
+touchpoints:
+  - {id: web, journey: buy, stage: pay, match: "t < TIMESTAMP '2026-01-09 12:00:00'"}
+sources:
+  - id: r
+    type: file
+    path: data/r.csv
+    time: t
+    filter: "t >= '2026-01-05' AND d <= TIMESTAMP '2026-01-12 00:00:00'"
+    columns: {d: date}
+    dimensions: [{name: half, expr: "CASE WHEN t >= '2026-01-09 12:00' THEN 'late' ELSE 'early' END"}]
+metrics:
+  - {id: all, type: count, source: r}
+  - {id: web, type: count, source: r, touchpoint: web}
+  - {id: midnight, type: rate, source: r, condition: "t = DATE '2026-01-09'"}
+"""
+    root = project(make_project, csv, specs)
+    args = ["--warehouse", engine, "--format", "json", "--grain", "year", "--by", "half"]
+    code, out, err = run_main("query", str(root), *args)
+    assert code == 0, err
+    got = {(r["metric"], r["dimensions"]["half"]): (r["value"], r["n"]) for r in json.loads(out)["results"]}
+    kept = [
+        (t, d)
+        for t, d in ((_moment(t), _day(d)) for t, d in TIME_ROWS)
+        if t >= _moment("2026-01-05") and _moment(d.isoformat()) <= _moment("2026-01-12")
+    ]
+    expected = {}
+    for half in ("early", "late"):
+        rows = [(t, d) for t, d in kept if (t >= _moment("2026-01-09 12:00")) == (half == "late")]
+        midnight = [t for t, _ in rows if t == _moment("2026-01-09")]
+        expected[("all", half)] = (len(rows), len(rows))
+        web = sum(1 for t, _ in rows if t < _moment("2026-01-09 12:00"))
+        expected[("web", half)] = (web, web)
+        expected[("midnight", half)] = (100 * len(midnight) / len(rows), len(rows))
+    assert expected[("midnight", "early")] == (100.0, 2) and expected[("all", "late")] == (2, 2)
+    assert got == expected
+
+
+def test_time_constants_hold_for_a_parquet_file(make_project, run_main, engine):
+    """A Parquet file's times and dates (typed by the file, not by cxspec's CSV typing) are
+    compared with constants as DuckDB compares them: SQLite did not know their types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
+    filters = TIME_FILTERS
+    metrics = "".join(
+        f'  - {{id: m{i}, type: count, source: r, filter: "{f}"}}\n' for i, f in enumerate(filters)
+    )
+    specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\nmetrics:\n" + metrics
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    table = pa.table({"t": [t for t, _ in rows], "d": [d for _, d in rows]})
+    pq.write_table(table, root / "data" / "r.parquet")
+    got = query(run_main, root, engine)
+    wrong = {}
+    for i, (condition, keeps) in enumerate(filters.items()):
+        expected = sum(1 for t, d in rows if keeps(t, d))
+        counted = sum(r["value"] for r in got if r["metric"] == f"m{i}")
+        if counted != expected:
+            wrong[condition] = (counted, expected)
+    assert wrong == {}
+    assert "t = DATE '2026-01-09'" in filters and "d = TIMESTAMP '2026-01-09 00:00:00'" in filters

@@ -132,6 +132,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
         end=end.date() if end else None,
         progress=progress,
         as_of=as_of,
+        as_of_is_now=click.get_current_context().get_parameter_source("as_of").name == "DEFAULT",
         fail_fast=fail_fast,
         incremental=incremental,
     )

@@ -137,7 +137,11 @@ def _as_datetime(value) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value)[:19])
 
 
-def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=None, end=None) -> LinksOutcome:
+def compute_links(
+    warehouse, project, registry, ids=(), *, as_of=None, start=None, end=None, until=None
+) -> LinksOutcome:
+    """`as_of`: the cut itself (`links --as-of`), else the outcome source's latest time, but
+    never after `until` (`run --as-of`: nothing after it is seen)."""
     sink = DiagnosticSink()
     groups: list[LinkGroup] = []
     contrasts: list[LinkContrast] = []
@@ -153,6 +157,8 @@ def compute_links(warehouse, project, registry, ids=(), *, as_of=None, start=Non
         if _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers):
             continue
         cut = as_of or default_as_of(warehouse, link, outcome_source, resolution, fragment_dialect)
+        if cut is not None and until is not None:
+            cut = min(cut, until)
         if cut is None:
             sink.add("CX610", f"link {link.id!r}: the outcome source has no times yet", link.loc("outcome"))
             continue

@@ -71,13 +71,15 @@ def run_project(
     now=None,
     progress=None,
     as_of=None,
+    as_of_is_now=False,
     fail_fast=False,
     incremental=False,
 ) -> Stored:
     """Check the sources against their data, compute every metric it can (times after
     `as_of` left out), store, and read back. Metrics the warehouse refuses are recorded in
     `Stored.failures` (the first one raises with `fail_fast`). `incremental`: only the periods
-    whose data changed since the stored watermark (runs/incremental.py)."""
+    whose data changed since the stored watermark (runs/incremental.py). Links are as of
+    `as_of` too, unless it only stands for the clock (`as_of_is_now`): then the data's own."""
     grain = project.config.grain
     clock = _utc_naive(now or dt.datetime.now(dt.timezone.utc))
     if as_of is not None and _utc_naive(as_of) < clock:
@@ -120,7 +122,8 @@ def run_project(
             computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
             figures = plan.figures if plan is not None and not failures else None
             record_watermark(warehouse, info, figures, computed_ranges)
-        diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress)
+        until = None if as_of is None or as_of_is_now else _utc_naive(as_of)
+        diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress, until)
         stored, scores = load(
             warehouse,
             info.project,
@@ -164,8 +167,9 @@ def _ranges_of(start, end) -> list:
     return [(start or dt.date(1, 1, 1), end)]
 
 
-def _run_analyses(warehouse, project, registry, info, start, end, progress) -> list:
-    """Drivers analyses and links over the run's range, stored whole; their data problems."""
+def _run_analyses(warehouse, project, registry, info, start, end, progress, until=None) -> list:
+    """Drivers analyses and links over the run's range, stored whole; their data problems.
+    `until`: the run's --as-of, after which links see nothing (compute_links)."""
     if not project.drivers and not project.links:
         return []
     from cxspec.drivers.compute import compute_drivers
@@ -174,7 +178,7 @@ def _run_analyses(warehouse, project, registry, info, start, end, progress) -> l
     if progress:
         progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
     drivers = compute_drivers(warehouse, project, registry, start=start, end=end)
-    links = compute_links(warehouse, project, registry, start=start, end=end)
+    links = compute_links(warehouse, project, registry, start=start, end=end, until=until)
     store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
     return drivers.diagnostics + links.diagnostics
 

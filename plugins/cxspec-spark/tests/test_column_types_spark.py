@@ -37,6 +37,7 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_text_holding_integers_past_2_53_is_measured_on_every_engine,
     test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine,
     test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine,
+    test_time_constants_hold_in_every_place_a_fragment_goes,
 )
 
 
