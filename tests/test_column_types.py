@@ -586,3 +586,30 @@ metrics:
         expected[("midnight", half)] = (100 * len(midnight) / len(rows), len(rows))
     assert expected[("midnight", "early")] == (100.0, 2) and expected[("all", "late")] == (2, 2)
     assert got == expected
+
+
+def test_time_constants_hold_for_a_parquet_file(make_project, run_main, engine):
+    """A Parquet file's times and dates (typed by the file, not by cxspec's CSV typing) are
+    compared with constants as DuckDB compares them: SQLite did not know their types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
+    filters = TIME_FILTERS
+    metrics = "".join(
+        f'  - {{id: m{i}, type: count, source: r, filter: "{f}"}}\n' for i, f in enumerate(filters)
+    )
+    specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\nmetrics:\n" + metrics
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    table = pa.table({"t": [t for t, _ in rows], "d": [d for _, d in rows]})
+    pq.write_table(table, root / "data" / "r.parquet")
+    got = query(run_main, root, engine)
+    wrong = {}
+    for i, (condition, keeps) in enumerate(filters.items()):
+        expected = sum(1 for t, d in rows if keeps(t, d))
+        counted = sum(r["value"] for r in got if r["metric"] == f"m{i}")
+        if counted != expected:
+            wrong[condition] = (counted, expected)
+    assert wrong == {}
+    assert "t = DATE '2026-01-09'" in filters and "d = TIMESTAMP '2026-01-09 00:00:00'" in filters
