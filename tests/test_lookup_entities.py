@@ -276,3 +276,25 @@ def test_a_lookup_sees_no_row_after_as_of(make_project, warehouse):
         for r in compute(project, request, default_registry(), warehouse)
     }
     assert got == pytest.approx(want)
+
+
+def test_a_lookup_named_like_a_column_of_its_own_source_is_refused(make_project, run_main, warehouse):
+    """Responses with a `region` of their own and `{name: region, from: customers}`: `--by
+    region` read the customer's region and a metric's filter `region = 'EMEA'` the response's
+    (an "EMEA" count of 0 in the EMEA group, 2 in APAC). CX409 at the dimension, from the data."""
+    specs = KEPT.format(key="customer_id", keep="").replace(
+        "metrics:\n",
+        "metrics:\n  - {id: emea, type: count, source: responses, filter: \"region = 'EMEA'\"}\n",
+    )
+    root = make_project(
+        {
+            "specs.yaml": specs,
+            "data/customers.csv": "customer_id,region,updated_at\nc1,EMEA,2026-01-01\nc2,APAC,2026-01-01\n",
+            "data/responses.csv": "id,customer_id,t,score,region\n"
+            "1,c1,2026-01-10,9,APAC\n2,c2,2026-01-10,3,EMEA\n",
+        }
+    )
+    status, out, err = run_main("query", str(root), "--by", "region", "--warehouse", warehouse)
+    assert status == 1, out + err
+    assert "specs.yaml:17:16: error CX409: dimension 'region' of source 'responses'" in out + err, out + err
+    assert "name it apart: {name: customers_region, from: customers, column: region}" in out + err
