@@ -231,3 +231,70 @@ def test_the_looked_up_source_is_deduplicated_as_usual(make_project, warehouse, 
         for r in compute(project, Request(by=["region"]), default_registry(), warehouse)
     }
     assert got == pytest.approx(want)
+
+
+def test_a_lookup_sees_no_row_after_as_of(make_project, warehouse):
+    """Times after --as-of are left out of results, the looked-up source's too: a customer's
+    row dated after it (a typo'd 2204, or a move after the as-of day of a rerun) set the
+    region of every response; the row it replaced is the one as of then."""
+    import datetime as dt
+
+    rows = [
+        ("1", "c1", "OLD", "2026-01-01"),
+        ("2", "c1", "TYPO", "2204-01-01"),
+        ("3", "c2", "SOUTH", "2026-01-02"),
+        ("4", "c2", "NORTH", "2026-03-01"),  # moved after the as-of day
+        ("5", "c3", "LATER", "2026-03-01"),  # nothing as of then
+        ("6", "c4", "UNDATED", ""),  # no time: not in the future
+    ]
+    responses = [("c1", 3), ("c2", 9), ("c2", 4), ("c3", 10), ("c4", 7), ("c5", 8)]
+    as_of = dt.datetime(2026, 2, 1, 23, 59, 59)
+    found = {
+        "specs.yaml": KEPT.format(key="row_id", keep=""),
+        "data/customers.csv": "row_id,customer_id,region,updated_at\n"
+        + "".join(",".join(r) + "\n" for r in rows),
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},2026-01-10,{s}\n" for i, (c, s) in enumerate(responses)),
+    }
+    best: dict = {}
+    for row_id, customer, region, day in rows:
+        if day and dt.datetime.fromisoformat(day) > as_of:
+            continue
+        rank = (day, row_id)
+        if customer not in best or rank > best[customer][0]:
+            best[customer] = (rank, region)
+    groups: dict = {}
+    for customer, score in responses:
+        groups.setdefault(best[customer][1] if customer in best else None, []).append(score)
+    want = {("answers", r): len(s) for r, s in groups.items()}
+    want.update({("mean_score", r): sum(s) / len(s) for r, s in groups.items()})
+    assert set(groups) == {"OLD", "SOUTH", "UNDATED", None}
+    project = load_project(make_project(found))
+    request = Request(by=["region"], as_of=as_of)
+    got = {
+        (r.metric, r.dimensions["region"]): r.value
+        for r in compute(project, request, default_registry(), warehouse)
+    }
+    assert got == pytest.approx(want)
+
+
+def test_a_lookup_named_like_a_column_of_its_own_source_is_refused(make_project, run_main, warehouse):
+    """Responses with a `region` of their own and `{name: region, from: customers}`: `--by
+    region` read the customer's region and a metric's filter `region = 'EMEA'` the response's
+    (an "EMEA" count of 0 in the EMEA group, 2 in APAC). CX409 at the dimension, from the data."""
+    specs = KEPT.format(key="customer_id", keep="").replace(
+        "metrics:\n",
+        "metrics:\n  - {id: emea, type: count, source: responses, filter: \"region = 'EMEA'\"}\n",
+    )
+    root = make_project(
+        {
+            "specs.yaml": specs,
+            "data/customers.csv": "customer_id,region,updated_at\nc1,EMEA,2026-01-01\nc2,APAC,2026-01-01\n",
+            "data/responses.csv": "id,customer_id,t,score,region\n"
+            "1,c1,2026-01-10,9,APAC\n2,c2,2026-01-10,3,EMEA\n",
+        }
+    )
+    status, out, err = run_main("query", str(root), "--by", "region", "--warehouse", warehouse)
+    assert status == 1, out + err
+    assert "specs.yaml:17:16: error CX409: dimension 'region' of source 'responses'" in out + err, out + err
+    assert "name it apart: {name: customers_region, from: customers, column: region}" in out + err

@@ -109,7 +109,7 @@ def test_a_run_reports_what_a_cold_report_reads(make_project, url, monkeypatch):
     # A later run of the last two months: the first two are history, read from the store.
     second = run_project(project, registry, url, now=dt.datetime(2026, 5, 3, 9), start=dt.date(2026, 3, 1))
     assert all(w is not None for w in kept)  # the rows were kept, not read back (else this is moot)
-    assert len(kept[1].rows) < len(second.results)  # and history was read
+    assert len(kept[1].results) < len(second.results)  # and history was read
     cold = stored_results(project, registry, url)
 
     assert fields(second.results) == fields(cold.results)

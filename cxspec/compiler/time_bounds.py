@@ -44,8 +44,9 @@ def literal(day: dt.date, dialect: str, column_type: str | None) -> exp.Expressi
     times compare; None when the type does not allow it."""
     kind = (column_type or "").upper()
     if dialect == "sqlite":
-        # Times of files loaded into SQLite are ISO text ('2026-03-01T10:00:00', UTC):
-        # ordered as text, and a day's text is below every time of that day.
+        # Times of files loaded into SQLite are text ('2026-03-01 10:00:00', UTC;
+        # time_text.sqlite_time): ordered as text, and a day's text is below every time of
+        # that day.
         return text(day.isoformat()) if kind in ("DATE", *_NAIVE) else None
     if dialect not in ("duckdb", "postgres"):
         return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, replace
-from itertools import repeat
 
 from sqlglot import exp
 
@@ -113,12 +112,16 @@ def segment_keys():
 
 @dataclass
 class Written:
-    """The rows a run stored, as `load` reads them (its columns LOADED, in no order), and
-    which stored rows they are (`where`): `load(written=…)` reads the others and takes these
-    as they are instead of reading them back."""
+    """The results a run stored, as `load` reads them back, and which stored rows they are
+    (`where`): `load(written=…)` reads the others and takes these as they are."""
 
-    rows: list[tuple]
+    #: In load's order: (metric, period, dimensions key), text as bytes.
+    results: list[MetricResult]
+    #: Each result's (metric, period, dimensions key), in the same order.
+    keys: list[tuple]
     where: exp.Expression
+    #: The dimensions dicts of the results, one per stored key (json.loads of it, as load).
+    dimensions: Converted
 
 
 @dataclass
@@ -186,33 +189,44 @@ def store(
         )
         warehouse.execute_statement(exp.delete(_table(SCORES), where=scored).sql(dialect=dialect))
         warehouse.execute_statement(_insert_scores(project, registry, info, periods).sql(dialect=dialect))
-    return _written(project, info, definitions, staged, kept, dialect)
+    return _written(project, info, definitions, results, staged, kept, dialect)
 
 
 def _written(
-    project, info: RunInfo, definitions: dict[str, str], staged: dict, kept, dialect
+    project, info: RunInfo, definitions: dict[str, str], results, staged: dict, kept, dialect
 ) -> Written | None:
-    """The stored rows as `load` reads them: the staged columns, each metric's version and
-    definition (as _insert_results joins them) and the run's. None (read back instead) on an
-    engine that may order text otherwise (KEPT_ORDER), for a -0.0 (SQLite and DuckDB's row
-    inserts store 0.0), or a metric both computed and kept."""
+    """The run's results become its stored rows, as `load` reads them: with their goal status
+    (staged), each metric's version and definition (as _insert_results joins them), the run's
+    hash and time, the dimensions as stored (json of the stored key: names sorted, values as
+    JSON has them); set in place on the results the run computed (a new object per row
+    costs 3x as much: 170k rows with segments), which the run uses for nothing else. Sorted
+    as load sorts. None (read back instead) on an engine that may order text otherwise
+    (KEPT_ORDER), for a -0.0 (SQLite and DuckDB's row inserts store 0.0), or a metric both
+    computed and kept."""
     if dialect not in KEPT_ORDER or not set(kept).isdisjoint(staged["metric"]):
         return None
-    for column in ("value", "moe"):
-        if any(math.copysign(1.0, v) < 0 for v in staged[column] if v is not None and not v):
-            return None
+    if _negative_zero(staged["value"]) or _negative_zero(staged["moe"]):
+        return None
     version = {m: project.metrics[m].version for m in definitions}
-    metrics = staged["metric"]
-    rows = list(
-        zip(
-            metrics, staged["period"], staged["dimensions"], staged["value"], staged["n"],
-            staged["invalid"], staged["moe"], staged["status"], [version.get(m) for m in metrics],
-            [definitions.get(m) for m in metrics], repeat(info.spec_hash), repeat(info.computed_at),
-            staged["grain"],
-        )
-    )  # fmt: skip
+    dimensions = Converted(json.loads)
+    spec_hash, computed_at = info.spec_hash, info.computed_at
+    columns = (staged["dimensions"], staged["status"], staged["grain"])
+    for r, key, status, grain in zip(results, *columns, strict=True):
+        fields = r.__dict__  # as query.typed_result: no frozen __setattr__ per field
+        metric = fields["metric"]
+        fields["dimensions"] = dimensions[key]
+        fields["status"] = status
+        fields["metric_version"] = version.get(metric)
+        fields["definition"] = definitions.get(metric)
+        fields["spec_hash"] = spec_hash
+        fields["computed_at"] = computed_at
+        fields["grain"] = grain
+    days = staged["period"]
+    # Sorted by keys made in C (zip), compared in C: no Python function per row.
+    keys = list(zip(staged["metric"], days, staged["dimensions"], strict=True))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     periods: dict[str, set] = {}
-    for grain, period in zip(staged["grain"], staged["period"], strict=True):
+    for grain, period in set(zip(staged["grain"], days, strict=True)):
         periods.setdefault(grain, set()).add(period)
     where = exp.or_(
         *[
@@ -229,7 +243,9 @@ def _written(
     if kept:  # as the run's DELETE: these metrics' rows stayed
         others = exp.Not(this=exp.In(this=col("metric"), expressions=[text(m) for m in sorted(kept)]))
         where = exp.and_(exp.paren(where, copy=False), others)
-    return Written(rows, where)
+    return Written(
+        list(map(results.__getitem__, order)), list(map(keys.__getitem__, order)), where, dimensions
+    )
 
 
 def _staged(results, grains: dict[str, str], grain: str) -> dict[str, list]:
@@ -246,6 +262,11 @@ def _staged(results, grains: dict[str, str], grain: str) -> dict[str, list]:
         "invalid": [r.invalid for r in results],
         "moe": [r.moe for r in results],
     }  # and "status", added by store
+
+
+def _negative_zero(values: list) -> bool:
+    """Whether a -0.0 is among `values` (`in` compares in C; -0.0 == 0.0)."""
+    return 0.0 in values and any(v == 0 and math.copysign(1.0, v) < 0 for v in values if v is not None)
 
 
 def _stored_periods(warehouse, info: RunInfo, asked: list[str]) -> set[str]:
@@ -462,10 +483,8 @@ def load(
     _, rows = warehouse.execute(query.sql(dialect=dialect))
     # Periods, dimensions and run times repeat across hundreds of thousands of rows (ten years
     # of days): each distinct one is converted once.
-    days, dimensions, times = Converted(iso_day), Converted(json.loads), Converted(lambda t: str(t)[:19])
-    if written is not None:  # in the query's order: Python's order of text is byte order
-        rows = [*rows, *written.rows]
-        rows.sort(key=lambda r: (r[0], days[r[1]], r[2]))
+    days, times = Converted(iso_day), Converted(lambda t: str(t)[:19])
+    dimensions = Converted(json.loads) if written is None else written.dimensions
     results = [
         typed_result(
             r[0],
@@ -485,6 +504,12 @@ def load(
         for r in rows
         if r[12] == grains.get(r[0], grain)
     ]
+    if written is not None and not results:  # nothing else stored: the run's rows, in order
+        results = written.results
+    elif written is not None:  # merged in the query's order: Python's order of text is bytes
+        keys = [(r[0], days[r[1]], r[2]) for r in rows if r[12] == grains.get(r[0], grain)] + written.keys
+        both = results + written.results
+        results = list(map(both.__getitem__, sorted(range(len(both)), key=keys.__getitem__)))
     results = rename_history(results, renames or {})
     # Tables of layouts 1 and 2 (read before a run upgrades them) hold the totals' scores only.
     segmented = dialect not in VERSIONED or "dimensions" in (existing_columns(warehouse, SCORES) or {})

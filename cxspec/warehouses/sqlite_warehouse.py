@@ -25,6 +25,10 @@ from cxspec.warehouses.loading import create_temp_table, insert_statement
 BUSY_TIMEOUT_SECONDS = 300
 #: Rows per executemany call when storing a run's results.
 INSERT_BATCH = 10_000
+#: DuckDB types of a file's times held at another precision → the type compiled SQL is told:
+#: they arrive as Python datetimes, kept as the text of any time (zoned times arrive as UTC
+#: times: file_loading.py).
+_TIME_TYPES = {"TIMESTAMP_NS": "TIMESTAMP", "TIMESTAMP_MS": "TIMESTAMP", "TIMESTAMP_S": "TIMESTAMP"}
 
 
 def _sqlite_value(value):
@@ -133,7 +137,18 @@ class SQLiteWarehouse(Warehouse):
                 )
         except sqlite3.Error as exc:
             raise WarehouseError(f"SQLite: loading {name!r}: {exc}") from None
+        loaded = {c: _TIME_TYPES.get(t, t) for c, t in zip(columns, types, strict=True)}
+        self.__dict__.setdefault("_loaded_types", {})[name] = loaded
         return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+    def column_types(self, relation):
+        """The DuckDB types of a file's rows loaded here (load_rows; a CSV file's are its
+        typing's, given anyway): the compiler knows a Parquet file's date and time columns,
+        which SQLite keeps as text, and writes the constants a fragment compares them with
+        as that text (compiler/time_constants.py). {} for other relations."""
+        if isinstance(relation, exp.Table) and not relation.args.get("db"):
+            return dict(self.__dict__.get("_loaded_types", {}).get(relation.name, {}))
+        return {}
 
     def execute(self, sql):
         import sqlite3
