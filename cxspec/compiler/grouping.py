@@ -64,8 +64,9 @@ def sets_table(plan, source) -> exp.Select:
 
 
 def _kind(relations, source, name: str) -> str | None:
-    """The kind of a segment dimension: "boolean", "float:<dialect>", "timestamp:<dialect>:<type>"
-    or None (text as the engine casts it). An `expr`'s kind is its type, from its columns'."""
+    """The kind of a segment dimension: "boolean", "date", "float:<dialect>",
+    "timestamp:<dialect>:<type>" or None (text as the engine casts it). An `expr`'s kind is its
+    type, from its columns'."""
     dimension = source.dimension(name) if relations is not None else None
     if dimension is None:
         return None
@@ -79,6 +80,8 @@ def _kind(relations, source, name: str) -> str | None:
         column_type = (relations.column_type(source, name) or "").upper()
     if column_type in ("BOOLEAN", "BOOL"):
         return "boolean"
+    if column_type == "DATE":  # YYYY-MM-DD on every engine (a date object is no JSON)
+        return "date"
     if column_type.startswith("TIMESTAMP"):  # text of a UTC time, as SQLite, DuckDB, PostgreSQL differ
         return f"timestamp:{relations.dialect}:{column_type}"
     return f"float:{relations.dialect}" if numeric_kind(column_type) == "float" else None
