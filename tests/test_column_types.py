@@ -613,3 +613,25 @@ def test_time_constants_hold_for_a_parquet_file(make_project, run_main, engine):
             wrong[condition] = (counted, expected)
     assert wrong == {}
     assert "t = DATE '2026-01-09'" in filters and "d = TIMESTAMP '2026-01-09 00:00:00'" in filters
+
+
+@pytest.mark.parametrize("condition", ["t >= '2026-1-5'", "d < 'yesterday'"])
+def test_a_parquet_time_compared_with_text_that_is_not_a_time_is_refused_on_every_engine(
+    make_project, run_main, engine, condition
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\n"
+    specs += f'metrics:\n  - {{id: late, type: count, source: r, filter: "{condition}"}}\n'
+    root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
+    (root / "data").mkdir()
+    rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
+    pq.write_table(
+        pa.table({"t": [t for t, _ in rows], "d": [d for _, d in rows]}), root / "data" / "r.parquet"
+    )
+    code, _, err = run_main("query", str(root), "--warehouse", engine, "-m", "late")
+    assert code == 1, err
+    line = '  - {id: late, type: count, source: r, filter: "'
+    assert f"specs.yaml:5:{len(line) + 1}: error CX408:" in err, err
+    assert "its Parquet file types it as a" in err

@@ -30,6 +30,7 @@ from cxspec.column_types import (
     NUMERIC,
     TRUE_WORDS,
     csv_types,
+    parquet_time_types,
 )
 from cxspec.fragment_facts import fragment_facts
 from cxspec.fragment_uses import fragments
@@ -61,10 +62,15 @@ def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[s
             if kind in DECLARED:
                 types[str(name).lower()] = (DECLARED[kind], f"declared `{kind}`")
     if read:
-        file_types = csv_types(source, registry.source_types.get(source.type), project)
+        source_type = registry.source_types.get(source.type)
+        file_types = csv_types(source, source_type, project)
         # a file without rows cannot make engines disagree: it is an empty source (CX415)
         for column in file_types.columns if file_types is not None and file_types.rows else ():
             types[column.name.lower()] = (column.type, _why(column))
+        if file_types is None:  # a Parquet file's own types: its dates and times (CX408)
+            for name, kind in parquet_time_types(source, source_type, project).items():
+                word = "date" if kind == "DATE" else "time"
+                types[name.lower()] = (kind, f"its Parquet file types it as a {word}")
     return types
 
 
