@@ -635,3 +635,18 @@ def test_a_parquet_time_compared_with_text_that_is_not_a_time_is_refused_on_ever
     line = '  - {id: late, type: count, source: r, filter: "'
     assert f"specs.yaml:5:{len(line) + 1}: error CX408:" in err, err
     assert "its Parquet file types it as a" in err
+
+
+@pytest.mark.parametrize(
+    "where", ["t = DATE '2026-01-09'", "t >= '2026-01-09 12:00'", "d < TIMESTAMP '2026-01-09 12:00:00'"]
+)
+def test_where_on_a_time_dimension_keeps_the_same_rows_on_every_engine(make_project, run_main, engine, where):
+    csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
+    specs = SOURCE % ", columns: {d: date}, dimensions: [{name: t}, {name: d}]"
+    root = project(make_project, csv, specs + "metrics:\n  - {id: c, type: count, source: r}\n")
+    code, out, err = run_main("query", str(root), "--warehouse", engine, "--format", "json", "--where", where)
+    assert code == 0, err
+    rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
+    expected = sum(1 for t, d in rows if TIME_FILTERS[where](t, d))
+    assert expected > 0
+    assert sum(r["value"] for r in json.loads(out)["results"]) == expected
