@@ -402,3 +402,19 @@ def test_where_on_a_looked_up_number_compared_with_text_is_refused_alike(run_mai
         assert kind == "results" and list(got) == [("mean", "2026-01-01", '{"region": 2}')], got
         value, n, invalid = got[("mean", "2026-01-01", '{"region": 2}')]
         assert math.isclose(value, sum(in_two) / len(in_two), rel_tol=1e-9) and (n, invalid) == (3, 0), url
+
+
+def test_unknown_column_hint_lists_the_file_columns_only(run_main, tmp_path):
+    """Seen in the test above's refusals: CX404's hint listed `__cxspec_number__cust`, the
+    companion column cxspec adds to a text column holding numbers, as a column of the file."""
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "r.csv").write_text("id,t,cust\n1,2026-01-01,007\n2,2026-01-02,c7\n", encoding="utf-8")
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: h\n", encoding="utf-8")
+    (folder / "specs.yaml").write_text(
+        "version: 1\nsources:\n  - {id: r, type: file, path: data/r.csv, time: t, entity: cust}\n"
+        "metrics:\n  - {id: n, type: count, source: r, filter: \"region = 'x'\"}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_main("query", str(folder))
+    assert code == 1 and "CX404" in err and "its columns: cust, id, t" in err and "__cxspec" not in err, err
