@@ -275,6 +275,13 @@ CODES: dict[str, Code] = {
             "(`t >= '2026-1-5'`, `'yesterday'`), or with a time with a UTC offset: engines disagree.",
         ),
         Code(
+            "CX409",
+            "lookup dimension named like a column",
+            _E,
+            "A lookup dimension has the name of a column of its own source: `--by` and `--where` "
+            "would read the looked-up value and filters the column.",
+        ),
+        Code(
             "CX410",
             "source cannot be read",
             _E,

@@ -1,4 +1,5 @@
-"""Columns named by specs exist in sources that declare theirs (CX404).
+"""Columns named by specs exist in sources that declare theirs (CX404); a lookup dimension is
+not named like a column of its own source (CX409).
 
 A source type may know a source's columns without reading data (`SourceType.columns`: a
 `sql` source's SELECT list, a plugin's export header); then a metric's `column:`, the
@@ -13,11 +14,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from cxspec.column_types import NUMBER_PREFIX
 from cxspec.fragment_facts import referenced_names
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location
 from cxspec.suggest import did_you_mean_name, known_list
-
 
 #: Source fields that each name one column of the source's rows.
 SOURCE_COLUMN_FIELDS = ("time", "start", "end", "entity", "key")
@@ -31,6 +32,10 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
     """Report (CX404) every column named by specs that a source in `declared` (source id →
     {lower-case name: name}) does not have: the source's own fields, dimensions, metrics'
     columns and fragments."""
+    # not the companion columns cxspec adds to a text column (its numbers): no spec names them
+    declared = {
+        s: {k: v for k, v in c.items() if not v.startswith(NUMBER_PREFIX)} for s, c in declared.items()
+    }
     if not declared:
         return
     dialect = project.config.dialect
@@ -78,6 +83,8 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
                 )
                 _report(sink, dimension.lookup_column, dimension.lookup, other, what, where)
     for source_id in declared:
+        _shadowed_columns(project.sources[source_id], declared[source_id], sink)
+    for source_id in declared:
         source = project.sources[source_id]
         for dimension in source.dimensions:
             if dimension.expr:
@@ -101,6 +108,26 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
         if touchpoint is not None and touchpoint.valid and touchpoint.match:
             what = f"match of touch point {touchpoint.id!r} (metric {metric.id!r})"
             fragment(metric.source, touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
+
+
+def _shadowed_columns(source, columns: dict[str, str], sink) -> None:
+    """CX409: a lookup dimension named like a column of its own source. `--by` and `--where`
+    read the looked-up value, a filter (SQL over the source's rows) the source's own column:
+    one name, two meanings, and numbers that do not add up."""
+    for dimension in source.dimensions:
+        if not dimension.lookup or dimension.expr or dimension.name.lower() not in columns:
+            continue
+        renamed = f"{dimension.lookup}_{dimension.name}"
+        sink.add(
+            "CX409",
+            f"dimension {dimension.name!r} of source {source.id!r} is looked up in "
+            f"{dimension.lookup!r}, but {source.id!r} has a column {columns[dimension.name.lower()]!r} "
+            "too: --by and --where would read the looked-up value, filters the source's own column",
+            _dimension_location(source, dimension),
+            hint=f"name it apart: {{name: {renamed}, from: {dimension.lookup}, "
+            f"column: {dimension.lookup_column}}}",
+            span=len(dimension.name),
+        )
 
 
 def _dimension_location(source, dimension):

@@ -275,7 +275,7 @@ class TwoLevel:
         for index, measure in enumerate(scan.measures):
             if measure.agg == deviations.DEVIATIONS:
                 centered[index] = value_of(measure, self.dialect)
-                aggregates += deviations.cell_aggregates(index, centered[index])
+                aggregates += deviations.cell_aggregates(index, centered[index], self.dialect)
                 continue
             aggregates.append(
                 exp.alias_(aggregate(measure, self.dialect), f"__m{index}", quoted=True, copy=False)
@@ -285,7 +285,7 @@ class TwoLevel:
             for i, f in zip(chunk, flags, strict=True)
         ]
         source_rows = rows.copy()
-        if centered:  # each value's cell mean, over a window of the same rows (deviations.py)
+        if centered and deviations.windowed(self.dialect):  # each value's cell mean over a window
             partition = [*groups, *flags]
             inner = deviations.centered_rows(source_rows, centered, partition)
             source_rows = exp.alias_(exp.Subquery(this=inner), "r", table=True, copy=False)
@@ -351,7 +351,8 @@ class TwoLevel:
             measures.append(named_as(measure(f"__m{index}"), f"__x_{name}"))
             if scan.measures[index].agg == deviations.DEVIATIONS:
                 measures += [
-                    named_as(measure(f"__m{index}_{part}"), f"__x_{name}_{part}") for part in deviations.PARTS
+                    named_as(measure(f"__m{index}_{part}"), f"__x_{name}_{part}")
+                    for part in deviations.parts(self.dialect)
                 ]
         columns = [
             named_as(label, "metric"),
@@ -377,7 +378,7 @@ class TwoLevel:
             measure = scan.measures[plan.measure_index[name]]
             if measure.agg == deviations.DEVIATIONS:
                 centered.append(name)
-                aggregate_ = deviations.group_deviations(name)
+                aggregate_ = deviations.group_deviations(name, self.dialect)
                 aggregates.append(exp.alias_(aggregate_, f"__a_{name}", quoted=True, copy=False))
                 continue
             function = COMBINE[measure.agg]
@@ -393,7 +394,7 @@ class TwoLevel:
             groups = [col("metric"), col(PERIOD), sets]
         cells = union
         if centered:  # each group's reference, over a window of its cells (deviations.py)
-            cells = deviations.with_references(union, centered, keys)
+            cells = deviations.with_references(union, centered, keys, self.dialect)
         inner = (
             exp.select(*keys, *aggregates)
             .from_(exp.alias_(exp.Subquery(this=cells), "p", table=True, copy=False), copy=False)

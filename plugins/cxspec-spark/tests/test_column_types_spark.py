@@ -22,6 +22,7 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_a_boolean_compared_with_text_is_refused_on_every_engine,
     test_a_declared_type_fixes_an_all_empty_column,
     test_a_number_compared_with_text_holding_a_number_is_the_same_on_every_engine,
+    test_a_parquet_time_compared_with_text_that_is_not_a_time_is_refused_on_every_engine,
     test_a_number_compared_with_text_that_is_no_number_is_refused_on_every_engine,
     test_a_time_column_compared_with_a_constant_gives_the_same_rows_on_every_engine,
     test_a_time_column_compared_with_text_that_is_not_a_time_is_refused_on_every_engine,
@@ -37,7 +38,9 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_text_holding_integers_past_2_53_is_measured_on_every_engine,
     test_text_that_only_duckdb_reads_as_a_number_is_invalid_on_every_engine,
     test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine,
+    test_time_constants_hold_for_a_parquet_file,
     test_time_constants_hold_in_every_place_a_fragment_goes,
+    test_where_on_a_time_dimension_keeps_the_same_rows_on_every_engine,
 )
 
 

@@ -154,16 +154,16 @@ WITH `src_1_responses` AS (
       SUM(
         (
           `__x_deviations` + (
-            2 * (
+            CAST(`__x_deviations_n` AS FLOAT64) * (
               `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
+            ) * (
+              `__x_deviations_c` - `__g_deviations`
+            )
           )
         ) + (
-          CAST(`__x_deviations_n` AS FLOAT64) * (
+          2 * (
             `__x_deviations_c` - `__g_deviations`
-          ) * (
-            `__x_deviations_c` - `__g_deviations`
-          )
+          ) * `__x_deviations_d`
         )
       ) - (
         (
@@ -513,16 +513,16 @@ WITH `src_1_responses` AS (
       SUM(
         (
           `__x_deviations` + (
-            2 * (
+            CAST(`__x_deviations_n` AS FLOAT64) * (
               `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
+            ) * (
+              `__x_deviations_c` - `__g_deviations`
+            )
           )
         ) + (
-          CAST(`__x_deviations_n` AS FLOAT64) * (
+          2 * (
             `__x_deviations_c` - `__g_deviations`
-          ) * (
-            `__x_deviations_c` - `__g_deviations`
-          )
+          ) * `__x_deviations_d`
         )
       ) - (
         (
@@ -751,16 +751,16 @@ WITH `src_1_responses` AS (
       SUM(
         (
           `__x_deviations` + (
-            2 * (
+            CAST(`__x_deviations_n` AS FLOAT64) * (
               `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
+            ) * (
+              `__x_deviations_c` - `__g_deviations`
+            )
           )
         ) + (
-          CAST(`__x_deviations_n` AS FLOAT64) * (
+          2 * (
             `__x_deviations_c` - `__g_deviations`
-          ) * (
-            `__x_deviations_c` - `__g_deviations`
-          )
+          ) * `__x_deviations_d`
         )
       ) - (
         (

@@ -36,13 +36,8 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) AS "__rows",
     COUNT("__val0") AS "__m0",
     SUM("__val0") AS "__m1",
-    SUM((
-      "__val0" - "__c2"
-    ) * (
-      "__val0" - "__c2"
-    )) AS "__m2",
-    MIN("__c2") AS "__m2_c",
-    SUM("__val0" - "__c2") AS "__m2_d",
+    VAR_POP(CAST("__val0" AS DOUBLE PRECISION)) * COUNT("__val0") AS "__m2",
+    AVG(CAST("__val0" AS DOUBLE PRECISION)) AS "__m2_c",
     COUNT("__val0") AS "__m2_n",
     COUNT(*) FILTER(WHERE
       NOT "ces_score" IS NULL AND "__val0" IS NULL) AS "__m3",
@@ -61,21 +56,10 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) FILTER(WHERE
       "__val2" > 3) AS "__m11",
     SUM("__val2") AS "__m12",
-    SUM((
-      "__val2" - "__c13"
-    ) * (
-      "__val2" - "__c13"
-    )) AS "__m13",
-    MIN("__c13") AS "__m13_c",
-    SUM("__val2" - "__c13") AS "__m13_d",
+    VAR_POP(CAST("__val2" AS DOUBLE PRECISION)) * COUNT("__val2") AS "__m13",
+    AVG(CAST("__val2" AS DOUBLE PRECISION)) AS "__m13_c",
     COUNT("__val2") AS "__m13_n"
-  FROM (
-    SELECT
-      *,
-      CAST(AVG("__val0") OVER (PARTITION BY "__period", "channel", "touchpoint") AS DOUBLE PRECISION) AS "__c2",
-      CAST(AVG("__val2") OVER (PARTITION BY "__period", "channel", "touchpoint") AS DOUBLE PRECISION) AS "__c13"
-    FROM "src_1_responses"
-  ) AS r
+  FROM "src_1_responses"
   GROUP BY
     "__period",
     "channel",
@@ -109,21 +93,11 @@ WITH "src_1_responses" AS MATERIALIZED (
       NOT "handle_seconds" IS NULL AND "__val0" IS NULL) AS "__m3",
     MAX("__val0") AS "__m4",
     SUM("__val0") AS "__m5",
-    SUM((
-      "__val0" - "__c6"
-    ) * (
-      "__val0" - "__c6"
-    )) AS "__m6",
-    MIN("__c6") AS "__m6_c",
-    SUM("__val0" - "__c6") AS "__m6_d",
+    VAR_POP(CAST("__val0" AS DOUBLE PRECISION)) * COUNT("__val0") AS "__m6",
+    AVG(CAST("__val0" AS DOUBLE PRECISION)) AS "__m6_c",
     COUNT("__val0") AS "__m6_n",
     MIN("__val0") AS "__m7"
-  FROM (
-    SELECT
-      *,
-      CAST(AVG("__val0") OVER (PARTITION BY "__period", "queue") AS DOUBLE PRECISION) AS "__c6"
-    FROM "src_2_tickets"
-  ) AS r
+  FROM "src_2_tickets"
   GROUP BY
     "__period",
     "queue"
@@ -156,13 +130,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       SUM(
-        (
-          "__x_deviations" + (
-            2 * (
-              "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
-          )
-        ) + (
+        "__x_deviations" + (
           CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
             "__x_deviations_c" - "__g_deviations"
           ) * (
@@ -172,16 +140,12 @@ WITH "src_1_responses" AS MATERIALIZED (
       ) - (
         CAST((
           SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           ) * SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           )
         ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
@@ -194,11 +158,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         *,
         CAST((
-          SUM(
-            (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
-            ) + "__x_deviations_d"
-          ) OVER (PARTITION BY "metric", "__period")
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c") OVER (PARTITION BY "metric", "__period")
         ) AS DOUBLE PRECISION) / NULLIF(
           SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period"),
           0
@@ -209,7 +169,6 @@ WITH "src_1_responses" AS MATERIALIZED (
           "__period",
           "__m2" AS "__x_deviations",
           "__m2_c" AS "__x_deviations_c",
-          "__m2_d" AS "__x_deviations_d",
           "__m2_n" AS "__x_deviations_n",
           "__m3" AS "__x_invalid",
           "__m0" AS "__x_n",
@@ -500,13 +459,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       SUM(
-        (
-          "__x_deviations" + (
-            2 * (
-              "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
-          )
-        ) + (
+        "__x_deviations" + (
           CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
             "__x_deviations_c" - "__g_deviations"
           ) * (
@@ -516,16 +469,12 @@ WITH "src_1_responses" AS MATERIALIZED (
       ) - (
         CAST((
           SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           ) * SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           )
         ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
@@ -538,11 +487,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         *,
         CAST((
-          SUM(
-            (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
-            ) + "__x_deviations_d"
-          ) OVER (PARTITION BY "metric", "__period")
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c") OVER (PARTITION BY "metric", "__period")
         ) AS DOUBLE PRECISION) / NULLIF(
           SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period"),
           0
@@ -553,7 +498,6 @@ WITH "src_1_responses" AS MATERIALIZED (
           "__period",
           "__m13" AS "__x_deviations",
           "__m13_c" AS "__x_deviations_c",
-          "__m13_d" AS "__x_deviations_d",
           "__m13_n" AS "__x_deviations_n",
           "__m10" AS "__x_invalid",
           "__m9" AS "__x_n",
@@ -722,13 +666,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "metric",
       "__period",
       SUM(
-        (
-          "__x_deviations" + (
-            2 * (
-              "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
-          )
-        ) + (
+        "__x_deviations" + (
           CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
             "__x_deviations_c" - "__g_deviations"
           ) * (
@@ -738,16 +676,12 @@ WITH "src_1_responses" AS MATERIALIZED (
       ) - (
         CAST((
           SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           ) * SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           )
         ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
@@ -760,11 +694,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         *,
         CAST((
-          SUM(
-            (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
-            ) + "__x_deviations_d"
-          ) OVER (PARTITION BY "metric", "__period")
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c") OVER (PARTITION BY "metric", "__period")
         ) AS DOUBLE PRECISION) / NULLIF(
           SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period"),
           0
@@ -775,7 +705,6 @@ WITH "src_1_responses" AS MATERIALIZED (
           "__period",
           "__m6" AS "__x_deviations",
           "__m6_c" AS "__x_deviations_c",
-          "__m6_d" AS "__x_deviations_d",
           "__m6_n" AS "__x_deviations_n",
           "__m3" AS "__x_invalid",
           "__m2" AS "__x_n",

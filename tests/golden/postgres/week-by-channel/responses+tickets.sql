@@ -38,13 +38,8 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) AS "__rows",
     COUNT("__val0") AS "__m0",
     SUM("__val0") AS "__m1",
-    SUM((
-      "__val0" - "__c2"
-    ) * (
-      "__val0" - "__c2"
-    )) AS "__m2",
-    MIN("__c2") AS "__m2_c",
-    SUM("__val0" - "__c2") AS "__m2_d",
+    VAR_POP(CAST("__val0" AS DOUBLE PRECISION)) * COUNT("__val0") AS "__m2",
+    AVG(CAST("__val0" AS DOUBLE PRECISION)) AS "__m2_c",
     COUNT("__val0") AS "__m2_n",
     COUNT(*) FILTER(WHERE
       NOT "ces_score" IS NULL AND "__val0" IS NULL) AS "__m3",
@@ -63,21 +58,10 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) FILTER(WHERE
       "__val2" > 3) AS "__m11",
     SUM("__val2") AS "__m12",
-    SUM((
-      "__val2" - "__c13"
-    ) * (
-      "__val2" - "__c13"
-    )) AS "__m13",
-    MIN("__c13") AS "__m13_c",
-    SUM("__val2" - "__c13") AS "__m13_d",
+    VAR_POP(CAST("__val2" AS DOUBLE PRECISION)) * COUNT("__val2") AS "__m13",
+    AVG(CAST("__val2" AS DOUBLE PRECISION)) AS "__m13_c",
     COUNT("__val2") AS "__m13_n"
-  FROM (
-    SELECT
-      *,
-      CAST(AVG("__val0") OVER (PARTITION BY "__period", "__dim_channel", "touchpoint") AS DOUBLE PRECISION) AS "__c2",
-      CAST(AVG("__val2") OVER (PARTITION BY "__period", "__dim_channel", "touchpoint") AS DOUBLE PRECISION) AS "__c13"
-    FROM "src_1_responses"
-  ) AS r
+  FROM "src_1_responses"
   GROUP BY
     "__period",
     "__dim_channel",
@@ -113,21 +97,11 @@ WITH "src_1_responses" AS MATERIALIZED (
       NOT "handle_seconds" IS NULL AND "__val0" IS NULL) AS "__m3",
     MAX("__val0") AS "__m4",
     SUM("__val0") AS "__m5",
-    SUM((
-      "__val0" - "__c6"
-    ) * (
-      "__val0" - "__c6"
-    )) AS "__m6",
-    MIN("__c6") AS "__m6_c",
-    SUM("__val0" - "__c6") AS "__m6_d",
+    VAR_POP(CAST("__val0" AS DOUBLE PRECISION)) * COUNT("__val0") AS "__m6",
+    AVG(CAST("__val0" AS DOUBLE PRECISION)) AS "__m6_c",
     COUNT("__val0") AS "__m6_n",
     MIN("__val0") AS "__m7"
-  FROM (
-    SELECT
-      *,
-      CAST(AVG("__val0") OVER (PARTITION BY "__period", "__dim_channel", "queue") AS DOUBLE PRECISION) AS "__c6"
-    FROM "src_2_tickets"
-  ) AS r
+  FROM "src_2_tickets"
   GROUP BY
     "__period",
     "__dim_channel",
@@ -163,13 +137,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "__period",
       "__dim_channel",
       SUM(
-        (
-          "__x_deviations" + (
-            2 * (
-              "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
-          )
-        ) + (
+        "__x_deviations" + (
           CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
             "__x_deviations_c" - "__g_deviations"
           ) * (
@@ -179,16 +147,12 @@ WITH "src_1_responses" AS MATERIALIZED (
       ) - (
         CAST((
           SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           ) * SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           )
         ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
@@ -201,11 +165,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         *,
         CAST((
-          SUM(
-            (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
-            ) + "__x_deviations_d"
-          ) OVER (PARTITION BY "metric", "__period", "__dim_channel")
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c") OVER (PARTITION BY "metric", "__period", "__dim_channel")
         ) AS DOUBLE PRECISION) / NULLIF(
           SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period", "__dim_channel"),
           0
@@ -217,7 +177,6 @@ WITH "src_1_responses" AS MATERIALIZED (
           "__dim_channel",
           "__m2" AS "__x_deviations",
           "__m2_c" AS "__x_deviations_c",
-          "__m2_d" AS "__x_deviations_d",
           "__m2_n" AS "__x_deviations_n",
           "__m3" AS "__x_invalid",
           "__m0" AS "__x_n",
@@ -524,13 +483,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "__period",
       "__dim_channel",
       SUM(
-        (
-          "__x_deviations" + (
-            2 * (
-              "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
-          )
-        ) + (
+        "__x_deviations" + (
           CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
             "__x_deviations_c" - "__g_deviations"
           ) * (
@@ -540,16 +493,12 @@ WITH "src_1_responses" AS MATERIALIZED (
       ) - (
         CAST((
           SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           ) * SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           )
         ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
@@ -562,11 +511,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         *,
         CAST((
-          SUM(
-            (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
-            ) + "__x_deviations_d"
-          ) OVER (PARTITION BY "metric", "__period", "__dim_channel")
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c") OVER (PARTITION BY "metric", "__period", "__dim_channel")
         ) AS DOUBLE PRECISION) / NULLIF(
           SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period", "__dim_channel"),
           0
@@ -578,7 +523,6 @@ WITH "src_1_responses" AS MATERIALIZED (
           "__dim_channel",
           "__m13" AS "__x_deviations",
           "__m13_c" AS "__x_deviations_c",
-          "__m13_d" AS "__x_deviations_d",
           "__m13_n" AS "__x_deviations_n",
           "__m10" AS "__x_invalid",
           "__m9" AS "__x_n",
@@ -764,13 +708,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "__period",
       "__dim_channel",
       SUM(
-        (
-          "__x_deviations" + (
-            2 * (
-              "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
-          )
-        ) + (
+        "__x_deviations" + (
           CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
             "__x_deviations_c" - "__g_deviations"
           ) * (
@@ -780,16 +718,12 @@ WITH "src_1_responses" AS MATERIALIZED (
       ) - (
         CAST((
           SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           ) * SUM(
-            "__x_deviations_d" + (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
-                "__x_deviations_c" - "__g_deviations"
-              )
+            CAST("__x_deviations_n" AS DOUBLE PRECISION) * (
+              "__x_deviations_c" - "__g_deviations"
             )
           )
         ) AS DOUBLE PRECISION) / NULLIF(SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)), 0)
@@ -802,11 +736,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       SELECT
         *,
         CAST((
-          SUM(
-            (
-              CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c"
-            ) + "__x_deviations_d"
-          ) OVER (PARTITION BY "metric", "__period", "__dim_channel")
+          SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION) * "__x_deviations_c") OVER (PARTITION BY "metric", "__period", "__dim_channel")
         ) AS DOUBLE PRECISION) / NULLIF(
           SUM(CAST("__x_deviations_n" AS DOUBLE PRECISION)) OVER (PARTITION BY "metric", "__period", "__dim_channel"),
           0
@@ -818,7 +748,6 @@ WITH "src_1_responses" AS MATERIALIZED (
           "__dim_channel",
           "__m6" AS "__x_deviations",
           "__m6_c" AS "__x_deviations_c",
-          "__m6_d" AS "__x_deviations_d",
           "__m6_n" AS "__x_deviations_n",
           "__m3" AS "__x_invalid",
           "__m2" AS "__x_n",

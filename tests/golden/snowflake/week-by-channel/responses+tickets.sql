@@ -151,16 +151,16 @@ WITH "src_1_responses" AS (
       SUM(
         (
           "__x_deviations" + (
-            2 * (
+            CAST("__x_deviations_n" AS DOUBLE) * (
               "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
+            ) * (
+              "__x_deviations_c" - "__g_deviations"
+            )
           )
         ) + (
-          CAST("__x_deviations_n" AS DOUBLE) * (
+          2 * (
             "__x_deviations_c" - "__g_deviations"
-          ) * (
-            "__x_deviations_c" - "__g_deviations"
-          )
+          ) * "__x_deviations_d"
         )
       ) - (
         (
@@ -477,16 +477,16 @@ WITH "src_1_responses" AS (
       SUM(
         (
           "__x_deviations" + (
-            2 * (
+            CAST("__x_deviations_n" AS DOUBLE) * (
               "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
+            ) * (
+              "__x_deviations_c" - "__g_deviations"
+            )
           )
         ) + (
-          CAST("__x_deviations_n" AS DOUBLE) * (
+          2 * (
             "__x_deviations_c" - "__g_deviations"
-          ) * (
-            "__x_deviations_c" - "__g_deviations"
-          )
+          ) * "__x_deviations_d"
         )
       ) - (
         (
@@ -712,16 +712,16 @@ WITH "src_1_responses" AS (
       SUM(
         (
           "__x_deviations" + (
-            2 * (
+            CAST("__x_deviations_n" AS DOUBLE) * (
               "__x_deviations_c" - "__g_deviations"
-            ) * "__x_deviations_d"
+            ) * (
+              "__x_deviations_c" - "__g_deviations"
+            )
           )
         ) + (
-          CAST("__x_deviations_n" AS DOUBLE) * (
+          2 * (
             "__x_deviations_c" - "__g_deviations"
-          ) * (
-            "__x_deviations_c" - "__g_deviations"
-          )
+          ) * "__x_deviations_d"
         )
       ) - (
         (

@@ -36,13 +36,8 @@ WITH `src_1_responses` AS (
     COUNT(*) AS `__rows`,
     COUNT(`__val0`) AS `__m0`,
     SUM(`__val0`) AS `__m1`,
-    SUM((
-      `__val0` - `__c2`
-    ) * (
-      `__val0` - `__c2`
-    )) AS `__m2`,
-    MIN(`__c2`) AS `__m2_c`,
-    SUM(`__val0` - `__c2`) AS `__m2_d`,
+    VAR_POP(CAST(`__val0` AS DOUBLE)) * COUNT(`__val0`) AS `__m2`,
+    AVG(CAST(`__val0` AS DOUBLE)) AS `__m2_c`,
     COUNT(`__val0`) AS `__m2_n`,
     COUNT_IF(NOT `ces_score` IS NULL AND `__val0` IS NULL) AS `__m3`,
     COUNT_IF(`__val0` > 5) AS `__m4`,
@@ -54,21 +49,10 @@ WITH `src_1_responses` AS (
     COUNT_IF(NOT `csat_score` IS NULL AND `__val2` IS NULL) AS `__m10`,
     COUNT_IF(`__val2` > 3) AS `__m11`,
     SUM(`__val2`) AS `__m12`,
-    SUM((
-      `__val2` - `__c13`
-    ) * (
-      `__val2` - `__c13`
-    )) AS `__m13`,
-    MIN(`__c13`) AS `__m13_c`,
-    SUM(`__val2` - `__c13`) AS `__m13_d`,
+    VAR_POP(CAST(`__val2` AS DOUBLE)) * COUNT(`__val2`) AS `__m13`,
+    AVG(CAST(`__val2` AS DOUBLE)) AS `__m13_c`,
     COUNT(`__val2`) AS `__m13_n`
-  FROM (
-    SELECT
-      *,
-      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `channel`, `touchpoint`) AS DOUBLE) AS `__c2`,
-      CAST(AVG(`__val2`) OVER (PARTITION BY `__period`, `channel`, `touchpoint`) AS DOUBLE) AS `__c13`
-    FROM `src_1_responses`
-  ) AS r
+  FROM `src_1_responses`
   GROUP BY
     `__period`,
     `channel`,
@@ -100,21 +84,11 @@ WITH `src_1_responses` AS (
     COUNT_IF(NOT `handle_seconds` IS NULL AND `__val0` IS NULL) AS `__m3`,
     MAX(`__val0`) AS `__m4`,
     SUM(`__val0`) AS `__m5`,
-    SUM((
-      `__val0` - `__c6`
-    ) * (
-      `__val0` - `__c6`
-    )) AS `__m6`,
-    MIN(`__c6`) AS `__m6_c`,
-    SUM(`__val0` - `__c6`) AS `__m6_d`,
+    VAR_POP(CAST(`__val0` AS DOUBLE)) * COUNT(`__val0`) AS `__m6`,
+    AVG(CAST(`__val0` AS DOUBLE)) AS `__m6_c`,
     COUNT(`__val0`) AS `__m6_n`,
     MIN(`__val0`) AS `__m7`
-  FROM (
-    SELECT
-      *,
-      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `queue`) AS DOUBLE) AS `__c6`
-    FROM `src_2_tickets`
-  ) AS r
+  FROM `src_2_tickets`
   GROUP BY
     `__period`,
     `queue`
@@ -142,13 +116,7 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       SUM(
-        (
-          `__x_deviations` + (
-            2 * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
-          )
-        ) + (
+        `__x_deviations` + (
           CAST(`__x_deviations_n` AS DOUBLE) * (
             `__x_deviations_c` - `__g_deviations`
           ) * (
@@ -157,19 +125,11 @@ WITH `src_1_responses` AS (
         )
       ) - (
         (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          ))
         ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
       ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
@@ -180,11 +140,7 @@ WITH `src_1_responses` AS (
       SELECT
         *,
         (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`)
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`)
         ) / NULLIF(
           SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`),
           0
@@ -195,7 +151,6 @@ WITH `src_1_responses` AS (
           `__period`,
           `__m2` AS `__x_deviations`,
           `__m2_c` AS `__x_deviations_c`,
-          `__m2_d` AS `__x_deviations_d`,
           `__m2_n` AS `__x_deviations_n`,
           `__m3` AS `__x_invalid`,
           `__m0` AS `__x_n`,
@@ -451,13 +406,7 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       SUM(
-        (
-          `__x_deviations` + (
-            2 * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
-          )
-        ) + (
+        `__x_deviations` + (
           CAST(`__x_deviations_n` AS DOUBLE) * (
             `__x_deviations_c` - `__g_deviations`
           ) * (
@@ -466,19 +415,11 @@ WITH `src_1_responses` AS (
         )
       ) - (
         (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          ))
         ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
       ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
@@ -489,11 +430,7 @@ WITH `src_1_responses` AS (
       SELECT
         *,
         (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`)
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`)
         ) / NULLIF(
           SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`),
           0
@@ -504,7 +441,6 @@ WITH `src_1_responses` AS (
           `__period`,
           `__m13` AS `__x_deviations`,
           `__m13_c` AS `__x_deviations_c`,
-          `__m13_d` AS `__x_deviations_d`,
           `__m13_n` AS `__x_deviations_n`,
           `__m10` AS `__x_invalid`,
           `__m9` AS `__x_n`,
@@ -668,13 +604,7 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       SUM(
-        (
-          `__x_deviations` + (
-            2 * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
-          )
-        ) + (
+        `__x_deviations` + (
           CAST(`__x_deviations_n` AS DOUBLE) * (
             `__x_deviations_c` - `__g_deviations`
           ) * (
@@ -683,19 +613,11 @@ WITH `src_1_responses` AS (
         )
       ) - (
         (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          ))
         ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
       ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
@@ -706,11 +628,7 @@ WITH `src_1_responses` AS (
       SELECT
         *,
         (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`)
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`)
         ) / NULLIF(
           SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`),
           0
@@ -721,7 +639,6 @@ WITH `src_1_responses` AS (
           `__period`,
           `__m6` AS `__x_deviations`,
           `__m6_c` AS `__x_deviations_c`,
-          `__m6_d` AS `__x_deviations_d`,
           `__m6_n` AS `__x_deviations_n`,
           `__m3` AS `__x_invalid`,
           `__m2` AS `__x_n`,

@@ -38,13 +38,8 @@ WITH `src_1_responses` AS (
     COUNT(*) AS `__rows`,
     COUNT(`__val0`) AS `__m0`,
     SUM(`__val0`) AS `__m1`,
-    SUM((
-      `__val0` - `__c2`
-    ) * (
-      `__val0` - `__c2`
-    )) AS `__m2`,
-    MIN(`__c2`) AS `__m2_c`,
-    SUM(`__val0` - `__c2`) AS `__m2_d`,
+    VAR_POP(CAST(`__val0` AS DOUBLE)) * COUNT(`__val0`) AS `__m2`,
+    AVG(CAST(`__val0` AS DOUBLE)) AS `__m2_c`,
     COUNT(`__val0`) AS `__m2_n`,
     COUNT_IF(NOT `ces_score` IS NULL AND `__val0` IS NULL) AS `__m3`,
     COUNT_IF(`__val0` > 5) AS `__m4`,
@@ -56,21 +51,10 @@ WITH `src_1_responses` AS (
     COUNT_IF(NOT `csat_score` IS NULL AND `__val2` IS NULL) AS `__m10`,
     COUNT_IF(`__val2` > 3) AS `__m11`,
     SUM(`__val2`) AS `__m12`,
-    SUM((
-      `__val2` - `__c13`
-    ) * (
-      `__val2` - `__c13`
-    )) AS `__m13`,
-    MIN(`__c13`) AS `__m13_c`,
-    SUM(`__val2` - `__c13`) AS `__m13_d`,
+    VAR_POP(CAST(`__val2` AS DOUBLE)) * COUNT(`__val2`) AS `__m13`,
+    AVG(CAST(`__val2` AS DOUBLE)) AS `__m13_c`,
     COUNT(`__val2`) AS `__m13_n`
-  FROM (
-    SELECT
-      *,
-      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `__dim_channel`, `touchpoint`) AS DOUBLE) AS `__c2`,
-      CAST(AVG(`__val2`) OVER (PARTITION BY `__period`, `__dim_channel`, `touchpoint`) AS DOUBLE) AS `__c13`
-    FROM `src_1_responses`
-  ) AS r
+  FROM `src_1_responses`
   GROUP BY
     `__period`,
     `__dim_channel`,
@@ -104,21 +88,11 @@ WITH `src_1_responses` AS (
     COUNT_IF(NOT `handle_seconds` IS NULL AND `__val0` IS NULL) AS `__m3`,
     MAX(`__val0`) AS `__m4`,
     SUM(`__val0`) AS `__m5`,
-    SUM((
-      `__val0` - `__c6`
-    ) * (
-      `__val0` - `__c6`
-    )) AS `__m6`,
-    MIN(`__c6`) AS `__m6_c`,
-    SUM(`__val0` - `__c6`) AS `__m6_d`,
+    VAR_POP(CAST(`__val0` AS DOUBLE)) * COUNT(`__val0`) AS `__m6`,
+    AVG(CAST(`__val0` AS DOUBLE)) AS `__m6_c`,
     COUNT(`__val0`) AS `__m6_n`,
     MIN(`__val0`) AS `__m7`
-  FROM (
-    SELECT
-      *,
-      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `__dim_channel`, `queue`) AS DOUBLE) AS `__c6`
-    FROM `src_2_tickets`
-  ) AS r
+  FROM `src_2_tickets`
   GROUP BY
     `__period`,
     `__dim_channel`,
@@ -149,13 +123,7 @@ WITH `src_1_responses` AS (
       `__period`,
       `__dim_channel`,
       SUM(
-        (
-          `__x_deviations` + (
-            2 * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
-          )
-        ) + (
+        `__x_deviations` + (
           CAST(`__x_deviations_n` AS DOUBLE) * (
             `__x_deviations_c` - `__g_deviations`
           ) * (
@@ -164,19 +132,11 @@ WITH `src_1_responses` AS (
         )
       ) - (
         (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          ))
         ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
       ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
@@ -187,11 +147,7 @@ WITH `src_1_responses` AS (
       SELECT
         *,
         (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
         ) / NULLIF(
           SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
           0
@@ -203,7 +159,6 @@ WITH `src_1_responses` AS (
           `__dim_channel`,
           `__m2` AS `__x_deviations`,
           `__m2_c` AS `__x_deviations_c`,
-          `__m2_d` AS `__x_deviations_d`,
           `__m2_n` AS `__x_deviations_n`,
           `__m3` AS `__x_invalid`,
           `__m0` AS `__x_n`,
@@ -475,13 +430,7 @@ WITH `src_1_responses` AS (
       `__period`,
       `__dim_channel`,
       SUM(
-        (
-          `__x_deviations` + (
-            2 * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
-          )
-        ) + (
+        `__x_deviations` + (
           CAST(`__x_deviations_n` AS DOUBLE) * (
             `__x_deviations_c` - `__g_deviations`
           ) * (
@@ -490,19 +439,11 @@ WITH `src_1_responses` AS (
         )
       ) - (
         (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          ))
         ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
       ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
@@ -513,11 +454,7 @@ WITH `src_1_responses` AS (
       SELECT
         *,
         (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
         ) / NULLIF(
           SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
           0
@@ -529,7 +466,6 @@ WITH `src_1_responses` AS (
           `__dim_channel`,
           `__m13` AS `__x_deviations`,
           `__m13_c` AS `__x_deviations_c`,
-          `__m13_d` AS `__x_deviations_d`,
           `__m13_n` AS `__x_deviations_n`,
           `__m10` AS `__x_invalid`,
           `__m9` AS `__x_n`,
@@ -710,13 +646,7 @@ WITH `src_1_responses` AS (
       `__period`,
       `__dim_channel`,
       SUM(
-        (
-          `__x_deviations` + (
-            2 * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * `__x_deviations_d`
-          )
-        ) + (
+        `__x_deviations` + (
           CAST(`__x_deviations_n` AS DOUBLE) * (
             `__x_deviations_c` - `__g_deviations`
           ) * (
@@ -725,19 +655,11 @@ WITH `src_1_responses` AS (
         )
       ) - (
         (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS DOUBLE) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
+            `__x_deviations_c` - `__g_deviations`
+          ))
         ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
       ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
@@ -748,11 +670,7 @@ WITH `src_1_responses` AS (
       SELECT
         *,
         (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
+          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
         ) / NULLIF(
           SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
           0
@@ -764,7 +682,6 @@ WITH `src_1_responses` AS (
           `__dim_channel`,
           `__m6` AS `__x_deviations`,
           `__m6_c` AS `__x_deviations_c`,
-          `__m6_d` AS `__x_deviations_d`,
           `__m6_n` AS `__x_deviations_n`,
           `__m3` AS `__x_invalid`,
           `__m2` AS `__x_n`,

@@ -144,16 +144,16 @@ WITH [src_1_responses] AS (
       SUM(
         (
           [__x_deviations] + (
-            2 * (
+            CAST([__x_deviations_n] AS FLOAT) * (
               [__x_deviations_c] - [__g_deviations]
-            ) * [__x_deviations_d]
+            ) * (
+              [__x_deviations_c] - [__g_deviations]
+            )
           )
         ) + (
-          CAST([__x_deviations_n] AS FLOAT) * (
+          2 * (
             [__x_deviations_c] - [__g_deviations]
-          ) * (
-            [__x_deviations_c] - [__g_deviations]
-          )
+          ) * [__x_deviations_d]
         )
       ) - (
         CAST((
@@ -450,16 +450,16 @@ WITH [src_1_responses] AS (
       SUM(
         (
           [__x_deviations] + (
-            2 * (
+            CAST([__x_deviations_n] AS FLOAT) * (
               [__x_deviations_c] - [__g_deviations]
-            ) * [__x_deviations_d]
+            ) * (
+              [__x_deviations_c] - [__g_deviations]
+            )
           )
         ) + (
-          CAST([__x_deviations_n] AS FLOAT) * (
+          2 * (
             [__x_deviations_c] - [__g_deviations]
-          ) * (
-            [__x_deviations_c] - [__g_deviations]
-          )
+          ) * [__x_deviations_d]
         )
       ) - (
         CAST((
@@ -664,16 +664,16 @@ WITH [src_1_responses] AS (
       SUM(
         (
           [__x_deviations] + (
-            2 * (
+            CAST([__x_deviations_n] AS FLOAT) * (
               [__x_deviations_c] - [__g_deviations]
-            ) * [__x_deviations_d]
+            ) * (
+              [__x_deviations_c] - [__g_deviations]
+            )
           )
         ) + (
-          CAST([__x_deviations_n] AS FLOAT) * (
+          2 * (
             [__x_deviations_c] - [__g_deviations]
-          ) * (
-            [__x_deviations_c] - [__g_deviations]
-          )
+          ) * [__x_deviations_d]
         )
       ) - (
         CAST((
