@@ -436,7 +436,7 @@ def csv_types(source, source_type, project, data=None) -> FileTypes | None:
             if column and column not in declared:
                 declared[column] = "text"
     entity = getattr(source, "entity", None)
-    if entity and entity not in declared and _joined_by_lookup(source, project):
+    if entity and entity not in declared and _joined_by_entity(source, project):
         # Ids are compared as written: "007" in both files is one customer, whichever file
         # holds only digits (typed as numbers, "007" would be 7 there and match nothing).
         declared[entity] = "text"
@@ -468,14 +468,18 @@ def parquet_time_types(source, source_type, project) -> dict[str, str]:
         con.close()
 
 
-def _joined_by_lookup(source, project) -> bool:
-    """Whether a lookup dimension joins the source on its entity (either side)."""
+def _joined_by_entity(source, project) -> bool:
+    """Whether a lookup dimension or a link joins the source on its entity (either side). A
+    link's ids are read as written too: with a lookup on its CX source only, "007" was text
+    there and 7 in the outcome file, and adding the dimension took every customer with a
+    leading zero out of the link."""
     sources = getattr(project, "sources", None) or {}
+    links = getattr(project, "links", None) or {}
     return any(
         d.lookup and (other is source or d.lookup == source.id)
         for other in sources.values()
         for d in getattr(other, "dimensions", None) or ()
-    )
+    ) or any(source.id in (link.cx_source, link.outcome_source) for link in links.values())
 
 
 def typed_by_use(types: FileTypes, uses: dict[str, str]) -> FileTypes:

@@ -231,6 +231,8 @@ def segment_text(value) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 10**15:
         return str(int(value))
+    if isinstance(value, float):  # 15 significant digits, as grouping._fraction_text stores it
+        return f"{value:.15g}"
     return str(value)
 
 

@@ -500,6 +500,18 @@ TIME_FILTERS = {
 }
 
 
+def wrong_counts(got, rows) -> dict:
+    """Filter → (counted, expected) where metric m<i> (TIME_FILTERS' i-th filter) counted
+    other than plain Python over `rows`."""
+    wrong = {}
+    for i, (condition, keeps) in enumerate(TIME_FILTERS.items()):
+        expected = sum(1 for t, d in rows if keeps(t, d))
+        counted = sum(r["value"] for r in got if r["metric"] == f"m{i}")
+        if counted != expected:
+            wrong[condition] = (counted, expected)
+    return wrong
+
+
 def test_a_time_column_compared_with_a_constant_gives_the_same_rows_on_every_engine(
     make_project, run_main, engine
 ):
@@ -513,13 +525,7 @@ def test_a_time_column_compared_with_a_constant_gives_the_same_rows_on_every_eng
     root = project(make_project, csv, SOURCE % ", columns: {d: date}" + "metrics:\n" + metrics)
     got = query(run_main, root, engine)
     rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
-    wrong = {}
-    for i, (condition, keeps) in enumerate(TIME_FILTERS.items()):
-        expected = sum(1 for t, d in rows if keeps(t, d))
-        counted = sum(r["value"] for r in got if r["metric"] == f"m{i}")
-        if counted != expected:
-            wrong[condition] = (counted, expected)
-    assert wrong == {}
+    assert wrong_counts(got, rows) == {}
     assert sum(1 for t, d in rows if TIME_FILTERS["t = DATE '2026-01-09'"](t, d)) == 2
 
 
@@ -595,9 +601,8 @@ def test_time_constants_hold_for_a_parquet_file(make_project, run_main, engine):
     import pyarrow.parquet as pq
 
     rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
-    filters = TIME_FILTERS
     metrics = "".join(
-        f'  - {{id: m{i}, type: count, source: r, filter: "{f}"}}\n' for i, f in enumerate(filters)
+        f'  - {{id: m{i}, type: count, source: r, filter: "{f}"}}\n' for i, f in enumerate(TIME_FILTERS)
     )
     specs = "sources:\n  - {id: r, type: file, path: data/r.parquet, time: t}\nmetrics:\n" + metrics
     root = make_project({"specs.yaml": "version: 1\n" + specs}, config=CONFIG)
@@ -605,14 +610,8 @@ def test_time_constants_hold_for_a_parquet_file(make_project, run_main, engine):
     table = pa.table({"t": [t for t, _ in rows], "d": [d for _, d in rows]})
     pq.write_table(table, root / "data" / "r.parquet")
     got = query(run_main, root, engine)
-    wrong = {}
-    for i, (condition, keeps) in enumerate(filters.items()):
-        expected = sum(1 for t, d in rows if keeps(t, d))
-        counted = sum(r["value"] for r in got if r["metric"] == f"m{i}")
-        if counted != expected:
-            wrong[condition] = (counted, expected)
-    assert wrong == {}
-    assert "t = DATE '2026-01-09'" in filters and "d = TIMESTAMP '2026-01-09 00:00:00'" in filters
+    assert wrong_counts(got, rows) == {}
+    assert "t = DATE '2026-01-09'" in TIME_FILTERS and "d = TIMESTAMP '2026-01-09 00:00:00'" in TIME_FILTERS
 
 
 @pytest.mark.parametrize("condition", ["t >= '2026-1-5'", "d < 'yesterday'"])
@@ -635,3 +634,18 @@ def test_a_parquet_time_compared_with_text_that_is_not_a_time_is_refused_on_ever
     line = '  - {id: late, type: count, source: r, filter: "'
     assert f"specs.yaml:5:{len(line) + 1}: error CX408:" in err, err
     assert "its Parquet file types it as a" in err
+
+
+@pytest.mark.parametrize(
+    "where", ["t = DATE '2026-01-09'", "t >= '2026-01-09 12:00'", "d < TIMESTAMP '2026-01-09 12:00:00'"]
+)
+def test_where_on_a_time_dimension_keeps_the_same_rows_on_every_engine(make_project, run_main, engine, where):
+    csv = "id,t,d\n" + "".join(f"{i},{t},{d}\n" for i, (t, d) in enumerate(TIME_ROWS))
+    specs = SOURCE % ", columns: {d: date}, dimensions: [{name: t}, {name: d}]"
+    root = project(make_project, csv, specs + "metrics:\n  - {id: c, type: count, source: r}\n")
+    code, out, err = run_main("query", str(root), "--warehouse", engine, "--format", "json", "--where", where)
+    assert code == 0, err
+    rows = [(_moment(t), _day(d)) for t, d in TIME_ROWS]
+    expected = sum(1 for t, d in rows if TIME_FILTERS[where](t, d))
+    assert expected > 0
+    assert sum(r["value"] for r in json.loads(out)["results"]) == expected

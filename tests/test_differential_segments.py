@@ -13,6 +13,7 @@ tests/test_differential.py's (`CXSPEC_DIFFERENTIAL_EXAMPLES`, `CXSPEC_DIFFERENTI
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import uuid
@@ -40,17 +41,35 @@ from cxspec.runs.store import load
 #: A file to append each example's outcome to (how many results, or refused), to see what a
 #: long profile exercised.
 LOG = os.environ.get("CXSPEC_DIFFERENTIAL_LOG")
-#: How an entity is written: the same number k as 7, '007', 'c7' or 'C7'.
-KEY_STYLES = ["int", "padded", "lower", "upper"]
+#: How an entity is written: the same number k as 7, '007', 'c7', 'C7', 7.0 or ' 7 '.
+KEY_STYLES = ["int", "padded", "lower", "upper", "decimal", "spaced"]
 #: test_differential.py's TEXT but NUL, which every engine refuses (PostgreSQL cannot store it).
 CHANNELS = st.sampled_from(["a", "b", "a,b", 'say "hi"', "", "NA", " padded "])
-REGIONS = st.sampled_from(["EMEA", "APAC", "emea", "NA", "", " AMER ", "a,b"])
+#: Looked-up values of one type per file (a column typed number, boolean or date is a
+#: dimension of that type), or text, with empty fields.
+REGION_KINDS = {
+    "text": ["EMEA", "APAC", "emea", "NA", "", " AMER ", "a,b"],
+    "int": ["1", "2", "10", ""],
+    "decimal": ["1.5", "2.25", "0.1", "3", ""],
+    "boolean": ["yes", "no", ""],
+    "date": ["2026-01-05", "2025-12-31", ""],
+}
+#: Times of a customer's rows: few, so ties are common; offsets that order otherwise as text.
+UPDATED = ["", "2026-01-05", "2026-01-05 10:00:00", "2026-02-01T00:00:00Z", "2026-01-05T23:00:00-05:00"]
 EXPRESSIONS = {
     "band": "CASE WHEN score >= 9 THEN 'high' ELSE 'low' END",
     "loud": "UPPER(channel)",
     "flagged_band": "CASE WHEN flag THEN 'f' ELSE 'nf' END",
     "some_channel": "COALESCE(channel, 'none')",
+    "third": "score / 3",
+    "is_high": "score >= 9",
 }
+#: Metrics over the entity: distinct entities as written. (A metric's filter cannot name a
+#: lookup dimension yet: CX404.)
+LOOKUP_METRICS = {
+    "seen": "{id: seen, type: count_distinct, source: r, column: cust}",
+}
+ALL_METRICS = {**METRICS, **LOOKUP_METRICS}
 WHERES = [
     "region = 'EMEA'",
     "region IS NULL",
@@ -58,11 +77,15 @@ WHERES = [
     "band = 'high'",
     "channel = 'a'",
     "region <> 'NA'",
+    "region IN ('EMEA', 'NA')",
+    "tier IS NULL",
+    "is_high",
 ]
 
 
 def render_key(k: int, style: str) -> str:
-    return {"int": str(k), "padded": f"{k:03d}", "lower": f"c{k}", "upper": f"C{k}"}[style]
+    styles = {"int": str(k), "padded": f"{k:03d}", "lower": f"c{k}", "upper": f"C{k}", "decimal": f"{k}.0"}
+    return styles.get(style, f" {k} ")
 
 
 def entity(draw, styles: list[str], top: int) -> str:
@@ -102,15 +125,17 @@ def messy_files(draw):
         )
         fields = (str(key), t, flag, score, draw(CHANNELS), entity(draw, response_keys, top))
         lines.append(",".join(quoted(v) for v in fields))
+    regions = REGION_KINDS[draw(st.sampled_from(["text", "text", *REGION_KINDS]))]
+    plans = {**REGION_KINDS, "text": ["pro", "basic", ""]}[draw(st.sampled_from(["text", *REGION_KINDS]))]
     customers = ["row,cust,region,plan,updated"]
     for row in range(draw(st.integers(min_value=0, max_value=15))):
         # Few distinct times per entity, so ties are common: the row key breaks them.
-        updated = draw(st.sampled_from(["", "2026-01-05", "2026-01-05 10:00:00", "2026-02-01T00:00:00Z"]))
+        updated = draw(st.sampled_from(UPDATED))
         fields = (
             str(row + 1),
             entity(draw, customer_keys, top),
-            draw(REGIONS),
-            draw(st.sampled_from(["pro", "basic", ""])),
+            draw(st.sampled_from(regions)),
+            draw(st.sampled_from(plans)),
             updated,
         )
         customers.append(",".join(quoted(v) for v in fields))
@@ -119,7 +144,7 @@ def messy_files(draw):
 
 @st.composite
 def projects(draw):
-    chosen = draw(st.lists(st.sampled_from(sorted(METRICS)), min_size=1, max_size=4, unique=True))
+    chosen = draw(st.lists(st.sampled_from(sorted(ALL_METRICS)), min_size=1, max_size=4, unique=True))
     grain = draw(st.sampled_from(["week", "month", "quarter"]))
     expressions = draw(st.lists(st.sampled_from(sorted(EXPRESSIONS)), max_size=2, unique=True))
     dimensions = ["channel", "region", "tier", *expressions]
@@ -127,19 +152,28 @@ def projects(draw):
     where = draw(st.none() | st.sampled_from([w for w in WHERES if w.split()[0] in dimensions]))
     segments = draw(
         st.lists(
-            st.sampled_from(["region", "channel", ("region", "channel"), *expressions, ("tier", "region")]),
+            st.sampled_from(
+                ["region", "channel", ("region", "channel"), ("tier", "region"), *expressions]
+                + [(e, "region") for e in expressions]
+            ),
             min_size=1,
             max_size=3,
             unique=True,
         )
     )
-    goals = "region" in segments and draw(st.booleans())  # its overrides need the segment region
-    return chosen, grain, expressions, by, where, segments, goals
+    extras = {
+        # its overrides need the segment region
+        "goals": "region" in segments and draw(st.booleans()),
+        "min_sample": draw(st.sampled_from([None, 1, 3])),
+        "customers_filter": draw(st.booleans()),
+        "pyramid": draw(st.booleans()),
+    }
+    return chosen, grain, expressions, by, where, segments, extras
 
 
 def write_project(folder: Path, data, project) -> None:
     responses, customers, keyed = data
-    chosen, grain, expressions, _, _, segments, goals = project
+    chosen, grain, expressions, _, _, segments, extras = project
     (folder / "data").mkdir(parents=True)
     (folder / "data" / "r.csv").write_text(responses, encoding="utf-8")
     (folder / "data" / "customers.csv").write_text(customers, encoding="utf-8")
@@ -150,14 +184,23 @@ def write_project(folder: Path, data, project) -> None:
     dims = "".join(f'      - {{name: {e}, expr: "{EXPRESSIONS[e]}"}}\n' for e in expressions)
     specs = (
         "version: 1\nsources:\n"
-        "  - {id: customers, type: file, path: data/customers.csv, entity: cust, key: row, time: updated}\n"
+        "  - {id: customers, type: file, path: data/customers.csv, entity: cust, key: row, time: updated"
+        + (', filter: "row <> 2"' if extras["customers_filter"] else "")
+        + "}\n"
         "  - id: r\n    type: file\n    path: data/r.csv\n    time: t\n    entity: cust\n"
         + ("    key: id\n" if keyed else "")
         + "    dimensions:\n      - channel\n      - {name: region, from: customers}\n"
         "      - {name: tier, from: customers, column: plan}\n" + dims + "metrics:\n"
     )
-    specs += "".join(f"  - {METRICS[m]}\n" for m in chosen)
-    if goals:
+    least = f", min_sample: {extras['min_sample']}}}" if extras["min_sample"] else "}"
+    specs += "".join(f"  - {ALL_METRICS[m][:-1]}{least}\n" for m in chosen)
+    if extras["pyramid"]:  # scored per segment; bounds for the metrics without a natural range
+        specs += "pyramids:\n  - id: idx\n    children:\n"
+        leaves = (
+            f"      - {{metric: {m}, bounds: [0, 10], weight: {i + 1}}}\n" for i, m in enumerate(chosen)
+        )
+        specs += "".join(leaves)
+    if extras["goals"]:
         metric = chosen[0]
         specs += (
             f"goals:\n  - metric: {metric}\n    target: 5\n    warn: 2\n    segments:\n"
@@ -201,7 +244,10 @@ def run_outcome(run_main, folder: Path, url: str, out: Path):
     project = load_project(folder)
     with connect(url, project, default_registry()) as warehouse:
         results, scores = load(warehouse, project.config.project, project.config.grain)
-    stored = {}
+    stored = {
+        (s.pyramid, s.node, s.period, json.dumps(s.dimensions, sort_keys=True)): (s.score, s.coverage)
+        for s in scores
+    }
     for r in results:
         key = (r.metric, r.period, json.dumps(r.dimensions, sort_keys=True), r.status, tuple(failed))
         assert key not in stored, f"two stored rows for {key}"
@@ -217,7 +263,7 @@ def run_outcome(run_main, folder: Path, url: str, out: Path):
 )
 @given(data=messy_files(), project=projects())
 def test_every_engine_slices_the_same(data, project, run_main, postgres_url):
-    _, _, _, by, where, _, _ = project
+    by, where = project[3], project[4]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "p"
         write_project(folder, data, project)
@@ -231,8 +277,8 @@ def test_every_engine_slices_the_same(data, project, run_main, postgres_url):
         specs = (folder / "specs.yaml").read_text()
         config = (folder / "cxspec.yaml").read_text()
     if LOG:  # what the example came to: how many results, or refused
-        kinds = {f"query {e}": o[0] if o[0] == "refused" else len(o[1]) for e, o in queries.items()}
-        kinds.update({f"run {e}": o[0] if o[0] == "refused" else len(o[1]) for e, o in runs.items()})
+        kinds = {f"query {e}": o[2] if o[0] == "refused" else len(o[1]) for e, o in queries.items()}
+        kinds.update({f"run {e}": o[2] if o[0] == "refused" else len(o[1]) for e, o in runs.items()})
         with open(LOG, "a", encoding="utf-8") as log:
             log.write(json.dumps(kinds) + "\n")
     case = f"responses:\n{data[0]}customers:\n{data[1]}{config}{specs}--by {by} --where {where}\n"
@@ -242,3 +288,133 @@ def test_every_engine_slices_the_same(data, project, run_main, postgres_url):
             assert same(got, reference), (
                 f"{kind}: {engine} differs from duckdb\n{case}duckdb: {reference}\n{engine}: {got}"
             )
+
+
+def test_expression_and_fraction_segments_are_one_text_on_every_engine(run_main, postgres_url, tmp_path):
+    """Found by the test above: an `expr` dimension was stored as each engine casts it (SQLite
+    1/0 for `score >= 9`, DuckDB and SQLite 12.0 for `score * 2`, PostgreSQL 12), and a number
+    with a fraction with 17 digits on DuckDB and PostgreSQL (3.1666666666666665 = 19/6) but 15
+    on SQLite (3.16666666666667): other segments for the same rows on each engine."""
+    rows = [(9.5, 1.0000000000000002), (6.0, 0.30000000000000004), (3.0, 123456789.123), (6.0, 0.1)]
+    csv = "id,t,score,v\n" + "".join(f"{i},2026-01-0{i + 1},{s!r},{v!r}\n" for i, (s, v) in enumerate(rows))
+    expressions = {"third": lambda s: s / 3, "half": lambda s: s * 2, "is_high": lambda s: s >= 9}
+
+    def text(value) -> str:  # as a person writes it, to 15 significant digits
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
+
+    expected = {("rows", "2026-01-01", "{}"): len(rows)}
+    for name, function in [*expressions.items(), ("v", None)]:
+        for score, v in rows:
+            key = ("rows", "2026-01-01", json.dumps({name: text(function(score) if function else v)}))
+            expected[key] = expected.get(key, 0) + 1
+    assert ("rows", "2026-01-01", '{"third": "3.16666666666667"}') in expected
+    assert expected[("rows", "2026-01-01", '{"v": "1"}')] == 1  # 1.0000000000000002
+    for engine, url in {
+        "duckdb": f"duckdb:///{tmp_path}/w.duckdb",
+        "sqlite": f"sqlite:///{tmp_path}/w.db",
+        "postgres": postgres_url,
+    }.items():
+        folder = tmp_path / engine
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / "r.csv").write_text(csv, encoding="utf-8")
+        (folder / "cxspec.yaml").write_text(
+            f"version: 1\nproject: x{engine}\ngrain: month\nsegments: [third, half, is_high, v]\n",
+            encoding="utf-8",
+        )
+        dims = "".join(
+            f'      - {{name: {n}, expr: "{e}"}}\n'
+            for n, e in (("third", "score / 3"), ("half", "score * 2"), ("is_high", "score >= 9"))
+        )
+        (folder / "specs.yaml").write_text(
+            "version: 1\nsources:\n  - id: r\n    type: file\n    path: data/r.csv\n    time: t\n"
+            f"    dimensions:\n      - v\n{dims}metrics:\n  - {{id: rows, type: count, source: r}}\n",
+            encoding="utf-8",
+        )
+        kind, stored = run_outcome(run_main, folder, url, tmp_path / f"out-{engine}")
+        assert kind == "results", stored
+        got = {key[:3]: value for key, (value, *_) in stored.items()}
+        assert got == expected, engine
+
+
+def test_by_a_date_dimension_is_its_iso_day(run_main, postgres_url, tmp_path):
+    """Found by the test above: `query --by` a dimension whose values are all dates (a column,
+    or looked up) failed with an internal error on DuckDB and PostgreSQL (a date is no JSON),
+    and gave the text on SQLite."""
+    rows = [(1, "2025-12-31", "1"), (2, "", "2"), (3, "2026-01-02", "1"), (4, "2025-12-31", "9")]
+    opened = {"1": "2024-05-01", "2": "2024-06-30"}  # customer 9 is not there: NULL
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "r.csv").write_text(
+        "id,t,d,cust\n" + "".join(f"{i},2026-01-0{i},{d},{c}\n" for i, d, c in rows), encoding="utf-8"
+    )
+    (folder / "data" / "customers.csv").write_text(
+        "cust,opened\n" + "".join(f"{c},{o}\n" for c, o in opened.items()), encoding="utf-8"
+    )
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: dates\ngrain: month\n", encoding="utf-8")
+    (folder / "specs.yaml").write_text(
+        "version: 1\nsources:\n  - {id: customers, type: file, path: data/customers.csv, entity: cust}\n"
+        "  - id: r\n    type: file\n    path: data/r.csv\n    time: t\n    entity: cust\n"
+        "    dimensions: [d, {name: opened, from: customers}]\n"
+        "metrics:\n  - {id: rows, type: count, source: r}\n",
+        encoding="utf-8",
+    )
+    for name, value_of in (("d", lambda i, d, c: d or None), ("opened", lambda i, d, c: opened.get(c))):
+        expected: dict = {}
+        for row in rows:
+            key = ("rows", "2026-01-01", json.dumps({name: value_of(*row)}))
+            expected[key] = expected.get(key, 0) + 1
+        for url in (f"duckdb:///{tmp_path}/w.duckdb", f"sqlite:///{tmp_path}/w.db", postgres_url):
+            kind, got = query_outcome(run_main, folder, url, [name], None)
+            assert kind == "results", got
+            assert {key: value for key, (value, *_) in got.items()} == expected, (name, url)
+
+
+def test_where_on_a_looked_up_number_compared_with_text_is_refused_alike(run_main, postgres_url, tmp_path):
+    """Found by the test above: `--where region = 'EMEA'` where the looked-up regions are all
+    numbers failed on DuckDB and PostgreSQL (a conversion error, CX416) and found no rows on
+    SQLite; now CX406 on every engine, before any runs. `region = 2` stays a filter."""
+    responses = [(1, "1", 7), (2, "2", 9), (3, "3", 10), (4, "1", 2)]
+    regions = {"1": "2", "2": "5", "3": "2"}
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "r.csv").write_text(
+        "id,t,cust,score\n" + "".join(f"{i},2026-01-0{i},{c},{s}\n" for i, c, s in responses),
+        encoding="utf-8",
+    )
+    (folder / "data" / "c.csv").write_text(
+        "cust,region\n" + "".join(f"{c},{r}\n" for c, r in regions.items()), encoding="utf-8"
+    )
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: w\ngrain: month\n", encoding="utf-8")
+    (folder / "specs.yaml").write_text(
+        "version: 1\nsources:\n  - {id: customers, type: file, path: data/c.csv, entity: cust}\n"
+        "  - id: r\n    type: file\n    path: data/r.csv\n    time: t\n    entity: cust\n"
+        "    dimensions: [{name: region, from: customers}]\n"
+        "metrics:\n  - {id: mean, type: mean, source: r, column: score}\n",
+        encoding="utf-8",
+    )
+    in_two = [s for _, c, s in responses if regions[c] == "2"]
+    for url in (f"duckdb:///{tmp_path}/w.duckdb", f"sqlite:///{tmp_path}/w.db", postgres_url):
+        refused = query_outcome(run_main, folder, url, ["region"], "region = 'EMEA'")
+        assert refused == ("refused", 1, ("CX406",)), url
+        kind, got = query_outcome(run_main, folder, url, ["region"], "region = 2")
+        assert kind == "results" and list(got) == [("mean", "2026-01-01", '{"region": 2}')], got
+        value, n, invalid = got[("mean", "2026-01-01", '{"region": 2}')]
+        assert math.isclose(value, sum(in_two) / len(in_two), rel_tol=1e-9) and (n, invalid) == (3, 0), url
+
+
+def test_unknown_column_hint_lists_the_file_columns_only(run_main, tmp_path):
+    """Seen in the test above's refusals: CX404's hint listed `__cxspec_number__cust`, the
+    companion column cxspec adds to a text column holding numbers, as a column of the file."""
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "r.csv").write_text("id,t,cust\n1,2026-01-01,007\n2,2026-01-02,c7\n", encoding="utf-8")
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: h\n", encoding="utf-8")
+    (folder / "specs.yaml").write_text(
+        "version: 1\nsources:\n  - {id: r, type: file, path: data/r.csv, time: t, entity: cust}\n"
+        "metrics:\n  - {id: n, type: count, source: r, filter: \"region = 'x'\"}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_main("query", str(folder))
+    assert code == 1 and "CX404" in err and "its columns: cust, id, t" in err and "__cxspec" not in err, err

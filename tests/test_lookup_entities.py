@@ -298,3 +298,67 @@ def test_a_lookup_named_like_a_column_of_its_own_source_is_refused(make_project,
     assert status == 1, out + err
     assert "specs.yaml:17:16: error CX409: dimension 'region' of source 'responses'" in out + err, out + err
     assert "name it apart: {name: customers_region, from: customers, column: region}" in out + err
+
+
+SAME_IDS = """\
+version: 1
+sources:
+  - id: customers
+    type: file
+    path: data/customers.csv
+    entity: customer_id
+    key: customer_id
+    time: updated_at
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    entity: customer_id
+    {dimensions}
+  - id: subs
+    type: file
+    path: data/subs.csv
+    key: sub_id
+    entity: customer_id
+    start: started_at
+    end: ended_at
+links:
+  - id: churn
+    cx: {{source: responses, column: score, groups: nps}}
+    outcome: {{source: subs, event: end, within: 30d}}
+"""
+
+
+@pytest.mark.parametrize("dimensions", ["", "dimensions: [{name: region, from: customers}]"])
+def test_a_link_joins_ids_as_written_with_or_without_a_lookup(make_project, warehouse, dimensions):
+    """Ids of only digits, "007" in both files: a lookup dimension on the responses made
+    their entity text ("007") while the subscriptions' stayed a number (7), and every
+    customer with a leading zero lost its churn (100% to 0% in both groups, on every engine)
+    by adding a dimension. The entities of files joined by a link are read as written too:
+    the same numbers with or without the lookup, "7" not "007", as in a lookup."""
+    from cxspec.links.compute import compute_links
+
+    responses = [(i, ["007", "008", "7", "010", "011"][i % 5], i % 11) for i in range(55)]
+    ends = {"007": "2026-01-20", "7": "2026-03-20", "010": "2026-01-25", "99": "2026-01-20"}
+    found = {
+        "specs.yaml": SAME_IDS.format(dimensions=dimensions),
+        "data/customers.csv": "customer_id,region,updated_at\n007,EMEA,2026-01-01\n",
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},2026-01-10,{s}\n" for i, c, s in responses),
+        "data/subs.csv": "sub_id,customer_id,started_at,ended_at\n"
+        + "".join(f"{n},{c},2025-01-01,{e}\n" for n, (c, e) in enumerate(ends.items())),
+    }
+    rates: dict = {}
+    for _, customer, score in responses:
+        group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        end = ends.get(customer)  # compared as written
+        churned = end is not None and dt.date(2026, 1, 10) < dt.date.fromisoformat(end) <= dt.date(2026, 2, 9)
+        rates.setdefault(group, []).append(100.0 if churned else 0.0)
+    want = {g: sum(v) / len(v) for g, v in rates.items()}
+    assert 0 < want["detractor"] < 100
+    project = load_project(make_project(found))
+    with connect(warehouse, project, default_registry()) as connection:
+        out = compute_links(connection, project, default_registry(), as_of=dt.datetime(2026, 6, 1))
+    assert {g.group: g.n for g in out.groups} == {g: len(v) for g, v in rates.items()}
+    assert {g.group: g.value for g in out.groups} == pytest.approx(want)

@@ -14,8 +14,12 @@ to sum: `native_sets`, `grouping_sets`), `__set` computed from GROUPING()."""
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify_columns import qualify_columns
+from sqlglot.schema import MappingSchema
 
 from cxspec.compiler import dialects
+from cxspec.compiler.plan import quoted_fragment
 from cxspec.compiler.sqlkit import case_when, col, num, numeric_kind
 
 PERIOD = "__period"
@@ -60,19 +64,47 @@ def sets_table(plan, source) -> exp.Select:
 
 
 def _kind(relations, source, name: str) -> str | None:
-    """The kind of a segment dimension: "boolean", "float", "timestamp:<dialect>:<type>" or None
-    (text as the engine casts it)."""
+    """The kind of a segment dimension: "boolean", "date", "float:<dialect>",
+    "timestamp:<dialect>:<type>" or None (text as the engine casts it). An `expr`'s kind is its
+    type, from its columns'."""
     dimension = source.dimension(name) if relations is not None else None
-    if dimension is None or dimension.expr:
+    if dimension is None:
         return None
-    if dimension.lookup:
-        source, name = relations.project.sources[dimension.lookup], dimension.lookup_column
-    column_type = (relations.column_type(source, name) or "").upper()
+    if dimension.expr:
+        column_type = _expression_type(relations, source, dimension.expr)
+        if column_type.startswith("TIMESTAMP"):
+            return None  # an expression's time: as the engine casts it
+    else:
+        if dimension.lookup:
+            source, name = relations.project.sources[dimension.lookup], dimension.lookup_column
+        column_type = (relations.column_type(source, name) or "").upper()
     if column_type in ("BOOLEAN", "BOOL"):
         return "boolean"
+    if column_type == "DATE":  # YYYY-MM-DD on every engine (a date object is no JSON)
+        return "date"
     if column_type.startswith("TIMESTAMP"):  # text of a UTC time, as SQLite, DuckDB, PostgreSQL differ
         return f"timestamp:{relations.dialect}:{column_type}"
-    return "float" if numeric_kind(column_type) == "float" else None
+    return f"float:{relations.dialect}" if numeric_kind(column_type) == "float" else None
+
+
+def _expression_type(relations, source, text: str) -> str:
+    """The type of a dimension's `expr` over the source's columns of known type, by sqlglot's
+    type inference ("" when unknown). A division is exact on every engine: a number."""
+    resolved = relations.sources.get(source.id)
+    types = dict(resolved.column_types) if resolved is not None else {}
+    try:
+        fragment = quoted_fragment(text, relations.project.config.dialect)
+        schema = MappingSchema({"__t": types}, dialect=relations.dialect)
+        query = exp.select(fragment).from_("__t")
+        annotated = annotate_types(qualify_columns(query, schema), schema=schema)
+    except Exception:  # noqa: BLE001 - a type it cannot infer is unknown: the engine's cast
+        return ""
+    found = annotated.selects[0].type
+    if found is None or found.this == exp.DataType.Type.UNKNOWN:
+        return ""
+    if found.is_type(*exp.DataType.INTEGER_TYPES) and fragment.find(exp.Div) is not None:
+        return "DOUBLE"
+    return found.sql(dialect="duckdb").upper()
 
 
 def segment_text(value: exp.Expression, kind: str | None) -> exp.Expression:
@@ -90,15 +122,28 @@ def segment_text(value: exp.Expression, kind: str | None) -> exp.Expression:
         _, dialect, column_type = kind.split(":", 2)
         utc = dialects.utc_timestamp(value.copy(), dialect, column_type)
         return exp.TimeToStr(this=utc, format=exp.Literal.string("%Y-%m-%d %H:%M:%S"))
-    if kind == "float":
+    if kind and kind.startswith("float:"):
         whole = exp.and_(
             exp.EQ(this=value.copy(), expression=exp.Floor(this=value.copy())),
             exp.LT(this=exp.Abs(this=value.copy()), expression=num(10**15)),
         )
         return exp.Case(
             ifs=[exp.If(this=whole, true=exp.cast(exp.cast(value.copy(), "BIGINT"), "VARCHAR"))],
-            default=exp.cast(value.copy(), "VARCHAR"),
+            default=_fraction_text(value.copy(), kind.split(":", 1)[1]),
         )
+    return exp.cast(value, "VARCHAR")
+
+
+def _fraction_text(value: exp.Expression, dialect: str) -> exp.Expression:
+    """A number with a fraction as text with 15 significant digits, as SQLite casts it (it
+    keeps no more): DuckDB and PostgreSQL cast 17 (3.1666666666666665 for 19/6, where SQLite
+    wrote 3.16666666666667: two segments for one value). PostgreSQL's NUMERIC keeps 15 too,
+    but writes no exponent (0.00001, 1e-05 elsewhere)."""
+    if dialect in ("duckdb", "sqlite"):  # SQLite's PRINTF writes NULL as 0
+        written = exp.Anonymous(this="PRINTF", expressions=[exp.Literal.string("%.15g"), value.copy()])
+        return case_when(exp.Not(this=exp.Is(this=value, expression=exp.Null())), written)
+    if dialect == "postgres":
+        return exp.cast(exp.cast(value, "DECIMAL"), "VARCHAR")
     return exp.cast(value, "VARCHAR")
 
 

@@ -267,6 +267,14 @@ class Generator(TwoLevel):
         conditions = []
         if self.plan.where is not None:
             where = self.plan.where.copy()
+            # --where on a plain dimension of a time column: its constants as the warehouse
+            # compares them (compiler/time_constants.py)
+            plain = {
+                d.name: self.relations.column_type(source, d.name)
+                for d in wanted
+                if not d.expr and not d.lookup
+            }
+            where = canonical_times(where, {name: kind for name, kind in plain.items() if kind}, self.dialect)
             for column in list(where.find_all(exp.Column)):
                 name = (
                     raw_column(column.name) if column.name in raw_where else self.row_dimension(column.name)

@@ -40,6 +40,7 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_text_that_only_spark_reads_as_a_number_is_invalid_on_every_engine,
     test_time_constants_hold_for_a_parquet_file,
     test_time_constants_hold_in_every_place_a_fragment_goes,
+    test_where_on_a_time_dimension_keeps_the_same_rows_on_every_engine,
 )
 
 
