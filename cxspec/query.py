@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 
 from cxspec.compiler.compile import compile_request
-from cxspec.compiler.plan import Request
+from cxspec.compiler.plan import Request, RequestError
 from cxspec.diagnostics import CxspecError
 from cxspec.gcpause import without_gc
 from cxspec.resolve import Resolver
@@ -134,6 +134,8 @@ def compute_with(
     A query the warehouse refuses is run again metric by metric, to name the ones that fail:
     they go to `failures` and the others' results are kept; without a `failures` list (or
     with `fail_fast`, at the first) MetricsFailed is raised instead."""
+    if request.where:
+        _refuse_where(project, request, registry)
     queries = compile_for(warehouse, project, request, registry, pretty=False)
     results: list[MetricResult] = []
     for query in queries:
@@ -160,6 +162,19 @@ def compute_with(
     # In Python's order, not the engine's: collations differ (PostgreSQL's locale, NULLs).
     results.sort(key=_order_key())
     return results
+
+
+def _refuse_where(project, request: Request, registry) -> None:
+    """`--where` comparing a dimension with a constant that engines read differently is refused
+    before any engine answers (CX405, CX406, CX408 of checks/booleans.py)."""
+    from cxspec.checks.booleans import where_problem
+
+    wanted = request.metrics or tuple(project.metrics)
+    ids = dict.fromkeys(project.metrics[m].source for m in wanted if m in project.metrics)
+    sources = [project.sources[i] for i in ids if i in project.sources and project.sources[i].valid]
+    problem = where_problem(project, registry, request.where, sources)
+    if problem is not None:
+        raise RequestError(problem)
 
 
 def _order_key():

@@ -13,6 +13,7 @@ tests/test_differential.py's (`CXSPEC_DIFFERENTIAL_EXAMPLES`, `CXSPEC_DIFFERENTI
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import uuid
@@ -368,3 +369,52 @@ def test_by_a_date_dimension_is_its_iso_day(run_main, postgres_url, tmp_path):
             kind, got = query_outcome(run_main, folder, url, [name], None)
             assert kind == "results", got
             assert {key: value for key, (value, *_) in got.items()} == expected, (name, url)
+
+
+def test_where_on_a_looked_up_number_compared_with_text_is_refused_alike(run_main, postgres_url, tmp_path):
+    """Found by the test above: `--where region = 'EMEA'` where the looked-up regions are all
+    numbers failed on DuckDB and PostgreSQL (a conversion error, CX416) and found no rows on
+    SQLite; now CX406 on every engine, before any runs. `region = 2` stays a filter."""
+    responses = [(1, "1", 7), (2, "2", 9), (3, "3", 10), (4, "1", 2)]
+    regions = {"1": "2", "2": "5", "3": "2"}
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "r.csv").write_text(
+        "id,t,cust,score\n" + "".join(f"{i},2026-01-0{i},{c},{s}\n" for i, c, s in responses),
+        encoding="utf-8",
+    )
+    (folder / "data" / "c.csv").write_text(
+        "cust,region\n" + "".join(f"{c},{r}\n" for c, r in regions.items()), encoding="utf-8"
+    )
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: w\ngrain: month\n", encoding="utf-8")
+    (folder / "specs.yaml").write_text(
+        "version: 1\nsources:\n  - {id: customers, type: file, path: data/c.csv, entity: cust}\n"
+        "  - id: r\n    type: file\n    path: data/r.csv\n    time: t\n    entity: cust\n"
+        "    dimensions: [{name: region, from: customers}]\n"
+        "metrics:\n  - {id: mean, type: mean, source: r, column: score}\n",
+        encoding="utf-8",
+    )
+    in_two = [s for _, c, s in responses if regions[c] == "2"]
+    for url in (f"duckdb:///{tmp_path}/w.duckdb", f"sqlite:///{tmp_path}/w.db", postgres_url):
+        refused = query_outcome(run_main, folder, url, ["region"], "region = 'EMEA'")
+        assert refused == ("refused", 1, ("CX406",)), url
+        kind, got = query_outcome(run_main, folder, url, ["region"], "region = 2")
+        assert kind == "results" and list(got) == [("mean", "2026-01-01", '{"region": 2}')], got
+        value, n, invalid = got[("mean", "2026-01-01", '{"region": 2}')]
+        assert math.isclose(value, sum(in_two) / len(in_two), rel_tol=1e-9) and (n, invalid) == (3, 0), url
+
+
+def test_unknown_column_hint_lists_the_file_columns_only(run_main, tmp_path):
+    """Seen in the test above's refusals: CX404's hint listed `__cxspec_number__cust`, the
+    companion column cxspec adds to a text column holding numbers, as a column of the file."""
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "r.csv").write_text("id,t,cust\n1,2026-01-01,007\n2,2026-01-02,c7\n", encoding="utf-8")
+    (folder / "cxspec.yaml").write_text("version: 1\nproject: h\n", encoding="utf-8")
+    (folder / "specs.yaml").write_text(
+        "version: 1\nsources:\n  - {id: r, type: file, path: data/r.csv, time: t, entity: cust}\n"
+        "metrics:\n  - {id: n, type: count, source: r, filter: \"region = 'x'\"}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_main("query", str(folder))
+    assert code == 1 and "CX404" in err and "its columns: cust, id, t" in err and "__cxspec" not in err, err

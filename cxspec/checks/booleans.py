@@ -122,18 +122,16 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
         if known is None:
             continue
         kind, why = known
-        if kind in TIME_KINDS and (other.literal or other.type == "TIMESTAMP"):
-            if iso_constant(other.value) is not None:
-                continue
-            code, message, hint = "CX408", *_time_problem(what, name, source, known, other)
-        elif kind == "BOOLEAN" and (other.literal or other.type == "DOUBLE"):  # text or a number
-            code, hint = "CX405", _boolean_hint(name, other)
+        code = comparison_code(kind, other)
+        if code == "CX408":
+            message, hint = _time_problem(what, name, source, known, other)
+        elif code == "CX405":  # text or a number
+            hint = _boolean_hint(name, other)
             message = (
                 f"{what} compares boolean column {name!r} of source {source.id!r} ({why}) "
                 f"with {other.sql}: engines disagree on what that means"
             )
-        elif kind == "VARCHAR" and other.type in ("DOUBLE", "BOOLEAN"):
-            code = "CX406"
+        elif code == "CX406" and kind == "VARCHAR":
             message = (
                 f"{what} compares text column {name!r} of source {source.id!r} ({why}) "
                 f"with {other.sql}: engines disagree on what that means"
@@ -143,8 +141,8 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
                 if "empty" in why
                 else f"clean the values of {name!r} that are not numbers, or compare it with text"
             )
-        elif kind in NUMERIC and other.literal and other.type == "VARCHAR" and not _number_text(kind, other):
-            code, hint = "CX406", _number_hint(name, kind, other)
+        elif code == "CX406":
+            hint = _number_hint(name, kind, other)
             message = (
                 f"{what} compares number column {name!r} of source {source.id!r} ({why}) "
                 f"with {other.sql}: engines disagree on what that means"
@@ -158,6 +156,49 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
 
 #: Column types of dates and times.
 TIME_KINDS = ("DATE", "TIMESTAMP", "TIMESTAMPTZ")
+
+
+def comparison_code(kind: str, other) -> str | None:
+    """The code of a comparison of a column of type `kind` with the constant `other` that
+    engines answer differently (CX405, CX406, CX408), or None."""
+    if kind in TIME_KINDS and (other.literal or other.type == "TIMESTAMP"):
+        return None if iso_constant(other.value) is not None else "CX408"
+    if kind == "BOOLEAN" and (other.literal or other.type == "DOUBLE"):
+        return "CX405"
+    if kind == "VARCHAR" and other.type in ("DOUBLE", "BOOLEAN"):
+        return "CX406"
+    if kind in NUMERIC and other.literal and other.type == "VARCHAR" and not _number_text(kind, other):
+        return "CX406"
+    return None
+
+
+def where_problem(project, registry, where: str, sources) -> str | None:
+    """`--where`'s first comparison that engines answer differently, as "CXnnn: …" (a
+    dimension of a column, or looked up in another source, typed as checks type it), or None.
+    `region = 'EMEA'` over a looked-up number: DuckDB and PostgreSQL refused the query, SQLite
+    found no rows."""
+    facts = fragment_facts(where, project.config.dialect)
+    if not facts.parses:
+        return None
+    for source in sources:
+        for name, other in facts.comparisons:
+            dimension = source.dimension(name)
+            if dimension is None or dimension.expr:
+                continue
+            owner = project.sources.get(dimension.lookup) if dimension.lookup else source
+            if owner is None or not owner.valid:
+                continue
+            types = _column_types(owner, registry, project, read=True)
+            known = types.get(dimension.lookup_column.lower())
+            code = comparison_code(known[0], other) if known is not None else None
+            if code is not None:
+                word = "text" if known[0] == "VARCHAR" else known[0].lower().replace("bigint", "whole-number")
+                return (
+                    f"{code}: --where compares {word} dimension {name!r} (column "
+                    f"{dimension.lookup_column!r} of source {owner.id!r}: {known[1]}) with {other.sql}: "
+                    "engines disagree on what that means; compare it with a value of its type"
+                )
+    return None
 
 
 def _time_problem(what, name, source, known, other) -> tuple[str, str]:

@@ -14,11 +14,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from cxspec.column_types import NUMBER_PREFIX
 from cxspec.fragment_facts import referenced_names
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location
 from cxspec.suggest import did_you_mean_name, known_list
-
 
 #: Source fields that each name one column of the source's rows.
 SOURCE_COLUMN_FIELDS = ("time", "start", "end", "entity", "key")
@@ -32,6 +32,10 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
     """Report (CX404) every column named by specs that a source in `declared` (source id →
     {lower-case name: name}) does not have: the source's own fields, dimensions, metrics'
     columns and fragments."""
+    # not the companion columns cxspec adds to a text column (its numbers): no spec names them
+    declared = {
+        s: {k: v for k, v in c.items() if not v.startswith(NUMBER_PREFIX)} for s, c in declared.items()
+    }
     if not declared:
         return
     dialect = project.config.dialect
