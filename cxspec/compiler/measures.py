@@ -203,44 +203,55 @@ class TwoLevel:
         native = self.native(scan)
         chunks = scan.predicate_chunks()
         chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
-        tables = []
+        # With GROUPING SETS, formulas with a measure that needs each set's own mean first
+        # (deviations.py: a window over a set's cells) read the first level joined with the
+        # sets instead; the others keep the engine's GROUPING SETS.
+        joined = native and sets is not None and deviations.has_deviations(scan.measures)
+        tables, joined_tables = [], []
         for c, chunk in enumerate(chunks):
             suffix = f"_{c + 1}" if len(chunks) > 1 else ""
-            table = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
+            first = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
+            table = first
             if sets is not None and native:  # grouped per set in the pivot
                 table = self.cte(
                     f"lvl1x_{number}_{scan.source.id}{suffix}",
-                    unexpanded(self.plan, table, scan.source, self.relations),
+                    unexpanded(self.plan, first, scan.source, self.relations),
                 )
-            elif sets is not None:  # the first level once per grouping set: small
-                table = self.cte(
-                    f"lvl1x_{number}_{scan.source.id}{suffix}",
-                    expanded(self.plan, scan.source, table, sets, self.relations),
+            if sets is not None and (joined or not native):  # the first level once per set: small
+                expanded_table = self.cte(
+                    f"lvl1{'s' if joined else 'x'}_{number}_{scan.source.id}{suffix}",
+                    expanded(self.plan, scan.source, first, sets, self.relations),
                 )
+                if joined:
+                    joined_tables.append(expanded_table)
+                else:
+                    table = expanded_table
             tables.append(table)
         by_formula: dict[tuple, list[MetricPlan]] = {}
         for plan in scan.measure_metrics:
             by_formula.setdefault(plan.formula_key, []).append(plan)
         for plans in by_formula.values():
+            own = native
+            formula_tables = tables
+            if joined and any(
+                scan.measures[i].agg == deviations.DEVIATIONS for i in plans[0].measure_index.values()
+            ):
+                own, formula_tables = False, joined_tables
             picked: list[exp.Select] = []
             merged: set[int] = set()
             for column, keyed in keyed_groups(plans):
                 picked.append(
-                    self.picked_by_value(scan, keyed, column, tables[0], named=not picked, native=native)
+                    self.picked_by_value(scan, keyed, column, formula_tables[0], named=not picked, native=own)
                 )
                 merged |= {id(plan) for _, plan in keyed}
             for plan in plans:
                 if id(plan) not in merged:
-                    table = tables[chunk_of.get(plan.predicate_index, 0)]
-                    picked.append(self.picked_rows(scan, plan, table, named=not picked, native=native))
-            branches.append(self.pivot_branch(scan, plans[0], picked))
+                    table = formula_tables[chunk_of.get(plan.predicate_index, 0)]
+                    picked.append(self.picked_rows(scan, plan, table, named=not picked, native=own))
+            branches.append(self.pivot_branch(scan, plans[0], picked, native=own))
         return branches
 
     def native(self, scan: ScanPlan) -> bool:
-        """Whether the pivot groups per set with GROUPING SETS: not where a measure needs
-        each group's own mean first (deviations.py), which a window over a set's cells gives."""
-        if deviations.has_deviations(scan.measures):
-            return False
         return bool(self.plan.sets) and native_sets(self.plan, scan.source, self.dialect)
 
     def picked_groups(self, native: bool) -> list[exp.Column]:
@@ -364,7 +375,9 @@ class TwoLevel:
         ]
         return exp.select(*columns).from_(clone(table), copy=False)
 
-    def pivot_branch(self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select]) -> exp.Select:
+    def pivot_branch(
+        self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select], *, native: bool
+    ) -> exp.Select:
         """Metrics that share one formula (the same type and fields, other filters): their
         picked rows together, each measure aggregated once per metric and group, the formulas
         written once over those columns. `plan` is any one of them."""
@@ -388,7 +401,7 @@ class TwoLevel:
             aggregates.append(exp.alias_(aggregate_, f"__a_{name}", quoted=True, copy=False))
         aggregates.append(exp.alias_(exp.Sum(this=col("__rows")), "__rows", quoted=True, copy=False))
         groups = [k.copy() for k in keys]
-        if self.native(scan):  # GROUPING SETS: `__set` from GROUPING(), not a grouped column
+        if native:  # GROUPING SETS: `__set` from GROUPING(), not a grouped column
             sets, set_value = grouping_sets(self.plan, scan.source)
             keys = [*keys[:-1], set_value]
             groups = [col("metric"), col(PERIOD), sets]
