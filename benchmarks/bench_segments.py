@@ -10,7 +10,7 @@ Two projects differ only in `segments:` of cxspec.yaml. Measured, interleaved, m
   compute   cxspec.query.compute() of the run's request (compile + execute + typed results):
             the one read of the source that computes the total and every segment
   run       cxspec.runs.run.run_project() into a fresh DuckDB file: compute, store (every
-            segment row, goal status, pyramid scores), read back, issues
+            segment row, goal status, pyramid scores), the history read, issues
   hand      (--hand) the best hand-written DuckDB statement we found for the same numbers
             (hand_written(); checked equal to cxspec's, every row): the floor of `compute`
 
