@@ -1,0 +1,91 @@
+"""`--as-of D` is "what was known at D": a keyed source is de-duplicated among the versions
+dated at or before D. The as-of cut was applied after de-duplication, so a key whose latest
+version is dated after D vanished from every figure instead of being counted with its latest
+version as of D. `keep: earliest` keeps the earliest version at or before D. Figures against
+plain Python on the rows, on every engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cxspec import load_project
+from cxspec.query import Request, compute
+from cxspec.registry import default_registry
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def warehouse(request):
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"{request.param}:///:memory:"
+
+
+SPECS = """\
+version: 1
+sources:
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    {keep}
+metrics:
+  - {{id: mean_score, type: mean, source: responses, column: score}}
+  - {{id: answers, type: count, source: responses}}
+"""
+
+AS_OF = dt.datetime(2026, 2, 15, 23, 59, 59)
+
+
+def versions() -> list[tuple[int, dt.datetime | None, int]]:
+    """(id, time, score): ids with versions before and after the as-of day, only after it,
+    only before it, and one without a time."""
+    rows = []
+    for i in range(30):
+        first = dt.datetime(2026, 1, 3 + i % 20, 9 + i % 7)
+        rows.append((i, first, i % 11))
+        if i % 3 != 2:  # a correction, after the as-of day for most
+            later = dt.datetime(2026, 2, 10 + i % 15, 12)
+            rows.append((i, later, (i * 7 + 3) % 11))
+        if i % 5 == 0:  # a third version, in March
+            rows.append((i, dt.datetime(2026, 3, 2 + i % 9, 8), (i * 5 + 1) % 11))
+    for i in range(30, 34):  # every version after the as-of day: nothing known then
+        rows.append((i, dt.datetime(2026, 2, 20 + i % 5, 10), i % 11))
+        rows.append((i, dt.datetime(2026, 3, 1 + i % 5, 10), (i + 4) % 11))
+    rows.append((40, None, 2))  # no time
+    rows.append((40, dt.datetime(2026, 3, 3, 10), 9))
+    rows.sort(key=lambda r: (r[2], r[0]))  # neither the earlier nor the later first in the file
+    return rows
+
+
+@pytest.mark.parametrize("keep", ["latest", "earliest"])
+def test_a_key_counts_with_its_version_as_of_then(make_project, warehouse, keep):
+    rows = versions()
+    known: dict = {}
+    for i, t, score in rows:
+        if t is None or t > AS_OF:
+            continue
+        if i not in known or (t > known[i][0] if keep == "latest" else t < known[i][0]):
+            known[i] = (t, score)
+    months: dict = {}
+    for t, score in known.values():
+        months.setdefault(t.strftime("%Y-%m-01"), []).append(score)
+    want = {("mean_score", m): sum(s) / len(s) for m, s in months.items()}
+    want.update({("answers", m): len(s) for m, s in months.items()})
+    if keep == "latest":  # the case that failed: a key whose latest version is after the as-of day
+        latest: dict = {}
+        for i, t, _ in rows:
+            if t is not None and (i not in latest or t > latest[i]):
+                latest[i] = t
+        assert any(latest[i] > AS_OF for i in known)
+    found = {
+        "specs.yaml": SPECS.format(keep="" if keep == "latest" else "keep: earliest"),
+        "data/responses.csv": "id,t,score\n"
+        + "".join(f"{i},{t.strftime('%Y-%m-%d %H:%M:%S') if t else ''},{s}\n" for i, t, s in rows),
+    }
+    project = load_project(make_project(found))
+    request = Request(as_of=AS_OF)
+    got = {(r.metric, r.period): r.value for r in compute(project, request, default_registry(), warehouse)}
+    assert got == pytest.approx(want)
