@@ -89,3 +89,50 @@ def test_a_key_counts_with_its_version_as_of_then(make_project, warehouse, keep)
     request = Request(as_of=AS_OF)
     got = {(r.metric, r.period): r.value for r in compute(project, request, default_registry(), warehouse)}
     assert got == pytest.approx(want)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+def test_an_incremental_run_sees_a_key_move_out_of_an_old_period(make_project, tmp_path, request, engine):
+    """A run as of D1 counted a key in January with its version as of then; a run as of D2,
+    after its correction dated in February, counts it in February only. The incremental run's
+    watermark figures are read as the results are (versions known at the as-of instant), or
+    January looked unchanged and kept the key twice."""
+    from cxspec.runs.run import run_project
+
+    def url(name):
+        if engine == "postgres":
+            return request.getfixturevalue("postgres_url")
+        return {"duckdb": f"duckdb:///{tmp_path}/{name}.duckdb", "sqlite": f"sqlite:///{tmp_path}/{name}.db"}[
+            engine
+        ]
+
+    rows = versions()
+    later = dt.datetime(2026, 3, 31, 23, 59, 59)
+    data = "id,t,score\n" + "".join(
+        f"{i},{t.strftime('%Y-%m-%d %H:%M:%S') if t else ''},{s}\n" for i, t, s in rows
+    )
+    roots = {}
+    for kind in ("inc", "full"):
+        name = f"dedupasof_{kind}_{engine}"
+        roots[kind] = make_project(
+            {"specs.yaml": SPECS.format(keep=""), "data/responses.csv": data},
+            config=f"version: 1\nproject: {name}\n",
+            name=name,
+        )
+    registry = default_registry()
+    inc_url = url("inc")
+    run_project(load_project(roots["inc"]), registry, inc_url, as_of=AS_OF, incremental=True)
+    inc = run_project(load_project(roots["inc"]), registry, inc_url, as_of=later, incremental=True)
+    full = run_project(load_project(roots["full"]), registry, url("full"), as_of=later)
+    known: dict = {}
+    for i, t, score in rows:
+        if t is not None and t <= later and (i not in known or t > known[i][0]):
+            known[i] = (t, score)
+    months: dict = {}
+    for t, score in known.values():
+        months.setdefault(t.strftime("%Y-%m-01"), []).append(score)
+    want = {("mean_score", m): sum(s) / len(s) for m, s in months.items()}
+    want.update({("answers", m): len(s) for m, s in months.items()})
+    for stored in (inc, full):
+        got = {(r.metric, r.period): r.value for r in stored.results if r.value is not None}
+        assert got == pytest.approx(want)
