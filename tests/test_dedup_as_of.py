@@ -136,3 +136,70 @@ def test_an_incremental_run_sees_a_key_move_out_of_an_old_period(make_project, t
     for stored in (inc, full):
         got = {(r.metric, r.period): r.value for r in stored.results if r.value is not None}
         assert got == pytest.approx(want)
+
+
+LINKED = """\
+version: 1
+sources:
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    key: id
+    entity: customer_id
+  - id: subs
+    type: file
+    path: data/subs.csv
+    key: sub_id
+    entity: customer_id
+    start: started_at
+    end: ended_at
+metrics:
+  - {id: answers, type: count, source: responses}
+links:
+  - id: churn
+    cx: {source: responses, column: score, groups: nps}
+    outcome: {source: subs, event: end, within: 30d}
+"""
+
+
+def test_a_link_as_of_reads_a_response_as_known_then(make_project, warehouse):
+    """`links --as-of D`: a response corrected after D counts with its version as of D (its
+    window over by D), instead of vanishing with the correction."""
+    from cxspec.links.compute import compute_links
+    from cxspec.query import connect
+
+    cut = dt.datetime(2026, 3, 15, 23, 59, 59)
+    rows = []  # (id, customer, time, score)
+    for i in range(60):
+        first = dt.datetime(2026, 1, 2 + i % 25, 9 + i % 6)
+        rows.append((i, f"c{i % 7}", first, i % 11))
+        if i % 2 == 0:  # corrected, after the cut for most
+            rows.append((i, f"c{i % 7}", first + dt.timedelta(days=60 + i % 5), (i * 7 + 3) % 11))
+    ends = {"c0": "2026-01-20", "c2": "2026-02-03", "c5": "2026-02-14", "c6": "2026-04-01"}
+    window = dt.timedelta(days=30)
+    known: dict = {}
+    for i, customer, t, score in rows:
+        if t <= cut and (i not in known or t > known[i][1]):
+            known[i] = (customer, t, score)
+    links: dict = {}
+    for customer, t, score in known.values():
+        if t + window > cut:
+            continue
+        end = dt.datetime.fromisoformat(ends[customer]) if customer in ends else None
+        group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        links.setdefault(group, []).append(100.0 if end and t < end <= t + window else 0.0)
+    found = {
+        "specs.yaml": LINKED,
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},{t:%Y-%m-%d %H:%M},{s}\n" for i, c, t, s in rows),
+        "data/subs.csv": "sub_id,customer_id,started_at,ended_at\n"
+        + "".join(f"{c},{c},2025-06-01,{e}\n" for c, e in ends.items()),
+    }
+    project = load_project(make_project(found))
+    with connect(warehouse, project, default_registry()) as connection:
+        out = compute_links(connection, project, default_registry(), as_of=cut)
+    assert {g.group: g.n for g in out.groups if g.n} == {g: len(v) for g, v in links.items()}
+    assert {g.group: g.value for g in out.groups if g.n} == pytest.approx(
+        {g: sum(v) / len(v) for g, v in links.items()}
+    )
