@@ -23,7 +23,8 @@ Without d, a cell's mean is known to a double's precision (1e12: to 1e-4), which
 digits of the spread between cells of values that large.
 
 A group's own mean is its set's (a segment's cells are combined about the segment's g), so
-the pivot groups per set by a join with the sets, not GROUPING SETS (`native` in measures.py).
+a formula with such a measure groups per set by a join with the sets, not GROUPING SETS
+(the other formulas of the scan keep them: `two_level` in measures.py).
 """
 
 from __future__ import annotations

@@ -184,6 +184,19 @@ class Generator(TwoLevel):
         if source.filter:
             inner = inner.where(self.fragment(source.filter, source), copy=False)
         inner = time_bounds.bounded(self, scan, inner)  # the range on the raw time column
+        time_column = source.time or source.start
+        if source.key and self.plan.request.as_of is not None and time_column:
+            # What was known at --as-of: a key's versions dated after it are left out before
+            # one is kept, or a key whose latest version came later vanished instead of counting
+            # with the one as of then (as lookups read them). A row without a time stays here
+            # (it never wins over a dated one, and is left out below).
+            inner = inner.where(
+                exp.or_(
+                    exp.Is(this=col(time_column), expression=exp.Null()),
+                    self.not_after_as_of(self.event_time(source, time_column)),
+                ),
+                copy=False,
+            )
         if source.key:
             row_number = exp.Window(
                 this=exp.RowNumber(),
@@ -197,7 +210,6 @@ class Generator(TwoLevel):
                 .from_(exp.alias_(exp.Subquery(this=inner), "d", table=True, copy=False), copy=False)
                 .where(exp.EQ(this=col("__row"), expression=num(1)), copy=False)
             )
-        time_column = source.time or source.start
         columns: list[exp.Expression] = []
         if time_column:
             timestamp = self.event_time(source, time_column)

@@ -93,8 +93,9 @@ class DriversOutcome:
 
 
 def compute_drivers(
-    warehouse, project, registry, ids=(), *, grain=None, by=(), start=None, end=None
+    warehouse, project, registry, ids=(), *, grain=None, by=(), start=None, end=None, until=None
 ) -> DriversOutcome:
+    """`until`: an as-of instant (`run --as-of`): rows dated after it are not read."""
     sink = DiagnosticSink()
     results: list[DriverResult] = []
     analyses = (
@@ -127,7 +128,7 @@ def compute_drivers(
             continue
         build = partial(
             moments.build, analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start,
-            end=end, numbers=numbers,
+            end=end, numbers=numbers, until=until,
         )  # fmt: skip
         try:
             query, groups = _scan(warehouse, build)

@@ -84,6 +84,7 @@ def build(
     end=None,
     numbers=None,
     shift=None,
+    until=None,
 ) -> MomentsQuery:
     """`numbers`: text columns → the companion column of their values that are numbers
     (compute.py), read instead: the other values are NULL. `shift`: per variable, a number
@@ -110,7 +111,7 @@ def build(
         None if name in numbers else resolution.column_type(source, name)
         for name in [analysis.outcome] + [d.column for d in analysis.drivers]
     ]
-    rows = deduplicated(source, resolution, fragment_dialect)
+    rows = deduplicated(source, resolution, fragment_dialect, until, dialect)  # as of `until`
     if analysis.filter:
         rows = rows.where(source_fragment(analysis.filter, fragment_dialect, source, resolution), copy=False)
     names = [analysis.outcome] + [d.name for d in analysis.drivers]

@@ -139,10 +139,14 @@ def _typed_text(warehouse, relation, columns) -> dict[str, str]:
     return {c: kind for c, kind in zip(columns, rows[0] if rows else (), strict=False) if is_text_type(kind)}
 
 
-def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
+def deduplicated(
+    source, resolution, fragment_dialect: str, until: dt.datetime | None = None, dialect: str | None = None
+) -> exp.Select:
     """SELECT * of the source's relation, its filter applied, one row per key (latest `time`
     wins unless `keep: earliest`). Rows of the same key and time: dialects.latest_first, the same
-    row on every engine (the NULL keys are one key, as for metrics)."""
+    row on every engine (the NULL keys are one key, as for metrics). `until` (an as-of instant,
+    on the warehouse's `dialect`): rows dated after it are left out first, so a key keeps its
+    version as of then (a row without a time stays: it is not in the future)."""
     relation = resolution.relation(source)
     inner = exp.select("*").from_(
         relation if isinstance(relation, exp.Table) else exp.alias_(relation, "s", table=True),
@@ -150,6 +154,16 @@ def deduplicated(source, resolution, fragment_dialect: str) -> exp.Select:
     )
     if source.filter:
         inner = inner.where(source_fragment(source.filter, fragment_dialect, source, resolution), copy=False)
+    time_column = source.time or source.start
+    if until is not None and time_column:
+        limit = dialects.utc_timestamp(text(until.isoformat(sep=" ", timespec="seconds")), dialect)
+        moment = event_time(source, time_column, resolution, dialect)
+        inner = inner.where(
+            exp.or_(
+                exp.Is(this=col(time_column), expression=exp.Null()), exp.LTE(this=moment, expression=limit)
+            ),
+            copy=False,
+        )
     if not source.key:
         return inner
     row_number = exp.Window(

@@ -76,7 +76,8 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
     """`fragment_dialect`: the project's `dialect:`, in which source filters are written;
     `numbers`: "cx" / "outcome" → the column of the score's / value's numbers (compute.py)."""
     numbers = numbers or {}
-    responses = deduplicated(cx_source, resolution, fragment_dialect)
+    # the versions of a response known at the cut: one corrected after it counts as it was then
+    responses = deduplicated(cx_source, resolution, fragment_dialect, as_of, dialect)
     t = event_time(cx_source, cx_source.time, resolution, dialect)
     response_columns = [
         exp.alias_(col(cx_source.entity), "__e", quoted=True),

@@ -123,6 +123,7 @@ class Reading:
         self, warehouse, project, registry, as_of: dt.datetime | None, stored: Figures | None = None
     ):
         self.warehouse = warehouse
+        self.as_of = as_of
         self.grain = project.config.grain
         dialect = warehouse.dialect
         sources = _sources(project)
@@ -163,7 +164,10 @@ class Reading:
         figures: Figures = {}
         for c in self.columns:
             source = self.sources[c.source]
-            rows = deduplicated(source, self.resolution, self.warehouse.dialect)
+            # the versions of a key known at the as-of instant, as the results read them
+            rows = deduplicated(
+                source, self.resolution, self.warehouse.dialect, self.as_of, self.warehouse.dialect
+            )
             if c.boundary is not None:
                 newer = self._grouped(
                     c, rows, c.counted(exp.GTE(this=col(c.column), expression=c.boundary.copy()))

@@ -169,7 +169,7 @@ def _ranges_of(start, end) -> list:
 
 def _run_analyses(warehouse, project, registry, info, start, end, progress, until=None) -> list:
     """Drivers analyses and links over the run's range, stored whole; their data problems.
-    `until`: the run's --as-of, after which links see nothing (compute_links)."""
+    `until`: the run's --as-of, after which drivers and links see nothing (compute_links)."""
     if not project.drivers and not project.links:
         return []
     from cxspec.drivers.compute import compute_drivers
@@ -177,7 +177,7 @@ def _run_analyses(warehouse, project, registry, info, start, end, progress, unti
 
     if progress:
         progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
-    drivers = compute_drivers(warehouse, project, registry, start=start, end=end)
+    drivers = compute_drivers(warehouse, project, registry, start=start, end=end, until=until)
     links = compute_links(warehouse, project, registry, start=start, end=end, until=until)
     store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
     return drivers.diagnostics + links.diagnostics
