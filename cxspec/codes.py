@@ -258,8 +258,8 @@ CODES: dict[str, Code] = {
             "text compared with a number",
             _E,
             "A text column compared with a number or a boolean (`score >= 9` where some scores are "
-            "words), or a number column with text that is no number (`flag = 'yes'` over 1/0): "
-            "engines disagree.",
+            "words), a number column with text that is no number (`flag = 'yes'` over 1/0), or "
+            "a text column in arithmetic (`score / 3`): engines disagree.",
         ),
         Code(
             "CX407",

@@ -66,6 +66,8 @@ class FragmentFacts:
     #: (column, constant) for comparisons of a bare column with a constant (each constant of
     #: an IN list or a BETWEEN).
     comparisons: tuple[tuple[str, Constant], ...] = ()
+    #: Bare columns that are operands of arithmetic (+ - * / %, a sign).
+    arithmetic_columns: tuple[str, ...] = ()
 
     def all_problems(self, allowed: frozenset[str]) -> tuple[FragmentProblem, ...]:
         """Its problems with the functions in `allowed` allowed."""
@@ -125,7 +127,8 @@ def facts_of(text: str, dialect: str) -> FragmentFacts:
     logical = (exp.And, exp.Or, exp.Not, exp.If)
     compare = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.NullSafeEQ, exp.NullSafeNEQ)
     compare += (exp.In, exp.Between)
-    columns, conditions, comparisons = [], [], []
+    arithmetic = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv, exp.Neg)
+    columns, conditions, comparisons, operands = [], [], [], []
     for node in tree.walk():  # breadth-first, as find_all
         if isinstance(node, exp.Column):
             if not node.table:
@@ -134,6 +137,10 @@ def facts_of(text: str, dialect: str) -> FragmentFacts:
             conditions += _conditions(node)
         elif isinstance(node, compare):
             comparisons += [(column.name, _constant(other)) for column, other in _comparison(node)]
+        elif isinstance(node, arithmetic):
+            operands += _bare_columns(
+                [node.this] if isinstance(node, exp.Neg) else [node.this, node.expression]
+            )
     whole = tree.unnest()
     return FragmentFacts(
         True,
@@ -143,7 +150,17 @@ def facts_of(text: str, dialect: str) -> FragmentFacts:
         whole.name if isinstance(whole, exp.Column) else None,
         tuple(conditions),
         tuple(comparisons),
+        tuple(operands),
     )
+
+
+def _bare_columns(operands) -> list[str]:
+    found = []
+    for operand in operands:
+        operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
+        if isinstance(operand, exp.Column) and not operand.table:
+            found.append(operand.name)
+    return found
 
 
 def _conditions(node) -> list[str]:
@@ -267,6 +284,7 @@ def _encode(facts: FragmentFacts) -> dict:
         "whole_column": facts.whole_column,
         "condition_columns": list(facts.condition_columns),
         "comparisons": [[name, c.sql, c.type, c.literal, c.value] for name, c in facts.comparisons],
+        "arithmetic_columns": list(facts.arithmetic_columns),
     }
 
 
@@ -292,6 +310,7 @@ def _decode(data) -> FragmentFacts | None:
                 )
                 for n, s, t, lit, v in data["comparisons"]
             ),
+            tuple(_exactly(c, str) for c in data["arithmetic_columns"]),
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -421,10 +421,6 @@ def test_unknown_column_hint_lists_the_file_columns_only(run_main, tmp_path):
     assert code == 1 and "CX404" in err and "its columns: cust, id, t" in err and "__cxspec" not in err, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed yet: arithmetic over a text column is not refused (CX406 covers comparisons)",
-)
 def test_arithmetic_over_a_text_column_is_refused_alike(run_main, postgres_url, tmp_path):
     """Found by the test above (shrunk): an `expr` dimension `score / 3` where some scores are
     words: DuckDB and PostgreSQL refuse the query (conversion error, CX416), SQLite reads

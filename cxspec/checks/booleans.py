@@ -117,6 +117,20 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
             hint = f"compare it with a value: `{name} = 1`"
         report("CX407", message, name, hint)
     reported = set()  # one report per code and column: they would all point at its first use
+    for name in dict.fromkeys(facts.arithmetic_columns):
+        known = types.get(name.lower())
+        if known is None or known[0] != "VARCHAR":
+            continue
+        message = (
+            f"{what} computes with text column {name!r} of source {source.id!r} ({known[1]}): "
+            "engines disagree on what that means"
+        )
+        hint = (
+            f"declare its type (`columns: {{{name}: number}}` on the source)"
+            if "empty" in known[1]
+            else f"clean the values of {name!r} that are not numbers"
+        )
+        report("CX406", message, name, hint)
     for name, other in facts.comparisons:
         known = types.get(name.lower())
         if known is None:
