@@ -203,3 +203,56 @@ def test_a_link_as_of_reads_a_response_as_known_then(make_project, warehouse):
     assert {g.group: g.value for g in out.groups if g.n} == pytest.approx(
         {g: sum(v) / len(v) for g, v in links.items()}
     )
+
+
+CORRECTED_OUTCOMES = LINKED.replace("    key: sub_id\n", "    key: sub_id\n    time: updated_at\n")
+
+
+def test_a_link_as_of_reads_an_outcome_as_known_then(make_project, warehouse):
+    """`links --as-of D`: a subscription corrected after D (its end moved) counts with its
+    version as of D, instead of vanishing from the outcomes with the correction."""
+    from cxspec.links.compute import compute_links
+    from cxspec.query import connect
+
+    cut = dt.datetime(2026, 3, 15, 23, 59, 59)
+    responses = [(i, f"c{i % 7}", dt.datetime(2026, 1, 2 + i % 25, 9 + i % 6), i % 11) for i in range(60)]
+    subs = [  # (sub, customer, updated, end)
+        ("s0", "c0", "2026-01-01", "2026-01-20"),
+        ("s0", "c0", "2026-04-02", "2026-07-01"),  # after the cut: s0 ended in January as of D
+        ("s2", "c2", "2026-01-01", "2026-02-03"),
+        ("s2", "c2", "2026-05-10", "2026-09-01"),
+        ("s3", "c3", "2026-01-01", "2026-08-01"),
+        ("s3", "c3", "2026-02-20", "2026-01-25"),  # before the cut: its correction counts
+        ("s5", "c5", "2026-01-01", "2026-02-14"),
+        ("s6", "c6", "2026-01-01", "2026-04-01"),
+    ]
+    window = dt.timedelta(days=30)
+    known: dict = {}
+    for sub, customer, updated, end in subs:
+        when = dt.datetime.fromisoformat(updated)
+        if when <= cut and (sub not in known or when > known[sub][1]):
+            known[sub] = (customer, when, dt.datetime.fromisoformat(end))
+    ends: dict = {}
+    for customer, _, end in known.values():
+        ends.setdefault(customer, []).append(end)
+    links: dict = {}
+    for _, customer, t, score in responses:
+        if t + window > cut:
+            continue
+        group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        churned = any(t < end <= t + window for end in ends.get(customer, []))
+        links.setdefault(group, []).append(100.0 if churned else 0.0)
+    found = {
+        "specs.yaml": CORRECTED_OUTCOMES,
+        "data/responses.csv": "id,customer_id,t,score\n"
+        + "".join(f"{i},{c},{t:%Y-%m-%d %H:%M},{s}\n" for i, c, t, s in responses),
+        "data/subs.csv": "sub_id,customer_id,updated_at,started_at,ended_at\n"
+        + "".join(f"{s},{c},{u},2025-06-01,{e}\n" for s, c, u, e in subs),
+    }
+    project = load_project(make_project(found))
+    with connect(warehouse, project, default_registry()) as connection:
+        out = compute_links(connection, project, default_registry(), as_of=cut)
+    assert {g.group: g.n for g in out.groups if g.n} == {g: len(v) for g, v in links.items()}
+    assert {g.group: g.value for g in out.groups if g.n} == pytest.approx(
+        {g: sum(v) / len(v) for g, v in links.items()}
+    )

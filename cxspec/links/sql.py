@@ -124,7 +124,8 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         )
     )
     outcome_column = outcome_time_column(link, outcome_source)
-    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect)
+    # likewise an outcome (a subscription) corrected after the cut counts as it was then
+    outcome_rows = deduplicated(outcome_source, resolution, fragment_dialect, as_of, dialect)
     o_columns = [
         exp.alias_(col(outcome_source.entity), "__oe", quoted=True),
         exp.alias_(
