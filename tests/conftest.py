@@ -83,6 +83,15 @@ def _postgres_unavailable(reason: str):
     pytest.skip(f"no PostgreSQL: {reason}")
 
 
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def warehouse(request):
+    """Each engine we execute on, as a warehouse URL: DuckDB and SQLite in memory, the
+    session's PostgreSQL. A test module may define its own (a file database, Spark)."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"{request.param}:///:memory:"
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """postgresql://cxspec@127.0.0.1:PORT/postgres of a throwaway server started for the session.

@@ -108,13 +108,6 @@ def expected(scores, formula, by_region: bool) -> dict[tuple, tuple[float, int]]
     return {key: (formula(values), len(values)) for key, values in groups.items()}
 
 
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
 def test_region_numbers(warehouse):
     project = load_project(ACME)
     metrics = ("phone_support_csat", "relationship_nps")

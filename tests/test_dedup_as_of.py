@@ -14,14 +14,6 @@ from cxspec import load_project
 from cxspec.query import Request, compute
 from cxspec.registry import default_registry
 
-
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
 SPECS = """\
 version: 1
 sources:

@@ -101,13 +101,6 @@ def expected(customers, responses, by: tuple[str, ...], where=None) -> dict:
     return out
 
 
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
 @pytest.mark.parametrize("by", [("region",), ("region", "channel"), ("tier", "region")])
 def test_lookup_numbers(make_project, warehouse, by):
     customers, responses = make_data()

@@ -15,13 +15,6 @@ from cxspec.query import Request, compute, connect
 from cxspec.registry import default_registry
 
 
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
 def as_text(value) -> str:
     """An id compared as text: a whole number without its ".0"."""
     if isinstance(value, float) and value == int(value):

@@ -35,13 +35,6 @@ ROWS = [
 NAMES = ("vip", "band", "opened")
 
 
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
 def text(name, value):
     """The value as written, as text: 2.0 is the whole number 2, a time in UTC."""
     if value == "":

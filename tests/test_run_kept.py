@@ -179,14 +179,7 @@ goals:
 """
 
 
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def engine_url(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
-def test_goal_status_in_python_is_the_sqls(make_project, engine_url):
+def test_goal_status_in_python_is_the_sqls(make_project, warehouse):
     """Every metric × value × n of the grid: goal_statuses (what a run stores now) against
     status_expression run on the engine (what it stored before), and a few by hand."""
     root = make_project({"specs.yaml": GOALS_SPECS, "data/s.csv": "id,t,x\n1,2026-01-01,1\n"})
@@ -205,7 +198,7 @@ def test_goal_status_in_python_is_the_sqls(make_project, engine_url):
             join_type="left",
         )
     )
-    with connect(engine_url, project, default_registry()) as warehouse:
+    with connect(warehouse, project, default_registry()) as warehouse:
         _, got = warehouse.execute(query.sql(dialect=warehouse.dialect))
     in_sql = dict(got)
     status = goal_statuses(project)

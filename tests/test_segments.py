@@ -103,13 +103,6 @@ def expected(customers, responses) -> dict:
     return out
 
 
-@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
-
 def project_files(seed=7):
     customers, responses = make_data(seed)
     found = files(customers, responses)
