@@ -155,6 +155,7 @@ def facts_of(text: str, dialect: str) -> FragmentFacts:
 
 
 def _bare_columns(operands) -> list[str]:
+    """The operands that are bare columns (unqualified), by name, in order."""
     found = []
     for operand in operands:
         operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
@@ -165,13 +166,7 @@ def _bare_columns(operands) -> list[str]:
 
 def _conditions(node) -> list[str]:
     """Bare columns that are operands of an AND, OR or NOT, or a CASE's WHEN."""
-    operands = [node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression]
-    found = []
-    for operand in operands:
-        operand = operand.unnest() if isinstance(operand, exp.Expression) else operand
-        if isinstance(operand, exp.Column) and not operand.table:
-            found.append(operand.name)
-    return found
+    return _bare_columns([node.this] if isinstance(node, (exp.Not, exp.If)) else [node.this, node.expression])
 
 
 def _comparison(node) -> list[tuple]:
