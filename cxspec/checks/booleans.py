@@ -125,12 +125,7 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
             f"{what} computes with text column {name!r} of source {source.id!r} ({known[1]}): "
             "engines disagree on what that means"
         )
-        hint = (
-            f"declare its type (`columns: {{{name}: number}}` on the source)"
-            if "empty" in known[1]
-            else f"clean the values of {name!r} that are not numbers"
-        )
-        report("CX406", message, name, hint)
+        report("CX406", message, name, _text_hint(name, known[1]))
     for name, other in facts.comparisons:
         known = types.get(name.lower())
         if known is None:
@@ -150,11 +145,7 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
                 f"{what} compares text column {name!r} of source {source.id!r} ({why}) "
                 f"with {other.sql}: engines disagree on what that means"
             )
-            hint = (
-                f"declare its type (`columns: {{{name}: number}}` on the source)"
-                if "empty" in why
-                else f"clean the values of {name!r} that are not numbers, or compare it with text"
-            )
+            hint = _text_hint(name, why, ", or compare it with text")
         elif code == "CX406":
             hint = _number_hint(name, kind, other)
             message = (
@@ -232,6 +223,14 @@ def _time_problem(what, name, source, known, other) -> tuple[str, str]:
         message,
         "write it as an ISO 8601 date or time in UTC, such as '2026-01-05' or '2026-01-05 12:00:00'",
     )
+
+
+def _text_hint(name: str, why: str, otherwise: str = "") -> str:
+    """How to make a text column a number column: declare it when all its values are empty
+    (no value to type it by), else clean the values that are not numbers."""
+    if "empty" in why:
+        return f"declare its type (`columns: {{{name}: number}}` on the source)"
+    return f"clean the values of {name!r} that are not numbers{otherwise}"
 
 
 def _number_text(kind: str, other) -> bool:
