@@ -649,3 +649,15 @@ def test_where_on_a_time_dimension_keeps_the_same_rows_on_every_engine(make_proj
     expected = sum(1 for t, d in rows if TIME_FILTERS[where](t, d))
     assert expected > 0
     assert sum(r["value"] for r in json.loads(out)["results"]) == expected
+
+
+def test_a_text_column_computed_with_and_compared_is_reported_once(make_project, run_main):
+    """Both uses would point at its first use: one CX406, not one per way of using it."""
+    root = project(
+        make_project,
+        "t,s\n2026-01-01,ten\n2026-01-02,9\n",
+        SOURCE % "" + 'metrics:\n  - {id: high, type: rate, source: r, condition: "s / 2 > 1 OR s > 9"}\n',
+    )
+    code, _, err = run_main("query", str(root), "--warehouse", "duckdb:///:memory:")
+    assert code == 1 and "Traceback" not in err
+    assert err.count("error CX406") == 1, err
