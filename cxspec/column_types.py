@@ -43,9 +43,30 @@ TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
 NUMERIC = frozenset({"BIGINT", "DOUBLE"})
 
+#: The six ASCII spaces (space, \t, \n, \v, \f, \r) in each regex language cxspec writes: Python's
+#: `\s` takes Unicode spaces too and RE2's (DuckDB) leaves out \v; POSIX's class (RE2, SQLite's
+#: and PostgreSQL's regexes) and Java's `\s` (Spark) are the six.
+PYTHON_SPACE = r"[ \t\n\v\f\r]"
+POSIX_SPACE = "[[:space:]]"
+JAVA_SPACE = r"\s"
+
+
+def number_text(space: str, *, exponent: bool = True, whole: bool = False) -> str:
+    """The text of a number as cxspec reads one everywhere (a CSV file's typing, the conversion
+    of a measured value on every engine, CX406's constants): a sign, digits with an optional
+    point (or a point and digits), an exponent, spaces around; `whole`: digits alone. One
+    language, written in the regex language whose space class is `space`."""
+    if whole:
+        body = "[-+]?[0-9]+"
+    else:
+        body = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)" + (r"([eE][-+]?[0-9]+)?" if exponent else "")
+    return f"{space}*{body}{space}*"
+
+
 _SPACE = r"\s*"
-INTEGER_PATTERN = _SPACE + r"[+-]?[0-9]+" + _SPACE
-NUMBER_PATTERN = _SPACE + r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?" + _SPACE
+#: For Python's re.fullmatch and DuckDB's regexp_full_match (whole text, no anchors needed).
+INTEGER_PATTERN = number_text(PYTHON_SPACE, whole=True)
+NUMBER_PATTERN = number_text(PYTHON_SPACE)
 #: A number written with more characters (spaces around included) is no number, on every
 #: engine (dialects.safe_number): PostgreSQL's NUMERIC, which bounds a number text to a
 #: double's range there, reads no more exactly.

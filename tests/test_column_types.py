@@ -197,6 +197,27 @@ def test_a_number_compared_with_text_holding_a_number_is_the_same_on_every_engin
     assert 0 < expected["2026-01-01"][0] < 13  # neither none nor all
 
 
+def test_numbers_with_any_ascii_space_around_them_are_a_number_column_on_every_engine(
+    make_project, run_main, engine
+):
+    """A vertical tab or form feed around a number: the conversion of a measured value read
+    5, while the file's typing (RE2's \\s has no \\v) made the column text, so `s >= 7` was
+    refused (CX406). One language of number text now, with the same six spaces everywhere; a
+    no-break space is not one of them (the value is invalid, the column text)."""
+    values = ["5\v", "\v7", "\f8 ", "9", "6\t"]
+    csv = "t,s\n" + "".join(f"2026-03-01T08:00:00Z,{v}\n" for v in values)
+    specs = SOURCE % "" + (
+        "metrics:\n  - {id: high, type: rate, source: r, condition: \"s >= 7\"}\n"
+        "  - {id: avg, type: mean, source: r, column: s}\n"
+    )
+    root = project(make_project, csv, specs)
+    numbers = [int(v.strip(" \t\v\f")) for v in values]
+    got = query(run_main, root, engine, "high", "avg")
+    high, avg = by_period(got, "high")["2026-03-01"], by_period(got, "avg")["2026-03-01"]
+    assert high["value"] == pytest.approx(100 * sum(n >= 7 for n in numbers) / len(numbers), rel=1e-9)
+    assert (avg["value"], avg["n"], avg["invalid"]) == (pytest.approx(sum(numbers) / len(numbers)), 5, 0)
+
+
 def test_a_declared_boolean_is_checked_without_reading_data(make_project, validate):
     root = project(
         make_project,
@@ -649,3 +670,15 @@ def test_where_on_a_time_dimension_keeps_the_same_rows_on_every_engine(make_proj
     expected = sum(1 for t, d in rows if TIME_FILTERS[where](t, d))
     assert expected > 0
     assert sum(r["value"] for r in json.loads(out)["results"]) == expected
+
+
+def test_a_text_column_computed_with_and_compared_is_reported_once(make_project, run_main):
+    """Both uses would point at its first use: one CX406, not one per way of using it."""
+    root = project(
+        make_project,
+        "t,s\n2026-01-01,ten\n2026-01-02,9\n",
+        SOURCE % "" + 'metrics:\n  - {id: high, type: rate, source: r, condition: "s / 2 > 1 OR s > 9"}\n',
+    )
+    code, _, err = run_main("query", str(root), "--warehouse", "duckdb:///:memory:")
+    assert code == 1 and "Traceback" not in err
+    assert err.count("error CX406") == 1, err

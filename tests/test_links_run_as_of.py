@@ -1,7 +1,8 @@
 """`cxspec run --as-of D` stores links as of D, as it stores metrics: a response counts only
 when its whole window ended by D, and no outcome after D is seen. The run computed its links
 as of the outcome source's latest time instead, counting churn recorded after D (and windows
-not over by D) into a run "as of" D: `run --as-of` and `links --as-of` disagreed. Without
+not over by D) into a run "as of" D: `run --as-of` and `links --as-of` disagreed. The cut of a
+run as of D is the outcome source's latest time seen at D (test_links_as_of_rule.py). Without
 `--as-of`, a run's links keep the data's own cut (never the clock). Figures against plain
 Python on the rows, on every engine."""
 
@@ -80,9 +81,14 @@ def test_run_stores_links_as_of_its_as_of(make_project, run_main, url, tmp_path,
     args = ["run", str(root), "--warehouse", url, "--out", str(tmp_path / "out"), "--quiet"]
     status, out, err = run_main(*args, *(["--as-of", as_of] if as_of else []))
     assert status == 0, out + err
-    # a day given to --as-of stands for its last second; without it, the latest outcome time
-    cut = dt.datetime.fromisoformat(as_of) + dt.timedelta(hours=23, minutes=59, seconds=59) if as_of else None
-    want = expected(cut or dt.datetime.fromisoformat(max(ENDS.values())))
+    # the latest outcome time (the subscriptions' starts and ends), among those seen as of the
+    # day given to --as-of (its end, 23:59:59): an end after it is no end yet
+    seen = (
+        dt.datetime.fromisoformat(as_of) + dt.timedelta(hours=23, minutes=59, seconds=59) if as_of else None
+    )
+    times = [dt.datetime(2025, 6, 1), *(dt.datetime.fromisoformat(e) for e in ENDS.values())]
+    cut = max(t for t in times if seen is None or t <= seen)
+    want = expected(cut)
     assert want["detractor"][0] > 10 and 0 < want["detractor"][1] < 100
     stored = stored_results(load_project(root), default_registry(), url)
     got = {g.group: (g.n, g.value) for g in stored.link_groups if g.n}

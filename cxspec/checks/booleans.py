@@ -125,6 +125,7 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
             f"{what} computes with text column {name!r} of source {source.id!r} ({known[1]}): "
             "engines disagree on what that means"
         )
+        reported.add(("CX406", name.lower()))
         report("CX406", message, name, _text_hint(name, known[1]))
     for name, other in facts.comparisons:
         known = types.get(name.lower())

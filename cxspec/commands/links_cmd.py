@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 
 import click
 
+from cxspec.commands.as_of import as_of_option
 from cxspec.commands.common import check_range, load_or_exit
 from cxspec.commands.drivers_cmd import report_diagnostics
 
@@ -63,12 +63,11 @@ def render_json(outcome) -> str:
     "--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of responses (YYYY-MM-DD)."
 )
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of responses (YYYY-MM-DD).")
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Count a response only when its whole window ended by this day (00:00 UTC); "
-    "default: the outcome source's latest time.",
+@as_of_option(
+    default_now=False,
+    help="Count a response only when its whole window has ended by this day (its end, 23:59:59 UTC) or "
+    "instant (UTC unless an offset is given); no outcome after it is seen. "
+    "Default: the outcome source's latest time.",
 )
 @click.option(
     "--warehouse", help="Where to run: duckdb:///:memory: (default), sqlite:///file.db, postgresql://…"
@@ -93,7 +92,7 @@ def links_command(project, ids, start, end, as_of, warehouse, fmt):
     with connect(warehouse, loaded, registry) as wh:
         outcome = compute_links(
             wh, loaded, registry, ids,
-            as_of=dt.datetime(as_of.year, as_of.month, as_of.day) if as_of else None,
+            as_of=as_of,
             start=start.date() if start else None, end=end.date() if end else None,
         )  # fmt: skip
     click.echo(render_json(outcome) if fmt == "json" else render_table(outcome), nl=False)

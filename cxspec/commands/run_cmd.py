@@ -207,11 +207,10 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     type=click.DateTime(["%Y-%m-%d"]),
     help="The stored period to report on (its first day); the latest complete one when absent.",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The headline is the latest period complete on this day (and when it was computed).",
+@as_of_option(
+    default_now=False,
+    help="The headline is the latest period complete at this day's end (23:59:59 UTC) or instant "
+    "(and when it was computed).",
 )
 @click.option(
     "--segment",
@@ -257,8 +256,8 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
         results, scores = latest_periods(stored.results, stored.scores, periods)
         stored = replace(stored, results=results, scores=scores)
     color = sys.stdout.isatty() and not out_file
-    as_of_day = as_of.date().isoformat() if as_of else None
-    model = build_model(stored, registry, period=wanted, as_of=as_of_day, segment=segment)
+    as_of_text = as_of.isoformat(sep=" ") if as_of else None
+    model = build_model(stored, registry, period=wanted, as_of=as_of_text, segment=segment)
     text = render_report(model, fmt, registry, color=color, project=loaded)
     if out_file:
         from cxspec.safe_write import write_text

@@ -7,7 +7,7 @@ its date() modifiers and percentiles an exact window-function form (sqlgen.py).
 
 from __future__ import annotations
 
-from cxspec.column_types import NUMBER_CHARACTERS
+from cxspec.column_types import JAVA_SPACE, NUMBER_CHARACTERS, POSIX_SPACE, number_text
 from cxspec.compiler.sqlkit import byte_order, col, is_text, num, text, typed_number
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME
@@ -268,12 +268,11 @@ def count_where(condition: exp.Expression, dialect: str) -> exp.Expression:
     return exp.Sum(this=exp.Case(ifs=[exp.If(this=condition, true=num(1))], default=num(0)))
 
 
-#: A number as text, as SQLite and PostgreSQL read one (and cxspec a CSV file's): sign, digits
-#: with an optional point (or a point and digits), exponent, spaces around (a vertical tab too:
-#: [[:space:]], not RE2's \s). Spark's Java regex has no [[:space:]]: its \s is the same six.
-_NUMBER_TEXT = r"^[[:space:]]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
-_PLAIN_NUMBER_TEXT = r"^[[:space:]]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[[:space:]]*$"  # no exponent
-_JAVA_NUMBER_TEXT = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$"
+#: A number as text, as cxspec reads one everywhere (column_types.number_text), for RE2, SQLite's
+#: and PostgreSQL's regexes and for Spark's Java ones, which have no [[:space:]].
+_NUMBER_TEXT = f"^{number_text(POSIX_SPACE)}$"
+_PLAIN_NUMBER_TEXT = f"^{number_text(POSIX_SPACE, exponent=False)}$"
+_JAVA_NUMBER_TEXT = f"^{number_text(JAVA_SPACE)}$"
 #: The largest double: number text beyond it reads as infinity, which is no number (invalid).
 _LARGEST = 1.7976931348623157e308
 #: Text longer than this is no number on any engine (column_types.NUMBER_CHARACTERS: what

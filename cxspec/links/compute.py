@@ -117,9 +117,12 @@ def assign(link, score: float, cuts: list[float]) -> str:
 # -- running -------------------------------------------------------------------------------------
 
 
-def default_as_of(warehouse, link, source, resolution, fragment_dialect, columns=None) -> dt.datetime | None:
+def default_as_of(
+    warehouse, link, source, resolution, fragment_dialect, columns=None, until=None
+) -> dt.datetime | None:
+    """The source's latest time (sql.latest_outcome_query): among what is seen as of `until`."""
     _, rows = warehouse.execute(
-        sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect, columns)
+        sql.latest_outcome_query(source, resolution, warehouse.dialect, fragment_dialect, columns, until)
     )
     moments = [_as_datetime(v) for v in (rows[0] if rows else ()) if v is not None]
     return max(moments) if moments else None
@@ -156,14 +159,16 @@ def compute_links(
         numbers: dict = {}
         if _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers):
             continue
-        cut = as_of or default_as_of(warehouse, link, outcome_source, resolution, fragment_dialect)
+        cut = as_of or default_as_of(
+            warehouse, link, outcome_source, resolution, fragment_dialect, until=until
+        )
         if cut is not None and until is not None:
             cut = min(cut, until)
         if cut is None:
             sink.add("CX610", f"link {link.id!r}: the outcome source has no times yet", link.loc("outcome"))
             continue
         if as_of is None:
-            _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink)
+            _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink, until)
         used[link.id] = cut
         query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)  # fmt: skip
@@ -184,7 +189,7 @@ def compute_links(
     return LinksOutcome(groups, contrasts, sink.items, used)
 
 
-def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink) -> None:
+def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink, until=None) -> None:
     """CX612 when the default --as-of (the outcome source's latest time) is later than the
     latest response's window end. No recorded event that late can fall in any window: it is
     a scheduled or mistyped time (a subscription ending in 2099), and as the default cut it
@@ -192,8 +197,9 @@ def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_diale
     bound is the data's own (latest response + within), never the wall clock: results and
     warnings must not depend on when a run happens (data extracted later, fixtures dated
     after today). A survey program that stopped while outcomes go on is warned too: --as-of
-    then says the data is complete up to then and silences it."""
-    latest = default_as_of(warehouse, link, cx_source, resolution, fragment_dialect, (cx_source.time,))
+    then says the data is complete up to then and silences it. Under `run --as-of` (`until`)
+    the latest response is the latest seen then, as the cut is."""
+    latest = default_as_of(warehouse, link, cx_source, resolution, fragment_dialect, (cx_source.time,), until)
     if latest is None or cut <= latest + dt.timedelta(seconds=link.within_seconds):
         return
     sink.add(

@@ -40,19 +40,25 @@ def outcome_time_column(link, source) -> str | None:
     return getattr(source, role)
 
 
-def latest_outcome_query(source, resolution, dialect: str, fragment_dialect: str, columns=None) -> str:
+def latest_outcome_query(
+    source, resolution, dialect: str, fragment_dialect: str, columns=None, until: dt.datetime | None = None
+) -> str:
     """The latest of the outcome source's time, start and end: the default `--as-of`
-    (or the latest of `columns`: a CX source's latest response, compute.py)."""
-    rows = deduplicated(source, resolution, fragment_dialect)
+    (or the latest of `columns`: a CX source's latest response, compute.py). `until` (a run's
+    `--as-of`): among the rows as they were known then (versions dated after it are not seen,
+    drivers/rows.py deduplicated), and no time after it (an end scheduled later is no end yet)."""
+    rows = deduplicated(source, resolution, fragment_dialect, until, dialect)
     if columns is None:
         columns = (source.time, source.start, source.end)
     columns = [c for c in dict.fromkeys(columns) if c]
-    select = exp.select(
-        *[
-            exp.alias_(exp.Max(this=event_time(source, c, resolution, dialect)), f"__m{i}", quoted=True)
-            for i, c in enumerate(columns)
-        ]  # fmt: skip
-    ).from_(exp.alias_(exp.Subquery(this=rows), "o", table=True), copy=False)
+    latest = []
+    for i, c in enumerate(columns):
+        moment = event_time(source, c, resolution, dialect)
+        if until is not None:
+            seen = exp.LTE(this=moment.copy(), expression=as_of_literal(until, dialect))
+            moment = exp.Case(ifs=[exp.If(this=seen, true=moment)])
+        latest.append(exp.alias_(exp.Max(this=moment), f"__m{i}", quoted=True))
+    select = exp.select(*latest).from_(exp.alias_(exp.Subquery(this=rows), "o", table=True), copy=False)
     return select.sql(dialect=dialect)
 
 

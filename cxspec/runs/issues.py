@@ -20,6 +20,7 @@ point's journey's. Owner of a touch point's issue: its owner, else its journey's
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
 from cxspec.display import Display, format_count, format_p_value, format_score, format_value, format_with_unit
@@ -211,10 +212,16 @@ class _Detector:
         and significant at 95%; None when it is not, or cannot be tested."""
         if current.value is None or current.status == INSUFFICIENT:
             return None
-        earlier = [p for p, r in history.items() if p < self.period and r.value is not None]
-        if not earlier:
+        # The periods sorted in C and walked back from this one (a run with segments asks
+        # this for 7,050 histories of 24 periods: a Python list of each one's earlier periods
+        # took 0.1 s); usually the one just before has a value.
+        periods = sorted(history)
+        for latest in reversed(periods[: bisect_left(periods, self.period)]):
+            previous = history[latest]
+            if previous.value is not None:
+                break
+        else:
             return None
-        previous = history[max(earlier)]
         # A sample the project calls too small is no base for the normal approximation.
         if previous.status == INSUFFICIENT or current.moe is None or previous.moe is None:
             return None
@@ -231,7 +238,7 @@ class _Detector:
             "significant_drop",
             metric,
             f"{self._label(metric)} {verb} from {format_with_unit(display, previous.value)} "
-            f"in {max(earlier)} to "
+            f"in {latest} to "
             f"{format_with_unit(display, current.value)} in {self.period}{lower}, a significant change "
             f"({format_p_value(p_value, metric_criteria(self.project, metric).alpha)}).",
             value=current.value,

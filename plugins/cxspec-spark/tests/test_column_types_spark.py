@@ -32,6 +32,7 @@ from test_column_types import (  # noqa: F401  (pytest collects the imported tes
     test_an_empty_source_is_typed_by_how_fragments_use_its_columns,
     test_an_offset_after_30000_times_without_one_keeps_its_offset,
     test_decimal_scores_after_25000_whole_ones_are_invalid,
+    test_numbers_with_any_ascii_space_around_them_are_a_number_column_on_every_engine,
     test_text_and_n_a_in_a_parquet_file_are_invalid,
     test_text_and_nan_in_a_measured_column_are_invalid_on_every_engine,
     test_text_beyond_the_range_of_a_double_is_invalid_on_every_engine,
