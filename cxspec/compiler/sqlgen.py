@@ -331,9 +331,7 @@ class Generator(TwoLevel):
         return source_fragment(text_, self.fragment_dialect, source, self.relations)
 
     def not_after_as_of(self, timestamp: exp.Expression) -> exp.Expression:
-        as_of = self.plan.request.as_of.isoformat(sep=" ", timespec="seconds")
-        limit = dialects.utc_timestamp(text(as_of), self.dialect)
-        return exp.LTE(this=timestamp, expression=limit)
+        return exp.LT(this=timestamp, expression=dialects.as_of_limit(self.plan.request.as_of, self.dialect))
 
     def event_time(self, source, column: str, table: str | None = None) -> exp.Expression:
         """A source's time column as a UTC timestamp, by the column's type when it is known
