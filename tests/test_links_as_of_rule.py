@@ -317,3 +317,35 @@ def test_a_time_in_the_last_second_of_the_day_is_seen_on_every_engine(make_proje
     # response 1's window ends at 23:59:59.5 on D: whole as of D, its event in it; 2 censored
     got = links_json(run_main, root, warehouse, "--as-of", D)
     assert got == {"detractor": (1, 100.0), "promoter": (1, 100.0)}
+
+
+# -- `report --as-of`: the same rule ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "as_of, instant",
+    [
+        ("2025-02-28", dt.datetime(2025, 2, 28, 23, 59, 59)),  # a day: its end; February not over
+        ("2025-03-01", dt.datetime(2025, 3, 1, 23, 59, 59)),
+        ("2025-03-01T00:00:00", dt.datetime(2025, 3, 1)),  # an instant: February just over
+        ("2025-03-01T00:30:00+01:00", dt.datetime(2025, 2, 28, 23, 30)),  # UTC: still February
+    ],
+)
+def test_report_as_of_reads_a_day_or_an_instant_as_the_other_commands(make_project, run_main, as_of, instant):
+    rows = [(1, "2025-01-05", 5), (2, "2025-02-05", 2), (3, "2025-03-05", 4)]
+    root = make_project(
+        {
+            "specs.yaml": "version: 1\nsources:\n"
+            "  - {id: r, type: file, path: data/r.csv, time: t, key: id}\n"
+            "metrics:\n  - {id: m, type: mean, source: r, column: score}\n",
+            "data/r.csv": "id,t,score\n" + "".join(f"{i},{d}T08:00:00Z,{s}\n" for i, d, s in rows),
+        },
+        config='version: 1\nproject: rep\ngrain: month\nwarehouse: "duckdb:///cxspec-out/w.duckdb"\n',
+    )
+    assert run_main("run", str(root), "--quiet")[0] == 0
+    code, out, err = run_main("report", str(root), "--format", "json", "--as-of", as_of)
+    assert code == 0, err
+    # the latest month whose end (the first day of the next, 00:00) is not after the instant
+    months = [dt.datetime(2025, m, 1) for m in (1, 2, 3)]
+    over = [m for m in months if m.replace(month=m.month + 1) <= instant]
+    assert json.loads(out)["latest"] == f"{over[-1]:%Y-%m-%d}"
