@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from cxspec.checks.columns import check_columns
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import source_fragment
-from cxspec.compiler.sqlkit import case_when, col, num, text
+from cxspec.compiler.sqlkit import case_when, col, num
 from cxspec.diagnostics import DiagnosticSink, Severity, SpecError
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.resolve import Resolver
@@ -291,9 +291,7 @@ class _SourceCheck:
             return dialects.utc_timestamp(col(column), self.dialect, column_type, source.time_format)
 
         def after(column: str) -> exp.Expression:
-            moment = self.as_of.isoformat(sep=" ", timespec="seconds")
-            limit = dialects.utc_timestamp(text(moment), self.dialect)
-            return exp.GT(this=timestamp(column), expression=limit)
+            return exp.GTE(this=timestamp(column), expression=dialects.as_of_limit(self.as_of, self.dialect))
 
         first = source.time or source.start
         items = [exp.Count(this=exp.Star())]

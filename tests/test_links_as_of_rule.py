@@ -172,7 +172,8 @@ def run_rows():
     orders.append(("o24", "c0", dt.datetime(2026, 4, 2, 8)))  # o24 (2026-02-27) corrected after D
     orders.append(("o99", "c3", dt.datetime(2026, 4, 20)))  # a new order after D
     subs = [
-        (f"s{i}", f"c{i}", dt.datetime(2025, 6, 1 + i), dt.datetime(2026, 1, 20) + dt.timedelta(days=6 * i)) for i in range(6)
+        (f"s{i}", f"c{i}", dt.datetime(2025, 6, 1 + i), dt.datetime(2026, 1, 20) + dt.timedelta(days=6 * i))
+        for i in range(6)
     ]
     subs.append(("s6", "c6", dt.datetime(2026, 3, 5), None))
     subs.append(("s7", "c7", dt.datetime(2025, 7, 1), dt.datetime(2026, 5, 30)))  # scheduled after D
@@ -262,3 +263,89 @@ def test_the_future_outcomes_warning_reads_the_responses_seen_as_of_d(make_proje
     assert f"{latest_order:%Y-%m-%d %H:%M}" in warning.message
     assert f"{latest_response:%Y-%m-%d %H:%M}" in warning.message
     assert outcome.as_of["orders"] == latest_order
+
+
+# -- a fraction of a second ----------------------------------------------------------------------
+
+FRACTION_SPEC = """\
+version: 1
+sources:
+  - {id: r, type: file, path: data/r.csv, time: at, entity: c, key: id}
+  - {id: s, type: file, path: data/s.csv, time: at, entity: c, key: sid}
+  - {id: subs, type: file, path: data/subs.csv, entity: c, start: began, end: ended}
+metrics:
+  - {id: events, type: count, source: s}
+  - {id: churn, type: churn_rate, source: subs}
+links:
+  - id: l
+    cx: {source: r, column: score, groups: nps}
+    outcome: {source: s, event: time, within: 30d}
+"""
+
+
+def test_a_time_in_the_last_second_of_the_day_is_seen_on_every_engine(make_project, run_main, warehouse):
+    """`--as-of D` covers its last second whole: 23:59:59.5 on D is seen. Compared with
+    23:59:59 itself, DuckDB and PostgreSQL left it out and SQLite (whose datetime() drops the
+    fraction) kept it: one count, two answers."""
+    responses = (
+        "id,c,at,score\n1,a,2026-03-01 23:59:59.500,2\n2,b,2026-03-02 00:00:00.000,1\n"
+        "3,c,2026-02-01 10:00:00,10\n"
+    )
+    events = (
+        "sid,c,at\ne1,a,2026-03-31 23:59:59.500\ne2,b,2026-04-01 00:00:00.000\ne3,c,2026-02-05 00:00:00\n"
+    )
+    # a subscription ending in the last second of March ended in March as of March 31
+    subs = "c,began,ended\nx,2026-01-15 00:00:00,2026-03-31 23:59:59.750\ny,2026-01-20 00:00:00,\n"
+    root = make_project(
+        {"specs/a.yaml": FRACTION_SPEC, "data/r.csv": responses, "data/s.csv": events, "data/subs.csv": subs}
+    )
+    code, out, err = run_main(
+        "query", str(root), "-m", "events", "--grain", "year", "--as-of", D, "--format", "json",
+        "--warehouse", warehouse,
+    )  # fmt: skip
+    assert code == 0, out + err
+    document = json.loads(out)
+    assert [r["value"] for r in document["results"]] == [2]  # e1 (23:59:59.5) and e3; not e2
+    assert document["left_out"]["s"]["after_as_of"] == 1 and "r" not in document["left_out"]
+    code, out, err = run_main(
+        "query", str(root), "-m", "churn", "--grain", "month", "--as-of", D, "--format", "json",
+        "--warehouse", warehouse,
+    )  # fmt: skip
+    assert code == 0, out + err
+    march = [r for r in json.loads(out)["results"] if r["period"] == "2026-03-01"]
+    assert [(r["value"], r["n"]) for r in march] == [(50.0, 2)]  # x ended in March: 1 of the 2 active
+    # response 1's window ends at 23:59:59.5 on D: whole as of D, its event in it; 2 censored
+    got = links_json(run_main, root, warehouse, "--as-of", D)
+    assert got == {"detractor": (1, 100.0), "promoter": (1, 100.0)}
+
+
+# -- `report --as-of`: the same rule ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "as_of, instant",
+    [
+        ("2025-02-28", dt.datetime(2025, 2, 28, 23, 59, 59)),  # a day: its end; February not over
+        ("2025-03-01", dt.datetime(2025, 3, 1, 23, 59, 59)),
+        ("2025-03-01T00:00:00", dt.datetime(2025, 3, 1)),  # an instant: February just over
+        ("2025-03-01T00:30:00+01:00", dt.datetime(2025, 2, 28, 23, 30)),  # UTC: still February
+    ],
+)
+def test_report_as_of_reads_a_day_or_an_instant_as_the_other_commands(make_project, run_main, as_of, instant):
+    rows = [(1, "2025-01-05", 5), (2, "2025-02-05", 2), (3, "2025-03-05", 4)]
+    root = make_project(
+        {
+            "specs.yaml": "version: 1\nsources:\n"
+            "  - {id: r, type: file, path: data/r.csv, time: t, key: id}\n"
+            "metrics:\n  - {id: m, type: mean, source: r, column: score}\n",
+            "data/r.csv": "id,t,score\n" + "".join(f"{i},{d}T08:00:00Z,{s}\n" for i, d, s in rows),
+        },
+        config='version: 1\nproject: rep\ngrain: month\nwarehouse: "duckdb:///cxspec-out/w.duckdb"\n',
+    )
+    assert run_main("run", str(root), "--quiet")[0] == 0
+    code, out, err = run_main("report", str(root), "--format", "json", "--as-of", as_of)
+    assert code == 0, err
+    # the latest month whose end (the first day of the next, 00:00) is not after the instant
+    months = [dt.datetime(2025, m, 1) for m in (1, 2, 3)]
+    over = [m for m in months if m.replace(month=m.month + 1) <= instant]
+    assert json.loads(out)["latest"] == f"{over[-1]:%Y-%m-%d}"

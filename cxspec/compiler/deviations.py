@@ -23,15 +23,20 @@ Without d, a cell's mean is known to a double's precision (1e12: to 1e-4), which
 digits of the spread between cells of values that large.
 
 A group's own mean is its set's (a segment's cells are combined about the segment's g), so
-a formula with such a measure groups per set by a join with the sets, not GROUPING SETS
-(the other formulas of the scan keep them: `two_level` in measures.py).
+a formula with such a measure is not grouped by GROUPING SETS (the other formulas of the scan
+keep them: `two_level` in measures.py). Its cells are first combined per finest group
+(metric, period, every dimension: `per_set`), each about that group's own g, into one cell
+(D, its mean, N): Chan's combination, exact as above; only those few cells are joined with the
+sets and combined about each set's g. Joining the first level itself with the sets put every
+cell in each set (3 copies for two segment sets and the total) under the window and the sums.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import add, col, div, double, mul, num, sub
+from cxspec.compiler.grouping import PERIOD, SET
+from cxspec.compiler.sqlkit import add, case_when, col, div, double, mul, num, sub
 
 #: The `Measure.agg` of a sum of squared deviations from the group's mean.
 DEVIATIONS = "deviations"
@@ -123,8 +128,9 @@ def with_references(
     )
 
 
-def group_deviations(name: str, dialect: str) -> exp.Expression:
-    """D of a group from its cells' q, c, (d), n and their reference g (docstring above)."""
+def _about_reference(name: str, dialect: str) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    """Σ(x − g)², Σ(x − g) and the count of a group, from its cells' q, c, (d), n and their
+    reference g (docstring above)."""
     q, c, n = (col(f"__x_{name}{suffix}") for suffix in ("", "_c", "_n"))
     offset = exp.Paren(this=sub(c, col(reference(name))))
     about_g = add(q, mul(double(n.copy()), offset.copy(), offset.copy()))
@@ -133,6 +139,66 @@ def group_deviations(name: str, dialect: str) -> exp.Expression:
         d = col(f"__x_{name}_d")
         about_g = add(about_g, mul(num(2), offset.copy(), d.copy()))
         drift = add(d.copy(), drift)
-    drift = exp.Sum(this=drift)
     count = exp.Nullif(this=exp.Sum(this=double(n.copy())), expression=num(0))
-    return sub(exp.Sum(this=about_g), div(mul(drift, drift.copy()), count))
+    return exp.Sum(this=about_g), exp.Sum(this=drift), count
+
+
+def group_deviations(name: str, dialect: str) -> exp.Expression:
+    """D of a group from its cells' q, c, (d), n and their reference g (docstring above)."""
+    about_g, drift, count = _about_reference(name, dialect)
+    return sub(about_g, div(mul(drift, drift.copy()), count))
+
+
+def per_set(
+    union: exp.Expression,
+    measures: list[tuple[str, type | None]],
+    dimensions: list[str],
+    sets: exp.Table,
+    dialect: str,
+) -> exp.Select:
+    """The picked cells (`union`: metric, period, `dimensions`' columns, measures, __rows) as
+    one cell per finest group (metric, period, every dimension), then once per grouping set of
+    `sets` (each dimension NULL outside its set, and `__set`): the cells of a pivot grouped by
+    set. `measures`: (name, the aggregate combining it; None for deviations). A finest cell's
+    deviations are its D about its own mean, c that mean (g + Σ(x − g)/N), d 0: a cell
+    without the window."""
+    keys = [col("metric"), col(PERIOD), *[col(d) for d in dimensions]]
+    names = [name for name, combine in measures if combine is None]
+    columns = []
+    for name, combine in measures:
+        if combine is not None:
+            columns.append(
+                exp.alias_(combine(this=col(f"__x_{name}")), f"__x_{name}", quoted=True, copy=False)
+            )
+            continue
+        about_g, drift, count = _about_reference(name, dialect)
+        mean = add(exp.Min(this=col(reference(name))), div(drift.copy(), count.copy()))
+        found = {"": sub(about_g, div(mul(drift, drift.copy()), count)), "_c": mean}
+        if windowed(dialect):
+            found["_d"] = double(num(0))
+        found["_n"] = exp.Sum(this=col(f"__x_{name}_n"))
+        columns += [
+            exp.alias_(a, f"__x_{name}{suffix}", quoted=True, copy=False) for suffix, a in found.items()
+        ]
+    columns.append(exp.alias_(exp.Sum(this=col("__rows")), "__rows", quoted=True, copy=False))
+    cells = with_references(union, names, keys, dialect)
+    finest = (
+        exp.select(*[k.copy() for k in keys], *columns)
+        .from_(exp.alias_(exp.Subquery(this=cells), "p", table=True, copy=False), copy=False)
+        .group_by(*keys, copy=False)
+    )
+    masked = [
+        exp.alias_(
+            case_when(exp.EQ(this=col(f"__in{i}", "g"), expression=num(1)), col(name, "f")),
+            name,
+            quoted=True,
+            copy=False,
+        )
+        for i, name in enumerate(dimensions)
+    ]
+    kept = [col(c.alias_or_name, "f") for c in columns]
+    return (
+        exp.select(col("metric", "f"), col(PERIOD, "f"), *masked, col(SET, "g"), *kept)
+        .from_(exp.alias_(exp.Subquery(this=finest), "f", table=True, copy=False), copy=False)
+        .join(exp.alias_(sets.copy(), "g", table=True, copy=False), join_type="cross", copy=False)
+    )

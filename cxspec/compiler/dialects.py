@@ -7,6 +7,8 @@ its date() modifiers and percentiles an exact window-function form (sqlgen.py).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cxspec.column_types import JAVA_SPACE, NUMBER_CHARACTERS, POSIX_SPACE, number_text
 from cxspec.compiler.sqlkit import byte_order, col, is_text, num, text, typed_number
 from cxspec.lazyexp import LAZY_EXP as exp
@@ -48,6 +50,16 @@ def utc_timestamp(
         zoned = exp.cast(value, exp.DataType.build("TIMESTAMPTZ"))
         return exp.AtTimeZone(this=zoned, zone=text("UTC"))
     return exp.cast(value, exp.DataType.build("TIMESTAMP"))
+
+
+def as_of_limit(as_of: dt.datetime, dialect: str) -> exp.Expression:
+    """The first instant after the `--as-of` second (commands/as_of.py): a time is not after
+    the as-of time when it is before this. The as-of time is given to the second and covers
+    that second whole, so a time of 23:59:59.5 is seen as of its day on every engine (compared
+    with 23:59:59 itself, DuckDB and PostgreSQL left it out while SQLite, whose datetime()
+    drops the fraction, kept it)."""
+    after = as_of.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return utc_timestamp(text(after.isoformat(sep=" ")), dialect)
 
 
 def parse_time(value: exp.Expression, time_format: str, dialect: str) -> exp.Expression:

@@ -203,11 +203,7 @@ class TwoLevel:
         native = self.native(scan)
         chunks = scan.predicate_chunks()
         chunk_of = {index: c for c, chunk in enumerate(chunks) for index in chunk}
-        # With GROUPING SETS, formulas with a measure that needs each set's own mean first
-        # (deviations.py: a window over a set's cells) read the first level joined with the
-        # sets instead; the others keep the engine's GROUPING SETS.
-        joined = native and sets is not None and deviations.has_deviations(scan.measures)
-        tables, joined_tables = [], []
+        tables = []
         for c, chunk in enumerate(chunks):
             suffix = f"_{c + 1}" if len(chunks) > 1 else ""
             first = self.cte(f"lvl1_{number}_{scan.source.id}{suffix}", self.first_level(scan, chunk, rows))
@@ -217,38 +213,28 @@ class TwoLevel:
                     f"lvl1x_{number}_{scan.source.id}{suffix}",
                     unexpanded(self.plan, first, scan.source, self.relations),
                 )
-            if sets is not None and (joined or not native):  # the first level once per set: small
-                expanded_table = self.cte(
-                    f"lvl1{'s' if joined else 'x'}_{number}_{scan.source.id}{suffix}",
+            elif sets is not None:  # the first level once per set: small
+                table = self.cte(
+                    f"lvl1x_{number}_{scan.source.id}{suffix}",
                     expanded(self.plan, scan.source, first, sets, self.relations),
                 )
-                if joined:
-                    joined_tables.append(expanded_table)
-                else:
-                    table = expanded_table
             tables.append(table)
         by_formula: dict[tuple, list[MetricPlan]] = {}
         for plan in scan.measure_metrics:
             by_formula.setdefault(plan.formula_key, []).append(plan)
         for plans in by_formula.values():
-            own = native
-            formula_tables = tables
-            if joined and any(
-                scan.measures[i].agg == deviations.DEVIATIONS for i in plans[0].measure_index.values()
-            ):
-                own, formula_tables = False, joined_tables
             picked: list[exp.Select] = []
             merged: set[int] = set()
             for column, keyed in keyed_groups(plans):
                 picked.append(
-                    self.picked_by_value(scan, keyed, column, formula_tables[0], named=not picked, native=own)
+                    self.picked_by_value(scan, keyed, column, tables[0], named=not picked, native=native)
                 )
                 merged |= {id(plan) for _, plan in keyed}
             for plan in plans:
                 if id(plan) not in merged:
-                    table = formula_tables[chunk_of.get(plan.predicate_index, 0)]
-                    picked.append(self.picked_rows(scan, plan, table, named=not picked, native=own))
-            branches.append(self.pivot_branch(scan, plans[0], picked, native=own))
+                    table = tables[chunk_of.get(plan.predicate_index, 0)]
+                    picked.append(self.picked_rows(scan, plan, table, named=not picked, native=native))
+            branches.append(self.pivot_branch(scan, plans[0], picked, native=native, sets=sets))
         return branches
 
     def native(self, scan: ScanPlan) -> bool:
@@ -376,7 +362,7 @@ class TwoLevel:
         return exp.select(*columns).from_(clone(table), copy=False)
 
     def pivot_branch(
-        self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select], *, native: bool
+        self, scan: ScanPlan, plan: MetricPlan, picked: list[exp.Select], *, native: bool, sets=None
     ) -> exp.Select:
         """Metrics that share one formula (the same type and fields, other filters): their
         picked rows together, each measure aggregated once per metric and group, the formulas
@@ -384,6 +370,22 @@ class TwoLevel:
         union = picked[0]
         for select in picked[1:]:
             union = exp.union(union, select, distinct=False, copy=False)
+        names = sorted(plan.measure_index)
+        if (
+            native
+            and sets is not None
+            and any(scan.measures[plan.measure_index[name]].agg == deviations.DEVIATIONS for name in names)
+        ):
+            # A measure needing each set's own mean (deviations.py): not GROUPING SETS, but one
+            # cell per finest group, joined with the sets.
+            aggs = [scan.measures[plan.measure_index[name]].agg for name in names]
+            combine = [
+                (name, None if agg == deviations.DEVIATIONS else COMBINE[agg])
+                for name, agg in zip(names, aggs, strict=True)
+            ]
+            dimensions = [dim_column(d) for d in self.plan.dimensions]
+            union = deviations.per_set(union, combine, dimensions, sets, self.dialect)
+            native = False
         keys = [col("metric"), *self.group_columns()]
         aggregates = []
         centered = []

@@ -59,6 +59,27 @@ def bigint(e: exp.Expression) -> exp.Expression:
     return _cast(e, exp.DataType.Type.BIGINT)
 
 
+#: Decimal places an exact sum keeps of each term (exact_sum): DECIMAL(38, 12) leaves 26
+#: digits before the point.
+EXACT_PLACES = 12
+
+
+def exact_sum(e: exp.Expression) -> exp.Expression:
+    """SUM(e) as a double that does not depend on the order of the rows: each term rounded to
+    EXACT_PLACES decimal places and summed as a DECIMAL, whose sums are exact on DuckDB,
+    PostgreSQL and Spark. A sum of doubles is not: DuckDB adds a group's rows on several
+    threads and combines them in no fixed order, and the last bits of the total changed from
+    run to run (compensated sums, fsum / kahan_sum, are not order-free either). For terms on
+    a fixed scale (pyramid scores 0–100, weights); SQLite (one thread, no DECIMAL) sums as
+    before."""
+    decimal = exp.DataType(
+        this=exp.DataType.Type.DECIMAL,
+        expressions=[exp.DataTypeParam(this=num(38)), exp.DataTypeParam(this=num(EXACT_PLACES))],
+        nested=False,
+    )
+    return double(exp.Sum(this=exp.Cast(this=e, to=decimal)))
+
+
 def result_columns(result) -> list[exp.Expression]:
     """A metric's `value`, `n`, `invalid` and `moe` columns (a MetricSql), typed alike everywhere."""
     moe = result.moe if result.moe is not None else exp.Null()

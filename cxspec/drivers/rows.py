@@ -156,11 +156,11 @@ def deduplicated(
         inner = inner.where(source_fragment(source.filter, fragment_dialect, source, resolution), copy=False)
     time_column = source.time or source.start
     if until is not None and time_column:
-        limit = dialects.utc_timestamp(text(until.isoformat(sep=" ", timespec="seconds")), dialect)
+        limit = dialects.as_of_limit(until, dialect)
         moment = event_time(source, time_column, resolution, dialect)
         inner = inner.where(
             exp.or_(
-                exp.Is(this=col(time_column), expression=exp.Null()), exp.LTE(this=moment, expression=limit)
+                exp.Is(this=col(time_column), expression=exp.Null()), exp.LT(this=moment, expression=limit)
             ),
             copy=False,
         )

@@ -31,10 +31,6 @@ def epoch(timestamp: exp.Expression, dialect: str) -> exp.Expression:
     return exp.TimeToUnix(this=timestamp)
 
 
-def as_of_literal(moment: dt.datetime, dialect: str) -> exp.Expression:
-    return dialects.utc_timestamp(text(moment.strftime("%Y-%m-%d %H:%M:%S")), dialect)
-
-
 def outcome_time_column(link, source) -> str | None:
     role = EVENT_COLUMN.get(link.event or "time", "time") if link.event else "time"
     return getattr(source, role)
@@ -55,7 +51,7 @@ def latest_outcome_query(
     for i, c in enumerate(columns):
         moment = event_time(source, c, resolution, dialect)
         if until is not None:
-            seen = exp.LTE(this=moment.copy(), expression=as_of_literal(until, dialect))
+            seen = exp.LT(this=moment.copy(), expression=dialects.as_of_limit(until, dialect))
             moment = exp.Case(ifs=[exp.If(this=seen, true=moment)])
         latest.append(exp.alias_(exp.Max(this=moment), f"__m{i}", quoted=True))
     select = exp.select(*latest).from_(exp.alias_(exp.Subquery(this=rows), "o", table=True), copy=False)
@@ -117,14 +113,15 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
     if response_filter:
         r = r.where(exp.and_(*response_filter), copy=False)
     within = num(link.within_seconds)
-    cut = epoch(as_of_literal(as_of, dialect), dialect)
+    # whole when it ends by the as-of second: before the next (dialects.as_of_limit)
+    cut = epoch(dialects.as_of_limit(as_of, dialect), dialect)
     r = (
         exp.select("*")
         .from_(exp.alias_(exp.Subquery(this=r), "r1", table=True), copy=False)
         .where(
             exp.and_(
                 valid_score(col("__score"), link),
-                exp.LTE(this=exp.Add(this=col("__t"), expression=within.copy()), expression=cut),
+                exp.LT(this=exp.Add(this=col("__t"), expression=within.copy()), expression=cut),
             ),
             copy=False,
         )

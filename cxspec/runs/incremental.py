@@ -136,10 +136,8 @@ class Reading:
                 moment = dialects.utc_timestamp(col(column), dialect, column_type, source.time_format)
                 conditions = [exp.Not(this=exp.Is(this=col(column), expression=exp.Null()))]
                 if as_of is not None:
-                    limit = dialects.utc_timestamp(
-                        text(as_of.isoformat(sep=" ", timespec="seconds")), dialect
-                    )
-                    conditions.append(exp.LTE(this=moment.copy(), expression=limit))
+                    limit = dialects.as_of_limit(as_of, dialect)
+                    conditions.append(exp.LT(this=moment.copy(), expression=limit))
                 mine = {k[2]: v for k, v in (stored or {}).items() if k[:2] == (source.id, column)}
                 reading = _Column(source.id, column, column_type, moment, conditions, mine)
                 if mine and not source.key and not source.time_format:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from cxspec.compiler.sqlkit import case_when, col, div, double, mul, num, paren, sub, text
+from cxspec.compiler.sqlkit import case_when, col, div, double, exact_sum, mul, num, paren, sub, text
 from cxspec.runs.static import static_table
 
 GOALS = {"metric": "VARCHAR", "target": "DOUBLE", "warn": "DOUBLE", "lower": "INT", "min_sample": "BIGINT"}
@@ -245,19 +245,16 @@ def scores_query(shape: PyramidShape, results: exp.Expression, *, segments: bool
                 col("parent", "g"),
                 col("weight", "g"),
                 *keyed("c"),
+                # Exact sums (sqlkit.exact_sum): a parallel SUM of doubles changed the
+                # scores' last bits from run to run.
                 exp.alias_(
-                    double(
-                        div(
-                            exp.Sum(this=mul(col("weight", "c"), col("score", "c"))),
-                            exp.Sum(this=col("weight", "c")),
-                        )
-                    ),
+                    div(exact_sum(mul(col("weight", "c"), col("score", "c"))), exact_sum(col("weight", "c"))),
                     "score",
                     quoted=True,
                     copy=False,
                 ),
                 exp.alias_(
-                    double(div(exp.Sum(this=col("weight", "c")), exp.Max(this=col("declared", "g")))),
+                    div(exact_sum(col("weight", "c")), double(exp.Max(this=col("declared", "g")))),
                     "coverage",
                     quoted=True,
                     copy=False,
