@@ -65,8 +65,7 @@ EXPRESSIONS = {
     "third": "score / 3",
     "is_high": "score >= 9",
 }
-#: Metrics over the entity: distinct entities as written. (A metric's filter cannot name a
-#: lookup dimension yet: CX404.)
+#: Metrics over the entity: distinct entities as written.
 LOOKUP_METRICS = {
     "seen": "{id: seen, type: count_distinct, source: r, column: cust}",
 }
