@@ -176,6 +176,8 @@ def link_cases(draw):
                 draw(st.sampled_from(amount_kinds)), draw(st.integers(min_value=0, max_value=50))
             )
             outcomes.append((str(o_keys[i]), customer(draw, outcome_ids, top), moment, amount))
+    # `links --as-of` (the cut), or none (the default cut), or `run --as-of` (`until`: the
+    # default cut among what is seen then, never after it)
     cut_kind = draw(st.sampled_from(["default", "window_end", "window_end_less", "fixed", "late", "late"]))
     if cut_kind == "default":
         as_of = None
@@ -184,16 +186,18 @@ def link_cases(draw):
     elif cut_kind == "fixed":
         as_of = START + dt.timedelta(days=draw(st.integers(min_value=5, max_value=45)))
     else:
-        valid = [t for t in response_times]
-        as_of = draw(st.sampled_from(valid)) + window
+        as_of = draw(st.sampled_from(response_times)) + window
         if cut_kind == "window_end_less":
             as_of -= dt.timedelta(seconds=1)
+    until = None
+    if as_of is not None and draw(st.integers(min_value=0, max_value=3)) == 0:
+        as_of, until = None, as_of
     quantiles = draw(st.integers(min_value=2, max_value=4))
     zones = [draw(st.integers(min_value=-11, max_value=12)) for _ in range(3)]
     return {
         "kind": kind, "groups": groups, "within": within, "cx_keyed": cx_keyed,
         "outcome_keyed": outcome_keyed, "responses": responses, "outcomes": outcomes, "event": event,
-        "as_of": as_of, "quantiles": quantiles, "styles": styles, "zones": zones,
+        "as_of": as_of, "until": until, "quantiles": quantiles, "styles": styles, "zones": zones,
     }  # fmt: skip
 
 
@@ -310,18 +314,23 @@ def expected(case) -> dict:
         known = [r for r in rows if cut is None or r[2] is None or r[2] <= cut]
         return latest_versions(known, lambda r: r[0], lambda r: r[2]) if case["outcome_keyed"] else known
 
-    cut = case["as_of"]
-    if cut is None:
-        moments = [m for r in deduplicated(None) for m in r[5] if m is not None]
+    def responses_known(cut):
+        known = [r for r in case["responses"] if cut is None or r[1] is None or r[1] <= cut]
+        return latest_versions(known, lambda r: r[0], lambda r: r[1]) if case["cx_keyed"] else known
+
+    def seen(moments, until):
+        return [m for m in moments if m is not None and (until is None or m <= until)]
+
+    cut, until = case["as_of"], case["until"]
+    if cut is None:  # the latest outcome time seen (as of `until`), never after `until`
+        moments = seen([m for r in deduplicated(until) for m in r[5]], until)
         if not moments:
             return {"codes": sorted(codes | {"CX610"})}
-        cut = max(moments)
-        latest = max((t for _, t, _, _ in case["responses"] if t is not None), default=None)
+        cut = max(moments) if until is None else min(max(moments), until)
+        latest = max(seen([r[1] for r in responses_known(until)], until), default=None)
         if latest is not None and cut > latest + window:
             codes.add("CX612")
-    responses = [r for r in case["responses"] if r[1] is None or r[1] <= cut]
-    if case["cx_keyed"]:
-        responses = latest_versions(responses, lambda r: r[0], lambda r: r[1])
+    responses = responses_known(cut)
     outcomes = deduplicated(cut)
     units = []  # (score, y)
     for _, t, score_field, cust in responses:
@@ -409,13 +418,13 @@ def variance(values: list[float]) -> float:
 # -- cxspec on each engine -----------------------------------------------------------------------
 
 
-def linked(folder: Path, url: str, as_of: dt.datetime | None) -> dict:
+def linked(folder: Path, url: str, as_of: dt.datetime | None, until: dt.datetime | None) -> dict:
     registry = default_registry()
     validation = validate_project(folder, registry)
     assert validation.ok, validation.diagnostics
     project = validation.project
     with connect(url, project, registry) as warehouse:
-        outcome = compute_links(warehouse, project, registry, as_of=as_of)
+        outcome = compute_links(warehouse, project, registry, as_of=as_of, until=until)
     codes = sorted({d.code for d in outcome.diagnostics})
     if not outcome.groups:
         return {"codes": codes}
@@ -459,7 +468,7 @@ def test_every_engine_links_as_the_reference(case, postgres_url):
         write_case(folder, case)
         files = spec_text(folder)
         got = {
-            engine: linked(folder, url, case["as_of"])
+            engine: linked(folder, url, case["as_of"], case["until"])
             for engine, url in engine_urls(tmp, postgres_url).items()
         }
     if LOG:
@@ -470,6 +479,6 @@ def test_every_engine_links_as_the_reference(case, postgres_url):
             )
     for engine, outcome in got.items():
         assert agrees(outcome, want, rel=1e-9), (
-            f"{engine} differs from the reference\n{files}as of {case['as_of']}\n"
+            f"{engine} differs from the reference\n{files}as of {case['as_of']}, until {case['until']}\n"
             f"reference: {want}\n{engine}: {outcome}"
         )
