@@ -193,11 +193,20 @@ def link_cases(draw):
     if as_of is not None and draw(st.integers(min_value=0, max_value=3)) == 0:
         as_of, until = None, as_of
     quantiles = draw(st.integers(min_value=2, max_value=4))
+    # `columns: {cust: integer}` on one side: '007' and ' 7 ' are 7 there, compared as "7"
+    typed = draw(st.sampled_from([None, None, "r", "o"]))
+    typed_as = draw(st.sampled_from(["integer", "number"]))
+    # --from / --to: the responses' days
+    first = draw(st.none() | st.integers(min_value=0, max_value=20))
+    last = draw(st.none() | st.integers(min_value=10, max_value=30))
     zones = [draw(st.integers(min_value=-11, max_value=12)) for _ in range(3)]
     return {
         "kind": kind, "groups": groups, "within": within, "cx_keyed": cx_keyed,
         "outcome_keyed": outcome_keyed, "responses": responses, "outcomes": outcomes, "event": event,
-        "as_of": as_of, "until": until, "quantiles": quantiles, "styles": styles, "zones": zones,
+        "as_of": as_of, "until": until, "typed": typed, "typed_as": typed_as,
+        "start": None if first is None else (START + dt.timedelta(days=first)).date(),
+        "end": None if last is None else (START + dt.timedelta(days=last)).date(),
+        "quantiles": quantiles, "styles": styles, "zones": zones,
     }  # fmt: skip
 
 
@@ -206,6 +215,9 @@ def link_cases(draw):
 
 def write_case(folder: Path, case) -> None:
     styles, zones = case["styles"], case["zones"]
+
+    def typing(source: str) -> str:
+        return f", columns: {{cust: {case['typed_as']}}}" if case["typed"] == source else ""
 
     def when(moment: dt.datetime | None, index: int) -> str:
         if moment is None:
@@ -224,16 +236,17 @@ def write_case(folder: Path, case) -> None:
                 ",".join(quoted(v) for v in (key, cust, when(start, i), when(end, i + 1), when(updated, i)))
             )
         keyed = ", key: sid, time: u" if case["outcome_keyed"] else ""
-        outcome_source = (
-            f"  - {{id: o, type: file, path: data/o.csv, entity: cust, start: b, end: e{keyed}}}\n"
-        )
+        roles = f"start: b, end: e{keyed}{typing('o')}"
+        outcome_source = f"  - {{id: o, type: file, path: data/o.csv, entity: cust, {roles}}}\n"
         outcome = f"{{source: o, event: {case['event']}, within: {case['within']}}}"
     else:
         lines = ["oid,cust,t,amount"]
         for i, (key, cust, t, amount) in enumerate(case["outcomes"]):
             lines.append(",".join(quoted(v) for v in (key, cust, when(t, i), amount)))
         keyed = ", key: oid" if case["outcome_keyed"] else ""
-        outcome_source = f"  - {{id: o, type: file, path: data/o.csv, entity: cust, time: t{keyed}}}\n"
+        outcome_source = (
+            f"  - {{id: o, type: file, path: data/o.csv, entity: cust, time: t{keyed}{typing('o')}}}\n"
+        )
         outcome = f"{{source: o, value: amount, within: {case['within']}}}"
     (folder / "data" / "o.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     groups = {
@@ -245,7 +258,7 @@ def write_case(folder: Path, case) -> None:
     (folder / "cxspec.yaml").write_text("version: 1\nproject: difflinks\n", encoding="utf-8")
     (folder / "specs.yaml").write_text(
         "version: 1\nsources:\n"
-        f"  - {{id: r, type: file, path: data/r.csv, time: t, entity: cust{cx_key}}}\n"
+        f"  - {{id: r, type: file, path: data/r.csv, time: t, entity: cust{cx_key}{typing('r')}}}\n"
         + outcome_source
         + "links:\n  - id: l\n"
         f"    cx: {{source: r, column: score, groups: {groups[case['groups']]}}}\n"
@@ -283,6 +296,16 @@ def quantile_cuts(scores: list[float], k: int) -> list[float]:
         high = min(low + 1, len(ordered) - 1)
         cuts.append(ordered[low] + (h - low) * (ordered[high] - ordered[low]))
     return cuts
+
+
+def same(a: str, side_a: str, b: str, side_b: str, case) -> bool:
+    """Customers compared as written; a side typed as a number is compared as its whole
+    number's text ('007' and ' 7 ' there are "7")."""
+
+    def written(value: str, side: str) -> str:
+        return str(int(float(value))) if case["typed"] == side else value
+
+    return bool(a) and bool(b) and written(a, side_a) == written(b, side_b)
 
 
 def expected(case) -> dict:
@@ -337,11 +360,17 @@ def expected(case) -> dict:
         score = as_number(score_field)
         if t is None or not cust or score is None or t + window > cut:
             continue
+        if (case["start"] and t.date() < case["start"]) or (case["end"] and t.date() > case["end"]):
+            continue
         if case["groups"] == "nps" and not (0 <= score <= 10 and score == math.floor(score)):
             continue
         if case["groups"] == "top_box" and not (1 <= score <= 5 and score == math.floor(score)):
             continue
-        inside = [r for r in outcomes if r[1] == cust and r[3] is not None and t < r[3] <= t + window]
+        inside = [
+            r
+            for r in outcomes
+            if same(cust, "r", r[1], "o", case) and r[3] is not None and t < r[3] <= t + window
+        ]
         if case["kind"] == "event":
             units.append((score, 1.0 if inside else 0.0))
         else:
@@ -418,13 +447,16 @@ def variance(values: list[float]) -> float:
 # -- cxspec on each engine -----------------------------------------------------------------------
 
 
-def linked(folder: Path, url: str, as_of: dt.datetime | None, until: dt.datetime | None) -> dict:
+def linked(folder: Path, url: str, case) -> dict:
+    as_of, until = case["as_of"], case["until"]
     registry = default_registry()
     validation = validate_project(folder, registry)
     assert validation.ok, validation.diagnostics
     project = validation.project
     with connect(url, project, registry) as warehouse:
-        outcome = compute_links(warehouse, project, registry, as_of=as_of, until=until)
+        outcome = compute_links(
+            warehouse, project, registry, as_of=as_of, until=until, start=case["start"], end=case["end"]
+        )
     codes = sorted({d.code for d in outcome.diagnostics})
     if not outcome.groups:
         return {"codes": codes}
@@ -467,10 +499,7 @@ def test_every_engine_links_as_the_reference(case, postgres_url):
         folder = Path(tmp) / "p"
         write_case(folder, case)
         files = spec_text(folder)
-        got = {
-            engine: linked(folder, url, case["as_of"], case["until"])
-            for engine, url in engine_urls(tmp, postgres_url).items()
-        }
+        got = {engine: linked(folder, url, case) for engine, url in engine_urls(tmp, postgres_url).items()}
     if LOG:
         with open(LOG, "a", encoding="utf-8") as log:
             log.write(
@@ -479,6 +508,7 @@ def test_every_engine_links_as_the_reference(case, postgres_url):
             )
     for engine, outcome in got.items():
         assert agrees(outcome, want, rel=1e-9), (
-            f"{engine} differs from the reference\n{files}as of {case['as_of']}, until {case['until']}\n"
+            f"{engine} differs from the reference\n{files}as of {case['as_of']}, until {case['until']}, "
+            f"from {case['start']} to {case['end']}\n"
             f"reference: {want}\n{engine}: {outcome}"
         )
