@@ -248,3 +248,19 @@ def test_names_neither_column_nor_dimension_are_located(make_project, run_main):
         "neither a column nor a dimension of source 'responses'\n"
     ) in out, out
     assert "= hint: did you mean 'region'?" in out and "2 errors" in out, out
+
+
+def test_a_looked_up_value_compared_with_another_type_is_refused(make_project, run_main):
+    """`region = 1` over looked-up text: SQLite finds nothing, DuckDB and PostgreSQL refuse
+    (as `--where region = 1` is refused): CX406 at the metric's filter, typed as the column it
+    is looked up in."""
+    customers, responses = make_data(2)
+    found = files(customers, responses)
+    found["specs.yaml"] = SPECS.replace("filter: \"region = 'EMEA'\"}", 'filter: "region = 1"}')
+    status, out, err = run_main("validate", "--data", str(make_project(found)))
+    assert status == 1
+    assert (
+        "specs.yaml:25:65: error CX406: filter of metric 'emea_answers' compares text column "
+        "'region' of source 'responses' (looked up as column 'region' of source 'customers':"
+    ) in out, out
+    assert "1 error" in out, out
