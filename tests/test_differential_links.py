@@ -189,8 +189,12 @@ def link_cases(draw):
         as_of = draw(st.sampled_from(response_times)) + window
         if cut_kind == "window_end_less":
             as_of -= dt.timedelta(seconds=1)
+    # `cxspec links --as-of DAY` (the command line): the cut is the day's last second
+    day = cut_kind == "fixed" and draw(st.booleans())
+    if day:
+        as_of += dt.timedelta(hours=23, minutes=59, seconds=59)
     until = None
-    if as_of is not None and draw(st.integers(min_value=0, max_value=3)) == 0:
+    if not day and as_of is not None and draw(st.integers(min_value=0, max_value=3)) == 0:
         as_of, until = None, as_of
     quantiles = draw(st.integers(min_value=2, max_value=4))
     # `columns: {cust: integer}` on one side: '007' and ' 7 ' are 7 there, compared as "7"
@@ -203,7 +207,7 @@ def link_cases(draw):
     return {
         "kind": kind, "groups": groups, "within": within, "cx_keyed": cx_keyed,
         "outcome_keyed": outcome_keyed, "responses": responses, "outcomes": outcomes, "event": event,
-        "as_of": as_of, "until": until, "typed": typed, "typed_as": typed_as,
+        "as_of": as_of, "until": until, "day": day, "typed": typed, "typed_as": typed_as,
         "start": None if first is None else (START + dt.timedelta(days=first)).date(),
         "end": None if last is None else (START + dt.timedelta(days=last)).date(),
         "quantiles": quantiles, "styles": styles, "zones": zones,
@@ -447,7 +451,28 @@ def variance(values: list[float]) -> float:
 # -- cxspec on each engine -----------------------------------------------------------------------
 
 
-def linked(folder: Path, url: str, case) -> dict:
+def linked_by_command(run_main, folder: Path, url: str, case) -> dict:
+    """`cxspec links --as-of DAY [--from D] [--to D] --format json`: its figures and codes."""
+    args = ["links", str(folder), "--as-of", case["as_of"].date().isoformat(), "--warehouse", url]
+    args += ["--from", case["start"].isoformat()] if case["start"] else []
+    args += ["--to", case["end"].isoformat()] if case["end"] else []
+    code, out, err = run_main(*args, "--format", "json")
+    assert "Traceback" not in err and "internal error" not in err, err
+    codes = sorted({w.strip(":") for w in err.split() if w.startswith("CX") and w[2:5].isdigit()})
+    assert (code == 1) == ("error CX" in err), (code, err)
+    document = json.loads(out)
+    if not document["links"]:
+        return {"codes": codes}
+    groups = {g["group"]: (g["n"], g["value"], g["lower"], g["upper"]) for g in document["links"]}
+    contrasts = [
+        (c["a"], c["b"], c["difference"], c["lower"], c["upper"], c["ratio"]) for c in document["contrasts"]
+    ]
+    return {"groups": groups, "contrast": contrasts[0] if contrasts else None, "codes": codes}
+
+
+def linked(run_main, folder: Path, url: str, case) -> dict:
+    if case["day"]:
+        return linked_by_command(run_main, folder, url, case)
     as_of, until = case["as_of"], case["until"]
     registry = default_registry()
     validation = validate_project(folder, registry)
@@ -493,13 +518,14 @@ def agrees(got: dict, want: dict, rel: float) -> bool:
 
 @differential
 @given(case=link_cases())
-def test_every_engine_links_as_the_reference(case, postgres_url):
+def test_every_engine_links_as_the_reference(case, run_main, postgres_url):
     want = expected(case)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "p"
         write_case(folder, case)
         files = spec_text(folder)
-        got = {engine: linked(folder, url, case) for engine, url in engine_urls(tmp, postgres_url).items()}
+        urls = engine_urls(tmp, postgres_url)
+        got = {engine: linked(run_main, folder, url, case) for engine, url in urls.items()}
     if LOG:
         with open(LOG, "a", encoding="utf-8") as log:
             log.write(
