@@ -48,7 +48,7 @@ WINDOWS = {"10d": dt.timedelta(days=10), "36h": dt.timedelta(hours=36), "2w": dt
 #: How a customer is written: as itself, with leading zeros.
 ID_STYLES = ["int", "padded", "spaced"]
 SCORE_KINDS = ["int"] * 6 + ["spaced", "half", "blank", "off", "na"]
-AMOUNT_KINDS = ["int"] * 4 + ["decimal", "negative", "blank", "spaced", "na"]
+AMOUNT_KINDS = ["int"] * 4 + ["decimal", "negative", "blank", "spaced", "na", "large"]
 
 
 def customer(draw, styles: list[str], top: int) -> str:
@@ -77,6 +77,7 @@ def amount_text(kind: str, value: int) -> str:
         "blank": "",
         "spaced": f" {value} ",
         "na": "N/A",
+        "large": f"{1_000_000_000 + value}.37",
     }[kind]
 
 
@@ -149,7 +150,8 @@ def link_cases(draw):
     o_count = draw(st.sampled_from([0, *range(1, 16)]))
     o_keys = [draw(st.integers(min_value=1, max_value=max(1, o_count // 2 + 1))) for _ in range(o_count)]
     if kind == "event":
-        event = draw(st.sampled_from(["end", "end", "start"]))
+        # `time` (the version's own time) only where there is one: a keyed source
+        event = draw(st.sampled_from(["end", "end", "start"] + (["time"] if outcome_keyed else [])))
         updated = draw(times(o_count, o_keys if outcome_keyed else None))
         for i in range(o_count):
             moment = near_a_response()
@@ -207,7 +209,8 @@ def link_cases(draw):
     return {
         "kind": kind, "groups": groups, "within": within, "cx_keyed": cx_keyed,
         "outcome_keyed": outcome_keyed, "responses": responses, "outcomes": outcomes, "event": event,
-        "as_of": as_of, "until": until, "day": day, "typed": typed, "typed_as": typed_as,
+        "as_of": as_of, "until": until, "day": day,
+        "top_box": draw(st.sampled_from([None, 1, 3])), "typed": typed, "typed_as": typed_as,
         "start": None if first is None else (START + dt.timedelta(days=first)).date(),
         "end": None if last is None else (START + dt.timedelta(days=last)).date(),
         "quantiles": quantiles, "styles": styles, "zones": zones,
@@ -255,7 +258,7 @@ def write_case(folder: Path, case) -> None:
     (folder / "data" / "o.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     groups = {
         "nps": "nps",
-        "top_box": "top_box, scale: [1, 5]",
+        "top_box": "top_box, scale: [1, 5]" + (f", top_box: {case['top_box']}" if case["top_box"] else ""),
         "quantiles": f"{{quantiles: {case['quantiles']}}}",
     }
     cx_key = ", key: id" if case["cx_keyed"] else ""
@@ -331,7 +334,14 @@ def expected(case) -> dict:
     # the outcome rows: (key, customer, dated-by, outcome time, amount, all times)
     if case["kind"] == "event":
         rows = [
-            (k, c, u if case["outcome_keyed"] else b, e if case["event"] == "end" else b, None, (b, e, u))
+            (
+                k,
+                c,
+                u if case["outcome_keyed"] else b,
+                {"end": e, "start": b, "time": u}[case["event"]],
+                None,
+                (b, e, u),
+            )
             for k, c, b, e, u in case["outcomes"]
         ]
     else:
@@ -392,7 +402,7 @@ def expected(case) -> dict:
         if case["groups"] == "nps":
             return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
         if case["groups"] == "top_box":
-            return "top_box" if score >= 4 else "rest"
+            return "top_box" if score > 5 - (case["top_box"] or 2) else "rest"
         return f"q{1 + sum(score > c for c in cuts)}"  # a score equal to a cut goes below
 
     members = defaultdict(list)
