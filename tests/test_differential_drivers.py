@@ -82,7 +82,11 @@ def driver_cases(draw):
         seen.add((key, moment))
         x1 = value_text(draw(st.sampled_from(kinds["x1"])), draw(st.integers(min_value=0, max_value=10)))
         row = {
-            "id": "" if keys[i] == 0 else (str(keys[i]) if keyed != "text" else f"r{keys[i]}"),
+            "id": ""
+            if keys[i] == 0
+            else (
+                str(keys[i]) if keyed != "text" else draw(st.sampled_from(["r", "R", "r0"])) + str(keys[i])
+            ),
             "t": moment.strftime("%Y-%m-%d %H:%M:%S"),
             "y": value_text(draw(st.sampled_from(kinds["y"])), draw(st.integers(min_value=0, max_value=10))),
             "x1": x1,
@@ -93,6 +97,7 @@ def driver_cases(draw):
             "flag": draw(st.sampled_from([yes, no, yes, no, ""])),
             "k": draw(st.sampled_from([str(constant)] * 6 + [""])),
             "dup": x1,
+            "ch": draw(st.sampled_from(["web", "app", "", "web"])),
         }
         rows.append(row)
     drivers = draw(st.lists(st.sampled_from(sorted(DRIVERS)), min_size=1, max_size=4, unique=True))
@@ -108,6 +113,9 @@ def driver_cases(draw):
         # `drivers --grain day`: per day; `run --as-of` (until): rows dated later are not read
         "grain": draw(st.sampled_from([None, None, "day"])),
         "until": draw(st.sampled_from([None, None, START + dt.timedelta(days=1, hours=12)])),
+        # the analysis' filter (after de-duplication; NULL is not 'web'), and `--by ch`
+        "filter": draw(st.booleans()),
+        "by": draw(st.sampled_from([(), (), ("ch",)])),
     }
 
 
@@ -127,8 +135,9 @@ def write_case(folder: Path, case) -> None:
     extras = ("    outcome_scale: [0, 10]\n" if case["outcome_scale"] else "") + (
         f"    min_sample: {case['min_sample']}\n" if case["min_sample"] else ""
     )
+    extras += "    filter: \"ch = 'web'\"\n" if case["filter"] else ""
     (folder / "specs.yaml").write_text(
-        f"version: 1\nsources:\n  - {{id: s, type: file, path: data/s.csv, time: t{key}}}\n"
+        f"version: 1\nsources:\n  - {{id: s, type: file, path: data/s.csv, time: t{key}, dimensions: [ch]}}\n"
         "drivers:\n  - id: kd\n    source: s\n    outcome: y\n"
         f"    method: {case['method']}\n{extras}    drivers:\n"
         + "".join(f"      - {driver_spec(name, case)}\n" for name in case["drivers"]),
@@ -228,6 +237,8 @@ def expected(case) -> dict:
         rows = [r for r in rows if dt.datetime.fromisoformat(r["t"]) <= case["until"]]
     if case["keyed"]:
         rows = latest_versions(rows)
+    if case["filter"]:
+        rows = [r for r in rows if r["ch"] == "web"]
 
     def value(row, name):
         column = DRIVERS[name][1]
@@ -250,13 +261,13 @@ def expected(case) -> dict:
         xs = [value(row, n) for n in names]
         if any(v is None for v in xs):
             continue
-        period = row["t"][:10] if case["grain"] else None
+        period = (row["t"][:10] if case["grain"] else None, tuple(row[d] or None for d in case["by"]))
         periods.setdefault(period, ([], []))
         periods[period][0].append([y, *xs])
         periods[period][1].append(group)
     figures = {}
-    for period, (complete, buckets) in sorted(periods.items(), key=lambda item: item[0] or "") or [
-        (None, ([], []))
+    for period, (complete, buckets) in sorted(periods.items(), key=lambda item: str(item[0])) or [
+        ((None, ()), ([], []))
     ]:
         codes |= analyse(
             case,
@@ -331,7 +342,7 @@ def analysed(folder: Path, url: str, case, numpy_from_rows: int | None) -> dict:
     try:
         with connect(url, project, registry) as warehouse:
             outcome = compute.compute_drivers(
-                warehouse, project, registry, grain=case["grain"], until=case["until"]
+                warehouse, project, registry, grain=case["grain"], until=case["until"], by=case["by"]
             )
     finally:
         compute.NUMPY_FROM_ROWS = kept
@@ -339,7 +350,7 @@ def analysed(folder: Path, url: str, case, numpy_from_rows: int | None) -> dict:
     if not outcome.results:
         return {"codes": codes}
     figures = {
-        (r.period, r.driver): (
+        ((r.period, tuple(r.dimensions.get(d) for d in case["by"])), r.driver): (
             r.importance,
             r.share,
             r.correlation,
