@@ -264,3 +264,34 @@ def test_a_looked_up_value_compared_with_another_type_is_refused(make_project, r
         "'region' of source 'responses' (looked up as column 'region' of source 'customers':"
     ) in out, out
     assert "1 error" in out, out
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite", "postgres"])
+def test_an_incremental_run_sees_a_looked_up_change(make_project, tmp_path, request, engine):
+    """A customer's new region changes every period of a metric filtered by region (the latest
+    row applies to older responses too), not only the period it is dated in: `run
+    --incremental` computes every period when a looked-up source changed."""
+    from cxspec.runs.run import run_project
+
+    customers, responses = make_data(17)
+    project_id = f"lookfilter_{engine}_{tmp_path.name}"[-60:]
+    root = make_project(files(customers, responses), config=f"version: 1\nproject: {project_id}\n")
+    url = {
+        "duckdb": f"duckdb:///{tmp_path}/w.duckdb",
+        "sqlite": f"sqlite:///{tmp_path}/w.db",
+        "postgres": request.getfixturevalue("postgres_url") if engine == "postgres" else None,
+    }[engine]
+
+    def run(customers):
+        (root / "data/customers.csv").write_text(files(customers, responses)["data/customers.csv"])
+        stored = run_project(load_project(root), default_registry(), url, as_of=AS_OF, incremental=True)
+        got = {(r.metric, r.period, ()): r.value for r in stored.results if not r.dimensions}
+        check(got, expected(customers, responses))
+        return stored.incremental
+
+    run(customers)
+    assert run(customers) == "nothing: no data changed since the last run"
+    # c2 (a NULL region so far) moves to EMEA in March: its January responses count as EMEA too.
+    assert any(r[1] == "c2" and r[2] < "2026-03" for r in responses)
+    moved = [*customers, (len(customers) + 1, "c2", "EMEA", "2026-03-01", "live")]
+    assert run(moved) == "every period (looked-up source 'customers' changed since the last run)"
