@@ -41,5 +41,7 @@ def test_the_readme_shows_what_the_example_run_prints(tmp_path, run_main):
             continue
         line = line.removesuffix(" …")  # a line cut short
         found = next((i for i in range(at, len(printed)) if printed[i].startswith(line)), None)
-        assert found is not None, f"the README shows a line the run does not print (after line {at}): {line!r}"
+        assert found is not None, (
+            f"the README shows a line the run does not print (after line {at}): {line!r}"
+        )
         at = found + 1
