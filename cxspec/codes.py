@@ -278,8 +278,8 @@ CODES: dict[str, Code] = {
             "CX409",
             "lookup dimension named like a column",
             _E,
-            "A lookup dimension has the name of a column of its own source: `--by` and `--where` "
-            "would read the looked-up value and filters the column.",
+            "A lookup dimension has the name of a column of its own source: `--by`, `--where` and "
+            "metric filters would read the looked-up value, the source's own filter the column.",
         ),
         Code(
             "CX410",

@@ -43,18 +43,22 @@ class Fragment:
     #: Whether the whole fragment is a condition (a filter, a `condition`); False for a
     #: dimension's `expr`.
     predicate: bool = True
+    #: A metric's fragment (its filter, predicate fields, touch point match): it may name the
+    #: source's lookup and expression dimensions too (compiler/plan.py with_dimensions).
+    metric: bool = False
 
 
 def fragments(project, registry, source) -> Iterator[Fragment]:
     """The fragments over a source's rows, in spec order."""
 
-    def one(file, raw, field, text, what, predicate=True):
-        return [Fragment(file, raw, field, text, what, predicate)] if isinstance(text, str) else []
+    def one(file, raw, field, text, what, predicate=True, metric=True):
+        return [Fragment(file, raw, field, text, what, predicate, metric)] if isinstance(text, str) else []
 
-    yield from one(source.file, source.raw, "filter", source.filter, f"filter of source {source.id!r}")
+    what = f"filter of source {source.id!r}"
+    yield from one(source.file, source.raw, "filter", source.filter, what, metric=False)
     for dimension in source.dimensions:
         what = f"dimension {dimension.name!r} of source {source.id!r}"
-        yield from one(source.file, dimension.raw, "expr", dimension.expr, what, predicate=False)
+        yield from one(source.file, dimension.raw, "expr", dimension.expr, what, False, metric=False)
     for metric in project.metrics.values():
         metric_type = registry.metric_types.get(metric.type)
         if not metric.valid or metric_type is None or metric.source != source.id:

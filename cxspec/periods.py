@@ -37,7 +37,11 @@ def period_end(period: str, grain: str) -> dt.date:
 
 
 def complete_at(period: str, grain: str, moment: str) -> bool:
-    """Whether the period was over at `moment` ('YYYY-MM-DD[ HH:MM:SS]', UTC)."""
+    """Whether the period was over at `moment` ('YYYY-MM-DD[ HH:MM:SS]', UTC). A moment covers
+    its second whole, as `--as-of` does (commands/as_of.py): as of `2026-03-31 23:59:59`, the
+    day 2026-03-31 is seen to its end, so March is complete."""
+    if len(moment) > 10:
+        moment = (dt.datetime.fromisoformat(moment[:19]) + dt.timedelta(seconds=1)).isoformat()
     return dt.date.fromisoformat(moment[:10]) >= period_end(period, grain)
 
 

@@ -42,7 +42,7 @@ def rows_until_today() -> list[tuple[int, str, int]]:
 
 
 def csv(rows) -> str:
-    return "id,t,score\n" + "".join(f"{i},{d}T08:00:00Z,{s}\n" for i, d, s in rows)
+    return "id,t,score\n" + "".join(f"{i},{d if 'T' in d else d + 'T08:00:00Z'},{s}\n" for i, d, s in rows)
 
 
 def expected(rows) -> dict[str, float]:
@@ -119,6 +119,19 @@ def test_past_data_is_all_complete(make_project, run_main):
     assert report(run_main, root, "--as-of", "2025-02-20")["latest"] == "2025-01-01"
 
 
+def test_a_month_is_complete_as_of_its_last_day(make_project, run_main):
+    """As of a day means to its end (docs/running.md, "The as-of instant"): every row of
+    February 28 is seen as of 2025-02-28, so February is complete then, not the day before."""
+    rows = [(1, "2025-01-05", 5), (2, "2025-02-05", 2), (3, "2025-02-28T23:59:59.5Z", 2), (4, "2025-03-01", 5)]
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": csv(rows)}, config=CONFIG)
+    assert run_main("run", str(root), "--quiet", "--as-of", "2025-02-28")[0] == 0
+    data = report(run_main, root)
+    assert data["latest"] == "2025-02-01" and data["in_progress"] == []
+    assert data["metrics"][0]["latest"]["value"] == pytest.approx((2 + 2) / 2)
+    assert report(run_main, root, "--as-of", "2025-02-27")["latest"] == "2025-01-01"
+    assert report(run_main, root, "--as-of", "2025-02-28T23:59:58")["latest"] == "2025-01-01"
+
+
 @pytest.mark.parametrize(
     "period, grain, end",
     [
@@ -131,8 +144,11 @@ def test_past_data_is_all_complete(make_project, run_main):
 )
 def test_period_ends(period, grain, end):
     assert period_end(period, grain).isoformat() == end
-    assert not complete_at(period, grain, f"{period} 23:59:59")
+    assert not complete_at(period, grain, f"{period} 12:00:00")
     assert complete_at(period, grain, f"{end} 00:00:00")
+    last_second = dt.datetime.fromisoformat(end) - dt.timedelta(seconds=1)
+    assert complete_at(period, grain, last_second.isoformat(" "))  # covers its second whole
+    assert not complete_at(period, grain, (last_second - dt.timedelta(seconds=1)).isoformat(" "))
 
 
 def test_headline_falls_back_to_the_latest_when_nothing_is_complete():

@@ -48,7 +48,7 @@ WINDOWS = {"10d": dt.timedelta(days=10), "36h": dt.timedelta(hours=36), "2w": dt
 #: How a customer is written: as itself, with leading zeros.
 ID_STYLES = ["int", "padded", "spaced"]
 SCORE_KINDS = ["int"] * 6 + ["spaced", "half", "blank", "off", "na"]
-AMOUNT_KINDS = ["int"] * 4 + ["decimal", "negative", "blank", "spaced", "na"]
+AMOUNT_KINDS = ["int"] * 4 + ["decimal", "negative", "blank", "spaced", "na", "large"]
 
 
 def customer(draw, styles: list[str], top: int) -> str:
@@ -77,6 +77,7 @@ def amount_text(kind: str, value: int) -> str:
         "blank": "",
         "spaced": f" {value} ",
         "na": "N/A",
+        "large": f"{1_000_000_000 + value}.37",
     }[kind]
 
 
@@ -149,7 +150,8 @@ def link_cases(draw):
     o_count = draw(st.sampled_from([0, *range(1, 16)]))
     o_keys = [draw(st.integers(min_value=1, max_value=max(1, o_count // 2 + 1))) for _ in range(o_count)]
     if kind == "event":
-        event = draw(st.sampled_from(["end", "end", "start"]))
+        # `time` (the version's own time) only where there is one: a keyed source
+        event = draw(st.sampled_from(["end", "end", "start"] + (["time"] if outcome_keyed else [])))
         updated = draw(times(o_count, o_keys if outcome_keyed else None))
         for i in range(o_count):
             moment = near_a_response()
@@ -176,6 +178,8 @@ def link_cases(draw):
                 draw(st.sampled_from(amount_kinds)), draw(st.integers(min_value=0, max_value=50))
             )
             outcomes.append((str(o_keys[i]), customer(draw, outcome_ids, top), moment, amount))
+    # `links --as-of` (the cut), or none (the default cut), or `run --as-of` (`until`: the
+    # default cut among what is seen then, never after it)
     cut_kind = draw(st.sampled_from(["default", "window_end", "window_end_less", "fixed", "late", "late"]))
     if cut_kind == "default":
         as_of = None
@@ -184,16 +188,32 @@ def link_cases(draw):
     elif cut_kind == "fixed":
         as_of = START + dt.timedelta(days=draw(st.integers(min_value=5, max_value=45)))
     else:
-        valid = [t for t in response_times]
-        as_of = draw(st.sampled_from(valid)) + window
+        as_of = draw(st.sampled_from(response_times)) + window
         if cut_kind == "window_end_less":
             as_of -= dt.timedelta(seconds=1)
+    # `cxspec links --as-of DAY` (the command line): the cut is the day's last second
+    day = cut_kind == "fixed" and draw(st.booleans())
+    if day:
+        as_of += dt.timedelta(hours=23, minutes=59, seconds=59)
+    until = None
+    if not day and as_of is not None and draw(st.integers(min_value=0, max_value=3)) == 0:
+        as_of, until = None, as_of
     quantiles = draw(st.integers(min_value=2, max_value=4))
+    # `columns: {cust: integer}` on one side: '007' and ' 7 ' are 7 there, compared as "7"
+    typed = draw(st.sampled_from([None, None, "r", "o"]))
+    typed_as = draw(st.sampled_from(["integer", "number"]))
+    # --from / --to: the responses' days
+    first = draw(st.none() | st.integers(min_value=0, max_value=20))
+    last = draw(st.none() | st.integers(min_value=10, max_value=30))
     zones = [draw(st.integers(min_value=-11, max_value=12)) for _ in range(3)]
     return {
         "kind": kind, "groups": groups, "within": within, "cx_keyed": cx_keyed,
         "outcome_keyed": outcome_keyed, "responses": responses, "outcomes": outcomes, "event": event,
-        "as_of": as_of, "quantiles": quantiles, "styles": styles, "zones": zones,
+        "as_of": as_of, "until": until, "day": day,
+        "top_box": draw(st.sampled_from([None, 1, 3])), "typed": typed, "typed_as": typed_as,
+        "start": None if first is None else (START + dt.timedelta(days=first)).date(),
+        "end": None if last is None else (START + dt.timedelta(days=last)).date(),
+        "quantiles": quantiles, "styles": styles, "zones": zones,
     }  # fmt: skip
 
 
@@ -202,6 +222,9 @@ def link_cases(draw):
 
 def write_case(folder: Path, case) -> None:
     styles, zones = case["styles"], case["zones"]
+
+    def typing(source: str) -> str:
+        return f", columns: {{cust: {case['typed_as']}}}" if case["typed"] == source else ""
 
     def when(moment: dt.datetime | None, index: int) -> str:
         if moment is None:
@@ -220,28 +243,29 @@ def write_case(folder: Path, case) -> None:
                 ",".join(quoted(v) for v in (key, cust, when(start, i), when(end, i + 1), when(updated, i)))
             )
         keyed = ", key: sid, time: u" if case["outcome_keyed"] else ""
-        outcome_source = (
-            f"  - {{id: o, type: file, path: data/o.csv, entity: cust, start: b, end: e{keyed}}}\n"
-        )
+        roles = f"start: b, end: e{keyed}{typing('o')}"
+        outcome_source = f"  - {{id: o, type: file, path: data/o.csv, entity: cust, {roles}}}\n"
         outcome = f"{{source: o, event: {case['event']}, within: {case['within']}}}"
     else:
         lines = ["oid,cust,t,amount"]
         for i, (key, cust, t, amount) in enumerate(case["outcomes"]):
             lines.append(",".join(quoted(v) for v in (key, cust, when(t, i), amount)))
         keyed = ", key: oid" if case["outcome_keyed"] else ""
-        outcome_source = f"  - {{id: o, type: file, path: data/o.csv, entity: cust, time: t{keyed}}}\n"
+        outcome_source = (
+            f"  - {{id: o, type: file, path: data/o.csv, entity: cust, time: t{keyed}{typing('o')}}}\n"
+        )
         outcome = f"{{source: o, value: amount, within: {case['within']}}}"
     (folder / "data" / "o.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     groups = {
         "nps": "nps",
-        "top_box": "top_box, scale: [1, 5]",
+        "top_box": "top_box, scale: [1, 5]" + (f", top_box: {case['top_box']}" if case["top_box"] else ""),
         "quantiles": f"{{quantiles: {case['quantiles']}}}",
     }
     cx_key = ", key: id" if case["cx_keyed"] else ""
     (folder / "cxspec.yaml").write_text("version: 1\nproject: difflinks\n", encoding="utf-8")
     (folder / "specs.yaml").write_text(
         "version: 1\nsources:\n"
-        f"  - {{id: r, type: file, path: data/r.csv, time: t, entity: cust{cx_key}}}\n"
+        f"  - {{id: r, type: file, path: data/r.csv, time: t, entity: cust{cx_key}{typing('r')}}}\n"
         + outcome_source
         + "links:\n  - id: l\n"
         f"    cx: {{source: r, column: score, groups: {groups[case['groups']]}}}\n"
@@ -281,6 +305,16 @@ def quantile_cuts(scores: list[float], k: int) -> list[float]:
     return cuts
 
 
+def same(a: str, side_a: str, b: str, side_b: str, case) -> bool:
+    """Customers compared as written; a side typed as a number is compared as its whole
+    number's text ('007' and ' 7 ' there are "7")."""
+
+    def written(value: str, side: str) -> str:
+        return str(int(float(value))) if case["typed"] == side else value
+
+    return bool(a) and bool(b) and written(a, side_a) == written(b, side_b)
+
+
 def expected(case) -> dict:
     """{"groups": {name: (n, value, lower, upper)}, "contrast": (a, b, d, lower, upper, ratio)
     or None, "codes": sorted codes} as docs/drivers-and-links.md defines them."""
@@ -300,7 +334,14 @@ def expected(case) -> dict:
     # the outcome rows: (key, customer, dated-by, outcome time, amount, all times)
     if case["kind"] == "event":
         rows = [
-            (k, c, u if case["outcome_keyed"] else b, e if case["event"] == "end" else b, None, (b, e, u))
+            (
+                k,
+                c,
+                u if case["outcome_keyed"] else b,
+                {"end": e, "start": b, "time": u}[case["event"]],
+                None,
+                (b, e, u),
+            )
             for k, c, b, e, u in case["outcomes"]
         ]
     else:
@@ -310,29 +351,40 @@ def expected(case) -> dict:
         known = [r for r in rows if cut is None or r[2] is None or r[2] <= cut]
         return latest_versions(known, lambda r: r[0], lambda r: r[2]) if case["outcome_keyed"] else known
 
-    cut = case["as_of"]
-    if cut is None:
-        moments = [m for r in deduplicated(None) for m in r[5] if m is not None]
+    def responses_known(cut):
+        known = [r for r in case["responses"] if cut is None or r[1] is None or r[1] <= cut]
+        return latest_versions(known, lambda r: r[0], lambda r: r[1]) if case["cx_keyed"] else known
+
+    def seen(moments, until):
+        return [m for m in moments if m is not None and (until is None or m <= until)]
+
+    cut, until = case["as_of"], case["until"]
+    if cut is None:  # the latest outcome time seen (as of `until`), never after `until`
+        moments = seen([m for r in deduplicated(until) for m in r[5]], until)
         if not moments:
             return {"codes": sorted(codes | {"CX610"})}
-        cut = max(moments)
-        latest = max((t for _, t, _, _ in case["responses"] if t is not None), default=None)
+        cut = max(moments) if until is None else min(max(moments), until)
+        latest = max(seen([r[1] for r in responses_known(until)], until), default=None)
         if latest is not None and cut > latest + window:
             codes.add("CX612")
-    responses = [r for r in case["responses"] if r[1] is None or r[1] <= cut]
-    if case["cx_keyed"]:
-        responses = latest_versions(responses, lambda r: r[0], lambda r: r[1])
+    responses = responses_known(cut)
     outcomes = deduplicated(cut)
     units = []  # (score, y)
     for _, t, score_field, cust in responses:
         score = as_number(score_field)
         if t is None or not cust or score is None or t + window > cut:
             continue
+        if (case["start"] and t.date() < case["start"]) or (case["end"] and t.date() > case["end"]):
+            continue
         if case["groups"] == "nps" and not (0 <= score <= 10 and score == math.floor(score)):
             continue
         if case["groups"] == "top_box" and not (1 <= score <= 5 and score == math.floor(score)):
             continue
-        inside = [r for r in outcomes if r[1] == cust and r[3] is not None and t < r[3] <= t + window]
+        inside = [
+            r
+            for r in outcomes
+            if same(cust, "r", r[1], "o", case) and r[3] is not None and t < r[3] <= t + window
+        ]
         if case["kind"] == "event":
             units.append((score, 1.0 if inside else 0.0))
         else:
@@ -350,7 +402,7 @@ def expected(case) -> dict:
         if case["groups"] == "nps":
             return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
         if case["groups"] == "top_box":
-            return "top_box" if score >= 4 else "rest"
+            return "top_box" if score > 5 - (case["top_box"] or 2) else "rest"
         return f"q{1 + sum(score > c for c in cuts)}"  # a score equal to a cut goes below
 
     members = defaultdict(list)
@@ -409,13 +461,37 @@ def variance(values: list[float]) -> float:
 # -- cxspec on each engine -----------------------------------------------------------------------
 
 
-def linked(folder: Path, url: str, as_of: dt.datetime | None) -> dict:
+def linked_by_command(run_main, folder: Path, url: str, case) -> dict:
+    """`cxspec links --as-of DAY [--from D] [--to D] --format json`: its figures and codes."""
+    args = ["links", str(folder), "--as-of", case["as_of"].date().isoformat(), "--warehouse", url]
+    args += ["--from", case["start"].isoformat()] if case["start"] else []
+    args += ["--to", case["end"].isoformat()] if case["end"] else []
+    code, out, err = run_main(*args, "--format", "json")
+    assert "Traceback" not in err and "internal error" not in err, err
+    codes = sorted({w.strip(":") for w in err.split() if w.startswith("CX") and w[2:5].isdigit()})
+    assert (code == 1) == ("error CX" in err), (code, err)
+    document = json.loads(out)
+    if not document["links"]:
+        return {"codes": codes}
+    groups = {g["group"]: (g["n"], g["value"], g["lower"], g["upper"]) for g in document["links"]}
+    contrasts = [
+        (c["a"], c["b"], c["difference"], c["lower"], c["upper"], c["ratio"]) for c in document["contrasts"]
+    ]
+    return {"groups": groups, "contrast": contrasts[0] if contrasts else None, "codes": codes}
+
+
+def linked(run_main, folder: Path, url: str, case) -> dict:
+    if case["day"]:
+        return linked_by_command(run_main, folder, url, case)
+    as_of, until = case["as_of"], case["until"]
     registry = default_registry()
     validation = validate_project(folder, registry)
     assert validation.ok, validation.diagnostics
     project = validation.project
     with connect(url, project, registry) as warehouse:
-        outcome = compute_links(warehouse, project, registry, as_of=as_of)
+        outcome = compute_links(
+            warehouse, project, registry, as_of=as_of, until=until, start=case["start"], end=case["end"]
+        )
     codes = sorted({d.code for d in outcome.diagnostics})
     if not outcome.groups:
         return {"codes": codes}
@@ -452,16 +528,14 @@ def agrees(got: dict, want: dict, rel: float) -> bool:
 
 @differential
 @given(case=link_cases())
-def test_every_engine_links_as_the_reference(case, postgres_url):
+def test_every_engine_links_as_the_reference(case, run_main, postgres_url):
     want = expected(case)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "p"
         write_case(folder, case)
         files = spec_text(folder)
-        got = {
-            engine: linked(folder, url, case["as_of"])
-            for engine, url in engine_urls(tmp, postgres_url).items()
-        }
+        urls = engine_urls(tmp, postgres_url)
+        got = {engine: linked(run_main, folder, url, case) for engine, url in urls.items()}
     if LOG:
         with open(LOG, "a", encoding="utf-8") as log:
             log.write(
@@ -470,6 +544,7 @@ def test_every_engine_links_as_the_reference(case, postgres_url):
             )
     for engine, outcome in got.items():
         assert agrees(outcome, want, rel=1e-9), (
-            f"{engine} differs from the reference\n{files}as of {case['as_of']}\n"
+            f"{engine} differs from the reference\n{files}as of {case['as_of']}, until {case['until']}, "
+            f"from {case['start']} to {case['end']}\n"
             f"reference: {want}\n{engine}: {outcome}"
         )

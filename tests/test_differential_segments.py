@@ -65,10 +65,12 @@ EXPRESSIONS = {
     "third": "score / 3",
     "is_high": "score >= 9",
 }
-#: Metrics over the entity: distinct entities as written. (A metric's filter cannot name a
-#: lookup dimension yet: CX404.)
+#: Metrics over the entity: distinct entities as written; filters over the looked-up values
+#: (tests for NULL: the values are of any type).
 LOOKUP_METRICS = {
     "seen": "{id: seen, type: count_distinct, source: r, column: cust}",
+    "known_region": '{id: known_region, type: count, source: r, filter: "region IS NOT NULL"}',
+    "no_tier": '{id: no_tier, type: rate, source: r, condition: "tier IS NULL"}',
 }
 ALL_METRICS = {**METRICS, **LOOKUP_METRICS}
 WHERES = [

@@ -220,6 +220,21 @@ def test_exactly_min_sample_complete_cases_is_enough(make_project, run_main, war
         assert_figures(out, [r[1:] for r in data[:-1]])
 
 
+def test_no_complete_case_at_all_is_too_few_not_too_large(make_project, run_main, warehouse):
+    """Found by tests/test_differential_drivers.py: with no complete case (each row lacks the
+    outcome or a driver, or `run --as-of` reads none), every engine said CX607 "values too
+    large to square" (the means of no rows are 0/0, not finite): it is CX602, 0 cases."""
+    data = [(1, 4, "", 2), (2, "", 5, 3), (3, 7, 1, ""), (4, "", "", 1)]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert_refused(
+        code,
+        out,
+        err,
+        r"specs/a\.yaml:\d+:\d+: error CX602: 'a' has 0 complete cases; 2 drivers need at least 4",
+    )
+    assert "CX607" not in err, err
+
+
 def test_a_rating_column_with_some_text_leaves_those_rows_out(make_project, run_main, warehouse):
     """'N/A', '5 - Very satisfied', blanks among numbers: the column is text to the warehouse.
     Those rows are not complete cases (as metrics count such values invalid), with a warning;

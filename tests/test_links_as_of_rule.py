@@ -325,7 +325,8 @@ def test_a_time_in_the_last_second_of_the_day_is_seen_on_every_engine(make_proje
 @pytest.mark.parametrize(
     "as_of, instant",
     [
-        ("2025-02-28", dt.datetime(2025, 2, 28, 23, 59, 59)),  # a day: its end; February not over
+        ("2025-02-28", dt.datetime(2025, 2, 28, 23, 59, 59)),  # a day: its end; February over
+        ("2025-02-27", dt.datetime(2025, 2, 27, 23, 59, 59)),  # February not over
         ("2025-03-01", dt.datetime(2025, 3, 1, 23, 59, 59)),
         ("2025-03-01T00:00:00", dt.datetime(2025, 3, 1)),  # an instant: February just over
         ("2025-03-01T00:30:00+01:00", dt.datetime(2025, 2, 28, 23, 30)),  # UTC: still February
@@ -345,7 +346,8 @@ def test_report_as_of_reads_a_day_or_an_instant_as_the_other_commands(make_proje
     assert run_main("run", str(root), "--quiet")[0] == 0
     code, out, err = run_main("report", str(root), "--format", "json", "--as-of", as_of)
     assert code == 0, err
-    # the latest month whose end (the first day of the next, 00:00) is not after the instant
+    # the latest month whose end (the first day of the next, 00:00) is not after the end of the
+    # instant's second (an as-of time covers its second whole)
     months = [dt.datetime(2025, m, 1) for m in (1, 2, 3)]
-    over = [m for m in months if m.replace(month=m.month + 1) <= instant]
+    over = [m for m in months if m.replace(month=m.month + 1) <= instant + dt.timedelta(seconds=1)]
     assert json.loads(out)["latest"] == f"{over[-1]:%Y-%m-%d}"

@@ -103,7 +103,8 @@ def test_names_that_are_not_columns_are_located_with_a_close_name(make_project, 
         (
             "CX404",
             "specs/cx.yaml:10:70",
-            "match of touch point 'web' (metric 'avg') names 'agent', which is not a column of source 't'",
+            "match of touch point 'web' (metric 'avg') names 'agent', which is neither a column nor a "
+            "dimension of source 't'",
         ),
         (
             "CX404",
@@ -113,12 +114,14 @@ def test_names_that_are_not_columns_are_located_with_a_close_name(make_project, 
         (
             "CX404",
             "specs/cx.yaml:13:76",
-            "condition of metric 'low' names 'score', which is not a column of source 't'",
+            "condition of metric 'low' names 'score', which is neither a column nor a dimension of "
+            "source 't'",
         ),
     ]
     hints = [d.hint for d in validation.diagnostics]
     assert hints[0] == "did you mean 'channel'?"
-    assert hints[2] == "its columns: channel, created_at, id, rating"
+    # a metric's fragment may name the source's expression dimension `web` too
+    assert hints[2] == "its columns and dimensions: channel, created_at, id, rating, web"
 
 
 def test_a_sql_source_declares_the_names_of_its_select_list(make_project):

@@ -46,11 +46,35 @@ def check(ctx) -> None:
     for source in project.sources.values():
         if not source.valid:
             continue
-        types = _column_types(source, registry, project, read=ctx.phase != "validate")
-        if not types:
+        read = ctx.phase != "validate"
+        types = _column_types(source, registry, project, read=read)
+        # A metric's fragments read its lookup dimensions' looked-up values and its expression
+        # dimensions' values (compiler/plan.py with_dimensions): those names are typed so.
+        seen = _dimension_types(source, registry, project, types, read=read)
+        if not types and not seen:
             continue
         for fragment in fragments(project, registry, source):
-            _check_fragment(ctx.sink, lines, source, types, fragment, dialect)
+            _check_fragment(ctx.sink, lines, source, seen if fragment.metric else types, fragment, dialect)
+
+
+def _dimension_types(source, registry, project, types, *, read: bool) -> dict[str, tuple[str, str]]:
+    """`types` as a metric's fragments see the names: a lookup dimension typed as the column it
+    is looked up in, an expression dimension untyped (the dimension wins over a column)."""
+    seen = dict(types)
+    for dimension in source.dimensions:
+        name = dimension.name.lower()
+        if dimension.expr:
+            seen.pop(name, None)
+        elif dimension.lookup:
+            seen.pop(name, None)
+            owner = project.sources.get(dimension.lookup)
+            if owner is None or not owner.valid:
+                continue
+            known = _column_types(owner, registry, project, read=read).get(dimension.lookup_column.lower())
+            if known is not None:
+                where = f"looked up as column {dimension.lookup_column!r} of source {owner.id!r}"
+                seen[name] = (known[0], f"{where}: {known[1]}")
+    return seen
 
 
 def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[str, str]]:

@@ -1,6 +1,11 @@
 """Columns named by specs exist in sources that declare theirs (CX404); a lookup dimension is
 not named like a column of its own source (CX409).
 
+A metric's fragments (its `filter`, predicate fields, its touch point's `match`) may also
+name the source's lookup and expression dimensions (compiler/plan.py with_dimensions); the
+source's own `filter` and dimension `expr`s may not: they are SQL over its rows before the
+lookups are joined.
+
 A source type may know a source's columns without reading data (`SourceType.columns`: a
 `sql` source's SELECT list, a plugin's export header); then a metric's `column:`, the
 fragments over the source's rows (source `filter`, dimension `expr`, metric `filter` and
@@ -42,10 +47,15 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
     lines = line_reader(project.root)
     reported: set[tuple] = set()
 
-    def fragment(source_id, file, raw, field, text, what) -> None:
+    def fragment(source_id, file, raw, field, text, what, *, metric=False) -> None:
         columns = declared.get(source_id)
         if columns is None or not isinstance(text, str):
             return
+        # A metric's fragments may name the source's lookup and expression dimensions too
+        # (compiler/plan.py with_dimensions); the source's own filter and expressions may not.
+        dimensions = _fragment_dimensions(project.sources[source_id]) if metric else {}
+        if dimensions:
+            columns = {**columns, **dimensions}
         for name in referenced_names(text, dialect):
             if name.lower() in columns or (file, id(raw), field, name) in reported:
                 continue
@@ -53,7 +63,7 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
             scalar = locate(file, raw, field)
             at = name_offset(text, name)
             where = fragment_location(scalar, lines(file, scalar.line), FragmentProblem("", "", *at))
-            _report(sink, name, source_id, columns, what, where)
+            _report(sink, name, source_id, columns, what, where, dimensions=bool(dimensions))
 
     for source_id in declared:
         source = project.sources[source_id]
@@ -100,20 +110,29 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
             what = f"column of metric {metric.id!r}"
             _report(sink, column, metric.source, columns, what, metric.loc("column"))
         what = f"filter of metric {metric.id!r}"
-        fragment(metric.source, metric.file, metric.raw, "filter", metric.filter, what)
+        fragment(metric.source, metric.file, metric.raw, "filter", metric.filter, what, metric=True)
         for name in metric_type.predicate_fields:
             what = f"{name} of metric {metric.id!r}"
-            fragment(metric.source, metric.file, metric.raw, name, metric.raw.get(name), what)
+            text = metric.raw.get(name)
+            fragment(metric.source, metric.file, metric.raw, name, text, what, metric=True)
         touchpoint = project.touchpoints.get(metric.touchpoint) if metric.touchpoint else None
         if touchpoint is not None and touchpoint.valid and touchpoint.match:
             what = f"match of touch point {touchpoint.id!r} (metric {metric.id!r})"
-            fragment(metric.source, touchpoint.file, touchpoint.raw, "match", touchpoint.match, what)
+            text = touchpoint.match
+            fragment(metric.source, touchpoint.file, touchpoint.raw, "match", text, what, metric=True)
+
+
+def _fragment_dimensions(source) -> dict[str, str]:
+    """{lower-case name: name} of a source's lookup and expression dimensions: names a metric's
+    fragments may use besides the source's columns."""
+    return {d.name.lower(): d.name for d in source.dimensions if d.lookup or d.expr}
 
 
 def _shadowed_columns(source, columns: dict[str, str], sink) -> None:
-    """CX409: a lookup dimension named like a column of its own source. `--by` and `--where`
-    read the looked-up value, a filter (SQL over the source's rows) the source's own column:
-    one name, two meanings, and numbers that do not add up."""
+    """CX409: a lookup dimension named like a column of its own source. `--by`, `--where` and
+    a metric's fragments read the looked-up value, the source's own filter and expressions
+    (SQL over its rows before the join) its column: one name, two meanings, and numbers that
+    do not add up."""
     for dimension in source.dimensions:
         if not dimension.lookup or dimension.expr or dimension.name.lower() not in columns:
             continue
@@ -122,7 +141,8 @@ def _shadowed_columns(source, columns: dict[str, str], sink) -> None:
             "CX409",
             f"dimension {dimension.name!r} of source {source.id!r} is looked up in "
             f"{dimension.lookup!r}, but {source.id!r} has a column {columns[dimension.name.lower()]!r} "
-            "too: --by and --where would read the looked-up value, filters the source's own column",
+            "too: --by, --where and metric filters would read the looked-up value, the source's "
+            "filter and expressions its own column",
             _dimension_location(source, dimension),
             hint=f"name it apart: {{name: {renamed}, from: {dimension.lookup}, "
             f"column: {dimension.lookup_column}}}",
@@ -149,13 +169,20 @@ def _declared_columns(project, registry) -> dict[str, dict[str, str]]:
     return declared
 
 
-def _report(sink, name: str, source_id: str, columns: dict[str, str], what: str, where) -> None:
+def _report(
+    sink, name: str, source_id: str, columns: dict[str, str], what: str, where, *, dimensions=False
+) -> None:
+    """CX404; `dimensions`: the fragment may name the source's lookup and expression
+    dimensions too (`columns` holds them), which the message and hint say."""
     names = list(columns.values())
+    kind, known = ("neither a column nor a dimension", "columns and dimensions")
+    if not dimensions:
+        kind, known = "not a column", "columns"
     sink.add(
         "CX404",
-        f"{what} names {name!r}, which is not a column of source {source_id!r}",
+        f"{what} names {name!r}, which is {kind} of source {source_id!r}",
         where,
-        hint=did_you_mean_name(name, names) or f"its columns: {known_list(names)}",
+        hint=did_you_mean_name(name, names) or f"its {known}: {known_list(names)}",
         span=len(name),
     )
 

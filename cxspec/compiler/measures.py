@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from cxspec.compiler import deviations, dialects
 from cxspec.compiler.grouping import PERIOD, dim_column, expanded, grouping_sets, native_sets, unexpanded
-from cxspec.compiler.plan import MetricPlan, ScanPlan, conjuncts
+from cxspec.compiler.plan import MetricPlan, ScanPlan, conjuncts, dimension_value
 from cxspec.compiler.sqlkit import (
     INTEGER_RANGES,
     MetricSql,
@@ -257,15 +257,21 @@ class TwoLevel:
         # A filter column that is also a dimension sliced by is that dimension's key again:
         # named after the column, not grouped twice (one GROUP BY key less over every row;
         # docs/design.md, "The compiled SQL"). Not a looked-up one: the column is the source's.
-        plain_dimensions = {
-            d for d in present if not source.dimension(d).expr and not source.dimension(d).lookup
-        }
+        # So is the looked-up value a filter names (plan.with_dimensions) of a dimension the
+        # rows hold raw (with segments): named after its value's column.
+        keyed = {}  # filter column → the dimension it is the key of
+        for name in present:
+            dimension = source.dimension(name)
+            if not dimension.expr and not dimension.lookup:
+                keyed[name] = name
+            elif dimension.lookup and self.plan.sets:
+                keyed[dimension_value(name)] = name
         again = [
-            exp.alias_(col(self.row_dimension(name)), name, quoted=True, copy=False)
+            exp.alias_(col(self.row_dimension(keyed[name])), name, quoted=True, copy=False)
             for name in scan.group_columns
-            if name in plain_dimensions
+            if name in keyed
         ]
-        groups += [col(name) for name in scan.group_columns if name not in plain_dimensions]
+        groups += [col(name) for name in scan.group_columns if name not in keyed]
         flags = [case_when(scan.predicates[i].copy(), num(1), num(0)) for i in chunk]
         aggregates = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True, copy=False)]
         centered = {}

@@ -86,6 +86,9 @@ class ScanPlan:
     measure_metrics: list[MetricPlan] = field(default_factory=list)
     row_metrics: list[MetricPlan] = field(default_factory=list)
     spine_metrics: list[MetricPlan] = field(default_factory=list)
+    #: Lookup dimensions its metrics' fragments name (filter, touch point match, predicate
+    #: fields): the rows carry each one's value as `dimension_value(name)`.
+    dimension_values: dict[str, None] = field(default_factory=dict)
     #: SQL text of each predicate and measure → its index: dedup without re-rendering.
     predicate_keys: dict[str, int] = field(default_factory=dict)
     measure_keys: dict[tuple, int] = field(default_factory=dict)
@@ -256,7 +259,10 @@ class Planner:
                 )
 
     def _add_metric(self, scan: ScanPlan, metric: Metric, metric_type: MetricType) -> None:
-        plan = MetricPlan(metric, metric_type, self.predicate(metric))
+        predicate = self.predicate(metric)
+        if predicate is not None:
+            predicate = with_dimensions(predicate, scan.source, scan.dimension_values, self.fragment_dialect)
+        plan = MetricPlan(metric, metric_type, predicate)
         if metric_type.shape == "rows":
             scan.row_metrics.append(plan)
             return
@@ -295,7 +301,13 @@ class Planner:
         """The context measures are planned in: measured columns become numbers of the scan's
         rows (ScanPlan.numbers)."""
         return CompileContext(
-            self.dialect, scan.source, self.fragment_dialect, scan.numbers, planning=True, values=scan.values
+            self.dialect,
+            scan.source,
+            self.fragment_dialect,
+            scan.numbers,
+            planning=True,
+            values=scan.values,
+            dimension_values=scan.dimension_values,
         )
 
     def _levels(self, computed: list[Metric]) -> list[list[MetricPlan]]:
@@ -403,6 +415,62 @@ def split_predicates(scan: ScanPlan) -> None:
     scan.group_columns = sorted(used)
 
 
+def dimension_value(name: str) -> str:
+    """The column of a scan's rows holding a lookup dimension's value, for the metric
+    fragments that name the dimension."""
+    return f"__dimval_{name}"
+
+
+def fragment_dimension(source: Source, name: str) -> Dimension | None:
+    """The lookup or expression dimension of `source` that a name in a metric's fragment
+    stands for (its own name first, else one that differs in case only, as the engines read
+    unquoted names), or None: the name is a column of the source's rows (a plain dimension
+    is its column)."""
+    found = source.dimension(name) or next(
+        (d for d in source.dimensions if d.name.lower() == name.lower()), None
+    )
+    return found if found is not None and (found.lookup or found.expr) else None
+
+
+def replace_columns(tree: exp.Expression, replacement) -> exp.Expression:
+    """`tree` with each column for which `replacement(column)` gives an expression replaced
+    by it (the root too: the returned tree is the one to use)."""
+    for column in list(tree.find_all(exp.Column)):
+        new = replacement(column)
+        if new is None:
+            continue
+        if column is tree:  # replace() cannot swap the root of a tree
+            tree = new
+        else:
+            column.replace(new)
+    return tree
+
+
+def with_dimensions(
+    tree: exp.Expression, source: Source, used: dict[str, None], dialect: str
+) -> exp.Expression:
+    """A metric fragment over `source`'s rows with each name of a lookup or expression
+    dimension read as the dimension's value, as `--by`, `--where` and segments read it: the
+    dimension wins over a column of the same name. A lookup dimension's value is the column
+    `dimension_value` of the scan's rows (the dimensions named are added to `used`); an
+    expression dimension's is its expression over the source's columns, in parentheses unless
+    it is closed (a function, a column, a constant): the planner groups by its columns as by
+    any, and their time constants are compared by type."""
+
+    def value(column: exp.Column) -> exp.Expression | None:
+        dimension = None if column.table else fragment_dimension(source, column.name)
+        if dimension is None:
+            return None
+        if dimension.expr:
+            expression = quoted_fragment(dimension.expr, dialect)
+            closed = isinstance(expression, (exp.Func, exp.Column, exp.Literal, exp.Paren, exp.Boolean))
+            return expression if closed else exp.Paren(this=expression)
+        used[dimension.name] = None
+        return exp.column(dimension_value(dimension.name), quoted=True)
+
+    return replace_columns(tree, value)
+
+
 def quoted_fragment(text: str, dialect: str) -> exp.Expression:
     """A validated fragment as a fresh tree with its column names quoted as written."""
     return clone(_quoted_template(text, dialect))
@@ -442,8 +510,12 @@ class CompileContext(SqlContext):
         files: dict[str, str | None] | None = None,
         values: dict[tuple, str] | None = None,
         types: dict[str, str] | None = None,
+        dimension_values: dict[str, None] | None = None,
     ):
         super().__init__(dialect)
+        #: The scan's ScanPlan.dimension_values: predicates read the source's lookup and
+        #: expression dimensions by name (None: the source's columns only).
+        self.dimension_values = dimension_values
         #: Columns of a typed CSV file that are not numbers (sqlkit.measured_number).
         self.files = files or {}
         self.source = source
@@ -484,7 +556,10 @@ class CompileContext(SqlContext):
     def predicate(self, text: str) -> exp.Expression:
         # Its time constants as the warehouse compares them, where the types are known (after
         # planning; planned measures get them in sqlgen.Generator.time_constants).
-        return canonical_times(quoted_fragment(text, self.fragment_dialect), self.types, self.dialect)
+        tree = quoted_fragment(text, self.fragment_dialect)
+        if self.dimension_values is not None:
+            tree = with_dimensions(tree, self.source, self.dimension_values, self.fragment_dialect)
+        return canonical_times(tree, self.types, self.dialect)
 
 
 class ComputedContext(SqlContext):

@@ -21,7 +21,16 @@ from cxspec.compiler import dialects, time_bounds
 from cxspec.compiler.grouping import END, PERIOD, SET, by_text, dim_column, expanded, raw_column, sets_table
 from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.measures import TwoLevel, checked_value, with_empty_value
-from cxspec.compiler.plan import CompileContext, ComputedContext, MetricPlan, Plan, ScanPlan, source_fragment
+from cxspec.compiler.plan import (
+    CompileContext,
+    ComputedContext,
+    MetricPlan,
+    Plan,
+    ScanPlan,
+    dimension_value,
+    replace_columns,
+    source_fragment,
+)
 from cxspec.compiler.spine import spine_branches
 from cxspec.compiler.sqlkit import (
     MetricSql,
@@ -221,9 +230,11 @@ class Generator(TwoLevel):
                     copy=False,
                 )
             )
-        # The dimensions sliced by, and those --where filters on (sliced by or not).
+        # The dimensions sliced by, those --where filters on (sliced by or not), and those the
+        # metrics' fragments name (plan.with_dimensions): one value each, for all of them.
         where_names = [c.name for c in self.plan.where.find_all(exp.Column)] if self.plan.where else []
-        wanted = [source.dimension(name) for name in dict.fromkeys([*self.plan.dimensions, *where_names])]
+        names = dict.fromkeys([*self.plan.dimensions, *where_names, *scan.dimension_values])
+        wanted = [source.dimension(name) for name in names]
         wanted = [d for d in wanted if d is not None]  # a segment's dimension it lacks: total only
         lookups = Lookups(self, wanted)
         raw_where: set[str] = set()
@@ -232,6 +243,12 @@ class Generator(TwoLevel):
                 value = lookups.value(dimension)
             else:
                 value = self.fragment(dimension.expr, source) if dimension.expr else col(dimension.name)
+            if dimension.name in scan.dimension_values:  # the raw value, for metric fragments
+                columns.append(
+                    exp.alias_(value.copy(), dimension_value(dimension.name), quoted=True, copy=False)
+                )
+                if dimension.name not in self.plan.dimensions and dimension.name not in where_names:
+                    continue
             # A --by boolean, float or time: grouped by one text per value on every engine (as
             # segments are), the raw value kept for --where.
             shown = (
@@ -287,14 +304,10 @@ class Generator(TwoLevel):
                 if not d.expr and not d.lookup
             }
             where = canonical_times(where, {name: kind for name, kind in plain.items() if kind}, self.dialect)
-            for column in list(where.find_all(exp.Column)):
-                name = (
-                    raw_column(column.name) if column.name in raw_where else self.row_dimension(column.name)
-                )
-                if column is where:  # replace() cannot swap the root of a tree
-                    where = col(name)
-                else:
-                    column.replace(col(name))
+            where = replace_columns(
+                where,
+                lambda c: col(raw_column(c.name) if c.name in raw_where else self.row_dimension(c.name)),
+            )
             conditions.append(where)
         if not scan.spine_metrics:
             conditions += self.period_bounds(col(PERIOD))
@@ -354,6 +367,7 @@ class Generator(TwoLevel):
             scan.numbers,
             files=self.relations.numbers(scan.source),
             types=self.relations[scan.source.id].column_types,
+            dimension_values=scan.dimension_values,
         )
 
     def result_select(self, metric: str | exp.Expression, result: MetricSql, table, *, grouped=True):

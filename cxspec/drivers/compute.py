@@ -302,7 +302,10 @@ def _some_text(sink, analysis, numbers: dict) -> None:
 
 
 def _overflowed(sink, analysis, total: Moments, where: str) -> bool:
-    """Squares or cross-products too large for a double: a located error, not null figures."""
+    """Squares or cross-products too large for a double: a located error, not null figures.
+    No complete case has no sums to overflow (its means are 0/0): too few cases, CX602."""
+    if total.n == 0:
+        return False
     with np.errstate(all="ignore"):
         finite = np.isfinite(total.sums) & np.isfinite(total.cross).all(axis=0)
         finite &= np.isfinite(total.means**2 * max(total.n, 1.0))

@@ -37,8 +37,9 @@ def state_period(results, grain: str) -> str | None:
     from cxspec.grains import at_grain
 
     computed: dict[str, str] = {}
-    for r in at_grain(results, grain):
-        if not r.dimensions and r.computed_at and (r.period not in computed or r.computed_at < computed[r.period]):
+    totals = [r for r in results if not r.dimensions]  # 2,400 of a segmented run's 169,200 rows
+    for r in at_grain(totals, grain):
+        if r.computed_at and (r.period not in computed or r.computed_at < computed[r.period]):
             computed[r.period] = r.computed_at
     periods = sorted(computed)
     period = headline_period(periods, computed, grain, None)

@@ -66,8 +66,23 @@ class Plan:
 
 
 def _sources(project) -> list:
+    """The sources the metrics read, and those their sources' lookup dimensions read."""
     used = {m.source for m in project.metrics.values() if getattr(m, "source", None)}
-    return [project.sources[s] for s in sorted(used) if s in project.sources]
+    return [project.sources[s] for s in sorted(used | _looked_up(project)) if s in project.sources]
+
+
+def _looked_up(project) -> set[str]:
+    """The sources looked up by the lookup dimensions of the sources the metrics read: a change
+    there changes every period (the latest row per entity applies to older rows too) of the
+    metrics sliced or filtered by them."""
+    used = {m.source for m in project.metrics.values() if getattr(m, "source", None)}
+    return {
+        d.lookup
+        for s in used
+        if s in project.sources
+        for d in project.sources[s].dimensions
+        if d.lookup and d.lookup in project.sources
+    }
 
 
 def _columns(source) -> list[str]:
@@ -282,6 +297,7 @@ class Incremental:
         self.spec_hash = spec_hash
         self.grain = grain
         self.spines = {s.id for s in _sources(project) if s.start and s.end}
+        self.looked_up = _looked_up(project)
         usable = self.stored if self.hashes == {spec_hash} else None
         self.reading = Reading(warehouse, project, registry, as_of, usable)
 
@@ -301,6 +317,8 @@ class Incremental:
         open_from: str | None = None
         for key in set(figures) | set(stored):
             if figures.get(key) != stored.get(key):
+                if key[0] in self.looked_up:
+                    return Plan(True, [], figures, f"looked-up source {key[0]!r} changed since the last run")
                 changed.add(key[2])
                 if key[0] in self.spines:
                     open_from = min(open_from or key[2], key[2])

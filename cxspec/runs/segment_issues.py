@@ -58,19 +58,23 @@ def segment_issues(project, registry, results: list[MetricResult], period: str) 
     segments: dict[str, tuple[dict, dict[str, dict[str, MetricResult]]]] = {}
     totals: dict[tuple[str, str], MetricResult] = {}
     days = Converted(iso_day)
-    # Results share one dimensions dict per segment (query.py, store.load): segment_keys makes
-    # each key once per dict, found by the dict itself.
+    # Results share one dimensions dict per segment (query.py, store.load): a segment's
+    # histories are found by the dict itself (`by_dict`; every dict lives while this runs),
+    # its key made once per dict.
     dimensions_key = segment_keys()
+    by_dict: dict[int, dict[str, dict[str, MetricResult]]] = {}
     for r in results:  # every stored row: no copy or new dict per row, only per segment and metric
         d = r.dimensions
         if not d:
             totals[(r.metric, days[r.period])] = r
             continue
-        key = dimensions_key(d)
-        entry = segments.get(key)
-        if entry is None:
-            entry = segments[key] = (dict(d), {})
-        metrics = entry[1]
+        metrics = by_dict.get(id(d))
+        if metrics is None:
+            key = dimensions_key(d)
+            entry = segments.get(key)
+            if entry is None:
+                entry = segments[key] = (dict(d), {})
+            metrics = by_dict[id(d)] = entry[1]
         history = metrics.get(r.metric)
         if history is None:
             history = metrics[r.metric] = {}

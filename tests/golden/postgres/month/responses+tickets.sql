@@ -344,7 +344,7 @@ WITH "src_1_responses" AS MATERIALIZED (
         "__rows"
       FROM "lvl1_1_responses"
       WHERE
-        LOWER(TRIM("touchpoint")) = 'chat'
+        LOWER(TRIM(LOWER(TRIM("touchpoint")))) = 'chat'
       UNION ALL
       SELECT
         'nps',

@@ -343,7 +343,7 @@ WITH "src_1_responses" AS (
         "__rows"
       FROM "lvl1_1_responses"
       WHERE
-        LOWER(TRIM("touchpoint")) = 'chat'
+        LOWER(TRIM(LOWER(TRIM("touchpoint")))) = 'chat'
       UNION ALL
       SELECT
         'nps',
