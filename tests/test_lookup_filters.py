@@ -295,3 +295,65 @@ def test_an_incremental_run_sees_a_looked_up_change(make_project, tmp_path, requ
     assert any(r[1] == "c2" and r[2] < "2026-03" for r in responses)
     moved = [*customers, (len(customers) + 1, "c2", "EMEA", "2026-03-01", "live")]
     assert run(moved) == "every period (looked-up source 'customers' changed since the last run)"
+
+
+CHURN_SPECS = """\
+version: 1
+sources:
+  - id: customers
+    type: file
+    path: data/customers.csv
+    entity: customer_id
+    key: row_id
+    time: updated_at
+    filter: "status <> 'test'"
+  - id: subs
+    type: file
+    path: data/subs.csv
+    entity: customer_id
+    key: sub_id
+    start: started
+    end: ended
+    dimensions: [{name: region, from: customers}]
+metrics:
+  - {id: emea_churn, type: churn_rate, source: subs, filter: "region = 'EMEA'"}
+  - {id: known_churn, type: churn_rate, source: subs, filter: "region IS NOT NULL"}
+"""
+
+
+def test_churn_filtered_on_a_looked_up_value(make_project, warehouse):
+    """Churn over a spine of periods, filtered on the looked-up region: of the customers (now)
+    in EMEA with a subscription active at a period's start, the % with one ending in it."""
+    customers, _ = make_data(9)
+    region_of = regions(customers)
+    rng = random.Random(9)
+    subs = []
+    for i in range(120):
+        start = dt.date(2025, rng.randint(10, 12), rng.randint(1, 28))
+        end = None if rng.random() < 0.3 else start + dt.timedelta(days=rng.randint(5, 150))
+        subs.append((i, f"c{rng.randint(1, 29)}", start, end))
+    found = {
+        "specs.yaml": CHURN_SPECS,
+        "data/customers.csv": files(customers, [])["data/customers.csv"],
+        "data/subs.csv": "sub_id,customer_id,started,ended\n"
+        + "".join(f"{i},{c},{s},{e or ''}\n" for i, c, s, e in subs),
+    }
+    project = load_project(make_project(found))
+    request = Request(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31), as_of=AS_OF)
+    got = {
+        (r.metric, r.period): (r.value, r.n) for r in compute(project, request, default_registry(), warehouse)
+    }
+    want = {}
+    for first in (dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)):
+        after = (first + dt.timedelta(days=31)).replace(day=1)
+        for metric, keep in (("emea_churn", {"EMEA"}), ("known_churn", set(REGIONS))):
+            # distinct customers: active at the start (a subscription begun before it, not
+            # ended before it), and those of them with a subscription ending in the period
+            mine = [(c, s, e) for _, c, s, e in subs if region_of.get(c) in keep and s < first]
+            active = {c for c, _, e in mine if e is None or e >= first}
+            ended = {c for c, _, e in mine if e is not None and first <= e < after}
+            if active:
+                want[(metric, first.isoformat())] = (100 * len(ended) / len(active), len(active))
+    assert want and got.keys() == want.keys()
+    for key, (value, n) in want.items():
+        assert got[key][1] == n and got[key][0] == pytest.approx(value, abs=1e-9), key
