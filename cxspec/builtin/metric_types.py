@@ -108,12 +108,13 @@ class SourceMetric(MetricType):
 
     def base_measures(self, metric, sql) -> dict:
         value, valid, invalid = self.validity(metric, sql)
-        center = scale_center(self.scale(metric))
+        center = scale_center(self.scale(metric), sql.dialect)
         if center is None:  # Σ(x − the group's mean)², not Σx² (compiler/deviations.py)
             spread = Measure(case_when(valid.copy(), value.copy()), "deviations")
-        else:  # whole numbers on a scale: Σ(x − K)², exact (sqlkit.scale_center)
+        else:  # whole numbers on a scale: Σ(x − K)², exact (sqlkit.scale_center); as a
+            # double: an integer column's SUM is an INT on T-SQL, which n·500² overflows
             offset = paren(sub(value.copy(), num(center))) if center else value.copy()
-            spread = Measure(case_when(valid.copy(), mul(offset, offset.copy())))
+            spread = Measure(case_when(valid.copy(), double(mul(offset, offset.copy()))))
         return {
             "n": Measure(flag(valid)),
             "sum": Measure(case_when(valid.copy(), value.copy())),
@@ -121,8 +122,8 @@ class SourceMetric(MetricType):
             "invalid": Measure(flag(invalid)),
         }
 
-    def mean_with_moe(self, metric, m) -> tuple:
-        center = scale_center(self.scale(metric))
+    def mean_with_moe(self, metric, m, sql) -> tuple:
+        center = scale_center(self.scale(metric), sql.dialect)
         if center is None:
             return mean_with_moe(m("sum"), m("n"), deviations=m("deviations"))
         return mean_with_moe(
@@ -285,7 +286,7 @@ class Csat(SourceMetric):
         if self.uses_top_box(metric):
             result = proportion(m("top"), m("n"))
         else:
-            mean, moe = self.mean_with_moe(metric, m)
+            mean, moe = self.mean_with_moe(metric, m, sql)
             result = MetricSql(value=mean, n=m("n"), invalid=num(0), moe=moe)
         result.invalid = m("invalid")
         return result
@@ -369,7 +370,7 @@ class Mean(SourceMetric):
         return self.base_measures(metric, sql)
 
     def result(self, metric, m, sql):
-        mean, moe = self.mean_with_moe(metric, m)
+        mean, moe = self.mean_with_moe(metric, m, sql)
         return MetricSql(value=mean, n=m("n"), invalid=self.invalid_count(m, metric), moe=moe)
 
 

@@ -249,16 +249,23 @@ def mean_with_moe(total: exp.Expression, n: exp.Expression, *, deviations: exp.E
 
 #: The widest scale (high − low) whose means sum squares (scale_center) instead of deviations.
 EXACT_SCALE_SPAN = 1000
+#: The largest |low|, |high| of such a scale: Σx then stays below 2⁵³, where a double adds
+#: whole numbers exactly in any order, up to 9·10⁹ answers in a cell.
+EXACT_SCALE_BOUND = 1_000_000
 
 
-def scale_center(scale: tuple[int, int] | None) -> int | None:
+def scale_center(scale: tuple[int, int] | None, dialect: str) -> int | None:
     """The whole number K about which a mean of values on `scale` sums its squares, Σ(x − K)²
-    (the scale's midpoint), or None: no scale, or one wider than EXACT_SCALE_SPAN. Values on
-    a scale are whole numbers (on_scale), so their sums and those squares are whole numbers,
-    exact in any order (a double holds every whole number below 2⁵³: Σ(x − K)² ≤ n·500²).
-    The engines' VAR_POP, which the deviations use, combines threads' parts in no fixed order,
-    and a margin's last bits changed from run to run."""
-    if scale is None or scale[1] - scale[0] > EXACT_SCALE_SPAN:
+    (the scale's midpoint), or None: no scale, one wider than EXACT_SCALE_SPAN or reaching
+    beyond ±EXACT_SCALE_BOUND, or SQLite. Values on a scale are whole numbers (on_scale), so
+    their sums and those squares are whole numbers, exact in any order (a double holds every
+    whole number below 2⁵³: Σ(x − K)² ≤ n·500²). The engines' VAR_POP, which the deviations
+    use, combines threads' parts in no fixed order, and a margin's last bits changed from run
+    to run. SQLite (one thread: the same bits on every run) has no DECIMAL: in doubles the
+    numerator of scale_deviations would lose digits past 2⁵³, so it keeps the deviations."""
+    if scale is None or dialect == "sqlite" or scale[1] - scale[0] > EXACT_SCALE_SPAN:
+        return None
+    if max(abs(scale[0]), abs(scale[1])) > EXACT_SCALE_BOUND:
         return None
     return (scale[0] + scale[1]) // 2
 

@@ -47,11 +47,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) AS "__rows",
     COUNT("__val0") AS "__m0",
     SUM("__val0") AS "__m1",
-    SUM((
+    SUM(CAST((
       "__val0" - 4
     ) * (
       "__val0" - 4
-    )) AS "__m2",
+    ) AS DOUBLE)) AS "__m2",
     COUNT_IF(NOT "ces_score" IS NULL AND "__val0" IS NULL) AS "__m3",
     COUNT_IF("__val0" > 5) AS "__m4",
     COUNT("__val1") AS "__m5",
@@ -62,11 +62,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT_IF(NOT "csat_score" IS NULL AND "__val2" IS NULL) AS "__m10",
     COUNT_IF("__val2" > 3) AS "__m11",
     SUM("__val2") AS "__m12",
-    SUM((
+    SUM(CAST((
       "__val2" - 3
     ) * (
       "__val2" - 3
-    )) AS "__m13"
+    ) AS DOUBLE)) AS "__m13"
   FROM "src_1_responses"
   GROUP BY
     "__period",

@@ -38,11 +38,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) AS "__rows",
     COUNT("__val0") AS "__m0",
     SUM("__val0") AS "__m1",
-    SUM((
+    SUM(CAST((
       "__val0" - 4
     ) * (
       "__val0" - 4
-    )) AS "__m2",
+    ) AS DOUBLE PRECISION)) AS "__m2",
     COUNT(*) FILTER(WHERE
       NOT "ces_score" IS NULL AND "__val0" IS NULL) AS "__m3",
     COUNT(*) FILTER(WHERE
@@ -60,11 +60,11 @@ WITH "src_1_responses" AS MATERIALIZED (
     COUNT(*) FILTER(WHERE
       "__val2" > 3) AS "__m11",
     SUM("__val2") AS "__m12",
-    SUM((
+    SUM(CAST((
       "__val2" - 3
     ) * (
       "__val2" - 3
-    )) AS "__m13"
+    ) AS DOUBLE PRECISION)) AS "__m13"
   FROM "src_1_responses"
   GROUP BY
     "__period",

@@ -36,11 +36,11 @@ WITH "src_1_responses" AS (
     COUNT(*) AS "__rows",
     COUNT("__val0") AS "__m0",
     SUM("__val0") AS "__m1",
-    SUM((
+    SUM(CAST((
       "__val0" - 4
     ) * (
       "__val0" - 4
-    )) AS "__m2",
+    ) AS DOUBLE)) AS "__m2",
     SUM(CASE WHEN NOT "ces_score" IS NULL AND "__val0" IS NULL THEN 1 ELSE 0 END) AS "__m3",
     SUM(CASE WHEN "__val0" > 5 THEN 1 ELSE 0 END) AS "__m4",
     COUNT("__val1") AS "__m5",
@@ -51,11 +51,11 @@ WITH "src_1_responses" AS (
     SUM(CASE WHEN NOT "csat_score" IS NULL AND "__val2" IS NULL THEN 1 ELSE 0 END) AS "__m10",
     SUM(CASE WHEN "__val2" > 3 THEN 1 ELSE 0 END) AS "__m11",
     SUM("__val2") AS "__m12",
-    SUM((
+    SUM(CAST((
       "__val2" - 3
     ) * (
       "__val2" - 3
-    )) AS "__m13"
+    ) AS DOUBLE)) AS "__m13"
   FROM "src_1_responses"
   GROUP BY
     "__period",
