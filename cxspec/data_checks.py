@@ -64,7 +64,9 @@ class LeftOut:
 
 
 def sources_of(project, registry, metric_ids) -> list[str]:
-    """The sources that the metrics (and the metrics they are computed from) read."""
+    """The sources that the metrics (and the metrics they are computed from) read, and the
+    sources their lookup dimensions read (a looked-up column that is missing, or a time there
+    that does not parse, is a located error, not the warehouse's)."""
     seen: set[str] = set()
     found: set[str] = set()
     stack = list(metric_ids)
@@ -79,6 +81,8 @@ def sources_of(project, registry, metric_ids) -> list[str]:
         metric_type = registry.metric_types.get(metric.type)
         if metric_type is not None:
             stack += [dep for dep, _ in metric_type.depends_on(metric)]
+    for source_id in list(found):
+        found.update(d.lookup for d in project.sources[source_id].dimensions if d.lookup in project.sources)
     return sorted(found)
 
 

@@ -14,7 +14,8 @@ text, `text >= integer`) while the others answer. A column is
 
 - `BOOLEAN` when it is a condition, or compared with true or false;
 - `DOUBLE` when it is measured (a metric type's `measured_fields`, such as an NPS's
-  `column`), or compared with a number;
+  `column`; a drivers analysis's outcome and driver columns; a link's score and value
+  columns), or compared with a number;
 - `TIMESTAMP` when it is the source's `time`, `start` or `end`, or compared with a date or
   time literal (`DATE '2026-01-01'`);
 - `VARCHAR` (text) when it is compared with text, or used in two of these ways.
@@ -94,6 +95,18 @@ def column_uses(project, registry) -> dict[str, dict[str, str]]:
             if metric.valid and metric_type is not None and metric.source == source.id:
                 for field in getattr(metric_type, "measured_fields", ()):
                     use(metric.raw.get(field), "DOUBLE")
+        for analysis in getattr(project, "drivers", {}).values():  # what drivers and links measure
+            if analysis.valid and analysis.source == source.id:
+                for name in (analysis.outcome, *(d.column for d in analysis.drivers)):
+                    use(name, "DOUBLE")
+                for driver in analysis.drivers:
+                    if driver.expr:
+                        _number_uses(fragment_facts(driver.expr, dialect), use)
+        for link in getattr(project, "links", {}).values():
+            if link.valid and link.cx_source == source.id:
+                use(link.cx_column, "DOUBLE")
+            if link.valid and link.outcome_source == source.id and link.value:
+                use(link.value, "DOUBLE")
         for fragment in fragments(project, registry, source):
             facts = fragment_facts(fragment.text, dialect)
             for name in facts.conditions(predicate=fragment.predicate):
@@ -104,3 +117,17 @@ def column_uses(project, registry) -> dict[str, dict[str, str]]:
             name: kinds.pop() if len(kinds) == 1 else "VARCHAR" for name, kinds in found.items()
         }
     return uses
+
+
+def _number_uses(facts, use) -> None:
+    """The uses in an expression that gives a number (a driver's `expr`): what it compares or
+    tests as in any fragment, and every other column it reads is a number."""
+    for name, constant in facts.comparisons:
+        use(name, constant.type)
+    tested = list(facts.conditions(predicate=False))
+    for name in tested:
+        use(name, "BOOLEAN")
+    typed = {n for n, _ in facts.comparisons} | set(tested)
+    for name in facts.names:
+        if name not in typed:
+            use(name, "DOUBLE")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
@@ -182,3 +183,60 @@ def test_bad_quantiles_say_what_is_wrong(make_project, run_main, groups):
     assert code == 1, out + err
     assert "pyramid" not in out + err and "children" not in out + err
     assert "quantile" in out + err
+
+
+CUSTOMERS = "  - id: customers\n    type: file\n    path: data/customers.csv\n    entity: customer_id\n"
+
+
+@pytest.mark.parametrize(
+    "computed",
+    [
+        '    dimensions: [{name: tier, expr: "upper(region)"}]\n',  # an expr there
+        "    dimensions: [{name: tier, from: responses, column: id}]\n",  # a lookup there: a chain
+    ],
+)
+@pytest.mark.parametrize("command", ["query", "run"])
+def test_lookup_of_a_computed_dimension_is_located(make_project, run_main, tmp_path, computed, command):
+    """One level of lookup: a lookup of the other source's expr or lookup dimension was a
+    warehouse error (CX416, SQL quoted) on query and run, though `validate --data` knew."""
+    specs = SPECS.replace(CUSTOMERS, CUSTOMERS + computed).replace(
+        "      - {name: region, from: customers}\n",
+        "      - {name: region, from: customers}\n      - {name: tier, from: customers}\n",
+    )
+    root = make_project(project_files(specs), config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'r.duckdb'}"
+    extra = ["--by", "tier"] if command == "query" else ["--out", str(tmp_path / "o")]
+    code, out, err = run_main(command, str(root), "--warehouse", url, *extra)
+    assert code == 1, out + err
+    assert "CX416" not in out + err and "SELECT" not in out + err
+    assert re.search(
+        r"specs\.yaml:\d+:\d+: error CX404: dimension 'tier' of source 'responses' \(looked up\)", err
+    )
+    assert "a lookup or an expr" in err
+
+
+def test_lookup_column_missing_is_located_on_run(make_project, run_main, tmp_path):
+    specs = SPECS.replace(
+        "{name: region, from: customers}", "{name: region, from: customers, column: regoin}"
+    )
+    root = make_project(project_files(specs), config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'r.duckdb'}"
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"))
+    assert code == 1, out + err
+    assert "CX416" not in out + err and "SELECT" not in out + err
+    assert re.search(r"specs\.yaml:16:\d+: error CX404: .*'regoin'", err) and "did you mean 'region'" in err
+
+
+def test_header_only_source_is_not_text_to_drivers_and_links(make_project, run_main, tmp_path):
+    """An empty source (a header, no rows) has no values to type its columns from: what
+    drivers and links measure is a number, so they say "0 complete cases" and "no response",
+    not "column 'ltr' is text, it holds no number at all"."""
+    files = project_files()
+    files["data/responses.csv"] = "id,customer_id,t,ltr,sat_a,sat_b\n"
+    specs = SPECS.replace("{name: b, column: sat_b}", '{name: b, expr: "(sat_b + sat_a) / 2"}')
+    files["specs.yaml"] = specs
+    root = make_project(files, config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'r.duckdb'}"
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"))
+    assert "CX603" not in err and "CX607" not in err, err
+    assert "0 complete cases" in err

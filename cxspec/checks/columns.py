@@ -91,6 +91,18 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) 
                 where = (
                     dimension.loc("column") if dimension.column else _dimension_location(source, dimension)
                 )
+                computed = _fragment_dimensions(project.sources[dimension.lookup])
+                if dimension.lookup_column.lower() in computed:  # a lookup of a lookup, or of an expr
+                    sink.add(
+                        "CX404",
+                        f"{what} names {dimension.lookup_column!r}, which is a dimension computed in "
+                        f"source {dimension.lookup!r} (a lookup or an expr), not a column of it",
+                        where,
+                        hint="a lookup reads a column of the other source, one level only: look the "
+                        "column up directly, or name the column the expression reads",
+                        span=len(dimension.lookup_column),
+                    )
+                    continue
                 _report(sink, dimension.lookup_column, dimension.lookup, other, what, where)
     for source_id in declared:
         _shadowed_columns(project.sources[source_id], declared[source_id], sink)
