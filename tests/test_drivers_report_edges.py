@@ -55,8 +55,8 @@ def test_no_events_among_promoters_still_says_what_cx_is_worth():
     }
     contrast = LinkContrast("l", "rest", "top_box", 12.5, 5.5, 19.5, None)
     assert analyses.sentence(value_link, contrast, groups) == (
-        "The other respondents bring 12.50 amount per response within 180 days, top-box respondents 0.00 "
-        "(difference +12.50, 95% CI 5.50 to 19.50)."
+        "The other respondents' orders amount within 180 days is 12.50 per response, "
+        "top-box respondents' 0.00 (difference +12.50, 95% CI 5.50 to 19.50)."
     )
 
 
@@ -77,7 +77,7 @@ def test_a_negative_mean_gives_both_means_not_a_ratio():
     for ratio in (None, -0.5):  # computed now (None) or stored by an older version (-0.5)
         contrast = LinkContrast("l", "detractor", "promoter", -15.0, -20.0, -10.0, ratio)
         assert analyses.sentence(link, contrast, groups) == (
-            "Detractors bring -5.00 refund per response within 30 days, promoters 10.00 "
+            "Detractors' refunds refund within 30 days is -5.00 per response, promoters' 10.00 "
             "(difference -15.00, 95% CI -20.00 to -10.00)."
         )
 
@@ -94,12 +94,12 @@ def test_a_value_ratio_below_one_is_said_the_other_way_round():
               "top_box": LinkGroup("l", "top_box", 300, 100.0, 90.0, 110.0)}  # fmt: skip
     contrast = LinkContrast("l", "rest", "top_box", -75.0, -86.5, -63.5, 0.25)
     assert analyses.sentence(link, contrast, groups) == (
-        "Top-box respondents bring 4.00× as much amount as the other respondents within 180 days "
+        "Top-box respondents' orders amount within 180 days is 4.00× the other respondents' "
         "(100.00 vs 25.00 per response; difference +75.00, 95% CI 63.50 to 86.50)."
     )
     contrast = LinkContrast("l", "top_box", "rest", 75.0, 63.5, 86.5, 4.0)  # already that way round
     groups_swapped = {"top_box": groups["top_box"], "rest": groups["rest"]}
     assert analyses.sentence(link, contrast, groups_swapped) == (
-        "Top-box respondents bring 4.00× as much amount as the other respondents within 180 days "
+        "Top-box respondents' orders amount within 180 days is 4.00× the other respondents' "
         "(100.00 vs 25.00 per response; difference +75.00, 95% CI 63.50 to 86.50)."
     )

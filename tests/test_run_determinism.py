@@ -3,7 +3,9 @@ twice on DuckDB, once on one thread, once on four with every data file's rows sh
 every stored row compared value by value (exact floats, not approximately), and report.json
 byte by byte. DuckDB adds a group's rows on several threads and combines the parts in no
 fixed order: the pyramid scores' sums of doubles changed in their last bits from run to run
-before they were summed exactly (cxspec/compiler/sqlkit.py, exact_sum)."""
+before they were summed exactly (cxspec/compiler/sqlkit.py, exact_sum), and so could a
+mean's margin, rounded to 12 digits at a rounding boundary, before means on a scale summed
+whole numbers (sqlkit.scale_center)."""
 
 from __future__ import annotations
 

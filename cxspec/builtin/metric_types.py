@@ -20,6 +20,8 @@ from cxspec.compiler.sqlkit import (
     paren,
     proportion,
     safe_div,
+    scale_center,
+    scale_deviations,
     sqrt_nonneg,
     sub,
 )
@@ -106,13 +108,27 @@ class SourceMetric(MetricType):
 
     def base_measures(self, metric, sql) -> dict:
         value, valid, invalid = self.validity(metric, sql)
+        center = scale_center(self.scale(metric), sql.dialect)
+        if center is None:  # Σ(x − the group's mean)², not Σx² (compiler/deviations.py)
+            spread = Measure(case_when(valid.copy(), value.copy()), "deviations")
+        else:  # whole numbers on a scale: Σ(x − K)², exact (sqlkit.scale_center); as a
+            # double: an integer column's SUM is an INT on T-SQL, which n·500² overflows
+            offset = paren(sub(value.copy(), num(center))) if center else value.copy()
+            spread = Measure(case_when(valid.copy(), double(mul(offset, offset.copy()))))
         return {
             "n": Measure(flag(valid)),
             "sum": Measure(case_when(valid.copy(), value.copy())),
-            # Σ(x − the group's mean)², not Σx² (compiler/deviations.py)
-            "deviations": Measure(case_when(valid.copy(), value.copy()), "deviations"),
+            "deviations" if center is None else "squares": spread,
             "invalid": Measure(flag(invalid)),
         }
+
+    def mean_with_moe(self, metric, m, sql) -> tuple:
+        center = scale_center(self.scale(metric), sql.dialect)
+        if center is None:
+            return mean_with_moe(m("sum"), m("n"), deviations=m("deviations"))
+        return mean_with_moe(
+            m("sum"), m("n"), deviations=scale_deviations(m("sum"), m("n"), m("squares"), center)
+        )
 
     def invalid_count(self, m, metric):
         return m("invalid")
@@ -270,7 +286,7 @@ class Csat(SourceMetric):
         if self.uses_top_box(metric):
             result = proportion(m("top"), m("n"))
         else:
-            mean, moe = mean_with_moe(m("sum"), m("n"), deviations=m("deviations"))
+            mean, moe = self.mean_with_moe(metric, m, sql)
             result = MetricSql(value=mean, n=m("n"), invalid=num(0), moe=moe)
         result.invalid = m("invalid")
         return result
@@ -354,7 +370,7 @@ class Mean(SourceMetric):
         return self.base_measures(metric, sql)
 
     def result(self, metric, m, sql):
-        mean, moe = mean_with_moe(m("sum"), m("n"), deviations=m("deviations"))
+        mean, moe = self.mean_with_moe(metric, m, sql)
         return MetricSql(value=mean, n=m("n"), invalid=self.invalid_count(m, metric), moe=moe)
 
 
@@ -367,6 +383,7 @@ class Sum(SourceMetric):
 
     def statistic(self, metric):
         return Statistic.TOTAL
+
     def empty_value(self, metric):
         return 0.0
 
@@ -433,6 +450,7 @@ class Count(SourceMetric):
 
     def statistic(self, metric):
         return Statistic.TOTAL
+
     def empty_value(self, metric):
         return 0.0
 
@@ -461,6 +479,7 @@ class CountDistinct(SourceMetric):
 
     def statistic(self, metric):
         return Statistic.TOTAL
+
     def empty_value(self, metric):
         return 0.0
 

@@ -72,12 +72,17 @@ def exact_sum(e: exp.Expression) -> exp.Expression:
     run to run (compensated sums, fsum / kahan_sum, are not order-free either). For terms on
     a fixed scale (pyramid scores 0–100, weights); SQLite (one thread, no DECIMAL) sums as
     before."""
-    decimal = exp.DataType(
+    return double(exp.Sum(this=decimal(e, EXACT_PLACES)))
+
+
+def decimal(e: exp.Expression, places: int, digits: int = 38) -> exp.Expression:
+    """CAST(e AS DECIMAL(digits, places)): exact sums and products on DuckDB, PostgreSQL, Spark."""
+    to = exp.DataType(
         this=exp.DataType.Type.DECIMAL,
-        expressions=[exp.DataTypeParam(this=num(38)), exp.DataTypeParam(this=num(EXACT_PLACES))],
+        expressions=[exp.DataTypeParam(this=num(digits)), exp.DataTypeParam(this=num(places))],
         nested=False,
     )
-    return double(exp.Sum(this=exp.Cast(this=e, to=decimal)))
+    return exp.Cast(this=e, to=to)
 
 
 def result_columns(result) -> list[exp.Expression]:
@@ -240,6 +245,41 @@ def mean_with_moe(total: exp.Expression, n: exp.Expression, *, deviations: exp.E
         div(mul(num(Z), sqrt_nonneg(variance)), exp.Sqrt(this=double(n.copy()))),
     )
     return mean, moe
+
+
+#: The widest scale (high − low) whose means sum squares (scale_center) instead of deviations.
+EXACT_SCALE_SPAN = 1000
+#: The largest |low|, |high| of such a scale: Σx then stays below 2⁵³, where a double adds
+#: whole numbers exactly in any order, up to 9·10⁹ answers in a cell.
+EXACT_SCALE_BOUND = 1_000_000
+
+
+def scale_center(scale: tuple[int, int] | None, dialect: str) -> int | None:
+    """The whole number K about which a mean of values on `scale` sums its squares, Σ(x − K)²
+    (the scale's midpoint), or None: no scale, one wider than EXACT_SCALE_SPAN or reaching
+    beyond ±EXACT_SCALE_BOUND, or SQLite. Values on a scale are whole numbers (on_scale), so
+    their sums and those squares are whole numbers, exact in any order (a double holds every
+    whole number below 2⁵³: Σ(x − K)² ≤ n·500²). The engines' VAR_POP, which the deviations
+    use, combines threads' parts in no fixed order, and a margin's last bits changed from run
+    to run. SQLite (one thread: the same bits on every run) has no DECIMAL: in doubles the
+    numerator of scale_deviations would lose digits past 2⁵³, so it keeps the deviations."""
+    if scale is None or dialect == "sqlite" or scale[1] - scale[0] > EXACT_SCALE_SPAN:
+        return None
+    if max(abs(scale[0]), abs(scale[1])) > EXACT_SCALE_BOUND:
+        return None
+    return (scale[0] + scale[1]) // 2
+
+
+def scale_deviations(total, n, squares, center: int) -> exp.Expression:
+    """D = Σ(x − g)² about the group's own mean g, from exact sums of whole numbers on a scale:
+    S = Σx, n and Q = Σ(x − K)² (scale_center), as (n·Q − (S − n·K)²)/n with the numerator in
+    decimals, exact, so one rounding in all (none of the digits the raw squares' formula
+    loses). Each part a DECIMAL(29, 0) (BigQuery's widest whole NUMERIC), their products of
+    38 digits. `total`, `n` and `squares` are used once each."""
+    count = decimal(n, 0, 29)
+    offset = paren(sub(decimal(total, 0, 29), mul(num(center), count.copy())))
+    numerator = sub(mul(count.copy(), decimal(squares, 0, 29)), mul(offset, offset.copy()))
+    return div(double(numerator), double(count))
 
 
 def same_entity(this: exp.Expression, this_type: str | None, other: exp.Expression, other_type: str | None):

@@ -117,10 +117,12 @@ def sentence(link, contrast, groups: dict) -> str | None:
             f"within {window} ({_fmt(a.value)}% vs {_fmt(b.value)}%; {contrast.difference:+.1f} points, "
             f"95% CI {_fmt(contrast.lower)} to {_fmt(contrast.upper)})."
         )
+    what = f"{link.outcome_source} {link.value}"  # "orders amount": the sum per response
     if contrast.ratio is None or not _positive(a.value, b.value):  # a mean ≤ 0 (refunds): no ratio
         return (
-            f"{_plural(contrast.a).capitalize()} bring {_fmt(a.value, 2)} {link.value} per response within "
-            f"{window}, {_plural(contrast.b)} {_fmt(b.value, 2)} (difference {contrast.difference:+,.2f}, "
+            f"{_possessive(contrast.a).capitalize()} {what} within {window} is {_fmt(a.value, 2)} per "
+            f"response, {_possessive(contrast.b)} {_fmt(b.value, 2)} "
+            f"(difference {contrast.difference:+,.2f}, "
             f"95% CI {_fmt(contrast.lower, 2)} to {_fmt(contrast.upper, 2)})."
         )
     first, second, ratio = contrast.a, contrast.b, contrast.ratio
@@ -129,10 +131,16 @@ def sentence(link, contrast, groups: dict) -> str | None:
         first, second, a, b, ratio = second, first, b, a, 1 / ratio
         difference, lower, upper = -difference, _negated(upper), _negated(lower)
     return (
-        f"{_plural(first).capitalize()} bring {ratio:.2f}× as much {link.value} as "
-        f"{_plural(second)} within {window} ({_fmt(a.value, 2)} vs {_fmt(b.value, 2)} per response; "
+        f"{_possessive(first).capitalize()} {what} within {window} is {ratio:.2f}× {_possessive(second)} "
+        f"({_fmt(a.value, 2)} vs {_fmt(b.value, 2)} per response; "
         f"difference {difference:+,.2f}, 95% CI {_fmt(lower, 2)} to {_fmt(upper, 2)})."
     )
+
+
+def _possessive(group: str) -> str:
+    """Whose sum a value link's sentence gives: "top-box respondents'", "detractors'"."""
+    words = _plural(group)
+    return f"{words}'" if words.endswith("s") else f"{words}'s"
 
 
 def _negated(value):

@@ -36,14 +36,11 @@ WITH `src_1_responses` AS (
     COUNT(*) AS `__rows`,
     COUNT(`__val0`) AS `__m0`,
     SUM(`__val0`) AS `__m1`,
-    SUM((
-      `__val0` - `__c2`
+    SUM(CAST((
+      `__val0` - 4
     ) * (
-      `__val0` - `__c2`
-    )) AS `__m2`,
-    MIN(`__c2`) AS `__m2_c`,
-    SUM(`__val0` - `__c2`) AS `__m2_d`,
-    COUNT(`__val0`) AS `__m2_n`,
+      `__val0` - 4
+    ) AS FLOAT64)) AS `__m2`,
     SUM(CASE WHEN NOT `ces_score` IS NULL AND `__val0` IS NULL THEN 1 ELSE 0 END) AS `__m3`,
     SUM(CASE WHEN `__val0` > 5 THEN 1 ELSE 0 END) AS `__m4`,
     COUNT(`__val1`) AS `__m5`,
@@ -54,21 +51,12 @@ WITH `src_1_responses` AS (
     SUM(CASE WHEN NOT `csat_score` IS NULL AND `__val2` IS NULL THEN 1 ELSE 0 END) AS `__m10`,
     SUM(CASE WHEN `__val2` > 3 THEN 1 ELSE 0 END) AS `__m11`,
     SUM(`__val2`) AS `__m12`,
-    SUM((
-      `__val2` - `__c13`
+    SUM(CAST((
+      `__val2` - 3
     ) * (
-      `__val2` - `__c13`
-    )) AS `__m13`,
-    MIN(`__c13`) AS `__m13_c`,
-    SUM(`__val2` - `__c13`) AS `__m13_d`,
-    COUNT(`__val2`) AS `__m13_n`
-  FROM (
-    SELECT
-      *,
-      CAST(AVG(`__val0`) OVER (PARTITION BY `__period`, `channel`, `touchpoint`) AS FLOAT64) AS `__c2`,
-      CAST(AVG(`__val2`) OVER (PARTITION BY `__period`, `channel`, `touchpoint`) AS FLOAT64) AS `__c13`
-    FROM `src_1_responses`
-  ) AS r
+      `__val2` - 3
+    ) AS FLOAT64)) AS `__m13`
+  FROM `src_1_responses`
   GROUP BY
     `__period`,
     `channel`,
@@ -133,9 +121,35 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
+            CAST(CAST((
+              CAST(`__a_n` AS NUMERIC) * CAST(`__a_squares` AS NUMERIC)
+            ) - (
+              (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  4 * CAST(`__a_n` AS NUMERIC)
+                )
+              ) * (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  4 * CAST(`__a_n` AS NUMERIC)
+                )
+              )
+            ) AS FLOAT64) / CAST(CAST(`__a_n` AS NUMERIC) AS FLOAT64) AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
           ) > 0
-          THEN SQRT(CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64))
+          THEN SQRT(
+            CAST(CAST((
+              CAST(`__a_n` AS NUMERIC) * CAST(`__a_squares` AS NUMERIC)
+            ) - (
+              (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  4 * CAST(`__a_n` AS NUMERIC)
+                )
+              ) * (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  4 * CAST(`__a_n` AS NUMERIC)
+                )
+              )
+            ) AS FLOAT64) / CAST(CAST(`__a_n` AS NUMERIC) AS FLOAT64) AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
+          )
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS FLOAT64))
@@ -144,68 +158,21 @@ WITH `src_1_responses` AS (
     SELECT
       `metric`,
       `__period`,
-      SUM(
-        (
-          `__x_deviations` + (
-            CAST(`__x_deviations_n` AS FLOAT64) * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * (
-              `__x_deviations_c` - `__g_deviations`
-            )
-          )
-        ) + (
-          2 * (
-            `__x_deviations_c` - `__g_deviations`
-          ) * `__x_deviations_d`
-        )
-      ) - (
-        (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS FLOAT64) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS FLOAT64) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
-        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS FLOAT64)), 0)
-      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
+      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        *,
-        (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS FLOAT64) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`)
-        ) / NULLIF(
-          SUM(CAST(`__x_deviations_n` AS FLOAT64)) OVER (PARTITION BY `metric`, `__period`),
-          0
-        ) AS `__g_deviations`
-      FROM (
-        SELECT
-          'ces' AS `metric`,
-          `__period`,
-          `__m2` AS `__x_deviations`,
-          `__m2_c` AS `__x_deviations_c`,
-          `__m2_d` AS `__x_deviations_d`,
-          `__m2_n` AS `__x_deviations_n`,
-          `__m3` AS `__x_invalid`,
-          `__m0` AS `__x_n`,
-          `__m1` AS `__x_sum`,
-          `__rows`
-        FROM `lvl1_1_responses`
-      ) AS u
+        'ces' AS `metric`,
+        `__period`,
+        `__m3` AS `__x_invalid`,
+        `__m0` AS `__x_n`,
+        `__m2` AS `__x_squares`,
+        `__m1` AS `__x_sum`,
+        `__rows`
+      FROM `lvl1_1_responses`
     ) AS p
     GROUP BY
       `metric`,
@@ -475,9 +442,35 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
+            CAST(CAST((
+              CAST(`__a_n` AS NUMERIC) * CAST(`__a_squares` AS NUMERIC)
+            ) - (
+              (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  3 * CAST(`__a_n` AS NUMERIC)
+                )
+              ) * (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  3 * CAST(`__a_n` AS NUMERIC)
+                )
+              )
+            ) AS FLOAT64) / CAST(CAST(`__a_n` AS NUMERIC) AS FLOAT64) AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
           ) > 0
-          THEN SQRT(CAST(`__a_deviations` AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64))
+          THEN SQRT(
+            CAST(CAST((
+              CAST(`__a_n` AS NUMERIC) * CAST(`__a_squares` AS NUMERIC)
+            ) - (
+              (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  3 * CAST(`__a_n` AS NUMERIC)
+                )
+              ) * (
+                CAST(`__a_sum` AS NUMERIC) - (
+                  3 * CAST(`__a_n` AS NUMERIC)
+                )
+              )
+            ) AS FLOAT64) / CAST(CAST(`__a_n` AS NUMERIC) AS FLOAT64) AS FLOAT64) / CAST(`__a_n` - 1 AS FLOAT64)
+          )
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS FLOAT64))
@@ -486,68 +479,21 @@ WITH `src_1_responses` AS (
     SELECT
       `metric`,
       `__period`,
-      SUM(
-        (
-          `__x_deviations` + (
-            CAST(`__x_deviations_n` AS FLOAT64) * (
-              `__x_deviations_c` - `__g_deviations`
-            ) * (
-              `__x_deviations_c` - `__g_deviations`
-            )
-          )
-        ) + (
-          2 * (
-            `__x_deviations_c` - `__g_deviations`
-          ) * `__x_deviations_d`
-        )
-      ) - (
-        (
-          SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS FLOAT64) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          ) * SUM(
-            `__x_deviations_d` + (
-              CAST(`__x_deviations_n` AS FLOAT64) * (
-                `__x_deviations_c` - `__g_deviations`
-              )
-            )
-          )
-        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS FLOAT64)), 0)
-      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
+      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        *,
-        (
-          SUM(
-            (
-              CAST(`__x_deviations_n` AS FLOAT64) * `__x_deviations_c`
-            ) + `__x_deviations_d`
-          ) OVER (PARTITION BY `metric`, `__period`)
-        ) / NULLIF(
-          SUM(CAST(`__x_deviations_n` AS FLOAT64)) OVER (PARTITION BY `metric`, `__period`),
-          0
-        ) AS `__g_deviations`
-      FROM (
-        SELECT
-          'csat_mean' AS `metric`,
-          `__period`,
-          `__m13` AS `__x_deviations`,
-          `__m13_c` AS `__x_deviations_c`,
-          `__m13_d` AS `__x_deviations_d`,
-          `__m13_n` AS `__x_deviations_n`,
-          `__m10` AS `__x_invalid`,
-          `__m9` AS `__x_n`,
-          `__m12` AS `__x_sum`,
-          `__rows`
-        FROM `lvl1_1_responses`
-      ) AS u
+        'csat_mean' AS `metric`,
+        `__period`,
+        `__m10` AS `__x_invalid`,
+        `__m9` AS `__x_n`,
+        `__m13` AS `__x_squares`,
+        `__m12` AS `__x_sum`,
+        `__rows`
+      FROM `lvl1_1_responses`
     ) AS p
     GROUP BY
       `metric`,

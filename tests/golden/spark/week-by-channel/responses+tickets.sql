@@ -38,9 +38,11 @@ WITH `src_1_responses` AS (
     COUNT(*) AS `__rows`,
     COUNT(`__val0`) AS `__m0`,
     SUM(`__val0`) AS `__m1`,
-    VAR_POP(CAST(`__val0` AS DOUBLE)) * COUNT(`__val0`) AS `__m2`,
-    AVG(CAST(`__val0` AS DOUBLE)) AS `__m2_c`,
-    COUNT(`__val0`) AS `__m2_n`,
+    SUM(CAST((
+      `__val0` - 4
+    ) * (
+      `__val0` - 4
+    ) AS DOUBLE)) AS `__m2`,
     COUNT_IF(NOT `ces_score` IS NULL AND `__val0` IS NULL) AS `__m3`,
     COUNT_IF(`__val0` > 5) AS `__m4`,
     COUNT(`__val1`) AS `__m5`,
@@ -51,9 +53,11 @@ WITH `src_1_responses` AS (
     COUNT_IF(NOT `csat_score` IS NULL AND `__val2` IS NULL) AS `__m10`,
     COUNT_IF(`__val2` > 3) AS `__m11`,
     SUM(`__val2`) AS `__m12`,
-    VAR_POP(CAST(`__val2` AS DOUBLE)) * COUNT(`__val2`) AS `__m13`,
-    AVG(CAST(`__val2` AS DOUBLE)) AS `__m13_c`,
-    COUNT(`__val2`) AS `__m13_n`
+    SUM(CAST((
+      `__val2` - 3
+    ) * (
+      `__val2` - 3
+    ) AS DOUBLE)) AS `__m13`
   FROM `src_1_responses`
   GROUP BY
     `__period`,
@@ -110,9 +114,35 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            CAST(`__a_deviations` AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE)
+            CAST(CAST((
+              CAST(`__a_n` AS DECIMAL(29, 0)) * CAST(`__a_squares` AS DECIMAL(29, 0))
+            ) - (
+              (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  4 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              ) * (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  4 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              )
+            ) AS DOUBLE) / CAST(CAST(`__a_n` AS DECIMAL(29, 0)) AS DOUBLE) AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE)
           ) > 0
-          THEN SQRT(CAST(`__a_deviations` AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE))
+          THEN SQRT(
+            CAST(CAST((
+              CAST(`__a_n` AS DECIMAL(29, 0)) * CAST(`__a_squares` AS DECIMAL(29, 0))
+            ) - (
+              (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  4 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              ) * (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  4 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              )
+            ) AS DOUBLE) / CAST(CAST(`__a_n` AS DECIMAL(29, 0)) AS DOUBLE) AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE)
+          )
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS DOUBLE))
@@ -122,50 +152,22 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       `__dim_channel`,
-      SUM(
-        `__x_deviations` + (
-          CAST(`__x_deviations_n` AS DOUBLE) * (
-            `__x_deviations_c` - `__g_deviations`
-          ) * (
-            `__x_deviations_c` - `__g_deviations`
-          )
-        )
-      ) - (
-        (
-          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
-            `__x_deviations_c` - `__g_deviations`
-          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
-            `__x_deviations_c` - `__g_deviations`
-          ))
-        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
-      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
+      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        *,
-        (
-          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
-        ) / NULLIF(
-          SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
-          0
-        ) AS `__g_deviations`
-      FROM (
-        SELECT
-          'ces' AS `metric`,
-          `__period`,
-          `__dim_channel`,
-          `__m2` AS `__x_deviations`,
-          `__m2_c` AS `__x_deviations_c`,
-          `__m2_n` AS `__x_deviations_n`,
-          `__m3` AS `__x_invalid`,
-          `__m0` AS `__x_n`,
-          `__m1` AS `__x_sum`,
-          `__rows`
-        FROM `lvl1_1_responses`
-      ) AS u
+        'ces' AS `metric`,
+        `__period`,
+        `__dim_channel`,
+        `__m3` AS `__x_invalid`,
+        `__m0` AS `__x_n`,
+        `__m2` AS `__x_squares`,
+        `__m1` AS `__x_sum`,
+        `__rows`
+      FROM `lvl1_1_responses`
     ) AS p
     GROUP BY
       `metric`,
@@ -417,9 +419,35 @@ WITH `src_1_responses` AS (
       THEN (
         1.96 * CASE
           WHEN (
-            CAST(`__a_deviations` AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE)
+            CAST(CAST((
+              CAST(`__a_n` AS DECIMAL(29, 0)) * CAST(`__a_squares` AS DECIMAL(29, 0))
+            ) - (
+              (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  3 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              ) * (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  3 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              )
+            ) AS DOUBLE) / CAST(CAST(`__a_n` AS DECIMAL(29, 0)) AS DOUBLE) AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE)
           ) > 0
-          THEN SQRT(CAST(`__a_deviations` AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE))
+          THEN SQRT(
+            CAST(CAST((
+              CAST(`__a_n` AS DECIMAL(29, 0)) * CAST(`__a_squares` AS DECIMAL(29, 0))
+            ) - (
+              (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  3 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              ) * (
+                CAST(`__a_sum` AS DECIMAL(29, 0)) - (
+                  3 * CAST(`__a_n` AS DECIMAL(29, 0))
+                )
+              )
+            ) AS DOUBLE) / CAST(CAST(`__a_n` AS DECIMAL(29, 0)) AS DOUBLE) AS DOUBLE) / CAST(`__a_n` - 1 AS DOUBLE)
+          )
           ELSE 0
         END
       ) / SQRT(CAST(`__a_n` AS DOUBLE))
@@ -429,50 +457,22 @@ WITH `src_1_responses` AS (
       `metric`,
       `__period`,
       `__dim_channel`,
-      SUM(
-        `__x_deviations` + (
-          CAST(`__x_deviations_n` AS DOUBLE) * (
-            `__x_deviations_c` - `__g_deviations`
-          ) * (
-            `__x_deviations_c` - `__g_deviations`
-          )
-        )
-      ) - (
-        (
-          SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
-            `__x_deviations_c` - `__g_deviations`
-          )) * SUM(CAST(`__x_deviations_n` AS DOUBLE) * (
-            `__x_deviations_c` - `__g_deviations`
-          ))
-        ) / NULLIF(SUM(CAST(`__x_deviations_n` AS DOUBLE)), 0)
-      ) AS `__a_deviations`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
+      COALESCE(SUM(`__x_squares`), 0) AS `__a_squares`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
       SELECT
-        *,
-        (
-          SUM(CAST(`__x_deviations_n` AS DOUBLE) * `__x_deviations_c`) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`)
-        ) / NULLIF(
-          SUM(CAST(`__x_deviations_n` AS DOUBLE)) OVER (PARTITION BY `metric`, `__period`, `__dim_channel`),
-          0
-        ) AS `__g_deviations`
-      FROM (
-        SELECT
-          'csat_mean' AS `metric`,
-          `__period`,
-          `__dim_channel`,
-          `__m13` AS `__x_deviations`,
-          `__m13_c` AS `__x_deviations_c`,
-          `__m13_n` AS `__x_deviations_n`,
-          `__m10` AS `__x_invalid`,
-          `__m9` AS `__x_n`,
-          `__m12` AS `__x_sum`,
-          `__rows`
-        FROM `lvl1_1_responses`
-      ) AS u
+        'csat_mean' AS `metric`,
+        `__period`,
+        `__dim_channel`,
+        `__m10` AS `__x_invalid`,
+        `__m9` AS `__x_n`,
+        `__m13` AS `__x_squares`,
+        `__m12` AS `__x_sum`,
+        `__rows`
+      FROM `lvl1_1_responses`
     ) AS p
     GROUP BY
       `metric`,
