@@ -207,7 +207,8 @@ def _overrides(items, file) -> list[GoalOverride]:
     found = []
     for item in items if isinstance(items, list) else []:
         where = item.get("where") if isinstance(item, dict) else None
-        if isinstance(where, dict):
+        # a value that is no scalar (a list, a mapping) is the schema's to report
+        if isinstance(where, dict) and not any(isinstance(v, dict | list) for v in where.values()):
             found.append(
                 GoalOverride(
                     file=file,

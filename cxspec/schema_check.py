@@ -341,6 +341,14 @@ class SpecValidator:
             # Branches that each require one field (a pyramid node; a driver's column or expr).
             branches = error.validator_value
             choices = [b["required"][0] for b in branches if isinstance(b, dict) and list(b) == ["required"]]
+            objects = [i for i, b in enumerate(branches) if isinstance(b, dict) and b.get("type") == "object"]
+            if len(choices) != len(branches) and len(objects) == 1:
+                # one branch is a mapping (a link's `groups: {quantiles: 4}`): what is wrong in it
+                inner = [e for e in error.context if e.schema_path and e.schema_path[0] == objects[0]]
+                for sub in inner:
+                    self._report(sub, root, base, file, sink, type_name=type_name)
+                if inner:
+                    return
             if len(choices) != len(branches):
                 choices = ["children", "metric", "pyramid"]
             present = [k for k in choices if k in instance]

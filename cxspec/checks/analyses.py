@@ -3,6 +3,8 @@ schema cannot say (CX312–CX316)."""
 
 from __future__ import annotations
 
+import math
+
 from cxspec.analysis_schema import MAX_DRIVERS
 from cxspec.model import locate
 from cxspec.suggest import did_you_mean
@@ -19,6 +21,12 @@ def _unknown(sink, file, raw, field, value, targets, what) -> bool:
         span=len(value),
     )
     return True
+
+
+def _bad_scale(scale) -> bool:
+    """Whether a `[low, high]` scale is not two finite numbers, low below high (`.nan`, `.inf`
+    and `1e400` are YAML numbers, but no bound: SQL would read them as column names)."""
+    return bool(scale) and not (math.isfinite(scale[0]) and math.isfinite(scale[1]) and scale[0] < scale[1])
 
 
 def check(ctx) -> None:
@@ -53,7 +61,7 @@ def _check_drivers(project, sink, analysis) -> None:
                 span=len(driver.name),
             )
         seen.setdefault(driver.name, driver)
-        if driver.scale and driver.scale[0] >= driver.scale[1]:
+        if _bad_scale(driver.scale):
             sink.add("CX301", f"scale of driver {driver.name!r} is not [low, high]", driver.loc("scale"))
         if driver.column is not None and driver.column == analysis.outcome:
             sink.add(
@@ -63,7 +71,7 @@ def _check_drivers(project, sink, analysis) -> None:
                 hint="a driver explains the outcome; it cannot be the outcome",
                 span=len(driver.column),
             )
-    if analysis.outcome_scale and analysis.outcome_scale[0] >= analysis.outcome_scale[1]:
+    if _bad_scale(analysis.outcome_scale):
         sink.add("CX301", "outcome_scale is not [low, high]", analysis.loc("outcome_scale"))
 
 
@@ -100,7 +108,7 @@ def _check_link(project, sink, link) -> None:
                 f"(`{role}:` on the source)",
                 span=len(link.outcome_source),
             )
-    if link.scale and link.scale[0] >= link.scale[1]:
+    if _bad_scale(link.scale):
         sink.add("CX301", "scale is not [low, high]", locate(link.file, cx, "scale"))
     elif link.groups == "top_box":
         if link.scale is None:

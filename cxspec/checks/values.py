@@ -30,7 +30,17 @@ def natural_range(metric, registry):
 
 def _check_goal(goal, project, registry, sink) -> None:
     metric = project.metrics.get(goal.id)
-    if metric is None or not goal.valid or goal.target is None:
+    if metric is None or not goal.valid:
+        return
+    _check_thresholds(goal, metric, registry, sink, f"goal of {metric.id!r}")
+    for override in goal.segments:  # a segment's target and warn, held to the same rules
+        where = ", ".join(f"{k}={v}" for k, v in override.where.items())
+        _check_thresholds(override, metric, registry, sink, f"goal of {metric.id!r} in segment {where}")
+
+
+def _check_thresholds(goal, metric, registry, sink, what: str) -> None:
+    """CX304 and CX310 for a goal's or a segment override's target and warn."""
+    if goal.target is None:
         return
     if goal.warn is not None:
         lower = metric.lower_is_better
@@ -38,7 +48,7 @@ def _check_goal(goal, project, registry, sink) -> None:
             side = "above" if lower else "below"
             sink.add(
                 "CX304",
-                f"goal of {metric.id!r}: warn {goal.warn:g} should be {side} target {goal.target:g} "
+                f"{what}: warn {goal.warn:g} should be {side} target {goal.target:g} "
                 f"({metric.direction.replace('_', ' ')})",
                 goal.loc("warn"),
                 hint="amber lies between warn and target; swap them, or set the metric's direction",
@@ -50,8 +60,7 @@ def _check_goal(goal, project, registry, sink) -> None:
             if value is not None and not bounds[0] <= value <= bounds[1]:
                 sink.add(
                     "CX310",
-                    f"goal of {metric.id!r}: {name} {value:g} lies outside the metric's range "
-                    f"{bounds[0]:g}…{bounds[1]:g}",
+                    f"{what}: {name} {value:g} lies outside the metric's range {bounds[0]:g}…{bounds[1]:g}",
                     goal.loc(name),
                     hint="percentages are on 0–100 and NPS on −100…100",
                 )

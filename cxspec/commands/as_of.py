@@ -15,13 +15,22 @@ import click
 FORMATS = "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[+HH:MM]"
 
 
+#: The years an `--as-of` may name: another is a typo (0202, 9999), and the calendar ends at
+#: 9999-12-31, one second after which periods and windows end.
+YEARS = (1000, 9998)
+
+
 def parse_as_of(value: str) -> dt.datetime:
-    """The naive UTC instant an `--as-of` value stands for (ValueError when it is neither form)."""
+    """The naive UTC instant an `--as-of` value stands for (ValueError when it is neither form,
+    or its year is outside YEARS)."""
     if len(value) == 10:  # a day stands for its last second
-        return dt.datetime.strptime(value, "%Y-%m-%d").replace(hour=23, minute=59, second=59)
-    moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        moment = dt.datetime.strptime(value, "%Y-%m-%d").replace(hour=23, minute=59, second=59)
+    else:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ValueError(f"year {moment.year} is outside {YEARS[0]}–{YEARS[1]}")
     return moment.replace(microsecond=0)
 
 
@@ -37,7 +46,9 @@ def as_of_option(default_now: bool, help: str | None = None):
             return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
         try:
             return parse_as_of(value)
-        except ValueError:
+        except (ValueError, OverflowError) as exc:
+            if "outside" in str(exc):
+                raise click.BadParameter(f"{value!r}: {exc}") from None
             raise click.BadParameter(f"{value!r} is not {FORMATS}") from None
 
     return click.option(

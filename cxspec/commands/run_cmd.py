@@ -247,6 +247,8 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
             f"{stored_periods[0]} to {stored_periods[-1]} (periods are named by their first day)",
             ctx=click.get_current_context(),
         )
+    if as_of and not wanted:
+        _complete_at(as_of, stored)
     segment = _segment(segment_texts, stored.results) if segment_texts else None
     if periods:
         from dataclasses import replace
@@ -265,6 +267,21 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
         write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)
+
+
+def _complete_at(as_of, stored) -> None:
+    """A usage error when no stored period was over at `--as-of`: the report would otherwise
+    headline a period after it, as if it had been seen then."""
+    from cxspec.periods import complete_at, period_end
+
+    moment = as_of.isoformat(sep=" ")
+    first = min(r.period for r in stored.results)
+    if not complete_at(first, stored.grain, moment):
+        raise click.UsageError(
+            f"--as-of {moment}: no stored period was over then; the first stored, {first}, "
+            f"ends on {period_end(first, stored.grain):%Y-%m-%d}",
+            ctx=click.get_current_context(),
+        )
 
 
 def _segment(texts, results) -> dict:

@@ -200,7 +200,7 @@ def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_diale
     then says the data is complete up to then and silences it. Under `run --as-of` (`until`)
     the latest response is the latest seen then, as the cut is."""
     latest = default_as_of(warehouse, link, cx_source, resolution, fragment_dialect, (cx_source.time,), until)
-    if latest is None or cut <= latest + dt.timedelta(seconds=link.within_seconds):
+    if latest is None or (cut - latest).total_seconds() <= link.within_seconds:  # no date past 9999
         return
     sink.add(
         "CX612",

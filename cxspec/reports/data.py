@@ -132,9 +132,12 @@ def build_model(
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
-        drivers=driver_entries(project, getattr(stored, "drivers", [])),
-        links=link_entries(project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
-                           getattr(stored, "link_as_of", {})),  # fmt: skip
+        # drivers and links are computed for the total only: a segment's report has none of its own
+        drivers=[] if segment else driver_entries(project, getattr(stored, "drivers", [])),
+        links=[] if segment else link_entries(
+            project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
+            getattr(stored, "link_as_of", {}),
+        ),  # fmt: skip
         issues=[i for i in states if in_scope(i.dimensions, segment) or (not segment and i.kind == "below_rest")],
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)

@@ -24,6 +24,8 @@ def parse_segment(values) -> dict:
             name = name.strip()
             if not sep or not name:
                 raise ValueError(f"{part!r} is not DIMENSION=VALUE (e.g. region=EMEA)")
+            if name in found:
+                raise ValueError(f"{name} is given twice: a segment has one value per dimension")
             found[name] = text if text != "" else None
     return found
 

@@ -1,0 +1,184 @@
+"""A red-team pass over the v1.1 features, as an attacker or a tired operator meets them: odd
+spec shapes, odd data, odd command lines. Bad input is a located message with a code and a
+hint (or a usage error), never a traceback and never a silent wrong number."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+CONFIG = "version: 1\nproject: red\nsegments: [region]\n"
+
+
+def rows():
+    """(id, customer, day, region, ltr, sat_a, sat_b, amount) with some spread."""
+    rng = random.Random(7)
+    out = []
+    for i in range(240):
+        a, b = rng.randint(1, 5), rng.randint(1, 5)
+        ltr = max(0, min(10, a + b + rng.randint(-2, 1)))
+        out.append((i, f"c{i % 40:02d}", 1 + i % 28, ["EMEA", "APAC"][i % 40 % 2], ltr, a, b))
+    return out
+
+
+SPECS = """\
+version: 1
+sources:
+  - id: customers
+    type: file
+    path: data/customers.csv
+    entity: customer_id
+    key: customer_id
+    time: updated_at
+  - id: responses
+    type: file
+    path: data/responses.csv
+    time: t
+    entity: customer_id
+    key: id
+    dimensions:
+      - {name: region, from: customers}
+metrics:
+  - {id: mean_ltr, type: mean, source: responses, column: ltr}
+goals:
+  - {metric: mean_ltr, target: 9, warn: 5}
+drivers:
+  - id: d1
+    source: responses
+    outcome: ltr
+    drivers:
+      - {name: a, column: sat_a}
+      - {name: b, column: sat_b}
+links:
+  - id: l1
+    cx: {source: responses, column: ltr, groups: nps}
+    outcome: {source: responses, value: sat_a, within: 7d}
+"""
+
+
+def project_files(specs: str = SPECS) -> dict:
+    customers = "customer_id,region,updated_at\n" + "".join(
+        f"c{i:02d},{['EMEA', 'APAC'][i % 2]},2025-01-01\n" for i in range(40)
+    )
+    responses = "id,customer_id,t,ltr,sat_a,sat_b\n" + "".join(
+        f"{i},{c},2026-01-{d:02d}T10:00:00Z,{ltr},{a},{b}\n" for i, c, d, _, ltr, a, b in rows()
+    )
+    return {"specs.yaml": specs, "data/customers.csv": customers, "data/responses.csv": responses}
+
+
+@pytest.fixture
+def stored(make_project, run_main, tmp_path):
+    """A project run once into a DuckDB file: (root, warehouse url)."""
+    root = make_project(project_files(), config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'results.duckdb'}"
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "out"), "-q")
+    assert code == 0, out + err
+    return root, url
+
+
+def test_segment_report_shows_no_total_drivers_or_links_as_the_segments(stored, run_main):
+    """Drivers and links are computed for the total only: a segment's report ("only its rows")
+    must not show the total's figures as if they were the segment's."""
+    root, url = stored
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "json")
+    total = json.loads(out)
+    assert total["drivers"] and total["links"], "the total's report shows them"
+    assert {d["n"] for d in total["drivers"]} == {len(rows())}
+    code, out, err = run_main(
+        "report", str(root), "--warehouse", url, "--segment", "region=EMEA", "--format", "json"
+    )
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["segment"] == {"region": "EMEA"}
+    assert report["drivers"] == [] and report["links"] == []
+    emea = [ltr for _, _, _, region, ltr, _, _ in rows() if region == "EMEA"]
+    (metric,) = report["metrics"]
+    assert metric["latest"]["value"] == pytest.approx(sum(emea) / len(emea))
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--segment", "region=EMEA")
+    assert code == 0 and "What matters most" not in out and "What CX is worth" not in out
+
+
+def test_segment_named_twice_is_a_usage_error(stored, run_main):
+    root, url = stored
+    code, out, err = run_main(
+        "report", str(root), "--warehouse", url, "--segment", "region=EMEA", "--segment", "region=APAC"
+    )
+    assert code == 2 and "region" in err and "twice" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "9999-12-31T23:59:59", "0001-01-01"])
+@pytest.mark.parametrize("command", ["report", "links", "run"])
+def test_as_of_out_of_range_is_a_usage_error(stored, run_main, tmp_path, command, value):
+    root, url = stored
+    extra = ["--out", str(tmp_path / "again")] if command == "run" else []
+    code, out, err = run_main(command, str(root), "--warehouse", url, "--as-of", value, *extra)
+    assert code == 2, out + err
+    assert "--as-of" in err and "internal error" not in err + out
+
+
+def test_report_as_of_before_every_stored_period_is_a_usage_error(stored, run_main):
+    """Not the latest period stored (after the as-of time) shown as if it were complete then."""
+    root, url = stored
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--as-of", "2025-06-01")
+    assert code == 2, out + err
+    assert "--as-of" in err and "2026-01-01" in err
+
+
+GOAL = "  - {metric: mean_ltr, target: 9, warn: 5}\n"
+
+
+@pytest.mark.parametrize("where", ["{region: [EMEA]}", "{region: {a: 1}}"])
+def test_goal_override_value_not_a_scalar_is_located(make_project, run_main, where):
+    goal = f"  - {{metric: mean_ltr, target: 9, warn: 5, segments: [{{where: {where}, target: 7}}]}}\n"
+    root = make_project(project_files(SPECS.replace(GOAL, goal)), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert "internal error" not in out + err
+    assert "specs.yaml:" in out + err and "CX1" in out + err
+
+
+def test_goal_override_warn_on_the_wrong_side_of_its_target(make_project, run_main):
+    override = "{where: {region: APAC}, target: 6, warn: 8}"
+    goal = f"  - {{metric: mean_ltr, target: 9, warn: 5, segments: [{override}]}}\n"
+    root = make_project(project_files(SPECS.replace(GOAL, goal)), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert "CX304" in out + err and "warn 8" in out + err and "specs.yaml:20:96:" in out + err
+
+
+@pytest.mark.parametrize("scale", ["[.nan, 5]", "[1, .inf]", "[-.inf, 5]", "[1, 1e400]"])
+@pytest.mark.parametrize("where", ["driver", "outcome", "link"])
+def test_scale_not_finite_is_invalid(make_project, run_main, scale, where):
+    specs = {
+        "driver": SPECS.replace("{name: a, column: sat_a}", f"{{name: a, column: sat_a, scale: {scale}}}"),
+        "outcome": SPECS.replace("outcome: ltr\n", f"outcome: ltr\n    outcome_scale: {scale}\n"),
+        "link": SPECS.replace("groups: nps}", f"groups: top_box, scale: {scale}}}"),
+    }[where]
+    root = make_project(project_files(specs), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert "CX301" in out + err and "internal error" not in out + err
+
+
+def test_link_window_beyond_the_calendar_is_no_crash(make_project, run_main, tmp_path):
+    specs = SPECS.replace("within: 7d", "within: 999999w")
+    root = make_project(project_files(specs), config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'r.duckdb'}"
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"))
+    assert "internal error" not in out + err and "Traceback" not in out + err
+    assert code == 0, out + err
+    assert "CX610" in out + err  # no response has its whole window before the cut
+
+
+@pytest.mark.parametrize(
+    "groups", ["{quantiles: 1}", "{quantiles: 1000}", "{quantiles: 2.5}", "{quantile: 4}"]
+)
+def test_bad_quantiles_say_what_is_wrong(make_project, run_main, groups):
+    specs = SPECS.replace("groups: nps}", f"groups: {groups}}}")
+    root = make_project(project_files(specs), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert "pyramid" not in out + err and "children" not in out + err
+    assert "quantile" in out + err
