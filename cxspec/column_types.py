@@ -461,6 +461,8 @@ def csv_types(source, source_type, project, data=None) -> FileTypes | None:
         # Ids are compared as written: "007" in both files is one customer, whichever file
         # holds only digits (typed as numbers, "007" would be 7 there and match nothing).
         declared[entity] = "text"
+    for column in looked_up_as_written(source, project):
+        declared.setdefault(column, "text")
     try:
         types = file_types(project.root, data.path, data.duckdb_reader(), declared or None)
     except (OSError, duckdb.Error):
@@ -501,6 +503,27 @@ def _joined_by_entity(source, project) -> bool:
         for other in sources.values()
         for d in getattr(other, "dimensions", None) or ()
     ) or any(source.id in (link.cx_source, link.outcome_source) for link in links.values())
+
+
+def looked_up_as_written(source, project) -> list[str]:
+    """The columns of a source that lookup dimensions of other sources take as written (read
+    as text): "01" is the region "01", not 1, "007" is not "7", and "Y" is not "yes". A column
+    the specs use as a time, a condition, in arithmetic, or compare with a number, date or
+    boolean (in the source's own fragments, or through a lookup dimension: another source's
+    metric filter `tier > 2`, a segment `where: {tier: 2}`; fragment_uses.column_uses) keeps
+    its type (reading it as text would refuse those uses): a lookup takes its typed value then.
+    A `columns:` declaration types it (csv_types). Only CSV files: a Parquet file or a table
+    types its own columns."""
+    uses = (getattr(project, "column_uses", None) or {}).get(source.id, {})
+    sources = getattr(project, "sources", None) or {}
+    found = {
+        d.lookup_column
+        for other in sources.values()
+        for d in getattr(other, "dimensions", None) or ()
+        if d.lookup == source.id and d.lookup_column
+    }
+    times = {getattr(source, field, None) for field in ("time", "start", "end")}
+    return sorted(c for c in found - times if uses.get(c.lower(), "VARCHAR") == "VARCHAR")
 
 
 def typed_by_use(types: FileTypes, uses: dict[str, str]) -> FileTypes:

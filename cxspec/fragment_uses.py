@@ -19,12 +19,17 @@ text, `text >= integer`) while the others answer. A column is
 - `TIMESTAMP` when it is the source's `time`, `start` or `end`, or compared with a date or
   time literal (`DATE '2026-01-01'`);
 - `VARCHAR` (text) when it is compared with text, or used in two of these ways.
+
+A lookup dimension's uses (in metrics' fragments, segments' `where:` values) are uses of the
+column it looks up as well: a looked-up column is read as written (text) unless some use
+needs its type (column_types.looked_up_as_written).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from cxspec.fragment_facts import fragment_facts
 
@@ -76,47 +81,85 @@ def fragments(project, registry, source) -> Iterator[Fragment]:
 
 
 def column_uses(project, registry) -> dict[str, dict[str, str]]:
-    """Source id → lower-case column name → the type the specs' uses expect of the column."""
+    """Source id → lower-case column name → the type the specs' uses expect of the column.
+
+    A lookup dimension's uses are uses of the column it looks up too: a metric filter
+    `tier > 2` of another source, or a segment `where: {tier: 2}` (a goal's, an owner's),
+    compare the looked-up column with a number (column_types.looked_up_as_written)."""
     dialect = project.config.dialect
-    uses: dict[str, dict[str, str]] = {}
-    for source in project.sources.values():
-        if not source.valid:
-            continue
-        found: dict[str, set[str]] = {}
+    found: dict[str, dict[str, set[str]]] = {}
+    valid = [source for source in project.sources.values() if source.valid]
 
-        def use(name, kind, found=found):
-            if isinstance(name, str) and name:
-                found.setdefault(name.lower(), set()).add(kind)
+    def use(source_id, name, kind):
+        if isinstance(name, str) and name:
+            found.setdefault(source_id, {}).setdefault(name.lower(), set()).add(kind)
 
+    def use_dimension(source, name, kind) -> None:
+        """A use of `name` where a source's lookup dimensions are seen (a metric's fragment)."""
+        dimension = _lookups(source).get(name.lower())
+        if dimension is not None:
+            use(dimension.lookup, dimension.lookup_column, kind)
+
+    looked = {(d.lookup, d.lookup_column.lower()) for source in valid for d in _lookups(source).values()}
+    for source in valid:
+        found.setdefault(source.id, {})
         for field in TIME_FIELDS:
-            use(source.get(field), "TIMESTAMP")
+            use(source.id, source.get(field), "TIMESTAMP")
         for metric in project.metrics.values():
             metric_type = registry.metric_types.get(metric.type)
             if metric.valid and metric_type is not None and metric.source == source.id:
                 for field in getattr(metric_type, "measured_fields", ()):
-                    use(metric.raw.get(field), "DOUBLE")
+                    use(source.id, metric.raw.get(field), "DOUBLE")
         for analysis in getattr(project, "drivers", {}).values():  # what drivers and links measure
             if analysis.valid and analysis.source == source.id:
                 for name in (analysis.outcome, *(d.column for d in analysis.drivers)):
-                    use(name, "DOUBLE")
+                    use(source.id, name, "DOUBLE")
                 for driver in analysis.drivers:
                     if driver.expr:
-                        _number_uses(fragment_facts(driver.expr, dialect), use)
+                        _number_uses(fragment_facts(driver.expr, dialect), partial(use, source.id))
         for link in getattr(project, "links", {}).values():
             if link.valid and link.cx_source == source.id:
-                use(link.cx_column, "DOUBLE")
+                use(source.id, link.cx_column, "DOUBLE")
             if link.valid and link.outcome_source == source.id and link.value:
-                use(link.value, "DOUBLE")
+                use(source.id, link.value, "DOUBLE")
         for fragment in fragments(project, registry, source):
             facts = fragment_facts(fragment.text, dialect)
-            for name in facts.conditions(predicate=fragment.predicate):
-                use(name, "BOOLEAN")
-            for name, constant in facts.comparisons:
-                use(name, constant.type)
-        uses[source.id] = {
-            name: kinds.pop() if len(kinds) == 1 else "VARCHAR" for name, kinds in found.items()
+            found_uses = [(name, "BOOLEAN") for name in facts.conditions(predicate=fragment.predicate)]
+            found_uses += [(name, constant.type) for name, constant in facts.comparisons]
+            # Arithmetic over a looked-up column or value (`tier + 1 > 3`) needs it typed too;
+            # over another column it says nothing of its type (`t + INTERVAL …` is a time).
+            arithmetic = [(name, "DOUBLE") for name in facts.arithmetic_columns]
+            for name, kind in found_uses + [u for u in arithmetic if (source.id, u[0].lower()) in looked]:
+                use(source.id, name, kind)
+            for name, kind in found_uses + arithmetic if fragment.metric else ():
+                use_dimension(source, name, kind)
+    for where in _segment_wheres(project):
+        for name, value in where.items():
+            kind = (
+                "BOOLEAN" if isinstance(value, bool) else "DOUBLE" if isinstance(value, int | float) else None
+            )
+            for source in valid if kind else ():
+                use_dimension(source, str(name), kind)
+    return {
+        source.id: {
+            name: kinds.pop() if len(kinds) == 1 else "VARCHAR" for name, kinds in found[source.id].items()
         }
-    return uses
+        for source in valid
+    }
+
+
+def _lookups(source) -> dict:
+    """A source's lookup dimensions by lower-case name."""
+    return {d.name.lower(): d for d in source.dimensions if d.lookup and d.lookup_column}
+
+
+def _segment_wheres(project) -> Iterator[dict]:
+    """The segments the specs name by their values: goals' `where:`, owners' `segments:`."""
+    for goal in project.goals.values():
+        for override in goal.segments:
+            yield override.where or {}
+    for owner in project.owners.values():
+        yield from (held for held in owner.segments if isinstance(held, dict))
 
 
 def _number_uses(facts, use) -> None:

@@ -377,7 +377,10 @@ def test_by_a_date_dimension_is_its_iso_day(run_main, postgres_url, tmp_path):
 def test_where_on_a_looked_up_number_compared_with_text_is_refused_alike(run_main, postgres_url, tmp_path):
     """Found by the test above: `--where region = 'EMEA'` where the looked-up regions are all
     numbers failed on DuckDB and PostgreSQL (a conversion error, CX416) and found no rows on
-    SQLite; now CX406 on every engine, before any runs. `region = 2` stays a filter."""
+    SQLite. Looked-up values are now taken as written (text): `region = 'EMEA'` finds no rows
+    and `region = '2'` the region "2" on every engine, `region = 2` is CX406 on every engine,
+    before any runs. Declared `columns: {region: integer}`, the region is a number again:
+    `region = 2` is a filter and `region = 'EMEA'` CX406."""
     responses = [(1, "1", 7), (2, "2", 9), (3, "3", 10), (4, "1", 2)]
     regions = {"1": "2", "2": "5", "3": "2"}
     folder = tmp_path / "p"
@@ -390,21 +393,28 @@ def test_where_on_a_looked_up_number_compared_with_text_is_refused_alike(run_mai
         "cust,region\n" + "".join(f"{c},{r}\n" for c, r in regions.items()), encoding="utf-8"
     )
     (folder / "cxspec.yaml").write_text("version: 1\nproject: w\ngrain: month\n", encoding="utf-8")
-    (folder / "specs.yaml").write_text(
+    specs = (
         "version: 1\nsources:\n  - {id: customers, type: file, path: data/c.csv, entity: cust}\n"
         "  - id: r\n    type: file\n    path: data/r.csv\n    time: t\n    entity: cust\n"
         "    dimensions: [{name: region, from: customers}]\n"
-        "metrics:\n  - {id: mean, type: mean, source: r, column: score}\n",
-        encoding="utf-8",
+        "metrics:\n  - {id: mean, type: mean, source: r, column: score}\n"
     )
     in_two = [s for _, c, s in responses if regions[c] == "2"]
-    for url in (f"duckdb:///{tmp_path}/w.duckdb", f"sqlite:///{tmp_path}/w.db", postgres_url):
-        refused = query_outcome(run_main, folder, url, ["region"], "region = 'EMEA'")
-        assert refused == ("refused", 1, ("CX406",)), url
-        kind, got = query_outcome(run_main, folder, url, ["region"], "region = 2")
-        assert kind == "results" and list(got) == [("mean", "2026-01-01", '{"region": 2}')], got
-        value, n, invalid = got[("mean", "2026-01-01", '{"region": 2}')]
-        assert math.isclose(value, sum(in_two) / len(in_two), rel_tol=1e-9) and (n, invalid) == (3, 0), url
+    declared = specs.replace("entity: cust}", "entity: cust, columns: {region: integer}}", 1)
+    for text, typed in ((specs, "'2'"), (declared, "2")):
+        (folder / "specs.yaml").write_text(text, encoding="utf-8")
+        for url in (f"duckdb:///{tmp_path}/w.duckdb", f"sqlite:///{tmp_path}/w.db", postgres_url):
+            other = "region = 'EMEA'" if typed == "2" else "region = 2"
+            assert query_outcome(run_main, folder, url, ["region"], other) == ("refused", 1, ("CX406",)), url
+            if typed == "'2'":
+                assert query_outcome(run_main, folder, url, ["region"], "region = 'EMEA'") == ("results", {})
+            kind, got = query_outcome(run_main, folder, url, ["region"], f"region = {typed}")
+            key = ("mean", "2026-01-01", json.dumps({"region": 2 if typed == "2" else "2"}))
+            assert kind == "results" and list(got) == [key], got
+            value, n, invalid = got[key]
+            assert math.isclose(value, sum(in_two) / len(in_two), rel_tol=1e-9) and (n, invalid) == (3, 0), (
+                url
+            )
 
 
 def test_unknown_column_hint_lists_the_file_columns_only(run_main, tmp_path):

@@ -30,6 +30,7 @@ from cxspec.column_types import (
     NUMERIC,
     TRUE_WORDS,
     csv_types,
+    looked_up_as_written,
     parquet_time_types,
 )
 from cxspec.fragment_facts import fragment_facts
@@ -88,14 +89,20 @@ def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[s
     if read:
         source_type = registry.source_types.get(source.type)
         file_types = csv_types(source, source_type, project)
+        written = {c.lower() for c in looked_up_as_written(source, project)} - set(types)
         # a file without rows cannot make engines disagree: it is an empty source (CX415)
         for column in file_types.columns if file_types is not None and file_types.rows else ():
-            types[column.name.lower()] = (column.type, _why(column))
+            name = column.name.lower()
+            types[name] = (column.type, AS_WRITTEN if name in written else _why(column))
         if file_types is None:  # a Parquet file's own types: its dates and times (CX408)
             for name, kind in parquet_time_types(source, source_type, project).items():
                 word = "date" if kind == "DATE" else "time"
                 types[name.lower()] = (kind, f"its Parquet file types it as a {word}")
     return types
+
+
+#: Why a looked-up column is text (column_types.looked_up_as_written); _text_hint knows it.
+AS_WRITTEN = "a lookup dimension takes its values as written, so it is read as text"
 
 
 def _why(column) -> str:
@@ -223,10 +230,15 @@ def where_problem(project, registry, where: str, sources) -> str | None:
             code = comparison_code(known[0], other) if known is not None else None
             if code is not None:
                 word = "text" if known[0] == "VARCHAR" else known[0].lower().replace("bigint", "whole-number")
+                declare = ""
+                if known[1] == AS_WRITTEN:
+                    kind = "boolean" if other.type == "BOOLEAN" else "number"
+                    declared = f"`columns: {{{dimension.lookup_column}: {kind}}}` on source {owner.id!r}"
+                    declare = f", or declare its type ({declared})"
                 return (
                     f"{code}: --where compares {word} dimension {name!r} (column "
                     f"{dimension.lookup_column!r} of source {owner.id!r}: {known[1]}) with {other.sql}: "
-                    "engines disagree on what that means; compare it with a value of its type"
+                    f"engines disagree on what that means; compare it with a value of its type{declare}"
                 )
     return None
 
@@ -252,7 +264,10 @@ def _time_problem(what, name, source, known, other) -> tuple[str, str]:
 
 def _text_hint(name: str, why: str, otherwise: str = "") -> str:
     """How to make a text column a number column: declare it when all its values are empty
-    (no value to type it by), else clean the values that are not numbers."""
+    (no value to type it by, or taken as written by a lookup), else clean the values that are
+    not numbers."""
+    if AS_WRITTEN in why:
+        return f"declare the type of the column {name!r} is read from (`columns:` on its source){otherwise}"
     if "empty" in why:
         return f"declare its type (`columns: {{{name}: number}}` on the source)"
     return f"clean the values of {name!r} that are not numbers{otherwise}"
