@@ -122,8 +122,25 @@ def write_file(folder: Path, name, data: str | bytes) -> Path:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """write_file for a path given whole (`--out report.md`): its folder is the named folder."""
+    """write_file for a path given whole (`--out report.md`): its folder is the named folder.
+
+    A pipe or a device at the path (`/dev/null`, a FIFO; `/dev/stdout`, a link in /dev) is
+    written into: a rename would replace it with a regular file (as root, /dev/null itself).
+    Any other link is replaced, never followed."""
     path = Path(path)
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode) and path.absolute().parts[:2] == ("/", "dev"):
+            info = os.stat(path)
+    except OSError:
+        info = None
+    if info is not None and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
+        try:
+            with open(path, "wb") as stream:
+                stream.write(text.encode("utf-8"))
+        except OSError as error:
+            raise CxspecError(f"cannot write {path}: {_describe(error)}") from None
+        return path
     return write_file(path.parent, path.name, text)
 
 

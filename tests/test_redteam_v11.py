@@ -240,3 +240,28 @@ def test_header_only_source_is_not_text_to_drivers_and_links(make_project, run_m
     code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"))
     assert "CX603" not in err and "CX607" not in err, err
     assert "0 complete cases" in err
+
+
+def test_report_out_to_a_fifo_writes_into_it_and_keeps_it(stored, run_main, tmp_path):
+    """`--out` naming a pipe or a device (`/dev/stdout`, `/dev/null`): the report goes into it.
+    It was written to a temporary file renamed over the name: the pipe (as root: /dev/null
+    itself) was replaced by a regular file."""
+    import os
+    import stat
+
+    root, url = stored
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        code, out, err = run_main(
+            "report", str(root), "--warehouse", url, "--format", "md", "--out", str(fifo)
+        )
+        assert code == 0, out + err
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the pipe is still a pipe"
+        received = b""
+        while chunk := os.read(reader, 65536):
+            received += chunk
+    finally:
+        os.close(reader)
+    assert received.decode().startswith("# red: CX scorecard")
