@@ -265,3 +265,53 @@ def test_report_out_to_a_fifo_writes_into_it_and_keeps_it(stored, run_main, tmp_
     finally:
         os.close(reader)
     assert received.decode().startswith("# red: CX scorecard")
+
+
+INTERRUPT_IN_LINKS = """
+import os, signal, sys
+import cxspec.links.compute as compute
+real = compute.compute_links
+def computing(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    return real(*args, **kwargs)
+compute.compute_links = computing
+from cxspec.cli import main
+main(["run", sys.argv[1], "--warehouse", sys.argv[2], "--out", sys.argv[3], "--quiet"])
+"""
+
+
+def test_an_interrupt_while_links_are_computed_stores_nothing(stored, tmp_path):
+    """The drivers analyses and links were computed after the results were stored: an
+    interrupt then left the new run's results beside the old run's drivers and links. They
+    are computed first now, and stored right after the results."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cxspec import load_project
+    from cxspec.registry import default_registry
+    from cxspec.runs.run import stored_results
+
+    root, url = stored
+
+    def rows():
+        found = stored_results(load_project(root), default_registry(), url)
+        return [(r.metric, r.period, r.dimensions, r.value, r.computed_at) for r in found.results]
+
+    before = rows()
+    data = root / "data" / "responses.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace(",10,", ",0,"), encoding="utf-8")
+    here = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    env.pop("CXSPEC_DEBUG", None)
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_IN_LINKS, str(root), url, str(tmp_path / "out2")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert rows() == before  # the new results are not stored without their drivers and links

@@ -114,16 +114,19 @@ def run_project(
                 compute_with, warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
             )
         _check_finite(results)
+        until = None if as_of is None or as_of_is_now else _utc_naive(as_of)
+        # computed before anything is stored, and stored right after the results: an interrupt
+        # in between leaves the old run's drivers and links beside the new results no longer
+        analyses = _compute_analyses(warehouse, project, registry, start, end, progress, until)
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
         written = store(warehouse, project, registry, info, results, definitions, kept=kept)
+        diagnostics = _store_analyses(warehouse, info, analyses)
         if plan is None or plan.periods_changed:
             computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
             figures = plan.figures if plan is not None and not failures else None
             record_watermark(warehouse, info, figures, computed_ranges)
-        until = None if as_of is None or as_of_is_now else _utc_naive(as_of)
-        diagnostics = _run_analyses(warehouse, project, registry, info, start, end, progress, until)
         stored, scores = load(
             warehouse,
             info.project,
@@ -167,11 +170,11 @@ def _ranges_of(start, end) -> list:
     return [(start or dt.date(1, 1, 1), end)]
 
 
-def _run_analyses(warehouse, project, registry, info, start, end, progress, until=None) -> list:
-    """Drivers analyses and links over the run's range, stored whole; their data problems.
-    `until`: the run's --as-of, after which drivers and links see nothing (compute_links)."""
+def _compute_analyses(warehouse, project, registry, start, end, progress, until=None):
+    """Drivers analyses and links over the run's range (None without any). `until`: the
+    run's --as-of, after which drivers and links see nothing (compute_links)."""
     if not project.drivers and not project.links:
-        return []
+        return None
     from cxspec.drivers.compute import compute_drivers
     from cxspec.links.compute import compute_links
 
@@ -179,6 +182,14 @@ def _run_analyses(warehouse, project, registry, info, start, end, progress, unti
         progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
     drivers = compute_drivers(warehouse, project, registry, start=start, end=end, until=until)
     links = compute_links(warehouse, project, registry, start=start, end=end, until=until)
+    return drivers, links
+
+
+def _store_analyses(warehouse, info, analyses) -> list:
+    """Store the drivers analyses and links whole; their data problems."""
+    if analyses is None:
+        return []
+    drivers, links = analyses
     store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
     return drivers.diagnostics + links.diagnostics
 
