@@ -315,3 +315,11 @@ def test_an_interrupt_while_links_are_computed_stores_nothing(stored, tmp_path):
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
     assert rows() == before  # the new results are not stored without their drivers and links
+
+
+def test_drivers_by_a_lookup_dimension_is_a_usage_error(stored, run_main):
+    """It was a CX607 warehouse error quoting DuckDB ("column region not found")."""
+    root, url = stored
+    code, out, err = run_main("drivers", str(root), "--warehouse", url, "--by", "region")
+    assert code == 2, out + err
+    assert "--by region" in err and "lookup" in err and "CX607" not in out + err

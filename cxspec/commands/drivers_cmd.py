@@ -95,6 +95,11 @@ def drivers_command(project, ids, start, end, grain, by, warehouse, fmt):
             source = loaded.sources.get(loaded.drivers[i].source)
             if source is None or source.dimension(name) is None:
                 raise click.UsageError(f"--by {name}: source of analysis {i!r} has no dimension {name!r}")
+            if source.dimension(name).lookup:  # the analysis scans its source alone (drivers/moments.py)
+                raise click.UsageError(
+                    f"--by {name}: a lookup dimension (from {source.dimension(name).lookup!r}) does not "
+                    f"split a drivers analysis yet; use a dimension of source {source.id!r} itself"
+                )
     registry = default_registry()
     with connect(warehouse, loaded, registry) as wh:
         outcome = compute_drivers(
