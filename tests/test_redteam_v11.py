@@ -323,3 +323,18 @@ def test_drivers_by_a_lookup_dimension_is_a_usage_error(stored, run_main):
     code, out, err = run_main("drivers", str(root), "--warehouse", url, "--by", "region")
     assert code == 2, out + err
     assert "--by region" in err and "lookup" in err and "CX607" not in out + err
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("    outcome: ltr\n", "    outcome: ltr\n    filter: \"region = 'EMEA'\"\n"),
+        ("{name: b, column: sat_b}", "{name: b, expr: \"CASE WHEN region = 'EMEA' THEN sat_b END\"}"),
+    ],
+)
+def test_drivers_fragment_naming_a_lookup_dimension_is_invalid(make_project, run_main, change):
+    """validate said ok, and the run failed with CX607 quoting DuckDB."""
+    root = make_project(project_files(SPECS.replace(*change)), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert re.search(r"specs\.yaml:\d+:\d+: error CX404: .*'region', a lookup dimension", out + err)
