@@ -152,7 +152,7 @@ CODES: dict[str, Code] = {
             "CX310",
             "goal outside the metric's range",
             _W,
-            "A goal threshold the metric can never reach or always meets.",
+            "A goal threshold (or a benchmark) the metric can never reach or always meets.",
         ),
         Code("CX311", "option does not apply", _E, "A field that has no effect with the other fields given."),
         Code(

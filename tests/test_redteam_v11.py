@@ -338,3 +338,52 @@ def test_drivers_fragment_naming_a_lookup_dimension_is_invalid(make_project, run
     code, out, err = run_main("validate", str(root))
     assert code == 1, out + err
     assert re.search(r"specs\.yaml:\d+:\d+: error CX404: .*'region', a lookup dimension", out + err)
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        "initiatives:\n  - {id: i1, name: I, date: 2025-13-45, metrics: [mean_ltr], compare: 1}\n",
+        "benchmarks:\n  - {metric: mean_ltr, name: B, value: 5, as_of: 2025-02-31}\n",
+    ],
+)
+def test_a_day_that_is_not_in_the_calendar_is_invalid(make_project, run_main, section):
+    """2025-13-45 fits YYYY-MM-DD: an initiative then came after every period (silently
+    "0 after"), a benchmark was shown as of a day that does not exist."""
+    root = make_project(project_files(), config=CONFIG + section)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert re.search(r"cxspec\.yaml:\d+:\d+: error CX100: .*not a day of the calendar", out + err)
+
+
+def test_a_goal_due_day_that_is_not_in_the_calendar_is_invalid(make_project, run_main):
+    goal = "  - {metric: mean_ltr, target: 9, warn: 5, due: 2026-02-30}\n"
+    root = make_project(project_files(SPECS.replace(GOAL, goal)), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert re.search(r"specs\.yaml:\d+:\d+: error CX100: .*not a day of the calendar", out + err)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_a_benchmark_that_is_no_finite_number_is_invalid(make_project, run_main, tmp_path, value):
+    """.inf crashed the run (OverflowError formatting the gap); .nan was a benchmark never met."""
+    section = f"benchmarks:\n  - {{metric: mean_ltr, name: B, value: {value}}}\n"
+    root = make_project(project_files(), config=CONFIG + section)
+    code, out, err = run_main(
+        "run", str(root), "--warehouse", f"duckdb:///{tmp_path / 'r.duckdb'}", "--out", str(tmp_path / "o")
+    )
+    assert code == 1, out + err
+    assert "internal error" not in out + err
+    assert re.search(r"cxspec\.yaml:\d+:\d+: error CX100: .*finite", out + err)
+
+
+def test_a_benchmark_outside_the_metrics_range_is_a_warning(make_project, run_main):
+    section = "benchmarks:\n  - {metric: nps, name: B, value: 1e300}\n"
+    specs = SPECS.replace(
+        "metrics:\n", "metrics:\n  - {id: nps, type: nps, source: responses, column: ltr}\n"
+    )
+    root = make_project(project_files(specs), config=CONFIG + section)
+    code, out, err = run_main("validate", str(root))
+    assert re.search(
+        r"cxspec\.yaml:\d+:\d+: warning CX310: benchmark 'B' of 'nps': value 1e\+300 lies outside", out + err
+    )

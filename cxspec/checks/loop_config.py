@@ -1,8 +1,13 @@
 """`notify:`, `benchmarks:` and `initiatives:` of cxspec.yaml: what the schema cannot say
 (docs/closing-the-loop.md). CX320: a notify target without what its type needs, or with
-another type's field; CX321: a benchmark or initiative names a metric the project lacks."""
+another type's field; CX321: a benchmark or initiative names a metric the project lacks;
+CX100: a day that fits YYYY-MM-DD but is not in the calendar, a benchmark that is no finite
+number; CX310: a benchmark outside its metric's range."""
 
 from __future__ import annotations
+
+import datetime as dt
+import math
 
 from cxspec.locations import locate
 from cxspec.notify.config import ONLY, REQUIRED
@@ -36,3 +41,50 @@ def check(ctx) -> None:
                 where = locate(file, item, "metric") if section == "benchmarks" else locate(file, item["metrics"], position)
                 sink.add("CX321", f"{section[:-1]} names unknown metric {name!r}", where,
                          hint=did_you_mean(name, project.metrics) or "use a metric id of the project")  # fmt: skip
+    for section, field in (("initiatives", "date"), ("benchmarks", "as_of")):
+        for index, item in enumerate(raw.get(section) or []):
+            if hasattr(item, "get"):
+                check_day(sink, file, item, field, f"{section}[{index}].{field}")
+    for item in raw.get("benchmarks") or []:
+        if hasattr(item, "get"):
+            _check_benchmark(ctx, file, item)
+
+
+def check_day(sink, file, item, field: str, subject: str) -> None:
+    """CX100 for a `YYYY-MM-DD` text that is no day of the calendar (2025-13-45, 2025-02-31):
+    it passes the schema's pattern, and compares as text after every real day."""
+    text = item.get(field)
+    if not isinstance(text, str) or len(text) != 10:
+        return  # the schema reports the form
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        where = locate(file, item, field)
+        message = f"{subject} is {text!r}, not a day of the calendar"
+        sink.add("CX100", message, where, hint="an existing day, YYYY-MM-DD")
+
+
+def _check_benchmark(ctx, file, item) -> None:
+    from cxspec.checks.values import natural_range
+
+    value = item.get("value")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return  # the schema reports it
+    if not math.isfinite(value):
+        ctx.sink.add(
+            "CX100",
+            f"benchmark {item.get('name')!r}: value {value} is not a finite number",
+            locate(file, item, "value"),
+            hint="a benchmark is a value the metric can take",
+        )
+        return
+    metric = ctx.project.metrics.get(item.get("metric"))
+    bounds = natural_range(metric, ctx.registry) if metric is not None else None
+    if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        ctx.sink.add(
+            "CX310",
+            f"benchmark {item.get('name')!r} of {metric.id!r}: value {value:g} lies outside the "
+            f"metric's range {bounds[0]:g}…{bounds[1]:g}",
+            locate(file, item, "value"),
+            hint="percentages are on 0–100 and NPS on −100…100",
+        )

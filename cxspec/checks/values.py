@@ -32,6 +32,9 @@ def _check_goal(goal, project, registry, sink) -> None:
     metric = project.metrics.get(goal.id)
     if metric is None or not goal.valid:
         return
+    from cxspec.checks.loop_config import check_day
+
+    check_day(sink, goal.file, goal.raw, "due", f"goal of {metric.id!r}, due")
     _check_thresholds(goal, metric, registry, sink, f"goal of {metric.id!r}")
     for override in goal.segments:  # a segment's target and warn, held to the same rules
         where = ", ".join(f"{k}={v}" for k, v in override.where.items())
