@@ -6,9 +6,9 @@ number; CX310: a benchmark outside its metric's range."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
+from cxspec.checks.values import check_day
 from cxspec.locations import locate
 from cxspec.notify.config import ONLY, REQUIRED
 from cxspec.suggest import did_you_mean
@@ -48,20 +48,6 @@ def check(ctx) -> None:
     for item in raw.get("benchmarks") or []:
         if hasattr(item, "get"):
             _check_benchmark(ctx, file, item)
-
-
-def check_day(sink, file, item, field: str, subject: str) -> None:
-    """CX100 for a `YYYY-MM-DD` text that is no day of the calendar (2025-13-45, 2025-02-31):
-    it passes the schema's pattern, and compares as text after every real day."""
-    text = item.get(field)
-    if not isinstance(text, str) or len(text) != 10:
-        return  # the schema reports the form
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        where = locate(file, item, field)
-        message = f"{subject} is {text!r}, not a day of the calendar"
-        sink.add("CX100", message, where, hint="an existing day, YYYY-MM-DD")
 
 
 def _check_benchmark(ctx, file, item) -> None:

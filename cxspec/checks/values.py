@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from cxspec.locations import locate
 from cxspec.model import Pyramid
 
 
@@ -32,8 +35,6 @@ def _check_goal(goal, project, registry, sink) -> None:
     metric = project.metrics.get(goal.id)
     if metric is None or not goal.valid:
         return
-    from cxspec.checks.loop_config import check_day
-
     check_day(sink, goal.file, goal.raw, "due", f"goal of {metric.id!r}, due")
     _check_thresholds(goal, metric, registry, sink, f"goal of {metric.id!r}")
     for override in goal.segments:  # a segment's target and warn, held to the same rules
@@ -127,3 +128,17 @@ def _check_pyramid(pyramid: Pyramid, project, registry, sink) -> None:
                     goal.loc("warn"),
                     hint="give warn a different value from target",
                 )
+
+
+def check_day(sink, file, item, field: str, subject: str) -> None:
+    """CX100 for a `YYYY-MM-DD` text that is no day of the calendar (2025-13-45, 2025-02-31):
+    it passes the schema's pattern, and compares as text after every real day."""
+    text = item.get(field)
+    if not isinstance(text, str) or len(text) != 10:
+        return  # the schema reports the form
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        where = locate(file, item, field)
+        message = f"{subject} is {text!r}, not a day of the calendar"
+        sink.add("CX100", message, where, hint="an existing day, YYYY-MM-DD")
