@@ -387,3 +387,34 @@ def test_a_benchmark_outside_the_metrics_range_is_a_warning(make_project, run_ma
     assert re.search(
         r"cxspec\.yaml:\d+:\d+: warning CX310: benchmark 'B' of 'nps': value 1e\+300 lies outside", out + err
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "command", "wanted"),
+    [
+        (
+            ("{name: b, column: sat_b}", "{name: b, column: sat_x}"),
+            "drivers",
+            r"driver 'b' of 'd1' names 'sat_x'",
+        ),
+        (("outcome: ltr\n", "outcome: ltrr\n"), "drivers", r"the outcome of 'd1' names 'ltrr'"),
+        (("{name: b, column: sat_b}", '{name: b, expr: "sat_bb * 2"}'), "drivers", r"names 'sat_bb'"),
+        (("column: ltr, groups: nps", "column: ltrr, groups: nps"), "links", r"the score names 'ltrr'"),
+        (("value: sat_a,", "value: sat_aa,"), "links", r"the outcome value names 'sat_aa'"),
+        (
+            ("{name: b, column: sat_b}", "{name: b, column: sat_x}"),
+            "run",
+            r"driver 'b' of 'd1' names 'sat_x'",
+        ),
+    ],
+)
+def test_a_misspelt_driver_or_link_column_is_located(
+    make_project, run_main, tmp_path, change, command, wanted
+):
+    """It was the engine's "column not found" quoting its SQL, without file, line or code."""
+    root = make_project(project_files(SPECS.replace(*change)), config=CONFIG)
+    extra = ["--out", str(tmp_path / "o")] if command == "run" else []
+    code, out, err = run_main(command, str(root), "--warehouse", f"duckdb:///{tmp_path / 'r.duckdb'}", *extra)
+    assert code == 1, out + err
+    assert "Binder Error" not in out + err and "SELECT" not in out + err
+    assert re.search(r"specs\.yaml:\d+:\d+: error CX404: .*" + wanted, err), err

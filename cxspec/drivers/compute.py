@@ -13,7 +13,7 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures, rebased
 from cxspec.drivers.intervals import jackknife
-from cxspec.drivers.rows import is_boolean_type, number_companions, text_columns, text_hint
+from cxspec.drivers.rows import is_boolean_type, missing_columns, number_companions, text_columns, text_hint
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.warehouse import WarehouseError
@@ -105,6 +105,8 @@ def compute_drivers(
     for analysis in analyses:
         source = project.sources[analysis.source]
         resolution = resolver.resolve([source])
+        if missing_columns(sink, resolution, source, _named_columns(analysis)):
+            continue
         text = text_columns(
             warehouse,
             resolution,
@@ -144,6 +146,23 @@ def compute_drivers(
             continue
         results += _analyse(analysis, query, groups, sink)
     return DriversOutcome(results, sink.items)
+
+
+def _named_columns(analysis) -> list:
+    """(column, what, location) of every column the analysis reads: its outcome, drivers'
+    columns, and the columns its drivers' `expr`s and its `filter` name."""
+    from cxspec.fragment_facts import referenced_names
+
+    named = [(analysis.outcome, f"the outcome of {analysis.id!r}", analysis.loc("outcome"))]
+    for driver in analysis.drivers:
+        what = f"driver {driver.name!r} of {analysis.id!r}"
+        if driver.column:
+            named.append((driver.column, what, driver.loc("column")))
+        for name in referenced_names(driver.expr, analysis.dialect) if driver.expr else ():
+            named.append((name, what, driver.loc("expr")))
+    for name in referenced_names(analysis.filter, analysis.dialect) if analysis.filter else ():
+        named.append((name, f"the filter of {analysis.id!r}", analysis.loc("filter")))
+    return named
 
 
 def _scan(warehouse, build):

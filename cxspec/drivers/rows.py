@@ -64,6 +64,28 @@ def text_hint(resolution, source, column: str) -> str:
     )
 
 
+def missing_columns(sink, resolution, source, named) -> bool:
+    """CX404 for each (column, what, location) of `named` that the source's rows lack, where
+    their columns are known (a file's): a misspelt driver or score column was the engine's
+    "column not found", quoting its SQL. Whether any is missing."""
+    from cxspec.suggest import did_you_mean_name, known_list
+
+    known = list(resolution.sources[source.id].column_types)
+    lower = {name.lower() for name in known}
+    found = False
+    for name, what, where in named if known else ():
+        if isinstance(name, str) and name.lower() not in lower:
+            found = True
+            sink.add(
+                "CX404",
+                f"{what} names {name!r}, which is not a column of source {source.id!r}",
+                where,
+                hint=did_you_mean_name(name, known) or f"its columns: {known_list(known)}",
+                span=len(name),
+            )
+    return found
+
+
 def text_columns(warehouse, resolution, source, columns) -> dict[str, str]:
     """Of `columns` of `source`, those that are not numbers → what says so: the type the
     warehouse reports or, for columns of unknown type (Spark reads Parquet files itself,

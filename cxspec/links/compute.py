@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
-from cxspec.drivers.rows import number_companions, text_columns, text_hint
+from cxspec.drivers.rows import missing_columns, number_companions, text_columns, text_hint
 from cxspec.links import sql
 from cxspec.links.stats import difference, mean_interval, newcombe, pool, welch, wilson
+from cxspec.locations import locate
 from cxspec.resolve import Resolver
 
 #: Decimal places kept (percent and amounts): absolute, so that the last bits of an engine's
@@ -220,6 +221,12 @@ def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, n
     checks = [(cx_source, link.cx_column, "cx", "score")]
     if link.value:
         checks.append((outcome_source, link.value, "outcome", "outcome value"))
+    for source, column, field, what in checks:  # CX404: a column the source lacks
+        where = locate(link.file, link.raw.get(field), "value" if field == "outcome" else "column")
+        named = [(column, f"link {link.id!r}: the {what}", where)]
+        found = missing_columns(sink, resolution, source, named) or found
+    if found:
+        return True
     for source, column, field, what in checks:
         text = text_columns(warehouse, resolution, source, [column])
         companion = number_companions(resolution, source, text).get(column)
