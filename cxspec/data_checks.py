@@ -94,15 +94,31 @@ class DataCheckError(SpecError):
         self.root = root
 
 
-def checked_sources(warehouse, project, registry, metric_ids, as_of, also=None) -> dict[str, LeftOut]:
+def analysis_sources(project, ids=None, kind: str = "both") -> list[str]:
+    """The sources that drivers analyses (`kind` "drivers") and links ("links") read: all of
+    them, or those of `ids`."""
+    found = set()
+    if kind in ("both", "drivers"):
+        found |= {a.source for i, a in project.drivers.items() if not ids or i in ids}
+    if kind in ("both", "links"):
+        for link_id, link in project.links.items():
+            if not ids or link_id in ids:
+                found |= {link.cx_source, link.outcome_source}
+    return sorted(s for s in found if s in project.sources)
+
+
+def checked_sources(
+    warehouse, project, registry, metric_ids, as_of, also=None, sources=()
+) -> dict[str, LeftOut]:
     """What the sources of these metrics leave out; DataCheckError when their data has errors
     (warnings are left to `cxspec validate --data`: what they leave out is counted). `also`:
     per source id, more aggregates over its rows (after its filter) by key, computed in the
-    same scan (a run's incremental watermark check, runs/incremental.py): in `LeftOut.also`."""
+    same scan (a run's incremental watermark check, runs/incremental.py): in `LeftOut.also`.
+    `sources`: more sources to check (those drivers analyses and links read)."""
     sink = DiagnosticSink()
-    left_out = check_data(
-        warehouse, project, registry, sink, sources_of(project, registry, metric_ids), as_of, also
-    )
+    # `sources`: more sources to check (those drivers analyses and links read)
+    wanted = sorted(set(sources_of(project, registry, metric_ids)) | set(sources))
+    left_out = check_data(warehouse, project, registry, sink, wanted, as_of, also)
     errors = [d for d in sink.items if d.severity is Severity.ERROR]
     if errors:
         raise DataCheckError(errors, project.root)

@@ -418,3 +418,39 @@ def test_a_misspelt_driver_or_link_column_is_located(
     assert code == 1, out + err
     assert "Binder Error" not in out + err and "SELECT" not in out + err
     assert re.search(r"specs\.yaml:\d+:\d+: error CX404: .*" + wanted, err), err
+
+
+SUBS = """\
+  - id: subs
+    type: file
+    path: data/subs.csv
+    time: started_at
+    entity: customer_id
+    key: sub_id
+    start: started_at
+    end: ended_at
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "links"])
+def test_a_source_only_a_link_reads_is_checked_against_its_data(make_project, run_main, tmp_path, command):
+    """A time that is no time in a source no metric reads was DuckDB's "Conversion Error"
+    quoting SQL: run and links did not check the sources of links (or drivers analyses)."""
+    specs = SPECS.replace("metrics:\n", SUBS + "metrics:\n").replace(
+        "outcome: {source: responses, value: sat_a, within: 7d}",
+        "outcome: {source: subs, event: end, within: 7d}",
+    )
+    files = project_files(specs)
+    files["data/subs.csv"] = (
+        "sub_id,customer_id,started_at,ended_at\n"
+        "s1,c01,2025-12-01T00:00:00Z,2026-01-05T00:00:00Z\n"
+        "s2,c02,2025-12-01T00:00:00Z,soon\n"
+    )
+    root = make_project(files, config=CONFIG)
+    extra = ["--out", str(tmp_path / "o")] if command == "run" else []
+    code, out, err = run_main(command, str(root), "--warehouse", f"duckdb:///{tmp_path / 'r.duckdb'}", *extra)
+    assert code == 1, out + err
+    assert "Conversion Error" not in out + err and "SELECT" not in out + err
+    assert re.search(
+        r"specs\.yaml:\d+:\d+: error CX411: 1 rows of source 'subs' have a 'ended_at' that is not a time", err
+    )

@@ -102,6 +102,10 @@ def drivers_command(project, ids, start, end, grain, by, warehouse, fmt):
                 )
     registry = default_registry()
     with connect(warehouse, loaded, registry) as wh:
+        from cxspec.data_checks import analysis_sources, checked_sources
+
+        # their sources' data errors (times that are no time…) as located messages, not SQL errors
+        checked_sources(wh, loaded, registry, [], None, sources=analysis_sources(loaded, ids, 'drivers'))
         outcome = compute_drivers(
             wh, loaded, registry, ids, grain=grain, by=tuple(dict.fromkeys(by)),
             start=start.date() if start else None, end=end.date() if end else None,

@@ -90,6 +90,10 @@ def links_command(project, ids, start, end, as_of, warehouse, fmt):
         raise click.UsageError(f"no link {unknown[0]!r} (the project has: {known})")
     registry = default_registry()
     with connect(warehouse, loaded, registry) as wh:
+        from cxspec.data_checks import analysis_sources, checked_sources
+
+        # their sources' data errors (times that are no time…) as located messages, not SQL errors
+        checked_sources(wh, loaded, registry, [], None, sources=analysis_sources(loaded, ids, 'links'))
         outcome = compute_links(
             wh, loaded, registry, ids,
             as_of=as_of,

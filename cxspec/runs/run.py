@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from cxspec.compiler.plan import Request
-from cxspec.data_checks import checked_sources
+from cxspec.data_checks import analysis_sources, checked_sources
 from cxspec.diagnostics import CxspecError
 from cxspec.finite import check_finite
 from cxspec.gcpause import without_gc
@@ -99,7 +99,8 @@ def run_project(
         # An incremental run's watermark check of the old periods is made in the data checks' scan.
         watermark = Incremental(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
         also = watermark.aggregates() if watermark is not None else None
-        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of, also)
+        read = analysis_sources(project)  # a source only a drivers analysis or a link reads, too
+        left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of, also, read)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
         plan = watermark.plan(left_out) if watermark is not None else None
