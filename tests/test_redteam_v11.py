@@ -454,3 +454,28 @@ def test_a_source_only_a_link_reads_is_checked_against_its_data(make_project, ru
     assert re.search(
         r"specs\.yaml:\d+:\d+: error CX411: 1 rows of source 'subs' have a 'ended_at' that is not a time", err
     )
+
+
+def test_a_link_the_warehouse_refuses_leaves_the_results_stored(
+    make_project, run_main, tmp_path, monkeypatch
+):
+    """Computed before the results are stored, a refused link must not take them with it:
+    the run stores the results, then says what failed (exit 1), as before."""
+    import cxspec.links.compute as compute
+    from cxspec import load_project
+    from cxspec.diagnostics import WarehouseError
+    from cxspec.registry import default_registry
+    from cxspec.runs.run import stored_results
+
+    def refused(*args, **kwargs):
+        raise WarehouseError("DuckDB: out of memory")
+
+    monkeypatch.setattr(compute, "compute_links", refused)
+    root = make_project(project_files(), config=CONFIG)
+    url = f"duckdb:///{tmp_path / 'r.duckdb'}"
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"))
+    assert code == 1 and "out of memory" in err, out + err
+    found = stored_results(load_project(root), default_registry(), url).results
+    total = [r for r in found if r.metric == "mean_ltr" and not r.dimensions]
+    ltrs = [ltr for *_, ltr, _, _ in rows()]
+    assert [r.value for r in total] == [pytest.approx(sum(ltrs) / len(ltrs))]

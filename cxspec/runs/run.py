@@ -118,7 +118,11 @@ def run_project(
         until = None if as_of is None or as_of_is_now else _utc_naive(as_of)
         # computed before anything is stored, and stored right after the results: an interrupt
         # in between leaves the old run's drivers and links beside the new results no longer
-        analyses = _compute_analyses(warehouse, project, registry, start, end, progress, until)
+        analyses, refused = None, None
+        try:
+            analyses = _compute_analyses(warehouse, project, registry, start, end, progress, until)
+        except CxspecError as exc:  # the warehouse refused one: the results are stored all the same
+            refused = exc
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
@@ -128,6 +132,8 @@ def run_project(
             computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
             figures = plan.figures if plan is not None and not failures else None
             record_watermark(warehouse, info, figures, computed_ranges)
+        if refused is not None:
+            raise refused
         stored, scores = load(
             warehouse,
             info.project,
