@@ -479,3 +479,13 @@ def test_a_link_the_warehouse_refuses_leaves_the_results_stored(
     total = [r for r in found if r.metric == "mean_ltr" and not r.dimensions]
     ltrs = [ltr for *_, ltr, _, _ in rows()]
     assert [r.value for r in total] == [pytest.approx(sum(ltrs) / len(ltrs))]
+
+
+def test_a_previous_id_listed_twice_by_one_metric_says_so(make_project, run_main):
+    """It said "metrics 'mean_ltr' and 'mean_ltr' both list 'old'"."""
+    specs = SPECS.replace("{id: mean_ltr, type: mean,", "{id: mean_ltr, previous_ids: [old, old], type: mean,")
+    root = make_project(project_files(specs), config=CONFIG)
+    code, out, err = run_main("validate", str(root))
+    assert code == 1, out + err
+    assert "error CX331: metric 'mean_ltr' lists 'old' twice in previous_ids" in out + err
+    assert "'mean_ltr' and 'mean_ltr'" not in out + err

@@ -24,6 +24,14 @@ def check(ctx) -> None:
                     "or drop it from previous_ids",
                     span=len(old),
                 )
+            elif old in claimed and claimed[old] == metric_id:  # twice in one list
+                sink.add(
+                    "CX331",
+                    f"metric {metric_id!r} lists {old!r} twice in previous_ids",
+                    where,
+                    hint=f"keep {old!r} once",
+                    span=len(old),
+                )
             elif old in claimed:
                 sink.add(
                     "CX331",
