@@ -483,7 +483,8 @@ def test_a_link_the_warehouse_refuses_leaves_the_results_stored(
 
 def test_a_previous_id_listed_twice_by_one_metric_says_so(make_project, run_main):
     """It said "metrics 'mean_ltr' and 'mean_ltr' both list 'old'"."""
-    specs = SPECS.replace("{id: mean_ltr, type: mean,", "{id: mean_ltr, previous_ids: [old, old], type: mean,")
+    renamed = "{id: mean_ltr, previous_ids: [old, old], type: mean,"
+    specs = SPECS.replace("{id: mean_ltr, type: mean,", renamed)
     root = make_project(project_files(specs), config=CONFIG)
     code, out, err = run_main("validate", str(root))
     assert code == 1, out + err
