@@ -24,6 +24,7 @@ here, by DuckDB, and engines that cannot read files are given its result
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,14 +121,20 @@ class FileTypes:
 
     columns: tuple[ColumnType, ...]
     rows: int
+    #: Names the header writes more than once (case aside): (the lower-case name, the names
+    #: DuckDB gives those columns, `score`, `score_1`, `Score_2`). A spec naming one means
+    #: no column in particular (checks/columns.py).
+    repeated: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def refusal(self) -> str | None:
-        """Why the file cannot be read the same way on every engine, if it cannot."""
+    def refusal(self) -> tuple[str, str] | None:
+        """Why the file cannot be read the same way on every engine, if it cannot, and the
+        hint: (message, hint)."""
         for column in self.columns:
             if column.nuls:
                 return (
                     f"{column.nuls:,} value(s) of column {column.name!r} hold a NUL character, which "
-                    "PostgreSQL cannot store; remove them from the file"
+                    "PostgreSQL cannot store",
+                    "remove the NUL characters from the file",
                 )
         return None
 
@@ -396,6 +403,7 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET file_search_path = ?", [str(root.resolve())])
         names = list(con.sql(exp.select("*").from_(text.copy()).limit(0).sql("duckdb")).columns)
+        repeated = _repeated_names(con, text, names)
         row = con.execute(profile_query(text, names).sql("duckdb")).fetchone()
         rows, position, decided = row[0], 1, []
         for name in names:
@@ -413,7 +421,34 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
         columns.append(
             ColumnType(name, kind, declared.get(name), misfits, examples.get(name), values, numbers, nuls)
         )
-    return FileTypes(tuple(columns), rows)
+    return FileTypes(tuple(columns), rows, repeated)
+
+
+#: How DuckDB renames a header name written again: `score`, `score_1`, `Score_2`.
+_RENAMED = re.compile(r".+_[0-9]+")
+
+
+def _repeated_names(con, text: exp.Expression, names: list[str]) -> tuple:
+    """The names a CSV file's header writes more than once, case aside (FileTypes.repeated):
+    its first line read as a row (DuckDB renames a repeated name, so the typed columns do not
+    tell). Only looked at when a name looks renamed."""
+    if not any(_RENAMED.fullmatch(name) for name in names):
+        return ()
+    plain = text.copy()
+    plain.set(
+        "expressions",
+        [e for e in plain.expressions if not (isinstance(e, exp.EQ) and e.this.name == "header")],
+    )
+    plain.append("expressions", exp.EQ(this=exp.var("header"), expression=exp.false()))
+    header = con.execute(exp.select("*").from_(plain).limit(1).sql("duckdb")).fetchone()
+    if header is None or len(header) != len(names):
+        return ()
+    positions: dict[str, list[int]] = {}
+    for i, written in enumerate(header):
+        positions.setdefault(str(written or "").strip().lower(), []).append(i)
+    return tuple(
+        (key, tuple(names[i] for i in found)) for key, found in positions.items() if key and len(found) > 1
+    )
 
 
 def _examples(con, text: exp.Expression, unfit: dict[str, str]) -> dict[str, str]:

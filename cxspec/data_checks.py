@@ -18,7 +18,7 @@ from cxspec.checks.columns import check_columns
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import source_fragment
 from cxspec.compiler.sqlkit import case_when, col, num
-from cxspec.diagnostics import DiagnosticSink, Severity, SpecError
+from cxspec.diagnostics import CxspecError, DiagnosticSink, Severity, SpecError
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.resolve import Resolver
 from cxspec.time_text import TWO_DIGIT_YEAR, parse_iso, parse_with_format
@@ -135,6 +135,13 @@ def check_data(
     readable = []
     for source_id in source_ids:
         source = project.sources[source_id]
+        types = _file_types(project, registry, source)
+        refusal = types.refusal() if types is not None else None
+        if refusal is not None:
+            message, hint = refusal
+            what = f"data file {source.raw.get('path')!r} of source {source_id!r}"
+            sink.add("CX410", f"{what} cannot be read: {message}", source.loc("path"), hint=hint)
+            continue
         try:
             resolution = resolver.resolve([source])
             columns = list(resolution[source_id].column_types)
@@ -150,7 +157,9 @@ def check_data(
             )
             continue
         found = DiagnosticSink()
-        check_columns(project, registry, found, {source_id: {name.lower(): name for name in columns}})
+        repeated = dict(types.repeated) if types is not None else {}
+        named = {name.lower(): name for name in columns if name.lower() not in repeated}
+        check_columns(project, registry, found, {source_id: named}, {source_id: repeated})
         sink.extend(found.items)
         if not found.items:  # else its other checks would fail in SQL
             readable.append((source, resolution))
@@ -159,6 +168,17 @@ def check_data(
         if found is not None:
             left_out[source.id] = found
     return left_out
+
+
+def _file_types(project, registry, source):
+    """The typed columns of a CSV file source (column_types.FileTypes), else None."""
+    source_type = registry.source_types.get(source.type)
+    if source_type is None or not source.valid:
+        return None
+    try:
+        return source_type.file_types(source, project)
+    except CxspecError:
+        return None  # reported when the source is resolved
 
 
 def _select(relation: exp.Expression, *, limit: int | None = None) -> exp.Select:

@@ -144,11 +144,10 @@ class FileSource(SourceType):
         reader = data_file.duckdb_reader()
         types = self.file_types(source, reading.project)
         refusal = types.refusal() if types is not None else None
-        if refusal is not None:
+        if refusal is not None:  # data_checks reports it first (CX410); code paths without them
             where = f"{source.loc('path')}: data file {source.raw['path']!r} of source {source.id!r}"
-            raise CxspecError(f"{where}: {refusal}")
+            raise CxspecError(f"{where}: {refusal[0]}; {refusal[1]}")
         return reading.local(source, typed_reader(reader, types) if types is not None else reader)
-
 
 
 class TableSource(SourceType):

@@ -33,10 +33,27 @@ def check(ctx) -> None:
     check_columns(ctx.project, ctx.registry, ctx.sink, _declared_columns(ctx.project, ctx.registry))
 
 
-def check_columns(project, registry, sink, declared: dict[str, dict[str, str]]) -> None:
+def check_columns(project, registry, sink, declared: dict[str, dict[str, str]], repeated=None) -> None:
     """Report (CX404) every column named by specs that a source in `declared` (source id →
     {lower-case name: name}) does not have: the source's own fields, dimensions, metrics'
-    columns and fragments."""
+    columns and fragments. `repeated`: source id → {lower-case name: the columns of that
+    name}, names a file's header writes more than once: naming one is CX404 too (which
+    column is meant, nobody can tell; DuckDB would read the first)."""
+    repeated = repeated or {}
+
+    def _report(sink, name, source_id, columns, what, where, **kwargs) -> None:
+        twice = repeated.get(source_id, {}).get(name.lower())
+        if twice is None:
+            return _report_missing(sink, name, source_id, columns, what, where, **kwargs)
+        sink.add(
+            "CX404",
+            f"{what} names {name!r}, which the header of the file of source {source_id!r} writes "
+            f"{len(twice)} times: which of those columns is meant cannot be told",
+            where,
+            hint=f"give the columns distinct names in the file (read now as {', '.join(twice)})",
+            span=len(name),
+        )
+
     # not the companion columns cxspec adds to a text column (its numbers): no spec names them
     declared = {
         s: {k: v for k, v in c.items() if not v.startswith(NUMBER_PREFIX)} for s, c in declared.items()
@@ -181,7 +198,7 @@ def _declared_columns(project, registry) -> dict[str, dict[str, str]]:
     return declared
 
 
-def _report(
+def _report_missing(
     sink, name: str, source_id: str, columns: dict[str, str], what: str, where, *, dimensions=False
 ) -> None:
     """CX404; `dimensions`: the fragment may name the source's lookup and expression
