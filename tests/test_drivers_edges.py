@@ -220,6 +220,30 @@ def test_exactly_min_sample_complete_cases_is_enough(make_project, run_main, war
         assert_figures(out, [r[1:] for r in data[:-1]])
 
 
+def test_too_few_complete_cases_warn_in_a_run_and_refuse_in_drivers(make_project, run_main, tmp_path):
+    """A programme whose driver survey is still filling up: `run` stores its results and says
+    CX602 as a warning, exit 0 (it failed every run, as an empty source does not); `cxspec
+    drivers`, which asks for the analysis, still refuses it, exit 1. A time per row, so the
+    run has periods (9 complete cases, min_sample 10)."""
+    data = [(i, (i * 3) % 11, i % 7, (i * 5) % 9, f"2026-01-{i:02d}") for i in range(1, 10)]
+    spec = SPEC.format(drivers=TWO, time="\n    time: t").replace("min_sample: 3", "min_sample: 10")
+    spec += "metrics:\n  - {id: answers, type: count, source: s}\n"
+    lines = ["id,y,x1,x2,t"] + [",".join(map(str, r)) for r in data]
+    root = make_project({"specs/a.yaml": spec, "data/s.csv": "\n".join(lines) + "\n"})
+    url = f"duckdb:///{tmp_path / 'store.db'}"
+    code, out, err = run_main(
+        "run", str(root), "--warehouse", url, "--out", str(tmp_path / "out"), "--as-of", "2026-02-01"
+    )
+    assert code in (0, None), err
+    assert re.search(
+        r"specs/a\.yaml:\d+:\d+: warning CX602: 'a' has 9 complete cases; min_sample is 10", err
+    ), err
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "json")
+    assert code in (0, None) and json.loads(out)["drivers"] == [], err
+    code, out, err = run(run_main, root, url)
+    assert_refused(code, out, err, r"specs/a\.yaml:\d+:\d+: error CX602: 'a' has 9 complete cases")
+
+
 def test_no_complete_case_at_all_is_too_few_not_too_large(make_project, run_main, warehouse):
     """Found by tests/test_differential_drivers.py: with no complete case (each row lacks the
     outcome or a driver, or `run --as-of` reads none), every engine said CX607 "values too

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from cxspec.compiler.plan import Request
 from cxspec.data_checks import analysis_sources, checked_sources
-from cxspec.diagnostics import CxspecError
+from cxspec.diagnostics import CxspecError, Severity
 from cxspec.finite import check_finite
 from cxspec.gcpause import without_gc
 from cxspec.grains import metric_grains
@@ -198,7 +198,19 @@ def _store_analyses(warehouse, info, analyses) -> list:
         return []
     drivers, links = analyses
     store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
-    return drivers.diagnostics + links.diagnostics
+    return [_in_a_run(d) for d in drivers.diagnostics] + links.diagnostics
+
+
+#: Data problems that do not fail a run (they do fail `cxspec drivers`, which asked for the
+#: analysis): too few complete cases yet, as a metric below its min_sample is no error; a new
+#: programme's first run stored its results and exited 1 while its survey filled up.
+NOT_YET = frozenset({"CX602"})
+
+
+def _in_a_run(diagnostic):
+    if diagnostic.code in NOT_YET:
+        return replace(diagnostic, severity=Severity.WARNING)
+    return diagnostic
 
 
 def transitions_to_outbox(project, at: str):
