@@ -288,6 +288,17 @@ def test_telco_a_first_spec_gone_wrong_is_refused_at_the_spec(
     assert f"specs.yaml:{line}:{column}: error {code}" in err and hint in err
 
 
+def test_telco_a_blank_total_is_shown_where_it_makes_the_column_text(make_project, run_main):
+    """The values that make TotalCharges text are counted and one is shown: the ' ' of the
+    customers of tenure 0 is invisible in a spreadsheet."""
+    specs = (
+        TELCO_SPECS.split("metrics:\n")[0]
+        + "metrics:\n  - {id: m, type: count, source: telco, filter: 'TotalCharges > 1000'}\n"
+    )
+    err = refusal(run_main, telco_project(make_project, specs))
+    assert "(2 of its 119 values are not numbers, such as ' ', so it is read as text)" in err
+
+
 def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
     """A snapshot without a time column: refused at the metric, located, with a hint."""
     specs = TELCO_SPECS.replace("path: data/telco.csv\n    time: as_of\n", f"path: data/{TELCO}\n")
