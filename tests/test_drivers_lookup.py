@@ -44,6 +44,7 @@ sources:
       - channel
       - {name: region, from: customers}
       - {name: tier, from: customers, column: plan}
+      - {name: version, from: customers, column: row_id}
 drivers:
   - id: loyalty
     source: responses
@@ -59,6 +60,13 @@ drivers:
     drivers:
       - {name: a, column: sat_a}
       - {name: b, column: sat_b, scale: [1, 5]}
+  - id: recent
+    source: responses
+    outcome: ltr
+    filter: "version >= 40"
+    drivers:
+      - {name: a, column: sat_a}
+      - {name: c, column: sat_c}
   - id: tiered
     source: responses
     outcome: ltr
@@ -113,15 +121,16 @@ def files(customers, responses) -> dict[str, str]:
     }
 
 
-def latest_attributes(customers, until=None) -> dict[str, tuple[str, str]]:
-    """customer → (region, plan) of its latest live row (by time, then row id), as of `until`."""
+def latest_attributes(customers, until=None) -> dict[str, tuple[str, str, int]]:
+    """customer → (region, plan, row id) of its latest live row (by time, then row id), as of
+    `until`."""
     best: dict[str, tuple] = {}
     for row_id, customer, region, plan, day, status in customers:
         if status == "test" or (until is not None and dt.datetime.fromisoformat(day) >= until):
             continue
         if customer not in best or (day, row_id) > best[customer][0]:
             best[customer] = ((day, row_id), region, plan)
-    return {c: (region, plan) for c, (_, region, plan) in best.items()}
+    return {c: (region, plan, key[1]) for c, (key, region, plan) in best.items()}
 
 
 def r_squared(y: np.ndarray, x: np.ndarray, subset) -> float:
@@ -156,12 +165,16 @@ def expected(customers, responses, analysis: str, by=(), until=None) -> dict:
     for _, customer, day, ltr, a, b, c, channel in responses:
         if until is not None and dt.datetime.fromisoformat(day) >= until:
             continue
-        region, plan = attributes.get(customer, (None, None))
+        region, plan, version = attributes.get(customer, (None, None, None))
         values = {"region": region, "tier": plan, "channel": channel}
         if analysis == "loyalty":
             row = [ltr, a, b, c]
             complete = None not in row and 1 <= b <= 5
             names = ["a", "b", "c"]
+        elif analysis == "recent":  # a number compared with a number, on every engine
+            row = [ltr, a, c]
+            complete = None not in row and version is not None and version >= 40
+            names = ["a", "c"]
         elif analysis == "pro-loyalty":
             row = [ltr, a, b]
             complete = None not in row and 1 <= b <= 5 and plan == "pro" and channel == "web"
@@ -234,6 +247,7 @@ def assert_figures(results, want, by):
         ("pro-loyalty", ("region",)),
         ("tiered", ()),
         ("tiered", ("channel",)),
+        ("recent", ("region",)),
     ],
 )
 def test_drivers_by_and_naming_lookup_dimensions(project, data, warehouse, analysis, by):
