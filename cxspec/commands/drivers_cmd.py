@@ -9,6 +9,7 @@ import click
 
 from cxspec.commands.common import check_range, load_or_exit
 from cxspec.model import GRAINS
+from cxspec.terminal_text import shown
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -22,7 +23,7 @@ def render_table(results) -> str:
         [
             r.analysis,
             r.period or "–",
-            ", ".join(f"{k}={v}" for k, v in r.dimensions.items()) or "–",
+            shown(", ".join(f"{k}={v}" for k, v in r.dimensions.items())) or "–",
             r.driver,
             _fmt(r.importance),
             _fmt(r.share, 1),

@@ -29,12 +29,10 @@ def issues_command():
 
 
 def _connect(project, warehouse):
-    from cxspec.issues_state.table import refuse_unsupported
-    from cxspec.query import connect
-    from cxspec.registry import default_registry
-
     from cxspec.diagnostics import CxspecError
-    from cxspec.query import warehouse_class
+    from cxspec.issues_state.table import refuse_unsupported
+    from cxspec.query import connect, warehouse_class
+    from cxspec.registry import default_registry
 
     loaded = load_or_exit(project, "execute")
     url = warehouse or loaded.config.warehouse
@@ -56,7 +54,9 @@ def _connect(project, warehouse):
 @click.argument("project", default=".", type=click.Path())
 @click.option("--status", type=click.Choice(STATUSES), default="all", show_default=True)
 @click.option("--owner", help="Only the issues of this owner id.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json", "md")), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json", "md")), default="table", show_default=True
+)
 @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
 def list_command(project, status, owner, fmt, warehouse):
     """The stored issues, open first."""
@@ -69,10 +69,23 @@ def list_command(project, status, owner, fmt, warehouse):
     click.echo(RENDERERS[fmt](select(records, status, owner, loaded)), nl=False)
 
 
+def _not_blank(ctx, param, value):
+    """An empty or blank `--note` (or `--by`) says nothing: refused, not stored."""
+    if value is not None and not value.strip():
+        wanted = "say in a few words what was done or decided" if param.name == "note" else "name who acts"
+        raise click.BadParameter(f"is empty: {wanted}", ctx, param)
+    return value
+
+
 def _action(action: str):
     @click.argument("issue_id", metavar="ID")
-    @click.option("--note", required=action != "reopen", help="What was done or decided, in a sentence.")
-    @click.option("--by", "by", help="Who acts (default: the login name).")
+    @click.option(
+        "--note",
+        required=action != "reopen",
+        callback=_not_blank,
+        help="What was done or decided, in a sentence.",
+    )
+    @click.option("--by", "by", callback=_not_blank, help="Who acts (default: the login name).")
     @click.option("--project", "project", default=".", type=click.Path(), show_default=True)
     @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
     def command(issue_id, note, by, project, warehouse):
