@@ -4,7 +4,9 @@
 - Seen again: it keeps its state; when the period is a later one, `last_period` moves on
   and `periods_open` counts it. An `open` issue seen in its `escalate_after`-th period is
   `escalated` (its state stays `open`: the transition is what notifications use).
-- An `open` or `acknowledged` issue not seen in the latest period is `resolved` by data.
+- An `open` or `acknowledged` issue not seen in the latest period is `resolved` by data; one
+  whose metric, touch point or segment the project no longer measures is `resolved` with a
+  note saying so (nothing was seen because nothing looked).
 - A `resolved` issue seen in a period later than its `last_period` is reopened (`open`,
   `times_reopened` + 1). A rerun of the period a person resolved it in does not reopen it.
 - People: `ack` (open or acknowledged → acknowledged), `resolve` (open or acknowledged →
@@ -19,6 +21,7 @@ of the rename (`renamed`), before the run's issues are matched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from cxspec.diagnostics import CxspecError
@@ -92,11 +95,37 @@ class Transition:
     record: IssueRecord  # the issue after it
 
 
+def no_longer_measured(project) -> Callable[[IssueRecord], str | None]:
+    """Why an issue's subject is no longer measured by `project` (None while it is): its metric
+    or touch point is gone from the specs, or its segment's dimensions from `segments:`. Such an
+    issue was "not seen" only because nothing looked: removing `segments:` resolved every
+    segment's issue "by data", in the very period whose data had raised it."""
+    sets = {frozenset(s) for s in project.segments}
+
+    def reason(record: IssueRecord) -> str | None:
+        subject = record.metric
+        if subject is not None and subject not in project.metrics and subject not in project.touchpoints:
+            return f"{subject!r} is no longer a metric or touch point of the project"
+        if record.dimensions and frozenset(record.dimensions) not in sets:
+            names = ", ".join(sorted(record.dimensions))
+            return f"cxspec.yaml has no segment by {names} any more"
+        return None
+
+    return reason
+
+
 def advance(
-    records: dict[str, IssueRecord], seen: list, period: str, at: str, *, escalate_after: int = 3
+    records: dict[str, IssueRecord],
+    seen: list,
+    period: str,
+    at: str,
+    *,
+    escalate_after: int = 3,
+    gone: Callable[[IssueRecord], str | None] | None = None,
 ) -> tuple[dict[str, IssueRecord], list[Transition]]:
     """The records after a run whose latest period is `period` found the issues `seen`, and
-    the transitions that made; in a stable order (ids sorted)."""
+    the transitions that made; in a stable order (ids sorted). `gone` (no_longer_measured):
+    an issue no longer measured is resolved with a note that says why, not "by data"."""
     out = dict(records)
     transitions: list[Transition] = []
     found = {}
@@ -138,7 +167,10 @@ def advance(
         record = out[issue_id]
         if issue_id in found or record.status == "resolved":
             continue
-        note = Note(at, SYSTEM, "resolved", f"not seen in {period}: resolved by data")
+        why = gone(record) if gone is not None else None
+        text = f"not measured in {period}: {why}; resolved" if why else None
+        text = text or f"not seen in {period}: resolved by data"
+        note = Note(at, SYSTEM, "resolved", text)
         record = replace(record, status="resolved", resolved_in=period, notes=(*record.notes, note))
         out[issue_id] = record
         transitions.append(Transition("resolved", period, record))

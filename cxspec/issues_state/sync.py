@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cxspec.issues_state.machine import IssueRecord, Transition, act, advance, renamed
+from cxspec.issues_state.machine import IssueRecord, Transition, act, advance, no_longer_measured, renamed
 from cxspec.issues_state.table import (
     ISSUE_COLUMNS,
     ISSUE_KEY,
@@ -65,7 +65,9 @@ def sync_issues(
         stored = read_issues(warehouse, project_id)
         before, gone = renamed(stored, project.renamed_metrics(), at)
         delete_issues(warehouse, project_id, gone)
-        after, transitions = advance(before, seen, period, at, escalate_after=escalate_after)
+        after, transitions = advance(
+            before, seen, period, at, escalate_after=escalate_after, gone=no_longer_measured(project)
+        )
         # Against the rows as stored, not as renamed: a moved issue that this run leaves as it
         # is must still be written under its new id (its old row was just deleted).
         changed = [r for i, r in sorted(after.items()) if stored.get(i) != r]

@@ -7,6 +7,7 @@ import json
 
 from cxspec.notify.config import targets
 from cxspec.notify.senders import email_message, webhook_body
+from cxspec.terminal_text import shown
 
 
 def preview(project, waiting: list[dict]) -> str:
@@ -39,4 +40,6 @@ def preview(project, waiting: list[dict]) -> str:
                 continue
             message = email_message(target.options["from"], address, project.config.project, mine)
             out.append(f"-- To: {address}\nSubject: {message['Subject']}\n\n{message.get_content().rstrip()}")
-    return "\n".join(out) + "\n"
+    # issue messages quote the data (a segment's value): shown, as every terminal output, so an ESC
+    # in a lookup's region cannot recolour or retitle the operator's terminal
+    return "\n".join(shown(line) for part in out for line in part.split("\n")) + "\n"

@@ -30,11 +30,20 @@ def scrub(message: str, secrets: list[str | None]) -> str:
     return message
 
 
+def _slack(text: str) -> str:
+    """Text as Slack's mrkdwn reads it literally: `&`, `<`, `>` escaped, as Slack asks. A message
+    quotes the data (a segment's value): a region `<!channel>` pinged the whole channel, and
+    `<https://…|text>` made a link the operator never wrote."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def webhook_body(project_id: str, issues: list[dict], fmt: str) -> bytes:
     if fmt == "slack":
-        lines = [f"*cxspec · {project_id}*: {len(issues)} issue change{'s' if len(issues) != 1 else ''}"]
+        count = f"{len(issues)} issue change{'s' if len(issues) != 1 else ''}"
+        lines = [f"*cxspec · {_slack(project_id)}*: {count}"]
         lines += [
-            f"• [{i['transition']}] {i['kind']} — {i['message']} (owner: {i['owner'] or 'none'}, id {i['id']})"
+            _slack(f"• [{i['transition']}] {i['kind']} — {i['message']} "
+                   f"(owner: {i['owner'] or 'none'}, id {i['id']})")
             for i in issues
         ]
         return json.dumps({"text": "\n".join(lines)}, ensure_ascii=False).encode("utf-8")

@@ -87,7 +87,7 @@ def render(report: Report | dict, *, color: bool = False, width: int = 100, issu
     for issue in found[:issues]:
         mark = paint("✖", "31") if issue.severity == "error" else paint("!", "33")
         owner = paint(f"{issue.owner or '(no owner)'}", "36")
-        out.append(f"  {mark} {_KIND.get(issue.kind, issue.kind):<13} {owner}: {issue.message}")
+        out.append(f"  {mark} {_KIND.get(issue.kind, issue.kind):<13} {owner}: {shown(issue.message)}")
         state = state_line(issue)
         if state:
             out.append(paint(f"      {shown(state)}", "2"))
