@@ -94,12 +94,18 @@ class DataCheckError(SpecError):
         self.root = root
 
 
-def analysis_sources(project, ids=None, kind: str = "both") -> list[str]:
+def analysis_sources(project, ids=None, kind: str = "both", by=()) -> list[str]:
     """The sources that drivers analyses (`kind` "drivers") and links ("links") read: all of
-    them, or those of `ids`."""
+    them, or those of `ids`; a drivers analysis's lookup dimensions' sources too (those its
+    fragments name, or `by` splits it by)."""
+    from cxspec.drivers.moments import looked_up
+
     found = set()
     if kind in ("both", "drivers"):
-        found |= {a.source for i, a in project.drivers.items() if not ids or i in ids}
+        for i, analysis in project.drivers.items():
+            if (not ids or i in ids) and analysis.source in project.sources:
+                source = project.sources[analysis.source]
+                found |= {analysis.source} | {d.lookup for d in looked_up(analysis, source, by)}
     if kind in ("both", "links"):
         for link_id, link in project.links.items():
             if not ids or link_id in ids:

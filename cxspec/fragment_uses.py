@@ -20,9 +20,9 @@ text, `text >= integer`) while the others answer. A column is
   time literal (`DATE '2026-01-01'`);
 - `VARCHAR` (text) when it is compared with text, or used in two of these ways.
 
-A lookup dimension's uses (in metrics' fragments, segments' `where:` values) are uses of the
-column it looks up as well: a looked-up column is read as written (text) unless some use
-needs its type (column_types.looked_up_as_written).
+A lookup dimension's uses (in metrics' fragments, drivers analyses' `filter` and `expr`s,
+segments' `where:` values) are uses of the column it looks up as well: a looked-up column is
+read as written (text) unless some use needs its type (column_types.looked_up_as_written).
 """
 
 from __future__ import annotations
@@ -117,6 +117,15 @@ def column_uses(project, registry) -> dict[str, dict[str, str]]:
                 for driver in analysis.drivers:
                     if driver.expr:
                         _number_uses(fragment_facts(driver.expr, dialect), partial(use, source.id))
+                        # a lookup dimension it names, as a metric's fragment would
+                        _number_uses(fragment_facts(driver.expr, dialect), partial(use_dimension, source))
+                if analysis.filter:  # read as a metric's filter (drivers/moments.py)
+                    facts = fragment_facts(analysis.filter, dialect)
+                    named = [(name, "BOOLEAN") for name in facts.conditions(predicate=True)]
+                    named += [(name, constant.type) for name, constant in facts.comparisons]
+                    named += [(name, "DOUBLE") for name in facts.arithmetic_columns]
+                    for name, kind in named:
+                        use_dimension(source, name, kind)
         for link in getattr(project, "links", {}).values():
             if link.valid and link.cx_source == source.id:
                 use(source.id, link.cx_column, "DOUBLE")

@@ -317,12 +317,15 @@ def test_an_interrupt_while_links_are_computed_stores_nothing(stored, tmp_path):
     assert rows() == before  # the new results are not stored without their drivers and links
 
 
-def test_drivers_by_a_lookup_dimension_is_a_usage_error(stored, run_main):
-    """It was a CX607 warehouse error quoting DuckDB ("column region not found")."""
+def test_drivers_by_a_lookup_dimension_splits_it(stored, run_main):
+    """It was a CX607 warehouse error quoting DuckDB ("column region not found"), then a usage
+    error; now the region is looked up as for metrics (tests/test_drivers_lookup.py)."""
     root, url = stored
-    code, out, err = run_main("drivers", str(root), "--warehouse", url, "--by", "region")
-    assert code == 2, out + err
-    assert "--by region" in err and "lookup" in err and "CX607" not in out + err
+    code, out, err = run_main("drivers", str(root), "--warehouse", url, "--by", "region", "--format", "json")
+    assert code == 0, out + err
+    found = json.loads(out)["drivers"]
+    assert {r["dimensions"]["region"] for r in found} == {"EMEA", "APAC"}
+    assert sum(r["n"] for r in found if r["driver"] == "a") == len(rows())
 
 
 @pytest.mark.parametrize(
@@ -332,12 +335,16 @@ def test_drivers_by_a_lookup_dimension_is_a_usage_error(stored, run_main):
         ("{name: b, column: sat_b}", "{name: b, expr: \"CASE WHEN region = 'EMEA' THEN sat_b END\"}"),
     ],
 )
-def test_drivers_fragment_naming_a_lookup_dimension_is_invalid(make_project, run_main, change):
-    """validate said ok, and the run failed with CX607 quoting DuckDB."""
+def test_drivers_fragment_naming_a_lookup_dimension_reads_it(make_project, run_main, change):
+    """validate said ok, and the run failed with CX607 quoting DuckDB; then it was CX404; now
+    the fragment reads the looked-up region, as a metric's filter does."""
     root = make_project(project_files(SPECS.replace(*change)), config=CONFIG)
     code, out, err = run_main("validate", str(root))
-    assert code == 1, out + err
-    assert re.search(r"specs\.yaml:\d+:\d+: error CX404: .*'region', a lookup dimension", out + err)
+    assert code == 0, out + err
+    code, out, err = run_main("drivers", str(root), "--format", "json")
+    assert code == 0, out + err
+    emea = [r for r in rows() if r[3] == "EMEA"]
+    assert {r["n"] for r in json.loads(out)["drivers"]} == {len(emea)}
 
 
 @pytest.mark.parametrize(

@@ -73,31 +73,6 @@ def _check_drivers(project, sink, analysis) -> None:
             )
     if _bad_scale(analysis.outcome_scale):
         sink.add("CX301", "outcome_scale is not [low, high]", analysis.loc("outcome_scale"))
-    _lookups_in_fragments(project, sink, analysis)
-
-
-def _lookups_in_fragments(project, sink, analysis) -> None:
-    """CX404: the analysis scans its source alone (drivers/moments.py), so its `filter` and
-    drivers' `expr`s read the source's own columns: a lookup dimension there (no column of
-    the source has its name, CX409) was a warehouse error when it ran."""
-    from cxspec.fragment_facts import referenced_names
-
-    source = project.sources.get(analysis.source)
-    lookups = {d.name.lower(): d for d in source.dimensions if d.lookup} if source is not None else {}
-    if not lookups:
-        return
-    written = [(analysis, "filter", analysis.filter)] + [(d, "expr", d.expr) for d in analysis.drivers]
-    for item, field, text in written:
-        for name in referenced_names(text, analysis.dialect) if isinstance(text, str) else ():
-            dimension = lookups.get(name.lower())
-            if dimension is not None:
-                sink.add(
-                    "CX404",
-                    f"{field} of drivers analysis {analysis.id!r} names {name!r}, a lookup dimension "
-                    f"of source {source.id!r} (from {dimension.lookup!r}), not one of its columns",
-                    item.loc(field),
-                    hint="a drivers analysis reads its source's own columns: filter on one of them",
-                )
 
 
 #: What an event outcome reads: the source's column of that role.

@@ -96,17 +96,13 @@ def drivers_command(project, ids, start, end, grain, by, warehouse, fmt):
             source = loaded.sources.get(loaded.drivers[i].source)
             if source is None or source.dimension(name) is None:
                 raise click.UsageError(f"--by {name}: source of analysis {i!r} has no dimension {name!r}")
-            if source.dimension(name).lookup:  # the analysis scans its source alone (drivers/moments.py)
-                raise click.UsageError(
-                    f"--by {name}: a lookup dimension (from {source.dimension(name).lookup!r}) does not "
-                    f"split a drivers analysis yet; use a dimension of source {source.id!r} itself"
-                )
     registry = default_registry()
     with connect(warehouse, loaded, registry) as wh:
         from cxspec.data_checks import analysis_sources, checked_sources
 
         # their sources' data errors (times that are no time…) as located messages, not SQL errors
-        checked_sources(wh, loaded, registry, [], None, sources=analysis_sources(loaded, ids, 'drivers'))
+        sources = analysis_sources(loaded, ids, 'drivers', by=by)
+        checked_sources(wh, loaded, registry, [], None, sources=sources)
         outcome = compute_drivers(
             wh, loaded, registry, ids, grain=grain, by=tuple(dict.fromkeys(by)),
             start=start.date() if start else None, end=end.date() if end else None,

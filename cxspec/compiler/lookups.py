@@ -5,13 +5,20 @@ number: the engines differ on, or refuse, `7 = '007'`).
 
 The looked-up columns are named `__lk{n}_{name}` (the entity `__lk{n}_`: no dimension has an
 empty name), apart from the scanned source's own columns, so `SELECT *` over the join stays
-unambiguous."""
+unambiguous.
+
+Metrics (compiler/sqlgen.py) and drivers analyses (drivers/moments.py) join them alike: the
+same rows per entity, the same `--as-of` rule, the same entity comparison."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlglot import exp
 
+from cxspec.compiler import dialects
 from cxspec.compiler.dialects import latest_first
+from cxspec.compiler.plan import source_fragment
 from cxspec.compiler.sqlkit import byte_order, col, num, same_entity
 
 
@@ -20,12 +27,20 @@ def _named(number: int, name: str) -> str:
 
 
 class Lookups:
-    """The lookup dimensions one scan slices or filters by, for a SQL generator."""
+    """The lookup dimensions one scan slices or filters by. `relations`: the resolution of the
+    sources (resolve.Resolution); `dialect`: the warehouse's; `as_of`: the as-of instant
+    (`--as-of`), or None: a looked-up row dated after it is left out."""
 
-    def __init__(self, generator, dimensions: list):
-        self.generator = generator
+    def __init__(self, relations, dialect: str, dimensions: list, as_of: dt.datetime | None = None):
+        self.relations = relations
+        self.dialect = dialect
+        self.as_of = as_of
         self.dimensions = [d for d in dimensions if d.lookup]
         self.sources = sorted({d.lookup for d in self.dimensions})
+
+    def _time(self, source, column: str) -> exp.Expression:
+        column_type = self.relations.column_type(source, column)
+        return dialects.utc_timestamp(col(column), self.dialect, column_type, source.time_format)
 
     def value(self, dimension) -> exp.Column:
         """The looked-up value of a lookup dimension, in the joined rows."""
@@ -34,7 +49,7 @@ class Lookups:
 
     def joined(self, rows: exp.Select, entity: exp.Column | None, source=None) -> exp.Select:
         """`rows` LEFT JOIN each looked-up source's rows on entity (validation requires one)."""
-        relations = self.generator.relations
+        relations = self.relations
         for number, lookup_id in enumerate(self.sources):
             picked = [d for d in self.dimensions if d.lookup == lookup_id]
             table = exp.alias_(
@@ -58,7 +73,7 @@ class Lookups:
         kept = exp.Window(
             this=exp.RowNumber(),
             partition_by=[col(other.key)],
-            order=exp.Order(expressions=latest_first(other, self.generator.relations)),
+            order=exp.Order(expressions=latest_first(other, self.relations)),
         )
         rows = rows.select(exp.alias_(kept, "__kept", quoted=True, copy=False), copy=False)
         return (
@@ -68,9 +83,9 @@ class Lookups:
         )
 
     def rows(self, number: int, lookup_id: str, dimensions: list) -> exp.Select:
-        generator = self.generator
-        other = generator.relations.project.sources[lookup_id]
-        relation = generator.relations.relation(other)
+        relations = self.relations
+        other = relations.project.sources[lookup_id]
+        relation = relations.relation(other)
         rows = exp.select("*").from_(
             relation
             if isinstance(relation, exp.Table)
@@ -78,15 +93,19 @@ class Lookups:
             copy=False,
         )
         if other.filter:
-            rows = rows.where(generator.fragment(other.filter, other), copy=False)
-        if generator.plan.request.as_of is not None and other.time:
+            fragment_dialect = relations.project.config.dialect
+            rows = rows.where(source_fragment(other.filter, fragment_dialect, other, relations), copy=False)
+        if self.as_of is not None and other.time:
             # A row dated after --as-of is left out, as from every result: a typo'd 2204, or a
             # move after the as-of day of a rerun, set the region of every response. A row
             # without a time is not in the future.
             rows = rows.where(
                 exp.or_(
                     exp.Is(this=col(other.time), expression=exp.Null()),
-                    generator.not_after_as_of(generator.event_time(other, other.time)),
+                    exp.LT(
+                        this=self._time(other, other.time),
+                        expression=dialects.as_of_limit(self.as_of, self.dialect),
+                    ),
                 ),
                 copy=False,
             )
@@ -94,17 +113,15 @@ class Lookups:
             rows = self.deduplicated(rows, other)
         order = []
         if other.time:
-            time = generator.event_time(other, other.time)
+            time = self._time(other, other.time)
             order.append(exp.Ordered(this=time, desc=True, nulls_first=False))
         if other.key:
-            key = byte_order(
-                col(other.key), generator.relations.column_type(other, other.key), generator.dialect
-            )
+            key = byte_order(col(other.key), relations.column_type(other, other.key), self.dialect)
             order.append(exp.Ordered(this=key, desc=True, nulls_first=False))
         # Rows equal in time and key (a key that is the entity, or none): the greatest values
         # of every column win (dialects.latest_first's rule), so every engine picks the same row
         # and every query the same one, whichever of the lookup's dimensions it uses.
-        order += latest_first(other, generator.relations)[1:] or [
+        order += latest_first(other, relations)[1:] or [
             exp.Ordered(this=col(d.lookup_column), desc=True, nulls_first=False)
             for d in sorted(dimensions, key=lambda d: d.lookup_column)
         ]

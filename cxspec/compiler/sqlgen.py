@@ -236,7 +236,7 @@ class Generator(TwoLevel):
         names = dict.fromkeys([*self.plan.dimensions, *where_names, *scan.dimension_values])
         wanted = [source.dimension(name) for name in names]
         wanted = [d for d in wanted if d is not None]  # a segment's dimension it lacks: total only
-        lookups = Lookups(self, wanted)
+        lookups = Lookups(self.relations, self.dialect, wanted, self.plan.request.as_of)
         raw_where: set[str] = set()
         for dimension in wanted:
             if dimension.lookup:

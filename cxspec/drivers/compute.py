@@ -104,8 +104,10 @@ def compute_drivers(
     resolver = Resolver(project, registry, warehouse=warehouse)
     for analysis in analyses:
         source = project.sources[analysis.source]
-        resolution = resolver.resolve([source])
-        if missing_columns(sink, resolution, source, _named_columns(analysis)):
+        # and the sources its lookup dimensions read (`by`, its filter, its drivers' exprs)
+        looked = [project.sources[d.lookup] for d in moments.looked_up(analysis, source, by)]
+        resolution = resolver.resolve([source, *looked])
+        if missing_columns(sink, resolution, source, _named_columns(analysis, source)):
             continue
         text = text_columns(
             warehouse,
@@ -148,20 +150,26 @@ def compute_drivers(
     return DriversOutcome(results, sink.items)
 
 
-def _named_columns(analysis) -> list:
-    """(column, what, location) of every column the analysis reads: its outcome, drivers'
-    columns, and the columns its drivers' `expr`s and its `filter` name."""
+def _named_columns(analysis, source) -> list:
+    """(column, what, location[, dimensions]) of every column the analysis reads: its outcome,
+    drivers' columns, and the names its drivers' `expr`s and its `filter` use that are not
+    lookup or expression dimensions of the source (they read those as metric filters do:
+    `dimensions`, the names they may use besides the columns)."""
+    from cxspec.compiler.plan import fragment_dimension
     from cxspec.fragment_facts import referenced_names
 
+    dimensions = [d.name for d in source.dimensions if d.lookup or d.expr]
     named = [(analysis.outcome, f"the outcome of {analysis.id!r}", analysis.loc("outcome"))]
+    fragments = [(analysis.filter, f"the filter of {analysis.id!r}", analysis.loc("filter"))]
     for driver in analysis.drivers:
         what = f"driver {driver.name!r} of {analysis.id!r}"
         if driver.column:
             named.append((driver.column, what, driver.loc("column")))
-        for name in referenced_names(driver.expr, analysis.dialect) if driver.expr else ():
-            named.append((name, what, driver.loc("expr")))
-    for name in referenced_names(analysis.filter, analysis.dialect) if analysis.filter else ():
-        named.append((name, f"the filter of {analysis.id!r}", analysis.loc("filter")))
+        fragments.append((driver.expr, what, driver.loc("expr")))
+    for text, what, where in fragments:
+        for name in referenced_names(text, analysis.dialect) if isinstance(text, str) else ():
+            if fragment_dimension(source, name) is None:
+                named.append((name, what, where, dimensions))
     return named
 
 

@@ -2,6 +2,12 @@
 dimensions when asked), the count, sums, squares and cross-products of the outcome and every
 driver over the complete cases. Python does the algebra on these few numbers (algebra.py).
 
+Lookup dimensions (`--by` one, or the analysis's `filter` or a driver's `expr` naming one) are
+joined as metrics join them (compiler/lookups.py): each looked-up source's latest row per
+entity, LEFT-joined on entity, so a response whose entity has none is in the NULL group. The
+`filter` and `expr`s read the source's lookup and expression dimensions by name, as metric
+filters do (compiler/plan.py with_dimensions).
+
 Buckets: rows are spread over BUCKETS groups by the source's `key` (else its `entity`), so
 that a delete-a-group jackknife gives intervals from the same scan. An integer column goes
 by its value (MOD, the same groups on every engine); any other by its rank in sort order.
@@ -15,8 +21,10 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from cxspec.compiler import dialects
-from cxspec.compiler.plan import source_fragment
+from cxspec.compiler.lookups import Lookups
+from cxspec.compiler.plan import dimension_value, quoted_fragment, source_fragment, with_dimensions
 from cxspec.compiler.sqlkit import INTEGER_RANGES, byte_order, col, double, num
+from cxspec.compiler.time_constants import canonical_times
 from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
 #: Groups of the delete-a-group jackknife.
@@ -72,6 +80,45 @@ def bucket_expression(source, resolution, dialect: str) -> exp.Expression | None
     return exp.Mod(this=value, expression=num(BUCKETS))
 
 
+def analysis_fragment(text: str, source, resolution, fragment_dialect: str, used: dict) -> exp.Expression:
+    """The analysis's `filter` or a driver's `expr` over the source's rows, read as a metric's
+    filter reads it: a name of a lookup or expression dimension is the dimension's value (the
+    lookup dimensions named are added to `used`), its time constants as the warehouse compares
+    them."""
+    resolved = resolution.sources.get(source.id)
+    types = resolved.column_types if resolved is not None else {}
+    tree = with_dimensions(quoted_fragment(text, fragment_dialect), source, used, fragment_dialect)
+    return canonical_times(tree, types, resolution.dialect)
+
+
+def looked_up(analysis, source, by=()) -> list:
+    """The lookup dimensions of `source` that the analysis reads: its `filter` and drivers'
+    `expr`s name them, or `by` splits by them (in order of first use)."""
+    from cxspec.compiler.plan import fragment_dimension
+    from cxspec.fragment_facts import referenced_names
+
+    names = []
+    texts = [analysis.filter] + [d.expr for d in analysis.drivers]
+    for text in (t for t in texts if isinstance(t, str)):
+        names += [fragment_dimension(source, n) for n in referenced_names(text, analysis.dialect)]
+    names += [source.dimension(name) for name in by]
+    found = {d.name: d for d in names if d is not None and d.lookup}
+    return list(found.values())
+
+
+def _joined(rows: exp.Select, source, resolution, dialect: str, dimensions: list, until) -> exp.Select:
+    """`rows` with each lookup dimension's value as the column `dimension_value(name)`: the
+    looked-up sources' latest rows per entity LEFT-joined on entity, as for metrics (a row
+    dated after `until` is not read)."""
+    lookups = Lookups(resolution, dialect, dimensions, until)
+    values = [exp.alias_(lookups.value(d), dimension_value(d.name), quoted=True) for d in lookups.dimensions]
+    joined = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("r")), *values).from_(
+        exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False
+    )
+    joined = lookups.joined(joined, col(source.entity, "r"), source)
+    return exp.select("*").from_(exp.alias_(exp.Subquery(this=joined), "j", table=True), copy=False)
+
+
 def build(
     analysis,
     source,
@@ -98,22 +145,25 @@ def build(
             return col(numbers[name])
         return as_number(col(name), resolution.column_type(source, name))
 
+    used: dict[str, None] = {}  # the lookup dimensions the fragments name
+
+    def fragment(text: str) -> exp.Expression:
+        return analysis_fragment(text, source, resolution, fragment_dialect, used)
+
     values = [(column(analysis.outcome), analysis.outcome_scale)] + [
-        (
-            exp.Paren(this=source_fragment(d.expr, fragment_dialect, source, resolution))
-            if d.expr
-            else column(d.column),
-            d.scale,
-        )
-        for d in analysis.drivers
+        (exp.Paren(this=fragment(d.expr)) if d.expr else column(d.column), d.scale) for d in analysis.drivers
     ]
     types = [
         None if name in numbers else resolution.column_type(source, name)
         for name in [analysis.outcome] + [d.column for d in analysis.drivers]
     ]
     rows = deduplicated(source, resolution, fragment_dialect, until, dialect)  # as of `until`
-    if analysis.filter:
-        rows = rows.where(source_fragment(analysis.filter, fragment_dialect, source, resolution), copy=False)
+    condition = fragment(analysis.filter) if analysis.filter else None
+    lookups = looked_up(analysis, source, by)
+    if lookups:
+        rows = _joined(rows, source, resolution, dialect, lookups, until)
+    if condition is not None:
+        rows = rows.where(condition, copy=False)
     names = [analysis.outcome] + [d.name for d in analysis.drivers]
     columns = [exp.alias_(double(value), _v(i), quoted=True) for i, (value, _) in enumerate(values)]
     complete = []
@@ -131,11 +181,12 @@ def build(
         group.append("__period")
     for name in by:
         dimension = source.dimension(name)
-        value = (
-            source_fragment(dimension.expr, fragment_dialect, source, resolution)
-            if dimension.expr
-            else col(dimension.name)
-        )
+        if dimension.lookup:
+            value = col(dimension_value(name))
+        elif dimension.expr:
+            value = source_fragment(dimension.expr, fragment_dialect, source, resolution)
+        else:
+            value = col(dimension.name)
         columns.append(exp.alias_(value, f"__dim_{name}", quoted=True))
         group.append(f"__dim_{name}")
     if source.time and (start or end):

@@ -65,22 +65,27 @@ def text_hint(resolution, source, column: str) -> str:
 
 
 def missing_columns(sink, resolution, source, named) -> bool:
-    """CX404 for each (column, what, location) of `named` that the source's rows lack, where
-    their columns are known (a file's): a misspelt driver or score column was the engine's
-    "column not found", quoting its SQL. Whether any is missing."""
+    """CX404 for each (column, what, location[, dimensions]) of `named` that the source's rows
+    lack, where their columns are known (a file's): a misspelt driver or score column was the
+    engine's "column not found", quoting its SQL. `dimensions`: the names of dimensions a
+    fragment could have meant instead (it reads them too). Whether any is missing."""
     from cxspec.suggest import did_you_mean_name, known_list
 
     known = list(resolution.sources[source.id].column_types)
     lower = {name.lower() for name in known}
     found = False
-    for name, what, where in named if known else ():
+    for name, what, where, *more in named if known else ():
         if isinstance(name, str) and name.lower() not in lower:
             found = True
+            dimensions = list(more[0]) if more else []
+            kind = "neither a column nor a dimension" if more else "not a column"
+            names = known + dimensions
             sink.add(
                 "CX404",
-                f"{what} names {name!r}, which is not a column of source {source.id!r}",
+                f"{what} names {name!r}, which is {kind} of source {source.id!r}",
                 where,
-                hint=did_you_mean_name(name, known) or f"its columns: {known_list(known)}",
+                hint=did_you_mean_name(name, names)
+                or f"its {'columns and dimensions' if more else 'columns'}: {known_list(names)}",
                 span=len(name),
             )
     return found
