@@ -589,6 +589,16 @@ def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:
     return {c.name: c.numbers for c in types.columns if c.type not in NUMERIC}
 
 
+def empty_columns(types: FileTypes | None) -> frozenset[str]:
+    """Columns of a typed file without any value, read as text for want of values to type
+    them by (a `columns:` declaration types them): what a measured column says it is."""
+    if types is None:
+        return frozenset()
+    return frozenset(
+        c.name for c in types.columns if c.values == 0 and c.type == "VARCHAR" and not c.declared
+    )
+
+
 def header_only(path: Path) -> bool:
     """Whether a CSV file (gzipped or not) holds one line at most: its header, no rows."""
     import gzip

@@ -190,3 +190,66 @@ def test_a_refused_analysis_still_moves_the_issues_on(make_project, run_main, ke
     results, statuses, _ = _state(root)
     assert [(p, v) for p, v, _ in results] == [("2026-01-01", 9), ("2026-02-01", 4), ("2026-03-01", 8.5)]
     assert statuses == {issue_id("goal_red", "avg", {}): "resolved"}
+
+
+def _with_empty_column(specs_change=None, declared=False):
+    """The red-team project with a column `sat_c` empty in every row of responses.csv."""
+    from tests.test_redteam_v11 import SPECS, project_files
+
+    files = project_files()
+    header, *lines = files["data/responses.csv"].splitlines()
+    files["data/responses.csv"] = "\n".join([header + ",sat_c"] + [line + "," for line in lines]) + "\n"
+    specs = SPECS.replace(*specs_change) if specs_change else SPECS
+    if declared:
+        specs = specs.replace("    key: id\n", "    key: id\n    columns: {sat_c: number}\n")
+    files["specs.yaml"] = specs
+    return files
+
+
+def _kept(warehouse: str, tmp_path) -> str:
+    """The `warehouse` fixture's URL, in a file for DuckDB and SQLite."""
+    return warehouse.replace(":memory:", str(tmp_path / "w.db"))
+
+
+EMPTY_DRIVER = ("{name: b, column: sat_b}", "{name: b, column: sat_c}")
+EMPTY_VALUE = ("value: sat_a,", "value: sat_c,")
+
+
+@pytest.mark.parametrize("change", [EMPTY_DRIVER, EMPTY_VALUE], ids=["driver", "link value"])
+def test_a_column_empty_in_every_row_is_said_to_be_empty(make_project, run_main, tmp_path, warehouse, change):
+    """A CSV column without any value is read as text for want of values to type it by: the
+    CX603 hint said it "holds no number at all" (as if it held words), and did not say how to
+    have it read as numbers once they arrive."""
+    from tests.test_redteam_v11 import CONFIG
+
+    root = make_project(_with_empty_column(change), config=CONFIG)
+    url = _kept(warehouse, tmp_path)
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"), "-q")
+    assert code == 1 and "CX603" in err, out + err
+    assert "holds no number" not in err
+    assert "it is empty in every row" in err and "`columns: {sat_c: number}`" in err, err
+
+
+def test_a_declared_empty_column_is_no_data(make_project, run_main, tmp_path, warehouse):
+    """Declared a number, the empty column is nothing to analyse yet (CX602, a warning in a
+    run), and metrics over it or filtering by it have no data: n 0, no value, no error."""
+    from tests.test_redteam_v11 import CONFIG, rows
+
+    more = (
+        "metrics:\n",
+        "metrics:\n  - {id: mean_c, type: mean, source: responses, column: sat_c}\n"
+        '  - {id: high, type: mean, source: responses, column: ltr, filter: "sat_c >= 7"}\n',
+    )
+    files = _with_empty_column(more, declared=True)
+    files["specs.yaml"] = files["specs.yaml"].replace(*EMPTY_DRIVER)
+    root = make_project(files, config=CONFIG)
+    url = _kept(warehouse, tmp_path)
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "o"), "-q")
+    assert code == 0, out + err
+    assert "CX603" not in err and "warning CX602: 'd1' has 0 complete cases" in err
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    latest = {m["id"]: m["latest"] for m in report["metrics"]}
+    assert (latest["mean_c"]["n"], latest["mean_c"]["value"]) == (0, None)
+    assert latest["high"] is None  # no row has sat_c >= 7
+    ltrs = [ltr for *_, ltr, _, _ in rows()]
+    assert latest["mean_ltr"]["value"] == pytest.approx(sum(ltrs) / len(ltrs))
