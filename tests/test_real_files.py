@@ -32,10 +32,12 @@ TELCO = "telco_customer_churn_aiplanethub.csv"
 TICKETS = "support_tickets_anirudhbabu.csv"
 DAY_FIRST = "support_tickets_vaidehi3030.csv"
 RESAVED = "support_tickets_kaggle_resaved_mumtaj1012.csv"
-FILES = (TELCO, TICKETS, DAY_FIRST, RESAVED)
+QUOTED_ROWS = "support_tickets_kaggle_quoted_rows_andkuster.csv"
+FILES = (TELCO, TICKETS, DAY_FIRST, RESAVED, QUOTED_ROWS)
 
-#: What the csv module counts in each file (the README says the same).
-RECORDS = {TELCO: 119, TICKETS: 73, DAY_FIRST: 100, RESAVED: 33}
+#: What the csv module counts in each file (the README says the same): the export whose every
+#: record is one quoted field reads as one value per line.
+RECORDS = {TELCO: 119, TICKETS: 73, DAY_FIRST: 100, RESAVED: 33, QUOTED_ROWS: 18}
 
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -560,3 +562,24 @@ def test_a_resaved_export_equals_plain_python(make_project, warehouse, by):
     assert set(got) == set(want)
     for key, (value, n, invalid) in want.items():
         assert_value(got[key], value, n, invalid)
+
+
+# -- a broken export: every record one quoted field, ';;' at every line end ---------------------
+
+
+def test_an_export_read_without_its_header_says_so(make_project, run_main):
+    """DuckDB's sniffer takes ';' for the delimiter and finds no header: the columns a spec
+    names are not there, and the hint says the file was read without a header (it listed
+    'column0, column1, column2' as the file's columns)."""
+    lines = (REAL / QUOTED_ROWS).read_bytes().split(b"\r\n")
+    assert lines[0].startswith(b"Ticket ID,") and lines[0].endswith(b";;")
+    assert all(line.endswith(b";;") for line in lines[:-1]) and lines[-1] == b""
+    specs = RESAVED_SPECS.replace("data/k.csv", "data/q.csv").replace(
+        ' "%d-%m-%Y %H:%M"', ' "%Y-%m-%d %H:%M:%S"'
+    )
+    err = refusal(run_main, project(make_project, {"q.csv": QUOTED_ROWS}, specs))
+    assert "specs.yaml:6:11: error CX404: time of source 'k' names 'First Response Time'" in err
+    assert (
+        "hint: the file was read without a header, as columns column0, column1, column2: its delimiter or "
+        "quoting was not recognised; declare `delimiter:` on the source, or fix the file"
+    ) in err
