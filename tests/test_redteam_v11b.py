@@ -253,3 +253,27 @@ def test_a_declared_empty_column_is_no_data(make_project, run_main, tmp_path, wa
     assert latest["high"] is None  # no row has sat_c >= 7
     ltrs = [ltr for *_, ltr, _, _ in rows()]
     assert latest["mean_ltr"]["value"] == pytest.approx(sum(ltrs) / len(ltrs))
+
+
+def test_issues_of_an_owner_the_project_does_not_have_is_a_usage_error(one_open_issue, run_main):
+    """`--owner caer` listed "no issues": a typo read as good news."""
+    root, issue = one_open_issue
+    code, out, err = run_main("issues", str(root), "--owner", "caer")
+    assert code == 2, out + err
+    assert "--owner" in err and "'caer'" in err and "did you mean 'care'?" in err
+    code, out, err = run_main("issues", str(root), "--owner", "care", "--format", "json")
+    assert code == 0 and [i["id"] for i in json.loads(out)["issues"]] == [issue]
+
+
+def test_issues_of_a_former_owner_still_stored_are_listed(one_open_issue, run_main):
+    """An owner no longer in the specs still owns the issues stored under it: listed, not refused."""
+    root, issue = one_open_issue
+    specs = root / "specs.yaml"
+    specs.write_text(
+        specs.read_text()
+        .replace("care, name: Care team", "help, name: Help team")
+        .replace("owner: care", "owner: help")
+    )
+    code, out, err = run_main("issues", str(root), "--owner", "care", "--format", "json")
+    assert code == 0, out + err
+    assert [i["id"] for i in json.loads(out)["issues"]] == [issue]

@@ -71,7 +71,8 @@ class SourceMetric(MetricType):
             f"metric {metric.id!r} needs source {source.id!r} to declare `time` (or `start`), the column "
             "that places each row in a period",
             metric.loc("source"),
-            hint="add time: <event time column> to the source",
+            hint="add time: <event time column> to the source; a file without one (a snapshot such as a "
+            "customer list) needs a column with the day it was taken",
         )
 
     def check_scale(self, metric, sink, default: tuple[int, int], *, top_box_default=None):
