@@ -305,7 +305,10 @@ def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
     root = project(make_project, {TELCO: TELCO}, specs)
     err = refusal(run_main, root)
     assert "specs.yaml:10:42: error CX309: metric 'customers' needs source 'telco' to declare `time`" in err
-    assert "hint: add time:" in err
+    assert (
+        "a file without one (a snapshot such as a customer list) needs a column with the day it was taken"
+        in err
+    )
 
 
 # -- support tickets: CRLF, True/False, blank CSAT, microsecond times --------------------------
@@ -454,19 +457,51 @@ def test_day_first_dates_equal_plain_python(make_project, warehouse):
 
 
 @pytest.mark.parametrize(
-    ("time_format", "message"),
+    ("time_format", "message", "hint"),
     [
-        (None, "100 rows of source 't' have a 'Created_Date' that is not a time (e.g. '01-01-2025'"),
-        ("%m-%d-%Y", "4 rows of source 't' have a 'Created_Date' that is not a time ('13-01-2025')"),
+        (
+            None,
+            "100 rows of source 't' have a 'Created_Date' that is not a time (e.g. '01-01-2025'",
+            'declare how it is written: time_format: "%d-%m-%Y" (every value fits it)',
+        ),
+        (
+            "%m-%d-%Y",
+            "4 rows of source 't' have a 'Created_Date' that is not a time ('13-01-2025')",
+            'every value fits time_format: "%d-%m-%Y", not "%m-%d-%Y"',
+        ),
     ],
 )
-def test_day_first_dates_are_never_guessed(make_project, run_main, time_format, message):
-    """Without a format, or read month-first, they are refused at the time field: no day-first
-    date is read as another day."""
+def test_day_first_dates_are_never_guessed(make_project, run_main, time_format, message, hint):
+    """Without a format, or read month-first, they are refused at the time field (no day-first
+    date is read as another day); the hint names the format every value fits."""
     line = '    time_format: "%d-%m-%Y"\n'
     specs = DAY_FIRST_SPECS.replace(line, f'    time_format: "{time_format}"\n' if time_format else "")
     err = refusal(run_main, project(make_project, {"t.csv": DAY_FIRST}, specs))
-    assert f"specs.yaml:6:11: error CX411: {message}" in err
+    assert f"specs.yaml:6:11: error CX411: {message}" in err and f"hint: {hint}" in err
+
+
+def test_day_first_dates_that_do_not_tell_the_order_name_both_formats(make_project, run_main):
+    """The first 22 tickets are dated 01-01-2025 to 12-01-2025: a day or a month first, the
+    values cannot tell. Both formats are named; none is chosen."""
+    specs = DAY_FIRST_SPECS.replace('    time_format: "%d-%m-%Y"\n', "")
+    root = project(make_project, {}, specs)
+    lines = (REAL / DAY_FIRST).read_bytes().split(b"\r\n")
+    assert b"12-01-2025" in lines[22] and b"13-01-2025" not in b"".join(lines[:23])
+    (root / "data" / "t.csv").write_bytes(b"\r\n".join(lines[:23]) + b"\r\n")
+    err = refusal(run_main, root)
+    assert (
+        'hint: every value fits time_format "%d-%m-%Y" or "%m-%d-%Y": declare the one it is written in' in err
+    )
+
+
+def test_a_resaved_export_s_times_get_their_format_named(make_project, run_main):
+    specs = RESAVED_SPECS.replace('    time_format: "%d-%m-%Y %H:%M"\n', "")
+    err = refusal(run_main, project(make_project, {"k.csv": RESAVED}, specs))
+    assert (
+        "specs.yaml:6:11: error CX411: 25 rows of source 'k' have a 'First Response Time' that is not a time"
+        in err
+    )
+    assert 'hint: declare how it is written: time_format: "%d-%m-%Y %H:%M" (every value fits it)' in err
 
 
 # -- a spreadsheet re-save: multi-line quoted fields, names with spaces, day-first times --------

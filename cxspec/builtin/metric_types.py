@@ -12,6 +12,7 @@ from cxspec.compiler.sqlkit import (
     case_when,
     div,
     double,
+    exact_terms,
     flag,
     mean_with_moe,
     mul,
@@ -70,7 +71,8 @@ class SourceMetric(MetricType):
             f"metric {metric.id!r} needs source {source.id!r} to declare `time` (or `start`), the column "
             "that places each row in a period",
             metric.loc("source"),
-            hint="add time: <event time column> to the source",
+            hint="add time: <event time column> to the source; a file without one (a snapshot such as a "
+            "customer list) needs a column with the day it was taken",
         )
 
     def check_scale(self, metric, sink, default: tuple[int, int], *, top_box_default=None):
@@ -380,6 +382,7 @@ class Sum(SourceMetric):
     description = "The sum of a column."
     fields = {"column": COLUMN}
     required = ("column",)
+    exact_value = True
 
     def statistic(self, metric):
         return Statistic.TOTAL
@@ -398,7 +401,7 @@ class Sum(SourceMetric):
         return {
             "n": Measure(flag(valid)),
             "invalid": Measure(flag(invalid)),
-            "sum": Measure(case_when(valid.copy(), value.copy())),
+            "sum": Measure(case_when(valid.copy(), exact_terms(value.copy(), sql.dialect))),
         }
 
     def result(self, metric, m, sql):
