@@ -12,6 +12,7 @@ from cxspec.compiler.sqlkit import (
     case_when,
     div,
     double,
+    exact_terms,
     flag,
     mean_with_moe,
     mul,
@@ -381,6 +382,7 @@ class Sum(SourceMetric):
     description = "The sum of a column."
     fields = {"column": COLUMN}
     required = ("column",)
+    exact_value = True
 
     def statistic(self, metric):
         return Statistic.TOTAL
@@ -399,7 +401,7 @@ class Sum(SourceMetric):
         return {
             "n": Measure(flag(valid)),
             "invalid": Measure(flag(invalid)),
-            "sum": Measure(case_when(valid.copy(), value.copy())),
+            "sum": Measure(case_when(valid.copy(), exact_terms(value.copy(), sql.dialect))),
         }
 
     def result(self, metric, m, sql):
