@@ -104,7 +104,7 @@ class ColumnType:
     #: The `columns:` type name, when the source declares one.
     declared: str | None = None
     #: Non-empty values that do not fit the declared type (the column then stays text); in a
-    #: text column without a declared type that holds numbers, the values that are not numbers.
+    #: text column without one whose values mostly fit a type (`nearly`), those that do not.
     misfits: int = 0
     #: The smallest such value, to show.
     example: str | None = None
@@ -114,6 +114,9 @@ class ColumnType:
     numbers: str | None = None
     #: Values holding a NUL character, which PostgreSQL cannot store: refused everywhere.
     nuls: int = 0
+    #: A text column without a declared type whose values are mostly of one type: that type's
+    #: `columns:` name (`number`, `boolean`, `timestamp`), to say which values are not.
+    nearly: str | None = None
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,20 @@ def decide(counts: dict[str, int], values: int, declared: str | None) -> tuple[s
     return "VARCHAR", 0
 
 
+def _fitting(counts: dict[str, int], kind: str) -> int:
+    if kind == "TIMESTAMP":
+        return counts["DATE"] + counts["TIMESTAMP"] + counts["ZONED"]
+    return counts[kind]
+
+
+def _mostly(counts: dict[str, int], values: int) -> str | None:
+    """The `columns:` type more than half a column's values fit (numbers first), or None."""
+    for name in ("number", "boolean", "timestamp"):
+        if 2 * _fitting(counts, DECLARED[name]) > values:
+            return name
+    return None
+
+
 def text_reader(reader: exp.Expression) -> exp.Expression:
     """The DuckDB reader of a CSV file with every column read as text."""
     reader = reader.copy()
@@ -412,20 +429,23 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
             counts = kind_counts(row[position + 2 : position + 2 + len(_CLASSES)])
             position += 2 + len(_CLASSES)
             decided.append((name, values, nuls, counts, *decide(counts, values, declared.get(name))))
-        # a text column that holds numbers: its other values, so that a message can show one
-        # (the ' ' of a blank total, invisible in a spreadsheet)
+        # a text column whose values are mostly of one type: its other values, so that a message
+        # can show one (the ' ' of a blank total or answer, invisible in a spreadsheet)
+        nearly = {}
         for i, (name, values, _, counts, kind, _) in enumerate(decided):
-            if kind == "VARCHAR" and name not in declared and counts["DOUBLE"]:
-                decided[i] = (*decided[i][:5], values - counts["DOUBLE"])
-        unfit = {name: declared.get(name, "number") for name, _, _, _, _, misfits in decided if misfits}
+            if kind == "VARCHAR" and name not in declared and (most := _mostly(counts, values)):
+                nearly[name] = most
+                decided[i] = (*decided[i][:5], values - _fitting(counts, DECLARED[most]))
+        unfit = {name: declared.get(name) or nearly[name] for name, *_, misfits in decided if misfits}
         examples = _examples(con, text, unfit) if unfit else {}
     finally:
         con.close()
     columns = []
     for name, values, nuls, counts, kind, misfits in decided:
         numbers = number_column(name) if kind == "VARCHAR" and counts["DOUBLE"] else None
+        example, most = examples.get(name), nearly.get(name)
         columns.append(
-            ColumnType(name, kind, declared.get(name), misfits, examples.get(name), values, numbers, nuls)
+            ColumnType(name, kind, declared.get(name), misfits, example, values, numbers, nuls, most)
         )
     return FileTypes(tuple(columns), rows, repeated)
 

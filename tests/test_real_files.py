@@ -301,6 +301,28 @@ def test_telco_a_blank_total_is_shown_where_it_makes_the_column_text(make_projec
     assert "(2 of its 119 values are not numbers, such as ' ', so it is read as text)" in err
 
 
+def test_telco_a_yes_no_answer_written_as_a_space_is_shown(make_project, run_main):
+    """An export that writes a missing answer as ' ' (as this one writes a missing total):
+    `Partner` is then text, and the condition is refused, counting and showing the value that
+    is not a yes/no (it said only "some of its values are not numbers, booleans, dates or
+    times"). Derived from the real file: one customer's Partner replaced by ' '."""
+    root = telco_project(
+        make_project,
+        TELCO_SPECS.split("metrics:\n")[0]
+        + "metrics:\n  - {id: m, type: rate, source: telco, condition: Partner}\n",
+    )
+    path = root / "data" / "telco.csv"
+    lines = path.read_bytes().split(b"\n")
+    assert lines[1].startswith(b"7590-VHVEG,Female,0,Yes,")
+    lines[1] = lines[1].replace(b",0,Yes,", b",0, ,", 1)
+    path.write_bytes(b"\n".join(lines))
+    err = refusal(run_main, root)
+    assert (
+        "error CX407: condition of metric 'm' uses text column 'Partner' of source 'telco' (1 of its 119 "
+        "values is not a yes/no or true/false, such as ' ', so it is read as text)" in err
+    )
+
+
 def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
     """A snapshot without a time column: refused at the metric, located, with a hint."""
     specs = TELCO_SPECS.replace("path: data/telco.csv\n    time: as_of\n", f"path: data/{TELCO}\n")

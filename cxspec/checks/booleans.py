@@ -101,6 +101,13 @@ def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[s
     return types
 
 
+#: How _why names the values of a `columns:` type: (one, many).
+_KIND_WORDS = {
+    "number": ("a number", "numbers"),
+    "boolean": ("a yes/no or true/false", "yes/no or true/false"),
+    "timestamp": ("a date or time", "dates or times"),
+}
+
 #: Why a looked-up column is text (column_types.looked_up_as_written); _text_hint knows it.
 AS_WRITTEN = "a lookup dimension takes its values as written, so it is read as text"
 
@@ -113,10 +120,13 @@ def _why(column) -> str:
             f"declared `{column.declared}`, but {column.misfits:,} of its values do not fit "
             f"(such as {column.example!r}), so it is read as text"
         )
-    if column.misfits:  # a text column that holds numbers
-        some = "1 of its" if column.misfits == 1 else f"{column.misfits:,} of its"
-        verb = "is not a number" if column.misfits == 1 else "are not numbers"
-        return f"{some} {column.values:,} values {verb}, such as {column.example!r}, so it is read as text"
+    if column.misfits and column.nearly:  # values mostly of one type
+        one, many = _KIND_WORDS[column.nearly]
+        verb = f"is not {one}" if column.misfits == 1 else f"are not {many}"
+        return (
+            f"{column.misfits:,} of its {column.values:,} values {verb}, such as {column.example!r}, "
+            "so it is read as text"
+        )
     if column.values == 0:
         return "all its values are empty, so it is read as text"
     return "some of its values are not numbers, booleans, dates or times, so it is read as text"
