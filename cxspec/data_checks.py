@@ -290,8 +290,8 @@ class _SourceCheck:
         two_digit: list[tuple[str, int]] = []
         for value, count in found:
             value = str(value)
-            if not value.strip():
-                continue  # blank text reads as no time
+            if value == "":
+                continue  # no time (CX414)
             fmt = source.time_format
             parsed = parse_with_format(value, fmt) if fmt else parse_iso(value)
             if parsed is not None:
@@ -318,13 +318,23 @@ class _SourceCheck:
                 else "ISO 8601 (2026-03-31T23:30:00Z)"
             )
             fix = "change" if source.time_format else "declare"
+            hint = _format_hint(found, source.time_format)
+            if all(not value.strip() for value, _ in bad):
+                # spaces for a blank: DuckDB and PostgreSQL stopped on them, SQLite dropped the
+                # rows without counting them
+                keep = f"trim({_quoted(column)}) <> ''"
+                hint = "spaces are not an empty field: empty them in the data" + (
+                    # Spark may read the time of a row before the filter leaves it out
+                    " (on Spark a filter cannot leave them out)"
+                    if self.dialect == "spark"
+                    else f', or leave those rows out with the source\'s filter: "{keep}"'
+                )
             self.sink.add(
                 "CX411",
                 f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "
                 f"({_examples(bad)})",
                 where,
-                hint=_format_hint(found, source.time_format)
-                or f"times are written as {fits}; fix the data, or {fix} `time_format:`",
+                hint=hint or f"times are written as {fits}; fix the data, or {fix} `time_format:`",
             )
         return not (bad or two_digit)
 
@@ -386,3 +396,12 @@ def _format_hint(found, declared: str | None = None) -> str | None:
         listed = " or ".join(f'"{f}"' for f in formats)
         return f"every value fits time_format {listed}: declare the one it is written in"
     return None
+
+
+def _quoted(column: str) -> str:
+    """A column's name as a fragment writes it: quoted unless a plain lower-case name."""
+    return (
+        column
+        if column.isidentifier() and column == column.lower()
+        else '"' + column.replace('"', '""') + '"'
+    )

@@ -28,6 +28,7 @@ from test_data_checks import (  # noqa: F401
     test_fail_fast_stops_at_the_first_failure,
     test_query_names_the_failing_metric,
     test_rows_without_a_time_are_counted_in_query_and_reports,
+    test_spaces_for_a_time_are_refused_with_a_filter_that_works,
     test_times_that_do_not_parse_are_counted,
     test_times_without_the_offset_the_format_asks_for_are_refused,
     test_two_digit_years_are_refused_without_a_time_format,
