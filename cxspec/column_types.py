@@ -103,7 +103,8 @@ class ColumnType:
     type: str
     #: The `columns:` type name, when the source declares one.
     declared: str | None = None
-    #: Non-empty values that do not fit the declared type (the column then stays text).
+    #: Non-empty values that do not fit the declared type (the column then stays text); in a
+    #: text column without a declared type that holds numbers, the values that are not numbers.
     misfits: int = 0
     #: The smallest such value, to show.
     example: str | None = None
@@ -411,7 +412,12 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
             counts = kind_counts(row[position + 2 : position + 2 + len(_CLASSES)])
             position += 2 + len(_CLASSES)
             decided.append((name, values, nuls, counts, *decide(counts, values, declared.get(name))))
-        unfit = {name: declared[name] for name, _, _, _, _, misfits in decided if misfits}
+        # a text column that holds numbers: its other values, so that a message can show one
+        # (the ' ' of a blank total, invisible in a spreadsheet)
+        for i, (name, values, _, counts, kind, _) in enumerate(decided):
+            if kind == "VARCHAR" and name not in declared and counts["DOUBLE"]:
+                decided[i] = (*decided[i][:5], values - counts["DOUBLE"])
+        unfit = {name: declared.get(name, "number") for name, _, _, _, _, misfits in decided if misfits}
         examples = _examples(con, text, unfit) if unfit else {}
     finally:
         con.close()
@@ -581,6 +587,16 @@ def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:
     if types is None:
         return {}
     return {c.name: c.numbers for c in types.columns if c.type not in NUMERIC}
+
+
+def empty_columns(types: FileTypes | None) -> frozenset[str]:
+    """Columns of a typed file without any value, read as text for want of values to type
+    them by (a `columns:` declaration types them): what a measured column says it is."""
+    if types is None:
+        return frozenset()
+    return frozenset(
+        c.name for c in types.columns if c.values == 0 and c.type == "VARCHAR" and not c.declared
+    )
 
 
 def header_only(path: Path) -> bool:

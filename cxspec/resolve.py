@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cxspec.column_types import measured_numbers
+from cxspec.column_types import empty_columns, measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.source_type import Reading
@@ -40,6 +40,8 @@ class ResolvedSource:
     #: Columns of a typed CSV file that are not numbers → the companion column of their
     #: values that are numbers, or None (column_types.py): what a measured column reads.
     numbers: dict[str, str | None] = field(default_factory=dict)
+    #: Columns of a typed CSV file empty in every row (column_types.empty_columns).
+    empty: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -108,7 +110,8 @@ class Resolver:
             if file_types is not None:
                 types.update(file_types.as_dict(self.dialect))
             numbers = measured_numbers(file_types)
-            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers)
+            empty = empty_columns(file_types)
+            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers, empty)
         return resolution
 
     def relation(self, source: Source) -> exp.Expression:

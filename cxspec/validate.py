@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cxspec.build import add_file, apply_source_defaults, build_config
@@ -59,14 +59,18 @@ def read_yaml(root: Path, file: str, sink: DiagnosticSink):
         sink.add("CX001", f"cannot read the file: {exc.strerror or exc}", Location(file))
         return UNREADABLE
     try:
-        data = load_bytes(raw).data
+        document = load_bytes(raw)
     except YamlReadError as exc:
-        for problem in exc.problems:
-            sink.add(
-                problem.code, problem.message, Location(file, problem.line, problem.column), hint=problem.hint
-            )
+        _report(sink, file, exc.problems)
         return UNREADABLE
-    return data
+    _report(sink, file, document.problems)
+    return document.data
+
+
+def _report(sink: DiagnosticSink, file: str, problems) -> None:
+    for problem in problems:
+        where = Location(file, problem.line, problem.column)
+        sink.add(problem.code, problem.message, where, hint=problem.hint)
 
 
 def validate_project(
@@ -123,9 +127,11 @@ def _validate(path, registry: Registry, phase: Phase, data_roots: tuple[Path, ..
         )
         return Validation(None, sort_diagnostics(sink.items), root)
     project.files = files
+    unreadable = []
     for file in files:
         data = read_yaml(root, file, sink)
         if data is UNREADABLE:
+            unreadable.append(file)
             continue
         if data is None:
             sink.add(
@@ -142,4 +148,18 @@ def _validate(path, registry: Registry, phase: Phase, data_roots: tuple[Path, ..
     apply_source_defaults(project, registry)
     project.column_uses = column_uses(project, registry)
     run_checks(project, registry, sink, phase)
-    return Validation(project, sort_diagnostics(sink.items), root)
+    items = _unread_in_hints(sink.items, unreadable)
+    return Validation(project, sort_diagnostics(items), root)
+
+
+def _unread_in_hints(items: list, unreadable: list[str]) -> list:
+    """An unknown reference (CX202) may be an id that a file which could not be read defines:
+    its hint says so, so that a syntax error in metrics/b.yaml is not read as five unknown
+    metrics in goals.yaml (listed before it). Every problem is still reported."""
+    if not unreadable:
+        return items
+    shown = ", ".join(unreadable[:3]) + (f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else "")
+    note = f"{shown} could not be read (see its error) and may define it"
+    return [
+        replace(d, hint=f"{d.hint}; {note}" if d.hint else note) if d.code == "CX202" else d for d in items
+    ]

@@ -113,15 +113,28 @@ class Warehouse:
         for start in range(0, len(rows), batch):
             self.executemany(insert, rows[start : start + batch])
 
+    #: The statement that opens a transaction.
+    begin: ClassVar[str] = "BEGIN"
+    #: True inside `transaction()` (an instance's own once set).
+    in_transaction: bool = False
+
     @contextmanager
     def transaction(self):
-        """All statements inside commit together, or none does (the error is re-raised)."""
-        self.execute_statement("BEGIN")
+        """All statements inside commit together, or none does (the error is re-raised).
+        Inside another transaction of this connection they are part of it: they commit, or
+        roll back, with it (a run stores its results and its issue states in one)."""
+        if self.in_transaction:
+            yield
+            return
+        self.execute_statement(self.begin)
+        self.in_transaction = True
         try:
             yield
         except BaseException:
+            self.in_transaction = False
             self.execute_statement("ROLLBACK")
             raise
+        self.in_transaction = False
         self.execute_statement("COMMIT")
 
     def execute_statement(self, sql: str) -> None:

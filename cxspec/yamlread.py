@@ -92,6 +92,8 @@ class YamlDocument:
     #: Spans of quoted or multi-line scalars are not one-to-one with their text; we keep
     #: each string scalar's style so that SQL fragment columns can be mapped back.
     text: str
+    #: Problems that leave the file readable (a duplicate key): errors all the same.
+    problems: tuple[YamlProblem, ...] = ()
 
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL)?$")
@@ -196,9 +198,20 @@ def _pos(mark) -> Pos:
 
 
 def parse(text: str) -> object:
-    """Compose one YAML document into YamlMap/YamlSeq/scalars, or raise YamlReadError."""
+    """Compose one YAML document into YamlMap/YamlSeq/scalars, or raise YamlReadError (for
+    any problem, those that leave it readable too: read_document keeps the data)."""
+    data, problems = read_document(text)
+    if problems:
+        raise YamlReadError(problems)
+    return data
+
+
+def read_document(text: str) -> tuple[object, list[YamlProblem]]:
+    """The document and the problems that leave it readable (duplicate keys); YamlReadError
+    for a document that cannot be read."""
     try:
-        return _Composer(text).compose()
+        composer = _Composer(text)
+        return composer.compose(), composer.problems
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _pos(mark) if mark else (1, 1)
@@ -233,6 +246,8 @@ class _Composer:
         _, self.parser = self.yaml.get_constructor_parser(text)
         self.anchors: dict[str, tuple[object, int]] = {}
         self.nodes = 0
+        #: Problems that leave the document readable (a duplicate key), in the order found.
+        self.problems: list[YamlProblem] = []
 
     def fail(self, code: str, message: str, pos: Pos, hint: str | None = None):
         raise YamlReadError([YamlProblem(code, message, pos[0], pos[1], hint)])
@@ -367,13 +382,22 @@ class _Composer:
             frame[5].append((value, pos))
             return
         if key in container:
+            # Reported, and the first value kept: the file still defines its items, so what
+            # refers to them is not "unknown" (one repeated `target:` dropped goals.yaml, and
+            # eight CX308s about metrics without a goal were printed before it).
             first = container.key_pos[key]
-            self.fail(
-                "CX002",
-                f"duplicate key {key!r} (first at line {first[0]})",
-                key_pos,
-                "YAML keeps only one of them; remove or rename one",
+            if len(self.problems) > _MAX_PROBLEMS:
+                return
+            self.problems.append(
+                YamlProblem(
+                    "CX002",
+                    f"duplicate key {key!r} (first at line {first[0]})",
+                    key_pos[0],
+                    key_pos[1],
+                    "YAML keeps only one of them (cxspec reads the first); remove or rename one",
+                )
             )
+            return
         container[key] = value
         container.key_pos[key] = key_pos
         container.value_pos[key] = pos
@@ -392,6 +416,10 @@ class _Composer:
                         container.value_pos[key] = source.value_pos[key]
 
 
+#: Readable problems kept per document: the diagnostics sink reports 1,000 per file, then CX014.
+_MAX_PROBLEMS = 1_000
+
+
 class _NoKey:
     __slots__ = ()
 
@@ -401,4 +429,5 @@ _NO_KEY = _NoKey()
 
 def load_bytes(raw: bytes) -> YamlDocument:
     text = decode(raw)
-    return YamlDocument(parse(text), text)
+    data, problems = read_document(text)
+    return YamlDocument(data, text, tuple(problems))

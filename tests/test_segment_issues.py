@@ -224,14 +224,15 @@ def test_a_segments_issue_is_sent_to_its_owner(make_project, run_main, monkeypat
         assert len(hook.bodies) == 1
         red = next(i for i in sent if i["kind"] == "goal_red")
         assert red["message"].startswith(f"Average score (region=EMEA) is {emea:.2f} in 2026-02-01, red")
-        # and `cxspec issues --owner` lists the segment's issues for both owners, none for others
+        # and `cxspec issues --owner` lists the segment's issues for both owners; an owner the
+        # project does not have is a usage error
         for owner, expected in (
             ("emea-cx", {i["id"] for i in sent}),
             ("care", {i["id"] for i in sent}),
-            ("x", set()),
         ):
             code, out, err = run_main("issues", "list", str(root), "--owner", owner, "--format", "json")
             assert code == 0, err
             assert {i["id"] for i in json.loads(out)["issues"]} == expected, owner
+        assert run_main("issues", "list", str(root), "--owner", "x")[0] == 2
     finally:
         hook.close()

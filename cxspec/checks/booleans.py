@@ -108,11 +108,15 @@ AS_WRITTEN = "a lookup dimension takes its values as written, so it is read as t
 def _why(column) -> str:
     if column.type != "VARCHAR":
         return f"all its values are {column.type.lower().replace('timestamptz', 'timestamp')}s"
-    if column.misfits:
+    if column.misfits and column.declared:
         return (
             f"declared `{column.declared}`, but {column.misfits:,} of its values do not fit "
             f"(such as {column.example!r}), so it is read as text"
         )
+    if column.misfits:  # a text column that holds numbers
+        some = "1 of its" if column.misfits == 1 else f"{column.misfits:,} of its"
+        verb = "is not a number" if column.misfits == 1 else "are not numbers"
+        return f"{some} {column.values:,} values {verb}, such as {column.example!r}, so it is read as text"
     if column.values == 0:
         return "all its values are empty, so it is read as text"
     return "some of its values are not numbers, booleans, dates or times, so it is read as text"

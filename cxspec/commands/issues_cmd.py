@@ -66,7 +66,21 @@ def list_command(project, status, owner, fmt, warehouse):
     loaded, connection = _connect(project, warehouse)
     with connection:
         records = read_issues(connection, loaded.config.project)
+    if owner is not None:
+        _refuse_unknown_owner(owner, loaded, records)
     click.echo(RENDERERS[fmt](select(records, status, owner, loaded)), nl=False)
+
+
+def _refuse_unknown_owner(owner: str, loaded, records) -> None:
+    """An owner neither the project nor any stored issue has: a typo listed "no issues"."""
+    from cxspec.suggest import did_you_mean, known_list
+
+    known = set(loaded.owners) | {r.owner for r in records.values() if r.owner}
+    if owner in known:
+        return
+    close = did_you_mean(owner, known)
+    listed = f"owners: {known_list(known)}" if known else "the project has no owners"
+    raise click.UsageError(f"--owner {owner!r}: no such owner ({close or listed})")
 
 
 def _not_blank(ctx, param, value):

@@ -51,9 +51,15 @@ def number_companions(resolution, source, text) -> dict[str, str]:
 
 def text_hint(resolution, source, column: str) -> str:
     """The hint of CX603, true of where the column comes from: a CSV file's text column (cxspec
-    types CSV files and reads the numbers among their text) holds no number at all; a text
-    column of a table, a Parquet file or a query is text to the warehouse, numbers or not."""
+    types CSV files and reads the numbers among their text) holds no number at all, or no value
+    at all; a text column of a table, a Parquet file or a query is text to the warehouse,
+    numbers or not."""
     resolved = resolution.sources.get(source.id)
+    if resolved is not None and column in resolved.empty:  # no value to type it by
+        return (
+            "it is empty in every row, so it is read as text and there is nothing to analyse: if numbers "
+            f"are to come, declare its type (`columns: {{{column}: number}}` on source {source.id!r})"
+        )
     if resolved is not None and column in resolved.numbers:
         return (
             "it holds no number at all: pick a numeric column, or turn its values into numbers in an `expr`"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 from cxspec.compiler.plan import Request
@@ -15,13 +16,20 @@ from cxspec.gcpause import without_gc
 from cxspec.grains import metric_grains
 from cxspec.issues_state.criteria import project_criteria
 from cxspec.issues_state.sync import sync_issues
-from cxspec.issues_state.table import read_issues
+from cxspec.issues_state.table import read_issues, supports_state
 from cxspec.query import MetricResult, compute_with, connect
 from cxspec.runs.analyses_store import load_analyses, store_analyses
 from cxspec.runs.fingerprint import metric_definition_hash, spec_hash
 from cxspec.runs.grain_rows import compute_by_grain
 from cxspec.runs.incremental import Incremental, describe, record_watermark
-from cxspec.runs.store import RunInfo, StoredScore, load, refuse_unusable_layout, store
+from cxspec.runs.store import (
+    RunInfo,
+    StoredScore,
+    ensure_results_layout,
+    load,
+    refuse_unusable_layout,
+    store,
+)
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -127,40 +135,51 @@ def run_project(
         if progress:
             progress(f"storing {len(results)} results, goal status and pyramid scores")
         kept = {f.metric for f in failures}
-        written = store(warehouse, project, registry, info, results, definitions, kept=kept)
-        diagnostics = _store_analyses(warehouse, info, analyses)
-        if plan is None or plan.periods_changed:
-            computed_ranges = _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
-            figures = plan.figures if plan is not None and not failures else None
-            record_watermark(warehouse, info, figures, computed_ranges)
+        if results:
+            ensure_results_layout(warehouse)  # its own transaction (PostgreSQL's layout lock)
+        # Results, analyses, watermark and issue states (with the notifications they enqueue)
+        # commit together: an interrupt or an error before the end stores none of them. The
+        # issues were a later transaction: stopped in between, a run left new results beside
+        # old issue states that an incremental rerun computing nothing never moved on.
+        with warehouse.transaction() if supports_state(warehouse) else nullcontext():
+            written = store(
+                warehouse, project, registry, info, results, definitions, kept=kept, layout_ready=True
+            )
+            diagnostics = _store_analyses(warehouse, info, analyses)
+            if plan is None or plan.periods_changed:
+                computed_ranges = (
+                    _ranges_of(start, end) if plan is None else ([] if plan.full else plan.ranges)
+                )
+                figures = plan.figures if plan is not None and not failures else None
+                record_watermark(warehouse, info, figures, computed_ranges)
+            stored, scores = load(
+                warehouse,
+                info.project,
+                grain,
+                project.renamed_metrics(),
+                grains=metric_grains(project),
+                written=written,
+            )  # what this run stored kept, not read back; the other periods read
+            transitions = []
+            if results:  # the issues move on with the results stored, a refused analysis or not
+                escalate = project_criteria(project).escalate_after
+                transitions = sync_issues(
+                    warehouse,
+                    project,
+                    registry,
+                    stored,
+                    computed_at,
+                    escalate_after=escalate,
+                    on_transitions=on_transitions,
+                )
         if refused is not None:
             raise refused
-        stored, scores = load(
-            warehouse,
-            info.project,
-            grain,
-            project.renamed_metrics(),
-            grains=metric_grains(project),
-            written=written,
-        )  # what this run stored kept, not read back; the other periods read
         scores, segment_scores = _split_scores(scores)
         if project.config.segments:  # a goal's or an owner's segment that no stored row has
             from cxspec.runs.segment_values import unmatched_segments
 
             diagnostics += unmatched_segments(project, stored)
         drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
-        transitions = []
-        if results:
-            escalate = project_criteria(project).escalate_after
-            transitions = sync_issues(
-                warehouse,
-                project,
-                registry,
-                stored,
-                computed_at,
-                escalate_after=escalate,
-                on_transitions=on_transitions,
-            )
         records = read_issues(warehouse, info.project)
     return Stored(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,

@@ -139,21 +139,30 @@ def _lock_key(project_id: str) -> int:
     return int.from_bytes(hashlib.sha256(project_id.encode()).digest()[:8], "big") >> 1
 
 
+def ensure_results_layout(warehouse) -> None:
+    """The results tables created or upgraded (in a transaction of their own): before a
+    caller's longer transaction, which then does not hold PostgreSQL's layout lock."""
+    if warehouse.dialect in VERSIONED:
+        ensure_layout(warehouse, TABLES, ADDED)
+
+
 def store(
-    warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str], *, kept=()
-) -> Written | None:
-    """Replace the computed periods' results and scores, in one transaction. Each metric's
-    results are stored at its grain (`grain:`, cxspec/grains.py), with their goal status;
-    scores at the project's.
+    warehouse, project, registry, info: RunInfo, results, definitions: dict[str, str], *, kept=(),
+    layout_ready=False,
+) -> Written | None:  # fmt: skip
+    """Replace the computed periods' results and scores, in one transaction (the caller's
+    when it has one open). Each metric's results are stored at its grain (`grain:`,
+    cxspec/grains.py), with their goal status; scores at the project's.
 
     No results (an empty source, a range without data) store nothing and change nothing.
     The stored results of metrics in `kept` (metrics that failed in this run) stay as they
-    were. Returns the rows stored (None where they must be read back: see _written)."""
+    were. `layout_ready`: ensure_results_layout was called. Returns the rows stored (None
+    where they must be read back: see _written)."""
     if not results:
         return None
     dialect = warehouse.dialect
-    if dialect in VERSIONED:
-        ensure_layout(warehouse, TABLES, ADDED)
+    if not layout_ready:
+        ensure_results_layout(warehouse)
     with warehouse.transaction():
         if dialect == "postgres":
             # Runs of one project queue here instead of failing on each other's rows.

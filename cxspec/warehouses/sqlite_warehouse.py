@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -102,18 +101,10 @@ class SQLiteWarehouse(Warehouse):
         path = database_path(url, root)
         return None if path == ":memory:" else Path(path)
 
-    @contextmanager
-    def transaction(self):
-        # IMMEDIATE takes the write lock up front, waiting for it (busy timeout). A plain
-        # BEGIN reads first and fails at once with "database is locked" when it later needs
-        # to write while another connection writes: SQLite cannot wait there without deadlock.
-        self.execute_statement("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.execute_statement("ROLLBACK")
-            raise
-        self.execute_statement("COMMIT")
+    # IMMEDIATE takes the write lock up front, waiting for it (busy timeout). A plain
+    # BEGIN reads first and fails at once with "database is locked" when it later needs
+    # to write while another connection writes: SQLite cannot wait there without deadlock.
+    begin = "BEGIN IMMEDIATE"
 
     def _ensure_math(self) -> None:
         """Builds of SQLite without its math functions get Python's."""
