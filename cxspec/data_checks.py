@@ -21,7 +21,7 @@ from cxspec.compiler.sqlkit import case_when, col, num
 from cxspec.diagnostics import CxspecError, DiagnosticSink, Severity, SpecError
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.resolve import Resolver
-from cxspec.time_text import TWO_DIGIT_YEAR, parse_iso, parse_with_format
+from cxspec.time_text import TWO_DIGIT_YEAR, fitting_formats, parse_iso, parse_with_format
 from cxspec.warehouse import WarehouseError
 
 #: Column types whose values are read as text (their times are parsed, and checked first).
@@ -285,9 +285,10 @@ class _SourceCheck:
             .group_by(num(1), copy=False)
         )
         _, found = self.warehouse.execute(query.sql(dialect=self.dialect))
+        found = sorted(found, key=lambda row: str(row[0]))
         bad: list[tuple[str, int]] = []
         two_digit: list[tuple[str, int]] = []
-        for value, count in sorted(found, key=lambda row: str(row[0])):
+        for value, count in found:
             value = str(value)
             if not value.strip():
                 continue  # blank text reads as no time
@@ -306,7 +307,8 @@ class _SourceCheck:
                 f"{total:,} rows of source {source.id!r} have a {column!r} with a two-digit year "
                 f"({_examples(two_digit)}): its century and day-month order would be guessed",
                 where,
-                hint='declare how it is written: time_format: "%m/%d/%y %H:%M" (strptime codes)',
+                hint=_format_hint(found)
+                or 'declare how it is written: time_format: "%m/%d/%y %H:%M" (strptime codes)',
             )
         if bad:
             total = sum(c for _, c in bad)
@@ -315,12 +317,14 @@ class _SourceCheck:
                 if source.time_format
                 else "ISO 8601 (2026-03-31T23:30:00Z)"
             )
+            fix = "change" if source.time_format else "declare"
             self.sink.add(
                 "CX411",
                 f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "
                 f"({_examples(bad)})",
                 where,
-                hint=f"times are written as {fits}; fix the data, or declare `time_format:`",
+                hint=_format_hint(found, source.time_format)
+                or f"times are written as {fits}; fix the data, or {fix} `time_format:`",
             )
         return not (bad or two_digit)
 
@@ -368,3 +372,17 @@ class _SourceCheck:
 def _examples(values: list[tuple[str, int]]) -> str:
     shown = ", ".join(repr(v) for v, _ in values[:EXAMPLES])
     return f"e.g. {shown}" if len(values) > EXAMPLES else shown
+
+
+def _format_hint(found, declared: str | None = None) -> str | None:
+    """A `time_format:` every value of a time column fits, as a hint; when the values do not
+    tell the order of day and month, the formats they fit, to choose from."""
+    formats = fitting_formats([str(value) for value, _ in found])
+    if len(formats) == 1 and declared:
+        return f'every value fits time_format: "{formats[0]}", not "{declared}"'
+    if len(formats) == 1:
+        return f'declare how it is written: time_format: "{formats[0]}" (every value fits it)'
+    if formats:
+        listed = " or ".join(f'"{f}"' for f in formats)
+        return f"every value fits time_format {listed}: declare the one it is written in"
+    return None

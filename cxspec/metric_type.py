@@ -64,6 +64,10 @@ class MetricType:
     reads_source: ClassVar[bool] = True
     #: The unit its values are in, when the type fixes it.
     unit: ClassVar[str | None] = None
+    #: Whether its SQL computes the value exactly (whole numbers, exact decimal sums): kept to
+    #: 15 significant digits, not rounded to query.DIGITS as values summed in floating point
+    #: are (a sum of amounts of 1.1e12 lost its last units and cents).
+    exact_value: ClassVar[bool] = False
     #: Values its fields take when absent, so that `cxspec diff` sees writing a default out
     #: (`scale: [0, 10]` on an NPS) as no change.
     field_defaults: ClassVar[dict] = {}

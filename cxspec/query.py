@@ -103,6 +103,23 @@ def _number(value):
     return None if value is None else float(f"{float(value):.{DIGITS}g}")
 
 
+#: Significant digits kept of a value its metric type computes exactly (MetricType.exact_value):
+#: a double holds 15 of any number; an exact sum is the same from run to run.
+EXACT_DIGITS = 15
+
+
+def _exact_number(value):
+    return None if value is None else float(f"{float(value):.{EXACT_DIGITS}g}")
+
+
+def exact_metrics(plan) -> frozenset[str]:
+    """The metrics of a plan whose type computes their value exactly."""
+    plans = [m for level in plan.levels for m in level]
+    for scan in plan.scans:
+        plans += [*scan.measure_metrics, *scan.row_metrics, *scan.spine_metrics]
+    return frozenset(m.metric.id for m in plans if getattr(m.type, "exact_value", False))
+
+
 def _count(value):
     return None if value is None else int(value)
 
@@ -226,6 +243,8 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
     days = Converted(iso_day)  # a period per row, a few distinct ones
     segment = _Segments(kept)
     number = Converted(_number)  # 170k values of a run with segments, 17k distinct
+    exact_ids = exact_metrics(query.plan)
+    exact = Converted(_exact_number)
     # Positions, not a dict per row: this loop runs for every result row of every query
     # (figures in benchmarks/README.md, "Execute" and "Segments"). 0 and None directly (-0.0
     # equals 0.0 as a key).
@@ -234,7 +253,11 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
             row[metric],
             days[row[period]],
             segment(row, 0 if where is None else row[where]),
-            number[row[value]] if row[value] else _number(row[value]),
+            (
+                (exact if row[metric] in exact_ids else number)[row[value]]
+                if row[value]
+                else _number(row[value])
+            ),
             _count(row[n]),
             _count(row[invalid]),
             number[row[moe]] if row[moe] else _number(row[moe]),

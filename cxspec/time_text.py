@@ -80,3 +80,28 @@ def utc_strptime(value, time_format):
         return None
     parsed = parse_with_format(str(value), str(time_format))
     return None if parsed is None else parsed.isoformat(sep=" ", timespec="seconds")
+
+
+def _spreadsheet_formats() -> tuple[str, ...]:
+    """The ways spreadsheets and exports write a date (day, month or year first; `-`, `/`
+    or `.`; a four- or two-digit year), with no time, hours and minutes, or seconds."""
+    formats = []
+    for separator in "-/.":
+        for order in (("%d", "%m", "Y"), ("%m", "%d", "Y"), ("Y", "%m", "%d")):
+            for year in ("%Y", "%y"):
+                date = separator.join(year if part == "Y" else part for part in order)
+                formats += [date, f"{date} %H:%M", f"{date} %H:%M:%S"]
+    return tuple(formats)
+
+
+SPREADSHEET_FORMATS = _spreadsheet_formats()
+
+
+def fitting_formats(values: list[str], limit: int = 10_000) -> list[str]:
+    """The spreadsheet formats every one of `values` (at most `limit` of them) fits, for a
+    hint: one when the values tell the order of day and month (13-01-2025), two or more when
+    they do not (01-02-2025 is the 1st of February or the 2nd of January)."""
+    sample = [v for v in values[:limit] if v.strip()]
+    if not sample:
+        return []
+    return [f for f in SPREADSHEET_FORMATS if all(parse_with_format(v, f) is not None for v in sample)]

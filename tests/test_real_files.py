@@ -32,10 +32,12 @@ TELCO = "telco_customer_churn_aiplanethub.csv"
 TICKETS = "support_tickets_anirudhbabu.csv"
 DAY_FIRST = "support_tickets_vaidehi3030.csv"
 RESAVED = "support_tickets_kaggle_resaved_mumtaj1012.csv"
-FILES = (TELCO, TICKETS, DAY_FIRST, RESAVED)
+QUOTED_ROWS = "support_tickets_kaggle_quoted_rows_andkuster.csv"
+FILES = (TELCO, TICKETS, DAY_FIRST, RESAVED, QUOTED_ROWS)
 
-#: What the csv module counts in each file (the README says the same).
-RECORDS = {TELCO: 119, TICKETS: 73, DAY_FIRST: 100, RESAVED: 33}
+#: What the csv module counts in each file (the README says the same): the export whose every
+#: record is one quoted field reads as one value per line.
+RECORDS = {TELCO: 119, TICKETS: 73, DAY_FIRST: 100, RESAVED: 33, QUOTED_ROWS: 18}
 
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -305,7 +307,10 @@ def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
     root = project(make_project, {TELCO: TELCO}, specs)
     err = refusal(run_main, root)
     assert "specs.yaml:10:42: error CX309: metric 'customers' needs source 'telco' to declare `time`" in err
-    assert "hint: add time:" in err
+    assert (
+        "a file without one (a snapshot such as a customer list) needs a column with the day it was taken"
+        in err
+    )
 
 
 # -- support tickets: CRLF, True/False, blank CSAT, microsecond times --------------------------
@@ -454,19 +459,51 @@ def test_day_first_dates_equal_plain_python(make_project, warehouse):
 
 
 @pytest.mark.parametrize(
-    ("time_format", "message"),
+    ("time_format", "message", "hint"),
     [
-        (None, "100 rows of source 't' have a 'Created_Date' that is not a time (e.g. '01-01-2025'"),
-        ("%m-%d-%Y", "4 rows of source 't' have a 'Created_Date' that is not a time ('13-01-2025')"),
+        (
+            None,
+            "100 rows of source 't' have a 'Created_Date' that is not a time (e.g. '01-01-2025'",
+            'declare how it is written: time_format: "%d-%m-%Y" (every value fits it)',
+        ),
+        (
+            "%m-%d-%Y",
+            "4 rows of source 't' have a 'Created_Date' that is not a time ('13-01-2025')",
+            'every value fits time_format: "%d-%m-%Y", not "%m-%d-%Y"',
+        ),
     ],
 )
-def test_day_first_dates_are_never_guessed(make_project, run_main, time_format, message):
-    """Without a format, or read month-first, they are refused at the time field: no day-first
-    date is read as another day."""
+def test_day_first_dates_are_never_guessed(make_project, run_main, time_format, message, hint):
+    """Without a format, or read month-first, they are refused at the time field (no day-first
+    date is read as another day); the hint names the format every value fits."""
     line = '    time_format: "%d-%m-%Y"\n'
     specs = DAY_FIRST_SPECS.replace(line, f'    time_format: "{time_format}"\n' if time_format else "")
     err = refusal(run_main, project(make_project, {"t.csv": DAY_FIRST}, specs))
-    assert f"specs.yaml:6:11: error CX411: {message}" in err
+    assert f"specs.yaml:6:11: error CX411: {message}" in err and f"hint: {hint}" in err
+
+
+def test_day_first_dates_that_do_not_tell_the_order_name_both_formats(make_project, run_main):
+    """The first 22 tickets are dated 01-01-2025 to 12-01-2025: a day or a month first, the
+    values cannot tell. Both formats are named; none is chosen."""
+    specs = DAY_FIRST_SPECS.replace('    time_format: "%d-%m-%Y"\n', "")
+    root = project(make_project, {}, specs)
+    lines = (REAL / DAY_FIRST).read_bytes().split(b"\r\n")
+    assert b"12-01-2025" in lines[22] and b"13-01-2025" not in b"".join(lines[:23])
+    (root / "data" / "t.csv").write_bytes(b"\r\n".join(lines[:23]) + b"\r\n")
+    err = refusal(run_main, root)
+    assert (
+        'hint: every value fits time_format "%d-%m-%Y" or "%m-%d-%Y": declare the one it is written in' in err
+    )
+
+
+def test_a_resaved_export_s_times_get_their_format_named(make_project, run_main):
+    specs = RESAVED_SPECS.replace('    time_format: "%d-%m-%Y %H:%M"\n', "")
+    err = refusal(run_main, project(make_project, {"k.csv": RESAVED}, specs))
+    assert (
+        "specs.yaml:6:11: error CX411: 25 rows of source 'k' have a 'First Response Time' that is not a time"
+        in err
+    )
+    assert 'hint: declare how it is written: time_format: "%d-%m-%Y %H:%M" (every value fits it)' in err
 
 
 # -- a spreadsheet re-save: multi-line quoted fields, names with spaces, day-first times --------
@@ -525,3 +562,24 @@ def test_a_resaved_export_equals_plain_python(make_project, warehouse, by):
     assert set(got) == set(want)
     for key, (value, n, invalid) in want.items():
         assert_value(got[key], value, n, invalid)
+
+
+# -- a broken export: every record one quoted field, ';;' at every line end ---------------------
+
+
+def test_an_export_read_without_its_header_says_so(make_project, run_main):
+    """DuckDB's sniffer takes ';' for the delimiter and finds no header: the columns a spec
+    names are not there, and the hint says the file was read without a header (it listed
+    'column0, column1, column2' as the file's columns)."""
+    lines = (REAL / QUOTED_ROWS).read_bytes().split(b"\r\n")
+    assert lines[0].startswith(b"Ticket ID,") and lines[0].endswith(b";;")
+    assert all(line.endswith(b";;") for line in lines[:-1]) and lines[-1] == b""
+    specs = RESAVED_SPECS.replace("data/k.csv", "data/q.csv").replace(
+        ' "%d-%m-%Y %H:%M"', ' "%Y-%m-%d %H:%M:%S"'
+    )
+    err = refusal(run_main, project(make_project, {"q.csv": QUOTED_ROWS}, specs))
+    assert "specs.yaml:6:11: error CX404: time of source 'k' names 'First Response Time'" in err
+    assert (
+        "hint: the file was read without a header, as columns column0, column1, column2: its delimiter or "
+        "quoting was not recognised; declare `delimiter:` on the source, or fix the file"
+    ) in err

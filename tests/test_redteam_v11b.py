@@ -277,3 +277,29 @@ def test_issues_of_a_former_owner_still_stored_are_listed(one_open_issue, run_ma
     code, out, err = run_main("issues", str(root), "--owner", "care", "--format", "json")
     assert code == 0, out + err
     assert [i["id"] for i in json.loads(out)["issues"]] == [issue]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("issues",),
+        ("issues", "ack", "goal-red-397618da9c", "--note", "on it", "--project"),
+        ("report",),
+        ("notify", "--dry-run"),
+    ],
+    ids=["issues", "issues ack", "report", "notify"],
+)
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_results_file_that_does_not_exist_is_said_so_and_not_made(
+    one_open_issue, run_main, tmp_path, command, engine
+):
+    """`--warehouse duckdb:///resluts.duckdb` (a typo) created an empty database there, and
+    `cxspec issues` answered "no issues", exit 0: a typo read as good news, and a stray file."""
+    root, _ = one_open_issue
+    missing = tmp_path / "elsewhere" / f"resluts.{engine}"
+    missing.parent.mkdir()
+    code, out, err = run_main(*command, str(root), "--warehouse", f"{engine}:///{missing}")
+    assert code == 1, out + err
+    assert "no issues" not in out and "Traceback" not in err
+    assert f"{missing} does not exist" in err and "cxspec run" in err, err
+    assert not missing.exists()

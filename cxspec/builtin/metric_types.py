@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cxspec.builtin.computed_metric_types import Derived, Ratio
 from cxspec.compiler.dialects import percentile
 from cxspec.compiler.sqlkit import (
     MetricSql,
@@ -12,6 +13,7 @@ from cxspec.compiler.sqlkit import (
     case_when,
     div,
     double,
+    exact_terms,
     flag,
     mean_with_moe,
     mul,
@@ -26,7 +28,6 @@ from cxspec.compiler.sqlkit import (
     sub,
 )
 from cxspec.display import SIGNED_WHOLE
-from cxspec.fragment_facts import referenced_names
 from cxspec.hookspecs import hookimpl
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.metric_type import Measure, MetricType, Statistic
@@ -40,7 +41,6 @@ SCALE = {
 }
 TOP_BOX = {"type": "integer", "description": "How many of the scale's top points count as satisfied."}
 COLUMN = {"type": "string", "minLength": 1, "description": "The column measured."}
-METRIC_REF = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"}
 PERCENT = (0.0, 100.0)
 _MOE_PROPORTION = "95% margin of error 1.96·100·√(p(1 − p)/n)"
 
@@ -70,7 +70,8 @@ class SourceMetric(MetricType):
             f"metric {metric.id!r} needs source {source.id!r} to declare `time` (or `start`), the column "
             "that places each row in a period",
             metric.loc("source"),
-            hint="add time: <event time column> to the source",
+            hint="add time: <event time column> to the source; a file without one (a snapshot such as a "
+            "customer list) needs a column with the day it was taken",
         )
 
     def check_scale(self, metric, sink, default: tuple[int, int], *, top_box_default=None):
@@ -380,6 +381,7 @@ class Sum(SourceMetric):
     description = "The sum of a column."
     fields = {"column": COLUMN}
     required = ("column",)
+    exact_value = True
 
     def statistic(self, metric):
         return Statistic.TOTAL
@@ -398,7 +400,7 @@ class Sum(SourceMetric):
         return {
             "n": Measure(flag(valid)),
             "invalid": Measure(flag(invalid)),
-            "sum": Measure(case_when(valid.copy(), value.copy())),
+            "sum": Measure(case_when(valid.copy(), exact_terms(value.copy(), sql.dialect))),
         }
 
     def result(self, metric, m, sql):
@@ -561,73 +563,6 @@ class Percentile(SourceMetric):
             n=exp.Count(this=value.copy()),
             invalid=exp.Count(this=rows.only(case_when(unreadable, num(1)))),
         )
-
-
-class Ratio(MetricType):
-    name = "ratio"
-    description = "One metric's value divided by another's, per period and dimensions."
-    fields = {"numerator": METRIC_REF, "denominator": METRIC_REF}
-    required = ("numerator", "denominator")
-    reads_source = False
-    shape = "metrics"
-
-    def statistic(self, metric):
-        return Statistic.COMPUTED
-
-    def definition(self, metric, project):
-        return f"{metric.get('numerator')} ÷ {metric.get('denominator')}"
-
-    def formula(self, metric):
-        return "numerator value ÷ denominator value at the same period and dimensions."
-
-    def depends_on(self, metric):
-        return [(metric.get(f), f) for f in ("numerator", "denominator") if isinstance(metric.get(f), str)]
-
-    def computed_value(self, metric, value_of, sql):
-        return safe_div(value_of(metric.get("numerator")), value_of(metric.get("denominator")))
-
-
-class Derived(MetricType):
-    name = "derived"
-    description = "Arithmetic over other metrics' values (`expr`), per period and dimensions."
-    fields = {"expr": {"type": "string", "minLength": 1}}
-    required = ("expr",)
-    metric_expression_fields = ("expr",)
-    reads_source = False
-    shape = "metrics"
-
-    def statistic(self, metric):
-        return Statistic.COMPUTED
-
-    def definition(self, metric, project):
-        return str(metric.get("expr"))
-
-    def formula(self, metric):
-        return "`expr` evaluated on the other metrics' values at the same period and dimensions."
-
-    def depends_on(self, metric):
-        expr = metric.get("expr")
-        if not isinstance(expr, str):
-            return []
-        return [(name, "expr") for name in referenced_names(expr, metric.dialect)]
-
-    def computed_value(self, metric, value_of, sql):
-        expression = sql.expression(metric.get("expr"))
-
-        def swap(old: exp.Expression, new: exp.Expression) -> None:
-            nonlocal expression
-            if old is expression:  # replace() cannot swap the root of a tree
-                expression = new
-            else:
-                old.replace(new)
-
-        for column in list(expression.find_all(exp.Column)):
-            swap(column, value_of(column.name))
-        # Division by zero is NULL, never an engine error. Innermost divisions first, so that
-        # an outer division's copies of its operands hold the safe inner ones.
-        for division in reversed(list(expression.find_all(exp.Div))):
-            swap(division, safe_div(division.this.copy(), division.expression.copy()))
-        return expression
 
 
 class ChurnRate(SourceMetric):

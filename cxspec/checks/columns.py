@@ -207,11 +207,21 @@ def _report_missing(
     kind, known = ("neither a column nor a dimension", "columns and dimensions")
     if not dimensions:
         kind, known = "not a column", "columns"
+    hint = did_you_mean_name(name, names)
+    sniffed = [n for n in names if re.fullmatch(r"column[0-9]+", n)]
+    if hint is None and sniffed and [int(n[6:]) for n in sniffed] == list(range(len(sniffed))):
+        # DuckDB's names for the columns of a file it found no header in: its first line was
+        # read as a row (a delimiter or quoting it did not recognise, ';;' at every line end)
+        hint = (
+            f"the file was read without a header, as columns {known_list(sniffed)}: its delimiter or "
+            "quoting was not recognised; declare `delimiter:` on the source, or fix the file"
+        )
+    hint = hint or f"its {known}: {known_list(names)}"
     sink.add(
         "CX404",
         f"{what} names {name!r}, which is {kind} of source {source_id!r}",
         where,
-        hint=did_you_mean_name(name, names) or f"its {known}: {known_list(names)}",
+        hint=hint,
         span=len(name),
     )
 

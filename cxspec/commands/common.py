@@ -110,3 +110,21 @@ def build_request(metrics, grain, by, where, start, end, as_of=None) -> Request:
         start=start.date() if start else None,
         end=end.date() if end else None,
     )
+
+
+def refuse_missing_results(url: str | None, loaded, registry) -> None:
+    """For commands that read stored results (report, issues, notify): a DuckDB or SQLite
+    file that does not exist holds nothing (a mistyped `--warehouse`). Connecting would create
+    it empty, and the command answer "no issues" as if there were none."""
+    from cxspec.diagnostics import CxspecError
+    from cxspec.query import warehouse_class
+    from cxspec.warehouse import redact
+
+    url = url or loaded.config.warehouse
+    path = warehouse_class(url, registry).results_file(url, loaded.root)
+    if path is None or path.exists() or any(p.exists() and not p.is_dir() for p in path.parents):
+        return  # (a path under a file: connecting says so)
+    raise CxspecError(
+        f"nothing is stored in {redact(url)}: {path} does not exist (run `cxspec run` first, "
+        "or check --warehouse and the project's `warehouse:`)"
+    )

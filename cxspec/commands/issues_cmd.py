@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import load_or_exit, refuse_missing_results
 
 STATUSES = ("open", "acknowledged", "resolved", "all")
 
@@ -41,6 +41,7 @@ def _connect(project, warehouse):
             f"the warehouse {url} keeps nothing between runs, issue states included: give the project a "
             'file, e.g. warehouse: "duckdb:///cxspec-out/results.duckdb"'
         )
+    refuse_missing_results(url, loaded, default_registry())
     connection = connect(warehouse, loaded, default_registry())
     try:
         refuse_unsupported(connection)

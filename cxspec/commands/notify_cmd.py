@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cxspec.commands.common import load_or_exit
+from cxspec.commands.common import load_or_exit, refuse_missing_results
 
 
 @click.command("notify")
@@ -26,6 +26,7 @@ def notify_command(project, dry_run, warehouse):
     from cxspec.registry import default_registry
 
     loaded = load_or_exit(project, "execute")
+    refuse_missing_results(warehouse, loaded, default_registry())
     found = targets(loaded)
     with connect(warehouse, loaded, default_registry()) as connection:
         refuse_unsupported(connection)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cxspec.commands.as_of import as_of_option
-from cxspec.commands.common import check_range, data_root_option, load_or_exit
+from cxspec.commands.common import check_range, data_root_option, load_or_exit, refuse_missing_results
 
 
 def report_outputs(registry) -> dict:
@@ -236,6 +236,7 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
             f"the warehouse {url} keeps nothing between runs: give the project a file, e.g. "
             'warehouse: "duckdb:///cxspec-out/results.duckdb", or read report.* from `cxspec run --out`'
         )
+    refuse_missing_results(url, loaded, registry)
     stored = stored_results(loaded, registry, url)
     if not stored.results:
         raise CxspecError(f"no stored results for project {loaded.config.project!r}: run `cxspec run` first")

@@ -75,6 +75,15 @@ def exact_sum(e: exp.Expression) -> exp.Expression:
     return double(exp.Sum(this=decimal(e, EXACT_PLACES)))
 
 
+def exact_terms(e: exp.Expression, dialect: str) -> exp.Expression:
+    """The terms of an exact SUM: each rounded to EXACT_PLACES decimal places as a DECIMAL(38,
+    EXACT_PLACES), whose sums are exact and order-free on DuckDB, PostgreSQL and Spark (a term
+    or a sum past 10^26 is the engine's overflow error, never a wrong total). SQLite has no
+    DECIMAL: its sums stay doubles (one thread, the rows' order), exact for whole numbers up to
+    2^53."""
+    return e if dialect == "sqlite" else decimal(e, EXACT_PLACES)
+
+
 def decimal(e: exp.Expression, places: int, digits: int = 38) -> exp.Expression:
     """CAST(e AS DECIMAL(digits, places)): exact sums and products on DuckDB, PostgreSQL, Spark."""
     to = exp.DataType(

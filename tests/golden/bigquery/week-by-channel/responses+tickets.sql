@@ -100,7 +100,8 @@ WITH `src_1_responses` AS (
     MIN(`__c6`) AS `__m6_c`,
     SUM(`__val0` - `__c6`) AS `__m6_d`,
     COUNT(`__val0`) AS `__m6_n`,
-    MIN(`__val0`) AS `__m7`
+    MIN(`__val0`) AS `__m7`,
+    SUM(CAST(`__val0` AS BIGNUMERIC)) AS `__m8`
   FROM (
     SELECT
       *,
@@ -822,7 +823,7 @@ WITH `src_1_responses` AS (
         `__dim_channel`,
         `__m3` AS `__x_invalid`,
         `__m2` AS `__x_n`,
-        `__m5` AS `__x_sum`,
+        `__m8` AS `__x_sum`,
         `__rows`
       FROM `lvl1_2_tickets`
     ) AS p

@@ -100,7 +100,8 @@ WITH "src_1_responses" AS MATERIALIZED (
     VAR_POP(CAST("__val0" AS DOUBLE PRECISION)) * COUNT("__val0") AS "__m6",
     AVG(CAST("__val0" AS DOUBLE PRECISION)) AS "__m6_c",
     COUNT("__val0") AS "__m6_n",
-    MIN("__val0") AS "__m7"
+    MIN("__val0") AS "__m7",
+    SUM(CAST("__val0" AS DECIMAL(38, 12))) AS "__m8"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -757,7 +758,7 @@ WITH "src_1_responses" AS MATERIALIZED (
         "__period",
         "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
-        "__m5" AS "__x_sum",
+        "__m8" AS "__x_sum",
         "__rows"
       FROM "lvl1_2_tickets"
     ) AS p
