@@ -192,6 +192,7 @@ def expected(customers, responses, analysis: str, by=(), until=None) -> dict:
         full = tuple(range(x.shape[1]))
         out[key] = {
             "n": len(rows),
+            "constant": bool((x.std(axis=0) == 0).any()),  # a driver without figures here
             "r2": r_squared(y, x, full),
             "importance": dict(zip(names, shapley(y, x), strict=True)),
             "performance": dict(zip(names, x.mean(axis=0), strict=True)),

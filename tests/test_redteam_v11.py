@@ -79,9 +79,10 @@ def stored(make_project, run_main, tmp_path):
     return root, url
 
 
-def test_segment_report_shows_no_total_drivers_or_links_as_the_segments(stored, run_main):
-    """Drivers and links are computed for the total only: a segment's report ("only its rows")
-    must not show the total's figures as if they were the segment's."""
+def test_segment_report_shows_its_own_drivers_and_no_total_links(stored, run_main):
+    """Links are computed for the total only: a segment's report ("only its rows") must not
+    show the total's figures as if they were the segment's. Drivers are stored per segment
+    (tests/test_drivers_segments.py): the segment's report shows the segment's own."""
     root, url = stored
     code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "json")
     total = json.loads(out)
@@ -93,12 +94,13 @@ def test_segment_report_shows_no_total_drivers_or_links_as_the_segments(stored, 
     assert code == 0, out + err
     report = json.loads(out)
     assert report["segment"] == {"region": "EMEA"}
-    assert report["drivers"] == [] and report["links"] == []
+    assert report["links"] == []
     emea = [ltr for _, _, _, region, ltr, _, _ in rows() if region == "EMEA"]
+    assert {d["n"] for d in report["drivers"]} == {len(emea)}
     (metric,) = report["metrics"]
     assert metric["latest"]["value"] == pytest.approx(sum(emea) / len(emea))
     code, out, err = run_main("report", str(root), "--warehouse", url, "--segment", "region=EMEA")
-    assert code == 0 and "What matters most" not in out and "What CX is worth" not in out
+    assert code == 0 and "What matters most" in out and "What CX is worth" not in out
 
 
 def test_segment_named_twice_is_a_usage_error(stored, run_main):

@@ -147,6 +147,12 @@ def _fraction_text(value: exp.Expression, dialect: str) -> exp.Expression:
     return exp.cast(value, "VARCHAR")
 
 
+def as_segment_text(value: exp.Expression, relations, source, name: str) -> exp.Expression:
+    """A segment dimension's value as segments store it (`segment_text` by its kind): what a
+    drivers analysis per segment groups by (drivers/moments.py)."""
+    return segment_text(value, _kind(relations, source, name))
+
+
 def by_text(value: exp.Expression, relations, source, name: str) -> exp.Expression | None:
     """A `--by` dimension's value as segment_text makes it (one text per value on every engine),
     or None for a dimension the engines already return alike (text, a whole-number type)."""

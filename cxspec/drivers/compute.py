@@ -4,7 +4,7 @@ constant driver, collinear drivers, too few rows…) is a located diagnostic, ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -90,14 +90,24 @@ class DriverResult:
 class DriversOutcome:
     results: list[DriverResult]
     diagnostics: list[Diagnostic]
+    #: Per analysis, how many segments were left out (fewer complete cases than its
+    #: min_sample, or data without figures there): `segments` only.
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def compute_drivers(
-    warehouse, project, registry, ids=(), *, grain=None, by=(), start=None, end=None, until=None
+    warehouse, project, registry, ids=(), *, grain=None, by=(), start=None, end=None, until=None, segments=()
 ) -> DriversOutcome:
-    """`until`: an as-of instant (`run --as-of`): rows dated after it are not read."""
+    """`until`: an as-of instant (`run --as-of`): rows dated after it are not read.
+    `segments`: segment sets (tuples of dimension names, cxspec.yaml `segments:`; not with
+    `by`): each analysis is computed for the total and for each set whose dimensions are all
+    dimensions of its source, from one scan grouped by all of them (the moments are sums:
+    they add up exactly into each set and the total, `_per_set`). A segment without figures
+    (fewer complete cases than `min_sample`, a constant driver there…) is left out, counted
+    in `left_out`, without a diagnostic."""
     sink = DiagnosticSink()
     results: list[DriverResult] = []
+    left_out: dict[str, int] = {}
     analyses = (
         [project.drivers[i] for i in ids] if ids else [project.drivers[k] for k in sorted(project.drivers)]
     )
@@ -105,7 +115,9 @@ def compute_drivers(
     for analysis in analyses:
         source = project.sources[analysis.source]
         # and the sources its lookup dimensions read (`by`, its filter, its drivers' exprs)
-        looked = [project.sources[d.lookup] for d in moments.looked_up(analysis, source, by)]
+        sets = [] if by else [s for s in segments if s and all(source.dimension(d) for d in s)]
+        split = by or tuple(dict.fromkeys(d for s in sets for d in s))
+        looked = [project.sources[d.lookup] for d in moments.looked_up(analysis, source, split)]
         resolution = resolver.resolve([source, *looked])
         if missing_columns(sink, resolution, source, _named_columns(analysis, source)):
             continue
@@ -131,11 +143,11 @@ def compute_drivers(
         if bad:
             continue
         build = partial(
-            moments.build, analysis, source, resolution, warehouse.dialect, grain=grain, by=by, start=start,
-            end=end, numbers=numbers, until=until,
+            moments.build, analysis, source, resolution, warehouse.dialect, grain=grain, by=split,
+            start=start, end=end, numbers=numbers, until=until, segment_text=bool(sets),
         )  # fmt: skip
         try:
-            query, groups = _scan(warehouse, build)
+            query, groups = _scan(warehouse, build, [()] + sets if sets else None)
         except WarehouseError as exc:
             # a driver expression that is not a number, squares that overflow (PostgreSQL)…
             sink.add(
@@ -146,8 +158,14 @@ def compute_drivers(
                 "(under about 1e154)",
             )
             continue
-        results += _analyse(analysis, query, groups, sink)
-    return DriversOutcome(results, sink.items)
+        found = _analyse(analysis, query, groups, sink, segments=bool(sets))
+        results += found
+        if sets:
+            figured = {tuple(sorted(r.dimensions.items())) for r in found}
+            left_out[analysis.id] = sum(
+                1 for key in groups if key[1] and tuple(sorted(key[1])) not in figured
+            )
+    return DriversOutcome(results, sink.items, {k: v for k, v in left_out.items() if v})
 
 
 def _named_columns(analysis, source) -> list:
@@ -173,21 +191,44 @@ def _named_columns(analysis, source) -> list:
     return named
 
 
-def _scan(warehouse, build):
+def _scan(warehouse, build, sets=None):
     """(query, moments by group) of `build()`'s query; scanned once more, each variable less a
     round number near its mean, when the spread of one is too small against its mean for
     sums of raw squares (algebra.rebased): rare data, a second scan. Each group then takes
     the scan that suits it (_nearer): one number is subtracted from every group, and a small
     group far from the others' mean lost its spread in the second (silently wrong figures)."""
     query = build()
-    groups = _group_rows(query, *_fetch(warehouse, query))
-    moments_of = [m for ms in groups.values() for m in ms]
+    groups = _per_set(_group_rows(query, *_fetch(warehouse, query)), sets)
+    moments_of = [m for key, ms in groups.items() if sets is None or not key[1] for m in ms]
     shift = rebased(sum(moments_of[1:], moments_of[0])) if moments_of else None
     if shift is None:
         return query, groups
     query = build(shift=shift)
-    shifted = _group_rows(query, *_fetch(warehouse, query))
+    shifted = _per_set(_group_rows(query, *_fetch(warehouse, query)), sets)
     return query, {key: _nearer(groups.get(key), shifted.get(key)) for key in {**groups, **shifted}}
+
+
+def _per_set(groups: dict[tuple, dict], sets) -> dict[tuple, list[Moments]]:
+    """Moments by (period, ((dimension, value), …)) → per bucket, as lists. `sets`: the total
+    `()` and each segment set, when `groups` are by all their dimensions: each set's groups
+    are the sums of those groups over the dimensions it lacks, bucket by bucket (exact: the
+    moments are sums), the total's over all of them."""
+    if sets is None:
+        return {
+            key: [m for _, m in sorted(buckets.items(), key=_bucket_order)] for key, buckets in groups.items()
+        }
+    out: dict[tuple, dict] = {}
+    for (period, dims), buckets in groups.items():
+        values = dict(dims)
+        for names in sets:
+            target = out.setdefault((period, tuple((d, values[d]) for d in names)), {})
+            for bucket, m in buckets.items():
+                target[bucket] = target[bucket] + m if bucket in target else m
+    return {key: [m for _, m in sorted(buckets.items(), key=_bucket_order)] for key, buckets in out.items()}
+
+
+def _bucket_order(item):
+    return (item[0] is None, item[0] if item[0] is not None else 0)
 
 
 def _nearer(raw: list[Moments] | None, shifted: list[Moments] | None) -> list[Moments] | None:
@@ -213,7 +254,9 @@ def _fetch(warehouse, query):
     return fetched if fetched is not None else warehouse.execute(query.sql)
 
 
-def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:
+def _group_rows(query, columns, rows) -> dict[tuple, dict]:
+    """Moments by (period, ((dimension, value), …)) → by bucket (None: no buckets, or a NULL
+    key's)."""
     at = {name: i for i, name in enumerate(columns)}
     p = len(query.variables)
     shift = np.array(query.shift) if query.shift else None
@@ -222,22 +265,26 @@ def _group_rows(query, columns, rows) -> dict[tuple, list[Moments]]:
         period = (
             iso_day(row[at["__period"]]) if query.has_period and row[at["__period"]] is not None else None
         )
-        dims = tuple(row[at[f"__dim_{d}"]] for d in query.dimensions)
+        dims = tuple((d, row[at[f"__dim_{d}"]]) for d in query.dimensions)
+        bucket = row[at["__bucket"]] if query.has_buckets else None
         sums = np.array([float(row[at[f"__s{i}"]] or 0.0) for i in range(p)])
         cross = np.zeros((p, p))
         for i in range(p):
             for j in range(i, p):
                 cross[i, j] = cross[j, i] = float(row[at[f"__c{i}_{j}"]] or 0.0)
-        groups.setdefault((period, dims), []).append(Moments(float(row[at["__n"]]), sums, cross, shift))
+        groups.setdefault((period, dims), {})[bucket] = Moments(float(row[at["__n"]]), sums, cross, shift)
     return groups
 
 
 def _order(key):
     period, dims = key
-    return (period or "", tuple((v is None, str(v)) for v in dims))
+    return (period or "", tuple((d, v is None, str(v)) for d, v in dims))
 
 
-def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink) -> list[DriverResult]:
+def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink, segments=False) -> list[DriverResult]:
+    """Figures per group; `segments`: the groups with dimensions are segments, whose problems
+    (too few complete cases, a constant driver there…) leave them out without a diagnostic."""
+    everywhere = sink
     p = len(analysis.drivers)
     needed = max(analysis.min_sample or 0, p + 2)
     if not groups:
@@ -247,7 +294,9 @@ def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink) -> list[
         period, dims = key
         buckets = groups[key]
         total = sum(buckets[1:], buckets[0])
-        where = _where(period, dict(zip(query.dimensions, dims, strict=True)))
+        where = _where(period, dict(dims))
+        # a segment without figures is left out (compute_drivers counts it), unreported
+        sink = DiagnosticSink() if segments and dims else everywhere
         if _overflowed(sink, analysis, total, where):
             continue
         if total.n < needed:
@@ -292,7 +341,7 @@ def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink) -> list[
                 DriverResult(
                     analysis=analysis.id,
                     period=period,
-                    dimensions=dict(zip(query.dimensions, dims, strict=True)),
+                    dimensions=dict(dims),
                     driver=driver.name,
                     importance=_fixed(importance),
                     share=_fixed(100.0 * importance / r2, PLACES - 2) if r2 > 0 else None,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from cxspec.compiler import dialects
+from cxspec.compiler.grouping import as_segment_text
 from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.plan import dimension_value, quoted_fragment, source_fragment, with_dimensions
 from cxspec.compiler.sqlkit import INTEGER_RANGES, byte_order, col, double, num
@@ -132,11 +133,13 @@ def build(
     numbers=None,
     shift=None,
     until=None,
+    segment_text=False,
 ) -> MomentsQuery:
     """`numbers`: text columns → the companion column of their values that are numbers
     (compute.py), read instead: the other values are NULL. `shift`: per variable, a number
     subtracted from its complete cases (after the scale checks) so that the sums of squares
-    keep the digits of a small spread around a large mean (algebra.rebased)."""
+    keep the digits of a small spread around a large mean (algebra.rebased). `segment_text`:
+    the `by` dimensions' values as text, as segments store them (compiler/grouping.py)."""
     fragment_dialect = analysis.dialect
     numbers = numbers or {}
 
@@ -187,6 +190,8 @@ def build(
             value = source_fragment(dimension.expr, fragment_dialect, source, resolution)
         else:
             value = col(dimension.name)
+        if segment_text:
+            value = as_segment_text(value, resolution, source, name)
         columns.append(exp.alias_(value, f"__dim_{name}", quoted=True))
         group.append(f"__dim_{name}")
     if source.time and (start or end):

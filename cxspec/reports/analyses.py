@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 
 from cxspec.reports.model import DriverEntry, LinkEntry, LinkGroupEntry
+from cxspec.reports.segments import in_scope
 
 QUADRANTS = {
     "act_first": "important and weak: act first",
@@ -22,14 +23,15 @@ UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 # -- building the model ----------------------------------------------------------------------------
 
 
-def driver_entries(project, stored_drivers) -> list[DriverEntry]:
-    """The overall analyses (no period, no dimensions), each driver placed in a quadrant:
-    importance above or below the average driver's (r²/p), performance above or below the
-    drivers' mean (as % of their scales when every driver has one, else as measured)."""
+def driver_entries(project, stored_drivers, segment: dict | None = None) -> list[DriverEntry]:
+    """The analyses over the whole range (no period) of the total, or of `segment` (a run
+    stores them per segment too: runs/run.py), each driver placed in a quadrant: importance
+    above or below the average driver's (r²/p), performance above or below the drivers' mean
+    (as % of their scales when every driver has one, else as measured)."""
     entries: list[DriverEntry] = []
     by_analysis: dict[str, list] = {}
     for row in stored_drivers:
-        if row.period is None and not row.dimensions:
+        if row.period is None and in_scope(row.dimensions, segment):
             by_analysis.setdefault(row.analysis, []).append(row)
     for analysis_id in sorted(by_analysis):
         rows = by_analysis[analysis_id]

@@ -132,8 +132,8 @@ def build_model(
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
-        # drivers and links are computed for the total only: a segment's report has none of its own
-        drivers=[] if segment else driver_entries(project, getattr(stored, "drivers", [])),
+        # drivers are stored per segment too; links for the total only: a segment's report has none
+        drivers=driver_entries(project, getattr(stored, "drivers", []), segment),
         links=[] if segment else link_entries(
             project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
             getattr(stored, "link_as_of", {}),

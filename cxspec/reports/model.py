@@ -345,7 +345,7 @@ class Report:
     #: Initiative impact (cxspec/issues_state/initiatives.py): one dict per initiative and metric.
     initiatives: list[dict] = field(default_factory=list)
     report_version: int = REPORT_VERSION
-    #: Stored drivers analyses (overall, not per period or segment) and links.
+    #: Stored drivers analyses (over the whole range, of the total or of `segment`) and links.
     drivers: list[DriverEntry] = field(default_factory=list)
     links: list[LinkEntry] = field(default_factory=list)
     #: The segment this report is about (`cxspec report --segment region=EMEA`); None: the total.

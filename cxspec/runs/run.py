@@ -107,7 +107,8 @@ def run_project(
         # An incremental run's watermark check of the old periods is made in the data checks' scan.
         watermark = Incremental(warehouse, project, registry, info.spec_hash, as_of) if incremental else None
         also = watermark.aggregates() if watermark is not None else None
-        read = analysis_sources(project)  # a source only a drivers analysis or a link reads, too
+        # a source only a drivers analysis or a link reads, too (and the lookups of its segments)
+        read = analysis_sources(project, by=tuple(d for names in project.segments for d in names))
         left_out = checked_sources(warehouse, project, registry, sorted(project.metrics), as_of, also, read)
         if progress:
             progress(f"computing {len(project.metrics)} metrics on {warehouse.name}")
@@ -198,7 +199,8 @@ def _ranges_of(start, end) -> list:
 
 def _compute_analyses(warehouse, project, registry, start, end, progress, until=None):
     """Drivers analyses and links over the run's range (None without any). `until`: the
-    run's --as-of, after which drivers and links see nothing (compute_links)."""
+    run's --as-of, after which drivers and links see nothing (compute_links). Drivers also
+    per segment of the project's segment sets their sources have (compute_drivers)."""
     if not project.drivers and not project.links:
         return None
     from cxspec.drivers.compute import compute_drivers
@@ -206,7 +208,11 @@ def _compute_analyses(warehouse, project, registry, start, end, progress, until=
 
     if progress:
         progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
-    drivers = compute_drivers(warehouse, project, registry, start=start, end=end, until=until)
+    drivers = compute_drivers(
+        warehouse, project, registry, start=start, end=end, until=until, segments=tuple(project.segments)
+    )
+    if progress and drivers.left_out:  # a segment without figures is no error: said once, here
+        progress(f"drivers: {sum(drivers.left_out.values())} segments left out (too few complete cases)")
     links = compute_links(warehouse, project, registry, start=start, end=end, until=until)
     return drivers, links
 
