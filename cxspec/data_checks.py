@@ -325,7 +325,7 @@ class _SourceCheck:
                 keep = f"trim({_quoted(column)}) <> ''"
                 hint = "spaces are not an empty field: empty them in the data" + (
                     # Spark may read the time of a row before the filter leaves it out
-                    " (on Spark a filter cannot leave them out)"
+                    " (on Spark a filter may not leave them out)"
                     if self.dialect == "spark"
                     else f', or leave those rows out with the source\'s filter: "{keep}"'
                 )
