@@ -323,11 +323,9 @@ class _SourceCheck:
                 # spaces for a blank: DuckDB and PostgreSQL stopped on them, SQLite dropped the
                 # rows without counting them
                 keep = f"trim({_quoted(column)}) <> ''"
-                hint = "spaces are not an empty field: empty them in the data" + (
-                    # Spark may read the time of a row before the filter leaves it out
-                    " (on Spark a filter may not leave them out)"
-                    if self.dialect == "spark"
-                    else f', or leave those rows out with the source\'s filter: "{keep}"'
+                hint = (
+                    "spaces are not an empty field: empty them in the data, or leave those rows out "
+                    f'with the source\'s filter: "{keep}"'
                 )
             self.sink.add(
                 "CX411",

@@ -352,9 +352,6 @@ def test_spaces_for_a_time_are_refused_with_a_filter_that_works(make_project, wa
         "specs/m.yaml:3:59: error CX411: 1 rows of source 'survey' have a 'at' that is not a time (' ')"
         in err
     )
-    if warehouse.startswith("spark"):  # it casts the time of rows the filter leaves out
-        assert "empty them in the data (on Spark a filter may not leave them out)" in err
-        return
     assert "leave those rows out with the source's filter: \"trim(at) <> ''\"" in err
     filtered = specs.replace("time: at}", "time: at, filter: \"trim(at) <> ''\"}")
     (root / "specs" / "m.yaml").write_text(filtered, "utf-8")
@@ -362,3 +359,18 @@ def test_spaces_for_a_time_are_refused_with_a_filter_that_works(make_project, wa
     results = compute(load_project(root), request, REGISTRY, warehouse)
     got = {(r.metric, r.period): (r.value, r.n) for r in results}
     assert got == {("responses", "2026-01-01"): (2.0, 2), ("sat", "2026-01-01"): (3.0, 2)}
+
+
+# An open ticket's 'N/A' for a close time, left out by the source's filter: its time is never
+# needed. Spark read it before the filter (with whole-stage codegen off, as its tests run) and
+# stopped the query on the cast (CX416) while the other engines answered.
+CLOSED = "id,closed_at,status,score\n1,2026-01-05 10:00,Closed,5\n2,N/A,Open,2\n3,2026-01-20 10:00,Closed,4\n"
+
+
+def test_a_filter_leaves_out_rows_whose_time_is_not_a_time_on_every_engine(make_project, warehouse):
+    specs = TWO_DIGIT_SPECS.replace("time: submitted}", "time: closed_at, filter: \"status = 'Closed'\"}")
+    root = make_project({"specs/m.yaml": specs, "data/survey.csv": CLOSED}, config=config(warehouse))
+    request = Request(start=dt.date(2026, 1, 1), as_of=dt.datetime(2026, 2, 1))
+    results = compute(load_project(root), request, REGISTRY, warehouse)
+    got = {(r.metric, r.period): (r.value, r.n) for r in results}
+    assert got == {("responses", "2026-01-01"): (2.0, 2), ("sat", "2026-01-01"): (4.5, 2)}

@@ -21,6 +21,7 @@ from test_data_as_is import (  # noqa: F401  (pytest collects the imported tests
 )
 from test_data_checks import (  # noqa: F401
     test_a_compact_format_with_two_digit_years_reads_as_strptime_on_every_engine,
+    test_a_filter_leaves_out_rows_whose_time_is_not_a_time_on_every_engine,
     test_a_misspelt_column_is_found_at_the_spec,
     test_a_run_stores_every_metric_it_can,
     test_a_time_format_reads_them_on_every_engine,

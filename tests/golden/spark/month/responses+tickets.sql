@@ -7,7 +7,7 @@ WITH `src_1_responses` AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST(`responded_at` AS TIMESTAMP)) AS DATE) AS `__period`
+      CAST(DATE_TRUNC('MONTH', TRY_TO_TIMESTAMP(`responded_at`)) AS DATE) AS `__period`
     FROM (
       SELECT
         *
@@ -68,7 +68,7 @@ WITH `src_1_responses` AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST(`opened_at` AS TIMESTAMP)) AS DATE) AS `__period`
+      CAST(DATE_TRUNC('MONTH', TRY_TO_TIMESTAMP(`opened_at`)) AS DATE) AS `__period`
     FROM (
       SELECT
         *

@@ -4,7 +4,7 @@ WITH `src_1_subscriptions` AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('MONTH', CAST(`started_at` AS TIMESTAMP)) AS DATE) AS `__period`
+      CAST(DATE_TRUNC('MONTH', TRY_TO_TIMESTAMP(`started_at`)) AS DATE) AS `__period`
     FROM (
       SELECT
         *
@@ -13,11 +13,11 @@ WITH `src_1_subscriptions` AS (
   ) AS f
 ), `bounds_1_subscriptions` AS (
   SELECT
-    MIN(CAST(DATE_TRUNC('MONTH', CAST(`started_at` AS TIMESTAMP)) AS DATE)) AS `__first`,
+    MIN(CAST(DATE_TRUNC('MONTH', TRY_TO_TIMESTAMP(`started_at`)) AS DATE)) AS `__first`,
     MAX(
       COALESCE(
-        CAST(DATE_TRUNC('MONTH', CAST(`ended_at` AS TIMESTAMP)) AS DATE),
-        CAST(DATE_TRUNC('MONTH', CAST(`started_at` AS TIMESTAMP)) AS DATE)
+        CAST(DATE_TRUNC('MONTH', TRY_TO_TIMESTAMP(`ended_at`)) AS DATE),
+        CAST(DATE_TRUNC('MONTH', TRY_TO_TIMESTAMP(`started_at`)) AS DATE)
       )
     ) AS `__last`
   FROM `src_1_subscriptions`
@@ -32,27 +32,27 @@ WITH `src_1_subscriptions` AS (
     CAST(100 * CASE
       WHEN COUNT(
         DISTINCT CASE
-          WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
           THEN `r`.`customer_id`
         END
       ) <> 0
       THEN CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
-          AND CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
-          AND CAST(`r`.`ended_at` AS TIMESTAMP) < CAST(CAST(ADD_MONTHS(`sp`.`__period`, 1) AS DATE) AS TIMESTAMP)
+          WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
+          AND TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
+          AND TRY_TO_TIMESTAMP(`r`.`ended_at`) < CAST(CAST(ADD_MONTHS(`sp`.`__period`, 1) AS DATE) AS TIMESTAMP)
           THEN `r`.`customer_id`
         END
       ) AS DOUBLE) / CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
           THEN `r`.`customer_id`
         END
@@ -60,10 +60,10 @@ WITH `src_1_subscriptions` AS (
     END AS DOUBLE) AS `value`,
     CAST(COUNT(
       DISTINCT CASE
-        WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+        WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
         AND (
           `r`.`ended_at` IS NULL
-          OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+          OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
         )
         THEN `r`.`customer_id`
       END
@@ -77,10 +77,10 @@ WITH `src_1_subscriptions` AS (
   HAVING
     COUNT(
       DISTINCT CASE
-        WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+        WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
         AND (
           `r`.`ended_at` IS NULL
-          OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+          OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
         )
         THEN `r`.`customer_id`
       END
@@ -94,10 +94,10 @@ WITH `src_1_subscriptions` AS (
         WHEN COUNT(
           DISTINCT CASE
             WHEN (
-              CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+              TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
               AND (
                 `r`.`ended_at` IS NULL
-                OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+                OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
               )
             )
             AND (
@@ -111,9 +111,9 @@ WITH `src_1_subscriptions` AS (
         THEN CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
-              AND CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
-              AND CAST(`r`.`ended_at` AS TIMESTAMP) < CAST(CAST(ADD_MONTHS(`sp`.`__period`, 1) AS DATE) AS TIMESTAMP)
+              TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
+              AND TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
+              AND TRY_TO_TIMESTAMP(`r`.`ended_at`) < CAST(CAST(ADD_MONTHS(`sp`.`__period`, 1) AS DATE) AS TIMESTAMP)
             )
             AND (
               (
@@ -125,10 +125,10 @@ WITH `src_1_subscriptions` AS (
         ) AS DOUBLE) / CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+              TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
               AND (
                 `r`.`ended_at` IS NULL
-                OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+                OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
               )
             )
             AND (
@@ -144,10 +144,10 @@ WITH `src_1_subscriptions` AS (
     CAST(COUNT(
       DISTINCT CASE
         WHEN (
-          CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
         )
         AND (
@@ -168,10 +168,10 @@ WITH `src_1_subscriptions` AS (
     COUNT(
       DISTINCT CASE
         WHEN (
-          CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
         )
         AND (

@@ -7,7 +7,7 @@ WITH `src_1_responses` AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST(`responded_at` AS TIMESTAMP)) AS DATE) AS `__period`,
+      CAST(DATE_TRUNC('WEEK', TRY_TO_TIMESTAMP(`responded_at`)) AS DATE) AS `__period`,
       `channel` AS `__dim_channel`
     FROM (
       SELECT
@@ -70,7 +70,7 @@ WITH `src_1_responses` AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST(`opened_at` AS TIMESTAMP)) AS DATE) AS `__period`,
+      CAST(DATE_TRUNC('WEEK', TRY_TO_TIMESTAMP(`opened_at`)) AS DATE) AS `__period`,
       `channel` AS `__dim_channel`
     FROM (
       SELECT

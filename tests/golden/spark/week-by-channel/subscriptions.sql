@@ -4,7 +4,7 @@ WITH `src_1_subscriptions` AS (
   FROM (
     SELECT
       *,
-      CAST(DATE_TRUNC('WEEK', CAST(`started_at` AS TIMESTAMP)) AS DATE) AS `__period`,
+      CAST(DATE_TRUNC('WEEK', TRY_TO_TIMESTAMP(`started_at`)) AS DATE) AS `__period`,
       `channel` AS `__dim_channel`
     FROM (
       SELECT
@@ -14,11 +14,11 @@ WITH `src_1_subscriptions` AS (
   ) AS f
 ), `bounds_1_subscriptions` AS (
   SELECT
-    MIN(CAST(DATE_TRUNC('WEEK', CAST(`started_at` AS TIMESTAMP)) AS DATE)) AS `__first`,
+    MIN(CAST(DATE_TRUNC('WEEK', TRY_TO_TIMESTAMP(`started_at`)) AS DATE)) AS `__first`,
     MAX(
       COALESCE(
-        CAST(DATE_TRUNC('WEEK', CAST(`ended_at` AS TIMESTAMP)) AS DATE),
-        CAST(DATE_TRUNC('WEEK', CAST(`started_at` AS TIMESTAMP)) AS DATE)
+        CAST(DATE_TRUNC('WEEK', TRY_TO_TIMESTAMP(`ended_at`)) AS DATE),
+        CAST(DATE_TRUNC('WEEK', TRY_TO_TIMESTAMP(`started_at`)) AS DATE)
       )
     ) AS `__last`
   FROM `src_1_subscriptions`
@@ -34,27 +34,27 @@ WITH `src_1_subscriptions` AS (
     CAST(100 * CASE
       WHEN COUNT(
         DISTINCT CASE
-          WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
           THEN `r`.`customer_id`
         END
       ) <> 0
       THEN CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
-          AND CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
-          AND CAST(`r`.`ended_at` AS TIMESTAMP) < CAST(CAST(DATE_ADD(`sp`.`__period`, 7) AS DATE) AS TIMESTAMP)
+          WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
+          AND TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
+          AND TRY_TO_TIMESTAMP(`r`.`ended_at`) < CAST(CAST(DATE_ADD(`sp`.`__period`, 7) AS DATE) AS TIMESTAMP)
           THEN `r`.`customer_id`
         END
       ) AS DOUBLE) / CAST(COUNT(
         DISTINCT CASE
-          WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
           THEN `r`.`customer_id`
         END
@@ -62,10 +62,10 @@ WITH `src_1_subscriptions` AS (
     END AS DOUBLE) AS `value`,
     CAST(COUNT(
       DISTINCT CASE
-        WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+        WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
         AND (
           `r`.`ended_at` IS NULL
-          OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+          OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
         )
         THEN `r`.`customer_id`
       END
@@ -80,10 +80,10 @@ WITH `src_1_subscriptions` AS (
   HAVING
     COUNT(
       DISTINCT CASE
-        WHEN CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+        WHEN TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
         AND (
           `r`.`ended_at` IS NULL
-          OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+          OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
         )
         THEN `r`.`customer_id`
       END
@@ -98,10 +98,10 @@ WITH `src_1_subscriptions` AS (
         WHEN COUNT(
           DISTINCT CASE
             WHEN (
-              CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+              TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
               AND (
                 `r`.`ended_at` IS NULL
-                OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+                OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
               )
             )
             AND (
@@ -115,9 +115,9 @@ WITH `src_1_subscriptions` AS (
         THEN CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
-              AND CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
-              AND CAST(`r`.`ended_at` AS TIMESTAMP) < CAST(CAST(DATE_ADD(`sp`.`__period`, 7) AS DATE) AS TIMESTAMP)
+              TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
+              AND TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
+              AND TRY_TO_TIMESTAMP(`r`.`ended_at`) < CAST(CAST(DATE_ADD(`sp`.`__period`, 7) AS DATE) AS TIMESTAMP)
             )
             AND (
               (
@@ -129,10 +129,10 @@ WITH `src_1_subscriptions` AS (
         ) AS DOUBLE) / CAST(COUNT(
           DISTINCT CASE
             WHEN (
-              CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+              TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
               AND (
                 `r`.`ended_at` IS NULL
-                OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+                OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
               )
             )
             AND (
@@ -148,10 +148,10 @@ WITH `src_1_subscriptions` AS (
     CAST(COUNT(
       DISTINCT CASE
         WHEN (
-          CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
         )
         AND (
@@ -173,10 +173,10 @@ WITH `src_1_subscriptions` AS (
     COUNT(
       DISTINCT CASE
         WHEN (
-          CAST(`r`.`started_at` AS TIMESTAMP) < CAST(`sp`.`__period` AS TIMESTAMP)
+          TRY_TO_TIMESTAMP(`r`.`started_at`) < CAST(`sp`.`__period` AS TIMESTAMP)
           AND (
             `r`.`ended_at` IS NULL
-            OR CAST(`r`.`ended_at` AS TIMESTAMP) >= CAST(`sp`.`__period` AS TIMESTAMP)
+            OR TRY_TO_TIMESTAMP(`r`.`ended_at`) >= CAST(`sp`.`__period` AS TIMESTAMP)
           )
         )
         AND (
