@@ -95,3 +95,20 @@ def test_a_sum_is_the_same_whatever_the_rows_order_and_threads(make_project, run
         root = make_project({"specs.yaml": SPECS, "data/o.csv": _csv(_rows(shuffled=shuffled))})
         values.append(_query(run_main, root, "duckdb:///:memory:?threads=4"))
     assert values[0] == values[1]
+
+
+def test_terms_too_small_or_too_large_for_the_decimal_are_added_as_doubles(make_project, run_main, url):
+    """A DECIMAL(38, 12) rounds 4e-13 to 0 and cannot hold 1e30: such terms are added as
+    doubles beside the exact sum, so a sum of tiny values is not 0 and a huge one no error."""
+    tiny = ["4e-13"] * 50 + ["2.5e-9", "0.000001", "7.25"]
+    huge = ["1e30", "-2.5e21", "12.34", "99999999999999999999"]  # the last is 1e20: a double
+    lines = ["id,t,shop,amount,units"]
+    for i, amount in enumerate(tiny + huge):
+        shop = "tiny" if i < len(tiny) else "huge"
+        lines.append(f"{i},2026-01-05T10:00:00Z,{shop},{amount},1")
+    root = make_project({"specs.yaml": SPECS, "data/o.csv": "\n".join(lines) + "\n"})
+    got = _query(run_main, root, url, "--by", "shop")
+    small = got[("2026-01-01", (("shop", "tiny"),), "revenue")]
+    assert small == pytest.approx(sum(float(a) for a in tiny), rel=1e-12) and small > 7.25
+    large = got[("2026-01-01", (("shop", "huge"),), "revenue")]
+    assert large == pytest.approx(sum(float(a) for a in huge), rel=1e-12)

@@ -13,7 +13,8 @@ from cxspec.compiler.sqlkit import (
     case_when,
     div,
     double,
-    exact_terms,
+    exact_sum_terms,
+    exact_sum_value,
     flag,
     mean_with_moe,
     mul,
@@ -400,12 +401,13 @@ class Sum(SourceMetric):
         return {
             "n": Measure(flag(valid)),
             "invalid": Measure(flag(invalid)),
-            "sum": Measure(case_when(valid.copy(), exact_terms(value.copy(), sql.dialect))),
+            **{k: Measure(v) for k, v in exact_sum_terms(value.copy(), valid.copy(), sql.dialect).items()},
         }
 
     def result(self, metric, m, sql):
         n = m("n")
-        value = case_when(exp.GT(this=paren(n), expression=num(0)), double(m("sum")))
+        sums = {k: m(k) for k in exact_sum_terms(num(0), num(0), sql.dialect)}
+        value = case_when(exp.GT(this=paren(n), expression=num(0)), exact_sum_value(sums))
         return MetricSql(value=value, n=n.copy(), invalid=m("invalid"))
 
 

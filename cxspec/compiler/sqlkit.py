@@ -75,13 +75,36 @@ def exact_sum(e: exp.Expression) -> exp.Expression:
     return double(exp.Sum(this=decimal(e, EXACT_PLACES)))
 
 
-def exact_terms(e: exp.Expression, dialect: str) -> exp.Expression:
-    """The terms of an exact SUM: each rounded to EXACT_PLACES decimal places as a DECIMAL(38,
-    EXACT_PLACES), whose sums are exact and order-free on DuckDB, PostgreSQL and Spark (a term
-    or a sum past 10^26 is the engine's overflow error, never a wrong total). SQLite has no
-    DECIMAL: its sums stay doubles (one thread, the rows' order), exact for whole numbers up to
-    2^53."""
-    return e if dialect == "sqlite" else decimal(e, EXACT_PLACES)
+#: Terms an exact sum adds as DECIMAL(38, EXACT_PLACES): from a millionth (smaller ones would
+#: lose their digits past the 12th place) to 10^20 (so that a total stays far inside the
+#: DECIMAL's 10^26). Others, rare in a sum of amounts, are added as doubles beside it.
+EXACT_TERMS = (1e-6, 1e20)
+
+
+def exact_sum_terms(value: exp.Expression, valid: exp.Expression, dialect: str) -> dict[str, exp.Expression]:
+    """The per-row terms of an exact SUM of `value` where `valid`: "sum", each rounded to
+    EXACT_PLACES decimal places as a DECIMAL(38, EXACT_PLACES), whose sums are exact and
+    order-free on DuckDB, PostgreSQL and Spark; "rest", the values outside EXACT_TERMS (1e308,
+    1e-9…) as doubles: a DECIMAL of them overflowed or lost them. SQLite has no DECIMAL: its
+    "sum" is the doubles (one thread, the rows' order), exact for whole numbers up to 2^53."""
+    if dialect == "sqlite":
+        return {"sum": case_when(valid, value)}
+    magnitude = exp.Abs(this=value.copy())
+    low, high = EXACT_TERMS
+    inside = exp.and_(
+        exp.GTE(this=magnitude, expression=exp.Literal.number(repr(low))),
+        exp.LT(this=magnitude.copy(), expression=exp.Literal.number(repr(high))),
+    )
+    return {
+        "sum": case_when(exp.and_(valid.copy(), inside), decimal(value.copy(), EXACT_PLACES)),
+        "rest": case_when(exp.and_(valid, exp.Not(this=paren(inside.copy()))), value),
+    }
+
+
+def exact_sum_value(sums: dict[str, exp.Expression]) -> exp.Expression:
+    """The total of `exact_sum_terms`' sums (each NULL where it had no term), as a double."""
+    parts = [exp.Coalesce(this=double(total), expressions=[num(0)]) for total in sums.values()]
+    return parts[0] if len(parts) == 1 else add(parts[0], parts[1])
 
 
 def decimal(e: exp.Expression, places: int, digits: int = 38) -> exp.Expression:

@@ -6,7 +6,10 @@ function is imported, so it is the same test; only the `url` fixture differs."""
 from __future__ import annotations
 
 import pytest
-from test_exact_sums import test_sums_are_exact_past_twelve_digits  # noqa: F401
+from test_exact_sums import (  # noqa: F401
+    test_sums_are_exact_past_twelve_digits,
+    test_terms_too_small_or_too_large_for_the_decimal_are_added_as_doubles,
+)
 
 
 @pytest.fixture

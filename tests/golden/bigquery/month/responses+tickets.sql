@@ -97,7 +97,23 @@ WITH `src_1_responses` AS (
     SUM(`__val0` - `__c6`) AS `__m6_d`,
     COUNT(`__val0`) AS `__m6_n`,
     MIN(`__val0`) AS `__m7`,
-    SUM(CAST(`__val0` AS BIGNUMERIC)) AS `__m8`
+    SUM(
+      CASE
+        WHEN NOT `__val0` IS NULL AND (
+          ABS(`__val0`) >= 1e-06 AND ABS(`__val0`) < 1e+20
+        )
+        THEN CAST(`__val0` AS BIGNUMERIC)
+      END
+    ) AS `__m8`,
+    SUM(
+      CASE
+        WHEN NOT `__val0` IS NULL
+        AND NOT (
+          ABS(`__val0`) >= 1e-06 AND ABS(`__val0`) < 1e+20
+        )
+        THEN `__val0`
+      END
+    ) AS `__m9`
   FROM (
     SELECT
       *,
@@ -754,7 +770,13 @@ WITH `src_1_responses` AS (
   SELECT
     `metric` AS `metric`,
     `__period`,
-    CAST(COALESCE(CASE WHEN `__a_n` > 0 THEN CAST(`__a_sum` AS FLOAT64) END, 0.0) AS FLOAT64) AS `value`,
+    CAST(COALESCE(
+      CASE
+        WHEN `__a_n` > 0
+        THEN COALESCE(CAST(`__a_sum` AS FLOAT64), 0) + COALESCE(CAST(`__a_rest` AS FLOAT64), 0)
+      END,
+      0.0
+    ) AS FLOAT64) AS `value`,
     CAST(`__a_n` AS INT64) AS `n`,
     CAST(`__a_invalid` AS INT64) AS `invalid`,
     CAST(NULL AS FLOAT64) AS `moe`
@@ -764,6 +786,7 @@ WITH `src_1_responses` AS (
       `__period`,
       COALESCE(SUM(`__x_invalid`), 0) AS `__a_invalid`,
       COALESCE(SUM(`__x_n`), 0) AS `__a_n`,
+      COALESCE(SUM(`__x_rest`), 0) AS `__a_rest`,
       COALESCE(SUM(`__x_sum`), 0) AS `__a_sum`,
       SUM(`__rows`) AS `__rows`
     FROM (
@@ -772,6 +795,7 @@ WITH `src_1_responses` AS (
         `__period`,
         `__m3` AS `__x_invalid`,
         `__m2` AS `__x_n`,
+        `__m9` AS `__x_rest`,
         `__m8` AS `__x_sum`,
         `__rows`
       FROM `lvl1_2_tickets`

@@ -105,7 +105,23 @@ WITH "src_1_responses" AS MATERIALIZED (
     AVG(CAST("__val0" AS DOUBLE PRECISION)) AS "__m6_c",
     COUNT("__val0") AS "__m6_n",
     MIN("__val0") AS "__m7",
-    SUM(CAST("__val0" AS DECIMAL(38, 12))) AS "__m8"
+    SUM(
+      CASE
+        WHEN NOT "__val0" IS NULL AND (
+          ABS("__val0") >= 1e-06 AND ABS("__val0") < 1e+20
+        )
+        THEN CAST("__val0" AS DECIMAL(38, 12))
+      END
+    ) AS "__m8",
+    SUM(
+      CASE
+        WHEN NOT "__val0" IS NULL
+        AND NOT (
+          ABS("__val0") >= 1e-06 AND ABS("__val0") < 1e+20
+        )
+        THEN "__val0"
+      END
+    ) AS "__m9"
   FROM "src_2_tickets"
   GROUP BY
     "__period",
@@ -789,7 +805,13 @@ WITH "src_1_responses" AS MATERIALIZED (
     "metric" AS "metric",
     "__period",
     "__dim_channel",
-    CAST(COALESCE(CASE WHEN "__a_n" > 0 THEN CAST("__a_sum" AS DOUBLE PRECISION) END, 0.0) AS DOUBLE PRECISION) AS "value",
+    CAST(COALESCE(
+      CASE
+        WHEN "__a_n" > 0
+        THEN COALESCE(CAST("__a_sum" AS DOUBLE PRECISION), 0) + COALESCE(CAST("__a_rest" AS DOUBLE PRECISION), 0)
+      END,
+      0.0
+    ) AS DOUBLE PRECISION) AS "value",
     CAST("__a_n" AS BIGINT) AS "n",
     CAST("__a_invalid" AS BIGINT) AS "invalid",
     CAST(NULL AS DOUBLE PRECISION) AS "moe"
@@ -800,6 +822,7 @@ WITH "src_1_responses" AS MATERIALIZED (
       "__dim_channel",
       COALESCE(SUM("__x_invalid"), 0) AS "__a_invalid",
       COALESCE(SUM("__x_n"), 0) AS "__a_n",
+      COALESCE(SUM("__x_rest"), 0) AS "__a_rest",
       COALESCE(SUM("__x_sum"), 0) AS "__a_sum",
       SUM("__rows") AS "__rows"
     FROM (
@@ -809,6 +832,7 @@ WITH "src_1_responses" AS MATERIALIZED (
         "__dim_channel",
         "__m3" AS "__x_invalid",
         "__m2" AS "__x_n",
+        "__m9" AS "__x_rest",
         "__m8" AS "__x_sum",
         "__rows"
       FROM "lvl1_2_tickets"
