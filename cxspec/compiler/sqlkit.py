@@ -82,13 +82,13 @@ EXACT_TERMS = (1e-6, 1e20)
 
 
 def exact_sum_terms(value: exp.Expression, valid: exp.Expression, dialect: str) -> dict[str, exp.Expression]:
-    """The per-row terms of an exact SUM of `value` where `valid`: "sum", each rounded to
+    """The per-row terms of an exact SUM of `value` where `valid`: "exact", each rounded to
     EXACT_PLACES decimal places as a DECIMAL(38, EXACT_PLACES), whose sums are exact and
     order-free on DuckDB, PostgreSQL and Spark; "rest", the values outside EXACT_TERMS (1e308,
     1e-9…) as doubles: a DECIMAL of them overflowed or lost them. SQLite has no DECIMAL: its
-    "sum" is the doubles (one thread, the rows' order), exact for whole numbers up to 2^53."""
+    "exact" is the doubles (one thread, the rows' order), exact for whole numbers up to 2^53."""
     if dialect == "sqlite":
-        return {"sum": case_when(valid, value)}
+        return {"exact": case_when(valid, value)}
     magnitude = exp.Abs(this=value.copy())
     low, high = EXACT_TERMS
     inside = exp.and_(
@@ -96,7 +96,7 @@ def exact_sum_terms(value: exp.Expression, valid: exp.Expression, dialect: str) 
         exp.LT(this=magnitude.copy(), expression=exp.Literal.number(repr(high))),
     )
     return {
-        "sum": case_when(exp.and_(valid.copy(), inside), decimal(value.copy(), EXACT_PLACES)),
+        "exact": case_when(exp.and_(valid.copy(), inside), decimal(value.copy(), EXACT_PLACES)),
         "rest": case_when(exp.and_(valid, exp.Not(this=paren(inside.copy()))), value),
     }
 

@@ -783,7 +783,7 @@ WITH [src_1_responses] AS (
     CAST(COALESCE(
       CASE
         WHEN [__a_n] > 0
-        THEN COALESCE(CAST([__a_sum] AS FLOAT), 0) + COALESCE(CAST([__a_rest] AS FLOAT), 0)
+        THEN COALESCE(CAST([__a_exact] AS FLOAT), 0) + COALESCE(CAST([__a_rest] AS FLOAT), 0)
       END,
       0.0
     ) AS FLOAT) AS [value],
@@ -795,20 +795,20 @@ WITH [src_1_responses] AS (
       [metric] AS [metric],
       [__period] AS [__period],
       [__dim_channel] AS [__dim_channel],
+      COALESCE(SUM([__x_exact]), 0) AS [__a_exact],
       COALESCE(SUM([__x_invalid]), 0) AS [__a_invalid],
       COALESCE(SUM([__x_n]), 0) AS [__a_n],
       COALESCE(SUM([__x_rest]), 0) AS [__a_rest],
-      COALESCE(SUM([__x_sum]), 0) AS [__a_sum],
       SUM([__rows]) AS [__rows]
     FROM (
       SELECT
         'handle_total' AS [metric],
         [__period] AS [__period],
         [__dim_channel] AS [__dim_channel],
+        [__m8] AS [__x_exact],
         [__m3] AS [__x_invalid],
         [__m2] AS [__x_n],
         [__m9] AS [__x_rest],
-        [__m8] AS [__x_sum],
         [__rows] AS [__rows]
       FROM [lvl1_2_tickets]
     ) AS p
