@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from operator import itemgetter
 
 from cxspec.compiler.compile import compile_request
@@ -99,8 +100,8 @@ def iso_day(value) -> str:
 DIGITS = 12
 
 
-def _number(value):
-    return None if value is None else float(f"{float(value):.{DIGITS}g}")
+def _number(value, digits: int = DIGITS):
+    return None if value is None else float(f"{float(value):.{digits}g}")
 
 
 #: Significant digits kept of a value its metric type computes exactly (MetricType.exact_value):
@@ -108,16 +109,12 @@ def _number(value):
 EXACT_DIGITS = 15
 
 
-def _exact_number(value):
-    return None if value is None else float(f"{float(value):.{EXACT_DIGITS}g}")
-
-
 def exact_metrics(plan) -> frozenset[str]:
     """The metrics of a plan whose type computes their value exactly."""
     plans = [m for level in plan.levels for m in level]
     for scan in plan.scans:
         plans += [*scan.measure_metrics, *scan.row_metrics, *scan.spine_metrics]
-    return frozenset(m.metric.id for m in plans if getattr(m.type, "exact_value", False))
+    return frozenset(m.metric.id for m in plans if m.type.exact_value)
 
 
 def _count(value):
@@ -244,7 +241,7 @@ def _execute(warehouse: Warehouse, query) -> list[MetricResult]:
     segment = _Segments(kept)
     number = Converted(_number)  # 170k values of a run with segments, 17k distinct
     exact_ids = exact_metrics(query.plan)
-    exact = Converted(_exact_number)
+    exact = Converted(partial(_number, digits=EXACT_DIGITS))
     # Positions, not a dict per row: this loop runs for every result row of every query
     # (figures in benchmarks/README.md, "Execute" and "Segments"). 0 and None directly (-0.0
     # equals 0.0 as a key).

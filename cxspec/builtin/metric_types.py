@@ -406,8 +406,7 @@ class Sum(SourceMetric):
 
     def result(self, metric, m, sql):
         n = m("n")
-        sums = {k: m(k) for k in exact_sum_terms(num(0), num(0), sql.dialect)}
-        value = case_when(exp.GT(this=paren(n), expression=num(0)), exact_sum_value(sums))
+        value = case_when(exp.GT(this=paren(n), expression=num(0)), exact_sum_value(m, sql.dialect))
         return MetricSql(value=value, n=n.copy(), invalid=m("invalid"))
 
 

@@ -81,13 +81,18 @@ def exact_sum(e: exp.Expression) -> exp.Expression:
 EXACT_TERMS = (1e-6, 1e20)
 
 
+def _exact_sum_parts(dialect: str) -> tuple[str, ...]:
+    """The measures of an exact SUM (exact_sum_terms) on `dialect`."""
+    return ("exact",) if dialect == "sqlite" else ("exact", "rest")
+
+
 def exact_sum_terms(value: exp.Expression, valid: exp.Expression, dialect: str) -> dict[str, exp.Expression]:
     """The per-row terms of an exact SUM of `value` where `valid`: "exact", each rounded to
     EXACT_PLACES decimal places as a DECIMAL(38, EXACT_PLACES), whose sums are exact and
     order-free on DuckDB, PostgreSQL and Spark; "rest", the values outside EXACT_TERMS (1e308,
     1e-9…) as doubles: a DECIMAL of them overflowed or lost them. SQLite has no DECIMAL: its
     "exact" is the doubles (one thread, the rows' order), exact for whole numbers up to 2^53."""
-    if dialect == "sqlite":
+    if _exact_sum_parts(dialect) == ("exact",):
         return {"exact": case_when(valid, value)}
     magnitude = exp.Abs(this=value.copy())
     low, high = EXACT_TERMS
@@ -101,9 +106,12 @@ def exact_sum_terms(value: exp.Expression, valid: exp.Expression, dialect: str) 
     }
 
 
-def exact_sum_value(sums: dict[str, exp.Expression]) -> exp.Expression:
-    """The total of `exact_sum_terms`' sums (each NULL where it had no term), as a double."""
-    parts = [exp.Coalesce(this=double(total), expressions=[num(0)]) for total in sums.values()]
+def exact_sum_value(measure, dialect: str) -> exp.Expression:
+    """The total of the sums of `exact_sum_terms` (`measure`: name → its sum, NULL where it had
+    no term), as a double."""
+    parts = [
+        exp.Coalesce(this=double(measure(name)), expressions=[num(0)]) for name in _exact_sum_parts(dialect)
+    ]
     return parts[0] if len(parts) == 1 else add(parts[0], parts[1])
 
 

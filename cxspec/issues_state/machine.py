@@ -168,8 +168,10 @@ def advance(
         if issue_id in found or record.status == "resolved":
             continue
         why = gone(record) if gone is not None else None
-        text = f"not measured in {period}: {why}; resolved" if why else None
-        text = text or f"not seen in {period}: resolved by data"
+        if why:
+            text = f"not measured in {period}: {why}; resolved"
+        else:
+            text = f"not seen in {period}: resolved by data"
         note = Note(at, SYSTEM, "resolved", text)
         record = replace(record, status="resolved", resolved_in=period, notes=(*record.notes, note))
         out[issue_id] = record
