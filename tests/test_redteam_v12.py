@@ -5,6 +5,8 @@ issue actions that took terminal escapes, and segment sets too large to act on."
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,48 @@ def test_an_out_file_that_cannot_be_written_is_said_so(stored, run_main, where):
         code, _, err = run_main(*command, "--out", out)
         assert code == 2, err
         assert "internal error" not in err and "output folder" in err
+
+
+# --- notifications stopped half-way ----------------------------------------------------------
+
+TWO_HOOKS = CONFIG + (
+    "notify:\n  - {{type: webhook, url_env: RT12_HOOK_A, format: json}}\n"
+    "  - {{type: webhook, url_env: RT12_HOOK_B, format: slack}}\n"
+)
+
+
+def test_an_interrupted_delivery_keeps_what_it_sent_and_gives_back_the_rest(
+    make_project, run_main, tmp_path, monkeypatch
+):
+    """Ctrl-C while the second webhook was being sent: every claimed delivery stayed `sending`,
+    the first webhook's (sent) and the second's (not) alike. The first was sent again once the
+    claim went stale (twice for one transition), and the second waited ten minutes. Now each
+    batch is recorded when sent and the rest is given back: the next delivery sends only it."""
+    import datetime as dt
+
+    from cxspec.notify import deliver as deliver_module
+    from cxspec.notify import outbox
+
+    monkeypatch.setenv("RT12_HOOK_A", "http://127.0.0.1:9/a")
+    monkeypatch.setenv("RT12_HOOK_B", "http://127.0.0.1:9/b")
+    url = f"duckdb:///{tmp_path}/w.duckdb"
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": ROWS}, config=TWO_HOOKS.format(url=url))
+    sent: list[int] = []
+
+    def stopped_at_b(target, project_id, issues):
+        if target.index == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while it is being sent
+        sent.append(target.index)
+
+    monkeypatch.setattr(deliver_module, "send_webhook", stopped_at_b)
+    code, _, err = run_main("run", str(root), "-q")
+    assert code == 130 and "interrupted" in err and "Traceback" not in err, err
+    assert sent == [1]
+
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    monkeypatch.setattr(outbox, "_now", lambda: later)  # the claims of a dead run are stale by now
+    monkeypatch.setattr(deliver_module, "send_webhook", lambda target, *_: sent.append(target.index))
+    code, out, err = run_main("notify", str(root))
+    assert code == 0, err
+    assert sent == [1, 2]  # the first webhook once, the second once
+    assert run_main("notify", str(root))[1] == "sent 0 issue change(s)\n"
