@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cxspec.column_types import empty_columns, measured_numbers
+from cxspec.column_types import blank_columns, empty_columns, measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.source_type import Reading
@@ -42,6 +42,9 @@ class ResolvedSource:
     numbers: dict[str, str | None] = field(default_factory=dict)
     #: Columns of a typed CSV file empty in every row (column_types.empty_columns).
     empty: frozenset[str] = frozenset()
+    #: Columns of a typed CSV file whose every value is spaces only (column_types.blank_columns):
+    #: what a message about them says (blank cells, not "no number").
+    blank: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -111,7 +114,8 @@ class Resolver:
                 types.update(file_types.as_dict(self.dialect))
             numbers = measured_numbers(file_types)
             empty = empty_columns(file_types)
-            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers, empty)
+            blank = blank_columns(file_types)
+            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers, empty, blank)
         return resolution
 
     def relation(self, source: Source) -> exp.Expression:

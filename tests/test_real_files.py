@@ -277,7 +277,7 @@ def refusal(run_main, root: Path) -> str:
          "`SeniorCitizen = 1`"),
         # TotalCharges holds ' ': it is text, which SQLite compares with numbers by its own order
         ("{id: m, type: count, source: telco, filter: 'TotalCharges > 1000'}", "CX406", "TotalCharges",
-         "clean the values of 'TotalCharges' that are not numbers"),
+         "empty those cells of 'TotalCharges' in the data (an empty field is no value)"),
     ],
 )  # fmt: skip
 def test_telco_a_first_spec_gone_wrong_is_refused_at_the_spec(
@@ -298,7 +298,11 @@ def test_telco_a_blank_total_is_shown_where_it_makes_the_column_text(make_projec
         + "metrics:\n  - {id: m, type: count, source: telco, filter: 'TotalCharges > 1000'}\n"
     )
     err = refusal(run_main, telco_project(make_project, specs))
-    assert "(2 of its 119 values are not numbers, such as ' ', so it is read as text)" in err
+    assert (
+        "(2 of its 119 values are not numbers but blank (spaces only, not empty fields), such as ' ', "
+        "so it is read as text)" in err
+    )
+    assert "hint: empty those cells of 'TotalCharges' in the data (an empty field is no value)" in err
 
 
 def test_telco_a_yes_no_answer_written_as_a_space_is_shown(make_project, run_main):
@@ -319,8 +323,10 @@ def test_telco_a_yes_no_answer_written_as_a_space_is_shown(make_project, run_mai
     err = refusal(run_main, root)
     assert (
         "error CX407: condition of metric 'm' uses text column 'Partner' of source 'telco' (1 of its 119 "
-        "values is not a yes/no or true/false, such as ' ', so it is read as text)" in err
+        "values is not a yes/no or true/false but blank (spaces only, not empty fields), such as ' ', so "
+        "it is read as text)" in err
     )
+    assert "hint: empty those cells of 'Partner' in the data (an empty field is no value)" in err
 
 
 def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
