@@ -194,7 +194,7 @@ SOURCE_COMMON = {
         "type": "string",
         "format": "date",
         "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-        "description": "A snapshot's day (YYYY-MM-DD): its rows, which have no time column, are placed on it.",
+        "description": "A snapshot's day (YYYY-MM-DD): its rows, without a time column, are placed on it.",
     },
     "start": {"type": "string", "minLength": 1, "description": "Column where an entity starts."},
     "end": {"type": "string", "minLength": 1, "description": "Column where an entity ends (NULL: active)."},
