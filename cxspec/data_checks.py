@@ -145,6 +145,12 @@ def check_data(
         types = _file_types(project, registry, source)
         if types is not None:
             _blank_cells(project, registry, sink, source, types)
+        # A CSV file that could not be typed (column_types.py) is read by each engine its own
+        # way: DuckDB read a Windows-1252 file's other columns, SQLite and PostgreSQL refused it
+        encoding = _not_utf8(project, registry, source) if types is None else None
+        if encoding is not None:
+            sink.add("CX410", encoding[0], source.loc("path"), hint=encoding[1])
+            continue
         refusal = types.refusal() if types is not None else None
         if refusal is not None:
             message, hint = refusal
@@ -212,6 +218,47 @@ def _blank_cells(project, registry, sink, source, types) -> None:
                 hint='empty those cells in the data if they mean "no value": an empty field is no '
                 "observation, not an invalid one",
             )
+
+
+def _not_utf8(project, registry, source) -> tuple[str, str] | None:
+    """(message, hint) when a source's CSV file is not UTF-8 (a Windows export in Latin-1 or
+    Windows-1252, UTF-16), naming the first byte that is not; else None. Read only when the
+    file could not be typed. Where DuckDB stopped, its message named the header's line and
+    options of its own (`encoding=`, `ignore_errors=true`) that a spec cannot set; where the
+    byte was past its sample, DuckDB computed over the columns it read while SQLite and
+    PostgreSQL, given every column, refused the file."""
+    import gzip
+
+    source_type = registry.source_types.get(source.type)
+    data = source_type.data_file(source) if source_type is not None and source.valid else None
+    if data is None or data.format != "csv":
+        return None
+    path = project.root / data.path
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as file:
+            content = file.read()
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    except (OSError, EOFError):
+        return None
+    else:
+        return None
+    what = f"data file {source.raw.get('path')!r} of source {source.id!r} is not UTF-8"
+    hint = (
+        'save it as UTF-8 (a spreadsheet\'s "CSV UTF-8"), or convert it, e.g. iconv -f WINDOWS-1252 -t UTF-8'
+    )
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"{what}: it is UTF-16", hint.replace("WINDOWS-1252", "UTF-16")
+    line = content.count(b"\n", 0, at) + 1
+    column = at - (content.rfind(b"\n", 0, at) + 1) + 1
+    byte = content[at]
+    guess = bytes([byte]).decode("cp1252", errors="replace")
+    return (
+        f"{what}: line {line}, byte {column} is 0x{byte:02X} ({guess!r} in Windows-1252 or Latin-1)",
+        hint,
+    )
 
 
 def _select(relation: exp.Expression, *, limit: int | None = None) -> exp.Select:
