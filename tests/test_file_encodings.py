@@ -56,3 +56,24 @@ def test_a_utf8_file_with_a_byte_order_mark_is_read(make_project, run_main, ware
     assert code == 0, err
     got = [(r["metric"], r["period"], r["value"], r["n"]) for r in json.loads(out)["results"]]
     assert got == [("avg", "2026-01-01", 6.5, 2), ("rows", "2026-01-01", 2.0, 2)]
+
+
+def test_a_record_with_more_fields_than_the_header(make_project, run_main, warehouse):
+    """Past DuckDB's sample: refused alike, at the source's path, with the line and without
+    DuckDB's advice (`strict_mode=false`, `null_padding=true`: options a spec cannot set)."""
+    lines = ["id,t,score"] + [f"{i},2026-01-05,5" for i in range(30_000)] + ["99999,2026-01-06,7,extra"]
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": "\n".join(lines) + "\n"}, config=CONFIG)
+    code, _, err = run_main("query", str(root), "--warehouse", warehouse)
+    assert code == 1 and "Traceback" not in err
+    assert "specs.yaml:3:31: error CX410: data file 'data/r.csv' of source 'r' cannot be read" in err
+    assert "CSV Error on Line: 30002" in err and "Expected Number of Columns: 3 Found: 4" in err
+    assert "strict_mode" not in err and "hint: fix that line of the file" in err
+
+
+def test_a_workbook_saved_as_csv(make_project, run_main, warehouse):
+    workbook = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml\x00\x00"
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": workbook}, config=CONFIG)
+    code, _, err = run_main("query", str(root), "--warehouse", warehouse)
+    assert code == 1 and "Traceback" not in err
+    assert "error CX410: data file 'data/r.csv' of source 'r' is not text: it is a ZIP file" in err
+    assert 'hint: export it from the spreadsheet as "CSV UTF-8"' in err
