@@ -414,6 +414,13 @@ CODES: dict[str, Code] = {
             _W,
             "Without `--as-of`, a link's outcome source has times later than its latest response's window end.",
         ),
+        Code(
+            "CX613",
+            "outcome not measurable",
+            _W,
+            "No response of a link has an outcome in its window (no event, no row), or every outcome value "
+            "there is empty: its groups would all show 0, so the link is not computed.",
+        ),
         # Data of segments (found when `run` stores them)
         Code(
             "CX620",

@@ -174,8 +174,10 @@ def compute_links(
         query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)  # fmt: skip
         _, rows = warehouse.execute(query.sql)
-        # (score, n, sum[, mean, sum of deviations from it, sum of their squares]) (sql.py)
-        per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[2:])) for r in rows)
+        # (score, n, outcome rows in the windows, those with a value, sum[, mean, sum of
+        # deviations from it, sum of their squares]) (sql.py)
+        per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[4:])) for r in rows)
+        linked, valued = (sum(int(r[i] or 0) for r in rows) for i in (2, 3))
         if not per_score:
             sink.add(
                 "CX610",
@@ -184,6 +186,17 @@ def compute_links(
                 hint="a response counts once its window has ended by --as-of (default: the outcome source's latest time)",
             )
             continue
+        if not valued:
+            present = (0, 0)
+            if not linked:  # windows without an outcome: zeros, unless the data cannot show one
+                _, found = warehouse.execute(sql.presence(
+                    link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
+                    fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers,
+                ))  # fmt: skip
+                present = tuple(int(v or 0) for v in found[0])
+            if not all(present):
+                _not_measurable(link, sum(r[1] for r in per_score), linked, present, sink)
+                continue
         g, c = _summarise(link, per_score, sink)
         groups += g
         contrasts += c
@@ -210,6 +223,36 @@ def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_diale
         f"{link.within} window: as the default --as-of it counts windows not over yet as complete",
         link.loc("outcome"),
         hint="pass --as-of (the time the data was extracted); a time in the future is scheduled, not seen",
+    )
+
+
+def _not_measurable(link, responses: int, linked: int, present: tuple[int, int], sink) -> None:
+    """CX613 when the windows hold only NULL values, or no outcome while the data cannot show
+    one: the outcome source has no event (no value) at all, or none of the responses'
+    customers is in it (entity keys that differ between the sources). Every group would show
+    0, which is missing data, not a finding. `present`: (outcomes in the source, responses
+    whose customer is there: sql.presence)."""
+    outcomes, matched = present
+    source = link.outcome_source
+    keys = "check that both sources' entity columns hold the same customer keys (spelling, type)"
+    if link.value and linked:
+        message = (
+            f"the outcome value {link.value!r} is empty on every row of source {source!r} "
+            f"in the {link.within} windows of {responses:,} responses ({linked:,} matches)"
+        )
+        hint = "NULL values are skipped in sums: fill the column, or link a value column that has values"
+    elif not outcomes:
+        what = f"a value of {link.value!r}" if link.value else f"the event {link.event!r} (column empty)"
+        message = f"no row of source {source!r} has {what}"
+        hint = "check the export of the outcome source and the column the link reads"
+    else:
+        message = f"none of the {responses:,} responses' customers is in source {source!r}"
+        hint = f"{keys}; a source's `filter` may leave them out"
+    sink.add(
+        "CX613",
+        f"link {link.id!r}: {message}: every group would show 0, a number not measured: not computed",
+        link.loc("outcome"),
+        hint=hint,
     )
 
 
