@@ -421,6 +421,13 @@ CODES: dict[str, Code] = {
             "No response of a link has an outcome in its window (no event, no row), or every outcome value "
             "there is empty: its groups would all show 0, so the link is not computed.",
         ),
+        Code(
+            "CX614",
+            "segments without drivers figures",
+            _W,
+            "`run` computes a drivers analysis per segment: some segments have no figures (too few complete "
+            "cases, a constant driver there…) and are left out, stored and reported as not computed.",
+        ),
         # Data of segments (found when `run` stores them)
         Code(
             "CX620",

@@ -53,6 +53,56 @@ def driver_entries(project, stored_drivers, segment: dict | None = None) -> list
     return entries
 
 
+#: Why a segment has no priority matrix, by the code of the problem found there.
+LEFT_OUT = {
+    "CX600": "a driver is constant there", "CX601": "drivers are collinear there",
+    "CX604": "the outcome is constant there", "CX607": "values too large to square",
+}  # fmt: skip
+
+
+def left_out_entries(project, stored_drivers, omitted, segment: dict | None = None) -> list[dict]:
+    """Segments whose priority matrix was not computed, with why: those `run` left out (too
+    few complete cases, a constant driver there…: stored, analyses_store.py) and, in a
+    segment's report, each analysis the total has and the segment lacks for another reason
+    (its source has not the segment's dimensions, or no complete case there). Each:
+    {"analysis", "name", "dimensions", "segment", "n", "code", "reason"}."""
+    out = []
+    for o in omitted:
+        spec = project.drivers.get(o["analysis"])
+        if spec is None or (segment is not None and not in_scope(o["dimensions"], segment)):
+            continue
+        needed = max(spec.min_sample or 0, len(spec.drivers) + 2)
+        if o["code"] in LEFT_OUT:
+            reason = f"{o['n']:,} complete cases; {LEFT_OUT[o['code']]}"
+        else:
+            reason = f"{o['n']:,} complete cases, fewer than {needed:,}" + (
+                " (min_sample)" if spec.min_sample and spec.min_sample >= needed else ""
+            )
+        out.append(_left_out(spec, o["dimensions"], o["n"], o["code"], reason))
+    if segment:
+        said = {e["analysis"] for e in out}
+        total = {r.analysis for r in stored_drivers if r.period is None and not r.dimensions}
+        mine = {r.analysis for r in stored_drivers if r.period is None and in_scope(r.dimensions, segment)}
+        for analysis_id in sorted(total - mine - said):
+            spec = project.drivers.get(analysis_id)
+            if spec is None:
+                continue
+            source = project.sources.get(spec.source)
+            lacking = [d for d in segment if source is None or not source.dimension(d)]
+            if lacking:
+                reason = f"source {spec.source!r} has no dimension {lacking[0]!r}"
+                out.append(_left_out(spec, segment, None, None, reason))
+            else:
+                out.append(_left_out(spec, segment, 0, "CX602", "no complete case in this segment"))
+    return sorted(out, key=lambda e: (e["analysis"], e["segment"]))
+
+
+def _left_out(spec, dimensions, n, code, reason) -> dict:
+    label = ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in sorted(dimensions.items()))
+    return {"analysis": spec.id, "name": spec.name or spec.id, "dimensions": dict(dimensions),
+            "segment": label, "n": n, "code": code, "reason": reason}  # fmt: skip
+
+
 def _axis_of(batch: list[DriverEntry]):
     """Performance as % of the scale when every driver of the analysis has one, else as
     measured for all: 75 (% of a 1–5 scale) and 4.2 (as measured) are not comparable."""
@@ -179,8 +229,28 @@ def _ordered(entries):
     return sorted(entries, key=lambda e: (-(e.importance or 0.0), e.driver))
 
 
+#: Segments left out that the total's report lists (all are in report.json).
+LISTED = 10
+
+
+def _not_computed(report) -> list[str]:
+    """Plain sentences: in a segment's report, each analysis not computed there and why; in
+    the total's, the segments left out (the first LISTED)."""
+    entries = report.drivers_left_out
+    if report.segment is not None:
+        return [f"{e['name']}: not computed for {e['segment']}: {e['reason']}"
+                + (f" ({e['code']})" if e["code"] else "") + "." for e in entries]  # fmt: skip
+    lines = [f"{e['name']}, {e['segment']}: {e['reason']}" for e in entries[:LISTED]]
+    if len(entries) > LISTED:
+        lines.append(f"… and {len(entries) - LISTED:,} more (report.json `drivers_left_out`)")
+    return lines
+
+
 def markdown(report, md_text) -> list[str]:
     lines = []
+    not_computed = _not_computed(report)
+    if not_computed and report.segment is not None:
+        lines += ["## What matters most", "", *(f"- {md_text(t)}" for t in not_computed), ""]
     for entries in _by_analysis(report.drivers).values():
         first = entries[0]
         lines += [
@@ -200,6 +270,9 @@ def markdown(report, md_text) -> list[str]:
                 f"{_fmt(e.lower, 3)} – {_fmt(e.upper, 3)} | {_fmt(e.performance, 2)} | {priority} |"
             )
         lines.append("")
+    if not_computed and report.segment is None:
+        lines += ["Segments without a priority matrix (not computed):", ""]
+        lines += [f"- {md_text(t)}" for t in not_computed] + [""]
     if report.links:
         lines += ["## What CX is worth", ""]
         for link in report.links:
@@ -211,6 +284,9 @@ def markdown(report, md_text) -> list[str]:
 
 def terminal(report) -> list[str]:
     out = []
+    not_computed = _not_computed(report)
+    if not_computed and report.segment is not None:
+        out += ["What matters most", *(f"  {t}" for t in not_computed), ""]
     for _, entries in _by_analysis(report.drivers).items():
         first = entries[0]
         out.append(f"What matters most: {first.name} (r² {_fmt(first.r2, 3)}, n {first.n:,})")
@@ -219,6 +295,8 @@ def terminal(report) -> list[str]:
             out.append(f"  {e.driver[:24]:<24} importance {_fmt(e.importance, 3):>6}  performance "
                        f"{_fmt(e.performance, 2):>7}  {label}")  # fmt: skip
         out.append("")
+    if not_computed and report.segment is None:
+        out += ["Segments without a priority matrix (not computed)", *(f"  {t}" for t in not_computed), ""]
     if report.links:
         out.append("What CX is worth")
         out += [f"  {link.sentence}" for link in report.links if link.sentence]
@@ -287,9 +365,13 @@ def quadrant_svg(entries: list[DriverEntry]) -> str:
 
 
 def html_section(report) -> str:
-    if not report.drivers and not report.links:
+    not_computed = _not_computed(report)
+    if not report.drivers and not report.links and not not_computed:
         return ""
     parts = ['<section class="wrap analyses" id="drivers">']
+    if not_computed:
+        title = "What matters most" if report.segment is not None else "Segments without a priority matrix"
+        parts.append(f"<h2>{title}</h2><ul>" + "".join(f"<li>{_e(t)}</li>" for t in not_computed) + "</ul>")
     for _, entries in _by_analysis(report.drivers).items():
         first = entries[0]
         parts.append(f"<h2>What matters most: {_e(first.name)}</h2>")

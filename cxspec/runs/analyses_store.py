@@ -5,6 +5,10 @@ results tables (runs/layout.py create_table) and replaced whole for the project 
 `cxspec_links` keeps groups and contrasts: a group row has `kind` 'group' (`grp`, n, value
 and its limits); a contrast row has `kind` 'contrast' (`grp` is a, `other` is b, `value` the
 difference a − b, `ratio` a / b). These tables carry no layout version (docs/drivers-and-links.md).
+
+A segment `run` left out of a drivers analysis (no figures there: compute.py `omitted`) is a
+row of `cxspec_drivers` with `driver` NULL, `position` -1, `n` its complete cases, `method`
+the code of the reason (CX602…) and no figures, so that reports say it was not computed.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ LINK_COLUMNS = dict(
 )  # fmt: skip
 
 
-def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict) -> None:
+def store_analyses(
+    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=()
+) -> None:
     dialect = warehouse.dialect
     mine = exp.EQ(this=col("project"), expression=text(info.project))
     with warehouse.transaction():
@@ -53,6 +59,12 @@ def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contras
                 info.project, info.spec_hash, r.analysis, r.method, r.period,
                 json.dumps(r.dimensions, sort_keys=True, default=str), r.driver, position, r.importance,
                 r.share, r.correlation, r.beta, r.performance, r.lower, r.upper, r.n, r.r2, info.computed_at,
+            ))  # fmt: skip
+        for o in omitted:
+            driver_rows.append((
+                info.project, info.spec_hash, o["analysis"], o["code"], None,
+                json.dumps(o["dimensions"], sort_keys=True, default=str), None, -1, None, None, None, None,
+                None, None, None, o["n"], None, info.computed_at,
             ))  # fmt: skip
         if driver_rows:
             warehouse.insert_rows(DRIVERS, list(DRIVER_COLUMNS), driver_rows)
@@ -71,8 +83,9 @@ def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contras
 
 
 def load_analyses(warehouse, project_id: str):
-    """(drivers, link groups, link contrasts, as_of by link) as stored; empty when never stored."""
-    drivers, groups, contrasts, as_of = [], [], [], {}
+    """(drivers, link groups, link contrasts, as_of by link, segments left out of drivers
+    analyses: {"analysis", "dimensions", "n", "code"}) as stored; empty when never stored."""
+    drivers, groups, contrasts, as_of, omitted = [], [], [], {}, []
     mine = exp.EQ(this=col("project"), expression=text(project_id))
     query = exp.select(*[col(c) for c in DRIVER_COLUMNS]).from_(table(DRIVERS)).where(mine.copy())
     query = query.order_by(col("analysis"), col("period"), col("dimensions"), col("position"))
@@ -80,6 +93,10 @@ def load_analyses(warehouse, project_id: str):
         from cxspec.drivers.compute import DriverResult
 
         r = dict(zip(DRIVER_COLUMNS, row, strict=True))
+        if r["driver"] is None:
+            omitted.append({"analysis": r["analysis"], "dimensions": json.loads(r["dimensions"] or "{}"),
+                            "n": int(r["n"]), "code": r["method"]})  # fmt: skip
+            continue
         drivers.append(DriverResult(
             analysis=r["analysis"], period=r["period"], dimensions=json.loads(r["dimensions"] or "{}"),
             driver=r["driver"], importance=r["importance"], share=r["share"], correlation=r["correlation"],
@@ -98,7 +115,7 @@ def load_analyses(warehouse, project_id: str):
         else:
             contrasts.append(LinkContrast(r["link"], r["grp"], r["other"], r["value"], r["lower"],
                                           r["upper"], r["ratio"]))  # fmt: skip
-    return drivers, groups, contrasts, as_of
+    return drivers, groups, contrasts, as_of, omitted
 
 
 def _rows(warehouse, name: str, query) -> list:
