@@ -428,6 +428,13 @@ CODES: dict[str, Code] = {
             "`run` computes a drivers analysis per segment: some segments have no figures (too few complete "
             "cases, a constant driver there…) and are left out, stored and reported as not computed.",
         ),
+        Code(
+            "CX615",
+            "scores off the scale",
+            _W,
+            "Some responses of a link have a score off its groups' scale (NPS 0–10, a top box's `scale`) or "
+            "not a whole number there: they are left out, counted.",
+        ),
         # Data of segments (found when `run` stores them)
         Code(
             "CX620",

@@ -371,7 +371,7 @@ def expected(case) -> dict:
     responses = responses_known(cut)
     outcomes = deduplicated(cut)
     units = []  # (score, y)
-    linked = valued = 0  # outcome rows in the windows; those with a value
+    linked = valued = invalid = 0  # outcome rows in the windows; those with a value; scores off the scale
     customers = []
     for _, t, score_field, cust in responses:
         score = as_number(score_field)
@@ -380,8 +380,10 @@ def expected(case) -> dict:
         if (case["start"] and t.date() < case["start"]) or (case["end"] and t.date() > case["end"]):
             continue
         if case["groups"] == "nps" and not (0 <= score <= 10 and score == math.floor(score)):
+            invalid += 1
             continue
         if case["groups"] == "top_box" and not (1 <= score <= 5 and score == math.floor(score)):
+            invalid += 1
             continue
         inside = [
             r
@@ -395,6 +397,10 @@ def expected(case) -> dict:
             units.append((score, 1.0 if inside else 0.0))
         else:
             units.append((score, math.fsum(r[4] for r in inside if r[4] is not None)))
+    if invalid:  # counted and said; with no score left, nothing more
+        codes.add("CX615")
+        if not units:
+            return {"codes": sorted(codes)}
     if not units:
         return {"codes": sorted(codes | {"CX610"})}
     if not valued:  # no outcome in any window: 0 is a finding only when the data could show one

@@ -228,3 +228,54 @@ def test_a_run_stores_no_zero_for_a_link_not_measured(make_project, run_main, tm
     report = json.loads((out_dir / "report.json").read_text())
     assert [entry["link"] for entry in report["links"]] == [], report["links"]
     assert "0.00 per response" not in (out_dir / "report.md").read_text()
+
+
+@pytest.mark.parametrize("groups", ["nps", "top_box"])
+def test_scores_off_the_scale_are_counted_and_said(make_project, run_main, warehouse, groups):
+    """An NPS of 11, 7.5 or -1 (a 0–10 score under a 1–5 top box): the response was left out
+    of the groups silently. Now counted (CX615); the groups are the valid responses'."""
+    scores = [11, 7.5, -1, 10, 9, 8, 3, 0, 5, 4, 1, 2, 6, 10, 9, 0, 2, 4]
+    responses = [(f"c{i}", f"2026-02-{1 + i % 10:02d} 12:00:00", s) for i, s in enumerate(scores, 1)]
+    subscriptions = [
+        (f"c{i}", "2025-01-01 00:00:00", "2026-02-09 00:00:00" if i % 3 else None) for i in range(1, 19)
+    ]
+    spec = (
+        EVENT_SPEC if groups == "nps" else EVENT_SPEC.replace("groups: nps", "groups: top_box, scale: [1, 5]")
+    )
+    root = make_project({
+        "specs/a.yaml": spec,
+        "data/r.csv": csv_text("c,at,score", responses),
+        "data/s.csv": csv_text("c,b,e", subscriptions),
+    })  # fmt: skip
+    low, high = (0, 10) if groups == "nps" else (1, 5)
+    valid = [(c, at, s) for c, at, s in responses if low <= s <= high and s == int(s)]
+    invalid = len(responses) - len(valid)
+    assert invalid == (3 if groups == "nps" else 11)
+    outcome = compute(root, warehouse)
+    assert [d.code for d in outcome.diagnostics] == ["CX615"]
+    assert f"{invalid} of {len(responses)} responses" in outcome.diagnostics[0].message
+
+    def group(s):
+        return nps(s) if groups == "nps" else ("top_box" if s >= 4 else "rest")
+
+    want: dict = {}
+    for c, at, s in valid:
+        hit = any(e == c and when and in_window(at, when) for e, _, when in subscriptions)
+        n, k = want.get(group(s), (0, 0))
+        want[group(s)] = (n + 1, k + hit)
+    got = {g.group: (g.n, g.value) for g in outcome.groups}
+    assert got == {name: (n, pytest.approx(100 * k / n, abs=1e-6)) for name, (n, k) in want.items()}
+    code, out, err = run_main("links", str(root), "--as-of", "2026-06-01", "--warehouse", warehouse)
+    assert code in (0, None) and re.search(r"specs/a\.yaml:7:\d+: warning CX615: link 'l'", err), err
+
+
+def test_every_score_off_the_scale_is_said_once(make_project, warehouse):
+    responses = [(f"c{i}", f"2026-02-{1 + i % 10:02d} 12:00:00", 11 + i) for i in range(1, 6)]
+    root = make_project({
+        "specs/a.yaml": EVENT_SPEC,
+        "data/r.csv": csv_text("c,at,score", responses),
+        "data/s.csv": csv_text("c,b,e", [("c1", "2025-01-01 00:00:00", "2026-02-05 00:00:00")]),
+    })  # fmt: skip
+    outcome = compute(root, warehouse)
+    assert outcome.groups == [] and [d.code for d in outcome.diagnostics] == ["CX615"]
+    assert "5 of 5 responses" in outcome.diagnostics[0].message

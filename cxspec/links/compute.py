@@ -178,6 +178,9 @@ def compute_links(
         # deviations from it, sum of their squares]) (sql.py)
         per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[4:])) for r in rows)
         linked, valued = (sum(int(r[i] or 0) for r in rows) for i in (2, 3))
+        if _invalid_scores(warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink,
+                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers):  # fmt: skip
+            continue
         if not per_score:
             sink.add(
                 "CX610",
@@ -224,6 +227,32 @@ def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_diale
         link.loc("outcome"),
         hint="pass --as-of (the time the data was extracted); a time in the future is scheduled, not seen",
     )
+
+
+def _invalid_scores(
+    warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink, **options
+) -> bool:
+    """CX615 when responses are left out for a score off the groups' scale (an NPS of 11 or
+    7.5, a 0–10 score under a 1–5 top box): counted, never silent. Whether none is left."""
+    scale = link.scale or ((0, 10) if link.groups == NPS_GROUPS else None)
+    if scale is None:  # quantiles without a scale: every number is a score
+        return False
+    query = sql.invalid_scores(link, cx_source, outcome_source, resolution, warehouse.dialect, cut, **options)
+    _, rows = warehouse.execute(query)
+    invalid = int(rows[0][0] or 0) if rows else 0
+    if not invalid:
+        return False
+    counted = sum(r[1] for r in per_score)
+    whole = " whole numbers" if link.groups in (NPS_GROUPS, "top_box") else ""
+    sink.add(
+        "CX615",
+        f"link {link.id!r}: {invalid:,} of {invalid + counted:,} responses have a score {link.cx_column!r} "
+        f"that is not one of the{whole} {scale[0]:g}–{scale[1]:g} of groups {link.groups!r}: left out",
+        link.loc("cx"),
+        hint="metrics count such scores invalid too: check the column's scale (a 1–5 score under `groups: nps`?) "
+        "and the link's `scale`",
+    )
+    return not counted
 
 
 def _not_measurable(link, responses: int, linked: int, present: tuple[int, int], sink) -> None:

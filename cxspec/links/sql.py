@@ -122,10 +122,35 @@ def presence(link, cx_source, outcome_source, resolution, dialect: str, as_of: d
     ).sql(dialect=dialect)
 
 
+def invalid_scores(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
+                   fragment_dialect: str, start=None, end=None, numbers=None) -> str:  # fmt: skip
+    """How many responses `build` would count but for their score: present, and off the
+    groups' scale (NPS 0–10, a top box's `scale`) or not a whole number on it (compute.py,
+    CX615: left out, as metrics count such a score invalid, never silently)."""
+    r, _, _ = _sides(link, cx_source, outcome_source, resolution, dialect, as_of, fragment_dialect,
+                     start, end, numbers or {}, valid=False)  # fmt: skip
+    return (
+        exp.select(exp.Count(this=exp.Star()))
+        .from_(exp.alias_(exp.Subquery(this=r), "r", table=True), copy=False)
+        .sql(dialect=dialect)
+    )
+
+
 def _sides(
-    link, cx_source, outcome_source, resolution, dialect, as_of, fragment_dialect, start, end, numbers
+    link,
+    cx_source,
+    outcome_source,
+    resolution,
+    dialect,
+    as_of,
+    fragment_dialect,
+    start,
+    end,
+    numbers,
+    valid=True,
 ):
-    """(the responses counted, the outcome rows, the join condition of a window)."""
+    """(the responses counted, the outcome rows, the join condition of a window); `valid`
+    False: the responses left out for their score instead (invalid_scores)."""
     # the versions of a response known at the cut: one corrected after it counts as it was then
     responses = deduplicated(cx_source, resolution, fragment_dialect, as_of, dialect)
     t = event_time(cx_source, cx_source.time, resolution, dialect)
@@ -168,7 +193,12 @@ def _sides(
         .from_(exp.alias_(exp.Subquery(this=r), "r1", table=True), copy=False)
         .where(
             exp.and_(
-                valid_score(col("__score"), link),
+                valid_score(col("__score"), link)
+                if valid
+                else exp.and_(
+                    exp.Not(this=exp.Is(this=col("__score"), expression=exp.Null())),
+                    exp.Not(this=exp.Paren(this=valid_score(col("__score"), link))),
+                ),
                 exp.LT(this=exp.Add(this=col("__t"), expression=within.copy()), expression=cut),
             ),
             copy=False,
