@@ -226,7 +226,8 @@ def test_a_run_stores_no_zero_for_a_link_not_measured(make_project, run_main, tm
     assert code in (0, None) and "Traceback" not in err, err
     assert re.search(r"specs/a\.yaml:8:\d+: warning CX613", err + out), err + out
     report = json.loads((out_dir / "report.json").read_text())
-    assert [entry["link"] for entry in report["links"]] == [], report["links"]
+    # listed as not computed, with no group (test_a_link_not_computed_or_without_contrast_…)
+    assert [(e["link"], e["groups"], e["contrast"]) for e in report["links"]] == [("l", [], None)]
     assert "0.00 per response" not in (out_dir / "report.md").read_text()
 
 
@@ -279,3 +280,54 @@ def test_every_score_off_the_scale_is_said_once(make_project, warehouse):
     outcome = compute(root, warehouse)
     assert outcome.groups == [] and [d.code for d in outcome.diagnostics] == ["CX615"]
     assert "5 of 5 responses" in outcome.diagnostics[0].message
+
+
+def test_a_link_not_computed_or_without_contrast_is_said_in_the_report(make_project, run_main, tmp_path):
+    """The report is where decisions are read: a link `run` could not compute (CX613) and one
+    without a contrast (no promoter: CX611) were simply missing from "What CX is worth"."""
+    orders = [(f"c{i}", f"2026-02-{3 + i % 10:02d} 12:00:00", None) for i in range(1, 26)]
+    no_promoters = [(c, at, min(s, 8)) for c, at, s in RESPONSES]
+    subscriptions = [
+        (f"c{i}", "2025-01-01 00:00:00", "2026-02-09 00:00:00" if i % 3 else "2026-04-01 00:00:00")
+        for i in range(1, 26)
+    ]
+    spec = (
+        "version: 1\nsources:\n"
+        "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
+        "  - {id: o, type: file, path: data/o.csv, time: t, entity: c, columns: {amount: number}}\n"
+        "  - {id: p, type: file, path: data/p.csv, time: at, entity: c}\n"
+        "  - {id: s, type: file, path: data/s.csv, entity: c, start: b, end: e}\n"
+        "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
+        "    outcome: {source: o, value: amount, within: 10d}\n"
+        "  - id: churn\n    cx: {source: p, column: score, groups: nps}\n"
+        "    outcome: {source: s, event: end, within: 10d}\n"
+    )
+    root = make_project({
+        "specs/a.yaml": spec + "metrics:\n  - {id: answers, type: count, source: r}\n",
+        "data/r.csv": csv_text("c,at,score", RESPONSES),
+        "data/o.csv": csv_text("c,t,amount", orders),
+        "data/p.csv": csv_text("c,at,score", no_promoters),
+        "data/s.csv": csv_text("c,b,e", subscriptions),
+    })  # fmt: skip
+    assert not [s for _, _, s in no_promoters if s >= 9]
+    out_dir = tmp_path / "out"
+    url = f"duckdb:///{tmp_path / 'results.duckdb'}"
+    code, out, err = run_main(
+        "run", str(root), "--as-of", "2026-06-01", "--warehouse", url, "--out", str(out_dir)
+    )
+    assert code in (0, None) and "Traceback" not in err, err
+    links = {e["link"]: e for e in json.loads((out_dir / "report.json").read_text())["links"]}
+    assert links["l"]["groups"] == [] and links["l"]["note"].startswith(
+        "not computed: the outcome value 'amount' is empty on every row of source 'o'"
+    ), links["l"]
+    assert links["l"]["note"].endswith("(CX613)")
+    assert (
+        links["churn"]["contrast"] is None
+        and links["churn"]["note"] == "no contrast: no promoters among the responses"
+    )
+    assert [g["n"] for g in links["churn"]["groups"]] == [0, 15, 10]
+    for fmt in ("md", "terminal", "html"):
+        code, out, err = run_main("report", str(root), "--warehouse", url, "--format", fmt)
+        assert code in (0, None), err
+        assert "l: not computed: the outcome value" in out and "(CX613)" in out, fmt
+        assert "churn: no contrast: no promoters among the responses" in out, fmt

@@ -3,6 +3,7 @@ groups, intervals and contrasts in Python (stats.py). Rates and their limits are
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ class LinksOutcome:
     diagnostics: list[Diagnostic]
     #: Link id → the `--as-of` instant its windows were censored at.
     as_of: dict
+    #: Links not computed, each {"link", "code", "reason"}: the last word said of it (its
+    #: data problem: CX603, CX610, CX613, CX615…), so that reports say it (analyses_store.py).
+    omitted: list = dataclasses.field(default_factory=list)
 
 
 # -- groups from per-score aggregates ------------------------------------------------------------
@@ -153,7 +157,9 @@ def compute_links(
     links = [project.links[i] for i in ids] if ids else [project.links[k] for k in sorted(project.links)]
     resolver = Resolver(project, registry, warehouse=warehouse)
     fragment_dialect = project.config.dialect
+    said: dict[str, int] = {}  # link id → where its diagnostics start in the sink
     for link in links:
+        said[link.id] = len(sink.items)
         cx_source = project.sources[link.cx_source]
         outcome_source = project.sources[link.outcome_source]
         resolution = resolver.resolve([cx_source, outcome_source])
@@ -178,8 +184,9 @@ def compute_links(
         # deviations from it, sum of their squares]) (sql.py)
         per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[4:])) for r in rows)
         linked, valued = (sum(int(r[i] or 0) for r in rows) for i in (2, 3))
-        if _invalid_scores(warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink,
-                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers):  # fmt: skip
+        options = dict(fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)
+        sides = (link, cx_source, outcome_source, resolution)
+        if _invalid_scores(warehouse, *sides, cut, per_score, sink, **options):
             continue
         if not per_score:
             sink.add(
@@ -192,10 +199,8 @@ def compute_links(
         if not valued:
             present = (0, 0)
             if not linked:  # windows without an outcome: zeros, unless the data cannot show one
-                _, found = warehouse.execute(sql.presence(
-                    link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
-                    fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers,
-                ))  # fmt: skip
+                query = sql.presence(*sides, warehouse.dialect, cut, **options)
+                _, found = warehouse.execute(query)
                 present = tuple(int(v or 0) for v in found[0])
             if not all(present):
                 _not_measurable(link, sum(r[1] for r in per_score), linked, present, sink)
@@ -203,7 +208,22 @@ def compute_links(
         g, c = _summarise(link, per_score, sink)
         groups += g
         contrasts += c
-    return LinksOutcome(groups, contrasts, sink.items, used)
+    return LinksOutcome(groups, contrasts, sink.items, used, _omitted(links, said, groups, sink.items))
+
+
+def _omitted(links, said: dict, groups, diagnostics) -> list[dict]:
+    """Each link without groups, with the last diagnostic said of it (what stopped it)."""
+    out = []
+    starts = [said[link.id] for link in links] + [len(diagnostics)]
+    computed = {g.link for g in groups}
+    for link, start, stop in zip(links, starts, starts[1:], strict=False):
+        if link.id in computed or stop == start:
+            continue
+        last = diagnostics[stop - 1]
+        prefix = f"link {link.id!r}: "
+        reason = last.message[len(prefix):] if last.message.startswith(prefix) else last.message
+        out.append({"link": link.id, "code": last.code, "reason": reason})
+    return out
 
 
 def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink, until=None) -> None:
@@ -249,8 +269,8 @@ def _invalid_scores(
         f"link {link.id!r}: {invalid:,} of {invalid + counted:,} responses have a score {link.cx_column!r} "
         f"that is not one of the{whole} {scale[0]:g}–{scale[1]:g} of groups {link.groups!r}: left out",
         link.loc("cx"),
-        hint="metrics count such scores invalid too: check the column's scale (a 1–5 score under `groups: nps`?) "
-        "and the link's `scale`",
+        hint="metrics count such scores invalid too: check the column's scale (a 1–5 score under "
+        "`groups: nps`?) and the link's `scale`",
     )
     return not counted
 

@@ -199,20 +199,39 @@ def _negated(value):
     return None if value is None else -value
 
 
-def link_entries(project, groups, contrasts, as_of: dict) -> list[LinkEntry]:
+def link_entries(project, groups, contrasts, as_of: dict, omitted=()) -> list[LinkEntry]:
+    """Each stored link with its sentence; a link `run` could not compute (`omitted`:
+    analyses_store.py) or without a contrast has a `note` saying why instead."""
     entries = []
+    for o in omitted:
+        link = project.links.get(o["link"])
+        if link is not None:
+            entries.append(LinkEntry(
+                link=o["link"], name=link.name or o["link"], kind="value" if link.value else "event",
+                note=f"not computed: {o['reason']} ({o['code']})",
+            ))  # fmt: skip
     for link_id in sorted({g.link for g in groups} & set(project.links)):
         link = project.links[link_id]
         mine = [g for g in groups if g.link == link_id]
         by_name = {g.group: g for g in mine}
         contrast = next((c for c in contrasts if c.link == link_id), None)
+        empty = [g.group for g in mine if not g.n]
+        words = sentence(link, contrast, by_name)
         entries.append(LinkEntry(
             link=link_id, name=link.name or link_id, kind="value" if link.value else "event",
             groups=[LinkGroupEntry(g.group, g.n, g.value, g.lower, g.upper) for g in mine],
-            contrast=contrast.as_dict() if contrast else None, sentence=sentence(link, contrast, by_name),
+            contrast=contrast.as_dict() if contrast else None, sentence=words,
             as_of=str(as_of.get(link_id)) if as_of.get(link_id) else None,
+            note=None if words else "no contrast: " + (
+                f"no {_plural(empty[0])} among the responses" if empty else "the groups cannot be compared"
+            ),
         ))  # fmt: skip
-    return entries
+    return sorted(entries, key=lambda e: e.link)
+
+
+def _link_line(link) -> str | None:
+    """A link's line in a report: its sentence, else its name and why there is none."""
+    return link.sentence or (f"{link.name}: {link.note}" if link.note else None)
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -276,8 +295,8 @@ def markdown(report, md_text) -> list[str]:
     if report.links:
         lines += ["## What CX is worth", ""]
         for link in report.links:
-            if link.sentence:
-                lines.append(f"- {md_text(link.sentence)}")
+            if _link_line(link):
+                lines.append(f"- {md_text(_link_line(link))}")
         lines.append("")
     return lines
 
@@ -299,7 +318,7 @@ def terminal(report) -> list[str]:
         out += ["Segments without a priority matrix (not computed)", *(f"  {t}" for t in not_computed), ""]
     if report.links:
         out.append("What CX is worth")
-        out += [f"  {link.sentence}" for link in report.links if link.sentence]
+        out += [f"  {_link_line(link)}" for link in report.links if _link_line(link)]
         out.append("")
     return out
 
@@ -389,7 +408,7 @@ def html_section(report) -> str:
         parts.append("</tbody></table>")
     if report.links:
         parts.append("<h2>What CX is worth</h2><ul>")
-        parts += [f"<li>{_e(link.sentence)}</li>" for link in report.links if link.sentence]
+        parts += [f"<li>{_e(_link_line(link))}</li>" for link in report.links if _link_line(link)]
         parts.append("</ul>")
     parts.append("</section>")
     return "".join(parts)

@@ -291,6 +291,9 @@ class LinkEntry:
     contrast: dict | None = None
     sentence: str | None = None
     as_of: str | None = None
+    #: Why there is no sentence, in words: "not computed: … (CX613)" for a link `run` could
+    #: not compute, "no contrast: …" for one without a contrast (reports/analyses.py).
+    note: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> LinkEntry:

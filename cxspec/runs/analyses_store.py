@@ -9,6 +9,8 @@ difference a − b, `ratio` a / b). These tables carry no layout version (docs/d
 A segment `run` left out of a drivers analysis (no figures there: compute.py `omitted`) is a
 row of `cxspec_drivers` with `driver` NULL, `position` -1, `n` its complete cases, `method`
 the code of the reason (CX602…) and no figures, so that reports say it was not computed.
+Likewise a link not computed (links/compute.py `omitted`) is a `cxspec_links` row with `kind`
+'omitted', `grp` the code and `other` the reason in words.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ LINK_COLUMNS = dict(
 
 
 def store_analyses(
-    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=()
+    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=(), links_omitted=()
 ) -> None:
     dialect = warehouse.dialect
     mine = exp.EQ(this=col("project"), expression=text(info.project))
@@ -78,14 +80,18 @@ def store_analyses(
             link_rows.append((info.project, info.spec_hash, c.link, "contrast", position, c.a, c.b, None,
                               c.difference, c.lower, c.upper, c.ratio, cut and cut.isoformat(" "),
                               info.computed_at))  # fmt: skip
+        for position, o in enumerate(links_omitted):
+            link_rows.append((info.project, info.spec_hash, o["link"], "omitted", position, o["code"],
+                              o["reason"], None, None, None, None, None, None, info.computed_at))  # fmt: skip
         if link_rows:
             warehouse.insert_rows(LINKS, list(LINK_COLUMNS), link_rows)
 
 
 def load_analyses(warehouse, project_id: str):
     """(drivers, link groups, link contrasts, as_of by link, segments left out of drivers
-    analyses: {"analysis", "dimensions", "n", "code"}) as stored; empty when never stored."""
-    drivers, groups, contrasts, as_of, omitted = [], [], [], {}, []
+    analyses: {"analysis", "dimensions", "n", "code"}; links not computed: {"link", "code",
+    "reason"}) as stored; empty when never stored."""
+    drivers, groups, contrasts, as_of, omitted, links_omitted = [], [], [], {}, [], []
     mine = exp.EQ(this=col("project"), expression=text(project_id))
     query = exp.select(*[col(c) for c in DRIVER_COLUMNS]).from_(table(DRIVERS)).where(mine.copy())
     query = query.order_by(col("analysis"), col("period"), col("dimensions"), col("position"))
@@ -109,13 +115,16 @@ def load_analyses(warehouse, project_id: str):
         from cxspec.links.compute import LinkContrast, LinkGroup
 
         r = dict(zip(LINK_COLUMNS, row, strict=True))
+        if r["kind"] == "omitted":
+            links_omitted.append({"link": r["link"], "code": r["grp"], "reason": r["other"]})
+            continue
         as_of[r["link"]] = r["as_of"]
         if r["kind"] == "group":
             groups.append(LinkGroup(r["link"], r["grp"], int(r["n"]), r["value"], r["lower"], r["upper"]))
         else:
             contrasts.append(LinkContrast(r["link"], r["grp"], r["other"], r["value"], r["lower"],
                                           r["upper"], r["ratio"]))  # fmt: skip
-    return drivers, groups, contrasts, as_of, omitted
+    return drivers, groups, contrasts, as_of, omitted, links_omitted
 
 
 def _rows(warehouse, name: str, query) -> list:
