@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from cxspec.analysis_build import build_drivers, build_link
 from cxspec.diagnostics import DiagnosticSink
 from cxspec.model import (
+    TAKEN_COLUMN,
     Config,
     Dimension,
     Goal,
@@ -102,7 +105,7 @@ def _source(raw, file, valid):
         id=raw["id"],
         valid=valid,
         type=_str(raw, "type", ""),
-        time=_str(raw, "time"),
+        time=_str(raw, "time") or (TAKEN_COLUMN if _taken(raw) and not _str(raw, "start") else None),
         entity=_str(raw, "entity"),
         key=_str(raw, "key"),
         keep=_str(raw, "keep", "latest"),
@@ -110,8 +113,18 @@ def _source(raw, file, valid):
         end=_str(raw, "end"),
         filter=_str(raw, "filter"),
         time_format=_str(raw, "time_format"),
+        taken=_taken(raw),
         dimensions=_dimensions(raw, file),
     )
+
+
+def _taken(raw) -> str | None:
+    """A snapshot's day, when it is one of the calendar (else checks/values.py says CX100)."""
+    text = _str(raw, "taken")
+    try:
+        return dt.date.fromisoformat(text).isoformat() if text and len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 #: Source fields the model holds as attributes (the others are read with `Source.get`).

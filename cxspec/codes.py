@@ -324,6 +324,12 @@ CODES: dict[str, Code] = {
             "The warehouse refused a metric's query; a run stores the other metrics and exits 1.",
         ),
         Code(
+            "CX417",
+            "blank cells in a measured column",
+            _W,
+            "Cells of spaces only in a column a metric measures are not empty fields: they are counted invalid.",
+        ),
+        Code(
             "CX420",
             "path outside the project and the data roots",
             _E,

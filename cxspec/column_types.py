@@ -117,6 +117,9 @@ class ColumnType:
     #: A text column without a declared type whose values are mostly of one type: that type's
     #: `columns:` name (`number`, `boolean`, `timestamp`), to say which values are not.
     nearly: str | None = None
+    #: Non-empty values that are only spaces (' ', a tab): blank in a spreadsheet, but not an
+    #: empty field, so not NULL (a measured one is invalid; a time one is refused, CX411).
+    blanks: int = 0
 
 
 @dataclass(frozen=True)
@@ -273,19 +276,21 @@ def _if_parses(value: exp.Expression, to: str, name: str) -> exp.Expression:
 
 def profile_query(reader: exp.Expression, columns: list[str]) -> exp.Select:
     """One aggregate pass: per column, its non-empty values, how many hold a NUL character,
-    and how many fall in each class."""
+    how many are only spaces, and how many fall in each class."""
     items = []
     for i, name in enumerate(columns):
         value = exp.column(name, quoted=True)
         items.append(exp.alias_(value_class(value), f"c{i}", copy=False))
         nul = _fn("strpos", value.copy(), _fn("chr", exp.Literal.number(0)))
         items.append(exp.alias_(exp.GT(this=nul, expression=exp.Literal.number(0)), f"n{i}", copy=False))
+        items.append(exp.alias_(_matches(value.copy(), PYTHON_SPACE + "+"), f"b{i}", copy=False))
     inner = exp.select(*items).from_(reader.copy(), copy=False)
     select = exp.select(exp.Count(this=exp.Star()))
     for i, _ in enumerate(columns):
         column = exp.column(f"c{i}")
         select = select.select(exp.Count(this=column.copy()), copy=False)
         select = select.select(exp.CountIf(this=exp.column(f"n{i}")), copy=False)
+        select = select.select(exp.CountIf(this=exp.column(f"b{i}")), copy=False)
         for letter, _, _ in _CLASSES:
             test = exp.EQ(this=column.copy(), expression=exp.Literal.string(letter))
             select = select.select(exp.CountIf(this=test), copy=False)
@@ -424,16 +429,22 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
         repeated = _repeated_names(con, text, names)
         row = con.execute(profile_query(text, names).sql("duckdb")).fetchone()
         rows, position, decided = row[0], 1, []
+        blanks = {}
         for name in names:
-            values, nuls = row[position], row[position + 1] or 0
-            counts = kind_counts(row[position + 2 : position + 2 + len(_CLASSES)])
-            position += 2 + len(_CLASSES)
+            values, nuls, blanks[name] = row[position], row[position + 1] or 0, row[position + 2] or 0
+            counts = kind_counts(row[position + 3 : position + 3 + len(_CLASSES)])
+            position += 3 + len(_CLASSES)
             decided.append((name, values, nuls, counts, *decide(counts, values, declared.get(name))))
         # a text column whose values are mostly of one type: its other values, so that a message
         # can show one (the ' ' of a blank total or answer, invisible in a spreadsheet)
         nearly = {}
         for i, (name, values, _, counts, kind, _) in enumerate(decided):
-            if kind == "VARCHAR" and name not in declared and (most := _mostly(counts, values)):
+            # blanks (' ' for a missing answer) do not count against the type of the others
+            if (
+                kind == "VARCHAR"
+                and name not in declared
+                and (most := _mostly(counts, values - blanks[name]))
+            ):
                 nearly[name] = most
                 decided[i] = (*decided[i][:5], values - _fitting(counts, DECLARED[most]))
         unfit = {name: declared.get(name) or nearly[name] for name, *_, misfits in decided if misfits}
@@ -444,8 +455,9 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
     for name, values, nuls, counts, kind, misfits in decided:
         numbers = number_column(name) if kind == "VARCHAR" and counts["DOUBLE"] else None
         example, most = examples.get(name), nearly.get(name)
+        blank = blanks[name]
         columns.append(
-            ColumnType(name, kind, declared.get(name), misfits, example, values, numbers, nuls, most)
+            ColumnType(name, kind, declared.get(name), misfits, example, values, numbers, nuls, most, blank)
         )
     return FileTypes(tuple(columns), rows, repeated)
 
@@ -617,6 +629,14 @@ def empty_columns(types: FileTypes | None) -> frozenset[str]:
     return frozenset(
         c.name for c in types.columns if c.values == 0 and c.type == "VARCHAR" and not c.declared
     )
+
+
+def blank_columns(types: FileTypes | None) -> frozenset[str]:
+    """Columns of a typed file whose values are all spaces only (' ', a tab): blank in a
+    spreadsheet, not empty fields, read as text (what a message about them says)."""
+    if types is None:
+        return frozenset()
+    return frozenset(c.name for c in types.columns if c.values and c.blanks == c.values)
 
 
 def header_only(path: Path) -> bool:

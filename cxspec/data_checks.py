@@ -5,7 +5,8 @@ Each source is read once more for it: its columns (a column a spec names but the
 is CX404 at the spec's key), its time columns' text (values that are no time, CX411; years
 of two digits without a `time_format:`, CX412), how many of its rows are left out (no time,
 CX414; a time after the as-of instant, CX413) and whether it has rows at all (CX415). A
-source the warehouse cannot read is CX410. What is left out is returned per source, for
+source the warehouse cannot read is CX410. A measured column of a CSV file with cells of
+spaces only is CX417 (a warning: they are counted invalid). What is left out is returned per source, for
 `query` and the reports (`LeftOut`).
 """
 
@@ -142,6 +143,8 @@ def check_data(
     for source_id in source_ids:
         source = project.sources[source_id]
         types = _file_types(project, registry, source)
+        if types is not None:
+            _blank_cells(project, registry, sink, source, types)
         refusal = types.refusal() if types is not None else None
         if refusal is not None:
             message, hint = refusal
@@ -185,6 +188,30 @@ def _file_types(project, registry, source):
         return source_type.file_types(source, project)
     except CxspecError:
         return None  # reported when the source is resolved
+
+
+def _blank_cells(project, registry, sink, source, types) -> None:
+    """CX417 for each metric measuring a column of the file with cells of spaces only: not
+    empty fields, so counted invalid (an export's ' ' for a missing total)."""
+    for metric_id in sorted(project.metrics):
+        metric = project.metrics[metric_id]
+        metric_type = registry.metric_types.get(metric.type)
+        if metric.source != source.id or metric_type is None:
+            continue
+        for field_name in metric_type.measured_fields:
+            name = metric.get(field_name)
+            column = types.get(name) if isinstance(name, str) else None
+            if column is None or not column.blanks:
+                continue
+            sink.add(
+                "CX417",
+                f"{column.blanks:,} of the {column.values:,} values of column {name!r} of source "
+                f"{source.id!r} are blank (spaces only, not empty fields): metric {metric_id!r} counts "
+                "them invalid",
+                metric.loc(field_name),
+                hint='empty those cells in the data if they mean "no value": an empty field is no '
+                "observation, not an invalid one",
+            )
 
 
 def _select(relation: exp.Expression, *, limit: int | None = None) -> exp.Select:

@@ -133,9 +133,18 @@ class Source(Entity):
     filter: str | None = None
     #: How its time columns are written (strptime-style), when not ISO 8601.
     time_format: str | None = None
+    #: The day a snapshot was taken (YYYY-MM-DD): its rows have no time of their own, and
+    #: `time` is then TAKEN_COLUMN, a column of that day on every row (resolve.py).
+    taken: str | None = None
     dimensions: list[Dimension] = field(default_factory=list)
     #: Values of the fields it leaves out, from its source type (SourceType.defaults).
     defaults: dict = field(default_factory=dict)
+
+    def loc(self, field_name: str | None = None, *, key: bool = False) -> Location:
+        # a snapshot's time is its `taken:` day: messages about its time point there
+        if field_name == "time" and self.taken is not None and "time" not in self.raw:
+            field_name = "taken"
+        return super().loc(field_name, key=key)
 
     def get(self, name: str, default: Any = None) -> Any:
         if not self.valid:
@@ -144,6 +153,10 @@ class Source(Entity):
 
     def dimension(self, name: str) -> Dimension | None:
         return next((d for d in self.dimensions if d.name == name), None)
+
+
+#: The column a snapshot source's rows get, its `taken:` day on every row, as their time.
+TAKEN_COLUMN = "cxspec_taken"
 
 
 @_model

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cxspec.column_types import empty_columns, measured_numbers
+from cxspec.column_types import blank_columns, empty_columns, measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.lazyexp import LAZY_EXP as exp
+from cxspec.model import TAKEN_COLUMN
 from cxspec.source_type import Reading
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class ResolvedSource:
     numbers: dict[str, str | None] = field(default_factory=dict)
     #: Columns of a typed CSV file empty in every row (column_types.empty_columns).
     empty: frozenset[str] = frozenset()
+    #: Columns of a typed CSV file whose every value is spaces only (column_types.blank_columns):
+    #: what a message about them says (blank cells, not "no number").
+    blank: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -109,9 +113,12 @@ class Resolver:
                 file_types = source_type.file_types(source, self.project) if source_type else None
             if file_types is not None:
                 types.update(file_types.as_dict(self.dialect))
+            if source.taken is not None:
+                types[TAKEN_COLUMN] = "DATE"  # SQLite keeps dates as text: say what it holds
             numbers = measured_numbers(file_types)
             empty = empty_columns(file_types)
-            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers, empty)
+            blank = blank_columns(file_types)
+            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers, empty, blank)
         return resolution
 
     def relation(self, source: Source) -> exp.Expression:
@@ -127,9 +134,10 @@ class Resolver:
             relation = self.warehouse.relation(source, source_type)
         if relation is not None:
             self.read_by_warehouse.add(source.id)
-            return relation_shape(relation, source, f"the {self.warehouse.name} warehouse")
-        relation = self.own_relation(source, source_type)
-        return relation_shape(relation, source, self.origin(source))
+            relation = relation_shape(relation, source, f"the {self.warehouse.name} warehouse")
+        else:
+            relation = relation_shape(self.own_relation(source, source_type), source, self.origin(source))
+        return with_taken_day(relation, source, self.dialect) if source.taken is not None else relation
 
     def own_relation(self, source: Source, source_type) -> exp.Expression:
         """The source type's relation (a subclass may read some sources another way)."""
@@ -146,6 +154,15 @@ class Resolver:
         """Who says how the source is read, for messages: its source type and that type's plugin."""
         plugin = self.registry.provided_by.get(("source type", source.type), "its plugin")
         return f"source type {source.type!r} (from {plugin})"
+
+
+def with_taken_day(relation: exp.Expression, source: Source, dialect: str) -> exp.Expression:
+    """A snapshot's rows (`taken:`) with its day as their time: every row gets the column
+    TAKEN_COLUMN holding that date (on SQLite its text, as SQLite keeps a file's dates)."""
+    day = exp.Literal.string(source.taken)
+    value = day if dialect == "sqlite" else exp.cast(day, "DATE")
+    rows = relation if isinstance(relation, exp.Table) else exp.alias_(relation, "snapshot", table=True)
+    return exp.Subquery(this=exp.select(exp.Star(), exp.alias_(value, TAKEN_COLUMN, quoted=True)).from_(rows))
 
 
 def relation_shape(relation, source: Source, origin: str) -> exp.Expression:

@@ -58,6 +58,27 @@ def check_output_folder(folder: Path, names=()) -> Path:
     return folder
 
 
+def _place(path: Path) -> Path:
+    """Where a name is: its folder resolved (links on the way followed), the name itself not
+    (an output replaces a link at its name, never the link's target)."""
+    path = Path(path).absolute()
+    return path.parent.resolve() / path.name
+
+
+def refuse_inputs(outputs, inputs: dict) -> None:
+    """OutputPathError when an output file would replace one of the `inputs` (path -> what it
+    is: "the results database", "cxspec.yaml"): `report --out cxspec-out/results.duckdb`
+    replaced the stored history with a report, `owners --out cxspec.yaml` the configuration."""
+    places: dict[Path, str] = {}
+    for path, what in inputs.items():
+        for form in (_place(path), Path(path).resolve()):
+            places.setdefault(form, what)
+    for output in outputs:
+        what = places.get(_place(output))
+        if what is not None:
+            raise OutputPathError(f"refusing to write {output}: it is {what}; write the output elsewhere")
+
+
 def _inside(folder: Path, name) -> Path:
     """folder/name, refusing names that leave the folder or pass through a link on the way."""
     relative = PurePosixPath(str(name).replace(os.sep, "/"))
@@ -141,7 +162,12 @@ def write_text(path: Path, text: str) -> Path:
         except OSError as error:
             raise CxspecError(f"cannot write {path}: {_describe(error)}") from None
         return path
-    return write_file(path.parent, path.name, text)
+    # a file where its folder should be, a folder that cannot be written: said, not a crash
+    check_output_folder(path.parent, [path.name])
+    try:
+        return write_file(path.parent, path.name, text)
+    except OSError as error:  # a full disk; the old file is left as it was
+        raise CxspecError(f"cannot write {path}: {_describe(error)}") from None
 
 
 def _mode_for(target: Path) -> int:

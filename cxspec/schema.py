@@ -190,6 +190,12 @@ SOURCE_COMMON = {
         "minLength": 2,
         "description": 'How the time columns are written, strptime-style ("%m/%d/%y %H:%M").',
     },
+    "taken": {
+        "type": "string",
+        "format": "date",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        "description": "A snapshot's day (YYYY-MM-DD): its rows, without a time column, are placed on it.",
+    },
     "start": {"type": "string", "minLength": 1, "description": "Column where an entity starts."},
     "end": {"type": "string", "minLength": 1, "description": "Column where an entity ends (NULL: active)."},
     "filter": FRAGMENT,

@@ -33,6 +33,7 @@ FIELD_HINTS = {
     "scale": "a scale is [low, high], e.g. [0, 10]",
     "bounds": "bounds are [low, high], e.g. [0, 1800]",
     "due": "a date as YYYY-MM-DD",
+    "taken": "a date as YYYY-MM-DD",
     "github": "a handle such as @acme/cx-office or @jane",
     "email": "an address such as cx@acme.example",
     "stages": "a list of stage ids, e.g. [discover, buy, onboard]",

@@ -75,11 +75,12 @@ def parse_with_format(value: str, time_format: str) -> dt.datetime | None:
 
 
 def utc_strptime(value, time_format):
-    """SQLite's strptime: 'YYYY-MM-DD HH:MM:SS' in UTC, or NULL."""
+    """SQLite's strptime: 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC, or NULL (the fraction kept
+    for the order of a key's versions, dialects.latest_first)."""
     if value is None or time_format is None:
         return None
     parsed = parse_with_format(str(value), str(time_format))
-    return None if parsed is None else parsed.isoformat(sep=" ", timespec="seconds")
+    return None if parsed is None else parsed.isoformat(sep=" ")
 
 
 def _spreadsheet_formats() -> tuple[str, ...]:

@@ -277,7 +277,7 @@ def refusal(run_main, root: Path) -> str:
          "`SeniorCitizen = 1`"),
         # TotalCharges holds ' ': it is text, which SQLite compares with numbers by its own order
         ("{id: m, type: count, source: telco, filter: 'TotalCharges > 1000'}", "CX406", "TotalCharges",
-         "clean the values of 'TotalCharges' that are not numbers"),
+         "empty those cells of 'TotalCharges' in the data (an empty field is no value)"),
     ],
 )  # fmt: skip
 def test_telco_a_first_spec_gone_wrong_is_refused_at_the_spec(
@@ -298,7 +298,11 @@ def test_telco_a_blank_total_is_shown_where_it_makes_the_column_text(make_projec
         + "metrics:\n  - {id: m, type: count, source: telco, filter: 'TotalCharges > 1000'}\n"
     )
     err = refusal(run_main, telco_project(make_project, specs))
-    assert "(2 of its 119 values are not numbers, such as ' ', so it is read as text)" in err
+    assert (
+        "(2 of its 119 values are not numbers but blank (spaces only, not empty fields), such as ' ', "
+        "so it is read as text)" in err
+    )
+    assert "hint: empty those cells of 'TotalCharges' in the data (an empty field is no value)" in err
 
 
 def test_telco_a_yes_no_answer_written_as_a_space_is_shown(make_project, run_main):
@@ -319,8 +323,10 @@ def test_telco_a_yes_no_answer_written_as_a_space_is_shown(make_project, run_mai
     err = refusal(run_main, root)
     assert (
         "error CX407: condition of metric 'm' uses text column 'Partner' of source 'telco' (1 of its 119 "
-        "values is not a yes/no or true/false, such as ' ', so it is read as text)" in err
+        "values is not a yes/no or true/false but blank (spaces only, not empty fields), such as ' ', so "
+        "it is read as text)" in err
     )
+    assert "hint: empty those cells of 'Partner' in the data (an empty field is no value)" in err
 
 
 def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
@@ -330,9 +336,35 @@ def test_telco_the_file_as_it_is_has_no_time(make_project, run_main):
     err = refusal(run_main, root)
     assert "specs.yaml:10:42: error CX309: metric 'customers' needs source 'telco' to declare `time`" in err
     assert (
-        "a file without one (a snapshot such as a customer list) needs a column with the day it was taken"
-        in err
+        "a file without one (a snapshot such as a customer list) declares the day it was taken: "
+        "taken: YYYY-MM-DD" in err
     )
+
+
+def test_telco_the_file_as_it_is_measured_on_the_day_taken(make_project, warehouse):
+    """`taken:` places a snapshot's rows on its day: the file as it is, no column added,
+    gives what the copy with an `as_of` column gives, on every engine."""
+    specs = TELCO_SPECS.replace(
+        "path: data/telco.csv\n    time: as_of\n", f"path: data/{TELCO}\n    taken: 2026-01-01\n"
+    )
+    assert "taken: 2026-01-01" in specs
+    got = results(project(make_project, {TELCO: TELCO}, specs), warehouse)
+    want = telco_expected(records(TELCO))
+    assert {m for m, _ in got} == set(want) and {p for _, p in got} == {"2026-01-01"}
+    for metric, (value, n, invalid) in want.items():
+        assert_value(got[(metric, "2026-01-01")], value, n, invalid)
+    by_month = results(
+        project(make_project, {TELCO: TELCO}, specs), warehouse, grain="month", by=("Contract",)
+    )
+    groups: dict = {}
+    for row in records(TELCO):
+        groups.setdefault(row["Contract"], []).append(row)
+    assert {(m, p, c) for m, p, c in by_month} == {
+        (m, "2026-01-01", c) for c, rows in groups.items() for m in telco_expected(rows)
+    }
+    for contract, rows in groups.items():
+        for metric, (value, n, invalid) in telco_expected(rows).items():
+            assert_value(by_month[(metric, "2026-01-01", contract)], value, n, invalid)
 
 
 # -- support tickets: CRLF, True/False, blank CSAT, microsecond times --------------------------

@@ -71,7 +71,7 @@ def valid_value(name: str, schema: dict):
     known = {
         "id": "item_1", "source": "responses", "column": "score", "condition": "resolved = 1",
         "filter": "channel = 'web'", "percentile": 0.9, "numerator": "nps", "denominator": "csat",
-        "expr": "nps - csat", "path": "data/responses.csv", "table": "support.tickets",
+        "expr": "nps - csat", "taken": "2026-03-31", "path": "data/responses.csv", "table": "support.tickets",
         "query": "SELECT 1", "scale": [1, 5], "top_box": 2, "delimiter": ";", "columns": {"score": "integer"},
         "dimensions": ["channel", {"name": "touchpoint", "expr": "lower(touchpoint)"}],
         "lint": {"ignore": ["CXL002", "metric-without-owner"], "reason": "text"},

@@ -66,13 +66,15 @@ class SourceMetric(MetricType):
         source = ctx.project.sources.get(metric.source or "")
         if source is None or not source.valid or self.needs_time != ("time",) or source.time or source.start:
             return
+        if "taken" in source.raw:
+            return  # a snapshot's day that is no day: CX100 says so (checks/values.py)
         ctx.sink.add(
             "CX309",
             f"metric {metric.id!r} needs source {source.id!r} to declare `time` (or `start`), the column "
             "that places each row in a period",
             metric.loc("source"),
             hint="add time: <event time column> to the source; a file without one (a snapshot such as a "
-            "customer list) needs a column with the day it was taken",
+            "customer list) declares the day it was taken: taken: YYYY-MM-DD",
         )
 
     def check_scale(self, metric, sink, default: tuple[int, int], *, top_box_default=None):

@@ -34,7 +34,8 @@ def _source(project, registry, source_id):
         "name": raw.get("name") or source.id,
         "type": source.type,
         "where": where,
-        "time": source.time,
+        # a snapshot's rows are placed on the day it was taken: shown as such, not as a column
+        "time": f"the day taken, {source.taken}" if source.taken and "time" not in raw else source.time,
         "entity": source.entity,
         "key": source.key,
         "filter": source.filter,

@@ -108,6 +108,20 @@ _KIND_WORDS = {
     "timestamp": ("a date or time", "dates or times"),
 }
 
+#: Values of spaces only (column_types.ColumnType.blanks): blank in a spreadsheet, not empty
+#: fields; _why says it, _text_hint and _blank_hint know it.
+BLANK = "blank (spaces only, not empty fields)"
+
+
+def _blank_hint(name: str, why: str, kind: str) -> str:
+    """Empty the blank cells; when every value is blank, declare the type too (an empty
+    column has no value to type it by)."""
+    empty = f"empty those cells of {name!r} in the data (an empty field is no value)"
+    if why.startswith("all its"):
+        return f"{empty}, and declare its type (`columns: {{{name}: {kind}}}` on the source)"
+    return empty
+
+
 #: Why a looked-up column is text (column_types.looked_up_as_written); _text_hint knows it.
 AS_WRITTEN = "a lookup dimension takes its values as written, so it is read as text"
 
@@ -123,12 +137,19 @@ def _why(column) -> str:
     if column.misfits and column.nearly:  # values mostly of one type
         one, many = _KIND_WORDS[column.nearly]
         verb = f"is not {one}" if column.misfits == 1 else f"are not {many}"
+        if column.blanks == column.misfits:  # the ' ' of a missing total or answer
+            return (
+                f"{column.misfits:,} of its {column.values:,} values {verb} but {BLANK}, such as "
+                f"{column.example!r}, so it is read as text"
+            )
         return (
             f"{column.misfits:,} of its {column.values:,} values {verb}, such as {column.example!r}, "
             "so it is read as text"
         )
     if column.values == 0:
         return "all its values are empty, so it is read as text"
+    if column.blanks == column.values:
+        return f"all its {column.values:,} values are {BLANK}, so it is read as text"
     return "some of its values are not numbers, booleans, dates or times, so it is read as text"
 
 
@@ -154,7 +175,9 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
             f"{what} uses {word} column {name!r} of source {source.id!r} ({why}) as a condition: "
             "engines disagree on which values are true"
         )
-        if kind == "VARCHAR" and "empty" in why:
+        if kind == "VARCHAR" and BLANK in why:
+            hint = _blank_hint(name, why, "boolean")
+        elif kind == "VARCHAR" and "empty" in why:
             hint = f"declare its type (`columns: {{{name}: boolean}}` on the source)"
         elif kind == "VARCHAR":
             hint = f"compare it with a value: `{name} = '…'`"
@@ -282,6 +305,8 @@ def _text_hint(name: str, why: str, otherwise: str = "") -> str:
     not numbers."""
     if AS_WRITTEN in why:
         return f"declare the type of the column {name!r} is read from (`columns:` on its source){otherwise}"
+    if BLANK in why:
+        return _blank_hint(name, why, "number") + otherwise
     if "empty" in why:
         return f"declare its type (`columns: {{{name}: number}}` on the source)"
     return f"clean the values of {name!r} that are not numbers{otherwise}"

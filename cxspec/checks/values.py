@@ -15,6 +15,8 @@ def check(ctx) -> None:
         source_type = registry.source_types.get(source.type)
         if source_type is not None and source.valid:
             source_type.check(source, ctx)
+        if source.valid and "taken" in source.raw:
+            _check_taken(source, sink)
     for metric in project.metrics.values():
         metric_type = registry.metric_types.get(metric.type)
         if metric_type is not None and metric.valid:
@@ -24,6 +26,22 @@ def check(ctx) -> None:
     for pyramid in project.pyramids.values():
         if pyramid.valid:
             _check_pyramid(pyramid, project, registry, sink)
+
+
+def _check_taken(source, sink) -> None:
+    """A snapshot's `taken:` day stands for a time column: with one (`time`, `start`) it has
+    no effect (CX311); it must be a day of the calendar (CX100)."""
+    check_day(sink, source.file, source.raw, "taken", f"source {source.id!r}, taken")
+    for field in ("time", "start", "time_format"):
+        if field in source.raw:
+            sink.add(
+                "CX311",
+                f"taken does not go with {field} on source {source.id!r}: a snapshot's rows have no "
+                "time column of their own, they are all placed on the day taken",
+                source.loc("taken"),
+                hint=f"remove taken (a snapshot without a time column), or remove {field}",
+            )
+            return
 
 
 def natural_range(metric, registry):

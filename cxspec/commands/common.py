@@ -128,3 +128,35 @@ def refuse_missing_results(url: str | None, loaded, registry) -> None:
         f"nothing is stored in {redact(url)}: {path} does not exist (run `cxspec run` first, "
         "or check --warehouse and the project's `warehouse:`)"
     )
+
+
+def project_inputs(loaded, url: str | None = None, registry=None) -> dict:
+    """Files an output must never replace, path -> what it is: the results database of the
+    warehouse (`url`, or the project's), with its journal, cxspec.yaml, every spec file and
+    every file a source reads (docs/security.md)."""
+    from pathlib import Path
+
+    from cxspec.project_files import CONFIG_FILE
+
+    root = Path(loaded.root)
+    inputs: dict = {root / CONFIG_FILE: f"the project's {CONFIG_FILE}"}
+    inputs.update({root / name: f"the spec file {name}" for name in loaded.files})
+    for source in loaded.sources.values():
+        path = source.get("path")
+        if isinstance(path, str):
+            inputs.setdefault(root / path, f"the data file of source {source.id!r}")
+    if registry is not None:
+        from cxspec.diagnostics import CxspecError
+        from cxspec.query import DEFAULT_WAREHOUSE, warehouse_class
+        from cxspec.warehouse import redact
+
+        url = url or loaded.config.warehouse or DEFAULT_WAREHOUSE
+        try:
+            database = warehouse_class(url, registry).results_file(url, root)
+        except CxspecError:  # an unknown scheme: said when connecting
+            database = None
+        if database is not None:
+            what = f"the results database of {redact(url)}"
+            for suffix in ("", ".wal", "-wal", "-journal", "-shm"):
+                inputs.setdefault(database.with_name(database.name + suffix), what)
+    return inputs

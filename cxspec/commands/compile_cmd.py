@@ -96,9 +96,9 @@ def manifest(project, request, dialect: str, queries) -> dict:
 @as_of_option(default_now=False)
 def compile_command(project, dialect, warehouse, out_dir, show_plan, **request_args):
     """Compile the metrics to SQL: one query per group of connected sources."""
+    from cxspec.commands.common import project_inputs
     from cxspec.registry import default_registry
-
-    from cxspec.safe_write import check_output_folder, write_file
+    from cxspec.safe_write import check_output_folder, refuse_inputs, write_file
 
     loaded = load_or_exit(project, "compile")
     if out_dir and not show_plan:
@@ -120,6 +120,8 @@ def compile_command(project, dialect, warehouse, out_dir, show_plan, **request_a
             click.echo(f"-- query: {query.name}\n{query.sql};\n")
         return
     folder = Path(out_dir)
+    names = [f"{query.name}.sql" for query in queries] + ["manifest.json"]
+    refuse_inputs([folder / name for name in names], project_inputs(loaded, warehouse, registry))
     for query in queries:
         write_file(folder, f"{query.name}.sql", query.sql + ";\n")
     document = manifest(loaded, request, dialect, queries)

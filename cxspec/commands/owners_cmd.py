@@ -40,6 +40,12 @@ def owners_command(project, codeowners, fmt, path_prefix, out_file):
     from cxspec import owners
 
     loaded = load_or_exit(project, "validate")
+    if out_file:
+        from cxspec.commands.common import project_inputs
+        from cxspec.safe_write import check_output_folder, refuse_inputs
+
+        check_output_folder(Path(out_file).parent, [Path(out_file).name])
+        refuse_inputs([Path(out_file)], project_inputs(loaded))
     if codeowners:
         prefix = repository_prefix(loaded.root) if path_prefix is None else path_prefix.strip("/")
         if prefix and not prefix.endswith("/"):

@@ -113,6 +113,7 @@ def query_command(project, warehouse, fmt, **request_args):
     from cxspec.finite import check_finite
     from cxspec.query import compute_with, connect
     from cxspec.registry import default_registry
+    from cxspec.where_values import unmatched_where
 
     loaded = load_or_exit(project, "execute")
     request = build_request(**request_args)
@@ -123,7 +124,10 @@ def query_command(project, warehouse, fmt, **request_args):
         # An unknown metric is reported by the planner (with a hint), before any data is read.
         left_out = {} if unknown else checked_sources(opened, loaded, registry, metrics, request.as_of)
         results = compute_with(opened, loaded, request, registry)
+        unmatched = unmatched_where(opened, loaded, request, registry) if request.where else []
     check_finite(results, "nothing was printed")
+    for message, hint in unmatched:  # a typo'd value gave 0 rows without a word
+        click.echo(f"cxspec: warning: {message}\n  hint: {hint}", err=True)
     dimensions = list(request.by)
     if fmt == "json":
         click.echo(render_json(results, left_out), nl=False)

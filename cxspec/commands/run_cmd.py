@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from cxspec.commands.as_of import as_of_option
-from cxspec.commands.common import check_range, data_root_option, load_or_exit, refuse_missing_results
+from cxspec.commands.common import (
+    check_range,
+    data_root_option,
+    load_or_exit,
+    project_inputs,
+    refuse_missing_results,
+)
 
 
 def report_outputs(registry) -> dict:
@@ -113,7 +119,7 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_model
     from cxspec.runs.run import run_project
-    from cxspec.safe_write import OutputPathError, check_output_folder, write_file
+    from cxspec.safe_write import OutputPathError, check_output_folder, refuse_inputs, write_file
 
     check_range(start, end)
     if incremental and (start or end):
@@ -121,7 +127,9 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     loaded = load_or_exit(project, "execute")
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
-    check_output_folder(folder, [o.file_name for o in files_written_by_run(registry)])
+    names = [o.file_name for o in files_written_by_run(registry)]
+    check_output_folder(folder, names)
+    refuse_inputs([folder / name for name in names], project_inputs(loaded, warehouse, registry))
     failures: list[str] = []
     progress = Progress(sys.stderr.isatty())
     stored = run_project(
@@ -231,6 +239,11 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
     loaded = load_or_exit(project, "execute")
     url = warehouse or loaded.config.warehouse
     registry = default_registry()
+    if out_file:  # before reading anything: a report must not replace the results it is made from
+        from cxspec.safe_write import check_output_folder, refuse_inputs
+
+        check_output_folder(Path(out_file).parent, [Path(out_file).name])
+        refuse_inputs([Path(out_file)], project_inputs(loaded, warehouse, registry))
     if not warehouse_class(url, registry).keeps_results(url, loaded.root):
         raise CxspecError(
             f"the warehouse {url} keeps nothing between runs: give the project a file, e.g. "

@@ -418,6 +418,12 @@ def latest_first(source, resolution) -> list[exp.Ordered]:
         # in a time_format, "2026-01-31T23:00" beside "2026-02-01 01:00", "10:00+05:00"
         # beside "08:00Z" each kept the older row of a key as the greater text.
         order = utc_timestamp(order, resolution.dialect, time_type, source.time_format)
+    if source.time and resolution.dialect == "sqlite":
+        # SQLite keeps times as text, written in any of ISO 8601's ways (a T or a space, Z or
+        # an offset), and its datetime() drops the fraction: a key's versions 0.5 s apart
+        # were ordered as text ("T" after " ") or tied. julianday() keeps the milliseconds.
+        moment = utc_timestamp(col(source.time), "sqlite", time_type, source.time_format)
+        order = exp.Anonymous(this="julianday", expressions=moment.expressions)
     ordered = [exp.Ordered(this=order, desc=source.keep != "earliest", nulls_first=False)]
     if resolved is not None:
         companions = {c for c in resolved.numbers.values() if c}

@@ -66,35 +66,48 @@ def batches(project, claimed: list[dict]) -> list[tuple]:
 
 
 def deliver(warehouse, project, *, sleep=None) -> Outcome:
-    """Send every pending delivery of the project; record what happened."""
+    """Send every pending delivery of the project; record what happened, batch by batch: an
+    interrupt (Ctrl-C, a CI timeout's SIGTERM) between batches leaves the batches sent as
+    sent and gives the others back (pending), so none is sent twice or held back until its
+    claim goes stale."""
     sleep = sleep or time.sleep
     project_id = project.config.project
     token = secrets.token_hex(8)
     claimed = outbox.claim(warehouse, project_id, token)
     outcome = Outcome()
-    results: dict[str, tuple[str, int, str | None]] = {}
-    for target, key, recipient, rows in batches(project, claimed):
-        issues = [json.loads(r["payload"]) for r in rows]
-        if target is None:
-            error, tries, sent = f"notify target {key} is no longer in cxspec.yaml", 0, False
-        elif target.type == "email" and not recipient:
-            owners = sorted({r["owner"] or "(no owner)" for r in rows})
-            error, tries, sent = f"{target.label}: owner {', '.join(owners)} has no email", 0, False
-        elif target.type == "email":
-            tries, error, sent = _with_retries(
-                lambda t=target, r=recipient, i=issues: send_email(t, project_id, r, i, project.root), sleep
-            )
-        else:
-            tries, error, sent = _with_retries(lambda t=target, i=issues: send_webhook(t, project_id, i), sleep)
-        for row in rows:
-            results[row["id"]] = ("sent" if sent else "pending", tries, error)
-        if sent:
-            outcome.sent += len(rows)
-        else:
-            outcome.failed.append(f"{error}; {len(rows)} issue change(s) kept for the next run")
-    if results:
-        outbox.finish(warehouse, project_id, token, results)
+    unfinished = {row["id"] for row in claimed}
+    try:
+        for target, key, recipient, rows in batches(project, claimed):
+            sent, tries, error = _send_batch(target, key, recipient, rows, project, sleep)
+            results = {row["id"]: ("sent" if sent else "pending", tries, error) for row in rows}
+            outbox.finish(warehouse, project_id, token, results)
+            unfinished -= set(results)
+            if sent:
+                outcome.sent += len(rows)
+            else:
+                outcome.failed.append(f"{error}; {len(rows)} issue change(s) kept for the next run")
+    finally:
+        if unfinished:  # interrupted: the batch on its way may arrive twice (docs/closing-the-loop.md)
+            outbox.release(warehouse, project_id, token, sorted(unfinished))
     return outcome
+
+
+def _send_batch(target, key, recipient, rows, project, sleep) -> tuple[bool, int, str | None]:
+    """(sent, tries made, the last error) of one batch."""
+    project_id = project.config.project
+    issues = [json.loads(r["payload"]) for r in rows]
+    if target is None:
+        return False, 0, f"notify target {key} is no longer in cxspec.yaml"
+    if target.type == "email" and not recipient:
+        owners = sorted({r["owner"] or "(no owner)" for r in rows})
+        return False, 0, f"{target.label}: owner {', '.join(owners)} has no email"
+    if target.type == "email":
+        tries, error, sent = _with_retries(
+            lambda t=target, r=recipient, i=issues: send_email(t, project_id, r, i, project.root), sleep
+        )
+    else:
+        tries, error, sent = _with_retries(lambda t=target, i=issues: send_webhook(t, project_id, i), sleep)
+    return sent, tries, error
 
 
 def notify_after_run(project, registry, warehouse_url, progress=None) -> list[str]:

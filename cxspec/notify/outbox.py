@@ -2,8 +2,10 @@
 stores the transition, so a delivery is never lost; claimed before sending, so two runs at
 once never send one twice; kept `pending` after a failure, so the next run retries it.
 
-A delivery claimed by a run that died before finishing is claimed again after
-`STALE_SECONDS` (its recipient may then get it a second time: the one case, documented).
+Each batch is recorded as soon as it is sent; an interrupted delivery gives back what it did
+not get to (`release`). A delivery claimed by a run that died before finishing (SIGKILL, a
+power cut) is claimed again after `STALE_SECONDS`; the batch on its way when a run is
+stopped may reach its recipient a second time: the one case, documented.
 """
 
 from __future__ import annotations
@@ -163,3 +165,18 @@ def finish(warehouse, project_id: str, token: str, outcomes: dict[str, tuple[str
                 values["sent_at"] = text(at)
             where = exp.and_(mine(project_id, [delivery]), exp.EQ(this=col("claimed_by"), expression=text(token)))
             warehouse.execute_statement(exp.update(table(OUTBOX), values, where=where).sql(dialect=dialect))
+
+
+def release(warehouse, project_id: str, token: str, ids: list[str]) -> None:
+    """Give claimed deliveries back (pending, tries as they were): what an interrupted
+    delivery did not get to. Best effort: a warehouse that cannot be written now leaves them
+    claimed, and they are claimed again once stale."""
+    try:
+        with warehouse.transaction():
+            project_lock(warehouse, project_id, _LOCK)
+            where = exp.and_(mine(project_id, ids), exp.EQ(this=col("claimed_by"), expression=text(token)))
+            values = {"status": text("pending"), "claimed_by": exp.Null(), "claimed_at": exp.Null()}
+            update = exp.update(table(OUTBOX), values, where=where)
+            warehouse.execute_statement(update.sql(dialect=warehouse.dialect))
+    except Exception:  # noqa: BLE001 - the interruption being handled is what the caller reports
+        pass
