@@ -420,6 +420,27 @@ CODES: dict[str, Code] = {
             _W,
             "Without `--as-of`, a link's outcome source has times later than its latest response's window end.",
         ),
+        Code(
+            "CX613",
+            "outcome not measurable",
+            _W,
+            "No response of a link has an outcome in its window (no event, no row), or every outcome value "
+            "there is empty: its groups would all show 0, so the link is not computed.",
+        ),
+        Code(
+            "CX614",
+            "segments without drivers figures",
+            _W,
+            "`run` computes a drivers analysis per segment: some segments have no figures (too few complete "
+            "cases, a constant driver there…) and are left out, stored and reported as not computed.",
+        ),
+        Code(
+            "CX615",
+            "scores off the scale",
+            _W,
+            "Some responses of a link have a score off its groups' scale (NPS 0–10, a top box's `scale`) or "
+            "not a whole number there: they are left out, counted.",
+        ),
         # Data of segments (found when `run` stores them)
         Code(
             "CX620",

@@ -371,6 +371,8 @@ def expected(case) -> dict:
     responses = responses_known(cut)
     outcomes = deduplicated(cut)
     units = []  # (score, y)
+    linked = valued = invalid = 0  # outcome rows in the windows; those with a value; scores off the scale
+    customers = []
     for _, t, score_field, cust in responses:
         score = as_number(score_field)
         if t is None or not cust or score is None or t + window > cut:
@@ -378,20 +380,34 @@ def expected(case) -> dict:
         if (case["start"] and t.date() < case["start"]) or (case["end"] and t.date() > case["end"]):
             continue
         if case["groups"] == "nps" and not (0 <= score <= 10 and score == math.floor(score)):
+            invalid += 1
             continue
         if case["groups"] == "top_box" and not (1 <= score <= 5 and score == math.floor(score)):
+            invalid += 1
             continue
         inside = [
             r
             for r in outcomes
             if same(cust, "r", r[1], "o", case) and r[3] is not None and t < r[3] <= t + window
         ]
+        linked += len(inside)
+        valued += sum(1 for r in inside if case["kind"] == "event" or r[4] is not None)
+        customers.append(cust)
         if case["kind"] == "event":
             units.append((score, 1.0 if inside else 0.0))
         else:
             units.append((score, math.fsum(r[4] for r in inside if r[4] is not None)))
+    if invalid:  # counted and said; with no score left, nothing more
+        codes.add("CX615")
+        if not units:
+            return {"codes": sorted(codes)}
     if not units:
         return {"codes": sorted(codes | {"CX610"})}
+    if not valued:  # no outcome in any window: 0 is a finding only when the data could show one
+        present = any(r[3] is not None and (case["kind"] == "event" or r[4] is not None) for r in outcomes)
+        matched = any(same(c, "r", r[1], "o", case) for c in customers for r in outcomes)
+        if linked or not present or not matched:
+            return {"codes": sorted(codes | {"CX613"})}
     names, pair = {
         "nps": (["promoter", "passive", "detractor"], ("detractor", "promoter")),
         "top_box": (["top_box", "rest"], ("rest", "top_box")),

@@ -11,6 +11,7 @@ total against `cxspec drivers` without segments: the same figures."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_the_total_is_what_cxspec_drivers_gives(ran, data):
     assert total
 
 
-def test_left_out_segments_are_counted_not_reported(make_project, data, monkeypatch):
+def test_left_out_segments_are_counted_and_said(make_project, data, monkeypatch):
     root = make_project({**files(*data), "specs.yaml": RUN_SPECS}, config=CONFIG)
     project = validate_project(root, default_registry()).project
     registry = default_registry()
@@ -130,12 +131,23 @@ def test_left_out_segments_are_counted_not_reported(make_project, data, monkeypa
         outcome = compute.compute_drivers(
             wh, project, registry, ["loyalty", "tiered"], segments=project.segments
         )
-    assert outcome.diagnostics == [] or all(d.code == "CX606" for d in outcome.diagnostics)
     loyalty = plain(data, "loyalty")
     short = sum(1 for k, f in loyalty.items() if k[0] and f["n"] < MIN_SAMPLE)
     tiers = sum(1 for k, f in plain(data, "tiered").items() if k[0] and f["constant"])
     assert outcome.left_out == {"loyalty": short, "tiered": tiers}
     assert short and tiers
+    # one warning per analysis (CX614), and each segment with its complete cases and why
+    said = [d for d in outcome.diagnostics if d.code != "CX606"]
+    assert [(d.code, d.message.split(":")[0]) for d in said] == [
+        ("CX614", "'loyalty'"),
+        ("CX614", "'tiered'"),
+    ], said
+    assert f"{short:,} of " in said[0].message and f"{tiers:,} of " in said[1].message
+    left = {(o["analysis"], *segment_key(o["dimensions"])): o for o in outcome.omitted}
+    want = {("loyalty", *k): f["n"] for k, f in loyalty.items() if k[0] and f["n"] < MIN_SAMPLE}
+    assert {k: o["n"] for k, o in left.items() if k[0] == "loyalty"} == want
+    assert {o["code"] for o in left.values() if o["analysis"] == "loyalty"} == {"CX602"}
+    assert {o["code"] for o in left.values() if o["analysis"] == "tiered"} == {"CX600"}
 
 
 @pytest.mark.parametrize("in_numpy", [True, False], ids=["numpy", "sql"])
@@ -180,3 +192,40 @@ def test_report_of_a_segment_shows_its_drivers(ran, data, run_main):
         assert code == 0, out + err
         assert "What matters most" in out
         assert f"n {want['n']:,}" in out or f"n = {want['n']:,}" in out or f"n={want['n']}" in out, fmt
+
+
+def test_a_left_out_segment_is_said_in_its_report_and_the_run(ran, data, run_main, tmp_path):
+    """`report --segment` of a segment whose matrix was not computed says so and why, with
+    its complete cases counted in plain Python; neither nothing nor the total's matrix."""
+    root, url, _ = ran
+    loyalty = plain(data, "loyalty")
+    (names, values), figures = min(
+        (k, f)
+        for k, f in loyalty.items()
+        if k[0] == ("channel", "region") and f["n"] < MIN_SAMPLE and None not in k[1]
+    )
+    segment = ",".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
+    code, out, err = run_main(
+        "report", str(root), "--warehouse", url, "--segment", segment, "--format", "json"
+    )
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert not [d for d in report["drivers"] if d["analysis"] == "loyalty"]
+    left = [e for e in report["drivers_left_out"] if e["analysis"] == "loyalty"]
+    assert [(e["n"], e["code"]) for e in left] == [(figures["n"], "CX602")], left
+    assert left[0]["reason"] == f"{figures['n']:,} complete cases, fewer than {MIN_SAMPLE} (min_sample)"
+    for fmt in ("md", "terminal", "html"):
+        code, out, err = run_main(
+            "report", str(root), "--warehouse", url, "--segment", segment, "--format", fmt
+        )
+        assert code == 0, out + err
+        assert f"not computed for {segment.replace(',', ', ')}: {figures['n']:,} complete cases" in out, fmt
+    # the total's report lists the segments left out; so does the run, as a warning
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "json")
+    short = sum(1 for k, f in loyalty.items() if k[0] and f["n"] < MIN_SAMPLE)
+    assert len([e for e in json.loads(out)["drivers_left_out"] if e["analysis"] == "loyalty"]) == short
+    code, out, err = run_main("run", str(root), "--warehouse", url, "--out", str(tmp_path / "again"))
+    assert code == 0, out + err
+    assert re.search(rf"warning CX614: 'loyalty': {short} of \d+ segments have no figures", out + err), (
+        out + err
+    )

@@ -246,6 +246,9 @@ def table_ii_project(tmp_path_factory):
                 responses.append(f"{customer},2026-01-01 00:00:00,{score}")
                 end = "2026-01-11 00:00:00" if i < events else ""
                 subscriptions.append(f"{customer},2025-01-01 00:00:00,{end}")
+        # a customer who did not answer ended: the source records ends, so 0 of 10 against 0
+        # of 20 (example 8) is measured, not refused as an event column left empty (CX613)
+        subscriptions.append("0,2025-01-01 00:00:00,2025-06-01 00:00:00")
         (root / "data" / f"r{index}.csv").write_text("\n".join(responses) + "\n", encoding="utf-8")
         (root / "data" / f"s{index}.csv").write_text("\n".join(subscriptions) + "\n", encoding="utf-8")
         spec += [

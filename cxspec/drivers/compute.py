@@ -9,7 +9,7 @@ from functools import partial
 
 import numpy as np
 
-from cxspec.diagnostics import Diagnostic, DiagnosticSink
+from cxspec.diagnostics import Diagnostic, DiagnosticSink, Severity
 from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures, rebased
 from cxspec.drivers.intervals import jackknife
@@ -93,6 +93,10 @@ class DriversOutcome:
     #: Per analysis, how many segments were left out (fewer complete cases than its
     #: min_sample, or data without figures there): `segments` only.
     left_out: dict[str, int] = field(default_factory=dict)
+    #: Those segments: {"analysis", "dimensions", "n" (complete cases), "code" (why: CX602
+    #: too few, CX600 a constant driver there…), "reason"} each, stored by `run` and shown
+    #: where the segment's priority matrix would be (reports/analyses.py).
+    omitted: list[dict] = field(default_factory=list)
 
 
 def compute_drivers(
@@ -108,6 +112,7 @@ def compute_drivers(
     sink = DiagnosticSink()
     results: list[DriverResult] = []
     left_out: dict[str, int] = {}
+    omitted: list[dict] = []
     analyses = (
         [project.drivers[i] for i in ids] if ids else [project.drivers[k] for k in sorted(project.drivers)]
     )
@@ -158,14 +163,37 @@ def compute_drivers(
                 "(under about 1e154)",
             )
             continue
-        found = _analyse(analysis, query, groups, sink, segments=bool(sets))
+        mine: list[dict] = []
+        found = _analyse(analysis, query, groups, sink, segments=bool(sets), omitted=mine)
         results += found
-        if sets:
-            figured = {tuple(sorted(r.dimensions.items())) for r in found}
-            left_out[analysis.id] = sum(
-                1 for key in groups if key[1] and tuple(sorted(key[1])) not in figured
-            )
-    return DriversOutcome(results, sink.items, {k: v for k, v in left_out.items() if v})
+        if mine:
+            left_out[analysis.id] = len(mine)
+            omitted += mine
+            _said_left_out(sink, analysis, mine, len([key for key in groups if key[1]]))
+    return DriversOutcome(results, sink.items, left_out, omitted)
+
+
+#: Segments a CX614 message names; the rest are counted (every one is in report.json).
+NAMED = 5
+
+
+def _said_left_out(sink, analysis, omitted: list[dict], segments: int) -> None:
+    """CX614: one warning per analysis naming the segments left out and why (a run's
+    segments were counted on the terminal only, and a segment's report showed nothing)."""
+    named = [f"{_label(o['dimensions'])} ({o['reason']})" for o in omitted[:NAMED]]
+    more = f"; and {len(omitted) - NAMED:,} more" if len(omitted) > NAMED else ""
+    sink.add(
+        "CX614",
+        f"{analysis.id!r}: {len(omitted):,} of {segments:,} segments have no figures and are left out: "
+        + "; ".join(named) + more,
+        analysis.loc("id"),
+        hint="reports say so where the segment's priority matrix would be (report.json `drivers_left_out`); "
+        "a lower `min_sample` or coarser segments give figures, with wider intervals",
+    )
+
+
+def _label(dimensions: dict) -> str:
+    return ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in dimensions.items())
 
 
 def _named_columns(analysis, source) -> list:
@@ -281,9 +309,12 @@ def _order(key):
     return (period or "", tuple((d, v is None, str(v)) for d, v in dims))
 
 
-def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink, segments=False) -> list[DriverResult]:
+def _analyse(
+    analysis, query, groups: dict[tuple, list[Moments]], sink, segments=False, omitted=None
+) -> list[DriverResult]:
     """Figures per group; `segments`: the groups with dimensions are segments, whose problems
-    (too few complete cases, a constant driver there…) leave them out without a diagnostic."""
+    (too few complete cases, a constant driver there…) leave them out: not a diagnostic each,
+    an entry of `omitted` (compute_drivers says them in one CX614)."""
     everywhere = sink
     p = len(analysis.drivers)
     needed = max(analysis.min_sample or 0, p + 2)
@@ -295,67 +326,95 @@ def _analyse(analysis, query, groups: dict[tuple, list[Moments]], sink, segments
         buckets = groups[key]
         total = sum(buckets[1:], buckets[0])
         where = _where(period, dict(dims))
-        # a segment without figures is left out (compute_drivers counts it), unreported
+        # a segment without figures is left out (compute_drivers says which, and why)
         sink = DiagnosticSink() if segments and dims else everywhere
-        if _overflowed(sink, analysis, total, where):
-            continue
-        if total.n < needed:
-            sink.add(
-                "CX602",
-                f"{analysis.id!r}{where} has {int(total.n)} complete cases; "
-                + (
-                    f"min_sample is {analysis.min_sample}"
-                    if analysis.min_sample and analysis.min_sample >= p + 2
-                    else f"{p} drivers need at least {p + 2}"
-                ),
-                analysis.loc("id"),
-                hint="a row counts when the outcome and every driver are present and on their scales",
-            )
-            continue
-        try:
-            result = figures(total, analysis.method)
-        except Degenerate as exc:
-            _degenerate(sink, analysis, exc, where, total)
-            continue
-        for index in np.nonzero(result.vif > VIF_LIMIT)[0]:
-            driver = analysis.drivers[int(index)]
-            sink.add(
-                "CX606",
-                f"driver {driver.name!r} of {analysis.id!r}{where} is strongly collinear with the others "
-                f"(variance inflation factor {result.vif[index]:.1f})",
-                driver.loc("name"),
-                hint="its importance is shared with the drivers it moves with; consider combining them",
-            )
-        limits = jackknife(buckets, result.importance, analysis.method) if query.has_buckets else None
-        if limits is None:
-            sink.add(
-                "CX605",
-                f"{analysis.id!r}{where}: importance has no interval",
-                analysis.loc("source"),
-                hint="intervals need a `key` or `entity` on the source and rows in at least 2 of its groups",
-            )
-        r2 = result.r2
-        for index, driver in enumerate(analysis.drivers):
-            importance = result.importance[index]
-            out.append(
-                DriverResult(
-                    analysis=analysis.id,
-                    period=period,
-                    dimensions=dict(dims),
-                    driver=driver.name,
-                    importance=_fixed(importance),
-                    share=_fixed(100.0 * importance / r2, PLACES - 2) if r2 > 0 else None,
-                    correlation=_fixed(result.correlation[index]),
-                    beta=_fixed(result.beta[index]),
-                    performance=_round(result.performance[index]),
-                    lower=_fixed(limits[0][index]) if limits else None,
-                    upper=_fixed(limits[1][index]) if limits else None,
-                    n=result.n,
-                    r2=_fixed(r2),
-                    method=analysis.method,
-                )
-            )
+        before = len(out)
+        _figures_of(analysis, query, key, buckets, total, where, needed, sink, out)
+        if sink is not everywhere and len(out) == before and omitted is not None:
+            problem = next((d for d in sink.items if d.severity == Severity.ERROR), None)
+            omitted.append({
+                "analysis": analysis.id, "dimensions": dict(dims), "n": int(total.n),
+                "code": problem.code if problem else "CX602",
+                "reason": _reason(problem, analysis, total, needed),
+            })  # fmt: skip
     return out
+
+
+def _reason(problem, analysis, total, needed: int) -> str:
+    if problem is None or problem.code == "CX602":
+        if analysis.min_sample and analysis.min_sample >= needed:
+            return f"{int(total.n):,} complete cases, min_sample {analysis.min_sample:,}"
+        return f"{int(total.n):,} complete cases, {len(analysis.drivers)} drivers need {needed}"
+    return {
+        "CX600": "a driver is constant there",
+        "CX601": "drivers are collinear there",
+        "CX604": "the outcome is constant there",
+        "CX607": "values too large to square",
+    }.get(problem.code, problem.code)
+
+
+def _figures_of(analysis, query, key, buckets, total, where, needed, sink, out) -> None:
+    """One group's figures appended to `out`, or its problem in `sink`."""
+    period, dims = key
+    p = len(analysis.drivers)
+    if _overflowed(sink, analysis, total, where):
+        return
+    if total.n < needed:
+        sink.add(
+            "CX602",
+            f"{analysis.id!r}{where} has {int(total.n)} complete cases; "
+            + (
+                f"min_sample is {analysis.min_sample}"
+                if analysis.min_sample and analysis.min_sample >= p + 2
+                else f"{p} drivers need at least {p + 2}"
+            ),
+            analysis.loc("id"),
+            hint="a row counts when the outcome and every driver are present and on their scales",
+        )
+        return
+    try:
+        result = figures(total, analysis.method)
+    except Degenerate as exc:
+        _degenerate(sink, analysis, exc, where, total)
+        return
+    for index in np.nonzero(result.vif > VIF_LIMIT)[0]:
+        driver = analysis.drivers[int(index)]
+        sink.add(
+            "CX606",
+            f"driver {driver.name!r} of {analysis.id!r}{where} is strongly collinear with the others "
+            f"(variance inflation factor {result.vif[index]:.1f})",
+            driver.loc("name"),
+            hint="its importance is shared with the drivers it moves with; consider combining them",
+        )
+    limits = jackknife(buckets, result.importance, analysis.method) if query.has_buckets else None
+    if limits is None:
+        sink.add(
+            "CX605",
+            f"{analysis.id!r}{where}: importance has no interval",
+            analysis.loc("source"),
+            hint="intervals need a `key` or `entity` on the source and rows in at least 2 of its groups",
+        )
+    r2 = result.r2
+    for index, driver in enumerate(analysis.drivers):
+        importance = result.importance[index]
+        out.append(
+            DriverResult(
+                analysis=analysis.id,
+                period=period,
+                dimensions=dict(dims),
+                driver=driver.name,
+                importance=_fixed(importance),
+                share=_fixed(100.0 * importance / r2, PLACES - 2) if r2 > 0 else None,
+                correlation=_fixed(result.correlation[index]),
+                beta=_fixed(result.beta[index]),
+                performance=_round(result.performance[index]),
+                lower=_fixed(limits[0][index]) if limits else None,
+                upper=_fixed(limits[1][index]) if limits else None,
+                n=result.n,
+                r2=_fixed(r2),
+                method=analysis.method,
+            )
+        )
 
 
 def _reading(analysis, columns) -> list[tuple[object, str]]:

@@ -3,6 +3,7 @@ groups, intervals and contrasts in Python (stats.py). Rates and their limits are
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ class LinksOutcome:
     diagnostics: list[Diagnostic]
     #: Link id → the `--as-of` instant its windows were censored at.
     as_of: dict
+    #: Links not computed, each {"link", "code", "reason"}: the last word said of it (its
+    #: data problem: CX603, CX610, CX613, CX615…), so that reports say it (analyses_store.py).
+    omitted: list = dataclasses.field(default_factory=list)
 
 
 # -- groups from per-score aggregates ------------------------------------------------------------
@@ -153,7 +157,9 @@ def compute_links(
     links = [project.links[i] for i in ids] if ids else [project.links[k] for k in sorted(project.links)]
     resolver = Resolver(project, registry, warehouse=warehouse)
     fragment_dialect = project.config.dialect
+    said: dict[str, int] = {}  # link id → where its diagnostics start in the sink
     for link in links:
+        said[link.id] = len(sink.items)
         cx_source = project.sources[link.cx_source]
         outcome_source = project.sources[link.outcome_source]
         resolution = resolver.resolve([cx_source, outcome_source])
@@ -174,8 +180,14 @@ def compute_links(
         query = sql.build(link, cx_source, outcome_source, resolution, warehouse.dialect, cut,
                           fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)  # fmt: skip
         _, rows = warehouse.execute(query.sql)
-        # (score, n, sum[, mean, sum of deviations from it, sum of their squares]) (sql.py)
-        per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[2:])) for r in rows)
+        # (score, n, outcome rows in the windows, those with a value, sum[, mean, sum of
+        # deviations from it, sum of their squares]) (sql.py)
+        per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[4:])) for r in rows)
+        linked, valued = (sum(int(r[i] or 0) for r in rows) for i in (2, 3))
+        options = dict(fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)
+        sides = (link, cx_source, outcome_source, resolution)
+        if _invalid_scores(warehouse, *sides, cut, per_score, sink, **options):
+            continue
         if not per_score:
             sink.add(
                 "CX610",
@@ -184,10 +196,34 @@ def compute_links(
                 hint="a response counts once its window has ended by --as-of (default: the outcome source's latest time)",
             )
             continue
+        if not valued:
+            present = (0, 0)
+            if not linked:  # windows without an outcome: zeros, unless the data cannot show one
+                query = sql.presence(*sides, warehouse.dialect, cut, **options)
+                _, found = warehouse.execute(query)
+                present = tuple(int(v or 0) for v in found[0])
+            if not all(present):
+                _not_measurable(link, sum(r[1] for r in per_score), linked, present, sink)
+                continue
         g, c = _summarise(link, per_score, sink)
         groups += g
         contrasts += c
-    return LinksOutcome(groups, contrasts, sink.items, used)
+    return LinksOutcome(groups, contrasts, sink.items, used, _omitted(links, said, groups, sink.items))
+
+
+def _omitted(links, said: dict, groups, diagnostics) -> list[dict]:
+    """Each link without groups, with the last diagnostic said of it (what stopped it)."""
+    out = []
+    starts = [said[link.id] for link in links] + [len(diagnostics)]
+    computed = {g.link for g in groups}
+    for link, start, stop in zip(links, starts, starts[1:], strict=False):
+        if link.id in computed or stop == start:
+            continue
+        last = diagnostics[stop - 1]
+        prefix = f"link {link.id!r}: "
+        reason = last.message[len(prefix):] if last.message.startswith(prefix) else last.message
+        out.append({"link": link.id, "code": last.code, "reason": reason})
+    return out
 
 
 def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_dialect, sink, until=None) -> None:
@@ -210,6 +246,62 @@ def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_diale
         f"{link.within} window: as the default --as-of it counts windows not over yet as complete",
         link.loc("outcome"),
         hint="pass --as-of (the time the data was extracted); a time in the future is scheduled, not seen",
+    )
+
+
+def _invalid_scores(
+    warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink, **options
+) -> bool:
+    """CX615 when responses are left out for a score off the groups' scale (an NPS of 11 or
+    7.5, a 0–10 score under a 1–5 top box): counted, never silent. Whether none is left."""
+    scale = link.scale or ((0, 10) if link.groups == NPS_GROUPS else None)
+    if scale is None:  # quantiles without a scale: every number is a score
+        return False
+    query = sql.invalid_scores(link, cx_source, outcome_source, resolution, warehouse.dialect, cut, **options)
+    _, rows = warehouse.execute(query)
+    invalid = int(rows[0][0] or 0) if rows else 0
+    if not invalid:
+        return False
+    counted = sum(r[1] for r in per_score)
+    whole = " whole numbers" if link.groups in (NPS_GROUPS, "top_box") else ""
+    sink.add(
+        "CX615",
+        f"link {link.id!r}: {invalid:,} of {invalid + counted:,} responses have a score {link.cx_column!r} "
+        f"that is not one of the{whole} {scale[0]:g}–{scale[1]:g} of groups {link.groups!r}: left out",
+        link.loc("cx"),
+        hint="metrics count such scores invalid too: check the column's scale (a 1–5 score under "
+        "`groups: nps`?) and the link's `scale`",
+    )
+    return not counted
+
+
+def _not_measurable(link, responses: int, linked: int, present: tuple[int, int], sink) -> None:
+    """CX613 when the windows hold only NULL values, or no outcome while the data cannot show
+    one: the outcome source has no event (no value) at all, or none of the responses'
+    customers is in it (entity keys that differ between the sources). Every group would show
+    0, which is missing data, not a finding. `present`: (outcomes in the source, responses
+    whose customer is there: sql.presence)."""
+    outcomes, matched = present
+    source = link.outcome_source
+    keys = "check that both sources' entity columns hold the same customer keys (spelling, type)"
+    if link.value and linked:
+        message = (
+            f"the outcome value {link.value!r} is empty on every row of source {source!r} "
+            f"in the {link.within} windows of {responses:,} responses ({linked:,} matches)"
+        )
+        hint = "NULL values are skipped in sums: fill the column, or link a value column that has values"
+    elif not outcomes:
+        what = f"a value of {link.value!r}" if link.value else f"the event {link.event!r} (column empty)"
+        message = f"no row of source {source!r} has {what}"
+        hint = "check the export of the outcome source and the column the link reads"
+    else:
+        message = f"none of the {responses:,} responses' customers is in source {source!r}"
+        hint = f"{keys}; a source's `filter` may leave them out"
+    sink.add(
+        "CX613",
+        f"link {link.id!r}: {message}: every group would show 0, a number not measured: not computed",
+        link.loc("outcome"),
+        hint=hint,
     )
 
 

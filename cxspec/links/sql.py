@@ -1,8 +1,8 @@
 """The window join of a link, as one sqlglot tree: each CX response (after its source's filter
 and de-duplication, with a valid score, its whole window ended by `as_of`) joined to its
-customer's outcomes in (t, t + within]; then aggregated per score (for values: about the
-score's mean), so that Python forms the groups (quantiles need the score distribution) from a
-handful of rows."""
+customer's outcomes in (t, t + within]; then aggregated per score (score, n, outcome rows in
+the windows, those with a value, sum; for values also the mean and deviations about it), so
+that Python forms the groups (quantiles need the score distribution) from a handful of rows."""
 
 from __future__ import annotations
 
@@ -77,7 +77,80 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
           fragment_dialect: str, start=None, end=None, numbers=None) -> LinkQuery:  # fmt: skip
     """`fragment_dialect`: the project's `dialect:`, in which source filters are written;
     `numbers`: "cx" / "outcome" → the column of the score's / value's numbers (compute.py)."""
-    numbers = numbers or {}
+    r, o, on = _sides(link, cx_source, outcome_source, resolution, dialect, as_of, fragment_dialect,
+                      start, end, numbers or {})  # fmt: skip
+    return _per_score(link, r, o, on, dialect)
+
+
+def presence(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
+             fragment_dialect: str, start=None, end=None, numbers=None) -> str:  # fmt: skip
+    """(outcomes in the outcome source at all: rows with the event's time, and a value for a
+    value link; responses counted by `build` whose customer has any row there): what tells
+    windows without an outcome from data that cannot show one (compute.py, CX613)."""
+    r, o, _ = _sides(link, cx_source, outcome_source, resolution, dialect, as_of, fragment_dialect,
+                     start, end, numbers or {})  # fmt: skip
+    present = [exp.Not(this=exp.Is(this=col("__ot"), expression=exp.Null()))]
+    if link.value:
+        present.append(exp.Not(this=exp.Is(this=col("__ov"), expression=exp.Null())))
+    outcomes = (
+        exp.select(exp.Count(this=exp.Star()))
+        .from_(exp.alias_(exp.Subquery(this=o.copy()), "o", table=True), copy=False)
+        .where(exp.and_(*present), copy=False)
+    )
+    known = exp.select(exp.alias_(col("__oe"), "__oe", quoted=True)).from_(
+        exp.alias_(exp.Subquery(this=o), "o1", table=True), copy=False
+    )
+    match = same_entity(
+        col("__e", "r"),
+        resolution.column_type(cx_source, cx_source.entity),
+        col("__oe", "o"),
+        resolution.column_type(outcome_source, outcome_source.entity),
+    )
+    found = exp.Exists(
+        this=exp.select(num(1))
+        .from_(exp.alias_(exp.Subquery(this=known), "o", table=True), copy=False)
+        .where(match, copy=False)
+    )
+    matched = (
+        exp.select(exp.Count(this=exp.Star()))
+        .from_(exp.alias_(exp.Subquery(this=r), "r", table=True), copy=False)
+        .where(found, copy=False)
+    )
+    return exp.select(
+        exp.alias_(exp.Subquery(this=outcomes), "__outcomes", quoted=True),
+        exp.alias_(exp.Subquery(this=matched), "__matched", quoted=True),
+    ).sql(dialect=dialect)
+
+
+def invalid_scores(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
+                   fragment_dialect: str, start=None, end=None, numbers=None) -> str:  # fmt: skip
+    """How many responses `build` would count but for their score: present, and off the
+    groups' scale (NPS 0–10, a top box's `scale`) or not a whole number on it (compute.py,
+    CX615: left out, as metrics count such a score invalid, never silently)."""
+    r, _, _ = _sides(link, cx_source, outcome_source, resolution, dialect, as_of, fragment_dialect,
+                     start, end, numbers or {}, valid=False)  # fmt: skip
+    return (
+        exp.select(exp.Count(this=exp.Star()))
+        .from_(exp.alias_(exp.Subquery(this=r), "r", table=True), copy=False)
+        .sql(dialect=dialect)
+    )
+
+
+def _sides(
+    link,
+    cx_source,
+    outcome_source,
+    resolution,
+    dialect,
+    as_of,
+    fragment_dialect,
+    start,
+    end,
+    numbers,
+    valid=True,
+):
+    """(the responses counted, the outcome rows, the join condition of a window); `valid`
+    False: the responses left out for their score instead (invalid_scores)."""
     # the versions of a response known at the cut: one corrected after it counts as it was then
     responses = deduplicated(cx_source, resolution, fragment_dialect, as_of, dialect)
     t = event_time(cx_source, cx_source.time, resolution, dialect)
@@ -120,7 +193,12 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         .from_(exp.alias_(exp.Subquery(this=r), "r1", table=True), copy=False)
         .where(
             exp.and_(
-                valid_score(col("__score"), link),
+                valid_score(col("__score"), link)
+                if valid
+                else exp.and_(
+                    exp.Not(this=exp.Is(this=col("__score"), expression=exp.Null())),
+                    exp.Not(this=exp.Paren(this=valid_score(col("__score"), link))),
+                ),
                 exp.LT(this=exp.Add(this=col("__t"), expression=within.copy()), expression=cut),
             ),
             copy=False,
@@ -152,6 +230,10 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         exp.GT(this=col("__ot", "o"), expression=col("__t", "r")),
         exp.LTE(this=col("__ot", "o"), expression=exp.Add(this=col("__t", "r"), expression=within.copy())),
     )
+    return r, o, on
+
+
+def _per_score(link, r, o, on, dialect) -> LinkQuery:
     if link.value:
         measure = exp.Coalesce(this=exp.Sum(this=col("__ov", "o")), expressions=[num(0)])
     else:
@@ -165,9 +247,16 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
                 default=num(0),
             )
         )
+    # what the windows held: outcome rows, and (values) those with a value, so that a link
+    # whose windows hold nothing, or only NULL values, is not shown as a finding of 0 (compute.py)
+    linked = exp.Count(this=col("__ot", "o"))
+    valued = exp.Count(this=col("__ov", "o")) if link.value else linked.copy()
     per_response = (
         exp.select(
-            exp.alias_(col("__score", "r"), "__score", quoted=True), exp.alias_(measure, "__y", quoted=True)
+            exp.alias_(col("__score", "r"), "__score", quoted=True),
+            exp.alias_(measure, "__y", quoted=True),
+            exp.alias_(linked, "__linked", quoted=True),
+            exp.alias_(valued, "__valued", quoted=True),
         )
         .from_(exp.alias_(exp.Subquery(this=r), "r", table=True), copy=False)
         .join(exp.alias_(exp.Subquery(this=o), "o", table=True), on=on, join_type="LEFT", copy=False)
@@ -177,6 +266,8 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
     aggregates = [
         col("__score"),
         exp.alias_(exp.Count(this=exp.Star()), "__n", quoted=True),
+        exp.alias_(exp.Sum(this=col("__linked")), "__linked", quoted=True),
+        exp.alias_(exp.Sum(this=col("__valued")), "__valued", quoted=True),
         exp.alias_(exp.Sum(this=y.copy()), "__sum", quoted=True),
     ]
     rows = exp.Subquery(this=per_response)
@@ -188,9 +279,13 @@ def build(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.d
         # stats.pool adds the scores up to groups from them.
         mean = exp.Window(this=exp.Avg(this=y.copy()), partition_by=[col("__score")])
         rows = exp.Subquery(
-            this=exp.select(col("__score"), col("__y"), exp.alias_(mean, "__m", quoted=True)).from_(
-                exp.alias_(rows, "y0", table=True), copy=False
-            )
+            this=exp.select(
+                col("__score"),
+                col("__y"),
+                col("__linked"),
+                col("__valued"),
+                exp.alias_(mean, "__m", quoted=True),
+            ).from_(exp.alias_(rows, "y0", table=True), copy=False)
         )
         deviation = exp.Sub(this=y.copy(), expression=col("__m"))
         aggregates += [

@@ -53,6 +53,56 @@ def driver_entries(project, stored_drivers, segment: dict | None = None) -> list
     return entries
 
 
+#: Why a segment has no priority matrix, by the code of the problem found there.
+LEFT_OUT = {
+    "CX600": "a driver is constant there", "CX601": "drivers are collinear there",
+    "CX604": "the outcome is constant there", "CX607": "values too large to square",
+}  # fmt: skip
+
+
+def left_out_entries(project, stored_drivers, omitted, segment: dict | None = None) -> list[dict]:
+    """Segments whose priority matrix was not computed, with why: those `run` left out (too
+    few complete cases, a constant driver there…: stored, analyses_store.py) and, in a
+    segment's report, each analysis the total has and the segment lacks for another reason
+    (its source has not the segment's dimensions, or no complete case there). Each:
+    {"analysis", "name", "dimensions", "segment", "n", "code", "reason"}."""
+    out = []
+    for o in omitted:
+        spec = project.drivers.get(o["analysis"])
+        if spec is None or (segment is not None and not in_scope(o["dimensions"], segment)):
+            continue
+        needed = max(spec.min_sample or 0, len(spec.drivers) + 2)
+        if o["code"] in LEFT_OUT:
+            reason = f"{o['n']:,} complete cases; {LEFT_OUT[o['code']]}"
+        else:
+            reason = f"{o['n']:,} complete cases, fewer than {needed:,}" + (
+                " (min_sample)" if spec.min_sample and spec.min_sample >= needed else ""
+            )
+        out.append(_left_out(spec, o["dimensions"], o["n"], o["code"], reason))
+    if segment:
+        said = {e["analysis"] for e in out}
+        total = {r.analysis for r in stored_drivers if r.period is None and not r.dimensions}
+        mine = {r.analysis for r in stored_drivers if r.period is None and in_scope(r.dimensions, segment)}
+        for analysis_id in sorted(total - mine - said):
+            spec = project.drivers.get(analysis_id)
+            if spec is None:
+                continue
+            source = project.sources.get(spec.source)
+            lacking = [d for d in segment if source is None or not source.dimension(d)]
+            if lacking:
+                reason = f"source {spec.source!r} has no dimension {lacking[0]!r}"
+                out.append(_left_out(spec, segment, None, None, reason))
+            else:
+                out.append(_left_out(spec, segment, 0, "CX602", "no complete case in this segment"))
+    return sorted(out, key=lambda e: (e["analysis"], e["segment"]))
+
+
+def _left_out(spec, dimensions, n, code, reason) -> dict:
+    label = ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in sorted(dimensions.items()))
+    return {"analysis": spec.id, "name": spec.name or spec.id, "dimensions": dict(dimensions),
+            "segment": label, "n": n, "code": code, "reason": reason}  # fmt: skip
+
+
 def _axis_of(batch: list[DriverEntry]):
     """Performance as % of the scale when every driver of the analysis has one, else as
     measured for all: 75 (% of a 1–5 scale) and 4.2 (as measured) are not comparable."""
@@ -149,20 +199,39 @@ def _negated(value):
     return None if value is None else -value
 
 
-def link_entries(project, groups, contrasts, as_of: dict) -> list[LinkEntry]:
+def link_entries(project, groups, contrasts, as_of: dict, omitted=()) -> list[LinkEntry]:
+    """Each stored link with its sentence; a link `run` could not compute (`omitted`:
+    analyses_store.py) or without a contrast has a `note` saying why instead."""
     entries = []
+    for o in omitted:
+        link = project.links.get(o["link"])
+        if link is not None:
+            entries.append(LinkEntry(
+                link=o["link"], name=link.name or o["link"], kind="value" if link.value else "event",
+                note=f"not computed: {o['reason']} ({o['code']})",
+            ))  # fmt: skip
     for link_id in sorted({g.link for g in groups} & set(project.links)):
         link = project.links[link_id]
         mine = [g for g in groups if g.link == link_id]
         by_name = {g.group: g for g in mine}
         contrast = next((c for c in contrasts if c.link == link_id), None)
+        empty = [g.group for g in mine if not g.n]
+        words = sentence(link, contrast, by_name)
         entries.append(LinkEntry(
             link=link_id, name=link.name or link_id, kind="value" if link.value else "event",
             groups=[LinkGroupEntry(g.group, g.n, g.value, g.lower, g.upper) for g in mine],
-            contrast=contrast.as_dict() if contrast else None, sentence=sentence(link, contrast, by_name),
+            contrast=contrast.as_dict() if contrast else None, sentence=words,
             as_of=str(as_of.get(link_id)) if as_of.get(link_id) else None,
+            note=None if words else "no contrast: " + (
+                f"no {_plural(empty[0])} among the responses" if empty else "the groups cannot be compared"
+            ),
         ))  # fmt: skip
-    return entries
+    return sorted(entries, key=lambda e: e.link)
+
+
+def _link_line(link) -> str | None:
+    """A link's line in a report: its sentence, else its name and why there is none."""
+    return link.sentence or (f"{link.name}: {link.note}" if link.note else None)
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -179,8 +248,28 @@ def _ordered(entries):
     return sorted(entries, key=lambda e: (-(e.importance or 0.0), e.driver))
 
 
+#: Segments left out that the total's report lists (all are in report.json).
+LISTED = 10
+
+
+def _not_computed(report) -> list[str]:
+    """Plain sentences: in a segment's report, each analysis not computed there and why; in
+    the total's, the segments left out (the first LISTED)."""
+    entries = report.drivers_left_out
+    if report.segment is not None:
+        return [f"{e['name']}: not computed for {e['segment']}: {e['reason']}"
+                + (f" ({e['code']})" if e["code"] else "") + "." for e in entries]  # fmt: skip
+    lines = [f"{e['name']}, {e['segment']}: {e['reason']}" for e in entries[:LISTED]]
+    if len(entries) > LISTED:
+        lines.append(f"… and {len(entries) - LISTED:,} more (report.json `drivers_left_out`)")
+    return lines
+
+
 def markdown(report, md_text) -> list[str]:
     lines = []
+    not_computed = _not_computed(report)
+    if not_computed and report.segment is not None:
+        lines += ["## What matters most", "", *(f"- {md_text(t)}" for t in not_computed), ""]
     for entries in _by_analysis(report.drivers).values():
         first = entries[0]
         lines += [
@@ -200,17 +289,23 @@ def markdown(report, md_text) -> list[str]:
                 f"{_fmt(e.lower, 3)} – {_fmt(e.upper, 3)} | {_fmt(e.performance, 2)} | {priority} |"
             )
         lines.append("")
+    if not_computed and report.segment is None:
+        lines += ["Segments without a priority matrix (not computed):", ""]
+        lines += [f"- {md_text(t)}" for t in not_computed] + [""]
     if report.links:
         lines += ["## What CX is worth", ""]
         for link in report.links:
-            if link.sentence:
-                lines.append(f"- {md_text(link.sentence)}")
+            if _link_line(link):
+                lines.append(f"- {md_text(_link_line(link))}")
         lines.append("")
     return lines
 
 
 def terminal(report) -> list[str]:
     out = []
+    not_computed = _not_computed(report)
+    if not_computed and report.segment is not None:
+        out += ["What matters most", *(f"  {t}" for t in not_computed), ""]
     for _, entries in _by_analysis(report.drivers).items():
         first = entries[0]
         out.append(f"What matters most: {first.name} (r² {_fmt(first.r2, 3)}, n {first.n:,})")
@@ -219,9 +314,11 @@ def terminal(report) -> list[str]:
             out.append(f"  {e.driver[:24]:<24} importance {_fmt(e.importance, 3):>6}  performance "
                        f"{_fmt(e.performance, 2):>7}  {label}")  # fmt: skip
         out.append("")
+    if not_computed and report.segment is None:
+        out += ["Segments without a priority matrix (not computed)", *(f"  {t}" for t in not_computed), ""]
     if report.links:
         out.append("What CX is worth")
-        out += [f"  {link.sentence}" for link in report.links if link.sentence]
+        out += [f"  {_link_line(link)}" for link in report.links if _link_line(link)]
         out.append("")
     return out
 
@@ -287,9 +384,13 @@ def quadrant_svg(entries: list[DriverEntry]) -> str:
 
 
 def html_section(report) -> str:
-    if not report.drivers and not report.links:
+    not_computed = _not_computed(report)
+    if not report.drivers and not report.links and not not_computed:
         return ""
     parts = ['<section class="wrap analyses" id="drivers">']
+    if not_computed:
+        title = "What matters most" if report.segment is not None else "Segments without a priority matrix"
+        parts.append(f"<h2>{title}</h2><ul>" + "".join(f"<li>{_e(t)}</li>" for t in not_computed) + "</ul>")
     for _, entries in _by_analysis(report.drivers).items():
         first = entries[0]
         parts.append(f"<h2>What matters most: {_e(first.name)}</h2>")
@@ -307,7 +408,7 @@ def html_section(report) -> str:
         parts.append("</tbody></table>")
     if report.links:
         parts.append("<h2>What CX is worth</h2><ul>")
-        parts += [f"<li>{_e(link.sentence)}</li>" for link in report.links if link.sentence]
+        parts += [f"<li>{_e(_link_line(link))}</li>" for link in report.links if _link_line(link)]
         parts.append("</ul>")
     parts.append("</section>")
     return "".join(parts)

@@ -3,7 +3,7 @@ every format renders and what `report.json` serializes (docs/report-json.md)."""
 
 from __future__ import annotations
 
-from cxspec.reports.analyses import driver_entries, link_entries
+from cxspec.reports.analyses import driver_entries, left_out_entries, link_entries
 from cxspec.reports.model import (
     Goal,
     Index,
@@ -134,9 +134,12 @@ def build_model(
         journeys=journeys,
         # drivers are stored per segment too; links for the total only: a segment's report has none
         drivers=driver_entries(project, getattr(stored, "drivers", []), segment),
+        drivers_left_out=left_out_entries(
+            project, getattr(stored, "drivers", []), getattr(stored, "drivers_left_out", []), segment
+        ),
         links=[] if segment else link_entries(
             project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
-            getattr(stored, "link_as_of", {}),
+            getattr(stored, "link_as_of", {}), getattr(stored, "links_omitted", []),
         ),  # fmt: skip
         issues=[i for i in states if in_scope(i.dimensions, segment) or (not segment and i.kind == "below_rest")],
         owners=[

@@ -291,6 +291,9 @@ class LinkEntry:
     contrast: dict | None = None
     sentence: str | None = None
     as_of: str | None = None
+    #: Why there is no sentence, in words: "not computed: … (CX613)" for a link `run` could
+    #: not compute, "no contrast: …" for one without a contrast (reports/analyses.py).
+    note: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> LinkEntry:
@@ -347,6 +350,9 @@ class Report:
     report_version: int = REPORT_VERSION
     #: Stored drivers analyses (over the whole range, of the total or of `segment`) and links.
     drivers: list[DriverEntry] = field(default_factory=list)
+    #: Segments whose priority matrix was not computed, with why (reports/analyses.py
+    #: left_out_entries): {"analysis", "name", "dimensions", "segment", "n", "code", "reason"}.
+    drivers_left_out: list[dict] = field(default_factory=list)
     links: list[LinkEntry] = field(default_factory=list)
     #: The segment this report is about (`cxspec report --segment region=EMEA`); None: the total.
     segment: dict | None = None
@@ -417,6 +423,7 @@ class Report:
             initiatives=[dict(i) for i in data.get("initiatives") or []],
             report_version=data.get("report_version", REPORT_VERSION),
             drivers=[_pick(DriverEntry, d) for d in data.get("drivers") or []],
+            drivers_left_out=[dict(d) for d in data.get("drivers_left_out") or []],
             links=[LinkEntry.from_dict(k) for k in data.get("links") or []],
             segment=data.get("segment"),
             segments=[_pick(SegmentEntry, s) for s in data.get("segments") or []],

@@ -5,6 +5,12 @@ results tables (runs/layout.py create_table) and replaced whole for the project 
 `cxspec_links` keeps groups and contrasts: a group row has `kind` 'group' (`grp`, n, value
 and its limits); a contrast row has `kind` 'contrast' (`grp` is a, `other` is b, `value` the
 difference a − b, `ratio` a / b). These tables carry no layout version (docs/drivers-and-links.md).
+
+A segment `run` left out of a drivers analysis (no figures there: compute.py `omitted`) is a
+row of `cxspec_drivers` with `driver` NULL, `position` -1, `n` its complete cases, `method`
+the code of the reason (CX602…) and no figures, so that reports say it was not computed.
+Likewise a link not computed (links/compute.py `omitted`) is a `cxspec_links` row with `kind`
+'omitted', `grp` the code and `other` the reason in words.
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ LINK_COLUMNS = dict(
 )  # fmt: skip
 
 
-def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict) -> None:
+def store_analyses(
+    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=(), links_omitted=()
+) -> None:
     dialect = warehouse.dialect
     mine = exp.EQ(this=col("project"), expression=text(info.project))
     with warehouse.transaction():
@@ -54,6 +62,12 @@ def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contras
                 json.dumps(r.dimensions, sort_keys=True, default=str), r.driver, position, r.importance,
                 r.share, r.correlation, r.beta, r.performance, r.lower, r.upper, r.n, r.r2, info.computed_at,
             ))  # fmt: skip
+        for o in omitted:
+            driver_rows.append((
+                info.project, info.spec_hash, o["analysis"], o["code"], None,
+                json.dumps(o["dimensions"], sort_keys=True, default=str), None, -1, None, None, None, None,
+                None, None, None, o["n"], None, info.computed_at,
+            ))  # fmt: skip
         if driver_rows:
             warehouse.insert_rows(DRIVERS, list(DRIVER_COLUMNS), driver_rows)
         link_rows = []
@@ -66,13 +80,18 @@ def store_analyses(warehouse, info, drivers: list[DriverResult], groups, contras
             link_rows.append((info.project, info.spec_hash, c.link, "contrast", position, c.a, c.b, None,
                               c.difference, c.lower, c.upper, c.ratio, cut and cut.isoformat(" "),
                               info.computed_at))  # fmt: skip
+        for position, o in enumerate(links_omitted):
+            link_rows.append((info.project, info.spec_hash, o["link"], "omitted", position, o["code"],
+                              o["reason"], None, None, None, None, None, None, info.computed_at))  # fmt: skip
         if link_rows:
             warehouse.insert_rows(LINKS, list(LINK_COLUMNS), link_rows)
 
 
 def load_analyses(warehouse, project_id: str):
-    """(drivers, link groups, link contrasts, as_of by link) as stored; empty when never stored."""
-    drivers, groups, contrasts, as_of = [], [], [], {}
+    """(drivers, link groups, link contrasts, as_of by link, segments left out of drivers
+    analyses: {"analysis", "dimensions", "n", "code"}; links not computed: {"link", "code",
+    "reason"}) as stored; empty when never stored."""
+    drivers, groups, contrasts, as_of, omitted, links_omitted = [], [], [], {}, [], []
     mine = exp.EQ(this=col("project"), expression=text(project_id))
     query = exp.select(*[col(c) for c in DRIVER_COLUMNS]).from_(table(DRIVERS)).where(mine.copy())
     query = query.order_by(col("analysis"), col("period"), col("dimensions"), col("position"))
@@ -80,6 +99,10 @@ def load_analyses(warehouse, project_id: str):
         from cxspec.drivers.compute import DriverResult
 
         r = dict(zip(DRIVER_COLUMNS, row, strict=True))
+        if r["driver"] is None:
+            omitted.append({"analysis": r["analysis"], "dimensions": json.loads(r["dimensions"] or "{}"),
+                            "n": int(r["n"]), "code": r["method"]})  # fmt: skip
+            continue
         drivers.append(DriverResult(
             analysis=r["analysis"], period=r["period"], dimensions=json.loads(r["dimensions"] or "{}"),
             driver=r["driver"], importance=r["importance"], share=r["share"], correlation=r["correlation"],
@@ -92,13 +115,16 @@ def load_analyses(warehouse, project_id: str):
         from cxspec.links.compute import LinkContrast, LinkGroup
 
         r = dict(zip(LINK_COLUMNS, row, strict=True))
+        if r["kind"] == "omitted":
+            links_omitted.append({"link": r["link"], "code": r["grp"], "reason": r["other"]})
+            continue
         as_of[r["link"]] = r["as_of"]
         if r["kind"] == "group":
             groups.append(LinkGroup(r["link"], r["grp"], int(r["n"]), r["value"], r["lower"], r["upper"]))
         else:
             contrasts.append(LinkContrast(r["link"], r["grp"], r["other"], r["value"], r["lower"],
                                           r["upper"], r["ratio"]))  # fmt: skip
-    return drivers, groups, contrasts, as_of
+    return drivers, groups, contrasts, as_of, omitted, links_omitted
 
 
 def _rows(warehouse, name: str, query) -> list:

@@ -54,9 +54,13 @@ class Stored:
     left_out: dict = field(default_factory=dict)
     #: Stored drivers analyses and links (cxspec/runs/analyses_store.py).
     drivers: list = field(default_factory=list)
+    #: Segments left out of drivers analyses (analyses_store.load_analyses).
+    drivers_left_out: list = field(default_factory=list)
     link_groups: list = field(default_factory=list)
     link_contrasts: list = field(default_factory=list)
     link_as_of: dict = field(default_factory=dict)
+    #: Links not computed, with why (analyses_store.load_analyses).
+    links_omitted: list = field(default_factory=list)
     #: Data problems of drivers analyses and links found by this run (CX600–CX611).
     diagnostics: list = field(default_factory=list)
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
@@ -179,12 +183,11 @@ def run_project(
             from cxspec.runs.segment_values import unmatched_segments
 
             diagnostics += unmatched_segments(project, stored)
-        drivers, groups, contrasts, link_as_of = load_analyses(warehouse, info.project)
+        stored_analyses = _stored_analyses(warehouse, info.project)
         records = read_issues(warehouse, info.project)
     return Stored(
         project, grain, stored, scores, computed=len(results), failures=failures, left_out=left_out,
-        drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        diagnostics=diagnostics, issue_records=records, transitions=transitions,
+        **stored_analyses, diagnostics=diagnostics, issue_records=records, transitions=transitions,
         segment_scores=segment_scores,
         incremental=describe(plan, project.config.grain) if plan is not None else None,
     )  # fmt: skip
@@ -195,6 +198,13 @@ def _ranges_of(start, end) -> list:
     if start is None and end is None:
         return []
     return [(start or dt.date(1, 1, 1), end)]
+
+
+def _stored_analyses(warehouse, project_id: str) -> dict:
+    """The stored drivers analyses and links as Stored's fields (analyses_store.load_analyses)."""
+    drivers, groups, contrasts, as_of, omitted, links_omitted = load_analyses(warehouse, project_id)
+    return dict(drivers=drivers, drivers_left_out=omitted, link_groups=groups, link_contrasts=contrasts,
+                link_as_of=as_of, links_omitted=links_omitted)  # fmt: skip
 
 
 def _compute_analyses(warehouse, project, registry, start, end, progress, until=None):
@@ -211,8 +221,8 @@ def _compute_analyses(warehouse, project, registry, start, end, progress, until=
     drivers = compute_drivers(
         warehouse, project, registry, start=start, end=end, until=until, segments=tuple(project.segments)
     )
-    if progress and drivers.left_out:  # a segment without figures is no error: said once, here
-        progress(f"drivers: {sum(drivers.left_out.values())} segments left out (too few complete cases)")
+    if progress and drivers.left_out:  # no error: a warning per analysis (CX614), stored, in reports
+        progress(f"drivers: {sum(drivers.left_out.values())} segments left out (no figures there: CX614)")
     links = compute_links(warehouse, project, registry, start=start, end=end, until=until)
     return drivers, links
 
@@ -222,7 +232,8 @@ def _store_analyses(warehouse, info, analyses) -> list:
     if analyses is None:
         return []
     drivers, links = analyses
-    store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of)
+    store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of,
+                   drivers.omitted, links.omitted)  # fmt: skip
     return [_in_a_run(d) for d in drivers.diagnostics] + links.diagnostics
 
 
@@ -286,12 +297,11 @@ def stored_results(project, registry, warehouse_url=None) -> Stored:
             grains=metric_grains(project),
         )
         scores, segment_scores = _split_scores(scores)
-        drivers, groups, contrasts, link_as_of = load_analyses(warehouse, project.config.project)
+        stored_analyses = _stored_analyses(warehouse, project.config.project)
         records = read_issues(warehouse, project.config.project)
     return Stored(
         project, project.config.grain, stored, scores,
-        drivers=drivers, link_groups=groups, link_contrasts=contrasts, link_as_of=link_as_of,
-        issue_records=records, segment_scores=segment_scores,
+        **stored_analyses, issue_records=records, segment_scores=segment_scores,
     )  # fmt: skip
 
 
