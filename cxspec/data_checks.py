@@ -436,7 +436,10 @@ class _SourceCheck:
                     if all(value == "" for value, _ in bad)
                     else "spaces are not an empty field: empty them in the data"
                 )
-                hint = f'{what}, or leave those rows out with the source\'s filter: "{keep}"'
+                if field == "end":  # an empty end is "not ended yet": filtering would drop those rows
+                    hint = f"{what} (an empty end: not ended yet)"
+                else:
+                    hint = f'{what}, or leave those rows out with the source\'s filter: "{keep}"'
             self.sink.add(
                 "CX411",
                 f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "

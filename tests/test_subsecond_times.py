@@ -177,3 +177,18 @@ def test_an_empty_text_time_is_refused_alike_and_the_hint_works(
     assert "hint: empty text is not NULL: store NULL for no time" in err
     filtered = make_project({"specs.yaml": EMPTY_SPECS % ", filter: \"trim(t) <> ''\""}, config=CONFIG)
     assert results(run_main, filtered, url) == {("avg", "2026-01-01"): (8.0, 2)}
+
+
+def test_an_end_written_as_spaces_is_not_hinted_away(make_project, run_main):
+    """An end of spaces (an export's ' ' for "still active"): the hint is to empty it, never
+    to filter the rows out (that would leave the active customers out of churn)."""
+    specs = (
+        "version: 1\nsources:\n  - {id: s, type: file, path: data/s.csv, time: start, entity: c, "
+        "start: start, end: end}\nmetrics:\n  - {id: churn, type: churn_rate, source: s}\n"
+    )
+    data = "c,start,end\na,2025-11-05,2026-01-10\nb,2025-11-06, \n"
+    root = make_project({"specs.yaml": specs, "data/s.csv": data}, config=CONFIG)
+    code, _, err = run_main("query", str(root))
+    assert code == 1 and "error CX411" in err
+    assert "spaces are not an empty field: empty them in the data (an empty end: not ended yet)" in err
+    assert "filter" not in err.split("hint:", 1)[1]
