@@ -400,8 +400,6 @@ class _SourceCheck:
         two_digit: list[tuple[str, int]] = []
         for value, count in found:
             value = str(value)
-            if value == "":
-                continue  # no time (CX414)
             fmt = source.time_format
             parsed = parse_with_format(value, fmt) if fmt else parse_iso(value)
             if parsed is not None:
@@ -430,13 +428,18 @@ class _SourceCheck:
             fix = "change" if source.time_format else "declare"
             hint = _format_hint(found, source.time_format)
             if all(not value.strip() for value, _ in bad):
-                # spaces for a blank: DuckDB and PostgreSQL stopped on them, SQLite dropped the
-                # rows without counting them
+                # spaces for a blank, or a table's empty text ('' is not NULL): DuckDB and
+                # PostgreSQL stopped on them, SQLite dropped the rows without counting them
                 keep = f"trim({_quoted(column)}) <> ''"
-                hint = (
-                    "spaces are not an empty field: empty them in the data, or leave those rows out "
-                    f'with the source\'s filter: "{keep}"'
+                what = (
+                    "empty text is not NULL: store NULL for no time"
+                    if all(value == "" for value, _ in bad)
+                    else "spaces are not an empty field: empty them in the data"
                 )
+                if field == "end":  # an empty end is "not ended yet": filtering would drop those rows
+                    hint = f"{what} (an empty end: not ended yet)"
+                else:
+                    hint = f'{what}, or leave those rows out with the source\'s filter: "{keep}"'
             self.sink.add(
                 "CX411",
                 f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "
