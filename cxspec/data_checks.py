@@ -143,6 +143,12 @@ def check_data(
     for source_id in source_ids:
         source = project.sources[source_id]
         types = _file_types(project, registry, source)
+        # A CSV file that is not UTF-8 text is read by each engine its own way (_not_text); the
+        # whole file is read only when it could not be typed (column_types.py)
+        encoding = _not_text(project, registry, source, whole=types is None)
+        if encoding is not None:
+            sink.add("CX410", encoding[0], source.loc("path"), hint=encoding[1])
+            continue
         if types is not None:
             _blank_cells(project, registry, sink, source, types)
         refusal = types.refusal() if types is not None else None
@@ -158,6 +164,8 @@ def check_data(
                 relation = resolution.relation(source)
                 columns, _ = warehouse.execute(_select(relation, limit=0).sql(dialect=warehouse.dialect))
         except WarehouseError as exc:
+            if _unparsed_file(sink, source, exc):
+                continue
             sink.add(
                 "CX410",
                 f"source {source_id!r} cannot be read: {exc}",
@@ -212,6 +220,81 @@ def _blank_cells(project, registry, sink, source, types) -> None:
                 hint='empty those cells in the data if they mean "no value": an empty field is no '
                 "observation, not an invalid one",
             )
+
+
+def _unparsed_file(sink, source, exc: WarehouseError) -> bool:
+    """CX410 at a file source's `path` for a CSV file DuckDB could not parse (a record with
+    more fields than the header, past its sample), without DuckDB's advice, which names reader
+    options a spec cannot set (`strict_mode=false`, `null_padding=true`): whether it was one."""
+    message = str(exc)
+    if "CSV Error on Line" not in message or not source.raw.get("path"):
+        return False
+    for marker in ("\nPossible fixes", "\nPossible Solution"):
+        message = message.split(marker, 1)[0]
+    sink.add(
+        "CX410",
+        f"data file {source.raw.get('path')!r} of source {source.id!r} cannot be read: {message.strip()}",
+        source.loc("path"),
+        hint="fix that line of the file: every record has the header's columns, and a field holding "
+        "the delimiter, a quote or a line break is quoted",
+    )
+    return True
+
+
+def _not_text(project, registry, source, whole: bool) -> tuple[str, str] | None:
+    """(message, hint) when a source's CSV file is not UTF-8 text, else None: a workbook
+    saved as .csv (a ZIP file), a binary file, UTF-16 (from its first 64 KiB, read for every
+    CSV source); with `whole` (the file could not be typed), a Windows-1252 or Latin-1 export,
+    naming the first byte that is not UTF-8. Engines refused such files each their own way:
+    CX404 on DuckDB, "null character" on SQLite, "unterminated quoted identifier" on
+    PostgreSQL for a workbook; for a Windows-1252 byte past DuckDB's sample, DuckDB computed
+    over the columns it read while SQLite and PostgreSQL refused the file."""
+    import gzip
+
+    source_type = registry.source_types.get(source.type)
+    data = source_type.data_file(source) if source_type is not None and source.valid else None
+    if data is None or data.format != "csv":
+        return None
+    path = project.root / data.path
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as file:
+            content = file.read() if whole else file.read(65536)
+    except (OSError, EOFError):
+        return None
+    named = f"data file {source.raw.get('path')!r} of source {source.id!r}"
+    hint = 'save it as UTF-8 (a spreadsheet\'s "CSV UTF-8"), or convert it, e.g. iconv -f {} -t UTF-8'
+    head = content[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and _utf16_text(head):
+        return f"{named} is not UTF-8: it is UTF-16", hint.format("UTF-16")
+    if head.startswith(b"PK\x03\x04") or head.count(b"\x00") * 100 > len(head):
+        kind = "a ZIP file (a workbook saved as .csv?)" if head.startswith(b"PK") else "binary"
+        return f"{named} is not text: it is {kind}", 'export it from the spreadsheet as "CSV UTF-8"'
+    if not whole:
+        return None
+    try:
+        content.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    line = content.count(b"\n", 0, at) + 1
+    column = at - (content.rfind(b"\n", 0, at) + 1) + 1
+    byte = content[at]
+    guess = bytes([byte]).decode("cp1252", errors="replace")
+    return (
+        f"{named} is not UTF-8: line {line}, byte {column} is 0x{byte:02X} ({guess!r} in Windows-1252 "
+        "or Latin-1)",
+        hint.format("WINDOWS-1252"),
+    )
+
+
+def _utf16_text(content: bytes) -> bool:
+    """Whether bytes with a UTF-16 byte-order mark read as text in UTF-16."""
+    try:
+        text = content[: len(content) - len(content) % 2].decode("utf-16")[:4096]
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and sum(c < "\x80" for c in text) * 2 > len(text)
 
 
 def _select(relation: exp.Expression, *, limit: int | None = None) -> exp.Select:
@@ -317,8 +400,6 @@ class _SourceCheck:
         two_digit: list[tuple[str, int]] = []
         for value, count in found:
             value = str(value)
-            if value == "":
-                continue  # no time (CX414)
             fmt = source.time_format
             parsed = parse_with_format(value, fmt) if fmt else parse_iso(value)
             if parsed is not None:
@@ -347,13 +428,18 @@ class _SourceCheck:
             fix = "change" if source.time_format else "declare"
             hint = _format_hint(found, source.time_format)
             if all(not value.strip() for value, _ in bad):
-                # spaces for a blank: DuckDB and PostgreSQL stopped on them, SQLite dropped the
-                # rows without counting them
+                # spaces for a blank, or a table's empty text ('' is not NULL): DuckDB and
+                # PostgreSQL stopped on them, SQLite dropped the rows without counting them
                 keep = f"trim({_quoted(column)}) <> ''"
-                hint = (
-                    "spaces are not an empty field: empty them in the data, or leave those rows out "
-                    f'with the source\'s filter: "{keep}"'
+                what = (
+                    "empty text is not NULL: store NULL for no time"
+                    if all(value == "" for value, _ in bad)
+                    else "spaces are not an empty field: empty them in the data"
                 )
+                if field == "end":  # an empty end is "not ended yet": filtering would drop those rows
+                    hint = f"{what} (an empty end: not ended yet)"
+                else:
+                    hint = f'{what}, or leave those rows out with the source\'s filter: "{keep}"'
             self.sink.add(
                 "CX411",
                 f"{total:,} rows of source {source.id!r} have a {column!r} that is not a time "
@@ -393,6 +479,8 @@ class _SourceCheck:
         try:
             _, found = self.warehouse.execute(query.sql(dialect=self.dialect))
         except WarehouseError as exc:
+            if _unparsed_file(self.sink, source, exc):
+                return None
             self.sink.add(
                 "CX410",
                 f"source {source.id!r} cannot be read: {exc}",

@@ -58,7 +58,10 @@ FAULTS = {
         GOOD + "4,2026-02-08T10:00:00Z,7,extra\n",
         {"any": "CX404: time of source 'r' names 't'"},
     ),
-    "binary garbage": (b"\xff\xfe\x00\x01garbage\x00\n\x00", {"any": "CX410: source 'r' cannot be read"}),
+    "binary garbage": (
+        b"\xff\xfe\x00\x01garbage\x00\n\x00",
+        {"any": "CX410: data file 'data/r.csv' of source 'r' is not text: it is binary"},
+    ),
     "all NULL scores, compared with a number": (
         # An all-empty column is text (declare its type); `score >= 9` cannot compare it.
         "id,t,score\n1,2026-01-05T10:00:00Z,\n2,2026-02-06T10:00:00Z,\n",

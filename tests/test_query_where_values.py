@@ -61,3 +61,12 @@ def test_a_value_outside_the_periods_asked(make_project, run_main, warehouse):
     root = make_project({"specs.yaml": SPECS, "data/r.csv": DATA})
     code, _, err = query(run_main, root, warehouse, "--where", "region = 'APAC'", "--from", "2026-02-01")
     assert code == 0 and "no row in the periods asked has region = 'APAC'" in err
+
+
+def test_a_value_written_without_quotes_is_read_as_a_name(make_project, run_main):
+    """`--where region=EMAE` (the shell's way) compares two names: say to quote the value."""
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": DATA})
+    code, _, err = run_main("query", str(root), "--where", "region=EMAE")
+    assert code == 1 and "Traceback" not in err
+    assert "--where uses 'EMAE', which source 'r' does not declare as a dimension" in err
+    assert "to compare 'region' with a value, quote it: \"region = 'EMAE'\"" in err

@@ -5,6 +5,7 @@ issue actions that took terminal escapes, and segment sets too large to act on."
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -144,3 +145,179 @@ def test_an_interrupted_delivery_keeps_what_it_sent_and_gives_back_the_rest(
     assert code == 0, err
     assert sent == [1, 2]  # the first webhook once, the second once
     assert run_main("notify", str(root))[1] == "sent 0 issue change(s)\n"
+
+
+# --- the issue loop's command line -----------------------------------------------------------
+
+
+@pytest.fixture
+def one_issue(make_project, run_main, tmp_path):
+    """(project, the id of its one open issue: goal_red of avg)."""
+    from cxspec.issues_state.ids import issue_id
+
+    url = f"duckdb:///{tmp_path}/w.duckdb"
+    root = make_project({"specs.yaml": SPECS, "data/r.csv": ROWS}, config=CONFIG.format(url=url))
+    assert run_main("run", str(root), "-q")[0] == 0
+    return root, issue_id("goal_red", "avg", {})
+
+
+def _issues(run_main, root) -> list[dict]:
+    code, out, err = run_main("issues", str(root), "--format", "json")
+    assert code == 0, err
+    return json.loads(out)["issues"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--by", "ev\x1b[31mil", "control characters (\\x1b)"),
+        ("--by", "dana\u202e", "control characters (\\u202e)"),
+        ("--note", "done \x1b]0;owned\x07 now", "control characters (\\x07, \\x1b)"),
+        ("--note", "cleared\rX", "control characters (\\r)"),
+        ("--note", "x" * 10_000_000, "10,000,000 characters long, more than 2,000"),
+        ("--by", "d" * 101, "more than 100"),
+    ],
+    ids=["by-esc", "by-bidi", "note-osc", "note-cr", "note-10MB", "by-long"],
+)
+def test_an_action_refuses_what_no_report_can_show(one_issue, run_main, option, value, said):
+    """`--by $'ev\\e[31mil'` was stored and echoed raw ('(by evil)' in red on the terminal),
+    then written raw into report.html; a 10 MB note was stored and printed whole in every
+    listing. Now a usage error before anything is stored."""
+    root, issue = one_issue
+    before = _issues(run_main, root)
+    note = value if option == "--note" else "on it"
+    by = value if option == "--by" else "dana"
+    code, out, err = run_main("issues", "ack", issue, "--note", note, "--by", by, "--project", str(root))
+    assert code == 2, out
+    assert option in err and said in err and "\x1b" not in err and "Traceback" not in err
+    assert _issues(run_main, root) == before
+
+
+def test_a_note_keeps_its_lines(one_issue, run_main):
+    """Line breaks and tabs are a note's own (Windows line ends become plain ones); listings
+    show them on one line."""
+    root, issue = one_issue
+    code, out, err = run_main(
+        "issues",
+        "ack",
+        issue,
+        "--note",
+        "called them\r\n\tback on Monday",
+        "--by",
+        "dana",
+        "--project",
+        str(root),
+    )
+    assert code == 0, err
+    assert _issues(run_main, root)[0]["notes"][-1]["note"] == "called them\n\tback on Monday"
+    code, out, _ = run_main("issues", str(root))
+    assert "called them\\n\\tback on Monday" in out
+
+
+def test_an_id_from_before_a_rename_names_the_issue_now(one_issue, run_main):
+    """An email sent before the metric was renamed (`previous_ids:`) says `cxspec issues ack
+    goal-red-<old>`; after the next run that id was 'no issue', listing five unrelated ids."""
+    from cxspec.issues_state.ids import issue_id
+
+    root, old_id = one_issue
+    renamed = SPECS.replace("{id: avg,", "{id: mean_rating, previous_ids: [avg],").replace(
+        "{metric: avg,", "{metric: mean_rating,"
+    )
+    (root / "specs.yaml").write_text(renamed)
+    assert run_main("run", str(root), "-q")[0] == 0
+    new_id = issue_id("goal_red", "mean_rating", {})
+    code, _, err = run_main("issues", "ack", old_id, "--note", "on it", "--project", str(root))
+    assert code == 1
+    assert f"issue {old_id} is {new_id} now" in err and "avg was renamed mean_rating" in err
+    assert [i["status"] for i in _issues(run_main, root)] == ["open"]
+
+
+@pytest.mark.parametrize("typed", ["upper", "spaces", "typo"])
+def test_a_mistyped_id_says_which_was_meant(one_issue, run_main, typed):
+    """An id pasted from a table with its padding, in capitals, or with one digit wrong."""
+    root, issue = one_issue
+    given = {
+        "upper": issue.upper(),
+        "spaces": f" {issue}  ",
+        "typo": issue[:-1] + ("0" if issue[-1] != "0" else "1"),
+    }
+    code, _, err = run_main("issues", "resolve", given[typed], "--note", "done", "--project", str(root))
+    assert code == 1 and f"did you mean {issue!r}?" in err, err
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(make_project, tmp_path, engine):
+    """10,000 metrics of one source: `run` took 21 minutes, in one query whose planning time
+    grows with the square of its select list (1,000 metrics 9.8 s, four queries of 250 3.6 s).
+    A run now computes at most MAX_METRICS_PER_QUERY metrics per query, a source's together,
+    and a ratio's inputs with it: the same results as the one query."""
+    from cxspec import load_project
+    from cxspec.compiler.plan import Request
+    from cxspec.query import compute_with, connect
+    from cxspec.registry import default_registry
+    from cxspec.runs import grain_rows
+
+    lines = [
+        "version: 1",
+        "sources:",
+        "  - {id: a, type: file, path: data/r.csv, time: t, key: id, dimensions: [ch]}",
+        "  - {id: b, type: file, path: data/r.csv, time: t, dimensions: [ch]}",
+        "metrics:",
+    ]
+    for i in range(600):
+        source = "a" if i % 3 else "b"
+        kind = ("mean", "count", "rate")[i % 3]
+        field = "condition: score >= 8" if kind == "rate" else "column: score"
+        lines.append(
+            f"  - {{id: m{i:03d}, type: {kind}, source: {source}, {field}, filter: \"ch = 'c{i % 7}'\"}}"
+        )
+    lines.append("  - {id: share, type: ratio, numerator: m599, denominator: m001}")
+    rows = ["id,t,ch,score"] + [f"{n},2026-0{1 + n % 3}-05T10:00:00Z,c{n % 7},{n % 11}" for n in range(400)]
+    config = f'version: 1\nproject: many\nwarehouse: "{engine}:///:memory:"\n'
+    root = make_project(
+        {"specs.yaml": "\n".join(lines) + "\n", "data/r.csv": "\n".join(rows) + "\n"}, config=config
+    )
+    project, registry = load_project(root), default_registry()
+    sizes: list[int] = []
+
+    def recording(warehouse, project, request, registry, **options):
+        sizes.append(len(request.metrics))
+        return compute_with(warehouse, project, request, registry, **options)
+
+    with connect(None, project, registry) as warehouse:
+        batched = grain_rows.compute_by_grain(recording, warehouse, project, Request(), registry)
+        whole = compute_with(warehouse, project, Request(), registry)
+    assert sizes and max(sizes) <= grain_rows.MAX_METRICS_PER_QUERY and sum(sizes) == 601
+    key = lambda r: (r.metric, r.period)  # noqa: E731
+    assert [(key(r), r.value, r.n, r.invalid) for r in sorted(batched, key=key)] == [
+        (key(r), r.value, r.n, r.invalid) for r in sorted(whole, key=key)
+    ]
+    assert {r.metric for r in batched} >= {"share", "m000", "m599"}
+
+
+def test_a_segment_with_too_many_values_is_refused_where_it_is_written(make_project, run_main, monkeypatch):
+    """`segments: [customer]` (meant: a region): 50,000 customers ran for 22 s in 950 MB, wrote
+    a 26 MB report and opened an issue (and a notification) per customer. More values than
+    MAX_SEGMENT_VALUES in a segment is CX621 at its place in cxspec.yaml; nothing is stored."""
+    from cxspec.runs import segment_values
+
+    monkeypatch.setattr(segment_values, "MAX_SEGMENT_VALUES", 20)
+    config = (
+        "version: 1\nproject: many\ngrain: month\nwarehouse: duckdb:///w.duckdb\n"
+        "segments:\n  - region\n  - customer\n"
+    )
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region, customer]}")
+    rows = ["id,t,region,customer,score"] + [
+        f"{n},2026-01-05T10:00:00Z,r{n % 3},c{n},{n % 11}" for n in range(21)
+    ]
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    code, out, err = run_main("run", str(root), "-q")
+    assert code == 1, out + err
+    assert "cxspec.yaml:7:5: error CX621: segment [customer] has 21 values in the data, more than 20" in err
+    assert "nothing was stored" in err and "Traceback" not in err
+    assert not (root / "w.duckdb").exists() or run_main("report", str(root))[0] == 1
+    (root / "data/r.csv").write_text("\n".join(rows[:-1]) + "\n")  # 20 customers: at the limit
+    assert run_main("run", str(root), "-q")[0] == 0

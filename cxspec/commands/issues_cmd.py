@@ -84,11 +84,34 @@ def _refuse_unknown_owner(owner: str, loaded, records) -> None:
     raise click.UsageError(f"--owner {owner!r}: no such owner ({close or listed})")
 
 
-def _not_blank(ctx, param, value):
-    """An empty or blank `--note` (or `--by`) says nothing: refused, not stored."""
-    if value is not None and not value.strip():
+#: The longest note and name taken: a note is a sentence or two (link to anything longer); a
+#: pasted log of 100 KB was stored, then printed whole on every line of `cxspec issues`.
+MAX_NOTE_CHARS = 2000
+MAX_BY_CHARS = 100
+
+
+def _plain_text(ctx, param, value):
+    """`--note` and `--by` as stored and shown in every report: not empty, not too long, and
+    without control characters (an ESC in `--by` reached the terminal and the HTML report
+    raw); a note may hold line breaks and tabs (Windows line ends become plain ones)."""
+    if value is None:
+        return value
+    if not value.strip():
         wanted = "say in a few words what was done or decided" if param.name == "note" else "name who acts"
         raise click.BadParameter(f"is empty: {wanted}", ctx, param)
+    from cxspec.terminal_text import shown
+
+    value = value.replace("\r\n", "\n") if param.name == "note" else value
+    allowed = "\n\t" if param.name == "note" else ""
+    bad = sorted({c for c in value if c not in allowed and shown(c) != c})
+    if bad:
+        listed = ", ".join(shown(c) for c in bad[:5])
+        raise click.BadParameter(f"holds control characters ({listed}): write plain text", ctx, param)
+    limit = MAX_NOTE_CHARS if param.name == "note" else MAX_BY_CHARS
+    if len(value) > limit:
+        advice = "a sentence or two; link to anything longer" if param.name == "note" else "a name"
+        long = f"is {len(value):,} characters long, more than {limit:,}: give {advice}"
+        raise click.BadParameter(long, ctx, param)
     return value
 
 
@@ -97,10 +120,10 @@ def _action(action: str):
     @click.option(
         "--note",
         required=action != "reopen",
-        callback=_not_blank,
+        callback=_plain_text,
         help="What was done or decided, in a sentence.",
     )
-    @click.option("--by", "by", callback=_not_blank, help="Who acts (default: the login name).")
+    @click.option("--by", "by", callback=_plain_text, help="Who acts (default: the login name).")
     @click.option("--project", "project", default=".", type=click.Path(), show_default=True)
     @click.option("--warehouse", help="Where the results are stored: the project's warehouse when absent.")
     def command(issue_id, note, by, project, warehouse):
@@ -110,10 +133,14 @@ def _action(action: str):
 
         who = by or _login(getpass)
         at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        from cxspec.terminal_text import shown
+
         loaded, connection = _connect(project, warehouse)
         with connection:
-            record = apply_action(connection, loaded.config.project, issue_id, action, note, who, at)
-        click.echo(f"{record.id}: {record.status} (by {who})")
+            record = apply_action(
+                connection, loaded.config.project, issue_id, action, note, who, at, loaded.renamed_metrics()
+            )
+        click.echo(f"{record.id}: {record.status} (by {shown(who)})")
 
     return command
 

@@ -255,7 +255,7 @@ class Planner:
             if source.dimension(column.name) is None:
                 raise RequestError(
                     f"--where uses {column.name!r}, which source {source.id!r} does not declare as a "
-                    "dimension (--where filters on dimensions)"
+                    "dimension (--where filters on dimensions)" + _unquoted_value(source, column)
                 )
 
     def _add_metric(self, scan: ScanPlan, metric: Metric, metric_type: MetricType) -> None:
@@ -444,6 +444,19 @@ def replace_columns(tree: exp.Expression, replacement) -> exp.Expression:
         else:
             column.replace(new)
     return tree
+
+
+def _unquoted_value(source: Source, column: exp.Column) -> str:
+    """A hint for `region = EMAE` (the value written without quotes, read as a column): the
+    comparison's other side is a dimension, so the name was meant as a value."""
+    parent = column.parent
+    if not isinstance(parent, (exp.EQ, exp.NEQ, exp.In)):
+        return ""
+    other = parent.expression if parent.this is column else parent.this
+    if not isinstance(other, exp.Column) or source.dimension(other.name) is None:
+        return ""
+    value = column.name.replace("'", "''")
+    return f"; to compare {other.name!r} with a value, quote it: \"{other.name} = '{value}'\""
 
 
 def with_dimensions(

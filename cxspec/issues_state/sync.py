@@ -32,9 +32,8 @@ def state_period(results, grain: str) -> str | None:
     """The period whose issues decide the states: the latest complete one stored without
     dimensions (cxspec/periods.py); None while no period is complete, so that a one-day month
     neither raises nor resolves anything."""
-    from cxspec.periods import headline_period, in_progress
-
     from cxspec.grains import at_grain
+    from cxspec.periods import headline_period, in_progress
 
     computed: dict[str, str] = {}
     totals = [r for r in results if not r.dimensions]  # 2,400 of a segmented run's 169,200 rows
@@ -77,16 +76,52 @@ def sync_issues(
     return transitions
 
 
-def apply_action(warehouse, project_id: str, issue_id: str, action: str, note, by: str, at: str) -> IssueRecord:
-    """A person's `ack`, `resolve` or `reopen` of one issue, stored."""
+def apply_action(
+    warehouse, project_id: str, issue_id: str, action: str, note, by: str, at: str, renames=None
+) -> IssueRecord:
+    """A person's `ack`, `resolve` or `reopen` of one issue, stored. `renames` (earlier metric
+    id → id now, `previous_ids:`): an id a notification gave before the metric was renamed is
+    answered with the id its issue has now."""
     refuse_unsupported(warehouse)
     with warehouse.transaction():
         project_lock(warehouse, project_id, "issues")
         records = read_issues(warehouse, project_id)
         record = records.get(issue_id)
         if record is None:
-            known = ", ".join(sorted(records)[:5]) or "none stored yet: run `cxspec run` first"
-            raise IssueStateError(f"no issue {issue_id!r} in project {project_id!r} (issues: {known})")
+            moved = _renamed_from(records, issue_id, renames or {})
+            if moved is not None:
+                old, new = moved
+                raise IssueStateError(
+                    f"issue {issue_id} is {new.id} now: its metric {old} was renamed {new.metric} "
+                    f"(previous_ids); act on {new.id} ({new.status})"
+                )
+            raise IssueStateError(_unknown(issue_id, project_id, records))
         changed = act(record, action, note, by, at)
         write_issues(warehouse, project_id, [changed])
     return changed
+
+
+def _renamed_from(records: dict[str, IssueRecord], issue_id: str, renames: dict[str, str]):
+    """(the earlier metric id, the stored issue) that `issue_id` was before its metric was
+    renamed; None if none."""
+    from cxspec.issues_state.ids import issue_id as id_for
+
+    for record in records.values():
+        for old, new in sorted(renames.items()):
+            if record.metric == new and id_for(record.kind, old, record.dimensions) == issue_id:
+                return old, record
+    return None
+
+
+def _unknown(issue_id: str, project_id: str, records: dict[str, IssueRecord]) -> str:
+    from cxspec.suggest import did_you_mean
+
+    if not records:
+        return f"no issue {issue_id!r} in project {project_id!r}: none stored yet (run `cxspec run` first)"
+    wanted = issue_id.strip().lower()
+    if wanted in records:  # pasted with spaces around it, or in capitals
+        return f"no issue {issue_id!r} in project {project_id!r}: did you mean {wanted!r}?"
+    same_kind = sorted(i for i in records if i.rsplit("-", 1)[0] == wanted.rsplit("-", 1)[0])
+    close = did_you_mean(wanted, same_kind or sorted(records))
+    listed = ", ".join((same_kind or sorted(records))[:5])
+    return f"no issue {issue_id!r} in project {project_id!r} (" + (close or f"issues: {listed}") + ")"
