@@ -365,3 +365,26 @@ def test_report_files_show_a_segments_control_characters_as_codes(make_project, 
 
     walk(data)
     assert any(region in text for text in strings)
+
+
+def test_error_messages_quoting_the_data_reach_the_terminal_escaped(make_project, run_main):
+    """`report --segment region=X` answers with the stored segments: a region from the data
+    with an OSC (window title), a BEL and a CR went raw to the operator's terminal. Every error
+    message and diagnostic is now shown with its controls as escapes (line breaks kept)."""
+    from cxspec.diagnostics import Diagnostic, Location, Severity
+    from cxspec.formats import RenderContext, render
+
+    region = "EM\x1b]0;owned\x07\rEA\u202e"
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region]}")
+    rows = ["id,t,region,score", f'1,2026-01-05T10:00:00Z,"{region}",9', "2,2026-01-05T10:00:00Z,APAC,8"]
+    config = "version: 1\nproject: hostile\ngrain: month\nwarehouse: duckdb:///w.duckdb\nsegments: [region]\n"
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    assert run_main("run", str(root), "-q")[0] == 0
+    code, _, err = run_main("report", str(root), "--segment", "region=X")
+    assert code == 2 and "region=EM\\x1b]0;owned\\x07\\rEA\\u202e" in err
+    assert not UNSHOWN.findall(err.replace("\n", "")), err
+    hostile = Diagnostic(
+        "CX410", "cell 'a\x1b[2J' of\nx", Location("a.yaml", 1, 1), Severity.ERROR, hint="b\x07"
+    )
+    text = render("text", [hostile], RenderContext(root=root))
+    assert "'a\\x1b[2J' of\nx" in text and "hint: b\\x07" in text
