@@ -273,7 +273,8 @@ def _exit_code_for(exc: BaseException, interrupts: Interrupts) -> int:
         from cxspec.formats import RenderContext, render
 
         click.echo(render("text", exc.diagnostics, RenderContext(root=exc.root)), err=True, nl=False)
-        click.echo("cxspec: the data has errors; nothing was computed (cxspec validate --data)", err=True)
+        summary = "cxspec: the data has errors; nothing was computed (cxspec validate --data)"
+        click.echo(getattr(exc, "summary", summary), err=True)
         return 1
     if isinstance(exc, CxspecError):
         click.echo(f"cxspec: error: {exc}", err=True)

@@ -448,6 +448,13 @@ CODES: dict[str, Code] = {
             _W,
             "A goal's `segments: [{where}]` or an owner's `segments:` names a value no stored row has.",
         ),
+        Code(
+            "CX621",
+            "too many segment values",
+            _E,
+            "A segment of `segments:` has more than 10,000 values in the data (a customer or ticket id): "
+            "nothing is stored.",
+        ),
     ]
 }
 

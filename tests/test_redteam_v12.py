@@ -276,7 +276,7 @@ def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(ma
         )
     lines.append("  - {id: share, type: ratio, numerator: m599, denominator: m001}")
     rows = ["id,t,ch,score"] + [f"{n},2026-0{1 + n % 3}-05T10:00:00Z,c{n % 7},{n % 11}" for n in range(400)]
-    config = f"version: 1\nproject: many\nwarehouse: \"{engine}:///:memory:\"\n"
+    config = f'version: 1\nproject: many\nwarehouse: "{engine}:///:memory:"\n'
     root = make_project(
         {"specs.yaml": "\n".join(lines) + "\n", "data/r.csv": "\n".join(rows) + "\n"}, config=config
     )
@@ -296,3 +296,28 @@ def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(ma
         (key(r), r.value, r.n, r.invalid) for r in sorted(whole, key=key)
     ]
     assert {r.metric for r in batched} >= {"share", "m000", "m599"}
+
+
+def test_a_segment_with_too_many_values_is_refused_where_it_is_written(make_project, run_main, monkeypatch):
+    """`segments: [customer]` (meant: a region): 50,000 customers ran for 22 s in 950 MB, wrote
+    a 26 MB report and opened an issue (and a notification) per customer. More values than
+    MAX_SEGMENT_VALUES in a segment is CX621 at its place in cxspec.yaml; nothing is stored."""
+    from cxspec.runs import segment_values
+
+    monkeypatch.setattr(segment_values, "MAX_SEGMENT_VALUES", 20)
+    config = (
+        "version: 1\nproject: many\ngrain: month\nwarehouse: duckdb:///w.duckdb\n"
+        "segments:\n  - region\n  - customer\n"
+    )
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region, customer]}")
+    rows = ["id,t,region,customer,score"] + [
+        f"{n},2026-01-05T10:00:00Z,r{n % 3},c{n},{n % 11}" for n in range(21)
+    ]
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    code, out, err = run_main("run", str(root), "-q")
+    assert code == 1, out + err
+    assert "cxspec.yaml:7:5: error CX621: segment [customer] has 21 values in the data, more than 20" in err
+    assert "nothing was stored" in err and "Traceback" not in err
+    assert not (root / "w.duckdb").exists() or run_main("report", str(root))[0] == 1
+    (root / "data/r.csv").write_text("\n".join(rows[:-1]) + "\n")  # 20 customers: at the limit
+    assert run_main("run", str(root), "-q")[0] == 0

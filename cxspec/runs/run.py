@@ -128,6 +128,10 @@ def run_project(
                 compute_with, warehouse, project, part, registry, failures=failures, fail_fast=fail_fast
             )
         _check_finite(results)
+        if project.config.segments:  # a customer id given as a segment: refused before storing
+            from cxspec.runs.segment_values import refuse_too_many_segments
+
+            refuse_too_many_segments(project, results)
         until = None if as_of is None or as_of_is_now else _utc_naive(as_of)
         # computed before anything is stored, and stored right after the results: an interrupt
         # in between leaves the old run's drivers and links beside the new results no longer

@@ -1,11 +1,12 @@
-"""Segment values the specs name but no stored row has (CX620, a warning after `run`): a
+"""Segment values the specs name but no stored row has (CX620, a warning after `run`), and
+segments with more values than a run keeps (CX621, an error before storing): a
 goal's override `where: {region: EMAE}` or an owner's `segments: [{region: Atlantis}]` would
 otherwise apply to nothing without a word (a misspelt value, a region renamed in the data).
 Validation cannot tell (the values are in the data); the run's stored rows can."""
 
 from __future__ import annotations
 
-from cxspec.diagnostics import DiagnosticSink, Severity
+from cxspec.diagnostics import DiagnosticSink, Severity, SpecError
 from cxspec.locations import locate
 from cxspec.model import segment_covers, segment_text
 from cxspec.runs.segment_owners import segment_label
@@ -52,3 +53,48 @@ def unmatched_segments(project, results) -> list:
             if held and items is not None and index < len(items):
                 tell(held, f"owner {owner_id!r} holds", locate(owner.file, items, index))
     return sink.items
+
+
+#: The most values one segment of `segments:` may have in a run (docs/limits.md): a segment is a
+#: unit that acts (a region, a channel, a store, a team), and a customer id or a ticket id
+#: given by mistake made 50,000 segments, a 26 MB report, an issue per customer and as many
+#: notifications.
+MAX_SEGMENT_VALUES = 10_000
+
+
+class TooManySegments(SpecError):
+    """A segment with more values than MAX_SEGMENT_VALUES: nothing is stored."""
+
+    summary = "cxspec: a segment has too many values; nothing was stored"
+
+
+def refuse_too_many_segments(project, results) -> None:
+    """CX621 at the `segments:` item of cxspec.yaml whose dimensions have more than
+    MAX_SEGMENT_VALUES values among `results` (before anything is stored)."""
+    if not project.segments:
+        return
+    shared = {id(r.dimensions): r.dimensions for r in results if r.dimensions}  # a dict per segment
+    counts: dict[frozenset, int] = {}
+    for items in {tuple(sorted(d.items(), key=lambda kv: kv[0])) for d in shared.values()}:
+        key = frozenset(name for name, _ in items)
+        counts[key] = counts.get(key, 0) + 1
+    config = project.config
+    raw = config.raw.get("segments") if hasattr(config.raw, "get") else None
+    sink = DiagnosticSink()
+    for index, names in enumerate(project.segments):
+        found = counts.get(frozenset(names), 0)
+        if found <= MAX_SEGMENT_VALUES:
+            continue
+        label = ", ".join(names)
+        sink.add(
+            "CX621",
+            f"segment [{label}] has {found:,} values in the data, more than {MAX_SEGMENT_VALUES:,}",
+            locate(config.file, raw, index) if raw is not None else locate(config.file, config.raw),
+            hint="a segment is a unit that acts (a region, a channel, a store): slice by an identifier "
+            f"with `cxspec query --by {names[0]}` instead, or segment by a coarser dimension",
+            span=len(names[0]) if len(names) == 1 else 1,
+        )
+    if sink.items:
+        error = TooManySegments(sink.items)
+        error.root = project.root
+        raise error
