@@ -13,7 +13,15 @@ from cxspec.diagnostics import Diagnostic, DiagnosticSink, Severity
 from cxspec.drivers import arrays, moments
 from cxspec.drivers.algebra import Degenerate, Moments, figures, rebased
 from cxspec.drivers.intervals import jackknife
-from cxspec.drivers.rows import is_boolean_type, missing_columns, number_companions, text_columns, text_hint
+from cxspec.drivers.rows import (
+    counted_text,
+    is_boolean_type,
+    missing_columns,
+    not_numbers,
+    number_companions,
+    text_columns,
+    text_hint,
+)
 from cxspec.query import iso_day
 from cxspec.resolve import Resolver
 from cxspec.warehouse import WarehouseError
@@ -135,7 +143,8 @@ def compute_drivers(
         text = {column: kind for column, kind in text.items() if not is_boolean_type(kind)}  # 1/0
         numbers = number_companions(resolution, source, text)
         text = {column: kind for column, kind in text.items() if column not in numbers}
-        _some_text(sink, analysis, numbers)
+        counted = numbers and not_numbers(warehouse, resolution, source, analysis.dialect, numbers, until)
+        _some_text(sink, analysis, numbers, counted)
         bad = _reading(analysis, text)
         for driver, column in bad:
             what = f"driver {driver.name!r}" if driver else "the outcome"
@@ -143,7 +152,7 @@ def compute_drivers(
                 "CX603",
                 f"{what} of {analysis.id!r} reads column {column!r}, which is text ({text[column]})",
                 driver.loc("column") if driver else analysis.loc("outcome"),
-                hint=text_hint(resolution, source, column),
+                hint=text_hint(resolution, source, column, expr=driver is not None),
             )
         if bad:
             continue
@@ -423,16 +432,17 @@ def _reading(analysis, columns) -> list[tuple[object, str]]:
     return named + [(d, d.column) for d in analysis.drivers if d.column in columns]
 
 
-def _some_text(sink, analysis, numbers: dict) -> None:
+def _some_text(sink, analysis, numbers: dict, counted: dict) -> None:
     for driver, column in _reading(analysis, numbers):
         what = f"driver {driver.name!r}" if driver else "the outcome"
         sink.add(
             "CX608",
-            f"{what} of {analysis.id!r} reads column {column!r}, which holds values that are not numbers: "
-            "their rows are not complete cases",
+            f"{what} of {analysis.id!r} reads column {column!r}, which holds values that are not numbers"
+            f"{counted_text(counted.get(column))}: their rows are not complete cases",
             driver.loc("column") if driver else analysis.loc("outcome"),
             hint="'N/A' and '5 - Very satisfied' are left out, as metrics count them invalid; clean the "
-            "column, or map such values to numbers in an `expr`",
+            "column, or map such values to numbers in "
+            + ("an `expr`" if driver else "a `type: sql` source (the outcome is a column)"),
         )
 
 

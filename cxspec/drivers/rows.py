@@ -49,11 +49,61 @@ def number_companions(resolution, source, text) -> dict[str, str]:
     return {column: companions[column] for column in text if companions.get(column)}
 
 
-def text_hint(resolution, source, column: str) -> str:
+def not_numbers(warehouse, resolution, source, fragment_dialect: str, companions: dict, until=None) -> dict:
+    """Of columns read through their numbers (`number_companions`: column → companion), how
+    many of the source's rows (after its filter and de-duplication) hold a value that is not
+    a number, and the most frequent such values: column → (rows, [(value, rows), …] up to 3),
+    so that CX608 counts what it leaves out instead of only saying that it does."""
+    found = {}
+    rows = exp.alias_(
+        exp.Subquery(this=deduplicated(source, resolution, fragment_dialect, until, warehouse.dialect)),
+        "s",
+        table=True,
+    )
+    for column, companion in sorted(companions.items()):
+        left_out = exp.and_(
+            exp.Not(this=exp.Is(this=col(column), expression=exp.Null())),
+            exp.Is(this=col(companion), expression=exp.Null()),
+        )
+        count = exp.Count(this=exp.Star())
+        query = (
+            exp.select(
+                exp.alias_(col(column), "__v", quoted=True),
+                exp.alias_(count, "__n", quoted=True),
+                exp.alias_(exp.Window(this=exp.Sum(this=count.copy())), "__all", quoted=True),
+            )
+            .from_(rows.copy(), copy=False)
+            .where(left_out, copy=False)
+            .group_by(col(column), copy=False)
+            .order_by(exp.Ordered(this=col("__n"), desc=True), col("__v"), copy=False)
+            .limit(3, copy=False)
+        )
+        _, result = warehouse.execute(query.sql(dialect=warehouse.dialect))
+        if result:
+            found[column] = (int(result[0][2]), [(str(v), int(n)) for v, n, _ in result])
+    return found
+
+
+def counted_text(found) -> str:
+    """' (29 rows: 'N/A' 15, "Don't know" 14)' of a `not_numbers` entry; '' without one."""
+    if not found:
+        return ""
+    rows, values = found
+    listed = ", ".join(f"{v!r} {n:,}" for v, n in values)
+    return f" ({rows:,} row{'s' if rows != 1 else ''}: {listed}{', …' if len(values) == 3 else ''})"
+
+
+#: How a column that is no `expr` (an outcome, a link's score or value) gets numbers.
+NO_EXPR = "clean its values (yes/no as 1/0, 'Don't know' left empty), or read it through a `type: sql` source"
+
+
+def text_hint(resolution, source, column: str, expr: bool = True) -> str:
     """The hint of CX603, true of where the column comes from: a CSV file's text column (cxspec
     types CSV files and reads the numbers among their text) holds no number at all, or no value
     at all; a text column of a table, a Parquet file or a query is text to the warehouse,
-    numbers or not."""
+    numbers or not. `expr`: whether the column could be a driver's `expr` instead; an outcome
+    and a link's score or value are columns only (NO_EXPR)."""
+    turn = "turn its values into numbers in an `expr`" if expr else NO_EXPR
     resolved = resolution.sources.get(source.id)
     if resolved is not None and column in resolved.empty:  # no value to type it by
         return (
@@ -61,12 +111,10 @@ def text_hint(resolution, source, column: str) -> str:
             f"are to come, declare its type (`columns: {{{column}: number}}` on source {source.id!r})"
         )
     if resolved is not None and column in resolved.numbers:
-        return (
-            "it holds no number at all: pick a numeric column, or turn its values into numbers in an `expr`"
-        )
+        return f"it holds no number at all: pick a numeric column, or {turn}"
     return (
         "the warehouse types the column as text, and cxspec reads the numbers among text values only "
-        "in CSV files: store it as numbers, or turn its values into numbers in an `expr`"
+        f"in CSV files: store it as numbers, or {turn}"
     )
 
 

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
-from cxspec.drivers.rows import missing_columns, number_companions, text_columns, text_hint
+from cxspec.drivers.rows import (
+    counted_text,
+    missing_columns,
+    not_numbers,
+    number_companions,
+    text_columns,
+    text_hint,
+)
 from cxspec.links import sql
 from cxspec.links.stats import difference, mean_interval, newcombe, pool, welch, wilson
 from cxspec.locations import locate
@@ -164,7 +171,8 @@ def compute_links(
         outcome_source = project.sources[link.outcome_source]
         resolution = resolver.resolve([cx_source, outcome_source])
         numbers: dict = {}
-        if _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers):
+        sides = (link, cx_source, outcome_source, resolution)
+        if _not_numbers(warehouse, *sides, sink, numbers, fragment_dialect):
             continue
         cut = as_of or default_as_of(
             warehouse, link, outcome_source, resolution, fragment_dialect, until=until
@@ -185,7 +193,6 @@ def compute_links(
         per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[4:])) for r in rows)
         linked, valued = (sum(int(r[i] or 0) for r in rows) for i in (2, 3))
         options = dict(fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)
-        sides = (link, cx_source, outcome_source, resolution)
         if _invalid_scores(warehouse, *sides, cut, per_score, sink, **options):
             continue
         if not per_score:
@@ -305,7 +312,9 @@ def _not_measurable(link, responses: int, linked: int, present: tuple[int, int],
     )
 
 
-def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, numbers: dict) -> bool:
+def _not_numbers(
+    warehouse, link, cx_source, outcome_source, resolution, sink, numbers: dict, link_dialect: str
+) -> bool:
     """CX603 for a score column or a summed outcome column that is not numbers; one that holds
     some (a typed CSV file's companion column of them: column_types.py) is read through
     them, the other values NULL (CX608): `numbers` gets "cx" / "outcome" → the companion."""
@@ -324,10 +333,11 @@ def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, n
         companion = number_companions(resolution, source, text).get(column)
         if companion:
             numbers[field] = companion
+            counted = not_numbers(warehouse, resolution, source, link_dialect, {column: companion}).get(column)
             sink.add(
                 "CX608",
                 f"link {link.id!r}: the {what} column {column!r} of source {source.id!r} holds values that are "
-                "not numbers: their rows are left out",
+                f"not numbers{counted_text(counted)}: their rows are left out",
                 link.loc(field),
                 hint="'N/A' is left out, as metrics count it invalid; clean the column, or pick another",
             )
@@ -337,7 +347,7 @@ def _not_numbers(warehouse, link, cx_source, outcome_source, resolution, sink, n
                 "CX603",
                 f"link {link.id!r}: the {what} column {column!r} of source {source.id!r} is text ({text[column]})",
                 link.loc(field),
-                hint=text_hint(resolution, source, column),
+                hint=text_hint(resolution, source, column, expr=False),
             )
     return found
 
