@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -321,3 +322,46 @@ def test_a_segment_with_too_many_values_is_refused_where_it_is_written(make_proj
     assert not (root / "w.duckdb").exists() or run_main("report", str(root))[0] == 1
     (root / "data/r.csv").write_text("\n".join(rows[:-1]) + "\n")  # 20 customers: at the limit
     assert run_main("run", str(root), "-q")[0] == 0
+
+
+# --- text from the data in the report files ---------------------------------------------------
+
+UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def test_report_files_show_a_segments_control_characters_as_codes(make_project, run_main):
+    """A region from the data with a terminal escape, a C1 code and a right-to-left override:
+    report.html carried the ESC, BEL and CSI raw and the override reversed the rest of its row;
+    report.md (a pull request comment) kept the override. Now both show their codes;
+    report.json keeps the value exactly."""
+    region = "EM\x1b[2JEA\x07\x9b\u202eTLR\u2028"
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region]}")
+    rows = ["id,t,region,score"]
+    for n, (month, name, score) in enumerate(
+        [(1, region, 9)] * 6 + [(2, region, 2)] * 6 + [(1, "APAC", 9)] * 6 + [(2, "APAC", 9)] * 6
+    ):
+        rows.append(f'{n},2026-0{month}-05T10:00:00Z,"{name}",{score}')
+    config = "version: 1\nproject: hostile\ngrain: month\nwarehouse: duckdb:///w.duckdb\nsegments: [region]\n"
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    assert run_main("run", str(root), "-q")[0] == 0
+    out = root / "cxspec-out"
+    for name in ("report.html", "report.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert not UNSHOWN.findall(text), (name, sorted(set(UNSHOWN.findall(text))))
+        shown = text.replace("\\\\", "\\")  # Markdown doubles the backslash
+        assert "EM\\x1b" in shown and "\\x07\\x9b\\u202eTLR" in shown
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    strings: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            strings.extend(k for k in value if isinstance(k, str))
+            value = list(value.values())
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            strings.append(value)
+
+    walk(data)
+    assert any(region in text for text in strings)
