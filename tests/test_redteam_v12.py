@@ -388,3 +388,14 @@ def test_error_messages_quoting_the_data_reach_the_terminal_escaped(make_project
     )
     text = render("text", [hostile], RenderContext(root=root))
     assert "'a\\x1b[2J' of\nx" in text and "hint: b\\x07" in text
+
+
+@pytest.mark.parametrize("headline", [("--period", "2026-01-01"), ("--as-of", "2026-02-10")])
+def test_periods_counts_back_from_the_period_reported(stored, run_main, headline):
+    """`report --periods 1 --period 2026-01-01` kept the latest stored period (February) and
+    then reported January from nothing: no value, no index, exit 0. `--periods N` now counts
+    back from the period reported (or from --as-of)."""
+    code, out, err = run_main("report", str(stored), "--format", "json", "--periods", "1", *headline)
+    assert code == 0, err
+    (metric,) = json.loads(out)["metrics"]
+    assert metric["latest"]["period"] == "2026-01-01" and metric["latest"]["value"] == 9

@@ -269,7 +269,8 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
 
         from cxspec.runs.store import latest_periods
 
-        results, scores = latest_periods(stored.results, stored.scores, periods)
+        until = wanted or (_headline_at(as_of, stored) if as_of else None)
+        results, scores = latest_periods(stored.results, stored.scores, periods, until)
         stored = replace(stored, results=results, scores=scores)
     color = sys.stdout.isatty() and not out_file
     as_of_text = as_of.isoformat(sep=" ") if as_of else None
@@ -296,6 +297,15 @@ def _complete_at(as_of, stored) -> None:
             f"ends on {period_end(first, stored.grain):%Y-%m-%d}",
             ctx=click.get_current_context(),
         )
+
+
+def _headline_at(as_of, stored) -> str | None:
+    """The latest stored period complete at `--as-of` (what the report headlines)."""
+    from cxspec.periods import complete_at
+
+    moment = as_of.isoformat(sep=" ")
+    done = [p for p in {r.period for r in stored.results} if complete_at(p, stored.grain, moment)]
+    return max(done, default=None)
 
 
 def _segment(texts, results) -> dict:
