@@ -399,3 +399,24 @@ def test_periods_counts_back_from_the_period_reported(stored, run_main, headline
     assert code == 0, err
     (metric,) = json.loads(out)["metrics"]
     assert metric["latest"]["period"] == "2026-01-01" and metric["latest"]["value"] == 9
+
+
+@pytest.mark.parametrize("command", ["run", "docs"])
+def test_a_linked_project_output_folder_is_refused(make_project, run_main, tmp_path, command):
+    """A pull request that commits `cxspec-out -> /somewhere` made `cxspec run` write report.*
+    (and `cxspec docs` its catalog) there. The project's own output folder may not be a link;
+    an --out the operator names may."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "report.json").write_text("precious\n")
+    root = make_project(
+        {"specs.yaml": SPECS, "data/r.csv": ROWS}, config=CONFIG.format(url="duckdb:///w.duckdb")
+    )
+    (root / "cxspec-out").symlink_to(elsewhere)
+    args = (command, str(root), "-q") if command == "run" else (command, str(root), "--no-values")
+    code, _, err = run_main(*args)
+    assert code == 2 and "is a symbolic link" in err and "--out" in err, err
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["report.json"]
+    assert (elsewhere / "report.json").read_text() == "precious\n"
+    assert not (root / "w.duckdb").exists()  # checked before anything is stored
+    assert run_main(*args, "--out", str(root / "cxspec-out"))[0] == 0

@@ -119,7 +119,13 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_model
     from cxspec.runs.run import run_project
-    from cxspec.safe_write import OutputPathError, check_output_folder, refuse_inputs, write_file
+    from cxspec.safe_write import (
+        OutputPathError,
+        check_output_folder,
+        refuse_inputs,
+        refuse_linked_project_folder,
+        write_file,
+    )
 
     check_range(start, end)
     if incremental and (start or end):
@@ -128,6 +134,8 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
     names = [o.file_name for o in files_written_by_run(registry)]
+    if not out_dir:
+        refuse_linked_project_folder(loaded.root, folder)
     check_output_folder(folder, names)
     refuse_inputs([folder / name for name in names], project_inputs(loaded, warehouse, registry))
     failures: list[str] = []
