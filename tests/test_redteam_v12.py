@@ -431,3 +431,13 @@ def test_an_email_shows_a_values_control_characters_as_codes():
              "message": "Average (region=EM\x1b[2JEA\x1b]0;owned\x07) is 2.00"}  # fmt: skip
     body = email_message("cx@example.com", "care@example.com", "loop", [issue]).get_content()
     assert "region=EM\\x1b[2JEA\\x1b]0;owned\\x07" in body and "\x1b" not in body and "\x07" not in body
+
+
+def test_diff_out_never_replaces_a_spec_file(make_project, run_main):
+    """`cxspec diff base head --out head/specs.yaml` replaced the spec file with the diff."""
+    base = make_project({"specs.yaml": SPECS, "data/r.csv": ROWS})
+    head = make_project({"specs.yaml": SPECS.replace("target: 8", "target: 7"), "data/r.csv": ROWS})
+    before = (head / "specs.yaml").read_text()
+    code, out, err = run_main("diff", str(base), str(head), "--out", str(head / "specs.yaml"))
+    assert code == 2 and "the spec file specs.yaml" in err, out + err
+    assert (head / "specs.yaml").read_text() == before
