@@ -263,11 +263,14 @@ def _exit_code_for(exc: BaseException, interrupts: Interrupts) -> int:
     if isinstance(exc, click.exceptions.Abort):
         click.echo("aborted", err=True)
         return 1
+    from cxspec.terminal_text import shown_lines  # messages quote values from the data
+
     if isinstance(exc, click.ClickException):
+        exc.message = shown_lines(exc.message)
         exc.show()
         return exc.exit_code
     if isinstance(exc, OutputPathError):  # found before anything was computed: a usage error
-        click.echo(f"cxspec: error: {exc}", err=True)
+        click.echo(f"cxspec: error: {shown_lines(str(exc))}", err=True)
         return 2
     if isinstance(exc, SpecError) and getattr(exc, "root", None) is not None:  # data checks
         from cxspec.formats import RenderContext, render
@@ -277,7 +280,7 @@ def _exit_code_for(exc: BaseException, interrupts: Interrupts) -> int:
         click.echo(getattr(exc, "summary", summary), err=True)
         return 1
     if isinstance(exc, CxspecError):
-        click.echo(f"cxspec: error: {exc}", err=True)
+        click.echo(f"cxspec: error: {shown_lines(str(exc))}", err=True)
         return 1
     if os.environ.get("CXSPEC_DEBUG") or not isinstance(exc, Exception):
         raise exc

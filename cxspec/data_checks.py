@@ -6,7 +6,9 @@ is CX404 at the spec's key), its time columns' text (values that are no time, CX
 of two digits without a `time_format:`, CX412), how many of its rows are left out (no time,
 CX414; a time after the as-of instant, CX413) and whether it has rows at all (CX415). A
 source the warehouse cannot read is CX410. A measured column of a CSV file with cells of
-spaces only is CX417 (a warning: they are counted invalid). What is left out is returned per source, for
+spaces only is CX417 (a warning: they are counted invalid). A table's or a query's columns
+that the warehouse types as text, used as conditions or compared with numbers, are CX407 and
+CX406 (checks/booleans.check_warehouse_text). What is left out is returned per source, for
 `query` and the reports (`LeftOut`).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from cxspec.checks.booleans import check_warehouse_text
 from cxspec.checks.columns import check_columns
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import source_fragment
@@ -174,6 +177,11 @@ def check_data(
             )
             continue
         found = DiagnosticSink()
+        if types is None and _from_warehouse(registry, source):  # a table's or a query's columns
+            declared = getattr(warehouse, "declared_types", None)
+            relation = resolution.relation(source)
+            known = (declared(relation) if declared else {}) or resolution[source_id].column_types
+            check_warehouse_text(found, project, registry, source, known)
         repeated = dict(types.repeated) if types is not None else {}
         named = {name.lower(): name for name in columns if name.lower() not in repeated}
         check_columns(project, registry, found, {source_id: named}, {source_id: repeated})
@@ -185,6 +193,12 @@ def check_data(
         if found is not None:
             left_out[source.id] = found
     return left_out
+
+
+def _from_warehouse(registry, source) -> bool:
+    """Whether a source's rows are the warehouse's own (a table, a query), not a file's."""
+    source_type = registry.source_types.get(source.type)
+    return source_type is not None and source.valid and source_type.data_file(source) is None
 
 
 def _file_types(project, registry, source):

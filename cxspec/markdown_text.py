@@ -18,14 +18,21 @@ _PUNCTUATION = {"\\": "\\\\", "|": "\\|", "`": "\\`", "[": "\\[", "]": "\\]"}
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _ESCAPES = str.maketrans({**_PUNCTUATION, **_HTML})
 _NEWLINES = re.compile(r"\r\n|[\r\n\v\f\u0085\u2028\u2029]")
-#: Other control characters (terminal escapes…) are shown as their code, not sent raw.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+#: Other control characters (terminal escapes…) are shown as their code, not sent raw; so are
+#: the characters that reorder text (a right-to-left override in a segment's value made the
+#: rest of its line read backwards in a pull request).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: A block marker at the start of a line: heading, quote, list item, rule, setext underline.
 _BLOCK_START = re.compile(r"^([#=]|[-+*_](?=\s|$|[-+*_])|\d+(?=[.)](?:\s|$)))")
 
 
+def _code(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def _control(match: re.Match) -> str:
-    return f"\\\\x{ord(match.group()):02x}"
+    return "\\" + _code(match.group())
 
 
 def _unblock(match: re.Match) -> str:
@@ -50,7 +57,7 @@ def md_code(value, *, in_table: bool = True) -> str:
     if value is None or value == "":
         return ""
     text = _NEWLINES.sub(" ", str(value)).replace("\t", " ")
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    text = _CONTROL.sub(lambda m: _code(m.group()), text)
     if in_table:
         text = text.replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)

@@ -79,6 +79,25 @@ def refuse_inputs(outputs, inputs: dict) -> None:
             raise OutputPathError(f"refusing to write {output}: it is {what}; write the output elsewhere")
 
 
+def refuse_linked_project_folder(root: Path, folder: Path) -> None:
+    """OutputPathError when the project's own output folder (`output:` of cxspec.yaml, not an
+    `--out` the operator gave) is, or lies below, a symbolic link inside the project: a
+    committed `cxspec-out -> ~/.ssh` made `cxspec run` write its reports there."""
+    root = Path(root)
+    try:
+        relative = Path(folder).relative_to(root)
+    except ValueError:
+        return  # outside the project (an absolute `output:`): the configuration's choice
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            raise OutputPathError(
+                f"refusing to write reports into {folder}: {current} is a symbolic link (to "
+                f"{os.readlink(current)}); remove it, or name the folder with --out DIR"
+            )
+
+
 def _inside(folder: Path, name) -> Path:
     """folder/name, refusing names that leave the folder or pass through a link on the way."""
     relative = PurePosixPath(str(name).replace(os.sep, "/"))

@@ -25,3 +25,9 @@ def _escape(match: re.Match) -> str:
 def shown(text: str) -> str:
     """`text` safe to print on a terminal, one line: controls written as escapes."""
     return _UNSAFE.sub(_escape, text)
+
+
+def shown_lines(text: str) -> str:
+    """`text` safe to print on a terminal, its line breaks and tabs kept (error messages of
+    several lines): every other control character written as an escape."""
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in "\n\t" else _escape(m), text)

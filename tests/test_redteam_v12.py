@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -321,3 +322,101 @@ def test_a_segment_with_too_many_values_is_refused_where_it_is_written(make_proj
     assert not (root / "w.duckdb").exists() or run_main("report", str(root))[0] == 1
     (root / "data/r.csv").write_text("\n".join(rows[:-1]) + "\n")  # 20 customers: at the limit
     assert run_main("run", str(root), "-q")[0] == 0
+
+
+# --- text from the data in the report files ---------------------------------------------------
+
+UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def test_report_files_show_a_segments_control_characters_as_codes(make_project, run_main):
+    """A region from the data with a terminal escape, a C1 code and a right-to-left override:
+    report.html carried the ESC, BEL and CSI raw and the override reversed the rest of its row;
+    report.md (a pull request comment) kept the override. Now both show their codes;
+    report.json keeps the value exactly."""
+    region = "EM\x1b[2JEA\x07\x9b\u202eTLR\u2028"
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region]}")
+    rows = ["id,t,region,score"]
+    for n, (month, name, score) in enumerate(
+        [(1, region, 9)] * 6 + [(2, region, 2)] * 6 + [(1, "APAC", 9)] * 6 + [(2, "APAC", 9)] * 6
+    ):
+        rows.append(f'{n},2026-0{month}-05T10:00:00Z,"{name}",{score}')
+    config = "version: 1\nproject: hostile\ngrain: month\nwarehouse: duckdb:///w.duckdb\nsegments: [region]\n"
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    assert run_main("run", str(root), "-q")[0] == 0
+    out = root / "cxspec-out"
+    for name in ("report.html", "report.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert not UNSHOWN.findall(text), (name, sorted(set(UNSHOWN.findall(text))))
+        shown = text.replace("\\\\", "\\")  # Markdown doubles the backslash
+        assert "EM\\x1b" in shown and "\\x07\\x9b\\u202eTLR" in shown
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    strings: list[str] = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            strings.extend(k for k in value if isinstance(k, str))
+            value = list(value.values())
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            strings.append(value)
+
+    walk(data)
+    assert any(region in text for text in strings)
+
+
+def test_error_messages_quoting_the_data_reach_the_terminal_escaped(make_project, run_main):
+    """`report --segment region=X` answers with the stored segments: a region from the data
+    with an OSC (window title), a BEL and a CR went raw to the operator's terminal. Every error
+    message and diagnostic is now shown with its controls as escapes (line breaks kept)."""
+    from cxspec.diagnostics import Diagnostic, Location, Severity
+    from cxspec.formats import RenderContext, render
+
+    region = "EM\x1b]0;owned\x07\rEA\u202e"
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region]}")
+    rows = ["id,t,region,score", f'1,2026-01-05T10:00:00Z,"{region}",9', "2,2026-01-05T10:00:00Z,APAC,8"]
+    config = "version: 1\nproject: hostile\ngrain: month\nwarehouse: duckdb:///w.duckdb\nsegments: [region]\n"
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    assert run_main("run", str(root), "-q")[0] == 0
+    code, _, err = run_main("report", str(root), "--segment", "region=X")
+    assert code == 2 and "region=EM\\x1b]0;owned\\x07\\rEA\\u202e" in err
+    assert not UNSHOWN.findall(err.replace("\n", "")), err
+    hostile = Diagnostic(
+        "CX410", "cell 'a\x1b[2J' of\nx", Location("a.yaml", 1, 1), Severity.ERROR, hint="b\x07"
+    )
+    text = render("text", [hostile], RenderContext(root=root))
+    assert "'a\\x1b[2J' of\nx" in text and "hint: b\\x07" in text
+
+
+@pytest.mark.parametrize("headline", [("--period", "2026-01-01"), ("--as-of", "2026-02-10")])
+def test_periods_counts_back_from_the_period_reported(stored, run_main, headline):
+    """`report --periods 1 --period 2026-01-01` kept the latest stored period (February) and
+    then reported January from nothing: no value, no index, exit 0. `--periods N` now counts
+    back from the period reported (or from --as-of)."""
+    code, out, err = run_main("report", str(stored), "--format", "json", "--periods", "1", *headline)
+    assert code == 0, err
+    (metric,) = json.loads(out)["metrics"]
+    assert metric["latest"]["period"] == "2026-01-01" and metric["latest"]["value"] == 9
+
+
+@pytest.mark.parametrize("command", ["run", "docs"])
+def test_a_linked_project_output_folder_is_refused(make_project, run_main, tmp_path, command):
+    """A pull request that commits `cxspec-out -> /somewhere` made `cxspec run` write report.*
+    (and `cxspec docs` its catalog) there. The project's own output folder may not be a link;
+    an --out the operator names may."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "report.json").write_text("precious\n")
+    root = make_project(
+        {"specs.yaml": SPECS, "data/r.csv": ROWS}, config=CONFIG.format(url="duckdb:///w.duckdb")
+    )
+    (root / "cxspec-out").symlink_to(elsewhere)
+    args = (command, str(root), "-q") if command == "run" else (command, str(root), "--no-values")
+    code, _, err = run_main(*args)
+    assert code == 2 and "is a symbolic link" in err and "--out" in err, err
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["report.json"]
+    assert (elsewhere / "report.json").read_text() == "precious\n"
+    assert not (root / "w.duckdb").exists()  # checked before anything is stored
+    assert run_main(*args, "--out", str(root / "cxspec-out"))[0] == 0

@@ -101,6 +101,30 @@ def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[s
     return types
 
 
+#: Type names a warehouse gives text columns (DuckDB VARCHAR, PostgreSQL TEXT, SQLite's DDL).
+_WAREHOUSE_TEXT = ("CHAR", "TEXT", "STRING", "CLOB")
+#: Why a table's column is text; _text_hint knows it.
+WAREHOUSE_TEXT = "the warehouse types it as text"
+
+
+def check_warehouse_text(sink, project, registry, source, column_types: dict[str, str]) -> None:
+    """CX406/CX407 for fragments over a table or query source that use a column the warehouse
+    types as text as a condition, in arithmetic, or compared with a number or a boolean
+    (`column_types`: name → the warehouse's type; data_checks.py, with the warehouse open).
+    `condition: flag` over 'yes'/'no' text was 0% on SQLite, silently, and `score >= 9` over
+    text compared '10' below '9' there, while DuckDB and PostgreSQL refused the query (CX416)."""
+    types = {
+        name.lower(): ("VARCHAR", WAREHOUSE_TEXT)
+        for name, kind in column_types.items()
+        if any(t in kind.upper() for t in _WAREHOUSE_TEXT)
+    }
+    if not types:
+        return
+    lines = line_reader(project.root)
+    for fragment in fragments(project, registry, source):
+        _check_fragment(sink, lines, source, types, fragment, project.config.dialect)
+
+
 #: How _why names the values of a `columns:` type: (one, many).
 _KIND_WORDS = {
     "number": ("a number", "numbers"),
@@ -303,6 +327,11 @@ def _text_hint(name: str, why: str, otherwise: str = "") -> str:
     """How to make a text column a number column: declare it when all its values are empty
     (no value to type it by, or taken as written by a lookup), else clean the values that are
     not numbers."""
+    if WAREHOUSE_TEXT in why:
+        return (
+            f"store {name!r} as numbers in the warehouse, or read the source through a `sql` query that "
+            f"converts it{otherwise}"
+        )
     if AS_WRITTEN in why:
         return f"declare the type of the column {name!r} is read from (`columns:` on its source){otherwise}"
     if BLANK in why:

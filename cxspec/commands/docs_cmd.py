@@ -38,11 +38,13 @@ def docs_command(project, out_dir, warehouse, no_values, dialect):
     from cxspec.catalog.values import read_values
     from cxspec.commands.common import project_inputs
     from cxspec.registry import default_registry
-    from cxspec.safe_write import check_output_folder, refuse_inputs
+    from cxspec.safe_write import check_output_folder, refuse_inputs, refuse_linked_project_folder
 
     loaded = load_or_exit(project, "compile")
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output / "catalog"
+    if not out_dir:
+        refuse_linked_project_folder(loaded.root, folder)
     check_output_folder(folder, ["index.html", "catalog.json"])
     names = ("index.html", "catalog.json")
     refuse_inputs([folder / name for name in names], project_inputs(loaded, warehouse, registry))

@@ -119,7 +119,13 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     from cxspec.registry import default_registry
     from cxspec.reports.data import build_model
     from cxspec.runs.run import run_project
-    from cxspec.safe_write import OutputPathError, check_output_folder, refuse_inputs, write_file
+    from cxspec.safe_write import (
+        OutputPathError,
+        check_output_folder,
+        refuse_inputs,
+        refuse_linked_project_folder,
+        write_file,
+    )
 
     check_range(start, end)
     if incremental and (start or end):
@@ -128,6 +134,8 @@ def run_command(project, warehouse, out_dir, start, end, quiet, as_of, fail_fast
     registry = default_registry()
     folder = Path(out_dir) if out_dir else loaded.root / loaded.config.output
     names = [o.file_name for o in files_written_by_run(registry)]
+    if not out_dir:
+        refuse_linked_project_folder(loaded.root, folder)
     check_output_folder(folder, names)
     refuse_inputs([folder / name for name in names], project_inputs(loaded, warehouse, registry))
     failures: list[str] = []
@@ -269,7 +277,8 @@ def report_command(project, fmt, warehouse, out_file, periods, period, as_of, se
 
         from cxspec.runs.store import latest_periods
 
-        results, scores = latest_periods(stored.results, stored.scores, periods)
+        until = wanted or (_headline_at(as_of, stored) if as_of else None)
+        results, scores = latest_periods(stored.results, stored.scores, periods, until)
         stored = replace(stored, results=results, scores=scores)
     color = sys.stdout.isatty() and not out_file
     as_of_text = as_of.isoformat(sep=" ") if as_of else None
@@ -296,6 +305,15 @@ def _complete_at(as_of, stored) -> None:
             f"ends on {period_end(first, stored.grain):%Y-%m-%d}",
             ctx=click.get_current_context(),
         )
+
+
+def _headline_at(as_of, stored) -> str | None:
+    """The latest stored period complete at `--as-of` (what the report headlines)."""
+    from cxspec.periods import complete_at
+
+    moment = as_of.isoformat(sep=" ")
+    done = [p for p in {r.period for r in stored.results} if complete_at(p, stored.grain, moment)]
+    return max(done, default=None)
 
 
 def _segment(texts, results) -> dict:

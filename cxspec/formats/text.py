@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cxspec.diagnostics import Severity
+from cxspec.terminal_text import shown_lines
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -29,7 +30,8 @@ def render(diagnostics, context) -> str:
     for d in diagnostics:
         severity = _paint(d.severity.value, "1;" + _COLORS[d.severity], context.color)
         where = _paint(f"{context.path_prefix}{d.location}", "1", context.color)
-        out.append(f"{where}: {severity} {d.code}: {d.message}")
+        # messages quote values from the data (a segment's value, a cell): no escape reaches the terminal
+        out.append(f"{where}: {severity} {d.code}: {shown_lines(d.message)}")
         source = lines_of(d.file)
         if 0 < d.line <= len(source):
             line = source[d.line - 1].replace("\t", " ")
@@ -38,7 +40,7 @@ def render(diagnostics, context) -> str:
             caret = " " * (d.column - 1) + "^" * max(1, min(d.span, len(line) - d.column + 1))
             out.append(" " * (len(gutter) - 2) + "| " + _paint(caret, _COLORS[d.severity], context.color))
         if d.hint:
-            out.append(f"      = hint: {d.hint}")
+            out.append(f"      = hint: {shown_lines(d.hint)}")
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
     files = len(context.files) + 1  # the spec files and cxspec.yaml

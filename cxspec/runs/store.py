@@ -545,7 +545,13 @@ def _steady(value: float | None) -> float | None:
     return None if value is None else round(value, 10)
 
 
-def latest_periods(results: list[MetricResult], scores: list[StoredScore], count: int) -> tuple[list, list]:
-    """The rows of the `count` latest periods stored (for reports of long histories)."""
-    keep = set(sorted({r.period for r in results} | {s.period for s in scores})[-count:])
+def latest_periods(
+    results: list[MetricResult], scores: list[StoredScore], count: int, until: str | None = None
+) -> tuple[list, list]:
+    """The rows of the `count` latest periods stored (for reports of long histories); with
+    `until` (the period a report is about, or its --as-of day), the `count` latest up to it:
+    `report --periods 1 --period 2025-06-01` kept the latest period only, and reported an empty
+    June."""
+    periods = sorted({r.period for r in results} | {s.period for s in scores})
+    keep = set([p for p in periods if until is None or p <= until][-count:])
     return [r for r in results if r.period in keep], [s for s in scores if s.period in keep]

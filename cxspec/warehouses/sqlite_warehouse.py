@@ -141,6 +141,20 @@ class SQLiteWarehouse(Warehouse):
             return dict(self.__dict__.get("_loaded_types", {}).get(relation.name, {}))
         return {}
 
+    def declared_types(self, relation) -> dict[str, str]:
+        """Column name → declared type (upper case) of a table of the database, as its DDL
+        writes it (`TEXT`, `INTEGER`, `DATETIME`; '' when none): what the data checks compare
+        with the specs' uses. Not column_types: the compiler would then rewrite time constants
+        for columns whose text may be written in any ISO 8601 way. {} for other relations."""
+        if not isinstance(relation, exp.Table) or relation.args.get("db"):
+            return {}
+        info = exp.Anonymous(this="pragma_table_info", expressions=[exp.Literal.string(relation.name)])
+        query = exp.select("name", "type").from_(info).sql(dialect="sqlite")
+        try:
+            return {str(name): str(kind or "").upper() for name, kind in self.execute(query)[1]}
+        except WarehouseError:
+            return {}
+
     def execute(self, sql):
         import sqlite3
 

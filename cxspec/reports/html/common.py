@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import cache
 from importlib import resources
 
@@ -28,9 +29,21 @@ KIND = {"goal_red": "goal red", "significant_drop": "significant drop", "below_j
         "significant_rise": "significant rise", "below_benchmark": "below benchmark"}  # fmt: skip
 
 
+#: Control characters (an ESC, a BEL, C1 codes) and the characters that reorder or break text
+#: (bidirectional overrides, line separators) in values from the data: a segment's value with
+#: a right-to-left override made the rest of its row read backwards. Shown as their code.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f" r"\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _code(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def e(value) -> str:
-    """Text from the report, escaped for element content and quoted attributes."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text from the report, escaped for element content and quoted attributes; control and
+    reordering characters shown as their code."""
+    return html.escape(_UNSHOWN.sub(_code, "" if value is None else str(value)), quote=True)
 
 
 @cache
@@ -42,6 +55,7 @@ def json_script(element_id: str, data) -> str:
     """JSON inside <script type="application/json">: `<`, `>` and `&` are \\u-escaped, so no
     string in the data can close the element (`</script>`) or open a comment."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = _UNSHOWN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # JSON's own escape: same data
     for char, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
