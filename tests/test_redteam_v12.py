@@ -420,3 +420,14 @@ def test_a_linked_project_output_folder_is_refused(make_project, run_main, tmp_p
     assert (elsewhere / "report.json").read_text() == "precious\n"
     assert not (root / "w.duckdb").exists()  # checked before anything is stored
     assert run_main(*args, "--out", str(root / "cxspec-out"))[0] == 0
+
+
+def test_an_email_shows_a_values_control_characters_as_codes():
+    """An email's text quoted a segment's value from the data raw: an ESC reached a terminal
+    mail reader (mutt, mail) as it reached the terminal before."""
+    from cxspec.notify.senders import email_message
+
+    issue = {"transition": "new", "kind": "goal_red", "period": "2026-02-01", "id": "goal-red-1",
+             "message": "Average (region=EM\x1b[2JEA\x1b]0;owned\x07) is 2.00"}  # fmt: skip
+    body = email_message("cx@example.com", "care@example.com", "loop", [issue]).get_content()
+    assert "region=EM\\x1b[2JEA\\x1b]0;owned\\x07" in body and "\x1b" not in body and "\x07" not in body

@@ -74,9 +74,12 @@ def email_message(sender: str, to: str, project_id: str, issues: list[dict]) -> 
     message["Subject"] = f"[cxspec {project_id}] {count} issue{'s' if count != 1 else ''} for you"
     message["From"] = sender
     message["To"] = to
+    from cxspec.terminal_text import shown  # a value from the data with an ESC: not raw in a mail reader
+
     lines = [f"cxspec found changes in issues you own (project {project_id}):", ""]
     for issue in issues:
-        lines += [f"- {issue['transition']}: {issue['kind']} ({issue['period']})", f"  {issue['message']}",
+        text = shown(issue["message"])
+        lines += [f"- {issue['transition']}: {issue['kind']} ({issue['period']})", f"  {text}",
                   f"  id {issue['id']}: cxspec issues ack {issue['id']} --note \"…\"", ""]  # fmt: skip
     message.set_content("\n".join(lines))
     return message
