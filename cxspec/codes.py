@@ -408,6 +408,13 @@ CODES: dict[str, Code] = {
             "A driver, outcome, score or value column holds numbers and other values ('N/A'): those rows are left out.",
         ),
         Code(
+            "CX609",
+            "values off the scale",
+            _W,
+            "A driver's or the outcome's value is off its `scale` (a 99 'don't know' code among 1-5 ratings): "
+            "those rows are not complete cases, counted.",
+        ),
+        Code(
             "CX610",
             "no complete window",
             _W,

@@ -252,6 +252,15 @@ def expected(case) -> dict:
             return None
         return number
 
+    # values off a scale in the analysis's rows: counted (CX609), whatever else the row holds
+    outcome_off = case["outcome_scale"] and any(
+        as_number(r["y"]) is not None and not 0 <= as_number(r["y"]) <= 10 for r in rows
+    )
+    b_off = "b" in names and not case["large"] and any(
+        as_number(r["x2"]) is not None and not 0 <= as_number(r["x2"]) <= 10 for r in rows
+    )
+    if outcome_off or b_off:
+        codes.add("CX609")
     periods: dict = {}  # period → (complete cases, their jackknife groups)
     groups = bucket_of(rows, case["keyed"]) if case["keyed"] else [None] * len(rows)
     for row, group in zip(rows, groups, strict=True):

@@ -217,7 +217,8 @@ def computed(project, warehouse, ids, **options):
     registry = default_registry()
     with connect(warehouse, project, registry) as wh:
         outcome = compute.compute_drivers(wh, project, registry, ids, **options)
-    assert not [d for d in outcome.diagnostics if d.code != "CX606"], outcome.diagnostics
+    # CX609: the data's sat_b holds 0 and 6, off its scale (counted: tests/test_drivers_off_scale.py)
+    assert not [d for d in outcome.diagnostics if d.code not in ("CX606", "CX609")], outcome.diagnostics
     return outcome.results
 
 

@@ -172,6 +172,7 @@ def compute_drivers(
                 "(under about 1e154)",
             )
             continue
+        _off_scale(warehouse, analysis, query, sink)
         mine: list[dict] = []
         found = _analyse(analysis, query, groups, sink, segments=bool(sets), omitted=mine)
         results += found
@@ -180,6 +181,31 @@ def compute_drivers(
             omitted += mine
             _said_left_out(sink, analysis, mine, len([key for key in groups if key[1]]))
     return DriversOutcome(results, sink.items, left_out, omitted)
+
+
+def _off_scale(warehouse, analysis, query, sink) -> None:
+    """CX609: rows left out of the complete cases for a value off its variable's `scale` (a
+    99 "don't know" code among 1-5 ratings), counted per variable with the values' range."""
+    if not query.off_scale_sql:
+        return
+    _, rows = warehouse.execute(query.off_scale_sql)
+    row = list(rows[0]) if rows else [None] * (3 * len(query.off_scale_of))
+    for k, i in enumerate(query.off_scale_of):
+        count, low, high = row[3 * k : 3 * k + 3]
+        if not count:
+            continue
+        driver = analysis.drivers[i - 1] if i else None
+        scale = driver.scale if driver else analysis.outcome_scale
+        what = f"driver {driver.name!r}" if driver else f"the outcome {analysis.outcome!r}"
+        values = f"{float(low):g}" if low == high else f"from {float(low):g} to {float(high):g}"
+        sink.add(
+            "CX609",
+            f"{what} of {analysis.id!r} is off its scale [{scale[0]:g}, {scale[1]:g}] in {int(count):,} rows "
+            f"(values {values}): they are not complete cases",
+            (driver.loc("scale") if driver else analysis.loc("outcome_scale")),
+            hint="survey exports often code 'don't know' as 0, 98 or 99, which leaving out is right for; "
+            "real values off it (a 0-10 column under [1, 5]) mean the scale is wrong",
+        )
 
 
 #: Segments a CX614 message names; the rest are counted (every one is in report.json).

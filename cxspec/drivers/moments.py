@@ -57,6 +57,12 @@ class MomentsQuery:
     keys: list[str] = field(default_factory=list)
     #: Per variable, what its summed values are less (build's `shift`), or None.
     shift: list[float] | None = None
+    #: Rows whose value of a variable with a scale is present and off it, with the least and
+    #: the greatest of those values: (count, min, max) per such variable, in `off_scale_of`
+    #: order (one row; None without a scale). Such rows are no complete cases (compute.py
+    #: counts them: CX609, never silently).
+    off_scale_sql: str | None = None
+    off_scale_of: list[int] = field(default_factory=list)
 
 
 def _v(i: int) -> str:
@@ -199,6 +205,10 @@ def build(
             exp.and_(*day_bounds(event_time(source, source.time, resolution, dialect), start, end, dialect)),
             copy=False,
         )
+    off_scale_of = [i for i, (_, scale) in enumerate(values) if scale]
+    off_scale = None
+    if off_scale_of:
+        off_scale = _off_scale(columns[: len(values)], rows.copy(), values, off_scale_of)
     cases = _cases(columns, rows.copy(), complete)
     cases_types = ["DOUBLE"] * len(values)
     fetched = cases
@@ -242,7 +252,26 @@ def build(
         cases_types=cases_types,
         keys=keys,
         shift=list(shift) if shift and any(shift) else None,
+        off_scale_sql=off_scale.sql(dialect=dialect) if off_scale is not None else None,
+        off_scale_of=off_scale_of,
     )
+
+
+def _off_scale(columns, rows, values, which: list[int]) -> exp.Select:
+    """One row: per variable of `which` (those with a scale), how many of the analysis's rows
+    hold a value off it, and the least and greatest such value."""
+    measured = exp.select(*columns).from_(exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False)
+    items = []
+    for i in which:
+        low, high = values[i][1]
+        off = exp.Not(this=exp.Between(this=col(_v(i)), low=num(low), high=num(high)))
+        value = exp.Case(ifs=[exp.If(this=off, true=col(_v(i)))])  # NULL stays NULL: not off
+        items += [
+            exp.alias_(exp.Count(this=value.copy()), f"__o{i}", quoted=True),
+            exp.alias_(exp.Min(this=value.copy()), f"__lo{i}", quoted=True),
+            exp.alias_(exp.Max(this=value), f"__hi{i}", quoted=True),
+        ]
+    return exp.select(*items).from_(exp.alias_(exp.Subquery(this=measured), "m", table=True), copy=False)
 
 
 def _cases(columns, rows, complete) -> exp.Select:
