@@ -168,15 +168,19 @@ def write_text(path: Path, text: str) -> Path:
     written into: a rename would replace it with a regular file (as root, /dev/null itself).
     Any other link is replaced, never followed."""
     path = Path(path)
+    in_dev = False
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode) and path.absolute().parts[:2] == ("/", "dev"):
-            info = os.stat(path)
+            info, in_dev = os.stat(path), True
     except OSError:
         info = None
-    if info is not None and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
+    # `--out /dev/stdout` with stdout redirected to a file leads to that file: written into,
+    # as the shell's redirection; replacing it replaced the /dev/stdout link itself (as root)
+    if info is not None and (in_dev or stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
+        appended = in_dev and stat.S_ISREG(info.st_mode)  # `>>`: what the file holds stays
         try:
-            with open(path, "wb") as stream:
+            with open(path, "ab" if appended else "wb") as stream:
                 stream.write(text.encode("utf-8"))
         except OSError as error:
             raise CxspecError(f"cannot write {path}: {_describe(error)}") from None

@@ -464,3 +464,20 @@ def test_a_flood_of_issue_changes_is_sent_in_parts(make_project, run_main, tmp_p
     assert sum(sizes[1]) == 11 and max(sizes[1]) == 4 and len(sizes[1]) == 3  # the total and 10 regions
     assert sizes[2] == sizes[1]
     assert run_main("notify", str(root))[1] == "sent 0 issue change(s)\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a link in /dev is made by root only")
+def test_out_to_a_dev_link_to_a_file_writes_into_the_file(tmp_path):
+    """`report --out /dev/stdout > report.md` (stdout a file): the rename replaced the
+    /dev/stdout link itself with a regular file, as root, and report.md stayed empty."""
+    from cxspec.safe_write import write_text
+
+    target = tmp_path / "report.md"
+    target.write_text("earlier\n")  # `>>`: kept
+    link = Path(f"/dev/cxspec-rt12-{os.getpid()}")
+    link.symlink_to(target)
+    try:
+        write_text(link, "# report\n")
+        assert link.is_symlink() and target.read_text() == "earlier\n# report\n"
+    finally:
+        link.unlink()
