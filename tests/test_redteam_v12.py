@@ -431,3 +431,36 @@ def test_an_email_shows_a_values_control_characters_as_codes():
              "message": "Average (region=EM\x1b[2JEA\x1b]0;owned\x07) is 2.00"}  # fmt: skip
     body = email_message("cx@example.com", "care@example.com", "loop", [issue]).get_content()
     assert "region=EM\\x1b[2JEA\\x1b]0;owned\\x07" in body and "\x1b" not in body and "\x07" not in body
+
+
+def test_diff_out_never_replaces_a_spec_file(make_project, run_main):
+    """`cxspec diff base head --out head/specs.yaml` replaced the spec file with the diff."""
+    base = make_project({"specs.yaml": SPECS, "data/r.csv": ROWS})
+    head = make_project({"specs.yaml": SPECS.replace("target: 8", "target: 7"), "data/r.csv": ROWS})
+    before = (head / "specs.yaml").read_text()
+    code, out, err = run_main("diff", str(base), str(head), "--out", str(head / "specs.yaml"))
+    assert code == 2 and "the spec file specs.yaml" in err, out + err
+    assert (head / "specs.yaml").read_text() == before
+
+
+def test_a_flood_of_issue_changes_is_sent_in_parts(make_project, run_main, tmp_path, monkeypatch):
+    """A first run with 250 issue changes sent one Slack message of them all: past Slack's
+    size it is cut or refused with a 4xx, which is not retried but kept, and refused again on
+    every run with every later change to that target. Now at most MAX_PER_MESSAGE a request."""
+    from cxspec.notify import deliver as deliver_module
+
+    monkeypatch.setattr(deliver_module, "MAX_PER_MESSAGE", 4)  # the rule at a small scale
+    monkeypatch.setenv("RT12_HOOK_A", "http://127.0.0.1:9/a")
+    monkeypatch.setenv("RT12_HOOK_B", "http://127.0.0.1:9/b")
+    specs = SPECS.replace("key: id}", "key: id, dimensions: [region]}")
+    rows = ["id,t,region,score"] + [f"{n},2026-01-05T10:00:00Z,r{n % 10},4" for n in range(40)]
+    config = TWO_HOOKS.format(url=f"duckdb:///{tmp_path}/w.duckdb") + "segments: [region]\n"
+    root = make_project({"specs.yaml": specs, "data/r.csv": "\n".join(rows) + "\n"}, config=config)
+    sizes: dict[int, list[int]] = {1: [], 2: []}
+    monkeypatch.setattr(
+        deliver_module, "send_webhook", lambda target, _, issues: sizes[target.index].append(len(issues))
+    )
+    assert run_main("run", str(root), "-q")[0] == 0
+    assert sum(sizes[1]) == 11 and max(sizes[1]) == 4 and len(sizes[1]) == 3  # the total and 10 regions
+    assert sizes[2] == sizes[1]
+    assert run_main("notify", str(root))[1] == "sent 0 issue change(s)\n"

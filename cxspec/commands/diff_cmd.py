@@ -64,7 +64,6 @@ def diff_command(base, head, project_dir, fmt, allow_breaking, warehouse, out_fi
     from cxspec.diffing.render import RENDERERS
     from cxspec.diffing.versions import side
     from cxspec.registry import default_registry
-
     from cxspec.safe_write import check_output_folder, write_text
 
     if out_file:
@@ -91,6 +90,10 @@ def diff_command(base, head, project_dir, fmt, allow_breaking, warehouse, out_fi
         )
     text = RENDERERS[fmt](diff)
     if out_file:
+        from cxspec.commands.common import project_inputs
+        from cxspec.safe_write import refuse_inputs
+
+        refuse_inputs([Path(out_file)], project_inputs(results_project, warehouse, registry))
         write_text(Path(out_file), text)
     else:
         click.echo(text, nl=False)

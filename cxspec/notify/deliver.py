@@ -1,7 +1,8 @@
 """Deliver what the outbox holds: claim, send (3 tries with backoff), record the outcome.
 
-Webhooks get one request per run with every claimed issue change; email goes to each
-owner's `email`, one message per owner. What still fails stays pending for the next run.
+Webhooks get one request per run with the claimed issue changes, email one message per
+owner (at most MAX_PER_MESSAGE changes each: more go in several). What still fails stays
+pending for the next run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from cxspec.notify.config import targets
 from cxspec.notify.senders import DeliveryError, send_email, send_webhook
 
 TRIES = 3
+#: The most issue changes in one request or email. A run with thousands (a first run, a new
+#: segment) sent them as one message: Slack cuts a message past 40,000 characters or refuses it
+#: (a 4xx is not retried but kept pending, and refused again on every run, with every later
+#: change to that target in the same message). Each part is sent and recorded on its own.
+MAX_PER_MESSAGE = 100
 #: Seconds to wait before the 2nd and 3rd tries.
 BACKOFF = (1.0, 3.0)
 
@@ -62,7 +68,11 @@ def batches(project, claimed: list[dict]) -> list[tuple]:
             owner = project.owners.get(row["owner"] or "")
             recipient = owner.email if owner is not None and owner.email else ""
         groups.setdefault((target.key, recipient), []).append(row)
-    return [(by_key.get(key), key, recipient, rows) for (key, recipient), rows in sorted(groups.items(), key=str)]
+    found = []
+    for (key, recipient), rows in sorted(groups.items(), key=str):
+        for first in range(0, len(rows), MAX_PER_MESSAGE):  # a message of thousands is refused
+            found.append((by_key.get(key), key, recipient, rows[first : first + MAX_PER_MESSAGE]))
+    return found
 
 
 def deliver(warehouse, project, *, sleep=None) -> Outcome:
