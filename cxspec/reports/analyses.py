@@ -60,12 +60,16 @@ LEFT_OUT = {
 }  # fmt: skip
 
 
-def left_out_entries(project, stored_drivers, omitted, segment: dict | None = None) -> list[dict]:
+def left_out_entries(
+    project, stored_drivers, omitted, segment: dict | None = None, segments: list[dict] = ()
+) -> list[dict]:
     """Segments whose priority matrix was not computed, with why: those `run` left out (too
-    few complete cases, a constant driver there…: stored, analyses_store.py) and, in a
-    segment's report, each analysis the total has and the segment lacks for another reason
-    (its source has not the segment's dimensions, or no complete case there). Each:
-    {"analysis", "name", "dimensions", "segment", "n", "code", "reason"}."""
+    few complete cases, a constant driver there…: stored, analyses_store.py) and each
+    analysis the total has and a segment lacks for another reason (its source has not the
+    segment's dimensions, or no complete case there: the scan had no row of it): in a
+    segment's report, that segment; in the total's, each stored segment (`segments`, those
+    of metrics) of a segment set the analysis's source has. Each: {"analysis", "name",
+    "dimensions", "segment", "n", "code", "reason"}."""
     out = []
     for o in omitted:
         spec = project.drivers.get(o["analysis"])
@@ -79,21 +83,26 @@ def left_out_entries(project, stored_drivers, omitted, segment: dict | None = No
                 " (min_sample)" if spec.min_sample and spec.min_sample >= needed else ""
             )
         out.append(_left_out(spec, o["dimensions"], o["n"], o["code"], reason))
-    if segment:
-        said = {e["analysis"] for e in out}
-        total = {r.analysis for r in stored_drivers if r.period is None and not r.dimensions}
-        mine = {r.analysis for r in stored_drivers if r.period is None and in_scope(r.dimensions, segment)}
-        for analysis_id in sorted(total - mine - said):
-            spec = project.drivers.get(analysis_id)
-            if spec is None:
+    said = {(e["analysis"], e["segment"]) for e in out}
+    total = {r.analysis for r in stored_drivers if r.period is None and not r.dimensions}
+    sets = {tuple(sorted(names)) for names in project.segments}
+    for analysis_id in sorted(total):
+        spec = project.drivers.get(analysis_id)
+        source = project.sources.get(spec.source) if spec else None
+        if spec is None:
+            continue
+        for wanted in [segment] if segment else segments:
+            label = _left_out(spec, wanted, None, None, "")["segment"]
+            figured = any(r.period is None and r.analysis == analysis_id and in_scope(r.dimensions, wanted)
+                          for r in stored_drivers)  # fmt: skip
+            if figured or (analysis_id, label) in said:
                 continue
-            source = project.sources.get(spec.source)
-            lacking = [d for d in segment if source is None or not source.dimension(d)]
-            if lacking:
+            lacking = [d for d in wanted if source is None or not source.dimension(d)]
+            if segment and lacking:
                 reason = f"source {spec.source!r} has no dimension {lacking[0]!r}"
-                out.append(_left_out(spec, segment, None, None, reason))
-            else:
-                out.append(_left_out(spec, segment, 0, "CX602", "no complete case in this segment"))
+                out.append(_left_out(spec, wanted, None, None, reason))
+            elif not lacking and (segment or tuple(sorted(wanted)) in sets):
+                out.append(_left_out(spec, wanted, 0, "CX602", "no complete case in this segment"))
     return sorted(out, key=lambda e: (e["analysis"], e["segment"]))
 
 

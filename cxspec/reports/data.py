@@ -24,7 +24,7 @@ from cxspec.issues_state.initiatives import impacts
 from cxspec.issues_state.report_states import with_states
 from cxspec.grains import at_grain, leaf_period, metric_grains
 from cxspec.periods import headline_period, in_progress
-from cxspec.reports.segments import in_scope, league
+from cxspec.reports.segments import in_scope, league, stored_segments
 from cxspec.runs.issues import change_p_value
 from cxspec.runs.segment_issues import detect_all
 from cxspec.runs.rollup import natural_score, rollup
@@ -135,7 +135,8 @@ def build_model(
         # drivers are stored per segment too; links for the total only: a segment's report has none
         drivers=driver_entries(project, getattr(stored, "drivers", []), segment),
         drivers_left_out=left_out_entries(
-            project, getattr(stored, "drivers", []), getattr(stored, "drivers_left_out", []), segment
+            project, getattr(stored, "drivers", []), getattr(stored, "drivers_left_out", []), segment,
+            stored_segments(stored.results),
         ),
         links=[] if segment else link_entries(
             project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
