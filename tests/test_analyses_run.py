@@ -74,6 +74,21 @@ def test_run_stores_what_the_commands_compute(project, url):
     assert len(stored_results(project, registry, url).drivers) == len(drivers)
 
 
+def test_a_run_of_some_periods_keeps_the_analyses_of_all(project, url):
+    """`run --from/--to` recomputes those periods' results; drivers and links stay over every
+    period (as an incremental run's): a run of one month replaced them with that month's."""
+    registry = default_registry()
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+    whole = run_project(project, registry, url, now=now)
+    assert whole.drivers and whole.link_contrasts
+    some = run_project(project, registry, url, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), now=now)
+    assert [r.as_dict() for r in some.drivers] == [r.as_dict() for r in whole.drivers]
+    assert (some.link_groups, some.link_contrasts) == (whole.link_groups, whole.link_contrasts)
+    with connect(url, project, registry) as wh:
+        march = compute_drivers(wh, project, registry, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31))
+    assert [r.as_dict() for r in march.results] != [r.as_dict() for r in whole.drivers]  # a real range
+
+
 def test_reports_show_the_matrix_and_the_sentences(project, tmp_path):
     registry = default_registry()
     url = f"duckdb:///{tmp_path / 'r.duckdb'}"

@@ -137,7 +137,9 @@ def run_project(
         # in between leaves the old run's drivers and links beside the new results no longer
         analyses, refused = None, None
         try:
-            analyses = _compute_analyses(warehouse, project, registry, start, end, progress, until)
+            # over every period, whatever --from/--to (as an incremental run): a run of one
+            # month replaced the stored analyses of the whole history with that month's
+            analyses = _compute_analyses(warehouse, project, registry, progress, until)
         except CxspecError as exc:  # the warehouse refused one: the results are stored all the same
             refused = exc
         if progress:
@@ -211,8 +213,8 @@ def _stored_analyses(warehouse, project_id: str) -> dict:
                 link_as_of=as_of, links_omitted=links_omitted)  # fmt: skip
 
 
-def _compute_analyses(warehouse, project, registry, start, end, progress, until=None):
-    """Drivers analyses and links over the run's range (None without any). `until`: the
+def _compute_analyses(warehouse, project, registry, progress, until=None):
+    """Drivers analyses and links over every period (None without any). `until`: the
     run's --as-of, after which drivers and links see nothing (compute_links). Drivers also
     per segment of the project's segment sets their sources have (compute_drivers)."""
     if not project.drivers and not project.links:
@@ -222,12 +224,10 @@ def _compute_analyses(warehouse, project, registry, start, end, progress, until=
 
     if progress:
         progress(f"computing {len(project.drivers)} drivers analyses and {len(project.links)} links")
-    drivers = compute_drivers(
-        warehouse, project, registry, start=start, end=end, until=until, segments=tuple(project.segments)
-    )
+    drivers = compute_drivers(warehouse, project, registry, until=until, segments=tuple(project.segments))
     if progress and drivers.left_out:  # no error: a warning per analysis (CX614), stored, in reports
         progress(f"drivers: {sum(drivers.left_out.values())} segments left out (no figures there: CX614)")
-    links = compute_links(warehouse, project, registry, start=start, end=end, until=until)
+    links = compute_links(warehouse, project, registry, until=until)
     return drivers, links
 
 
