@@ -279,6 +279,16 @@ def test_a_column_with_no_number_at_all_is_still_refused(make_project, run_main,
     assert "= hint: it holds no number at all" in err, err
 
 
+def test_a_column_of_blank_cells_is_refused_as_blank(make_project, run_main, warehouse):
+    """Spaces in every cell of a driver: no number, but no text either; the hint said it
+    "holds no number at all", as if it held words."""
+    data = [(i, y, " ", x2) for i, y, _, x2 in rows()]
+    code, out, err = run(run_main, project(make_project, "id,y,x1,x2", data), warehouse)
+    assert_refused(code, out, err, r"specs/a\.yaml:13:\d+: error CX603: ")
+    assert "= hint: its cells are all blank (spaces only, not empty fields)" in err, err
+    assert "holds no number" not in err, err
+
+
 def parquet_project(make_project, columns: dict):
     """The SPEC over a Parquet file of `columns`: its column types are the file's, not cxspec's."""
     import pyarrow as pa

@@ -110,6 +110,12 @@ def text_hint(resolution, source, column: str, expr: bool = True) -> str:
             "it is empty in every row, so it is read as text and there is nothing to analyse: if numbers "
             f"are to come, declare its type (`columns: {{{column}: number}}` on source {source.id!r})"
         )
+    if resolved is not None and column in resolved.blank:  # spaces in every cell: no number, but not text
+        return (
+            "its cells are all blank (spaces only, not empty fields), so there is nothing to analyse: "
+            "empty them in the export, and if numbers are to come declare its type "
+            f"(`columns: {{{column}: number}}` on source {source.id!r})"
+        )
     if resolved is not None and column in resolved.numbers:
         return f"it holds no number at all: pick a numeric column, or {turn}"
     return (
