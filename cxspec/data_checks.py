@@ -281,7 +281,10 @@ def _not_text(project, registry, source, whole: bool) -> tuple[str, str] | None:
     head = content[:65536]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) and _utf16_text(head):
         return f"{named} is not UTF-8: it is UTF-16", hint.format("UTF-16")
-    if head.startswith(b"PK\x03\x04") or head.count(b"\x00") * 100 > len(head):
+    # binary: NULs are over 1% of it; but a NUL in a value of a small text file is that value's
+    # (column_types.py refuses it, naming the column)
+    nuls = head.count(b"\x00")
+    if head.startswith(b"PK\x03\x04") or (nuls * 100 > len(head) and (nuls >= 8 or nuls * 10 > len(head))):
         kind = "a ZIP file (a workbook saved as .csv?)" if head.startswith(b"PK") else "binary"
         return f"{named} is not text: it is {kind}", 'export it from the spreadsheet as "CSV UTF-8"'
     if not whole:
