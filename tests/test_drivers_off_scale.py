@@ -10,9 +10,7 @@ import re
 
 import pytest
 
-#: "duckdb-numpy": DuckDB summing the moments in numpy from the complete cases it hands over
-#: (the path of large data), which also hands over the rows off a scale, marked.
-ENGINES = ("duckdb", "duckdb-numpy", "sqlite", "postgres")
+ENGINES = ("duckdb", "sqlite", "postgres")
 
 SPEC = """version: 1
 sources:
@@ -31,13 +29,10 @@ drivers:
 
 
 @pytest.fixture(params=ENGINES)
-def warehouse(request, monkeypatch):
-    from cxspec.drivers import compute
-
-    monkeypatch.setattr(compute, "NUMPY_FROM_ROWS", 0 if request.param == "duckdb-numpy" else None)
+def warehouse(request):
     if request.param == "postgres":
         return request.getfixturevalue("postgres_url")
-    return f"{request.param.split('-')[0]}:///:memory:"
+    return f"{request.param}:///:memory:"
 
 
 def make_rows():
@@ -87,36 +82,3 @@ def test_rows_off_a_scale_are_counted_per_variable(make_project, run_main, wareh
         if r[4] != "" and 0 <= r[3] <= 10 and 1 <= r[4] <= 5 and 1 <= r[5] <= 5
     ]  # fmt: skip
     assert {d["n"] for d in json.loads(out)["drivers"]} == {len(complete)}
-
-
-def test_without_values_off_a_scale_the_numpy_path_reads_the_rows_once(make_project, monkeypatch):
-    """The count of CX609 is a second read of the analysis's rows (benchmarks/README.md: 1.4x
-    a plain scan at 10M rows); the numpy path sees the rows off a scale among those it fetches,
-    and reads again only when there are some."""
-    from cxspec import load_project
-    from cxspec.drivers import compute
-    from cxspec.query import connect
-    from cxspec.registry import default_registry
-
-    monkeypatch.setattr(compute, "NUMPY_FROM_ROWS", 0)
-    for off_scale in (False, True):
-        rows = make_rows()
-        if not off_scale:  # every value on its scale: 11 -> 10, 99 and 0 -> 3
-            rows = [
-                (i, c, at, min(ltr, 10), 3 if b == 99 else b, n or 3, v, w)
-                for i, c, at, ltr, b, n, v, w in rows
-            ]
-        text = "id,c,at,ltr,b,n,v,wave\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)
-        project = load_project(make_project({"specs/a.yaml": SPEC, "data/r.csv": text}))
-        registry = default_registry()
-        with connect("duckdb:///:memory:", project, registry) as wh:
-            executed = []
-            run = wh.execute
-            wh.execute = lambda sql: executed.append(sql) or run(sql)
-            outcome = compute.compute_drivers(wh, project, registry)
-        counted = [sql for sql in executed if '"__o' in sql]
-        codes = {d.code for d in outcome.diagnostics}
-        assert (len(counted), "CX609" in codes) == ((1, True) if off_scale else (0, False)), (
-            off_scale,
-            codes,
-        )

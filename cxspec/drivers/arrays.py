@@ -76,19 +76,12 @@ def moment_rows(warehouse, query, from_rows: int | None = 0) -> tuple[list[str],
     totals: dict[tuple, list] = {}
     import pyarrow
 
-    off_seen = False
     try:
         for batch in batches:
-            if query.case_bounds is not None and batch.num_rows:
-                kept = _complete_cases(batch, query.case_bounds)
-                if kept is not None:  # rows off a scale: no complete cases; compute.py counts them
-                    off_seen = True
-                    batch = batch.filter(pyarrow.array(kept))
             if batch.num_rows:
                 _add_batch(batch, p, groups, totals)
     except pyarrow.ArrowNotImplementedError:
         return None  # a group column of a type Arrow cannot dictionary-encode: the SQL groups it
-    query.off_scale_clear = query.case_bounds is not None and not off_seen
     columns = list(query.keys) + ["__n"] + [f"__s{i}" for i in range(p)]
     columns += [f"__c{i}_{j}" for i in range(p) for j in range(i, p)]
     if not totals and not query.keys:
@@ -101,25 +94,6 @@ def moment_rows(warehouse, query, from_rows: int | None = 0) -> tuple[list[str],
         n = int(round(product[p, p]))
         rows.append(values + (n,) + tuple(product[p, :p].tolist()) + tuple(product[:p, :p][upper].tolist()))
     return columns, rows
-
-
-def _complete_cases(batch, bounds: list) -> np.ndarray | None:
-    """None when every row of the batch is a complete case (each value present and within
-    its bounds), else which rows are: the others hold a value off a scale (moments.py hands
-    over no other incomplete row). Values are checked by their least and greatest first."""
-    kept = None
-    for i, limits in enumerate(bounds):
-        column = batch.column(f"__v{i}")
-        values = _numpy(column)  # NULL: NaN
-        within = limits is None or limits[0] <= values.min() <= values.max() <= limits[1]
-        if not column.null_count and within:
-            continue
-        with np.errstate(invalid="ignore"):
-            inside = ~np.isnan(values) if column.null_count else np.ones(len(values), dtype=bool)
-            if limits is not None:
-                inside &= (values >= limits[0]) & (values <= limits[1])
-        kept = inside if kept is None else kept & inside
-    return kept
 
 
 #: float32 adds integers exactly while every partial sum stays at most 2**24.

@@ -186,7 +186,7 @@ def compute_drivers(
 def _off_scale(warehouse, analysis, query, sink) -> None:
     """CX609: rows left out of the complete cases for a value off its variable's `scale` (a
     99 "don't know" code among 1-5 ratings), counted per variable with the values' range."""
-    if not query.off_scale_sql or query.off_scale_clear:  # none off a scale (arrays.py saw every row)
+    if not query.off_scale_sql:
         return
     _, rows = warehouse.execute(query.off_scale_sql)
     row = list(rows[0]) if rows else [None] * (3 * len(query.off_scale_of))

@@ -63,14 +63,6 @@ class MomentsQuery:
     #: counts them: CX609, never silently).
     off_scale_sql: str | None = None
     off_scale_of: list[int] = field(default_factory=list)
-    #: When not None, `cases_sql` hands over every row whose values are all present and any
-    #: with a value off a scale, and these are the bounds (None: any value) of each variable
-    #: a complete case lies within: arrays.py keeps those, and so sees whether any row is off
-    #: a scale without a second read of the rows (benchmarks/README.md, "Drivers").
-    case_bounds: list | None = None
-    #: Set by arrays.moment_rows: the flagged rows it fetched held none off a scale, so
-    #: `off_scale_sql` has nothing to count (compute.py does not run it).
-    off_scale_clear: bool = False
 
 
 def _v(i: int) -> str:
@@ -230,18 +222,7 @@ def build(
         groups = [c.copy() for c in columns[len(values) :]]
         if bucket is not None:  # 0-19 (or NULL): one byte a row instead of eight
             groups[0] = exp.alias_(exp.Cast(this=groups[0].this, to=_NARROW.copy()), "__bucket", quoted=True)
-        if off_scale_of:
-            # Every row whose values are all present, and any with a value off a scale: the
-            # complete cases among them are kept in numpy (arrays.py), which so sees whether
-            # a value is off a scale: CX609's count reads the rows again only then.
-            present = [exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null())) for v, _ in values]
-            offs = [_off(values[i][0].copy(), values[i][1], cases_types[i]) for i in off_scale_of]
-            fetched = exp.select(*narrow, *groups).from_(
-                exp.alias_(exp.Subquery(this=rows), "r", table=True), copy=False
-            )
-            fetched = fetched.where(exp.or_(exp.and_(*present), *offs), copy=False)
-        else:
-            fetched = _cases(narrow + groups, rows, _complete(values, cases_types))
+        fetched = _cases(narrow + groups, rows, _complete(values, cases_types))
     keys = (["__bucket"] if bucket is not None else []) + group
     if shift and any(shift):
         cases, fetched = _shifted(cases, shift, keys), _shifted(fetched.copy(), shift, keys)
@@ -273,29 +254,7 @@ def build(
         shift=list(shift) if shift and any(shift) else None,
         off_scale_sql=off_scale.sql(dialect=dialect) if off_scale is not None else None,
         off_scale_of=off_scale_of,
-        case_bounds=_case_bounds(values, cases_types) if dialect == "duckdb" and off_scale_of else None,
     )
-
-
-def _off(value: exp.Expression, scale, kind: str) -> exp.Expression:
-    """The value is present and off its scale (as `_off_scale` counts it), compared as the
-    complete cases compare it (whole bounds for an integer: no cast a row)."""
-    low, high = _bounds(scale, kind)
-    return exp.Not(this=exp.Between(this=value, low=num(low), high=num(high)))
-
-
-def _bounds(scale, kind: str) -> tuple:
-    """A scale's bounds as a value of `kind` is compared with them: whole for integers."""
-    if kind == "DOUBLE":
-        return scale[0], scale[1]
-    low = math.ceil(scale[0]) if math.isfinite(scale[0]) else scale[0]
-    high = math.floor(scale[1]) if math.isfinite(scale[1]) else scale[1]
-    return low, high
-
-
-def _case_bounds(values, kinds: list[str]) -> list:
-    """Per variable, the bounds a complete case's value lies within (None: any value)."""
-    return [_bounds(scale, kind) if scale else None for (_, scale), kind in zip(values, kinds, strict=True)]
 
 
 def _off_scale(columns, rows, values, which: list[int]) -> exp.Select:
@@ -358,8 +317,11 @@ def _complete(values, types: list[str]) -> list[exp.Expression]:
     for i, ((_, scale), kind) in enumerate(zip(values, types, strict=True)):
         if not scale:
             complete.append(exp.Not(this=exp.Is(this=col(_v(i)), expression=exp.Null())))
+        elif kind == "DOUBLE":
+            complete.append(exp.Between(this=col(_v(i)), low=num(scale[0]), high=num(scale[1])))
         else:
-            low, high = _bounds(scale, kind)
+            low = math.ceil(scale[0]) if math.isfinite(scale[0]) else scale[0]
+            high = math.floor(scale[1]) if math.isfinite(scale[1]) else scale[1]
             complete.append(exp.Between(this=col(_v(i)), low=num(low), high=num(high)))
     return complete
 
