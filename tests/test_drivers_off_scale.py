@@ -8,10 +8,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
-ENGINES = ("duckdb", "sqlite", "postgres")
-
 SPEC = """version: 1
 sources:
   - {id: r, type: file, path: data/r.csv, time: at, entity: c, key: id}
@@ -26,13 +22,6 @@ drivers:
       - {name: network, column: n, scale: [1, 5]}
       - {name: value, column: v}
 """
-
-
-@pytest.fixture(params=ENGINES)
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
 
 
 def make_rows():

@@ -18,15 +18,7 @@ from cxspec.query import connect
 from cxspec.registry import default_registry
 from cxspec.validate import validate_project
 
-ENGINES = ("duckdb", "sqlite", "postgres")
 AS_OF = dt.datetime(2026, 6, 1)
-
-
-@pytest.fixture(params=ENGINES)
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
 
 
 def compute(root, url):

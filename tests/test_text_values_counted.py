@@ -11,17 +11,6 @@ import json
 import re
 from collections import Counter
 
-import pytest
-
-ENGINES = ("duckdb", "sqlite", "postgres")
-
-
-@pytest.fixture(params=ENGINES)
-def warehouse(request):
-    if request.param == "postgres":
-        return request.getfixturevalue("postgres_url")
-    return f"{request.param}:///:memory:"
-
 
 def rows_text(header, rows) -> str:
     out = io.StringIO()
