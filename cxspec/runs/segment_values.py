@@ -13,12 +13,17 @@ from cxspec.runs.segment_owners import segment_label
 from cxspec.suggest import did_you_mean
 
 
+def stored_segments(results) -> set[tuple]:
+    """The distinct segments of `results`, each as its (dimension, value) pairs sorted by name."""
+    # distinct first: a run stores 100k+ rows, a few hundred segments, a dict shared per segment
+    shared = {id(r.dimensions): r.dimensions for r in results if r.dimensions}
+    distinct = {tuple(d.items()) for d in shared.values()}
+    return {tuple(sorted(items, key=lambda kv: kv[0])) for items in distinct}
+
+
 def unmatched_segments(project, results) -> list:
     """CX620 for each override and held segment that matches no stored row's dimensions."""
-    # Distinct first (a run stores 100k+ rows, a few hundred segments), then sorted by name.
-    shared = {id(r.dimensions): r.dimensions for r in results if r.dimensions}  # a dict per segment
-    distinct = {tuple(d.items()) for d in shared.values()}
-    stored = {tuple(sorted(items, key=lambda kv: kv[0])) for items in distinct}
+    stored = stored_segments(results)
     if not stored:  # no segment stored (none configured, or the run failed): nothing to tell
         return []
     found = [dict(s) for s in stored]
@@ -73,9 +78,8 @@ def refuse_too_many_segments(project, results) -> None:
     MAX_SEGMENT_VALUES values among `results` (before anything is stored)."""
     if not project.segments:
         return
-    shared = {id(r.dimensions): r.dimensions for r in results if r.dimensions}  # a dict per segment
     counts: dict[frozenset, int] = {}
-    for items in {tuple(sorted(d.items(), key=lambda kv: kv[0])) for d in shared.values()}:
+    for items in stored_segments(results):
         key = frozenset(name for name, _ in items)
         counts[key] = counts.get(key, 0) + 1
     config = project.config
