@@ -5,6 +5,7 @@ constant driver, collinear drivers, too few rows…) is a located diagnostic, ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 import numpy as np
@@ -186,7 +187,7 @@ def compute_drivers(
 def _off_scale(warehouse, analysis, query, sink) -> None:
     """CX609: rows left out of the complete cases for a value off its variable's `scale` (a
     99 "don't know" code among 1-5 ratings), counted per variable with the values' range."""
-    if not query.off_scale_sql:
+    if not query.off_scale_sql or _on_scales(warehouse, analysis, query):
         return
     _, rows = warehouse.execute(query.off_scale_sql)
     row = list(rows[0]) if rows else [None] * (3 * len(query.off_scale_of))
@@ -206,6 +207,31 @@ def _off_scale(warehouse, analysis, query, sink) -> None:
             hint="survey exports often code 'don't know' as 0, 98 or 99, which leaving out is right for; "
             "real values off it (a 0-10 column under [1, 5]) mean the scale is wrong",
         )
+
+
+def _on_scales(warehouse, analysis, query) -> bool:
+    """Whether every value of the source's columns that have a scale lies on it, so that no row
+    can be off one (query.scale_bounds_sql: on a Parquet file DuckDB reads its statistics, not
+    its rows; elsewhere a min and max are cheaper than the count over the analysis's rows)."""
+    if not query.scale_bounds_sql:
+        return False
+    try:
+        _, rows = warehouse.execute(query.scale_bounds_sql)
+    except WarehouseError:
+        return False  # the count tells
+    bounds = list(rows[0]) if rows else []
+    if len(bounds) != 2 * len(query.off_scale_of):
+        return False
+    for k, i in enumerate(query.off_scale_of):
+        scale = analysis.drivers[i - 1].scale if i else analysis.outcome_scale
+        low, high = bounds[2 * k : 2 * k + 2]
+        if low is None and high is None:
+            continue  # no value at all
+        if not all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in (low, high)):
+            return False  # text in a column SQLite types as a number, say
+        if not scale[0] <= low <= high <= scale[1]:  # NaN compares false: counted
+            return False
+    return True
 
 
 #: Segments a CX614 message names; the rest are counted (every one is in report.json).

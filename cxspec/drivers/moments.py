@@ -24,7 +24,7 @@ from cxspec.compiler import dialects
 from cxspec.compiler.grouping import as_segment_text
 from cxspec.compiler.lookups import Lookups
 from cxspec.compiler.plan import dimension_value, quoted_fragment, source_fragment, with_dimensions
-from cxspec.compiler.sqlkit import INTEGER_RANGES, byte_order, col, double, num
+from cxspec.compiler.sqlkit import INTEGER_RANGES, byte_order, col, double, num, numeric_kind
 from cxspec.compiler.time_constants import canonical_times
 from cxspec.drivers.rows import as_number, day_bounds, deduplicated, event_time, is_boolean_type
 
@@ -63,6 +63,11 @@ class MomentsQuery:
     #: counts them: CX609, never silently).
     off_scale_sql: str | None = None
     off_scale_of: list[int] = field(default_factory=list)
+    #: The least and greatest value of each variable of `off_scale_of` over all the source's
+    #: rows (`__lo…`, `__hi…`: a superset of the analysis's), when every one is a plain column
+    #: of a number type, else None. When all lie on their scales there is nothing off one to
+    #: count; DuckDB answers it from a Parquet file's statistics without reading the rows.
+    scale_bounds_sql: str | None = None
 
 
 def _v(i: int) -> str:
@@ -254,7 +259,30 @@ def build(
         shift=list(shift) if shift and any(shift) else None,
         off_scale_sql=off_scale.sql(dialect=dialect) if off_scale is not None else None,
         off_scale_of=off_scale_of,
+        scale_bounds_sql=_scale_bounds(analysis, source, resolution, numbers, off_scale_of, dialect),
     )
+
+
+def _scale_bounds(analysis, source, resolution, numbers: dict, which: list[int], dialect: str) -> str | None:
+    """The query of MomentsQuery.scale_bounds_sql, or None."""
+    names = [analysis.outcome] + [None if d.expr else d.column for d in analysis.drivers]
+    items = []
+    for i in which:
+        name = names[i]
+        if name is None or name in numbers:
+            return None  # an expression, or a text column's numbers: only the analysis's rows tell
+        if numeric_kind((resolution.column_type(source, name) or "").upper()) is None:
+            return None  # a yes/no (1/0 only after as_number), text or an unknown type
+        items += [
+            exp.alias_(exp.Min(this=col(name)), f"__lo{i}", quoted=True),
+            exp.alias_(exp.Max(this=col(name)), f"__hi{i}", quoted=True),
+        ]
+    if not items:
+        return None
+    rows = resolution.relation(source)
+    if not isinstance(rows, exp.Table):
+        rows = exp.alias_(rows, "s", table=True)
+    return exp.select(*items).from_(rows, copy=False).sql(dialect=dialect)
 
 
 def _off_scale(columns, rows, values, which: list[int]) -> exp.Select:
