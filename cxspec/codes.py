@@ -265,7 +265,8 @@ CODES: dict[str, Code] = {
             "CX407",
             "not a boolean used as a condition",
             _E,
-            "A text or number column used as a condition (`condition: flag`): engines disagree.",
+            "A text or number column used as a condition (`condition: flag`, a 0/1 `resolved`): "
+            "engines disagree.",
         ),
         Code(
             "CX408",

@@ -103,20 +103,41 @@ def _column_types(source, registry, project, *, read: bool) -> dict[str, tuple[s
 
 #: Type names a warehouse gives text columns (DuckDB VARCHAR, PostgreSQL TEXT, SQLite's DDL).
 _WAREHOUSE_TEXT = ("CHAR", "TEXT", "STRING", "CLOB")
+#: Type names of whole numbers (DuckDB's, PostgreSQL's, SQLite's DDL: `INT`, `UNSIGNED BIG
+#: INT`; not INTERVAL or POINT) and of other numbers.
+_WAREHOUSE_WHOLE = re.compile(
+    r"\b(U?(TINY|SMALL|MEDIUM|BIG|HUGE)?INT(EGER)?[0-9]*|INT[0-9]+|UNSIGNED BIG INT)\b"
+)
+_WAREHOUSE_NUMBER = re.compile(r"\b(DOUBLE|FLOAT[0-9]*|REAL|DECIMAL|NUMERIC|NUMBER)\b")
 #: Why a table's column is text; _text_hint knows it.
 WAREHOUSE_TEXT = "the warehouse types it as text"
 
 
+def warehouse_kind(kind: str) -> tuple[str, str] | None:
+    """A warehouse's type name of a table's column → (type, why) as the checks type a file's
+    columns (VARCHAR, BIGINT, DOUBLE), or None for other types (booleans, times, unknown)."""
+    kind = kind.upper()
+    if any(t in kind for t in _WAREHOUSE_TEXT):
+        return "VARCHAR", WAREHOUSE_TEXT
+    if _WAREHOUSE_WHOLE.search(kind):
+        return "BIGINT", "the warehouse types it as a whole number"
+    if _WAREHOUSE_NUMBER.search(kind):
+        return "DOUBLE", "the warehouse types it as a number"
+    return None
+
+
 def check_warehouse_text(sink, project, registry, source, column_types: dict[str, str]) -> None:
     """CX406/CX407 for fragments over a table or query source that use a column the warehouse
-    types as text as a condition, in arithmetic, or compared with a number or a boolean
-    (`column_types`: name → the warehouse's type; data_checks.py, with the warehouse open).
-    `condition: flag` over 'yes'/'no' text was 0% on SQLite, silently, and `score >= 9` over
-    text compared '10' below '9' there, while DuckDB and PostgreSQL refused the query (CX416)."""
+    types as text or as a number as a condition, a text one in arithmetic, or one compared
+    with a constant of another type (`column_types`: name → the warehouse's type;
+    data_checks.py, with the warehouse open), as for a CSV file's columns. `condition: flag`
+    over 'yes'/'no' text was 0% on SQLite, silently, and `score >= 9` over text compared '10'
+    below '9' there, while DuckDB and PostgreSQL refused the query (CX416); `condition:
+    resolved` over 0/1 numbers was a number on SQLite, refused by the others (CX416)."""
     types = {
-        name.lower(): ("VARCHAR", WAREHOUSE_TEXT)
+        name.lower(): known
         for name, kind in column_types.items()
-        if any(t in kind.upper() for t in _WAREHOUSE_TEXT)
+        if (known := warehouse_kind(kind)) is not None
     }
     if not types:
         return
@@ -194,7 +215,7 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
         if known is None or known[0] == "BOOLEAN":
             continue
         kind, why = known
-        word = "text" if kind == "VARCHAR" else kind.lower().replace("bigint", "whole-number")
+        word = {"VARCHAR": "text", "BIGINT": "whole-number", "DOUBLE": "number"}.get(kind, kind.lower())
         message = (
             f"{what} uses {word} column {name!r} of source {source.id!r} ({why}) as a condition: "
             "engines disagree on which values are true"

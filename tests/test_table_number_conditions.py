@@ -1,0 +1,134 @@
+"""A table's 0/1 column used as a condition (`condition: resolved`, `filter: resolved`): SQLite
+read its numbers as true and false and gave a number, DuckDB and PostgreSQL refused the query
+(CX416, `count_if(INTEGER)`, `argument of CASE/WHEN must be type boolean`). As a CSV file's
+column of 0/1 is (typed a whole number, column_types.py), it is refused alike on every engine
+at the fragment (CX407) with the hint to write `resolved = 1`, which gives the same number
+everywhere, against plain Python. A number column compared with text that is no number
+(`resolved = 'yes'`: no rows on SQLite, a conversion error on the others) is CX406 as in a file.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+CONFIG = "version: 1\nproject: tickets\ngrain: month\n"
+ROWS = [
+    ("1", "2026-01-05", 1, 1.0),
+    ("2", "2026-01-06", 0, 0.0),
+    ("3", "2026-01-07", 1, 1.0),
+    ("4", "2026-01-08", None, None),
+    ("5", "2026-02-02", 0, 0.0),
+]
+CREATE = "CREATE TABLE tickets (id TEXT, t TIMESTAMP, resolved INTEGER, share DOUBLE PRECISION)"
+
+
+def make_table(engine: str, url: str, tmp_path) -> None:
+    if engine == "sqlite":
+        import sqlite3
+
+        con = sqlite3.connect(tmp_path / "w.db")
+        con.execute(CREATE)
+        con.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?)", ROWS)
+        con.commit()
+        con.close()
+    elif engine == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(str(tmp_path / "w.duckdb"))
+        con.execute(CREATE)
+        con.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?)", ROWS)
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("DROP TABLE IF EXISTS tickets")
+            con.execute(CREATE)
+            with con.cursor() as cursor:
+                cursor.executemany("INSERT INTO tickets VALUES (%s, %s, %s, %s)", ROWS)
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def url(request, tmp_path):
+    engine = request.param
+    found = (
+        request.getfixturevalue("postgres_url")
+        if engine == "postgres"
+        else {"duckdb": f"duckdb:///{tmp_path}/w.duckdb", "sqlite": f"sqlite:///{tmp_path}/w.db"}[engine]
+    )
+    make_table(engine, found, tmp_path)
+    return found
+
+
+def project(make_project, metric: str):
+    specs = (
+        f"version: 1\nsources:\n  - {{id: r, type: table, table: tickets, time: t}}\nmetrics:\n  - {metric}\n"
+    )
+    return make_project({"specs.yaml": specs}, config=CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("metric", "column", "word"),
+    [
+        ("{id: m, type: rate, source: r, condition: resolved}", "resolved", "whole-number"),
+        ("{id: m, type: count, source: r, filter: resolved}", "resolved", "whole-number"),
+        ("{id: m, type: rate, source: r, condition: \"share AND id = '1'\"}", "share", "number"),
+    ],
+)
+def test_a_number_column_as_a_condition_is_refused_alike(metric, column, word, make_project, run_main, url):
+    root = project(make_project, metric)
+    status, out, err = run_main("query", str(root), "--warehouse", url, "--format", "json")
+    assert status == 1 and "Traceback" not in err and out == ""
+    assert "specs.yaml:5:" in err and "error CX407" in err, err
+    assert f"uses {word} column {column!r} of source 'r' (the warehouse types it as a" in err
+    assert f"hint: compare it with a value: `{column} = 1`" in err
+    assert "CX416" not in err
+
+
+def test_validate_data_refuses_it_too(make_project, run_main, url):
+    root = project(make_project, "{id: m, type: rate, source: r, condition: resolved}")
+    status, out, err = run_main("validate", str(root), "--data", "--warehouse", url, "--format", "json")
+    assert status == 1, out + err
+    found = json.loads(out)["diagnostics"]
+    assert [(d["code"], d["file"], d["line"], d["column"]) for d in found] == [("CX407", "specs.yaml", 5, 47)]
+
+
+def test_compared_with_one_it_is_the_same_number_everywhere(make_project, run_main, url):
+    root = project(make_project, '{id: m, type: rate, source: r, condition: "resolved = 1"}')
+    status, out, err = run_main("query", str(root), "--warehouse", url, "--format", "json")
+    assert status == 0, err
+    want = {}
+    for _, t, resolved, _ in ROWS:
+        period = t[:8] + "01"
+        rows, true = want.get(period, (0, 0))
+        want[period] = (rows + 1, true + (resolved == 1))
+    got = {r["period"]: (r["n"], r["value"]) for r in json.loads(out)["results"]}
+    assert sorted(got) == sorted(want)
+    for period, (rows, true) in want.items():
+        assert got[period][0] == rows
+        assert got[period][1] == pytest.approx(100 * true / rows)
+
+
+def test_a_number_compared_with_a_word_is_refused_alike(make_project, run_main, url):
+    root = project(make_project, "{id: m, type: rate, source: r, condition: \"resolved = 'yes'\"}")
+    status, _, err = run_main("query", str(root), "--warehouse", url)
+    assert status == 1 and "Traceback" not in err
+    assert "error CX406" in err and "hint: the column holds numbers: write `resolved = 1` for yes" in err, err
+    assert "CX416" not in err
+
+
+def test_a_files_column_of_zeros_and_ones_is_refused_the_same_way(make_project, run_main, warehouse):
+    """The rule tables now follow: a CSV file's 0/1 column is a whole number (column_types.py),
+    refused as a condition with the same hint, on every engine."""
+    specs = (
+        "version: 1\nsources:\n  - {id: r, type: file, path: t.csv, time: t}\n"
+        "metrics:\n  - {id: m, type: rate, source: r, condition: resolved}\n"
+    )
+    data = "t,resolved\n2026-01-05,1\n2026-01-06,0\n2026-01-07,\n"
+    root = make_project({"specs.yaml": specs, "t.csv": data}, config=CONFIG)
+    status, _, err = run_main("query", str(root), "--warehouse", warehouse)
+    assert status == 1 and "Traceback" not in err
+    assert "specs.yaml:5:47: error CX407" in err and "uses whole-number column 'resolved'" in err, err
+    assert "hint: compare it with a value: `resolved = 1`" in err
