@@ -132,3 +132,38 @@ def test_a_files_column_of_zeros_and_ones_is_refused_the_same_way(make_project, 
     assert status == 1 and "Traceback" not in err
     assert "specs.yaml:5:47: error CX407" in err and "uses whole-number column 'resolved'" in err, err
     assert "hint: compare it with a value: `resolved = 1`" in err
+
+
+@pytest.mark.parametrize(
+    ("condition", "code"),
+    [("resolved", "CX407"), ("resolved = 'yes'", "CX406")],
+)
+def test_read_through_a_query_it_is_refused_alike(condition, code, make_project, run_main, url):
+    """A `sql` source's columns: SQLite gives a view over the query the declared types of its
+    table's columns (DuckDB and PostgreSQL type the query themselves); SQLite computed 50%."""
+    specs = (
+        "version: 1\nsources:\n"
+        '  - {id: r, type: sql, query: "SELECT id, t, resolved FROM tickets", time: t}\n'
+        f'metrics:\n  - {{id: m, type: rate, source: r, condition: "{condition}"}}\n'
+    )
+    root = make_project({"specs.yaml": specs}, config=CONFIG)
+    status, out, err = run_main("query", str(root), "--warehouse", url)
+    assert status == 1 and "Traceback" not in err and out == ""
+    assert f"specs.yaml:5:48: error {code}" in err and "'resolved'" in err, err
+    assert "CX416" not in err
+
+
+def test_a_query_of_expressions_still_runs(make_project, run_main, url):
+    """A query whose column is an expression has no declared type on SQLite: it is not
+    checked there, and `resolved = 1` over it is the same number everywhere."""
+    specs = (
+        "version: 1\nsources:\n"
+        '  - {id: r, type: sql, query: "SELECT t, resolved + 0 AS done FROM tickets", time: t}\n'
+        'metrics:\n  - {id: m, type: rate, source: r, condition: "done = 1"}\n'
+    )
+    root = make_project({"specs.yaml": specs}, config=CONFIG)
+    status, out, err = run_main("query", str(root), "--warehouse", url, "--format", "json")
+    assert status == 0, err
+    got = {r["period"]: (r["n"], r["value"]) for r in json.loads(out)["results"]}
+    assert got["2026-01-01"] == (4, pytest.approx(100 * 2 / 4))
+    assert got["2026-02-01"] == (1, pytest.approx(0.0))

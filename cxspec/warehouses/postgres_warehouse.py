@@ -50,8 +50,12 @@ class PostgresWarehouse(Warehouse):
         return exp.Table(this=exp.to_identifier(name, quoted=True))
 
     def column_types(self, relation):
-        # The types of a query that returns no rows: planned, not run (no data is read).
-        query = exp.select("*").from_(relation.copy(), copy=False).limit(0).sql(dialect="postgres")
+        # The types of a query that returns no rows: planned, not run (no data is read). A
+        # subquery (a `sql` source) needs an alias before PostgreSQL 16.
+        relation = relation.copy()
+        if isinstance(relation, exp.Subquery) and not relation.alias:
+            relation = exp.alias_(relation, "r", table=True, copy=False)
+        query = exp.select("*").from_(relation, copy=False).limit(0).sql(dialect="postgres")
         known = self.__dict__.setdefault("_column_types", {})
         if query not in known:
             try:

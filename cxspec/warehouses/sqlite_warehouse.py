@@ -8,6 +8,7 @@ window-function percentile; see cxspec/compiler/dialects.py).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import sys
@@ -146,6 +147,8 @@ class SQLiteWarehouse(Warehouse):
         writes it (`TEXT`, `INTEGER`, `DATETIME`; '' when none): what the data checks compare
         with the specs' uses. Not column_types: the compiler would then rewrite time constants
         for columns whose text may be written in any ISO 8601 way. {} for other relations."""
+        if isinstance(relation, exp.Subquery):
+            return self._query_types(relation)
         if not isinstance(relation, exp.Table) or relation.args.get("db"):
             return {}
         info = exp.Anonymous(this="pragma_table_info", expressions=[exp.Literal.string(relation.name)])
@@ -154,6 +157,29 @@ class SQLiteWarehouse(Warehouse):
             return {str(name): str(kind or "").upper() for name, kind in self.execute(query)[1]}
         except WarehouseError:
             return {}
+
+    def _query_types(self, relation) -> dict[str, str]:
+        """declared_types of a `sql` source's query: its columns' declared types, as SQLite gives
+        them to a view over it (a column of a table keeps its table's type; an expression has
+        none, ''). `condition: resolved` over an INTEGER column read through a query was a
+        number here and a failed query on DuckDB and PostgreSQL (checks/booleans.py)."""
+        view = exp.Table(this=exp.to_identifier("__cxspec_query_types", quoted=True))
+        create = exp.Create(
+            this=view,
+            kind="VIEW",
+            expression=exp.select("*").from_(relation.copy()),
+            properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        )
+        drop = exp.Drop(tables=[view.copy()], kind="VIEW", exists=True)
+        try:
+            self.execute_statement(drop.sql(dialect="sqlite"))
+            self.execute_statement(create.sql(dialect="sqlite"))
+            return self.declared_types(view.copy())
+        except WarehouseError:
+            return {}
+        finally:
+            with contextlib.suppress(WarehouseError):
+                self.execute_statement(drop.sql(dialect="sqlite"))
 
     def execute(self, sql):
         import sqlite3
