@@ -249,18 +249,8 @@ def test_a_mistyped_id_says_which_was_meant(one_issue, run_main, typed):
 # --- limits ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
-def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(make_project, tmp_path, engine):
-    """10,000 metrics of one source: `run` took 21 minutes, in one query whose planning time
-    grows with the square of its select list (1,000 metrics 9.8 s, four queries of 250 3.6 s).
-    A run now computes at most MAX_METRICS_PER_QUERY metrics per query, a source's together,
-    and a ratio's inputs with it: the same results as the one query."""
-    from cxspec import load_project
-    from cxspec.compiler.plan import Request
-    from cxspec.query import compute_with, connect
-    from cxspec.registry import default_registry
-    from cxspec.runs import grain_rows
-
+def many_metrics(make_project, engine: str):
+    """600 metrics of three types over two sources of one file, and a ratio of two of them."""
     lines = [
         "version: 1",
         "sources:",
@@ -278,9 +268,24 @@ def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(ma
     lines.append("  - {id: share, type: ratio, numerator: m599, denominator: m001}")
     rows = ["id,t,ch,score"] + [f"{n},2026-0{1 + n % 3}-05T10:00:00Z,c{n % 7},{n % 11}" for n in range(400)]
     config = f'version: 1\nproject: many\nwarehouse: "{engine}:///:memory:"\n'
-    root = make_project(
+    return make_project(
         {"specs.yaml": "\n".join(lines) + "\n", "data/r.csv": "\n".join(rows) + "\n"}, config=config
     )
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(make_project, tmp_path, engine):
+    """10,000 metrics of one source: `run` took 21 minutes, in one query whose planning time
+    grows with the square of its select list (1,000 metrics 9.8 s, four queries of 250 3.6 s).
+    A run now computes at most MAX_METRICS_PER_QUERY metrics per query, a source's together,
+    and a ratio's inputs with it: the same results as the one query."""
+    from cxspec import load_project
+    from cxspec.compiler.plan import Request
+    from cxspec.query import MAX_METRICS_PER_QUERY, compute_with, connect
+    from cxspec.registry import default_registry
+    from cxspec.runs import grain_rows
+
+    root = many_metrics(make_project, engine)
     project, registry = load_project(root), default_registry()
     sizes: list[int] = []
 
@@ -291,12 +296,99 @@ def test_a_run_of_many_metrics_computes_them_in_batches_with_the_same_numbers(ma
     with connect(None, project, registry) as warehouse:
         batched = grain_rows.compute_by_grain(recording, warehouse, project, Request(), registry)
         whole = compute_with(warehouse, project, Request(), registry)
-    assert sizes and max(sizes) <= grain_rows.MAX_METRICS_PER_QUERY and sum(sizes) == 601
+    assert sizes and max(sizes) <= MAX_METRICS_PER_QUERY and sum(sizes) == 601
     key = lambda r: (r.metric, r.period)  # noqa: E731
     assert [(key(r), r.value, r.n, r.invalid) for r in sorted(batched, key=key)] == [
         (key(r), r.value, r.n, r.invalid) for r in sorted(whole, key=key)
     ]
     assert {r.metric for r in batched} >= {"share", "m000", "m599"}
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_query_of_many_metrics_computes_them_in_batches_with_the_same_output(
+    make_project, run_main, monkeypatch, engine
+):
+    """`cxspec query` of a generated 10,000-metric project ran for over 15 minutes and took
+    17.8 GB of memory in one query; it now computes them as `run` does, at most
+    MAX_METRICS_PER_QUERY per query: the same JSON as one query gives."""
+    from cxspec import query
+
+    root = many_metrics(make_project, engine)
+    monkeypatch.setattr(query, "MAX_METRICS_PER_QUERY", 10_000)  # one query
+    code, whole, err = run_main("query", str(root), "--as-of", "2026-06-01", "--format", "json")
+    assert code in (0, None), err
+    sizes: list[int] = []
+    original = query.compute_with
+
+    def recording(warehouse, project, request, registry, **options):
+        sizes.append(len(request.metrics))
+        return original(warehouse, project, request, registry, **options)
+
+    monkeypatch.setattr(query, "MAX_METRICS_PER_QUERY", 250)
+    monkeypatch.setattr(query, "compute_with", recording)
+    code, batched, err = run_main("query", str(root), "--as-of", "2026-06-01", "--format", "json")
+    assert code in (0, None), err
+    assert sizes and max(sizes) <= 250 and sum(sizes) == 601, sizes
+    assert batched == whole and '"share"' in batched
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_batches_count_the_inputs_each_query_computes(make_project, monkeypatch, engine):
+    """A generated 10,000-metric project's `query` spent two minutes in each of its first
+    batches: 250 derived metrics brought their inputs' chains into one query, about a thousand
+    metrics. A batch is now bounded by what its query computes, chains included (counted
+    here in plain Python from the specs), and gives the numbers one query gives."""
+    from cxspec import load_project, query
+    from cxspec.compiler.plan import Request
+    from cxspec.query import compute_batched, compute_with, connect, metric_batches
+    from cxspec.registry import default_registry
+
+    monkeypatch.setattr(query, "MAX_METRICS_PER_QUERY", 40)  # (one query of them all stays quick)
+
+    lines = [
+        "version: 1",
+        "sources:",
+        "  - {id: a, type: file, path: data/r.csv, time: t, key: id}",
+        "  - {id: b, type: file, path: data/r.csv, time: t}",
+        "metrics:",
+    ]
+    inputs: dict[str, list[str]] = {}
+    for i in range(100):
+        lines.append(
+            f"  - {{id: m{i:03d}, type: mean, source: {'ab'[i % 2]}, column: score, "
+            f"filter: \"ch = 'c{i % 7}'\"}}"
+        )
+        inputs[f"m{i:03d}"] = []
+    for i in range(80):  # each of two metrics, some of an earlier derived one: chains
+        first = f"d{i - 7:03d}" if i >= 7 and i % 3 == 0 else f"m{(i * 7) % 100:03d}"
+        second = f"m{(i * 13 + 1) % 100:03d}"
+        lines.append(f"  - {{id: d{i:03d}, type: derived, expr: '{first} - {second}'}}")
+        inputs[f"d{i:03d}"] = [first, second]
+    rows = ["id,t,ch,score"] + [f"{n},2026-0{1 + n % 3}-05T10:00:00Z,c{n % 7},{n % 11}" for n in range(300)]
+    config = f'version: 1\nproject: chains\nwarehouse: "{engine}:///:memory:"\n'
+    root = make_project(
+        {"specs.yaml": "\n".join(lines) + "\n", "data/r.csv": "\n".join(rows) + "\n"}, config=config
+    )
+    project, registry = load_project(root), default_registry()
+
+    def chain(metric_id: str) -> set[str]:
+        found = {metric_id}
+        for other in inputs[metric_id]:
+            found |= chain(other)
+        return found
+
+    batches = metric_batches(project, registry, sorted(project.metrics))
+    assert sorted(m for batch in batches for m in batch) == sorted(project.metrics)
+    for batch in batches:
+        assert len(set().union(*(chain(m) for m in batch))) <= 40
+    assert len(batches) < 12  # and not one query per metric
+
+    with connect(None, project, registry) as warehouse:
+        batched = compute_batched(warehouse, project, Request(), registry)
+        whole = compute_with(warehouse, project, Request(), registry)
+    key = lambda r: (r.metric, r.period)  # noqa: E731
+    assert [(key(r), r.value, r.n) for r in batched] == [(key(r), r.value, r.n) for r in whole]
+    assert len({r.metric for r in batched}) == 180
 
 
 def test_a_segment_with_too_many_values_is_refused_where_it_is_written(make_project, run_main, monkeypatch):

@@ -111,7 +111,7 @@ def query_command(project, warehouse, fmt, **request_args):
     """Compute metrics now and print them."""
     from cxspec.data_checks import checked_sources
     from cxspec.finite import check_finite
-    from cxspec.query import compute_with, connect
+    from cxspec.query import compute_batched, connect
     from cxspec.registry import default_registry
     from cxspec.where_values import unmatched_where
 
@@ -123,7 +123,7 @@ def query_command(project, warehouse, fmt, **request_args):
         metrics = request.metrics or sorted(loaded.metrics)
         # An unknown metric is reported by the planner (with a hint), before any data is read.
         left_out = {} if unknown else checked_sources(opened, loaded, registry, metrics, request.as_of)
-        results = compute_with(opened, loaded, request, registry)
+        results = compute_batched(opened, loaded, request, registry)
         unmatched = unmatched_where(opened, loaded, request, registry) if request.where else []
     check_finite(results, "nothing was printed")
     for message, hint in unmatched:  # a typo'd value gave 0 rows without a word

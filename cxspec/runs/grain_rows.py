@@ -16,17 +16,11 @@ from sqlglot import exp
 from cxspec.compiler.sqlkit import col, text
 from cxspec.grains import by_grain, leaf_period, metric_grains
 from cxspec.periods import period_end, period_start
+from cxspec.query import metric_batches
 from cxspec.runs.static import static_table
 
 GRAIN_MAP = {"grain": "VARCHAR", "leaf_period": "DATE", "period": "DATE"}
 METRIC_GRAINS = {"metric": "VARCHAR", "grain": "VARCHAR"}
-
-
-#: The most metrics a run computes in one query. A query's time grows with the square of its
-#: select list past a few hundred metrics (DuckDB plans it: 1,000 filtered means of one source
-#: took 9.8 s, four queries of 250 3.6 s; 10,000 metrics took 21 minutes, in batches 40 s), so
-#: a source read by more metrics is read once per batch of them (docs/limits.md).
-MAX_METRICS_PER_QUERY = 250
 
 
 def compute_by_grain(compute, warehouse, project, request, registry, **options) -> list:
@@ -34,26 +28,21 @@ def compute_by_grain(compute, warehouse, project, request, registry, **options) 
     `compute` (query.compute_with), in batches of at most MAX_METRICS_PER_QUERY metrics (a
     source's metrics together). A coarser grain's first period is computed whole: `start`
     moves back to its first day."""
-    groups = by_grain(project, request.metrics or None)
+    groups = {
+        grain: metric_batches(project, registry, ids)
+        for grain, ids in by_grain(project, request.metrics or None).items()
+    }
     one_grain = len(groups) <= 1 and (not groups or next(iter(groups)) == project.config.grain)
-    if one_grain and sum(len(ids) for ids in groups.values()) <= MAX_METRICS_PER_QUERY:
+    if one_grain and sum(len(batches) for batches in groups.values()) <= 1:
         return compute(warehouse, project, request, registry, **options)
     results: list = []
-    for grain, metric_ids in groups.items():
+    for grain, batches in groups.items():
         start = period_start(request.start, grain) if request.start else None
-        for batch in _batches(project, metric_ids):
+        for batch in batches:
             asked = replace(request, metrics=tuple(batch), grain=grain, start=start)
             results += compute(warehouse, project, asked, registry, **options)
     results.sort(key=lambda r: (r.metric, r.period, tuple((k, str(v)) for k, v in r.dimensions.items())))
     return results
-
-
-def _batches(project, metric_ids: list[str]) -> list[list[str]]:
-    """The metrics in batches of at most MAX_METRICS_PER_QUERY, a source's metrics next to each
-    other (a batch reads few sources); a computed metric's inputs are computed with it."""
-    ordered = sorted(metric_ids, key=lambda m: (project.metrics[m].source or "", m))
-    size = MAX_METRICS_PER_QUERY
-    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
 def score_periods(project, results, stored=None) -> list[str]:
