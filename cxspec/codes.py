@@ -470,6 +470,13 @@ CODES: dict[str, Code] = {
             "A segment of `segments:` has more than 10,000 values in the data (a customer or ticket id): "
             "nothing is stored.",
         ),
+        # Data of links, continued (found when they run)
+        Code(
+            "CX622",
+            "outcome rows without a value",
+            _W,
+            "Some outcome rows in a value link's windows have no value: skipped in its sums, counted.",
+        ),
     ]
 }
 

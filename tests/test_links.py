@@ -282,7 +282,7 @@ def test_cli_json_has_the_contract_shape(run_main):
     code, out, err = run_main("links", str(FIXTURE), "--format", "json")
     assert code in (0, None), err
     document = json.loads(out)
-    assert set(document) == {"links", "contrasts"}
+    assert set(document) == {"links", "contrasts", "warnings"}  # warnings: tests/test_links_counted.py
     assert set(document["links"][0]) == {"link", "group", "n", "value", "lower", "upper"}
     assert set(document["contrasts"][0]) == {"link", "a", "b", "difference", "lower", "upper", "ratio"}
     code, out, _ = run_main("links", str(FIXTURE), "nps-to-churn")

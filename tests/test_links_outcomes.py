@@ -116,8 +116,14 @@ def test_some_values_in_the_windows_give_means_with_null_skipped(make_project, w
     for c, at, score in RESPONSES:
         total = sum(a for e, when, a in orders if e == c and a is not None and in_window(at, when))
         sums.setdefault(nps(score), []).append(total)
+    empty = sum(
+        a is None for c, at, _ in RESPONSES for e, when, a in orders if e == c and in_window(at, when)
+    )
     outcome = compute(root, warehouse)
-    assert outcome.diagnostics == []
+    # the empty ones are skipped, and counted (CX622: tests/test_links_counted.py)
+    assert [(d.code, d.message.split(" of the")[0]) for d in outcome.diagnostics] == [
+        ("CX622", f"link 'l': {empty}")
+    ]
     groups = {g.group: g for g in outcome.groups}
     for name, values in sums.items():
         assert groups[name].n == len(values)
@@ -140,7 +146,7 @@ def test_an_event_column_left_empty_is_not_a_rate_of_zero(make_project, run_main
         "links", str(root), "--as-of", "2026-06-01", "--format", "json", "--warehouse", warehouse
     )
     assert code in (0, None) and "Traceback" not in err, err
-    assert json.loads(out) == {"links": [], "contrasts": []}
+    assert json.loads(out) == {"links": [], "contrasts": [], "warnings": []}
     assert re.search(r"specs/a\.yaml:8:\d+: warning CX613: link 'l': no row of source 's'", err), err
 
 

@@ -52,6 +52,8 @@ def render_json(outcome) -> str:
     document = {
         "links": [g.as_dict() for g in outcome.groups],
         "contrasts": [c.as_dict() for c in outcome.contrasts],
+        # what each link left out or could not match, counted (CX615, CX622, CX623)
+        "warnings": list(outcome.warnings),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

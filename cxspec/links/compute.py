@@ -74,6 +74,10 @@ class LinksOutcome:
     #: Links not computed, each {"link", "code", "reason"}: the last word said of it (its
     #: data problem: CX603, CX610, CX613, CX615…), so that reports say it (analyses_store.py).
     omitted: list = dataclasses.field(default_factory=list)
+    #: What a link left out or could not match, counted: {"link", "code", "count", "text"}
+    #: (CX615, CX622, CX623: its warnings in words, without the "link 'id': "), stored with
+    #: the link and shown in reports beside its sentence.
+    warnings: list = dataclasses.field(default_factory=list)
 
 
 # -- groups from per-score aggregates ------------------------------------------------------------
@@ -160,6 +164,7 @@ def compute_links(
     sink = DiagnosticSink()
     groups: list[LinkGroup] = []
     contrasts: list[LinkContrast] = []
+    warnings: list[dict] = []
     used: dict = {}
     links = [project.links[i] for i in ids] if ids else [project.links[k] for k in sorted(project.links)]
     resolver = Resolver(project, registry, warehouse=warehouse)
@@ -193,7 +198,7 @@ def compute_links(
         per_score = sorted((float(r[0]), int(r[1]), *(float(v or 0.0) for v in r[4:])) for r in rows)
         linked, valued = (sum(int(r[i] or 0) for r in rows) for i in (2, 3))
         options = dict(fragment_dialect=fragment_dialect, start=start, end=end, numbers=numbers)
-        if _invalid_scores(warehouse, *sides, cut, per_score, sink, **options):
+        if _invalid_scores(warehouse, *sides, cut, per_score, sink, warnings, **options):
             continue
         if not per_score:
             sink.add(
@@ -212,10 +217,36 @@ def compute_links(
             if not all(present):
                 _not_measurable(link, sum(r[1] for r in per_score), linked, present, sink)
                 continue
+        if link.value and linked > valued:
+            _empty_values(link, sum(r[1] for r in per_score), linked, valued, sink, warnings)
         g, c = _summarise(link, per_score, sink)
         groups += g
         contrasts += c
-    return LinksOutcome(groups, contrasts, sink.items, used, _omitted(links, said, groups, sink.items))
+    omitted = _omitted(links, said, groups, sink.items)
+    return LinksOutcome(groups, contrasts, sink.items, used, omitted, warnings)
+
+
+def _counted(sink, warnings: list, link, code: str, count: int, message: str, where, hint: str) -> None:
+    """A warning of what a link left out, and its count for its stored result and reports."""
+    sink.add(code, f"link {link.id!r}: {message}", where, hint=hint)
+    warnings.append({"link": link.id, "code": code, "count": count, "text": message})
+
+
+def _empty_values(link, responses: int, linked: int, valued: int, sink, warnings: list) -> None:
+    """CX622 when some outcome rows in a value link's windows have no value: the contract
+    skips them in the sums (an empty cell is no 0), which lowers a mean unseen unless said.
+    Counted per window a row falls in, as the sums take it (sql.py: outcome rows in the
+    windows, those with a value)."""
+    empty = linked - valued
+    _counted(
+        sink, warnings, link, "CX622",
+        empty,
+        f"{empty:,} of the {linked:,} outcome rows in the {link.within} windows of {responses:,} responses "
+        f"have no value of {link.value!r}: skipped in the sums (a row is counted once per window it is in)",
+        locate(link.file, link.raw.get("outcome"), "value"),
+        "an empty cell is not 0: fill the column in the export (0 where there was nothing), "
+        "or leave such rows out with the source's `filter`",
+    )  # fmt: skip
 
 
 def _omitted(links, said: dict, groups, diagnostics) -> list[dict]:
@@ -257,7 +288,7 @@ def _future_outcomes(warehouse, link, cx_source, cut, resolution, fragment_diale
 
 
 def _invalid_scores(
-    warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink, **options
+    warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink, warnings, **options
 ) -> bool:
     """CX615 when responses are left out for a score off the groups' scale (an NPS of 11 or
     7.5, a 0–10 score under a 1–5 top box): counted, never silent. Whether none is left."""
@@ -271,14 +302,15 @@ def _invalid_scores(
         return False
     counted = sum(r[1] for r in per_score)
     whole = " whole numbers" if link.groups in (NPS_GROUPS, "top_box") else ""
-    sink.add(
-        "CX615",
-        f"link {link.id!r}: {invalid:,} of {invalid + counted:,} responses have a score {link.cx_column!r} "
+    _counted(
+        sink, warnings, link, "CX615",
+        invalid,
+        f"{invalid:,} of {invalid + counted:,} responses have a score {link.cx_column!r} "
         f"that is not one of the{whole} {scale[0]:g}–{scale[1]:g} of groups {link.groups!r}: left out",
         link.loc("cx"),
-        hint="metrics count such scores invalid too: check the column's scale (a 1–5 score under "
+        "metrics count such scores invalid too: check the column's scale (a 1–5 score under "
         "`groups: nps`?) and the link's `scale`",
-    )
+    )  # fmt: skip
     return not counted
 
 

@@ -208,16 +208,20 @@ def _negated(value):
     return None if value is None else -value
 
 
-def link_entries(project, groups, contrasts, as_of: dict, omitted=()) -> list[LinkEntry]:
+def link_entries(project, groups, contrasts, as_of: dict, omitted=(), warnings=()) -> list[LinkEntry]:
     """Each stored link with its sentence; a link `run` could not compute (`omitted`:
-    analyses_store.py) or without a contrast has a `note` saying why instead."""
+    analyses_store.py) or without a contrast has a `note` saying why instead. `warnings`:
+    what each left out, counted, shown beside it."""
     entries = []
+    said: dict[str, list[dict]] = {}
+    for w in warnings:
+        said.setdefault(w["link"], []).append({"code": w["code"], "count": w["count"], "text": w["text"]})
     for o in omitted:
         link = project.links.get(o["link"])
         if link is not None:
             entries.append(LinkEntry(
                 link=o["link"], name=link.name or o["link"], kind="value" if link.value else "event",
-                note=f"not computed: {o['reason']} ({o['code']})",
+                note=f"not computed: {o['reason']} ({o['code']})", warnings=said.get(o["link"], []),
             ))  # fmt: skip
     for link_id in sorted({g.link for g in groups} & set(project.links)):
         link = project.links[link_id]
@@ -233,14 +237,18 @@ def link_entries(project, groups, contrasts, as_of: dict, omitted=()) -> list[Li
             as_of=str(as_of.get(link_id)) if as_of.get(link_id) else None,
             note=None if words else "no contrast: " + (
                 f"no {_plural(empty[0])} among the responses" if empty else "the groups cannot be compared"
-            ),
+            ), warnings=said.get(link_id, []),
         ))  # fmt: skip
     return sorted(entries, key=lambda e: e.link)
 
 
 def _link_line(link) -> str | None:
-    """A link's line in a report: its sentence, else its name and why there is none."""
-    return link.sentence or (f"{link.name}: {link.note}" if link.note else None)
+    """A link's line in a report: its sentence, else its name and why there is none; then
+    what its figures leave out (warnings), counted."""
+    line = link.sentence or (f"{link.name}: {link.note}" if link.note else None)
+    if line is None:
+        return None
+    return " ".join([line, *(f"(warning {w['code']}: {w['text']})" for w in link.warnings)])
 
 
 # -- rendering -------------------------------------------------------------------------------------

@@ -141,6 +141,7 @@ def build_model(
         links=[] if segment else link_entries(
             project, getattr(stored, "link_groups", []), getattr(stored, "link_contrasts", []),
             getattr(stored, "link_as_of", {}), getattr(stored, "links_omitted", []),
+            getattr(stored, "links_warnings", []),
         ),  # fmt: skip
         issues=[i for i in states if in_scope(i.dimensions, segment) or (not segment and i.kind == "below_rest")],
         owners=[

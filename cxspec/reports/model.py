@@ -294,11 +294,14 @@ class LinkEntry:
     #: Why there is no sentence, in words: "not computed: … (CX613)" for a link `run` could
     #: not compute, "no contrast: …" for one without a contrast (reports/analyses.py).
     note: str | None = None
+    #: What its figures leave out, counted: {"code", "count", "text"} (CX615, CX622, CX623).
+    warnings: list[dict] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: dict) -> LinkEntry:
         entry = _pick(cls, data)
         entry.groups = [_pick(LinkGroupEntry, g) for g in data.get("groups") or []]
+        entry.warnings = [dict(w) for w in data.get("warnings") or []]
         return entry
 
 

@@ -10,7 +10,9 @@ A segment `run` left out of a drivers analysis (no figures there: compute.py `om
 row of `cxspec_drivers` with `driver` NULL, `position` -1, `n` its complete cases, `method`
 the code of the reason (CX602…) and no figures, so that reports say it was not computed.
 Likewise a link not computed (links/compute.py `omitted`) is a `cxspec_links` row with `kind`
-'omitted', `grp` the code and `other` the reason in words.
+'omitted', `grp` the code and `other` the reason in words; a count a link's figures leave out
+(links/compute.py `warnings`: CX615, CX622, CX623) a row with `kind` 'warning', `grp` the code,
+`n` the count and `other` the warning in words.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ LINK_COLUMNS = dict(
 
 
 def store_analyses(
-    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=(), links_omitted=()
+    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=(), links_omitted=(),
+    links_warnings=(),
 ) -> None:
     dialect = warehouse.dialect
     mine = exp.EQ(this=col("project"), expression=text(info.project))
@@ -83,6 +86,9 @@ def store_analyses(
         for position, o in enumerate(links_omitted):
             link_rows.append((info.project, info.spec_hash, o["link"], "omitted", position, o["code"],
                               o["reason"], None, None, None, None, None, None, info.computed_at))  # fmt: skip
+        for position, w in enumerate(links_warnings):
+            link_rows.append((info.project, info.spec_hash, w["link"], "warning", position, w["code"],
+                              w["text"], w["count"], None, None, None, None, None, info.computed_at))  # fmt: skip
         if link_rows:
             warehouse.insert_rows(LINKS, list(LINK_COLUMNS), link_rows)
 
@@ -90,8 +96,9 @@ def store_analyses(
 def load_analyses(warehouse, project_id: str):
     """(drivers, link groups, link contrasts, as_of by link, segments left out of drivers
     analyses: {"analysis", "dimensions", "n", "code"}; links not computed: {"link", "code",
-    "reason"}) as stored; empty when never stored."""
-    drivers, groups, contrasts, as_of, omitted, links_omitted = [], [], [], {}, [], []
+    "reason"}; what links left out: {"link", "code", "count", "text"}) as stored; empty when
+    never stored."""
+    drivers, groups, contrasts, as_of, omitted, links_omitted, warnings = [], [], [], {}, [], [], []
     mine = exp.EQ(this=col("project"), expression=text(project_id))
     query = exp.select(*[col(c) for c in DRIVER_COLUMNS]).from_(table(DRIVERS)).where(mine.copy())
     query = query.order_by(col("analysis"), col("period"), col("dimensions"), col("position"))
@@ -118,13 +125,16 @@ def load_analyses(warehouse, project_id: str):
         if r["kind"] == "omitted":
             links_omitted.append({"link": r["link"], "code": r["grp"], "reason": r["other"]})
             continue
+        if r["kind"] == "warning":
+            warnings.append({"link": r["link"], "code": r["grp"], "count": int(r["n"]), "text": r["other"]})
+            continue
         as_of[r["link"]] = r["as_of"]
         if r["kind"] == "group":
             groups.append(LinkGroup(r["link"], r["grp"], int(r["n"]), r["value"], r["lower"], r["upper"]))
         else:
             contrasts.append(LinkContrast(r["link"], r["grp"], r["other"], r["value"], r["lower"],
                                           r["upper"], r["ratio"]))  # fmt: skip
-    return drivers, groups, contrasts, as_of, omitted, links_omitted
+    return drivers, groups, contrasts, as_of, omitted, links_omitted, warnings
 
 
 def _rows(warehouse, name: str, query) -> list:

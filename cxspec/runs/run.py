@@ -61,6 +61,8 @@ class Stored:
     link_as_of: dict = field(default_factory=dict)
     #: Links not computed, with why (analyses_store.load_analyses).
     links_omitted: list = field(default_factory=list)
+    #: What stored links left out, counted (analyses_store.load_analyses).
+    links_warnings: list = field(default_factory=list)
     #: Data problems of drivers analyses and links found by this run (CX600–CX611).
     diagnostics: list = field(default_factory=list)
     #: Stored issue states by id (cxspec/issues_state/), and this run's transitions.
@@ -208,9 +210,9 @@ def _ranges_of(start, end) -> list:
 
 def _stored_analyses(warehouse, project_id: str) -> dict:
     """The stored drivers analyses and links as Stored's fields (analyses_store.load_analyses)."""
-    drivers, groups, contrasts, as_of, omitted, links_omitted = load_analyses(warehouse, project_id)
+    drivers, groups, contrasts, as_of, omitted, links_omitted, warnings = load_analyses(warehouse, project_id)
     return dict(drivers=drivers, drivers_left_out=omitted, link_groups=groups, link_contrasts=contrasts,
-                link_as_of=as_of, links_omitted=links_omitted)  # fmt: skip
+                link_as_of=as_of, links_omitted=links_omitted, links_warnings=warnings)  # fmt: skip
 
 
 def _compute_analyses(warehouse, project, registry, progress, until=None):
@@ -237,7 +239,7 @@ def _store_analyses(warehouse, info, analyses) -> list:
         return []
     drivers, links = analyses
     store_analyses(warehouse, info, drivers.results, links.groups, links.contrasts, links.as_of,
-                   drivers.omitted, links.omitted)  # fmt: skip
+                   drivers.omitted, links.omitted, links.warnings)  # fmt: skip
     return [_in_a_run(d) for d in drivers.diagnostics] + links.diagnostics
 
 

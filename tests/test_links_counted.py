@@ -1,0 +1,156 @@
+"""What a link leaves out is counted and said, never silent (product contract, Links): outcome
+rows in the windows without a value, skipped in a value link's sums (warning CX622). Counts
+against plain Python on the rows, on DuckDB, SQLite and PostgreSQL (Spark:
+plugins/cxspec-spark/tests/test_links_edges_spark.py); in `cxspec links --format json`
+(`warnings`) and in the stored link of a report (`links[].warnings`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from cxspec.query import connect
+from cxspec.registry import default_registry
+from cxspec.validate import validate_project
+
+AS_OF = dt.datetime(2026, 6, 1)
+
+
+def compute(root, url):
+    from cxspec.links.compute import compute_links
+
+    result = validate_project(root, default_registry())
+    assert result.ok, result.diagnostics
+    registry = default_registry()
+    with connect(url, result.project, registry) as wh:
+        return compute_links(wh, result.project, registry, as_of=AS_OF)
+
+
+def csv_text(header, rows):
+    def cell(v):
+        return "" if v is None else (f'"{v}"' if isinstance(v, str) and v != v.strip() else str(v))
+
+    return header + "\n" + "".join(",".join(cell(v) for v in r) + "\n" for r in rows)
+
+
+def in_window(at, when, days=10):
+    t, w = dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(when)
+    return t < w <= t + dt.timedelta(days=days)
+
+
+VALUE_SPEC = (
+    "version: 1\nsources:\n"
+    "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
+    "  - {id: o, type: file, path: data/o.csv, time: t, entity: c, columns: {amount: number}}\n"
+    "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
+    "    outcome: {source: o, value: amount, within: 10d}\n"
+)
+EVENT_SPEC = (
+    "version: 1\nsources:\n"
+    "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
+    "  - {id: s, type: file, path: data/s.csv, entity: c, start: b, end: e}\n"
+    "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
+    "    outcome: {source: s, event: end, within: 10d}\n"
+)
+RESPONSES = [(f"c{i}", f"2026-02-{1 + i % 10:02d} 12:00:00", [10, 9, 8, 3, 0][i % 5]) for i in range(1, 26)]
+# c1 answers twice: its orders of Feb 5–9 fall in both windows, and count once per window
+RESPONSES += [("c1", "2026-02-04 12:00:00", 6)]
+ORDERS = [
+    (f"c{i}", f"2026-02-{3 + (i + j) % 10:02d} 12:00:00", None if (i + j) % 4 == 0 else 2.5 * i + j)
+    for i in range(1, 26)
+    for j in range(3)
+]
+ORDERS += [("c7", "2026-01-01 00:00:00", None), ("c99", "2026-02-05 00:00:00", None)]  # in no window
+# the latest outcome, the default --as-of of `run`: the last response's window ends then
+ORDERS += [("c99", "2026-02-21 12:00:00", 1.0)]
+
+
+def value_project(make_project):
+    return make_project({
+        "specs/a.yaml": VALUE_SPEC,
+        "data/r.csv": csv_text("c,at,score", RESPONSES),
+        "data/o.csv": csv_text("c,t,amount", ORDERS),
+    })  # fmt: skip
+
+
+def test_outcome_rows_without_a_value_in_the_windows_are_counted(make_project, run_main, warehouse):
+    in_windows = [a for c, at, _ in RESPONSES for e, when, a in ORDERS if e == c and in_window(at, when)]
+    empty = sum(a is None for a in in_windows)
+    assert 0 < empty < len(in_windows)
+    root = value_project(make_project)
+    outcome = compute(root, warehouse)
+    assert [d.code for d in outcome.diagnostics] == ["CX622"], outcome.diagnostics
+    found = outcome.diagnostics[0]
+    assert (
+        f"{empty:,} of the {len(in_windows):,} outcome rows in the 10d windows of {len(RESPONSES)} responses "
+        "have no value of 'amount'" in found.message
+    ), found.message
+    assert found.hint and outcome.groups  # computed, with the rows that have a value
+    assert outcome.warnings == [
+        {"link": "l", "code": "CX622", "count": empty, "text": found.message.removeprefix("link 'l': ")}
+    ]
+    code, out, err = run_main(
+        "links", str(root), "--as-of", "2026-06-01", "--format", "json", "--warehouse", warehouse
+    )
+    assert code in (0, None) and "Traceback" not in err, err
+    assert [(w["link"], w["code"], w["count"]) for w in json.loads(out)["warnings"]] == [
+        ("l", "CX622", empty)
+    ]
+    # located at the link's `value:` (line 8, after `value: `)
+    column = VALUE_SPEC.splitlines()[7].index("amount") + 1
+    assert re.search(rf"specs/a\.yaml:8:{column}: warning CX622: link 'l': {empty} of the", err), err
+
+
+def test_a_value_link_without_empty_values_says_nothing(make_project, warehouse):
+    orders = [(c, when, 1.0 if a is None else a) for c, when, a in ORDERS]
+    root = make_project({
+        "specs/a.yaml": VALUE_SPEC,
+        "data/r.csv": csv_text("c,at,score", RESPONSES),
+        "data/o.csv": csv_text("c,t,amount", orders),
+    })  # fmt: skip
+    outcome = compute(root, warehouse)
+    assert outcome.diagnostics == [] and outcome.warnings == []
+
+
+# -- in reports ----------------------------------------------------------------------------------
+
+CONFIG = "version: 1\nproject: counted\nsegments: [region]\n"
+
+
+@pytest.fixture(params=["duckdb", "sqlite", "postgres"])
+def url(request, tmp_path):
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return f"{request.param}:///{tmp_path / 'results.db'}"
+
+
+def reported_project(make_project, url):
+    spec = VALUE_SPEC.replace("entity: c}", "entity: c, dimensions: [region]}", 1)
+    spec += "metrics:\n  - {id: mean_score, type: mean, source: r, column: score}\n"
+    rows = [(c, at, s, ["EMEA", "AMER"][i % 2]) for i, (c, at, s) in enumerate(RESPONSES)]
+    return make_project(
+        {"specs/a.yaml": spec, "data/r.csv": csv_text("c,at,score,region", rows),
+         "data/o.csv": csv_text("c,t,amount", ORDERS)},
+        config=CONFIG.replace("counted", f"k{abs(hash(url)) % 10**6}"),
+    )  # fmt: skip
+
+
+def test_a_stored_link_carries_its_counts_into_reports(make_project, run_main, url, tmp_path):
+    empty = sum(
+        a is None for c, at, _ in RESPONSES for e, when, a in ORDERS if e == c and in_window(at, when)
+    )
+    root = reported_project(make_project, url)
+    code, out, err = run_main("run", str(root), "--warehouse", url, "-q")
+    assert code == 0, out + err
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "json")
+    assert code == 0, err
+    (link,) = json.loads(out)["links"]
+    assert link["sentence"], link
+    assert [(w["code"], w["count"]) for w in link["warnings"]] == [("CX622", empty)]
+    for fmt in ("md", "terminal", "html"):
+        code, out, err = run_main("report", str(root), "--warehouse", url, "--format", fmt)
+        assert code == 0, err
+        assert f"{empty} of the" in out and "CX622" in out, (fmt, out)
