@@ -477,6 +477,13 @@ CODES: dict[str, Code] = {
             _W,
             "Some outcome rows in a value link's windows have no value: skipped in its sums, counted.",
         ),
+        Code(
+            "CX623",
+            "customer ids that match only in part",
+            _W,
+            "Some responses' customer ids are a link's outcome ids but for spaces or letter case ('C001 ', "
+            "'c001' against 'C001'): ids match exactly, so they find no outcome; counted.",
+        ),
     ]
 }
 

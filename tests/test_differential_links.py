@@ -305,14 +305,25 @@ def quantile_cuts(scores: list[float], k: int) -> list[float]:
     return cuts
 
 
+def written(value: str, side: str, case) -> str:
+    """A customer as compared: as written; a side typed as a number as its whole number's
+    text ('007' and ' 7 ' there are "7")."""
+    return str(int(float(value))) if case["typed"] == side else value
+
+
 def same(a: str, side_a: str, b: str, side_b: str, case) -> bool:
-    """Customers compared as written; a side typed as a number is compared as its whole
-    number's text ('007' and ' 7 ' there are "7")."""
+    return bool(a) and bool(b) and written(a, side_a, case) == written(b, side_b, case)
 
-    def written(value: str, side: str) -> str:
-        return str(int(float(value))) if case["typed"] == side else value
 
-    return bool(a) and bool(b) and written(a, side_a) == written(b, side_b)
+def partial_ids(customers, outcomes, case) -> bool:
+    """CX623: a counted response's customer is no outcome customer, but is one trimmed of
+    spaces and lower-cased (ids are text on one side at least: only one side is typed)."""
+    exact = {written(r[1], "o", case) for r in outcomes if r[1]}
+    loose = {i.strip(" ").lower() for i in exact}
+    return any(
+        written(c, "r", case) not in exact and written(c, "r", case).strip(" ").lower() in loose
+        for c in customers
+    )
 
 
 def expected(case) -> dict:
@@ -403,11 +414,15 @@ def expected(case) -> dict:
             return {"codes": sorted(codes)}
     if not units:
         return {"codes": sorted(codes | {"CX610"})}
+    if partial_ids(customers, outcomes, case):
+        codes.add("CX623")
     if not valued:  # no outcome in any window: 0 is a finding only when the data could show one
         present = any(r[3] is not None and (case["kind"] == "event" or r[4] is not None) for r in outcomes)
         matched = any(same(c, "r", r[1], "o", case) for c in customers for r in outcomes)
         if linked or not present or not matched:
             return {"codes": sorted(codes | {"CX613"})}
+    if case["kind"] == "value" and linked > valued:  # rows in the windows without a value
+        codes.add("CX622")
     names, pair = {
         "nps": (["promoter", "passive", "detractor"], ("detractor", "promoter")),
         "top_box": (["top_box", "rest"], ("rest", "top_box")),

@@ -1,5 +1,7 @@
 """What a link leaves out is counted and said, never silent (product contract, Links): outcome
-rows in the windows without a value, skipped in a value link's sums (warning CX622). Counts
+rows in the windows without a value, skipped in a value link's sums (warning CX622), and
+responses whose customer id matches an outcome's only after trimming spaces and lower-casing
+("C001 " or "c001" against "C001": the exact join finds no outcome, warning CX623). Counts
 against plain Python on the rows, on DuckDB, SQLite and PostgreSQL (Spark:
 plugins/cxspec-spark/tests/test_links_edges_spark.py); in `cxspec links --format json`
 (`warnings`) and in the stored link of a report (`links[].warnings`)."""
@@ -113,6 +115,99 @@ def test_a_value_link_without_empty_values_says_nothing(make_project, warehouse)
     })  # fmt: skip
     outcome = compute(root, warehouse)
     assert outcome.diagnostics == [] and outcome.warnings == []
+
+
+# -- ids that match only in part -----------------------------------------------------------------
+
+PARTIAL = {"c3": "c3 ", "c4": "C4", "c8": " C8 ", "c11": "c11\t"}  # a tab is not a space: no match
+
+
+def partial_rows():
+    """Responses as the survey tool exported them (some ids with a space or upper case) and
+    subscriptions of the CRM ('c1'…'c25', 'c30 ' with its own space)."""
+    responses = [(PARTIAL.get(c, c), at, score) for c, at, score in RESPONSES]
+    responses += [("C30", "2026-02-02 12:00:00", 9), ("c40", "2026-02-02 12:00:00", 9)]
+    subscriptions = [
+        (f"c{i}", "2025-01-01 00:00:00", "2026-02-08 00:00:00" if i % 2 else None) for i in range(1, 26)
+    ]
+    subscriptions += [("c30 ", "2025-01-01 00:00:00", None)]
+    return responses, subscriptions
+
+
+def expected_partial(responses, subscriptions):
+    """Plain Python: responses whose id is no outcome id but equals one trimmed of spaces and
+    lower-cased; the first such id (in order) and the outcome id it meets."""
+    ids = {c for c, _, _ in subscriptions}
+    normal = {}
+    for c in sorted(ids):
+        normal.setdefault(c.strip(" ").lower(), c)
+    found = [(c, normal[c.strip(" ").lower()]) for c, _, _ in responses
+             if c not in ids and c.strip(" ").lower() in normal]  # fmt: skip
+    return len(found), min(found)
+
+
+def test_ids_that_match_only_after_trimming_and_lower_casing_are_counted(make_project, run_main, warehouse):
+    responses, subscriptions = partial_rows()
+    count, example = expected_partial(responses, subscriptions)
+    assert count == 4 and example == (" C8 ", "c8")
+    root = make_project({
+        "specs/a.yaml": EVENT_SPEC,
+        "data/r.csv": csv_text("c,at,score", responses),
+        "data/s.csv": csv_text("c,b,e", subscriptions),
+    })  # fmt: skip
+    outcome = compute(root, warehouse)
+    assert [d.code for d in outcome.diagnostics] == ["CX623"], outcome.diagnostics
+    found = outcome.diagnostics[0]
+    assert f"{count} of the {len(responses)} responses have a customer id" in found.message, found.message
+    assert "(' C8 ' against 'c8')" in found.message, found.message
+    assert "clean" in found.hint
+    assert outcome.warnings[0]["count"] == count
+    # the join itself is unchanged: exact ids only (c3 ' c3 ' finds no end, as before)
+    ends = {c for c, _, e in subscriptions if e}
+    events = {}
+    for c, at, score in responses:
+        group = "promoter" if score >= 9 else ("passive" if score >= 7 else "detractor")
+        hit = c in ends and in_window(at, dict((s, e) for s, _, e in subscriptions)[c])
+        n, k = events.get(group, (0, 0))
+        events[group] = (n + 1, k + hit)
+    for g in outcome.groups:
+        assert g.n == events[g.group][0]
+        assert g.value == pytest.approx(100 * events[g.group][1] / events[g.group][0], abs=1e-6)
+    code, out, err = run_main("links", str(root), "--as-of", "2026-06-01", "--warehouse", warehouse)
+    assert code in (0, None) and "Traceback" not in err, err
+    assert re.search(r"specs/a\.yaml:6:\d+: warning CX623: link 'l': 4 of the", err), err
+
+
+def test_exact_ids_run_no_partial_check_and_say_nothing(make_project, warehouse):
+    subscriptions = [(f"c{i}", "2025-01-01 00:00:00", "2026-02-08 00:00:00") for i in range(1, 26)]
+    root = make_project({
+        "specs/a.yaml": EVENT_SPEC,
+        "data/r.csv": csv_text("c,at,score", RESPONSES),
+        "data/s.csv": csv_text("c,b,e", subscriptions),
+    })  # fmt: skip
+    assert compute(root, warehouse).diagnostics == []
+
+
+def test_number_ids_are_not_checked(make_project, monkeypatch, warehouse):
+    """Ids typed as numbers on both sides have no spaces or case: no extra query (text ids
+    have one per link: CX623 costs a second read of both sources, measured in the commit)."""
+    from cxspec.links import sql
+
+    calls = []
+    real = sql.partial_entities
+    monkeypatch.setattr(sql, "partial_entities", lambda *a, **k: calls.append(1) or real(*a, **k))
+    spec = EVENT_SPEC.replace("entity: c}", "entity: c, columns: {c: integer}}").replace(
+        "entity: c, start", "entity: c, columns: {c: integer}, start"
+    )
+    subscriptions = [(i, "2025-01-01 00:00:00", "2026-02-08 00:00:00") for i in range(1, 26)]
+    root = make_project({
+        "specs/a.yaml": spec,
+        "data/r.csv": csv_text("c,at,score", [(int(c[1:]), at, s) for c, at, s in RESPONSES]),
+        "data/s.csv": csv_text("c,b,e", subscriptions),
+    })  # fmt: skip
+    outcome = compute(root, warehouse)
+    assert outcome.diagnostics == [] and outcome.groups
+    assert calls == []
 
 
 # -- in reports ----------------------------------------------------------------------------------

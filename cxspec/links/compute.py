@@ -208,6 +208,8 @@ def compute_links(
                 hint="a response counts once its window has ended by --as-of (default: the outcome source's latest time)",
             )
             continue
+        if sql.text_keys(cx_source, outcome_source, resolution):
+            _partial_entities(warehouse, *sides, cut, per_score, sink, warnings, **options)
         if not valued:
             present = (0, 0)
             if not linked:  # windows without an outcome: zeros, unless the data cannot show one
@@ -312,6 +314,32 @@ def _invalid_scores(
         "`groups: nps`?) and the link's `scale`",
     )  # fmt: skip
     return not counted
+
+
+def _partial_entities(
+    warehouse, link, cx_source, outcome_source, resolution, cut, per_score, sink, warnings, **options
+) -> None:
+    """CX623 when responses' customer ids are outcome ids but for spaces or letter case ("C001 "
+    or "c001" against "C001"): the exact join finds no outcome for them, so they count as no
+    event (or 0), which lowers a rate unseen. Said with one example; the join stays exact (an
+    id is the customer's as written). One query, only for ids compared as text (sql.py)."""
+    sides = (link, cx_source, outcome_source, resolution)
+    _, rows = warehouse.execute(sql.partial_entities(*sides, warehouse.dialect, cut, **options))
+    if not rows or not rows[0][0]:
+        return
+    count, example, outcome_id = int(rows[0][0]), rows[0][1], rows[0][2]
+    responses = sum(r[1] for r in per_score)
+    _counted(
+        sink, warnings, link, "CX623",
+        count,
+        f"{count:,} of the {responses:,} responses have a customer id that is in source "
+        f"{link.outcome_source!r} only with other spaces or letter case ({str(example)!r} against "
+        f"{str(outcome_id)!r}): ids match exactly, so they count as "
+        + ("0" if link.value else "no event"),
+        link.loc(),
+        "clean the ids in the exports (no spaces around them, one letter case) so that both sources "
+        "write a customer alike",
+    )  # fmt: skip
 
 
 def _not_measurable(link, responses: int, linked: int, present: tuple[int, int], sink) -> None:

@@ -13,7 +13,17 @@ from sqlglot import exp
 
 from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.compiler import dialects
-from cxspec.compiler.sqlkit import col, double, num, same_entity, text
+from cxspec.compiler.sqlkit import (
+    byte_order,
+    col,
+    double,
+    entity_text,
+    is_text,
+    num,
+    numeric_kind,
+    same_entity,
+    text,
+)
 from cxspec.drivers.rows import day_bounds, deduplicated, event_time
 
 #: The role of the outcome source's column each `event:` reads.
@@ -136,6 +146,92 @@ def invalid_scores(link, cx_source, outcome_source, resolution, dialect: str, as
     )
 
 
+def _as_text(value, column_type):
+    """An id as text, as same_entity compares a number with text."""
+    kind = numeric_kind(column_type)
+    return value if kind is None else entity_text(value, kind)
+
+
+def _loose(value):
+    return exp.Lower(this=exp.Trim(this=value))
+
+
+def text_keys(cx_source, outcome_source, resolution) -> bool:
+    """Whether a link's customer ids are compared as text (one side, or both, is text): only
+    then can they differ in spaces or letter case (partial_entities)."""
+    return any(
+        is_text(resolution.column_type(source, source.entity)) for source in (cx_source, outcome_source)
+    )
+
+
+def partial_entities(link, cx_source, outcome_source, resolution, dialect: str, as_of: dt.datetime, *,
+                     fragment_dialect: str, start=None, end=None, numbers=None) -> str:  # fmt: skip
+    """One row (none when there are none): how many responses `build` counts whose customer id
+    is no outcome id, yet is one once both are trimmed of spaces and lower-cased ("C001 " or
+    "c001" against "C001"); the first such id (in byte order) and the outcome id it meets.
+    The join itself stays exact (compute.py, CX623: said, never matched).
+
+    Ids of both sides, as text as same_entity compares them, are grouped by id and by their
+    loose form (sorts or hashes, no correlated look-up: SQLite has no index for one): an id
+    no outcome has whose loose form some outcome id has is one that matches only in part."""
+    r, o, _ = _sides(link, cx_source, outcome_source, resolution, dialect, as_of, fragment_dialect,
+                     start, end, numbers or {}, numbered=False)  # fmt: skip
+    cx_type = resolution.column_type(cx_source, cx_source.entity)
+    outcome_type = resolution.column_type(outcome_source, outcome_source.entity)
+
+    def side(rows, name, entity, column_type, response):
+        return exp.select(
+            exp.alias_(_as_text(col(entity, name), column_type), "__id", quoted=True),
+            exp.alias_(num(1 if response else 0), "__r", quoted=True),
+            exp.alias_(num(0 if response else 1), "__o", quoted=True),
+        ).from_(exp.alias_(exp.Subquery(this=rows), name, table=True), copy=False)
+
+    outcomes = side(o, "o", "__oe", outcome_type, False).where(
+        exp.Not(this=exp.Is(this=col("__oe", "o"), expression=exp.Null())), copy=False
+    )
+    both = exp.union(side(r, "r", "__e", cx_type, True), outcomes, distinct=False)
+    loose = _loose(col("__id"))
+    per_id = (
+        exp.select(
+            exp.alias_(loose, "__k", quoted=True),
+            col("__id"),
+            exp.alias_(exp.Sum(this=col("__r")), "__r", quoted=True),
+            exp.alias_(exp.Max(this=col("__o")), "__o", quoted=True),
+        )
+        .from_(exp.alias_(exp.Subquery(this=both), "u", table=True), copy=False)
+        .group_by(loose.copy(), col("__id"), copy=False)
+    )
+    ordered = byte_order(col("__id"), "VARCHAR", dialect)
+    outcome_id = exp.Case(ifs=[exp.If(this=exp.EQ(this=col("__o"), expression=num(1)), true=ordered.copy())])
+    per_key = exp.select(
+        col("__id"),
+        col("__r"),
+        col("__o"),
+        exp.alias_(exp.Window(this=exp.Max(this=col("__o")), partition_by=[col("__k")]), "__ko", quoted=True),
+        exp.alias_(
+            exp.Window(this=exp.Min(this=outcome_id), partition_by=[col("__k")]), "__match", quoted=True
+        ),
+    ).from_(exp.alias_(exp.Subquery(this=per_id), "i", table=True), copy=False)
+    return (
+        exp.select(
+            exp.alias_(exp.Window(this=exp.Sum(this=col("__r"))), "__n", quoted=True),
+            col("__id"),
+            col("__match"),
+        )
+        .from_(exp.alias_(exp.Subquery(this=per_key), "k", table=True), copy=False)
+        .where(
+            exp.and_(
+                exp.EQ(this=col("__o"), expression=num(0)),
+                exp.EQ(this=col("__ko"), expression=num(1)),
+            ),
+            copy=False,
+        )
+        .order_by(exp.Ordered(this=ordered), copy=False)
+        .limit(1, copy=False)
+        .sql(dialect=dialect)
+    )
+
+
 def _sides(
     link,
     cx_source,
@@ -148,9 +244,11 @@ def _sides(
     end,
     numbers,
     valid=True,
+    numbered=True,
 ):
     """(the responses counted, the outcome rows, the join condition of a window); `valid`
-    False: the responses left out for their score instead (invalid_scores)."""
+    False: the responses left out for their score instead (invalid_scores); `numbered` False:
+    without the number that tells them apart (a sort of them all), for counts."""
     # the versions of a response known at the cut: one corrected after it counts as it was then
     responses = deduplicated(cx_source, resolution, fragment_dialect, as_of, dialect)
     t = event_time(cx_source, cx_source.time, resolution, dialect)
@@ -158,8 +256,9 @@ def _sides(
         exp.alias_(col(cx_source.entity), "__e", quoted=True),
         exp.alias_(epoch(t.copy(), dialect), "__t", quoted=True),
         exp.alias_(double(col(numbers.get("cx", link.cx_column))), "__score", quoted=True),
-        # Any numbering tells responses apart; Spark wants an order for it.
-        exp.alias_(
+    ]
+    if numbered:  # Any numbering tells responses apart; Spark wants an order for it.
+        response_columns.append(exp.alias_(
             exp.Window(
                 this=exp.RowNumber(),
                 order=exp.Order(
@@ -171,8 +270,7 @@ def _sides(
             ),
             "__rid",
             quoted=True,
-        ),
-    ]
+        ))  # fmt: skip
     # a response without a time, or without a customer (it cannot be linked: its outcome is
     # unknown, not "no event"), leaves the comparison
     response_filter = [
