@@ -249,3 +249,22 @@ def test_a_stored_link_carries_its_counts_into_reports(make_project, run_main, u
         code, out, err = run_main("report", str(root), "--warehouse", url, "--format", fmt)
         assert code == 0, err
         assert f"{empty} of the" in out and "CX622" in out, (fmt, out)
+
+
+def test_a_segment_report_says_links_are_for_the_whole_programme(make_project, run_main, url, tmp_path):
+    root = reported_project(make_project, url)
+    code, out, err = run_main("run", str(root), "--warehouse", url, "-q")
+    assert code == 0, out + err
+    said = "computed for the whole programme only"
+    for fmt in ("md", "terminal", "html", "json"):
+        code, out, err = run_main(
+            "report", str(root), "--warehouse", url, "--segment", "region=EMEA", "--format", fmt
+        )
+        assert code == 0, err
+        assert said in out, (fmt, out)
+        assert "CX622" not in out  # the total's figures are not shown as the segment's
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "md")
+    assert said not in out and "CX622" in out
+    # the total's dashboard: its segment selector changes the other figures, not the links'
+    code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "html")
+    assert "For the whole programme: links are not computed per segment." in out

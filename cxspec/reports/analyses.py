@@ -315,6 +315,8 @@ def markdown(report, md_text) -> list[str]:
             if _link_line(link):
                 lines.append(f"- {md_text(_link_line(link))}")
         lines.append("")
+    if report.links_note:
+        lines += ["## What CX is worth", "", md_text(report.links_note), ""]
     return lines
 
 
@@ -337,6 +339,8 @@ def terminal(report) -> list[str]:
         out.append("What CX is worth")
         out += [f"  {_link_line(link)}" for link in report.links if _link_line(link)]
         out.append("")
+    if report.links_note:
+        out += ["What CX is worth", f"  {report.links_note}", ""]
     return out
 
 
@@ -402,7 +406,7 @@ def quadrant_svg(entries: list[DriverEntry]) -> str:
 
 def html_section(report) -> str:
     not_computed = _not_computed(report)
-    if not report.drivers and not report.links and not not_computed:
+    if not report.drivers and not report.links and not not_computed and not report.links_note:
         return ""
     parts = ['<section class="wrap analyses" id="drivers">']
     if not_computed:
@@ -424,8 +428,15 @@ def html_section(report) -> str:
             )
         parts.append("</tbody></table>")
     if report.links:
-        parts.append("<h2>What CX is worth</h2><ul>")
+        parts.append("<h2>What CX is worth</h2>")
+        if report.segments:  # the segment selector above changes the figures, not these
+            parts.append(
+                '<p class="muted small">For the whole programme: links are not computed per segment.</p>'
+            )
+        parts.append("<ul>")
         parts += [f"<li>{_e(_link_line(link))}</li>" for link in report.links if _link_line(link)]
         parts.append("</ul>")
+    if report.links_note:
+        parts.append(f"<h2>What CX is worth</h2><p>{_e(report.links_note)}</p>")
     parts.append("</section>")
     return "".join(parts)

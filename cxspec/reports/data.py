@@ -30,6 +30,13 @@ from cxspec.runs.segment_issues import detect_all
 from cxspec.runs.rollup import natural_score, rollup
 
 
+#: A segment's report in place of the links (`run` computes them for the total only).
+LINKS_FOR_THE_TOTAL = (
+    "Links are computed for the whole programme only, not per segment: "
+    "`cxspec report` without --segment shows what CX is worth."
+)
+
+
 def metric_definition(project, registry, metric) -> str:
     """One line saying how the number is computed: what its type computes (the type says),
     from which source, where its filter and its touch point's match hold."""
@@ -132,7 +139,7 @@ def build_model(
         pyramids=pyramids,
         metrics=metrics,
         journeys=journeys,
-        # drivers are stored per segment too; links for the total only: a segment's report has none
+        # drivers are stored per segment too; links for the total only: a segment's report says so
         drivers=driver_entries(project, getattr(stored, "drivers", []), segment),
         drivers_left_out=left_out_entries(
             project, getattr(stored, "drivers", []), getattr(stored, "drivers_left_out", []), segment,
@@ -143,6 +150,7 @@ def build_model(
             getattr(stored, "link_as_of", {}), getattr(stored, "links_omitted", []),
             getattr(stored, "links_warnings", []),
         ),  # fmt: skip
+        links_note=LINKS_FOR_THE_TOTAL if segment and project.links else None,
         issues=[i for i in states if in_scope(i.dimensions, segment) or (not segment and i.kind == "below_rest")],
         owners=[
             Owner(o.id, o.name or o.id, o.kind, o.email, o.github, o.parent)

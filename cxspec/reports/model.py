@@ -357,6 +357,9 @@ class Report:
     #: left_out_entries): {"analysis", "name", "dimensions", "segment", "n", "code", "reason"}.
     drivers_left_out: list[dict] = field(default_factory=list)
     links: list[LinkEntry] = field(default_factory=list)
+    #: Where a segment's report has no links although the project has some: why, in words
+    #: (links are computed for the whole programme only); None otherwise.
+    links_note: str | None = None
     #: The segment this report is about (`cxspec report --segment region=EMEA`); None: the total.
     segment: dict | None = None
     #: The league table: every segment stored for the headline period, best index first.
@@ -428,6 +431,7 @@ class Report:
             drivers=[_pick(DriverEntry, d) for d in data.get("drivers") or []],
             drivers_left_out=[dict(d) for d in data.get("drivers_left_out") or []],
             links=[LinkEntry.from_dict(k) for k in data.get("links") or []],
+            links_note=data.get("links_note"),
             segment=data.get("segment"),
             segments=[_pick(SegmentEntry, s) for s in data.get("segments") or []],
         )
