@@ -92,15 +92,13 @@ def test_outcome_rows_without_a_value_in_the_windows_are_counted(make_project, r
     ), found.message
     assert found.hint and outcome.groups  # computed, with the rows that have a value
     assert outcome.warnings == [
-        {"link": "l", "code": "CX622", "count": empty, "text": found.message.removeprefix("link 'l': ")}
+        {"link": "l", "code": "CX622", "n": empty, "text": found.message.removeprefix("link 'l': ")}
     ]
     code, out, err = run_main(
         "links", str(root), "--as-of", "2026-06-01", "--format", "json", "--warehouse", warehouse
     )
     assert code in (0, None) and "Traceback" not in err, err
-    assert [(w["link"], w["code"], w["count"]) for w in json.loads(out)["warnings"]] == [
-        ("l", "CX622", empty)
-    ]
+    assert [(w["link"], w["code"], w["n"]) for w in json.loads(out)["warnings"]] == [("l", "CX622", empty)]
     # located at the link's `value:` (line 8, after `value: `)
     column = VALUE_SPEC.splitlines()[7].index("amount") + 1
     assert re.search(rf"specs/a\.yaml:8:{column}: warning CX622: link 'l': {empty} of the", err), err
@@ -161,7 +159,7 @@ def test_ids_that_match_only_after_trimming_and_lower_casing_are_counted(make_pr
     assert f"{count} of the {len(responses)} responses have a customer id" in found.message, found.message
     assert "(' C8 ' against 'c8')" in found.message, found.message
     assert "clean" in found.hint
-    assert outcome.warnings[0]["count"] == count
+    assert outcome.warnings[0]["n"] == count
     # the join itself is unchanged: exact ids only (c3 ' c3 ' finds no end, as before)
     ends = {c for c, _, e in subscriptions if e}
     events = {}
@@ -244,7 +242,7 @@ def test_a_stored_link_carries_its_counts_into_reports(make_project, run_main, u
     assert code == 0, err
     (link,) = json.loads(out)["links"]
     assert link["sentence"], link
-    assert [(w["code"], w["count"]) for w in link["warnings"]] == [("CX622", empty)]
+    assert [(w["code"], w["n"]) for w in link["warnings"]] == [("CX622", empty)]
     for fmt in ("md", "terminal", "html"):
         code, out, err = run_main("report", str(root), "--warehouse", url, "--format", fmt)
         assert code == 0, err

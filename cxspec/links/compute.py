@@ -74,7 +74,7 @@ class LinksOutcome:
     #: Links not computed, each {"link", "code", "reason"}: the last word said of it (its
     #: data problem: CX603, CX610, CX613, CX615…), so that reports say it (analyses_store.py).
     omitted: list = dataclasses.field(default_factory=list)
-    #: What a link left out or could not match, counted: {"link", "code", "count", "text"}
+    #: What a link left out or could not match, counted: {"link", "code", "n", "text"}
     #: (CX615, CX622, CX623: its warnings in words, without the "link 'id': "), stored with
     #: the link and shown in reports beside its sentence.
     warnings: list = dataclasses.field(default_factory=list)
@@ -231,7 +231,7 @@ def compute_links(
 def _counted(sink, warnings: list, link, code: str, count: int, message: str, where, hint: str) -> None:
     """A warning of what a link left out, and its count for its stored result and reports."""
     sink.add(code, f"link {link.id!r}: {message}", where, hint=hint)
-    warnings.append({"link": link.id, "code": code, "count": count, "text": message})
+    warnings.append({"link": link.id, "code": code, "n": count, "text": message})
 
 
 def _empty_values(link, responses: int, linked: int, valued: int, sink, warnings: list) -> None:

@@ -215,7 +215,7 @@ def link_entries(project, groups, contrasts, as_of: dict, omitted=(), warnings=(
     entries = []
     said: dict[str, list[dict]] = {}
     for w in warnings:
-        said.setdefault(w["link"], []).append({"code": w["code"], "count": w["count"], "text": w["text"]})
+        said.setdefault(w["link"], []).append({"code": w["code"], "n": w["n"], "text": w["text"]})
     for o in omitted:
         link = project.links.get(o["link"])
         if link is not None:

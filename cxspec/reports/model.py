@@ -294,7 +294,7 @@ class LinkEntry:
     #: Why there is no sentence, in words: "not computed: … (CX613)" for a link `run` could
     #: not compute, "no contrast: …" for one without a contrast (reports/analyses.py).
     note: str | None = None
-    #: What its figures leave out, counted: {"code", "count", "text"} (CX615, CX622, CX623).
+    #: What its figures leave out, counted: {"code", "n", "text"} (CX615, CX622, CX623).
     warnings: list[dict] = field(default_factory=list)
 
     @classmethod

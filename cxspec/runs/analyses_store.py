@@ -47,9 +47,9 @@ LINK_COLUMNS = dict(
 
 
 def store_analyses(
-    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict, omitted=(), links_omitted=(),
-    links_warnings=(),
-) -> None:
+    warehouse, info, drivers: list[DriverResult], groups, contrasts, as_of: dict,
+    omitted=(), links_omitted=(), links_warnings=(),
+) -> None:  # fmt: skip
     dialect = warehouse.dialect
     mine = exp.EQ(this=col("project"), expression=text(info.project))
     with warehouse.transaction():
@@ -88,7 +88,7 @@ def store_analyses(
                               o["reason"], None, None, None, None, None, None, info.computed_at))  # fmt: skip
         for position, w in enumerate(links_warnings):
             link_rows.append((info.project, info.spec_hash, w["link"], "warning", position, w["code"],
-                              w["text"], w["count"], None, None, None, None, None, info.computed_at))  # fmt: skip
+                              w["text"], w["n"], None, None, None, None, None, info.computed_at))  # fmt: skip
         if link_rows:
             warehouse.insert_rows(LINKS, list(LINK_COLUMNS), link_rows)
 
@@ -96,7 +96,7 @@ def store_analyses(
 def load_analyses(warehouse, project_id: str):
     """(drivers, link groups, link contrasts, as_of by link, segments left out of drivers
     analyses: {"analysis", "dimensions", "n", "code"}; links not computed: {"link", "code",
-    "reason"}; what links left out: {"link", "code", "count", "text"}) as stored; empty when
+    "reason"}; what links left out: {"link", "code", "n", "text"}) as stored; empty when
     never stored."""
     drivers, groups, contrasts, as_of, omitted, links_omitted, warnings = [], [], [], {}, [], [], []
     mine = exp.EQ(this=col("project"), expression=text(project_id))
@@ -126,7 +126,7 @@ def load_analyses(warehouse, project_id: str):
             links_omitted.append({"link": r["link"], "code": r["grp"], "reason": r["other"]})
             continue
         if r["kind"] == "warning":
-            warnings.append({"link": r["link"], "code": r["grp"], "count": int(r["n"]), "text": r["other"]})
+            warnings.append({"link": r["link"], "code": r["grp"], "n": int(r["n"]), "text": r["other"]})
             continue
         as_of[r["link"]] = r["as_of"]
         if r["kind"] == "group":
