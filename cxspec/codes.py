@@ -331,13 +331,6 @@ CODES: dict[str, Code] = {
             "Cells of spaces only in a column a metric measures are not empty fields: they are counted invalid.",
         ),
         Code(
-            "CX418",
-            "values of a yes/no column that are no yes/no",
-            _W,
-            "A column declared `boolean` holds values that are not yes/no or true/false (\"Don't know\"): "
-            "metrics reading it count them invalid.",
-        ),
-        Code(
             "CX420",
             "path outside the project and the data roots",
             _E,

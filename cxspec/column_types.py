@@ -15,13 +15,11 @@ this order, a column is the first type that every non-empty value of it fits:
 
 Only an empty field is NULL. A source's `columns:` fixes a column's type instead
 (`DECLARED`); a column with values that do not fit its declared type stays text, and
-`misfits` counts them, except a `boolean` one: a yes/no column with a stray answer ("Don't
-know") is boolean, each such value NULL there and flagged in a companion column
-(`unreadable_column`), so that a metric reading the column counts it invalid. A text column
-that holds some numbers has a companion column (`number_column`) with the values that are
-numbers, so that a measured text column reads its numbers, and counts the rest as invalid,
-the same way on every engine: the conversion is done here, by DuckDB, and engines that
-cannot read files are given its result (warehouses/file_loading.py).
+`misfits` counts them. A text column that holds some numbers has a companion column
+(`number_column`) with the values that are numbers, so that a measured text column reads its
+numbers, and counts the rest as invalid, the same way on every engine: the conversion is done
+here, by DuckDB, and engines that cannot read files are given its result
+(warehouses/file_loading.py).
 """
 
 from __future__ import annotations
@@ -96,15 +94,6 @@ def number_column(name: str) -> str:
     return NUMBER_PREFIX + name
 
 
-#: The companion column of a declared boolean column with values that are no yes/no word:
-#: true where the value is one (the column is NULL there), else false.
-UNREADABLE_PREFIX = "__cxspec_unreadable__"
-
-
-def unreadable_column(name: str) -> str:
-    return UNREADABLE_PREFIX + name
-
-
 @dataclass(frozen=True)
 class ColumnType:
     """The type of one column of a file source."""
@@ -131,9 +120,6 @@ class ColumnType:
     #: Non-empty values that are only spaces (' ', a tab): blank in a spreadsheet, but not an
     #: empty field, so not NULL (a measured one is invalid; a time one is refused, CX411).
     blanks: int = 0
-    #: A column declared `boolean` whose `misfits` are no yes/no word: the name of its
-    #: companion column flagging them (the column is NULL there).
-    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,8 +157,6 @@ class FileTypes:
             types[column.name] = "TIMESTAMP" if zoned and dialect != "duckdb" else column.type
             if column.numbers:
                 types[column.numbers] = "DOUBLE"
-            if column.unreadable:
-                types[column.unreadable] = "BOOLEAN"
         return types
 
 
@@ -335,8 +319,7 @@ def decide(counts: dict[str, int], values: int, declared: str | None) -> tuple[s
         else:
             fitting = counts[wanted]
         misfits = values - fitting
-        # a yes/no column with a stray answer stays boolean: that value is unreadable, not text
-        return (wanted if misfits == 0 or wanted == "BOOLEAN" else "VARCHAR"), misfits
+        return (wanted if misfits == 0 else "VARCHAR"), misfits
     if values == 0:
         return "VARCHAR", 0
     for kind in ("BIGINT", "DOUBLE", "BOOLEAN", "DATE"):
@@ -393,13 +376,6 @@ def number_value(column: ColumnType) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=fits(value, kind), true=_try(value.copy(), "DOUBLE"))])
 
 
-def unreadable_value(column: ColumnType) -> exp.Expression:
-    """DuckDB: whether a value of a boolean column is no yes/no word (never NULL)."""
-    value = exp.column(column.name, quoted=True)
-    present = exp.Not(this=exp.Is(this=value, expression=exp.Null()))
-    return exp.and_(present, exp.Not(this=_words(value.copy(), TRUE_WORDS + FALSE_WORDS)))
-
-
 def typed_reader(reader: exp.Expression, types: FileTypes) -> exp.Expression:
     """DuckDB: the file's rows, each column of its type (a subquery over the text reader)."""
     items: list[exp.Expression] = []
@@ -410,8 +386,6 @@ def typed_reader(reader: exp.Expression, types: FileTypes) -> exp.Expression:
         )
         if column.numbers:
             items.append(exp.alias_(number_value(column), column.numbers, quoted=True, copy=False))
-        if column.unreadable:
-            items.append(exp.alias_(unreadable_value(column), column.unreadable, quoted=True, copy=False))
     return exp.Subquery(this=exp.select(*items).from_(text_reader(reader), copy=False))
 
 
@@ -482,11 +456,8 @@ def _read_types(root: Path, reader: exp.Expression, declared: dict[str, str]) ->
         numbers = number_column(name) if kind == "VARCHAR" and counts["DOUBLE"] else None
         example, most = examples.get(name), nearly.get(name)
         blank = blanks[name]
-        flagged = unreadable_column(name) if kind == "BOOLEAN" and misfits else None
         columns.append(
-            ColumnType(
-                name, kind, declared.get(name), misfits, example, values, numbers, nuls, most, blank, flagged
-            )
+            ColumnType(name, kind, declared.get(name), misfits, example, values, numbers, nuls, most, blank)
         )
     return FileTypes(tuple(columns), rows, repeated)
 
@@ -648,14 +619,6 @@ def measured_numbers(types: FileTypes | None) -> dict[str, str | None]:
     if types is None:
         return {}
     return {c.name: c.numbers for c in types.columns if c.type not in NUMERIC}
-
-
-def unreadable_flags(types: FileTypes | None) -> dict[str, str]:
-    """Boolean columns of a typed file with values that are no yes/no word → their companion
-    column flagging those values (what a metric reading the column counts invalid)."""
-    if types is None:
-        return {}
-    return {c.name: c.unreadable for c in types.columns if c.unreadable}
 
 
 def empty_columns(types: FileTypes | None) -> frozenset[str]:

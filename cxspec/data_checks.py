@@ -23,9 +23,7 @@ from cxspec.compiler import dialects
 from cxspec.compiler.plan import source_fragment
 from cxspec.compiler.sqlkit import case_when, col, num
 from cxspec.diagnostics import CxspecError, DiagnosticSink, Severity, SpecError
-from cxspec.fragment_facts import fragment_facts
 from cxspec.lazyexp import LAZY_EXP as exp
-from cxspec.locations import locate
 from cxspec.resolve import Resolver
 from cxspec.time_text import TWO_DIGIT_YEAR, fitting_formats, parse_iso, parse_with_format
 from cxspec.warehouse import WarehouseError
@@ -156,7 +154,6 @@ def check_data(
             continue
         if types is not None:
             _blank_cells(project, registry, sink, source, types)
-            _unreadable_answers(project, registry, sink, source, types)
         refusal = types.refusal() if types is not None else None
         if refusal is not None:
             message, hint = refusal
@@ -237,48 +234,6 @@ def _blank_cells(project, registry, sink, source, types) -> None:
                 hint='empty those cells in the data if they mean "no value": an empty field is no '
                 "observation, not an invalid one",
             )
-
-
-def _unreadable_answers(project, registry, sink, source, types) -> None:
-    """CX418 at the declaration of each `boolean` column of the file with values that are no
-    yes/no ("Don't know", "n/a"): the metrics that measure the column or read it in their own
-    predicate (a rate's condition) count them invalid; a filter reads them as unknown."""
-    declared = source.get("columns")
-    for column in types.columns:
-        if not column.unreadable or not isinstance(declared, dict) or column.name not in declared:
-            continue
-        readers = []
-        for metric_id in sorted(project.metrics):
-            metric = project.metrics[metric_id]
-            metric_type = registry.metric_types.get(metric.type)
-            if metric.source != source.id or metric_type is None:
-                continue
-            measured = any(metric.get(f) == column.name for f in metric_type.measured_fields)
-            read = any(
-                column.name.lower()
-                in (c.lower() for c in fragment_facts(text, project.config.dialect).columns)
-                for f in metric_type.predicate_fields
-                if isinstance(text := metric.get(f), str)
-            )
-            if measured or read:
-                readers.append(metric_id)
-        counted = (
-            f"metric{'s' if len(readers) > 1 else ''} {', '.join(repr(m) for m in readers)} "
-            f"count{'' if len(readers) > 1 else 's'} them invalid"
-            if readers
-            else "a metric measuring it, or a rate whose condition reads it, counts them invalid"
-        )
-        sink.add(
-            "CX418",
-            f"{column.misfits:,} of the {column.values:,} values of column {column.name!r} of source "
-            f"{source.id!r}, declared `boolean`, {'is' if column.misfits == 1 else 'are'} not yes/no or "
-            f"true/false (such as "
-            f"{column.example!r}): {counted}; a filter reads them as unknown, as an empty field",
-            locate(source.file, declared, column.name),
-            hint="write them as yes or no, or empty those cells if they mean no answer (an empty field "
-            "is no observation, not an invalid one)",
-            span=len(str(declared[column.name])),
-        )
 
 
 def _unparsed_file(sink, source, exc: WarehouseError) -> bool:

@@ -198,23 +198,9 @@ class SqlContext:
 
     def __init__(self, dialect: str):
         self.dialect = dialect
-        #: Boolean columns of a CSV file with values that are no yes/no word → the companion
-        #: column flagging those rows (column_types.unreadable_column; the column is NULL there).
-        self.flags: dict[str, str] = {}
 
     def column(self, name: str) -> exp.Expression:
         return exp.column(name, quoted=True)
-
-    def unreadable(self, text: str) -> exp.Expression | None:
-        """Whether a row holds a value that is no yes/no word ("Don't know") in a boolean column
-        that the fragment `text` names, or None when no such column has one: a rate whose
-        condition reads one counts those rows invalid, out of its `n` (CompileContext)."""
-        return None
-
-    def flagged(self, name: str, invalid: exp.Expression) -> exp.Expression:
-        """`invalid` of a measured column, and its values that are no yes/no word if it has any."""
-        companion = {k.lower(): v for k, v in self.flags.items()}.get(name.lower())
-        return invalid if companion is None else exp.or_(invalid, exp.column(companion, quoted=True))
 
     def number(self, name: str) -> exp.Expression:
         """A measured column as a number: a value that is not one is NULL on every engine
@@ -236,13 +222,11 @@ class SqlContext:
         value = self.number(name)
         missing = exp.Is(this=value.copy(), expression=exp.Null())
         if scale is None:
-            invalid = exp.and_(not_null(self.column(name)), missing)
-            return Checked(value, not_null(value), self.flagged(name, invalid))
+            return Checked(value, not_null(value), exp.and_(not_null(self.column(name)), missing))
         valid = on_scale(value, *scale)
         # Not a number (NULL here: the scale test is NULL too), or off the scale.
         wrong = exp.or_(missing, exp.Not(this=exp.Paren(this=valid.copy())))
-        invalid = exp.and_(not_null(self.column(name)), exp.Paren(this=wrong))
-        return Checked(value, valid, self.flagged(name, invalid))
+        return Checked(value, valid, exp.and_(not_null(self.column(name)), exp.Paren(this=wrong)))
 
 
 @dataclass

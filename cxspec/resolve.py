@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cxspec.column_types import blank_columns, empty_columns, measured_numbers, unreadable_flags
+from cxspec.column_types import blank_columns, empty_columns, measured_numbers
 from cxspec.diagnostics import CxspecError
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.model import TAKEN_COLUMN
@@ -46,9 +46,6 @@ class ResolvedSource:
     #: Columns of a typed CSV file whose every value is spaces only (column_types.blank_columns):
     #: what a message about them says (blank cells, not "no number").
     blank: frozenset[str] = frozenset()
-    #: Boolean columns of a typed CSV file with values that are no yes/no word → the companion
-    #: column flagging them (column_types.unreadable_flags): what a metric counts invalid.
-    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,9 +75,6 @@ class Resolution(Mapping):
 
     def numbers(self, source: Source) -> dict[str, str | None]:
         return self.sources[source.id].numbers
-
-    def unreadable(self, source: Source) -> dict[str, str]:
-        return self.sources[source.id].unreadable
 
 
 class Resolver:
@@ -124,10 +118,7 @@ class Resolver:
             numbers = measured_numbers(file_types)
             empty = empty_columns(file_types)
             blank = blank_columns(file_types)
-            flags = unreadable_flags(file_types)
-            resolution.sources[source.id] = ResolvedSource(
-                source.id, relation, types, numbers, empty, blank, flags
-            )
+            resolution.sources[source.id] = ResolvedSource(source.id, relation, types, numbers, empty, blank)
         return resolution
 
     def relation(self, source: Source) -> exp.Expression:

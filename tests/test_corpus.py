@@ -49,8 +49,6 @@ EXEMPT = {
     "tests/test_data_checks.py::test_a_run_stores_every_metric_it_can (a metric the warehouse refuses)",
     "CX417": "checked against data (validate --data), not by the spec corpus: "
     "tests/test_blank_cells.py::test_validate_data_warns_of_blank_cells_in_a_measured_column",
-    "CX418": "checked against data (validate --data), not by the spec corpus: "
-    "tests/test_boolean_unreadable.py::test_validate_data_counts_them_at_the_declaration",
     "CX421": "a symbolic link out of the project does not belong in the repository (it breaks "
     "checkouts on systems without links): tests/test_data_roots.py makes them",
     **{

@@ -332,22 +332,10 @@ class Rate(SourceMetric):
 
     def measures(self, metric, sql):
         condition = sql.predicate(metric.get("condition"))
-        unreadable = sql.unreadable(metric.get("condition"))
-        if unreadable is None:
-            return {"true": Measure(flag(condition))}
-        # A row whose yes/no column holds no yes/no ("Don't know") is invalid: out of n
-        readable = exp.Not(this=paren(unreadable))
-        return {
-            "true": Measure(flag(exp.and_(readable, paren(condition)))),
-            "invalid": Measure(flag(unreadable.copy())),
-        }
+        return {"true": Measure(flag(condition))}
 
     def result(self, metric, m, sql):
-        if sql.unreadable(metric.get("condition")) is None:
-            return proportion(m("true"), m.rows)
-        result = proportion(m("true"), paren(sub(m.rows, m("invalid"))))
-        result.invalid = m("invalid")
-        return result
+        return proportion(m("true"), m.rows)
 
 
 class Mean(SourceMetric):

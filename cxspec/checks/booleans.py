@@ -172,11 +172,6 @@ AS_WRITTEN = "a lookup dimension takes its values as written, so it is read as t
 
 
 def _why(column) -> str:
-    if column.unreadable:
-        return (
-            f"declared `boolean`; {column.misfits:,} of its values are not yes/no or true/false "
-            f"(such as {column.example!r}) and are read as unknown"
-        )
     if column.type != "VARCHAR":
         return f"all its values are {column.type.lower().replace('timestamptz', 'timestamp')}s"
     if column.misfits and column.declared:

@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from cxspec.column_types import NUMBER_PREFIX, UNREADABLE_PREFIX
+from cxspec.column_types import NUMBER_PREFIX
 from cxspec.fragment_facts import referenced_names
 from cxspec.model import locate
 from cxspec.sqlfrag import FragmentProblem, fragment_location
@@ -54,11 +54,9 @@ def check_columns(project, registry, sink, declared: dict[str, dict[str, str]], 
             span=len(name),
         )
 
-    # not the companion columns cxspec adds to a text column (its numbers) or a boolean one (its
-    # values that are no yes/no): no spec names them
+    # not the companion columns cxspec adds to a text column (its numbers): no spec names them
     declared = {
-        s: {k: v for k, v in c.items() if not v.startswith((NUMBER_PREFIX, UNREADABLE_PREFIX))}
-        for s, c in declared.items()
+        s: {k: v for k, v in c.items() if not v.startswith(NUMBER_PREFIX)} for s, c in declared.items()
     }
     if not declared:
         return

@@ -10,7 +10,6 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from cxspec.column_types import unreadable_flags
 from cxspec.compiler import dialects
 from cxspec.compiler.sqlkit import clone, not_null
 from cxspec.compiler.time_constants import canonical_times
@@ -309,16 +308,7 @@ class Planner:
             planning=True,
             values=scan.values,
             dimension_values=scan.dimension_values,
-            flags=self._flags(scan.source),
         )
-
-    def _flags(self, source: Source) -> dict[str, str]:
-        """The source's boolean columns with values that are no yes/no word → their companion
-        columns (column_types.unreadable_flags): measures count those values invalid."""
-        source_type = self.registry.source_types.get(source.type)
-        if source_type is None or not source.valid:
-            return {}
-        return unreadable_flags(source_type.file_types(source, self.project))
 
     def _levels(self, computed: list[Metric]) -> list[list[MetricPlan]]:
         remaining = {m.id: m for m in computed}
@@ -534,10 +524,8 @@ class CompileContext(SqlContext):
         values: dict[tuple, str] | None = None,
         types: dict[str, str] | None = None,
         dimension_values: dict[str, None] | None = None,
-        flags: dict[str, str] | None = None,
     ):
         super().__init__(dialect)
-        self.flags = flags or {}
         #: The scan's ScanPlan.dimension_values: predicates read the source's lookup and
         #: expression dimensions by name (None: the source's columns only).
         self.dimension_values = dimension_values
@@ -576,18 +564,7 @@ class CompileContext(SqlContext):
             self.values[key] = f"__val{len(self.values)}"
         value = exp.column(self.values[key], quoted=True)
         missing = exp.Is(this=value.copy(), expression=exp.Null())
-        return Checked(
-            value, not_null(value), self.flagged(name, exp.and_(not_null(self.column(name)), missing))
-        )
-
-    def unreadable(self, text: str) -> exp.Expression | None:
-        if not self.flags:
-            return None
-        lowered = {name.lower(): companion for name, companion in self.flags.items()}
-        tree = quoted_fragment(text, self.fragment_dialect)
-        names = dict.fromkeys(c.name.lower() for c in tree.find_all(exp.Column))
-        found = [exp.column(lowered[n], quoted=True) for n in names if n in lowered]
-        return exp.or_(*found) if found else None
+        return Checked(value, not_null(value), exp.and_(not_null(self.column(name)), missing))
 
     def predicate(self, text: str) -> exp.Expression:
         # Its time constants as the warehouse compares them, where the types are known (after

@@ -368,7 +368,6 @@ class Generator(TwoLevel):
             files=self.relations.numbers(scan.source),
             types=self.relations[scan.source.id].column_types,
             dimension_values=scan.dimension_values,
-            flags=self.relations.unreadable(scan.source),
         )
 
     def result_select(self, metric: str | exp.Expression, result: MetricSql, table, *, grouped=True):
