@@ -121,3 +121,27 @@ def test_the_shortcut_changes_nothing(
         if r["n"] is not None and 1 <= r["b"] <= 5 and not math.isnan(r["v"]) and 0 <= r["ltr"] <= 10
     ]  # fmt: skip
     assert {d["n"] for d in json.loads(with_it[1])["drivers"]} == {len(complete)}
+
+
+def test_a_numeric_nan_on_postgresql_is_counted_not_a_crash(make_project, run_main, postgres_url):
+    """PostgreSQL gives a NUMERIC column's NaN as Decimal('NaN'), which raises when compared:
+    the shortcut gives way to the count (a traceback before)."""
+    import psycopg
+
+    rows = [(i, f"c{i}", 1 + i % 5, 1 + (i * 3) % 5, min(10, i % 11)) for i in range(60)]
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS rated")
+        con.execute("CREATE TABLE rated (id INTEGER, c TEXT, b NUMERIC, n NUMERIC, ltr NUMERIC)")
+        with con.cursor() as cursor:
+            cursor.executemany("INSERT INTO rated VALUES (%s, %s, %s, %s, %s)", rows)
+        con.execute("UPDATE rated SET b = 'NaN' WHERE id = 7")
+    specs = (
+        "version: 1\nsources:\n  - {id: r, type: table, table: rated, entity: c, key: id}\n"
+        "drivers:\n  - id: loyalty\n    source: r\n    outcome: ltr\n    drivers:\n"
+        "      - {name: billing, column: b, scale: [1, 5]}\n      - {name: network, column: n}\n"
+    )
+    root = make_project({"specs.yaml": specs})
+    code, out, err = run_main("drivers", str(root), "--warehouse", postgres_url, "--format", "json")
+    assert "Traceback" not in err and code in (0, None), err
+    assert "driver 'billing' of 'loyalty' is off its scale [1, 5] in 1 rows (values nan)" in err, err
+    assert {d["n"] for d in json.loads(out)["drivers"]} == {59}

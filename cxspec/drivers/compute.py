@@ -198,7 +198,8 @@ def _off_scale(warehouse, analysis, query, sink) -> None:
         driver = analysis.drivers[i - 1] if i else None
         scale = driver.scale if driver else analysis.outcome_scale
         what = f"driver {driver.name!r}" if driver else f"the outcome {analysis.outcome!r}"
-        values = f"{float(low):g}" if low == high else f"from {float(low):g} to {float(high):g}"
+        same = f"{float(low):g}" == f"{float(high):g}"  # (NaN == NaN is false)
+        values = f"{float(low):g}" if same else f"from {float(low):g} to {float(high):g}"
         sink.add(
             "CX609",
             f"{what} of {analysis.id!r} is off its scale [{scale[0]:g}, {scale[1]:g}] in {int(count):,} rows "
@@ -229,6 +230,8 @@ def _on_scales(warehouse, analysis, query) -> bool:
             continue  # no value at all
         if not all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in (low, high)):
             return False  # text in a column SQLite types as a number, say
+        if any(isinstance(v, Decimal) and not v.is_finite() for v in (low, high)):
+            return False  # PostgreSQL's NUMERIC NaN (a Decimal NaN raises when compared)
         if not scale[0] <= low <= high <= scale[1]:  # NaN compares false: counted
             return False
     return True
