@@ -224,6 +224,12 @@ def _check_fragment(sink, lines, source, types, fragment, dialect) -> None:
             hint = _blank_hint(name, why, "boolean")
         elif kind == "VARCHAR" and "empty" in why:
             hint = f"declare its type (`columns: {{{name}: boolean}}` on the source)"
+        elif kind == "VARCHAR" and why.startswith("declared `boolean`"):
+            # a stray answer ("Don't know") among yes/no: guessing what it means is no option
+            hint = (
+                f"write those cells as yes or no, or empty them and leave them out with `filter: "
+                f'"{name} IS NOT NULL"` (a rate\'s n counts every row, an empty answer as not yes)'
+            )
         elif kind == "VARCHAR":
             hint = f"compare it with a value: `{name} = '…'`"
         else:
