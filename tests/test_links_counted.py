@@ -266,3 +266,31 @@ def test_a_segment_report_says_links_are_for_the_whole_programme(make_project, r
     # the total's dashboard: its segment selector changes the other figures, not the links'
     code, out, err = run_main("report", str(root), "--warehouse", url, "--format", "html")
     assert "For the whole programme: links are not computed per segment." in out
+
+
+@pytest.mark.parametrize("field", ["cx", "outcome"])
+def test_a_yes_no_column_is_named_as_such_not_as_text(make_project, run_main, warehouse, field):
+    """A yes/no score (or summed value) was refused as "text (BOOLEAN)": it is refused as
+    yes/no, not a number, with what a link needs instead, on every engine."""
+    responses = [
+        (c, at, "yes" if s >= 9 else "no") if field == "cx" else (c, at, s) for c, at, s in RESPONSES
+    ]
+    orders = [(f"c{i}", f"2026-02-{2 + i % 10:02d} 12:00:00", "yes" if i % 2 else "no") for i in range(1, 26)]
+    root = make_project(
+        {
+            "specs.yaml": VALUE_SPEC.replace(", columns: {amount: number}", ""),
+            "data/r.csv": csv_text("c,at,score", responses),
+            "data/o.csv": csv_text(
+                "c,t,amount", orders if field == "outcome" else [(c, t, 5) for c, t, _ in orders]
+            ),
+        }
+    )
+    code, out, err = run_main("links", str(root), "--warehouse", warehouse, "--as-of", "2026-06-01")
+    what, column, source = ("score", "score", "r") if field == "cx" else ("outcome value", "amount", "o")
+    assert "Traceback" not in err, err
+    assert re.search(
+        rf"error CX603: link 'l': the {what} column '{column}' of source '{source}' "
+        r"is yes/no \(\w+\), not a number",
+        err,
+    ), err
+    assert ("use `event:`" in err) == (field == "outcome")

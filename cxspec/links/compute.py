@@ -12,6 +12,7 @@ from cxspec.analysis_schema import NPS_GROUPS
 from cxspec.diagnostics import Diagnostic, DiagnosticSink
 from cxspec.drivers.rows import (
     counted_text,
+    is_boolean_type,
     missing_columns,
     not_numbers,
     number_companions,
@@ -400,6 +401,18 @@ def _not_numbers(
                 f"not numbers{counted_text(counted)}: their rows are left out",
                 link.loc(field),
                 hint="'N/A' is left out, as metrics count it invalid; clean the column, or pick another",
+            )
+        elif column in text and is_boolean_type(text[column]):
+            found = True  # yes/no is no rating to group, nor an amount to sum
+            sink.add(
+                "CX603",
+                f"link {link.id!r}: the {what} column {column!r} of source {source.id!r} is yes/no "
+                f"({text[column]}), not a number",
+                link.loc(field),
+                hint="a link groups responses by a rating (0-10 for nps groups) and sums an amount; "
+                "for whether something happened, use `event:`"
+                if field == "outcome"
+                else "a link groups responses by a rating (0-10 for nps groups): pick a rating column",
             )
         elif column in text:
             found = True
