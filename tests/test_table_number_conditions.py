@@ -167,3 +167,30 @@ def test_a_query_of_expressions_still_runs(make_project, run_main, url):
     got = {r["period"]: (r["n"], r["value"]) for r in json.loads(out)["results"]}
     assert got["2026-01-01"] == (4, pytest.approx(100 * 2 / 4))
     assert got["2026-02-01"] == (1, pytest.approx(0.0))
+
+
+def test_a_query_column_of_words_is_refused_on_sqlite_too(make_project, run_main, url):
+    """A query's expression has no declared type on SQLite: `CASE … THEN 'yes' ELSE 'no' END`
+    as a condition was 0% there, silently ('yes' is false to SQLite), and refused elsewhere.
+    Its values are text, so it is CX407 on every engine; a comparison (`resolved = 1 AS ok`:
+    a 0/1 integer on SQLite, a yes/no elsewhere) gives the same number everywhere."""
+    words = "CASE WHEN resolved = 1 THEN 'yes' ELSE 'no' END"
+    specs = (
+        "version: 1\nsources:\n"
+        f"  - {{id: r, type: sql, time: t,\n"
+        f'      query: "SELECT t, {words} AS said, resolved = 1 AS ok FROM tickets"}}\n'
+        "metrics:\n  - {id: m, type: rate, source: r, condition: said}\n"
+    )
+    root = make_project({"specs.yaml": specs}, config=CONFIG)
+    status, out, err = run_main("query", str(root), "--warehouse", url)
+    assert status == 1 and "Traceback" not in err and out == "", out + err
+    assert "specs.yaml:6:47: error CX407" in err and "text column 'said'" in err, err
+    root = make_project({"specs.yaml": specs.replace("condition: said", "condition: ok")}, config=CONFIG)
+    status, out, err = run_main("query", str(root), "--warehouse", url, "--format", "json")
+    assert status == 0, err
+    got = {r["period"]: (r["n"], r["value"]) for r in json.loads(out)["results"]}
+    january = [r for r in ROWS if r[1].startswith("2026-01")]
+    assert got["2026-01-01"] == (
+        len(january),
+        pytest.approx(100 * sum(r[2] == 1 for r in january) / len(january)),
+    )

@@ -154,9 +154,37 @@ class SQLiteWarehouse(Warehouse):
         info = exp.Anonymous(this="pragma_table_info", expressions=[exp.Literal.string(relation.name)])
         query = exp.select("name", "type").from_(info).sql(dialect="sqlite")
         try:
-            return {str(name): str(kind or "").upper() for name, kind in self.execute(query)[1]}
+            declared = {str(name): str(kind or "").upper() for name, kind in self.execute(query)[1]}
         except WarehouseError:
             return {}
+        untyped = [name for name, kind in declared.items() if not kind]
+        return declared | self._value_types(relation, untyped) if untyped else declared
+
+    def _value_types(self, relation, columns: list[str]) -> dict[str, str]:
+        """Columns without a declared type (a query's expression, `CREATE TABLE t (a)`) whose
+        values hold text → TEXT. `CASE … THEN 'yes' ELSE 'no' END AS resolved` as a condition
+        was 0% here, silently ('yes' is false to SQLite), and refused elsewhere. Numbers stay
+        untyped: SQLite has no booleans, so `resolved = 1 AS ok` is a 0/1 integer here and a
+        yes/no elsewhere, true alike."""
+        items = [
+            exp.Max(
+                this=exp.If(
+                    this=exp.In(
+                        this=exp.Anonymous(this="typeof", expressions=[exp.column(c, quoted=True)]),
+                        expressions=[exp.Literal.string("text"), exp.Literal.string("blob")],
+                    ),
+                    true=exp.Literal.number(1),
+                    false=exp.Literal.number(0),
+                )
+            )
+            for c in columns
+        ]
+        query = exp.select(*items).from_(relation.copy()).sql(dialect="sqlite")
+        try:
+            _, rows = self.execute(query)
+        except WarehouseError:
+            return {}
+        return {c: "TEXT" for c, text in zip(columns, rows[0] if rows else (), strict=False) if text}
 
     def _query_types(self, relation) -> dict[str, str]:
         """declared_types of a `sql` source's query: its columns' declared types, as SQLite gives
