@@ -8,27 +8,12 @@ plugins/cxspec-spark/tests/test_links_edges_spark.py); in `cxspec links --format
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
 import pytest
 
-from cxspec.query import connect
-from cxspec.registry import default_registry
-from cxspec.validate import validate_project
-
-AS_OF = dt.datetime(2026, 6, 1)
-
-
-def compute(root, url):
-    from cxspec.links.compute import compute_links
-
-    result = validate_project(root, default_registry())
-    assert result.ok, result.diagnostics
-    registry = default_registry()
-    with connect(url, result.project, registry) as wh:
-        return compute_links(wh, result.project, registry, as_of=AS_OF)
+from tests.test_links_outcomes import EVENT_SPEC, RESPONSES, VALUE_SPEC, compute, in_window
 
 
 def csv_text(header, rows):
@@ -38,28 +23,8 @@ def csv_text(header, rows):
     return header + "\n" + "".join(",".join(cell(v) for v in r) + "\n" for r in rows)
 
 
-def in_window(at, when, days=10):
-    t, w = dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(when)
-    return t < w <= t + dt.timedelta(days=days)
-
-
-VALUE_SPEC = (
-    "version: 1\nsources:\n"
-    "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
-    "  - {id: o, type: file, path: data/o.csv, time: t, entity: c, columns: {amount: number}}\n"
-    "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
-    "    outcome: {source: o, value: amount, within: 10d}\n"
-)
-EVENT_SPEC = (
-    "version: 1\nsources:\n"
-    "  - {id: r, type: file, path: data/r.csv, time: at, entity: c}\n"
-    "  - {id: s, type: file, path: data/s.csv, entity: c, start: b, end: e}\n"
-    "links:\n  - id: l\n    cx: {source: r, column: score, groups: nps}\n"
-    "    outcome: {source: s, event: end, within: 10d}\n"
-)
-RESPONSES = [(f"c{i}", f"2026-02-{1 + i % 10:02d} 12:00:00", [10, 9, 8, 3, 0][i % 5]) for i in range(1, 26)]
 # c1 answers twice: its orders of Feb 5–9 fall in both windows, and count once per window
-RESPONSES += [("c1", "2026-02-04 12:00:00", 6)]
+RESPONSES = RESPONSES + [("c1", "2026-02-04 12:00:00", 6)]  # a copy: the imported list stays as it is
 ORDERS = [
     (f"c{i}", f"2026-02-{3 + (i + j) % 10:02d} 12:00:00", None if (i + j) % 4 == 0 else 2.5 * i + j)
     for i in range(1, 26)
