@@ -12,47 +12,16 @@ import json
 
 import pytest
 
+from tests.engine_tables import table_url
+
 CONFIG = "version: 1\nproject: imported\ngrain: month\n"
 ROWS = [("1", "2026-01-05", "yes", "7"), ("2", "2026-01-06", "no", "10"), ("3", "2026-01-07", "yes", "9")]
 CREATE = "CREATE TABLE answers (id TEXT, t TEXT, flag TEXT, score TEXT)"
 
 
-def make_table(engine: str, url: str, tmp_path) -> None:
-    if engine == "sqlite":
-        import sqlite3
-
-        con = sqlite3.connect(tmp_path / "w.db")
-        con.execute(CREATE)
-        con.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", ROWS)
-        con.commit()
-        con.close()
-    elif engine == "duckdb":
-        import duckdb
-
-        con = duckdb.connect(str(tmp_path / "w.duckdb"))
-        con.execute(CREATE)
-        con.executemany("INSERT INTO answers VALUES (?, ?, ?, ?)", ROWS)
-        con.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as con:
-            con.execute("DROP TABLE IF EXISTS answers")
-            con.execute(CREATE)
-            with con.cursor() as cursor:
-                cursor.executemany("INSERT INTO answers VALUES (%s, %s, %s, %s)", ROWS)
-
-
 @pytest.fixture(params=["duckdb", "sqlite", "postgres"])
 def url(request, tmp_path):
-    engine = request.param
-    found = (
-        request.getfixturevalue("postgres_url")
-        if engine == "postgres"
-        else {"duckdb": f"duckdb:///{tmp_path}/w.duckdb", "sqlite": f"sqlite:///{tmp_path}/w.db"}[engine]
-    )
-    make_table(engine, found, tmp_path)
-    return found
+    return table_url(request, tmp_path, CREATE, "answers", ROWS)
 
 
 def project(make_project, metric: str):
