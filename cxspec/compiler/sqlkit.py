@@ -41,6 +41,14 @@ def text(value: str) -> exp.Expression:
     return exp.Literal.string(value)
 
 
+def sqlite_text_kind(column: str) -> exp.Expression:
+    """On SQLite, which types each value and not its column: 'TEXT' when any of the column's
+    values is text (or a blob), else '' (an aggregate over the rows)."""
+    typed = exp.Anonymous(this="typeof", expressions=[col(column)])
+    holds = exp.In(this=typed, expressions=[text("text"), text("blob")])
+    return exp.Max(this=exp.If(this=holds, true=text("TEXT"), false=text("")))
+
+
 # The builders below take ownership of their arguments (no copies: a large project builds
 # millions of nodes, and copying them would cost more than building them). A caller that
 # uses an expression twice passes .copy().

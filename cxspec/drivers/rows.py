@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from cxspec.compiler import dialects
 from cxspec.compiler.plan import source_fragment
-from cxspec.compiler.sqlkit import col, num, text
+from cxspec.compiler.sqlkit import col, num, sqlite_text_kind, text
 
 #: Column type names (upper case, as warehouses describe them) that hold text, not numbers.
 TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BOOLEAN", "BOOL", "DATE", "TIMESTAMP", "UUID", "BLOB")
@@ -205,20 +205,7 @@ def _typed_text(warehouse, relation, columns) -> dict[str, str]:
     """Columns whose values the engine types as text (or a date, a time…) → that type, as
     an engine that reports column types says it (Spark STRING, SQLite TEXT)."""
     if warehouse.dialect == "sqlite":
-        kinds = [
-            exp.Max(
-                this=exp.If(
-                    this=exp.In(
-                        this=exp.Anonymous(this="typeof", expressions=[col(c)]),
-                        expressions=[text("text"), text("blob")],
-                    ),
-                    true=text("TEXT"),
-                    false=text(""),
-                )
-            )
-            for c in columns
-        ]
-        query = exp.select(*kinds).from_(relation)
+        query = exp.select(*[sqlite_text_kind(c) for c in columns]).from_(relation)
     else:
         kinds = [exp.Upper(this=exp.Anonymous(this="typeof", expressions=[col(c)])) for c in columns]
         query = exp.select(*kinds).from_(relation).limit(1)  # a Spark column has one type

@@ -15,6 +15,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from cxspec.compiler.sqlkit import sqlite_text_kind
 from cxspec.lazyexp import LAZY_EXP as exp
 from cxspec.time_text import SQLITE_STRPTIME, sqlite_time, utc_strptime
 from cxspec.warehouse import Warehouse, WarehouseError
@@ -166,25 +167,13 @@ class SQLiteWarehouse(Warehouse):
         was 0% here, silently ('yes' is false to SQLite), and refused elsewhere. Numbers stay
         untyped: SQLite has no booleans, so `resolved = 1 AS ok` is a 0/1 integer here and a
         yes/no elsewhere, true alike."""
-        items = [
-            exp.Max(
-                this=exp.If(
-                    this=exp.In(
-                        this=exp.Anonymous(this="typeof", expressions=[exp.column(c, quoted=True)]),
-                        expressions=[exp.Literal.string("text"), exp.Literal.string("blob")],
-                    ),
-                    true=exp.Literal.number(1),
-                    false=exp.Literal.number(0),
-                )
-            )
-            for c in columns
-        ]
+        items = [sqlite_text_kind(c) for c in columns]
         query = exp.select(*items).from_(relation.copy()).sql(dialect="sqlite")
         try:
             _, rows = self.execute(query)
         except WarehouseError:
             return {}
-        return {c: "TEXT" for c, text in zip(columns, rows[0] if rows else (), strict=False) if text}
+        return {c: kind for c, kind in zip(columns, rows[0] if rows else (), strict=False) if kind}
 
     def _query_types(self, relation) -> dict[str, str]:
         """declared_types of a `sql` source's query: its columns' declared types, as SQLite gives
